@@ -1,0 +1,2 @@
+// Placeholder entry point; the real command tree is added with the pipeline.
+Console.WriteLine("reb");
