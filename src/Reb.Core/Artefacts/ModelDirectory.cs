@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Reb.Core.Artefacts;
+
+/// <summary>
+/// Reads and writes a model directory: model.json plus raw arrays (core.f32, density.f32, core-index.i64) and, for an
+/// adapted backbone, its weights. Writes go to a temporary sibling folder that is renamed into place at the end, so a
+/// crash never leaves a half-written model under the final name.
+/// </summary>
+public static class ModelDirectory
+{
+    public const string ManifestFile = "model.json";
+    public const string CoreFile = "core.f32";
+    public const string DensityFile = "density.f32";
+    public const string CoreIndexFile = "core-index.i64";
+
+    public static string Serialize(ModelManifest m) => JsonSerializer.Serialize(m, ManifestJsonContext.Default.ModelManifest);
+
+    public static ModelManifest Deserialize(string json, string source)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, ManifestJsonContext.Default.ModelManifest)
+                   ?? throw new ModelFormatException($"{source}: empty manifest");
+        }
+        catch (JsonException e) { throw new ModelFormatException($"{source}: model.json is not valid ({e.Message})", e); }
+    }
+
+    /// <summary>The content address: SHA-256 of the manifest with a blank Version (file hashes are inside it).</summary>
+    public static string ComputeVersion(ModelManifest m)
+    {
+        var canonical = Serialize(m with { Version = "" });
+        return "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..32];
+    }
+
+    /// <summary>Reads and validates model.json (format, version = content hash). Files are checked when read.</summary>
+    public static ModelManifest ReadManifest(string dir)
+    {
+        if (!Directory.Exists(dir)) throw new ModelFormatException($"model directory '{dir}' does not exist");
+        var path = Path.Combine(dir, ManifestFile);
+        if (!File.Exists(path)) throw new ModelFormatException($"'{dir}' is not a model directory: {ManifestFile} is missing");
+        var m = Deserialize(File.ReadAllText(path), path);
+        if (m.Format != ModelManifest.CurrentFormat)
+            throw new ModelFormatException($"{path}: unsupported model format '{m.Format}' (this build reads {ModelManifest.CurrentFormat})");
+        var expected = ComputeVersion(m);
+        if (m.Version != expected)
+            throw new ModelFormatException($"{path}: manifest was modified (version {m.Version} does not match its content {expected})");
+        return m;
+    }
+
+    /// <summary>Builds the directory in a temp sibling, then moves it to <paramref name="dir"/> (replacing an older model there).</summary>
+    public static ModelManifest Write(string dir, Func<string, ModelManifest> writeFiles)
+    {
+        var full = Path.GetFullPath(dir);
+        var parent = Path.GetDirectoryName(full) ?? ".";
+        Directory.CreateDirectory(parent);
+        var temp = Path.Combine(parent, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temp);
+        try
+        {
+            var manifest = writeFiles(temp);
+            manifest = manifest with { Version = ComputeVersion(manifest) };
+            File.WriteAllText(Path.Combine(temp, ManifestFile), Serialize(manifest));
+            if (Directory.Exists(full))
+            {
+                var old = full + $".old-{Guid.NewGuid():N}";
+                Directory.Move(full, old);
+                Directory.Move(temp, full);
+                Directory.Delete(old, recursive: true);
+            }
+            else Directory.Move(temp, full);
+            return manifest;
+        }
+        catch
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            throw;
+        }
+    }
+}

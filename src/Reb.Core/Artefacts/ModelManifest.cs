@@ -1,0 +1,50 @@
+using System.Text.Json.Serialization;
+
+namespace Reb.Core.Artefacts;
+
+/// <summary>
+/// model.json: everything needed to score with a model, without the training images. The <see cref="Version"/> is the
+/// content address: a SHA-256 over the manifest (with Version blank) whose file entries carry each file's SHA-256, so
+/// two sites that publish the same model get the same version, and any changed byte gives another one.
+/// </summary>
+public sealed record ModelManifest
+{
+    public const string CurrentFormat = "rebcluster.model/1";
+
+    public string Format { get; init; } = CurrentFormat;
+    public string Version { get; init; } = "";
+    public string Category { get; init; } = "";
+    public DateTimeOffset CreatedUtc { get; init; }
+    public string CreatedBy { get; init; } = "reb";
+    public required BackboneRef Backbone { get; init; }
+    public required FeatureSettings Features { get; init; }
+    public required LdknnSettings Ldknn { get; init; }
+    public required BankInfo Bank { get; init; }
+    public required ThresholdInfo Threshold { get; init; }
+    public required TrainingInfo Training { get; init; }
+    /// <summary>File name -> SHA-256 (lower-case hex) and size.</summary>
+    public required IReadOnlyDictionary<string, FileEntry> Files { get; init; }
+}
+
+public sealed record FileEntry(string Sha256, long Bytes);
+
+/// <summary>Which backbone: the spec JSON of the backbone (builtin ResNet18 or a user's ONNX file) and, when adapted, its weights file.</summary>
+public sealed record BackboneRef(string Name, string SpecJson, string? WeightsFile, string? AdaptationJson);
+
+public sealed record FeatureSettings(int ImageSize, int Dim, int GridSize);
+
+public sealed record LdknnSettings(int K, double Lambda, double CoresetRatio, int Seed);
+
+public sealed record BankInfo(long Patches, long Core, int Dim, string CoreFile, string DensityFile, string CoreIndexFile);
+
+/// <summary>
+/// Reject threshold calibrated on defect-free images only. GoodScores are the held-out (leave-one-image-out) scores
+/// of training images, kept so that a person can see what false-reject rate another threshold would give.
+/// </summary>
+public sealed record ThresholdInfo(double Value, string Method, double Quantile, double Margin, double GoodMedian, float[] GoodScores);
+
+public sealed record TrainingInfo(int Images, IReadOnlyList<string> ImageNames, int Skipped, double EmbedSeconds, double FitSeconds);
+
+[JsonSerializable(typeof(ModelManifest))]
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+internal partial class ManifestJsonContext : JsonSerializerContext;

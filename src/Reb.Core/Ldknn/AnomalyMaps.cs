@@ -1,0 +1,54 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Reb.Core.Ldknn;
+
+/// <summary>Post-processing of patch-score maps (method spec section 3): image score and pixel anomaly map.</summary>
+public static class AnomalyMaps
+{
+    /// <summary>Image score = max of the 3x3 / stride 3 / no padding average pool of each [H,W] patch-score map. maps: [N,H,W].</summary>
+    public static float[] ImageScores(Tensor maps)
+    {
+        using var scope = NewDisposeScope();
+        var pooled = nn.functional.avg_pool2d(maps.unsqueeze(1), kernel_size: 3, stride: 3);
+        return pooled.flatten(1).max(1).values.data<float>().ToArray();
+    }
+
+    /// <summary>
+    /// Pixel maps at size x size: bilinear upsampling (align_corners=false) then a Gaussian blur, sigma 4, kernel 33, reflect
+    /// border. maps: [N,H,W] -> [N,size,size].
+    /// </summary>
+    public static Tensor PixelMaps(Tensor maps, int size = 256, double sigma = 4.0)
+    {
+        using var scope = NewDisposeScope();
+        var up = nn.functional.interpolate(maps.unsqueeze(1), new long[] { size, size }, mode: InterpolationMode.Bilinear, align_corners: false);
+        var blurred = GaussianBlur(up, sigma);
+        return blurred.squeeze(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Separable Gaussian blur with kernel size 2*round(4*sigma)+1 (33 for sigma 4), reflect padding; x: [N,1,H,W].</summary>
+    public static Tensor GaussianBlur(Tensor x, double sigma)
+    {
+        using var scope = NewDisposeScope();
+        int radius = (int)Math.Round(4 * sigma);
+        int k = 2 * radius + 1;
+        var w = new float[k];
+        double sum = 0;
+        for (int i = 0; i < k; i++) sum += w[i] = (float)Math.Exp(-0.5 * Math.Pow((i - radius) / sigma, 2));
+        for (int i = 0; i < k; i++) w[i] = (float)(w[i] / sum);
+        var kernel = tensor(w, device: x.device);
+        var padded = nn.functional.pad(x, new long[] { radius, radius, radius, radius }, PaddingModes.Reflect);
+        var horizontal = nn.functional.conv2d(padded, kernel.reshape(1, 1, 1, k));
+        var both = nn.functional.conv2d(horizontal, kernel.reshape(1, 1, k, 1));
+        return both.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A [size,size] map resized (bilinear) to an image's own width and height, for overlays.</summary>
+    public static float[] ToImageSize(Tensor map, int width, int height)
+    {
+        using var scope = NewDisposeScope();
+        var r = nn.functional.interpolate(map.reshape(1, 1, map.shape[^2], map.shape[^1]), new long[] { height, width },
+            mode: InterpolationMode.Bilinear, align_corners: false);
+        return r.contiguous().data<float>().ToArray();
+    }
+}
