@@ -12,6 +12,7 @@ internal sealed class KeyBlocks
 
     private readonly int _blockSize;
     private readonly List<uint[]> _blocks = new();
+    private uint[]? _last; // == _blocks[^1]; cached because Add runs once per pixel
     private int _countInLast;
 
     public KeyBlocks(int blockSize = DefaultBlockSize)
@@ -23,14 +24,16 @@ internal sealed class KeyBlocks
     /// <summary>Total number of keys stored.</summary>
     public long Count { get; private set; }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Add(uint key)
     {
-        if (_blocks.Count == 0 || _countInLast == _blocks[^1].Length) Grow();
-        _blocks[^1][_countInLast++] = key;
+        var last = _last;
+        if (last is null || _countInLast == last.Length) last = Grow();
+        last[_countInLast++] = key;
         Count++;
     }
 
-    private void Grow()
+    private uint[] Grow()
     {
         // The last block doubles up to the block size, so a small metric (a few hundred image scores) does not
         // pay for a 16 MB block; full blocks are never copied again.
@@ -39,10 +42,11 @@ internal sealed class KeyBlocks
             var bigger = new uint[Math.Min(_blockSize, _blocks[^1].Length * 2)];
             _blocks[^1].AsSpan().CopyTo(bigger);
             _blocks[^1] = bigger;
-            return;
+            return _last = bigger;
         }
-        _blocks.Add(new uint[Math.Min(_blockSize, 1024)]);
+        _blocks.Add(_last = new uint[Math.Min(_blockSize, 1024)]);
         _countInLast = 0;
+        return _last;
     }
 
     /// <summary>Number of blocks (sorted runs after <see cref="SortEachBlock"/>).</summary>

@@ -7,6 +7,7 @@ namespace Reb.Core.Metrics;
 internal static class SortableFloat
 {
     /// <summary>Key of <paramref name="value"/>; the caller must have rejected NaN.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static uint ToKey(float value)
     {
         // Adding 0f turns -0 into +0, so the two zeros share one key (float equality == key equality).
