@@ -43,31 +43,40 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         _graphOutputs = graph.Output.Select(o => o.Name).ToArray();
         if (_graphOutputs.Length == 0) throw new InvalidDataException("The ONNX graph declares no output.");
 
-        const string constantsName = "constants";
-        var names = new OnnxNames(new[] { constantsName });
-        var factory = new OnnxOpFactory(initializers, batchNormMomentum, register_module);
-        var sorted = TopologicalOrder(graph.Node, initializers.Keys.Append(_inputName));
-        for (int i = 0; i < sorted.Count; i++)
+        try
         {
-            var node = sorted[i];
-            var fallback = $"{node.OpType}_{i}";
-            var stepName = string.IsNullOrEmpty(node.Name) ? fallback : node.Name;
-            var step = factory.Create(node, stepName, names.Unique(node.Name, fallback));
-            _producerOfValue[step.Output] = _steps.Count;
-            _valueOfNodeName.TryAdd(stepName, step.Output);
-            _steps.Add(step);
-        }
+            const string constantsName = "constants";
+            var names = new OnnxNames(new[] { constantsName });
+            var factory = new OnnxOpFactory(initializers, batchNormMomentum, register_module);
+            var sorted = TopologicalOrder(graph.Node, initializers.Keys.Append(_inputName));
+            for (int i = 0; i < sorted.Count; i++)
+            {
+                var node = sorted[i];
+                var fallback = $"{node.OpType}_{i}";
+                var stepName = string.IsNullOrEmpty(node.Name) ? fallback : node.Name;
+                var step = factory.Create(node, stepName, names.Unique(node.Name, fallback));
+                _producerOfValue[step.Output] = _steps.Count;
+                _valueOfNodeName.TryAdd(stepName, step.Output);
+                _steps.Add(step);
+            }
 
-        foreach (var input in _steps.SelectMany(s => s.Inputs).Where(initializers.ContainsKey).Distinct())
+            foreach (var input in _steps.SelectMany(s => s.Inputs).Where(initializers.ContainsKey).Distinct())
+            {
+                constants ??= new OnnxConstants();
+                constants.Add(input, names.Unique(input, "constant"), OnnxTensorReader.ToFloatTensor(initializers[input]));
+            }
+
+            foreach (var output in _graphOutputs)
+                if (!_producerOfValue.ContainsKey(output) && output != _inputName)
+                    throw new InvalidDataException($"The ONNX graph output '{output}' is produced by no node.");
+            RegisterComponents();
+        }
+        catch
         {
-            constants ??= new OnnxConstants();
-            constants.Add(input, names.Unique(input, "constant"), OnnxTensorReader.ToFloatTensor(initializers[input]));
+            // Free the weights already copied into submodules before reporting the problem.
+            Dispose();
+            throw;
         }
-
-        foreach (var output in _graphOutputs)
-            if (!_producerOfValue.ContainsKey(output) && output != _inputName)
-                throw new InvalidDataException($"The ONNX graph output '{output}' is produced by no node.");
-        RegisterComponents();
     }
 
     /// <summary>Reads an ONNX file and builds the module.</summary>
