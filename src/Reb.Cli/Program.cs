@@ -1,2 +1,30 @@
-// Placeholder entry point; the real command tree is added with the pipeline.
-Console.WriteLine("reb");
+using System.CommandLine;
+using Reb.Cli.Commands;
+using Spectre.Console;
+
+namespace Reb.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("reb: visual defect inspection with REB (DefectMaker + LDKNN). Train on good images, inspect new ones.");
+        root.Subcommands.Add(FitCommand.Create());
+        root.Subcommands.Add(ScoreCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        try
+        {
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (UserError(e))
+        {
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            return 2;
+        }
+    }
+
+    /// <summary>Errors caused by input (missing folders, bad images, bad models): a message, not a stack trace.</summary>
+    public static bool UserError(Exception e) => e is ArgumentException or InvalidDataException or DirectoryNotFoundException
+        or FileNotFoundException or Reb.Core.Imaging.ImageLoadException or Reb.Core.Artefacts.ModelFormatException or NotSupportedException;
+}

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Reb.Core.Ldknn;
+using Reb.Core.Pipeline;
+
+namespace Reb.Cli;
+
+/// <summary>The options shared by `fit` and `eval`, with the method's reference values as defaults.</summary>
+public sealed class CommonOptions
+{
+    public readonly Option<int> K = new("--k") { Description = "neighbours for the local density (9 for MVTec AD/BTAD, 45 for LOCO)", DefaultValueFactory = _ => 9 };
+    public readonly Option<double> Lambda = new("--lambda") { Description = "density weight: score = d2 - lambda * density (0 = plain nearest neighbour)", DefaultValueFactory = _ => 1.0 };
+    public readonly Option<double> Coreset = new("--coreset") { Description = "fraction of the bank kept as core set (1 = no coreset, the reference)", DefaultValueFactory = _ => 1.0 };
+    public readonly Option<int?> Shots = new("--shots") { Description = "use only the first N training images (sorted)" };
+    public readonly Option<int> Seed = new("--seed") { Description = "random seed (coreset, adaptation)", DefaultValueFactory = _ => 0 };
+    public readonly Option<int> ImageSize = new("--image-size") { Description = "images are resized to this square size", DefaultValueFactory = _ => 256 };
+    public readonly Option<int> BatchSize = new("--batch") { Description = "images per backbone pass", DefaultValueFactory = _ => 8 };
+    public readonly Option<int> Threads = new("--threads") { Description = "compute threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+    public readonly Option<int> CalibrationImages = new("--calibration-images") { Description = "good training images scored leave-one-out to set the threshold", DefaultValueFactory = _ => 16 };
+
+    public void AddTo(Command c)
+    {
+        foreach (var o in new Option[] { K, Lambda, Coreset, Shots, Seed, ImageSize, BatchSize, Threads, CalibrationImages }) c.Options.Add(o);
+    }
+
+    public InspectionOptions Read(ParseResult r)
+    {
+        TorchSharp.torch.set_num_threads(Math.Max(1, r.GetValue(Threads)));
+        return new InspectionOptions
+        {
+            ImageSize = r.GetValue(ImageSize),
+            BatchSize = r.GetValue(BatchSize),
+            Shots = r.GetValue(Shots),
+            CalibrationImages = r.GetValue(CalibrationImages),
+            Ldknn = new LdknnOptions { K = r.GetValue(K), Lambda = r.GetValue(Lambda), CoresetRatio = r.GetValue(Coreset), Seed = r.GetValue(Seed) },
+        };
+    }
+}

@@ -1,0 +1,95 @@
+using Reb.Core.Backbones;
+using Reb.Core.Features;
+using Reb.Core.Ldknn;
+using Reb.Core.Pipeline;
+using static TorchSharp.torch;
+
+namespace Reb.Core.Artefacts;
+
+/// <summary>Saves a fitted <see cref="InspectionModel"/> as a model directory and loads it back, without the training images.</summary>
+public static class ModelStore
+{
+    public const string BackboneWeightsFile = "backbone.weights";
+
+    public static ModelManifest Save(InspectionModel model, FitReport fit, string category, string dir)
+    {
+        if (model.Embedder is not FeatureExtractor fx)
+            throw new NotSupportedException($"only models with a {nameof(FeatureExtractor)} embedder can be saved");
+        var manifest = ModelDirectory.Write(dir, temp =>
+        {
+            var files = new Dictionary<string, FileEntry>
+            {
+                [ModelDirectory.CoreFile] = TensorFiles.WriteFloats(Path.Combine(temp, ModelDirectory.CoreFile), model.Index.CoreFeatures),
+                [ModelDirectory.DensityFile] = TensorFiles.WriteFloats(Path.Combine(temp, ModelDirectory.DensityFile), model.Index.Density),
+                [ModelDirectory.CoreIndexFile] = TensorFiles.WriteLongs(Path.Combine(temp, ModelDirectory.CoreIndexFile), model.Index.CoreBankIndex),
+            };
+            string? weights = null;
+            if (fx.AdaptationJson is not null)
+            {
+                // An adapted backbone travels with the model; the ImageNet one is referenced by its spec only.
+                var path = Path.Combine(temp, BackboneWeightsFile);
+                fx.Backbone.SaveWeights(path);
+                files[BackboneWeightsFile] = TensorFiles.Describe(path);
+                weights = BackboneWeightsFile;
+            }
+            var o = model.Options;
+            return new ModelManifest
+            {
+                Category = category,
+                CreatedUtc = DateTimeOffset.UtcNow,
+                Backbone = new BackboneRef(fx.Name, fx.Backbone.Spec.ToJson(), weights, fx.AdaptationJson),
+                Features = new FeatureSettings(fx.ImageSize, fx.Dim, fx.GridSize),
+                Ldknn = new LdknnSettings(o.Ldknn.K, o.Ldknn.Lambda, o.Ldknn.CoresetRatio, o.Ldknn.Seed),
+                Bank = new BankInfo(fit.BankSize, model.Index.CoreCount, model.Index.Dim, ModelDirectory.CoreFile, ModelDirectory.DensityFile, ModelDirectory.CoreIndexFile),
+                Threshold = model.Threshold,
+                Training = new TrainingInfo(fit.TrainImages, fit.ImageNames, fit.Skipped.Count, fit.EmbedSeconds, fit.FitSeconds),
+                Files = files,
+            };
+        });
+        model.Manifest = manifest;
+        return manifest;
+    }
+
+    /// <summary>Loads a model directory; every file is checked against its checksum first, a bad one is refused with its name.</summary>
+    public static InspectionModel Load(string dir, int batchSize = 8)
+    {
+        var m = ReadAndVerify(dir, out var arrays);
+        var spec = BackboneSpec.FromJson(m.Backbone.SpecJson);
+        var backbone = Backbone.Load(spec);
+        try
+        {
+            if (m.Backbone.WeightsFile is { } w) backbone.LoadWeights(Path.Combine(dir, w));
+            var fx = new FeatureExtractor(backbone, m.Features.ImageSize, m.Features.Dim) { AdaptationJson = m.Backbone.AdaptationJson };
+            if (fx.GridSize != m.Features.GridSize)
+                throw new ModelFormatException($"model '{dir}': backbone gives a {fx.GridSize}x{fx.GridSize} grid, the model was fitted on {m.Features.GridSize}x{m.Features.GridSize}");
+            var core = tensor(arrays.Core).reshape(m.Bank.Core, m.Bank.Dim);
+            var ldknn = new LdknnOptions { K = m.Ldknn.K, Lambda = m.Ldknn.Lambda, CoresetRatio = m.Ldknn.CoresetRatio, Seed = m.Ldknn.Seed };
+            var index = new LdknnIndex(core, arrays.Density, arrays.CoreIndex, ldknn);
+            var options = new InspectionOptions { ImageSize = m.Features.ImageSize, BatchSize = batchSize, Ldknn = ldknn };
+            return new InspectionModel(fx, index, m.Threshold, options) { Manifest = m };
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
+    }
+
+    public sealed record Arrays(float[] Core, float[] Density, long[] CoreIndex);
+
+    /// <summary>Reads model.json and the arrays, checking sizes and checksums. Throws <see cref="ModelFormatException"/>.</summary>
+    public static ModelManifest ReadAndVerify(string dir, out Arrays arrays)
+    {
+        var m = ModelDirectory.ReadManifest(dir);
+        FileEntry Entry(string name) => m.Files.TryGetValue(name, out var e) ? e
+            : throw new ModelFormatException($"model '{dir}': manifest lists no {name}");
+        var core = TensorFiles.AsFloats(TensorFiles.ReadVerified(dir, m.Bank.CoreFile, Entry(m.Bank.CoreFile)));
+        var density = TensorFiles.AsFloats(TensorFiles.ReadVerified(dir, m.Bank.DensityFile, Entry(m.Bank.DensityFile)));
+        var index = TensorFiles.AsLongs(TensorFiles.ReadVerified(dir, m.Bank.CoreIndexFile, Entry(m.Bank.CoreIndexFile)));
+        if (core.LongLength != m.Bank.Core * m.Bank.Dim || density.LongLength != m.Bank.Core || index.LongLength != m.Bank.Core)
+            throw new ModelFormatException($"model '{dir}': array sizes do not match the manifest ({m.Bank.Core} x {m.Bank.Dim})");
+        if (m.Backbone.WeightsFile is { } w) TensorFiles.ReadVerified(dir, w, Entry(w));
+        arrays = new Arrays(core, density, index);
+        return m;
+    }
+}

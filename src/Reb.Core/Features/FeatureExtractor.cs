@@ -1,0 +1,64 @@
+using Reb.Core.Backbones;
+using Reb.Core.Pipeline;
+using static TorchSharp.torch;
+
+namespace Reb.Core.Features;
+
+/// <summary>
+/// Backbone (eval mode, no gradients) + patch aggregation: images in, one D-dim vector per layer2 location out.
+/// The grid size and channel counts are read off one probe forward pass, so any backbone whose two feature layers
+/// have strides s and 2s works.
+/// </summary>
+public sealed class FeatureExtractor : IPatchEmbedder
+{
+    private readonly Backbone _backbone;
+    private readonly PatchAggregator _aggregator;
+
+    public FeatureExtractor(Backbone backbone, int imageSize = 256, int dim = 512)
+    {
+        _backbone = backbone;
+        ImageSize = imageSize;
+        Dim = dim;
+        var (lowChannels, highChannels) = Probe();
+        _aggregator = new PatchAggregator(lowChannels, highChannels, dim);
+    }
+
+    private (int Low, int High) Probe()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        _backbone.Eval();
+        var probe = zeros(1, 3, ImageSize, ImageSize);
+        var layers = _backbone.ForwardLayers(_backbone.Preprocess(probe), BackboneLayer.Layer2, BackboneLayer.Layer3);
+        var low = layers[BackboneLayer.Layer2];
+        var high = layers[BackboneLayer.Layer3];
+        if (low.shape[2] != low.shape[3]) throw new ArgumentException($"backbone layer2 output is not square ({low.shape[2]}x{low.shape[3]})");
+        GridSize = (int)low.shape[2];
+        return ((int)low.shape[1], (int)high.shape[1]);
+    }
+
+    public Backbone Backbone => _backbone;
+    /// <summary>How the backbone was adapted (DefectMaker recipe, seed, loss curve) as JSON; null = ImageNet weights as shipped.</summary>
+    public string? AdaptationJson { get; init; }
+    public string Name => _backbone.Spec.ModelPath == BackboneSpec.BuiltinResNet18 ? "resnet18-imagenet" : Path.GetFileName(_backbone.Spec.ModelPath);
+    public int ImageSize { get; }
+    public int GridSize { get; private set; }
+    public int Dim { get; }
+
+    public Tensor Embed(Tensor images)
+    {
+        if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != ImageSize || images.shape[3] != ImageSize)
+            throw new ArgumentException($"expected images [N,3,{ImageSize},{ImageSize}], got [{string.Join(",", images.shape)}]");
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        if (_backbone.IsTraining) _backbone.Eval();
+        var layers = _backbone.ForwardLayers(_backbone.Preprocess(images), BackboneLayer.Layer2, BackboneLayer.Layer3);
+        return _aggregator.Aggregate(layers[BackboneLayer.Layer2], layers[BackboneLayer.Layer3]).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        _aggregator.Dispose();
+        _backbone.Dispose();
+    }
+}

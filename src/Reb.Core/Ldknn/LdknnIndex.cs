@@ -1,0 +1,119 @@
+using Reb.Core.Search;
+using static TorchSharp.torch;
+
+namespace Reb.Core.Ldknn;
+
+/// <summary>
+/// The fitted LDKNN memory: core features, their local densities, and the scoring rule (method spec section 3).
+/// density(m) = mean squared distance from core feature m to its K nearest neighbours in the FULL bank, m itself
+/// excluded by its bank index. Patch score s(q) = d2(q, m*) - lambda * density(m*), m* = nearest core feature.
+/// </summary>
+public sealed class LdknnIndex : IDisposable
+{
+    private readonly KnnBank _core;
+
+    public LdknnIndex(Tensor coreFeatures, float[] density, long[] coreBankIndex, LdknnOptions options)
+    {
+        if (coreFeatures.shape[0] != density.Length || density.Length != coreBankIndex.Length)
+            throw new ArgumentException($"core set has {coreFeatures.shape[0]} rows but {density.Length} densities and {coreBankIndex.Length} indices");
+        // The index takes ownership of coreFeatures: the bank keeps its own handle on the same storage.
+        _core = KnnBank.Create(coreFeatures);
+        coreFeatures.Dispose();
+        Density = density;
+        CoreBankIndex = coreBankIndex;
+        Options = options;
+    }
+
+    public LdknnOptions Options { get; }
+    public float[] Density { get; }
+    public long[] CoreBankIndex { get; }
+    public long CoreCount => _core.Count;
+    public int Dim => _core.Dim;
+    /// <summary>Core features [n, d], float32 (owned by the index).</summary>
+    public Tensor CoreFeatures => _core.Vectors;
+
+    /// <summary>Coreset selection, then the density of every core feature against the full bank.</summary>
+    public static LdknnIndex Fit(Tensor bank, LdknnOptions options, IProgress<(string Stage, double Fraction)>? progress = null)
+    {
+        options.Validate();
+        long n = bank.shape[0];
+        if (n < options.K + 1)
+            throw new ArgumentException($"the memory bank has {n} patches; K = {options.K} needs at least {options.K + 1}");
+        var coreIdx = GreedyCoreset.Select(bank, options, progress is null ? null : new SyncProgress<double>(f => progress.Report(("coreset", f))));
+        Tensor core;
+        float[] density;
+        using (var scope = NewDisposeScope())
+        {
+            using var full = KnnBank.Create(bank);
+            var idx = tensor(coreIdx);
+            core = (options.CoresetRatio >= 1.0 ? bank.clone() : bank.index_select(0, idx)).MoveToOuterDisposeScope();
+            density = Densities(full, core, idx, options.K, progress is null ? null : new SyncProgress<double>(f => progress.Report(("density", f))));
+        }
+        // Built outside any dispose scope: the index owns its tensors for as long as it lives.
+        return new LdknnIndex(core, density, coreIdx, options);
+    }
+
+    /// <summary>Mean squared distance of each query (a bank row, given by its bank index) to its K nearest other bank rows.</summary>
+    public static float[] Densities(KnnBank fullBank, Tensor queries, Tensor queryBankIndex, int k, IProgress<double>? progress = null)
+    {
+        using var scope = NewDisposeScope();
+        using var result = KnnKernel.Search(fullBank, queries, k, queryBankIndex, progress: progress);
+        return result.Distances.mean(new long[] { 1 }).data<float>().ToArray();
+    }
+
+    /// <summary>Nearest core feature per query: squared distance and core position.</summary>
+    public KnnResult Nearest(Tensor queries) => KnnKernel.Search(_core, queries, 1);
+
+    /// <summary>Patch scores [q] for patch features [q, d].</summary>
+    public Tensor ScorePatches(Tensor queries)
+    {
+        using var scope = NewDisposeScope();
+        using var nearest = Nearest(queries);
+        var scores = PatchScores(nearest.Distances.squeeze(1), nearest.Indices.squeeze(1), Density, Options.Lambda);
+        return scores.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Patch scores of queries against the core set minus the cores whose bank index lies in [bankStart, bankEnd):
+    /// a training image scored as if it had not been in the bank (threshold calibration).
+    /// </summary>
+    public Tensor ScorePatchesExcludingBankRange(Tensor queries, long bankStart, long bankEnd)
+    {
+        using var scope = NewDisposeScope();
+        int a = LowerBound(CoreBankIndex, bankStart), b = LowerBound(CoreBankIndex, bankEnd);
+        long n = CoreCount;
+        var bestD = full(queries.shape[0], float.PositiveInfinity);
+        var bestI = zeros(queries.shape[0], dtype: ScalarType.Int64);
+        foreach (var (start, length) in new[] { (0L, (long)a), ((long)b, n - b) })
+        {
+            if (length == 0) continue;
+            using var part = KnnBank.Create(CoreFeatures.narrow(0, start, length));
+            using var r = KnnKernel.Search(part, queries, 1);
+            var d = r.Distances.squeeze(1);
+            var better = d.lt(bestD);
+            bestD = where(better, d, bestD);
+            bestI = where(better, r.Indices.squeeze(1) + start, bestI);
+        }
+        if (a == 0 && b == n) throw new InvalidOperationException("no core features left outside the excluded range");
+        return PatchScores(bestD, bestI, Density, Options.Lambda).MoveToOuterDisposeScope();
+    }
+
+    private static int LowerBound(long[] sorted, long value)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi) { int mid = (lo + hi) >>> 1; if (sorted[mid] < value) lo = mid + 1; else hi = mid; }
+        return lo;
+    }
+
+    /// <summary>The scoring rule, shared with the sharded cluster's merge step: d2 - lambda * density[nearest].</summary>
+    public static Tensor PatchScores(Tensor nearestDistance, Tensor nearestIndex, float[] density, double lambda)
+    {
+        using var scope = NewDisposeScope();
+        if (lambda == 0) return nearestDistance.clone().MoveToOuterDisposeScope();
+        using var dens = tensor(density);
+        var s = nearestDistance - lambda * dens.index_select(0, nearestIndex);
+        return s.MoveToOuterDisposeScope();
+    }
+
+    public void Dispose() => _core.Dispose();
+}

@@ -1,0 +1,38 @@
+using Reb.Core.Metrics;
+
+namespace Reb.Core.Pipeline;
+
+/// <summary>metrics.json of `reb eval`: accuracy at the calibrated threshold and at the labels' F1-optimal one, sizes and timings.</summary>
+public sealed record EvaluationReport
+{
+    public required string Category { get; init; }
+    public required string Layout { get; init; }
+    public double ImageAuroc { get; init; }
+    public double? PixelAuroc { get; init; }
+    public double? Aupro { get; init; }
+    public int TrainImages { get; init; }
+    public int TestImages { get; init; }
+    public int TestGood { get; init; }
+    public int TestDefective { get; init; }
+    public long BankSize { get; init; }
+    public long CoreSize { get; init; }
+    public required StageSeconds Seconds { get; init; }
+    /// <summary>Test images scored per second (decode + backbone + search + maps).</summary>
+    public double ImagesPerSecond { get; init; }
+    /// <summary>The model's threshold, calibrated on good training images only.</summary>
+    public double Threshold { get; init; }
+    public double FalseRejectRate { get; init; }
+    public double EscapeRate { get; init; }
+    /// <summary>What the test labels would choose: shown next to the calibrated threshold, never used by the model.</summary>
+    public F1Threshold F1Optimal { get; init; }
+    public RejectRates AtF1Optimal { get; init; }
+    public IReadOnlyDictionary<string, double> ImageAurocByDefect { get; init; } = new Dictionary<string, double>();
+    public required SettingsUsed Settings { get; init; }
+    public string ModelVersion { get; init; } = "";
+    public IReadOnlyList<SkippedImage> Skipped { get; init; } = [];
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
+
+public sealed record StageSeconds(double Embed, double Fit, double Calibrate, double Score, double Metrics, double Total);
+
+public sealed record SettingsUsed(int ImageSize, int K, double Lambda, double CoresetRatio, int? Shots, int Seed, string Backbone, int Threads, string Search);

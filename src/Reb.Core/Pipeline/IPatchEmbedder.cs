@@ -1,0 +1,18 @@
+using static TorchSharp.torch;
+
+namespace Reb.Core.Pipeline;
+
+/// <summary>Turns a batch of resized images into patch features: the only thing the LDKNN side needs from a backbone.</summary>
+public interface IPatchEmbedder : IDisposable
+{
+    /// <summary>What the backbone is, for reports (e.g. "resnet18-imagenet").</summary>
+    string Name { get; }
+    /// <summary>Side of the square input images (256 in the method).</summary>
+    int ImageSize { get; }
+    /// <summary>Side of the patch grid (32 at 256 px: layer2's stride 8).</summary>
+    int GridSize { get; }
+    /// <summary>Feature dimension D.</summary>
+    int Dim { get; }
+    /// <summary>[N,3,S,S] RGB 0..255 -> [N*G*G, D], rows in (image, y, x) order.</summary>
+    Tensor Embed(Tensor images);
+}

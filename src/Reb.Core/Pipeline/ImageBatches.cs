@@ -1,0 +1,82 @@
+using System.Threading.Channels;
+using Reb.Core.Imaging;
+using static TorchSharp.torch;
+
+namespace Reb.Core.Pipeline;
+
+/// <summary>A batch of decoded, resized images ready for the backbone, with the originals kept for overlays when asked.</summary>
+public sealed class ImageBatch(IReadOnlyList<string> paths, Tensor images, IReadOnlyList<RgbImage?> originals) : IDisposable
+{
+    public IReadOnlyList<string> Paths { get; } = paths;
+    /// <summary>[N,3,S,S] float RGB 0..255.</summary>
+    public Tensor Images { get; } = images;
+    public IReadOnlyList<RgbImage?> Originals { get; } = originals;
+    public void Dispose() => Images.Dispose();
+}
+
+/// <summary>
+/// Reads images on a background task while the caller runs the backbone on the previous batch: a bounded
+/// producer/consumer pipeline (at most <c>prefetch</c> batches in memory). Unreadable files are reported through
+/// <c>onSkip</c> and left out; the run goes on.
+/// </summary>
+public static class ImageBatches
+{
+    public static async IAsyncEnumerable<ImageBatch> ReadAsync(IReadOnlyList<string> paths, int imageSize, int batchSize,
+        Action<SkippedImage> onSkip, bool keepOriginals = false, int prefetch = 2,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize));
+        var channel = Channel.CreateBounded<ImageBatch>(new BoundedChannelOptions(prefetch) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                for (int start = 0; start < paths.Count; start += batchSize)
+                {
+                    var chunk = paths.Skip(start).Take(batchSize).ToList();
+                    var decoded = new (string Path, RgbImage? Image, Tensor? Resized)[chunk.Count];
+                    var reasons = new string?[chunk.Count];
+                    Parallel.For(0, chunk.Count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, i =>
+                    {
+                        try
+                        {
+                            var img = ImageLoader.Load(chunk[i]);
+                            decoded[i] = (chunk[i], img, ImageResizer.ResizeRgb(img, imageSize));
+                        }
+                        catch (ImageLoadException e)
+                        {
+                            decoded[i] = (chunk[i], null, null);
+                            reasons[i] = e.Reason;
+                        }
+                    });
+                    // Reported in input order, on this one thread, so callers need no locking.
+                    for (int i = 0; i < chunk.Count; i++)
+                        if (reasons[i] is { } reason) onSkip(new SkippedImage(chunk[i], reason));
+                    var ok = decoded.Where(d => d.Resized is not null).ToList();
+                    if (ok.Count == 0) continue;
+                    var images = stack(ok.Select(d => d.Resized!).ToArray());
+                    foreach (var d in ok) d.Resized!.Dispose();
+                    var batch = new ImageBatch(ok.Select(d => d.Path).ToList(), images,
+                        ok.Select(d => keepOriginals ? d.Image : null).ToList());
+                    await channel.Writer.WriteAsync(batch, ct);
+                }
+                channel.Writer.Complete();
+            }
+            catch (Exception e) { channel.Writer.Complete(e); }
+        }, ct);
+
+        await foreach (var batch in channel.Reader.ReadAllAsync(ct)) yield return batch;
+        await producer;
+    }
+
+    /// <summary>Synchronous view for callers that are not async.</summary>
+    public static IEnumerable<ImageBatch> Read(IReadOnlyList<string> paths, int imageSize, int batchSize, Action<SkippedImage> onSkip, bool keepOriginals = false)
+    {
+        var e = ReadAsync(paths, imageSize, batchSize, onSkip, keepOriginals).GetAsyncEnumerator();
+        try
+        {
+            while (e.MoveNextAsync().AsTask().GetAwaiter().GetResult()) yield return e.Current;
+        }
+        finally { e.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+    }
+}

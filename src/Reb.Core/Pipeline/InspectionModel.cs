@@ -1,0 +1,52 @@
+using Reb.Core.Artefacts;
+using Reb.Core.Ldknn;
+using static TorchSharp.torch;
+
+namespace Reb.Core.Pipeline;
+
+/// <summary>
+/// A fitted product-line model in memory: the patch embedder (backbone + aggregation), the LDKNN index and the
+/// calibrated threshold. Scores batches of resized images; owns its tensors.
+/// </summary>
+public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, ThresholdInfo threshold, InspectionOptions options) : IDisposable
+{
+    public IPatchEmbedder Embedder { get; } = embedder;
+    public LdknnIndex Index { get; } = index;
+    public ThresholdInfo Threshold { get; } = threshold;
+    public InspectionOptions Options { get; } = options;
+    /// <summary>Set when the model was loaded from or saved to a model directory.</summary>
+    public ModelManifest? Manifest { get; set; }
+
+    /// <summary>Patch-score maps [N,G,G] for a batch [N,3,S,S].</summary>
+    public Tensor PatchScoreMaps(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var features = Embedder.Embed(images);
+        var scores = Index.ScorePatches(features);
+        int g = Embedder.GridSize;
+        return scores.reshape(images.shape[0], g, g).MoveToOuterDisposeScope();
+    }
+
+    public IReadOnlyList<ScoredImage> Score(ImageBatch batch)
+    {
+        using var scope = NewDisposeScope();
+        var maps = PatchScoreMaps(batch.Images);
+        var imageScores = AnomalyMaps.ImageScores(maps);
+        var pixel = AnomalyMaps.PixelMaps(maps, Embedder.ImageSize);
+        int s = Embedder.ImageSize;
+        var result = new ScoredImage[imageScores.Length];
+        for (int i = 0; i < result.Length; i++)
+        {
+            using var m = pixel[i];
+            result[i] = new ScoredImage(batch.Paths[i], imageScores[i], imageScores[i] >= Threshold.Value,
+                m.contiguous().data<float>().ToArray(), s);
+        }
+        return result;
+    }
+
+    public void Dispose()
+    {
+        Index.Dispose();
+        Embedder.Dispose();
+    }
+}
