@@ -2,7 +2,9 @@ using System.Diagnostics;
 
 namespace Reb.Core.DefectMaker;
 
-/// <summary>Speed figures for DefectMaker (a plain method, never run by unit tests).</summary>
+/// <summary>Speed figures for DefectMaker (a plain method, never run by unit tests). DefectMaker runs many small
+/// element-wise ops; on a busy 2-core machine libtorch's 2-thread pool made a 48x7 augmented batch ~15x slower than
+/// torch.set_num_threads(1) (33 s vs 2.1 s), so measure both settings before choosing one for the trainer.</summary>
 public static class DefectMakerBenchmark
 {
     /// <summary>Seconds per batch of <paramref name="sources"/> sources x 7 versions (median of <paramref name="repeats"/>,
