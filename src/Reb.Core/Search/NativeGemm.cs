@@ -1,0 +1,75 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Reb.Core.Search;
+
+/// <summary>
+/// Direct calls into the MKL that libtorch_cpu embeds and exports. Why: TorchSharp's bfloat16 mm can only
+/// write a bfloat16 result, whose rounding (2^-8 of |q.b|) would dominate the screening error bound; MKL's
+/// gemm_bf16bf16f32 reads bfloat16 and writes float32 with beta = 1 onto a pre-filled bias, so the bound
+/// keeps only the input rounding. Also used for the float32 screen (sgemm with the same fused bias).
+/// When the symbols are missing (another libtorch build), <see cref="IsAvailable"/> is false and callers
+/// use TorchSharp operations instead.
+/// </summary>
+internal static unsafe class NativeGemm
+{
+    private const string TorchCpu = "libtorch_cpu";
+    private const string TorchSharpNative = "LibTorchSharp";
+
+    [DllImport(TorchCpu, EntryPoint = "sgemm_")]
+    private static extern void Sgemm(byte* transA, byte* transB, int* m, int* n, int* k, float* alpha,
+        float* a, int* lda, float* b, int* ldb, float* beta, float* c, int* ldc);
+
+    [DllImport(TorchCpu, EntryPoint = "gemm_bf16bf16f32_")]
+    private static extern void GemmBf16(byte* transA, byte* transB, int* m, int* n, int* k, float* alpha,
+        ushort* a, int* lda, ushort* b, int* ldb, float* beta, float* c, int* ldc);
+
+    [DllImport(TorchSharpNative, EntryPoint = "THSTensor_data")]
+    private static extern IntPtr TensorData(IntPtr handle);
+
+    private static readonly Lazy<bool> Probe = new(ProbeSymbols);
+
+    /// <summary>True when both MKL entry points resolve and give a correct tiny product.</summary>
+    public static bool IsAvailable => Probe.Value;
+
+    /// <summary>Raw pointer to the first element of a contiguous CPU tensor.</summary>
+    public static IntPtr DataPointer(Tensor t) => TensorData(t.Handle);
+
+    /// <summary>
+    /// c[i, j] = beta * c[i, j] + alpha * sum_l a[i, l] * b[j, l]  (row-major a [m, k], b [n, k], c [m, ldc]).
+    /// a and b are both float32 or both bfloat16; c is float32. All must be contiguous rows.
+    /// </summary>
+    public static void GemmABt(Tensor a, Tensor b, Tensor c, float alpha, float beta)
+    {
+        int m = checked((int)a.shape[0]), n = checked((int)b.shape[0]), k = checked((int)a.shape[1]);
+        int ldc = checked((int)c.stride(0));
+        if (m == 0 || n == 0) return;
+        // Row-major C = A B^T is column-major C^T = B A^T: Fortran gemm('T', 'N', n, m, k, B, A).
+        byte transposed = (byte)'T', plain = (byte)'N';
+        int ld = k;
+        var pa = DataPointer(a); var pb = DataPointer(b); var pc = DataPointer(c);
+        if (a.dtype == ScalarType.BFloat16)
+            GemmBf16(&transposed, &plain, &n, &m, &k, &alpha, (ushort*)pb, &ld, (ushort*)pa, &ld, &beta, (float*)pc, &ldc);
+        else
+            Sgemm(&transposed, &plain, &n, &m, &k, &alpha, (float*)pb, &ld, (float*)pa, &ld, &beta, (float*)pc, &ldc);
+    }
+
+    private static bool ProbeSymbols()
+    {
+        try
+        {
+            using var scope = NewDisposeScope();
+            var a = tensor(new float[] { 1, 2, 3, 4, 5, 6 }).reshape(2, 3);
+            var b = tensor(new float[] { 1, 0, 1, 0, 1, 0, 2, 2, 2 }).reshape(3, 3);
+            var expected = a.mm(b.t());
+            var c32 = zeros(2, 3); GemmABt(a, b, c32, 1f, 0f);
+            var c16 = zeros(2, 3); GemmABt(a.to(ScalarType.BFloat16), b.to(ScalarType.BFloat16), c16, 1f, 0f);
+            return c32.allclose(expected) && c16.allclose(expected);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            return false;
+        }
+    }
+}
