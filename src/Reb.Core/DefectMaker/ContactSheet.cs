@@ -29,7 +29,7 @@ public static class ContactSheet
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(new SKColor(40, 40, 40));
-        using var font = new SKFont(SKTypeface.Default, 13);
+        using var font = new SKFont(Reb.Core.Imaging.Fonts.Caption ?? SKTypeface.Default, 13);
         using var textPaint = new SKPaint { Color = SKColors.White, IsAntialias = true };
 
         for (int v = 0; v < versions; v++)

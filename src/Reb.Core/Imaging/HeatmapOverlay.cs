@@ -45,9 +45,12 @@ public static class HeatmapOverlay
             canvas.DrawRect(frame / 2f, frame / 2f, w - frame, h - frame, stroke);
             using var fill = new SKPaint { Color = verdictColour, Style = SKPaintStyle.Fill };
             canvas.DrawRect(0, h, 8, captionH, fill);
-            using var font = new SKFont(SKTypeface.Default, 14);
-            using var text = new SKPaint { Color = SKColors.White, IsAntialias = true };
-            canvas.DrawText(caption, 12, h + 16, font, text);
+            if (Fonts.Caption is { } face)
+            {
+                using var font = new SKFont(face, 14);
+                using var text = new SKPaint { Color = SKColors.White, IsAntialias = true };
+                canvas.DrawText(caption, 12, h + 16, SKTextAlign.Left, font, text);
+            }
         }
         using var encoded = bitmap.Encode(SKEncodedImageFormat.Png, 90);
         return encoded.ToArray();
