@@ -33,8 +33,14 @@ internal static class ScreenPass
             int width = (int)Math.Min(tileWidth, n - start);
             var view = tile.narrow(1, 0, width);
             if (bf16)
-                NativeGemm.GemmABt(q, bank.CentredBf16!.narrow(0, start, width), view, -2f, 0f);
-            else if (NativeGemm.IsAvailable)
+            {
+                // libtorch's bfloat16 mm (oneDNN, AVX512-BF16) is 2-3x faster here than MKL's
+                // gemm_bf16bf16f32; its bfloat16 output rounding is absorbed per entry by the scan.
+                var dots = q.mm(bank.CentredBf16!.narrow(0, start, width).t());
+                best.ScanBf16Dots(dots, bias.narrow(0, start, width), start, width, exclude);
+                continue;
+            }
+            if (NativeGemm.IsAvailable)
                 NativeGemm.GemmABt(q, bank.Vectors.narrow(0, start, width), view, -2f, 0f);
             else
                 view.copy_(q.mm(bank.Vectors.narrow(0, start, width).t()).mul_(-2f));
