@@ -77,7 +77,7 @@ public sealed class KnnBank : IDisposable
             throw new ArgumentException("KnnBank.Create: bank contains NaN or infinite values.", nameof(bank));
         }
 
-        bool wantBf16 = options.Precision == KnnPrecision.Bf16Screened && NativeGemm.IsAvailable;
+        bool wantBf16 = options.Precision == KnnPrecision.Bf16Screened;
         var mean = vectors.mean(new long[] { 0 }, false, ScalarType.Float64).to(ScalarType.Float32);
         var normsSq = empty(n, ScalarType.Float32);
         var rawNormsSq = empty(n, ScalarType.Float32);

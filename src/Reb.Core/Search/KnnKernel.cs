@@ -34,7 +34,7 @@ public static class KnnKernel
         long count = queries.shape[0];
         int kk = (int)Math.Min(k + (long)options.ExtraFor(k), bank.Count);
         bool allCandidates = kk >= bank.Count; // every bank vector is re-ranked: nothing to certify
-        var primary = options.Precision == KnnPrecision.Bf16Screened && bank.CentredBf16 is not null && NativeGemm.IsAvailable
+        var primary = options.Precision == KnnPrecision.Bf16Screened && bank.CentredBf16 is not null
             ? KnnPrecision.Bf16Screened : KnnPrecision.Float32;
         if (stats is not null) { stats.Queries += count; stats.UsedBf16Gemm |= primary == KnnPrecision.Bf16Screened; }
 
@@ -94,6 +94,7 @@ public static class KnnKernel
         var residualSq = bf16
             ? (screened64 - screened.to(ScalarType.BFloat16).to(ScalarType.Float64)).pow(2).sum(1).data<double>().ToArray()
             : new double[normsSq.Length];
+        // screen = per query the kk smallest LOWER BOUNDS of ||b||^2 - 2 q.b (output rounding absorbed).
         var (screen, candidates) = ScreenPass.Run(bank, screened, exclude, kk, precision, bankChunk);
         var candidateArray = candidates.data<long>().ToArray();
         var (dist, idx) = ExactDistances.Rerank(bank, block, candidateArray, kk, exclude, k);
