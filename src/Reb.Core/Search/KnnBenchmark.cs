@@ -72,7 +72,7 @@ public static class KnnBenchmark
             for (int i = 0; i < check; i++)
             {
                 using var one = sample[i];
-                var (reference, _) = ExactDistances.BruteForce(bank, one, -1, k);
+                var (reference, _) = ExactDistances.BruteForce(bank, one, BankRange.None, k);
                 var fromF32 = a.Distances[i].data<float>().ToArray();
                 var fromBf16 = b.Distances[i].data<float>().ToArray();
                 for (int j = 0; j < k; j++)

@@ -16,7 +16,7 @@ internal static class ScreenPass
     /// Per query the kk smallest screen values (unsorted, without the query's own norm term) and their bank indices.
     /// <paramref name="queries"/> are centred for the bfloat16 screen and raw for the float32 screen.
     /// </summary>
-    public static (Tensor Values, Tensor Indices) Run(KnnBank bank, Tensor queries, long[] exclude,
+    public static (Tensor Values, Tensor Indices) Run(KnnBank bank, Tensor queries, BankRange[] exclude,
         int kk, KnnPrecision precision, int bankChunk)
     {
         long rows = queries.shape[0];

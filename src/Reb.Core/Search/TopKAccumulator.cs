@@ -5,7 +5,7 @@ namespace Reb.Core.Search;
 
 /// <summary>
 /// Per query row, the kk smallest values seen so far over the bank tiles (a bounded max-heap per row).
-/// Why not torch.topk: the scan also adds the per-bank bias ||b||^2 and skips the excluded index in the same
+/// Why not torch.topk: the scan also adds the per-bank bias ||b||^2 and skips the excluded indices in the same
 /// pass, and once a row's heap is full almost every value fails the SIMD compare against the heap's root,
 /// so one tile costs about one memory pass instead of bias copy + topk + merge.
 /// </summary>
@@ -26,7 +26,7 @@ internal sealed unsafe class TopKAccumulator
     }
 
     /// <summary>Scans tile[r, j] + bias[j] (j &lt; width) for all rows; column j is bank index start + j.</summary>
-    public void Scan(Tensor tile, Tensor bias, long start, int width, long[] exclude)
+    public void Scan(Tensor tile, Tensor bias, long start, int width, BankRange[] exclude)
     {
         float* c = (float*)NativeGemm.DataPointer(tile);
         float* b = (float*)NativeGemm.DataPointer(bias);
@@ -44,7 +44,7 @@ internal sealed unsafe class TopKAccumulator
     /// bias[j] - 2 x - 2 u' |x| of bias[j] - 2 q.b, u' = 2^-8 / (1 - 2^-8), which absorbs the bfloat16 output
     /// rounding |x - q.b| &lt;= u |q.b| entry by entry (see <see cref="ScreenErrorBound"/>).
     /// </summary>
-    public void ScanBf16Dots(Tensor dots, Tensor bias, long start, int width, long[] exclude)
+    public void ScanBf16Dots(Tensor dots, Tensor bias, long start, int width, BankRange[] exclude)
     {
         ushort* c = (ushort*)NativeGemm.DataPointer(dots);
         float* b = (float*)NativeGemm.DataPointer(bias);
@@ -97,7 +97,7 @@ internal sealed unsafe class TopKAccumulator
         }
     }
 
-    private void ScanRow(int r, float* row, float* bias, long start, int width, long excluded)
+    private void ScanRow(int r, float* row, float* bias, long start, int width, BankRange excluded)
     {
         fixed (float* heapValues = &_values[(long)r * _kk])
         fixed (long* heapIndices = &_indices[(long)r * _kk])
@@ -107,7 +107,7 @@ internal sealed unsafe class TopKAccumulator
             // Fill phase: take everything until the heap is full.
             for (; j < width && count < _kk; j++)
             {
-                if (start + j == excluded) continue;
+                if (excluded.Contains(start + j)) continue;
                 Push(heapValues, heapIndices, ref count, row[j] + bias[j], start + j);
             }
             if (Vector256.IsHardwareAccelerated)
@@ -122,14 +122,14 @@ internal sealed unsafe class TopKAccumulator
                         mask &= mask - 1;
                         long index = start + j + lane;
                         float value = v.GetElement(lane);
-                        if (index != excluded && value < heapValues[0]) ReplaceRoot(heapValues, heapIndices, count, value, index);
+                        if (value < heapValues[0] && !excluded.Contains(index)) ReplaceRoot(heapValues, heapIndices, count, value, index);
                     }
                 }
             }
             for (; j < width; j++)
             {
                 float value = row[j] + bias[j];
-                if (start + j != excluded && value < heapValues[0]) ReplaceRoot(heapValues, heapIndices, count, value, start + j);
+                if (value < heapValues[0] && !excluded.Contains(start + j)) ReplaceRoot(heapValues, heapIndices, count, value, start + j);
             }
             _count[r] = count;
         }
