@@ -28,7 +28,8 @@ public sealed class ArtefactStoreResilience
         var log = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ArtefactStoreResilience>();
 
         var builder = new ResiliencePipelineBuilder { Name = "artefact-store" };
-        builder.AddRetry(new RetryStrategyOptions
+        // Polly refuses MaxRetryAttempts = 0; "no retries" simply means no retry strategy.
+        if (options.MaxRetryAttempts > 0) builder.AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsTransient(e, args.Context.CancellationToken)),
             MaxRetryAttempts = options.MaxRetryAttempts,

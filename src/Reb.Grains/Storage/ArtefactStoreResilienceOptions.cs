@@ -10,7 +10,7 @@ public sealed record ArtefactStoreResilienceOptions
     /// <summary>Longest one attempt (one request, including its body) may take before it is abandoned and retried.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Retries after the first attempt, for transient failures only (408, 429, 5xx, network errors, timeouts).</summary>
+    /// <summary>Retries after the first attempt (0 for none), for transient failures only (408, 429, 5xx, network errors, timeouts).</summary>
     public int MaxRetryAttempts { get; init; } = 4;
 
     /// <summary>First backoff delay; it grows exponentially with jitter (decorrelated), capped by <see cref="RetryMaxDelay"/>.</summary>
