@@ -22,6 +22,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
     private Process? _process;
     private string? _location;
     private readonly List<string> _output = [];
+    private readonly System.Collections.Concurrent.ConcurrentBag<string> _containers = [];
 
     public int Port { get; private set; }
 
@@ -74,8 +75,17 @@ public sealed class AzuriteFixture : IAsyncLifetime
             "Run `bash infra/start-services.sh` to (re)install and start it, then run the tests again.");
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
+        if (_process == null && Port != 0)
+        {
+            var service = new BlobServiceClient(ConnectionString);
+            foreach (var name in _containers)
+            {
+                try { await service.GetBlobContainerClient(name).DeleteIfExistsAsync(); }
+                catch (Exception) { } // cleanup only: never hide the tests' own outcome
+            }
+        }
         if (_process != null)
         {
             try { if (!_process.HasExited) { _process.Kill(entireProcessTree: true); _process.WaitForExit(5000); } }
@@ -84,11 +94,15 @@ public sealed class AzuriteFixture : IAsyncLifetime
             _process = null;
         }
         if (_location != null && Directory.Exists(_location)) Directory.Delete(_location, recursive: true);
-        return Task.CompletedTask;
     }
 
     /// <summary>A container client for a new, unique container (one per test), optionally through a fault-injecting handler.</summary>
-    public BlobContainerClient NewContainer(HttpMessageHandler? handler = null) => NewContainerClientFor($"t{Guid.NewGuid():N}", handler);
+    public BlobContainerClient NewContainer(HttpMessageHandler? handler = null)
+    {
+        var name = $"t{Guid.NewGuid():N}";
+        _containers.Add(name); // deleted at the end, so a shared Azurite does not fill up run after run
+        return NewContainerClientFor(name, handler);
+    }
 
     /// <summary>A store-style client (SDK retries off) for a given container, e.g. a second site on the same container.</summary>
     public BlobContainerClient NewContainerClientFor(string containerName, HttpMessageHandler? handler = null)
