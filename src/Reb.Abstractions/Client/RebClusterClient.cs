@@ -18,9 +18,28 @@ public sealed class RebClusterClient(IGrainFactory grains, int maxAttempts = 5, 
 
     public IProductLineGrain Line(string line) => grains.GetGrain<IProductLineGrain>(line);
 
-    /// <summary>Scores one encoded image with the line's current version.</summary>
-    public Task<ScoreResult> ScoreAsync(string line, byte[] image, string name, CancellationToken ct = default) =>
-        RetryAsync(() => Line(line).Score(image, name), ct);
+    /// <summary>
+    /// Scores one encoded image with the line's current version: the line's status is read once (and again after a
+    /// version error), then images go straight to the stateless scoring workers, so a busy line's registry grain is
+    /// not a bottleneck and a lost registry activation does not fail scoring.
+    /// </summary>
+    public async Task<ScoreResult> ScoreAsync(string line, byte[] image, string name, CancellationToken ct = default)
+    {
+        var status = await StatusAsync(line, refresh: false, ct);
+        if (status.Current is null) throw new ModelVersionException($"line '{line}' has no current model version");
+        return await RetryAsync(() => grains.GetGrain<IScoringGrain>(0).Score(new ScoreRequest(line, status.Current, status.Shards, image, name)), ct);
+    }
+
+    /// <summary>The line's registry status, cached per client until <paramref name="refresh"/>.</summary>
+    public async Task<ProductLineStatus> StatusAsync(string line, bool refresh = true, CancellationToken ct = default)
+    {
+        if (!refresh && _status.TryGetValue(line, out var cached)) return cached;
+        var status = await RetryAsync(() => Line(line).GetStatus(), ct);
+        _status[line] = status;
+        return status;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProductLineStatus> _status = new();
 
     /// <summary>Runs <paramref name="call"/>, retrying transient cluster failures with linear backoff.</summary>
     public async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken ct = default)
