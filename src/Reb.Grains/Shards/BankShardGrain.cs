@@ -3,6 +3,7 @@ using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
 using Reb.Core.Artefacts;
 using Reb.Grains.Models;
+using Orleans.Placement;
 using Reb.Grains.Placement;
 
 namespace Reb.Grains.Shards;
@@ -13,6 +14,7 @@ namespace Reb.Grains.Shards;
 /// Queries are read-only and interleave; the search itself runs on the thread pool, off the grain's scheduler.
 /// </summary>
 [PreferGpuPlacement]
+[RandomPlacement] // spread shards over the (filtered) silos; the default resource-optimised placement piles them up
 public sealed class BankShardGrain(SiloModelCache models, ILocalSiloDetails silo) : Grain, IBankShardGrain
 {
     private Task<ShardSlice>? _loading;

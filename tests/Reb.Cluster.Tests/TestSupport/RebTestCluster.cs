@@ -5,27 +5,24 @@ using Orleans.TestingHost;
 using Reb.Abstractions.Grains;
 using Reb.Grains.Diagnostics;
 using Reb.Grains.Hosting;
+using Reb.Grains.Placement;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace Reb.Cluster.Tests.TestSupport;
 
 /// <summary>An in-process multi-silo cluster wired like Reb.Silo's dev defaults, with a chosen accelerator per silo.</summary>
 public static class RebTestCluster
 {
-    /// <param name="gpuSilos">Silo indices (0 = primary) that claim a GPU.</param>
-    public static async Task<InProcessTestCluster> StartAsync(int silos, string artefactRoot, params int[] gpuSilos)
+    /// <param name="gpuSilos">Names of the silos that claim a GPU (the handles' <c>Name</c>, e.g. "Silo_1").</param>
+    public static async Task<InProcessTestCluster> StartAsync(int silos, string artefactRoot, params string[] gpuSilos)
     {
         var builder = new InProcessTestClusterBuilder((short)silos);
-        int created = 0;
-        var names = new Dictionary<string, int>();
         builder.ConfigureSilo((options, silo) =>
         {
-            int index;
-            lock (names)
-                if (!names.TryGetValue(options.SiloName, out index)) names[options.SiloName] = index = created++;
             var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Reb:ArtefactRoot"] = artefactRoot,
-                ["Reb:Accelerator"] = gpuSilos.Contains(index) ? "gpu" : "cpu",
+                ["Reb:Accelerator"] = gpuSilos.Contains(options.SiloName) ? "gpu" : "cpu",
             }).Build();
             silo.AddMemoryGrainStorage(StorageNames.Registry);
             silo.UseInMemoryReminderService();
@@ -40,6 +37,28 @@ public static class RebTestCluster
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
+        await WaitForSiloMetadataAsync(cluster);
         return cluster;
+    }
+
+    /// <summary>
+    /// Silo metadata reaches the other silos asynchronously after they join; placement before that sees no GPU.
+    /// Tests wait until every silo knows every silo's accelerator so that placement is deterministic.
+    /// </summary>
+    public static async Task WaitForSiloMetadataAsync(InProcessTestCluster cluster)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var silos = cluster.Silos.ToList();
+        while (true)
+        {
+            bool complete = silos.All(observer =>
+            {
+                var cache = observer.SiloHost.Services.GetRequiredService<ISiloMetadataCache>();
+                return silos.All(s => cache.GetSiloMetadata(s.SiloAddress)?.Metadata.ContainsKey(Accelerators.MetadataKey) == true);
+            });
+            if (complete) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("silo metadata did not propagate within 20 s");
+            await Task.Delay(100);
+        }
     }
 }
