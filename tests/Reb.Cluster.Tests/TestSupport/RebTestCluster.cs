@@ -28,12 +28,12 @@ public static class RebTestCluster
             silo.UseInMemoryReminderService();
             silo.AddRebGrains(config);
             // A killed silo must be noticed in seconds, not the production defaults' tens of seconds.
-            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(20));
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(8));
         });
         builder.ConfigureClient(client =>
         {
             client.AddOutgoingGrainCallFilter<MessageSizeCallFilter>();
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(20));
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(8));
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
