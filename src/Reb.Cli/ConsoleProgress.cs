@@ -37,11 +37,31 @@ public sealed class ConsoleProgress(ProgressContext context) : IProgress<StagePr
     /// <summary>Runs work under progress bars (plain output when the console is not interactive).</summary>
     public static T Run<T>(Func<IProgress<StageProgress>, T> work)
     {
+        // Logs and CI: one line per stage every 10%, not a redraw of every bar on every update.
+        if (!AnsiConsole.Profile.Capabilities.Interactive) return work(new LineProgress());
         T result = default!;
         AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx => { result = work(new ConsoleProgress(ctx)); });
         return result;
+    }
+
+    /// <summary>Plain progress lines for non-interactive output.</summary>
+    private sealed class LineProgress : IProgress<StageProgress>
+    {
+        private readonly Dictionary<string, int> _lastDecile = new();
+        private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
+
+        public void Report(StageProgress value)
+        {
+            int decile = (int)Math.Floor(Math.Clamp(value.Fraction, 0, 1) * 10);
+            lock (_lastDecile)
+            {
+                if (_lastDecile.TryGetValue(value.Stage, out var last) && decile <= last) return;
+                _lastDecile[value.Stage] = decile;
+            }
+            Console.WriteLine($"[{_watch.Elapsed:mm\\:ss}] {Label(value.Stage)}: {decile * 10}%");
+        }
     }
 }

@@ -11,6 +11,7 @@ namespace Reb.Core.Ldknn;
 public sealed class LdknnIndex : IDisposable
 {
     private readonly KnnBank _core;
+    private readonly Tensor _density;
 
     public LdknnIndex(Tensor coreFeatures, float[] density, long[] coreBankIndex, LdknnOptions options)
     {
@@ -20,6 +21,7 @@ public sealed class LdknnIndex : IDisposable
         _core = KnnBank.Create(coreFeatures);
         coreFeatures.Dispose();
         Density = density;
+        _density = tensor(density).DetachFromDisposeScope();
         CoreBankIndex = coreBankIndex;
         Options = options;
     }
@@ -69,7 +71,7 @@ public sealed class LdknnIndex : IDisposable
     {
         using var scope = NewDisposeScope();
         using var nearest = Nearest(queries);
-        var scores = PatchScores(nearest.Distances.squeeze(1), nearest.Indices.squeeze(1), Density, Options.Lambda);
+        var scores = PatchScores(nearest.Distances.squeeze(1), nearest.Indices.squeeze(1), _density, Options.Lambda);
         return scores.MoveToOuterDisposeScope();
     }
 
@@ -80,22 +82,13 @@ public sealed class LdknnIndex : IDisposable
     public Tensor ScorePatchesExcludingBankRange(Tensor queries, long bankStart, long bankEnd)
     {
         using var scope = NewDisposeScope();
-        int a = LowerBound(CoreBankIndex, bankStart), b = LowerBound(CoreBankIndex, bankEnd);
-        long n = CoreCount;
-        var bestD = full(queries.shape[0], float.PositiveInfinity);
-        var bestI = zeros(queries.shape[0], dtype: ScalarType.Int64);
-        foreach (var (start, length) in new[] { (0L, (long)a), ((long)b, n - b) })
-        {
-            if (length == 0) continue;
-            using var part = KnnBank.Create(CoreFeatures.narrow(0, start, length));
-            using var r = KnnKernel.Search(part, queries, 1);
-            var d = r.Distances.squeeze(1);
-            var better = d.lt(bestD);
-            bestD = where(better, d, bestD);
-            bestI = where(better, r.Indices.squeeze(1) + start, bestI);
-        }
-        if (a == 0 && b == n) throw new InvalidOperationException("no core features left outside the excluded range");
-        return PatchScores(bestD, bestI, Density, Options.Lambda).MoveToOuterDisposeScope();
+        // Core rows are sorted by bank index, so the excluded bank range is one range of core positions.
+        var excluded = new BankRange(LowerBound(CoreBankIndex, bankStart), LowerBound(CoreBankIndex, bankEnd));
+        if (excluded.Length >= CoreCount) throw new InvalidOperationException("no core features left outside the excluded range");
+        var ranges = new BankRange[queries.shape[0]];
+        Array.Fill(ranges, excluded);
+        using var nearest = KnnKernel.Search(_core, queries, 1, excludeRanges: ranges);
+        return PatchScores(nearest.Distances.squeeze(1), nearest.Indices.squeeze(1), _density, Options.Lambda).MoveToOuterDisposeScope();
     }
 
     private static int LowerBound(long[] sorted, long value)
@@ -106,14 +99,17 @@ public sealed class LdknnIndex : IDisposable
     }
 
     /// <summary>The scoring rule, shared with the sharded cluster's merge step: d2 - lambda * density[nearest].</summary>
-    public static Tensor PatchScores(Tensor nearestDistance, Tensor nearestIndex, float[] density, double lambda)
+    public static Tensor PatchScores(Tensor nearestDistance, Tensor nearestIndex, Tensor density, double lambda)
     {
         using var scope = NewDisposeScope();
         if (lambda == 0) return nearestDistance.clone().MoveToOuterDisposeScope();
-        using var dens = tensor(density);
-        var s = nearestDistance - lambda * dens.index_select(0, nearestIndex);
+        var s = nearestDistance - lambda * density.index_select(0, nearestIndex);
         return s.MoveToOuterDisposeScope();
     }
 
-    public void Dispose() => _core.Dispose();
+    public void Dispose()
+    {
+        _core.Dispose();
+        _density.Dispose();
+    }
 }

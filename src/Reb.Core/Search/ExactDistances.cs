@@ -16,7 +16,7 @@ internal static unsafe class ExactDistances
     /// (float64 distances, indices). Excluded entries are skipped.
     /// </summary>
     public static (double[] Distances, long[] Indices) Rerank(KnnBank bank, Tensor queries, long[] candidates,
-        int kk, long[] exclude, int k)
+        int kk, BankRange[] exclude, int k)
     {
         int rows = (int)queries.shape[0], d = bank.Dim;
         var distances = new double[(long)rows * k];
@@ -32,7 +32,7 @@ internal static unsafe class ExactDistances
             {
                 long c = candidates[(long)r * kk + j];
                 idx[j] = c;
-                dist[j] = c < 0 || c == exclude[r] ? double.PositiveInfinity : SquaredDistance(qp + (long)r * d, bp + c * d, d);
+                dist[j] = c < 0 || exclude[r].Contains(c) ? double.PositiveInfinity : SquaredDistance(qp + (long)r * d, bp + c * d, d);
             }
             Array.Sort(dist, idx);
             Array.Copy(dist, 0, distances, (long)r * k, k);
@@ -42,7 +42,7 @@ internal static unsafe class ExactDistances
     }
 
     /// <summary>Exact k nearest of one query against the whole bank (the last-resort fallback).</summary>
-    public static (double[] Distances, long[] Indices) BruteForce(KnnBank bank, Tensor query, long exclude, int k)
+    public static (double[] Distances, long[] Indices) BruteForce(KnnBank bank, Tensor query, BankRange exclude, int k)
     {
         int d = bank.Dim;
         long n = bank.Count;
@@ -50,7 +50,7 @@ internal static unsafe class ExactDistances
         float* qp = (float*)NativeGemm.DataPointer(q);
         float* bp = (float*)NativeGemm.DataPointer(bank.Vectors);
         var all = new double[n];
-        Parallel.For(0L, n, i => all[i] = i == exclude ? double.PositiveInfinity : SquaredDistance(qp, bp + i * d, d));
+        Parallel.For(0L, n, i => all[i] = exclude.Contains(i) ? double.PositiveInfinity : SquaredDistance(qp, bp + i * d, d));
         var order = new long[n];
         for (long i = 0; i < n; i++) order[i] = i;
         Array.Sort(all, order);

@@ -77,7 +77,7 @@ public sealed class KnnBank : IDisposable
             throw new ArgumentException("KnnBank.Create: bank contains NaN or infinite values.", nameof(bank));
         }
 
-        bool wantBf16 = options.Precision == KnnPrecision.Bf16Screened && NativeGemm.IsAvailable;
+        bool wantBf16 = options.Precision == KnnPrecision.Bf16Screened;
         var mean = vectors.mean(new long[] { 0 }, false, ScalarType.Float64).to(ScalarType.Float32);
         var normsSq = empty(n, ScalarType.Float32);
         var rawNormsSq = empty(n, ScalarType.Float32);
@@ -101,6 +101,9 @@ public sealed class KnnBank : IDisposable
             var residualSq = (centred.to(ScalarType.Float64) - rounded.to(ScalarType.Float64)).pow(2).sum(1);
             maxResidualSq = Math.Max(maxResidualSq, residualSq.max().item<double>());
         }
+        // The bank owns these until Dispose: keep them out of any dispose scope the caller happens to be in.
+        foreach (var owned in new[] { vectors, mean, normsSq, rawNormsSq }) owned.DetachFromDisposeScope();
+        bf16?.DetachFromDisposeScope();
         return new KnnBank(vectors, mean, bf16, normsSq, Math.Sqrt(maxNormSq) * (1 + 1e-6), Math.Sqrt(maxResidualSq) * (1 + 1e-6),
             rawNormsSq, Math.Sqrt(maxRawSq) * (1 + 1e-6));
     }

@@ -23,18 +23,20 @@ public static class KnnKernel
     /// <param name="options">Tile sizes, precision, screen extra; defaults when null.</param>
     /// <param name="progress">Receives the fraction of queries done after each block.</param>
     /// <param name="stats">Optional counters of fallbacks (accumulated).</param>
+    /// <param name="excludeRanges">Optional per query: a range of bank indices it must not return (instead of <paramref name="exclude"/>).</param>
     public static KnnResult Search(KnnBank bank, Tensor queries, int k, Tensor? exclude = null,
-        KnnOptions? options = null, IProgress<double>? progress = null, KnnSearchStats? stats = null)
+        KnnOptions? options = null, IProgress<double>? progress = null, KnnSearchStats? stats = null,
+        BankRange[]? excludeRanges = null)
     {
         ArgumentNullException.ThrowIfNull(bank);
         ArgumentNullException.ThrowIfNull(queries);
         options ??= KnnOptions.Default;
         options.Validate();
-        long[] excluded = Validate(bank, queries, k, exclude);
+        BankRange[] excluded = Validate(bank, queries, k, exclude, excludeRanges);
         long count = queries.shape[0];
         int kk = (int)Math.Min(k + (long)options.ExtraFor(k), bank.Count);
         bool allCandidates = kk >= bank.Count; // every bank vector is re-ranked: nothing to certify
-        var primary = options.Precision == KnnPrecision.Bf16Screened && bank.CentredBf16 is not null && NativeGemm.IsAvailable
+        var primary = options.Precision == KnnPrecision.Bf16Screened && bank.CentredBf16 is not null
             ? KnnPrecision.Bf16Screened : KnnPrecision.Float32;
         if (stats is not null) { stats.Queries += count; stats.UsedBf16Gemm |= primary == KnnPrecision.Bf16Screened; }
 
@@ -82,7 +84,7 @@ public static class KnnKernel
     /// <summary>Screens, re-ranks and certifies one block; returns float64 distances, indices ([rows * k]) and
     /// the rows that could not be certified.</summary>
     private static (double[] Distances, long[] Indices, List<int> Uncertified) SearchBlock(KnnBank bank, Tensor block,
-        long[] exclude, int k, int kk, KnnPrecision precision, bool allCandidates, int bankChunk)
+        BankRange[] exclude, int k, int kk, KnnPrecision precision, bool allCandidates, int bankChunk)
     {
         using var scope = NewDisposeScope();
         bool bf16 = precision == KnnPrecision.Bf16Screened;
@@ -94,6 +96,7 @@ public static class KnnKernel
         var residualSq = bf16
             ? (screened64 - screened.to(ScalarType.BFloat16).to(ScalarType.Float64)).pow(2).sum(1).data<double>().ToArray()
             : new double[normsSq.Length];
+        // screen = per query the kk smallest LOWER BOUNDS of ||b||^2 - 2 q.b (output rounding absorbed).
         var (screen, candidates) = ScreenPass.Run(bank, screened, exclude, kk, precision, bankChunk);
         var candidateArray = candidates.data<long>().ToArray();
         var (dist, idx) = ExactDistances.Rerank(bank, block, candidateArray, kk, exclude, k);
@@ -115,30 +118,41 @@ public static class KnnKernel
         return (dist, idx, uncertified);
     }
 
-    private static long[] Validate(KnnBank bank, Tensor queries, int k, Tensor? exclude)
+    private static BankRange[] Validate(KnnBank bank, Tensor queries, int k, Tensor? exclude, BankRange[]? excludeRanges)
     {
         if (queries.dim() != 2) throw new ArgumentException($"KnnKernel.Search: queries must be 2-D [q, d], got shape [{string.Join(", ", queries.shape)}].", nameof(queries));
         if (queries.dtype != ScalarType.Float32) throw new ArgumentException($"KnnKernel.Search: queries must be float32, got {queries.dtype}.", nameof(queries));
         if (queries.device_type != DeviceType.CPU) throw new ArgumentException($"KnnKernel.Search: queries must be on the CPU, got {queries.device}.", nameof(queries));
         if (queries.shape[1] != bank.Dim) throw new ArgumentException($"KnnKernel.Search: query dimension {queries.shape[1]} does not match the bank dimension {bank.Dim}.", nameof(queries));
         if (k < 1) throw new ArgumentException($"KnnKernel.Search: k must be >= 1 (got {k}).", nameof(k));
+        if (exclude is not null && excludeRanges is not null)
+            throw new ArgumentException("KnnKernel.Search: give either exclude or excludeRanges, not both.", nameof(excludeRanges));
         long count = queries.shape[0];
-        var excluded = new long[count];
-        Array.Fill(excluded, -1L);
-        bool anyExcluded = false;
+        var excluded = new BankRange[count];
         if (exclude is not null)
         {
             if (exclude.dim() != 1 || exclude.shape[0] != count || exclude.dtype != ScalarType.Int64)
                 throw new ArgumentException($"KnnKernel.Search: exclude must be a [q] = [{count}] int64 tensor, got {exclude.dtype} [{string.Join(", ", exclude.shape)}].", nameof(exclude));
-            excluded = exclude.contiguous().data<long>().ToArray();
-            foreach (long e in excluded)
+            var indices = exclude.contiguous().data<long>().ToArray();
+            for (long i = 0; i < count; i++)
             {
+                long e = indices[i];
                 if (e < -1 || e >= bank.Count) throw new ArgumentException($"KnnKernel.Search: exclude index {e} is outside the bank [0, {bank.Count}) (use -1 for none).", nameof(exclude));
-                anyExcluded |= e >= 0;
+                excluded[i] = BankRange.Single(e);
             }
         }
-        long available = bank.Count - (anyExcluded ? 1 : 0);
-        if (k > available) throw new ArgumentException($"KnnKernel.Search: k = {k} exceeds the {available} bank vectors available{(anyExcluded ? " after exclusion" : "")}.", nameof(k));
+        else if (excludeRanges is not null)
+        {
+            if (excludeRanges.LongLength != count)
+                throw new ArgumentException($"KnnKernel.Search: excludeRanges has {excludeRanges.Length} entries for {count} queries.", nameof(excludeRanges));
+            foreach (var r in excludeRanges)
+                if (r.Start < 0 || r.End < r.Start || r.End > bank.Count)
+                    throw new ArgumentException($"KnnKernel.Search: exclude range [{r.Start}, {r.End}) is not inside the bank [0, {bank.Count}).", nameof(excludeRanges));
+            Array.Copy(excludeRanges, excluded, count);
+        }
+        long widest = excluded.Length == 0 ? 0 : excluded.Max(r => r.Length);
+        long available = bank.Count - widest;
+        if (k > available) throw new ArgumentException($"KnnKernel.Search: k = {k} exceeds the {available} bank vectors available{(widest > 0 ? " after exclusion" : "")}.", nameof(k));
         return excluded;
     }
 }

@@ -25,7 +25,9 @@ public sealed record KnnOptions
     /// <summary>The default options.</summary>
     public static KnnOptions Default { get; } = new();
 
-    internal int ExtraFor(int k) => ScreenExtra >= 0 ? ScreenExtra : Math.Max(16, 2 * k);
+    // Default m: measured on patch-like data, k = 10 needed about 28 % fallbacks at m = 20 and 0.07 % at m = 50;
+    // k = 1 about 1 % at m = 16. The re-rank of k + m candidates costs little next to the screen.
+    internal int ExtraFor(int k) => ScreenExtra >= 0 ? ScreenExtra : Math.Max(32, 5 * k);
 
     internal void Validate()
     {

@@ -24,6 +24,6 @@ public sealed class KnnSearchStats
     public long Float32Fallbacks { get; set; }
     /// <summary>Queries that the float32 screen could not certify either (near-ties) and were brute-forced directly.</summary>
     public long BruteForceFallbacks { get; set; }
-    /// <summary>True when the bfloat16 screen ran on MKL's float32-output GEMM (false: Float32 screen used instead).</summary>
+    /// <summary>True when the bfloat16 screen ran (false: the bank has no bfloat16 copy, Float32 screen used instead).</summary>
     public bool UsedBf16Gemm { get; set; }
 }

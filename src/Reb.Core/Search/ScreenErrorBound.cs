@@ -6,8 +6,11 @@ namespace Reb.Core.Search;
 /// bh = bf16(bc) and their rounding residuals dq = qh - qc, db = bh - bc with Rq >= ||dq||, Rb >= max_b ||db||
 /// (measured, not assumed: for round-to-nearest bfloat16 they are about 0.4 u ||x||, u = 2^-8, whereas the
 /// textbook bound is u ||x||); d = dimension, v = 2^-24 (float32), g = d v / (1 - d v).
-/// Screen: S = nu + fl32(beta_b - 2 acc), nu = ||qc||^2 and beta_b = fl32(||bc||^2) (both from float64 sums),
+/// Screen: S = nu + fl32(beta_b + L), nu = ||qc||^2 and beta_b = fl32(||bc||^2) (both from float64 sums),
 /// acc = the GEMM's float32 accumulation of qh . bh (float32 screen: qh = qc, bh = bc, Rq = Rb = 0).
+/// float32 screen: L = -2 acc. bfloat16 screen: libtorch's bfloat16 mm returns x = bf16(acc), |x - acc| &lt;= u |acc|
+/// &lt;= u' |x| with u' = u / (1 - u), and the scan keeps L = -2 x - 2 u' |x| &lt;= -2 acc: a per-entry lower bound,
+/// so the output rounding needs no term here (S is then a lower bound up to E, which is all certification needs).
 ///  - input rounding, exactly qh.bh - qc.bc = qc.db + dq.bc + dq.db, so by Cauchy-Schwarz
 ///    |qh.bh - qc.bc| &lt;= Nq Rb + Rq Nb + Rq Rb; times 2 for the factor -2.
 ///  - float32 accumulation in any order (a product of two bfloat16 is exact in float32):
@@ -16,8 +19,7 @@ namespace Reb.Core.Search;
 ///  - centring: q - b and qc - bc differ by &lt;= v (|qc_i| + |bc_i|) per coordinate, so the squared distances
 ///    differ by &lt;= 2.01 v (Nq + Nb)^2.
 /// The float32-accumulation and small terms are gathered, generously, as (3g + 16v)(Nq + Rq + Nb + Rb)^2 and
-/// the whole bound is multiplied by a safety factor. The bfloat16 GEMM writes float32 (MKL's
-/// gemm_bf16bf16f32), so there is no bfloat16 output rounding. Tests check observed errors stay below the bound.
+/// the whole bound is multiplied by a safety factor. Tests check observed errors stay below the bound.
 /// </summary>
 internal static class ScreenErrorBound
 {

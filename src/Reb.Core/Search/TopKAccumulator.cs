@@ -5,7 +5,7 @@ namespace Reb.Core.Search;
 
 /// <summary>
 /// Per query row, the kk smallest values seen so far over the bank tiles (a bounded max-heap per row).
-/// Why not torch.topk: the scan also adds the per-bank bias ||b||^2 and skips the excluded index in the same
+/// Why not torch.topk: the scan also adds the per-bank bias ||b||^2 and skips the excluded indices in the same
 /// pass, and once a row's heap is full almost every value fails the SIMD compare against the heap's root,
 /// so one tile costs about one memory pass instead of bias copy + topk + merge.
 /// </summary>
@@ -26,7 +26,7 @@ internal sealed unsafe class TopKAccumulator
     }
 
     /// <summary>Scans tile[r, j] + bias[j] (j &lt; width) for all rows; column j is bank index start + j.</summary>
-    public void Scan(Tensor tile, Tensor bias, long start, int width, long[] exclude)
+    public void Scan(Tensor tile, Tensor bias, long start, int width, BankRange[] exclude)
     {
         float* c = (float*)NativeGemm.DataPointer(tile);
         float* b = (float*)NativeGemm.DataPointer(bias);
@@ -39,7 +39,65 @@ internal sealed unsafe class TopKAccumulator
         });
     }
 
-    private void ScanRow(int r, float* row, float* bias, long start, int width, long excluded)
+    /// <summary>
+    /// Scans a bfloat16 tile of computed dot products x = bf16(q.b): the kept value is the LOWER BOUND
+    /// bias[j] - 2 x - 2 u' |x| of bias[j] - 2 q.b, u' = 2^-8 / (1 - 2^-8), which absorbs the bfloat16 output
+    /// rounding |x - q.b| &lt;= u |q.b| entry by entry (see <see cref="ScreenErrorBound"/>).
+    /// </summary>
+    public void ScanBf16Dots(Tensor dots, Tensor bias, long start, int width, BankRange[] exclude)
+    {
+        ushort* c = (ushort*)NativeGemm.DataPointer(dots);
+        float* b = (float*)NativeGemm.DataPointer(bias);
+        long ldc = dots.stride(0);
+        int parts = Math.Max(1, Math.Min(Environment.ProcessorCount, _rows / 16));
+        // One float32 row per worker: widen the bfloat16 row to the lower bound, then the usual scan.
+        Parallel.For(0, parts, p =>
+        {
+            var buffer = new float[width];
+            fixed (float* lower = buffer)
+            {
+                int from = (int)((long)_rows * p / parts), to = (int)((long)_rows * (p + 1) / parts);
+                for (int r = from; r < to; r++)
+                {
+                    LowerBounds(c + r * ldc, lower, width);
+                    ScanRow(r, lower, b, start, width, exclude[r]);
+                }
+            }
+        });
+    }
+
+    private const float OutputSlack = (float)(2.0 / 255.0); // 2 u' = 2 * 2^-8 / (1 - 2^-8), rounded up below
+
+    /// <summary>The per-entry lower bounds of a contiguous bfloat16 dot-product tensor (for tests).</summary>
+    internal static float[] LowerBounds(Tensor dots)
+    {
+        var result = new float[dots.numel()];
+        fixed (float* l = result) LowerBounds((ushort*)NativeGemm.DataPointer(dots), l, result.Length);
+        return result;
+    }
+
+    private static void LowerBounds(ushort* dots, float* lower, int width)
+    {
+        float slack = MathF.BitIncrement(OutputSlack);
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var minusTwo = Vector256.Create(-2f);
+            var s = Vector256.Create(slack);
+            for (; j + 8 <= width; j += 8)
+            {
+                var x = (Vector256.WidenLower(Vector128.Load(dots + j).ToVector256Unsafe()) << 16).AsSingle();
+                (x * minusTwo - Vector256.Abs(x) * s).Store(lower + j);
+            }
+        }
+        for (; j < width; j++)
+        {
+            float x = BitConverter.Int32BitsToSingle(dots[j] << 16);
+            lower[j] = -2f * x - MathF.Abs(x) * slack;
+        }
+    }
+
+    private void ScanRow(int r, float* row, float* bias, long start, int width, BankRange excluded)
     {
         fixed (float* heapValues = &_values[(long)r * _kk])
         fixed (long* heapIndices = &_indices[(long)r * _kk])
@@ -49,7 +107,7 @@ internal sealed unsafe class TopKAccumulator
             // Fill phase: take everything until the heap is full.
             for (; j < width && count < _kk; j++)
             {
-                if (start + j == excluded) continue;
+                if (excluded.Contains(start + j)) continue;
                 Push(heapValues, heapIndices, ref count, row[j] + bias[j], start + j);
             }
             if (Vector256.IsHardwareAccelerated)
@@ -64,14 +122,14 @@ internal sealed unsafe class TopKAccumulator
                         mask &= mask - 1;
                         long index = start + j + lane;
                         float value = v.GetElement(lane);
-                        if (index != excluded && value < heapValues[0]) ReplaceRoot(heapValues, heapIndices, count, value, index);
+                        if (value < heapValues[0] && !excluded.Contains(index)) ReplaceRoot(heapValues, heapIndices, count, value, index);
                     }
                 }
             }
             for (; j < width; j++)
             {
                 float value = row[j] + bias[j];
-                if (start + j != excluded && value < heapValues[0]) ReplaceRoot(heapValues, heapIndices, count, value, start + j);
+                if (value < heapValues[0] && !excluded.Contains(start + j)) ReplaceRoot(heapValues, heapIndices, count, value, start + j);
             }
             _count[r] = count;
         }
