@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Starts the local services the cluster tests and a dev cluster use, all on loopback:
+#   Azurite blob (127.0.0.1:10000) and table (127.0.0.1:10002), Redis (127.0.0.1:6379).
+# Idempotent: a service whose port already answers is left alone (and is not ours to stop).
+# Offline-safe once installed: npm is only called when infra/.tools lacks azurite.
+# Options: --no-redis   skip Redis (only the blob/table emulator is needed by the storage tests)
+set -euo pipefail
+
+INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+TOOLS="$INFRA/.tools"
+DATA="$INFRA/.data"
+RUN="$DATA/run"
+AZURITE_VERSION="3.37.0"
+HOST="127.0.0.1"
+BLOB_PORT="${REB_AZURITE_BLOB_PORT:-10000}"
+TABLE_PORT="${REB_AZURITE_TABLE_PORT:-10002}"
+REDIS_PORT="${REB_REDIS_PORT:-6379}"
+WANT_REDIS=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-redis) WANT_REDIS=0 ;;
+    *) echo "start-services: unknown option '$arg' (known: --no-redis)" >&2; exit 2 ;;
+  esac
+done
+
+mkdir -p "$RUN" "$DATA/azurite-blob" "$DATA/azurite-table" "$DATA/logs"
+
+answers() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+wait_for() { # name port pidfile
+  local name="$1" port="$2" pidfile="$3"
+  for _ in $(seq 1 150); do
+    if answers "$port"; then echo "start-services: $name answers on $HOST:$port"; return 0; fi
+    if [[ -n "$pidfile" && -f "$pidfile" ]] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      echo "start-services: $name exited before answering; log: $DATA/logs/$name.log" >&2
+      tail -n 20 "$DATA/logs/$name.log" >&2 || true
+      return 1
+    fi
+    sleep 0.2
+  done
+  echo "start-services: $name did not answer on $HOST:$port within 30 s; log: $DATA/logs/$name.log" >&2
+  return 1
+}
+
+# --- Azurite (npm package, installed into infra/.tools, never globally) ---
+AZ_BIN="$TOOLS/node_modules/.bin"
+if [[ ! -x "$AZ_BIN/azurite-blob" || ! -x "$AZ_BIN/azurite-table" ]]; then
+  command -v npm >/dev/null || { echo "start-services: npm is missing (Node.js 20 + npm are needed for Azurite)" >&2; exit 1; }
+  echo "start-services: installing azurite@$AZURITE_VERSION into $TOOLS"
+  mkdir -p "$TOOLS"
+  npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION"
+fi
+
+start_azurite() { # service port
+  local svc="$1" port="$2" pidfile="$RUN/azurite-$1.pid"
+  if answers "$port"; then echo "start-services: $HOST:$port already answers, azurite-$svc not started"; return 0; fi
+  nohup "$AZ_BIN/azurite-$svc" "--${svc}Host" "$HOST" "--${svc}Port" "$port" \
+    --location "$DATA/azurite-$svc" --skipApiVersionCheck --silent --loose \
+    >"$DATA/logs/azurite-$svc.log" 2>&1 &
+  echo $! >"$pidfile"
+  wait_for "azurite-$svc" "$port" "$pidfile"
+}
+start_azurite blob "$BLOB_PORT"
+start_azurite table "$TABLE_PORT"
+
+# --- Redis (Debian package) ---
+if [[ "$WANT_REDIS" == 1 ]]; then
+  if answers "$REDIS_PORT"; then
+    echo "start-services: $HOST:$REDIS_PORT already answers, redis not started"
+  else
+    if ! command -v redis-server >/dev/null; then
+      if [[ "$(id -u)" == 0 ]]; then
+        echo "start-services: installing redis-server (apt-get)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+      else
+        echo "start-services: redis-server is missing and this is not root: install it (apt-get install redis-server) or pass --no-redis" >&2
+        exit 1
+      fi
+    fi
+    # The Debian package may start its own instance on install; then the port answers already.
+    if answers "$REDIS_PORT"; then
+      echo "start-services: $HOST:$REDIS_PORT answers (started by the package), not ours to stop"
+    else
+      redis-server --bind "$HOST" --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
+        --pidfile "$RUN/redis.pid" --logfile "$DATA/logs/redis.log" --dir "$DATA"
+      wait_for redis "$REDIS_PORT" ""
+    fi
+  fi
+fi
+echo "start-services: ready (stop with: bash infra/stop-services.sh)"

@@ -1,0 +1,151 @@
+namespace Reb.Core.Artefacts.Store;
+
+/// <summary>
+/// The model rules shared by every store (validation, model.json last, idempotent publish, verified fetch into a
+/// temp folder renamed into place), written once on top of a few raw operations on store paths
+/// (see <see cref="ArtefactKeys"/> for the layout). Implementations add transport, atomicity and retries.
+/// </summary>
+public abstract class ArtefactStoreBase : IArtefactStore
+{
+    public abstract string Description { get; }
+
+    /// <summary>True when a blob exists at <paramref name="path"/>.</summary>
+    protected abstract Task<bool> PathExistsAsync(string path, CancellationToken ct);
+
+    /// <summary>Whole content of a small blob (model.json), or null when absent.</summary>
+    protected abstract Task<byte[]?> ReadSmallAsync(string path, CancellationToken ct);
+
+    /// <summary>Writes a small blob atomically (model.json).</summary>
+    protected abstract Task WriteSmallAsync(string path, byte[] bytes, CancellationToken ct);
+
+    /// <summary>
+    /// Streams a local file to <paramref name="path"/>. Must refuse (throw <see cref="ModelFormatException"/>) to make
+    /// the blob visible when the bytes sent do not match <paramref name="expected"/>.
+    /// </summary>
+    protected abstract Task UploadModelFileAsync(string path, string sourceFile, FileEntry expected, CancellationToken ct);
+
+    /// <summary>Streams the blob at <paramref name="path"/> into a new local file; false when there is no such blob.</summary>
+    protected abstract Task<bool> DownloadModelFileAsync(string path, string destinationFile, CancellationToken ct);
+
+    /// <summary>All blob paths starting with <paramref name="prefix"/> (complete paths, any order).</summary>
+    protected abstract Task<IReadOnlyList<string>> ListPathsAsync(string prefix, CancellationToken ct);
+
+    protected abstract Task PutBlobAsync(string path, Stream content, CancellationToken ct);
+    protected abstract Task<Stream?> GetBlobAsync(string path, CancellationToken ct);
+    protected abstract Task<bool> DeleteBlobAsync(string path, CancellationToken ct);
+
+    public async Task<string> PublishModelAsync(string modelDir, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelDir);
+        var manifest = ModelDirectory.ReadManifest(modelDir);
+        ModelFiles.CheckFileNames(manifest, Path.Combine(modelDir, ModelDirectory.ManifestFile));
+        // Refuse a damaged model before anything is uploaded.
+        ModelFiles.VerifyAll(modelDir, manifest);
+
+        var version = manifest.Version;
+        var manifestPath = ArtefactKeys.ModelPath(version, ModelDirectory.ManifestFile);
+        // Same version = same bytes (content address): a complete copy needs nothing more.
+        if (await PathExistsAsync(manifestPath, ct).ConfigureAwait(false)) return version;
+
+        foreach (var (name, entry) in manifest.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
+            await UploadModelFileAsync(ArtefactKeys.ModelPath(version, name), Path.Combine(modelDir, name), entry, ct).ConfigureAwait(false);
+        // Last: its presence is what makes the version complete for every reader.
+        var manifestBytes = await File.ReadAllBytesAsync(Path.Combine(modelDir, ModelDirectory.ManifestFile), ct).ConfigureAwait(false);
+        await WriteSmallAsync(manifestPath, manifestBytes, ct).ConfigureAwait(false);
+        return version;
+    }
+
+    public async Task<string> FetchModelAsync(string version, string cacheRoot, CancellationToken ct = default)
+    {
+        ArtefactKeys.CheckVersion(version);
+        ArgumentException.ThrowIfNullOrEmpty(cacheRoot);
+        var root = Path.GetFullPath(cacheRoot);
+        var target = Path.Combine(root, version);
+        if (Directory.Exists(target))
+        {
+            if (ModelFiles.IsIntactCopy(target, version)) return target;
+            ModelFiles.RemoveDirectory(target); // a damaged cached copy is replaced, never used
+        }
+
+        var manifestBytes = await ReadSmallAsync(ArtefactKeys.ModelPath(version, ModelDirectory.ManifestFile), ct).ConfigureAwait(false)
+                            ?? throw new ModelNotFoundException(version, Description);
+        var manifest = ModelFiles.ParseStored(manifestBytes, version, Description);
+
+        Directory.CreateDirectory(root);
+        var temp = Path.Combine(root, $".{version}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temp);
+        try
+        {
+            var what = $"model {version} in {Description}";
+            foreach (var (name, entry) in manifest.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
+            {
+                var dest = Path.Combine(temp, name);
+                Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+                if (!await DownloadModelFileAsync(ArtefactKeys.ModelPath(version, name), dest, ct).ConfigureAwait(false))
+                    throw new ModelFormatException($"{what} is incomplete: {name} is missing");
+                ModelFiles.Verify(temp, name, entry, what);
+            }
+            await File.WriteAllBytesAsync(Path.Combine(temp, ModelDirectory.ManifestFile), manifestBytes, ct).ConfigureAwait(false);
+            ModelDirectory.ReadManifest(temp); // the same rules every reader applies
+
+            try { Directory.Move(temp, target); }
+            catch (IOException) when (Directory.Exists(target))
+            {
+                // Another fetch of the same version won the rename; its copy must be as good as ours.
+                ModelFiles.DeleteQuietly(temp);
+                if (!ModelFiles.IsIntactCopy(target, version))
+                    throw new ModelFormatException($"cache folder '{target}' appeared during the fetch and is not an intact copy of {version}");
+            }
+            return target;
+        }
+        catch
+        {
+            ModelFiles.DeleteQuietly(temp);
+            throw;
+        }
+    }
+
+    public Task<bool> ExistsAsync(string version, CancellationToken ct = default)
+    {
+        ArtefactKeys.CheckVersion(version);
+        return PathExistsAsync(ArtefactKeys.ModelPath(version, ModelDirectory.ManifestFile), ct);
+    }
+
+    public async Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken ct = default)
+    {
+        var paths = await ListPathsAsync(ArtefactKeys.ModelsPrefix, ct).ConfigureAwait(false);
+        // models/<version>/model.json and nothing deeper: versions whose publish finished.
+        return paths.Select(p => p.Split('/'))
+            .Where(s => s.Length == 3 && s[2] == ModelDirectory.ManifestFile)
+            .Select(s => s[1])
+            .Distinct()
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    public Task PutAsync(string key, Stream content, CancellationToken ct = default)
+    {
+        ArtefactKeys.CheckKey(key);
+        ArgumentNullException.ThrowIfNull(content);
+        return PutBlobAsync(ArtefactKeys.BlobPath(key), content, ct);
+    }
+
+    public Task<Stream?> GetAsync(string key, CancellationToken ct = default)
+    {
+        ArtefactKeys.CheckKey(key);
+        return GetBlobAsync(ArtefactKeys.BlobPath(key), ct);
+    }
+
+    public Task<bool> DeleteAsync(string key, CancellationToken ct = default)
+    {
+        ArtefactKeys.CheckKey(key);
+        return DeleteBlobAsync(ArtefactKeys.BlobPath(key), ct);
+    }
+
+    public async Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default)
+    {
+        ArtefactKeys.CheckPrefix(prefix);
+        var paths = await ListPathsAsync(ArtefactKeys.BlobPath(prefix), ct).ConfigureAwait(false);
+        return paths.Select(p => p[ArtefactKeys.BlobsPrefix.Length..]).Order(StringComparer.Ordinal).ToList();
+    }
+}

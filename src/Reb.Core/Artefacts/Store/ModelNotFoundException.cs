@@ -1,0 +1,9 @@
+namespace Reb.Core.Artefacts.Store;
+
+/// <summary>The artefact store has no complete model of the asked version (never published, or its publish never finished).</summary>
+public sealed class ModelNotFoundException(string version, string storeDescription)
+    : Exception($"model version '{version}' is not in {storeDescription}: it was never published there, or its publish did not finish " +
+                $"(its {ModelDirectory.ManifestFile} is missing). List the published versions with ListModelsAsync.")
+{
+    public string Version { get; } = version;
+}
