@@ -1,0 +1,67 @@
+using Reb.Abstractions.Contracts;
+using Reb.Abstractions.Grains;
+
+namespace Reb.Abstractions.Client;
+
+/// <summary>
+/// Client-side helper: scores through the product line's current version and retries calls that failed because a
+/// silo went away (the request is idempotent, the next attempt lands on re-activated shards). Domain errors
+/// (<see cref="ModelVersionException"/>, bad arguments, bad images) are not retried.
+/// </summary>
+public sealed class RebClusterClient(IGrainFactory grains, int maxAttempts = 5, TimeSpan? backoff = null)
+{
+    private readonly TimeSpan _backoff = backoff ?? TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Attempts that failed and were retried (all calls of this client).</summary>
+    public int Retries => _retries;
+    private int _retries;
+
+    public IProductLineGrain Line(string line) => grains.GetGrain<IProductLineGrain>(line);
+
+    /// <summary>
+    /// Scores one encoded image with the line's current version: the line's status is read once (and again after a
+    /// version error), then images go straight to the stateless scoring workers, so a busy line's registry grain is
+    /// not a bottleneck and a lost registry activation does not fail scoring.
+    /// </summary>
+    public async Task<ScoreResult> ScoreAsync(string line, byte[] image, string name, CancellationToken ct = default)
+    {
+        var status = await StatusAsync(line, refresh: false, ct);
+        if (status.Current is null) throw new ModelVersionException($"line '{line}' has no current model version");
+        return await RetryAsync(() => grains.GetGrain<IScoringGrain>(0).Score(new ScoreRequest(line, status.Current, status.Shards, image, name)), ct);
+    }
+
+    /// <summary>The line's registry status, cached per client until <paramref name="refresh"/>.</summary>
+    public async Task<ProductLineStatus> StatusAsync(string line, bool refresh = true, CancellationToken ct = default)
+    {
+        if (!refresh && _status.TryGetValue(line, out var cached)) return cached;
+        var status = await RetryAsync(() => Line(line).GetStatus(), ct);
+        _status[line] = status;
+        return status;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProductLineStatus> _status = new();
+
+    /// <summary>Runs <paramref name="call"/>, retrying transient cluster failures with linear backoff.</summary>
+    public async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken ct = default)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try { return await call(); }
+            catch (Exception e) when (attempt < maxAttempts && IsTransient(e))
+            {
+                Interlocked.Increment(ref _retries);
+                await Task.Delay(_backoff * attempt, ct);
+            }
+        }
+    }
+
+    /// <summary>Silo loss, rejected/timed-out messages and connection failures; never domain errors.</summary>
+    public static bool IsTransient(Exception e) => e switch
+    {
+        ModelVersionException or ArgumentException or InvalidOperationException { Source: "Reb.Core" } => false,
+        TimeoutException => true,
+        OrleansException => true,
+        AggregateException a => a.InnerExceptions.Any(IsTransient),
+        _ => e.InnerException is { } inner && IsTransient(inner),
+    };
+}

@@ -1,0 +1,43 @@
+using Orleans.Concurrency;
+using Reb.Abstractions.Contracts;
+
+namespace Reb.Abstractions.Grains;
+
+/// <summary>
+/// One product line (key = line id, e.g. "pcb"): its model registry (immutable content-addressed versions, the
+/// current one, promote / roll back), its training jobs and its scoring entry point. State is persisted through
+/// the grain storage provider named <see cref="StorageNames.Registry"/>.
+/// </summary>
+public interface IProductLineGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Adds a published version (checked: it exists in the artefact store and passes its checksums). The first
+    /// version, or any with <paramref name="promote"/>, becomes current. Throws <see cref="ModelVersionException"/>
+    /// when the version is missing or corrupt; the registry is then unchanged.
+    /// </summary>
+    Task<ProductLineStatus> RegisterVersion(string version, bool promote = false);
+
+    /// <summary>Makes a registered version current (re-verified first); the old current can be rolled back to.</summary>
+    Task<ProductLineStatus> Promote(string version);
+
+    /// <summary>Returns to the version that was current before the last promote.</summary>
+    Task<ProductLineStatus> RollBack();
+
+    /// <summary>How many bank shards scoring splits the current version into (1..64).</summary>
+    Task<ProductLineStatus> SetShards(int shards);
+
+    [ReadOnly] Task<ProductLineStatus> GetStatus();
+
+    /// <summary>Starts a training job for this line; returns its job id (poll <see cref="ITrainingGrain"/>).</summary>
+    Task<string> StartTraining(TrainingRequest request);
+
+    /// <summary>Scores an encoded image with the current version through a scoring grain.</summary>
+    [ReadOnly] Task<ScoreResult> Score(byte[] image, string name);
+}
+
+/// <summary>Names of the providers the grains use; the silo host registers them.</summary>
+public static class StorageNames
+{
+    /// <summary>Grain storage of product-line registries and training-job checkpoints.</summary>
+    public const string Registry = "reb-registry";
+}

@@ -1,0 +1,19 @@
+namespace Reb.Grains.Hosting;
+
+/// <summary>Settings of the REB grains on one silo, bound from configuration section "Reb".</summary>
+public sealed class RebOptions
+{
+    public const string Section = "Reb";
+
+    /// <summary>Local folder artefact store (used when no Azure Blob connection is configured).</summary>
+    public string ArtefactRoot { get; set; } = "artefacts";
+
+    /// <summary>Where this silo keeps verified local copies of model versions; empty = a fresh temp folder per silo.</summary>
+    public string CacheRoot { get; set; } = "";
+
+    /// <summary>This silo's accelerator, published as silo metadata "hardware.accelerator": "gpu" or "cpu".</summary>
+    public string Accelerator { get; set; } = "cpu";
+
+    /// <summary>Largest feature chunk sent in one grain call.</summary>
+    public int MaxChunkBytes { get; set; } = 1 << 20;
+}

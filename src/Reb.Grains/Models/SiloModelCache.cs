@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Reb.Core.Artefacts;
+using Reb.Core.Backbones;
+using Reb.Core.Features;
+using Reb.Grains.Artefacts;
+using Reb.Grains.Hosting;
+
+namespace Reb.Grains.Models;
+
+/// <summary>A model version fetched and verified on this silo.</summary>
+public sealed record LocalModel(string Version, string Directory, ModelManifest Manifest);
+
+/// <summary>A version's patch embedder with the lock that serialises its forward passes on this silo.</summary>
+public sealed class CachedEmbedder(FeatureExtractor extractor) : IDisposable
+{
+    public FeatureExtractor Extractor { get; } = extractor;
+    public SemaphoreSlim Gate { get; } = new(1, 1);
+    public void Dispose() { Extractor.Dispose(); Gate.Dispose(); }
+}
+
+/// <summary>
+/// Per-silo cache of model versions: one verified local copy and one backbone per version, however many grains
+/// of this silo use it. A failed fetch is not cached, so a repaired store is picked up by the next call.
+/// </summary>
+public sealed class SiloModelCache : IDisposable
+{
+    private readonly IClusterArtefacts _artefacts;
+    private readonly ConcurrentDictionary<string, Lazy<Task<LocalModel>>> _models = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<CachedEmbedder>>> _embedders = new();
+
+    public SiloModelCache(IClusterArtefacts artefacts, IOptions<RebOptions> options)
+    {
+        _artefacts = artefacts;
+        var root = options.Value.CacheRoot;
+        // Silos of one machine (or one test process) must not share a cache folder they write concurrently.
+        CacheRoot = string.IsNullOrEmpty(root)
+            ? Path.Combine(Path.GetTempPath(), "reb-silo-cache", Guid.NewGuid().ToString("N"))
+            : Path.Combine(Path.GetFullPath(root), Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(CacheRoot);
+    }
+
+    public string CacheRoot { get; }
+    public IClusterArtefacts Artefacts => _artefacts;
+
+    /// <summary>The verified local copy of <paramref name="version"/>; throws <see cref="ModelFormatException"/> when missing or corrupt.</summary>
+    public Task<LocalModel> GetAsync(string version) => GetOrRetry(_models, version, async () =>
+    {
+        var dir = await _artefacts.FetchModelAsync(version, CacheRoot);
+        return new LocalModel(version, dir, ModelDirectory.ReadManifest(dir));
+    });
+
+    /// <summary>The version's backbone + aggregation, loaded once per silo.</summary>
+    public Task<CachedEmbedder> GetEmbedderAsync(string version) => GetOrRetry(_embedders, version, async () =>
+    {
+        var model = await GetAsync(version);
+        return await Task.Run(() => new CachedEmbedder(LoadExtractor(model)));
+    });
+
+    /// <summary>The same backbone construction as <see cref="ModelStore.Load"/>, without loading the core set.</summary>
+    public static FeatureExtractor LoadExtractor(LocalModel model)
+    {
+        var m = model.Manifest;
+        var backbone = Backbone.Load(BackboneSpec.FromJson(m.Backbone.SpecJson));
+        try
+        {
+            if (m.Backbone.WeightsFile is { } w) backbone.LoadWeights(Path.Combine(model.Directory, w));
+            var fx = new FeatureExtractor(backbone, m.Features.ImageSize, m.Features.Dim) { AdaptationJson = m.Backbone.AdaptationJson };
+            if (fx.GridSize != m.Features.GridSize)
+                throw new ModelFormatException($"model {model.Version}: backbone gives a {fx.GridSize} grid, the model has {m.Features.GridSize}");
+            return fx;
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<T> GetOrRetry<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<Task<T>> create)
+    {
+        var lazy = cache.GetOrAdd(key, _ => new Lazy<Task<T>>(create));
+        try { return await lazy.Value; }
+        catch
+        {
+            cache.TryRemove(new KeyValuePair<string, Lazy<Task<T>>>(key, lazy));
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var e in _embedders.Values)
+            if (e.IsValueCreated && e.Value.IsCompletedSuccessfully) e.Value.Result.Dispose();
+        try { Directory.Delete(CacheRoot, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

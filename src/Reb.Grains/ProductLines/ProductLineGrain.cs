@@ -1,0 +1,102 @@
+using Reb.Abstractions.Contracts;
+using Reb.Abstractions.Grains;
+using Reb.Core.Artefacts;
+using Reb.Grains.Models;
+
+namespace Reb.Grains.ProductLines;
+
+/// <summary>
+/// A product line's model registry. Every change is validated before it is applied and persisted, so a refused
+/// request (missing or corrupt version, nothing to roll back to) leaves the registry exactly as it was.
+/// </summary>
+public sealed class ProductLineGrain(
+    [PersistentState("line", StorageNames.Registry)] IPersistentState<ProductLineState> state,
+    SiloModelCache models) : Grain, IProductLineGrain
+{
+    private string Line => this.GetPrimaryKeyString();
+
+    public async Task<ProductLineStatus> RegisterVersion(string version, bool promote = false)
+    {
+        await Verify(version);
+        var s = state.State;
+        if (!s.Versions.Any(v => v.Version == version))
+            s.Versions.Add(new ModelVersionEntry(version, DateTimeOffset.UtcNow, "published"));
+        if (promote || s.Current is null) MakeCurrent(version);
+        await state.WriteStateAsync();
+        return Status();
+    }
+
+    public async Task<ProductLineStatus> Promote(string version)
+    {
+        if (!state.State.Versions.Any(v => v.Version == version))
+            throw new ModelVersionException($"line '{Line}': version '{version}' is not registered (register it first)");
+        await Verify(version);
+        MakeCurrent(version);
+        await state.WriteStateAsync();
+        return Status();
+    }
+
+    public async Task<ProductLineStatus> RollBack()
+    {
+        var s = state.State;
+        if (s.Previous.Count == 0) throw new InvalidOperationException($"line '{Line}': no earlier version to roll back to");
+        var target = s.Previous[^1];
+        await Verify(target);
+        s.Previous.RemoveAt(s.Previous.Count - 1);
+        s.Current = target;
+        await state.WriteStateAsync();
+        return Status();
+    }
+
+    public async Task<ProductLineStatus> SetShards(int shards)
+    {
+        if (shards is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(shards), shards, "shards must be in 1..64");
+        state.State.Shards = shards;
+        await state.WriteStateAsync();
+        return Status();
+    }
+
+    public Task<ProductLineStatus> GetStatus() => Task.FromResult(Status());
+
+    public async Task<string> StartTraining(TrainingRequest request)
+    {
+        if (request.Line != Line) throw new ArgumentException($"training request is for line '{request.Line}', not '{Line}'", nameof(request));
+        var jobId = $"{Line}-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..48];
+        state.State.Jobs.Add(jobId);
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<ITrainingGrain>(jobId).Start(request);
+        return jobId;
+    }
+
+    public Task<ScoreResult> Score(byte[] image, string name)
+    {
+        var current = state.State.Current
+                      ?? throw new ModelVersionException($"line '{Line}' has no current model version (train or register one)");
+        return GrainFactory.GetGrain<IScoringGrain>(0).Score(new ScoreRequest(Line, current, state.State.Shards, image, name));
+    }
+
+    private void MakeCurrent(string version)
+    {
+        var s = state.State;
+        if (s.Current == version) return;
+        if (s.Current is not null) s.Previous.Add(s.Current);
+        s.Current = version;
+    }
+
+    /// <summary>The version exists in the artefact store and its files pass their checksums (fetched on this silo).</summary>
+    private async Task Verify(string version)
+    {
+        if (string.IsNullOrWhiteSpace(version)) throw new ModelVersionException($"line '{Line}': empty model version");
+        try { await models.GetAsync(version); }
+        catch (ModelFormatException e)
+        {
+            throw new ModelVersionException($"line '{Line}': model version '{version}' cannot be used: {e.Message}");
+        }
+    }
+
+    private ProductLineStatus Status()
+    {
+        var s = state.State;
+        return new ProductLineStatus(Line, s.Current, s.Versions.ToList(), s.Previous.ToList(), s.Shards, s.Jobs.ToList());
+    }
+}

@@ -1,0 +1,94 @@
+using System.Runtime.InteropServices;
+using Reb.Abstractions.Contracts;
+using Reb.Core.Search;
+using static TorchSharp.torch;
+
+namespace Reb.Grains.Shards;
+
+/// <summary>
+/// The rows one bank shard serves: a prepared kNN bank over its slice, the densities of those rows (zeros for a
+/// training bank) and the slice's first global row.
+/// </summary>
+public sealed class ShardSlice(KnnBank bank, float[] density, long start) : IDisposable
+{
+    public KnnBank Bank { get; } = bank;
+    public float[] Density { get; } = density;
+    public long Start { get; } = start;
+    public long Count => Bank.Count;
+    public int Dim => Bank.Dim;
+
+    /// <summary>Reads rows [start, start+count) of a raw float32 file of <paramref name="dim"/> columns.</summary>
+    public static float[] ReadRows(string path, long start, long count, int dim)
+    {
+        var values = new float[count * dim];
+        using var handle = File.OpenHandle(path);
+        long offset = start * dim * sizeof(float);
+        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+        int read = 0;
+        while (read < bytes.Length)
+        {
+            int n = RandomAccess.Read(handle, bytes[read..], offset + read);
+            if (n == 0) throw new InvalidDataException($"{path}: ends before row {start + count} ({dim} floats per row)");
+            read += n;
+        }
+        return values;
+    }
+
+    public static ShardSlice Create(float[] rows, int dim, float[] density, long start)
+    {
+        var t = tensor(rows).reshape(rows.Length / dim, dim);
+        var bank = KnnBank.Create(t);
+        t.Dispose(); // the bank keeps its own handle on the storage
+        return new ShardSlice(bank, density, start);
+    }
+
+    /// <summary>Nearest row per query: distance, global index, density.</summary>
+    public ShardNearest Nearest(FeatureChunk chunk)
+    {
+        using var scope = NewDisposeScope();
+        var q = FeatureChunks.ToTensor(chunk);
+        using var r = KnnKernel.Search(Bank, q, 1);
+        var d = r.Distances.data<float>().ToArray();
+        var local = r.Indices.data<long>().ToArray();
+        var global = new long[local.Length];
+        var dens = new float[local.Length];
+        for (int i = 0; i < local.Length; i++) { global[i] = Start + local[i]; dens[i] = Density[local[i]]; }
+        return new ShardNearest(d, global, dens);
+    }
+
+    /// <summary>K nearest rows per query (global indices), padded with +inf / -1 when the shard has fewer usable rows.</summary>
+    public ShardTopK TopK(FeatureChunk chunk, int k, long[] excludeGlobal)
+    {
+        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1");
+        if (excludeGlobal.Length != chunk.Rows)
+            throw new ArgumentException($"TopK: {excludeGlobal.Length} exclusions for {chunk.Rows} queries", nameof(excludeGlobal));
+        using var scope = NewDisposeScope();
+        var localExclude = excludeGlobal.Select(g => g >= Start && g < Start + Count ? g - Start : -1).ToArray();
+        var distances = new float[chunk.Rows * k];
+        var indices = new long[chunk.Rows * k];
+        Array.Fill(distances, float.PositiveInfinity);
+        Array.Fill(indices, -1L);
+        var all = FeatureChunks.ToTensor(chunk);
+        // Queries whose excluded row lies in this shard have one row fewer to choose from: searched as their own group
+        // so that a shard smaller than K still returns every usable row to every query.
+        foreach (bool excluding in new[] { false, true })
+        {
+            var rows = Enumerable.Range(0, chunk.Rows).Where(r => (localExclude[r] >= 0) == excluding).ToArray();
+            int kk = (int)Math.Min(k, Count - (excluding ? 1 : 0));
+            if (rows.Length == 0 || kk < 1) continue;
+            var q = rows.Length == chunk.Rows ? all : all.index_select(0, tensor(rows.Select(r => (long)r).ToArray()));
+            using var r = KnnKernel.Search(Bank, q, kk, excluding ? tensor(rows.Select(x => localExclude[x]).ToArray()) : null);
+            var d = r.Distances.data<float>().ToArray();
+            var i = r.Indices.data<long>().ToArray();
+            for (int a = 0; a < rows.Length; a++)
+                for (int j = 0; j < kk; j++)
+                {
+                    distances[rows[a] * k + j] = d[a * kk + j];
+                    indices[rows[a] * k + j] = Start + i[a * kk + j];
+                }
+        }
+        return new ShardTopK(distances, indices, k);
+    }
+
+    public void Dispose() => Bank.Dispose();
+}

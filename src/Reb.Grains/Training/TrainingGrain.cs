@@ -1,0 +1,122 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Reb.Abstractions.Contracts;
+using Reb.Abstractions.Grains;
+using Reb.Grains.Hosting;
+using Reb.Grains.Models;
+
+namespace Reb.Grains.Training;
+
+/// <summary>
+/// Runs a training job in the background of its activation. After each step the checkpoint state is persisted; a
+/// reminder brings the job back after its silo is lost, and the re-activated job resumes after its last completed step.
+/// Grain calls only start, poll or resume: none lasts longer than a state write.
+/// </summary>
+public sealed class TrainingGrain(
+    [PersistentState("job", StorageNames.Registry)] IPersistentState<TrainingJobState> state,
+    SiloModelCache models, IOptions<RebOptions> options, ILogger<TrainingGrain> logger) : Grain, ITrainingGrain, IRemindable
+{
+    private const string ReminderName = "resume-training";
+    private Task? _run;
+    private volatile TrainingProgress? _progress;
+
+    private string JobId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A job that was running when its previous activation died continues as soon as anything touches it.
+        if (state.State.Request is not null && !IsFinished && state.State.Runs > 0)
+        {
+            state.State.Resumes++;
+            EnsureRunning();
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task<TrainingProgress> Start(TrainingRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.K < 1 || request.FitShards < 1 || request.ImageKeys.Count == 0)
+            throw new ArgumentException($"job {JobId}: K, FitShards and ImageKeys must be positive / non-empty");
+        if (state.State.Request is null)
+        {
+            state.State.Request = request;
+            await state.WriteStateAsync();
+            await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        EnsureRunning();
+        return Progress();
+    }
+
+    public Task<TrainingProgress> GetProgress() => Task.FromResult(Progress());
+
+    public Task<TrainingProgress> Resume()
+    {
+        EnsureRunning();
+        return Task.FromResult(Progress());
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (IsFinished)
+        {
+            var r = await this.GetReminder(ReminderName);
+            if (r is not null) await this.UnregisterReminder(r);
+            return;
+        }
+        EnsureRunning();
+    }
+
+    private bool IsFinished => state.State.LastCompleted == TrainingStage.Publish || state.State.Error is not null;
+
+    private void EnsureRunning()
+    {
+        if (state.State.Request is null || IsFinished || _run is { IsCompleted: false }) return;
+        DelayDeactivation(TimeSpan.FromHours(2));
+        _run = RunAsync();
+    }
+
+    private async Task RunAsync()
+    {
+        var s = state.State;
+        var request = s.Request!;
+        s.Runs++;
+        await state.WriteStateAsync();
+        var steps = new TrainingSteps(JobId, request, models.Artefacts, GrainFactory, options.Value.MaxChunkBytes,
+            p => _progress = Progress() with { Percent = p });
+        try
+        {
+            while (s.LastCompleted < TrainingStage.Publish)
+            {
+                var next = s.LastCompleted + 1;
+                _progress = new TrainingProgress(JobId, next, 0, null, null, null, s.Resumes);
+                if (next == TrainingStage.Publish)
+                {
+                    var version = await steps.Publish(models.CacheRoot);
+                    await GrainFactory.GetGrain<IProductLineGrain>(request.Line).RegisterVersion(version, request.Promote);
+                    s.Version = version;
+                }
+                else await steps.Run(next);
+                s.LastCompleted = next;
+                await state.WriteStateAsync();
+                logger.LogInformation("Training job {Job}: step {Step} done", JobId, next);
+            }
+            await steps.Cleanup();
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Training job {Job} failed in step {Step}", JobId, s.LastCompleted + 1);
+            s.Error = $"{s.LastCompleted + 1}: {e.Message}";
+            await state.WriteStateAsync();
+        }
+        _progress = null;
+    }
+
+    private TrainingProgress Progress()
+    {
+        var s = state.State;
+        if (s.Error is not null) return new TrainingProgress(JobId, TrainingStage.Failed, 0, null, s.Version, s.Error, s.Resumes);
+        if (s.LastCompleted == TrainingStage.Publish) return new TrainingProgress(JobId, TrainingStage.Completed, 100, null, s.Version, null, s.Resumes);
+        return _progress ?? new TrainingProgress(JobId, s.Request is null ? TrainingStage.Queued : s.LastCompleted + 1, 0, null, null, null, s.Resumes);
+    }
+}

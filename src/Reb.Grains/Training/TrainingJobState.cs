@@ -1,0 +1,18 @@
+using Reb.Abstractions.Contracts;
+
+namespace Reb.Grains.Training;
+
+/// <summary>Persisted checkpoint of a training job: the request and the last step whose outputs are in the artefact store.</summary>
+[GenerateSerializer]
+public sealed class TrainingJobState
+{
+    [Id(0)] public TrainingRequest? Request { get; set; }
+    [Id(1)] public TrainingStage LastCompleted { get; set; } = TrainingStage.Queued;
+    [Id(2)] public string? Version { get; set; }
+    [Id(3)] public string? Error { get; set; }
+    [Id(4)] public int Resumes { get; set; }
+    [Id(5)] public int Runs { get; set; }
+}
+
+/// <summary>bank.json: what the embed step produced.</summary>
+public sealed record BankCheckpoint(long Rows, int Dim, int GridSize, int ImageSize, List<string> Images, int Skipped, double EmbedSeconds);

@@ -1,0 +1,81 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Reb.Abstractions.Grains;
+using Reb.Grains.Hosting;
+
+namespace Reb.Silo;
+
+/// <summary>Configures a silo from configuration: dev defaults, or the production providers it names.</summary>
+public static class SiloHostBuilder
+{
+    public static void Configure(ISiloBuilder silo, IConfiguration configuration)
+    {
+        var o = configuration.GetSection(SiloHostOptions.Section).Get<SiloHostOptions>() ?? new SiloHostOptions();
+        silo.Configure<ClusterOptions>(c => { c.ClusterId = o.ClusterId; c.ServiceId = o.ServiceId; });
+        ConfigureClustering(silo, o);
+        ConfigureStorage(silo, o);
+        ConfigureReminders(silo, o);
+        silo.AddRebGrains(configuration);
+    }
+
+    private static void ConfigureClustering(ISiloBuilder silo, SiloHostOptions o)
+    {
+        switch (o.Clustering.ToLowerInvariant())
+        {
+            case "localhost":
+                silo.UseLocalhostClustering(o.SiloPort, o.GatewayPort, new IPEndPoint(IPAddress.Loopback, o.PrimarySiloPort), o.ServiceId, o.ClusterId);
+                break;
+            case "azuretable":
+                silo.UseAzureStorageClustering(t => t.TableServiceClient = new Azure.Data.Tables.TableServiceClient(Need(o.AzureStorageConnectionString, "AzureStorageConnectionString")));
+                silo.ConfigureEndpoints(IPAddress.Loopback, o.SiloPort, o.GatewayPort);
+                break;
+            case "redis":
+                silo.UseRedisClustering(Need(o.RedisConnectionString, "RedisConnectionString"));
+                silo.ConfigureEndpoints(IPAddress.Loopback, o.SiloPort, o.GatewayPort);
+                break;
+            default:
+                throw new ArgumentException($"Reb:Silo:Clustering must be localhost, azuretable or redis, got '{o.Clustering}'");
+        }
+    }
+
+    private static void ConfigureStorage(ISiloBuilder silo, SiloHostOptions o)
+    {
+        switch (o.GrainStorage.ToLowerInvariant())
+        {
+            case "memory":
+                silo.AddMemoryGrainStorage(StorageNames.Registry);
+                break;
+            case "azureblob":
+                silo.AddAzureBlobGrainStorage(StorageNames.Registry, b => b.BlobServiceClient = new Azure.Storage.Blobs.BlobServiceClient(Need(o.AzureStorageConnectionString, "AzureStorageConnectionString")));
+                break;
+            case "redis":
+                silo.AddRedisGrainStorage(StorageNames.Registry, r => r.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(Need(o.RedisConnectionString, "RedisConnectionString")));
+                break;
+            default:
+                throw new ArgumentException($"Reb:Silo:GrainStorage must be memory, azureblob or redis, got '{o.GrainStorage}'");
+        }
+    }
+
+    private static void ConfigureReminders(ISiloBuilder silo, SiloHostOptions o)
+    {
+        switch (o.Reminders.ToLowerInvariant())
+        {
+            case "memory":
+                silo.UseInMemoryReminderService();
+                break;
+            case "azuretable":
+                silo.UseAzureTableReminderService(t => t.TableServiceClient = new Azure.Data.Tables.TableServiceClient(Need(o.AzureStorageConnectionString, "AzureStorageConnectionString")));
+                break;
+            case "redis":
+                silo.UseRedisReminderService(r => r.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(Need(o.RedisConnectionString, "RedisConnectionString")));
+                break;
+            default:
+                throw new ArgumentException($"Reb:Silo:Reminders must be memory, azuretable or redis, got '{o.Reminders}'");
+        }
+    }
+
+    private static string Need(string? value, string name) =>
+        string.IsNullOrWhiteSpace(value) ? throw new ArgumentException($"Reb:Silo:{name} is required by the chosen provider") : value;
+}

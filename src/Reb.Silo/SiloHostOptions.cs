@@ -1,0 +1,28 @@
+namespace Reb.Silo;
+
+/// <summary>How this silo joins its cluster and where it keeps state; section "Reb:Silo".</summary>
+public sealed class SiloHostOptions
+{
+    public const string Section = "Reb:Silo";
+
+    /// <summary>"localhost" (dev: one machine, primary silo on <see cref="PrimarySiloPort"/>), "azuretable" or "redis".</summary>
+    public string Clustering { get; set; } = "localhost";
+
+    /// <summary>"memory" (dev) or "azureblob" / "redis" grain storage for product-line registries and training jobs.</summary>
+    public string GrainStorage { get; set; } = "memory";
+
+    /// <summary>"memory" (dev) or "azuretable" / "redis" reminders (training jobs resume through them).</summary>
+    public string Reminders { get; set; } = "memory";
+
+    public string ClusterId { get; set; } = "reb-dev";
+    public string ServiceId { get; set; } = "reb";
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+    /// <summary>Localhost clustering: the silo port of the primary silo every other silo joins.</summary>
+    public int PrimarySiloPort { get; set; } = 11111;
+
+    /// <summary>Azure Storage connection string (Table clustering/reminders, Blob grain storage); Azurite's works.</summary>
+    public string? AzureStorageConnectionString { get; set; }
+    /// <summary>Redis configuration string, e.g. "localhost:6379".</summary>
+    public string? RedisConnectionString { get; set; }
+}

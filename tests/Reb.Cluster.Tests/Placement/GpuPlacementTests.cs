@@ -1,0 +1,40 @@
+using Reb.Abstractions.Contracts;
+using Reb.Abstractions.Grains;
+using Reb.Cluster.Tests.TestSupport;
+
+namespace Reb.Cluster.Tests.Placement;
+
+/// <summary>Bank shards prefer silos whose metadata says hardware.accelerator=gpu, and spread when none does.</summary>
+[Collection(PcbModelCollection.Name)]
+public sealed class GpuPlacementTests(PcbModelFixture model)
+{
+    private const int Shards = 8;
+    private const string GpuSilo = "Silo_1";
+
+    [Fact]
+    public async Task Shards_land_on_the_only_gpu_silo()
+    {
+        await using var cluster = await RebTestCluster.StartAsync(3, model.ArtefactRoot, gpuSilos: GpuSilo);
+        var names = string.Join(", ", cluster.Silos.Select(s => $"{s.Name}={s.SiloAddress}"));
+        var silos = await ShardSilos(cluster.Client);
+        Assert.True(silos.Distinct().Count() == 1, $"shards on {string.Join(", ", silos.Distinct())}; silos {names}");
+        var gpuSilo = cluster.Silos.Single(s => s.Name == GpuSilo).SiloAddress.ToString();
+        Assert.Equal(gpuSilo, silos[0]);
+    }
+
+    [Fact]
+    public async Task Shards_spread_over_silos_when_none_has_a_gpu()
+    {
+        await using var cluster = await RebTestCluster.StartAsync(3, model.ArtefactRoot);
+        var silos = await ShardSilos(cluster.Client);
+        Assert.True(silos.Distinct().Count() >= 2, $"{Shards} shards all on one silo without any GPU silo");
+    }
+
+    private async Task<List<string>> ShardSilos(IGrainFactory grains)
+    {
+        var result = new List<string>();
+        foreach (var key in ShardKey.All("pcb-placement", model.Version, Shards))
+            result.Add((await grains.GetGrain<IBankShardGrain>(key.ToString()).Describe()).Silo);
+        return result;
+    }
+}

@@ -1,0 +1,67 @@
+using Reb.Abstractions.Contracts;
+using Reb.Abstractions.Grains;
+using Reb.Cluster.Tests.TestSupport;
+using Reb.Core.Artefacts;
+using Reb.Core.Backbones;
+using Reb.Core.Features;
+using Reb.Core.Pipeline;
+using Xunit.Abstractions;
+
+namespace Reb.Cluster.Tests.Training;
+
+/// <summary>A training job run by the cluster (distributed density fit over 3 bank shards) gives the single-process model.</summary>
+[Collection(PcbModelCollection.Name)]
+public sealed class ClusterTrainingTests(PcbModelFixture model, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Training_job_publishes_the_same_densities_and_threshold_as_single_process_fitting()
+    {
+        const int size = 128; // equality of the fit is the point here, not resolution: small images keep it fast
+        var repo = PcbModelFixture.RepositoryRoot();
+        var images = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/train/good"), "*.png").Order().Take(4).ToList();
+        await using var cluster = await RebTestCluster.StartAsync(3, model.ArtefactRoot);
+        var keys = new List<string>();
+        foreach (var path in images)
+        {
+            var key = $"datasets/pcb-train/{Path.GetFileName(path)}";
+            await model.Store.PutAsync(key, File.ReadAllBytes(path));
+            keys.Add(key);
+        }
+        var line = cluster.Client.GetGrain<IProductLineGrain>("pcb-trained");
+        var jobId = await line.StartTraining(new TrainingRequest { Line = "pcb-trained", ImageKeys = keys, ImageSize = size, FitShards = 3 });
+        var job = cluster.Client.GetGrain<ITrainingGrain>(jobId);
+        var stages = new HashSet<TrainingStage>();
+        TrainingProgress p;
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!(p = await job.GetProgress()).IsFinished)
+        {
+            stages.Add(p.Stage);
+            Assert.True(DateTime.UtcNow < deadline, $"training job stuck in {p.Stage} at {p.Percent:F0}%");
+            await Task.Delay(100);
+        }
+        output.WriteLine($"stages seen while polling: {string.Join(", ", stages)}");
+        Assert.Null(p.Error);
+        Assert.Equal(TrainingStage.Completed, p.Stage);
+        Assert.NotNull(p.Version);
+        Assert.Equal(p.Version, (await line.GetStatus()).Current);
+
+        // Single-process fit on the same images (one image per batch, like the job).
+        var options = new InspectionOptions { ImageSize = size, BatchSize = 1 };
+        var (reference, _) = ModelFitter.Fit(images, new FeatureExtractor(Backbone.LoadDefault(), size), options);
+        using (reference)
+        {
+            var dir = await model.Store.FetchModelAsync(p.Version!, Path.Combine(model.Work, "fetch"));
+            ModelStore.ReadAndVerify(dir, out var arrays);
+            Assert.Equal(reference.Index.CoreBankIndex, arrays.CoreIndex);
+            Assert.Equal(reference.Index.Density.Length, arrays.Density.Length);
+            float maxDiff = 0;
+            for (int i = 0; i < arrays.Density.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(arrays.Density[i] - reference.Index.Density[i]));
+            output.WriteLine($"max |density diff| = {maxDiff:G3} over {arrays.Density.Length} core rows");
+            Assert.True(maxDiff <= 1e-4f * reference.Index.Density.Max(), $"densities differ by {maxDiff}");
+            var manifest = ModelDirectory.ReadManifest(dir);
+            Assert.Equal(reference.Threshold.Value, manifest.Threshold.Value, 3);
+        }
+        // The job's checkpoints are cleaned up once the model is published.
+        Assert.Null(await model.Store.GetAsync($"jobs/{jobId}/bank.f32"));
+    }
+}
