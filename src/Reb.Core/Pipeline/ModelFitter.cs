@@ -77,8 +77,8 @@ public static class ModelFitter
     /// Threshold from defect-free images only: up to CalibrationImages training images, evenly spread, each scored
     /// against the core set WITHOUT its own patches (leave-one-image-out), so the scores behave like unseen good parts.
     /// </summary>
-    private static ThresholdInfo Calibrate(Tensor bank, LdknnIndex index, int grid, int images, InspectionOptions options,
-        IProgress<StageProgress>? progress)
+    public static ThresholdInfo Calibrate(Tensor bank, LdknnIndex index, int grid, int images, InspectionOptions options,
+        IProgress<StageProgress>? progress = null)
     {
         long perImage = (long)grid * grid;
         int count = Math.Min(options.CalibrationImages, images);

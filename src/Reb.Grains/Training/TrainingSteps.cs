@@ -155,7 +155,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, ICluste
                 using var bankT = tensor(bank).reshape(info.Rows, info.Dim);
                 var core = bankT.index_select(0, tensor(coreIdx));
                 var index = new LdknnIndex(core, density, coreIdx, Ldknn);
-                var threshold = Calibrate(bankT, index, info.GridSize, info.Images.Count, options);
+                var threshold = ModelFitter.Calibrate(bankT, index, info.GridSize, info.Images.Count, options);
                 using var model = new InspectionModel(new FeatureExtractor(Backbone.LoadDefault(), info.ImageSize), index, threshold, options);
                 var fit = new FitReport(info.Images.Count, info.Rows, coreIdx.Length, info.EmbedSeconds, 0, 0,
                     info.Images.Select(Path.GetFileName).ToList()!, []);
@@ -168,29 +168,6 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, ICluste
         {
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         }
-    }
-
-    /// <summary>Leave-one-image-out calibration on good training images (the rule of ModelFitter).</summary>
-    private static ThresholdInfo Calibrate(Tensor bank, LdknnIndex index, int grid, int images, InspectionOptions options)
-    {
-        long perImage = (long)grid * grid;
-        int count = Math.Min(options.CalibrationImages, images);
-        var scores = new List<float>();
-        if (images >= 2)
-            for (int c = 0; c < count; c++)
-            {
-                int i = (int)((long)c * images / count);
-                using var scope = NewDisposeScope();
-                var patch = index.ScorePatchesExcludingBankRange(bank.narrow(0, i * perImage, perImage), i * perImage, (i + 1) * perImage);
-                scores.Add(AnomalyMaps.ImageScores(patch.reshape(1, grid, grid))[0]);
-            }
-        if (scores.Count == 0)
-            return new ThresholdInfo(double.PositiveInfinity, "none: fewer than 2 training images", options.ThresholdQuantile, options.ThresholdMargin, 0, []);
-        var arr = scores.ToArray();
-        var sorted = arr.OrderBy(x => x).ToArray();
-        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2.0;
-        return new ThresholdInfo(ThresholdCalibration.FromGoodScores(arr, options.ThresholdQuantile, options.ThresholdMargin),
-            "leave-one-image-out good training scores", options.ThresholdQuantile, options.ThresholdMargin, median, arr);
     }
 
     /// <summary>Removes the job's checkpoints once its model is published.</summary>
