@@ -5,8 +5,8 @@ public sealed class RebOptions
 {
     public const string Section = "Reb";
 
-    /// <summary>Local folder artefact store (used when no Azure Blob connection is configured).</summary>
-    public string ArtefactRoot { get; set; } = "artefacts";
+    /// <summary>The artefact store every grain of this silo uses (section "Reb:ArtefactStore").</summary>
+    public ArtefactStoreSettings ArtefactStore { get; set; } = new();
 
     /// <summary>Where this silo keeps verified local copies of model versions; empty = a fresh temp folder per silo.</summary>
     public string CacheRoot { get; set; } = "";

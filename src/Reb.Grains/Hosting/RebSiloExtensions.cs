@@ -4,7 +4,9 @@ using Microsoft.Extensions.Options;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Placement;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Reb.Grains.Artefacts;
+using Microsoft.Extensions.Logging;
+using Reb.Core.Artefacts.Store;
+using Reb.Grains.Storage;
 using Reb.Grains.Diagnostics;
 using Reb.Grains.Models;
 using Reb.Grains.Placement;
@@ -16,8 +18,8 @@ public static class RebSiloExtensions
 {
     /// <summary>
     /// Options from section "Reb", the silo's accelerator as metadata, the GPU placement filter, the per-silo model
-    /// cache, the message-size meter, and the local-folder artefact store unless an <see cref="IClusterArtefacts"/>
-    /// was registered before.
+    /// cache, the message-size meter, and the artefact store configured in "Reb:ArtefactStore" (local folder or
+    /// Azure Blob) unless an <see cref="IArtefactStore"/> was registered before (tests inject faulty ones).
     /// </summary>
     public static ISiloBuilder AddRebGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
@@ -30,8 +32,8 @@ public static class RebSiloExtensions
             services.Configure<RebOptions>(section);
             services.AddPlacementFilter<PreferGpuPlacementFilterStrategy, PreferGpuPlacementFilterDirector>(ServiceLifetime.Singleton);
             services.AddSingleton<SiloModelCache>();
-            services.TryAddSingleton<IClusterArtefacts>(sp =>
-                new FolderClusterArtefacts(sp.GetRequiredService<IOptions<RebOptions>>().Value.ArtefactRoot));
+            services.TryAddSingleton<IArtefactStore>(sp => ArtefactStoreFactory.Create(
+                sp.GetRequiredService<IOptions<RebOptions>>().Value.ArtefactStore, sp.GetService<ILoggerFactory>()));
         });
         return silo;
     }

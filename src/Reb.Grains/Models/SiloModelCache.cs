@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Reb.Core.Artefacts;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
-using Reb.Grains.Artefacts;
+using Reb.Core.Artefacts.Store;
 using Reb.Grains.Hosting;
 
 namespace Reb.Grains.Models;
@@ -25,11 +25,11 @@ public sealed class CachedEmbedder(FeatureExtractor extractor) : IDisposable
 /// </summary>
 public sealed class SiloModelCache : IDisposable
 {
-    private readonly IClusterArtefacts _artefacts;
+    private readonly IArtefactStore _artefacts;
     private readonly ConcurrentDictionary<string, Lazy<Task<LocalModel>>> _models = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<CachedEmbedder>>> _embedders = new();
 
-    public SiloModelCache(IClusterArtefacts artefacts, IOptions<RebOptions> options)
+    public SiloModelCache(IArtefactStore artefacts, IOptions<RebOptions> options)
     {
         _artefacts = artefacts;
         var root = options.Value.CacheRoot;
@@ -41,9 +41,13 @@ public sealed class SiloModelCache : IDisposable
     }
 
     public string CacheRoot { get; }
-    public IClusterArtefacts Artefacts => _artefacts;
+    /// <summary>The silo's artefact store (models, training uploads, checkpoints).</summary>
+    public IArtefactStore Artefacts => _artefacts;
 
-    /// <summary>The verified local copy of <paramref name="version"/>; throws <see cref="ModelFormatException"/> when missing or corrupt.</summary>
+    /// <summary>
+    /// The verified local copy of <paramref name="version"/>; throws <see cref="ModelNotFoundException"/> when the store
+    /// does not have it and <see cref="ModelFormatException"/> when it is corrupt.
+    /// </summary>
     public Task<LocalModel> GetAsync(string version) => GetOrRetry(_models, version, async () =>
     {
         var dir = await _artefacts.FetchModelAsync(version, CacheRoot);

@@ -1,6 +1,7 @@
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
 using Reb.Core.Artefacts;
+using Reb.Core.Artefacts.Store;
 using Reb.Grains.Models;
 
 namespace Reb.Grains.ProductLines;
@@ -88,6 +89,14 @@ public sealed class ProductLineGrain(
     {
         if (string.IsNullOrWhiteSpace(version)) throw new ModelVersionException($"line '{Line}': empty model version");
         try { await models.GetAsync(version); }
+        catch (ModelNotFoundException e)
+        {
+            throw new ModelVersionException($"line '{Line}': model version '{version}' does not exist: {e.Message}");
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelVersionException($"line '{Line}': '{version}' is not a model version: {e.Message}");
+        }
         catch (ModelFormatException e)
         {
             throw new ModelVersionException($"line '{Line}': model version '{version}' cannot be used: {e.Message}");

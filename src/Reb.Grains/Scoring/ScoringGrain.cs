@@ -4,6 +4,7 @@ using Orleans.Concurrency;
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
 using Reb.Core.Artefacts;
+using Reb.Core.Artefacts.Store;
 using Reb.Core.Imaging;
 using Reb.Core.Ldknn;
 using Reb.Grains.Hosting;
@@ -34,7 +35,7 @@ public sealed class ScoringGrain(SiloModelCache models, IOptions<RebOptions> opt
             model = await models.GetAsync(request.Version);
             embedder = await models.GetEmbedderAsync(request.Version);
         }
-        catch (ModelFormatException e) { throw new ModelVersionException($"line '{request.Line}': {e.Message}"); }
+        catch (Exception e) when (e is ModelFormatException or ModelNotFoundException) { throw new ModelVersionException($"line '{request.Line}': {e.Message}"); }
         var m = model.Manifest;
 
         float[] features = await Embed(embedder, request);

@@ -2,6 +2,8 @@ using System.Runtime.InteropServices;
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
 using Reb.Core.Artefacts;
+using Reb.Core.Artefacts.Store;
+using Reb.Grains.Storage;
 using Reb.Grains.Models;
 using Orleans.Placement;
 using Reb.Grains.Placement;
@@ -60,13 +62,13 @@ public sealed class BankShardGrain(SiloModelCache models, ILocalSiloDetails silo
         if (key.IsFitBank)
         {
             var blobKey = TrainingBlobs.BankShard(key.Source[ShardKey.FitPrefix.Length..], key.Index, key.Count);
-            var bytes = await models.Artefacts.GetAsync(blobKey)
+            var bytes = await models.Artefacts.GetBytesAsync(blobKey)
                         ?? throw new InvalidOperationException($"bank shard {key}: training checkpoint '{blobKey}' is missing");
             return await Task.Run(() => TrainingBlobs.ReadBankShard(bytes, blobKey));
         }
         LocalModel model;
         try { model = await models.GetAsync(key.Source); }
-        catch (ModelFormatException e) { throw new ModelVersionException($"bank shard {key}: {e.Message}"); }
+        catch (Exception e) when (e is ModelFormatException or ModelNotFoundException) { throw new ModelVersionException($"bank shard {key}: {e.Message}"); }
         var bank = model.Manifest.Bank;
         var (start, count) = key.Range(bank.Core);
         if (count == 0) throw new ArgumentException($"bank shard {key}: the core set has only {bank.Core} rows, too few for {key.Count} shards");

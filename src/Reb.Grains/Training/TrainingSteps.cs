@@ -11,7 +11,8 @@ using Reb.Core.Imaging;
 using Reb.Core.Ldknn;
 using Reb.Core.Metrics;
 using Reb.Core.Pipeline;
-using Reb.Grains.Artefacts;
+using Reb.Core.Artefacts.Store;
+using Reb.Grains.Storage;
 using Reb.Grains.Scoring;
 using Reb.Grains.Shards;
 using static TorchSharp.torch;
@@ -22,7 +23,7 @@ namespace Reb.Grains.Training;
 /// The steps of a training job. Each reads its inputs from and writes its outputs to the artefact store (the
 /// checkpoints), so any step can run on any silo after a restart. CPU work runs on the thread pool.
 /// </summary>
-public sealed class TrainingSteps(string jobId, TrainingRequest request, IClusterArtefacts store, IGrainFactory grains,
+public sealed class TrainingSteps(string jobId, TrainingRequest request, IArtefactStore store, IGrainFactory grains,
     int maxChunkBytes, Action<double> report)
 {
     private LdknnOptions Ldknn => new() { K = request.K, Lambda = request.Lambda, CoresetRatio = request.CoresetRatio, Seed = request.Seed };
@@ -48,7 +49,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, ICluste
         for (int i = 0; i < request.ImageKeys.Count; i++)
         {
             var key = request.ImageKeys[i];
-            var bytes = await store.GetAsync(key);
+            var bytes = await store.GetBytesAsync(key);
             if (bytes is null) { skipped++; continue; }
             var f = await Task.Run(() =>
             {
@@ -67,9 +68,9 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, ICluste
         }
         if (used.Count == 0) throw new InvalidDataException($"job {jobId}: none of the {request.ImageKeys.Count} training images could be read");
         var bank = rows.SelectMany(r => r).ToArray();
-        await store.PutAsync(TrainingBlobs.Bank(jobId), MemoryMarshal.AsBytes(bank.AsSpan()).ToArray());
+        await store.PutBytesAsync(TrainingBlobs.Bank(jobId), MemoryMarshal.AsBytes(bank.AsSpan()).ToArray());
         var info = new BankCheckpoint(bank.Length / fx.Dim, fx.Dim, fx.GridSize, fx.ImageSize, used, skipped, watch.Elapsed.TotalSeconds);
-        await store.PutAsync(TrainingBlobs.BankInfo(jobId), JsonSerializer.SerializeToUtf8Bytes(info));
+        await store.PutBytesAsync(TrainingBlobs.BankInfo(jobId), JsonSerializer.SerializeToUtf8Bytes(info));
     }
 
     private async Task<(BankCheckpoint Info, float[] Bank)> LoadBank()
@@ -81,7 +82,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, ICluste
     }
 
     private async Task<byte[]> Need(string key) =>
-        await store.GetAsync(key) ?? throw new InvalidDataException($"job {jobId}: checkpoint '{key}' is missing from the artefact store");
+        await store.GetBytesAsync(key) ?? throw new InvalidDataException($"job {jobId}: checkpoint '{key}' is missing from the artefact store");
 
     private async Task Coreset()
     {
@@ -92,7 +93,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, ICluste
             using var t = tensor(bank).reshape(info.Rows, info.Dim);
             return GreedyCoreset.Select(t, Ldknn, new SyncProgress<double>(f => report(100 * f)));
         });
-        await store.PutAsync(TrainingBlobs.Coreset(jobId), MemoryMarshal.AsBytes(idx.AsSpan()).ToArray());
+        await store.PutBytesAsync(TrainingBlobs.Coreset(jobId), MemoryMarshal.AsBytes(idx.AsSpan()).ToArray());
     }
 
     private async Task Shard()
@@ -103,7 +104,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, ICluste
         {
             var (start, count) = new ShardKey(request.Line, ShardKey.FitPrefix + jobId, i, n).Range(info.Rows);
             var blob = TrainingBlobs.WriteBankShard(bank.AsSpan((int)(start * info.Dim), (int)(count * info.Dim)), start, info.Dim);
-            await store.PutAsync(TrainingBlobs.BankShard(jobId, i, n), blob);
+            await store.PutBytesAsync(TrainingBlobs.BankShard(jobId, i, n), blob);
             report(100.0 * (i + 1) / n);
         }
     }
@@ -133,7 +134,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, ICluste
             row += chunk.Rows;
             report(100.0 * ++done / chunks.Count);
         }
-        await store.PutAsync(TrainingBlobs.Density(jobId), MemoryMarshal.AsBytes(density.AsSpan()).ToArray());
+        await store.PutBytesAsync(TrainingBlobs.Density(jobId), MemoryMarshal.AsBytes(density.AsSpan()).ToArray());
     }
 
     /// <summary>Builds the model from the checkpoints, calibrates its threshold, saves and publishes it; returns the version.</summary>

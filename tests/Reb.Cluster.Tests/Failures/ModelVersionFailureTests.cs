@@ -1,6 +1,8 @@
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
 using Reb.Cluster.Tests.TestSupport;
+using Reb.Core.Artefacts;
+using Reb.Core.Artefacts.Store;
 
 namespace Reb.Cluster.Tests.Failures;
 
@@ -21,7 +23,8 @@ public sealed class ModelVersionFailureTests(PcbModelFixture model)
         Assert.Contains("sha256-00000000000000000000000000000000", missing.Message);
 
         // Corrupt one byte of the second version's core set inside the store: its checksum no longer matches.
-        var core = Path.Combine(model.ArtefactRoot, "models", model.SecondVersion, "core.f32");
+        // The store's own layout (models/<version>/core.f32), mapped onto the local store's folder.
+        var core = Path.Combine(model.ArtefactRoot, ArtefactKeys.ModelPath(model.SecondVersion, ModelDirectory.CoreFile));
         var bytes = File.ReadAllBytes(core);
         try
         {

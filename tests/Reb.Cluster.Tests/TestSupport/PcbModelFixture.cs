@@ -2,7 +2,7 @@ using Reb.Core.Artefacts;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
 using Reb.Core.Pipeline;
-using Reb.Grains.Artefacts;
+using Reb.Core.Artefacts.Store;
 
 namespace Reb.Cluster.Tests.TestSupport;
 
@@ -33,7 +33,7 @@ public sealed class PcbModelFixture : IDisposable
             SecondModelDir = Path.Combine(Work, "model-b");
             SecondManifest = ModelStore.Save(model, report, Line + "-b", SecondModelDir);
         }
-        Store = new FolderClusterArtefacts(ArtefactRoot);
+        Store = new LocalFolderArtefactStore(ArtefactRoot);
         Version = Store.PublishModelAsync(ModelDir).GetAwaiter().GetResult();
         SecondVersion = Store.PublishModelAsync(SecondModelDir).GetAwaiter().GetResult();
     }
@@ -46,7 +46,8 @@ public sealed class PcbModelFixture : IDisposable
     public ModelManifest SecondManifest { get; }
     public string Version { get; }
     public string SecondVersion { get; }
-    public FolderClusterArtefacts Store { get; }
+    /// <summary>The shared store, the same implementation the silos build from "Reb:ArtefactStore".</summary>
+    public IArtefactStore Store { get; }
     public IReadOnlyList<string> TestImages { get; }
 
     /// <summary>Single-process reference: InspectionModel.Score on the saved model, one image per batch.</summary>

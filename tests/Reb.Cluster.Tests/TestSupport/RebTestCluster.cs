@@ -21,7 +21,8 @@ public static class RebTestCluster
         {
             var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["Reb:ArtefactRoot"] = artefactRoot,
+                ["Reb:ArtefactStore:Kind"] = "local",
+                ["Reb:ArtefactStore:Root"] = artefactRoot,
                 ["Reb:Accelerator"] = gpuSilos.Contains(options.SiloName) ? "gpu" : "cpu",
             }).Build();
             silo.AddMemoryGrainStorage(StorageNames.Registry);

@@ -5,6 +5,7 @@ using Reb.Core.Artefacts;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
 using Reb.Core.Pipeline;
+using Reb.Grains.Storage;
 using Xunit.Abstractions;
 
 namespace Reb.Cluster.Tests.Training;
@@ -24,7 +25,7 @@ public sealed class ClusterTrainingTests(PcbModelFixture model, ITestOutputHelpe
         foreach (var path in images)
         {
             var key = $"datasets/pcb-train/{Path.GetFileName(path)}";
-            await model.Store.PutAsync(key, File.ReadAllBytes(path));
+            await model.Store.PutBytesAsync(key, File.ReadAllBytes(path));
             keys.Add(key);
         }
         var line = cluster.Client.GetGrain<IProductLineGrain>("pcb-trained");
@@ -62,6 +63,6 @@ public sealed class ClusterTrainingTests(PcbModelFixture model, ITestOutputHelpe
             Assert.Equal(reference.Threshold.Value, manifest.Threshold.Value, 3);
         }
         // The job's checkpoints are cleaned up once the model is published.
-        Assert.Null(await model.Store.GetAsync($"jobs/{jobId}/bank.f32"));
+        Assert.Null(await model.Store.GetBytesAsync($"jobs/{jobId}/bank.f32"));
     }
 }
