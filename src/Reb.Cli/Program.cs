@@ -14,6 +14,7 @@ public static class Program
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(DefectsCommand.Create());
+        root.Subcommands.Add(Reb.Cli.Commands.Cluster.ClusterCommand.Create());
         try
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Reb.Core.Artefacts;
+using Reb.Core.Backbones;
+using Reb.Core.Datasets;
+using Reb.Core.Features;
+using Reb.Core.Pipeline;
+using Reb.Grains.Diagnostics;
+using Reb.Grains.Hosting;
+using Spectre.Console;
+
+namespace Reb.Cli.Commands.Cluster;
+
+/// <summary>
+/// `reb cluster bench`: in ONE run and on the same bank and images, single-process scoring (InspectionModel.Score,
+/// batch 1) against scoring through an embedded cluster with 1 and N shards. Images are scored one after the other
+/// (latency = one request end to end, file read included on both sides), so the ratio isolates the fan-out cost.
+/// </summary>
+public static class ClusterBenchCommand
+{
+    public sealed record PathFigures(string Path, int Shards, int Images, double ImagesPerSecond, double P50Ms, double P95Ms,
+        double MeanMs, double OverheadVsSingle, double MaxAbsScoreDiff, long LargestMessageBytes, string LargestMessageCall);
+
+    public sealed record ClusterBenchReport(string Category, int Threads, int TrainImages, long CoreRows, int Dim, int ImageSize,
+        int WarmupImages, IReadOnlyList<PathFigures> Paths);
+
+    public static Command Create()
+    {
+        var data = new Option<DirectoryInfo>("--data") { Description = "category folder (train/good, test/...)", Required = true };
+        var shots = new Option<int>("--shots") { Description = "training images for the bank", DefaultValueFactory = _ => 20 };
+        var images = new Option<int>("--images") { Description = "test images scored per path", DefaultValueFactory = _ => 30 };
+        var shards = new Option<int[]>("--shards") { Description = "shard counts to measure", DefaultValueFactory = _ => [1, 4], AllowMultipleArgumentsPerToken = true };
+        var size = new Option<int>("--image-size") { DefaultValueFactory = _ => 256 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "folder for cluster-bench.json", Required = true };
+        var cmd = new Command("bench", "Single-process vs embedded-cluster scoring (1 and 4 shards): throughput, p50/p95 latency, fan-out overhead, largest message.")
+            { data, shots, images, shards, size, output };
+        cmd.SetAction(async (r, ct) =>
+        {
+            try { return await Run(r.GetValue(data)!.FullName, r.GetValue(shots), r.GetValue(images), r.GetValue(shards)!, r.GetValue(size), r.GetValue(output)!.FullName, ct); }
+            catch (Exception e) when (ClusterCommand.IsUserError(e))
+            {
+                AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message.ReplaceLineEndings(" "))}");
+                return 2;
+            }
+        });
+        return cmd;
+    }
+
+    private const int Warmup = 2;
+
+    private static async Task<int> Run(string dataDir, int shots, int imageCount, int[] shardCounts, int size, string outDir, CancellationToken ct)
+    {
+        if (!Directory.Exists(dataDir)) throw new DirectoryNotFoundException($"--data '{dataDir}' does not exist");
+        var ds = DatasetReader.Open(dataDir, DatasetLayout.Auto, shots);
+        var test = ds.Test.Select(s => s.ImagePath).Take(imageCount + Warmup).ToList();
+        if (test.Count <= Warmup) throw new InvalidDataException($"--data '{dataDir}' has only {test.Count} test images");
+        Directory.CreateDirectory(outDir);
+        var work = Directory.CreateTempSubdirectory("reb-cluster-bench-").FullName;
+        try
+        {
+            AnsiConsole.MarkupLine($"fitting the bank single-process on {ds.TrainGood.Count} images ...");
+            var options = new InspectionOptions { ImageSize = size, BatchSize = 1 };
+            var (model, fit) = ModelFitter.Fit(ds.TrainGood, new FeatureExtractor(Backbone.LoadDefault(), size), options);
+            var modelDir = Path.Combine(work, "model");
+            float[] reference;
+            var paths = new List<PathFigures>();
+            using (model)
+            {
+                ModelStore.Save(model, fit, ds.Category, modelDir);
+                AnsiConsole.MarkupLine($"single process: {imageCount} images ...");
+                var (lat, scores) = Time(test, p =>
+                {
+                    foreach (var batch in ImageBatches.Read([p], size, 1, s => throw new InvalidDataException(s.Reason)))
+                        using (batch) return model.Score(batch)[0].Score;
+                    throw new InvalidDataException($"{p}: not read");
+                });
+                reference = scores;
+                paths.Add(Figures("single-process", 0, lat, lat, 0, 0, ""));
+            }
+            var single = paths[0];
+            var manifest = ModelDirectory.ReadManifest(modelDir);
+
+            await using var session = await ClusterSession.StartEmbeddedAsync(new ArtefactStoreSettings { Root = Path.Combine(work, "store") }, ct);
+            var version = await session.Store.PublishModelAsync(modelDir, ct);
+            foreach (var n in shardCounts)
+            {
+                var line = $"bench-{n}";
+                var grain = session.Client.Line(line);
+                await grain.RegisterVersion(version, promote: true);
+                await grain.SetShards(n);
+                await session.Client.StatusAsync(line, refresh: true, ct);
+                AnsiConsole.MarkupLine($"embedded cluster, {n} shard(s): {imageCount} images ...");
+                MessageSizeMeter.Reset();
+                var (lat, scores) = Time(test, p =>
+                    session.Client.ScoreAsync(line, File.ReadAllBytes(p), Path.GetFileName(p), ct).GetAwaiter().GetResult().Score);
+                double diff = scores.Zip(reference, (a, b) => Math.Abs((double)a - b)).Max();
+                paths.Add(Figures("embedded-cluster", n, lat, Latencies(single), diff, MessageSizeMeter.LargestBytes, MessageSizeMeter.LargestCall));
+            }
+
+            var report = new ClusterBenchReport(ds.Category, TorchSharp.torch.get_num_threads(), fit.TrainImages, manifest.Bank.Core, manifest.Bank.Dim, size, Warmup, paths);
+            var json = Path.Combine(outDir, "cluster-bench.json");
+            File.WriteAllText(json, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+            var t = new Table().AddColumns("path", "shards", "img/s", "p50 ms", "p95 ms", "overhead vs single", "max |score diff|", "largest message");
+            foreach (var p in paths)
+                t.AddRow(p.Path, p.Shards.ToString(), $"{p.ImagesPerSecond:0.00}", $"{p.P50Ms:0}", $"{p.P95Ms:0}", $"{p.OverheadVsSingle:P1}",
+                    $"{p.MaxAbsScoreDiff:G3}", p.LargestMessageBytes > 0 ? $"{p.LargestMessageBytes / 1024.0:0.0} KiB ({Markup.Escape(p.LargestMessageCall)})" : "-");
+            AnsiConsole.Write(t);
+            AnsiConsole.MarkupLine($"bank {manifest.Bank.Core:N0} x {manifest.Bank.Dim}; wrote [bold]{Markup.Escape(json)}[/]");
+            return 0;
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static readonly Dictionary<PathFigures, double[]> LatencyOf = new(ReferenceEqualityComparer.Instance);
+    private static double[] Latencies(PathFigures p) => LatencyOf[p];
+
+    /// <summary>Scores every image in order; the first <see cref="Warmup"/> are not timed (model caches, JIT).</summary>
+    private static (double[] LatencyMs, float[] Scores) Time(IReadOnlyList<string> images, Func<string, float> score)
+    {
+        var lat = new List<double>();
+        var scores = new List<float>();
+        for (int i = 0; i < images.Count; i++)
+        {
+            var w = Stopwatch.StartNew();
+            var s = score(images[i]);
+            if (i < Warmup) continue;
+            lat.Add(w.Elapsed.TotalMilliseconds);
+            scores.Add(s);
+        }
+        return (lat.ToArray(), scores.ToArray());
+    }
+
+    private static PathFigures Figures(string path, int shards, double[] lat, double[] singleLat, double diff, long largest, string call)
+    {
+        var sorted = lat.Order().ToArray();
+        double Q(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+        double mean = lat.Average();
+        var f = new PathFigures(path, shards, lat.Length, 1000.0 / mean, Q(0.5), Q(0.95), mean, mean / singleLat.Average() - 1, diff, largest, call);
+        LatencyOf[f] = lat;
+        return f;
+    }
+}

@@ -1,0 +1,166 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Reb.Abstractions.Contracts;
+using Reb.Core.Artefacts.Store;
+using Spectre.Console;
+
+namespace Reb.Cli.Commands.Cluster;
+
+/// <summary>`reb cluster ...`: the product-line operations through a cluster (a gateway, or an embedded silo).</summary>
+public static class ClusterCommand
+{
+    public static Command Create()
+    {
+        var cluster = new Command("cluster", "Fit, score and manage product lines through an Orleans cluster (--gateway host:port, or an embedded in-process silo).");
+        cluster.Subcommands.Add(Fit());
+        cluster.Subcommands.Add(Score());
+        cluster.Subcommands.Add(Status());
+        cluster.Subcommands.Add(Promote());
+        cluster.Subcommands.Add(Rollback());
+        cluster.Subcommands.Add(ClusterDemoCommand.Create());
+        cluster.Subcommands.Add(ClusterBenchCommand.Create());
+        return cluster;
+    }
+
+    private static Option<string> LineOption() => new("--line") { Description = "product line (e.g. pcb)", Required = true };
+
+    private static Command Fit()
+    {
+        var line = LineOption();
+        var data = new Option<DirectoryInfo>("--data") { Description = "category folder (train/good) or a folder of good images", Required = true };
+        var shards = new Option<int>("--shards") { Description = "bank shards for the density fit and for scoring", DefaultValueFactory = _ => 2 };
+        var shots = new Option<int?>("--shots") { Description = "use only the first N training images" };
+        var size = new Option<int>("--image-size") { DefaultValueFactory = _ => 256 };
+        var conn = new ClusterConnectionOptions();
+        var cmd = new Command("fit", "Train a new model version for a line with the cluster's training grain; it becomes current.") { line, data, shards, shots, size };
+        conn.AddTo(cmd);
+        return WithSession(cmd, conn, async (r, s, ct) =>
+        {
+            var images = ClusterJobs.TrainingImages(r.GetValue(data)!.FullName, r.GetValue(shots));
+            var version = RunWithProgress(p => ClusterJobs.FitAsync(s, r.GetValue(line)!, images, r.GetValue(shards), r.GetValue(size), p, ct));
+            AnsiConsole.MarkupLine($"line [bold]{Markup.Escape(r.GetValue(line)!)}[/]: version {version} is current ({images.Count} images, {r.GetValue(shards)} shards, {Markup.Escape(s.Where)})");
+            return 0;
+        });
+    }
+
+    private static Command Score()
+    {
+        var line = LineOption();
+        var output = new Option<DirectoryInfo?>("--out") { Description = "where overlays and scores.csv go (default: ./reb-cluster-score)" };
+        var inputs = new Argument<string[]>("images") { Description = "image files or folders", Arity = ArgumentArity.OneOrMore };
+        var conn = new ClusterConnectionOptions();
+        var cmd = new Command("score", "Score images with the line's current version: score, verdict, version, overlay PNG.") { line, output, inputs };
+        conn.AddTo(cmd);
+        return WithSession(cmd, conn, async (r, s, ct) =>
+        {
+            var name = r.GetValue(line)!;
+            var paths = ScoreCommand.ExpandInputs(r.GetValue(inputs)!);
+            var outDir = r.GetValue(output)?.FullName ?? Path.GetFullPath("reb-cluster-score");
+            Directory.CreateDirectory(outDir);
+            var status = await ClusterJobs.WithCurrent(s, name, ct);
+            var threshold = await ClusterJobs.ThresholdAsync(s, status.Current!, ct);
+            var table = new Table().AddColumns("image", "score", "verdict", "version", "overlay");
+            var csv = new StringBuilder("image,score,verdict,threshold,model_version,shards\n");
+            foreach (var path in paths)
+            {
+                var res = await s.Client.ScoreAsync(name, await File.ReadAllBytesAsync(path, ct), Path.GetFileName(path), ct);
+                var png = ClusterJobs.WriteOverlay(res, path, threshold, outDir);
+                table.AddRow(Markup.Escape(path), res.Score.ToString("0.####", CultureInfo.InvariantCulture),
+                    res.Reject ? "[red]REJECT[/]" : "[green]good[/]", res.Version, Markup.Escape(png));
+                csv.Append(CultureInfo.InvariantCulture, $"{path},{res.Score:R},{(res.Reject ? "reject" : "good")},{res.Threshold:R},{res.Version},{res.Shards}\n");
+            }
+            File.WriteAllText(Path.Combine(outDir, "scores.csv"), csv.ToString());
+            AnsiConsole.Write(table);
+            return 0;
+        });
+    }
+
+    private static Command Status()
+    {
+        var line = LineOption();
+        var conn = new ClusterConnectionOptions();
+        var cmd = new Command("status", "Show a line's registry: current version, registered versions, roll-back history, shards, jobs.") { line };
+        conn.AddTo(cmd);
+        return WithSession(cmd, conn, async (r, s, ct) =>
+        {
+            Print(await ClusterJobs.KnownLine(s, r.GetValue(line)!, ct));
+            return 0;
+        });
+    }
+
+    private static Command Promote()
+    {
+        var line = LineOption();
+        var version = new Option<string>("--version") { Description = "a model version (content address) published in the artefact store", Required = true };
+        var conn = new ClusterConnectionOptions();
+        var cmd = new Command("promote", "Make a version the line's current one (registered first when it is new; verified against its checksums).") { line, version };
+        conn.AddTo(cmd);
+        return WithSession(cmd, conn, async (r, s, ct) =>
+        {
+            var name = r.GetValue(line)!;
+            var v = r.GetValue(version)!;
+            var grain = s.Client.Line(name);
+            var status = await grain.GetStatus();
+            // A version published by another site (shared store) is registered here by promoting it.
+            Print(status.Versions.Any(x => x.Version == v) ? await grain.Promote(v) : await grain.RegisterVersion(v, promote: true));
+            return 0;
+        });
+    }
+
+    private static Command Rollback()
+    {
+        var line = LineOption();
+        var conn = new ClusterConnectionOptions();
+        var cmd = new Command("rollback", "Return the line to the version that was current before the last promote.") { line };
+        conn.AddTo(cmd);
+        return WithSession(cmd, conn, async (r, s, ct) =>
+        {
+            var name = r.GetValue(line)!;
+            var status = await ClusterJobs.WithCurrent(s, name, ct);
+            if (status.Previous.Count == 0) throw new ClusterCommandException($"line '{name}': no earlier version to roll back to (current is {status.Current})");
+            Print(await s.Client.Line(name).RollBack());
+            return 0;
+        });
+    }
+
+    public static void Print(ProductLineStatus s)
+    {
+        var t = new Table().AddColumns("line", Markup.Escape(s.Line));
+        t.AddRow("current", s.Current ?? "[grey](none)[/]");
+        t.AddRow("versions", Markup.Escape(string.Join("\n", s.Versions.Select(v => $"{v.Version}  {v.RegisteredUtc:u}  {v.Source}"))));
+        t.AddRow("roll back to", s.Previous.Count > 0 ? s.Previous[^1] : "[grey](none)[/]");
+        t.AddRow("scoring shards", s.Shards.ToString(CultureInfo.InvariantCulture));
+        t.AddRow("training jobs", s.Jobs.Count.ToString(CultureInfo.InvariantCulture));
+        AnsiConsole.Write(t);
+    }
+
+    /// <summary>Progress bars around async work (the bars are synchronous; the work runs on the thread pool).</summary>
+    public static T RunWithProgress<T>(Func<IProgress<Reb.Core.Pipeline.StageProgress>, Task<T>> work) =>
+        ConsoleProgress.Run(p => Task.Run(() => work(p)).GetAwaiter().GetResult());
+
+    /// <summary>
+    /// Opens the session, runs the action, closes the session. Errors a user can act on (unknown line, no version,
+    /// unreachable gateway or store, bad input) print one line and exit with 2, never a stack trace.
+    /// </summary>
+    public static Command WithSession(Command cmd, ClusterConnectionOptions conn, Func<ParseResult, ClusterSession, CancellationToken, Task<int>> action)
+    {
+        cmd.SetAction(async (r, ct) =>
+        {
+            try
+            {
+                await using var session = await conn.ConnectAsync(r, ct);
+                return await action(r, session, ct);
+            }
+            catch (Exception e) when (IsUserError(e))
+            {
+                AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message.ReplaceLineEndings(" "))}");
+                return 2;
+            }
+        });
+        return cmd;
+    }
+
+    public static bool IsUserError(Exception e) => e is ClusterCommandException or ModelVersionException or ModelNotFoundException
+        or ArtefactStoreUnavailableException or OrleansException or TimeoutException || Program.UserError(e);
+}

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Reb.Abstractions.Contracts;
+using Reb.Core.Datasets;
+using Reb.Core.Metrics;
+using Reb.Core.Pipeline;
+using Reb.Grains.Diagnostics;
+using Reb.Grains.Hosting;
+using Spectre.Console;
+
+namespace Reb.Cli.Commands.Cluster;
+
+/// <summary>
+/// `reb cluster demo`: the whole product path in one process. An embedded silo fits the category's line from
+/// train/good through the training grain (distributed density fit over bank shards), then every test image is scored
+/// through the scoring grain (fan-out to the shards); scores.csv, overlays/ and summary.json are written.
+/// </summary>
+public static class ClusterDemoCommand
+{
+    public sealed record DemoSummary(string Line, string Version, int Shards, int TrainImages, int TestImages, int Rejected,
+        double? ImageAuroc, double FitSeconds, double ScoreSeconds, double ImagesPerSecond, long LargestMessageBytes, string LargestMessageCall);
+
+    public static Command Create()
+    {
+        var data = new Option<DirectoryInfo>("--data") { Description = "category folder (MVTec layout: train/good, test/<type>)", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "folder for scores.csv, overlays/, summary.json", Required = true };
+        var artefacts = new Option<DirectoryInfo?>("--artefacts") { Description = "local artefact store of the embedded silo (default: <out>/artefacts)" };
+        var shards = new Option<int>("--shards") { Description = "bank shards (fit and scoring)", DefaultValueFactory = _ => 2 };
+        var shots = new Option<int?>("--shots") { Description = "use only the first N training images" };
+        var size = new Option<int>("--image-size") { DefaultValueFactory = _ => 256 };
+        var cmd = new Command("demo", "End to end on an embedded cluster: fit a category's line with the training grain, score its test split with the scoring grain.")
+            { data, output, artefacts, shards, shots, size };
+        cmd.SetAction(async (r, ct) =>
+        {
+            try { return await Run(r, r.GetValue(data)!.FullName, r.GetValue(output)!.FullName, r.GetValue(artefacts)?.FullName,
+                r.GetValue(shards), r.GetValue(shots), r.GetValue(size), ct); }
+            catch (Exception e) when (ClusterCommand.IsUserError(e))
+            {
+                AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message.ReplaceLineEndings(" "))}");
+                return 2;
+            }
+        });
+        return cmd;
+    }
+
+    private static async Task<int> Run(ParseResult r, string dataDir, string outDir, string? artefactDir, int shards, int? shots, int size, CancellationToken ct)
+    {
+        if (!Directory.Exists(dataDir)) throw new DirectoryNotFoundException($"--data '{dataDir}' does not exist");
+        var ds = DatasetReader.Open(dataDir, DatasetLayout.Auto, shots);
+        foreach (var w in ds.Warnings) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+        if (ds.Test.Count == 0) throw new InvalidDataException($"--data '{dataDir}' has no test images to score");
+        var line = new string(ds.Category.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray());
+        Directory.CreateDirectory(outDir);
+        var overlays = Path.Combine(outDir, "overlays");
+        Directory.CreateDirectory(overlays);
+        var store = new ArtefactStoreSettings { Root = artefactDir ?? Path.Combine(outDir, "artefacts") };
+
+        AnsiConsole.MarkupLine($"starting an embedded silo (artefacts in {Markup.Escape(store.Root)}) ...");
+        await using var session = await ClusterSession.StartEmbeddedAsync(store, ct);
+        MessageSizeMeter.Reset();
+        var fitWatch = Stopwatch.StartNew();
+        AnsiConsole.MarkupLine($"fitting line [bold]{Markup.Escape(line)}[/] on {ds.TrainGood.Count} good images with {shards} bank shards (training grain) ...");
+        var version = ClusterCommand.RunWithProgress(p => ClusterJobs.FitAsync(session, line, ds.TrainGood, shards, size, p, ct));
+        var fitSeconds = fitWatch.Elapsed.TotalSeconds;
+        var threshold = await ClusterJobs.ThresholdAsync(session, version, ct);
+
+        var results = new List<(DatasetSample Sample, ScoreResult Result)>();
+        var scoreWatch = Stopwatch.StartNew();
+        ClusterCommand.RunWithProgress(async p =>
+        {
+            foreach (var sample in ds.Test)
+            {
+                var res = await session.Client.ScoreAsync(line, await File.ReadAllBytesAsync(sample.ImagePath, ct), Path.GetFileName(sample.ImagePath), ct);
+                ClusterJobs.WriteOverlay(res, sample.ImagePath, threshold, overlays);
+                results.Add((sample, res));
+                p.Report(new StageProgress("score", (double)results.Count / ds.Test.Count));
+            }
+            return 0;
+        });
+        var scoreSeconds = scoreWatch.Elapsed.TotalSeconds;
+
+        var csv = new StringBuilder("image,defect_type,label,score,verdict,threshold,model_version,shards\n");
+        foreach (var (s, res) in results)
+            csv.Append(CultureInfo.InvariantCulture,
+                $"{Path.GetRelativePath(ds.Root, s.ImagePath)},{s.DefectType},{(ds.HasLabels ? (s.IsAnomalous ? "defect" : "good") : "")},{res.Score:R},{(res.Reject ? "reject" : "good")},{res.Threshold:R},{res.Version},{res.Shards}\n");
+        File.WriteAllText(Path.Combine(outDir, "scores.csv"), csv.ToString());
+
+        double? auroc = null;
+        var labels = results.Select(x => x.Sample.IsAnomalous).ToArray();
+        if (ds.HasLabels && labels.Contains(true) && labels.Contains(false))
+            auroc = Auroc.Compute(results.Select(x => x.Result.Score).ToArray(), labels);
+        var summary = new DemoSummary(line, version, shards, ds.TrainGood.Count, results.Count, results.Count(x => x.Result.Reject), auroc,
+            fitSeconds, scoreSeconds, results.Count / scoreSeconds, MessageSizeMeter.LargestBytes, MessageSizeMeter.LargestCall);
+        File.WriteAllText(Path.Combine(outDir, "summary.json"),
+            JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+
+        var t = new Table().AddColumns("demo", "value");
+        t.AddRow("line / version", $"{Markup.Escape(line)} / {version}");
+        t.AddRow("train / test images", $"{summary.TrainImages} / {summary.TestImages} ({summary.Rejected} rejected)");
+        t.AddRow("image AUROC", auroc is { } a ? a.ToString("0.0000", CultureInfo.InvariantCulture) : "n/a (no labels)");
+        t.AddRow("fit (training grain)", $"{fitSeconds:0.0} s");
+        t.AddRow("score (scoring grain)", $"{scoreSeconds:0.0} s ({summary.ImagesPerSecond:0.00} img/s, {shards} shards)");
+        t.AddRow("largest grain message", $"{summary.LargestMessageBytes / 1024.0:0.0} KiB ({Markup.Escape(summary.LargestMessageCall)})");
+        AnsiConsole.Write(t);
+        AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, "summary.json"))}[/], scores.csv, overlays/");
+        return 0;
+    }
+}

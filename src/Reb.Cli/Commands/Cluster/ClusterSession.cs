@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Reb.Abstractions.Client;
+using Reb.Core.Artefacts.Store;
+using Reb.Grains.Diagnostics;
+using Reb.Grains.Hosting;
+using Reb.Grains.Storage;
+using Reb.Silo;
+
+namespace Reb.Cli.Commands.Cluster;
+
+/// <summary>
+/// A running connection for one command: a cluster client on a gateway, or an embedded silo (the same host
+/// configuration as Reb.Silo's dev defaults, on free loopback ports) that is stopped when the session ends.
+/// </summary>
+public sealed class ClusterSession : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private ClusterSession(IHost host, IArtefactStore store, string where)
+    {
+        _host = host;
+        Store = store;
+        Where = where;
+        Grains = host.Services.GetRequiredService<IGrainFactory>();
+        Client = new RebClusterClient(Grains);
+    }
+
+    public IGrainFactory Grains { get; }
+    public RebClusterClient Client { get; }
+
+    /// <summary>The artefact store training images are uploaded to (the one the silos use).</summary>
+    public IArtefactStore Store { get; }
+
+    /// <summary>"embedded silo" or "gateway host:port", for messages.</summary>
+    public string Where { get; }
+
+    public static async Task<ClusterSession> StartEmbeddedAsync(ArtefactStoreSettings store, CancellationToken ct)
+    {
+        int siloPort = FreePort(), gatewayPort = FreePort();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Reb:Silo:Clustering"] = "localhost",
+            ["Reb:Silo:ClusterId"] = "reb-embedded",
+            ["Reb:Silo:SiloPort"] = siloPort.ToString(),
+            ["Reb:Silo:PrimarySiloPort"] = siloPort.ToString(),
+            ["Reb:Silo:GatewayPort"] = gatewayPort.ToString(),
+            ["Reb:ArtefactStore:Kind"] = store.Kind,
+            ["Reb:ArtefactStore:Root"] = store.Root,
+            ["Reb:ArtefactStore:ConnectionString"] = store.ConnectionString,
+            ["Reb:ArtefactStore:Container"] = store.Container,
+        };
+        // No default sources and no logging providers: the command's own output is the interface.
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.UseOrleans(silo => SiloHostBuilder.Configure(silo, builder.Configuration));
+        var host = builder.Build();
+        await host.StartAsync(ct);
+        return new ClusterSession(host, host.Services.GetRequiredService<IArtefactStore>(), "embedded silo");
+    }
+
+    public static async Task<ClusterSession> ConnectAsync(string gateway, string clusterId, string serviceId, ArtefactStoreSettings store, CancellationToken ct)
+    {
+        var endpoint = ParseEndpoint(gateway);
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(c =>
+        {
+            c.UseStaticClustering(endpoint);
+            c.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = serviceId; });
+            c.AddOutgoingGrainCallFilter<MessageSizeCallFilter>();
+            // Fail in seconds when nobody listens, not after the default long retry.
+            c.UseConnectionRetryFilter((_, _) => Task.FromResult(false));
+        });
+        var host = builder.Build();
+        try { await host.StartAsync(ct); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            host.Dispose();
+            throw new ClusterCommandException($"cannot reach the cluster gateway {gateway} (cluster '{clusterId}'): {e.GetBaseException().Message}", e);
+        }
+        return new ClusterSession(host, ArtefactStoreFactory.Create(store), $"gateway {gateway}");
+    }
+
+    private static IPEndPoint ParseEndpoint(string gateway)
+    {
+        var cut = gateway.LastIndexOf(':');
+        if (cut <= 0 || !int.TryParse(gateway[(cut + 1)..], out var port) || port is < 1 or > 65535)
+            throw new ArgumentException($"--gateway '{gateway}' must be host:port, e.g. localhost:30000");
+        var host = gateway[..cut];
+        var address = IPAddress.TryParse(host, out var ip) ? ip
+            : Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+              ?? throw new ClusterCommandException($"--gateway '{gateway}': host '{host}' has no IPv4 address");
+        return new IPEndPoint(address, port);
+    }
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { await _host.StopAsync(TimeSpan.FromSeconds(10)); } catch (Exception) { } // stopping must not hide the command's result
+        _host.Dispose();
+    }
+}
