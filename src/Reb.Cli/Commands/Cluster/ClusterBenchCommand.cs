@@ -16,6 +16,7 @@ namespace Reb.Cli.Commands.Cluster;
 /// `reb cluster bench`: in ONE run and on the same bank and images, single-process scoring (InspectionModel.Score,
 /// batch 1) against scoring through an embedded cluster with 1 and N shards. Images are scored one after the other
 /// (latency = one request end to end, file read included on both sides), so the ratio isolates the fan-out cost.
+/// Score differences against the single-process path are reported too: sharding must not change a score.
 /// </summary>
 public static class ClusterBenchCommand
 {
@@ -23,7 +24,11 @@ public static class ClusterBenchCommand
         double MeanMs, double OverheadVsSingle, double MaxAbsScoreDiff, long LargestMessageBytes, string LargestMessageCall);
 
     public sealed record ClusterBenchReport(string Category, int Threads, int TrainImages, long CoreRows, int Dim, int ImageSize,
-        int WarmupImages, IReadOnlyList<PathFigures> Paths);
+        int WarmupImages, IReadOnlyList<PathFigures> Paths)
+    {
+        /// <summary>How the passes were ordered (every image through every path before the next image).</summary>
+        public string Order => "interleaved per image";
+    }
 
     public static Command Create()
     {
@@ -62,27 +67,22 @@ public static class ClusterBenchCommand
             AnsiConsole.MarkupLine($"fitting the bank single-process on {ds.TrainGood.Count} images ...");
             var options = new InspectionOptions { ImageSize = size, BatchSize = 1 };
             var (model, fit) = ModelFitter.Fit(ds.TrainGood, new FeatureExtractor(Backbone.LoadDefault(), size), options);
+            using var fitted = model;
             var modelDir = Path.Combine(work, "model");
-            float[] reference;
-            var paths = new List<PathFigures>();
-            using (model)
+            var manifest = ModelStore.Save(model, fit, ds.Category, modelDir);
+
+            await using var session = await ClusterSession.StartEmbeddedAsync(new ArtefactStoreSettings { Root = Path.Combine(work, "store") }, ct);
+            var version = await session.Store.PublishModelAsync(modelDir, ct);
+            // One scorer per path; path 0 is the single-process reference.
+            var scorers = new List<(string Path, int Shards, Func<string, float> Score)>
             {
-                ModelStore.Save(model, fit, ds.Category, modelDir);
-                AnsiConsole.MarkupLine($"single process: {imageCount} images ...");
-                var (lat, scores) = Time(test, p =>
+                ("single-process", 0, p =>
                 {
                     foreach (var batch in ImageBatches.Read([p], size, 1, s => throw new InvalidDataException(s.Reason)))
                         using (batch) return model.Score(batch)[0].Score;
                     throw new InvalidDataException($"{p}: not read");
-                });
-                reference = scores;
-                paths.Add(Figures("single-process", 0, lat, lat, 0, 0, ""));
-            }
-            var single = paths[0];
-            var manifest = ModelDirectory.ReadManifest(modelDir);
-
-            await using var session = await ClusterSession.StartEmbeddedAsync(new ArtefactStoreSettings { Root = Path.Combine(work, "store") }, ct);
-            var version = await session.Store.PublishModelAsync(modelDir, ct);
+                }),
+            };
             foreach (var n in shardCounts)
             {
                 var line = $"bench-{n}";
@@ -90,12 +90,40 @@ public static class ClusterBenchCommand
                 await grain.RegisterVersion(version, promote: true);
                 await grain.SetShards(n);
                 await session.Client.StatusAsync(line, refresh: true, ct);
-                AnsiConsole.MarkupLine($"embedded cluster, {n} shard(s): {imageCount} images ...");
-                MessageSizeMeter.Reset();
-                var (lat, scores) = Time(test, p =>
-                    session.Client.ScoreAsync(line, File.ReadAllBytes(p), Path.GetFileName(p), ct).GetAwaiter().GetResult().Score);
-                double diff = scores.Zip(reference, (a, b) => Math.Abs((double)a - b)).Max();
-                paths.Add(Figures("embedded-cluster", n, lat, Latencies(single), diff, MessageSizeMeter.LargestBytes, MessageSizeMeter.LargestCall));
+                scorers.Add(("embedded-cluster", n, p =>
+                    session.Client.ScoreAsync(line, File.ReadAllBytes(p), Path.GetFileName(p), ct).GetAwaiter().GetResult().Score));
+            }
+
+            // Interleaved: each image goes through every path before the next image, so the load of a shared machine
+            // drifts over all paths alike instead of biasing whichever path ran during a busy minute.
+            var lat = scorers.Select(_ => new List<double>()).ToArray();
+            var scores = scorers.Select(_ => new List<float>()).ToArray();
+            var largest = new long[scorers.Count];
+            var largestCall = new string[scorers.Count];
+            ClusterCommand.RunWithProgress(progress =>
+            {
+                for (int i = 0; i < test.Count; i++)
+                {
+                    for (int k = 0; k < scorers.Count; k++)
+                    {
+                        MessageSizeMeter.Reset();
+                        var w = Stopwatch.StartNew();
+                        var score = scorers[k].Score(test[i]);
+                        var ms = w.Elapsed.TotalMilliseconds;
+                        if (MessageSizeMeter.LargestBytes > largest[k]) { largest[k] = MessageSizeMeter.LargestBytes; largestCall[k] = MessageSizeMeter.LargestCall; }
+                        if (i < Warmup) continue; // model caches, shard loading, JIT
+                        lat[k].Add(ms);
+                        scores[k].Add(score);
+                    }
+                    progress.Report(new StageProgress("score", (i + 1.0) / test.Count, $"{scorers.Count} paths"));
+                }
+                return Task.FromResult(0);
+            });
+            var paths = new List<PathFigures>();
+            for (int k = 0; k < scorers.Count; k++)
+            {
+                double diff = scores[k].Zip(scores[0], (a, b) => Math.Abs((double)a - b)).Max();
+                paths.Add(Figures(scorers[k].Path, scorers[k].Shards, lat[k].ToArray(), lat[0].ToArray(), diff, largest[k], largestCall[k] ?? ""));
             }
 
             var report = new ClusterBenchReport(ds.Category, TorchSharp.torch.get_num_threads(), fit.TrainImages, manifest.Bank.Core, manifest.Bank.Dim, size, Warmup, paths);
@@ -115,32 +143,12 @@ public static class ClusterBenchCommand
         }
     }
 
-    private static readonly Dictionary<PathFigures, double[]> LatencyOf = new(ReferenceEqualityComparer.Instance);
-    private static double[] Latencies(PathFigures p) => LatencyOf[p];
-
-    /// <summary>Scores every image in order; the first <see cref="Warmup"/> are not timed (model caches, JIT).</summary>
-    private static (double[] LatencyMs, float[] Scores) Time(IReadOnlyList<string> images, Func<string, float> score)
-    {
-        var lat = new List<double>();
-        var scores = new List<float>();
-        for (int i = 0; i < images.Count; i++)
-        {
-            var w = Stopwatch.StartNew();
-            var s = score(images[i]);
-            if (i < Warmup) continue;
-            lat.Add(w.Elapsed.TotalMilliseconds);
-            scores.Add(s);
-        }
-        return (lat.ToArray(), scores.ToArray());
-    }
-
     private static PathFigures Figures(string path, int shards, double[] lat, double[] singleLat, double diff, long largest, string call)
     {
         var sorted = lat.Order().ToArray();
         double Q(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
         double mean = lat.Average();
         var f = new PathFigures(path, shards, lat.Length, 1000.0 / mean, Q(0.5), Q(0.95), mean, mean / singleLat.Average() - 1, diff, largest, call);
-        LatencyOf[f] = lat;
         return f;
     }
 }
