@@ -1,6 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Runtime.Hosting;
 using Orleans.Configuration;
 using Reb.Abstractions.Grains;
 using Reb.Grains.Hosting;
@@ -47,6 +49,11 @@ public static class SiloHostBuilder
             case "memory":
                 silo.AddMemoryGrainStorage(StorageNames.Registry);
                 break;
+            case "folder":
+                var folder = Need(o.GrainStorageFolder, "GrainStorageFolder");
+                silo.ConfigureServices(s => s.AddGrainStorage(StorageNames.Registry,
+                    (sp, _) => new FolderGrainStorage(folder, sp.GetRequiredService<Orleans.Serialization.Serializer>())));
+                break;
             case "azureblob":
                 silo.AddAzureBlobGrainStorage(StorageNames.Registry, b => b.BlobServiceClient = new Azure.Storage.Blobs.BlobServiceClient(Need(o.AzureStorageConnectionString, "AzureStorageConnectionString")));
                 break;
@@ -54,7 +61,7 @@ public static class SiloHostBuilder
                 silo.AddRedisGrainStorage(StorageNames.Registry, r => r.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(Need(o.RedisConnectionString, "RedisConnectionString")));
                 break;
             default:
-                throw new ArgumentException($"Reb:Silo:GrainStorage must be memory, azureblob or redis, got '{o.GrainStorage}'");
+                throw new ArgumentException($"Reb:Silo:GrainStorage must be memory, folder, azureblob or redis, got '{o.GrainStorage}'");
         }
     }
 

@@ -8,8 +8,11 @@ public sealed class SiloHostOptions
     /// <summary>"localhost" (dev: one machine, primary silo on <see cref="PrimarySiloPort"/>), "azuretable" or "redis".</summary>
     public string Clustering { get; set; } = "localhost";
 
-    /// <summary>"memory" (dev) or "azureblob" / "redis" grain storage for product-line registries and training jobs.</summary>
+    /// <summary>"memory" (dev), "folder" (one machine, survives restarts) or "azureblob" / "redis" grain storage for product-line registries and training jobs.</summary>
     public string GrainStorage { get; set; } = "memory";
+
+    /// <summary>Folder of the "folder" grain storage.</summary>
+    public string? GrainStorageFolder { get; set; }
 
     /// <summary>"memory" (dev) or "azuretable" / "redis" reminders (training jobs resume through them).</summary>
     public string Reminders { get; set; } = "memory";

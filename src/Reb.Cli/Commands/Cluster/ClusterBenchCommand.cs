@@ -71,7 +71,7 @@ public static class ClusterBenchCommand
             var modelDir = Path.Combine(work, "model");
             var manifest = ModelStore.Save(model, fit, ds.Category, modelDir);
 
-            await using var session = await ClusterSession.StartEmbeddedAsync(new ArtefactStoreSettings { Root = Path.Combine(work, "store") }, ct);
+            await using var session = await ClusterSession.StartEmbeddedAsync(new ArtefactStoreSettings { Root = Path.Combine(work, "store") }, ct, persistRegistry: false);
             var version = await session.Store.PublishModelAsync(modelDir, ct);
             // One scorer per path; path 0 is the single-process reference.
             var scorers = new List<(string Path, int Shards, Func<string, float> Score)>

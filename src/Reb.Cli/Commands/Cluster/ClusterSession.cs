@@ -39,7 +39,11 @@ public sealed class ClusterSession : IAsyncDisposable
     /// <summary>"embedded silo" or "gateway host:port", for messages.</summary>
     public string Where { get; }
 
-    public static async Task<ClusterSession> StartEmbeddedAsync(ArtefactStoreSettings store, CancellationToken ct)
+    /// <param name="persistRegistry">
+    /// Keep line registries in "&lt;artefact folder&gt;/registry" (folder grain storage) so they outlive this command;
+    /// false keeps them in memory for this session only (benchmarks).
+    /// </param>
+    public static async Task<ClusterSession> StartEmbeddedAsync(ArtefactStoreSettings store, CancellationToken ct, bool persistRegistry = true)
     {
         int siloPort = FreePort(), gatewayPort = FreePort();
         var settings = new Dictionary<string, string?>
@@ -49,6 +53,10 @@ public sealed class ClusterSession : IAsyncDisposable
             ["Reb:Silo:SiloPort"] = siloPort.ToString(),
             ["Reb:Silo:PrimarySiloPort"] = siloPort.ToString(),
             ["Reb:Silo:GatewayPort"] = gatewayPort.ToString(),
+            // The registry lives next to the local artefact folder, so `fit` then `score` in two commands see the same line.
+            ["Reb:Silo:GrainStorage"] = persistRegistry ? "folder" : "memory",
+            ["Reb:Silo:GrainStorageFolder"] = persistRegistry ? Path.Combine(Path.GetFullPath(
+                store.Kind == ArtefactStoreSettings.Local ? store.Root : "artefacts"), "registry") : null,
             ["Reb:ArtefactStore:Kind"] = store.Kind,
             ["Reb:ArtefactStore:Root"] = store.Root,
             ["Reb:ArtefactStore:ConnectionString"] = store.ConnectionString,
