@@ -65,4 +65,25 @@ public class StepRandomAndProducerTests
         Assert.Equal(new[] { 0, 1, 2 }, seven[..3].Order()); // a full shuffle first, then the next one
         Assert.Equal(new[] { 0, 1, 2 }, seven[3..6].Order());
     }
+
+    [Fact]
+    public void TheProducersSingleThreadSettingDoesNotLeakIntoThreadsCreatedLater()
+    {
+        static int CountOnANewThread()
+        {
+            int n = 0;
+            var t = new Thread(() => n = TorchSharp.torch.get_num_threads());
+            t.Start();
+            t.Join();
+            return n;
+        }
+        int caller = TorchSharp.torch.get_num_threads();
+        int before = CountOnANewThread();
+        using var data = new AdaptationTestData(imageCount: 2);
+        using var sampler = data.Sampler();
+        using (var producer = new DefectBatchProducer(sampler, new StepRandom(1), 1, 1, 1, 1, new Augmentation(), producerThreads: 1))
+        using (producer.Next()) { }
+        Assert.Equal(before, CountOnANewThread());
+        Assert.Equal(caller, TorchSharp.torch.get_num_threads());
+    }
 }
