@@ -75,6 +75,8 @@ public static class AdaptationTrainer
     /// Adapts <paramref name="backbone"/> in place (the caller keeps it) on batches from <paramref name="sampler"/>; the
     /// lower-level entry point (no checkpoint clearing, no image loading). Leaves the backbone in eval mode, frozen.
     /// </summary>
+    /// <param name="imageListHash">Fingerprint of the training list stored in checkpoints
+    /// (<see cref="AdaptationCheckpoint.HashImageList"/>); only <see cref="Resume"/> checks it.</param>
     public static AdaptationRecord Train(Backbone backbone, DefectSampler sampler, AdaptationOptions options,
         IProgress<StageProgress>? progress = null, CancellationToken cancellation = default, string imageListHash = "")
     {
@@ -109,7 +111,9 @@ public static class AdaptationTrainer
             var batch = batchOfPass(pass);
             var logits = network.forward(network.Backbone.Preprocess(batch.Images));
             var loss = AdaptationLoss.SigmoidBce(logits, batch.Labels);
-            loss.div(passCount).backward();
+            // An explicitly held Scalar: TorchSharp passes a temporary Scalar's raw handle to native code, and the
+            // finaliser can free it mid-call (seen as "Unknown scalar type" after many steps; see the README).
+            using (var passes = ((double)passCount).ToScalar()) loss.div(passes).backward();
             lossSum += loss.item<float>();
             long n = batch.Labels.shape[0];
             correct += AdaptationLoss.Accuracy(logits, batch.Labels) * n;
