@@ -6,8 +6,9 @@
 # Logs and pid files: infra/.data/cluster/ (git-ignored). Stop with: bash infra/stop-cluster.sh
 #
 # Options:
-#   --redis      Redis clustering, grain storage and reminders (runs infra/start-services.sh first); grain state
-#                and training reminders then survive a restart of the whole cluster.
+#   --redis      Redis clustering, grain storage and reminders (REB_REDIS_PORT, 6379; runs infra/start-services.sh
+#                first unless a Redis answers already); grain state and training reminders then survive a restart of
+#                the whole cluster.
 #   --no-build   use the existing Release build (fails if there is none)
 #   --gpu2       silo 2 claims a GPU (REB__ACCELERATOR=gpu): shard and scoring grains then prefer it
 # Ports can be moved with REB_SILO_PORT_BASE (11111) and REB_GATEWAY_PORT_BASE (30000).
@@ -45,8 +46,14 @@ for i in $(seq 1 $SILOS); do
   done
 done
 
+# Redis clustering needs only Redis: a Redis that already answers is used as it is; otherwise start-services.sh
+# starts it (with Azurite, which it installs from npm on its first run).
 if [[ "$USE_REDIS" == 1 ]]; then
-  bash "$INFRA/start-services.sh"
+  if answers "$REDIS_PORT"; then
+    echo "start-cluster: using the Redis that answers on $HOST:$REDIS_PORT"
+  else
+    bash "$INFRA/start-services.sh"
+  fi
 fi
 
 # One build, shared by both silos (each silo is a plain `dotnet Reb.Silo.dll`, so nothing rebuilds per silo).
@@ -142,5 +149,5 @@ start-cluster: $SILOS silos running (cluster id reb-local, $([[ "$USE_REDIS" == 
   use it:    reb cluster status --gateway $HOST:$GATEWAY_BASE
              reb cluster fit    --gateway $HOST:$GATEWAY_BASE ...
              reb cluster score  --gateway $HOST:$((GATEWAY_BASE + 1)) ...   (any silo's gateway serves the whole cluster)
-  stop:      bash infra/stop-cluster.sh$([[ "$USE_REDIS" == 1 ]] && echo " --services   (also stops Azurite/Redis)")
+  stop:      bash infra/stop-cluster.sh   (add --services to also stop what infra/start-services.sh started)
 EOF
