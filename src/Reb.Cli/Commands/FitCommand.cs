@@ -22,7 +22,7 @@ public static class FitCommand
         {
             var options = common.Read(r);
             var train = TrainingImages(r.GetValue(data)!.FullName, options.Shots, out var category);
-            var (model, fit) = ConsoleProgress.Run(p => ModelFitter.Fit(train, NewExtractor(options), options, p));
+            var (model, fit) = ConsoleProgress.Run(p => ModelFitter.Fit(train, common.Extractor(r, options, train, p), options, p));
             using (model)
             {
                 var manifest = ModelStore.Save(model, fit, category, r.GetValue(output)!.FullName);
@@ -48,6 +48,4 @@ public static class FitCommand
         }
         return ds.TrainGood;
     }
-
-    public static FeatureExtractor NewExtractor(InspectionOptions options) => new(Backbone.LoadDefault(), options.ImageSize);
 }

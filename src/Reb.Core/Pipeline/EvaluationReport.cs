@@ -29,6 +29,8 @@ public sealed record EvaluationReport
     public IReadOnlyDictionary<string, double> ImageAurocByDefect { get; init; } = new Dictionary<string, double>();
     public required SettingsUsed Settings { get; init; }
     public string ModelVersion { get; init; } = "";
+    /// <summary>How the backbone was adapted before fitting; null = ImageNet weights.</summary>
+    public AdaptationSummary? Adaptation { get; init; }
     public IReadOnlyList<SkippedImage> Skipped { get; init; } = [];
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
@@ -36,3 +38,6 @@ public sealed record EvaluationReport
 public sealed record StageSeconds(double Embed, double Fit, double Calibrate, double Score, double Metrics, double Total);
 
 public sealed record SettingsUsed(int ImageSize, int K, double Lambda, double CoresetRatio, int? Shots, int Seed, string Backbone, int Threads, string Search);
+
+/// <summary>The adaptation settings and cost, as metrics.json reports them (the full record with loss curve is in the model).</summary>
+public sealed record AdaptationSummary(string Budget, int Seed, int Steps, double Seconds, double FirstLoss, double LastLoss, double LastAccuracy);

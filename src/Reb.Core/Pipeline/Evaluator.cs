@@ -103,12 +103,16 @@ public static class Evaluator
                 options.Ldknn.Seed, embedder.Name, TorchSharp.torch.get_num_threads(), Search.KnnOptions.Default.Precision.ToString()),
             Skipped = skipped,
             Warnings = warnings,
+            Adaptation = embedder is Features.FeatureExtractor { AdaptationJson: { } aj } ? Summarise(Adaptation.AdaptationRecord.FromJson(aj)) : null,
         };
         File.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(report, Json));
         WriteScoresCsv(Path.Combine(outDir, "scores.csv"), scored, model.Threshold.Value);
         WriteOverlays(Path.Combine(outDir, "overlays"), model, scored, overlaysPerCase);
         return new Result(report, model, fit, scored);
     }
+
+    private static AdaptationSummary Summarise(Adaptation.AdaptationRecord r) =>
+        new(r.Budget, r.Seed, r.LossCurve.Count, r.Seconds, r.LossCurve.FirstOrDefault(), r.LossCurve.LastOrDefault(), r.AccuracyCurve.LastOrDefault());
 
     /// <summary>The ground truth at size x size (union of the image's masks, nearest resize); null when there is none to use.</summary>
     private static bool[]? MaskAt(DatasetSample sample, int size, List<string> warnings)

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Stops the silos infra/start-cluster.sh started (the processes named by its pid files), nothing else.
+# Each silo gets SIGTERM first so that it leaves the cluster gracefully (its grains deactivate, its membership
+# entry is marked dead at once instead of after a probe timeout); SIGKILL only after REB_STOP_TIMEOUT seconds (60).
+# Options: --services   also run infra/stop-services.sh (Azurite/Redis started by start-services.sh)
+set -uo pipefail
+
+INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+DATA="$INFRA/.data/cluster"
+TIMEOUT="${REB_STOP_TIMEOUT:-60}"
+STOP_SERVICES=0
+for arg in "$@"; do
+  case "$arg" in
+    --services) STOP_SERVICES=1 ;;
+    *) echo "stop-cluster: unknown option '$arg' (known: --services)" >&2; exit 2 ;;
+  esac
+done
+
+is_our_silo() { # pid: a live process whose command line runs Reb.Silo.dll (a pid may have been reused)
+  kill -0 "$1" 2>/dev/null && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "Reb.Silo.dll"
+}
+
+# Stop in reverse order: the secondaries before the primary of localhost clustering.
+shopt -s nullglob
+pidfiles=("$DATA"/silo*.pid)
+for ((k = ${#pidfiles[@]} - 1; k >= 0; k--)); do
+  pidfile="${pidfiles[$k]}"
+  name="$(basename "$pidfile" .pid)"
+  pid="$(cat "$pidfile")"
+  if [[ -n "$pid" ]] && is_our_silo "$pid"; then
+    kill -TERM "$pid"
+    for _ in $(seq 1 $((TIMEOUT * 10))); do is_our_silo "$pid" || break; sleep 0.1; done
+    if is_our_silo "$pid"; then
+      kill -KILL "$pid" 2>/dev/null || true
+      echo "stop-cluster: $name (pid $pid) did not stop within $TIMEOUT s, killed"
+    else
+      echo "stop-cluster: stopped $name (pid $pid)"
+    fi
+  else
+    echo "stop-cluster: $name (pid ${pid:-?}) was not running"
+  fi
+  rm -f "$pidfile"
+done
+[[ ${#pidfiles[@]} -eq 0 ]] && echo "stop-cluster: no silo pid files under $DATA"
+
+if [[ "$STOP_SERVICES" == 1 ]]; then
+  bash "$INFRA/stop-services.sh"
+fi
+exit 0

@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using System.Globalization;
+using Reb.Core.Backbones;
+using Reb.Core.DefectMaker;
+using Reb.Core.Pipeline;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Reb.Core.Adaptation;
+
+/// <summary>
+/// Section 5: fine-tunes a backbone on DefectMaker's 7-class task. SGD with momentum and weight decay, closed-form
+/// cosine learning rate, head-only training for the first <see cref="AdaptationOptions.FrozenSteps"/> steps, then the
+/// whole network with BatchNorm in train mode; gradients of <see cref="AdaptationOptions.PassesPerStep"/> passes are
+/// accumulated into each optimiser step. Batches are made on a background thread (<see cref="DefectBatchProducer"/>)
+/// while the network trains. Same seed, same thread count => same loss curve and bit-identical weights, also across
+/// a crash and <see cref="Resume"/>.
+/// </summary>
+public static class AdaptationTrainer
+{
+    /// <summary>Stage name used in progress reports.</summary>
+    public const string Stage = "adapt";
+
+    /// <summary>
+    /// libtorch threads of the batch-making thread. DefectMaker runs many small element-wise ops, which gain little
+    /// from a second thread, and the trainer's own 2-thread pool already fills a 2-core machine; a second 2-thread
+    /// OpenMP team would make both spin against each other. (OpenMP thread counts are per calling thread, so this
+    /// does not change the training thread's count.)
+    /// </summary>
+    public const int ProducerThreads = 1;
+
+    /// <summary>
+    /// Loads the backbone named by <paramref name="options"/>, adapts it on defects made from
+    /// <paramref name="trainImages"/> and returns it (eval mode, frozen) with the record of the run. Stale checkpoint
+    /// folders in <see cref="AdaptationOptions.CheckpointDirectory"/> are deleted first; use <see cref="Resume"/> to
+    /// continue from them instead.
+    /// </summary>
+    /// <exception cref="ArgumentException">No images, or bad options (names the field).</exception>
+    /// <exception cref="Imaging.ImageLoadException">An image cannot be read (names the file).</exception>
+    public static AdaptationResult Adapt(IReadOnlyList<string> trainImages, AdaptationOptions options,
+        IProgress<StageProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        RequireImages(trainImages);
+        if (options.CheckpointDirectory is not null) AdaptationCheckpoint.Clear(options.CheckpointDirectory);
+        return Run(trainImages, options, resumeFrom: null, progress, cancellation);
+    }
+
+    /// <summary>
+    /// Continues the run whose checkpoints are in <paramref name="checkpointDirectory"/> from its newest checkpoint,
+    /// with the recipe stored there. The result equals that of an uninterrupted run (same seed, same thread count).
+    /// </summary>
+    /// <param name="trainImages">The same training list as the interrupted run (checked by its fingerprint).</param>
+    /// <exception cref="InvalidDataException">No checkpoint, an unreadable one, or a different training list.</exception>
+    public static AdaptationResult Resume(string checkpointDirectory, IReadOnlyList<string> trainImages,
+        IProgress<StageProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(checkpointDirectory);
+        RequireImages(trainImages);
+        var folder = AdaptationCheckpoint.Latest(checkpointDirectory)
+            ?? throw new InvalidDataException($"No adaptation checkpoint (step-NNNNNN folder) in '{checkpointDirectory}'.");
+        var state = AdaptationCheckpoint.ReadState(folder);
+        if (state.ImageCount != trainImages.Count || state.ImageListHash != AdaptationCheckpoint.HashImageList(trainImages))
+            throw new InvalidDataException(
+                $"Checkpoint '{folder}' was made from a different training list ({state.ImageCount} images, fingerprint {state.ImageListHash[..12]}); " +
+                $"got {trainImages.Count} images (fingerprint {AdaptationCheckpoint.HashImageList(trainImages)[..12]}).");
+        var options = state.Options with { CheckpointDirectory = checkpointDirectory };
+        options.Validate();
+        return Run(trainImages, options, (folder, state), progress, cancellation);
+    }
+
+    /// <summary>
+    /// Adapts <paramref name="backbone"/> in place (the caller keeps it) on batches from <paramref name="sampler"/>; the
+    /// lower-level entry point (no checkpoint clearing, no image loading). Leaves the backbone in eval mode, frozen.
+    /// </summary>
+    /// <param name="imageListHash">Fingerprint of the training list stored in checkpoints
+    /// (<see cref="AdaptationCheckpoint.HashImageList"/>); only <see cref="Resume"/> checks it.</param>
+    public static AdaptationRecord Train(Backbone backbone, DefectSampler sampler, AdaptationOptions options,
+        IProgress<StageProgress>? progress = null, CancellationToken cancellation = default, string imageListHash = "")
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        ArgumentNullException.ThrowIfNull(sampler);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (sampler.ImageSize != options.ImageSize)
+            throw new ArgumentException($"the sampler makes {sampler.ImageSize} px images but AdaptationOptions.ImageSize is {options.ImageSize}", nameof(sampler));
+        return TrainCore(backbone, sampler, options, null, imageListHash, progress, cancellation);
+    }
+
+    /// <summary>
+    /// One optimiser step: zero the gradients, forward/backward every pass with the loss divided by the pass count
+    /// (gradient accumulation), then one SGD update at <paramref name="learningRate"/>. The network's frozen/unfrozen
+    /// phase must be set by the caller. Returns the step's mean loss and accuracy.
+    /// </summary>
+    public static (double Loss, double Accuracy) OptimizerStep(AdaptationNetwork network, SGD optimizer, IReadOnlyList<DefectBatch> passes, double learningRate)
+        => OptimizerStep(network, optimizer, passes.Count, i => passes[i], learningRate);
+
+    private static (double Loss, double Accuracy) OptimizerStep(AdaptationNetwork network, SGD optimizer, int passCount,
+        Func<int, DefectBatch> batchOfPass, double learningRate)
+    {
+        if (passCount < 1) throw new ArgumentException("at least one pass is needed", nameof(passCount));
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        double lossSum = 0, correct = 0, count = 0;
+        for (int pass = 0; pass < passCount; pass++)
+        {
+            using var passScope = NewDisposeScope();
+            var batch = batchOfPass(pass);
+            var logits = network.forward(network.Backbone.Preprocess(batch.Images));
+            var loss = AdaptationLoss.SigmoidBce(logits, batch.Labels);
+            // An explicitly held Scalar: TorchSharp passes a temporary Scalar's raw handle to native code, and the
+            // finaliser can free it mid-call (seen as "Unknown scalar type" after many steps; see the README).
+            using (var passes = ((double)passCount).ToScalar()) loss.div(passes).backward();
+            lossSum += loss.item<float>();
+            long n = batch.Labels.shape[0];
+            correct += AdaptationLoss.Accuracy(logits, batch.Labels) * n;
+            count += n;
+        }
+        optimizer.step();
+        return (lossSum / passCount, correct / count);
+    }
+
+    private static AdaptationResult Run(IReadOnlyList<string> trainImages, AdaptationOptions options,
+        (string Folder, CheckpointState State)? resumeFrom, IProgress<StageProgress>? progress, CancellationToken cancellation)
+    {
+        using var sampler = DefectSampler.FromFiles(trainImages, options.EffectiveDefectMaker);
+        var backbone = Backbone.Load(options.Backbone);
+        try
+        {
+            var record = TrainCore(backbone, sampler, options, resumeFrom, AdaptationCheckpoint.HashImageList(trainImages), progress, cancellation);
+            return new AdaptationResult(backbone, record);
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
+    }
+
+    private static AdaptationRecord TrainCore(Backbone backbone, DefectSampler sampler, AdaptationOptions o,
+        (string Folder, CheckpointState State)? resumeFrom, string imageListHash, IProgress<StageProgress>? progress, CancellationToken cancellation)
+    {
+        var random = new StepRandom(o.Seed);
+        var losses = new List<double>(resumeFrom?.State.LossCurve ?? []);
+        var accuracies = new List<double>(resumeFrom?.State.AccuracyCurve ?? []);
+        var resumedAt = new List<int>(resumeFrom?.State.ResumedAtSteps ?? []);
+        double previousSeconds = resumeFrom?.State.Seconds ?? 0;
+        int firstStep = losses.Count + 1;
+        if (resumeFrom is not null) resumedAt.Add(losses.Count);
+
+        using var generator = new Generator(random.HeadInitSeed);
+        using var network = new AdaptationNetwork(backbone, o.HeadWidths, generator, Math.Min(o.ImageSize, 64));
+        using var optimizer = optim.SGD(network.parameters(), o.LearningRate, momentum: o.Momentum, weight_decay: o.WeightDecay);
+        if (resumeFrom is { } r) AdaptationCheckpoint.Load(r.Folder, network, optimizer);
+
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            if (firstStep <= o.Steps)
+            {
+                using var producer = new DefectBatchProducer(sampler, random, firstStep, o.Steps, o.SourcesPerPass, o.PassesPerStep, new Augmentation(),
+                    producerThreads: ProducerThreads);
+                for (int step = firstStep; step <= o.Steps; step++)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    bool frozen = step <= o.FrozenSteps;
+                    if (step == firstStep || frozen != network.BackboneFrozen) network.SetBackboneFrozen(frozen);
+
+                    var taken = new List<PassBatch>();
+                    try
+                    {
+                        var (loss, accuracy) = OptimizerStep(network, optimizer, o.PassesPerStep, pass =>
+                        {
+                            var item = producer.Next(cancellation);
+                            taken.Add(item);
+                            if (item.Step != step || item.Pass != pass + 1)
+                                throw new InvalidOperationException($"batch order broken: expected step {step} pass {pass + 1}, got step {item.Step} pass {item.Pass}");
+                            return item.Batch;
+                        }, CosineSchedule.LearningRate(step, o));
+                        if (!double.IsFinite(loss))
+                            throw new InvalidOperationException($"adaptation diverged at step {step}: loss {loss} (learning rate {CosineSchedule.LearningRate(step, o)})");
+                        losses.Add(loss);
+                        accuracies.Add(accuracy);
+                    }
+                    finally
+                    {
+                        foreach (var item in taken) item.Dispose();
+                    }
+
+                    bool due = o.CheckpointEvery > 0 && step % o.CheckpointEvery == 0 || step == o.Steps;
+                    if (o.CheckpointDirectory is not null && due)
+                    {
+                        var state = new CheckpointState(AdaptationCheckpoint.FormatVersion, step, o with { CheckpointDirectory = null },
+                            sampler.Count, imageListHash, losses.ToArray(), accuracies.ToArray(), previousSeconds + clock.Elapsed.TotalSeconds, resumedAt.ToArray());
+                        AdaptationCheckpoint.Save(o.CheckpointDirectory, state, network, optimizer);
+                    }
+                    progress?.Report(new StageProgress(Stage, (double)step / o.Steps, string.Create(CultureInfo.InvariantCulture,
+                        $"step {step}/{o.Steps} loss {losses[^1]:F4} acc {accuracies[^1]:F3}")));
+                }
+            }
+        }
+        finally
+        {
+            // The adapted backbone leaves in the state feature extraction expects.
+            backbone.Eval();
+            backbone.Freeze();
+        }
+        return new AdaptationRecord(o.Budget, o with { CheckpointDirectory = null }, o.Seed, sampler.Count, losses, accuracies,
+            previousSeconds + clock.Elapsed.TotalSeconds, get_num_threads(), resumedAt);
+    }
+
+    private static void RequireImages(IReadOnlyList<string> trainImages)
+    {
+        if (trainImages is null || trainImages.Count == 0)
+            throw new ArgumentException("Adaptation needs at least one training image; the list is empty.", nameof(trainImages));
+    }
+}
