@@ -77,8 +77,7 @@ start_silo() { # index
     "REB__SILO__PRIMARYSILOPORT=$SILO_BASE"
     "REB__SILO__CLUSTERID=reb-local"
     "REB__SILO__SERVICEID=reb"
-    "REB__ARTEFACTROOT=$DATA/artefacts"
-    # The artefact-store section (kind/root) for hosts that read it; the same shared folder.
+    # The artefact store (Reb:ArtefactStore): the folder all local silos share.
     "REB__ARTEFACTSTORE__KIND=local"
     "REB__ARTEFACTSTORE__ROOT=$DATA/artefacts"
     "REB__CACHEROOT=$dir/cache"

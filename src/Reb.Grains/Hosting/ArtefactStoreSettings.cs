@@ -3,6 +3,8 @@ namespace Reb.Grains.Hosting;
 /// <summary>Which artefact store a silo (or an embedded cluster) uses; section "Reb:ArtefactStore".</summary>
 public sealed class ArtefactStoreSettings
 {
+    public const string Section = "Reb:ArtefactStore";
+
     public const string Local = "local";
     public const string AzureBlob = "azureblob";
 

@@ -26,11 +26,6 @@ public static class OptionKeys
     [
         // Reb.Silo advertises loopback today; in a pod it must advertise the pod IP.
         ("Reb:Silo:AdvertisedIPAddress", () => !typeof(SiloHostOptions).GetProperties().Any(p => p.Name.Contains("Advertised", StringComparison.OrdinalIgnoreCase))),
-        // The artefact-store section (kind local|azureblob, root, connection string, container) is being added.
-        ("Reb:ArtefactStore:Kind", () => !Sections.ContainsKey("Reb:ArtefactStore")),
-        ("Reb:ArtefactStore:Root", () => !Sections.ContainsKey("Reb:ArtefactStore")),
-        ("Reb:ArtefactStore:ConnectionString", () => !Sections.ContainsKey("Reb:ArtefactStore")),
-        ("Reb:ArtefactStore:Container", () => !Sections.ContainsKey("Reb:ArtefactStore")),
     ];
 
     /// <summary>Null when <paramref name="variable"/> is a real setting (or an allowed runtime variable); else why not.</summary>
