@@ -31,15 +31,27 @@ public static class SiloHostBuilder
                 break;
             case "azuretable":
                 silo.UseAzureStorageClustering(t => t.TableServiceClient = new Azure.Data.Tables.TableServiceClient(Need(o.AzureStorageConnectionString, "AzureStorageConnectionString")));
-                silo.ConfigureEndpoints(IPAddress.Loopback, o.SiloPort, o.GatewayPort);
+                ConfigureEndpoints(silo, o);
                 break;
             case "redis":
                 silo.UseRedisClustering(Need(o.RedisConnectionString, "RedisConnectionString"));
-                silo.ConfigureEndpoints(IPAddress.Loopback, o.SiloPort, o.GatewayPort);
+                ConfigureEndpoints(silo, o);
                 break;
             default:
                 throw new ArgumentException($"Reb:Silo:Clustering must be localhost, azuretable or redis, got '{o.Clustering}'");
         }
+    }
+
+    /// <summary>
+    /// Loopback on one machine; in a pod the silo must advertise an address the other silos, clients and probes can
+    /// reach (the pod IP, from the downward API), and then listen on every interface.
+    /// </summary>
+    private static void ConfigureEndpoints(ISiloBuilder silo, SiloHostOptions o)
+    {
+        var ip = string.IsNullOrWhiteSpace(o.AdvertisedIPAddress) ? IPAddress.Loopback
+            : IPAddress.TryParse(o.AdvertisedIPAddress, out var parsed) ? parsed
+            : throw new ArgumentException($"Reb:Silo:AdvertisedIPAddress '{o.AdvertisedIPAddress}' is not an IP address");
+        silo.ConfigureEndpoints(ip, o.SiloPort, o.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(ip));
     }
 
     private static void ConfigureStorage(ISiloBuilder silo, SiloHostOptions o)

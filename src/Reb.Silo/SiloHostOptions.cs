@@ -19,6 +19,8 @@ public sealed class SiloHostOptions
 
     public string ClusterId { get; set; } = "reb-dev";
     public string ServiceId { get; set; } = "reb";
+    /// <summary>Address this silo advertises (azuretable/redis clustering); empty = loopback (one machine). In a pod: the pod IP.</summary>
+    public string? AdvertisedIPAddress { get; set; }
     public int SiloPort { get; set; } = 11111;
     public int GatewayPort { get; set; } = 30000;
     /// <summary>Localhost clustering: the silo port of the primary silo every other silo joins.</summary>

@@ -24,8 +24,6 @@ public static class OptionKeys
     /// </summary>
     private static readonly (string Key, Func<bool> StillPending)[] Pending =
     [
-        // Reb.Silo advertises loopback today; in a pod it must advertise the pod IP.
-        ("Reb:Silo:AdvertisedIPAddress", () => !typeof(SiloHostOptions).GetProperties().Any(p => p.Name.Contains("Advertised", StringComparison.OrdinalIgnoreCase))),
     ];
 
     /// <summary>Null when <paramref name="variable"/> is a real setting (or an allowed runtime variable); else why not.</summary>
