@@ -100,7 +100,7 @@ public static class ModelFitter
         var arr = scores.ToArray();
         double threshold = ThresholdCalibration.FromGoodScores(arr, options.ThresholdQuantile, options.ThresholdMargin);
         var sorted = arr.OrderBy(x => x).ToArray();
-        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2.0;
+        double median = ThresholdCalibration.Quantile(sorted, 0.5);
         return new ThresholdInfo(threshold, "leave-one-image-out good training scores", options.ThresholdQuantile, options.ThresholdMargin, median, arr);
     }
 }
