@@ -16,4 +16,10 @@ public sealed class RebOptions
 
     /// <summary>Largest feature chunk sent in one grain call.</summary>
     public int MaxChunkBytes { get; set; } = 1 << 20;
+
+    /// <summary>
+    /// Tensor jobs a silo runs at once (see Compute.ComputeGate): 1 on CPU silos, where one libtorch call already
+    /// uses every core; more on GPU silos whose kernels queue on the device; 0 switches the gate off.
+    /// </summary>
+    public int ComputeSlots { get; set; } = 1;
 }

@@ -9,6 +9,7 @@ using Reb.Core.Artefacts.Store;
 using Reb.Grains.Storage;
 using Reb.Grains.Diagnostics;
 using Reb.Grains.Models;
+using Reb.Grains.Compute;
 using Reb.Grains.Placement;
 
 namespace Reb.Grains.Hosting;
@@ -32,6 +33,7 @@ public static class RebSiloExtensions
             services.Configure<RebOptions>(section);
             services.AddPlacementFilter<PreferGpuPlacementFilterStrategy, PreferGpuPlacementFilterDirector>(ServiceLifetime.Singleton);
             services.AddSingleton<SiloModelCache>();
+            services.AddSingleton<ComputeGate>();
             services.TryAddSingleton<IArtefactStore>(sp => ArtefactStoreFactory.Create(
                 sp.GetRequiredService<IOptions<RebOptions>>().Value.ArtefactStore, sp.GetService<ILoggerFactory>()));
         });

@@ -11,6 +11,7 @@ using Reb.Grains.Hosting;
 using Reb.Grains.Models;
 using Reb.Grains.Placement;
 using Reb.Grains.Shards;
+using Reb.Grains.Compute;
 using static TorchSharp.torch;
 
 namespace Reb.Grains.Scoring;
@@ -22,7 +23,7 @@ namespace Reb.Grains.Scoring;
 /// </summary>
 [StatelessWorker]
 [PreferGpuPlacement]
-public sealed class ScoringGrain(SiloModelCache models, IOptions<RebOptions> options) : Grain, IScoringGrain
+public sealed class ScoringGrain(SiloModelCache models, ComputeGate compute, IOptions<RebOptions> options) : Grain, IScoringGrain
 {
     public async Task<ScoreResult> Score(ScoreRequest request)
     {
@@ -38,7 +39,7 @@ public sealed class ScoringGrain(SiloModelCache models, IOptions<RebOptions> opt
         catch (Exception e) when (e is ModelFormatException or ModelNotFoundException) { throw new ModelVersionException($"line '{request.Line}': {e.Message}"); }
         var m = model.Manifest;
 
-        float[] features = await Embed(embedder, request);
+        float[] features = await Embed(embedder, compute, request);
         var shards = ShardKey.All(request.Line, request.Version, request.Shards)
             .Select(k => GrainFactory.GetGrain<IBankShardGrain>(k.ToString())).ToList();
         var chunks = FeatureChunks.Split(features, m.Features.Dim, options.Value.MaxChunkBytes);
@@ -48,15 +49,15 @@ public sealed class ScoringGrain(SiloModelCache models, IOptions<RebOptions> opt
 
         var distance = merged.SelectMany(x => x.Distance).ToArray();
         var density = merged.SelectMany(x => x.Density).ToArray();
-        return await Task.Run(() => Finish(request, m, distance, density));
+        return await compute.RunAsync(() => Finish(request, m, distance, density));
     }
 
-    private static async Task<float[]> Embed(CachedEmbedder embedder, ScoreRequest request)
+    private static async Task<float[]> Embed(CachedEmbedder embedder, ComputeGate compute, ScoreRequest request)
     {
         await embedder.Gate.WaitAsync();
         try
         {
-            return await Task.Run(() =>
+            return await compute.RunAsync(() =>
             {
                 using var scope = NewDisposeScope();
                 var image = ImageLoader.Decode(request.Image, request.Name);

@@ -7,17 +7,19 @@ using Reb.Grains.Storage;
 using Reb.Grains.Models;
 using Orleans.Placement;
 using Reb.Grains.Placement;
+using Reb.Grains.Compute;
 
 namespace Reb.Grains.Shards;
 
 /// <summary>
 /// Serves one slice of a bank. The slice is loaded on the first query, not in OnActivateAsync: loading a large slice
 /// may take longer than activation is allowed to, and a failed load then surfaces as that query's clear error.
-/// Queries are read-only and interleave; the search itself runs on the thread pool, off the grain's scheduler.
+/// Queries are read-only and interleave; the search itself runs through the silo's <see cref="ComputeGate"/>, off the
+/// grain's scheduler.
 /// </summary>
 [PreferGpuPlacement]
 [RandomPlacement] // spread shards over the (filtered) silos; the default resource-optimised placement piles them up
-public sealed class BankShardGrain(SiloModelCache models, ILocalSiloDetails silo) : Grain, IBankShardGrain
+public sealed class BankShardGrain(SiloModelCache models, ComputeGate compute, ILocalSiloDetails silo) : Grain, IBankShardGrain
 {
     private Task<ShardSlice>? _loading;
 
@@ -26,13 +28,13 @@ public sealed class BankShardGrain(SiloModelCache models, ILocalSiloDetails silo
     public async Task<ShardNearest> Nearest(FeatureChunk queries)
     {
         var slice = await Slice(queries.Dim);
-        return await Task.Run(() => slice.Nearest(queries));
+        return await compute.RunAsync(() => slice.Nearest(queries));
     }
 
     public async Task<ShardTopK> TopK(FeatureChunk queries, int k, long[] excludeGlobal)
     {
         var slice = await Slice(queries.Dim);
-        return await Task.Run(() => slice.TopK(queries, k, excludeGlobal));
+        return await compute.RunAsync(() => slice.TopK(queries, k, excludeGlobal));
     }
 
     public async Task<ShardInfo> Describe()

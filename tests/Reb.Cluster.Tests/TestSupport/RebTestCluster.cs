@@ -7,6 +7,9 @@ using Reb.Grains.Diagnostics;
 using Reb.Grains.Hosting;
 using Reb.Grains.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;
+using Reb.Core.Artefacts.Store;
+using Reb.Silo;
+using Orleans.Runtime.Hosting;
 
 namespace Reb.Cluster.Tests.TestSupport;
 
@@ -14,8 +17,12 @@ namespace Reb.Cluster.Tests.TestSupport;
 public static class RebTestCluster
 {
     /// <param name="gpuSilos">Names of the silos that claim a GPU (the handles' <c>Name</c>, e.g. "Silo_1").</param>
-    public static async Task<InProcessTestCluster> StartAsync(int silos, string artefactRoot, params string[] gpuSilos)
+    public static Task<InProcessTestCluster> StartAsync(int silos, string artefactRoot, params string[] gpuSilos) =>
+        StartAsync(silos, artefactRoot, new RebTestClusterOptions { GpuSilos = gpuSilos });
+
+    public static async Task<InProcessTestCluster> StartAsync(int silos, string artefactRoot, RebTestClusterOptions extra)
     {
+        var gpuSilos = extra.GpuSilos;
         var builder = new InProcessTestClusterBuilder((short)silos);
         builder.ConfigureSilo((options, silo) =>
         {
@@ -25,7 +32,13 @@ public static class RebTestCluster
                 ["Reb:ArtefactStore:Root"] = artefactRoot,
                 ["Reb:Accelerator"] = gpuSilos.Contains(options.SiloName) ? "gpu" : "cpu",
             }).Build();
-            silo.AddMemoryGrainStorage(StorageNames.Registry);
+            if (extra.GrainStorageFolder is { } folder)
+                silo.ConfigureServices(s => s.AddGrainStorage(StorageNames.Registry,
+                    (sp, _) => new FolderGrainStorage(folder, sp.GetRequiredService<Orleans.Serialization.Serializer>())));
+            else silo.AddMemoryGrainStorage(StorageNames.Registry);
+            if (extra.WriteGate is { } gate)
+                silo.ConfigureServices(s => s.AddSingleton<IArtefactStore>(
+                    new GatedArtefactStore(new LocalFolderArtefactStore(artefactRoot), options.SiloName, gate)));
             silo.UseInMemoryReminderService();
             silo.AddRebGrains(config);
             // A killed silo must be noticed in seconds, not the production defaults' tens of seconds.
@@ -62,4 +75,20 @@ public static class RebTestCluster
             await Task.Delay(100);
         }
     }
+}
+
+/// <summary>Less common settings of a test cluster.</summary>
+public sealed record RebTestClusterOptions
+{
+    /// <summary>Silos that claim a GPU.</summary>
+    public string[] GpuSilos { get; init; } = [];
+
+    /// <summary>
+    /// Durable grain storage in this folder (Reb.Silo's folder provider) instead of memory storage, whose state lives in
+    /// grains and is lost with the silo that hosted them; tests that kill silos mid-job need state that survives.
+    /// </summary>
+    public string? GrainStorageFolder { get; init; }
+
+    /// <summary>Every silo's artefact store writes through this gate (see <see cref="ArtefactWriteGate"/>).</summary>
+    public ArtefactWriteGate? WriteGate { get; init; }
 }

@@ -43,7 +43,9 @@ public sealed class ClusterSession : IAsyncDisposable
     /// Keep line registries in "&lt;artefact folder&gt;/registry" (folder grain storage) so they outlive this command;
     /// false keeps them in memory for this session only (benchmarks).
     /// </param>
-    public static async Task<ClusterSession> StartEmbeddedAsync(ArtefactStoreSettings store, CancellationToken ct, bool persistRegistry = true)
+    /// <param name="overrides">Extra configuration keys (e.g. "Reb:ComputeSlots" for a benchmark's A/B run).</param>
+    public static async Task<ClusterSession> StartEmbeddedAsync(ArtefactStoreSettings store, CancellationToken ct, bool persistRegistry = true,
+        IReadOnlyDictionary<string, string?>? overrides = null)
     {
         int siloPort = FreePort(), gatewayPort = FreePort();
         var settings = new Dictionary<string, string?>
@@ -62,6 +64,7 @@ public sealed class ClusterSession : IAsyncDisposable
             ["Reb:ArtefactStore:ConnectionString"] = store.ConnectionString,
             ["Reb:ArtefactStore:Container"] = store.Container,
         };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
         // No default sources and no logging providers: the command's own output is the interface.
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
