@@ -20,21 +20,33 @@ public sealed class CommonOptions
     public readonly Option<string> Adapt = new("--adapt") { Description = "backbone adaptation before fitting: none (ImageNet weights) or defectmaker (REB's self-supervised fine-tuning)", DefaultValueFactory = _ => "none" };
     public readonly Option<string> Budget = new("--budget") { Description = "adaptation budget: cpu (30 steps of 56 images, minutes on 2 cores) or reference (the paper's 300 steps of ~1000 images, a GPU job)", DefaultValueFactory = _ => "cpu" };
 
+    public readonly Option<string> AdaptGuard = new("--adapt-guard") { Description = "on: keep the adapted backbone only if it beats ImageNet on synthetic defects of held-out good images; off: always use it; report: judge and record the verdict but use it anyway (ablations)", DefaultValueFactory = _ => "on" };
+
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { K, Lambda, Coreset, Shots, Seed, ImageSize, BatchSize, Threads, CalibrationImages, Adapt, Budget }) c.Options.Add(o);
+        foreach (var o in new Option[] { K, Lambda, Coreset, Shots, Seed, ImageSize, BatchSize, Threads, CalibrationImages, Adapt, Budget, AdaptGuard }) c.Options.Add(o);
         Adapt.AcceptOnlyFromAmong("none", "defectmaker");
         Budget.AcceptOnlyFromAmong([.. Reb.Core.Adaptation.AdaptationOptions.BudgetNames]);
+        AdaptGuard.AcceptOnlyFromAmong("on", "off", "report");
     }
 
-    /// <summary>The patch embedder: ImageNet ResNet18, or that backbone adapted to the line's good images first.</summary>
-    public Reb.Core.Features.FeatureExtractor Extractor(ParseResult r, InspectionOptions options, IReadOnlyList<string> trainImages, IProgress<StageProgress> progress)
+    /// <summary>
+    /// The patch embedder: ImageNet ResNet18, or that backbone adapted to the line's good images first (and kept only
+    /// when the adaptation guard says it helps). <paramref name="outcome"/> describes the adaptation run, if any.
+    /// </summary>
+    public Reb.Core.Features.FeatureExtractor Extractor(ParseResult r, InspectionOptions options, IReadOnlyList<string> trainImages,
+        IProgress<StageProgress> progress, out Reb.Core.Adaptation.AdaptationOutcome? outcome)
     {
+        outcome = null;
         if (r.GetValue(Adapt) != "defectmaker")
             return new Reb.Core.Features.FeatureExtractor(Reb.Core.Backbones.Backbone.LoadDefault(), options.ImageSize);
         var adaptation = Reb.Core.Adaptation.AdaptationOptions.ForBudget(r.GetValue(Budget)!) with { Seed = r.GetValue(Seed), ImageSize = options.ImageSize };
-        var result = Reb.Core.Adaptation.AdaptationTrainer.Adapt(trainImages, adaptation, progress);
-        return result.CreateFeatureExtractor(options.ImageSize);
+        var guard = r.GetValue(AdaptGuard) == "off" ? null
+            : new Reb.Core.Adaptation.AdaptationGuardOptions { Seed = r.GetValue(Seed), ImageSize = options.ImageSize, Ldknn = options.Ldknn };
+        var (extractor, result) = Reb.Core.Adaptation.GuardedAdaptation.Run(trainImages, adaptation, guard, progress,
+            enforce: r.GetValue(AdaptGuard) == "on");
+        outcome = result;
+        return extractor;
     }
 
     public InspectionOptions Read(ParseResult r)

@@ -23,7 +23,11 @@ public static class EvalCommand
             var ds = DatasetReader.Open(r.GetValue(data)!.FullName, r.GetValue(layout), options.Shots);
             foreach (var w in ds.Warnings) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
             var outDir = r.GetValue(output)!.FullName;
-            var result = ConsoleProgress.Run(p => Evaluator.Run(ds, common.Extractor(r, options, ds.TrainGood, p), options, outDir, p));
+            var result = ConsoleProgress.Run(p =>
+            {
+                var extractor = common.Extractor(r, options, ds.TrainGood, p, out var adaptation);
+                return Evaluator.Run(ds, extractor, options, outDir, p, adaptation: adaptation);
+            });
             using (result.Model)
             {
                 var rep = result.Report;
@@ -37,7 +41,10 @@ public static class EvalCommand
                 t.AddRow("AUPRO (FPR <= 0.3)", rep.Aupro is { } ap ? $"{ap:0.0000}" : "n/a (no masks)");
                 t.AddRow("threshold (good images only)", $"{rep.Threshold:0.####}: false rejects {rep.FalseRejectRate:P1}, escapes {rep.EscapeRate:P1}");
                 t.AddRow("F1-optimal threshold (labels)", $"{rep.F1Optimal.Threshold:0.####}: F1 {rep.F1Optimal.F1:0.000}, false rejects {rep.AtF1Optimal.FalseRejectRate:P1}, escapes {rep.AtF1Optimal.EscapeRate:P1}");
-                t.AddRow("backbone", rep.Adaptation is { } a ? $"adapted ({Markup.Escape(a.Budget)} budget, seed {a.Seed}, {a.Seconds:0} s, loss {a.FirstLoss:0.###} -> {a.LastLoss:0.###})" : "ImageNet ResNet18");
+                t.AddRow("backbone", rep.Adaptation is { } a
+                    ? $"{(rep.BackboneUsed == "adapted" ? "adapted" : "ImageNet ResNet18 (adaptation run, not kept)")} ({Markup.Escape(a.Budget)} budget, seed {a.Seed}, {a.Seconds:0} s, loss {a.FirstLoss:0.###} -> {a.LastLoss:0.###})"
+                    : "ImageNet ResNet18");
+                if (rep.AdaptationGuard is { } g) t.AddRow("adaptation guard", Markup.Escape(g.Explain()));
                 t.AddRow("seconds", $"embed {rep.Seconds.Embed:0.0}, fit {rep.Seconds.Fit:0.0}, calibrate {rep.Seconds.Calibrate:0.0}, score {rep.Seconds.Score:0.0} ({rep.ImagesPerSecond:0.00} img/s)");
                 AnsiConsole.Write(t);
                 var manifest = ModelStore.Save(result.Model, result.Fit, rep.Category, Path.Combine(outDir, "model"));

@@ -22,7 +22,9 @@ public static class FitCommand
         {
             var options = common.Read(r);
             var train = TrainingImages(r.GetValue(data)!.FullName, options.Shots, out var category);
-            var (model, fit) = ConsoleProgress.Run(p => ModelFitter.Fit(train, common.Extractor(r, options, train, p), options, p));
+            Reb.Core.Adaptation.AdaptationOutcome? adaptation = null;
+            var (model, fit) = ConsoleProgress.Run(p => ModelFitter.Fit(train, common.Extractor(r, options, train, p, out adaptation), options, p));
+            if (adaptation?.Guard is { } guard) AnsiConsole.MarkupLine($"adaptation guard: {Markup.Escape(guard.Explain())}");
             using (model)
             {
                 var manifest = ModelStore.Save(model, fit, category, r.GetValue(output)!.FullName);

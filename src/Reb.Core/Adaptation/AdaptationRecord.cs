@@ -26,6 +26,9 @@ public sealed record AdaptationRecord(
     int TorchThreads,
     IReadOnlyList<int> ResumedAtSteps)
 {
+    /// <summary>The adaptation guard's verdict on this run; null when no guard judged it.</summary>
+    public AdaptationGuardVerdict? Guard { get; init; }
+
     /// <summary>Optimiser steps recorded.</summary>
     public int StepsDone => LossCurve.Count;
 

@@ -39,7 +39,8 @@ public sealed class FeatureExtractor : IPatchEmbedder
 
     public Backbone Backbone => _backbone;
     /// <summary>How the backbone was adapted (DefectMaker recipe, seed, loss curve) as JSON; null = ImageNet weights as shipped.</summary>
-    public string? AdaptationJson { get; init; }
+    /// <remarks>Settable so that an adaptation guard can attach its verdict after judging this very extractor.</remarks>
+    public string? AdaptationJson { get; set; }
     public string Name => _backbone.Spec.ModelPath == BackboneSpec.BuiltinResNet18 ? "resnet18-imagenet" : Path.GetFileName(_backbone.Spec.ModelPath);
     public int ImageSize { get; }
     public int GridSize { get; private set; }

@@ -29,8 +29,12 @@ public sealed record EvaluationReport
     public IReadOnlyDictionary<string, double> ImageAurocByDefect { get; init; } = new Dictionary<string, double>();
     public required SettingsUsed Settings { get; init; }
     public string ModelVersion { get; init; } = "";
-    /// <summary>How the backbone was adapted before fitting; null = ImageNet weights.</summary>
+    /// <summary>The adaptation run before fitting (kept or not, see <see cref="AdaptationGuard"/>); null = none was run.</summary>
     public AdaptationSummary? Adaptation { get; init; }
+    /// <summary>Whether the adapted backbone replaced ImageNet's, and the synthetic-defect figures behind the decision.</summary>
+    public Adaptation.AdaptationGuardVerdict? AdaptationGuard { get; init; }
+    /// <summary>The backbone the model was fitted with: "imagenet" or "adapted".</summary>
+    public string BackboneUsed { get; init; } = "imagenet";
     public IReadOnlyList<SkippedImage> Skipped { get; init; } = [];
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
@@ -40,4 +44,8 @@ public sealed record StageSeconds(double Embed, double Fit, double Calibrate, do
 public sealed record SettingsUsed(int ImageSize, int K, double Lambda, double CoresetRatio, int? Shots, int Seed, string Backbone, int Threads, string Search);
 
 /// <summary>The adaptation settings and cost, as metrics.json reports them (the full record with loss curve is in the model).</summary>
-public sealed record AdaptationSummary(string Budget, int Seed, int Steps, double Seconds, double FirstLoss, double LastLoss, double LastAccuracy);
+public sealed record AdaptationSummary(string Budget, int Seed, int Steps, double Seconds, double FirstLoss, double LastLoss, double LastAccuracy)
+{
+    public static AdaptationSummary From(Adaptation.AdaptationRecord r) =>
+        new(r.Budget, r.Seed, r.LossCurve.Count, r.Seconds, r.LossCurve.FirstOrDefault(), r.LossCurve.LastOrDefault(), r.AccuracyCurve.LastOrDefault());
+}

@@ -21,7 +21,7 @@ public static class Evaluator
     public sealed record Result(EvaluationReport Report, InspectionModel Model, FitReport Fit, IReadOnlyList<(DatasetSample Sample, float Score)> Scores);
 
     public static Result Run(Dataset dataset, IPatchEmbedder embedder, InspectionOptions options, string outDir,
-        IProgress<StageProgress>? progress = null, int overlaysPerCase = 3)
+        IProgress<StageProgress>? progress = null, int overlaysPerCase = 3, Adaptation.AdaptationOutcome? adaptation = null)
     {
         if (!dataset.HasLabels) throw new ArgumentException($"'{dataset.Root}' is a plain folder without labels: use `reb score` for it, `reb eval` needs a labelled test split");
         if (dataset.Test.Count == 0) throw new InvalidDataException($"'{dataset.Root}' has no test images");
@@ -103,16 +103,16 @@ public static class Evaluator
                 options.Ldknn.Seed, embedder.Name, TorchSharp.torch.get_num_threads(), Search.KnnOptions.Default.Precision.ToString()),
             Skipped = skipped,
             Warnings = warnings,
-            Adaptation = embedder is Features.FeatureExtractor { AdaptationJson: { } aj } ? Summarise(Adaptation.AdaptationRecord.FromJson(aj)) : null,
+            Adaptation = adaptation is not null ? AdaptationSummary.From(adaptation.Candidate)
+                : embedder is Features.FeatureExtractor { AdaptationJson: { } aj } ? AdaptationSummary.From(Adaptation.AdaptationRecord.FromJson(aj)) : null,
+            AdaptationGuard = adaptation?.Guard,
+            BackboneUsed = embedder is Features.FeatureExtractor { AdaptationJson: not null } ? "adapted" : "imagenet",
         };
         File.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(report, Json));
         WriteScoresCsv(Path.Combine(outDir, "scores.csv"), scored, model.Threshold.Value);
         WriteOverlays(Path.Combine(outDir, "overlays"), model, scored, overlaysPerCase);
         return new Result(report, model, fit, scored);
     }
-
-    private static AdaptationSummary Summarise(Adaptation.AdaptationRecord r) =>
-        new(r.Budget, r.Seed, r.LossCurve.Count, r.Seconds, r.LossCurve.FirstOrDefault(), r.LossCurve.LastOrDefault(), r.AccuracyCurve.LastOrDefault());
 
     /// <summary>The ground truth at size x size (union of the image's masks, nearest resize); null when there is none to use.</summary>
     private static bool[]? MaskAt(DatasetSample sample, int size, List<string> warnings)
