@@ -45,7 +45,7 @@ public static class TrainingEndpoints
                     ?? throw new GatewayProblem(503, "Artefact store unavailable", "this gateway has no artefact store configured");
         // A new line is created for the caller's site; an existing line of another site stays invisible (404).
         var ops = lines.Grains.GetGrain<ILineOperationsGrain>(line);
-        var settings = await lines.Cluster.RetryAsync(() => ops.GetSettings(), ct);
+        var (settings, _) = await lines.OwnerAsync(line, ct);
         if (settings.Site is not null && settings.Site != caller.Site) throw LineService.NotFound(line);
 
         TrainingRequest request;

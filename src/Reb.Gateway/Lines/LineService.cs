@@ -35,14 +35,28 @@ public sealed partial class LineService(IGrainFactory grains, RebClusterClient c
     public async Task<LineContext> ResolveAsync(Caller caller, string line, CancellationToken ct)
     {
         if (!LineName().IsMatch(line)) throw NotFound(line);
-        var settings = await cluster.RetryAsync(() => grains.GetGrain<ILineOperationsGrain>(line).GetSettings(), ct);
+        var (settings, status) = await OwnerAsync(line, ct);
         if (settings.Site is null || settings.EffectiveSite != caller.Site)
         {
             GatewayTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "not-found"));
             throw NotFound(line);
         }
-        var status = await cluster.RetryAsync(() => grains.GetGrain<IProductLineGrain>(line).GetStatus(), ct);
+        status ??= await cluster.RetryAsync(() => grains.GetGrain<IProductLineGrain>(line).GetStatus(), ct);
         return new LineContext(line, status, settings);
+    }
+
+    /// <summary>
+    /// The line's settings (Site null = the line does not exist yet). A line registered before lines had sites (older
+    /// state) exists if it has versions or jobs; it belongs to the default site and is given to it now (and listed there).
+    /// </summary>
+    public async Task<(LineSettings Settings, ProductLineStatus? Status)> OwnerAsync(string line, CancellationToken ct)
+    {
+        var ops = grains.GetGrain<ILineOperationsGrain>(line);
+        var settings = await cluster.RetryAsync(() => ops.GetSettings(), ct);
+        if (settings.Site is not null) return (settings, null);
+        var status = await cluster.RetryAsync(() => grains.GetGrain<IProductLineGrain>(line).GetStatus(), ct);
+        if (status.Versions.Count > 0 || status.Jobs.Count > 0) settings = await cluster.RetryAsync(() => ops.Claim(Sites.Default), ct);
+        return (settings, status);
     }
 
     public static GatewayProblem NotFound(string line) => GatewayProblem.NotFound($"line '{line}' not found");

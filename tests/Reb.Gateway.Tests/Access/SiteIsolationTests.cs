@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Reb.Gateway.Access;
 using Reb.Gateway.Tests.TestSupport;
 
@@ -57,5 +58,20 @@ public sealed class SiteIsolationTests(GatewayFixture gateway)
         var me = await (await b.GetAsync("api/me")).ReadJson();
         Assert.Equal(GatewayFixture.SiteB, me.GetProperty("site").GetString());
         Assert.Equal(Roles.Operator, me.GetProperty("role").GetString());
+    }
+
+    [Fact]
+    public async Task A_line_registered_outside_the_API_belongs_to_the_default_site()
+    {
+        const string line = "cli-made-line";
+        await gateway.Grains.GetGrain<Reb.Abstractions.Grains.IProductLineGrain>(line).RegisterVersion(gateway.Version);
+        var keys = gateway.Services.GetRequiredService<ApiKeyService>();
+        var (_, key) = await keys.CreateAsync("default-operator", Reb.Abstractions.Contracts.Sites.Default, Roles.Operator, "test");
+        using var defaultSite = gateway.Client(key);
+        var listed = (await (await defaultSite.GetAsync("api/lines")).ReadJson()).EnumerateArray().Select(l => l.GetProperty("line").GetString());
+        Assert.Contains(line, listed);
+        Assert.Equal(gateway.Version, (await (await defaultSite.GetAsync($"api/lines/{line}")).ReadJson()).GetProperty("currentVersion").GetString());
+        using var a = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Admin));
+        await (await a.GetAsync($"api/lines/{line}")).AssertProblem(404);
     }
 }
