@@ -1,0 +1,33 @@
+// Display formatting shared by the pages (numbers for people standing at a line, not for parsers).
+
+/** First 8 characters of a version id (content hashes are long). */
+export function shortVersion(version) {
+  if (!version) return '—';
+  return version.length > 12 ? version.slice(0, 8) : version;
+}
+
+/** A score or threshold with 4 significant digits. */
+export function num(value, digits = 4) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  return Number(value).toPrecision(digits);
+}
+
+/** 0.0312 -> "3.1 %". */
+export function percent(ratio) {
+  if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '—';
+  return `${(ratio * 100).toFixed(1)} %`;
+}
+
+/** ISO time -> local "HH:MM:SS" today, else date + time. */
+export function when(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const today = new Date();
+  return d.toDateString() === today.toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
+}
+
+/** Whether a role may change lines (train, promote, roll back, set threshold). */
+export function canEngineer(role) {
+  return role === 'engineer' || role === 'admin';
+}
