@@ -5,7 +5,7 @@ import { api, errorText } from './api.js';
 import { h, message, replace } from './dom.js';
 import { canEngineer, num, percent, shortVersion, when } from './format.js';
 import { inspectControl } from './inspect.js';
-import { falseRejectRate, escapeRate, formatRate, sliderRange } from './threshold.js';
+import { escapeRate, falseRejectRate, formatRate, positionToThreshold, sliderRange, thresholdToPosition } from './threshold.js';
 
 const NO_DEFECTS = 'unknown — no defect calibration scores';
 
@@ -74,7 +74,7 @@ export function render(view, { me, line }) {
     const range = sliderRange(calibration);
     const start = Number.isFinite(detail.threshold) ? detail.threshold : calibration.threshold;
     const slider = h('input', {
-      type: 'range', min: String(range.min), max: String(range.max), step: String(range.step), value: String(start),
+      type: 'range', min: '0', max: String(range.steps), step: '1', value: String(thresholdToPosition(range, start)),
       'data-testid': 'threshold-slider', 'aria-label': 'candidate threshold',
     });
     const value = h('output', { 'data-testid': 'threshold-value' });
@@ -82,8 +82,9 @@ export function render(view, { me, line }) {
     const esc = h('output', { 'data-testid': 'escape-rate' });
     const goods = calibration.goodScores ?? [];
     const defects = calibration.defectScores ?? [];
+    const candidate = () => positionToThreshold(range, Number(slider.value));
     function readout() {
-      const t = Number(slider.value);
+      const t = candidate();
       value.textContent = num(t);
       value.dataset.value = String(t);
       const f = falseRejectRate(goods, t);
@@ -105,7 +106,10 @@ export function render(view, { me, line }) {
         h('dt', {}, 'Escape rate (defects passed)'), h('dd', {}, esc)),
       engineer ? h('div', { class: 'buttons' },
         h('button', { type: 'button', 'data-testid': 'apply-threshold',
-          onclick: () => act(`Set threshold ${num(Number(slider.value))}`, () => api(`/api/lines/${enc}/threshold`, { method: 'PUT', json: { threshold: Number(slider.value) } })) },
+          onclick: () => {
+            const t = candidate();
+            return act(`Set threshold ${num(t)}`, () => api(`/api/lines/${enc}/threshold`, { method: 'PUT', json: { threshold: t } }));
+          } },
           'Apply threshold'),
         h('button', { type: 'button', class: 'quiet', 'data-testid': 'reset-threshold', disabled: detail.thresholdOverride == null,
           onclick: () => act('Back to the model threshold', () => api(`/api/lines/${enc}/threshold`, { method: 'PUT', json: { threshold: null } })) },
@@ -153,7 +157,7 @@ function statBox(label, value, testid, title) {
 function metricsText(metrics) {
   if (!metrics) return '';
   return Object.entries(metrics)
-    .map(([k, v]) => `${k} ${typeof v === 'number' ? num(v) : String(v)}`)
+    .map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? num(v) : String(v)}`)
     .join(' · ');
 }
 

@@ -31,19 +31,31 @@ export function ratesAt(calibration, threshold) {
 
 /**
  * Slider bounds covering every calibration score and the current threshold, with a little margin, so every
- * reachable rate (0 % .. 100 %) is on the slider. `steps` is how many slider positions span the range.
+ * reachable rate (0 % .. 100 %) is on the slider. The slider itself moves over integer positions 0..steps
+ * (so keyboard steps are even and any position is a valid value); these map linearly onto [min, max].
  */
 export function sliderRange(calibration, steps = 1000) {
   const all = [...(calibration?.goodScores ?? []), ...(calibration?.defectScores ?? [])];
   if (Number.isFinite(calibration?.threshold)) all.push(calibration.threshold);
   const finite = all.filter(Number.isFinite);
-  if (finite.length === 0) return { min: 0, max: 1, step: 0.001 };
+  if (finite.length === 0) return { min: 0, max: 1, steps };
   let min = Math.min(...finite);
   let max = Math.max(...finite);
   const span = max - min || Math.abs(max) || 1;
   min -= span * 0.05;
   max += span * 0.05;
-  return { min, max, step: (max - min) / steps };
+  return { min, max, steps };
+}
+
+/** Threshold at slider position `position` (0..range.steps). */
+export function positionToThreshold(range, position) {
+  return range.min + (range.max - range.min) * (position / range.steps);
+}
+
+/** Nearest slider position for `threshold`, clamped to the slider. */
+export function thresholdToPosition(range, threshold) {
+  const p = Math.round((threshold - range.min) / (range.max - range.min) * range.steps);
+  return Math.max(0, Math.min(range.steps, p));
 }
 
 /** "12.5 %" for 0.125, or the given fallback text for null (rate unknown). */

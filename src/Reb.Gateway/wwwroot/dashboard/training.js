@@ -19,7 +19,7 @@ export function render(view, { me, jobId }) {
   let stopped = false;
 
   function startForm() {
-    const lineInput = h('input', { type: 'text', required: true, list: 'known-lines', placeholder: 'line name', 'data-testid': 'training-line', pattern: '[A-Za-z0-9._-]+' });
+    const lineInput = h('input', { type: 'text', required: true, list: 'known-lines', placeholder: 'line name', 'data-testid': 'training-line', pattern: '[A-Za-z0-9._\\-]+' });
     const known = h('datalist', { id: 'known-lines' });
     api('/api/lines').then(lines => replace(known, lines.map(l => h('option', { value: l.line })))).catch(() => {});
     const files = h('input', { type: 'file', multiple: true, accept: 'image/*', required: true, 'data-testid': 'training-files' });
