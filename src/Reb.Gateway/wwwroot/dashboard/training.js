@@ -7,6 +7,8 @@ import { canEngineer, num, shortVersion } from './format.js';
 import { streamEvents } from './sse.js';
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled', 'canceled']);
+// The job's steps in order (Reb.Abstractions TrainingStage); percent is within the running step.
+const STEPS = ['Queued', 'Embed', 'Coreset', 'Shard', 'Density', 'Publish', 'Completed'];
 const POLL_MS = 2000;
 
 export function render(view, { me, jobId }) {
@@ -55,11 +57,12 @@ export function render(view, { me, jobId }) {
     const pct = Math.max(0, Math.min(100, Number(p.percent ?? 0)));
     replace(progress,
       h('h2', {}, `Job ${p.jobId ?? jobId}`),
+      steps(stage),
       h('div', { class: 'progress', role: 'progressbar', 'aria-valuenow': String(pct), 'aria-valuemin': '0', 'aria-valuemax': '100' },
         h('div', { class: `bar ${stage.toLowerCase() === 'failed' ? 'bar-failed' : ''}`, style: `width:${pct}%` })),
       h('dl', { class: 'readout' },
         h('dt', {}, 'Stage'), h('dd', { 'data-testid': 'training-stage' }, stage || '—'),
-        h('dt', {}, 'Progress'), h('dd', { 'data-testid': 'training-percent' }, `${pct.toFixed(0)} %`),
+        h('dt', {}, 'Step progress'), h('dd', { 'data-testid': 'training-percent' }, `${pct.toFixed(0)} %`),
         h('dt', {}, 'Loss'), h('dd', {}, num(p.loss)),
         h('dt', {}, 'Resumes'), h('dd', {}, String(p.resumes ?? 0)),
         p.version ? [h('dt', {}, 'New version'), h('dd', { 'data-testid': 'training-version' }, shortVersion(p.version))] : null),
@@ -107,4 +110,11 @@ export function render(view, { me, jobId }) {
   else replace(progress, h('h2', {}, 'Progress'), h('p', { class: 'muted' }, 'Start a job to follow it here.'));
 
   return () => { stopped = true; abort?.abort(); clearTimeout(timer); };
+}
+
+/** The step list with the finished steps ticked and the running one highlighted. */
+function steps(stage) {
+  const at = STEPS.findIndex(s => s.toLowerCase() === stage.toLowerCase());
+  return h('ol', { class: 'steps', 'data-testid': 'training-steps' }, STEPS.map((name, i) =>
+    h('li', { class: at < 0 ? '' : i < at || name === 'Completed' && i === at ? 'done' : i === at ? 'now' : '' }, name)));
 }
