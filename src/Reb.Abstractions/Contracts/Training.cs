@@ -34,10 +34,12 @@ public enum TrainingStage
     Publish = 5,
     Completed = 6,
     Failed = 7,
+    /// <summary>Stopped on request before its next step.</summary>
+    Cancelled = 8,
 }
 
 /// <summary>Pollable progress of a training job.</summary>
-/// <param name="Stage">Step running now (or Completed / Failed).</param>
+/// <param name="Stage">Step running now (or Completed / Failed / Cancelled).</param>
 /// <param name="Percent">0..100 within the running step.</param>
 /// <param name="Loss">Adaptation loss when a step trains a network; null otherwise.</param>
 /// <param name="Version">Published model version once Completed.</param>
@@ -47,5 +49,5 @@ public sealed record TrainingProgress([property: Id(0)] string JobId, [property:
     [property: Id(2)] double Percent, [property: Id(3)] double? Loss, [property: Id(4)] string? Version,
     [property: Id(5)] string? Error, [property: Id(6)] int Resumes)
 {
-    public bool IsFinished => Stage is TrainingStage.Completed or TrainingStage.Failed;
+    public bool IsFinished => Stage is TrainingStage.Completed or TrainingStage.Failed or TrainingStage.Cancelled;
 }

@@ -17,4 +17,10 @@ public interface ITrainingGrain : IGrainWithStringKey
 
     /// <summary>Makes sure the job runs (used by the reminder and by tests after a silo loss).</summary>
     Task<TrainingProgress> Resume();
+
+    /// <summary>
+    /// Cancels the job: the step running now finishes, no further step starts, and the job ends as
+    /// <see cref="TrainingStage.Cancelled"/> (persisted). A finished job is left as it is.
+    /// </summary>
+    Task<TrainingProgress> Cancel();
 }

@@ -24,6 +24,8 @@ public sealed class ProductLineGrain(
             s.Versions.Add(new ModelVersionEntry(version, DateTimeOffset.UtcNow, "published"));
         if (promote || s.Current is null) MakeCurrent(version);
         await state.WriteStateAsync();
+        // A line made outside the HTTP API (CLI, tests) belongs to the default site unless a site claimed it first.
+        await GrainFactory.GetGrain<ILineOperationsGrain>(Line).Claim(Sites.Default);
         return Status();
     }
 

@@ -56,6 +56,17 @@ public sealed class TrainingGrain(
         return Task.FromResult(Progress());
     }
 
+    public async Task<TrainingProgress> Cancel()
+    {
+        if (!IsFinished && !state.State.Cancelled)
+        {
+            state.State.Cancelled = true;
+            await state.WriteStateAsync();
+            logger.LogInformation("Training job {Job}: cancel requested", JobId);
+        }
+        return Progress();
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (IsFinished)
@@ -67,7 +78,7 @@ public sealed class TrainingGrain(
         EnsureRunning();
     }
 
-    private bool IsFinished => state.State.LastCompleted == TrainingStage.Publish || state.State.Error is not null;
+    private bool IsFinished => state.State.LastCompleted == TrainingStage.Publish || state.State.Error is not null || state.State.Cancelled;
 
     private void EnsureRunning()
     {
@@ -88,6 +99,7 @@ public sealed class TrainingGrain(
         {
             while (s.LastCompleted < TrainingStage.Publish)
             {
+                if (s.Cancelled) break; // Cancel() persisted the flag; the job stops before its next step.
                 var next = s.LastCompleted + 1;
                 _progress = new TrainingProgress(JobId, next, 0, null, null, null, s.Resumes);
                 if (next == TrainingStage.Publish)
@@ -101,7 +113,7 @@ public sealed class TrainingGrain(
                 await state.WriteStateAsync();
                 logger.LogInformation("Training job {Job}: step {Step} done", JobId, next);
             }
-            await steps.Cleanup();
+            if (!s.Cancelled) await steps.Cleanup();
         }
         catch (Exception e)
         {
@@ -117,6 +129,8 @@ public sealed class TrainingGrain(
         var s = state.State;
         if (s.Error is not null) return new TrainingProgress(JobId, TrainingStage.Failed, 0, null, s.Version, s.Error, s.Resumes);
         if (s.LastCompleted == TrainingStage.Publish) return new TrainingProgress(JobId, TrainingStage.Completed, 100, null, s.Version, null, s.Resumes);
+        if (s.Cancelled && _run is not { IsCompleted: false })
+            return new TrainingProgress(JobId, TrainingStage.Cancelled, 0, null, null, null, s.Resumes);
         return _progress ?? new TrainingProgress(JobId, s.Request is null ? TrainingStage.Queued : s.LastCompleted + 1, 0, null, null, null, s.Resumes);
     }
 }

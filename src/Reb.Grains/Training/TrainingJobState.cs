@@ -12,6 +12,8 @@ public sealed class TrainingJobState
     [Id(3)] public string? Error { get; set; }
     [Id(4)] public int Resumes { get; set; }
     [Id(5)] public int Runs { get; set; }
+    /// <summary>Cancel was requested: no further step starts.</summary>
+    [Id(6)] public bool Cancelled { get; set; }
 }
 
 /// <summary>bank.json: what the embed step produced.</summary>

@@ -1,0 +1,39 @@
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Reb.Gateway.Access;
+
+/// <summary>
+/// Authenticates "X-Api-Key: &lt;key&gt;" or "Authorization: ApiKey &lt;key&gt;". No key: no result (401 where a role is
+/// required); a wrong key: failure (401). Challenge/forbid bodies are written as problem details by the status-code pages.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyService keys)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string HeaderName = "X-Api-Key";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var presented = PresentedKey();
+        if (presented is null) return AuthenticateResult.NoResult();
+        var caller = await keys.AuthenticateAsync(presented, Context.RequestAborted);
+        if (caller is null)
+        {
+            GatewayTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "bad-key"));
+            return AuthenticateResult.Fail("unknown or revoked API key");
+        }
+        return AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(SchemeName), SchemeName));
+    }
+
+    private string? PresentedKey()
+    {
+        var header = Request.Headers[HeaderName].ToString();
+        if (!string.IsNullOrWhiteSpace(header)) return header;
+        var auth = Request.Headers.Authorization.ToString();
+        return auth.StartsWith(SchemeName + " ", StringComparison.OrdinalIgnoreCase) ? auth[(SchemeName.Length + 1)..].Trim() : null;
+    }
+}

@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Reb.Abstractions.Client;
+using Reb.Abstractions.Contracts;
+using Reb.Abstractions.Grains;
+
+namespace Reb.Gateway.Access;
+
+/// <summary>
+/// Creates, checks, lists and revokes API keys. The store grain holds salted hashes only; the configured bootstrap
+/// admin key is hashed here at start and kept as a hash in memory. Records are cached for a few seconds so that a
+/// request costs one HMAC, not a grain call; a revoke through this gateway drops the cached record at once.
+/// </summary>
+public sealed class ApiKeyService
+{
+    public static readonly TimeSpan CacheTime = TimeSpan.FromSeconds(5);
+    private readonly IGrainFactory _grains;
+    private readonly RebClusterClient _cluster;
+    private readonly ApiKeyRecord? _bootstrap;
+    private readonly ConcurrentDictionary<string, (ApiKeyRecord? Record, DateTime Until)> _cache = new();
+
+    public ApiKeyService(IGrainFactory grains, RebClusterClient cluster, IOptions<GatewayOptions> options)
+    {
+        _grains = grains;
+        _cluster = cluster;
+        var o = options.Value;
+        if (!string.IsNullOrWhiteSpace(o.BootstrapAdminKey))
+        {
+            if (!ApiKeyFormat.TryParse(o.BootstrapAdminKey.Trim(), out var id, out var secret) || secret.Length < 16)
+                throw new ArgumentException($"{GatewayOptions.Section}:BootstrapAdminKey must look like 'reb_<id>_<secret>' with a secret of 16+ characters");
+            var salt = ApiKeyHasher.NewSalt();
+            _bootstrap = new ApiKeyRecord(id, "bootstrap-admin", o.DefaultSite, Roles.Admin, salt, ApiKeyHasher.Hash(secret, salt),
+                DateTimeOffset.UtcNow, "configuration");
+        }
+    }
+
+    private IApiKeyStoreGrain Store => _grains.GetGrain<IApiKeyStoreGrain>(IApiKeyStoreGrain.Key);
+
+    /// <summary>Creates a key; the returned key text is the only time the secret exists outside the caller.</summary>
+    public async Task<(ApiKeyRecord Record, string Key)> CreateAsync(string name, string site, string role, string createdBy, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 100) throw new ArgumentException("key name must be 1..100 characters");
+        if (!Roles.IsValid(role)) throw new ArgumentException($"role must be one of {string.Join(", ", Roles.All)}, got '{role}'");
+        if (string.IsNullOrWhiteSpace(site)) throw new ArgumentException("site must not be empty");
+        var (key, id, secret) = ApiKeyFormat.Generate();
+        var salt = ApiKeyHasher.NewSalt();
+        var record = new ApiKeyRecord(id, name.Trim(), site, role, salt, ApiKeyHasher.Hash(secret, salt), DateTimeOffset.UtcNow, createdBy);
+        await _cluster.RetryAsync(async () => { await Store.Put(record); return true; }, ct);
+        return (record, key);
+    }
+
+    /// <summary>The caller a presented key stands for; null when it is malformed, unknown, revoked or wrong.</summary>
+    public async Task<Caller?> AuthenticateAsync(string presented, CancellationToken ct = default)
+    {
+        if (!ApiKeyFormat.TryParse(presented.Trim(), out var id, out var secret)) return null;
+        var record = await FindAsync(id, ct);
+        if (record is null || !ApiKeyHasher.Verify(secret, record.Salt, record.Hash)) return null;
+        return new Caller(record.Id, record.Name, record.Site, record.Role);
+    }
+
+    public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string site, CancellationToken ct = default) =>
+        await _cluster.RetryAsync(() => Store.List(site), ct);
+
+    /// <summary>Revokes a key of <paramref name="site"/>; false when the site has no such key.</summary>
+    public async Task<bool> RevokeAsync(string id, string site, CancellationToken ct = default)
+    {
+        var record = await _cluster.RetryAsync(() => Store.Find(id), ct);
+        if (record is null || record.Site != site) return false;
+        _cache.TryRemove(id, out _);
+        var removed = await _cluster.RetryAsync(() => Store.Revoke(id), ct);
+        _cache.TryRemove(id, out _);
+        return removed;
+    }
+
+    private async Task<ApiKeyRecord?> FindAsync(string id, CancellationToken ct)
+    {
+        if (_bootstrap is not null && id == _bootstrap.Id) return _bootstrap;
+        if (_cache.TryGetValue(id, out var hit) && hit.Until > DateTime.UtcNow) return hit.Record;
+        var record = await _cluster.RetryAsync(() => Store.Find(id), ct);
+        _cache[id] = (record, DateTime.UtcNow + CacheTime);
+        return record;
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using Reb.Abstractions.Grains;
+using Reb.Core.Imaging;
+using Reb.Gateway.Access;
+using Reb.Gateway.Errors;
+using Reb.Gateway.Imaging;
+using Reb.Gateway.Lines;
+
+namespace Reb.Gateway.Endpoints;
+
+/// <summary>Inspection: one image, a batch, the recent results and their overlays.</summary>
+public static class InspectEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/lines/{line}/inspect", InspectOne).RequireAuthorization(Roles.Operator)
+            .WithName("Inspect").WithSummary("Inspect one image (raw image/* body or multipart field 'image')")
+            .Accepts<byte[]>("image/png", "image/jpeg", "image/bmp", "multipart/form-data")
+            .Produces<Inspection>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413);
+        api.MapPost("/lines/{line}/inspect/batch", InspectBatch).RequireAuthorization(Roles.Operator)
+            .WithName("InspectBatch").WithSummary("Inspect many images sent as multipart files")
+            .Accepts<byte[]>("multipart/form-data").Produces<BatchResponse>();
+        api.MapGet("/lines/{line}/inspections", Latest).RequireAuthorization(Roles.Operator)
+            .WithName("ListInspections").WithSummary("Latest inspections of the line, newest first").Produces<Inspection[]>();
+        api.MapGet("/lines/{line}/inspections/{id}/overlay.png", Overlay).RequireAuthorization(Roles.Operator)
+            .WithName("InspectionOverlay").WithSummary("Heatmap overlay PNG of a recent inspection (?size=thumb for a thumbnail)")
+            .Produces(200, contentType: "image/png");
+    }
+
+    public sealed record BatchResponse(IReadOnlyList<BatchItem> Results);
+
+    private static async Task<IResult> InspectOne(string line, string? name, HttpContext http, LineService lines,
+        InspectionService inspections, IOptions<GatewayOptions> options, CancellationToken ct)
+    {
+        var l = await lines.ResolveAsync(Caller.From(http), line, ct);
+        var image = await UploadedImages.ReadOneAsync(http.Request, name, options.Value, ct);
+        return Results.Ok(await inspections.InspectAsync(l, image, ct));
+    }
+
+    private static async Task<IResult> InspectBatch(string line, HttpContext http, LineService lines, InspectionService inspections,
+        IOptions<GatewayOptions> options, CancellationToken ct)
+    {
+        var l = await lines.ResolveAsync(Caller.From(http), line, ct);
+        var (files, _) = await UploadedImages.ReadManyAsync(http.Request, options.Value, ct);
+        if (files.Count == 0) throw GatewayProblem.BadRequest("the multipart body has no files");
+        var results = new List<BatchItem>();
+        foreach (var file in files)
+        {
+            // One bad image must not spoil the batch: it gets its reason, the others their results.
+            try { results.Add(new BatchItem(file.Name, await inspections.InspectAsync(l, file, ct), null)); }
+            catch (ImageLoadException e) { results.Add(new BatchItem(file.Name, null, e.Message)); }
+            catch (GatewayProblem e) when (e.Status is 400 or 413) { results.Add(new BatchItem(file.Name, null, e.Message)); }
+        }
+        return Results.Ok(new BatchResponse(results));
+    }
+
+    private static async Task<IResult> Latest(string line, int? take, HttpContext http, LineService lines, CancellationToken ct)
+    {
+        var l = await lines.ResolveAsync(Caller.From(http), line, ct);
+        var n = Math.Clamp(take ?? 20, 1, 200);
+        var latest = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<IInspectionLogGrain>(l.Line).Latest(n), ct);
+        return Results.Ok(latest.Select(Inspection.From).ToList());
+    }
+
+    private static async Task<IResult> Overlay(string line, string id, string? size, HttpContext http, LineService lines, CancellationToken ct)
+    {
+        var l = await lines.ResolveAsync(Caller.From(http), line, ct);
+        var png = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<IInspectionLogGrain>(l.Line).Overlay(id, size == "thumb"), ct)
+                  ?? throw GatewayProblem.NotFound($"inspection '{id}' of line '{line}' is not among the recent inspections");
+        return Results.File(png, "image/png");
+    }
+}

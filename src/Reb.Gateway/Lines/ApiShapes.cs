@@ -1,0 +1,54 @@
+using Reb.Abstractions.Contracts;
+
+namespace Reb.Gateway.Lines;
+
+// JSON shapes of the HTTP contract (notes: gateway-api.md). camelCase on the wire.
+
+public sealed record LineSummary(string Line, string Site, string? CurrentVersion, double? Threshold, long Inspections, long Rejects,
+    double RejectRate, double ThroughputPerMin, DateTimeOffset? LastInspectionUtc);
+
+public sealed record VersionMetrics(double GoodMedian, double Threshold, int Images, int ImageSize, string Category);
+
+public sealed record VersionInfo(string Version, DateTimeOffset RegisteredUtc, string Source, bool IsCurrent, VersionMetrics? Metrics);
+
+public sealed record LineDetail(string Line, string Site, string? CurrentVersion, double? Threshold, long Inspections, long Rejects,
+    double RejectRate, double ThroughputPerMin, DateTimeOffset? LastInspectionUtc,
+    double? ModelThreshold, double? ThresholdOverride, int Shards, IReadOnlyList<VersionInfo> Versions, IReadOnlyList<string> Jobs,
+    IReadOnlyList<string> Previous);
+
+public sealed record Calibration(double? Threshold, double? ModelThreshold, double? GoodMedian, float[] GoodScores, float[]? DefectScores);
+
+public sealed record Inspection(string Id, string Line, string Name, string Version, float Score, string Verdict, double Threshold,
+    double LatencyMs, DateTimeOffset TimestampUtc, string OverlayUrl, string ThumbnailUrl)
+{
+    public static Inspection From(InspectionRecord r) => new(r.Id, r.Line, r.Name, r.Version, r.Score, r.Reject ? "reject" : "good",
+        r.Threshold, r.LatencyMs, r.TimestampUtc,
+        $"/api/lines/{Uri.EscapeDataString(r.Line)}/inspections/{r.Id}/overlay.png",
+        $"/api/lines/{Uri.EscapeDataString(r.Line)}/inspections/{r.Id}/overlay.png?size=thumb");
+}
+
+public sealed record BatchItem(string Name, Inspection? Result, string? Error);
+
+public sealed record PromoteRequest(string? Version);
+
+public sealed record ThresholdRequest(double? Threshold);
+
+/// <summary>Training from blobs already in the artefact store (every image under <see cref="Folder"/>).</summary>
+public sealed record TrainingFolderRequest(string? Folder, int? ImageSize, int? K, int? FitShards, double? CoresetRatio, bool? Promote, int? Shards);
+
+public sealed record TrainingStarted(string JobId, string Line, int Images);
+
+public sealed record TrainingProgressView(string JobId, string Stage, double Percent, double? Loss, string? Version, string? Error, int Resumes)
+{
+    public static TrainingProgressView From(TrainingProgress p) => new(p.JobId, p.Stage.ToString(), p.Percent, p.Loss, p.Version, p.Error, p.Resumes);
+}
+
+public sealed record MeView(string KeyId, string Name, string Site, string Role);
+
+public sealed record KeyView(string Id, string Name, string Site, string Role, DateTimeOffset CreatedUtc, string CreatedBy);
+
+public sealed record CreateKeyRequest(string? Name, string? Role);
+
+public sealed record CreatedKey(string Id, string Key, string Name, string Site, string Role);
+
+public sealed record Readiness(bool Cluster, bool ArtefactStore);

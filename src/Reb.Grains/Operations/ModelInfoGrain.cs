@@ -1,0 +1,27 @@
+using Orleans.Concurrency;
+using Reb.Abstractions.Contracts;
+using Reb.Abstractions.Grains;
+using Reb.Core.Artefacts;
+using Reb.Core.Artefacts.Store;
+using Reb.Grains.Models;
+
+namespace Reb.Grains.Operations;
+
+/// <summary>A version's manifest summary, read from the silo's verified model cache (one local copy per silo).</summary>
+[StatelessWorker]
+public sealed class ModelInfoGrain(SiloModelCache models) : Grain, IModelInfoGrain
+{
+    public async Task<ModelVersionInfo> GetInfo()
+    {
+        var version = this.GetPrimaryKeyString();
+        LocalModel model;
+        try { model = await models.GetAsync(version); }
+        catch (ModelNotFoundException e) { throw new ModelVersionException($"model version '{version}' does not exist: {e.Message}"); }
+        catch (ArgumentException e) { throw new ModelVersionException($"'{version}' is not a model version: {e.Message}"); }
+        catch (ModelFormatException e) { throw new ModelVersionException($"model version '{version}' cannot be used: {e.Message}"); }
+        var m = model.Manifest;
+        var t = m.Threshold;
+        return new ModelVersionInfo(version, m.Category, m.CreatedUtc, m.Features.ImageSize, t.Value, t.GoodMedian,
+            t.GoodScores ?? [], m.Training.Images, t.Method, t.Quantile, t.Margin);
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Reb.Gateway;
+
+namespace Reb.Silo;
+
+/// <summary>
+/// The silo process: an Orleans silo (configured by <see cref="SiloHostBuilder"/>) and, unless "Reb:Gateway:Enabled" is
+/// false, the HTTP gateway on "Reb:Gateway:HttpPort" (0 = a free port) in the same host, talking to the grains through
+/// the silo's own grain factory. Tests build the same host in-process.
+/// </summary>
+public static class SiloWebApp
+{
+    /// <param name="configure">adds configuration sources or services before the host is built (tests).</param>
+    public static IHost Build(string[] args, Action<IHostApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        if (!gateway.Enabled)
+        {
+            // A plain silo without any HTTP listener, as before the gateway existed.
+            var plain = Host.CreateApplicationBuilder(args);
+            configure?.Invoke(plain);
+            plain.UseOrleans(silo => SiloHostBuilder.Configure(silo, plain.Configuration));
+            return plain.Build();
+        }
+        builder.UseOrleans(silo => SiloHostBuilder.Configure(silo, builder.Configuration));
+        builder.Services.AddRebGateway(builder.Configuration);
+        builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(gateway.HttpPort));
+        var app = builder.Build();
+        app.MapRebGateway();
+        return app;
+    }
+}
