@@ -30,6 +30,7 @@ export function inspectControl(line, onInspected) {
         if (overlayUrl) URL.revokeObjectURL(overlayUrl);
         overlayUrl = null;
         const img = h('img', { class: 'overlay', alt: `heatmap overlay of ${inspection.name ?? file.name}`, 'data-testid': 'inspect-overlay' });
+        result.dataset.id = inspection.id;
         replace(result,
           h('div', { class: 'inspect-head' },
             verdictBadge(inspection.verdict),

@@ -53,7 +53,7 @@ export function render(view, { me }) {
     entry.recentKey = key;
     replace(entry.recent, inspections.length === 0
       ? h('p', { class: 'muted' }, 'No inspections yet.')
-      : inspections.map(i => h('figure', { class: `thumb ${i.verdict === 'good' ? 'thumb-good' : 'thumb-reject'}`, 'data-testid': 'recent-inspection', 'data-verdict': i.verdict },
+      : inspections.map(i => h('figure', { class: `thumb ${i.verdict === 'good' ? 'thumb-good' : 'thumb-reject'}`, 'data-testid': 'recent-inspection', 'data-verdict': i.verdict, 'data-id': i.id },
           i.thumbnailUrl ? guardedImage(images, i.thumbnailUrl, { alt: `heatmap of ${i.name ?? i.id}` }) : h('div', { class: 'no-thumb' }),
           h('figcaption', {}, verdictBadge(i.verdict), h('span', { class: 'small' }, `${num(i.score, 3)} · ${i.name ?? ''}`)))));
   }
