@@ -1,0 +1,51 @@
+using System.Net;
+using Reb.Gateway.Tests.TestSupport;
+
+namespace Reb.Gateway.Tests.Api;
+
+[Collection(GatewayCollection.Name)]
+public sealed class HealthAndDocsTests(GatewayFixture gateway)
+{
+    [Fact]
+    public async Task Healthz_says_alive_and_readyz_sees_cluster_and_store()
+    {
+        using var client = gateway.Client();
+        var alive = await client.GetAsync("healthz");
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+        Assert.Equal("alive", (await alive.ReadJson()).GetProperty("status").GetString());
+        var ready = await client.GetAsync("readyz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var body = await ready.ReadJson();
+        Assert.True(body.GetProperty("cluster").GetBoolean());
+        Assert.True(body.GetProperty("artefactStore").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Openapi_document_lists_the_inspect_operation_and_docs_page_is_served()
+    {
+        using var client = gateway.Client();
+        var doc = await (await client.GetAsync("openapi/v1.json")).ReadJson();
+        var inspect = doc.GetProperty("paths").GetProperty("/api/lines/{line}/inspect");
+        Assert.True(inspect.TryGetProperty("post", out var post));
+        Assert.Equal("Inspect", post.GetProperty("operationId").GetString());
+        var docs = await client.GetAsync("docs");
+        Assert.Equal(HttpStatusCode.OK, docs.StatusCode);
+        Assert.Equal("text/html", docs.Content.Headers.ContentType?.MediaType);
+        var html = await docs.Content.ReadAsStringAsync();
+        Assert.Contains("/openapi/v1.json", html);
+        Assert.DoesNotContain("https://", html.Replace("https://httpstatuses", "")); // no CDN: everything ships in the repo
+    }
+
+    [Fact]
+    public async Task Unexpected_exception_is_a_generic_500_problem_without_stack_or_message()
+    {
+        using var client = gateway.Client();
+        var r = await client.GetAsync(ExtraEndpoints.Throw.TrimStart('/'));
+        var detail = await r.AssertProblem(500);
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.DoesNotContain(ExtraEndpoints.SecretText, text);
+        Assert.DoesNotContain("InvalidOperationException", text);
+        Assert.DoesNotContain(".cs:line", text);
+        Assert.Contains("unexpected", detail);
+    }
+}
