@@ -17,6 +17,18 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
     private string Engineer => gateway.Key(GatewayFixture.SiteA, "engineer");
     private string Operator => gateway.Key(GatewayFixture.SiteA, "operator");
 
+    [Theory]
+    [InlineData("/dashboard/")]
+    [InlineData("/dashboard")]
+    public async Task The_contract_address_serves_the_dashboard(string address)
+    {
+        var page = await chromium.NewPageAsync(gateway.BaseUrl);
+        var response = await page.GotoAsync(address);
+        Assert.Equal(200, response!.Status);
+        await Assertions.Expect(page.GetByTestId("api-key")).ToBeVisibleAsync();
+        Assert.EndsWith("/dashboard/", page.Url); // relative module URLs (app.js, ...) resolve under /dashboard/
+    }
+
     [Fact]
     public async Task Sign_in_checks_the_key_shows_site_and_role_and_sign_out_forgets_it()
     {
@@ -172,7 +184,7 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         await Screenshots.SaveAsync(page, "06-training-form", output);
         await page.GetByTestId("training-start").ClickAsync();
 
-        await page.WaitForURLAsync("**/dashboard/#/training/*");
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("#/training/[^/]+$"));
         // Progress arrives over the fetch-read event stream; the job ends Completed with a new version.
         await Assertions.Expect(page.GetByTestId("training-stage")).ToHaveTextAsync("Completed", new() { Timeout = 180_000 });
         var version = await page.GetByTestId("training-version").TextContentAsync();
