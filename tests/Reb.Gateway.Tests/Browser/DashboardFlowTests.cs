@@ -100,7 +100,7 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
 
         await other.GetByTestId("promote").ClickAsync();
         await Assertions.Expect(page.Locator($"[data-testid=version-row][data-version='{target}']")).ToHaveClassAsync("current");
-        await Assertions.Expect(page.GetByTestId("line-version")).ToHaveTextAsync(target![..8]);
+        await Assertions.Expect(page.GetByTestId("line-version")).ToHaveAttributeAsync("data-full", target!);
         await Assertions.Expect(page.GetByTestId("audit-row").First).ToContainTextAsync("promote");
 
         using var client = gateway.Client(Engineer);
@@ -154,6 +154,28 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
     }
 
     [Fact]
+    public async Task Engineer_applies_the_slider_threshold_and_can_go_back_to_the_model_threshold()
+    {
+        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Engineer, output);
+        await DashboardSession.OpenLineAsync(page, GatewayFixture.ScratchLine);
+        await page.GetByTestId("threshold-slider").FillAsync("300");
+        var candidate = double.Parse((await page.GetByTestId("threshold-value").GetAttributeAsync("data-value"))!, System.Globalization.CultureInfo.InvariantCulture);
+
+        await page.GetByTestId("apply-threshold").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("reset-threshold")).ToBeEnabledAsync();
+        using var client = gateway.Client(Engineer);
+        var detail = await client.GetFromJsonAsync<JsonElement>($"api/lines/{GatewayFixture.ScratchLine}");
+        Assert.Equal(candidate, detail.GetProperty("thresholdOverride").GetDouble(), 9);
+        Assert.Equal(candidate, detail.GetProperty("threshold").GetDouble(), 9);
+        await Assertions.Expect(page.GetByTestId("audit-row").First).ToContainTextAsync("threshold");
+
+        await page.GetByTestId("reset-threshold").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("line-override")).ToHaveTextAsync("none");
+        detail = await client.GetFromJsonAsync<JsonElement>($"api/lines/{GatewayFixture.ScratchLine}");
+        Assert.Equal(JsonValueKind.Null, detail.GetProperty("thresholdOverride").ValueKind);
+    }
+
+    [Fact]
     public async Task Operator_sees_no_promote_rollback_or_apply_threshold_controls()
     {
         var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Operator, output);
@@ -187,7 +209,7 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("#/training/[^/]+$"));
         // Progress arrives over the fetch-read event stream; the job ends Completed with a new version.
         await Assertions.Expect(page.GetByTestId("training-stage")).ToHaveTextAsync("Completed", new() { Timeout = 180_000 });
-        var version = await page.GetByTestId("training-version").TextContentAsync();
+        var version = await page.GetByTestId("training-version").GetAttributeAsync("data-version");
         Assert.False(string.IsNullOrWhiteSpace(version));
         Assert.Equal(0, await page.GetByTestId("training-cancel").CountAsync()); // nothing left to cancel
         Assert.DoesNotContain("live stream unavailable", await page.GetByTestId("training-progress").TextContentAsync());
@@ -195,7 +217,7 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
 
         using var client = gateway.Client(Engineer);
         var versions = await client.GetFromJsonAsync<JsonElement>($"api/lines/{line}/versions");
-        Assert.Contains(versions.EnumerateArray(), v => v.GetProperty("version").GetString()!.StartsWith(version!.Trim(), StringComparison.Ordinal));
+        Assert.Contains(versions.EnumerateArray(), v => v.GetProperty("version").GetString() == version);
     }
 
     /// <summary>Waits until an &lt;img&gt; has really decoded a picture (its blob URL fetched with the key).</summary>

@@ -1,9 +1,11 @@
 // Display formatting shared by the pages (numbers for people standing at a line, not for parsers).
 
-/** First 8 characters of a version id (content hashes are long). */
+/** Short form of a version id for display: content addresses look like "sha256-<hex>", so the algorithm prefix is
+ *  dropped and the first 10 hex digits kept (the full id is in the element's title / data-version). */
 export function shortVersion(version) {
   if (!version) return '—';
-  return version.length > 12 ? version.slice(0, 8) : version;
+  const hex = version.replace(/^[a-z0-9]+[-:]/i, '');
+  return hex.length > 12 ? hex.slice(0, 10) : version;
 }
 
 /** A score or threshold with 4 significant digits. */

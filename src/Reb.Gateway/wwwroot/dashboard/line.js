@@ -150,8 +150,9 @@ export function render(view, { me, line }) {
   return () => { stopped = true; inspect.dispose(); };
 }
 
-function statBox(label, value, testid, title) {
-  return h('div', { class: 'stat', title }, h('span', { class: 'stat-label' }, label), h('span', { class: 'stat-value', 'data-testid': testid }, value));
+function statBox(label, value, testid, full) {
+  return h('div', { class: 'stat', title: full }, h('span', { class: 'stat-label' }, label),
+    h('span', { class: 'stat-value', 'data-testid': testid, 'data-full': full }, value));
 }
 
 function metricsText(metrics) {

@@ -34,14 +34,14 @@ export function render(view, { me }) {
     return entry;
   }
 
-  function stat(label, value, testid) {
-    return h('div', { class: 'stat' }, h('span', { class: 'stat-label' }, label),
-      h('span', { class: 'stat-value', 'data-testid': testid }, value));
+  function stat(label, value, testid, full) {
+    return h('div', { class: 'stat', title: full }, h('span', { class: 'stat-label' }, label),
+      h('span', { class: 'stat-value', 'data-testid': testid, 'data-full': full }, value));
   }
 
   function fillCard(entry, summary, inspections) {
     replace(entry.body, h('div', { class: 'stats' },
-      stat('Version', shortVersion(summary.currentVersion), 'card-version'),
+      stat('Version', shortVersion(summary.currentVersion), 'card-version', summary.currentVersion),
       stat('Threshold', num(summary.threshold), 'card-threshold'),
       stat('Throughput', `${num(summary.throughputPerMin, 3)} /min`, 'card-throughput'),
       stat('Reject rate', percent(summary.rejectRate), 'card-reject-rate'),
@@ -52,7 +52,7 @@ export function render(view, { me }) {
     if (entry.recentKey === key && inspections.length > 0) return; // same verdicts: keep the images on screen
     entry.recentKey = key;
     replace(entry.recent, inspections.length === 0
-      ? h('p', { class: 'muted' }, 'No inspections yet.')
+      ? h('p', { class: 'muted span-all' }, 'No inspections yet.')
       : inspections.map(i => h('figure', { class: `thumb ${i.verdict === 'good' ? 'thumb-good' : 'thumb-reject'}`, 'data-testid': 'recent-inspection', 'data-verdict': i.verdict, 'data-id': i.id },
           i.thumbnailUrl ? guardedImage(images, i.thumbnailUrl, { alt: `heatmap of ${i.name ?? i.id}` }) : h('div', { class: 'no-thumb' }),
           h('figcaption', {}, verdictBadge(i.verdict), h('span', { class: 'small' }, `${num(i.score, 3)} · ${i.name ?? ''}`)))));

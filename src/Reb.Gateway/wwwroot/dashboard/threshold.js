@@ -42,8 +42,10 @@ export function sliderRange(calibration, steps = 1000) {
   let min = Math.min(...finite);
   let max = Math.max(...finite);
   const span = max - min || Math.abs(max) || 1;
+  const nonNegative = min >= 0;
   min -= span * 0.05;
   max += span * 0.05;
+  if (nonNegative) min = Math.max(min, 0); // scores are distances: a negative threshold means nothing
   return { min, max, steps };
 }
 

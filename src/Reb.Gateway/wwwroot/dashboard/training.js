@@ -65,7 +65,7 @@ export function render(view, { me, jobId }) {
         h('dt', {}, 'Step progress'), h('dd', { 'data-testid': 'training-percent' }, `${pct.toFixed(0)} %`),
         h('dt', {}, 'Loss'), h('dd', {}, num(p.loss)),
         h('dt', {}, 'Resumes'), h('dd', {}, String(p.resumes ?? 0)),
-        p.version ? [h('dt', {}, 'New version'), h('dd', { 'data-testid': 'training-version' }, shortVersion(p.version))] : null),
+        p.version ? [h('dt', {}, 'New version'), h('dd', { 'data-testid': 'training-version', 'data-version': p.version, title: p.version }, shortVersion(p.version))] : null),
       p.error ? message('error', p.error) : null,
       streamNote ? h('p', { class: 'muted small' }, streamNote) : null,
       engineer && !finished ? h('button', { type: 'button', class: 'warn', 'data-testid': 'training-cancel',
