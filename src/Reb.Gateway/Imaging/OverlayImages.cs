@@ -12,7 +12,7 @@ namespace Reb.Gateway.Imaging;
 /// </summary>
 public static class OverlayImages
 {
-    public const int ThumbnailWidth = 128;
+    public const int ThumbnailWidth = 96;
 
     public static (byte[] Overlay, byte[] Thumbnail) Render(RgbImage original, ScoreResult result, ModelVersionInfo model,
         double threshold, bool reject, string name)
