@@ -123,6 +123,12 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         Assert.NotEmpty(good);
         output.WriteLine($"calibration: {good.Length} good scores, {defects?.Length.ToString() ?? "no"} defect scores");
 
+        // Before the slider moves, the readout is for the exact threshold in use.
+        var inUse = (await client.GetFromJsonAsync<JsonElement>($"api/lines/{GatewayFixture.Line}")).GetProperty("threshold").GetDouble();
+        Assert.Equal(inUse, ReadDouble(await page.GetByTestId("threshold-value").GetAttributeAsync("data-value")));
+        Assert.Equal(ExpectedRates.FalseReject(good, inUse)!.Value, ReadDouble(await page.GetByTestId("false-reject-rate").GetAttributeAsync("data-rate")), 12);
+        await Assertions.Expect(page.GetByTestId("threshold-value")).ToContainTextAsync("(in use)");
+
         var slider = page.GetByTestId("threshold-slider");
         var seen = new List<double>();
         foreach (var position in new[] { 0, 200, 450, 500, 550, 800, 1000 })
@@ -219,6 +225,9 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         var versions = await client.GetFromJsonAsync<JsonElement>($"api/lines/{line}/versions");
         Assert.Contains(versions.EnumerateArray(), v => v.GetProperty("version").GetString() == version);
     }
+
+    private static double ReadDouble(string? text) =>
+        double.Parse(text ?? throw new InvalidOperationException("attribute missing"), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Waits until an &lt;img&gt; has really decoded a picture (its blob URL fetched with the key).</summary>
     private static async Task WaitForLoadedImageAsync(ILocator img)

@@ -82,10 +82,12 @@ export function render(view, { me, line }) {
     const esc = h('output', { 'data-testid': 'escape-rate' });
     const goods = calibration.goodScores ?? [];
     const defects = calibration.defectScores ?? [];
-    const candidate = () => positionToThreshold(range, Number(slider.value));
+    // Until the slider moves, the readout is for the exact threshold in use (a slider position is only near it).
+    let moved = false;
+    const candidate = () => moved || !Number.isFinite(start) ? positionToThreshold(range, Number(slider.value)) : start;
     function readout() {
       const t = candidate();
-      value.textContent = num(t);
+      value.textContent = moved ? num(t) : `${num(t)} (in use)`;
       value.dataset.value = String(t);
       const f = falseRejectRate(goods, t);
       const e = escapeRate(defects, t);
@@ -94,7 +96,7 @@ export function render(view, { me, line }) {
       esc.textContent = e === null ? NO_DEFECTS : `${formatRate(e)} (${Math.round(e * defects.length)} of ${defects.length} defect images)`;
       esc.dataset.rate = e === null ? '' : String(e);
     }
-    slider.addEventListener('input', readout);
+    slider.addEventListener('input', () => { moved = true; readout(); });
     readout();
     replace(threshold,
       h('h2', {}, 'Threshold'),

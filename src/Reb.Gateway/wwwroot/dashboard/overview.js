@@ -19,6 +19,7 @@ export function render(view, { me }) {
   const images = createImageCache();
   let stopped = false;
   let timer = null;
+  let delay = POLL_MS;
 
   function cardFor(line) {
     if (cards.has(line)) return cards.get(line);
@@ -80,8 +81,11 @@ export function render(view, { me }) {
     } catch (e) {
       if (stopped) return;
       replace(status, message('error', errorText(e)));
+      // Over the key's rate limit: wait as long as the gateway asks instead of adding to the load.
+      if (e.status === 429) delay = Math.max(POLL_MS, 1000 * (Number(e.retryAfter) || 10));
     }
-    if (!stopped) timer = setTimeout(refresh, POLL_MS);
+    if (!stopped) timer = setTimeout(refresh, delay);
+    delay = POLL_MS;
   }
 
   refresh();
