@@ -48,6 +48,13 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         await Assertions.Expect(page.Locator($"[data-testid=line-card][data-line='{GatewayFixture.Line}']")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator($"[data-testid=line-card][data-line='{GatewayFixture.ScratchLine}']")).ToBeVisibleAsync();
         Assert.Equal(0, await page.Locator($"[data-testid=line-card][data-line='{GatewayFixture.OtherSiteLine}']").CountAsync());
+        // Another site's line, reached by URL, is "not known" (the API answers 404, not 403).
+        await page.EvaluateAsync("line => { location.hash = '#/line/' + line; }", GatewayFixture.OtherSiteLine);
+        await Assertions.Expect(page.GetByTestId("line-notice")).ToContainTextAsync($"is not known at site {GatewayFixture.SiteA}");
+        // The key survives a reload of the tab (sessionStorage) and signs in again by itself.
+        await page.EvaluateAsync("() => { location.hash = '#/'; }");
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByTestId("who-role")).ToHaveTextAsync("engineer");
 
         await page.GetByTestId("sign-out").ClickAsync();
         await Assertions.Expect(page.GetByTestId("api-key")).ToBeVisibleAsync();

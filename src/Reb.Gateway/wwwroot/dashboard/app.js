@@ -63,6 +63,7 @@ async function signIn(key) {
     setKey(key);
     showSignedIn(identity);
   } catch (e) {
+    if (e.status === 401) clearKey(); // a stored key that stopped working is not retried on the next load
     showSignIn(e.status === 401 ? 'That key was not accepted (unknown or revoked).' : errorText(e));
   }
 }
