@@ -37,18 +37,27 @@ public class ManifestTests
     {
         foreach (var deployment in Deployments)
         {
-            var silo = SiloEnvironment.Of(deployment).Silo;
+            var env = SiloEnvironment.Of(deployment);
+            var silo = env.Silo;
+            var http = env.Gateway;
+            Assert.True(http.Enabled, $"{deployment}: the HTTP gateway is disabled, but the probes use it");
             var container = deployment.SiloContainer();
             var ports = container.Maps("ports").ToDictionary(p => p.Str("name") ?? "", p => int.Parse(p.Str("containerPort")!));
             Assert.True(ports.GetValueOrDefault("silo") == silo.SiloPort, $"{deployment}: port 'silo' {ports.GetValueOrDefault("silo")} != SiloPort {silo.SiloPort}");
             Assert.True(ports.GetValueOrDefault("gateway") == silo.GatewayPort, $"{deployment}: port 'gateway' {ports.GetValueOrDefault("gateway")} != GatewayPort {silo.GatewayPort}");
-            Assert.Equal(new[] { silo.SiloPort, silo.GatewayPort }.Order(), ports.Values.Order());
+            Assert.True(ports.GetValueOrDefault("http") == http.HttpPort, $"{deployment}: port 'http' {ports.GetValueOrDefault("http")} != Reb:Gateway:HttpPort {http.HttpPort}");
+            Assert.Equal(new[] { silo.SiloPort, silo.GatewayPort, http.HttpPort }.Order(), ports.Values.Order());
 
-            foreach (var probe in new[] { "startupProbe", "readinessProbe", "livenessProbe" })
+            // Startup: TCP on the Orleans gateway port (open once the silo joined); then the gateway's HTTP endpoints.
+            var startup = container.Map("startupProbe").Map("tcpSocket");
+            Assert.True(startup != null, $"{deployment}: startupProbe is not a TCP probe");
+            Assert.Equal(silo.GatewayPort, ResolvePort(startup.Str("port"), ports, deployment));
+            foreach (var (probe, path) in new[] { ("readinessProbe", "/readyz"), ("livenessProbe", "/healthz") })
             {
-                var tcp = container.Map(probe).Map("tcpSocket");
-                Assert.True(tcp != null, $"{deployment}: {probe} is not a TCP probe");
-                Assert.Equal(silo.GatewayPort, ResolvePort(tcp.Str("port"), ports, deployment));
+                var get = container.Map(probe).Map("httpGet");
+                Assert.True(get != null, $"{deployment}: {probe} is not an HTTP probe");
+                Assert.Equal(path, get.Str("path"));
+                Assert.Equal(http.HttpPort, ResolvePort(get.Str("port"), ports, deployment));
             }
         }
     }
@@ -56,7 +65,7 @@ public class ManifestTests
     [Fact]
     public void GatewayServiceTargetsTheGatewayPortOfEverySilo()
     {
-        var service = Assert.Single(K8sManifests.OfKind("Service"));
+        var service = Assert.Single(K8sManifests.OfKind("Service"), s => s.Name == "reb-gateway");
         var selector = service.Root.Map("spec").StringMap("selector");
         Assert.NotEmpty(selector);
         var port = Assert.Single(service.Root.Map("spec").Maps("ports"));
@@ -66,6 +75,21 @@ public class ManifestTests
             var silo = SiloEnvironment.Of(deployment).Silo;
             var containerPorts = deployment.SiloContainer().Maps("ports").ToDictionary(p => p.Str("name") ?? "", p => int.Parse(p.Str("containerPort")!));
             Assert.Equal(silo.GatewayPort, ResolvePort(port.Str("targetPort") ?? port.Str("port"), containerPorts, deployment));
+        }
+    }
+
+    [Fact]
+    public void HttpServiceTargetsTheHttpPortOfEverySilo()
+    {
+        var service = Assert.Single(K8sManifests.OfKind("Service"), s => s.Name == "reb-http");
+        var selector = service.Root.Map("spec").StringMap("selector");
+        Assert.NotEmpty(selector);
+        var port = Assert.Single(service.Root.Map("spec").Maps("ports"));
+        foreach (var deployment in Deployments)
+        {
+            Assert.True(Matches(selector, deployment.PodLabels()), $"{service} does not select the pods of {deployment}");
+            var containerPorts = deployment.SiloContainer().Maps("ports").ToDictionary(p => p.Str("name") ?? "", p => int.Parse(p.Str("containerPort")!));
+            Assert.Equal(SiloEnvironment.Of(deployment).Gateway.HttpPort, ResolvePort(port.Str("targetPort") ?? port.Str("port"), containerPorts, deployment));
         }
     }
 

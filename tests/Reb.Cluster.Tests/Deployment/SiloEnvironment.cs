@@ -29,6 +29,7 @@ public sealed class SiloEnvironment
     }
 
     public SiloHostOptions Silo => Configuration.GetSection(SiloHostOptions.Section).Get<SiloHostOptions>() ?? new SiloHostOptions();
+    public global::Reb.Gateway.GatewayOptions Gateway => Configuration.GetSection(global::Reb.Gateway.GatewayOptions.Section).Get<global::Reb.Gateway.GatewayOptions>() ?? new global::Reb.Gateway.GatewayOptions();
     public RebOptions Reb => Configuration.GetSection(RebOptions.Section).Get<RebOptions>() ?? new RebOptions();
 
     public static SiloEnvironment Of(K8sDocument deployment)
