@@ -16,13 +16,14 @@ public static class SiloWebApp
     /// <param name="configure">adds configuration sources or services before the host is built (tests).</param>
     public static IHost Build(string[] args, Action<IHostApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json is read from the binaries' folder, whatever the working directory (dotnet run --project ...).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         if (!gateway.Enabled)
         {
             // A plain silo without any HTTP listener, as before the gateway existed.
-            var plain = Host.CreateApplicationBuilder(args);
+            var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
             configure?.Invoke(plain);
             plain.UseOrleans(silo => SiloHostBuilder.Configure(silo, plain.Configuration));
             return plain.Build();

@@ -18,8 +18,11 @@ public static class EmbeddedAssets
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/dashboard", () => Results.Redirect("/dashboard/")).ExcludeFromDescription();
-        app.MapGet("/dashboard/{**path}", (string? path) => Serve("wwwroot/dashboard/" + (string.IsNullOrEmpty(path) || path.EndsWith('/') ? path + "index.html" : path)))
+        // One route for "/dashboard" and "/dashboard/..." (routing ignores a trailing slash): the bare path redirects so
+        // that the page's relative URLs resolve under /dashboard/.
+        app.MapGet("/dashboard/{**path}", (string? path, HttpContext http) =>
+                string.IsNullOrEmpty(path) && !http.Request.Path.Value!.EndsWith('/') ? Results.Redirect("/dashboard/")
+                : Serve("wwwroot/dashboard/" + (string.IsNullOrEmpty(path) || path.EndsWith('/') ? path + "index.html" : path)))
             .AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/docs", () => Serve("Docs/api-reference.html")).AllowAnonymous().ExcludeFromDescription();
     }

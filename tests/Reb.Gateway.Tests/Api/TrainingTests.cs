@@ -93,6 +93,9 @@ public sealed class TrainingTests(GatewayFixture gateway)
         var detail = await (await engineer.GetAsync($"api/lines/{line}")).ReadJson();
         Assert.Equal(JsonValueKind.Null, detail.GetProperty("currentVersion").ValueKind);
         Assert.Empty(detail.GetProperty("versions").EnumerateArray());
+        // A line without a current version cannot inspect: 409, saying why.
+        var why = await (await engineer.PostAsync($"api/lines/{line}/inspect", Http.Image(await File.ReadAllBytesAsync(gateway.GoodImages[0])))).AssertProblem(409);
+        Assert.Contains("no current model version", why);
         // Cancelling again is harmless; the stream of a finished job ends after one event.
         Assert.Equal("Cancelled", (await (await engineer.DeleteAsync($"api/training/{jobId}")).ReadJson()).GetProperty("stage").GetString());
         var stream = await engineer.GetStringAsync($"api/training/{jobId}/events");
