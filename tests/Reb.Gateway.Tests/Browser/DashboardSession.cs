@@ -13,8 +13,7 @@ public static class DashboardSession
         page.Console += (_, m) => { if (m.Type is "error" or "warning") output.WriteLine($"browser {m.Type}: {m.Text}"); };
         page.PageError += (_, e) => output.WriteLine($"browser page error: {e}");
         page.Dialog += async (_, d) => await d.AcceptAsync(); // the confirm() before promote / roll back
-        // index.html by name: the flow tests test the dashboard; the contract's /dashboard/ address has its own test.
-        await page.GotoAsync("/dashboard/index.html");
+        await page.GotoAsync("/dashboard/");
         await page.GetByTestId("api-key").WaitForAsync();
         return page;
     }
