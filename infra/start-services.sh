@@ -88,4 +88,5 @@ if [[ "$WANT_REDIS" == 1 ]]; then
     fi
   fi
 fi
+command -v chromium >/dev/null || { if [[ "$(id -u)" == 0 ]]; then echo "start-services: installing chromium (apt-get; the dashboard browser tests drive /usr/bin/chromium)"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; else echo "start-services: chromium is missing and this is not root: the browser tests need it (apt-get install chromium)" >&2; fi; }
 echo "start-services: ready (stop with: bash infra/stop-services.sh)"
