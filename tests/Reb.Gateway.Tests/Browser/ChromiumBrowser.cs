@@ -37,7 +37,7 @@ public sealed class ChromiumBrowser : IAsyncLifetime
     public async Task<IPage> NewPageAsync(string? baseUrl = null)
     {
         var context = await Browser.NewContextAsync(new() { BaseURL = baseUrl, ViewportSize = new() { Width = 1400, Height = 900 } });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(30_000); // generous: CI runs three test assemblies at once on 2 cores
         return await context.NewPageAsync();
     }
 

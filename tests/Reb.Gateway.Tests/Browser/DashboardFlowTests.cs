@@ -219,7 +219,9 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         await Screenshots.SaveAsync(page, "06-training-form", output);
         await page.GetByTestId("training-start").ClickAsync();
 
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("#/training/[^/]+$"));
+        // The upload and job start take seconds on a busy 2-core CI machine; the hash changes once the API answered.
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("#/training/[^/]+$"),
+            new() { Timeout = 90_000, WaitUntil = WaitUntilState.Commit });
         // Progress arrives over the fetch-read event stream; the job ends Completed with a new version.
         await Assertions.Expect(page.GetByTestId("training-stage")).ToHaveTextAsync("Completed", new() { Timeout = 180_000 });
         var version = await page.GetByTestId("training-version").GetAttributeAsync("data-version");
