@@ -68,7 +68,7 @@ public static class TrainingEndpoints
     {
         var (files, form) = await UploadedImages.ReadManyAsync(http, o, ct);
         if (files.Count == 0) throw GatewayProblem.BadRequest("the multipart body has no image files");
-        var batch = $"uploads/{line}/{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..64];
+        var batch = $"uploads/{line}/{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}";
         var keys = new List<string>();
         for (int i = 0; i < files.Count; i++)
         {
