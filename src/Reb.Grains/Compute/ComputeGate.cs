@@ -4,10 +4,11 @@ using Reb.Grains.Hosting;
 namespace Reb.Grains.Compute;
 
 /// <summary>
-/// Admits the tensor work of one silo (embedding, shard searches, map post-processing) a few jobs at a time.
-/// Every libtorch call already spreads over all of the silo's cores; running several at once (four shards of one
-/// image, or two requests) multiplies the threads without adding cores, and the contention costs more than the
-/// fan-out saves. With one slot (the CPU default) the shards of a silo search one after the other at full width.
+/// Optionally admits the tensor work of one silo (embedding, shard searches, map post-processing) a few jobs at a
+/// time ("Reb:ComputeSlots"; 0 = no gate, the default). The idea: a libtorch call already spreads over the cores, so
+/// running several at once only multiplies threads. Measured, it did not pay on the 2-core machine: a single search
+/// leaves cores idle, and four shards of one image searching together finish sooner than one after the other
+/// (see RebOptions.ComputeSlots). The knob stays for silos that share their machine with other work.
 /// </summary>
 public sealed class ComputeGate : IDisposable
 {

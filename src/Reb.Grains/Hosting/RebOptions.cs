@@ -18,8 +18,10 @@ public sealed class RebOptions
     public int MaxChunkBytes { get; set; } = 1 << 20;
 
     /// <summary>
-    /// Tensor jobs a silo runs at once (see Compute.ComputeGate): 1 on CPU silos, where one libtorch call already
-    /// uses every core; more on GPU silos whose kernels queue on the device; 0 switches the gate off.
+    /// Tensor jobs a silo admits at once (see Compute.ComputeGate); 0 (the default) = no gate. Measured with
+    /// `reb cluster bench --compute-slots 0|1` on the 2-core machine: one slot made 4-shard scoring slower (overhead
+    /// vs one process 66-83 % instead of 12-16 %), because the shards of one image then search one after the other
+    /// and a single search does not keep both cores busy. Kept as a knob for silos shared with other work.
     /// </summary>
-    public int ComputeSlots { get; set; } = 1;
+    public int ComputeSlots { get; set; } = 0;
 }

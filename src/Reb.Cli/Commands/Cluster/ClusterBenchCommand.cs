@@ -37,7 +37,7 @@ public static class ClusterBenchCommand
         var images = new Option<int>("--images") { Description = "test images scored per path", DefaultValueFactory = _ => 30 };
         var shards = new Option<int[]>("--shards") { Description = "shard counts to measure", DefaultValueFactory = _ => [1, 4], AllowMultipleArgumentsPerToken = true };
         var size = new Option<int>("--image-size") { DefaultValueFactory = _ => 256 };
-        var slots = new Option<int>("--compute-slots") { Description = "tensor jobs the embedded silo runs at once (0 = no gate, the old behaviour)", DefaultValueFactory = _ => 1 };
+        var slots = new Option<int>("--compute-slots") { Description = "tensor jobs the embedded silo admits at once (Reb:ComputeSlots; 0 = no gate, the default)", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out") { Description = "folder for cluster-bench.json", Required = true };
         var cmd = new Command("bench", "Single-process vs embedded-cluster scoring (1 and 4 shards): throughput, p50/p95 latency, fan-out overhead, largest message.")
             { data, shots, images, shards, size, slots, output };
