@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Dashboard;
@@ -82,9 +83,10 @@ public static class TelemetryRegistration
         var options = Options(app.Configuration);
         if (!options.Enabled) return app;
         app.UseMiddleware<RequestDurationMiddleware>();
-        app.MapPrometheusScrapingEndpoint(options.PrometheusPath).AllowAnonymous();
+        // Neither belongs in the API's OpenAPI document: they are operations surfaces, not the plant-facing API.
+        app.MapPrometheusScrapingEndpoint(options.PrometheusPath).AllowAnonymous().ExcludeFromDescription();
         if (options.OrleansDashboard)
-            app.MapOrleansDashboard(options.DashboardPath).RequireAuthorization(Roles.AtLeast(Roles.Engineer));
+            app.MapOrleansDashboard(options.DashboardPath).RequireAuthorization(Roles.AtLeast(Roles.Engineer)).ExcludeFromDescription();
         return app;
     }
 }

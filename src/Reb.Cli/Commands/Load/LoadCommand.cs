@@ -12,7 +12,7 @@ public static class LoadCommand
 {
     public static Command Create()
     {
-        var url = new Option<Uri>("--url") { Description = "gateway root, loopback only (e.g. http://127.0.0.1:8080)", Required = true };
+        var url = new Option<string>("--url") { Description = "gateway root, loopback only (e.g. http://127.0.0.1:8080)", Required = true };
         var key = new Option<string?>("--key") { Description = "API key (operator or higher); default: the REB_API_KEY environment variable" };
         var line = new Option<string>("--line") { Description = "product line to inspect", Required = true };
         var images = new Option<string[]>("--images") { Description = "image files or folders (recursive), sent in turn", Required = true, AllowMultipleArgumentsPerToken = true };
@@ -35,7 +35,9 @@ public static class LoadCommand
         };
         cmd.SetAction(async (r, ct) =>
         {
-            var settings = new LoadSettings(r.GetValue(url)!, r.GetValue(key) ?? Environment.GetEnvironmentVariable("REB_API_KEY") ?? "",
+            var target = Uri.TryCreate(r.GetValue(url), UriKind.Absolute, out var u) ? u
+                : throw new ArgumentException($"--url '{r.GetValue(url)}' is not an absolute URL (e.g. http://127.0.0.1:8080)");
+            var settings = new LoadSettings(target, r.GetValue(key) ?? Environment.GetEnvironmentVariable("REB_API_KEY") ?? "",
                 r.GetValue(line)!, r.GetValue(clients), TimeSpan.FromSeconds(r.GetValue(seconds)), r.GetValue(requests),
                 TimeSpan.FromSeconds(r.GetValue(timeout)), TimeSpan.FromSeconds(r.GetValue(maxRetryAfter))).Validated();
             if (r.GetValue(killAfter) is not null != r.GetValue(siloPid) is not null)
