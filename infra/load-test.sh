@@ -49,7 +49,9 @@ fi
 [[ -f "$SILO_BIN/Reb.Silo.dll" && -f "$CLI_BIN/reb.dll" ]] || { echo "load-test: no $CONFIG build; run without --no-build" >&2; exit 1; }
 
 rm -rf "$DATA"
-mkdir -p "$DATA/artefacts"
+# Grain state (API keys, line registries) in a folder both silos share: with memory storage, the state of grains that
+# lived on the killed silo would be gone (first try: every request after the kill got 401, the key store had been there).
+mkdir -p "$DATA/artefacts" "$DATA/grains"
 # A fresh development admin key for this run only (the gateway keeps only its hash, in memory).
 ADMIN_KEY="reb_$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
@@ -59,7 +61,8 @@ start_silo() { # index
   (cd "$dir" && exec nohup env \
       "REB__SILO__SILOPORT=$((SILO_BASE + i - 1))" "REB__SILO__GATEWAYPORT=$((GATEWAY_BASE + i - 1))" \
       "REB__SILO__PRIMARYSILOPORT=$SILO_BASE" "REB__SILO__CLUSTERID=reb-load" "REB__SILO__SERVICEID=reb" \
-      "REB__SILO__CLUSTERING=localhost" "REB__SILO__GRAINSTORAGE=memory" "REB__SILO__REMINDERS=memory" \
+      "REB__SILO__CLUSTERING=localhost" "REB__SILO__REMINDERS=memory" \
+      "REB__SILO__GRAINSTORAGE=folder" "REB__SILO__GRAINSTORAGEFOLDER=$DATA/grains" \
       "REB__ARTEFACTSTORE__KIND=local" "REB__ARTEFACTSTORE__ROOT=$DATA/artefacts" "REB__CACHEROOT=$dir/cache" \
       "REB__GATEWAY__HTTPPORT=$((HTTP_BASE + i - 1))" "REB__GATEWAY__BOOTSTRAPADMINKEY=$ADMIN_KEY" \
       "REB__GATEWAY__RATELIMITPERMINUTE=1000000" \

@@ -84,7 +84,9 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
             if (response.IsSuccessStatusCode) return (new LoadSample(start, ms, LoadOutcome.Ok, status, null), null);
             var retryAfter = RetryAfter(response);
             bool retryable = retryAfter is not null && status is 429 or 503;
-            return (new LoadSample(start, ms, retryable ? LoadOutcome.Retryable : LoadOutcome.HardError, status, null), retryable ? retryAfter : null);
+            // A hard error answered at once would otherwise turn the closed loop into a flood of that error.
+            return (new LoadSample(start, ms, retryable ? LoadOutcome.Retryable : LoadOutcome.HardError, status, null),
+                retryable ? retryAfter : HardErrorPause);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -92,12 +94,15 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
         }
         catch (HttpRequestException e)
         {
-            // No HTTP answer (refused, reset): a hard error; a short pause so a dead port is not hammered in a loop.
+            // No HTTP answer (refused, reset): a hard error.
             var sample = new LoadSample(start, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, LoadOutcome.HardError, 0,
                 e.HttpRequestError.ToString());
-            return (sample, TimeSpan.FromMilliseconds(100));
+            return (sample, HardErrorPause);
         }
     }
+
+    /// <summary>Pause of a client after a hard error (an error status or no answer).</summary>
+    public static readonly TimeSpan HardErrorPause = TimeSpan.FromMilliseconds(100);
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response)
     {
