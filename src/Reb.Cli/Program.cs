@@ -15,6 +15,7 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(DefectsCommand.Create());
         root.Subcommands.Add(Reb.Cli.Commands.Cluster.ClusterCommand.Create());
+        root.Subcommands.Add(Reb.Cli.Commands.Load.LoadCommand.Create());
         try
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

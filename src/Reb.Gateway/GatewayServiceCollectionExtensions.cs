@@ -14,6 +14,7 @@ using Reb.Gateway.Endpoints;
 using Reb.Gateway.Errors;
 using Reb.Gateway.Lines;
 using Reb.Gateway.Static;
+using Reb.Gateway.Telemetry;
 
 namespace Reb.Gateway;
 
@@ -53,12 +54,14 @@ public static class GatewayServiceCollectionExtensions
         services.Configure<FormOptions>(f => { f.MultipartBodyLengthLimit = gateway.MaxBodyBytes; f.ValueLengthLimit = 1 << 20; });
         services.ConfigureHttpJsonOptions(j => j.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddOpenApi();
+        services.AddRebTelemetry(configuration);
         return services;
     }
 
     /// <summary>Middleware (errors, status pages, authentication, rate limit, authorization) and every gateway route.</summary>
     public static WebApplication MapRebGateway(this WebApplication app)
     {
+        app.MapRebTelemetry(); // first: its request timing sees the final status of every request
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

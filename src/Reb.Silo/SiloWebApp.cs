@@ -28,7 +28,7 @@ public static class SiloWebApp
             plain.UseOrleans(silo => SiloHostBuilder.Configure(silo, plain.Configuration));
             return plain.Build();
         }
-        builder.UseOrleans(silo => SiloHostBuilder.Configure(silo, builder.Configuration));
+        builder.UseOrleans(silo => { SiloHostBuilder.Configure(silo, builder.Configuration); Reb.Gateway.Telemetry.TelemetryRegistration.AddRebTelemetry(silo, builder.Configuration); });
         builder.Services.AddRebGateway(builder.Configuration);
         builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(gateway.HttpPort));
         var app = builder.Build();

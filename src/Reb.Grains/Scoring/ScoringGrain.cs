@@ -7,6 +7,7 @@ using Reb.Core.Artefacts;
 using Reb.Core.Artefacts.Store;
 using Reb.Core.Imaging;
 using Reb.Core.Ldknn;
+using Reb.Grains.Diagnostics;
 using Reb.Grains.Hosting;
 using Reb.Grains.Models;
 using Reb.Grains.Placement;
@@ -45,11 +46,14 @@ public sealed class ScoringGrain(SiloModelCache models, ComputeGate compute, IOp
         var chunks = FeatureChunks.Split(features, m.Features.Dim, options.Value.MaxChunkBytes);
         // Every chunk goes to every shard concurrently; the merge needs all shards of a chunk.
         var merged = await Task.WhenAll(chunks.Select(async c =>
-            NearestMerge.Nearest(await Task.WhenAll(shards.Select(s => s.Nearest(c))))));
+        {
+            var nearest = await RebMetrics.TimeAsync(RebMetrics.Stages.Search, request.Line, Task.WhenAll(shards.Select(s => s.Nearest(c))));
+            return RebMetrics.Time(RebMetrics.Stages.Merge, request.Line, () => NearestMerge.Nearest(nearest));
+        }));
 
         var distance = merged.SelectMany(x => x.Distance).ToArray();
         var density = merged.SelectMany(x => x.Density).ToArray();
-        return await compute.RunAsync(() => Finish(request, m, distance, density));
+        return await compute.RunAsync(() => RebMetrics.Time(RebMetrics.Stages.Score, request.Line, () => Finish(request, m, distance, density)));
     }
 
     private static async Task<float[]> Embed(CachedEmbedder embedder, ComputeGate compute, ScoreRequest request)
@@ -60,9 +64,14 @@ public sealed class ScoringGrain(SiloModelCache models, ComputeGate compute, IOp
             return await compute.RunAsync(() =>
             {
                 using var scope = NewDisposeScope();
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
                 var image = ImageLoader.Decode(request.Image, request.Name);
                 var resized = ImageResizer.ResizeRgb(image, embedder.Extractor.ImageSize).unsqueeze(0);
-                return embedder.Extractor.Embed(resized).contiguous().data<float>().ToArray();
+                RebMetrics.RecordStage(RebMetrics.Stages.Decode, request.Line, start);
+                start = System.Diagnostics.Stopwatch.GetTimestamp();
+                var features = embedder.Extractor.Embed(resized).contiguous().data<float>().ToArray();
+                RebMetrics.RecordStage(RebMetrics.Stages.Embed, request.Line, start);
+                return features;
             });
         }
         finally { embedder.Gate.Release(); }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
+using Reb.Grains.Diagnostics;
 using Reb.Grains.Hosting;
 using Reb.Grains.Models;
 
@@ -94,7 +95,7 @@ public sealed class TrainingGrain(
         s.Runs++;
         await state.WriteStateAsync();
         var steps = new TrainingSteps(JobId, request, models.Artefacts, GrainFactory, options.Value.MaxChunkBytes,
-            p => _progress = Progress() with { Percent = p });
+            p => { var now = Progress() with { Percent = p }; _progress = now; RebMetrics.TrainingProgress(JobId, request.Line, now.Stage, p); });
         try
         {
             while (s.LastCompleted < TrainingStage.Publish)
@@ -102,6 +103,7 @@ public sealed class TrainingGrain(
                 if (s.Cancelled) break; // Cancel() persisted the flag; the job stops before its next step.
                 var next = s.LastCompleted + 1;
                 _progress = new TrainingProgress(JobId, next, 0, null, null, null, s.Resumes);
+                RebMetrics.TrainingProgress(JobId, request.Line, next, 0);
                 if (next == TrainingStage.Publish)
                 {
                     var version = await steps.Publish(models.CacheRoot);
@@ -122,6 +124,7 @@ public sealed class TrainingGrain(
             await state.WriteStateAsync();
         }
         _progress = null;
+        RebMetrics.TrainingProgress(JobId, request.Line, Progress().Stage, 0);
     }
 
     private TrainingProgress Progress()

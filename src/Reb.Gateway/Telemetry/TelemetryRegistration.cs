@@ -1,0 +1,92 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Dashboard;
+using Orleans.Diagnostics;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Reb.Gateway.Access;
+
+namespace Reb.Gateway.Telemetry;
+
+/// <summary>
+/// OpenTelemetry metrics (and traces with OTLP) of the silo + gateway process, the Prometheus scrape endpoint and the
+/// Orleans Dashboard. Three calls: <see cref="AddRebTelemetry(IServiceCollection, IConfiguration)"/> (services),
+/// <see cref="AddRebTelemetry(ISiloBuilder, IConfiguration)"/> (silo: activity propagation, dashboard grains) and
+/// <see cref="MapRebTelemetry"/> (middleware and routes).
+/// </summary>
+public static class TelemetryRegistration
+{
+    /// <summary>Meter of the Orleans runtime (messaging, activations, grain calls...).</summary>
+    public const string OrleansMeter = "Microsoft.Orleans";
+
+    /// <summary>
+    /// The project's meters: "Reb.Gateway" (<see cref="GatewayTelemetry"/>) and "Reb.Grains" (scoring stages, training
+    /// progress; defined in Reb.Grains, which this library does not reference, hence the wildcard).
+    /// </summary>
+    public const string RebMeters = "Reb.*";
+
+    public static TelemetryOptions Options(IConfiguration configuration) =>
+        configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+
+    /// <summary>Meter and tracer providers with the configured exporters (nothing when Reb:Telemetry:Enabled is false).</summary>
+    public static IServiceCollection AddRebTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = Options(configuration);
+        services.Configure<TelemetryOptions>(configuration.GetSection(TelemetryOptions.Section));
+        if (!options.Enabled) return services;
+        Uri? otlp = string.IsNullOrWhiteSpace(options.OtlpEndpoint) ? null : new Uri(options.OtlpEndpoint);
+
+        var otel = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(options.ServiceName))
+            .WithMetrics(m =>
+            {
+                m.AddAspNetCoreInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddMeter(OrleansMeter, RebMeters)
+                    .AddPrometheusExporter();
+                if (otlp is not null) m.AddOtlpExporter(o => o.Endpoint = otlp);
+            });
+        // Traces only go somewhere with OTLP; without it no tracer provider is built, so requests create no spans.
+        if (otlp is not null)
+        {
+            otel.WithTracing(t => t
+                .AddAspNetCoreInstrumentation()
+                .AddSource(ActivitySources.RuntimeActivitySourceName, ActivitySources.ApplicationGrainActivitySourceName)
+                .AddOtlpExporter(o => o.Endpoint = otlp));
+        }
+        return services;
+    }
+
+    /// <summary>
+    /// Silo side: trace context travels with grain calls (so a span of an HTTP request is the parent of the grain calls
+    /// it makes), and the dashboard's grains and call profiler when the Orleans Dashboard is on.
+    /// </summary>
+    public static ISiloBuilder AddRebTelemetry(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var options = Options(configuration);
+        silo.AddActivityPropagation();
+        if (options.Enabled && options.OrleansDashboard) silo.AddDashboard();
+        return silo;
+    }
+
+    /// <summary>
+    /// Request duration middleware (put it first, so it sees the final status), the Prometheus endpoint (anonymous:
+    /// scrapers have no API key; it holds counters, no plant data beyond line names) and the Orleans Dashboard under
+    /// <see cref="TelemetryOptions.DashboardPath"/>, behind the API-key authentication with the engineer policy.
+    /// </summary>
+    public static WebApplication MapRebTelemetry(this WebApplication app)
+    {
+        var options = Options(app.Configuration);
+        if (!options.Enabled) return app;
+        app.UseMiddleware<RequestDurationMiddleware>();
+        // Neither belongs in the API's OpenAPI document: they are operations surfaces, not the plant-facing API.
+        app.MapPrometheusScrapingEndpoint(options.PrometheusPath).AllowAnonymous().ExcludeFromDescription();
+        if (options.OrleansDashboard)
+            app.MapOrleansDashboard(options.DashboardPath).RequireAuthorization(Roles.AtLeast(Roles.Engineer)).ExcludeFromDescription();
+        return app;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Reb.Abstractions.Contracts;
+
+namespace Reb.Grains.Diagnostics;
+
+/// <summary>
+/// The silo side's own instruments (meter "Reb.Grains"): scoring stage durations and training progress. They record
+/// whether or not anyone listens; the gateway's telemetry registration exports every meter named "Reb.*".
+/// </summary>
+public static class RebMetrics
+{
+    public const string MeterName = "Reb.Grains";
+
+    /// <summary>Scoring stages recorded by the scoring grain (tag "stage").</summary>
+    public static class Stages
+    {
+        /// <summary>PNG/JPEG decode and resize to the model's input size.</summary>
+        public const string Decode = "decode";
+        /// <summary>Backbone forward pass (patch features).</summary>
+        public const string Embed = "embed";
+        /// <summary>Round trip of one feature chunk to every shard of the version (nearest cores), per chunk.</summary>
+        public const string Search = "search";
+        /// <summary>Merging the shards' nearest cores of one chunk.</summary>
+        public const string Merge = "merge";
+        /// <summary>The single-process scoring rule on the merged cores (patch scores, image score, pixel map).</summary>
+        public const string Score = "score";
+    }
+
+    private static readonly Meter Meter = new(MeterName);
+
+    /// <summary>Duration of one scoring stage, tagged by stage and line.</summary>
+    public static readonly Histogram<double> ScoringStageDuration =
+        Meter.CreateHistogram<double>("reb.scoring.stage.duration", "ms", "Duration of a scoring stage (decode, embed, search, merge, score)");
+
+    // Job id -> last progress. Finished jobs stay visible for a while so a scrape after the end still sees 100 %
+    // (or where a job failed), then they are dropped: the series set must not grow with every job ever run.
+    private static readonly ConcurrentDictionary<string, TrainingGaugeEntry> Training = new();
+    private static readonly TimeSpan FinishedJobsKept = TimeSpan.FromMinutes(15);
+
+    static RebMetrics()
+    {
+        Meter.CreateObservableGauge("reb.training.progress", ObserveTrainingProgress, "%",
+            "Progress of a training job over all its steps (0..100), tagged by job and line");
+    }
+
+    /// <summary>Records the time since <paramref name="startTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>) for a stage.</summary>
+    public static void RecordStage(string stage, string line, long startTimestamp) =>
+        ScoringStageDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds,
+            new KeyValuePair<string, object?>("stage", stage), new KeyValuePair<string, object?>("line", line));
+
+    /// <summary>Runs <paramref name="work"/> and records its duration as <paramref name="stage"/>.</summary>
+    public static T Time<T>(string stage, string line, Func<T> work)
+    {
+        long start = Stopwatch.GetTimestamp();
+        try { return work(); }
+        finally { RecordStage(stage, line, start); }
+    }
+
+    /// <summary>Awaits <paramref name="work"/> (already started) and records the time from this call to its end.</summary>
+    public static async Task<T> TimeAsync<T>(string stage, string line, Task<T> work)
+    {
+        long start = Stopwatch.GetTimestamp();
+        try { return await work; }
+        finally { RecordStage(stage, line, start); }
+    }
+
+    /// <summary>
+    /// Progress of a running job: <paramref name="stepPercent"/> (0..100) within <paramref name="stage"/> (Embed..Publish),
+    /// exported as the percentage of the whole job. Completed = 100; Failed / Cancelled keep the last percentage.
+    /// </summary>
+    public static void TrainingProgress(string job, string line, TrainingStage stage, double stepPercent)
+    {
+        double overall = stage switch
+        {
+            TrainingStage.Queued => 0,
+            >= TrainingStage.Embed and <= TrainingStage.Publish =>
+                100.0 * ((int)stage - 1 + Math.Clamp(stepPercent, 0, 100) / 100.0) / (int)TrainingStage.Publish,
+            TrainingStage.Completed => 100,
+            _ => Training.TryGetValue(job, out var last) ? last.Percent : 0,
+        };
+        bool finished = stage is TrainingStage.Completed or TrainingStage.Failed or TrainingStage.Cancelled;
+        Training[job] = new TrainingGaugeEntry(line, stage, overall, finished ? DateTime.UtcNow : null);
+    }
+
+    private static IEnumerable<Measurement<double>> ObserveTrainingProgress()
+    {
+        var now = DateTime.UtcNow;
+        foreach (var (job, e) in Training)
+        {
+            if (e.FinishedUtc is { } done && now - done > FinishedJobsKept) { Training.TryRemove(job, out _); continue; }
+            // No "stage" tag: a tag that changes during a job would leave one stale series per step behind.
+            yield return new Measurement<double>(e.Percent, new KeyValuePair<string, object?>("job", job),
+                new KeyValuePair<string, object?>("line", e.Line));
+        }
+    }
+
+    private sealed record TrainingGaugeEntry(string Line, TrainingStage Stage, double Percent, DateTime? FinishedUtc);
+}
