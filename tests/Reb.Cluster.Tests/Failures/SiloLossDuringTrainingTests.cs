@@ -33,13 +33,7 @@ public sealed class SiloLossDuringTrainingTests(PcbModelFixture model, ITestOutp
         {
             await using var cluster = await RebTestCluster.StartAsync(3, model.ArtefactRoot,
                 new RebTestClusterOptions { GrainStorageFolder = state, WriteGate = gate });
-            var keys = new List<string>();
-            foreach (var path in images)
-            {
-                var key = $"datasets/{line}/{Path.GetFileName(path)}";
-                await model.Store.PutBytesAsync(key, File.ReadAllBytes(path));
-                keys.Add(key);
-            }
+            var keys = await TrainingChecks.UploadAsync(model.Store, line, images);
 
             // A job id whose activation lands on a secondary silo (the primary holds the test cluster's membership).
             var management = cluster.Client.GetGrain<IManagementGrain>(0);
@@ -85,17 +79,7 @@ public sealed class SiloLossDuringTrainingTests(PcbModelFixture model, ITestOutp
             Assert.Equal(p.Version, status.Current);
 
             // The resumed job's model is the one an uninterrupted single-process fit gives.
-            var options = new InspectionOptions { ImageSize = size, BatchSize = 1 };
-            var (reference, _) = ModelFitter.Fit(images, new FeatureExtractor(Backbone.LoadDefault(), size), options);
-            using (reference)
-            {
-                var dir = await model.Store.FetchModelAsync(p.Version!, Path.Combine(model.Work, "fetch-resume"));
-                ModelStore.ReadAndVerify(dir, out var arrays);
-                Assert.Equal(reference.Index.CoreBankIndex, arrays.CoreIndex);
-                float maxDiff = 0;
-                for (int i = 0; i < arrays.Density.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(arrays.Density[i] - reference.Index.Density[i]));
-                Assert.True(maxDiff <= 1e-4f * reference.Index.Density.Max(), $"densities differ by {maxDiff}");
-            }
+            await TrainingChecks.AssertMatchesSingleProcessFitAsync(model.Store, p.Version!, images, size, Path.Combine(model.Work, "fetch-resume"));
         }
         finally
         {

@@ -110,8 +110,8 @@ public sealed class ProductionProvidersTests(PcbModelFixture model, ITestOutputH
     {
         var config = new Dictionary<string, string?>(settings)
         {
-            ["Reb:Silo:SiloPort"] = FreePort().ToString(),
-            ["Reb:Silo:GatewayPort"] = FreePort().ToString(),
+            ["Reb:Silo:SiloPort"] = FreePorts.Next().ToString(),
+            ["Reb:Silo:GatewayPort"] = FreePorts.Next().ToString(),
         };
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(config);
@@ -154,12 +154,4 @@ public sealed class ProductionProvidersTests(PcbModelFixture model, ITestOutputH
         }
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 }

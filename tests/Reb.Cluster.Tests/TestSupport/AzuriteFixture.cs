@@ -43,7 +43,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
                 $"No Azurite answers on 127.0.0.1:{WellKnownPort} and it is not installed in infra/.tools. " +
                 "Run `bash infra/start-services.sh` (installs Azurite with npm and starts it), then run the tests again.");
 
-        Port = FreePort();
+        Port = FreePorts.Next();
         _location = Path.Combine(Path.GetTempPath(), $"reb-azurite-{Guid.NewGuid():N}");
         Directory.CreateDirectory(_location);
         var psi = new ProcessStartInfo(bin)
@@ -131,14 +131,6 @@ public sealed class AzuriteFixture : IAsyncLifetime
         catch (Exception) { return false; }
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 
     private static string? FindRepoRoot()
     {

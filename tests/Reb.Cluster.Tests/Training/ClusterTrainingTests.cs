@@ -21,13 +21,7 @@ public sealed class ClusterTrainingTests(PcbModelFixture model, ITestOutputHelpe
         var repo = PcbModelFixture.RepositoryRoot();
         var images = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/train/good"), "*.png").Order().Take(4).ToList();
         await using var cluster = await RebTestCluster.StartAsync(3, model.ArtefactRoot);
-        var keys = new List<string>();
-        foreach (var path in images)
-        {
-            var key = $"datasets/pcb-train/{Path.GetFileName(path)}";
-            await model.Store.PutBytesAsync(key, File.ReadAllBytes(path));
-            keys.Add(key);
-        }
+        var keys = await TrainingChecks.UploadAsync(model.Store, "pcb-train", images);
         var line = cluster.Client.GetGrain<IProductLineGrain>("pcb-trained");
         var jobId = await line.StartTraining(new TrainingRequest { Line = "pcb-trained", ImageKeys = keys, ImageSize = size, FitShards = 3 });
         var job = cluster.Client.GetGrain<ITrainingGrain>(jobId);
@@ -47,21 +41,8 @@ public sealed class ClusterTrainingTests(PcbModelFixture model, ITestOutputHelpe
         Assert.Equal(p.Version, (await line.GetStatus()).Current);
 
         // Single-process fit on the same images (one image per batch, like the job).
-        var options = new InspectionOptions { ImageSize = size, BatchSize = 1 };
-        var (reference, _) = ModelFitter.Fit(images, new FeatureExtractor(Backbone.LoadDefault(), size), options);
-        using (reference)
-        {
-            var dir = await model.Store.FetchModelAsync(p.Version!, Path.Combine(model.Work, "fetch"));
-            ModelStore.ReadAndVerify(dir, out var arrays);
-            Assert.Equal(reference.Index.CoreBankIndex, arrays.CoreIndex);
-            Assert.Equal(reference.Index.Density.Length, arrays.Density.Length);
-            float maxDiff = 0;
-            for (int i = 0; i < arrays.Density.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(arrays.Density[i] - reference.Index.Density[i]));
-            output.WriteLine($"max |density diff| = {maxDiff:G3} over {arrays.Density.Length} core rows");
-            Assert.True(maxDiff <= 1e-4f * reference.Index.Density.Max(), $"densities differ by {maxDiff}");
-            var manifest = ModelDirectory.ReadManifest(dir);
-            Assert.Equal(reference.Threshold.Value, manifest.Threshold.Value, 3);
-        }
+        var maxDiff = await TrainingChecks.AssertMatchesSingleProcessFitAsync(model.Store, p.Version!, images, size, Path.Combine(model.Work, "fetch"));
+        output.WriteLine($"max |density diff| = {maxDiff:G3}");
         // The job's checkpoints are cleaned up once the model is published.
         Assert.Null(await model.Store.GetBytesAsync($"jobs/{jobId}/bank.f32"));
     }
