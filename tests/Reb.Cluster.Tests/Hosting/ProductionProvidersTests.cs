@@ -73,7 +73,9 @@ public sealed class ProductionProvidersTests(PcbModelFixture model, ITestOutputH
         var id = Guid.NewGuid().ToString("N")[..12];
         settings["Reb:Silo:ClusterId"] = $"reb-test-{id}";
         settings["Reb:Silo:ServiceId"] = $"reb-test-{id}";
-        const string line = "pcb-prod";
+        // A fresh line too: Orleans' Azure Blob grain storage names state blobs by grain id, not by service id, so a
+        // line of an earlier run would still hold its old current version.
+        var line = $"pcb-prod-{id}";
         var reference = model.ReferenceScores()[0];
         var image = File.ReadAllBytes(model.TestImages[0]);
 
