@@ -65,7 +65,7 @@ public static class AdaptationGuard
         for (int i = 0; i < v; i++)
         {
             // Every image gets its own generator: adding validation images does not change the earlier ones' defects.
-            var rng = new Random(HashCode.Combine(options.Seed, 7919, i));
+            var rng = new Random(unchecked(options.Seed * 1_000_003 + 7919 * (i + 1))); // not HashCode.Combine: it is salted per process
             var kind = (DefectKind)(1 + i % 6);
             var d = sampler.MakeDefect(i, kind, rng);
             images.Add(d.Image);

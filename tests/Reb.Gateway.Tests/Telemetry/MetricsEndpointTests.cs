@@ -23,8 +23,10 @@ public sealed class MetricsEndpointTests(GatewayFixture gateway)
         using (var r = await op.PostAsync($"api/lines/{GatewayFixture.Line}/inspect", Http.Image(await File.ReadAllBytesAsync(gateway.GoodImages[0]))))
             Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
 
-        var text = await Scrape.UntilAsync(gateway, t => InspectionCount(t) >= before + 1 && HasBucket(t, "embed") && HasBucket(t, "search"),
-            "the inspection counter and embed/search buckets");
+        // Orleans' instruments appear in a scrape once the runtime has recorded into them: waited for like the others.
+        var text = await Scrape.UntilAsync(gateway, t => InspectionCount(t) >= before + 1 && HasBucket(t, "embed") && HasBucket(t, "search")
+                && t.Split('\n').Any(l => l.StartsWith("orleans_", StringComparison.Ordinal)),
+            "the inspection counter, embed/search buckets and Orleans' meters");
         foreach (var stage in new[] { "decode", "embed", "search", "merge", "score" })
             Assert.True(HasBucket(text, stage), $"no histogram buckets for stage {stage}");
         // The end-to-end request histogram of the inspect route carries the line too.

@@ -9,7 +9,7 @@ public static class Scrape
     {
         using var anonymous = gateway.Client();
         string text = "";
-        for (int attempt = 0; attempt < 40; attempt++)
+        for (int attempt = 0; attempt < 120; attempt++) // up to 30 s: CI runs three test assemblies on 2 cores
         {
             using var r = await anonymous.GetAsync("metrics");
             Assert.Equal(System.Net.HttpStatusCode.OK, r.StatusCode);
