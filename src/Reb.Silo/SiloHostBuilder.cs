@@ -62,9 +62,7 @@ public static class SiloHostBuilder
                 silo.AddMemoryGrainStorage(StorageNames.Registry);
                 break;
             case "folder":
-                var folder = Need(o.GrainStorageFolder, "GrainStorageFolder");
-                silo.ConfigureServices(s => s.AddGrainStorage(StorageNames.Registry,
-                    (sp, _) => new FolderGrainStorage(folder, sp.GetRequiredService<Orleans.Serialization.Serializer>())));
+                AddFolderGrainStorage(silo, Need(o.GrainStorageFolder, "GrainStorageFolder"));
                 break;
             case "azureblob":
                 silo.AddAzureBlobGrainStorage(StorageNames.Registry, b => b.BlobServiceClient = new Azure.Storage.Blobs.BlobServiceClient(Need(o.AzureStorageConnectionString, "AzureStorageConnectionString")));
@@ -76,6 +74,11 @@ public static class SiloHostBuilder
                 throw new ArgumentException($"Reb:Silo:GrainStorage must be memory, folder, azureblob or redis, got '{o.GrainStorage}'");
         }
     }
+
+    /// <summary>The registry's grain storage in a folder (<see cref="FolderGrainStorage"/>): one machine, survives restarts.</summary>
+    public static void AddFolderGrainStorage(ISiloBuilder silo, string folder) =>
+        silo.ConfigureServices(s => s.AddGrainStorage(StorageNames.Registry,
+            (sp, _) => new FolderGrainStorage(folder, sp.GetRequiredService<Orleans.Serialization.Serializer>())));
 
     private static void ConfigureReminders(ISiloBuilder silo, SiloHostOptions o)
     {

@@ -32,9 +32,7 @@ public static class RebTestCluster
                 ["Reb:ArtefactStore:Root"] = artefactRoot,
                 ["Reb:Accelerator"] = gpuSilos.Contains(options.SiloName) ? "gpu" : "cpu",
             }).Build();
-            if (extra.GrainStorageFolder is { } folder)
-                silo.ConfigureServices(s => s.AddGrainStorage(StorageNames.Registry,
-                    (sp, _) => new FolderGrainStorage(folder, sp.GetRequiredService<Orleans.Serialization.Serializer>())));
+            if (extra.GrainStorageFolder is { } folder) SiloHostBuilder.AddFolderGrainStorage(silo, folder);
             else silo.AddMemoryGrainStorage(StorageNames.Registry);
             if (extra.WriteGate is { } gate)
                 silo.ConfigureServices(s => s.AddSingleton<IArtefactStore>(
