@@ -1,5 +1,8 @@
 using System.CommandLine;
 using Reb.Core.Ldknn;
+using Reb.Core;
+using Reb.Core.Features;
+using Reb.Core.Models;
 using Reb.Core.Pipeline;
 
 namespace Reb.Cli;

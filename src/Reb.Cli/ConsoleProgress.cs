@@ -1,4 +1,4 @@
-using Reb.Core.Pipeline;
+using Reb.Core;
 using Spectre.Console;
 
 namespace Reb.Cli;

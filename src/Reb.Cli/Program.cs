@@ -29,5 +29,5 @@ public static class Program
 
     /// <summary>Errors caused by input (missing folders, bad images, bad models): a message, not a stack trace.</summary>
     public static bool UserError(Exception e) => e is ArgumentException or InvalidDataException or DirectoryNotFoundException
-        or FileNotFoundException or Reb.Core.Imaging.ImageLoadException or Reb.Core.Artefacts.ModelFormatException or NotSupportedException;
+        or FileNotFoundException or Reb.Core.Imaging.ImageLoadException or Reb.Core.Models.ModelFormatException or NotSupportedException;
 }

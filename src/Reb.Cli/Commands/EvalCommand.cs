@@ -1,6 +1,7 @@
 using System.CommandLine;
-using Reb.Core.Artefacts;
+using Reb.Core.Models;
 using Reb.Core.Datasets;
+using Reb.Core.Models;
 using Reb.Core.Pipeline;
 using Spectre.Console;
 

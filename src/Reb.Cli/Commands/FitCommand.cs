@@ -1,9 +1,9 @@
 using System.CommandLine;
-using Reb.Core.Artefacts;
+using Reb.Core.Models;
 using Reb.Core.Backbones;
 using Reb.Core.Datasets;
 using Reb.Core.Features;
-using Reb.Core.Pipeline;
+using Reb.Core.Models;
 using Spectre.Console;
 
 namespace Reb.Cli.Commands;

@@ -1,4 +1,4 @@
-using Reb.Core.Pipeline;
+using Reb.Core.Imaging;
 using Spectre.Console;
 
 namespace Reb.Cli.Commands;

@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using Reb.Core.Artefacts;
+using Reb.Core.Models;
 using Reb.Core.Datasets;
 using Reb.Core.Imaging;
+using Reb.Core;
+using Reb.Core.Imaging;
+using Reb.Core.Models;
 using Reb.Core.Pipeline;
 using Spectre.Console;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Reb.Core.Backbones;
 using Reb.Core.DefectMaker;
-using Reb.Core.Pipeline;
+using Reb.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -2,7 +2,10 @@ using System.Diagnostics;
 using Reb.Core.DefectMaker;
 using Reb.Core.Ldknn;
 using Reb.Core.Metrics;
-using Reb.Core.Pipeline;
+using Reb.Core;
+using Reb.Core.Features;
+using Reb.Core.Imaging;
+using Reb.Core.Models;
 using static TorchSharp.torch;
 
 namespace Reb.Core.Adaptation;

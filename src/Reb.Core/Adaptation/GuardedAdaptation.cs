@@ -1,6 +1,7 @@
 using Reb.Core.Backbones;
 using Reb.Core.Features;
-using Reb.Core.Pipeline;
+using Reb.Core;
+using Reb.Core.Features;
 
 namespace Reb.Core.Adaptation;
 

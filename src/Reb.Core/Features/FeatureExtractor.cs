@@ -1,5 +1,5 @@
 using Reb.Core.Backbones;
-using Reb.Core.Pipeline;
+using Reb.Core.Features;
 using static TorchSharp.torch;
 
 namespace Reb.Core.Features;

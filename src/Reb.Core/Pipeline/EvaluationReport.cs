@@ -1,3 +1,4 @@
+using Reb.Core.Imaging;
 using Reb.Core.Metrics;
 
 namespace Reb.Core.Pipeline;

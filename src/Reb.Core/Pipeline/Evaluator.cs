@@ -1,3 +1,5 @@
+using Reb.Core.Models;
+using Reb.Core.Features;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;

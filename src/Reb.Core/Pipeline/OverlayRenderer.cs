@@ -1,5 +1,5 @@
 using System.Globalization;
-using Reb.Core.Artefacts;
+using Reb.Core.Models;
 using Reb.Core.Imaging;
 using Reb.Core.Ldknn;
 using static TorchSharp.torch;

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
-using Reb.Core.Artefacts.Store;
+using Reb.Storage;
 using Reb.Gateway.Lines;
 
 namespace Reb.Gateway.Endpoints;

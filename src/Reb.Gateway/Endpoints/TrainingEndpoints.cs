@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
-using Reb.Core.Artefacts.Store;
+using Reb.Storage;
 using Reb.Core.Imaging;
 using Reb.Gateway.Access;
 using Reb.Gateway.Errors;

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 using Reb.Abstractions.Client;
 using Reb.Abstractions.Contracts;
-using Reb.Core.Artefacts.Store;
+using Reb.Storage;
 using Reb.Core.Imaging;
 
 namespace Reb.Gateway.Errors;

@@ -1,6 +1,8 @@
 using Reb.Abstractions.Contracts;
-using Reb.Core.Artefacts;
+using Reb.Core.Models;
 using Reb.Core.Imaging;
+using Reb.Core.Imaging;
+using Reb.Core.Models;
 using Reb.Core.Pipeline;
 using SkiaSharp;
 

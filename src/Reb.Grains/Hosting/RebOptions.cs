@@ -1,3 +1,4 @@
+using Reb.Storage;
 namespace Reb.Grains.Hosting;
 
 /// <summary>Settings of the REB grains on one silo, bound from configuration section "Reb".</summary>

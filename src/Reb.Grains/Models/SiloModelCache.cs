@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using Reb.Core.Artefacts;
+using Reb.Core.Models;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
-using Reb.Core.Artefacts.Store;
+using Reb.Storage;
 using Reb.Grains.Hosting;
 
 namespace Reb.Grains.Models;

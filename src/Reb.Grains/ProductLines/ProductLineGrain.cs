@@ -1,7 +1,7 @@
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
-using Reb.Core.Artefacts;
-using Reb.Core.Artefacts.Store;
+using Reb.Core.Models;
+using Reb.Storage;
 using Reb.Grains.Models;
 
 namespace Reb.Grains.ProductLines;

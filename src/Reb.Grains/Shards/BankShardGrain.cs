@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
-using Reb.Core.Artefacts;
-using Reb.Core.Artefacts.Store;
-using Reb.Grains.Storage;
+using Reb.Core.Models;
+using Reb.Storage;
+using Reb.Storage;
 using Reb.Grains.Models;
 using Orleans.Placement;
 using Reb.Grains.Placement;

@@ -1,8 +1,8 @@
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
 using Reb.Cluster.Tests.TestSupport;
-using Reb.Core.Artefacts;
-using Reb.Core.Artefacts.Store;
+using Reb.Core.Models;
+using Reb.Storage;
 
 namespace Reb.Cluster.Tests.Failures;
 

@@ -2,12 +2,11 @@ using Reb.Abstractions.Client;
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
 using Reb.Cluster.Tests.TestSupport;
-using Reb.Core.Artefacts;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
-using Reb.Core.Pipeline;
+using Reb.Core.Models;
 using Reb.Grains.Shards;
-using Reb.Grains.Storage;
+using Reb.Storage;
 using Orleans.TestingHost;
 using Xunit.Abstractions;
 

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Reb.Core.Artefacts.Store;
+using Reb.Storage;
 using Reb.Grains.Hosting;
-using Reb.Grains.Storage;
+using Reb.Storage;
 
 namespace Reb.Cluster.Tests.Hosting;
 

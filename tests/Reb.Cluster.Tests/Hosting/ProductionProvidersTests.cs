@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Reb.Abstractions.Client;
 using Reb.Abstractions.Grains;
 using Reb.Cluster.Tests.TestSupport;
-using Reb.Core.Artefacts.Store;
+using Reb.Storage;
 using Reb.Silo;
 using Xunit.Abstractions;
 

@@ -1,6 +1,6 @@
 using Reb.Cluster.Tests.TestSupport;
-using Reb.Core.Artefacts;
-using Reb.Core.Artefacts.Store;
+using Reb.Core.Models;
+using Reb.Storage;
 
 namespace Reb.Cluster.Tests.Storage;
 

@@ -3,9 +3,9 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Reb.Cluster.Tests.TestSupport;
-using Reb.Core.Artefacts;
-using Reb.Core.Artefacts.Store;
-using Reb.Grains.Storage;
+using Reb.Core.Models;
+using Reb.Storage;
+using Reb.Storage;
 
 namespace Reb.Cluster.Tests.Storage;
 

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using Reb.Cluster.Tests.TestSupport;
-using Reb.Core.Artefacts;
-using Reb.Core.Artefacts.Store;
-using Reb.Grains.Storage;
+using Reb.Core.Models;
+using Reb.Storage;
+using Reb.Storage;
 
 namespace Reb.Cluster.Tests.Storage;
 

@@ -1,4 +1,4 @@
-using Reb.Core.Artefacts.Store;
+using Reb.Storage;
 
 namespace Reb.Cluster.Tests.Storage;
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
-using Reb.Grains.Storage;
+using Reb.Storage;
 
 namespace Reb.Cluster.Tests.TestSupport;
 

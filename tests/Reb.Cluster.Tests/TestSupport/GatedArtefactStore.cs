@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Reb.Core.Artefacts.Store;
+using Reb.Storage;
 
 namespace Reb.Cluster.Tests.TestSupport;
 

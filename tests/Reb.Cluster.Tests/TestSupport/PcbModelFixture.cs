@@ -1,8 +1,10 @@
-using Reb.Core.Artefacts;
+using Reb.Core.Models;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
-using Reb.Core.Pipeline;
-using Reb.Core.Artefacts.Store;
+using Reb.Core.Features;
+using Reb.Core.Imaging;
+using Reb.Core.Models;
+using Reb.Storage;
 
 namespace Reb.Cluster.Tests.TestSupport;
 

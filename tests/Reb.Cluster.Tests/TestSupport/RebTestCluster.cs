@@ -7,7 +7,7 @@ using Reb.Grains.Diagnostics;
 using Reb.Grains.Hosting;
 using Reb.Grains.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;
-using Reb.Core.Artefacts.Store;
+using Reb.Storage;
 using Reb.Silo;
 using Orleans.Runtime.Hosting;
 

@@ -1,4 +1,4 @@
-using Reb.Core.Artefacts;
+using Reb.Core.Models;
 
 namespace Reb.Cluster.Tests.TestSupport;
 

@@ -1,9 +1,11 @@
-using Reb.Core.Artefacts;
-using Reb.Core.Artefacts.Store;
+using Reb.Core.Models;
+using Reb.Storage;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
+using Reb.Core.Features;
+using Reb.Core.Models;
 using Reb.Core.Pipeline;
-using Reb.Grains.Storage;
+using Reb.Storage;
 
 namespace Reb.Cluster.Tests.TestSupport;
 

@@ -1,11 +1,10 @@
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
 using Reb.Cluster.Tests.TestSupport;
-using Reb.Core.Artefacts;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
-using Reb.Core.Pipeline;
-using Reb.Grains.Storage;
+using Reb.Core.Models;
+using Reb.Storage;
 using Xunit.Abstractions;
 
 namespace Reb.Cluster.Tests.Training;

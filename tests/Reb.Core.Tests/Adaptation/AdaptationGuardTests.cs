@@ -2,6 +2,7 @@ using Reb.Core.Adaptation;
 using Reb.Core.Backbones;
 using Reb.Core.DefectMaker;
 using Reb.Core.Features;
+using Reb.Core.Features;
 using Reb.Core.Pipeline;
 using static TorchSharp.torch;
 

@@ -1,8 +1,10 @@
-using Reb.Core.Artefacts;
+using Reb.Core.Models;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
 using Reb.Core.Ldknn;
-using Reb.Core.Pipeline;
+using Reb.Core.Features;
+using Reb.Core.Imaging;
+using Reb.Core.Models;
 
 namespace Reb.Core.Tests.Pipeline;
 

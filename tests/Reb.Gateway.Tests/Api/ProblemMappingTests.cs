@@ -11,7 +11,7 @@ public sealed class ProblemMappingTests
     public void Transient_cluster_failures_are_503_with_Retry_After()
     {
         foreach (var e in new Exception[] { new TimeoutException("silo gone"), new OrleansException("no gateway"),
-                     new Reb.Core.Artefacts.Store.ArtefactStoreUnavailableException("store down") })
+                     new Reb.Storage.ArtefactStoreUnavailableException("store down") })
         {
             var (status, _, detail, retryAfter) = ProblemDetailsMapping.Map(e);
             Assert.Equal(503, status);

@@ -1,10 +1,15 @@
+using Reb.Storage;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
-using Reb.Core.Artefacts;
+using Reb.Core.Models;
 using Reb.Core.Backbones;
 using Reb.Core.Datasets;
 using Reb.Core.Features;
+using Reb.Core;
+using Reb.Core.Features;
+using Reb.Core.Imaging;
+using Reb.Core.Models;
 using Reb.Core.Pipeline;
 using Reb.Grains.Diagnostics;
 using Reb.Grains.Hosting;

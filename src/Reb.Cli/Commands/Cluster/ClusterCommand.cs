@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Reb.Abstractions.Contracts;
-using Reb.Core.Artefacts.Store;
+using Reb.Storage;
 using Spectre.Console;
 
 namespace Reb.Cli.Commands.Cluster;
@@ -136,7 +136,7 @@ public static class ClusterCommand
     }
 
     /// <summary>Progress bars around async work (the bars are synchronous; the work runs on the thread pool).</summary>
-    public static T RunWithProgress<T>(Func<IProgress<Reb.Core.Pipeline.StageProgress>, Task<T>> work) =>
+    public static T RunWithProgress<T>(Func<IProgress<Reb.Core.StageProgress>, Task<T>> work) =>
         ConsoleProgress.Run(p => Task.Run(() => work(p)).GetAwaiter().GetResult());
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Reb.Storage;
 using System.CommandLine;
 using Reb.Grains.Hosting;
 

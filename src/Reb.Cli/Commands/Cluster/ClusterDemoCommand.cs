@@ -1,3 +1,4 @@
+using Reb.Storage;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -6,6 +7,7 @@ using System.Text.Json;
 using Reb.Abstractions.Contracts;
 using Reb.Core.Datasets;
 using Reb.Core.Metrics;
+using Reb.Core;
 using Reb.Core.Pipeline;
 using Reb.Grains.Diagnostics;
 using Reb.Grains.Hosting;

@@ -1,9 +1,12 @@
 using Reb.Abstractions.Contracts;
-using Reb.Core.Artefacts;
+using Reb.Core.Models;
 using Reb.Core.Datasets;
 using Reb.Core.Imaging;
+using Reb.Core;
+using Reb.Core.Imaging;
+using Reb.Core.Models;
 using Reb.Core.Pipeline;
-using Reb.Grains.Storage;
+using Reb.Storage;
 
 namespace Reb.Cli.Commands.Cluster;
 

@@ -5,10 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Reb.Abstractions.Client;
-using Reb.Core.Artefacts.Store;
+using Reb.Storage;
 using Reb.Grains.Diagnostics;
 using Reb.Grains.Hosting;
-using Reb.Grains.Storage;
+using Reb.Storage;
 using Reb.Silo;
 
 namespace Reb.Cli.Commands.Cluster;

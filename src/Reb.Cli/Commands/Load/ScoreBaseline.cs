@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Reb.Core.Artefacts;
-using Reb.Core.Artefacts.Store;
+using Reb.Core.Models;
+using Reb.Storage;
+using Reb.Core.Imaging;
+using Reb.Core.Models;
 using Reb.Core.Pipeline;
 
 namespace Reb.Cli.Commands.Load;

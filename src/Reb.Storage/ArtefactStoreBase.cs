@@ -1,4 +1,5 @@
-namespace Reb.Core.Artefacts.Store;
+using Reb.Core.Models;
+namespace Reb.Storage;
 
 /// <summary>
 /// The model rules shared by every store (validation, model.json last, idempotent publish, verified fetch into a
@@ -69,7 +70,7 @@ public abstract class ArtefactStoreBase : IArtefactStore
 
         var manifestBytes = await ReadSmallAsync(ArtefactKeys.ModelPath(version, ModelDirectory.ManifestFile), ct).ConfigureAwait(false)
                             ?? throw new ModelNotFoundException(version, Description);
-        var manifest = ModelFiles.ParseStored(manifestBytes, version, Description);
+        var manifest = ModelFiles.ParseStored(manifestBytes, version, $"{ArtefactKeys.ModelPath(version, ModelDirectory.ManifestFile)} in {Description}");
 
         Directory.CreateDirectory(root);
         var temp = Path.Combine(root, $".{version}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");

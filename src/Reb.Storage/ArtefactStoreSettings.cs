@@ -1,4 +1,4 @@
-namespace Reb.Grains.Hosting;
+namespace Reb.Storage;
 
 /// <summary>Which artefact store a silo (or an embedded cluster) uses; section "Reb:ArtefactStore".</summary>
 public sealed class ArtefactStoreSettings

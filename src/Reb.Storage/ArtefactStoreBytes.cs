@@ -1,6 +1,6 @@
-using Reb.Core.Artefacts.Store;
+using Reb.Storage;
 
-namespace Reb.Grains.Storage;
+namespace Reb.Storage;
 
 /// <summary>
 /// Byte-array shortcuts over <see cref="IArtefactStore"/>'s streams. Justified because every blob the grains write

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Reb.Core.Pipeline;
+namespace Reb.Core.Features;
 
 /// <summary>Turns a batch of resized images into patch features: the only thing the LDKNN side needs from a backbone.</summary>
 public interface IPatchEmbedder : IDisposable

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Reb.Core.Artefacts.Store;
+namespace Reb.Core.Models;
 
 /// <summary>
 /// Checks of a model directory against its manifest that stream each file once (a core set can be hundreds of MB,
@@ -13,8 +13,10 @@ public static class ModelFiles
     {
         foreach (var name in manifest.Files.Keys)
         {
-            try { ArtefactKeys.CheckKey(name, "file"); }
-            catch (ArgumentException e) { throw new ModelFormatException($"{source}: the manifest lists an unsafe file name ({e.Message})", e); }
+            // One plain file name per entry: no folders, no '..', nothing a store or a cache folder could resolve elsewhere.
+            bool plain = name.Length is > 0 and <= 128 && name != "." && name != ".."
+                         && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+            if (!plain) throw new ModelFormatException($"{source}: the manifest lists an unsafe file name '{name}' (plain names only: letters, digits, '-', '_', '.')");
             if (name == ModelDirectory.ManifestFile)
                 throw new ModelFormatException($"{source}: the manifest lists {ModelDirectory.ManifestFile} among its own files");
         }
@@ -54,9 +56,9 @@ public static class ModelFiles
     }
 
     /// <summary>Parses model.json as read from a store and checks it really is <paramref name="version"/>.</summary>
-    public static ModelManifest ParseStored(byte[] manifestBytes, string version, string storeDescription)
+    /// <param name="source">where the bytes came from, for messages (store path and store).</param>
+    public static ModelManifest ParseStored(byte[] manifestBytes, string version, string source)
     {
-        var source = $"{ArtefactKeys.ModelPath(version, ModelDirectory.ManifestFile)} in {storeDescription}";
         var m = ModelDirectory.Deserialize(Encoding.UTF8.GetString(manifestBytes), source);
         if (m.Format != ModelManifest.CurrentFormat)
             throw new ModelFormatException($"{source}: unsupported model format '{m.Format}' (this build reads {ModelManifest.CurrentFormat})");
@@ -76,7 +78,7 @@ public static class ModelFiles
         DeleteQuietly(aside);
     }
 
-    internal static void DeleteQuietly(string dir)
+    public static void DeleteQuietly(string dir)
     {
         try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
         catch (IOException) { } // best effort: a leftover temp folder is harmless, the real error matters more

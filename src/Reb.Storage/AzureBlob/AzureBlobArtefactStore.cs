@@ -3,10 +3,10 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Polly.CircuitBreaker;
-using Reb.Core.Artefacts;
-using Reb.Core.Artefacts.Store;
+using Reb.Core.Models;
+using Reb.Storage;
 
-namespace Reb.Grains.Storage;
+namespace Reb.Storage;
 
 /// <summary>
 /// Artefact store in one Azure Blob Storage container (or Azurite), shareable by several sites: model versions are

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace Reb.Core.Artefacts;
+namespace Reb.Core.Models;
 
 /// <summary>
 /// Reads and writes a model directory: model.json plus raw arrays (core.f32, density.f32, core-index.i64) and, for an

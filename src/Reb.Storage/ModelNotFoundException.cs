@@ -1,4 +1,5 @@
-namespace Reb.Core.Artefacts.Store;
+using Reb.Core.Models;
+namespace Reb.Storage;
 
 /// <summary>The artefact store has no complete model of the asked version (never published, or its publish never finished).</summary>
 public sealed class ModelNotFoundException(string version, string storeDescription)

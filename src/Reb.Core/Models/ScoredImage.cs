@@ -1,4 +1,4 @@
-namespace Reb.Core.Pipeline;
+namespace Reb.Core.Models;
 
 /// <summary>One inspected image: its score, the verdict against the model's threshold, and its pixel anomaly map.</summary>
 /// <param name="Map">the anomaly map at MapSize x MapSize (the model's input size), row-major.</param>

@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using Reb.Core.Imaging;
 using static TorchSharp.torch;
 
-namespace Reb.Core.Pipeline;
+namespace Reb.Core.Imaging;
 
 /// <summary>A batch of decoded, resized images ready for the backbone, with the originals kept for overlays when asked.</summary>
 public sealed class ImageBatch(IReadOnlyList<string> paths, Tensor images, IReadOnlyList<RgbImage?> originals) : IDisposable

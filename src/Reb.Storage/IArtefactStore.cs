@@ -1,4 +1,4 @@
-namespace Reb.Core.Artefacts.Store;
+namespace Reb.Storage;
 
 /// <summary>
 /// Where model versions and other blobs (training uploads, checkpoints) live between machines. Models are

@@ -1,4 +1,4 @@
-namespace Reb.Core.Artefacts.Store;
+namespace Reb.Storage;
 
 /// <summary>
 /// Validation and layout of store paths. Layout: <c>models/&lt;version&gt;/&lt;file&gt;</c> for model versions and

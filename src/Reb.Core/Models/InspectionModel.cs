@@ -1,8 +1,10 @@
-using Reb.Core.Artefacts;
+using Reb.Core.Imaging;
+using Reb.Core.Features;
+using Reb.Core.Models;
 using Reb.Core.Ldknn;
 using static TorchSharp.torch;
 
-namespace Reb.Core.Pipeline;
+namespace Reb.Core.Models;
 
 /// <summary>
 /// A fitted product-line model in memory: the patch embedder (backbone + aggregation), the LDKNN index and the

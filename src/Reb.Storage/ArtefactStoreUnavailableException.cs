@@ -1,4 +1,4 @@
-namespace Reb.Core.Artefacts.Store;
+namespace Reb.Storage;
 
 /// <summary>
 /// A remote artefact store could not be reached: retries were exhausted, or its circuit breaker is open and calls

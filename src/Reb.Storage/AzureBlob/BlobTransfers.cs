@@ -3,9 +3,9 @@ using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using Reb.Core.Artefacts;
+using Reb.Core.Models;
 
-namespace Reb.Grains.Storage;
+namespace Reb.Storage;
 
 /// <summary>
 /// Block-wise uploads and range-wise downloads, each block one call under the resilience pipeline, so a transient

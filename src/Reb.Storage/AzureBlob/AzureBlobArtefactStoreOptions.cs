@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Reb.Grains.Storage;
+namespace Reb.Storage;
 
 /// <summary>Settings of <see cref="AzureBlobArtefactStore"/>.</summary>
 public sealed record AzureBlobArtefactStoreOptions

@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Logging;
-using Reb.Core.Artefacts.Store;
-using Reb.Grains.Hosting;
+using Reb.Storage;
 
-namespace Reb.Grains.Storage;
+namespace Reb.Storage;
 
 /// <summary>Builds the configured <see cref="IArtefactStore"/>: the one store type grains, CLI and tests use.</summary>
 public static class ArtefactStoreFactory

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using static TorchSharp.torch;
 
-namespace Reb.Core.Artefacts;
+namespace Reb.Core.Models;
 
 /// <summary>Raw little-endian arrays on disk (the shapes live in model.json), hashed as they are written.</summary>
 public static class TensorFiles

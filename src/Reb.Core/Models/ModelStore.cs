@@ -1,10 +1,11 @@
 using Reb.Core.Backbones;
 using Reb.Core.Features;
 using Reb.Core.Ldknn;
-using Reb.Core.Pipeline;
+using Reb.Core.Features;
+using Reb.Core.Models;
 using static TorchSharp.torch;
 
-namespace Reb.Core.Artefacts;
+namespace Reb.Core.Models;
 
 /// <summary>Saves a fitted <see cref="InspectionModel"/> as a model directory and loads it back, without the training images.</summary>
 public static class ModelStore

@@ -1,10 +1,12 @@
+using Reb.Core.Imaging;
+using Reb.Core.Features;
 using System.Diagnostics;
-using Reb.Core.Artefacts;
+using Reb.Core.Models;
 using Reb.Core.Ldknn;
 using Reb.Core.Metrics;
 using static TorchSharp.torch;
 
-namespace Reb.Core.Pipeline;
+namespace Reb.Core.Models;
 
 /// <summary>What fitting produced besides the model: timings, sizes and the images that were skipped.</summary>
 public sealed record FitReport(int TrainImages, long BankSize, long CoreSize, double EmbedSeconds, double FitSeconds,

@@ -5,9 +5,9 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
 using Polly.Timeout;
-using Reb.Core.Artefacts.Store;
+using Reb.Storage;
 
-namespace Reb.Grains.Storage;
+namespace Reb.Storage;
 
 /// <summary>
 /// The single Polly v8 pipeline that governs every remote call of one store: retry (jittered exponential backoff)

@@ -1,4 +1,4 @@
-namespace Reb.Grains.Storage;
+namespace Reb.Storage;
 
 /// <summary>
 /// Settings of the one resilience pipeline around every remote artefact-store call. Defaults suit a store across a

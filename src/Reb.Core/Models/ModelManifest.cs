@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Reb.Core.Artefacts;
+namespace Reb.Core.Models;
 
 /// <summary>
 /// model.json: everything needed to score with a model, without the training images. The <see cref="Version"/> is the

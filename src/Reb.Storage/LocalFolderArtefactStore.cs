@@ -1,6 +1,7 @@
+using Reb.Core.Models;
 using System.Security.Cryptography;
 
-namespace Reb.Core.Artefacts.Store;
+namespace Reb.Storage;
 
 /// <summary>
 /// The embedded default store: a folder (local disk or a mounted share) with the layout of <see cref="ArtefactKeys"/>.

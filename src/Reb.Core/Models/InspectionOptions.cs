@@ -1,6 +1,6 @@
 using Reb.Core.Ldknn;
 
-namespace Reb.Core.Pipeline;
+namespace Reb.Core.Models;
 
 /// <summary>Settings of fitting and scoring a product line. Defaults = the method's reference configuration.</summary>
 public sealed record InspectionOptions
