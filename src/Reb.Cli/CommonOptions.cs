@@ -21,7 +21,7 @@ public sealed class CommonOptions
     public readonly Option<int> CalibrationImages = new("--calibration-images") { Description = "good training images scored leave-one-out to set the threshold", DefaultValueFactory = _ => 16 };
 
     public readonly Option<string> Adapt = new("--adapt") { Description = "backbone adaptation before fitting: none (ImageNet weights) or defectmaker (REB's self-supervised fine-tuning)", DefaultValueFactory = _ => "none" };
-    public readonly Option<string> Budget = new("--budget") { Description = "adaptation budget: cpu (30 steps of 56 images, minutes on 2 cores) or reference (the paper's 300 steps of ~1000 images, a GPU job)", DefaultValueFactory = _ => "cpu" };
+    public readonly Option<string> Budget = new("--budget") { Description = "adaptation budget: cpu (30 steps of 56 images, minutes on 2 cores), reference (the paper's 300 steps of ~1000 images, a GPU job) or smoke (3 steps: a check of the path, not a useful adaptation)", DefaultValueFactory = _ => "cpu" };
 
     public readonly Option<string> AdaptGuard = new("--adapt-guard") { Description = "on: keep the adapted backbone only if it beats ImageNet on synthetic defects of held-out good images; off: always use it; report: judge and record the verdict but use it anyway (ablations)", DefaultValueFactory = _ => "on" };
 
@@ -50,6 +50,19 @@ public sealed class CommonOptions
             enforce: r.GetValue(AdaptGuard) == "on");
         outcome = result;
         return extractor;
+    }
+
+    /// <summary>The training grain's request with these options, so `reb cluster fit` fits exactly like `reb fit` (keys added by the caller).</summary>
+    public Reb.Abstractions.Contracts.TrainingRequest TrainingRequest(ParseResult r, string line, string category)
+    {
+        var o = Read(r);
+        return new Reb.Abstractions.Contracts.TrainingRequest
+        {
+            Line = line, Category = category, ImageKeys = [], ImageSize = o.ImageSize, BatchSize = o.BatchSize, K = o.Ldknn.K,
+            Lambda = o.Ldknn.Lambda, CoresetRatio = o.Ldknn.CoresetRatio, Seed = o.Ldknn.Seed, CalibrationImages = o.CalibrationImages,
+            ThresholdQuantile = o.ThresholdQuantile, ThresholdMargin = o.ThresholdMargin,
+            Adapt = r.GetValue(Adapt)!, Budget = r.GetValue(Budget)!, AdaptGuard = r.GetValue(AdaptGuard)!,
+        };
     }
 
     public InspectionOptions Read(ParseResult r)

@@ -27,8 +27,21 @@ public sealed class RebClusterClient(IGrainFactory grains, int maxAttempts = 5, 
     {
         var status = await StatusAsync(line, refresh: false, ct);
         if (status.Current is null) throw new ModelVersionException($"line '{line}' has no current model version");
-        return await RetryAsync(() => grains.GetGrain<IScoringGrain>(0).Score(new ScoreRequest(line, status.Current, status.Shards, image, name)), ct);
+        var settings = await RetryAsync(() => grains.GetGrain<ILineOperationsGrain>(line).GetSettings(), ct);
+        return await ScoreAsync(ScoreRequestFor(line, status, settings, image, name), ct);
     }
+
+    /// <summary>
+    /// The request for the line's current version, carrying the line's threshold override: the scoring grain decides
+    /// the verdict against it, so the CLI, the gateway, the dashboard and the inspection log show one verdict.
+    /// </summary>
+    public static ScoreRequest ScoreRequestFor(string line, ProductLineStatus status, LineSettings settings, byte[] image, string name) =>
+        new(line, status.Current ?? throw new ModelVersionException($"line '{line}' has no current model version"),
+            status.Shards, image, name, settings.ThresholdOverride);
+
+    /// <summary>Scores through a stateless scoring grain, retrying transient failures (scoring is idempotent).</summary>
+    public Task<ScoreResult> ScoreAsync(ScoreRequest request, CancellationToken ct = default) =>
+        RetryAsync(() => grains.GetGrain<IScoringGrain>(0).Score(request), ct);
 
     /// <summary>The line's registry status, cached per client until <paramref name="refresh"/>.</summary>
     public async Task<ProductLineStatus> StatusAsync(string line, bool refresh = true, CancellationToken ct = default)

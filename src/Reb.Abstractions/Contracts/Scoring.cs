@@ -2,13 +2,16 @@ namespace Reb.Abstractions.Contracts;
 
 /// <summary>Score one image of a product line with one model version split over <see cref="Shards"/> bank shards.</summary>
 /// <param name="Image">Encoded image (PNG, JPEG, ...): decoded and resized on the scoring silo.</param>
+/// <param name="ThresholdOverride">The line's threshold override, if it has one: the scoring grain decides the verdict
+/// against it (else against the model's calibrated threshold), so every caller shows one verdict.</param>
 [GenerateSerializer, Immutable]
 public sealed record ScoreRequest([property: Id(0)] string Line, [property: Id(1)] string Version, [property: Id(2)] int Shards,
-    [property: Id(3)] byte[] Image, [property: Id(4)] string Name);
+    [property: Id(3)] byte[] Image, [property: Id(4)] string Name, [property: Id(5)] double? ThresholdOverride = null);
 
 /// <summary>Result of scoring one image.</summary>
 /// <param name="Score">Image anomaly score (max of the 3x3-pooled patch-score map).</param>
-/// <param name="Reject">Score &gt;= the model's calibrated threshold.</param>
+/// <param name="Reject">The verdict: Score &gt;= <paramref name="Threshold"/>.</param>
+/// <param name="Threshold">The effective threshold: the line's override, else the model's calibrated one.</param>
 /// <param name="Map">Pixel anomaly map, MapSize x MapSize row-major (the model's input size).</param>
 [GenerateSerializer, Immutable]
 public sealed record ScoreResult([property: Id(0)] string Line, [property: Id(1)] string Version, [property: Id(2)] string Name,

@@ -2,7 +2,8 @@ namespace Reb.Abstractions.Contracts;
 
 /// <summary>
 /// A training job: fit a model for <see cref="Line"/> from defect-free images stored in the artefact store
-/// (<see cref="ImageKeys"/>: blob keys, not bytes, so the request stays small).
+/// (<see cref="ImageKeys"/>: blob keys, not bytes, so the request stays small). The settings are those of `reb fit`
+/// (same names, same defaults), so the same images and settings publish the same model version either way.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record TrainingRequest
@@ -13,6 +14,7 @@ public sealed record TrainingRequest
     [Id(3)] public int K { get; init; } = 9;
     [Id(4)] public double Lambda { get; init; } = 1.0;
     [Id(5)] public double CoresetRatio { get; init; } = 1.0;
+    /// <summary>Seed of the coreset and of the adaptation (as `reb fit --seed`).</summary>
     [Id(6)] public int Seed { get; init; }
     /// <summary>Bank shards used for the distributed density fit.</summary>
     [Id(7)] public int FitShards { get; init; } = 2;
@@ -21,27 +23,44 @@ public sealed record TrainingRequest
     [Id(10)] public double ThresholdMargin { get; init; } = 0.1;
     /// <summary>Make the published version the line's current one.</summary>
     [Id(11)] public bool Promote { get; init; } = true;
+    /// <summary>The site that owns the line and the job (checked on every call that reads or changes the job).</summary>
+    [Id(12)] public string Site { get; init; } = "default";
+    /// <summary>What the images show, recorded in the model (`reb fit` records the data folder's name); empty = the line.</summary>
+    [Id(13)] public string Category { get; init; } = "";
+    /// <summary>Backbone adaptation before fitting: "none" (ImageNet weights) or "defectmaker" (REB's self-supervised fine-tuning).</summary>
+    [Id(14)] public string Adapt { get; init; } = "none";
+    /// <summary>Adaptation budget: "cpu", "reference" (a GPU job) or "smoke" (a 3-step check).</summary>
+    [Id(15)] public string Budget { get; init; } = "cpu";
+    /// <summary>Adaptation guard: "on" (keep the adapted backbone only when it beats ImageNet on synthetic defects), "off", "report".</summary>
+    [Id(16)] public string AdaptGuard { get; init; } = "on";
+    /// <summary>Images per backbone pass when embedding the bank (as `reb fit --batch`).</summary>
+    [Id(17)] public int BatchSize { get; init; } = 8;
+
+    public string CategoryOrLine => string.IsNullOrEmpty(Category) ? Line : Category;
 }
 
-/// <summary>Steps of a training job, in order. A job resumes after the last completed one.</summary>
+/// <summary>Steps of a training job, in order. A job resumes after the last completed one (adapt: after its last checkpoint).</summary>
 public enum TrainingStage
 {
     Queued = 0,
-    Embed = 1,
-    Coreset = 2,
-    Shard = 3,
-    Density = 4,
-    Publish = 5,
-    Completed = 6,
-    Failed = 7,
+    /// <summary>DefectMaker adaptation of the backbone with its guard (skipped, as done, when Adapt is "none").</summary>
+    Adapt = 1,
+    Embed = 2,
+    Coreset = 3,
+    Shard = 4,
+    Density = 5,
+    Calibrate = 6,
+    Publish = 7,
+    Completed = 8,
+    Failed = 9,
     /// <summary>Stopped on request before its next step.</summary>
-    Cancelled = 8,
+    Cancelled = 10,
 }
 
 /// <summary>Pollable progress of a training job.</summary>
 /// <param name="Stage">Step running now (or Completed / Failed / Cancelled).</param>
 /// <param name="Percent">0..100 within the running step.</param>
-/// <param name="Loss">Adaptation loss when a step trains a network; null otherwise.</param>
+/// <param name="Loss">Adaptation loss of the latest optimiser step while the adapt step runs; null otherwise.</param>
 /// <param name="Version">Published model version once Completed.</param>
 /// <param name="Resumes">How many times the job resumed after its activation was lost.</param>
 [GenerateSerializer, Immutable]
@@ -51,3 +70,7 @@ public sealed record TrainingProgress([property: Id(0)] string JobId, [property:
 {
     public bool IsFinished => Stage is TrainingStage.Completed or TrainingStage.Failed or TrainingStage.Cancelled;
 }
+
+/// <summary>Whose job it is: the gateway compares the caller's site with it before any call that reads or changes the job.</summary>
+[GenerateSerializer, Immutable]
+public sealed record TrainingJobOwner([property: Id(0)] string Line, [property: Id(1)] string Site);

@@ -5,7 +5,7 @@ namespace Reb.Abstractions.Grains;
 
 /// <summary>
 /// One product line (key = line id, e.g. "pcb"): its model registry (immutable content-addressed versions, the
-/// current one, promote / roll back), its training jobs and its scoring entry point. State is persisted through
+/// current one, promote / roll back), and its training jobs. Scoring goes straight to the stateless scoring grain (see RebClusterClient). State is persisted through
 /// the grain storage provider named <see cref="StorageNames.Registry"/>.
 /// </summary>
 public interface IProductLineGrain : IGrainWithStringKey
@@ -28,16 +28,6 @@ public interface IProductLineGrain : IGrainWithStringKey
 
     [ReadOnly] Task<ProductLineStatus> GetStatus();
 
-    /// <summary>Starts a training job for this line; returns its job id (poll <see cref="ITrainingGrain"/>).</summary>
+    /// <summary>Starts a training job for this line; returns its job id, a new GUID (poll <see cref="ITrainingGrain"/>).</summary>
     Task<string> StartTraining(TrainingRequest request);
-
-    /// <summary>Scores an encoded image with the current version through a scoring grain.</summary>
-    [ReadOnly] Task<ScoreResult> Score(byte[] image, string name);
-}
-
-/// <summary>Names of the providers the grains use; the silo host registers them.</summary>
-public static class StorageNames
-{
-    /// <summary>Grain storage of product-line registries and training-job checkpoints.</summary>
-    public const string Registry = "reb-registry";
 }

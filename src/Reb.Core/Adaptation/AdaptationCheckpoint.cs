@@ -128,12 +128,20 @@ public static class AdaptationCheckpoint
         }
     }
 
-    /// <summary>Fingerprint of a training list: SHA-256 of the full paths in order (MVTec file names alone repeat
-    /// across categories).</summary>
+    /// <summary>
+    /// Fingerprint of a training list: SHA-256 over each image's file name and content, in order. Not the full paths:
+    /// a job resumed on another silo holds the same images in another folder (and MVTec file names alone repeat across
+    /// categories, so the content counts too).
+    /// </summary>
     public static string HashImageList(IReadOnlyList<string> paths)
     {
-        var text = string.Join("\n", paths.Select(Path.GetFullPath));
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var path in paths)
+        {
+            sha.AppendData(Encoding.UTF8.GetBytes(Path.GetFileName(path) + "\n"));
+            sha.AppendData(File.Exists(path) ? SHA256.HashData(File.ReadAllBytes(path)) : []);
+        }
+        return Convert.ToHexString(sha.GetHashAndReset());
     }
 
     private static int ParseStep(string name) =>

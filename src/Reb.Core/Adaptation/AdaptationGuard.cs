@@ -83,10 +83,10 @@ public static class AdaptationGuard
     {
         var inspection = new InspectionOptions { ImageSize = options.ImageSize, BatchSize = options.BatchSize, Ldknn = options.Ldknn };
         var skipped = new List<SkippedImage>();
-        var (bank, _) = ModelFitter.EmbedAll(bankImages, embedder, inspection, skipped,
+        var (bank, _) = ModelFitter.Embed(bankImages.Select(ImageSource.FromFile).ToList(), embedder, inspection, skipped,
             new SyncProgress<StageProgress>(p => progress?.Report(p with { Stage = stage })));
         using (bank)
-        using (var index = LdknnIndex.Fit(bank, options.Ldknn))
+        using (var index = ModelFitter.FitIndex(bank, options.Ldknn))
         {
             int n = (int)set.Images.shape[0], g = embedder.GridSize, s = options.ImageSize;
             var scores = new float[n];

@@ -69,14 +69,22 @@ public sealed record AdaptationOptions
         Budget = "cpu", Steps = 30, SourcesPerPass = 8, PassesPerStep = 1, FrozenSteps = 4, ScheduleSteps = 33,
     };
 
+    /// <summary>A smoke test of the whole adaptation path, not a useful adaptation: 3 steps of 2 sources x 7 versions,
+    /// frozen for step 1, a checkpoint after every step (tests and a quick check of a new machine).</summary>
+    public static AdaptationOptions Smoke => new()
+    {
+        Budget = "smoke", Steps = 3, SourcesPerPass = 2, PassesPerStep = 1, FrozenSteps = 1, ScheduleSteps = 4, CheckpointEvery = 1,
+    };
+
     /// <summary>Names accepted by <see cref="ForBudget"/>.</summary>
-    public static IReadOnlyList<string> BudgetNames { get; } = ["cpu", "reference"];
+    public static IReadOnlyList<string> BudgetNames { get; } = ["cpu", "reference", "smoke"];
 
     /// <summary>The named budget ("cpu" or "reference", case-insensitive).</summary>
     public static AdaptationOptions ForBudget(string name) => name?.Trim().ToLowerInvariant() switch
     {
         "cpu" => Cpu,
         "reference" => Reference,
+        "smoke" => Smoke,
         _ => throw new ArgumentException($"Unknown adaptation budget '{name}'; expected one of: {string.Join(", ", BudgetNames)}.", nameof(name)),
     };
 

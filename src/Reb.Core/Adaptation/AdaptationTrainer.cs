@@ -39,14 +39,15 @@ public static class AdaptationTrainer
     /// </summary>
     /// <exception cref="ArgumentException">No images, or bad options (names the field).</exception>
     /// <exception cref="Imaging.ImageLoadException">An image cannot be read (names the file).</exception>
+    /// <param name="onCheckpoint">called with each checkpoint folder once it is complete (the cluster copies it to the artefact store).</param>
     public static AdaptationResult Adapt(IReadOnlyList<string> trainImages, AdaptationOptions options,
-        IProgress<StageProgress>? progress = null, CancellationToken cancellation = default)
+        IProgress<StageProgress>? progress = null, CancellationToken cancellation = default, Action<string>? onCheckpoint = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         RequireImages(trainImages);
         if (options.CheckpointDirectory is not null) AdaptationCheckpoint.Clear(options.CheckpointDirectory);
-        return Run(trainImages, options, resumeFrom: null, progress, cancellation);
+        return Run(trainImages, options, resumeFrom: null, progress, cancellation, onCheckpoint);
     }
 
     /// <summary>
@@ -56,7 +57,7 @@ public static class AdaptationTrainer
     /// <param name="trainImages">The same training list as the interrupted run (checked by its fingerprint).</param>
     /// <exception cref="InvalidDataException">No checkpoint, an unreadable one, or a different training list.</exception>
     public static AdaptationResult Resume(string checkpointDirectory, IReadOnlyList<string> trainImages,
-        IProgress<StageProgress>? progress = null, CancellationToken cancellation = default)
+        IProgress<StageProgress>? progress = null, CancellationToken cancellation = default, Action<string>? onCheckpoint = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(checkpointDirectory);
         RequireImages(trainImages);
@@ -69,7 +70,7 @@ public static class AdaptationTrainer
                 $"got {trainImages.Count} images (fingerprint {AdaptationCheckpoint.HashImageList(trainImages)[..12]}).");
         var options = state.Options with { CheckpointDirectory = checkpointDirectory };
         options.Validate();
-        return Run(trainImages, options, (folder, state), progress, cancellation);
+        return Run(trainImages, options, (folder, state), progress, cancellation, onCheckpoint);
     }
 
     /// <summary>
@@ -87,7 +88,7 @@ public static class AdaptationTrainer
         options.Validate();
         if (sampler.ImageSize != options.ImageSize)
             throw new ArgumentException($"the sampler makes {sampler.ImageSize} px images but AdaptationOptions.ImageSize is {options.ImageSize}", nameof(sampler));
-        return TrainCore(backbone, sampler, options, null, imageListHash, progress, cancellation);
+        return TrainCore(backbone, sampler, options, null, imageListHash, progress, cancellation, onCheckpoint: null);
     }
 
     /// <summary>
@@ -125,13 +126,14 @@ public static class AdaptationTrainer
     }
 
     private static AdaptationResult Run(IReadOnlyList<string> trainImages, AdaptationOptions options,
-        (string Folder, CheckpointState State)? resumeFrom, IProgress<StageProgress>? progress, CancellationToken cancellation)
+        (string Folder, CheckpointState State)? resumeFrom, IProgress<StageProgress>? progress, CancellationToken cancellation,
+        Action<string>? onCheckpoint)
     {
         using var sampler = DefectSampler.FromFiles(trainImages, options.EffectiveDefectMaker);
         var backbone = Backbone.Load(options.Backbone);
         try
         {
-            var record = TrainCore(backbone, sampler, options, resumeFrom, AdaptationCheckpoint.HashImageList(trainImages), progress, cancellation);
+            var record = TrainCore(backbone, sampler, options, resumeFrom, AdaptationCheckpoint.HashImageList(trainImages), progress, cancellation, onCheckpoint);
             return new AdaptationResult(backbone, record);
         }
         catch
@@ -142,7 +144,8 @@ public static class AdaptationTrainer
     }
 
     private static AdaptationRecord TrainCore(Backbone backbone, DefectSampler sampler, AdaptationOptions o,
-        (string Folder, CheckpointState State)? resumeFrom, string imageListHash, IProgress<StageProgress>? progress, CancellationToken cancellation)
+        (string Folder, CheckpointState State)? resumeFrom, string imageListHash, IProgress<StageProgress>? progress, CancellationToken cancellation,
+        Action<string>? onCheckpoint)
     {
         var random = new StepRandom(o.Seed);
         var losses = new List<double>(resumeFrom?.State.LossCurve ?? []);
@@ -196,10 +199,11 @@ public static class AdaptationTrainer
                     {
                         var state = new CheckpointState(AdaptationCheckpoint.FormatVersion, step, o with { CheckpointDirectory = null },
                             sampler.Count, imageListHash, losses.ToArray(), accuracies.ToArray(), previousSeconds + clock.Elapsed.TotalSeconds, resumedAt.ToArray());
-                        AdaptationCheckpoint.Save(o.CheckpointDirectory, state, network, optimizer);
+                        var saved = AdaptationCheckpoint.Save(o.CheckpointDirectory, state, network, optimizer);
+                        onCheckpoint?.Invoke(saved);
                     }
                     progress?.Report(new StageProgress(Stage, (double)step / o.Steps, string.Create(CultureInfo.InvariantCulture,
-                        $"step {step}/{o.Steps} loss {losses[^1]:F4} acc {accuracies[^1]:F3}")));
+                        $"step {step}/{o.Steps} loss {losses[^1]:F4} acc {accuracies[^1]:F3}"), losses[^1]));
                 }
             }
         }

@@ -19,11 +19,20 @@ public static class GuardedAdaptation
 {
     /// <param name="guard">Null switches the guard off: the adapted backbone is always used (and trained on every image).</param>
     /// <param name="enforce">False (ablations): hold out and judge as usual, record the verdict, but use the adapted backbone anyway.</param>
+    /// <param name="onCheckpoint">called with each adaptation checkpoint folder once complete (see <see cref="AdaptationOptions.CheckpointDirectory"/>).</param>
+    /// <remarks>
+    /// When <see cref="AdaptationOptions.CheckpointDirectory"/> already holds a checkpoint of this run (same images,
+    /// same recipe: the training grain restores it after a silo loss) the run continues from it; the result equals an
+    /// uninterrupted run. Otherwise it starts afresh.
+    /// </remarks>
     public static (FeatureExtractor Extractor, AdaptationOutcome Outcome) Run(IReadOnlyList<string> images, AdaptationOptions adaptation,
-        AdaptationGuardOptions? guard, IProgress<StageProgress>? progress = null, bool enforce = true, CancellationToken ct = default)
+        AdaptationGuardOptions? guard, IProgress<StageProgress>? progress = null, bool enforce = true, CancellationToken ct = default,
+        Action<string>? onCheckpoint = null)
     {
         var (validation, others) = guard is null ? ([], images) : AdaptationGuard.Split(images, guard);
-        var adapted = AdaptationTrainer.Adapt(others, adaptation, progress, ct);
+        var adapted = adaptation.CheckpointDirectory is { } dir && AdaptationCheckpoint.Exists(dir)
+            ? AdaptationTrainer.Resume(dir, others, progress, ct, onCheckpoint)
+            : AdaptationTrainer.Adapt(others, adaptation, progress, ct, onCheckpoint);
         var adaptedExtractor = adapted.CreateFeatureExtractor(adaptation.ImageSize);
         if (guard is null || validation.Count == 0)
             return (adaptedExtractor, new AdaptationOutcome(adapted.Record, null, Used: true));

@@ -1,5 +1,6 @@
 using Reb.Core.Backbones;
 using Reb.Core.Features;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Reb.Core.Features;
@@ -14,11 +15,14 @@ public sealed class FeatureExtractor : IPatchEmbedder
     private readonly Backbone _backbone;
     private readonly PatchAggregator _aggregator;
 
-    public FeatureExtractor(Backbone backbone, int imageSize = 256, int dim = 512)
+    /// <param name="device">where the backbone runs (default the CPU); features come back on the same device.</param>
+    public FeatureExtractor(Backbone backbone, int imageSize = 256, int dim = 512, Device? device = null)
     {
         _backbone = backbone;
         ImageSize = imageSize;
         Dim = dim;
+        Device = device ?? CPU;
+        if (Device.type != DeviceType.CPU) _backbone.Module.to(Device);
         var (lowChannels, highChannels) = Probe();
         _aggregator = new PatchAggregator(lowChannels, highChannels, dim);
     }
@@ -28,7 +32,7 @@ public sealed class FeatureExtractor : IPatchEmbedder
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         _backbone.Eval();
-        var probe = zeros(1, 3, ImageSize, ImageSize);
+        var probe = zeros(1, 3, ImageSize, ImageSize, device: Device);
         var layers = _backbone.ForwardLayers(_backbone.Preprocess(probe), BackboneLayer.Layer2, BackboneLayer.Layer3);
         var low = layers[BackboneLayer.Layer2];
         var high = layers[BackboneLayer.Layer3];
@@ -38,6 +42,8 @@ public sealed class FeatureExtractor : IPatchEmbedder
     }
 
     public Backbone Backbone => _backbone;
+    /// <summary>Where the backbone runs.</summary>
+    public Device Device { get; }
     /// <summary>How the backbone was adapted (DefectMaker recipe, seed, loss curve) as JSON; null = ImageNet weights as shipped.</summary>
     /// <remarks>Settable so that an adaptation guard can attach its verdict after judging this very extractor.</remarks>
     public string? AdaptationJson { get; set; }
@@ -53,7 +59,7 @@ public sealed class FeatureExtractor : IPatchEmbedder
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         if (_backbone.IsTraining) _backbone.Eval();
-        var layers = _backbone.ForwardLayers(_backbone.Preprocess(images), BackboneLayer.Layer2, BackboneLayer.Layer3);
+        var layers = _backbone.ForwardLayers(_backbone.Preprocess(images.to(Device)), BackboneLayer.Layer2, BackboneLayer.Layer3);
         return _aggregator.Aggregate(layers[BackboneLayer.Layer2], layers[BackboneLayer.Layer3]).MoveToOuterDisposeScope();
     }
 

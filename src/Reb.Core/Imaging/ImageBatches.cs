@@ -21,7 +21,7 @@ public sealed class ImageBatch(IReadOnlyList<string> paths, Tensor images, IRead
 /// </summary>
 public static class ImageBatches
 {
-    public static async IAsyncEnumerable<ImageBatch> ReadAsync(IReadOnlyList<string> paths, int imageSize, int batchSize,
+    public static async IAsyncEnumerable<ImageBatch> ReadAsync(IReadOnlyList<ImageSource> sources, int imageSize, int batchSize,
         Action<SkippedImage> onSkip, bool keepOriginals = false, int prefetch = 2,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
@@ -31,27 +31,27 @@ public static class ImageBatches
         {
             try
             {
-                for (int start = 0; start < paths.Count; start += batchSize)
+                for (int start = 0; start < sources.Count; start += batchSize)
                 {
-                    var chunk = paths.Skip(start).Take(batchSize).ToList();
+                    var chunk = sources.Skip(start).Take(batchSize).ToList();
                     var decoded = new (string Path, RgbImage? Image, Tensor? Resized)[chunk.Count];
                     var reasons = new string?[chunk.Count];
                     Parallel.For(0, chunk.Count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, i =>
                     {
                         try
                         {
-                            var img = ImageLoader.Load(chunk[i]);
-                            decoded[i] = (chunk[i], img, ImageResizer.ResizeRgb(img, imageSize));
+                            var (img, resized) = chunk[i].Prepare(imageSize);
+                            decoded[i] = (chunk[i].Name, img, resized);
                         }
                         catch (ImageLoadException e)
                         {
-                            decoded[i] = (chunk[i], null, null);
+                            decoded[i] = (chunk[i].Name, null, null);
                             reasons[i] = e.Reason;
                         }
                     });
                     // Reported in input order, on this one thread, so callers need no locking.
                     for (int i = 0; i < chunk.Count; i++)
-                        if (reasons[i] is { } reason) onSkip(new SkippedImage(chunk[i], reason));
+                        if (reasons[i] is { } reason) onSkip(new SkippedImage(chunk[i].Name, reason));
                     var ok = decoded.Where(d => d.Resized is not null).ToList();
                     if (ok.Count == 0) continue;
                     var images = stack(ok.Select(d => d.Resized!).ToArray());
@@ -70,13 +70,17 @@ public static class ImageBatches
     }
 
     /// <summary>Synchronous view for callers that are not async.</summary>
-    public static IEnumerable<ImageBatch> Read(IReadOnlyList<string> paths, int imageSize, int batchSize, Action<SkippedImage> onSkip, bool keepOriginals = false)
+    public static IEnumerable<ImageBatch> Read(IReadOnlyList<ImageSource> sources, int imageSize, int batchSize, Action<SkippedImage> onSkip, bool keepOriginals = false)
     {
-        var e = ReadAsync(paths, imageSize, batchSize, onSkip, keepOriginals).GetAsyncEnumerator();
+        var e = ReadAsync(sources, imageSize, batchSize, onSkip, keepOriginals).GetAsyncEnumerator();
         try
         {
             while (e.MoveNextAsync().AsTask().GetAwaiter().GetResult()) yield return e.Current;
         }
         finally { e.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
     }
+
+    /// <summary>Files on disk (the CLI's case).</summary>
+    public static IEnumerable<ImageBatch> Read(IReadOnlyList<string> paths, int imageSize, int batchSize, Action<SkippedImage> onSkip, bool keepOriginals = false) =>
+        Read(paths.Select(ImageSource.FromFile).ToList(), imageSize, batchSize, onSkip, keepOriginals);
 }

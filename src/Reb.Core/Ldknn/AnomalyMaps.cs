@@ -6,6 +6,24 @@ namespace Reb.Core.Ldknn;
 /// <summary>Post-processing of patch-score maps (method spec section 3): image score and pixel anomaly map.</summary>
 public static class AnomalyMaps
 {
+    /// <summary>
+    /// One image's score and pixel map from its patches' nearest cores, as the sharded cluster merges them (distance and
+    /// that core's density per patch, in grid order): the single-process rule d2 - lambda * density, then
+    /// <see cref="ImageScores"/> and <see cref="PixelMaps"/>.
+    /// </summary>
+    public static (float Score, float[] Map) ScoreFromNearest(float[] distance, float[] density, double lambda, int grid, int imageSize)
+    {
+        if (distance.Length != density.Length || distance.Length != grid * grid)
+            throw new ArgumentException($"{distance.Length} distances and {density.Length} densities for a {grid}x{grid} grid");
+        using var scope = NewDisposeScope();
+        // density[] is already per patch, so "nearest index" of patch i is i: the same arithmetic as ScorePatches.
+        var scores = LdknnIndex.PatchScores(tensor(distance), arange(distance.Length, dtype: ScalarType.Int64), tensor(density), lambda);
+        var maps = scores.reshape(1, grid, grid);
+        float score = ImageScores(maps)[0];
+        var map = PixelMaps(maps, imageSize)[0].contiguous().data<float>().ToArray();
+        return (score, map);
+    }
+
     /// <summary>Image score = max of the 3x3 / stride 3 / no padding average pool of each [H,W] patch-score map. maps: [N,H,W].</summary>
     public static float[] ImageScores(Tensor maps)
     {

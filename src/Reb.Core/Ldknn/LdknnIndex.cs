@@ -34,33 +34,22 @@ public sealed class LdknnIndex : IDisposable
     /// <summary>Core features [n, d], float32 (owned by the index).</summary>
     public Tensor CoreFeatures => _core.Vectors;
 
-    /// <summary>Coreset selection, then the density of every core feature against the full bank.</summary>
-    public static LdknnIndex Fit(Tensor bank, LdknnOptions options, IProgress<(string Stage, double Fraction)>? progress = null)
-    {
-        options.Validate();
-        long n = bank.shape[0];
-        if (n < options.K + 1)
-            throw new ArgumentException($"the memory bank has {n} patches; K = {options.K} needs at least {options.K + 1}");
-        var coreIdx = GreedyCoreset.Select(bank, options, progress is null ? null : new SyncProgress<double>(f => progress.Report(("coreset", f))));
-        Tensor core;
-        float[] density;
-        using (var scope = NewDisposeScope())
-        {
-            using var full = KnnBank.Create(bank);
-            var idx = tensor(coreIdx);
-            core = (options.CoresetRatio >= 1.0 ? bank.clone() : bank.index_select(0, idx)).MoveToOuterDisposeScope();
-            density = Densities(full, core, idx, options.K, progress is null ? null : new SyncProgress<double>(f => progress.Report(("density", f))));
-        }
-        // Built outside any dispose scope: the index owns its tensors for as long as it lives.
-        return new LdknnIndex(core, density, coreIdx, options);
-    }
-
     /// <summary>Mean squared distance of each query (a bank row, given by its bank index) to its K nearest other bank rows.</summary>
     public static float[] Densities(KnnBank fullBank, Tensor queries, Tensor queryBankIndex, int k, IProgress<double>? progress = null)
     {
-        using var scope = NewDisposeScope();
         using var result = KnnKernel.Search(fullBank, queries, k, queryBankIndex, progress: progress);
-        return result.Distances.mean(new long[] { 1 }).data<float>().ToArray();
+        return DensityFromNeighbours(result.Distances);
+    }
+
+    /// <summary>
+    /// density = float32 mean over each row's K ascending neighbour distances [rows, K]. The one reduction: the single
+    /// process and the sharded density fit (which merges per-shard neighbours first) both call it, so their densities
+    /// are bitwise equal.
+    /// </summary>
+    public static float[] DensityFromNeighbours(Tensor distances)
+    {
+        using var scope = NewDisposeScope();
+        return distances.mean(new long[] { 1 }).data<float>().ToArray();
     }
 
     /// <summary>Nearest core feature per query: squared distance and core position.</summary>

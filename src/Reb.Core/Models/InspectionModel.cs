@@ -40,7 +40,7 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
         for (int i = 0; i < result.Length; i++)
         {
             using var m = pixel[i];
-            result[i] = new ScoredImage(batch.Paths[i], imageScores[i], imageScores[i] >= Threshold.Value,
+            result[i] = new ScoredImage(batch.Paths[i], imageScores[i], Verdict.IsReject(imageScores[i], Threshold.Value),
                 m.contiguous().data<float>().ToArray(), s);
         }
         return result;

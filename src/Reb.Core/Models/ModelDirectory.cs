@@ -28,11 +28,45 @@ public static class ModelDirectory
         catch (JsonException e) { throw new ModelFormatException($"{source}: model.json is not valid ({e.Message})", e); }
     }
 
-    /// <summary>The content address: SHA-256 of the manifest with a blank Version (file hashes are inside it).</summary>
+    /// <summary>
+    /// The content address: SHA-256 of the manifest (file hashes are inside it) without the facts of the run that made
+    /// it: version, creation time and seconds. The same images, options and seed give the same version whether the
+    /// model was fitted by `reb fit`, by the cluster's training grain, or resumed after a silo loss.
+    /// </summary>
     public static string ComputeVersion(ModelManifest m)
     {
-        var canonical = Serialize(m with { Version = "" });
+        var content = m with
+        {
+            Version = "",
+            CreatedUtc = default,
+            Training = m.Training with { EmbedSeconds = 0, FitSeconds = 0 },
+            Backbone = m.Backbone with { AdaptationJson = WithoutRunFacts(m.Backbone.AdaptationJson) },
+        };
+        var canonical = Serialize(content);
         return "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..32];
+    }
+
+    /// <summary>Names of the JSON fields of an adaptation record that describe the run, not the result.</summary>
+    private static readonly HashSet<string> RunFactFields = new(StringComparer.OrdinalIgnoreCase) { "seconds", "torchThreads", "resumedAtSteps" };
+
+    /// <summary>The adaptation record (recipe, seed, loss curve, guard verdict) without timings, threads and resume points.</summary>
+    private static string? WithoutRunFacts(string? json)
+    {
+        if (json is null) return null;
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json);
+        Strip(node);
+        return node?.ToJsonString();
+
+        static void Strip(System.Text.Json.Nodes.JsonNode? n)
+        {
+            if (n is System.Text.Json.Nodes.JsonObject o)
+            {
+                foreach (var key in o.Select(p => p.Key).Where(RunFactFields.Contains).ToList()) o.Remove(key);
+                foreach (var p in o) Strip(p.Value);
+            }
+            else if (n is System.Text.Json.Nodes.JsonArray a)
+                foreach (var item in a) Strip(item);
+        }
     }
 
     /// <summary>Reads and validates model.json (format, version = content hash). Files are checked when read.</summary>

@@ -1,9 +1,9 @@
-using Reb.Core.Imaging;
-using Reb.Core.Features;
 using System.Diagnostics;
-using Reb.Core.Models;
+using Reb.Core.Features;
+using Reb.Core.Imaging;
 using Reb.Core.Ldknn;
 using Reb.Core.Metrics;
+using Reb.Core.Search;
 using static TorchSharp.torch;
 
 namespace Reb.Core.Models;
@@ -13,71 +13,103 @@ public sealed record FitReport(int TrainImages, long BankSize, long CoreSize, do
     double CalibrationSeconds, IReadOnlyList<string> ImageNames, IReadOnlyList<SkippedImage> Skipped);
 
 /// <summary>
-/// Fits a product line on defect-free images: embed every training image into the patch bank, fit LDKNN (coreset +
-/// densities), then calibrate the reject threshold on training images scored leave-one-out.
+/// Fits a product line on defect-free images, as public stages on plain tensors: <see cref="Embed"/> (images -> patch
+/// bank), <see cref="Coreset"/> (bank rows kept as core), <see cref="Densities"/> (each core row's local density from
+/// its K nearest other bank rows), <see cref="Calibrate"/> (reject threshold from good images only) and
+/// <see cref="Assemble"/> (the <see cref="InspectionModel"/>; <see cref="ModelStore.Save"/> publishes it). <see cref="Fit"/>
+/// chains them in one process; the training grain runs the same stages with checkpoints between them and the
+/// density stage fanned out to bank shards (whose per-shard neighbours it merges, then reduces with
+/// <see cref="LdknnIndex.DensityFromNeighbours"/>, the same reduction as here).
 /// </summary>
 public static class ModelFitter
 {
     public static (InspectionModel Model, FitReport Report) Fit(IReadOnlyList<string> trainImages, IPatchEmbedder embedder,
+        InspectionOptions options, IProgress<StageProgress>? progress = null) =>
+        Fit(trainImages.Select(ImageSource.FromFile).ToList(), embedder, options, progress);
+
+    public static (InspectionModel Model, FitReport Report) Fit(IReadOnlyList<ImageSource> trainImages, IPatchEmbedder embedder,
         InspectionOptions options, IProgress<StageProgress>? progress = null)
     {
         options.Ldknn.Validate();
-        var paths = options.Shots is { } n ? trainImages.Take(n).ToList() : trainImages.ToList();
-        if (paths.Count == 0) throw new ArgumentException("no training images: a product line needs at least one defect-free image");
+        var images = options.Shots is { } n ? trainImages.Take(n).ToList() : trainImages.ToList();
 
         var watch = Stopwatch.StartNew();
         var skipped = new List<SkippedImage>();
-        var (bank, used) = EmbedAll(paths, embedder, options, skipped, progress);
-        if (used.Count == 0)
-            throw new InvalidDataException($"none of the {paths.Count} training images could be read (first: {skipped[0].Path}: {skipped[0].Reason})");
+        var (bank, used) = Embed(images, embedder, options, skipped, progress);
         double embedSeconds = watch.Elapsed.TotalSeconds;
-
-        watch.Restart();
-        var index = LdknnIndex.Fit(bank, options.Ldknn,
-            progress is null ? null : new SyncProgress<(string Stage, double Fraction)>(p => progress.Report(new StageProgress(p.Stage, p.Fraction))));
-        double fitSeconds = watch.Elapsed.TotalSeconds;
-
-        watch.Restart();
-        var threshold = Calibrate(bank, index, embedder.GridSize, used.Count, options, progress);
-        double calibrationSeconds = watch.Elapsed.TotalSeconds;
-        long bankSize = bank.shape[0];
-        bank.Dispose();
-
-        var model = new InspectionModel(embedder, index, threshold, options);
-        var report = new FitReport(used.Count, bankSize, index.CoreCount, embedSeconds, fitSeconds, calibrationSeconds,
-            used.Select(Path.GetFileName).ToList()!, skipped);
-        return (model, report);
-    }
-
-    /// <summary>All patch features of the readable images, [images * G*G, D], rows grouped by image in order.</summary>
-    public static (Tensor Bank, List<string> Used) EmbedAll(IReadOnlyList<string> paths, IPatchEmbedder embedder, InspectionOptions options,
-        List<SkippedImage> skipped, IProgress<StageProgress>? progress)
-    {
-        long perImage = (long)embedder.GridSize * embedder.GridSize;
-        var bank = empty(paths.Count * perImage, embedder.Dim);
-        var used = new List<string>();
-        int seen = 0;
-        foreach (var batch in ImageBatches.Read(paths, options.ImageSize, options.BatchSize, s => { skipped.Add(s); }))
+        try
         {
-            using (batch)
-            using (var scope = NewDisposeScope())
-            {
-                var f = embedder.Embed(batch.Images);
-                bank.narrow(0, used.Count * perImage, f.shape[0]).copy_(f);
-                used.AddRange(batch.Paths);
-            }
-            seen = used.Count + skipped.Count;
-            progress?.Report(new StageProgress("embed", (double)seen / paths.Count, Path.GetFileName(batch.Paths[^1])));
+            watch.Restart();
+            var index = FitIndex(bank, options.Ldknn, progress);
+            double fitSeconds = watch.Elapsed.TotalSeconds;
+
+            watch.Restart();
+            var threshold = Calibrate(bank, index, embedder.GridSize, used.Count, options, progress);
+            double calibrationSeconds = watch.Elapsed.TotalSeconds;
+
+            var model = new InspectionModel(embedder, index, threshold, options);
+            var report = new FitReport(used.Count, bank.shape[0], index.CoreCount, embedSeconds, fitSeconds, calibrationSeconds,
+                used.Select(Path.GetFileName).ToList()!, skipped);
+            return (model, report);
         }
-        if (used.Count == paths.Count) return (bank, used);
-        var trimmed = bank.narrow(0, 0, used.Count * perImage).clone();
-        bank.Dispose();
-        return (trimmed, used);
+        finally { bank.Dispose(); }
     }
 
     /// <summary>
-    /// Threshold from defect-free images only: up to CalibrationImages training images, evenly spread, each scored
-    /// against the core set WITHOUT its own patches (leave-one-image-out), so the scores behave like unseen good parts.
+    /// Embed stage: the readable images' patch features, [images * G*G, D], rows grouped by image in input order, in
+    /// batches of <see cref="InspectionOptions.BatchSize"/>. Throws when no image is given or none can be read.
+    /// </summary>
+    public static (Tensor Bank, List<string> Used) Embed(IReadOnlyList<ImageSource> images, IPatchEmbedder embedder, InspectionOptions options,
+        List<SkippedImage> skipped, IProgress<StageProgress>? progress = null, CancellationToken ct = default)
+    {
+        if (images.Count == 0) throw new ArgumentException("no training images: a product line needs at least one defect-free image");
+        var (bank, used) = PatchEmbedding.EmbedAll(images, embedder, options.BatchSize, skipped, progress, ct);
+        if (used.Count > 0) return (bank, used);
+        bank.Dispose();
+        throw new InvalidDataException($"none of the {images.Count} training images could be read (first: {skipped[0].Path}: {skipped[0].Reason})");
+    }
+
+    /// <summary>Coreset stage: bank indices of the core rows, ascending (every row when CoresetRatio = 1).</summary>
+    public static long[] Coreset(Tensor bank, LdknnOptions options, IProgress<StageProgress>? progress = null)
+    {
+        options.Validate();
+        if (bank.shape[0] < options.K + 1)
+            throw new ArgumentException($"the memory bank has {bank.shape[0]} patches; K = {options.K} needs at least {options.K + 1}");
+        return GreedyCoreset.Select(bank, options, progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("coreset", f))));
+    }
+
+    /// <summary>Density stage in one process: every core row against the whole bank, itself excluded by its index.</summary>
+    public static float[] Densities(Tensor bank, long[] coreIdx, LdknnOptions options, IProgress<StageProgress>? progress = null)
+    {
+        using var scope = NewDisposeScope();
+        using var full = KnnBank.Create(bank);
+        var idx = tensor(coreIdx);
+        var core = options.CoresetRatio >= 1.0 ? bank : bank.index_select(0, idx);
+        return LdknnIndex.Densities(full, core, idx, options.K,
+            progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f))));
+    }
+
+    /// <summary>Coreset and density stages in one process: the fitted LDKNN index of <paramref name="bank"/>.</summary>
+    public static LdknnIndex FitIndex(Tensor bank, LdknnOptions options, IProgress<StageProgress>? progress = null)
+    {
+        var coreIdx = Coreset(bank, options, progress);
+        return CoreIndex(bank, coreIdx, Densities(bank, coreIdx, options, progress), options);
+    }
+
+    /// <summary>The LDKNN index of core rows (copied out of the bank) and their densities.</summary>
+    public static LdknnIndex CoreIndex(Tensor bank, long[] coreIdx, float[] density, LdknnOptions options)
+    {
+        Tensor core;
+        using (var scope = NewDisposeScope())
+            core = (coreIdx.LongLength == bank.shape[0] ? bank.clone() : bank.index_select(0, tensor(coreIdx))).MoveToOuterDisposeScope();
+        // Built outside any dispose scope: the index owns its tensors for as long as it lives.
+        return new LdknnIndex(core, density, coreIdx, options);
+    }
+
+    /// <summary>
+    /// Calibrate stage, from defect-free images only: up to CalibrationImages training images, evenly spread, each
+    /// scored against the core set WITHOUT its own patches (leave-one-image-out), so the scores behave like unseen good
+    /// parts.
     /// </summary>
     public static ThresholdInfo Calibrate(Tensor bank, LdknnIndex index, int grid, int images, InspectionOptions options,
         IProgress<StageProgress>? progress = null)

@@ -55,19 +55,37 @@ public static class ModelStore
     public static InspectionModel Load(string dir, int batchSize = 8)
     {
         var m = ReadAndVerify(dir, out var arrays);
-        var spec = BackboneSpec.FromJson(m.Backbone.SpecJson);
-        var backbone = Backbone.Load(spec);
+        var fx = LoadEmbedder(dir, m);
         try
         {
-            if (m.Backbone.WeightsFile is { } w) backbone.LoadWeights(Path.Combine(dir, w));
-            var fx = new FeatureExtractor(backbone, m.Features.ImageSize, m.Features.Dim) { AdaptationJson = m.Backbone.AdaptationJson };
-            if (fx.GridSize != m.Features.GridSize)
-                throw new ModelFormatException($"model '{dir}': backbone gives a {fx.GridSize}x{fx.GridSize} grid, the model was fitted on {m.Features.GridSize}x{m.Features.GridSize}");
             var core = tensor(arrays.Core).reshape(m.Bank.Core, m.Bank.Dim);
             var ldknn = new LdknnOptions { K = m.Ldknn.K, Lambda = m.Ldknn.Lambda, CoresetRatio = m.Ldknn.CoresetRatio, Seed = m.Ldknn.Seed };
             var index = new LdknnIndex(core, arrays.Density, arrays.CoreIndex, ldknn);
             var options = new InspectionOptions { ImageSize = m.Features.ImageSize, BatchSize = batchSize, Ldknn = ldknn };
             return new InspectionModel(fx, index, m.Threshold, options) { Manifest = m };
+        }
+        catch
+        {
+            fx.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The model's patch embedder (backbone from its spec, adapted weights when the model carries them, aggregation),
+    /// on <paramref name="device"/>. The one backbone loader of a model: <see cref="Load"/> and the silos' model cache
+    /// (which loads the core set into bank shards instead) both call it.
+    /// </summary>
+    public static FeatureExtractor LoadEmbedder(string dir, ModelManifest m, Device? device = null)
+    {
+        var backbone = Backbone.Load(BackboneSpec.FromJson(m.Backbone.SpecJson));
+        try
+        {
+            if (m.Backbone.WeightsFile is { } w) backbone.LoadWeights(Path.Combine(dir, w));
+            var fx = new FeatureExtractor(backbone, m.Features.ImageSize, m.Features.Dim, device) { AdaptationJson = m.Backbone.AdaptationJson };
+            if (fx.GridSize != m.Features.GridSize)
+                throw new ModelFormatException($"model '{dir}': backbone gives a {fx.GridSize}x{fx.GridSize} grid, the model was fitted on {m.Features.GridSize}x{m.Features.GridSize}");
+            return fx;
         }
         catch
         {

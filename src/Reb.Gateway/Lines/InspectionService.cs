@@ -24,13 +24,14 @@ public sealed class InspectionService(LineService lines, IOptions<GatewayOptions
         var version = line.Status.Current
                       ?? throw GatewayProblem.Conflict($"line '{line.Line}' has no current model version (train one or promote a registered one)");
         var watch = Stopwatch.StartNew();
-        var request = new ScoreRequest(line.Line, version, line.Status.Shards, image.Bytes, image.Name);
-        var result = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<IScoringGrain>(0).Score(request), ct);
+        // The verdict is the scoring grain's (against the line's override, else the model's threshold): never decided here.
+        var request = Reb.Abstractions.Client.RebClusterClient.ScoreRequestFor(line.Line, line.Status, line.Settings, image.Bytes, image.Name);
+        var result = await lines.Cluster.ScoreAsync(request, ct);
         var latencyMs = watch.Elapsed.TotalMilliseconds;
 
         var model = await lines.ModelAsync(version, ct);
-        var threshold = LineService.EffectiveThreshold(line.Settings, model) ?? model.Threshold;
-        bool reject = result.Score >= threshold;
+        var threshold = result.Threshold;
+        bool reject = result.Reject;
         var (overlay, thumbnail) = OverlayImages.Render(decoded, result, model, threshold, reject, image.Name);
         var record = new InspectionRecord(Guid.NewGuid().ToString("N")[..16], line.Line, image.Name, version, result.Score, reject,
             threshold, latencyMs, DateTimeOffset.UtcNow);

@@ -6,10 +6,8 @@ using Orleans.Placement;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Reb.Storage;
-using Reb.Storage;
 using Reb.Grains.Diagnostics;
 using Reb.Grains.Models;
-using Reb.Grains.Compute;
 using Reb.Grains.Placement;
 
 namespace Reb.Grains.Hosting;
@@ -18,22 +16,26 @@ namespace Reb.Grains.Hosting;
 public static class RebSiloExtensions
 {
     /// <summary>
-    /// Options from section "Reb", the silo's accelerator as metadata, the GPU placement filter, the per-silo model
+    /// Options from section "Reb", the silo's device and the accelerator derived from it as metadata, the GPU placement filter, the per-silo model
     /// cache, the message-size meter, and the artefact store configured in "Reb:ArtefactStore" (local folder or
     /// Azure Blob) unless an <see cref="IArtefactStore"/> was registered before (tests inject faulty ones).
     /// </summary>
     public static ISiloBuilder AddRebGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
         var section = configuration.GetSection(RebOptions.Section);
-        var accelerator = Accelerators.Normalize(section[nameof(RebOptions.Accelerator)]);
+        // The device is resolved once, at start-up: "cuda" on a machine without CUDA fails here, loudly, not at the first score.
+        var device = Reb.Core.ComputeDevice.Resolve(section[nameof(RebOptions.Device)]);
+        var explicitAccelerator = section[nameof(RebOptions.Accelerator)];
+        var accelerator = string.IsNullOrWhiteSpace(explicitAccelerator)
+            ? Reb.Core.ComputeDevice.Accelerator(device) : Accelerators.Normalize(explicitAccelerator);
         silo.UseSiloMetadata(new Dictionary<string, string> { [Accelerators.MetadataKey] = accelerator });
         silo.AddOutgoingGrainCallFilter<MessageSizeCallFilter>();
         silo.ConfigureServices(services =>
         {
             services.Configure<RebOptions>(section);
             services.AddPlacementFilter<PreferGpuPlacementFilterStrategy, PreferGpuPlacementFilterDirector>(ServiceLifetime.Singleton);
+            services.AddSingleton(new SiloDevice(device));
             services.AddSingleton<SiloModelCache>();
-            services.AddSingleton<ComputeGate>();
             services.TryAddSingleton<IArtefactStore>(sp => ArtefactStoreFactory.Create(
                 sp.GetRequiredService<IOptions<RebOptions>>().Value.ArtefactStore, sp.GetService<ILoggerFactory>()));
         });

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using Reb.Core.Models;
-using Reb.Core.Backbones;
 using Reb.Core.Features;
+using Reb.Core.Models;
 using Reb.Storage;
 using Reb.Grains.Hosting;
 
@@ -26,12 +25,14 @@ public sealed class CachedEmbedder(FeatureExtractor extractor) : IDisposable
 public sealed class SiloModelCache : IDisposable
 {
     private readonly IArtefactStore _artefacts;
+    private readonly SiloDevice _device;
     private readonly ConcurrentDictionary<string, Lazy<Task<LocalModel>>> _models = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<CachedEmbedder>>> _embedders = new();
 
-    public SiloModelCache(IArtefactStore artefacts, IOptions<RebOptions> options)
+    public SiloModelCache(IArtefactStore artefacts, IOptions<RebOptions> options, SiloDevice device)
     {
         _artefacts = artefacts;
+        _device = device;
         var root = options.Value.CacheRoot;
         // Silos of one machine (or one test process) must not share a cache folder they write concurrently.
         CacheRoot = string.IsNullOrEmpty(root)
@@ -43,6 +44,8 @@ public sealed class SiloModelCache : IDisposable
     public string CacheRoot { get; }
     /// <summary>The silo's artefact store (models, training uploads, checkpoints).</summary>
     public IArtefactStore Artefacts => _artefacts;
+    /// <summary>Where this silo's tensors run.</summary>
+    public TorchSharp.torch.Device Device => _device.Device;
 
     /// <summary>
     /// The verified local copy of <paramref name="version"/>; throws <see cref="ModelNotFoundException"/> when the store
@@ -54,32 +57,12 @@ public sealed class SiloModelCache : IDisposable
         return new LocalModel(version, dir, ModelDirectory.ReadManifest(dir));
     });
 
-    /// <summary>The version's backbone + aggregation, loaded once per silo.</summary>
+    /// <summary>The version's backbone + aggregation (the model's one loader, <see cref="ModelStore.LoadEmbedder"/>), once per silo.</summary>
     public Task<CachedEmbedder> GetEmbedderAsync(string version) => GetOrRetry(_embedders, version, async () =>
     {
         var model = await GetAsync(version);
-        return await Task.Run(() => new CachedEmbedder(LoadExtractor(model)));
+        return await Task.Run(() => new CachedEmbedder(ModelStore.LoadEmbedder(model.Directory, model.Manifest, Device)));
     });
-
-    /// <summary>The same backbone construction as <see cref="ModelStore.Load"/>, without loading the core set.</summary>
-    public static FeatureExtractor LoadExtractor(LocalModel model)
-    {
-        var m = model.Manifest;
-        var backbone = Backbone.Load(BackboneSpec.FromJson(m.Backbone.SpecJson));
-        try
-        {
-            if (m.Backbone.WeightsFile is { } w) backbone.LoadWeights(Path.Combine(model.Directory, w));
-            var fx = new FeatureExtractor(backbone, m.Features.ImageSize, m.Features.Dim) { AdaptationJson = m.Backbone.AdaptationJson };
-            if (fx.GridSize != m.Features.GridSize)
-                throw new ModelFormatException($"model {model.Version}: backbone gives a {fx.GridSize} grid, the model has {m.Features.GridSize}");
-            return fx;
-        }
-        catch
-        {
-            backbone.Dispose();
-            throw;
-        }
-    }
 
     private static async Task<T> GetOrRetry<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<Task<T>> create)
     {

@@ -64,18 +64,13 @@ public sealed class ProductLineGrain(
     public async Task<string> StartTraining(TrainingRequest request)
     {
         if (request.Line != Line) throw new ArgumentException($"training request is for line '{request.Line}', not '{Line}'", nameof(request));
-        var jobId = $"{Line}-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..48];
+        // A GUID, never derived from the line name: two lines whose names share a prefix get different jobs, and no
+        // site can name a line so that its job id lands on another site's job.
+        var jobId = Guid.NewGuid().ToString("N");
         state.State.Jobs.Add(jobId);
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<ITrainingGrain>(jobId).Start(request);
         return jobId;
-    }
-
-    public Task<ScoreResult> Score(byte[] image, string name)
-    {
-        var current = state.State.Current
-                      ?? throw new ModelVersionException($"line '{Line}' has no current model version (train or register one)");
-        return GrainFactory.GetGrain<IScoringGrain>(0).Score(new ScoreRequest(Line, current, state.State.Shards, image, name));
     }
 
     private void MakeCurrent(string version)

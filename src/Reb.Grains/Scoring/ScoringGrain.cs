@@ -1,30 +1,29 @@
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
-using Reb.Core.Models;
-using Reb.Storage;
+using Reb.Core.Features;
 using Reb.Core.Imaging;
 using Reb.Core.Ldknn;
+using Reb.Core.Models;
+using Reb.Storage;
 using Reb.Grains.Diagnostics;
 using Reb.Grains.Hosting;
 using Reb.Grains.Models;
 using Reb.Grains.Placement;
 using Reb.Grains.Shards;
-using Reb.Grains.Compute;
-using static TorchSharp.torch;
 
 namespace Reb.Grains.Scoring;
 
 /// <summary>
-/// Stateless scoring worker. Embeds on this silo (backbone cached per version), sends the patch features in bounded
-/// chunks to every shard of the version at once, merges the nearest cores, then applies the single-process code:
-/// <see cref="LdknnIndex.PatchScores"/>, <see cref="AnomalyMaps.ImageScores"/> and <see cref="AnomalyMaps.PixelMaps"/>.
+/// Stateless scoring worker. Moves data between the core's stages and holds no method code: embeds with
+/// <see cref="PatchEmbedding.EmbedOne"/> (the version's backbone, cached per silo), sends the patch features in bounded
+/// chunks to every shard of the version at once, merges the nearest cores, turns them into the image score and map
+/// with <see cref="AnomalyMaps.ScoreFromNearest"/> and the verdict with <see cref="Verdict"/>.
 /// </summary>
 [StatelessWorker]
 [PreferGpuPlacement]
-public sealed class ScoringGrain(SiloModelCache models, ComputeGate compute, IOptions<RebOptions> options) : Grain, IScoringGrain
+public sealed class ScoringGrain(SiloModelCache models, IOptions<RebOptions> options) : Grain, IScoringGrain
 {
     public async Task<ScoreResult> Score(ScoreRequest request)
     {
@@ -40,7 +39,7 @@ public sealed class ScoringGrain(SiloModelCache models, ComputeGate compute, IOp
         catch (Exception e) when (e is ModelFormatException or ModelNotFoundException) { throw new ModelVersionException($"line '{request.Line}': {e.Message}"); }
         var m = model.Manifest;
 
-        float[] features = await Embed(embedder, compute, request);
+        float[] features = await Embed(embedder, request);
         var shards = ShardKey.All(request.Line, request.Version, request.Shards)
             .Select(k => GrainFactory.GetGrain<IBankShardGrain>(k.ToString())).ToList();
         var chunks = FeatureChunks.Split(features, m.Features.Dim, options.Value.MaxChunkBytes);
@@ -53,43 +52,27 @@ public sealed class ScoringGrain(SiloModelCache models, ComputeGate compute, IOp
 
         var distance = merged.SelectMany(x => x.Distance).ToArray();
         var density = merged.SelectMany(x => x.Density).ToArray();
-        return await compute.RunAsync(() => RebMetrics.Time(RebMetrics.Stages.Score, request.Line, () => Finish(request, m, distance, density)));
+        var (score, map) = await Task.Run(() => RebMetrics.Time(RebMetrics.Stages.Score, request.Line,
+            () => AnomalyMaps.ScoreFromNearest(distance, density, m.Ldknn.Lambda, m.Features.GridSize, m.Features.ImageSize)));
+        double threshold = Verdict.EffectiveThreshold(m.Threshold.Value, request.ThresholdOverride);
+        return new ScoreResult(request.Line, request.Version, request.Name, score, Verdict.IsReject(score, threshold), threshold,
+            m.Features.ImageSize, map, request.Shards);
     }
 
-    private static async Task<float[]> Embed(CachedEmbedder embedder, ComputeGate compute, ScoreRequest request)
+    /// <summary>The core's embed stage on this silo's device, one forward pass at a time per cached backbone.</summary>
+    private static async Task<float[]> Embed(CachedEmbedder embedder, ScoreRequest request)
     {
         await embedder.Gate.WaitAsync();
         try
         {
-            return await compute.RunAsync(() =>
+            return await Task.Run(() =>
             {
-                using var scope = NewDisposeScope();
                 long start = System.Diagnostics.Stopwatch.GetTimestamp();
-                var image = ImageLoader.Decode(request.Image, request.Name);
-                var resized = ImageResizer.ResizeRgb(image, embedder.Extractor.ImageSize).unsqueeze(0);
-                RebMetrics.RecordStage(RebMetrics.Stages.Decode, request.Line, start);
-                start = System.Diagnostics.Stopwatch.GetTimestamp();
-                var features = embedder.Extractor.Embed(resized).contiguous().data<float>().ToArray();
+                using var features = PatchEmbedding.EmbedOne(ImageSource.FromBytes(request.Name, request.Image), embedder.Extractor);
                 RebMetrics.RecordStage(RebMetrics.Stages.Embed, request.Line, start);
-                return features;
+                return features.contiguous().data<float>().ToArray();
             });
         }
         finally { embedder.Gate.Release(); }
-    }
-
-    /// <summary>The single-process scoring rule on the merged nearest cores (density looked up per query).</summary>
-    private static ScoreResult Finish(ScoreRequest request, ModelManifest m, float[] distance, float[] density)
-    {
-        using var scope = NewDisposeScope();
-        int g = m.Features.GridSize;
-        // density[] is already per query, so the "nearest index" of query i is i: the same arithmetic as
-        // LdknnIndex.ScorePatches, d2 - lambda * density[nearest].
-        var scores = LdknnIndex.PatchScores(tensor(distance), arange(distance.Length, dtype: ScalarType.Int64), density, m.Ldknn.Lambda);
-        var maps = scores.reshape(1, g, g);
-        float score = AnomalyMaps.ImageScores(maps)[0];
-        var pixel = AnomalyMaps.PixelMaps(maps, m.Features.ImageSize);
-        var map = pixel[0].contiguous().data<float>().ToArray();
-        return new ScoreResult(request.Line, request.Version, request.Name, score, score >= m.Threshold.Value, m.Threshold.Value,
-            m.Features.ImageSize, map, request.Shards);
     }
 }

@@ -9,10 +9,11 @@ using Reb.Grains.Models;
 namespace Reb.Grains.Training;
 
 /// <summary>
-/// Runs a training job in the background of its activation. After each step the checkpoint state is persisted; a
+/// Runs a training job (REB's whole pipeline, see <see cref="TrainingSteps"/>) in the background of its activation. After each step the checkpoint state is persisted; a
 /// reminder brings the job back after its silo is lost, and the re-activated job resumes after its last completed step.
 /// Grain calls only start, poll or resume: none lasts longer than a state write.
 /// </summary>
+[Placement.PreferGpuPlacement] // the adapt and embed steps are the backbone's work: on a GPU silo when the cluster has one
 public sealed class TrainingGrain(
     [PersistentState("job", StorageNames.Registry)] IPersistentState<TrainingJobState> state,
     SiloModelCache models, IOptions<RebOptions> options, ILogger<TrainingGrain> logger) : Grain, ITrainingGrain, IRemindable
@@ -20,6 +21,7 @@ public sealed class TrainingGrain(
     private const string ReminderName = "resume-training";
     private Task? _run;
     private volatile TrainingProgress? _progress;
+    private readonly CancellationTokenSource _cancel = new();
 
     private string JobId => this.GetPrimaryKeyString();
 
@@ -37,8 +39,15 @@ public sealed class TrainingGrain(
     public async Task<TrainingProgress> Start(TrainingRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.K < 1 || request.FitShards < 1 || request.ImageKeys.Count == 0)
-            throw new ArgumentException($"job {JobId}: K, FitShards and ImageKeys must be positive / non-empty");
+        if (request.K < 1 || request.FitShards < 1 || request.ImageKeys.Count == 0 || request.BatchSize < 1)
+            throw new ArgumentException($"job {JobId}: K, FitShards, BatchSize and ImageKeys must be positive / non-empty");
+        if (request.Adapt is not ("none" or "defectmaker"))
+            throw new ArgumentException($"job {JobId}: adaptation must be 'none' or 'defectmaker', got '{request.Adapt}'");
+        if (request.AdaptGuard is not ("on" or "off" or "report"))
+            throw new ArgumentException($"job {JobId}: the adaptation guard must be 'on', 'off' or 'report', got '{request.AdaptGuard}'");
+        Reb.Core.Adaptation.AdaptationOptions.ForBudget(request.Budget); // an unknown budget fails here, not hours later
+        if (state.State.Request is { } existing && !SameRequest(existing, request))
+            throw new ArgumentException($"job {JobId} exists for line '{existing.Line}' with another request; start a new job instead");
         if (state.State.Request is null)
         {
             state.State.Request = request;
@@ -50,6 +59,12 @@ public sealed class TrainingGrain(
     }
 
     public Task<TrainingProgress> GetProgress() => Task.FromResult(Progress());
+
+    public Task<TrainingJobOwner?> GetOwner() =>
+        Task.FromResult(state.State.Request is { } r ? new TrainingJobOwner(r.Line, r.Site) : null);
+
+    private static bool SameRequest(TrainingRequest a, TrainingRequest b) =>
+        a with { ImageKeys = [] } == b with { ImageKeys = [] } && a.ImageKeys.SequenceEqual(b.ImageKeys);
 
     public Task<TrainingProgress> Resume()
     {
@@ -63,6 +78,7 @@ public sealed class TrainingGrain(
         {
             state.State.Cancelled = true;
             await state.WriteStateAsync();
+            _cancel.Cancel(); // a long adapt or embed step stops at its next batch
             logger.LogInformation("Training job {Job}: cancel requested", JobId);
         }
         return Progress();
@@ -94,8 +110,8 @@ public sealed class TrainingGrain(
         var request = s.Request!;
         s.Runs++;
         await state.WriteStateAsync();
-        var steps = new TrainingSteps(JobId, request, models.Artefacts, GrainFactory, options.Value.MaxChunkBytes,
-            p => { var now = Progress() with { Percent = p }; _progress = now; RebMetrics.TrainingProgress(JobId, request.Line, now.Stage, p); });
+        using var steps = new TrainingSteps(JobId, request, models, GrainFactory, options.Value.MaxChunkBytes,
+            (p, loss) => { var now = Progress() with { Percent = p, Loss = loss ?? _progress?.Loss }; _progress = now; RebMetrics.TrainingProgress(JobId, request.Line, now.Stage, p); });
         try
         {
             while (s.LastCompleted < TrainingStage.Publish)
@@ -106,16 +122,20 @@ public sealed class TrainingGrain(
                 RebMetrics.TrainingProgress(JobId, request.Line, next, 0);
                 if (next == TrainingStage.Publish)
                 {
-                    var version = await steps.Publish(models.CacheRoot);
+                    var version = await steps.Publish();
                     await GrainFactory.GetGrain<IProductLineGrain>(request.Line).RegisterVersion(version, request.Promote);
                     s.Version = version;
                 }
-                else await steps.Run(next);
+                else await steps.Run(next, _cancel.Token);
                 s.LastCompleted = next;
                 await state.WriteStateAsync();
                 logger.LogInformation("Training job {Job}: step {Step} done", JobId, next);
             }
             if (!s.Cancelled) await steps.Cleanup();
+        }
+        catch (OperationCanceledException) when (s.Cancelled)
+        {
+            logger.LogInformation("Training job {Job}: cancelled during step {Step}", JobId, s.LastCompleted + 1);
         }
         catch (Exception e)
         {

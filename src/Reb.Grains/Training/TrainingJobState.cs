@@ -16,5 +16,6 @@ public sealed class TrainingJobState
     [Id(6)] public bool Cancelled { get; set; }
 }
 
-/// <summary>bank.json: what the embed step produced.</summary>
-public sealed record BankCheckpoint(long Rows, int Dim, int GridSize, int ImageSize, List<string> Images, int Skipped, double EmbedSeconds);
+/// <summary>bank.json: what the embed step produced (the training list in bank order, and what was skipped).</summary>
+public sealed record BankCheckpoint(long Rows, int Dim, int GridSize, int ImageSize, List<string> Images, List<string> Skipped,
+    List<string> SkipReasons, double EmbedSeconds);

@@ -4,18 +4,14 @@ using System.Text.Json;
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
 using Reb.Core;
-using Reb.Core.Models;
+using Reb.Core.Adaptation;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
 using Reb.Core.Imaging;
 using Reb.Core.Ldknn;
-using Reb.Core.Metrics;
-using Reb.Core;
-using Reb.Core.Features;
-using Reb.Core.Imaging;
 using Reb.Core.Models;
 using Reb.Storage;
-using Reb.Storage;
+using Reb.Grains.Models;
 using Reb.Grains.Scoring;
 using Reb.Grains.Shards;
 using static TorchSharp.torch;
@@ -23,105 +19,240 @@ using static TorchSharp.torch;
 namespace Reb.Grains.Training;
 
 /// <summary>
-/// The steps of a training job. Each reads its inputs from and writes its outputs to the artefact store (the
-/// checkpoints), so any step can run on any silo after a restart. CPU work runs on the thread pool.
+/// The steps of a training job: REB's whole pipeline (adapt -> embed -> coreset -> shard -> density -> calibrate ->
+/// publish) as the core's own stages (<see cref="GuardedAdaptation"/>, <see cref="ModelFitter"/>, <see cref="ModelStore"/>),
+/// with the job's data moved between them. Each step writes its output to the artefact store (the checkpoints) and
+/// keeps it in memory for the next step of this activation, so the bank crosses the store once on the way in and is
+/// read back only after a silo loss. Adaptation checkpoints go to the store every few optimiser steps, so a lost silo
+/// resumes mid-adaptation on another one. CPU/GPU work runs on the thread pool.
 /// </summary>
-public sealed class TrainingSteps(string jobId, TrainingRequest request, IArtefactStore store, IGrainFactory grains,
-    int maxChunkBytes, Action<double> report)
+public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloModelCache models, IGrainFactory grains,
+    int maxChunkBytes, Action<double, double?> report) : IDisposable
 {
+    private IArtefactStore Store => models.Artefacts;
+    private string WorkDir => Path.Combine(models.CacheRoot, "jobs", jobId);
+
+    // What earlier steps of this activation produced (null after a silo loss: read back from the checkpoints).
+    private List<string>? _images;
+    private FeatureExtractor? _embedder;
+    private Tensor? _bank;
+    private BankCheckpoint? _bankInfo;
+    private long[]? _coreIdx;
+    private float[]? _density;
+    private ThresholdInfo? _threshold;
+
     private LdknnOptions Ldknn => new() { K = request.K, Lambda = request.Lambda, CoresetRatio = request.CoresetRatio, Seed = request.Seed };
 
-    public Task Run(TrainingStage stage) => stage switch
+    /// <summary>The same settings `reb fit` reads from its options (CommonOptions.Read), so both fit alike.</summary>
+    private InspectionOptions Inspection => new()
     {
-        TrainingStage.Embed => Embed(),
+        ImageSize = request.ImageSize, BatchSize = request.BatchSize, Ldknn = Ldknn, CalibrationImages = request.CalibrationImages,
+        ThresholdQuantile = request.ThresholdQuantile, ThresholdMargin = request.ThresholdMargin,
+    };
+
+    private IProgress<StageProgress> Progress => new SyncProgress<StageProgress>(p => report(100 * p.Fraction, p.Loss));
+
+    public Task Run(TrainingStage stage, CancellationToken ct) => stage switch
+    {
+        TrainingStage.Adapt => Adapt(ct),
+        TrainingStage.Embed => Embed(ct),
         TrainingStage.Coreset => Coreset(),
         TrainingStage.Shard => Shard(),
         TrainingStage.Density => Density(),
+        TrainingStage.Calibrate => Calibrate(),
         TrainingStage.Publish => Task.CompletedTask, // the grain publishes (it needs the registry call)
         _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "not a step"),
     };
 
-    private async Task Embed()
+    /// <summary>
+    /// The training images as local files, in request order, once per activation: adaptation and the image decoder
+    /// read files, and DefectMaker's cut-paste draws from the same list. Each keeps its uploaded file name (the model
+    /// records the names), in a folder of its own so equal names cannot collide.
+    /// </summary>
+    private async Task<List<string>> Images()
     {
+        if (_images is not null) return _images;
         if (request.ImageKeys.Count == 0) throw new ArgumentException($"job {jobId}: no training images");
-        var watch = Stopwatch.StartNew();
-        using var fx = new FeatureExtractor(Backbone.LoadDefault(), request.ImageSize);
-        var rows = new List<float[]>();
-        var used = new List<string>();
-        int skipped = 0;
+        var folder = Path.Combine(WorkDir, "images");
+        var paths = new List<string>();
         for (int i = 0; i < request.ImageKeys.Count; i++)
         {
             var key = request.ImageKeys[i];
-            var bytes = await store.GetBytesAsync(key);
-            if (bytes is null) { skipped++; continue; }
-            var f = await Task.Run(() =>
+            var path = Path.Combine(folder, i.ToString("D6"), Path.GetFileName(key));
+            if (!File.Exists(path))
             {
-                using var scope = NewDisposeScope();
-                try
+                // A key that vanished from the store becomes a missing file, which the stages report like any unreadable image.
+                var bytes = await Store.GetBytesAsync(key);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                if (bytes is not null)
                 {
-                    var img = ImageResizer.ResizeRgb(ImageLoader.Decode(bytes, key), request.ImageSize).unsqueeze(0);
-                    return fx.Embed(img).contiguous().data<float>().ToArray();
+                    var temp = path + ".part";
+                    await File.WriteAllBytesAsync(temp, bytes);
+                    File.Move(temp, path, overwrite: true);
                 }
-                catch (ImageLoadException) { return null; }
-            });
-            if (f is null) { skipped++; continue; }
-            rows.Add(f);
-            used.Add(key);
-            report(100.0 * (i + 1) / request.ImageKeys.Count);
+            }
+            paths.Add(path);
         }
-        if (used.Count == 0) throw new InvalidDataException($"job {jobId}: none of the {request.ImageKeys.Count} training images could be read");
-        var bank = rows.SelectMany(r => r).ToArray();
-        await store.PutBytesAsync(TrainingBlobs.Bank(jobId), MemoryMarshal.AsBytes(bank.AsSpan()).ToArray());
-        var info = new BankCheckpoint(bank.Length / fx.Dim, fx.Dim, fx.GridSize, fx.ImageSize, used, skipped, watch.Elapsed.TotalSeconds);
-        await store.PutBytesAsync(TrainingBlobs.BankInfo(jobId), JsonSerializer.SerializeToUtf8Bytes(info));
+        return _images = paths;
     }
 
-    private async Task<(BankCheckpoint Info, float[] Bank)> LoadBank()
+    private async Task Adapt(CancellationToken ct)
     {
-        var info = JsonSerializer.Deserialize<BankCheckpoint>(await Need(TrainingBlobs.BankInfo(jobId)))!;
-        var bank = MemoryMarshal.Cast<byte, float>(await Need(TrainingBlobs.Bank(jobId))).ToArray();
-        if (bank.LongLength != info.Rows * info.Dim) throw new InvalidDataException($"job {jobId}: bank checkpoint has the wrong size");
-        return (info, bank);
+        if (request.Adapt == "none") return;
+        if (request.Adapt != "defectmaker") throw new ArgumentException($"job {jobId}: adaptation must be 'none' or 'defectmaker', got '{request.Adapt}'");
+        var images = await Images();
+        var checkpoints = Path.Combine(WorkDir, "adapt");
+        await RestoreAdaptCheckpoint(checkpoints);
+        var adaptation = AdaptationOptions.ForBudget(request.Budget) with
+        {
+            Seed = request.Seed, ImageSize = request.ImageSize, CheckpointDirectory = checkpoints,
+        };
+        var guard = request.AdaptGuard == "off" ? null
+            : new AdaptationGuardOptions { Seed = request.Seed, ImageSize = request.ImageSize, Ldknn = Ldknn };
+        var (extractor, outcome) = await Task.Run(() => GuardedAdaptation.Run(images, adaptation, guard, Progress,
+            enforce: request.AdaptGuard == "on", ct, onCheckpoint: folder => SaveAdaptCheckpoint(folder).GetAwaiter().GetResult()), ct);
+        _embedder = extractor;
+        if (outcome.Used)
+        {
+            var weights = Path.Combine(WorkDir, "backbone.weights");
+            extractor.Backbone.SaveWeights(weights);
+            await Store.PutBytesAsync(TrainingBlobs.AdaptedWeights(jobId), await File.ReadAllBytesAsync(weights));
+        }
+        await Store.PutBytesAsync(TrainingBlobs.Adaptation(jobId),
+            System.Text.Encoding.UTF8.GetBytes(outcome.Used ? extractor.AdaptationJson ?? outcome.Candidate.ToJson() : ImageNetMarker));
+    }
+
+    private const string ImageNetMarker = "imagenet";
+
+    /// <summary>Copies a finished adaptation checkpoint to the store (its files replace the previous checkpoint's; state.json last).</summary>
+    private async Task SaveAdaptCheckpoint(string folder)
+    {
+        foreach (var file in new[] { AdaptationCheckpoint.NetworkFile, AdaptationCheckpoint.OptimizerFile, AdaptationCheckpoint.StateFile })
+            await Store.PutBytesAsync(TrainingBlobs.AdaptCheckpoint(jobId, file), await File.ReadAllBytesAsync(Path.Combine(folder, file)));
+        await Store.PutBytesAsync(TrainingBlobs.AdaptCheckpoint(jobId, "step"), System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(folder)));
+    }
+
+    /// <summary>After a silo loss: the newest checkpoint from the store into the local checkpoint folder, where the trainer resumes from it.</summary>
+    private async Task RestoreAdaptCheckpoint(string checkpoints)
+    {
+        if (AdaptationCheckpoint.Exists(checkpoints)) return;
+        var step = await Store.GetBytesAsync(TrainingBlobs.AdaptCheckpoint(jobId, "step"));
+        if (step is null) return;
+        var folder = Path.Combine(checkpoints, System.Text.Encoding.UTF8.GetString(step));
+        var temp = folder + ".restore";
+        Directory.CreateDirectory(temp);
+        foreach (var file in new[] { AdaptationCheckpoint.NetworkFile, AdaptationCheckpoint.OptimizerFile, AdaptationCheckpoint.StateFile })
+        {
+            var bytes = await Store.GetBytesAsync(TrainingBlobs.AdaptCheckpoint(jobId, file));
+            if (bytes is null) { Directory.Delete(temp, recursive: true); return; } // incomplete: start adaptation afresh
+            await File.WriteAllBytesAsync(Path.Combine(temp, file), bytes);
+        }
+        Directory.Move(temp, folder);
+    }
+
+    /// <summary>The job's patch embedder: the adapted backbone when the adapt step kept it, else ImageNet's.</summary>
+    private async Task<FeatureExtractor> Embedder()
+    {
+        if (_embedder is not null) return _embedder;
+        var outcome = request.Adapt == "none" ? null : await Store.GetBytesAsync(TrainingBlobs.Adaptation(jobId));
+        var json = outcome is null ? null : System.Text.Encoding.UTF8.GetString(outcome);
+        var backbone = Backbone.Load(AdaptationOptions.Cpu.Backbone);
+        try
+        {
+            if (json is not null && json != ImageNetMarker)
+            {
+                var weights = Path.Combine(WorkDir, "backbone.weights");
+                Directory.CreateDirectory(WorkDir);
+                await File.WriteAllBytesAsync(weights, await Need(TrainingBlobs.AdaptedWeights(jobId)));
+                backbone.LoadWeights(weights);
+                backbone.Eval();
+                backbone.Freeze();
+            }
+            return _embedder = new FeatureExtractor(backbone, request.ImageSize, device: models.Device)
+            {
+                AdaptationJson = json is null || json == ImageNetMarker ? null : json,
+            };
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
+    }
+
+    private async Task Embed(CancellationToken ct)
+    {
+        var images = (await Images()).Select(ImageSource.FromFile).ToList();
+        var embedder = await Embedder();
+        var watch = Stopwatch.StartNew();
+        var skipped = new List<SkippedImage>();
+        var (bank, used) = await Task.Run(() => ModelFitter.Embed(images, embedder, Inspection, skipped, Progress, ct), ct);
+        _bank?.Dispose();
+        _bank = bank;
+        await Store.PutBytesAsync(TrainingBlobs.Bank(jobId), TensorBytes(bank));
+        _bankInfo = new BankCheckpoint(bank.shape[0], embedder.Dim, embedder.GridSize, embedder.ImageSize,
+            used.Select(Path.GetFileName).ToList()!, skipped.Select(s => Path.GetFileName(s.Path)).ToList(),
+            skipped.Select(s => s.Reason).ToList(), watch.Elapsed.TotalSeconds);
+        await Store.PutBytesAsync(TrainingBlobs.BankInfo(jobId), JsonSerializer.SerializeToUtf8Bytes(_bankInfo));
+    }
+
+    private static byte[] TensorBytes(Tensor t)
+    {
+        using var c = t.contiguous();
+        return c.bytes.ToArray();
+    }
+
+    private async Task<(BankCheckpoint Info, Tensor Bank)> Bank()
+    {
+        if (_bank is not null && _bankInfo is not null) return (_bankInfo, _bank);
+        var info = await TrainingBlobs.ReadBankInfo(Store, jobId);
+        var values = TensorFiles.AsFloats(await Need(TrainingBlobs.Bank(jobId)));
+        if (values.LongLength != info.Rows * info.Dim) throw new InvalidDataException($"job {jobId}: bank checkpoint has the wrong size");
+        _bank = tensor(values).reshape(info.Rows, info.Dim);
+        _bankInfo = info;
+        return (info, _bank);
     }
 
     private async Task<byte[]> Need(string key) =>
-        await store.GetBytesAsync(key) ?? throw new InvalidDataException($"job {jobId}: checkpoint '{key}' is missing from the artefact store");
+        await Store.GetBytesAsync(key) ?? throw new InvalidDataException($"job {jobId}: checkpoint '{key}' is missing from the artefact store");
 
     private async Task Coreset()
     {
-        var (info, bank) = await LoadBank();
-        if (info.Rows < request.K + 1) throw new ArgumentException($"job {jobId}: the bank has {info.Rows} patches; K = {request.K} needs at least {request.K + 1}");
-        var idx = await Task.Run(() =>
-        {
-            using var t = tensor(bank).reshape(info.Rows, info.Dim);
-            return GreedyCoreset.Select(t, Ldknn, new SyncProgress<double>(f => report(100 * f)));
-        });
-        await store.PutBytesAsync(TrainingBlobs.Coreset(jobId), MemoryMarshal.AsBytes(idx.AsSpan()).ToArray());
+        var (_, bank) = await Bank();
+        _coreIdx = await Task.Run(() => ModelFitter.Coreset(bank, Ldknn, Progress));
+        await Store.PutBytesAsync(TrainingBlobs.Coreset(jobId), MemoryMarshal.AsBytes(_coreIdx.AsSpan()).ToArray());
     }
 
+    private async Task<long[]> CoreIdx() =>
+        _coreIdx ??= TensorFiles.AsLongs(await Need(TrainingBlobs.Coreset(jobId)));
+
+    /// <summary>Slices of the bank for the fit shards: raw float32 rows, the ranges of <see cref="ShardKey.Range"/>.</summary>
     private async Task Shard()
     {
-        var (info, bank) = await LoadBank();
+        var (info, bank) = await Bank();
         int n = request.FitShards;
         for (int i = 0; i < n; i++)
         {
             var (start, count) = new ShardKey(request.Line, ShardKey.FitPrefix + jobId, i, n).Range(info.Rows);
-            var blob = TrainingBlobs.WriteBankShard(bank.AsSpan((int)(start * info.Dim), (int)(count * info.Dim)), start, info.Dim);
-            await store.PutBytesAsync(TrainingBlobs.BankShard(jobId, i, n), blob);
-            report(100.0 * (i + 1) / n);
+            await Store.PutBytesAsync(TrainingBlobs.BankShard(jobId, i, n), TensorBytes(bank.narrow(0, start, count)));
+            report(100.0 * (i + 1) / n, null);
         }
     }
 
-    /// <summary>Distributed density fit: every core row's K nearest other bank rows, found by the fit shards and merged.</summary>
+    /// <summary>
+    /// The density stage fanned out: every core row's K nearest other bank rows, found by the fit shards, merged (global
+    /// top K), then the core's one reduction <see cref="LdknnIndex.DensityFromNeighbours"/>.
+    /// </summary>
     private async Task Density()
     {
-        var (info, bank) = await LoadBank();
-        var coreIdx = MemoryMarshal.Cast<byte, long>(await Need(TrainingBlobs.Coreset(jobId))).ToArray();
+        var (info, bank) = await Bank();
+        var coreIdx = await CoreIdx();
         var shards = ShardKey.All(request.Line, ShardKey.FitPrefix + jobId, request.FitShards)
             .Select(k => grains.GetGrain<IBankShardGrain>(k.ToString())).ToList();
-        var core = new float[coreIdx.LongLength * info.Dim];
-        for (long r = 0; r < coreIdx.LongLength; r++)
-            Array.Copy(bank, coreIdx[r] * info.Dim, core, r * info.Dim, info.Dim);
+        float[] core;
+        using (var idx = tensor(coreIdx))
+        using (var rows = bank.index_select(0, idx).contiguous())
+            core = rows.data<float>().ToArray();
         var chunks = FeatureChunks.Split(core, info.Dim, maxChunkBytes);
         var density = new float[coreIdx.Length];
         int row = 0, done = 0;
@@ -130,43 +261,54 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, IArtefa
             var exclude = coreIdx.AsSpan(row, chunk.Rows).ToArray();
             var answers = await Task.WhenAll(shards.Select(s => s.TopK(chunk, request.K, exclude)));
             var (d, _) = NearestMerge.TopK(answers, request.K);
-            // Same reduction as LdknnIndex.Densities: float32 mean over the K ascending distances of each row.
             using (var t = tensor(d).reshape(chunk.Rows, request.K))
-            using (var mean = t.mean([1L]))
-                mean.data<float>().ToArray().CopyTo(density, row);
+                LdknnIndex.DensityFromNeighbours(t).CopyTo(density, row);
             row += chunk.Rows;
-            report(100.0 * ++done / chunks.Count);
+            report(100.0 * ++done / chunks.Count, null);
         }
-        await store.PutBytesAsync(TrainingBlobs.Density(jobId), MemoryMarshal.AsBytes(density.AsSpan()).ToArray());
+        _density = density;
+        await Store.PutBytesAsync(TrainingBlobs.Density(jobId), MemoryMarshal.AsBytes(density.AsSpan()).ToArray());
     }
 
-    /// <summary>Builds the model from the checkpoints, calibrates its threshold, saves and publishes it; returns the version.</summary>
-    public async Task<string> Publish(string workRoot)
+    private async Task<float[]> Densities() =>
+        _density ??= TensorFiles.AsFloats(await Need(TrainingBlobs.Density(jobId)));
+
+    private async Task Calibrate()
     {
-        var (info, bank) = await LoadBank();
-        var coreIdx = MemoryMarshal.Cast<byte, long>(await Need(TrainingBlobs.Coreset(jobId))).ToArray();
-        var density = MemoryMarshal.Cast<byte, float>(await Need(TrainingBlobs.Density(jobId))).ToArray();
-        var dir = Path.Combine(workRoot, $"publish-{jobId}-{Guid.NewGuid():N}");
+        var (info, bank) = await Bank();
+        var coreIdx = await CoreIdx();
+        var density = await Densities();
+        _threshold = await Task.Run(() =>
+        {
+            using var index = ModelFitter.CoreIndex(bank, coreIdx, density, Ldknn);
+            return ModelFitter.Calibrate(bank, index, info.GridSize, info.Images.Count, Inspection, Progress);
+        });
+        await Store.PutBytesAsync(TrainingBlobs.Threshold(jobId), JsonSerializer.SerializeToUtf8Bytes(_threshold));
+    }
+
+    /// <summary>Assembles the model from the checkpoints, writes the model directory (the core's one writer), publishes it; returns the version.</summary>
+    public async Task<string> Publish()
+    {
+        var (info, bank) = await Bank();
+        var coreIdx = await CoreIdx();
+        var density = await Densities();
+        var threshold = _threshold ?? JsonSerializer.Deserialize<ThresholdInfo>(await Need(TrainingBlobs.Threshold(jobId)))!;
+        var embedder = await Embedder();
+        var dir = Path.Combine(WorkDir, $"publish-{Guid.NewGuid():N}");
         try
         {
             await Task.Run(() =>
             {
-                var options = new InspectionOptions
-                {
-                    ImageSize = info.ImageSize, Ldknn = Ldknn, CalibrationImages = request.CalibrationImages,
-                    ThresholdQuantile = request.ThresholdQuantile, ThresholdMargin = request.ThresholdMargin,
-                };
-                using var bankT = tensor(bank).reshape(info.Rows, info.Dim);
-                var core = bankT.index_select(0, tensor(coreIdx));
-                var index = new LdknnIndex(core, density, coreIdx, Ldknn);
-                var threshold = ModelFitter.Calibrate(bankT, index, info.GridSize, info.Images.Count, options);
-                using var model = new InspectionModel(new FeatureExtractor(Backbone.LoadDefault(), info.ImageSize), index, threshold, options);
-                var fit = new FitReport(info.Images.Count, info.Rows, coreIdx.Length, info.EmbedSeconds, 0, 0,
-                    info.Images.Select(Path.GetFileName).ToList()!, []);
-                ModelStore.Save(model, fit, request.Line, dir);
+                var index = ModelFitter.CoreIndex(bank, coreIdx, density, Ldknn);
+                // The model takes the embedder; this activation's copy is handed over and not disposed twice.
+                _embedder = null;
+                using var model = new InspectionModel(embedder, index, threshold, Inspection);
+                var skipped = info.Skipped.Zip(info.SkipReasons, (p, r) => new SkippedImage(p, r)).ToList();
+                var fit = new FitReport(info.Images.Count, info.Rows, coreIdx.Length, info.EmbedSeconds, 0, 0, info.Images, skipped);
+                ModelStore.Save(model, fit, request.CategoryOrLine, dir);
             });
-            report(60);
-            return await store.PublishModelAsync(dir);
+            report(60, null);
+            return await Store.PublishModelAsync(dir);
         }
         finally
         {
@@ -174,11 +316,18 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, IArtefa
         }
     }
 
-    /// <summary>Removes the job's checkpoints once its model is published.</summary>
-    public async Task Cleanup(BankCheckpoint? info = null)
+    /// <summary>Removes the job's checkpoints and local files once its model is published.</summary>
+    public async Task Cleanup()
     {
-        foreach (var key in new[] { TrainingBlobs.Bank(jobId), TrainingBlobs.BankInfo(jobId), TrainingBlobs.Coreset(jobId), TrainingBlobs.Density(jobId) })
-            await store.DeleteAsync(key);
-        for (int i = 0; i < request.FitShards; i++) await store.DeleteAsync(TrainingBlobs.BankShard(jobId, i, request.FitShards));
+        foreach (var key in await Store.ListAsync(TrainingBlobs.Prefix(jobId)))
+            await Store.DeleteAsync(key);
+        try { if (Directory.Exists(WorkDir)) Directory.Delete(WorkDir, recursive: true); }
+        catch (IOException) { } // best effort: the silo's cache folder is removed with the silo anyway
+    }
+
+    public void Dispose()
+    {
+        _bank?.Dispose();
+        _embedder?.Dispose();
     }
 }

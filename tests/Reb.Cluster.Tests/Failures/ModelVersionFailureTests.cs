@@ -58,8 +58,8 @@ public sealed class ModelVersionFailureTests(PcbModelFixture model)
     public async Task Scoring_a_line_without_a_version_is_a_clear_error()
     {
         await using var cluster = await RebTestCluster.StartAsync(1, model.ArtefactRoot);
-        var line = cluster.Client.GetGrain<IProductLineGrain>("pcb-empty");
-        var e = await Assert.ThrowsAsync<ModelVersionException>(() => line.Score([1, 2, 3], "x.png"));
+        var client = new Reb.Abstractions.Client.RebClusterClient(cluster.Client);
+        var e = await Assert.ThrowsAsync<ModelVersionException>(() => client.ScoreAsync("pcb-empty", [1, 2, 3], "x.png"));
         Assert.Contains("no current model version", e.Message);
     }
 }

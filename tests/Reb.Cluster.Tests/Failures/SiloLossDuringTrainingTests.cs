@@ -6,6 +6,7 @@ using Reb.Core.Backbones;
 using Reb.Core.Features;
 using Reb.Core.Models;
 using Reb.Grains.Shards;
+using Reb.Grains.Training;
 using Reb.Storage;
 using Orleans.TestingHost;
 using Xunit.Abstractions;

@@ -89,7 +89,7 @@ public class FitScoreRoundTripTests : IDisposable
         File.WriteAllBytes(path, [1, 2, 3]);
         var e = Assert.Throws<InvalidDataException>(() => ModelFitter.Fit([path], new FeatureExtractor(Backbone.LoadDefault(), 64), Options));
         Assert.Contains("bad.png", e.Message);
-        Assert.Throws<ArgumentException>(() => ModelFitter.Fit([], new FeatureExtractor(Backbone.LoadDefault(), 64), Options));
+        Assert.Throws<ArgumentException>(() => ModelFitter.Fit(Array.Empty<string>(), new FeatureExtractor(Backbone.LoadDefault(), 64), Options));
     }
 
     private static float[] Score(InspectionModel model, IReadOnlyList<string> paths)

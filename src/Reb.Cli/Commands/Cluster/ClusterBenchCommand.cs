@@ -28,7 +28,7 @@ public static class ClusterBenchCommand
     public sealed record PathFigures(string Path, int Shards, int Images, double ImagesPerSecond, double P50Ms, double P95Ms,
         double MeanMs, double OverheadVsSingle, double MaxAbsScoreDiff, long LargestMessageBytes, string LargestMessageCall);
 
-    public sealed record ClusterBenchReport(string Category, int Threads, int ComputeSlots, int TrainImages, long CoreRows, int Dim, int ImageSize,
+    public sealed record ClusterBenchReport(string Category, int Threads, int TrainImages, long CoreRows, int Dim, int ImageSize,
         int WarmupImages, IReadOnlyList<PathFigures> Paths)
     {
         /// <summary>How the passes were ordered (every image through every path before the next image).</summary>
@@ -42,13 +42,12 @@ public static class ClusterBenchCommand
         var images = new Option<int>("--images") { Description = "test images scored per path", DefaultValueFactory = _ => 30 };
         var shards = new Option<int[]>("--shards") { Description = "shard counts to measure", DefaultValueFactory = _ => [1, 4], AllowMultipleArgumentsPerToken = true };
         var size = new Option<int>("--image-size") { DefaultValueFactory = _ => 256 };
-        var slots = new Option<int>("--compute-slots") { Description = "tensor jobs the embedded silo admits at once (Reb:ComputeSlots; 0 = no gate, the default)", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out") { Description = "folder for cluster-bench.json", Required = true };
         var cmd = new Command("bench", "Single-process vs embedded-cluster scoring (1 and 4 shards): throughput, p50/p95 latency, fan-out overhead, largest message.")
-            { data, shots, images, shards, size, slots, output };
+            { data, shots, images, shards, size, output };
         cmd.SetAction(async (r, ct) =>
         {
-            try { return await Run(r.GetValue(data)!.FullName, r.GetValue(shots), r.GetValue(images), r.GetValue(shards)!, r.GetValue(size), r.GetValue(slots), r.GetValue(output)!.FullName, ct); }
+            try { return await Run(r.GetValue(data)!.FullName, r.GetValue(shots), r.GetValue(images), r.GetValue(shards)!, r.GetValue(size), r.GetValue(output)!.FullName, ct); }
             catch (Exception e) when (ClusterCommand.IsUserError(e))
             {
                 AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message.ReplaceLineEndings(" "))}");
@@ -60,7 +59,7 @@ public static class ClusterBenchCommand
 
     private const int Warmup = 2;
 
-    private static async Task<int> Run(string dataDir, int shots, int imageCount, int[] shardCounts, int size, int computeSlots, string outDir, CancellationToken ct)
+    private static async Task<int> Run(string dataDir, int shots, int imageCount, int[] shardCounts, int size, string outDir, CancellationToken ct)
     {
         if (!Directory.Exists(dataDir)) throw new DirectoryNotFoundException($"--data '{dataDir}' does not exist");
         var ds = DatasetReader.Open(dataDir, DatasetLayout.Auto, shots);
@@ -77,8 +76,7 @@ public static class ClusterBenchCommand
             var modelDir = Path.Combine(work, "model");
             var manifest = ModelStore.Save(model, fit, ds.Category, modelDir);
 
-            await using var session = await ClusterSession.StartEmbeddedAsync(new ArtefactStoreSettings { Root = Path.Combine(work, "store") }, ct, persistRegistry: false,
-                new Dictionary<string, string?> { ["Reb:ComputeSlots"] = computeSlots.ToString() });
+            await using var session = await ClusterSession.StartEmbeddedAsync(new ArtefactStoreSettings { Root = Path.Combine(work, "store") }, ct, persistRegistry: false);
             var version = await session.Store.PublishModelAsync(modelDir, ct);
             // One scorer per path; path 0 is the single-process reference.
             var scorers = new List<(string Path, int Shards, Func<string, float> Score)>
@@ -133,7 +131,7 @@ public static class ClusterBenchCommand
                 paths.Add(Figures(scorers[k].Path, scorers[k].Shards, lat[k].ToArray(), lat[0].ToArray(), diff, largest[k], largestCall[k] ?? ""));
             }
 
-            var report = new ClusterBenchReport(ds.Category, TorchSharp.torch.get_num_threads(), computeSlots, fit.TrainImages, manifest.Bank.Core, manifest.Bank.Dim, size, Warmup, paths);
+            var report = new ClusterBenchReport(ds.Category, TorchSharp.torch.get_num_threads(), fit.TrainImages, manifest.Bank.Core, manifest.Bank.Dim, size, Warmup, paths);
             var json = Path.Combine(outDir, "cluster-bench.json");
             File.WriteAllText(json, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
             var t = new Table().AddColumns("path", "shards", "img/s", "p50 ms", "p95 ms", "overhead vs single", "max |score diff|", "largest message");

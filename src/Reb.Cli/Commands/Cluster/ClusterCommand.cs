@@ -18,6 +18,7 @@ public static class ClusterCommand
         cluster.Subcommands.Add(Status());
         cluster.Subcommands.Add(Promote());
         cluster.Subcommands.Add(Rollback());
+        cluster.Subcommands.Add(Publish());
         cluster.Subcommands.Add(ClusterDemoCommand.Create());
         cluster.Subcommands.Add(ClusterBenchCommand.Create());
         return cluster;
@@ -30,16 +31,39 @@ public static class ClusterCommand
         var line = LineOption();
         var data = new Option<DirectoryInfo>("--data") { Description = "category folder (train/good) or a folder of good images", Required = true };
         var shards = new Option<int>("--shards") { Description = "bank shards for the density fit and for scoring", DefaultValueFactory = _ => 2 };
-        var shots = new Option<int?>("--shots") { Description = "use only the first N training images" };
-        var size = new Option<int>("--image-size") { DefaultValueFactory = _ => 256 };
+        var common = new CommonOptions();
         var conn = new ClusterConnectionOptions();
-        var cmd = new Command("fit", "Train a new model version for a line with the cluster's training grain; it becomes current.") { line, data, shards, shots, size };
+        var cmd = new Command("fit", "Train a new model version for a line with the cluster's training grain (REB's whole pipeline, " +
+                                     "DefectMaker adaptation included, with `reb fit`'s options); it becomes current.") { line, data, shards };
+        common.AddTo(cmd);
         conn.AddTo(cmd);
         return WithSession(cmd, conn, async (r, s, ct) =>
         {
-            var images = ClusterJobs.TrainingImages(r.GetValue(data)!.FullName, r.GetValue(shots));
-            var version = RunWithProgress(p => ClusterJobs.FitAsync(s, r.GetValue(line)!, images, r.GetValue(shards), r.GetValue(size), p, ct));
+            var options = common.Read(r);
+            var images = FitCommand.TrainingImages(r.GetValue(data)!.FullName, options.Shots, out var category);
+            var request = common.TrainingRequest(r, r.GetValue(line)!, category) with { FitShards = r.GetValue(shards) };
+            var version = RunWithProgress(p => ClusterJobs.FitAsync(s, request, images, p, ct));
             AnsiConsole.MarkupLine($"line [bold]{Markup.Escape(r.GetValue(line)!)}[/]: version {version} is current ({images.Count} images, {r.GetValue(shards)} shards, {Markup.Escape(s.Where)})");
+            return 0;
+        });
+    }
+
+    /// <summary>`reb cluster publish`: a model made by `reb fit` elsewhere (another site, an offline GPU machine) into the cluster.</summary>
+    private static Command Publish()
+    {
+        var line = LineOption();
+        var model = new Option<DirectoryInfo>("--model") { Description = "model directory written by `reb fit`", Required = true };
+        var promote = new Option<bool>("--promote") { Description = "make it the line's current version (the first version always is)" };
+        var conn = new ClusterConnectionOptions();
+        var cmd = new Command("publish", "Register a model directory made by `reb fit` as a version of a line: checked against its " +
+                                         "checksums, copied into the artefact store, registered (and promoted with --promote).") { line, model, promote };
+        conn.AddTo(cmd);
+        return WithSession(cmd, conn, async (r, s, ct) =>
+        {
+            var name = r.GetValue(line)!;
+            var version = await ClusterJobs.PublishAsync(s, name, r.GetValue(model)!.FullName, r.GetValue(promote), ct);
+            AnsiConsole.MarkupLine($"line [bold]{Markup.Escape(name)}[/]: version {version} registered ({Markup.Escape(s.Where)})");
+            Print(await s.Client.StatusAsync(name, refresh: true, ct));
             return 0;
         });
     }

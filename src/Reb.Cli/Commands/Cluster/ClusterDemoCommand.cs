@@ -31,14 +31,14 @@ public static class ClusterDemoCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "folder for scores.csv, overlays/, summary.json", Required = true };
         var artefacts = new Option<DirectoryInfo?>("--artefacts") { Description = "local artefact store of the embedded silo (default: <out>/artefacts)" };
         var shards = new Option<int>("--shards") { Description = "bank shards (fit and scoring)", DefaultValueFactory = _ => 2 };
-        var shots = new Option<int?>("--shots") { Description = "use only the first N training images" };
-        var size = new Option<int>("--image-size") { DefaultValueFactory = _ => 256 };
-        var cmd = new Command("demo", "End to end on an embedded cluster: fit a category's line with the training grain, score its test split with the scoring grain.")
-            { data, output, artefacts, shards, shots, size };
+        var common = new CommonOptions();
+        var cmd = new Command("demo", "End to end on an embedded cluster: fit a category's line with the training grain (`reb fit`'s options), score its test split with the scoring grain.")
+            { data, output, artefacts, shards };
+        common.AddTo(cmd);
         cmd.SetAction(async (r, ct) =>
         {
-            try { return await Run(r, r.GetValue(data)!.FullName, r.GetValue(output)!.FullName, r.GetValue(artefacts)?.FullName,
-                r.GetValue(shards), r.GetValue(shots), r.GetValue(size), ct); }
+            try { return await Run(r, common, r.GetValue(data)!.FullName, r.GetValue(output)!.FullName, r.GetValue(artefacts)?.FullName,
+                r.GetValue(shards), ct); }
             catch (Exception e) when (ClusterCommand.IsUserError(e))
             {
                 AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message.ReplaceLineEndings(" "))}");
@@ -48,10 +48,11 @@ public static class ClusterDemoCommand
         return cmd;
     }
 
-    private static async Task<int> Run(ParseResult r, string dataDir, string outDir, string? artefactDir, int shards, int? shots, int size, CancellationToken ct)
+    private static async Task<int> Run(ParseResult r, CommonOptions common, string dataDir, string outDir, string? artefactDir, int shards, CancellationToken ct)
     {
         if (!Directory.Exists(dataDir)) throw new DirectoryNotFoundException($"--data '{dataDir}' does not exist");
-        var ds = DatasetReader.Open(dataDir, DatasetLayout.Auto, shots);
+        var options = common.Read(r);
+        var ds = DatasetReader.Open(dataDir, DatasetLayout.Auto, options.Shots);
         foreach (var w in ds.Warnings) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
         if (ds.Test.Count == 0) throw new InvalidDataException($"--data '{dataDir}' has no test images to score");
         var line = new string(ds.Category.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray());
@@ -65,7 +66,8 @@ public static class ClusterDemoCommand
         MessageSizeMeter.Reset();
         var fitWatch = Stopwatch.StartNew();
         AnsiConsole.MarkupLine($"fitting line [bold]{Markup.Escape(line)}[/] on {ds.TrainGood.Count} good images with {shards} bank shards (training grain) ...");
-        var version = ClusterCommand.RunWithProgress(p => ClusterJobs.FitAsync(session, line, ds.TrainGood, shards, size, p, ct));
+        var request = common.TrainingRequest(r, line, ds.Category) with { FitShards = shards };
+        var version = ClusterCommand.RunWithProgress(p => ClusterJobs.FitAsync(session, request, ds.TrainGood, p, ct));
         var fitSeconds = fitWatch.Elapsed.TotalSeconds;
         var threshold = await ClusterJobs.ThresholdAsync(session, version, ct);
 

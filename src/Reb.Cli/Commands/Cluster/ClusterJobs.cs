@@ -1,7 +1,4 @@
 using Reb.Abstractions.Contracts;
-using Reb.Core.Models;
-using Reb.Core.Datasets;
-using Reb.Core.Imaging;
 using Reb.Core;
 using Reb.Core.Imaging;
 using Reb.Core.Models;
@@ -30,60 +27,71 @@ public static class ClusterJobs
         return status;
     }
 
-    /// <summary>Good training images of a category folder (train/good) or, for a plain folder, all its images.</summary>
-    public static IReadOnlyList<string> TrainingImages(string dir, int? shots)
-    {
-        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"--data '{dir}' does not exist");
-        if (Directory.Exists(Path.Combine(dir, "train"))) return DatasetReader.Open(dir, DatasetLayout.Auto, shots).TrainGood;
-        var all = ImageFiles.List(dir, new List<string>());
-        if (all.Count == 0) throw new InvalidDataException($"--data '{dir}' contains no images and no train/good folder");
-        return shots is { } n ? all.Take(n).ToList() : all;
-    }
-
     /// <summary>
     /// Uploads the images into the artefact store (the request carries keys, not bytes), starts a training job on the
-    /// line, polls it until it ends, then sets the line's scoring shards. Returns the published version.
+    /// line, polls it until it ends, then sets the line's scoring shards. Returns the published version. Each key ends in
+    /// the image's own file name, which the model records, so the job's model equals `reb fit`'s on the same images.
     /// </summary>
-    public static async Task<string> FitAsync(ClusterSession session, string line, IReadOnlyList<string> images, int shards, int imageSize,
+    public static async Task<string> FitAsync(ClusterSession session, TrainingRequest template, IReadOnlyList<string> images,
         IProgress<StageProgress> progress, CancellationToken ct)
     {
-        if (shards is < 1 or > 64) throw new ArgumentException($"--shards must be in 1..64, got {shards}");
+        if (template.FitShards is < 1 or > 64) throw new ArgumentException($"--shards must be in 1..64, got {template.FitShards}");
+        if (images.Count == 0) throw new ClusterCommandException("no training images");
         var keys = new List<string>();
+        var batch = Guid.NewGuid().ToString("N")[..12];
         for (int i = 0; i < images.Count; i++)
         {
-            var key = $"datasets/{line}/{i:D5}-{Path.GetFileName(images[i])}";
+            var key = $"datasets/{template.Line}/{batch}/{i:D5}/{Path.GetFileName(images[i])}";
             await session.Store.PutBytesAsync(key, await File.ReadAllBytesAsync(images[i], ct), ct);
             keys.Add(key);
             progress.Report(new StageProgress("upload", (i + 1.0) / images.Count));
         }
+        var line = template.Line;
         var grain = session.Client.Line(line);
-        var request = new TrainingRequest { Line = line, ImageKeys = keys, ImageSize = imageSize, FitShards = shards };
-        var jobId = await session.Client.RetryAsync(() => grain.StartTraining(request), ct);
+        var request = template with { ImageKeys = keys };
+        // Starting a job is not safe to repeat (a retry after a lost reply would start a second job): called once.
+        var jobId = await grain.StartTraining(request);
         var job = session.Grains.GetGrain<Reb.Abstractions.Grains.ITrainingGrain>(jobId);
+        var first = request.Adapt == "none" ? TrainingStage.Embed : TrainingStage.Adapt;
         TrainingProgress p;
         while (!(p = await session.Client.RetryAsync(() => job.GetProgress(), ct)).IsFinished)
         {
             // Earlier stages are complete once a later one runs; bars are filled in order.
-            foreach (var done in Enum.GetValues<TrainingStage>().Where(s => s >= TrainingStage.Embed && s < p.Stage))
+            foreach (var done in Enum.GetValues<TrainingStage>().Where(s => s >= first && s < p.Stage))
                 progress.Report(new StageProgress(StageName(done), 1));
-            if (p.Stage >= TrainingStage.Embed) progress.Report(new StageProgress(StageName(p.Stage), Math.Min(0.999, p.Percent / 100)));
+            if (p.Stage >= first) progress.Report(new StageProgress(StageName(p.Stage), Math.Min(0.999, p.Percent / 100), Loss: p.Loss));
             await Task.Delay(250, ct);
         }
         if (p.Stage == TrainingStage.Failed) throw new ClusterCommandException($"training job {jobId} of line '{line}' failed: {p.Error}");
-        foreach (var s in Enum.GetValues<TrainingStage>().Where(s => s is >= TrainingStage.Embed and <= TrainingStage.Publish))
+        if (p.Stage == TrainingStage.Cancelled) throw new ClusterCommandException($"training job {jobId} of line '{line}' was cancelled");
+        foreach (var s in Enum.GetValues<TrainingStage>().Where(s => s >= first && s <= TrainingStage.Publish))
             progress.Report(new StageProgress(StageName(s), 1));
-        await grain.SetShards(shards);
+        await grain.SetShards(request.FitShards);
         await session.Client.StatusAsync(line, refresh: true, ct);
         return p.Version!;
     }
 
+    /// <summary>
+    /// Publishes a model directory made by `reb fit` into the cluster's artefact store and registers it on the line.
+    /// Every file is checked against the manifest's checksums first: a damaged copy is refused with the file's name.
+    /// </summary>
+    public static async Task<string> PublishAsync(ClusterSession session, string line, string modelDir, bool promote, CancellationToken ct)
+    {
+        ModelStore.ReadAndVerify(modelDir, out _); // throws ModelFormatException naming the bad file
+        var version = await session.Store.PublishModelAsync(modelDir, ct);
+        await session.Client.RetryAsync(() => session.Client.Line(line).RegisterVersion(version, promote), ct);
+        return version;
+    }
+
     private static string StageName(TrainingStage s) => s switch
     {
+        TrainingStage.Adapt => "adapt (DefectMaker)",
         TrainingStage.Embed => "embed",
+        TrainingStage.Calibrate => "calibrate",
         TrainingStage.Coreset => "coreset",
         TrainingStage.Shard => "cluster: shard bank",
         TrainingStage.Density => "density",
-        TrainingStage.Publish => "cluster: calibrate + publish",
+        TrainingStage.Publish => "publish",
         _ => s.ToString(),
     };
 
@@ -105,7 +113,8 @@ public static class ClusterJobs
     public static string WriteOverlay(ScoreResult r, string imagePath, ThresholdInfo? threshold, string outDir)
     {
         var scored = new ScoredImage(imagePath, r.Score, r.Reject, r.Map, r.MapSize);
-        var info = threshold ?? new ThresholdInfo(r.Threshold, "cluster", 0, 0, double.NaN, []);
+        // The caption shows the threshold the verdict was decided against (the line's override when it has one).
+        var info = (threshold ?? new ThresholdInfo(r.Threshold, "cluster", 0, 0, double.NaN, [])) with { Value = r.Threshold };
         var png = Path.Combine(outDir, Path.GetFileNameWithoutExtension(imagePath) + ".overlay.png");
         File.WriteAllBytes(png, OverlayRenderer.Render(scored, ImageLoader.Load(imagePath), info));
         return png;

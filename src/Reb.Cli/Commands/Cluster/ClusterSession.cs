@@ -43,7 +43,7 @@ public sealed class ClusterSession : IAsyncDisposable
     /// Keep line registries in "&lt;artefact folder&gt;/registry" (folder grain storage) so they outlive this command;
     /// false keeps them in memory for this session only (benchmarks).
     /// </param>
-    /// <param name="overrides">Extra configuration keys (e.g. "Reb:ComputeSlots" for a benchmark's A/B run).</param>
+    /// <param name="overrides">Extra configuration keys (e.g. "Reb:Device").</param>
     public static async Task<ClusterSession> StartEmbeddedAsync(ArtefactStoreSettings store, CancellationToken ct, bool persistRegistry = true,
         IReadOnlyDictionary<string, string?>? overrides = null)
     {

@@ -8,7 +8,7 @@ import { streamEvents } from './sse.js';
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled', 'canceled']);
 // The job's steps in order (Reb.Abstractions TrainingStage); percent is within the running step.
-const STEPS = ['Queued', 'Embed', 'Coreset', 'Shard', 'Density', 'Publish', 'Completed'];
+const STEPS = ['Queued', 'Adapt', 'Embed', 'Coreset', 'Shard', 'Density', 'Calibrate', 'Publish', 'Completed'];
 const POLL_MS = 2000;
 
 export function render(view, { me, jobId }) {

@@ -1,0 +1,31 @@
+using System.Text.Json;
+using Reb.Storage;
+
+namespace Reb.Grains.Training;
+
+/// <summary>
+/// Names of a training job's checkpoints in the artefact store (under <c>jobs/&lt;job id&gt;/</c>). Arrays are raw
+/// float32 / int64 like a model directory's files, so a training bank slice and a model's core slice are one format.
+/// </summary>
+public static class TrainingBlobs
+{
+    public static string Prefix(string jobId) => $"jobs/{jobId}/";
+    /// <summary>The adaptation outcome: the adapted backbone's record JSON, or "imagenet" when the guard kept ImageNet's weights.</summary>
+    public static string Adaptation(string jobId) => Prefix(jobId) + "adaptation.json";
+    public static string AdaptedWeights(string jobId) => Prefix(jobId) + "backbone.weights";
+    /// <summary>The newest adaptation checkpoint's files (network.bin, optimizer.bin, state.json), replaced at every checkpoint.</summary>
+    public static string AdaptCheckpoint(string jobId, string file) => Prefix(jobId) + "adapt/" + file;
+    public static string Bank(string jobId) => Prefix(jobId) + "bank.f32";
+    public static string BankInfo(string jobId) => Prefix(jobId) + "bank.json";
+    public static string Coreset(string jobId) => Prefix(jobId) + "coreset.i64";
+    public static string Density(string jobId) => Prefix(jobId) + "density.f32";
+    public static string Threshold(string jobId) => Prefix(jobId) + "threshold.json";
+    public static string BankShard(string jobId, int index, int count) => Prefix(jobId) + $"bank-{index}of{count}.f32";
+
+    public static async Task<BankCheckpoint> ReadBankInfo(IArtefactStore store, string jobId)
+    {
+        var key = BankInfo(jobId);
+        var bytes = await store.GetBytesAsync(key) ?? throw new InvalidDataException($"job {jobId}: checkpoint '{key}' is missing from the artefact store");
+        return JsonSerializer.Deserialize<BankCheckpoint>(bytes) ?? throw new InvalidDataException($"job {jobId}: '{key}' is empty");
+    }
+}
