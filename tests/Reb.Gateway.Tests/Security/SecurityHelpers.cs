@@ -59,42 +59,64 @@ public static class SecurityHelpers
     }
 
     /// <summary>
-    /// A request body that sends <paramref name="head"/> and then nothing until the request is cancelled: a client that
-    /// uploads very slowly (or holds a connection on purpose).
+    /// A raw HTTP/1.1 request that sends <paramref name="body"/> at a trickle of 400 bytes a second: a client that
+    /// uploads very slowly (or holds a connection on purpose), fast enough for Kestrel's minimum data rate (240 B/s).
+    /// Raw TCP, because HttpClient buffers the first bytes of a body and would not even send the headers. Dispose to drop
+    /// the connection.
     /// </summary>
-    public static HttpContent StalledBody(byte[] head, string contentType, long declaredLength)
+    public sealed class StalledUpload : IDisposable
     {
-        var content = new StreamContent(new StalledStream(head));
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-        content.Headers.ContentLength = declaredLength;
-        return content;
-    }
+        private readonly TcpClient _tcp = new();
+        private readonly CancellationTokenSource _stop = new();
+        private NetworkStream? _stream;
 
-    private sealed class StalledStream(byte[] head) : Stream
-    {
-        private int _sent;
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        public static async Task<StalledUpload> StartAsync(GatewayFixture gateway, string path, string key, string contentType, byte[] body)
         {
-            if (_sent < head.Length)
-            {
-                int n = Math.Min(buffer.Length, head.Length - _sent);
-                head.AsMemory(_sent, n).CopyTo(buffer);
-                _sent += n;
-                return n;
-            }
-            await Task.Delay(Timeout.Infinite, ct);
-            return 0;
+            var upload = new StalledUpload();
+            var uri = new Uri(gateway.BaseUrl);
+            await upload._tcp.ConnectAsync(IPAddress.Loopback, uri.Port);
+            upload._stream = upload._tcp.GetStream();
+            var head = $"POST /{path} HTTP/1.1\r\nHost: 127.0.0.1:{uri.Port}\r\nX-Api-Key: {key}\r\nContent-Type: {contentType}\r\n" +
+                       $"Content-Length: {body.Length}\r\n\r\n";
+            await upload._stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+            await upload._stream.FlushAsync();
+            _ = upload.TrickleAsync(body);
+            return upload;
         }
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => _sent; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private async Task TrickleAsync(byte[] body)
+        {
+            try
+            {
+                for (int at = 0; at < body.Length && !_stop.IsCancellationRequested; at += 100)
+                {
+                    await _stream!.WriteAsync(body.AsMemory(at, Math.Min(100, body.Length - at)), _stop.Token);
+                    await _stream.FlushAsync(_stop.Token);
+                    await Task.Delay(250, _stop.Token);
+                }
+            }
+            catch (Exception) { } // the server answered and closed, or the test disposed the upload
+        }
+
+        /// <summary>The status code of the response, once it comes (null when none came within <paramref name="wait"/>).</summary>
+        public async Task<int?> StatusAsync(TimeSpan wait)
+        {
+            using var cts = new CancellationTokenSource(wait);
+            var buffer = new byte[256];
+            try
+            {
+                int n = await _stream!.ReadAsync(buffer, cts.Token);
+                var line = Encoding.ASCII.GetString(buffer, 0, n);
+                return line.StartsWith("HTTP/1.1 ", StringComparison.Ordinal) ? int.Parse(line.AsSpan(9, 3)) : null;
+            }
+            catch (OperationCanceledException) { return null; }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _tcp.Dispose();
+        }
     }
 
     /// <summary>Cancels the training jobs of <paramref name="line"/> (the tests' jobs must not keep the CPU busy).</summary>
