@@ -50,6 +50,9 @@ public sealed class GatewayOptions
     /// <summary>Longest life of one event stream; the client reconnects after it (SSE clients do so on their own).</summary>
     public int EventStreamLifetimeSeconds { get; set; } = 600;
 
+    /// <summary>Uploaded training images are deleted this many hours after their upload (0 = never).</summary>
+    public int UploadRetentionHours { get; set; } = 72;
+
     /// <summary>
     /// Bearer token for <c>/metrics</c> ("Authorization: Bearer &lt;token&gt;"): for Prometheus, which has no API key. Empty =
     /// only operations keys (<see cref="OperationsSite"/> admins) may scrape.

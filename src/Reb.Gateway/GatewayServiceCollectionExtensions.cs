@@ -40,6 +40,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ConcurrencyGates>();
         services.AddSingleton<Training.TrainingStreams>();
         services.AddSingleton<Training.TrainingAreas>();
+        services.AddSingleton<Training.UploadRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<Training.UploadRetention>());
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
