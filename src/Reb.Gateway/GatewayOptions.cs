@@ -14,8 +14,62 @@ public sealed class GatewayOptions
     /// <summary>Largest request body (raw image, multipart batch or training upload); larger requests get 413.</summary>
     public long MaxBodyBytes { get; set; } = 20L * 1024 * 1024;
 
-    /// <summary>Largest image (width x height) accepted, read from the header before any decoding; larger get 413.</summary>
-    public long MaxImagePixels { get; set; } = 40_000_000;
+    /// <summary>
+    /// Largest image (width x height) accepted, read from the header before any decoding; larger get 413. 16 MP: a
+    /// decoded image costs 4 bytes a pixel (64 MB here), and a highly compressible PNG of 100 KB can claim that much.
+    /// </summary>
+    public long MaxImagePixels { get; set; } = 16_000_000;
+
+    /// <summary>Files in one batch inspection; more is 413. Each file also counts against <see cref="RateLimitPerMinute"/>.</summary>
+    public int MaxImagesPerBatch { get; set; } = 32;
+
+    /// <summary>Failed authentications per minute per client address; over it every keyed request from it gets 429.</summary>
+    public int FailedAuthPerMinute { get; set; } = 30;
+
+    /// <summary>Key records cached (hits only: unknown ids are never cached, so random ids cannot fill the cache).</summary>
+    public int KeyCacheCapacity { get; set; } = 10_000;
+
+    /// <summary>Inspect requests (single and batch) running at once in this gateway; more get 503 with Retry-After.</summary>
+    public int MaxConcurrentInspections { get; set; } = 32;
+
+    /// <summary>Training starts (uploads included) running at once in this gateway; more get 503 with Retry-After.</summary>
+    public int MaxConcurrentTrainingStarts { get; set; } = 4;
+
+    /// <summary>Time limit of an inspect request (body upload included); over it: 504.</summary>
+    public int InspectTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>Time limit of every other API request (training uploads included); over it: 504. Event streams are exempt.</summary>
+    public int RequestTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>Training jobs of one site not yet finished; one more start is 429.</summary>
+    public int MaxRunningJobsPerSite { get; set; } = 4;
+
+    /// <summary>Open training event streams (SSE) per key; one more is 429.</summary>
+    public int MaxEventStreamsPerKey { get; set; } = 4;
+
+    /// <summary>Longest life of one event stream; the client reconnects after it (SSE clients do so on their own).</summary>
+    public int EventStreamLifetimeSeconds { get; set; } = 600;
+
+    /// <summary>Uploaded training images are deleted this many hours after their upload (0 = never).</summary>
+    public int UploadRetentionHours { get; set; } = 72;
+
+    /// <summary>
+    /// Bearer token for <c>/metrics</c> ("Authorization: Bearer &lt;token&gt;"): for Prometheus, which has no API key. Empty =
+    /// only operations keys (<see cref="OperationsSite"/> admins) may scrape.
+    /// </summary>
+    public string? MetricsToken { get; set; }
+
+    /// <summary>
+    /// The cluster-wide operations site: its admin keys may open the Orleans Dashboard and scrape /metrics, which show
+    /// every site's data. Keys of any other site never can.
+    /// </summary>
+    public string OperationsSite { get; set; } = "operations";
+
+    /// <summary>
+    /// Extra artefact-store prefixes a site may train from, per site (e.g. "Reb:Gateway:TrainingFolders:site-a:0" =
+    /// "datasets/site-a/"). A site may always train from its own area "sites/&lt;site&gt;/" (its uploads live there).
+    /// </summary>
+    public Dictionary<string, List<string>> TrainingFolders { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Requests per minute per API key (fixed one-minute window); over it: 429 with Retry-After.</summary>
     public int RateLimitPerMinute { get; set; } = 600;

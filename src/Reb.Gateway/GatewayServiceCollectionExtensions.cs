@@ -35,6 +35,13 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<LineService>();
         services.AddSingleton<InspectionService>();
+        services.AddSingleton<FailedAuthLimiter>();
+        services.AddSingleton<KeyRateLimiter>();
+        services.AddSingleton<ConcurrencyGates>();
+        services.AddSingleton<Training.TrainingStreams>();
+        services.AddSingleton<Training.TrainingAreas>();
+        services.AddSingleton<Training.UploadRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<Training.UploadRetention>());
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -46,8 +53,12 @@ public static class GatewayServiceCollectionExtensions
                 o.AddPolicy(Roles.AtLeast(role), p => p.RequireAuthenticatedUser()
                     .RequireAssertion(ctx => Roles.Rank(ctx.User.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value) >= needed));
             }
+            OperationsAccess.AddPolicies(o, gateway);
         });
-        services.AddRateLimiter(o => RateLimiting.Configure(o, gateway));
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>()
+            .Configure<IServiceProvider>((o, sp) => RateLimiting.Configure(o, gateway, sp.GetRequiredService<KeyRateLimiter>));
+        services.AddRebRequestTimeouts(gateway);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemDetailsMapping>();
         services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = gateway.MaxBodyBytes);
@@ -58,12 +69,17 @@ public static class GatewayServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Middleware (errors, status pages, authentication, rate limit, authorization) and every gateway route.</summary>
+    /// <summary>
+    /// Middleware (errors, status pages, request timeouts, failed-authentication limit, authentication, rate limit,
+    /// authorization) and every gateway route.
+    /// </summary>
     public static WebApplication MapRebGateway(this WebApplication app)
     {
         app.MapRebTelemetry(); // first: its request timing sees the final status of every request
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestTimeouts(); // inside the exception handler: it turns the cancelled request into a 504 first
+        app.UseMiddleware<FailedAuthMiddleware>(); // before authentication: a blocked address's keys are not even checked
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

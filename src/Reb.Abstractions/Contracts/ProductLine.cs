@@ -13,6 +13,16 @@ public sealed record ProductLineStatus([property: Id(0)] string Line, [property:
     [property: Id(2)] IReadOnlyList<ModelVersionEntry> Versions, [property: Id(3)] IReadOnlyList<string> Previous,
     [property: Id(4)] int Shards, [property: Id(5)] IReadOnlyList<string> Jobs);
 
+/// <summary>
+/// The registry cannot make the change in its current state (e.g. nothing left to roll back to, because a concurrent
+/// roll back took it); nothing was changed. An <see cref="InvalidOperationException"/> so older callers still catch it.
+/// </summary>
+[GenerateSerializer]
+public sealed class RegistryConflictException : InvalidOperationException
+{
+    public RegistryConflictException(string message) : base(message) { }
+}
+
 /// <summary>A requested model version does not exist, cannot be read, or fails its checksum; nothing was changed.</summary>
 [GenerateSerializer]
 public sealed class ModelVersionException : Exception

@@ -17,11 +17,17 @@ public interface IProductLineGrain : IGrainWithStringKey
     /// </summary>
     Task<ProductLineStatus> RegisterVersion(string version, bool promote = false);
 
-    /// <summary>Makes a registered version current (re-verified first); the old current can be rolled back to.</summary>
-    Task<ProductLineStatus> Promote(string version);
+    /// <summary>
+    /// Makes a registered version current (re-verified first); the old current can be rolled back to. With
+    /// <paramref name="who"/>, the change is audited (old -> new read in the same grain turn as the change).
+    /// </summary>
+    Task<ProductLineStatus> Promote(string version, AuditActor? who = null);
 
-    /// <summary>Returns to the version that was current before the last promote.</summary>
-    Task<ProductLineStatus> RollBack();
+    /// <summary>
+    /// Returns to the version that was current before the last promote (audited when <paramref name="who"/> is given).
+    /// Throws <see cref="RegistryConflictException"/> when there is none. Not idempotent: never retry it blindly.
+    /// </summary>
+    Task<ProductLineStatus> RollBack(AuditActor? who = null);
 
     /// <summary>How many bank shards scoring splits the current version into (1..64).</summary>
     Task<ProductLineStatus> SetShards(int shards);

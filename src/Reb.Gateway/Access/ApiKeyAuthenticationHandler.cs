@@ -10,7 +10,8 @@ namespace Reb.Gateway.Access;
 /// required); a wrong key: failure (401). Challenge/forbid bodies are written as problem details by the status-code pages.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyService keys)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyService keys,
+    FailedAuthLimiter failures)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -24,12 +25,18 @@ public sealed class ApiKeyAuthenticationHandler(
         if (caller is null)
         {
             GatewayTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "bad-key"));
+            failures.RecordFailure(Context.Connection.RemoteIpAddress);
             return AuthenticateResult.Fail("unknown or revoked API key");
         }
         return AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(SchemeName), SchemeName));
     }
 
-    private string? PresentedKey()
+    /// <summary>True when the request carries a key in either form (an authentication attempt).</summary>
+    public static bool PresentsKey(Microsoft.AspNetCore.Http.HttpRequest request) => PresentedKey(request) is not null;
+
+    private string? PresentedKey() => PresentedKey(Request);
+
+    private static string? PresentedKey(Microsoft.AspNetCore.Http.HttpRequest Request)
     {
         var header = Request.Headers[HeaderName].ToString();
         if (!string.IsNullOrWhiteSpace(header)) return header;

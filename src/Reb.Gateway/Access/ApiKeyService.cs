@@ -8,8 +8,10 @@ namespace Reb.Gateway.Access;
 
 /// <summary>
 /// Creates, checks, lists and revokes API keys. The store grain holds salted hashes only; the configured bootstrap
-/// admin key is hashed here at start and kept as a hash in memory. Records are cached for a few seconds so that a
-/// request costs one HMAC, not a grain call; a revoke through this gateway drops the cached record at once.
+/// admin key is hashed here at start and kept as a hash in memory. Found records are cached for a few seconds so that a
+/// request costs one HMAC, not a grain call; a revoke through this gateway drops the cached record at once. Unknown ids
+/// are never cached (random ids would fill the cache) and the cache holds at most
+/// <see cref="GatewayOptions.KeyCacheCapacity"/> records.
 /// </summary>
 public sealed class ApiKeyService
 {
@@ -17,13 +19,15 @@ public sealed class ApiKeyService
     private readonly IGrainFactory _grains;
     private readonly RebClusterClient _cluster;
     private readonly ApiKeyRecord? _bootstrap;
-    private readonly ConcurrentDictionary<string, (ApiKeyRecord? Record, DateTime Until)> _cache = new();
+    private readonly ConcurrentDictionary<string, (ApiKeyRecord Record, DateTime Until)> _cache = new();
+    private readonly int _capacity;
 
     public ApiKeyService(IGrainFactory grains, RebClusterClient cluster, IOptions<GatewayOptions> options)
     {
         _grains = grains;
         _cluster = cluster;
         var o = options.Value;
+        _capacity = Math.Max(1, o.KeyCacheCapacity);
         if (!string.IsNullOrWhiteSpace(o.BootstrapAdminKey))
         {
             if (!ApiKeyFormat.TryParse(o.BootstrapAdminKey.Trim(), out var id, out var secret) || secret.Length < 16)
@@ -45,6 +49,7 @@ public sealed class ApiKeyService
         var (key, id, secret) = ApiKeyFormat.Generate();
         var salt = ApiKeyHasher.NewSalt();
         var record = new ApiKeyRecord(id, name.Trim(), site, role, salt, ApiKeyHasher.Hash(secret, salt), DateTimeOffset.UtcNow, createdBy);
+        // Put of the same record is idempotent (same id, same audit text), so a retry after a timeout is safe.
         await _cluster.RetryAsync(async () => { await Store.Put(record); return true; }, ct);
         return (record, key);
     }
@@ -62,12 +67,12 @@ public sealed class ApiKeyService
         await _cluster.RetryAsync(() => Store.List(site), ct);
 
     /// <summary>Revokes a key of <paramref name="site"/>; false when the site has no such key.</summary>
-    public async Task<bool> RevokeAsync(string id, string site, CancellationToken ct = default)
+    public async Task<bool> RevokeAsync(string id, string site, AuditActor who, CancellationToken ct = default)
     {
         var record = await _cluster.RetryAsync(() => Store.Find(id), ct);
         if (record is null || record.Site != site) return false;
         _cache.TryRemove(id, out _);
-        var removed = await _cluster.RetryAsync(() => Store.Revoke(id), ct);
+        var removed = await _cluster.RetryAsync(() => Store.Revoke(id, who), ct);
         _cache.TryRemove(id, out _);
         return removed;
     }
@@ -77,7 +82,24 @@ public sealed class ApiKeyService
         if (_bootstrap is not null && id == _bootstrap.Id) return _bootstrap;
         if (_cache.TryGetValue(id, out var hit) && hit.Until > DateTime.UtcNow) return hit.Record;
         var record = await _cluster.RetryAsync(() => Store.Find(id), ct);
+        if (record is null) { _cache.TryRemove(id, out _); return null; }
+        if (_cache.Count >= _capacity) Evict();
         _cache[id] = (record, DateTime.UtcNow + CacheTime);
         return record;
+    }
+
+    /// <summary>Key ids held in the cache now.</summary>
+    public int CachedRecords => _cache.Count;
+
+    /// <summary>The key-creation and revocation audit of a site, newest first.</summary>
+    public async Task<IReadOnlyList<AuditEntry>> AuditAsync(string site, int take, CancellationToken ct = default) =>
+        await _cluster.RetryAsync(() => Store.GetAudit(site, take), ct);
+
+    private void Evict()
+    {
+        var now = DateTime.UtcNow;
+        foreach (var (id, entry) in _cache)
+            if (entry.Until <= now) _cache.TryRemove(id, out _);
+        if (_cache.Count >= _capacity) _cache.Clear(); // all fresh: a cold cache costs one grain call per key, no more
     }
 }

@@ -8,6 +8,7 @@ using Reb.Gateway.Access;
 using Reb.Gateway.Errors;
 using Reb.Gateway.Imaging;
 using Reb.Gateway.Lines;
+using Microsoft.AspNetCore.Http.Timeouts;
 
 namespace Reb.Gateway.Endpoints;
 
@@ -17,12 +18,16 @@ public static class InspectEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/lines/{line}/inspect", InspectOne).RequireAuthorization(Roles.Operator)
+            .InGate(g => g.Inspect)
             .WithName("Inspect").WithSummary("Inspect one image (raw image/* body or multipart field 'image')")
             .Accepts<byte[]>("image/png", "image/jpeg", "image/bmp", "multipart/form-data")
-            .Produces<Inspection>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413);
+            .Produces<Inspection>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413)
+            .WithRequestTimeout(RequestTimeouts.Inspect);
         api.MapPost("/lines/{line}/inspect/batch", InspectBatch).RequireAuthorization(Roles.Operator)
+            .InGate(g => g.Inspect)
             .WithName("InspectBatch").WithSummary("Inspect many images sent as multipart files")
-            .Accepts<byte[]>("multipart/form-data").Produces<BatchResponse>();
+            .Accepts<byte[]>("multipart/form-data").Produces<BatchResponse>()
+            .WithRequestTimeout(RequestTimeouts.Inspect);
         api.MapGet("/lines/{line}/inspections", Latest).RequireAuthorization(Roles.Operator)
             .WithName("ListInspections").WithSummary("Latest inspections of the line, newest first").Produces<Inspection[]>();
         api.MapGet("/lines/{line}/inspections/{id}/overlay.png", Overlay).RequireAuthorization(Roles.Operator)
@@ -40,12 +45,20 @@ public static class InspectEndpoints
         return Results.Ok(await inspections.InspectAsync(l, image, ct));
     }
 
+    /// <summary>
+    /// Each image of a batch costs one permit of the key's rate limit (the request itself took the first), and a batch
+    /// holds at most <see cref="GatewayOptions.MaxImagesPerBatch"/> images: a batch is many inspections, not one.
+    /// </summary>
     private static async Task<IResult> InspectBatch(string line, HttpContext http, LineService lines, InspectionService inspections,
-        IOptions<GatewayOptions> options, CancellationToken ct)
+        KeyRateLimiter rate, IOptions<GatewayOptions> options, CancellationToken ct)
     {
-        var l = await lines.ResolveAsync(Caller.From(http), line, ct);
+        var caller = Caller.From(http);
+        var l = await lines.ResolveAsync(caller, line, ct);
         var (files, _) = await UploadedImages.ReadManyAsync(http.Request, options.Value, ct);
         if (files.Count == 0) throw GatewayProblem.BadRequest("the multipart body has no files");
+        if (files.Count > options.Value.MaxImagesPerBatch)
+            throw GatewayProblem.TooLarge($"a batch holds at most {options.Value.MaxImagesPerBatch} images, this one has {files.Count}");
+        rate.Take(caller.KeyId, files.Count - 1);
         var results = new List<BatchItem>();
         foreach (var file in files)
         {

@@ -20,6 +20,9 @@ public static class KeyEndpoints
             .WithName("CreateKey").WithSummary("Create a key {name, role}; the key text is returned once").Produces<CreatedKey>(201);
         api.MapDelete("/keys/{id}", Revoke).RequireAuthorization(Roles.Admin)
             .WithName("RevokeKey").WithSummary("Revoke a key of the admin's site").Produces(204);
+        api.MapGet("/keys/audit", Audit).RequireAuthorization(Roles.Admin)
+            .WithName("KeyAudit").WithSummary("Key creations and revocations of the admin's site, newest first")
+            .Produces<Reb.Abstractions.Contracts.AuditEntry[]>();
     }
 
     private static IResult Me(HttpContext http)
@@ -47,6 +50,9 @@ public static class KeyEndpoints
     private static async Task<IResult> Revoke(string id, HttpContext http, ApiKeyService keys, CancellationToken ct)
     {
         var c = Caller.From(http);
-        return await keys.RevokeAsync(id, c.Site, ct) ? Results.NoContent() : throw GatewayProblem.NotFound($"key '{id}' not found");
+        return await keys.RevokeAsync(id, c.Site, c.ToActor(), ct) ? Results.NoContent() : throw GatewayProblem.NotFound($"key '{id}' not found");
     }
+
+    private static async Task<IResult> Audit(int? take, HttpContext http, ApiKeyService keys, CancellationToken ct) =>
+        Results.Ok(await keys.AuditAsync(Caller.From(http).Site, Math.Clamp(take ?? 100, 1, 1000), ct));
 }

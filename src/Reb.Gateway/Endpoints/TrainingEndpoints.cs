@@ -14,89 +14,147 @@ using Reb.Gateway.Access;
 using Reb.Gateway.Errors;
 using Reb.Gateway.Imaging;
 using Reb.Gateway.Lines;
+using Reb.Gateway.Training;
 
 namespace Reb.Gateway.Endpoints;
 
 /// <summary>Training jobs: start (uploaded images or a store folder), progress, live progress (SSE), cancel.</summary>
 public static class TrainingEndpoints
 {
-    /// <summary>How often the SSE stream polls the job.</summary>
-    public static readonly TimeSpan EventPollInterval = TimeSpan.FromMilliseconds(250);
+    /// <summary>Largest k (neighbours of the density fit): k + 1 is computed, so int.MaxValue would overflow.</summary>
+    public const int MaxK = 1000;
+
+    /// <summary>Jobs per line looked at when counting a site's running jobs (older ones have long finished).</summary>
+    private const int RecentJobsPerLine = 20;
 
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapPost("/lines/{line}/training", Start).RequireAuthorization(Roles.Engineer)
+        api.MapPost("/lines/{line}/training", Start).RequireAuthorization(Roles.Engineer).InGate(g => g.Training)
             .WithName("StartTraining").WithSummary("Train a new model version: multipart good images, or JSON {folder, imageSize, k, fitShards, ...}")
             .Accepts<TrainingFolderRequest>("application/json", "multipart/form-data").Produces<TrainingStarted>(202);
         api.MapGet("/training/{jobId}", Progress).RequireAuthorization(Roles.Operator)
             .WithName("GetTraining").WithSummary("Progress of a training job").Produces<TrainingProgressView>();
         api.MapGet("/training/{jobId}/events", Events).RequireAuthorization(Roles.Operator)
             .WithName("TrainingEvents").WithSummary("Server-sent events 'progress' until the job completes, fails or is cancelled")
-            .Produces(200, contentType: "text/event-stream");
+            .Produces(200, contentType: "text/event-stream")
+            .DisableRequestTimeout(); // a stream has its own lifetime (TrainingStreams)
         api.MapDelete("/training/{jobId}", Cancel).RequireAuthorization(Roles.Engineer)
             .WithName("CancelTraining").WithSummary("Cancel a training job (stops before its next step)").Produces<TrainingProgressView>();
     }
 
-    private static async Task<IResult> Start(string line, HttpContext http, LineService lines, IOptions<GatewayOptions> options, CancellationToken ct)
+    /// <summary>
+    /// Everything about the request is checked first (fields, folder area, image headers), so that a bad request gets
+    /// the same 400 whatever the line; then the line is claimed in one grain call (claim-and-check is atomic: two
+    /// sites racing for a new name cannot both get it) and a line owned by another site answers the same 404 as a line
+    /// the caller may not see. Only then are uploads stored and the job started.
+    /// </summary>
+    private static async Task<IResult> Start(string line, HttpContext http, LineService lines, TrainingAreas areas,
+        IOptions<GatewayOptions> options, CancellationToken ct)
     {
         var caller = Caller.From(http);
         LineService.CheckName(line);
         var store = http.RequestServices.GetService<IArtefactStore>()
                     ?? throw new GatewayProblem(503, "Artefact store unavailable", "this gateway has no artefact store configured");
-        // A new line is created for the caller's site; an existing line of another site stays invisible (404).
-        var ops = lines.Grains.GetGrain<ILineOperationsGrain>(line);
-        var (settings, _) = await lines.OwnerAsync(line, ct);
-        if (settings.Site is not null && settings.Site != caller.Site) throw LineService.NotFound(line);
 
-        TrainingRequest request;
-        int shards;
+        IReadOnlyList<UploadedImage>? uploads = null;
+        IReadOnlyList<string> keys;
+        TrainingFolderRequest settings;
         if (http.Request.HasFormContentType)
-            (request, shards) = await FromUploadsAsync(line, http.Request, store, options.Value, ct);
+            (uploads, settings) = await ReadUploadsAsync(http.Request, options.Value, ct);
         else
-            (request, shards) = await FromFolderAsync(line, http, store, ct);
+            settings = await ReadFolderRequestAsync(http);
+        var (template, shards) = Build(line, [], settings);
+        if (uploads is null)
+        {
+            var prefix = areas.CheckFolder(caller.Site, settings.Folder!);
+            keys = (await store.ListAsync(prefix, ct)).Where(k => ImageLoader.SupportedExtensions.Contains(Path.GetExtension(k))).ToList();
+            if (keys.Count == 0) throw GatewayProblem.BadRequest($"the artefact store has no images under '{prefix}'");
+        }
+        else keys = [];
 
-        await lines.Cluster.RetryAsync(() => ops.Claim(caller.Site), ct);
+        await ClaimAsync(lines, caller, line, ct);
+        await CheckRunningJobsAsync(lines, caller.Site, options.Value.MaxRunningJobsPerSite, ct);
+        if (uploads is not null) keys = await StoreUploadsAsync(store, caller.Site, line, uploads, ct);
+        var request = template with { ImageKeys = keys };
+
         var productLine = lines.Grains.GetGrain<IProductLineGrain>(line);
         if (shards != (await lines.Cluster.RetryAsync(() => productLine.GetStatus(), ct)).Shards)
             await lines.Cluster.RetryAsync(() => productLine.SetShards(shards), ct);
-        var jobId = await lines.Cluster.RetryAsync(() => productLine.StartTraining(request), ct);
-        await LineEndpoints.AuditAsync(lines, line, caller, "training", null, $"{jobId} ({request.ImageKeys.Count} images)", ct);
+        // Called once, never retried: a retry after a timeout (the first call may have started a job) would start a
+        // second job on the same images. A failure here is a 503 and the caller decides.
+        var jobId = await productLine.StartTraining(request);
+        await lines.Grains.GetGrain<ILineOperationsGrain>(line).Audit(caller.ToActor(), "training", null, $"{jobId} ({request.ImageKeys.Count} images)");
         return Results.Accepted($"/api/training/{jobId}", new TrainingStarted(jobId, line, request.ImageKeys.Count));
     }
 
-    private static async Task<(TrainingRequest, int)> FromUploadsAsync(string line, HttpRequest http, IArtefactStore store, GatewayOptions o, CancellationToken ct)
+    /// <summary>Claims a free line for the caller's site in one grain call; 404 when another site owns it.</summary>
+    private static async Task ClaimAsync(LineService lines, Caller caller, string line, CancellationToken ct)
+    {
+        await lines.OwnerAsync(line, ct); // gives a pre-site line (versions but no site) to the default site first
+        var settings = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<ILineOperationsGrain>(line).Claim(caller.Site), ct);
+        if (settings.Site != caller.Site)
+        {
+            GatewayTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "not-found"));
+            throw LineService.NotFound(line);
+        }
+    }
+
+    /// <summary>429 when the site already has <paramref name="limit"/> jobs that have not finished.</summary>
+    private static async Task CheckRunningJobsAsync(LineService lines, string site, int limit, CancellationToken ct)
+    {
+        int running = 0;
+        foreach (var name in await lines.SiteLinesAsync(site, ct))
+        {
+            var status = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<IProductLineGrain>(name).GetStatus(), ct);
+            foreach (var job in status.Jobs.TakeLast(RecentJobsPerLine))
+            {
+                var p = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<ITrainingGrain>(job).GetProgress(), ct);
+                if (!p.IsFinished && ++running >= Math.Max(1, limit))
+                    throw new GatewayProblem(429, "Too many training jobs",
+                        $"this site already runs {running} training jobs (the limit is {limit}); wait for one to finish or cancel one",
+                        TimeSpan.FromSeconds(30));
+            }
+        }
+    }
+
+    private static async Task<(IReadOnlyList<UploadedImage>, TrainingFolderRequest)> ReadUploadsAsync(HttpRequest http, GatewayOptions o, CancellationToken ct)
     {
         var (files, form) = await UploadedImages.ReadManyAsync(http, o, ct);
         if (files.Count == 0) throw GatewayProblem.BadRequest("the multipart body has no image files");
-        var batch = $"uploads/{line}/{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}";
+        foreach (var file in files)
+        {
+            UploadedImages.CheckHeader(file, o);
+            ImageLoader.ReadSize(file.Bytes, file.Name); // refuse non-images now, not in the job's embed step
+        }
+        string? Field(string name) => form.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.ToString() : null;
+        var settings = new TrainingFolderRequest(null, Int(Field("imageSize"), "imageSize"), Int(Field("k"), "k"), Int(Field("fitShards"), "fitShards"),
+            Double(Field("coresetRatio"), "coresetRatio"), Bool(Field("promote"), "promote"), Int(Field("shards"), "shards"));
+        return (files, settings);
+    }
+
+    private static async Task<IReadOnlyList<string>> StoreUploadsAsync(IArtefactStore store, string site, string line,
+        IReadOnlyList<UploadedImage> files, CancellationToken ct)
+    {
+        var batch = TrainingAreas.UploadBatch(site, line);
         var keys = new List<string>();
         for (int i = 0; i < files.Count; i++)
         {
-            UploadedImages.CheckHeader(files[i], o);
-            ImageLoader.ReadSize(files[i].Bytes, files[i].Name); // refuse non-images now, not in the job's embed step
             var key = $"{batch}/{i:D5}{SafeExtension(files[i].Name)}";
             using var content = new MemoryStream(files[i].Bytes, writable: false);
             await store.PutAsync(key, content, ct);
             keys.Add(key);
         }
-        string? Field(string name) => form.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.ToString() : null;
-        var folder = new TrainingFolderRequest(null, Int(Field("imageSize"), "imageSize"), Int(Field("k"), "k"), Int(Field("fitShards"), "fitShards"),
-            Field("coresetRatio") is { } c ? double.Parse(c, CultureInfo.InvariantCulture) : null,
-            Field("promote") is { } p ? bool.Parse(p) : null, Int(Field("shards"), "shards"));
-        return Build(line, keys, folder);
+        return keys;
     }
 
-    private static async Task<(TrainingRequest, int)> FromFolderAsync(string line, HttpContext http, IArtefactStore store, CancellationToken ct)
+    private static async Task<TrainingFolderRequest> ReadFolderRequestAsync(HttpContext http)
     {
         var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         TrainingFolderRequest? body;
-        try { body = await JsonSerializer.DeserializeAsync<TrainingFolderRequest>(http.Request.Body, json, ct); }
+        try { body = await JsonSerializer.DeserializeAsync<TrainingFolderRequest>(http.Request.Body, json, http.RequestAborted); }
         catch (JsonException) { throw GatewayProblem.BadRequest("send multipart images or JSON {\"folder\": \"<artefact-store prefix>\", ...}"); }
         if (string.IsNullOrWhiteSpace(body?.Folder)) throw GatewayProblem.BadRequest("send multipart images or JSON {\"folder\": \"<artefact-store prefix>\", ...}");
-        var prefix = body.Folder.TrimEnd('/') + "/";
-        var keys = (await store.ListAsync(prefix, ct)).Where(k => ImageLoader.SupportedExtensions.Contains(Path.GetExtension(k))).ToList();
-        if (keys.Count == 0) throw GatewayProblem.BadRequest($"the artefact store has no images under '{prefix}'");
-        return Build(line, keys, body);
+        return body;
     }
 
     private static (TrainingRequest, int) Build(string line, IReadOnlyList<string> keys, TrainingFolderRequest o)
@@ -111,7 +169,8 @@ public static class TrainingEndpoints
             Promote = o.Promote ?? defaults.Promote,
         };
         if (request.ImageSize is < 32 or > 1024) throw GatewayProblem.BadRequest($"imageSize must be in 32..1024, got {request.ImageSize}");
-        if (request.K < 1 || request.FitShards is < 1 or > 64) throw GatewayProblem.BadRequest("k must be >= 1 and fitShards in 1..64");
+        if (request.K is < 1 or > MaxK) throw GatewayProblem.BadRequest($"k must be in 1..{MaxK}, got {request.K}");
+        if (request.FitShards is < 1 or > 64) throw GatewayProblem.BadRequest($"fitShards must be in 1..64, got {request.FitShards}");
         if (request.CoresetRatio is <= 0 or > 1) throw GatewayProblem.BadRequest("coresetRatio must be in (0, 1]");
         int shards = o.Shards ?? request.FitShards;
         if (shards is < 1 or > 64) throw GatewayProblem.BadRequest("shards must be in 1..64");
@@ -121,6 +180,14 @@ public static class TrainingEndpoints
     private static int? Int(string? value, string name) =>
         value is null ? null : int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n
             : throw GatewayProblem.BadRequest($"form field '{name}' must be an integer, got '{value}'");
+
+    private static double? Double(string? value, string name) =>
+        value is null ? null : double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? d
+            : throw GatewayProblem.BadRequest($"form field '{name}' must be a number, got '{value}'");
+
+    private static bool? Bool(string? value, string name) =>
+        value is null ? null : bool.TryParse(value, out var b) ? b
+            : throw GatewayProblem.BadRequest($"form field '{name}' must be true or false, got '{value}'");
 
     private static string SafeExtension(string name)
     {
@@ -135,27 +202,42 @@ public static class TrainingEndpoints
         return Results.Ok(TrainingProgressView.From(p));
     }
 
-    private static async Task Events(string jobId, HttpContext http, LineService lines, CancellationToken ct)
+    /// <summary>
+    /// Progress as server-sent events, polled once a second, for at most the configured lifetime (the client
+    /// reconnects after it), and at most the configured number of streams per key.
+    /// </summary>
+    private static async Task Events(string jobId, HttpContext http, LineService lines, TrainingStreams streams, CancellationToken ct)
     {
-        await lines.JobLineAsync(Caller.From(http), jobId, ct);
+        var caller = Caller.From(http);
+        await lines.JobLineAsync(caller, jobId, ct);
+        using var slot = streams.Open(caller.KeyId);
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        lifetime.CancelAfter(streams.Lifetime);
         var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         var job = lines.Grains.GetGrain<ITrainingGrain>(jobId);
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no"; // proxies must not hold events back
         string? last = null;
-        while (!ct.IsCancellationRequested)
+        try
         {
-            var p = await lines.Cluster.RetryAsync(() => job.GetProgress(), ct);
-            var data = JsonSerializer.Serialize(TrainingProgressView.From(p), json);
-            if (data != last)
+            while (!lifetime.IsCancellationRequested)
             {
-                await http.Response.WriteAsync($"event: progress\ndata: {data}\n\n", ct);
-                await http.Response.Body.FlushAsync(ct);
-                last = data;
+                var p = await lines.Cluster.RetryAsync(() => job.GetProgress(), lifetime.Token);
+                var data = JsonSerializer.Serialize(TrainingProgressView.From(p), json);
+                if (data != last)
+                {
+                    await http.Response.WriteAsync($"event: progress\ndata: {data}\n\n", lifetime.Token);
+                    await http.Response.Body.FlushAsync(lifetime.Token);
+                    last = data;
+                }
+                if (p.IsFinished) return;
+                await Task.Delay(TrainingStreams.PollInterval, lifetime.Token);
             }
-            if (p.IsFinished) return;
-            await Task.Delay(EventPollInterval, ct);
+        }
+        catch (OperationCanceledException) when (lifetime.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            // Lifetime over: end the stream normally; EventSource clients reconnect by themselves.
         }
     }
 
@@ -164,7 +246,7 @@ public static class TrainingEndpoints
         var caller = Caller.From(http);
         var line = await lines.JobLineAsync(caller, jobId, ct);
         var p = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<ITrainingGrain>(jobId).Cancel(), ct);
-        await LineEndpoints.AuditAsync(lines, line, caller, "training-cancel", jobId, p.Stage.ToString(), ct);
+        await lines.Grains.GetGrain<ILineOperationsGrain>(line).Audit(caller.ToActor(), "training-cancel", jobId, p.Stage.ToString());
         return Results.Ok(TrainingProgressView.From(p));
     }
 }

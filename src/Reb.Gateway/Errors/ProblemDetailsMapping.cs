@@ -13,9 +13,11 @@ namespace Reb.Gateway.Errors;
 /// <summary>
 /// Every exception becomes RFC 9457 problem details with a status that says whose fault it was. Only messages of
 /// known, user-facing exceptions reach the client; anything unexpected is logged and answered with a generic 500
-/// carrying the trace id, never a stack trace or an internal message.
+/// carrying the trace id, never a stack trace or an internal message. Messages that do reach the client pass through
+/// <see cref="Sanitize"/> first: grain and store exceptions can quote store paths, blob URLs or connection details
+/// (a model that is missing names the store it was looked for in), which are the operator's business, not the caller's.
 /// </summary>
-public sealed class ProblemDetailsMapping(ILogger<ProblemDetailsMapping> logger) : IExceptionHandler
+public sealed partial class ProblemDetailsMapping(ILogger<ProblemDetailsMapping> logger) : IExceptionHandler
 {
     /// <summary>What a client is told to wait before retrying a transient failure.</summary>
     public static readonly TimeSpan TransientRetryAfter = TimeSpan.FromSeconds(5);
@@ -32,12 +34,22 @@ public sealed class ProblemDetailsMapping(ILogger<ProblemDetailsMapping> logger)
     }
 
     /// <summary>Status, title, client-visible detail and Retry-After of an exception.</summary>
-    public static (int Status, string Title, string Detail, TimeSpan? RetryAfter) Map(Exception e) => e switch
+    public static (int Status, string Title, string Detail, TimeSpan? RetryAfter) Map(Exception e)
+    {
+        var (status, title, detail, retryAfter) = MapRaw(e);
+        return (status, title, Sanitize(detail), retryAfter);
+    }
+
+    private static (int Status, string Title, string Detail, TimeSpan? RetryAfter) MapRaw(Exception e) => e switch
     {
         GatewayProblem p => (p.Status, p.Title, p.Message, p.RetryAfter),
+        RegistryConflictException r => (409, "Conflict", r.Message, null),
+        FormatException => (400, "Bad request", "a request field has the wrong format", null),
         ImageLoadException i => (400, "Unreadable image", i.Message, null),
-        ModelVersionException m when m.Message.Contains("not registered") || m.Message.Contains("does not exist") => (404, "Unknown model version", m.Message, null),
-        ModelVersionException m => (409, "Model version problem", m.Message, null),
+        // The grain's message names the store (root folder, container URL) the version was looked for in: say less.
+        ModelVersionException m when m.Message.Contains("not registered") => (404, "Unknown model version", FirstClause(m.Message), null),
+        ModelVersionException m when m.Message.Contains("does not exist") => (404, "Unknown model version", FirstClause(m.Message), null),
+        ModelVersionException m => (409, "Model version problem", FirstClause(m.Message) + " (the gateway log has the details; see traceId)", null),
         BadHttpRequestException b when b.StatusCode == 413 => (413, "Payload too large", "the request body exceeds the gateway's limit", null),
         BadHttpRequestException b => (b.StatusCode, "Bad request", b.Message, null),
         InvalidDataException d when d.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase) => (413, "Payload too large", d.Message, null),
@@ -49,7 +61,37 @@ public sealed class ProblemDetailsMapping(ILogger<ProblemDetailsMapping> logger)
         _ => (500, "Internal error", "an unexpected error occurred; the gateway log has the details (see traceId)", null),
     };
 
-    public static async Task WriteAsync(HttpContext context, int status, string title, string detail, TimeSpan? retryAfter)
+    /// <summary>
+    /// The message up to the first ": " after the subject (e.g. "line 'x': model version 'v' does not exist"), dropping
+    /// the inner exception text that follows it.
+    /// </summary>
+    private static string FirstClause(string message)
+    {
+        var parts = message.Split(": ");
+        // "line 'x': version 'v' does not exist: <inner>" keeps two parts; "model version 'v' does not exist: <inner>" one.
+        return parts.Length >= 2 && parts[0].StartsWith("line '", StringComparison.Ordinal) ? $"{parts[0]}: {parts[1]}" : parts[0];
+    }
+
+    /// <summary>Replaces URLs, absolute file paths and connection-string settings in a client-visible message.</summary>
+    public static string Sanitize(string message)
+    {
+        message = Url().Replace(message, "[url]");
+        message = ConnectionSetting().Replace(message, "[setting]");
+        return AbsolutePath().Replace(message, "[path]");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b[a-z][a-z0-9+.-]*://[^\s'""]+", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex Url();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(AccountKey|SharedAccessSignature|Password|AccountName|BlobEndpoint)=[^;\s'""]*", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex ConnectionSetting();
+
+    // "/a/b" or "C:\a" (two or more segments): a file-system path. Relative keys ("uploads/x") are the caller's own words.
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w.])(?:[A-Za-z]:\\|/)[^\s'""/\\]+(?:[/\\][^\s'""/\\]*)+")]
+    private static partial System.Text.RegularExpressions.Regex AbsolutePath();
+
+    public static async Task WriteAsync(HttpContext context, int status, string title, string detail, TimeSpan? retryAfter,
+        CancellationToken? ct = null)
     {
         context.Response.Clear();
         context.Response.StatusCode = status;
@@ -63,6 +105,6 @@ public sealed class ProblemDetailsMapping(ILogger<ProblemDetailsMapping> logger)
             Instance = context.Request.Path,
         };
         problem.Extensions["traceId"] = context.TraceIdentifier;
-        await context.Response.WriteAsJsonAsync(problem, (JsonSerializerOptions?)null, "application/problem+json", context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(problem, (JsonSerializerOptions?)null, "application/problem+json", ct ?? context.RequestAborted);
     }
 }

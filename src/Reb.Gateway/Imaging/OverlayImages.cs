@@ -47,13 +47,14 @@ public static class OverlayImages
     private static SKBitmap ToBitmap(RgbImage image)
     {
         var bitmap = new SKBitmap(new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
-        var rgba = new byte[image.Width * image.Height * 4];
+        // Written straight into the bitmap's pixels: an intermediate RGBA array would be one more full-size copy of
+        // the upload (4 bytes a pixel) on the inspection path.
+        var rgba = bitmap.GetPixelSpan();
         var px = image.Pixels;
         for (int i = 0, j = 0; j < rgba.Length; i += 3, j += 4)
         {
             rgba[j] = px[i]; rgba[j + 1] = px[i + 1]; rgba[j + 2] = px[i + 2]; rgba[j + 3] = 255;
         }
-        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
         return bitmap;
     }
 

@@ -24,10 +24,9 @@ public static class UploadedImages
         var type = request.ContentType ?? "";
         if (!type.StartsWith("image/", StringComparison.OrdinalIgnoreCase) && !type.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
             throw GatewayProblem.UnsupportedMediaType($"send the image as the body with Content-Type image/* or as multipart field 'image' (got '{type}')");
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, ct);
-        if (buffer.Length == 0) throw GatewayProblem.BadRequest("the request body is empty: send the image bytes");
-        return new UploadedImage(string.IsNullOrWhiteSpace(name) ? "image" : name, buffer.ToArray());
+        var bytes = await ReadBodyAsync(request, o, ct);
+        if (bytes.Length == 0) throw GatewayProblem.BadRequest("the request body is empty: send the image bytes");
+        return new UploadedImage(string.IsNullOrWhiteSpace(name) ? "image" : name, bytes);
     }
 
     /// <summary>All files of a multipart request (batch inspection, training uploads).</summary>
@@ -57,10 +56,29 @@ public static class UploadedImages
             throw GatewayProblem.TooLarge($"the body has {n} bytes, over the limit of {o.MaxBodyBytes}");
     }
 
+    /// <summary>The file's bytes in one array of its exact length (no growing buffer, no second copy).</summary>
     private static async Task<byte[]> ReadFileAsync(IFormFile file, CancellationToken ct)
     {
-        using var buffer = new MemoryStream((int)Math.Min(file.Length, int.MaxValue));
-        await file.CopyToAsync(buffer, ct);
-        return buffer.ToArray();
+        var bytes = new byte[file.Length];
+        await using var stream = file.OpenReadStream();
+        await stream.ReadExactlyAsync(bytes, ct);
+        return bytes;
+    }
+
+    /// <summary>
+    /// A raw body: read straight into an array of the declared length when there is one (checked against the limit
+    /// above); a chunked body of unknown length goes through a growing buffer once.
+    /// </summary>
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, GatewayOptions o, CancellationToken ct)
+    {
+        if (request.ContentLength is { } n)
+        {
+            var bytes = new byte[n];
+            await request.Body.ReadExactlyAsync(bytes, ct);
+            return bytes;
+        }
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, ct);
+        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
     }
 }

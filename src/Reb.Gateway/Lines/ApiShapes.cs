@@ -51,4 +51,6 @@ public sealed record CreateKeyRequest(string? Name, string? Role);
 
 public sealed record CreatedKey(string Id, string Key, string Name, string Site, string Role);
 
-public sealed record Readiness(bool Cluster, bool ArtefactStore);
+public sealed record Readiness(bool Cluster);
+
+public sealed record StoreHealth(bool ArtefactStore);

@@ -14,10 +14,10 @@ public sealed class TelemetryOptions
     /// </summary>
     public string? OtlpEndpoint { get; set; }
 
-    /// <summary>Prometheus scrape path on the gateway's HTTP port (anonymous, like the health probes).</summary>
+    /// <summary>Prometheus scrape path on the gateway's HTTP port (scrape token or operations key: see Reb:Gateway:MetricsToken).</summary>
     public string PrometheusPath { get; set; } = "/metrics";
 
-    /// <summary>Host the Orleans Dashboard (cluster internals) under <see cref="DashboardPath"/> for engineers and admins.</summary>
+    /// <summary>Host the Orleans Dashboard (cluster internals) under <see cref="DashboardPath"/> for operations admins only.</summary>
     public bool OrleansDashboard { get; set; } = true;
 
     /// <summary>Route prefix of the Orleans Dashboard.</summary>

@@ -74,9 +74,10 @@ public static class TelemetryRegistration
     }
 
     /// <summary>
-    /// Request duration middleware (put it first, so it sees the final status), the Prometheus endpoint (anonymous:
-    /// scrapers have no API key; it holds counters, no plant data beyond line names) and the Orleans Dashboard under
-    /// <see cref="TelemetryOptions.DashboardPath"/>, behind the API-key authentication with the engineer policy.
+    /// Request duration middleware (put it first, so it sees the final status), the Prometheus endpoint and the Orleans
+    /// Dashboard under <see cref="TelemetryOptions.DashboardPath"/>. Both show every site's lines, counters, job ids and
+    /// (the dashboard) grain state, so neither is open to plant keys: /metrics needs the scrape token or an operations
+    /// admin key, the dashboard an operations admin key (<see cref="OperationsAccess"/>).
     /// </summary>
     public static WebApplication MapRebTelemetry(this WebApplication app)
     {
@@ -84,9 +85,9 @@ public static class TelemetryRegistration
         if (!options.Enabled) return app;
         app.UseMiddleware<RequestDurationMiddleware>();
         // Neither belongs in the API's OpenAPI document: they are operations surfaces, not the plant-facing API.
-        app.MapPrometheusScrapingEndpoint(options.PrometheusPath).AllowAnonymous().ExcludeFromDescription();
+        app.MapPrometheusScrapingEndpoint(options.PrometheusPath).RequireAuthorization(OperationsAccess.MetricsScrape).ExcludeFromDescription();
         if (options.OrleansDashboard)
-            app.MapOrleansDashboard(options.DashboardPath).RequireAuthorization(Roles.AtLeast(Roles.Engineer)).ExcludeFromDescription();
+            app.MapOrleansDashboard(options.DashboardPath).RequireAuthorization(OperationsAccess.Operations).ExcludeFromDescription();
         return app;
     }
 }

@@ -32,6 +32,9 @@ public sealed class InspectionLogGrain(
     public async Task Record(InspectionRecord inspection, byte[] overlayPng, byte[] thumbnailPng)
     {
         ArgumentNullException.ThrowIfNull(inspection);
+        // Idempotent by inspection id: a caller that retries after a timeout (the first call may have landed) must
+        // not count the image twice.
+        if (_recent.Any(r => r.Record.Id == inspection.Id)) return;
         _recent.AddFirst((inspection, overlayPng ?? [], thumbnailPng ?? []));
         while (_recent.Count > Capacity) _recent.RemoveLast();
         var s = state.State;
@@ -39,6 +42,7 @@ public sealed class InspectionLogGrain(
         if (inspection.Reject) s.Rejects++;
         s.LastInspectionUtc = inspection.TimestampUtc;
         _lastMinute.Enqueue(inspection.TimestampUtc);
+        TrimLastMinute(); // on write too: a line nobody reads must not grow this queue without bound
         _dirty = true;
         if (DateTimeOffset.UtcNow - _lastWrite >= CounterWriteInterval) await WriteCounters();
     }
@@ -55,10 +59,15 @@ public sealed class InspectionLogGrain(
 
     public Task<InspectionCounters> Counters()
     {
-        var cutoff = DateTimeOffset.UtcNow.AddMinutes(-1);
-        while (_lastMinute.Count > 0 && _lastMinute.Peek() < cutoff) _lastMinute.Dequeue();
+        TrimLastMinute();
         var s = state.State;
         return Task.FromResult(new InspectionCounters(s.Inspections, s.Rejects, _lastMinute.Count, s.LastInspectionUtc));
+    }
+
+    private void TrimLastMinute()
+    {
+        var cutoff = DateTimeOffset.UtcNow.AddMinutes(-1);
+        while (_lastMinute.Count > 0 && _lastMinute.Peek() < cutoff) _lastMinute.Dequeue();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

@@ -22,32 +22,44 @@ public sealed class ProductLineGrain(
         var s = state.State;
         if (!s.Versions.Any(v => v.Version == version))
             s.Versions.Add(new ModelVersionEntry(version, DateTimeOffset.UtcNow, "published"));
+        var old = s.Current;
         if (promote || s.Current is null) MakeCurrent(version);
         await state.WriteStateAsync();
         // A line made outside the HTTP API (CLI, tests) belongs to the default site unless a site claimed it first.
-        await GrainFactory.GetGrain<ILineOperationsGrain>(Line).Claim(Sites.Default);
+        var ops = GrainFactory.GetGrain<ILineOperationsGrain>(Line);
+        var settings = await ops.Claim(Sites.Default);
+        // A registration that changes the current version (a training job's auto-promote, a CLI publish) is audited
+        // like a promote by a person: whoever scores this line must be able to see when and why its model changed.
+        if (s.Current != old)
+            await ops.Audit(new AuditActor("registry", "auto-promote on registration", settings.EffectiveSite, "system"), "auto-promote", old, s.Current);
         return Status();
     }
 
-    public async Task<ProductLineStatus> Promote(string version)
+    public async Task<ProductLineStatus> Promote(string version, AuditActor? who = null)
     {
         if (!state.State.Versions.Any(v => v.Version == version))
             throw new ModelVersionException($"line '{Line}': version '{version}' is not registered (register it first)");
         await Verify(version);
+        // Read here, after the awaits above and in the same turn as the change: the grain is not reentrant, so no
+        // other promote or roll back can run between this read and the write.
+        var old = state.State.Current;
         MakeCurrent(version);
         await state.WriteStateAsync();
+        if (who is not null) await GrainFactory.GetGrain<ILineOperationsGrain>(Line).Audit(who, "promote", old, version);
         return Status();
     }
 
-    public async Task<ProductLineStatus> RollBack()
+    public async Task<ProductLineStatus> RollBack(AuditActor? who = null)
     {
         var s = state.State;
-        if (s.Previous.Count == 0) throw new InvalidOperationException($"line '{Line}': no earlier version to roll back to");
+        if (s.Previous.Count == 0) throw new RegistryConflictException($"line '{Line}': no earlier version to roll back to");
         var target = s.Previous[^1];
         await Verify(target);
+        var old = s.Current;
         s.Previous.RemoveAt(s.Previous.Count - 1);
         s.Current = target;
         await state.WriteStateAsync();
+        if (who is not null) await GrainFactory.GetGrain<ILineOperationsGrain>(Line).Audit(who, "rollback", old, target);
         return Status();
     }
 

@@ -51,7 +51,7 @@ public sealed class ModelVersionFailureTests(PcbModelFixture model)
         Assert.Equal(model.SecondVersion, promoted.Current);
         var rolledBack = await line.RollBack();
         Assert.Equal(model.Version, rolledBack.Current);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => line.RollBack());
+        await Assert.ThrowsAsync<RegistryConflictException>(() => line.RollBack()); // an InvalidOperationException, answered 409 by the gateway
     }
 
     [Fact]

@@ -15,6 +15,13 @@ public sealed class SiteIsolationTests(GatewayFixture gateway)
     {
         using var b = gateway.Client(gateway.Key(GatewayFixture.SiteB, Roles.Admin));
         var line = GatewayFixture.Line;
+        // A training request that would be valid for site B (a folder of its own area with images): it must still not
+        // reach site A's line. (A request invalid for anyone is a 400 on any line: see Security/LineClaimTests.)
+        for (int i = 0; i < gateway.TrainingImages.Count; i++)
+        {
+            await using var file = File.OpenRead(gateway.TrainingImages[i]);
+            await gateway.Store.PutAsync($"sites/{GatewayFixture.SiteB}/isolation/{i}.png", file);
+        }
         var requests = new List<HttpRequestMessage>
         {
             new(HttpMethod.Get, $"api/lines/{line}"),
@@ -26,7 +33,7 @@ public sealed class SiteIsolationTests(GatewayFixture gateway)
             new(HttpMethod.Post, $"api/lines/{line}/promote") { Content = new StringContent($"{{\"version\":\"{gateway.SecondVersion}\"}}", Encoding.UTF8, "application/json") },
             new(HttpMethod.Put, $"api/lines/{line}/threshold") { Content = new StringContent("{\"threshold\":0.001}", Encoding.UTF8, "application/json") },
             new(HttpMethod.Post, $"api/lines/{line}/rollback"),
-            new(HttpMethod.Post, $"api/lines/{line}/training") { Content = new StringContent("{\"folder\":\"x\"}", Encoding.UTF8, "application/json") },
+            new(HttpMethod.Post, $"api/lines/{line}/training") { Content = new StringContent($"{{\"folder\":\"sites/{GatewayFixture.SiteB}/isolation\"}}", Encoding.UTF8, "application/json") },
         };
         foreach (var request in requests)
         {

@@ -7,7 +7,7 @@ namespace Reb.Gateway.Tests.Api;
 public sealed class HealthAndDocsTests(GatewayFixture gateway)
 {
     [Fact]
-    public async Task Healthz_says_alive_and_readyz_sees_cluster_and_store()
+    public async Task Healthz_says_alive_readyz_sees_the_cluster_and_the_store_has_its_own_endpoint()
     {
         using var client = gateway.Client();
         var alive = await client.GetAsync("healthz");
@@ -17,7 +17,9 @@ public sealed class HealthAndDocsTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         var body = await ready.ReadJson();
         Assert.True(body.GetProperty("cluster").GetBoolean());
-        Assert.True(body.GetProperty("artefactStore").GetBoolean());
+        var store = await client.GetAsync("healthz/store");
+        Assert.Equal(HttpStatusCode.OK, store.StatusCode);
+        Assert.True((await store.ReadJson()).GetProperty("artefactStore").GetBoolean());
     }
 
     [Fact]

@@ -8,6 +8,7 @@ public static class Scrape
     public static async Task<string> UntilAsync(GatewayFixture gateway, Func<string, bool> done, string what)
     {
         using var anonymous = gateway.Client();
+        anonymous.DefaultRequestHeaders.Authorization = new("Bearer", GatewayFixture.MetricsToken);
         string text = "";
         for (int attempt = 0; attempt < 120; attempt++) // up to 30 s: CI runs three test assemblies on 2 cores
         {

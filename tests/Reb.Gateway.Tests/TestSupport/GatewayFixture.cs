@@ -50,6 +50,13 @@ public sealed class GatewayFixture : IAsyncLifetime
     public const long MaxBodyBytes = 2L * 1024 * 1024;
     /// <summary>Pixel limit in this fixture.</summary>
     public const long MaxImagePixels = 4_000_000;
+    /// <summary>Scrape token of /metrics in this fixture ("Authorization: Bearer ...").</summary>
+    public const string MetricsToken = "fixture-metrics-token-0123456789";
+    /// <summary>The cluster-wide operations site (its admin key opens /metrics and the Orleans Dashboard).</summary>
+    public const string OperationsSite = "operations";
+    /// <summary>Limits of this fixture that the security tests push past (low enough to reach quickly).</summary>
+    public const int MaxImagesPerBatch = 10, FailedAuthPerMinute = 50, MaxConcurrentTrainingStarts = 2, MaxRunningJobsPerSite = 3,
+        MaxEventStreamsPerKey = 2, InspectTimeoutSeconds = 10;
 
     private IHost? _host;
     private readonly Dictionary<(string Site, string Role), string> _keys = new();
@@ -67,6 +74,12 @@ public sealed class GatewayFixture : IAsyncLifetime
     public IReadOnlyList<string> TrainingImages { get; private set; } = [];
     public IReadOnlyList<string> GoodImages { get; private set; } = [];
     public IReadOnlyList<string> DefectImages { get; private set; } = [];
+
+    /// <summary>Makes chosen grain calls time out after they ran (the reply is "lost"), to test what callers retry.</summary>
+    public LostReplies LostReplies { get; } = new();
+
+    /// <summary>The admin key of <see cref="OperationsSite"/>.</summary>
+    public string OperationsKey { get; private set; } = "";
 
     /// <summary>The key of <paramref name="role"/> ("operator", "engineer", "admin") at <paramref name="site"/>.</summary>
     public string Key(string site, string role) => _keys[(site, role)];
@@ -105,6 +118,14 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Reb:Gateway:RateLimitPerMinute"] = RateLimitPerMinute.ToString(),
             ["Reb:Gateway:MaxBodyBytes"] = MaxBodyBytes.ToString(),
             ["Reb:Gateway:MaxImagePixels"] = MaxImagePixels.ToString(),
+            ["Reb:Gateway:MetricsToken"] = MetricsToken,
+            ["Reb:Gateway:OperationsSite"] = OperationsSite,
+            ["Reb:Gateway:MaxImagesPerBatch"] = MaxImagesPerBatch.ToString(),
+            ["Reb:Gateway:FailedAuthPerMinute"] = FailedAuthPerMinute.ToString(),
+            ["Reb:Gateway:MaxConcurrentTrainingStarts"] = MaxConcurrentTrainingStarts.ToString(),
+            ["Reb:Gateway:MaxRunningJobsPerSite"] = MaxRunningJobsPerSite.ToString(),
+            ["Reb:Gateway:MaxEventStreamsPerKey"] = MaxEventStreamsPerKey.ToString(),
+            ["Reb:Gateway:InspectTimeoutSeconds"] = InspectTimeoutSeconds.ToString(),
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         };
@@ -112,6 +133,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         {
             b.Configuration.AddInMemoryCollection(settings);
             b.Logging.ClearProviders();
+            b.Services.AddSingleton<Orleans.IIncomingGrainCallFilter>(LostReplies);
         });
         ExtraEndpoints.Register(_host);
         await _host.StartAsync();
@@ -125,6 +147,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         foreach (var site in new[] { SiteA, SiteB })
             foreach (var role in Roles.All)
                 _keys[(site, role)] = (await keys.CreateAsync($"{site}-{role}", site, role, "fixture")).Key;
+        OperationsKey = (await keys.CreateAsync("operations-admin", OperationsSite, Roles.Admin, "fixture")).Key;
     }
 
     /// <summary>A line of <paramref name="site"/> with <see cref="Version"/> current and <see cref="SecondVersion"/> registered.</summary>
