@@ -14,6 +14,9 @@ public sealed class GatewayOptions
     /// <summary>Largest request body (raw image, multipart batch or training upload); larger requests get 413.</summary>
     public long MaxBodyBytes { get; set; } = 20L * 1024 * 1024;
 
+    /// <summary>Largest model directory an engineer may upload to POST /api/lines/{line}/versions (a 200k-patch bank is ~400 MB).</summary>
+    public long MaxModelUploadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
     /// <summary>
     /// Largest image (width x height) accepted, read from the header before any decoding; larger get 413. 16 MP: a
     /// decoded image costs 4 bytes a pixel (64 MB here), and a highly compressible PNG of 100 KB can claim that much.

@@ -90,6 +90,7 @@ public static class GatewayServiceCollectionExtensions
         var api = app.MapGroup("/api").WithTags("api");
         KeyEndpoints.Map(api);
         LineEndpoints.Map(api);
+        PublishEndpoints.Map(api);
         InspectEndpoints.Map(api);
         TrainingEndpoints.Map(api);
         return app;

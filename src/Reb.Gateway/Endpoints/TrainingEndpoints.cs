@@ -64,6 +64,7 @@ public static class TrainingEndpoints
         else
             settings = await ReadFolderRequestAsync(http);
         var (template, shards) = Build(line, [], settings);
+        template = template with { Site = caller.Site };
         if (uploads is null)
         {
             var prefix = areas.CheckFolder(caller.Site, settings.Folder!);
@@ -88,7 +89,7 @@ public static class TrainingEndpoints
     }
 
     /// <summary>Claims a free line for the caller's site in one grain call; 404 when another site owns it.</summary>
-    private static async Task ClaimAsync(LineService lines, Caller caller, string line, CancellationToken ct)
+    internal static async Task ClaimAsync(LineService lines, Caller caller, string line, CancellationToken ct)
     {
         await lines.OwnerAsync(line, ct); // gives a pre-site line (versions but no site) to the default site first
         var settings = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<ILineOperationsGrain>(line).Claim(caller.Site), ct);
@@ -128,7 +129,8 @@ public static class TrainingEndpoints
         }
         string? Field(string name) => form.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.ToString() : null;
         var settings = new TrainingFolderRequest(null, Int(Field("imageSize"), "imageSize"), Int(Field("k"), "k"), Int(Field("fitShards"), "fitShards"),
-            Double(Field("coresetRatio"), "coresetRatio"), Bool(Field("promote"), "promote"), Int(Field("shards"), "shards"));
+            Double(Field("coresetRatio"), "coresetRatio"), Bool(Field("promote"), "promote"), Int(Field("shards"), "shards"),
+            Field("adapt"), Field("budget"), Field("adaptGuard"), Int(Field("seed"), "seed"));
         return (files, settings);
     }
 
@@ -167,11 +169,19 @@ public static class TrainingEndpoints
             FitShards = o.FitShards ?? defaults.FitShards,
             CoresetRatio = o.CoresetRatio ?? defaults.CoresetRatio,
             Promote = o.Promote ?? defaults.Promote,
+            Adapt = o.Adapt ?? defaults.Adapt,
+            Budget = o.Budget ?? defaults.Budget,
+            AdaptGuard = o.AdaptGuard ?? defaults.AdaptGuard,
+            Seed = o.Seed ?? defaults.Seed,
         };
         if (request.ImageSize is < 32 or > 1024) throw GatewayProblem.BadRequest($"imageSize must be in 32..1024, got {request.ImageSize}");
         if (request.K is < 1 or > MaxK) throw GatewayProblem.BadRequest($"k must be in 1..{MaxK}, got {request.K}");
         if (request.FitShards is < 1 or > 64) throw GatewayProblem.BadRequest($"fitShards must be in 1..64, got {request.FitShards}");
         if (request.CoresetRatio is <= 0 or > 1) throw GatewayProblem.BadRequest("coresetRatio must be in (0, 1]");
+        if (request.Adapt is not ("none" or "defectmaker")) throw GatewayProblem.BadRequest($"adapt must be 'none' or 'defectmaker', got '{request.Adapt}'");
+        if (!Reb.Core.Adaptation.AdaptationOptions.BudgetNames.Contains(request.Budget))
+            throw GatewayProblem.BadRequest($"budget must be one of {string.Join(", ", Reb.Core.Adaptation.AdaptationOptions.BudgetNames)}, got '{request.Budget}'");
+        if (request.AdaptGuard is not ("on" or "off" or "report")) throw GatewayProblem.BadRequest($"adaptGuard must be on, off or report, got '{request.AdaptGuard}'");
         int shards = o.Shards ?? request.FitShards;
         if (shards is < 1 or > 64) throw GatewayProblem.BadRequest("shards must be in 1..64");
         return (request, shards);

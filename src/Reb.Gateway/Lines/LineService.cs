@@ -113,11 +113,10 @@ public sealed partial class LineService(IGrainFactory grains, RebClusterClient c
     /// <summary>The line a training job belongs to among the caller's site's lines; 404 otherwise.</summary>
     public async Task<string> JobLineAsync(Caller caller, string jobId, CancellationToken ct)
     {
-        foreach (var line in await SiteLinesAsync(caller.Site, ct))
-        {
-            var status = await cluster.RetryAsync(() => grains.GetGrain<IProductLineGrain>(line).GetStatus(), ct);
-            if (status.Jobs.Contains(jobId)) return line;
-        }
-        throw GatewayProblem.NotFound($"training job '{jobId}' not found");
+        // The job records its line and site when it starts; another site's job looks exactly like one that does not exist.
+        if (!Guid.TryParseExact(jobId, "N", out _)) throw GatewayProblem.NotFound($"training job '{jobId}' not found");
+        var owner = await cluster.RetryAsync(() => grains.GetGrain<ITrainingGrain>(jobId).GetOwner(), ct);
+        if (owner is null || owner.Site != caller.Site) throw GatewayProblem.NotFound($"training job '{jobId}' not found");
+        return owner.Line;
     }
 }
