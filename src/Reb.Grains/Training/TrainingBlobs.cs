@@ -13,7 +13,7 @@ public static class TrainingBlobs
     /// <summary>The adaptation outcome: the adapted backbone's record JSON, or "imagenet" when the guard kept ImageNet's weights.</summary>
     public static string Adaptation(string jobId) => Prefix(jobId) + "adaptation.json";
     public static string AdaptedWeights(string jobId) => Prefix(jobId) + "backbone.weights";
-    /// <summary>The newest adaptation checkpoint's files (network.bin, optimizer.bin, state.json), replaced at every checkpoint.</summary>
+    /// <summary>Adaptation checkpoints: "step-NNNNNN/{network.bin,optimizer.bin,state.json}" and "latest" naming the newest complete one.</summary>
     public static string AdaptCheckpoint(string jobId, string file) => Prefix(jobId) + "adapt/" + file;
     public static string Bank(string jobId) => Prefix(jobId) + "bank.f32";
     public static string BankInfo(string jobId) => Prefix(jobId) + "bank.json";

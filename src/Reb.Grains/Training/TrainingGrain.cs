@@ -23,10 +23,14 @@ public sealed class TrainingGrain(
     private volatile TrainingProgress? _progress;
     private readonly CancellationTokenSource _cancel = new();
 
-    private string JobId => this.GetPrimaryKeyString();
+    // Read once on the activation's thread: progress callbacks run on thread-pool threads, where Orleans refuses
+    // activation services such as the grain's key.
+    private string? _jobId;
+    private string JobId => _jobId ??= this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _ = JobId;
         // A job that was running when its previous activation died continues as soon as anything touches it.
         if (state.State.Request is not null && !IsFinished && state.State.Runs > 0)
         {
@@ -111,7 +115,14 @@ public sealed class TrainingGrain(
         s.Runs++;
         await state.WriteStateAsync();
         using var steps = new TrainingSteps(JobId, request, models, GrainFactory, options.Value.MaxChunkBytes,
-            (p, loss) => { var now = Progress() with { Percent = p, Loss = loss ?? _progress?.Loss }; _progress = now; RebMetrics.TrainingProgress(JobId, request.Line, now.Stage, p); });
+            (p, loss) =>
+            {
+                // Runs on thread-pool threads: only this activation's own fields, never its persistent state (Orleans
+                // refuses state access off the activation's scheduler).
+                if (_progress is not { } current) return;
+                _progress = current with { Percent = p, Loss = loss ?? current.Loss };
+                RebMetrics.TrainingProgress(JobId, request.Line, current.Stage, p);
+            });
         try
         {
             while (s.LastCompleted < TrainingStage.Publish)

@@ -124,29 +124,36 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
 
     private const string ImageNetMarker = "imagenet";
 
-    /// <summary>Copies a finished adaptation checkpoint to the store (its files replace the previous checkpoint's; state.json last).</summary>
+    private static readonly string[] CheckpointFiles = [AdaptationCheckpoint.NetworkFile, AdaptationCheckpoint.OptimizerFile, AdaptationCheckpoint.StateFile];
+
+    /// <summary>
+    /// Copies a finished adaptation checkpoint to the store under its own step folder, then points the "latest" marker
+    /// at it, then deletes the older one: a silo lost mid-copy leaves the previous checkpoint whole and the marker on it.
+    /// </summary>
     private async Task SaveAdaptCheckpoint(string folder)
     {
-        foreach (var file in new[] { AdaptationCheckpoint.NetworkFile, AdaptationCheckpoint.OptimizerFile, AdaptationCheckpoint.StateFile })
-            await Store.PutBytesAsync(TrainingBlobs.AdaptCheckpoint(jobId, file), await File.ReadAllBytesAsync(Path.Combine(folder, file)));
-        await Store.PutBytesAsync(TrainingBlobs.AdaptCheckpoint(jobId, "step"), System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(folder)));
+        var step = Path.GetFileName(folder);
+        foreach (var file in CheckpointFiles)
+            await Store.PutBytesAsync(TrainingBlobs.AdaptCheckpoint(jobId, $"{step}/{file}"), await File.ReadAllBytesAsync(Path.Combine(folder, file)));
+        var latest = TrainingBlobs.AdaptCheckpoint(jobId, "latest");
+        var previous = await Store.GetBytesAsync(latest);
+        await Store.PutBytesAsync(latest, System.Text.Encoding.UTF8.GetBytes(step));
+        if (previous is not null && System.Text.Encoding.UTF8.GetString(previous) is var old && old != step)
+            foreach (var file in CheckpointFiles) await Store.DeleteAsync(TrainingBlobs.AdaptCheckpoint(jobId, $"{old}/{file}"));
     }
 
-    /// <summary>After a silo loss: the newest checkpoint from the store into the local checkpoint folder, where the trainer resumes from it.</summary>
+    /// <summary>After a silo loss: the newest complete checkpoint from the store into the local checkpoint folder, where the trainer resumes from it.</summary>
     private async Task RestoreAdaptCheckpoint(string checkpoints)
     {
         if (AdaptationCheckpoint.Exists(checkpoints)) return;
-        var step = await Store.GetBytesAsync(TrainingBlobs.AdaptCheckpoint(jobId, "step"));
-        if (step is null) return;
-        var folder = Path.Combine(checkpoints, System.Text.Encoding.UTF8.GetString(step));
+        var marker = await Store.GetBytesAsync(TrainingBlobs.AdaptCheckpoint(jobId, "latest"));
+        if (marker is null) return;
+        var step = System.Text.Encoding.UTF8.GetString(marker);
+        var folder = Path.Combine(checkpoints, step);
         var temp = folder + ".restore";
         Directory.CreateDirectory(temp);
-        foreach (var file in new[] { AdaptationCheckpoint.NetworkFile, AdaptationCheckpoint.OptimizerFile, AdaptationCheckpoint.StateFile })
-        {
-            var bytes = await Store.GetBytesAsync(TrainingBlobs.AdaptCheckpoint(jobId, file));
-            if (bytes is null) { Directory.Delete(temp, recursive: true); return; } // incomplete: start adaptation afresh
-            await File.WriteAllBytesAsync(Path.Combine(temp, file), bytes);
-        }
+        foreach (var file in CheckpointFiles)
+            await File.WriteAllBytesAsync(Path.Combine(temp, file), await Need(TrainingBlobs.AdaptCheckpoint(jobId, $"{step}/{file}")));
         Directory.Move(temp, folder);
     }
 
