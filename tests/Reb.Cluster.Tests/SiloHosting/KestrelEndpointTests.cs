@@ -63,6 +63,25 @@ public sealed class KestrelEndpointTests : IDisposable
         finally { await host.StopAsync(); }
     }
 
+    [Fact]
+    public async Task Aspnetcore_urls_decides_where_the_gateway_listens()
+    {
+        // ASPNETCORE_URLS and --urls both arrive as the "urls" configuration key.
+        int urlsPort = FreePorts.Next(), unusedHttpPort = FreePorts.Next();
+        var settings = WebSilos.Settings(_work);
+        settings["urls"] = $"http://127.0.0.1:{urlsPort}";
+        settings["Reb:Gateway:HttpPort"] = unusedHttpPort.ToString();
+        using var host = WebSilos.Build(settings);
+        await host.StartAsync();
+        try
+        {
+            Assert.Equal([$"http://127.0.0.1:{urlsPort}"], WebSilos.Addresses(host));
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{urlsPort}/healthz")).StatusCode);
+        }
+        finally { await host.StopAsync(); }
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_work, true); } catch (IOException) { }
