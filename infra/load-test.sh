@@ -4,7 +4,7 @@
 #      (silo 1: HTTP 127.0.0.1:$HTTP_BASE, silo 2: HTTP $((HTTP_BASE + 1))), a bootstrap admin key from the environment;
 #   2. creates an operator key (POST /api/keys) and trains line "pcb" on samples/deeppcb with the cluster
 #      (reb cluster fit --gateway ...);
-#   3. run A: `reb load` against silo 1's HTTP port for $SECONDS_RUN s, then the single-process `reb score` rate on
+#   3. run A: `reb load` against both silos' HTTP ports for $SECONDS_RUN s, then the single-process `reb score` rate on
 #      the same images and the same model version (fetched from the artefact store) for the ratio;
 #   4. run B: the same, with silo 2 killed (SIGKILL) halfway;
 #   5. prints both tables again and stops silo 1. Results: infra/.data/load/{run-a,run-b}/load.json, silo logs there too.
@@ -112,7 +112,9 @@ reb cluster fit --gateway "$HOST:$GATEWAY_BASE" --cluster-id reb-load --artefact
   --line pcb --data "$ROOT/samples/deeppcb" --shards 2 --image-size 256
 
 IMAGES="$ROOT/samples/deeppcb/test"
-LOAD=(--url "$HTTP1" --key "$OPERATOR_KEY" --line pcb --images "$IMAGES" --clients "$CLIENTS" --seconds "$SECONDS_RUN" --timeout 30)
+HTTP2="http://$HOST:$((HTTP_BASE + 1))"
+# Both silos' HTTP endpoints: the clients spread over them and fail over when silo 2 is killed in run B.
+LOAD=(--url "$HTTP1" "$HTTP2" --key "$OPERATOR_KEY" --line pcb --images "$IMAGES" --clients "$CLIENTS" --seconds "$SECONDS_RUN" --timeout 30)
 echo "load-test: load average before run A: $(cut -d' ' -f1-3 /proc/loadavg)"
 reb load "${LOAD[@]}" --out "$DATA/run-a" --title "run A: 2 silos, $CLIENTS clients x $SECONDS_RUN s" \
   --baseline-artefacts "$DATA/artefacts" --baseline-seconds 20 | tee "$DATA/run-a.txt"

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Starts a 2-silo RebCluster on loopback from one Release build of src/Reb.Silo:
-#   silo 1: silo port 11111, gateway 30000 (the primary silo of localhost clustering)
-#   silo 2: silo port 11112, gateway 30001
-# Both silos share one local artefact folder (infra/.data/cluster/artefacts); each has its own model cache.
+#   silo 1: silo port 11111, gateway 30000, HTTP 8080 (the primary silo of localhost clustering)
+#   silo 2: silo port 11112, gateway 30001, HTTP 8081
+# Both silos share one local artefact folder (infra/.data/cluster/artefacts) and one folder of grain state
+# (infra/.data/cluster/grain-state: API keys, line registries, audit survive a silo's loss and a restart); each has its
+# own model cache. Orleans traffic is mutual TLS with a cluster certificate made here on first use
+# (infra/.data/cluster/tls, openssl); --no-tls for plaintext. The first admin key is written to
+# infra/.data/cluster/admin-key (mode 600) and read by the silos from that file, never from their command line.
+# The script fails (non-zero, and stops what it started) unless every silo answers GET /healthz on its own HTTP port.
 # Logs and pid files: infra/.data/cluster/ (git-ignored). Stop with: bash infra/stop-cluster.sh
 #
 # Options:
@@ -11,7 +16,8 @@
 #                the whole cluster.
 #   --no-build   use the existing Release build (fails if there is none)
 #   --gpu2       silo 2 claims a GPU (REB__ACCELERATOR=gpu): shard and scoring grains then prefer it
-# Ports can be moved with REB_SILO_PORT_BASE (11111) and REB_GATEWAY_PORT_BASE (30000).
+#   --no-tls     plaintext Orleans ports (loopback only either way)
+# Ports can be moved with REB_SILO_PORT_BASE (11111), REB_GATEWAY_PORT_BASE (30000) and REB_HTTP_PORT_BASE (8080).
 set -euo pipefail
 
 INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,17 +26,21 @@ DATA="$INFRA/.data/cluster"
 HOST="127.0.0.1"
 SILO_BASE="${REB_SILO_PORT_BASE:-11111}"
 GATEWAY_BASE="${REB_GATEWAY_PORT_BASE:-30000}"
+HTTP_BASE="${REB_HTTP_PORT_BASE:-8080}"
+TLS_DIR="$DATA/tls"
+ADMIN_KEY_FILE="$DATA/admin-key"
 REDIS_PORT="${REB_REDIS_PORT:-6379}"
 PROJECT="$ROOT/src/Reb.Silo/Reb.Silo.csproj"
 BIN="$ROOT/src/Reb.Silo/bin/Release/net10.0"
 SILOS=2
-USE_REDIS=0 BUILD=1 GPU2=0
+USE_REDIS=0 BUILD=1 GPU2=0 TLS=1
 for arg in "$@"; do
   case "$arg" in
     --redis) USE_REDIS=1 ;;
     --no-build) BUILD=0 ;;
     --gpu2) GPU2=1 ;;
-    *) echo "start-cluster: unknown option '$arg' (known: --redis, --no-build, --gpu2)" >&2; exit 2 ;;
+    --no-tls) TLS=0 ;;
+    *) echo "start-cluster: unknown option '$arg' (known: --redis, --no-build, --gpu2, --no-tls)" >&2; exit 2 ;;
   esac
 done
 
@@ -38,7 +48,7 @@ answers() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
 # Refuse to start over a running cluster (or anything else on our ports): two silos on one port never join.
 for i in $(seq 1 $SILOS); do
-  for port in $((SILO_BASE + i - 1)) $((GATEWAY_BASE + i - 1)); do
+  for port in $((SILO_BASE + i - 1)) $((GATEWAY_BASE + i - 1)) $((HTTP_BASE + i - 1)); do
     if answers "$port"; then
       echo "start-cluster: $HOST:$port already answers; stop the running cluster first (bash infra/stop-cluster.sh)" >&2
       exit 1
@@ -63,11 +73,30 @@ if [[ "$BUILD" == 1 ]]; then
 fi
 [[ -f "$BIN/Reb.Silo.dll" ]] || { echo "start-cluster: $BIN/Reb.Silo.dll is missing; run without --no-build" >&2; exit 1; }
 
-mkdir -p "$DATA/artefacts"
+command -v curl >/dev/null || { echo "start-cluster: curl is missing (apt-get install curl): it checks every silo's /healthz" >&2; exit 1; }
+mkdir -p "$DATA/artefacts" "$DATA/grain-state"
+
+# The cluster certificate (self-signed, EC P-256, server + client authentication, loopback names): every silo presents
+# it and accepts only peers presenting it (Reb:Tls without a trust list). Clients (reb cluster ... --tls-cert) need it.
+if [[ "$TLS" == 1 && ! -f "$TLS_DIR/cluster.key" ]]; then
+  command -v openssl >/dev/null || { echo "start-cluster: openssl is missing (apt-get install openssl), or pass --no-tls" >&2; exit 1; }
+  mkdir -p "$TLS_DIR" && chmod 700 "$TLS_DIR"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 365 -subj "/CN=reb-local-cluster" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -addext "extendedKeyUsage=serverAuth,clientAuth" \
+    -addext "keyUsage=critical,digitalSignature" -addext "basicConstraints=critical,CA:FALSE" \
+    -keyout "$TLS_DIR/cluster.key" -out "$TLS_DIR/cluster.crt" 2>/dev/null
+  chmod 600 "$TLS_DIR/cluster.key"
+  echo "start-cluster: made the cluster certificate $TLS_DIR/cluster.crt"
+fi
+
+# The first admin key, in a file only this user can read; kept across restarts (grain state is durable too).
+if [[ ! -s "$ADMIN_KEY_FILE" ]]; then
+  (umask 077 && echo "reb_$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$ADMIN_KEY_FILE")
+fi
 
 start_silo() { # index
   local i="$1" dir="$DATA/silo$1"
-  local silo_port=$((SILO_BASE + i - 1)) gateway_port=$((GATEWAY_BASE + i - 1))
+  local silo_port=$((SILO_BASE + i - 1)) gateway_port=$((GATEWAY_BASE + i - 1)) http_port=$((HTTP_BASE + i - 1))
   local accelerator=cpu
   [[ "$GPU2" == 1 && "$i" == 2 ]] && accelerator=gpu
   mkdir -p "$dir/cache"
@@ -82,7 +111,15 @@ start_silo() { # index
     "REB__ARTEFACTSTORE__ROOT=$DATA/artefacts"
     "REB__CACHEROOT=$dir/cache"
     "REB__ACCELERATOR=$accelerator"
+    # Each silo its own HTTP port (two on 8080 clashed: the second one served no API).
+    "REB__GATEWAY__HTTPPORT=$http_port"
+    "REB__GATEWAY__BOOTSTRAPADMINKEYFILE=$ADMIN_KEY_FILE"
   )
+  if [[ "$TLS" == 1 ]]; then
+    env+=("REB__TLS__MODE=required" "REB__TLS__CERTIFICATEPATH=$TLS_DIR/cluster.crt" "REB__TLS__CERTIFICATEKEYPATH=$TLS_DIR/cluster.key")
+  else
+    env+=("REB__TLS__MODE=off")
+  fi
   if [[ "$USE_REDIS" == 1 ]]; then
     env+=(
       "REB__SILO__CLUSTERING=redis"
@@ -91,7 +128,9 @@ start_silo() { # index
       "REB__SILO__REDISCONNECTIONSTRING=$HOST:$REDIS_PORT"
     )
   else
-    env+=("REB__SILO__CLUSTERING=localhost" "REB__SILO__GRAINSTORAGE=memory" "REB__SILO__REMINDERS=memory")
+    # Durable grain state in a folder both silos share (a killed silo's grains re-activate on the other with their state).
+    env+=("REB__SILO__CLUSTERING=localhost" "REB__SILO__GRAINSTORAGE=folder" "REB__SILO__GRAINSTORAGEFOLDER=$DATA/grain-state"
+          "REB__SILO__REMINDERS=memory")
   fi
   # --contentRoot: appsettings.json is read from the build folder while the silo runs in its own data folder.
   # Membership at Information level, so the log shows the silo joining and which silos are active.
@@ -99,7 +138,7 @@ start_silo() { # index
       "--Logging:LogLevel:Orleans.Runtime.MembershipService=Information" \
       >"$dir/silo.log" 2>&1) &
   echo $! >"$DATA/silo$i.pid"
-  echo "start-cluster: silo $i (pid $(cat "$DATA/silo$i.pid"), accelerator $accelerator) silo $HOST:$silo_port gateway $HOST:$gateway_port, log $dir/silo.log"
+  echo "start-cluster: silo $i (pid $(cat "$DATA/silo$i.pid"), accelerator $accelerator) silo $HOST:$silo_port gateway $HOST:$gateway_port http $HOST:$http_port, log $dir/silo.log"
 }
 
 wait_gateway() { # index timeout-seconds
@@ -142,11 +181,29 @@ wait_joined() { # index timeout-seconds
 }
 for i in $(seq 1 $SILOS); do wait_joined "$i" 60 || fail; done
 
+# Every silo must serve its API: GET /healthz on its own HTTP port answers 200 (a silo whose web host failed exits
+# non-zero, which wait_gateway reports; this also catches a port answered by something else).
+wait_healthz() { # index timeout-seconds
+  local url="http://$HOST:$((HTTP_BASE + $1 - 1))/healthz" code=""
+  for _ in $(seq 1 $(($2 * 2))); do
+    code="$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$url" || true)"
+    if [[ "$code" == 200 ]]; then echo "start-cluster: silo $1 answers $url (200)"; return 0; fi
+    kill -0 "$(cat "$DATA/silo$1.pid")" 2>/dev/null || { echo "start-cluster: silo $1 exited; log:" >&2; tail -n 30 "$DATA/silo$1/silo.log" >&2; return 1; }
+    sleep 0.5
+  done
+  echo "start-cluster: silo $1 does not answer $url (last status '${code:-none}') within $2 s; log $DATA/silo$1/silo.log" >&2
+  return 1
+}
+for i in $(seq 1 $SILOS); do wait_healthz "$i" 60 || fail; done
+
+TLS_HINT=""
+[[ "$TLS" == 1 ]] && TLS_HINT=" --tls-cert $TLS_DIR/cluster.crt --tls-key $TLS_DIR/cluster.key"
 cat <<EOF
 start-cluster: $SILOS silos running (cluster id reb-local, $([[ "$USE_REDIS" == 1 ]] && echo "Redis clustering on $HOST:$REDIS_PORT" || echo "localhost clustering, primary $HOST:$SILO_BASE")).
-  artefacts: $DATA/artefacts
-  use it:    reb cluster status --gateway $HOST:$GATEWAY_BASE
-             reb cluster fit    --gateway $HOST:$GATEWAY_BASE ...
-             reb cluster score  --gateway $HOST:$((GATEWAY_BASE + 1)) ...   (any silo's gateway serves the whole cluster)
+  artefacts: $DATA/artefacts   grain state: $DATA/grain-state
+  HTTP API:  http://$HOST:$HTTP_BASE/ ... http://$HOST:$((HTTP_BASE + SILOS - 1))/   admin key: \$(cat $ADMIN_KEY_FILE)
+  use it:    reb cluster status --gateway $HOST:$GATEWAY_BASE --cluster-id reb-local$TLS_HINT
+             reb cluster fit    --gateway $HOST:$GATEWAY_BASE --cluster-id reb-local$TLS_HINT ...
+             (any silo's gateway serves the whole cluster)
   stop:      bash infra/stop-cluster.sh   (add --services to also stop what infra/start-services.sh started)
 EOF

@@ -84,6 +84,9 @@ public sealed class GatewayOptions
     /// </summary>
     public string? BootstrapAdminKey { get; set; }
 
+    /// <summary>File holding <see cref="BootstrapAdminKey"/> (a mounted Secret); read by the silo host at start.</summary>
+    public string? BootstrapAdminKeyFile { get; set; }
+
     /// <summary>Site of the bootstrap admin key.</summary>
     public string DefaultSite { get; set; } = Reb.Abstractions.Contracts.Sites.Default;
 }

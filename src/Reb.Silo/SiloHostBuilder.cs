@@ -6,17 +6,23 @@ using Orleans.Runtime.Hosting;
 using Orleans.Configuration;
 using Reb.Abstractions.Grains;
 using Reb.Grains.Hosting;
+using Reb.Silo.Tls;
 
 namespace Reb.Silo;
 
 /// <summary>Configures a silo from configuration: dev defaults, or the production providers it names.</summary>
 public static class SiloHostBuilder
 {
-    public static void Configure(ISiloBuilder silo, IConfiguration configuration)
+    /// <param name="environmentName">the host's environment; outside Development Orleans TLS is on by default (<see cref="OrleansTlsOptions.Mode"/>).</param>
+    public static void Configure(ISiloBuilder silo, IConfiguration configuration, string? environmentName = null)
     {
         var o = configuration.GetSection(SiloHostOptions.Section).Get<SiloHostOptions>() ?? new SiloHostOptions();
         silo.Configure<ClusterOptions>(c => { c.ClusterId = o.ClusterId; c.ServiceId = o.ServiceId; });
         ConfigureClustering(silo, o);
+        // Before any provider: a silo that must use TLS and has no certificate stops here, with the setting to fix.
+        var tls = OrleansTls.Read(configuration);
+        if (OrleansTls.IsRequired(tls, environmentName ?? Environments.Production, o.Clustering))
+            OrleansTls.ConfigureSilo(silo, tls);
         ConfigureStorage(silo, o);
         ConfigureReminders(silo, o);
         silo.AddRebGrains(configuration);
@@ -62,7 +68,7 @@ public static class SiloHostBuilder
                 silo.AddMemoryGrainStorage(StorageNames.Registry);
                 break;
             case "folder":
-                AddFolderGrainStorage(silo, Need(o.GrainStorageFolder, "GrainStorageFolder"));
+                AddFolderGrainStorage(silo, o.ResolvedGrainStorageFolder);
                 break;
             case "azureblob":
                 silo.AddAzureBlobGrainStorage(StorageNames.Registry, b => b.BlobServiceClient = new Azure.Storage.Blobs.BlobServiceClient(Need(o.AzureStorageConnectionString, "AzureStorageConnectionString")));

@@ -8,11 +8,19 @@ public sealed class SiloHostOptions
     /// <summary>"localhost" (dev: one machine, primary silo on <see cref="PrimarySiloPort"/>), "azuretable" or "redis".</summary>
     public string Clustering { get; set; } = "localhost";
 
-    /// <summary>"memory" (dev), "folder" (one machine, survives restarts) or "azureblob" / "redis" grain storage for product-line registries and training jobs.</summary>
-    public string GrainStorage { get; set; } = "memory";
+    /// <summary>
+    /// Grain storage of product-line registries, training jobs, API keys, audit and line ownership: "folder" (default:
+    /// one machine, survives restarts; silos of one machine may share the folder), "azureblob" / "redis" (several
+    /// machines) or "memory" (only when asked for: everything is lost with the silo, and a line whose ownership is
+    /// lost falls to the default site).
+    /// </summary>
+    public string GrainStorage { get; set; } = "folder";
 
-    /// <summary>Folder of the "folder" grain storage.</summary>
+    /// <summary>Folder of the "folder" grain storage; empty: "grain-state" under the working directory.</summary>
     public string? GrainStorageFolder { get; set; }
+
+    /// <summary>The folder storage's absolute path.</summary>
+    public string ResolvedGrainStorageFolder => Path.GetFullPath(string.IsNullOrWhiteSpace(GrainStorageFolder) ? "grain-state" : GrainStorageFolder);
 
     /// <summary>"memory" (dev) or "azuretable" / "redis" reminders (training jobs resume through them).</summary>
     public string Reminders { get; set; } = "memory";

@@ -8,7 +8,7 @@ namespace Reb.Silo;
 
 /// <summary>
 /// The silo process: an Orleans silo (configured by <see cref="SiloHostBuilder"/>) and, unless "Reb:Gateway:Enabled" is
-/// false, the HTTP gateway on "Reb:Gateway:HttpPort" (0 = a free port) in the same host, talking to the grains through
+/// false, the HTTP gateway (Kestrel endpoints, see <see cref="HttpEndpoints"/>) in the same host, talking to the grains through
 /// the silo's own grain factory. Tests build the same host in-process.
 /// </summary>
 public static class SiloWebApp
@@ -25,12 +25,14 @@ public static class SiloWebApp
             // A plain silo without any HTTP listener, as before the gateway existed.
             var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
             configure?.Invoke(plain);
-            plain.UseOrleans(silo => SiloHostBuilder.Configure(silo, plain.Configuration));
+            BootstrapKeyFile.Apply(plain.Configuration);
+            plain.UseOrleans(silo => SiloHostBuilder.Configure(silo, plain.Configuration, plain.Environment.EnvironmentName));
             return plain.Build();
         }
-        builder.UseOrleans(silo => { SiloHostBuilder.Configure(silo, builder.Configuration); Reb.Gateway.Telemetry.TelemetryRegistration.AddRebTelemetry(silo, builder.Configuration); });
+        BootstrapKeyFile.Apply(builder.Configuration);
+        builder.UseOrleans(silo => { SiloHostBuilder.Configure(silo, builder.Configuration, builder.Environment.EnvironmentName); Reb.Gateway.Telemetry.TelemetryRegistration.AddRebTelemetry(silo, builder.Configuration); });
         builder.Services.AddRebGateway(builder.Configuration);
-        builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(gateway.HttpPort));
+        HttpEndpoints.Configure(builder.WebHost, builder.Configuration, gateway.HttpPort);
         var app = builder.Build();
         app.MapRebGateway();
         return app;

@@ -21,6 +21,7 @@ public sealed class ApiKeyService
     private readonly ApiKeyRecord? _bootstrap;
     private readonly ConcurrentDictionary<string, (ApiKeyRecord Record, DateTime Until)> _cache = new();
     private readonly int _capacity;
+    private (bool Revoked, DateTime Until) _bootstrapRevoked; // cached like records: one grain call per CacheTime
 
     public ApiKeyService(IGrainFactory grains, RebClusterClient cluster, IOptions<GatewayOptions> options)
     {
@@ -69,6 +70,13 @@ public sealed class ApiKeyService
     /// <summary>Revokes a key of <paramref name="site"/>; false when the site has no such key.</summary>
     public async Task<bool> RevokeAsync(string id, string site, AuditActor who, CancellationToken ct = default)
     {
+        // The bootstrap key is not in the store: its revocation is a durable mark every gateway checks (IBootstrapKeyGrain).
+        if (_bootstrap is not null && id == _bootstrap.Id && site == _bootstrap.Site)
+        {
+            await _cluster.RetryAsync(async () => { await _grains.GetGrain<IBootstrapKeyGrain>(id).Revoke(site); return true; }, ct);
+            _bootstrapRevoked = (true, DateTime.MaxValue);
+            return true;
+        }
         var record = await _cluster.RetryAsync(() => Store.Find(id), ct);
         if (record is null || record.Site != site) return false;
         _cache.TryRemove(id, out _);
@@ -79,7 +87,12 @@ public sealed class ApiKeyService
 
     private async Task<ApiKeyRecord?> FindAsync(string id, CancellationToken ct)
     {
-        if (_bootstrap is not null && id == _bootstrap.Id) return _bootstrap;
+        if (_bootstrap is not null && id == _bootstrap.Id)
+        {
+            if (_bootstrapRevoked.Until <= DateTime.UtcNow)
+                _bootstrapRevoked = (await _cluster.RetryAsync(() => _grains.GetGrain<IBootstrapKeyGrain>(id).IsRevoked(), ct), DateTime.UtcNow + CacheTime);
+            return _bootstrapRevoked.Revoked ? null : _bootstrap;
+        }
         if (_cache.TryGetValue(id, out var hit) && hit.Until > DateTime.UtcNow) return hit.Record;
         var record = await _cluster.RetryAsync(() => Store.Find(id), ct);
         if (record is null) { _cache.TryRemove(id, out _); return null; }

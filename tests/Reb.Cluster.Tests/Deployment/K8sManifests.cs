@@ -12,10 +12,17 @@ public sealed record K8sDocument(string File, int Index, IDictionary<object, obj
     public override string ToString() => $"{File}#{Index} {Kind}/{Name}";
 }
 
-/// <summary>Every document of every k8s/*.yaml file of the repository.</summary>
+/// <summary>
+/// The manifests a site applies: the example overlay k8s/overlays/plant-1 composed the way `kubectl kustomize` does for
+/// the features this repository uses (resources: files and folders with their own kustomization.yaml; patches: strategic
+/// merge of maps by kind and name; namespace). Anything else in a kustomization.yaml fails the load, so a feature the
+/// tests would silently ignore cannot creep in.
+/// </summary>
 public static class K8sManifests
 {
-    private static readonly Lazy<IReadOnlyList<K8sDocument>> Documents = new(Load);
+    public const string ExampleOverlay = "overlays/plant-1";
+    private static readonly Lazy<IReadOnlyList<K8sDocument>> Documents = new(() => Kustomize(Path.Combine(Folder, ExampleOverlay)));
+    private static readonly string[] KnownFields = ["apiVersion", "kind", "namespace", "resources", "patches", "images"];
 
     public static IReadOnlyList<K8sDocument> All => Documents.Value;
 
@@ -33,27 +40,91 @@ public static class K8sManifests
         }
     }
 
-    private static IReadOnlyList<K8sDocument> Load()
+    /// <summary>Files (full paths) every kustomization under <paramref name="folder"/> lists, recursively.</summary>
+    public static ISet<string> ListedFiles(string folder)
     {
-        var deserializer = new DeserializerBuilder().Build();
-        var docs = new List<K8sDocument>();
-        foreach (var file in Directory.GetFiles(Folder, "*.yaml").Concat(Directory.GetFiles(Folder, "*.yml")).Order())
+        var listed = new HashSet<string>(StringComparer.Ordinal) { Path.Combine(folder, "kustomization.yaml") };
+        var k = Kustomization(folder);
+        foreach (var r in Strings(k, "resources"))
         {
-            var parser = new Parser(new StringReader(File.ReadAllText(file)));
-            parser.Consume<StreamStart>();
-            int index = 0;
-            while (parser.Accept<DocumentStart>(out _))
+            var path = Path.GetFullPath(Path.Combine(folder, r));
+            if (Directory.Exists(path)) listed.UnionWith(ListedFiles(path)); else listed.Add(path);
+        }
+        foreach (var patch in k.Maps("patches")) listed.Add(Path.GetFullPath(Path.Combine(folder, patch.Str("path")!)));
+        return listed;
+    }
+
+    /// <summary>The composed documents of the kustomization in <paramref name="folder"/>.</summary>
+    public static IReadOnlyList<K8sDocument> Kustomize(string folder)
+    {
+        var k = Kustomization(folder);
+        var unknown = k.Keys.Cast<string>().Except(KnownFields).ToList();
+        if (unknown.Count > 0) throw new InvalidDataException($"{folder}/kustomization.yaml uses {string.Join(", ", unknown)}, which the manifest tests do not model");
+        var docs = new List<K8sDocument>();
+        foreach (var r in Strings(k, "resources"))
+        {
+            var path = Path.GetFullPath(Path.Combine(folder, r));
+            if (Directory.Exists(path)) docs.AddRange(Kustomize(path));
+            else if (File.Exists(path)) docs.AddRange(LoadFile(path));
+            else throw new FileNotFoundException($"{folder}/kustomization.yaml lists '{r}', which does not exist", path);
+        }
+        foreach (var patch in k.Maps("patches"))
+        {
+            var file = Path.GetFullPath(Path.Combine(folder, patch.Str("path") ?? throw new InvalidDataException($"{folder}: a patch without path")));
+            foreach (var p in LoadFile(file))
             {
-                var doc = deserializer.Deserialize<object>(parser);
-                index++;
-                // A document that is only comments (e.g. after a trailing "---") is empty, not a resource.
-                if (doc is null) continue;
-                if (doc is not IDictionary<object, object> map)
-                    throw new InvalidDataException($"{Path.GetFileName(file)} document {index} is not a mapping");
-                docs.Add(new K8sDocument(Path.GetFileName(file), index, map));
+                var target = docs.SingleOrDefault(d => d.Kind == p.Kind && d.Name == p.Name)
+                    ?? throw new InvalidDataException($"{Relative(file)} patches {p.Kind}/{p.Name}, which the resources do not define");
+                Merge(target.Root, p.Root);
             }
         }
+        if (k.Str("namespace") is { } ns)
+            foreach (var d in docs.Where(d => d.Kind != "Namespace"))
+            {
+                if (d.Root.Map("metadata") is not { } metadata) throw new InvalidDataException($"{d}: no metadata");
+                metadata["namespace"] = ns;
+            }
         return docs;
+    }
+
+    private static IDictionary<object, object> Kustomization(string folder)
+    {
+        var file = Path.Combine(folder, "kustomization.yaml");
+        if (!File.Exists(file)) throw new FileNotFoundException($"{folder} has no kustomization.yaml", file);
+        return new DeserializerBuilder().Build().Deserialize<object>(File.ReadAllText(file)) as IDictionary<object, object>
+            ?? throw new InvalidDataException($"{file} is not a mapping");
+    }
+
+    private static IEnumerable<string> Strings(IDictionary<object, object> node, string key) =>
+        node.TryGetValue(key, out var v) && v is IEnumerable<object> list ? list.OfType<string>() : [];
+
+    /// <summary>Strategic merge for maps (lists and scalars in the patch replace).</summary>
+    private static void Merge(IDictionary<object, object> target, IDictionary<object, object> patch)
+    {
+        foreach (var (key, value) in patch)
+            if (value is IDictionary<object, object> child && target.TryGetValue(key, out var existing) && existing is IDictionary<object, object> into)
+                Merge(into, child);
+            else target[key] = value;
+    }
+
+    public static string Relative(string path) => Path.GetRelativePath(Folder, path).Replace('\\', '/');
+
+    private static IEnumerable<K8sDocument> LoadFile(string file)
+    {
+        var deserializer = new DeserializerBuilder().Build();
+        var parser = new Parser(new StringReader(File.ReadAllText(file)));
+        parser.Consume<StreamStart>();
+        int index = 0;
+        while (parser.Accept<DocumentStart>(out _))
+        {
+            var doc = deserializer.Deserialize<object>(parser);
+            index++;
+            // A document that is only comments (e.g. after a trailing "---") is empty, not a resource.
+            if (doc is null) continue;
+            if (doc is not IDictionary<object, object> map)
+                throw new InvalidDataException($"{Relative(file)} document {index} is not a mapping");
+            yield return new K8sDocument(Relative(file), index, map);
+        }
     }
 
     // --- small accessors over the untyped tree ---

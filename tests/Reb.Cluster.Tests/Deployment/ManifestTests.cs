@@ -11,7 +11,9 @@ public class ManifestTests
 {
     private const string GpuResource = "nvidia.com/gpu";
 
-    private static IReadOnlyList<K8sDocument> Deployments => K8sManifests.OfKind("Deployment").ToList();
+    /// <summary>The silo Deployments (the site may run others, e.g. its Redis).</summary>
+    private static IReadOnlyList<K8sDocument> Deployments => K8sManifests.OfKind("Deployment")
+        .Where(d => d.PodLabels().GetValueOrDefault("app.kubernetes.io/name") == "reb-silo").ToList();
 
     [Fact]
     public void EveryDocumentHasApiVersionKindNameAndTheOneNamespace()
@@ -63,18 +65,24 @@ public class ManifestTests
     }
 
     [Fact]
-    public void GatewayServiceTargetsTheGatewayPortOfEverySilo()
+    public void NoServicePublishesTheOrleansSiloOrGatewayPort()
     {
-        var service = Assert.Single(K8sManifests.OfKind("Service"), s => s.Name == "reb-gateway");
-        var selector = service.Root.Map("spec").StringMap("selector");
-        Assert.NotEmpty(selector);
-        var port = Assert.Single(service.Root.Map("spec").Maps("ports"));
-        foreach (var deployment in Deployments)
+        // A Service on 30000 let any pod of the cluster connect as an Orleans client and call every grain past the API
+        // keys (e.g. write an admin key through the key-store grain). Silos reach each other by pod IP.
+        foreach (var service in K8sManifests.OfKind("Service"))
         {
-            Assert.True(Matches(selector, deployment.PodLabels()), $"{service} does not select the pods of {deployment}");
-            var silo = SiloEnvironment.Of(deployment).Silo;
-            var containerPorts = deployment.SiloContainer().Maps("ports").ToDictionary(p => p.Str("name") ?? "", p => int.Parse(p.Str("containerPort")!));
-            Assert.Equal(silo.GatewayPort, ResolvePort(port.Str("targetPort") ?? port.Str("port"), containerPorts, deployment));
+            var selector = service.Root.Map("spec").StringMap("selector");
+            foreach (var deployment in Deployments.Where(d => Matches(selector, d.PodLabels())))
+            {
+                var silo = SiloEnvironment.Of(deployment).Silo;
+                var containerPorts = deployment.SiloContainer().Maps("ports").ToDictionary(p => p.Str("name") ?? "", p => int.Parse(p.Str("containerPort")!));
+                foreach (var port in service.Root.Map("spec").Maps("ports"))
+                {
+                    var target = ResolvePort(port.Str("targetPort") ?? port.Str("port"), containerPorts, deployment);
+                    Assert.True(target != silo.GatewayPort && target != silo.SiloPort,
+                        $"{service} publishes the Orleans port {target} of {deployment}: any pod could join as an Orleans client");
+                }
+            }
         }
     }
 
@@ -98,7 +106,9 @@ public class ManifestTests
     {
         var names = Deployments.SelectMany(d => SiloEnvironment.Of(d).Variables.Keys)
             .Concat(K8sManifests.OfKind("ConfigMap").SelectMany(c => c.Root.StringMap("data").Keys))
-            .Concat(K8sManifests.OfKind("Secret").SelectMany(s => SiloEnvironment.SecretData(s.Name!, s).Keys))
+            // Secrets a silo takes as environment (envFrom); mounted ones (TLS files, the admin key) hold file contents.
+            .Concat(Deployments.SelectMany(d => d.SiloContainer().Maps("envFrom").Select(e => e.Map("secretRef").Str("name")).OfType<string>()
+                .SelectMany(name => SiloEnvironment.SecretData(name, d).Keys)))
             .Distinct();
         var problems = names.Select(OptionKeys.Problem).OfType<string>().ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems));
@@ -202,14 +212,14 @@ public class ManifestTests
         Assert.True(references > 0, "no Deployment refers to a Secret or ConfigMap: where do the connection strings come from?");
     }
 
-    private static bool Matches(IReadOnlyDictionary<string, string> selector, IReadOnlyDictionary<string, string> labels) =>
+    internal static bool Matches(IReadOnlyDictionary<string, string> selector, IReadOnlyDictionary<string, string> labels) =>
         selector.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
 
     private static IReadOnlyDictionary<string, string> Resources(K8sDocument deployment, string which) =>
         deployment.SiloContainer().Map("resources").StringMap(which);
 
     /// <summary>A port given as a number or as the name of a container port.</summary>
-    private static int ResolvePort(string? port, IReadOnlyDictionary<string, int> containerPorts, K8sDocument deployment) =>
+    internal static int ResolvePort(string? port, IReadOnlyDictionary<string, int> containerPorts, K8sDocument deployment) =>
         int.TryParse(port, out var n) ? n
         : port != null && containerPorts.TryGetValue(port, out var named) ? named
         : throw new InvalidDataException($"{deployment}: port '{port}' is neither a number nor a container port name");

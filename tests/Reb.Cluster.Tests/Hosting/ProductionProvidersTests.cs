@@ -108,12 +108,18 @@ public sealed class ProductionProvidersTests(PcbModelFixture model, ITestOutputH
         finally { await StopAsync(c); }
     }
 
+    private static readonly Lazy<string> ClusterCertificate = new(() =>
+        TestCertificates.WritePfx(TestCertificates.SelfSigned("reb-providers"), TestCertificates.TempFolder("providers-tls"), "cluster"));
+
     private static async Task<IHost> StartSiloAsync(Dictionary<string, string?> settings)
     {
         var config = new Dictionary<string, string?>(settings)
         {
             ["Reb:Silo:SiloPort"] = FreePorts.Next().ToString(),
             ["Reb:Silo:GatewayPort"] = FreePorts.Next().ToString(),
+            // Shared clustering outside Development: Orleans TLS is on by default, so these silos talk over mutual TLS.
+            ["Reb:Tls:CertificatePath"] = ClusterCertificate.Value,
+            ["Reb:Tls:CertificatePassword"] = TestCertificates.Password,
         };
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(config);

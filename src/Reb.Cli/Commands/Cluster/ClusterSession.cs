@@ -10,6 +10,7 @@ using Reb.Grains.Diagnostics;
 using Reb.Grains.Hosting;
 using Reb.Storage;
 using Reb.Silo;
+using Reb.Silo.Tls;
 
 namespace Reb.Cli.Commands.Cluster;
 
@@ -68,13 +69,16 @@ public sealed class ClusterSession : IAsyncDisposable
         // No default sources and no logging providers: the command's own output is the interface.
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
+        // One process on loopback ports: plaintext (Reb:Tls:Mode "auto" with localhost clustering).
         builder.UseOrleans(silo => SiloHostBuilder.Configure(silo, builder.Configuration));
         var host = builder.Build();
         await host.StartAsync(ct);
         return new ClusterSession(host, host.Services.GetRequiredService<IArtefactStore>(), "embedded silo");
     }
 
-    public static async Task<ClusterSession> ConnectAsync(string gateway, string clusterId, string serviceId, ArtefactStoreSettings store, CancellationToken ct)
+    /// <param name="tls">client certificate and trust list for a cluster with Orleans TLS (null: plaintext).</param>
+    public static async Task<ClusterSession> ConnectAsync(string gateway, string clusterId, string serviceId, ArtefactStoreSettings store, CancellationToken ct,
+        OrleansTlsOptions? tls = null)
     {
         var endpoint = ParseEndpoint(gateway);
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -83,6 +87,7 @@ public sealed class ClusterSession : IAsyncDisposable
             c.UseStaticClustering(endpoint);
             c.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = serviceId; });
             c.AddOutgoingGrainCallFilter<MessageSizeCallFilter>();
+            OrleansTls.ConfigureClient(c, tls);
             // Fail in seconds when nobody listens, not after the default long retry.
             c.UseConnectionRetryFilter((_, _) => Task.FromResult(false));
         });

@@ -12,7 +12,7 @@ public static class LoadCommand
 {
     public static Command Create()
     {
-        var url = new Option<string>("--url") { Description = "gateway root, loopback only (e.g. http://127.0.0.1:8080)", Required = true };
+        var url = new Option<string[]>("--url") { Description = "gateway root(s), loopback only (e.g. http://127.0.0.1:8080 http://127.0.0.1:8081): clients spread over them and fail over", Required = true, AllowMultipleArgumentsPerToken = true };
         var key = new Option<string?>("--key") { Description = "API key (operator or higher); default: the REB_API_KEY environment variable" };
         var line = new Option<string>("--line") { Description = "product line to inspect", Required = true };
         var images = new Option<string[]>("--images") { Description = "image files or folders (recursive), sent in turn", Required = true, AllowMultipleArgumentsPerToken = true };
@@ -35,11 +35,12 @@ public static class LoadCommand
         };
         cmd.SetAction(async (r, ct) =>
         {
-            var target = Uri.TryCreate(r.GetValue(url), UriKind.Absolute, out var u) ? u
-                : throw new ArgumentException($"--url '{r.GetValue(url)}' is not an absolute URL (e.g. http://127.0.0.1:8080)");
-            var settings = new LoadSettings(target, r.GetValue(key) ?? Environment.GetEnvironmentVariable("REB_API_KEY") ?? "",
+            var targets = r.GetValue(url)!.Select(x => Uri.TryCreate(x, UriKind.Absolute, out var u) ? u
+                : throw new ArgumentException($"--url '{x}' is not an absolute URL (e.g. http://127.0.0.1:8080)")).ToList();
+            if (targets.Count == 0) throw new ArgumentException("--url: at least one gateway root");
+            var settings = new LoadSettings(targets[0], r.GetValue(key) ?? Environment.GetEnvironmentVariable("REB_API_KEY") ?? "",
                 r.GetValue(line)!, r.GetValue(clients), TimeSpan.FromSeconds(r.GetValue(seconds)), r.GetValue(requests),
-                TimeSpan.FromSeconds(r.GetValue(timeout)), TimeSpan.FromSeconds(r.GetValue(maxRetryAfter))).Validated();
+                TimeSpan.FromSeconds(r.GetValue(timeout)), TimeSpan.FromSeconds(r.GetValue(maxRetryAfter))) { MoreUrls = targets.Skip(1).ToList() }.Validated();
             if (r.GetValue(killAfter) is not null != r.GetValue(siloPid) is not null)
                 throw new ArgumentException("--kill-silo-after and --silo-pid go together");
             var inputs = r.GetValue(images)!;
@@ -51,7 +52,7 @@ public static class LoadCommand
                     ? (TimeSpan.FromSeconds(after), $"kill silo pid {pid}", () => { SiloKiller.Kill(pid); return Task.CompletedTask; })
                     : null,
             };
-            AnsiConsole.MarkupLine($"reb load: {settings.Clients} clients, {settings.Duration.TotalSeconds:0} s, {loaded.Count} images -> {Markup.Escape(settings.BaseUrl.ToString())} line {Markup.Escape(settings.Line)}");
+            AnsiConsole.MarkupLine($"reb load: {settings.Clients} clients, {settings.Duration.TotalSeconds:0} s, {loaded.Count} images -> {Markup.Escape(string.Join(" ", settings.Endpoints))} line {Markup.Escape(settings.Line)}");
             var report = await runner.RunAsync(ct);
 
             string? modelDir = r.GetValue(baselineModel)?.FullName;

@@ -35,6 +35,9 @@ public sealed record LoadReport(
 {
     public BaselineSummary? Baseline { get; init; }
 
+    /// <summary>Attempts that got no HTTP answer from one endpoint and were resent to the next (see <see cref="LoadOutcome.FailedOver"/>).</summary>
+    public int FailedOver { get; init; }
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
@@ -48,10 +51,11 @@ public sealed record LoadReport(
         double seconds = Math.Max(elapsed.TotalSeconds, 1e-9);
         var byStatus = samples.GroupBy(x => x.Status == 0 ? $"no answer ({x.Error})" : x.Status.ToString(CultureInfo.InvariantCulture))
             .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
-        return new LoadReport(s.BaseUrl.ToString(), s.Line, s.Clients, s.Duration.TotalSeconds, s.MaxRequests, s.RequestTimeout.TotalSeconds,
+        return new LoadReport(string.Join(" ", s.Endpoints), s.Line, s.Clients, s.Duration.TotalSeconds, s.MaxRequests, s.RequestTimeout.TotalSeconds,
             images, samples.Count, ok.Count, Count(samples, LoadOutcome.Retryable), Count(samples, LoadOutcome.HardError),
             Count(samples, LoadOutcome.Hung), seconds, ok.Count / seconds, LatencySummary.Of(ok.Select(x => x.LatencyMs).ToList()),
-            byStatus, eventAt is { } at ? Summarise(samples, at, seconds, note ?? "") : null, note);
+            byStatus, eventAt is { } at ? Summarise(samples, at, seconds, note ?? "") : null, note)
+        { FailedOver = Count(samples, LoadOutcome.FailedOver) };
     }
 
     private static int Count(IReadOnlyList<LoadSample> samples, LoadOutcome o) => samples.Count(x => x.Outcome == o);
@@ -62,7 +66,8 @@ public sealed record LoadReport(
         double Done(LoadSample x) => x.StartSeconds + x.LatencyMs / 1000;
         var okDone = samples.Where(x => x.Outcome == LoadOutcome.Ok).Select(Done).Order().ToList();
         int before = okDone.Count(t => t < at), after = okDone.Count - before;
-        int failedAfter = samples.Count(x => x.Outcome != LoadOutcome.Ok && Done(x) >= at);
+        // A failed-over attempt is not a failure of the request: its resend is counted on its own.
+        int failedAfter = samples.Count(x => x.Outcome is not (LoadOutcome.Ok or LoadOutcome.FailedOver) && Done(x) >= at);
         double gap = 0, last = at;
         foreach (var t in okDone.Where(t => t >= at)) { gap = Math.Max(gap, t - last); last = t; }
         gap = Math.Max(gap, end - last);
@@ -85,6 +90,7 @@ public sealed record LoadReport(
         t.AddRow("retryable refusals (429/503 + Retry-After)", $"{Retryable}");
         t.AddRow("hard errors", $"{HardErrors}");
         t.AddRow("hung (client timeout)", $"{Hung}");
+        if (FailedOver > 0) t.AddRow("failed over (no answer from one endpoint, resent to the next)", $"{FailedOver}");
         t.AddRow("by status", Markup.Escape(string.Join(", ", ByStatus.Select(kv => $"{kv.Key}: {kv.Value}"))));
         if (EventNote is not null) t.AddRow("event", Markup.Escape(EventNote));
         if (Event is { } e)

@@ -9,6 +9,7 @@ namespace Reb.Cli.Commands.Load;
 /// Closed-loop load: <see cref="LoadSettings.Clients"/> clients each post one image to
 /// <c>POST /api/lines/{line}/inspect</c>, wait for the answer, post the next (cycling through the images), until the
 /// duration or the request budget is used up. Refusals with Retry-After are honoured (capped), never retried at once.
+/// With several endpoints (one per silo) the clients spread over them and fail over when one gives no HTTP answer.
 /// </summary>
 public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> images, HttpMessageHandler? handler = null)
 {
@@ -20,7 +21,6 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
         settings.Validated();
         if (images.Count == 0) throw new ArgumentException("no images to send");
         using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
-        http.BaseAddress = settings.BaseUrl;
         http.Timeout = Timeout.InfiniteTimeSpan; // per request below: a timeout must be told apart from the run's end
         http.DefaultRequestHeaders.Add("X-Api-Key", settings.ApiKey);
         var path = $"api/lines/{Uri.EscapeDataString(settings.Line)}/inspect";
@@ -44,13 +44,22 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
             }, CancellationToken.None)
             : Task.CompletedTask;
 
+        var endpoints = settings.Endpoints;
         async Task Client(int id)
         {
+            int endpoint = id % endpoints.Count; // clients spread over the endpoints
             for (int i = id; !stop.IsCancellationRequested; i += settings.Clients)
             {
                 if (Interlocked.Increment(ref started) > settings.MaxRequests) return;
                 var image = images[i % images.Count];
-                var sample = await SendAsync(http, path, image, clock, ct);
+                var sample = await SendAsync(http, new Uri(endpoints[endpoint], path), image, clock, ct);
+                // No HTTP answer at all (refused/reset) from one of several endpoints: resend to the next one and stay there.
+                for (int tries = 1; sample.Sample is { Outcome: LoadOutcome.HardError, Status: 0 } && tries < endpoints.Count; tries++)
+                {
+                    samples.Add(sample.Sample with { Outcome = LoadOutcome.FailedOver });
+                    endpoint = (endpoint + 1) % endpoints.Count;
+                    sample = await SendAsync(http, new Uri(endpoints[endpoint], path), image, clock, ct);
+                }
                 samples.Add(sample.Sample);
                 if (sample.RetryAfter is { } wait)
                 {
@@ -67,7 +76,7 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
         return LoadReport.From(settings, samples.OrderBy(s => s.StartSeconds).ToList(), elapsed, images.Count, eventAt, eventNote);
     }
 
-    private async Task<(LoadSample Sample, TimeSpan? RetryAfter)> SendAsync(HttpClient http, string path, LoadImage image, Stopwatch clock, CancellationToken ct)
+    private async Task<(LoadSample Sample, TimeSpan? RetryAfter)> SendAsync(HttpClient http, Uri target, LoadImage image, Stopwatch clock, CancellationToken ct)
     {
         double start = clock.Elapsed.TotalSeconds;
         long t0 = Stopwatch.GetTimestamp();
@@ -77,7 +86,7 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
         {
             using var content = new ByteArrayContent(image.Bytes);
             content.Headers.ContentType = new MediaTypeHeaderValue(image.ContentType);
-            using var response = await http.PostAsync($"{path}?name={Uri.EscapeDataString(image.Name)}", content, timeout.Token);
+            using var response = await http.PostAsync($"{target}?name={Uri.EscapeDataString(image.Name)}", content, timeout.Token);
             await response.Content.ReadAsByteArrayAsync(timeout.Token); // the whole answer is part of the latency
             double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             int status = (int)response.StatusCode;

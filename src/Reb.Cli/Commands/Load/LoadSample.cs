@@ -11,6 +11,11 @@ public enum LoadOutcome
     HardError,
     /// <summary>No answer within the client timeout.</summary>
     Hung,
+    /// <summary>
+    /// No HTTP answer from one of several endpoints (refused or reset: its silo is gone); the client sent the same
+    /// request to the next endpoint at once and stays there, as a load balancer would. Its answer is its own sample.
+    /// </summary>
+    FailedOver,
 }
 
 /// <summary>One request: when it started (since the run's start), how long it took, how it ended.</summary>

@@ -19,10 +19,16 @@ public sealed record LoadSettings(
     TimeSpan RequestTimeout,
     TimeSpan MaxRetryAfter)
 {
+    /// <summary>Further gateway roots (other silos' HTTP ports); clients spread over all and fail over between them.</summary>
+    public IReadOnlyList<Uri> MoreUrls { get; init; } = [];
+
+    /// <summary><see cref="BaseUrl"/> and <see cref="MoreUrls"/>.</summary>
+    public IReadOnlyList<Uri> Endpoints => [BaseUrl, .. MoreUrls];
+
     /// <summary>Checks the numbers and the target (loopback only); throws <see cref="ArgumentException"/> naming the option.</summary>
     public LoadSettings Validated()
     {
-        LoopbackGuard.Check(BaseUrl);
+        foreach (var url in Endpoints) LoopbackGuard.Check(url);
         if (string.IsNullOrWhiteSpace(ApiKey)) throw new ArgumentException("--key (or REB_API_KEY): an API key is required");
         if (string.IsNullOrWhiteSpace(Line)) throw new ArgumentException("--line: a product line is required");
         if (Clients is < 1 or > 256) throw new ArgumentException($"--clients must be 1..256, not {Clients}");
