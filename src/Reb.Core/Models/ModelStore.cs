@@ -78,14 +78,26 @@ public static class ModelStore
     /// </summary>
     public static FeatureExtractor LoadEmbedder(string dir, ModelManifest m, Device? device = null)
     {
-        var backbone = Backbone.Load(BackboneSpec.FromJson(m.Backbone.SpecJson));
+        var fx = LoadEmbedder(BackboneSpec.FromJson(m.Backbone.SpecJson), m.Backbone.WeightsFile is { } w ? Path.Combine(dir, w) : null,
+            m.Backbone.AdaptationJson, m.Features.ImageSize, m.Features.Dim, device);
+        if (fx.GridSize == m.Features.GridSize) return fx;
+        fx.Dispose();
+        throw new ModelFormatException($"model '{dir}': backbone gives a {fx.GridSize}x{fx.GridSize} grid, the model was fitted on {m.Features.GridSize}x{m.Features.GridSize}");
+    }
+
+    /// <summary>A patch embedder from a backbone spec and, for an adapted backbone, its weights file and adaptation record.</summary>
+    public static FeatureExtractor LoadEmbedder(BackboneSpec spec, string? weightsFile, string? adaptationJson, int imageSize, int dim = 512, Device? device = null)
+    {
+        var backbone = Backbone.Load(spec);
         try
         {
-            if (m.Backbone.WeightsFile is { } w) backbone.LoadWeights(Path.Combine(dir, w));
-            var fx = new FeatureExtractor(backbone, m.Features.ImageSize, m.Features.Dim, device) { AdaptationJson = m.Backbone.AdaptationJson };
-            if (fx.GridSize != m.Features.GridSize)
-                throw new ModelFormatException($"model '{dir}': backbone gives a {fx.GridSize}x{fx.GridSize} grid, the model was fitted on {m.Features.GridSize}x{m.Features.GridSize}");
-            return fx;
+            if (weightsFile is not null)
+            {
+                backbone.LoadWeights(weightsFile);
+                backbone.Eval();
+                backbone.Freeze();
+            }
+            return new FeatureExtractor(backbone, imageSize, dim, device) { AdaptationJson = adaptationJson };
         }
         catch
         {

@@ -163,28 +163,14 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         if (_embedder is not null) return _embedder;
         var outcome = request.Adapt == "none" ? null : await Store.GetBytesAsync(TrainingBlobs.Adaptation(jobId));
         var json = outcome is null ? null : System.Text.Encoding.UTF8.GetString(outcome);
-        var backbone = Backbone.Load(AdaptationOptions.Cpu.Backbone);
-        try
+        string? weights = null;
+        if (json is not null && json != ImageNetMarker)
         {
-            if (json is not null && json != ImageNetMarker)
-            {
-                var weights = Path.Combine(WorkDir, "backbone.weights");
-                Directory.CreateDirectory(WorkDir);
-                await File.WriteAllBytesAsync(weights, await Need(TrainingBlobs.AdaptedWeights(jobId)));
-                backbone.LoadWeights(weights);
-                backbone.Eval();
-                backbone.Freeze();
-            }
-            return _embedder = new FeatureExtractor(backbone, request.ImageSize, device: models.Device)
-            {
-                AdaptationJson = json is null || json == ImageNetMarker ? null : json,
-            };
+            weights = Path.Combine(WorkDir, "backbone.weights");
+            Directory.CreateDirectory(WorkDir);
+            await File.WriteAllBytesAsync(weights, await Need(TrainingBlobs.AdaptedWeights(jobId)));
         }
-        catch
-        {
-            backbone.Dispose();
-            throw;
-        }
+        return _embedder = ModelStore.LoadEmbedder(BackboneSpec.ResNet18, weights, weights is null ? null : json, request.ImageSize, device: models.Device);
     }
 
     private async Task Embed(CancellationToken ct)

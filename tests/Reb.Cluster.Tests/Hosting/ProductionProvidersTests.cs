@@ -115,8 +115,8 @@ public sealed class ProductionProvidersTests(PcbModelFixture model, ITestOutputH
     {
         var config = new Dictionary<string, string?>(settings)
         {
-            ["Reb:Silo:SiloPort"] = FreePorts.Next().ToString(),
-            ["Reb:Silo:GatewayPort"] = FreePorts.Next().ToString(),
+            ["Reb:Silo:SiloPort"] = LoopbackPorts.Next().ToString(),
+            ["Reb:Silo:GatewayPort"] = LoopbackPorts.Next().ToString(),
             // Shared clustering outside Development: Orleans TLS is on by default, so these silos talk over mutual TLS.
             ["Reb:Tls:CertificatePath"] = ClusterCertificate.Value,
             ["Reb:Tls:CertificatePassword"] = TestCertificates.Password,

@@ -1,3 +1,4 @@
+using Reb.Silo;
 using System.Net;
 using Reb.Cluster.Tests.TestSupport;
 
@@ -24,7 +25,7 @@ public sealed class BootstrapAdminKeyTests : IDisposable
         settings["Reb:Silo:GrainStorageFolder"] = Path.Combine(_work, "grain-state");
         settings["Reb:Gateway:BootstrapAdminKeyFile"] = file;
 
-        var port = FreePorts.Next();
+        var port = LoopbackPorts.Next();
         settings["Reb:Gateway:HttpPort"] = port.ToString();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);

@@ -1,3 +1,4 @@
+using Reb.Silo;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -19,7 +20,7 @@ public sealed class KestrelEndpointTests : IDisposable
     {
         var certificate = TestCertificates.SelfSigned("reb-http");
         var pfx = TestCertificates.WritePfx(certificate, _work, "http");
-        int httpsPort = FreePorts.Next(), unusedHttpPort = FreePorts.Next();
+        int httpsPort = LoopbackPorts.Next(), unusedHttpPort = LoopbackPorts.Next();
         var settings = WebSilos.Settings(_work);
         settings["Kestrel:Endpoints:Https:Url"] = $"https://127.0.0.1:{httpsPort}";
         settings["Kestrel:Endpoints:Https:Certificate:Path"] = pfx;
@@ -50,7 +51,7 @@ public sealed class KestrelEndpointTests : IDisposable
     [Fact]
     public async Task Without_kestrel_configuration_the_gateway_listens_on_reb_gateway_http_port()
     {
-        var port = FreePorts.Next();
+        var port = LoopbackPorts.Next();
         var settings = WebSilos.Settings(_work);
         settings["Reb:Gateway:HttpPort"] = port.ToString();
         using var host = WebSilos.Build(settings);
@@ -67,7 +68,7 @@ public sealed class KestrelEndpointTests : IDisposable
     public async Task Aspnetcore_urls_decides_where_the_gateway_listens()
     {
         // ASPNETCORE_URLS and --urls both arrive as the "urls" configuration key.
-        int urlsPort = FreePorts.Next(), unusedHttpPort = FreePorts.Next();
+        int urlsPort = LoopbackPorts.Next(), unusedHttpPort = LoopbackPorts.Next();
         var settings = WebSilos.Settings(_work);
         settings["urls"] = $"http://127.0.0.1:{urlsPort}";
         settings["Reb:Gateway:HttpPort"] = unusedHttpPort.ToString();

@@ -63,7 +63,7 @@ public sealed class SiloFailsLoudlyTests : IDisposable
     {
         // What Orleans does when it declares its own silo dead, or a hosted service fails: it stops the application.
         var settings = WebSilos.Settings(_work);
-        settings["Reb:Gateway:HttpPort"] = FreePorts.Next().ToString();
+        settings["Reb:Gateway:HttpPort"] = LoopbackPorts.Next().ToString();
         var errors = new StringWriter();
         using var host = WebSilos.Build(settings);
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
@@ -78,7 +78,7 @@ public sealed class SiloFailsLoudlyTests : IDisposable
     public async Task The_silo_process_exits_zero_after_sigterm()
     {
         var settings = WebSilos.Settings(_work);
-        var port = FreePorts.Next();
+        var port = LoopbackPorts.Next();
         settings["Reb:Gateway:HttpPort"] = port.ToString();
         using var process = StartSilo(settings);
         _ = process.StandardError.ReadToEndAsync();

@@ -1,3 +1,4 @@
+using Reb.Silo;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -43,7 +44,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
                 $"No Azurite answers on 127.0.0.1:{WellKnownPort} and it is not installed in infra/.tools. " +
                 "Run `bash infra/start-services.sh` (installs Azurite with npm and starts it), then run the tests again.");
 
-        Port = FreePorts.Next();
+        Port = LoopbackPorts.Next();
         _location = Path.Combine(Path.GetTempPath(), $"reb-azurite-{Guid.NewGuid():N}");
         Directory.CreateDirectory(_location);
         var psi = new ProcessStartInfo(bin)

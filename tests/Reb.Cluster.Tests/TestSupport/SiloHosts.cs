@@ -13,7 +13,7 @@ public static class SiloHosts
     /// <summary>Localhost-clustering settings for one silo on free ports (primary = <paramref name="primarySiloPort"/> or itself).</summary>
     public static Dictionary<string, string?> Localhost(string clusterId, int? primarySiloPort = null)
     {
-        var siloPort = FreePorts.Next();
+        var siloPort = LoopbackPorts.Next();
         return new()
         {
             ["Reb:Silo:Clustering"] = "localhost",
@@ -21,7 +21,7 @@ public static class SiloHosts
             ["Reb:Silo:ServiceId"] = clusterId,
             ["Reb:Silo:SiloPort"] = siloPort.ToString(),
             ["Reb:Silo:PrimarySiloPort"] = (primarySiloPort ?? siloPort).ToString(),
-            ["Reb:Silo:GatewayPort"] = FreePorts.Next().ToString(),
+            ["Reb:Silo:GatewayPort"] = LoopbackPorts.Next().ToString(),
             ["Reb:Silo:Reminders"] = "memory",
         };
     }

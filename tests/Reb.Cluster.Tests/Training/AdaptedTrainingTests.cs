@@ -99,7 +99,7 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
 
             var client = new RebClusterClient(cluster.Client, maxAttempts: 10);
             var p = await WaitAsync(client, job, out _);
-            output.WriteLine($"job {jobId}: {p.Stage} after {p.Resumes} resume(s), version {p.Version} (single process {expected})");
+            output.WriteLine($"job {jobId}: {p.Stage} after {p.Resumes} resume(s), version {p.Version} (single process {expected}) {p.Error}");
             Assert.Null(p.Error);
             Assert.Equal(TrainingStage.Completed, p.Stage);
             Assert.True(p.Resumes >= 1, "the job finished without resuming: it was not interrupted");

@@ -19,7 +19,7 @@ public sealed class ReadinessTests
     [Fact]
     public async Task A_silo_whose_artefact_store_is_down_stays_ready_and_reports_the_store_separately()
     {
-        int siloPort = FreePort(), gatewayPort = FreePort(), deadPort = FreePort(); // nothing listens on deadPort
+        int siloPort = LoopbackPorts.Next(), gatewayPort = LoopbackPorts.Next(), deadPort = LoopbackPorts.Next(); // nothing listens on deadPort
         var work = Directory.CreateTempSubdirectory("reb-readiness-").FullName;
         var settings = new Dictionary<string, string?>
         {
@@ -56,10 +56,4 @@ public sealed class ReadinessTests
         }
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }

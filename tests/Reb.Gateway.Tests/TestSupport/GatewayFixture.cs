@@ -100,7 +100,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         DefectImages = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/test/defect"), "*.png").Order().Take(3).ToList();
         (Version, SecondVersion) = await PublishModelsAsync();
 
-        int siloPort = FreePort(), gatewayPort = FreePort();
+        int siloPort = LoopbackPorts.Next(), gatewayPort = LoopbackPorts.Next();
         var settings = new Dictionary<string, string?>
         {
             ["Reb:ArtefactStore:Kind"] = "local",
@@ -180,12 +180,6 @@ public sealed class GatewayFixture : IAsyncLifetime
         throw new InvalidOperationException("RebCluster.sln not found above the test binaries");
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     public async Task DisposeAsync()
     {

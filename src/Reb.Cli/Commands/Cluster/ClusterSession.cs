@@ -48,7 +48,7 @@ public sealed class ClusterSession : IAsyncDisposable
     public static async Task<ClusterSession> StartEmbeddedAsync(ArtefactStoreSettings store, CancellationToken ct, bool persistRegistry = true,
         IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        int siloPort = FreePort(), gatewayPort = FreePort();
+        int siloPort = LoopbackPorts.Next(), gatewayPort = LoopbackPorts.Next();
         var settings = new Dictionary<string, string?>
         {
             ["Reb:Silo:Clustering"] = "localhost",
@@ -113,14 +113,6 @@ public sealed class ClusterSession : IAsyncDisposable
         return new IPEndPoint(address, port);
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 
     public async ValueTask DisposeAsync()
     {
