@@ -31,17 +31,27 @@ public static class ModelFitter
         double embedSeconds = watch.Elapsed.TotalSeconds;
 
         watch.Restart();
-        var index = LdknnIndex.Fit(bank, options.Ldknn,
-            progress is null ? null : new SyncProgress<(string Stage, double Fraction)>(p => progress.Report(new StageProgress(p.Stage, p.Fraction))));
+        // Issue 14: without a coreset the same fit also keeps each row's neighbour distances (for incremental bank updates).
+        LdknnIndex index;
+        BankNeighbours? neighbours = null;
+        if (options.Ldknn.CoresetRatio >= 1.0)
+            (index, neighbours) = BankNeighbours.Fit(bank, options.Ldknn,
+                progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f))));
+        else
+            index = LdknnIndex.Fit(bank, options.Ldknn,
+                progress is null ? null : new SyncProgress<(string Stage, double Fraction)>(p => progress.Report(new StageProgress(p.Stage, p.Fraction))));
         double fitSeconds = watch.Elapsed.TotalSeconds;
 
         watch.Restart();
-        var threshold = Calibrate(bank, index, embedder.GridSize, used.Count, options, progress);
+        // Issue 14: calibration to a target false-reject rate (src/Reb.Core/Calibration); null options = the legacy rule.
+        var threshold = options.Calibration is { } target
+            ? Reb.Core.Calibration.TargetCalibration.Calibrate(bank, index, embedder, used, target, progress)
+            : Calibrate(bank, index, embedder.GridSize, used.Count, options, progress);
         double calibrationSeconds = watch.Elapsed.TotalSeconds;
         long bankSize = bank.shape[0];
         bank.Dispose();
 
-        var model = new InspectionModel(embedder, index, threshold, options);
+        var model = new InspectionModel(embedder, index, threshold, options) { Neighbours = neighbours };
         var report = new FitReport(used.Count, bankSize, index.CoreCount, embedSeconds, fitSeconds, calibrationSeconds,
             used.Select(Path.GetFileName).ToList()!, skipped);
         return (model, report);
