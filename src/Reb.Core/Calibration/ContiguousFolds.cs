@@ -34,6 +34,13 @@ public sealed class ContiguousFolds
         return new ContiguousFolds(starts.ToArray());
     }
 
+    /// <summary>These folds plus one more block of <paramref name="images"/> images after them (reviewed images added to the bank).</summary>
+    public ContiguousFolds WithBlock(int images)
+    {
+        if (images < 1) throw new ArgumentOutOfRangeException(nameof(images), images, "a block needs at least one image");
+        return new ContiguousFolds([.. _starts, _starts[^1] + images]);
+    }
+
     public (int Start, int End) Fold(int f) => (_starts[f], _starts[f + 1]);
 
     /// <summary>The fold holding image <paramref name="image"/>.</summary>
