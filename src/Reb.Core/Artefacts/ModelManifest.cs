@@ -35,7 +35,11 @@ public sealed record FeatureSettings(int ImageSize, int Dim, int GridSize);
 
 public sealed record LdknnSettings(int K, double Lambda, double CoresetRatio, int Seed);
 
-public sealed record BankInfo(long Patches, long Core, int Dim, string CoreFile, string DensityFile, string CoreIndexFile);
+public sealed record BankInfo(long Patches, long Core, int Dim, string CoreFile, string DensityFile, string CoreIndexFile)
+{
+    /// <summary>Issue 14: [core, K] float32 neighbour distances (fits without coreset), for incremental bank updates; null = absent.</summary>
+    public string? NeighbourFile { get; init; }
+}
 
 /// <summary>
 /// Reject threshold calibrated on defect-free images only. GoodScores are the held-out (leave-one-image-out) scores
