@@ -19,7 +19,7 @@ public sealed record FoldStudyResult(int Images, double NearestInAdjacentImagesS
 public static class FoldStudy
 {
     public static FoldStudyResult Run(Tensor bank, LdknnIndex index, int grid, int images, IReadOnlyList<int> blockWidths, int folds,
-        IProgress<StageProgress>? progress = null)
+        IProgress<StageProgress>? progress = null, float[]? foldScores = null)
     {
         if (index.CoreCount != bank.shape[0]) throw new NotSupportedException("the fold study needs the whole bank as core set (no coreset)");
         long perImage = (long)grid * grid;
@@ -44,12 +44,13 @@ public static class FoldStudy
         var variants = new List<FoldVariant>();
         foreach (int w in blockWidths.Where(w => w >= 1 && w < images))
             variants.Add(Variant(w == 1 ? "leave-one-out" : $"blocks of {w}", ContiguousFolds.Blocks(images, w)));
-        variants.Add(Variant($"{Math.Min(folds, images)} contiguous folds", ContiguousFolds.Split(images, folds)));
+        // The fit already scored the fold rule: reuse those scores rather than a second pass.
+        variants.Add(Variant($"{Math.Min(folds, images)} contiguous folds", ContiguousFolds.Split(images, folds), foldScores?.Length == images ? foldScores : null));
         return new FoldStudyResult(images, (double)adjacent / total, (double)possible / (images - 1), variants);
 
-        FoldVariant Variant(string name, ContiguousFolds f)
+        FoldVariant Variant(string name, ContiguousFolds f, float[]? known = null)
         {
-            var s = OutOfFoldScores.Compute(bank, index, grid, f, progress, "fold study: " + name);
+            var s = known ?? OutOfFoldScores.Compute(bank, index, grid, f, progress, "fold study: " + name);
             var sorted = s.Order().ToArray();
             return new FoldVariant(name, f.Count, s.Average(), (float)Metrics.ThresholdCalibration.Quantile(sorted, 0.5),
                 (float)Metrics.ThresholdCalibration.Quantile(sorted, 0.9), sorted[^1], s);

@@ -7,7 +7,7 @@ namespace Reb.Core.Calibration;
 public sealed record RateInterval(double Lower, double Upper, double Coverage);
 
 /// <summary>The legacy threshold rule evaluated on the same model and test scores.</summary>
-public sealed record LegacyRuleFigures(double Threshold, double FalseRejectRate, double EscapeRate, int CalibrationImages, string Method);
+public sealed record LegacyRuleFigures(double Threshold, double FalseRejectRate, double EscapeRate, int CalibrationImages, string Method, float[] LeaveOneOutScores);
 
 /// <summary>`reb eval`'s issue-14 figures: predictions from the model's calibration record, and the legacy rule next to them.</summary>
 public static class VerdictFigures
@@ -36,7 +36,7 @@ public static class VerdictFigures
         var info = ModelFitter.Calibrate(model.Index.CoreFeatures, model.Index, model.Embedder.GridSize, trainImages, legacyOptions);
         var rates = ThresholdCalibration.RateAt(info.Value, scores, labels);
         return new LegacyRuleFigures(info.Value, rates.FalseRejectRate, rates.EscapeRate, info.GoodScores.Length, info.Method +
-            $", Q{legacyOptions.ThresholdQuantile} + {legacyOptions.ThresholdMargin} x (Q - median)");
+            $", Q{legacyOptions.ThresholdQuantile} + {legacyOptions.ThresholdMargin} x (Q - median)", info.GoodScores);
     }
 }
 
@@ -48,7 +48,7 @@ public sealed record VerdictEvalOptions
     public int ReviewSeed { get; init; }
     /// <summary>Run <see cref="FoldStudy"/> on the training images (costs one scoring pass per block width).</summary>
     public bool FoldStudy { get; init; }
-    public IReadOnlyList<int> StudyBlockWidths { get; init; } = [1, 5, 20]; // plus the fold rule itself; each width costs one scoring pass
+    public IReadOnlyList<int> StudyBlockWidths { get; init; } = [1]; // plus the fold rule itself; each width costs one scoring pass
 
     /// <summary>Everything issue 14 adds to metrics.json, in one call from the evaluator.</summary>
     public EvaluationReport Apply(EvaluationReport report, InspectionModel model, int trainImages,
@@ -61,7 +61,7 @@ public sealed record VerdictEvalOptions
             report = report with
             {
                 CalibrationStudy = Calibration.FoldStudy.Run(model.Index.CoreFeatures, model.Index, model.Embedder.GridSize, trainImages,
-                    StudyBlockWidths, model.Options.Calibration?.Folds ?? 10, progress),
+                    StudyBlockWidths, model.Options.Calibration?.Folds ?? 10, progress, model.Threshold.Calibration?.OutOfFoldScores),
             };
         if (ReviewHalf)
             report = report with
