@@ -19,7 +19,7 @@ namespace Reb.Cli.Commands;
 public static class BenchUpdateCommand
 {
     public sealed record UpdateBenchReport(long OldRows, long NewRows, int K, string Data, double FitOldSeconds, double UpdateSeconds,
-        double RefitSeconds, double Ratio, long AffectedOldRows, bool IdenticalDensities, string LoadBefore, string LoadAfter, int Threads);
+        double RefitSeconds, double Ratio, long AffectedOldRows, long Float32Fallbacks, long BruteForceFallbacks, bool IdenticalDensities, string LoadBefore, string LoadAfter, int Threads);
 
     public static Command Create()
     {
@@ -53,13 +53,13 @@ public static class BenchUpdateCommand
             var (updated, updatedTable, stats) = BankUpdate.Append(index, table, fresh);
             using var _u = updated;
             using var _ut = updatedTable;
-            AnsiConsole.MarkupLine($"update: {stats.Seconds:0.0} s ({stats.AffectedOldRows:N0} old rows changed neighbourhood)");
+            AnsiConsole.MarkupLine($"update: {stats.Seconds:0.0} s ({stats.AffectedOldRows:N0} old rows changed neighbourhood; fallbacks: {stats.Float32Fallbacks:N0} float32, {stats.BruteForceFallbacks:N0} brute force)");
             watch.Restart();
             using var refit = LdknnIndex.Fit(all, options);
             double refitSeconds = watch.Elapsed.TotalSeconds;
             bool same = refit.Density.AsSpan().SequenceEqual(updated.Density);
             var report = new UpdateBenchReport(n, m, options.K, source, fitOld, stats.Seconds, refitSeconds, stats.Seconds / refitSeconds,
-                stats.AffectedOldRows, same, loadBefore, Load(), get_num_threads());
+                stats.AffectedOldRows, stats.Float32Fallbacks, stats.BruteForceFallbacks, same, loadBefore, Load(), get_num_threads());
             var outDir = r.GetValue(output)!.FullName;
             Directory.CreateDirectory(outDir);
             File.WriteAllText(Path.Combine(outDir, "bench-update.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace Reb.Core.Ldknn;
 
 /// <summary>What an append did: rows before and after, old rows whose K-neighbourhood changed, and the time it took.</summary>
-public sealed record BankUpdateStats(long OldRows, long NewRows, long AffectedOldRows, double Seconds);
+public sealed record BankUpdateStats(long OldRows, long NewRows, long AffectedOldRows, double Seconds,
+    long Float32Fallbacks = 0, long BruteForceFallbacks = 0);
 
 /// <summary>
 /// Appends good patches to a fitted bank (no coreset) without re-embedding or re-searching the old rows against each
@@ -42,6 +43,7 @@ public static class BankUpdate
 
         Tensor union, table;
         long affectedCount;
+        var searchStats = new KnnSearchStats();
         using (var scope = NewDisposeScope())
         {
             var old = index.CoreFeatures;
@@ -50,12 +52,16 @@ public static class BankUpdate
             // New rows: K nearest in the union, each excluding itself by its global index.
             Tensor newDistances;
             using (var unionBank = KnnBank.Create(union))
-            using (var r = KnnKernel.Search(unionBank, newRows, k, arange(n, n + m, dtype: ScalarType.Int64)))
+            using (var r = KnnKernel.Search(unionBank, newRows, k, arange(n, n + m, dtype: ScalarType.Int64), stats: searchStats))
                 newDistances = r.Distances.clone();
             progress?.Report(0.5);
 
-            using var newBank = KnnBank.Create(newRows);
-            using var nearestNew = KnnKernel.Search(newBank, old, 1);
+            // Old rows against the (small) new bank: a float32 screen. The bfloat16 screen's certificate needs a gap between
+            // the k-th and the (k+m)-th candidate, which a few thousand clustered rows rarely leave: its queries then fall
+            // back to brute force (a sort of the whole new bank per query), which measured slower than the refit share.
+            var small = new KnnOptions { Precision = KnnPrecision.Float32 };
+            using var newBank = KnnBank.Create(newRows, small);
+            using var nearestNew = KnnKernel.Search(newBank, old, 1, options: small, stats: searchStats);
             var kth = neighbours.Distances.select(1, k - 1);
             var affected = nearestNew.Distances.squeeze(1).lt(kth).nonzero().squeeze(1);
             affectedCount = affected.shape[0];
@@ -64,7 +70,7 @@ public static class BankUpdate
             {
                 var rows = old.index_select(0, affected);
                 int kn = (int)Math.Min(k, m);
-                using var r = KnnKernel.Search(newBank, rows, kn);
+                using var r = KnnKernel.Search(newBank, rows, kn, options: small, stats: searchStats);
                 var merged = cat(new[] { neighbours.Distances.index_select(0, affected), r.Distances }, 1);
                 var smallest = merged.sort(1).Values.narrow(1, 0, k);
                 oldTable.index_copy_(0, affected, smallest);
@@ -77,6 +83,7 @@ public static class BankUpdate
         table.Dispose();
         var coreIdx = Enumerable.Range(0, checked((int)(n + m))).Select(i => (long)i).ToArray();
         var updated = new LdknnIndex(union, density, coreIdx, options);
-        return (updated, result, new BankUpdateStats(n, n + m, affectedCount, watch.Elapsed.TotalSeconds));
+        return (updated, result, new BankUpdateStats(n, n + m, affectedCount, watch.Elapsed.TotalSeconds,
+            searchStats.Float32Fallbacks, searchStats.BruteForceFallbacks));
     }
 }
