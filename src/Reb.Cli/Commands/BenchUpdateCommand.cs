@@ -53,7 +53,7 @@ public static class BenchUpdateCommand
             var (updated, updatedTable, stats) = BankUpdate.Append(index, table, fresh);
             using var _u = updated;
             using var _ut = updatedTable;
-            AnsiConsole.MarkupLine($"update: {stats.Seconds:0.0} s ({stats.AffectedOldRows:N0} old rows changed neighbourhood; fallbacks: {stats.Float32Fallbacks:N0} float32, {stats.BruteForceFallbacks:N0} brute force)");
+            AnsiConsole.MarkupLine($"update: {stats.Seconds:0.0} s ({stats.AffectedOldRows:N0} old rows changed neighbourhood; fallbacks: {stats.Float32Fallbacks:N0} float32, {stats.BruteForceFallbacks:N0} brute force; old rows vs new {stats.OldRowsSeconds:0.0} s, affected rows {stats.AffectedSeconds:0.0} s)");
             watch.Restart();
             using var refit = LdknnIndex.Fit(all, options);
             double refitSeconds = watch.Elapsed.TotalSeconds;

@@ -6,7 +6,7 @@ namespace Reb.Core.Ldknn;
 
 /// <summary>What an append did: rows before and after, old rows whose K-neighbourhood changed, and the time it took.</summary>
 public sealed record BankUpdateStats(long OldRows, long NewRows, long AffectedOldRows, double Seconds,
-    long Float32Fallbacks = 0, long BruteForceFallbacks = 0);
+    long Float32Fallbacks = 0, long BruteForceFallbacks = 0, double NewRowsSeconds = 0, double OldRowsSeconds = 0, double AffectedSeconds = 0);
 
 /// <summary>
 /// Appends good patches to a fitted bank (no coreset) without re-embedding or re-searching the old rows against each
@@ -44,6 +44,7 @@ public static class BankUpdate
         Tensor union, table;
         long affectedCount;
         var searchStats = new KnnSearchStats();
+        double oldRowsSeconds = 0, phaseMark = 0, affectedSeconds = 0;
         using (var scope = NewDisposeScope())
         {
             var old = index.CoreFeatures;
@@ -55,6 +56,7 @@ public static class BankUpdate
             using (var r = KnnKernel.Search(unionBank, newRows, k, arange(n, n + m, dtype: ScalarType.Int64), stats: searchStats))
                 newDistances = r.Distances.clone();
             progress?.Report(0.5);
+            double newRowsSeconds = watch.Elapsed.TotalSeconds;
 
             // Old rows against the (small) new bank: a float32 screen. The bfloat16 screen's certificate needs a gap between
             // the k-th and the (k+m)-th candidate, which a few thousand clustered rows rarely leave: its queries then fall
@@ -62,10 +64,12 @@ public static class BankUpdate
             var small = new KnnOptions { Precision = KnnPrecision.Float32 };
             using var newBank = KnnBank.Create(newRows, small);
             using var nearestNew = KnnKernel.Search(newBank, old, 1, options: small, stats: searchStats);
+            oldRowsSeconds = watch.Elapsed.TotalSeconds - newRowsSeconds;
             var kth = neighbours.Distances.select(1, k - 1);
             var affected = nearestNew.Distances.squeeze(1).lt(kth).nonzero().squeeze(1);
             affectedCount = affected.shape[0];
             var oldTable = neighbours.Distances.clone();
+            phaseMark = watch.Elapsed.TotalSeconds;
             if (affectedCount > 0)
             {
                 var rows = old.index_select(0, affected);
@@ -75,6 +79,7 @@ public static class BankUpdate
                 var smallest = merged.sort(1).Values.narrow(1, 0, k);
                 oldTable.index_copy_(0, affected, smallest);
             }
+            affectedSeconds = watch.Elapsed.TotalSeconds - phaseMark;
             table = cat(new[] { oldTable, newDistances }, 0).MoveToOuterDisposeScope();
         }
         progress?.Report(1.0);
@@ -84,6 +89,6 @@ public static class BankUpdate
         var coreIdx = Enumerable.Range(0, checked((int)(n + m))).Select(i => (long)i).ToArray();
         var updated = new LdknnIndex(union, density, coreIdx, options);
         return (updated, result, new BankUpdateStats(n, n + m, affectedCount, watch.Elapsed.TotalSeconds,
-            searchStats.Float32Fallbacks, searchStats.BruteForceFallbacks));
+            searchStats.Float32Fallbacks, searchStats.BruteForceFallbacks, 0, oldRowsSeconds, affectedSeconds));
     }
 }
