@@ -58,9 +58,9 @@ public static class BankUpdate
             progress?.Report(0.5);
             double newRowsSeconds = watch.Elapsed.TotalSeconds;
 
-            // Old rows against the (small) new bank: a float32 screen. The bfloat16 screen's certificate needs a gap between
-            // the k-th and the (k+m)-th candidate, which a few thousand clustered rows rarely leave: its queries then fall
-            // back to brute force (a sort of the whole new bank per query), which measured slower than the refit share.
+            // Old rows against the (small) new bank with a float32 screen, cheap at this bank size. Suspected (not
+            // measured) that the bfloat16 certificate fails often against a few thousand clustered rows; the update was
+            // as slow with either screen in `reb bench-update`, so the time goes elsewhere (see the README).
             var small = new KnnOptions { Precision = KnnPrecision.Float32 };
             using var newBank = KnnBank.Create(newRows, small);
             using var nearestNew = KnnKernel.Search(newBank, old, 1, options: small, stats: searchStats);
