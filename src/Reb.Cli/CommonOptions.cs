@@ -20,6 +20,12 @@ public sealed class CommonOptions
     public readonly Option<int> Threads = new("--threads") { Description = "compute threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
     public readonly Option<int> CalibrationImages = new("--calibration-images") { Description = "good training images scored leave-one-out to set the threshold", DefaultValueFactory = _ => 16 };
 
+    // Issue 14: calibration to a target false-reject rate.
+    public readonly Option<double> TargetFrr = new("--target-frr") { Description = "wanted false-reject rate on good parts; the threshold comes from out-of-fold scores of all training images (0 = the legacy Q0.99 + 10 % margin rule)", DefaultValueFactory = _ => 0.01 };
+    public readonly Option<double> FrrConfidence = new("--frr-confidence") { Description = "confidence that the false-reject rate is at most the target (when there are enough training images to certify it)", DefaultValueFactory = _ => 0.9 };
+    public readonly Option<int> CalibrationFolds = new("--calibration-folds") { Description = "contiguous folds of the training images for out-of-fold scoring", DefaultValueFactory = _ => 10 };
+    public readonly Option<int> SyntheticImages = new("--synthetic-images") { Description = "training images that get DefectMaker's six defect kinds for the predicted (synthetic) escape rate; 0 = skip", DefaultValueFactory = _ => 30 };
+
     public readonly Option<string> Adapt = new("--adapt") { Description = "backbone adaptation before fitting: none (ImageNet weights) or defectmaker (REB's self-supervised fine-tuning)", DefaultValueFactory = _ => "none" };
     public readonly Option<string> Budget = new("--budget") { Description = "adaptation budget: cpu (30 steps of 56 images, minutes on 2 cores), reference (the paper's 300 steps of ~1000 images, a GPU job) or smoke (3 steps: a check of the path, not a useful adaptation)", DefaultValueFactory = _ => "cpu" };
 
@@ -27,7 +33,8 @@ public sealed class CommonOptions
 
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { K, Lambda, Coreset, Shots, Seed, ImageSize, BatchSize, Threads, CalibrationImages, Adapt, Budget, AdaptGuard }) c.Options.Add(o);
+        foreach (var o in new Option[] { K, Lambda, Coreset, Shots, Seed, ImageSize, BatchSize, Threads, CalibrationImages, Adapt, Budget, AdaptGuard,
+            TargetFrr, FrrConfidence, CalibrationFolds, SyntheticImages }) c.Options.Add(o);
         Adapt.AcceptOnlyFromAmong("none", "defectmaker");
         Budget.AcceptOnlyFromAmong([.. Reb.Core.Adaptation.AdaptationOptions.BudgetNames]);
         AdaptGuard.AcceptOnlyFromAmong("on", "off", "report");
@@ -62,6 +69,8 @@ public sealed class CommonOptions
             Lambda = o.Ldknn.Lambda, CoresetRatio = o.Ldknn.CoresetRatio, Seed = o.Ldknn.Seed, CalibrationImages = o.CalibrationImages,
             ThresholdQuantile = o.ThresholdQuantile, ThresholdMargin = o.ThresholdMargin,
             Adapt = r.GetValue(Adapt)!, Budget = r.GetValue(Budget)!, AdaptGuard = r.GetValue(AdaptGuard)!,
+            TargetFrr = Math.Max(0, r.GetValue(TargetFrr)), FrrConfidence = r.GetValue(FrrConfidence),
+            CalibrationFolds = r.GetValue(CalibrationFolds), SyntheticImages = r.GetValue(SyntheticImages),
         };
     }
 
@@ -75,6 +84,11 @@ public sealed class CommonOptions
             Shots = r.GetValue(Shots),
             CalibrationImages = r.GetValue(CalibrationImages),
             Ldknn = new LdknnOptions { K = r.GetValue(K), Lambda = r.GetValue(Lambda), CoresetRatio = r.GetValue(Coreset), Seed = r.GetValue(Seed) },
+            Calibration = r.GetValue(TargetFrr) <= 0 ? null : new Reb.Core.Calibration.CalibrationOptions
+            {
+                TargetFalseRejectRate = r.GetValue(TargetFrr), Confidence = r.GetValue(FrrConfidence), Folds = r.GetValue(CalibrationFolds),
+                SyntheticImages = r.GetValue(SyntheticImages), Seed = r.GetValue(Seed),
+            },
         };
     }
 }

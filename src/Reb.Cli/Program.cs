@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(ScoreCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(BenchUpdateCommand.Create()); // issue 14
         root.Subcommands.Add(DefectsCommand.Create());
         root.Subcommands.Add(Reb.Cli.Commands.Cluster.ClusterCommand.Create());
         root.Subcommands.Add(Reb.Cli.Commands.Load.LoadCommand.Create());

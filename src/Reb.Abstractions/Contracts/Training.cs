@@ -35,6 +35,12 @@ public sealed record TrainingRequest
     [Id(16)] public string AdaptGuard { get; init; } = "on";
     /// <summary>Images per backbone pass when embedding the bank (as `reb fit --batch`).</summary>
     [Id(17)] public int BatchSize { get; init; } = 8;
+    /// <summary>Wanted false-reject rate on good parts (as `reb fit --target-frr`); 0 = the legacy Q0.99 + margin rule.</summary>
+    [Id(18)] public double TargetFrr { get; init; } = 0.01;
+    [Id(19)] public double FrrConfidence { get; init; } = 0.9;
+    [Id(20)] public int CalibrationFolds { get; init; } = 10;
+    /// <summary>Out-of-fold images painted with DefectMaker's six defect kinds for the predicted escape rate.</summary>
+    [Id(21)] public int SyntheticImages { get; init; } = 30;
 
     public string CategoryOrLine => string.IsNullOrEmpty(Category) ? Line : Category;
 }

@@ -16,7 +16,10 @@ public static class EvalCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "folder for metrics.json, scores.csv, overlays/ and model/", Required = true };
         var layout = new Option<DatasetLayout>("--layout") { Description = "dataset layout (auto-detected by default)", DefaultValueFactory = _ => DatasetLayout.Auto };
         var common = new CommonOptions();
-        var cmd = new Command("eval", "Fit a category, score its test split and report image/pixel AUROC, AUPRO, reject rates and timings.") { data, output, layout };
+        // Issue 14: the review loop on the test split, and the measurement behind the fold rule.
+        var reviewHalf = new Option<bool>("--review-half") { Description = "overturn the false rejects among a seeded half of the good test images, add them to the bank (incremental update), recalibrate, and report the other half's false-reject rate before and after" };
+        var study = new Option<bool>("--calibration-study") { Description = "also measure out-of-fold scores for several contiguous block widths and where left-out images find their nearest patches (training images only)" };
+        var cmd = new Command("eval", "Fit a category, score its test split and report image/pixel AUROC, AUPRO, reject rates and timings.") { data, output, layout, reviewHalf, study };
         common.AddTo(cmd);
         cmd.SetAction(r =>
         {
@@ -27,7 +30,8 @@ public static class EvalCommand
             var result = ConsoleProgress.Run(p =>
             {
                 var extractor = common.Extractor(r, options, ds.TrainGood, p, out var adaptation);
-                return Evaluator.Run(ds, extractor, options, outDir, p, adaptation: adaptation);
+                return Evaluator.Run(ds, extractor, options, outDir, p, adaptation: adaptation,
+                    verdicts: new Reb.Core.Calibration.VerdictEvalOptions { ReviewHalf = r.GetValue(reviewHalf), ReviewSeed = options.Ldknn.Seed, FoldStudy = r.GetValue(study) });
             });
             using (result.Model)
             {
@@ -41,6 +45,7 @@ public static class EvalCommand
                 t.AddRow("pixel AUROC", rep.PixelAuroc is { } pa ? $"{pa:0.0000}" : "n/a (no masks)");
                 t.AddRow("AUPRO (FPR <= 0.3)", rep.Aupro is { } ap ? $"{ap:0.0000}" : "n/a (no masks)");
                 t.AddRow("threshold (good images only)", $"{rep.Threshold:0.####}: false rejects {rep.FalseRejectRate:P1}, escapes {rep.EscapeRate:P1}");
+                VerdictRows.Add(t, rep);
                 t.AddRow("F1-optimal threshold (labels)", $"{rep.F1Optimal.Threshold:0.####}: F1 {rep.F1Optimal.F1:0.000}, false rejects {rep.AtF1Optimal.FalseRejectRate:P1}, escapes {rep.AtF1Optimal.EscapeRate:P1}");
                 t.AddRow("backbone", rep.Adaptation is { } a
                     ? $"{(rep.BackboneUsed == "adapted" ? "adapted" : "ImageNet ResNet18 (adaptation run, not kept)")} ({Markup.Escape(a.Budget)} budget, seed {a.Seed}, {a.Seconds:0} s, loss {a.FirstLoss:0.###} -> {a.LastLoss:0.###})"

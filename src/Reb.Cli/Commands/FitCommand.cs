@@ -31,6 +31,10 @@ public static class FitCommand
                 Reports.Skipped(fit.Skipped);
                 AnsiConsole.MarkupLine($"[green]model {manifest.Version}[/] for [bold]{Markup.Escape(category)}[/]: {fit.TrainImages} images, bank {fit.BankSize:N0} patches, " +
                                        $"threshold {model.Threshold.Value:0.####} -> {Markup.Escape(r.GetValue(output)!.FullName)}");
+                // Issue 14: say what the threshold promises.
+                if (model.Threshold.Calibration is { } c)
+                    AnsiConsole.MarkupLine(Markup.Escape($"target false rejects {c.TargetFalseRejectRate:P1}: predicted {c.PredictedFalseRejectRate:P2} [{c.PredictedLower:P2}, {c.PredictedUpper:P2}]" +
+                        (c.Synthetic is { } syn ? $", predicted escapes {syn.PredictedEscapeRate:P1} (synthetic defects)" : "") + $"; rule: {c.Rule}"));
             }
             return 0;
         });

@@ -18,6 +18,9 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
     public InspectionOptions Options { get; } = options;
     /// <summary>Set when the model was loaded from or saved to a model directory.</summary>
     public ModelManifest? Manifest { get; set; }
+    /// <summary>Issue 14: the bank rows' neighbour distances (fits without coreset), so good images can be appended
+    /// by <see cref="BankUpdate"/>; null when unknown (loaded models, coreset fits). Owned by the model.</summary>
+    public BankNeighbours? Neighbours { get; set; }
 
     /// <summary>Patch-score maps [N,G,G] for a batch [N,3,S,S].</summary>
     public Tensor PatchScoreMaps(Tensor images)
@@ -49,6 +52,7 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
     public void Dispose()
     {
         Index.Dispose();
+        Neighbours?.Dispose();
         Embedder.Dispose();
     }
 }

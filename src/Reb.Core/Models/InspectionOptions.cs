@@ -20,4 +20,9 @@ public sealed record InspectionOptions
     /// <summary>Threshold = Q(quantile) + margin * (Q(quantile) - median) of the calibration scores.</summary>
     public double ThresholdQuantile { get; init; } = 0.99;
     public double ThresholdMargin { get; init; } = 0.1;
+    /// <summary>
+    /// Issue 14: calibrate to a target false-reject rate from out-of-fold scores of ALL training images
+    /// (src/Reb.Core/Calibration). Null = the legacy quantile + margin rule above (the CLI sets it by default).
+    /// </summary>
+    public Calibration.CalibrationOptions? Calibration { get; init; }
 }

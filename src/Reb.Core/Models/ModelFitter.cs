@@ -40,14 +40,17 @@ public static class ModelFitter
         try
         {
             watch.Restart();
-            var index = FitIndex(bank, options.Ldknn, progress);
+            var coreIdx = Coreset(bank, options.Ldknn, progress);
+            var table = NeighbourDistances(bank, coreIdx, options.Ldknn, progress);
+            var index = CoreIndex(bank, coreIdx, LdknnIndex.DensityFromNeighbours(table), options.Ldknn);
+            var neighbours = KeptNeighbours(table, options.Ldknn);
             double fitSeconds = watch.Elapsed.TotalSeconds;
 
             watch.Restart();
-            var threshold = Calibrate(bank, index, embedder.GridSize, used.Count, options, progress);
+            var threshold = Calibrate(bank, index, embedder, used, options, progress);
             double calibrationSeconds = watch.Elapsed.TotalSeconds;
 
-            var model = new InspectionModel(embedder, index, threshold, options);
+            var model = new InspectionModel(embedder, index, threshold, options) { Neighbours = neighbours };
             var report = new FitReport(used.Count, bank.shape[0], index.CoreCount, embedSeconds, fitSeconds, calibrationSeconds,
                 used.Select(Path.GetFileName).ToList()!, skipped);
             return (model, report);
@@ -69,6 +72,11 @@ public static class ModelFitter
         throw new InvalidDataException($"none of the {images.Count} training images could be read (first: {skipped[0].Path}: {skipped[0].Reason})");
     }
 
+    /// <summary>The embed stage on image files.</summary>
+    public static (Tensor Bank, List<string> Used) Embed(IReadOnlyList<string> paths, IPatchEmbedder embedder, InspectionOptions options,
+        List<SkippedImage> skipped, IProgress<StageProgress>? progress = null) =>
+        Embed(paths.Select(ImageSource.FromFile).ToList(), embedder, options, skipped, progress);
+
     /// <summary>Coreset stage: bank indices of the core rows, ascending (every row when CoresetRatio = 1).</summary>
     public static long[] Coreset(Tensor bank, LdknnOptions options, IProgress<StageProgress>? progress = null)
     {
@@ -78,15 +86,39 @@ public static class ModelFitter
         return GreedyCoreset.Select(bank, options, progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("coreset", f))));
     }
 
-    /// <summary>Density stage in one process: every core row against the whole bank, itself excluded by its index.</summary>
-    public static float[] Densities(Tensor bank, long[] coreIdx, LdknnOptions options, IProgress<StageProgress>? progress = null)
+    /// <summary>
+    /// Density stage in one process: the K ascending distances [core, K] from every core row to its nearest other bank
+    /// rows (itself excluded by its index). The densities are their means (<see cref="LdknnIndex.DensityFromNeighbours"/>);
+    /// the sharded fit merges the same table from its shards.
+    /// </summary>
+    public static Tensor NeighbourDistances(Tensor bank, long[] coreIdx, LdknnOptions options, IProgress<StageProgress>? progress = null)
     {
         using var scope = NewDisposeScope();
         using var full = KnnBank.Create(bank);
         var idx = tensor(coreIdx);
         var core = options.CoresetRatio >= 1.0 ? bank : bank.index_select(0, idx);
-        return LdknnIndex.Densities(full, core, idx, options.K,
-            progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f))));
+        using var result = KnnKernel.Search(full, core, options.K, idx,
+            progress: progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f))));
+        return result.Distances.contiguous().clone().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The densities alone (the adaptation guard's small fits).</summary>
+    public static float[] Densities(Tensor bank, long[] coreIdx, LdknnOptions options, IProgress<StageProgress>? progress = null)
+    {
+        using var table = NeighbourDistances(bank, coreIdx, options, progress);
+        return LdknnIndex.DensityFromNeighbours(table);
+    }
+
+    /// <summary>
+    /// The neighbour table a model keeps so that good images can be appended later without searching the old bank
+    /// again (<see cref="BankUpdate"/>); only without a coreset, where the core set is the bank. Takes the table.
+    /// </summary>
+    public static BankNeighbours? KeptNeighbours(Tensor table, LdknnOptions options)
+    {
+        if (options.CoresetRatio < 1.0) { table.Dispose(); return null; }
+        var kept = new BankNeighbours(table);
+        if (!ReferenceEquals(kept.Distances, table)) table.Dispose();
+        return kept;
     }
 
     /// <summary>Coreset and density stages in one process: the fitted LDKNN index of <paramref name="bank"/>.</summary>
@@ -107,7 +139,19 @@ public static class ModelFitter
     }
 
     /// <summary>
-    /// Calibrate stage, from defect-free images only: up to CalibrationImages training images, evenly spread, each
+    /// Calibrate stage: with <see cref="InspectionOptions.Calibration"/> the threshold for a target false-reject rate from
+    /// all training images scored out of fold, with DefectMaker's synthetic defects for the predicted escape rate
+    /// (<see cref="Reb.Core.Calibration.TargetCalibration"/>); without it the legacy rule below.
+    /// </summary>
+    /// <param name="used">the training images in bank order (paths: the synthetic defects are painted on them).</param>
+    public static ThresholdInfo Calibrate(Tensor bank, LdknnIndex index, IPatchEmbedder embedder, IReadOnlyList<string> used,
+        InspectionOptions options, IProgress<StageProgress>? progress = null) =>
+        options.Calibration is { } target
+            ? Reb.Core.Calibration.TargetCalibration.Calibrate(bank, index, embedder, used, target, progress)
+            : Calibrate(bank, index, embedder.GridSize, used.Count, options, progress);
+
+    /// <summary>
+    /// The legacy rule, from defect-free images only: up to CalibrationImages training images, evenly spread, each
     /// scored against the core set WITHOUT its own patches (leave-one-image-out), so the scores behave like unseen good
     /// parts.
     /// </summary>

@@ -35,13 +35,21 @@ public sealed record FeatureSettings(int ImageSize, int Dim, int GridSize);
 
 public sealed record LdknnSettings(int K, double Lambda, double CoresetRatio, int Seed);
 
-public sealed record BankInfo(long Patches, long Core, int Dim, string CoreFile, string DensityFile, string CoreIndexFile);
+public sealed record BankInfo(long Patches, long Core, int Dim, string CoreFile, string DensityFile, string CoreIndexFile)
+{
+    /// <summary>Issue 14: [core, K] float32 neighbour distances (fits without coreset), for incremental bank updates; null = absent.</summary>
+    public string? NeighbourFile { get; init; }
+}
 
 /// <summary>
 /// Reject threshold calibrated on defect-free images only. GoodScores are the held-out (leave-one-image-out) scores
 /// of training images, kept so that a person can see what false-reject rate another threshold would give.
 /// </summary>
-public sealed record ThresholdInfo(double Value, string Method, double Quantile, double Margin, double GoodMedian, float[] GoodScores);
+public sealed record ThresholdInfo(double Value, string Method, double Quantile, double Margin, double GoodMedian, float[] GoodScores)
+{
+    /// <summary>Issue 14: calibration to a target false-reject rate (rule, out-of-fold scores, predictions); null for the legacy rule.</summary>
+    public Calibration.CalibrationRecord? Calibration { get; init; }
+}
 
 public sealed record TrainingInfo(int Images, IReadOnlyList<string> ImageNames, int Skipped, double EmbedSeconds, double FitSeconds);
 

@@ -11,6 +11,7 @@ namespace Reb.Core.Models;
 public static class ModelStore
 {
     public const string BackboneWeightsFile = "backbone.weights";
+    public const string NeighbourFile = "neighbours.f32";
 
     public static ModelManifest Save(InspectionModel model, FitReport fit, string category, string dir)
     {
@@ -24,6 +25,9 @@ public static class ModelStore
                 [ModelDirectory.DensityFile] = TensorFiles.WriteFloats(Path.Combine(temp, ModelDirectory.DensityFile), model.Index.Density),
                 [ModelDirectory.CoreIndexFile] = TensorFiles.WriteLongs(Path.Combine(temp, ModelDirectory.CoreIndexFile), model.Index.CoreBankIndex),
             };
+            // Issue 14: the neighbour distances travel with the model, so a loaded line can take incremental bank updates.
+            if (model.Neighbours is { } nb)
+                files[NeighbourFile] = TensorFiles.WriteFloats(Path.Combine(temp, NeighbourFile), nb.Distances);
             string? weights = null;
             if (fx.AdaptationJson is not null)
             {
@@ -41,7 +45,8 @@ public static class ModelStore
                 Backbone = new BackboneRef(fx.Name, fx.Backbone.Spec.ToJson(), weights, fx.AdaptationJson),
                 Features = new FeatureSettings(fx.ImageSize, fx.Dim, fx.GridSize),
                 Ldknn = new LdknnSettings(o.Ldknn.K, o.Ldknn.Lambda, o.Ldknn.CoresetRatio, o.Ldknn.Seed),
-                Bank = new BankInfo(fit.BankSize, model.Index.CoreCount, model.Index.Dim, ModelDirectory.CoreFile, ModelDirectory.DensityFile, ModelDirectory.CoreIndexFile),
+                Bank = new BankInfo(fit.BankSize, model.Index.CoreCount, model.Index.Dim, ModelDirectory.CoreFile, ModelDirectory.DensityFile, ModelDirectory.CoreIndexFile)
+                    { NeighbourFile = model.Neighbours is null ? null : NeighbourFile },
                 Threshold = model.Threshold,
                 Training = new TrainingInfo(fit.TrainImages, fit.ImageNames, fit.Skipped.Count, fit.EmbedSeconds, fit.FitSeconds),
                 Files = files,
@@ -62,7 +67,11 @@ public static class ModelStore
             var ldknn = new LdknnOptions { K = m.Ldknn.K, Lambda = m.Ldknn.Lambda, CoresetRatio = m.Ldknn.CoresetRatio, Seed = m.Ldknn.Seed };
             var index = new LdknnIndex(core, arrays.Density, arrays.CoreIndex, ldknn);
             var options = new InspectionOptions { ImageSize = m.Features.ImageSize, BatchSize = batchSize, Ldknn = ldknn };
-            return new InspectionModel(fx, index, m.Threshold, options) { Manifest = m };
+            var model = new InspectionModel(fx, index, m.Threshold, options) { Manifest = m };
+            // Issue 14: neighbour distances, when the model has them (verified with the other arrays).
+            if (arrays.Neighbours is { } nd)
+                using (var t = tensor(nd).reshape(m.Bank.Core, nd.LongLength / m.Bank.Core)) model.Neighbours = new BankNeighbours(t);
+            return model;
         }
         catch
         {
@@ -106,7 +115,7 @@ public static class ModelStore
         }
     }
 
-    public sealed record Arrays(float[] Core, float[] Density, long[] CoreIndex);
+    public sealed record Arrays(float[] Core, float[] Density, long[] CoreIndex, float[]? Neighbours = null);
 
     /// <summary>Reads model.json and the arrays, checking sizes and checksums. Throws <see cref="ModelFormatException"/>.</summary>
     public static ModelManifest ReadAndVerify(string dir, out Arrays arrays)
@@ -120,7 +129,10 @@ public static class ModelStore
         if (core.LongLength != m.Bank.Core * m.Bank.Dim || density.LongLength != m.Bank.Core || index.LongLength != m.Bank.Core)
             throw new ModelFormatException($"model '{dir}': array sizes do not match the manifest ({m.Bank.Core} x {m.Bank.Dim})");
         if (m.Backbone.WeightsFile is { } w) TensorFiles.ReadVerified(dir, w, Entry(w));
-        arrays = new Arrays(core, density, index);
+        float[]? neighbours = m.Bank.NeighbourFile is { } nf ? TensorFiles.AsFloats(TensorFiles.ReadVerified(dir, nf, Entry(nf))) : null;
+        if (neighbours is not null && (m.Ldknn.K < 1 || neighbours.LongLength != m.Bank.Core * m.Ldknn.K))
+            throw new ModelFormatException($"model '{dir}': {m.Bank.NeighbourFile} has {neighbours.LongLength} values, expected {m.Bank.Core} x K = {m.Ldknn.K}");
+        arrays = new Arrays(core, density, index, neighbours);
         return m;
     }
 }

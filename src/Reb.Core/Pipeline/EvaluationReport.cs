@@ -36,6 +36,19 @@ public sealed record EvaluationReport
     public Adaptation.AdaptationGuardVerdict? AdaptationGuard { get; init; }
     /// <summary>The backbone the model was fitted with: "imagenet" or "adapted".</summary>
     public string BackboneUsed { get; init; } = "imagenet";
+    // Issue 14: verdict figures next to the measured rates (null when the legacy threshold rule was used).
+    public double? TargetFalseRejectRate { get; init; }
+    public double? PredictedFalseRejectRate { get; init; }
+    public Calibration.RateInterval? PredictedFalseRejectInterval { get; init; }
+    /// <summary>SYNTHETIC: DefectMaker defects on out-of-fold training images, not real defects.</summary>
+    public double? PredictedEscapeRate { get; init; }
+    public IReadOnlyDictionary<string, double>? PredictedEscapeByKind { get; init; }
+    public string? CalibrationRule { get; init; }
+    public bool? CalibrationCertified { get; init; }
+    /// <summary>The legacy rule (Q0.99 of 16 leave-one-out scores + 10 % margin) on the same model, for comparison.</summary>
+    public Calibration.LegacyRuleFigures? LegacyRule { get; init; }
+    public Calibration.ReviewFigures? ReviewFalseRejectRate { get; init; }
+    public Calibration.FoldStudyResult? CalibrationStudy { get; init; }
     public IReadOnlyList<SkippedImage> Skipped { get; init; } = [];
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }

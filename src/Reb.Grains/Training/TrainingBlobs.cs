@@ -18,7 +18,8 @@ public static class TrainingBlobs
     public static string Bank(string jobId) => Prefix(jobId) + "bank.f32";
     public static string BankInfo(string jobId) => Prefix(jobId) + "bank.json";
     public static string Coreset(string jobId) => Prefix(jobId) + "coreset.i64";
-    public static string Density(string jobId) => Prefix(jobId) + "density.f32";
+    /// <summary>The merged neighbour table [core, K] of the density step (the densities are its row means).</summary>
+    public static string Neighbours(string jobId) => Prefix(jobId) + "neighbours.f32";
     public static string Threshold(string jobId) => Prefix(jobId) + "threshold.json";
     public static string BankShard(string jobId, int index, int count) => Prefix(jobId) + $"bank-{index}of{count}.f32";
 

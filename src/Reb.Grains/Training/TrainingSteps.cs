@@ -38,7 +38,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
     private Tensor? _bank;
     private BankCheckpoint? _bankInfo;
     private long[]? _coreIdx;
-    private float[]? _density;
+    private float[]? _neighbours;
     private ThresholdInfo? _threshold;
 
     private LdknnOptions Ldknn => new() { K = request.K, Lambda = request.Lambda, CoresetRatio = request.CoresetRatio, Seed = request.Seed };
@@ -48,6 +48,11 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
     {
         ImageSize = request.ImageSize, BatchSize = request.BatchSize, Ldknn = Ldknn, CalibrationImages = request.CalibrationImages,
         ThresholdQuantile = request.ThresholdQuantile, ThresholdMargin = request.ThresholdMargin,
+        Calibration = request.TargetFrr <= 0 ? null : new Reb.Core.Calibration.CalibrationOptions
+        {
+            TargetFalseRejectRate = request.TargetFrr, Confidence = request.FrrConfidence, Folds = request.CalibrationFolds,
+            SyntheticImages = request.SyntheticImages, Seed = request.Seed,
+        },
     };
 
     private IProgress<StageProgress> Progress => new SyncProgress<StageProgress>(p => report(100 * p.Fraction, p.Loss));
@@ -247,34 +252,44 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         using (var rows = bank.index_select(0, idx).contiguous())
             core = rows.data<float>().ToArray();
         var chunks = FeatureChunks.Split(core, info.Dim, maxChunkBytes);
-        var density = new float[coreIdx.Length];
+        var table = new float[coreIdx.LongLength * request.K];
         int row = 0, done = 0;
         foreach (var chunk in chunks)
         {
             var exclude = coreIdx.AsSpan(row, chunk.Rows).ToArray();
             var answers = await Task.WhenAll(shards.Select(s => s.TopK(chunk, request.K, exclude)));
             var (d, _) = NearestMerge.TopK(answers, request.K);
-            using (var t = tensor(d).reshape(chunk.Rows, request.K))
-                LdknnIndex.DensityFromNeighbours(t).CopyTo(density, row);
+            Array.Copy(d, 0, table, (long)row * request.K, (long)chunk.Rows * request.K);
             row += chunk.Rows;
             report(100.0 * ++done / chunks.Count, null);
         }
-        _density = density;
-        await Store.PutBytesAsync(TrainingBlobs.Density(jobId), MemoryMarshal.AsBytes(density.AsSpan()).ToArray());
+        // The merged neighbour table: the densities are its means (the core's one reduction), and a model without a
+        // coreset keeps it, as `reb fit` does, for later bank updates.
+        _neighbours = table;
+        await Store.PutBytesAsync(TrainingBlobs.Neighbours(jobId), MemoryMarshal.AsBytes(table.AsSpan()).ToArray());
     }
 
-    private async Task<float[]> Densities() =>
-        _density ??= TensorFiles.AsFloats(await Need(TrainingBlobs.Density(jobId)));
+    private async Task<float[]> NeighbourTable() =>
+        _neighbours ??= TensorFiles.AsFloats(await Need(TrainingBlobs.Neighbours(jobId)));
+
+    private async Task<float[]> Densities()
+    {
+        using var t = tensor(await NeighbourTable()).reshape(-1, request.K);
+        return LdknnIndex.DensityFromNeighbours(t);
+    }
 
     private async Task Calibrate()
     {
         var (info, bank) = await Bank();
         var coreIdx = await CoreIdx();
         var density = await Densities();
+        var embedder = await Embedder();
+        var images = await Images();
+        var used = images.Where(p => !info.Skipped.Contains(Path.GetFileName(p))).ToList(); // the bank's images, in bank order
         _threshold = await Task.Run(() =>
         {
             using var index = ModelFitter.CoreIndex(bank, coreIdx, density, Ldknn);
-            return ModelFitter.Calibrate(bank, index, info.GridSize, info.Images.Count, Inspection, Progress);
+            return ModelFitter.Calibrate(bank, index, embedder, used, Inspection, Progress);
         });
         await Store.PutBytesAsync(TrainingBlobs.Threshold(jobId), JsonSerializer.SerializeToUtf8Bytes(_threshold));
     }
@@ -285,6 +300,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         var (info, bank) = await Bank();
         var coreIdx = await CoreIdx();
         var density = await Densities();
+        var neighbours = await NeighbourTable();
         var threshold = _threshold ?? JsonSerializer.Deserialize<ThresholdInfo>(await Need(TrainingBlobs.Threshold(jobId)))!;
         var embedder = await Embedder();
         var dir = Path.Combine(WorkDir, $"publish-{Guid.NewGuid():N}");
@@ -295,7 +311,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
                 var index = ModelFitter.CoreIndex(bank, coreIdx, density, Ldknn);
                 // The model takes the embedder; this activation's copy is handed over and not disposed twice.
                 _embedder = null;
-                using var model = new InspectionModel(embedder, index, threshold, Inspection);
+                var table = tensor(neighbours).reshape(-1, request.K);
+                using var model = new InspectionModel(embedder, index, threshold, Inspection) { Neighbours = ModelFitter.KeptNeighbours(table, Ldknn) };
                 var skipped = info.Skipped.Zip(info.SkipReasons, (p, r) => new SkippedImage(p, r)).ToList();
                 var fit = new FitReport(info.Images.Count, info.Rows, coreIdx.Length, info.EmbedSeconds, 0, 0, info.Images, skipped);
                 ModelStore.Save(model, fit, request.CategoryOrLine, dir);

@@ -27,12 +27,13 @@ public static class TrainingChecks
 
     /// <summary>
     /// Asserts that <paramref name="version"/> has the core set, densities (to 1e-4 relative) and threshold of a
-    /// single-process fit on the same images (one image per batch, like the job); returns the largest density difference.
+    /// single-process fit on the same images with `reb fit`'s defaults (the training request's); returns the largest
+    /// density difference.
     /// </summary>
     public static async Task<float> AssertMatchesSingleProcessFitAsync(IArtefactStore store, string version, IReadOnlyList<string> images,
         int size, string fetchRoot)
     {
-        var options = new InspectionOptions { ImageSize = size, BatchSize = 1 };
+        var options = new InspectionOptions { ImageSize = size, Calibration = new Reb.Core.Calibration.CalibrationOptions() };
         var (reference, _) = ModelFitter.Fit(images, new FeatureExtractor(Backbone.LoadDefault(), size), options);
         using (reference)
         {

@@ -36,7 +36,11 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
     private string SingleProcessVersion(IReadOnlyList<string> images, string dir)
     {
         var adaptation = AdaptationOptions.ForBudget("smoke") with { Seed = Seed, ImageSize = Size };
-        var options = new InspectionOptions { ImageSize = Size, Ldknn = new() { Seed = Seed } };
+        // `reb fit`'s defaults: target false-reject rate 0.01 from out-of-fold scores, synthetic escape estimate.
+        var options = new InspectionOptions
+        {
+            ImageSize = Size, Ldknn = new() { Seed = Seed }, Calibration = new Reb.Core.Calibration.CalibrationOptions { Seed = Seed },
+        };
         var (extractor, outcome) = GuardedAdaptation.Run(images, adaptation, guard: null);
         Assert.True(outcome.Used);
         var (fitted, fit) = ModelFitter.Fit(images, extractor, options);
@@ -65,6 +69,8 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
         var dir = await model.Store.FetchModelAsync(p.Version!, Path.Combine(model.Work, "fetch-adapted"));
         var manifest = ModelDirectory.ReadManifest(dir);
         Assert.NotNull(manifest.Backbone.WeightsFile);
+        Assert.NotNull(manifest.Bank.NeighbourFile); // the neighbour table for bank updates, as `reb fit` keeps it
+        Assert.NotNull(manifest.Threshold.Calibration);
         Assert.Equal(new TrainingJobOwner("pcb-adapted", "default"), await job.GetOwner());
 
         // A second, different request for the same job id is refused; the same one is accepted (idempotent).

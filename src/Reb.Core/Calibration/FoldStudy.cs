@@ -1,0 +1,63 @@
+using Reb.Core.Ldknn;
+using Reb.Core;
+using Reb.Core.Features;
+using Reb.Core.Imaging;
+using Reb.Core.Models;
+using Reb.Core.Pipeline;
+using Reb.Core.Search;
+using static TorchSharp.torch;
+
+namespace Reb.Core.Calibration;
+
+/// <summary>One way of holding training images out, and what it does to their scores.</summary>
+public sealed record FoldVariant(string Name, int Folds, float Mean, float Median, float P90, float Max, float[] Scores);
+
+/// <summary>
+/// The measurement behind the fold rule (issue 14's suspects), from training images only: (1) where a left-out image
+/// finds its nearest patches: the share in the 2 images either side of it (a line without near-duplicates gives about
+/// 4 / (n - 1)); (2) how the out-of-fold scores grow as ever wider contiguous blocks are left out. Scores that keep
+/// rising with the block width mean neighbours in the run still stand in for the left-out image.
+/// </summary>
+public sealed record FoldStudyResult(int Images, double NearestInAdjacentImagesShare, double ShareIfUnrelated, IReadOnlyList<FoldVariant> Variants);
+
+public static class FoldStudy
+{
+    public static FoldStudyResult Run(Tensor bank, LdknnIndex index, int grid, int images, IReadOnlyList<int> blockWidths, int folds,
+        IProgress<StageProgress>? progress = null, float[]? foldScores = null)
+    {
+        if (index.CoreCount != bank.shape[0]) throw new NotSupportedException("the fold study needs the whole bank as core set (no coreset)");
+        long perImage = (long)grid * grid;
+        long adjacent = 0, total = 0;
+        using (var kb = KnnBank.Create(bank))
+        {
+            for (int i = 0; i < images; i++)
+            {
+                using var scope = NewDisposeScope();
+                var ranges = Enumerable.Repeat(new BankRange(i * perImage, (i + 1) * perImage), (int)perImage).ToArray();
+                using var r = KnnKernel.Search(kb, bank.narrow(0, i * perImage, perImage), 1, excludeRanges: ranges);
+                foreach (long idx in r.Indices.data<long>().ToArray())
+                {
+                    long other = idx / perImage;
+                    if (Math.Abs(other - i) <= 2) adjacent++;
+                    total++;
+                }
+                progress?.Report(new StageProgress("fold study: neighbours", (double)(i + 1) / images));
+            }
+        }
+        int possible = Math.Min(4, images - 1);
+        var variants = new List<FoldVariant>();
+        foreach (int w in blockWidths.Where(w => w >= 1 && w < images))
+            variants.Add(Variant(w == 1 ? "leave-one-out" : $"blocks of {w}", ContiguousFolds.Blocks(images, w)));
+        // The fit already scored the fold rule: reuse those scores rather than a second pass.
+        variants.Add(Variant($"{Math.Min(folds, images)} contiguous folds", ContiguousFolds.Split(images, folds), foldScores?.Length == images ? foldScores : null));
+        return new FoldStudyResult(images, (double)adjacent / total, (double)possible / (images - 1), variants);
+
+        FoldVariant Variant(string name, ContiguousFolds f, float[]? known = null)
+        {
+            var s = known ?? OutOfFoldScores.Compute(bank, index, grid, f, progress, "fold study: " + name);
+            var sorted = s.Order().ToArray();
+            return new FoldVariant(name, f.Count, s.Average(), (float)Metrics.ThresholdCalibration.Quantile(sorted, 0.5),
+                (float)Metrics.ThresholdCalibration.Quantile(sorted, 0.9), sorted[^1], s);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using Reb.Core.Models;
+using Reb.Core.Features;
+using System.Globalization;
+using Reb.Core.Models;
+using Reb.Core.Ldknn;
+using Reb.Core.Metrics;
+using Reb.Core.Pipeline;
+using static TorchSharp.torch;
+
+namespace Reb.Core.Calibration;
+
+/// <summary>
+/// The fit's calibration stage for a target false-reject rate: every training image scored out of fold, the threshold
+/// by <see cref="TargetThreshold"/>, and the synthetic-defect escape estimate at that threshold, all recorded in the
+/// model's <see cref="ThresholdInfo"/> (Quantile = 1 - target, Margin = 0: the rule has no margin).
+/// </summary>
+public static class TargetCalibration
+{
+    /// <param name="bank">The fitted bank, [images * grid^2, d], grouped by image in the order of <paramref name="images"/>.</param>
+    public static ThresholdInfo Calibrate(Tensor bank, LdknnIndex index, IPatchEmbedder embedder, IReadOnlyList<string> images,
+        CalibrationOptions options, IProgress<StageProgress>? progress = null)
+    {
+        options.Validate();
+        if (images.Count < 2)
+            return new ThresholdInfo(double.PositiveInfinity, "none: fewer than 2 training images", 1 - options.TargetFalseRejectRate, 0, 0, []);
+        var folds = ContiguousFolds.Split(images.Count, options.Folds);
+        var scores = OutOfFoldScores.Compute(bank, index, embedder.GridSize, folds, progress);
+        return FromScores(scores, folds, index, embedder, images, options, progress);
+    }
+
+    /// <summary>The threshold record from out-of-fold scores (also used after a bank update, with the grown folds).</summary>
+    public static ThresholdInfo FromScores(float[] scores, ContiguousFolds folds, LdknnIndex index, IPatchEmbedder? embedder,
+        IReadOnlyList<string>? images, CalibrationOptions options, IProgress<StageProgress>? progress = null)
+    {
+        string foldRule = string.Format(CultureInfo.InvariantCulture,
+            "{0} contiguous folds of the training images in order, each image scored with its whole fold out of the bank", folds.Count);
+        var record = TargetThreshold.FromScores(scores, options, foldRule, folds.Count);
+        if (embedder is not null && images is not null && options.SyntheticImages > 0)
+            record = record with { Synthetic = SyntheticEscape.Estimate(images, folds, index, embedder, record.Threshold, options, progress) };
+        var sorted = scores.OrderBy(x => x).ToArray();
+        return new ThresholdInfo(record.Threshold, record.Rule, 1 - options.TargetFalseRejectRate, 0,
+            ThresholdCalibration.Quantile(sorted, 0.5), scores) { Calibration = record };
+    }
+}
