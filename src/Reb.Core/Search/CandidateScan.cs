@@ -69,7 +69,8 @@ internal sealed unsafe class CandidateScan
     }
 
     /// <summary>Scans tile[r, j] = -2 qh_r.bh_(start+j), j &lt; width, for every row.</summary>
-    public void Scan(float* tile, long ldc, int start, int width)
+    /// <paramref name="outputSlack"/> s widens each entry's bound by s |tile| (the GEMM's output rounding; 0 for float32 output).
+    public void Scan(float* tile, long ldc, int start, int width, float outputSlack)
     {
         int rows = _queries.Length;
         int parts = Math.Max(1, Math.Min(Environment.ProcessorCount, rows / 8));
@@ -78,11 +79,11 @@ internal sealed unsafe class CandidateScan
             int from = (int)((long)rows * p / parts), to = (int)((long)rows * (p + 1) / parts);
             fixed (float* low = _bank.LowBias, high = _bank.HighBias, b = _bank.B, res = _bank.Residual)
                 for (int r = from; r < to; r++)
-                    ScanRow(r, tile + r * ldc, low + start, high + start, b + start, res + start, start, width);
+                    ScanRow(r, tile + r * ldc, low + start, high + start, b + start, res + start, start, width, outputSlack);
         });
     }
 
-    private void ScanRow(int r, float* row, float* low, float* high, float* b, float* res, int start, int width)
+    private void ScanRow(int r, float* row, float* low, float* high, float* b, float* res, int start, int width, float slack)
     {
         var q = _queries[r];
         float threshold = _threshold[r];
@@ -91,31 +92,33 @@ internal sealed unsafe class CandidateScan
         {
             var cB = Vector256.Create(q.CB);
             var cR = Vector256.Create(q.CR);
+            var s = Vector256.Create(slack);
             for (; j + 8 <= width; j += 8)
             {
-                var lower = Vector256.Load(row + j) + Vector256.Load(low + j) - (cB * Vector256.Load(b + j) + cR * Vector256.Load(res + j));
+                var t = Vector256.Load(row + j);
+                var lower = t + Vector256.Load(low + j) - (cB * Vector256.Load(b + j) + cR * Vector256.Load(res + j) + s * Vector256.Abs(t));
                 uint mask = Vector256.LessThanOrEqual(lower, Vector256.Create(threshold)).ExtractMostSignificantBits();
                 while (mask != 0)
                 {
                     int lane = BitOperations.TrailingZeroCount(mask);
                     mask &= mask - 1;
-                    Offer(r, ref threshold, lower.GetElement(lane), row, high, b, res, start, j + lane, q);
+                    Offer(r, ref threshold, lower.GetElement(lane), row, high, b, res, start, j + lane, q, slack);
                 }
             }
         }
         for (; j < width; j++)
         {
-            float lower = row[j] + low[j] - (q.CB * b[j] + q.CR * res[j]);
-            if (lower <= threshold) Offer(r, ref threshold, lower, row, high, b, res, start, j, q);
+            float lower = row[j] + low[j] - (q.CB * b[j] + q.CR * res[j] + slack * MathF.Abs(row[j]));
+            if (lower <= threshold) Offer(r, ref threshold, lower, row, high, b, res, start, j, q, slack);
         }
         _threshold[r] = threshold;
     }
 
-    private void Offer(int r, ref float threshold, float lower, float* row, float* high, float* b, float* res, int start, int j, in QueryTerms q)
+    private void Offer(int r, ref float threshold, float lower, float* row, float* high, float* b, float* res, int start, int j, in QueryTerms q, float slack)
     {
         int index = start + j;
         if (lower > threshold || _exclude[r].Contains(index)) return; // the threshold may have dropped since the compare
-        float upper = row[j] + high[j] + (q.CB * b[j] + q.CR * res[j]);
+        float upper = row[j] + high[j] + (q.CB * b[j] + q.CR * res[j] + slack * MathF.Abs(row[j]));
         var heap = _heap[r];
         if (_heapCount[r] < _k)
         {

@@ -55,7 +55,7 @@ public static class KnnKernel
             var blockExclude = excluded.AsSpan((int)start, rows).ToArray();
             var (low, terms) = PrepareQueries(bank, block, start);
             var scan = new CandidateScan(bank.Rows, terms, blockExclude, k);
-            ScreenPass.Run(bank, low, scan, options.BankChunk);
+            ScreenPass.Run(bank, low, scan, options);
             var candidates = scan.Candidates();
             if (stats is not null) stats.Candidates += candidates.Sum(c => (long)c.Index.Length);
             ExactDistances.Rerank(bank, block, candidates, terms, k, distances, indices, start, stats);

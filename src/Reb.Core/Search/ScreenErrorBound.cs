@@ -10,8 +10,10 @@ namespace Reb.Core.Search;
 /// db = bh - bc with Rq = ||dq||, Rb = ||db|| MEASURED per vector (this also covers values that underflow when
 /// rounded); d = dimension, v = 2^-24, g = d v / (1 - d v); A = Nq + Rq, B = Nb + Rb.
 /// Screen: S = nu + beta_b - 2 acc with nu = ||qc||^2 (float64), beta_b = fl32(||bc||^2) and acc the GEMM's
-/// float32-accumulated, float32-output dot product of qh and bh (the start-up probe checks float32 accumulation,
-/// see <see cref="ScreenPrecisionProbe"/>; MKL's gemm_bf16bf16f32 has float32 output, so no output-rounding term).
+/// float32-accumulated dot product of qh and bh (the start-up probe checks float32 accumulation, see
+/// <see cref="ScreenPrecisionProbe"/>). MKL's gemm_bf16bf16f32 returns acc in float32. libtorch's bfloat16 mm returns
+/// x = bf16(acc), |x - acc| &lt;= u' |x| (u' = 2^-8 / (1 - 2^-8)): that term, u' |-2x| per entry, is added by the scan
+/// itself (<see cref="CandidateScan"/>), as it depends on the computed entry, not on norms.
 /// Terms of |S - D|:
 ///  - input rounding: qh.bh - qc.bc = qc.db + dq.bc + dq.db exactly, so by Cauchy-Schwarz
 ///    |.| &lt;= Nq Rb + Rq Nb + Rq Rb; times 2 for the factor -2.
@@ -49,7 +51,7 @@ internal static class ScreenErrorBound
     public static (double C0, double CB, double CR) QueryTerms(int dim, double nq, double rq)
     {
         double h = H(dim), a = nq + rq;
-        double underflow = (4.0 * dim + 16) * MinNormal;
+        double underflow = (4.0 * dim + 24) * MinNormal;
         return (Safety * h * a * a + Safety * underflow, 2 * Safety * (rq + h * a), 2 * Safety * nq);
     }
 

@@ -4,14 +4,19 @@ namespace Reb.Core.Search;
 
 /// <summary>
 /// One screening pass of a block of queries over the whole bank, tile by tile: a GEMM writes -2 qh.bh into a reused
-/// [rows, BankChunk] float32 tile (MKL gemm_bf16bf16f32 for the bfloat16 screen, sgemm for the float32 one) and
-/// <see cref="CandidateScan"/> turns it into candidates. Memory: that tile plus the candidate lists, whatever the bank size.
+/// [rows, BankChunk] float32 tile (libtorch's bfloat16 mm or MKL gemm_bf16bf16f32 for the bfloat16 screen, MKL sgemm
+/// for the float32 one) and <see cref="CandidateScan"/> turns it into candidates. Memory: that tile plus the candidate lists, whatever the bank size.
 /// </summary>
 internal static unsafe class ScreenPass
 {
     /// <summary>Scans the whole bank for the queries' screen copies <paramref name="low"/> ([rows, d], the bank's screen dtype).</summary>
-    public static void Run(KnnBank bank, Tensor low, CandidateScan scan, int bankChunk)
+    public static void Run(KnnBank bank, Tensor low, CandidateScan scan, KnnOptions options)
     {
+        int bankChunk = options.BankChunk;
+        bool libTorchBf16 = bank.ScreensInBf16 && (options.Bf16Gemm == Bf16Gemm.LibTorch ? ScreenPrecisionProbe.LibTorchBf16Passes : !ScreenPrecisionProbe.MklBf16Passes);
+        // libtorch's bfloat16 output x = bf16(acc) has |x - acc| <= 2^-8 |acc| <= u' |x|, u' = 2^-8 / (1 - 2^-8): on the
+        // tile -2x that is u' |tile| per entry, which the scan adds to the bound (rounded up).
+        float outputSlack = libTorchBf16 ? MathF.BitIncrement((float)(1.0 / 255)) : 0f;
         long rows = low.shape[0];
         int n = (int)bank.Count;
         int tileWidth = Math.Min(bankChunk, n);
@@ -23,11 +28,13 @@ internal static unsafe class ScreenPass
             int width = Math.Min(tileWidth, n - start);
             var slice = bank.Screen.narrow(0, start, width);
             var view = tile.narrow(1, 0, width);
-            if (NativeGemm.IsAvailable)
+            if (libTorchBf16)
+                view.copy_(low.mm(slice.t())).mul_(-2f); // exact: widening, then a power of two
+            else if (NativeGemm.IsAvailable)
                 NativeGemm.GemmABt(low, slice, view, -2f, 0f);
             else
-                view.copy_(low.mm(slice.t()).mul_(-2f)); // float32 only: banks screen in bfloat16 only with MKL (see ScreenPrecisionProbe)
-            scan.Scan(tp, tile.stride(0), start, width);
+                view.copy_(low.mm(slice.t()).mul_(-2f)); // float32 (a bfloat16 bank without MKL takes the libtorch branch)
+            scan.Scan(tp, tile.stride(0), start, width, outputSlack);
         }
     }
 }

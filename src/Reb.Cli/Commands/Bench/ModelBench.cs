@@ -47,7 +47,8 @@ public static class ModelBench
             AnsiConsole.MarkupLine("[yellow]no --images: the scoring shape needs real images (e.g. the category's test folder); skipped[/]");
         else
         {
-            var paths = ImageFiles.List(imagesDir).Take(maxImages).ToList();
+            var paths = Directory.EnumerateFiles(imagesDir, "*", SearchOption.AllDirectories).Where(ImageFiles.IsSupported)
+                .Order(StringComparer.Ordinal).Take(maxImages).ToList();
             if (paths.Count == 0) throw new InvalidDataException($"no image files in {imagesDir}");
             using var scope = NewDisposeScope();
             var features = new List<Tensor>();

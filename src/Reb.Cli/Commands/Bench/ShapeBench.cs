@@ -12,7 +12,7 @@ namespace Reb.Cli.Commands.Bench;
 /// </summary>
 public sealed record ShapeFigures(
     string Shape, int Queries, long BankSize, int Dim, int K, string Exclusion,
-    double Seconds, double Float32MmSeconds, double Bf16MmSeconds,
+    double Seconds, double MklBf16KernelSeconds, double Float32MmSeconds, double Bf16MmSeconds,
     double KnnGflops, double Float32MmGflops, double Bf16MmGflops,
     bool Bf16Screen, double CandidatesPerQuery, double ExactDistancesPerQuery, double WideQueryFraction,
     int CheckedQueries, bool ExactOnChecked)
@@ -21,6 +21,7 @@ public sealed record ShapeFigures(
         $"{Shape}: {Queries} queries x bank {BankSize} x d {Dim}, k = {K}{(Exclusion == "none" ? "" : $", excluding {Exclusion}")}\n" +
         $"  kNN kernel   {Seconds,8:F3} s  {KnnGflops,7:F1} GFLOP/s  ({(Bf16Screen ? "bfloat16" : "float32")} screen; candidates/query {CandidatesPerQuery:F1}, " +
         $"exact distances/query {ExactDistancesPerQuery:F1}, queries needing > 256 exact distances {WideQueryFraction:P2})\n" +
+        $"  kNN kernel with MKL's bfloat16 GEMM (float32 output) {MklBf16KernelSeconds:F3} s\n" +
         $"  float32 mm   {Float32MmSeconds,8:F3} s  {Float32MmGflops,7:F1} GFLOP/s   kernel / float32 mm rate {KnnGflops / Float32MmGflops:F2}\n" +
         $"  bfloat16 mm  {Bf16MmSeconds,8:F3} s  {Bf16MmGflops,7:F1} GFLOP/s   kernel / bfloat16 mm rate {KnnGflops / Bf16MmGflops:F2}\n" +
         $"  exact against a float64 brute force (tie rule) on {CheckedQueries} queries: {ExactOnChecked}";
@@ -50,8 +51,10 @@ public static class ShapeBench
         }
 
         var stats = new KnnSearchStats();
+        var mkl = new KnnOptions { Bf16Gemm = Bf16Gemm.Mkl };
         var best = Interleaved(seconds,
             () => { using var r = KnnKernel.Search(bank, queries, k, excludeT, stats: stats); },
+            () => { using var r = KnnKernel.Search(bank, queries, k, excludeT, mkl); },
             () => Mm(queries, vectors),
             () => Mm(q16, b16));
         // The stats summed every timed run: per query figures divide by the queries searched.
@@ -64,7 +67,7 @@ public static class ShapeBench
         bool exact = BruteForce.Matches(result, vectors, sample, k, sampleExclude);
 
         return new ShapeFigures(shape, count, n, dim, k, exclude is null ? "none" : "each query's own bank row",
-            best[0], best[1], best[2], flops / best[0] / 1e9, flops / best[1] / 1e9, flops / best[2] / 1e9,
+            best[0], best[1], best[2], best[3], flops / best[0] / 1e9, flops / best[2] / 1e9, flops / best[3] / 1e9,
             stats.UsedBf16Gemm, perQuery(stats.Candidates), perQuery(stats.ExactDistances), perQuery(stats.WideQueries), check, exact);
     }
 
