@@ -67,32 +67,35 @@ public sealed class KnnBank : IDisposable
         try
         {
             var mean = ChunkedMean(vectors, n, d);
-            // First pass: the largest centred norm, which fixes the scale. Chunked: only PrepareRows rows in float64 at a time.
-            double maxNormSq = 0;
-            ForChunks(n, (start, rows) =>
-            {
-                var centred = Centred(vectors, mean, start, rows);
-                maxNormSq = Math.Max(maxNormSq, centred.to(ScalarType.Float64).pow(2).sum(1).max().item<double>());
-            });
-            double maxNorm = Math.Sqrt(maxNormSq);
-            // Two bank rows are at most 2 maxNorm apart: beyond sqrt(float.MaxValue) their squared distance is no float32.
-            if (2 * maxNorm * (1 + 1e-6) >= Math.Sqrt(float.MaxValue))
-                throw new ArgumentException($"KnnBank.Create: the bank spreads {maxNorm:G3} around its mean; squared distances between its rows would overflow float32.", nameof(bank));
-            // 2^-e with maxNorm * 2^-e in (1/2, 1]: multiplying by it is exact (barring underflow, which the measured residuals cover).
-            double scale = maxNorm > 0 ? Math.ScaleB(1.0, -Math.ILogB(maxNorm) - 1) : 1.0;
+            // First pass, float32 only (exact): the largest centred coordinate m, which fixes the scale and finds bad values.
+            // A norm is between m and sqrt(d) m, so scaling sqrt(d) m to (1/2, 1] keeps every row at unit scale or below.
+            double maxAbs = 0;
+            ForChunks(n, (start, rows) => maxAbs = Math.Max(maxAbs, CheckedMaxAbs(vectors, mean, start, rows)));
+            double reach = maxAbs * Math.Sqrt(d);
+            // 2^-e with reach * 2^-e in (1/2, 1]: multiplying by it is exact (barring underflow, which the measured residuals cover).
+            double scale = reach > 0 ? Math.ScaleB(1.0, -Math.ILogB(reach) - 1) : 1.0;
 
             bool bf16 = options.Precision == KnnPrecision.Bf16Screened && ScreenPrecisionProbe.Bf16GemmAccumulatesInFloat32;
             var screen = empty(new[] { n, d }, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
+            double maxNormSq = 0;
             var bounds = new ScreenRowBounds((int)n, (int)d);
             ForChunks(n, (start, rows) =>
             {
-                var scaled = Centred(vectors, mean, start, rows).to(ScalarType.Float64) * scale; // exact: a power of two, in float64
+                var scaled = (vectors.narrow(0, start, rows) - mean).to(ScalarType.Float64) * scale; // exact: a power of two, in float64
                 var low = scaled.to(bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
                 screen.narrow(0, start, rows).copy_(low);
                 var normSq = scaled.pow(2).sum(1);
+                maxNormSq = Math.Max(maxNormSq, normSq.max().item<double>());
                 var residual = (scaled - low.to(ScalarType.Float64)).pow(2).sum(1).sqrt();
                 bounds.Set((int)start, normSq.data<double>().ToArray(), residual.data<double>().ToArray());
             });
+            double maxNorm = Math.Sqrt(maxNormSq) / scale;
+            // Two bank rows are at most 2 maxNorm apart: beyond sqrt(float.MaxValue) their squared distance is no float32.
+            if (2 * maxNorm * (1 + 1e-6) >= Math.Sqrt(float.MaxValue))
+            {
+                foreach (var t in new[] { mean, screen }) t.Dispose();
+                throw new ArgumentException($"KnnBank.Create: the bank spreads {maxNorm:G3} around its mean; squared distances between its rows would overflow float32.", nameof(bank));
+            }
             // The bank owns these until Dispose: keep them out of any dispose scope the caller happens to be in.
             foreach (var owned in new[] { vectors, mean, screen }) owned.DetachFromDisposeScope();
             return new KnnBank(vectors, mean, scale, screen, bounds);
@@ -104,16 +107,15 @@ public sealed class KnnBank : IDisposable
         }
     }
 
-    /// <summary>fl32(rows - mean) for rows [start, start + count), checked finite (a huge offset can overflow it).</summary>
-    private static Tensor Centred(Tensor vectors, Tensor mean, long start, long count)
+    /// <summary>max |fl32(row - mean)| over rows [start, start + count); NaN, infinities and overflow are refused.</summary>
+    private static double CheckedMaxAbs(Tensor vectors, Tensor mean, long start, long count)
     {
         var raw = vectors.narrow(0, start, count);
+        double m = (raw - mean).abs().max().item<float>(); // NaN propagates through max
+        if (double.IsFinite(m)) return m;
         if (!raw.isfinite().all().item<bool>())
             throw new ArgumentException($"KnnBank.Create: bank rows {start}..{start + count - 1} contain NaN or infinite values.", "bank");
-        var centred = raw - mean;
-        if (!centred.isfinite().all().item<bool>())
-            throw new ArgumentException($"KnnBank.Create: bank rows {start}..{start + count - 1} overflow float32 once the bank mean is subtracted.", "bank");
-        return centred;
+        throw new ArgumentException($"KnnBank.Create: bank rows {start}..{start + count - 1} overflow float32 once the bank mean is subtracted.", "bank");
     }
 
     /// <summary>float64 column mean accumulated chunk by chunk (never a full-size float64 copy of the bank).</summary>

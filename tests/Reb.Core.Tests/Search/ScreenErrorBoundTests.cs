@@ -53,8 +53,9 @@ public class ScreenErrorBoundTests
     {
         using var bankData = KnnSyntheticData.PatchLike(2000, 128, 4) * 1e-25f;
         using var bank = KnnBank.Create(bankData);
+        // Scaled so that sqrt(d) * max |coordinate| is in (1/2, 1]: the largest norm is then between 1/(2 sqrt(d)) and 1.
         var b = bank.Rows.B.Max();
-        Assert.InRange(b, 0.5f, 1.01f);
+        Assert.InRange(b, 1 / (2 * MathF.Sqrt(128)), 1.01f);
         // ||bf16(x) - x|| <= 2^-8 ||x|| for round-to-nearest: the measured residual must respect it, and be non-zero.
         for (int i = 0; i < 2000; i++) Assert.True(bank.Rows.Residual[i] <= bank.Rows.B[i] / 256 * (1 + 1e-5));
         Assert.True(bank.Rows.Residual.Max() > 0);
