@@ -68,9 +68,17 @@ internal sealed unsafe class CandidateScan
         return ScreenRowBounds.Up(bound - q.Nu + q.C0);
     }
 
-    /// <summary>Scans tile[r, j] = -2 qh_r.bh_(start+j), j &lt; width, for every row.</summary>
-    /// <paramref name="outputSlack"/> s widens each entry's bound by s |tile| (the GEMM's output rounding; 0 for float32 output).
-    public void Scan(float* tile, long ldc, int start, int width, float outputSlack)
+    /// <summary>Scans a float32 tile[r, j] = -2 qh_r.bh_(start+j), j &lt; width, for every row (float32 GEMM output).</summary>
+    public void Scan(float* tile, long ldc, int start, int width) => Scan<Float32Tile>(tile, ldc * sizeof(float), start, width, 0f);
+
+    /// <summary>
+    /// Scans a bfloat16 tile x[r, j] = bf16(qh_r.bh_(start+j)) as -2 x (exact), read in place (no float32 copy of the
+    /// tile); each entry's bound widens by u' |-2x| for the output rounding, u' = 2^-8 / (1 - 2^-8), rounded up.
+    /// </summary>
+    public void ScanBf16(ushort* tile, long ldc, int start, int width) =>
+        Scan<Bf16Tile>(tile, ldc * sizeof(ushort), start, width, MathF.BitIncrement((float)(1.0 / 255)));
+
+    private void Scan<T>(void* tile, long rowBytes, int start, int width, float slack) where T : struct, ITile
     {
         int rows = _queries.Length;
         int parts = Math.Max(1, Math.Min(Environment.ProcessorCount, rows / 8));
@@ -79,11 +87,31 @@ internal sealed unsafe class CandidateScan
             int from = (int)((long)rows * p / parts), to = (int)((long)rows * (p + 1) / parts);
             fixed (float* low = _bank.LowBias, high = _bank.HighBias, b = _bank.B, res = _bank.Residual)
                 for (int r = from; r < to; r++)
-                    ScanRow(r, tile + r * ldc, low + start, high + start, b + start, res + start, start, width, outputSlack);
+                    ScanRow<T>(r, (byte*)tile + r * rowBytes, low + start, high + start, b + start, res + start, start, width, slack);
         });
     }
 
-    private void ScanRow(int r, float* row, float* low, float* high, float* b, float* res, int start, int width, float slack)
+    /// <summary>Reads -2 q.b entries of a GEMM tile row (struct type parameter: the JIT specialises the hot loop per format).</summary>
+    private interface ITile
+    {
+        static abstract Vector256<float> Load8(void* row, int j);
+        static abstract float Load1(void* row, int j);
+    }
+
+    private struct Float32Tile : ITile
+    {
+        public static Vector256<float> Load8(void* row, int j) => Vector256.Load((float*)row + j);
+        public static float Load1(void* row, int j) => ((float*)row)[j];
+    }
+
+    private struct Bf16Tile : ITile
+    {
+        public static Vector256<float> Load8(void* row, int j) =>
+            (Vector256.WidenLower(Vector128.Load((ushort*)row + j).ToVector256Unsafe()) << 16).AsSingle() * Vector256.Create(-2f);
+        public static float Load1(void* row, int j) => -2f * BitConverter.Int32BitsToSingle(((ushort*)row)[j] << 16);
+    }
+
+    private void ScanRow<T>(int r, void* row, float* low, float* high, float* b, float* res, int start, int width, float slack) where T : struct, ITile
     {
         var q = _queries[r];
         float threshold = _threshold[r];
@@ -95,30 +123,31 @@ internal sealed unsafe class CandidateScan
             var s = Vector256.Create(slack);
             for (; j + 8 <= width; j += 8)
             {
-                var t = Vector256.Load(row + j);
+                var t = T.Load8(row, j);
                 var lower = t + Vector256.Load(low + j) - (cB * Vector256.Load(b + j) + cR * Vector256.Load(res + j) + s * Vector256.Abs(t));
                 uint mask = Vector256.LessThanOrEqual(lower, Vector256.Create(threshold)).ExtractMostSignificantBits();
                 while (mask != 0)
                 {
                     int lane = BitOperations.TrailingZeroCount(mask);
                     mask &= mask - 1;
-                    Offer(r, ref threshold, lower.GetElement(lane), row, high, b, res, start, j + lane, q, slack);
+                    Offer(r, ref threshold, lower.GetElement(lane), T.Load1(row, j + lane), high, b, res, start, j + lane, q, slack);
                 }
             }
         }
         for (; j < width; j++)
         {
-            float lower = row[j] + low[j] - (q.CB * b[j] + q.CR * res[j] + slack * MathF.Abs(row[j]));
-            if (lower <= threshold) Offer(r, ref threshold, lower, row, high, b, res, start, j, q, slack);
+            float t = T.Load1(row, j);
+            float lower = t + low[j] - (q.CB * b[j] + q.CR * res[j] + slack * MathF.Abs(t));
+            if (lower <= threshold) Offer(r, ref threshold, lower, t, high, b, res, start, j, q, slack);
         }
         _threshold[r] = threshold;
     }
 
-    private void Offer(int r, ref float threshold, float lower, float* row, float* high, float* b, float* res, int start, int j, in QueryTerms q, float slack)
+    private void Offer(int r, ref float threshold, float lower, float t, float* high, float* b, float* res, int start, int j, in QueryTerms q, float slack)
     {
         int index = start + j;
         if (lower > threshold || _exclude[r].Contains(index)) return; // the threshold may have dropped since the compare
-        float upper = row[j] + high[j] + (q.CB * b[j] + q.CR * res[j] + slack * MathF.Abs(row[j]));
+        float upper = t + high[j] + (q.CB * b[j] + q.CR * res[j] + slack * MathF.Abs(t));
         var heap = _heap[r];
         if (_heapCount[r] < _k)
         {

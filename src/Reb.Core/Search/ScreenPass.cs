@@ -13,28 +13,31 @@ internal static unsafe class ScreenPass
     public static void Run(KnnBank bank, Tensor low, CandidateScan scan, KnnOptions options)
     {
         int bankChunk = options.BankChunk;
+        // libtorch's bfloat16 output x = bf16(acc) has |x - acc| <= 2^-8 |acc| <= u' |x|, u' = 2^-8 / (1 - 2^-8): the scan
+        // reads that tile in place and adds u' |-2x| per entry to the bound (CandidateScan.ScanBf16).
         bool libTorchBf16 = bank.ScreensInBf16 && (options.Bf16Gemm == Bf16Gemm.LibTorch ? ScreenPrecisionProbe.LibTorchBf16Passes : !ScreenPrecisionProbe.MklBf16Passes);
-        // libtorch's bfloat16 output x = bf16(acc) has |x - acc| <= 2^-8 |acc| <= u' |x|, u' = 2^-8 / (1 - 2^-8): on the
-        // tile -2x that is u' |tile| per entry, which the scan adds to the bound (rounded up).
-        float outputSlack = libTorchBf16 ? MathF.BitIncrement((float)(1.0 / 255)) : 0f;
         long rows = low.shape[0];
         int n = (int)bank.Count;
         int tileWidth = Math.Min(bankChunk, n);
-        using var tile = empty(rows, tileWidth, ScalarType.Float32);
-        float* tp = (float*)NativeGemm.DataPointer(tile);
+        using var tile = libTorchBf16 ? null : empty(rows, tileWidth, ScalarType.Float32); // the libtorch GEMM allocates its own
+        float* tp = tile is null ? null : (float*)NativeGemm.DataPointer(tile);
         for (int start = 0; start < n; start += tileWidth)
         {
             using var scope = NewDisposeScope();
             int width = Math.Min(tileWidth, n - start);
             var slice = bank.Screen.narrow(0, start, width);
-            var view = tile.narrow(1, 0, width);
             if (libTorchBf16)
-                view.copy_(low.mm(slice.t())).mul_(-2f); // exact: widening, then a power of two
-            else if (NativeGemm.IsAvailable)
+            {
+                var dots = low.mm(slice.t()).contiguous();
+                scan.ScanBf16((ushort*)NativeGemm.DataPointer(dots), dots.stride(0), start, width);
+                continue;
+            }
+            var view = tile!.narrow(1, 0, width);
+            if (NativeGemm.IsAvailable)
                 NativeGemm.GemmABt(low, slice, view, -2f, 0f);
             else
                 view.copy_(low.mm(slice.t()).mul_(-2f)); // float32 (a bfloat16 bank without MKL takes the libtorch branch)
-            scan.Scan(tp, tile.stride(0), start, width, outputSlack);
+            scan.Scan(tp, tile.stride(0), start, width);
         }
     }
 }
