@@ -1,88 +1,72 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Reb.Cli.Commands.Bench;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
-using Reb.Core.Ldknn;
-using Reb.Core.Search;
 using Spectre.Console;
 using static TorchSharp.torch;
 
 namespace Reb.Cli.Commands;
 
 /// <summary>
-/// `reb bench`: in ONE run, the kNN kernel's rate next to plain float32 mm (their ratio), per-image scoring latency
-/// split into backbone and search, and memory. Figures are meant to be read as ratios: the machine is shared and noisy.
+/// `reb bench`: in ONE run, the exact kNN kernel next to plain float32 and bfloat16 mm of the same shapes, with the
+/// screen's efficiency figures, per-image latency and memory. On a real model bank (--model, optionally --images) or on
+/// synthetic banks (--bank-size). Figures are meant to be read as ratios: the machine may be shared and noisy.
 /// </summary>
 public static class BenchCommand
 {
-    public sealed record BankFigures(long BankSize, KnnBenchmarkResult Scoring, KnnBenchmarkResult? Fit,
-        double MsPerImage, double BackboneMsPerImage, double SearchMsPerImage, double RssGrowthMbOver50Images);
-
-    public sealed record BenchReport(string Machine, int Threads, double KnnGflops, double GemmGflops, double Ratio,
-        double MsPerImage, double BackboneMsPerImage, double SearchMsPerImage, double PeakMemoryMb, IReadOnlyList<BankFigures> Banks);
+    public sealed record BenchReport(string Mode, string Source, int Threads, string LoadAverage, double? BankPrepareSeconds,
+        IReadOnlyList<ShapeFigures> Shapes, IReadOnlyList<LatencyFigures> Latency, double PeakMemoryMb);
 
     public static Command Create()
     {
-        var sizes = new Option<long[]>("--bank-size") { Description = "bank sizes (patches) to measure; repeatable", DefaultValueFactory = _ => [200_000], AllowMultipleArgumentsPerToken = true };
+        var model = new Option<DirectoryInfo?>("--model") { Description = "model directory (`reb fit` output): bench its real bank" };
+        var images = new Option<DirectoryInfo?>("--images") { Description = "with --model: folder of real images for the scoring shape (searched recursively)" };
+        var maxImages = new Option<int>("--max-images") { Description = "with --images: at most this many images", DefaultValueFactory = _ => 16 };
+        var sizes = new Option<long[]>("--bank-size") { Description = "synthetic mode: bank sizes (patches) to measure; repeatable", DefaultValueFactory = _ => [200_000], AllowMultipleArgumentsPerToken = true };
+        var fit = new Option<bool>("--fit-shape") { Description = "synthetic mode: also time the density-fit shape (4096 bank rows, k = 10, self excluded)" };
         var output = new Option<DirectoryInfo>("--out") { Description = "folder for bench.json", Required = true };
-        var seconds = new Option<int>("--seconds") { Description = "seconds per timed kernel", DefaultValueFactory = _ => 5 };
-        var fit = new Option<bool>("--fit-shape") { Description = "also time the density-fit shape (4096 queries, k=10)" };
+        var seconds = new Option<int>("--seconds") { Description = "seconds of interleaved timing rounds per shape", DefaultValueFactory = _ => 5 };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
-        var cmd = new Command("bench", "Measure the kNN kernel against plain matrix multiply, per-image latency and memory.") { sizes, output, seconds, fit, threads };
+        var cmd = new Command("bench", "Measure the exact kNN kernel against plain matrix multiply on a real model bank or synthetic banks.")
+            { model, images, maxImages, sizes, fit, output, seconds, threads };
         cmd.SetAction(r =>
         {
             set_num_threads(r.GetValue(threads));
-            var banks = new List<BankFigures>();
-            using var fx = new FeatureExtractor(Backbone.LoadDefault());
-            foreach (var size in r.GetValue(sizes)!)
-            {
-                AnsiConsole.MarkupLine($"[bold]bank {size:N0} x 512[/]");
-                var scoring = KnnBenchmark.Run(1024, size, 512, 1, r.GetValue(seconds));
-                AnsiConsole.WriteLine(scoring.ToString());
-                var fitShape = r.GetValue(fit) ? KnnBenchmark.Run(4096, size, 512, 10, r.GetValue(seconds)) : null;
-                if (fitShape is not null) AnsiConsole.WriteLine(fitShape.ToString());
-                var (ms, backboneMs, searchMs, growth) = Latency(fx, size);
-                AnsiConsole.MarkupLine($"one image: {ms:0} ms = backbone {backboneMs:0} ms + search {searchMs:0} ms (+ maps); RSS growth over 50 images {growth:0.0} MB");
-                banks.Add(new BankFigures(size, scoring, fitShape, ms, backboneMs, searchMs, growth));
-            }
-            var last = banks[^1];
-            double knn = Math.Max(last.Scoring.Float32Gflops, last.Scoring.Bf16Gflops);
-            var report = new BenchReport(Environment.MachineName.Length > 0 ? $"{Environment.ProcessorCount} cores" : "", get_num_threads(),
-                knn, last.Scoring.GemmGflops, knn / last.Scoring.GemmGflops, last.MsPerImage, last.BackboneMsPerImage, last.SearchMsPerImage,
-                Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, banks);
             var dir = r.GetValue(output)!.FullName;
             Directory.CreateDirectory(dir);
+            string load = LoadAverage();
+            AnsiConsole.MarkupLine($"threads {get_num_threads()}, load average {load}");
+            BenchReport report;
+            if (r.GetValue(model) is { } modelDir)
+            {
+                var (shapes, prepare, _, latency) = ModelBench.Run(modelDir.FullName, r.GetValue(images)?.FullName, r.GetValue(maxImages), r.GetValue(seconds), dir);
+                report = new BenchReport("model", modelDir.Name, get_num_threads(), load, prepare, shapes,
+                    latency is null ? [] : [latency], Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0);
+            }
+            else
+            {
+                var shapes = new List<ShapeFigures>();
+                var latencies = new List<LatencyFigures>();
+                using var fx = new FeatureExtractor(Backbone.LoadDefault());
+                foreach (var size in r.GetValue(sizes)!)
+                {
+                    AnsiConsole.MarkupLine($"[bold]synthetic bank {size:N0} x 512[/]");
+                    var (s, l) = SyntheticBench.Run(fx, size, r.GetValue(fit), r.GetValue(seconds));
+                    shapes.AddRange(s);
+                    latencies.Add(l);
+                }
+                report = new BenchReport("synthetic", "patch-like", get_num_threads(), load, null, shapes, latencies,
+                    Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0);
+            }
             File.WriteAllText(Path.Combine(dir, "bench.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
-            AnsiConsole.MarkupLine($"kNN {knn:0.0} GFLOP/s vs mm {last.Scoring.GemmGflops:0.0} GFLOP/s: ratio [bold]{report.Ratio:0.00}[/]; wrote {Markup.Escape(Path.Combine(dir, "bench.json"))}");
+            AnsiConsole.MarkupLine($"peak memory {report.PeakMemoryMb:0} MB; wrote {Markup.Escape(Path.Combine(dir, "bench.json"))}");
             return 0;
         });
         return cmd;
     }
 
-    /// <summary>Batch-1 latency of one 256x256 image against a patch-like bank: backbone+aggregation, then the LDKNN search.</summary>
-    private static (double Ms, double BackboneMs, double SearchMs, double RssGrowthMb) Latency(FeatureExtractor fx, long bankSize)
-    {
-        using var bank = KnnSyntheticData.PatchLike(bankSize, fx.Dim, 3);
-        using var index = new LdknnIndex(bank.clone(), new float[bankSize], Enumerable.Range(0, (int)bankSize).Select(i => (long)i).ToArray(), new LdknnOptions());
-        using var image = rand(1, 3, fx.ImageSize, fx.ImageSize) * 255;
-        double backbone = 0, search = 0;
-        long rssAfter10 = 0;
-        const int runs = 50;
-        for (int i = 0; i < runs + 2; i++)
-        {
-            using var scope = NewDisposeScope();
-            var w = Stopwatch.StartNew();
-            var f = fx.Embed(image);
-            double b = w.Elapsed.TotalMilliseconds;
-            w.Restart();
-            var s = index.ScorePatches(f);
-            var maps = AnomalyMaps.PixelMaps(s.reshape(1, fx.GridSize, fx.GridSize));
-            double q = w.Elapsed.TotalMilliseconds;
-            if (i >= 2) { backbone += b; search += q; }   // two warm-up runs
-            if (i == 11) rssAfter10 = Environment.WorkingSet;
-        }
-        double growth = (Environment.WorkingSet - rssAfter10) / 1048576.0;
-        return ((backbone + search) / runs, backbone / runs, search / runs, growth);
-    }
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 }

@@ -20,6 +20,8 @@ public sealed record EvaluationReport
     public required StageSeconds Seconds { get; init; }
     /// <summary>Test images scored per second (decode + backbone + search + maps).</summary>
     public double ImagesPerSecond { get; init; }
+    /// <summary>Peak resident memory of the process over the whole evaluation (fit, calibration, scoring), in MB.</summary>
+    public double PeakMemoryMb { get; init; }
     /// <summary>The model's threshold, calibrated on good training images only.</summary>
     public double Threshold { get; init; }
     public double FalseRejectRate { get; init; }

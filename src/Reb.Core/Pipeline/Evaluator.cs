@@ -96,6 +96,7 @@ public static class Evaluator
             CoreSize = fit.CoreSize,
             Seconds = new StageSeconds(fit.EmbedSeconds, fit.FitSeconds, fit.CalibrationSeconds, scoreSeconds, metricSeconds, total.Elapsed.TotalSeconds),
             ImagesPerSecond = scored.Count / Math.Max(scoreSeconds, 1e-9),
+            PeakMemoryMb = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
             Threshold = model.Threshold.Value,
             FalseRejectRate = atCalibrated.FalseRejectRate,
             EscapeRate = atCalibrated.EscapeRate,

@@ -4,57 +4,52 @@ using static TorchSharp.torch;
 namespace Reb.Core.Search;
 
 /// <summary>
-/// Exact squared distances by the direct sum of squared differences, with float64 differences and
-/// accumulation: every term is non-negative, so there is no cancellation (unlike ||q||^2 + ||b||^2 - 2 q.b)
-/// and the result is exact to float64 rounding before the final float32 cast. Plain C# SIMD: the work is
-/// tiny next to the screen, and it avoids libtorch's slow float64 conversions and [rows, kk, d] temporaries.
+/// Exact squared distances by the direct sum of squared differences, with float64 differences and accumulation:
+/// every term is non-negative, so there is no cancellation (unlike ||q||^2 + ||b||^2 - 2 q.b) and the result is
+/// exact to far below float32 rounding before the final float32 cast. Plain C# SIMD: only candidates are measured.
 /// </summary>
 internal static unsafe class ExactDistances
 {
     /// <summary>
-    /// Re-ranks candidates: [rows, kk] bank indices (-1 = none) -> per row the k nearest, ascending
-    /// (float64 distances, indices). Excluded entries are skipped.
+    /// Per query row the k nearest of its candidates (sorted by screen lower bound), ascending by (float32 distance,
+    /// bank index): the project's tie rule. Candidates are measured in lower-bound order and the loop stops at the
+    /// first whose lower bound proves it (and so every later one) farther than the current k-th float32 distance.
     /// </summary>
-    public static (double[] Distances, long[] Indices) Rerank(KnnBank bank, Tensor queries, long[] candidates,
-        int kk, BankRange[] exclude, int k)
+    public static void Rerank(KnnBank bank, Tensor queries, (float[] Lower, int[] Index)[] candidates,
+        CandidateScan.QueryTerms[] terms, int k, float[] distances, long[] indices, long offset, KnnSearchStats? stats)
     {
         int rows = (int)queries.shape[0], d = bank.Dim;
-        var distances = new double[(long)rows * k];
-        var indices = new long[(long)rows * k];
-        using var q = queries.contiguous();
-        float* qp = (float*)NativeGemm.DataPointer(q);
+        double scaleSq = bank.Scale * bank.Scale;
+        float* qp = (float*)NativeGemm.DataPointer(queries);
         float* bp = (float*)NativeGemm.DataPointer(bank.Vectors);
-        Parallel.For(0, rows, r =>
+        long measured = 0, wide = 0;
+        Parallel.For(0, rows, () => 0L, (r, _, local) =>
         {
-            var dist = new double[kk];
-            var idx = new long[kk];
-            for (int j = 0; j < kk; j++)
+            var (lower, index) = candidates[r];
+            var best = new TopK(k);
+            int i = 0;
+            for (; i < index.Length; i++)
             {
-                long c = candidates[(long)r * kk + j];
-                idx[j] = c;
-                dist[j] = c < 0 || exclude[r].Contains(c) ? double.PositiveInfinity : SquaredDistance(qp + (long)r * d, bp + c * d, d);
+                if (best.Full && lower[i] > StopAt(terms[r], best.WorstDistance, scaleSq)) break;
+                best.Offer((float)SquaredDistance(qp + (long)r * d, bp + (long)index[i] * d, d), index[i]);
             }
-            Array.Sort(dist, idx);
-            Array.Copy(dist, 0, distances, (long)r * k, k);
-            Array.Copy(idx, 0, indices, (long)r * k, k);
-        });
-        return (distances, indices);
+            if (!best.Full) throw new InvalidOperationException($"KnnKernel: query {offset + r} kept {best.Count} candidates for k = {k} (a bug: the screen must keep k).");
+            best.CopySorted(distances, indices, (offset + r) * k);
+            if (i > 256) Interlocked.Increment(ref wide);
+            return local + i;
+        }, local => Interlocked.Add(ref measured, local));
+        if (stats is not null) { stats.ExactDistances += measured; stats.WideQueries += wide; }
     }
 
-    /// <summary>Exact k nearest of one query against the whole bank (the last-resort fallback).</summary>
-    public static (double[] Distances, long[] Indices) BruteForce(KnnBank bank, Tensor query, BankRange exclude, int k)
+    /// <summary>
+    /// The lower-bound value (scan units) beyond which a candidate's float32 distance must exceed <paramref name="kth"/>:
+    /// D >= lower bound > nextUp(kth) (1 + 2^-20) Scale^2 gives fl32(D64) >= nextUp(kth) > kth.
+    /// </summary>
+    private static float StopAt(in CandidateScan.QueryTerms q, float kth, double scaleSq)
     {
-        int d = bank.Dim;
-        long n = bank.Count;
-        using var q = query.contiguous();
-        float* qp = (float*)NativeGemm.DataPointer(q);
-        float* bp = (float*)NativeGemm.DataPointer(bank.Vectors);
-        var all = new double[n];
-        Parallel.For(0L, n, i => all[i] = exclude.Contains(i) ? double.PositiveInfinity : SquaredDistance(qp, bp + i * d, d));
-        var order = new long[n];
-        for (long i = 0; i < n; i++) order[i] = i;
-        Array.Sort(all, order);
-        return (all[..k], order[..k]);
+        if (float.IsPositiveInfinity(kth)) return float.PositiveInfinity;
+        double bound = MathF.BitIncrement(kth) * scaleSq * (1 + CandidateScan.RelativeMargin) + q.AbsoluteMargin;
+        return ScreenRowBounds.Up(bound - q.Nu + q.C0);
     }
 
     /// <summary>sum_i (a_i - b_i)^2 with float64 differences and accumulation.</summary>
@@ -64,13 +59,16 @@ internal static unsafe class ExactDistances
         double sum = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            var acc = Vector256<double>.Zero;
-            for (; i + 4 <= d; i += 4)
+            var acc0 = Vector256<double>.Zero;
+            var acc1 = Vector256<double>.Zero;
+            for (; i + 8 <= d; i += 8)
             {
-                var diff = Vector256.WidenLower(Vector128.Load(a + i).ToVector256Unsafe()) - Vector256.WidenLower(Vector128.Load(b + i).ToVector256Unsafe());
-                acc += diff * diff;
+                var (a0, a1) = Vector256.Widen(Vector256.Load(a + i));
+                var (b0, b1) = Vector256.Widen(Vector256.Load(b + i));
+                var d0 = a0 - b0; var d1 = a1 - b1;
+                acc0 += d0 * d0; acc1 += d1 * d1;
             }
-            sum = Vector256.Sum(acc);
+            sum = Vector256.Sum(acc0 + acc1);
         }
         for (; i < d; i++)
         {
@@ -78,5 +76,53 @@ internal static unsafe class ExactDistances
             sum += diff * diff;
         }
         return sum;
+    }
+
+    /// <summary>The k smallest (float32 distance, index) pairs offered: a max-heap under the tie rule's order.</summary>
+    private sealed class TopK(int k)
+    {
+        private readonly float[] _d = new float[k];
+        private readonly long[] _i = new long[k];
+        public int Count { get; private set; }
+        public bool Full => Count == k;
+        public float WorstDistance => Count == 0 ? float.PositiveInfinity : _d[0];
+
+        private static bool After(float d1, long i1, float d2, long i2) => d1 > d2 || (d1 == d2 && i1 > i2);
+
+        public void Offer(float d, long index)
+        {
+            if (Count < k)
+            {
+                int c = Count++;
+                while (c > 0)
+                {
+                    int parent = (c - 1) / 2;
+                    if (!After(d, index, _d[parent], _i[parent])) break;
+                    _d[c] = _d[parent]; _i[c] = _i[parent];
+                    c = parent;
+                }
+                _d[c] = d; _i[c] = index;
+                return;
+            }
+            if (!After(_d[0], _i[0], d, index)) return;
+            int at = 0;
+            while (true)
+            {
+                int child = 2 * at + 1;
+                if (child >= k) break;
+                if (child + 1 < k && After(_d[child + 1], _i[child + 1], _d[child], _i[child])) child++;
+                if (!After(_d[child], _i[child], d, index)) break;
+                _d[at] = _d[child]; _i[at] = _i[child];
+                at = child;
+            }
+            _d[at] = d; _i[at] = index;
+        }
+
+        public void CopySorted(float[] distances, long[] indices, long at)
+        {
+            var d = _d[..Count]; var i = _i[..Count];
+            var order = Enumerable.Range(0, Count).OrderBy(j => d[j]).ThenBy(j => i[j]).ToArray();
+            for (int j = 0; j < Count; j++) { distances[at + j] = d[order[j]]; indices[at + j] = i[order[j]]; }
+        }
     }
 }

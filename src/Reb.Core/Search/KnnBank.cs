@@ -4,26 +4,23 @@ using static TorchSharp.torch;
 namespace Reb.Core.Search;
 
 /// <summary>
-/// A bank prepared once for many exact kNN searches: the float32 vectors, their mean, the centred bfloat16
-/// copy used by the screen, and the squared norms of the centred vectors (the screen's fused bias).
-/// Centring by the bank mean leaves distances unchanged but shrinks the norms the screening error bound
-/// grows with (CNN features share a large positive offset).
+/// A bank prepared once for many exact kNN searches: the float32 vectors (for the exact distances) and the screen
+/// copy: (vector - mean) * Scale in bfloat16 (or float32), with per-row bounds used by <see cref="ScreenErrorBound"/>.
+/// Why centre: distances are unchanged but the norms the error bound grows with shrink (CNN features share a large
+/// positive offset). Why scale by a power of two (exact): the screen then works at unit scale, so neither tiny data
+/// (products underflowing float32) nor huge data (squares overflowing) reaches the ends of the float32 range.
 /// </summary>
 public sealed class KnnBank : IDisposable
 {
-    private const int PrepareRows = 16384; // rows centred at a time: bounds the temporaries of Create
+    private const int PrepareRows = 8192; // rows prepared at a time: bounds the temporaries of Create (no full-size copies)
 
-    private KnnBank(Tensor vectors, Tensor mean, Tensor? centredBf16, Tensor centredNormsSq, double maxCentredNorm,
-        double maxRoundingResidual, Tensor rawNormsSq, double maxRawNorm)
+    private KnnBank(Tensor vectors, Tensor mean, double scale, Tensor screen, ScreenRowBounds rows)
     {
-        RawNormsSq = rawNormsSq;
-        MaxRawNorm = maxRawNorm;
-        MaxRoundingResidual = maxRoundingResidual;
         Vectors = vectors;
         Mean = mean;
-        CentredBf16 = centredBf16;
-        CentredNormsSq = centredNormsSq;
-        MaxCentredNorm = maxCentredNorm;
+        Scale = scale;
+        Screen = screen;
+        Rows = rows;
     }
 
     /// <summary>Number of bank vectors.</summary>
@@ -38,26 +35,21 @@ public sealed class KnnBank : IDisposable
     /// <summary>[d] float32 mean of the bank, subtracted before screening.</summary>
     internal Tensor Mean { get; }
 
-    /// <summary>[n, d] bfloat16 of (vector - mean); null when the bank was prepared for float32 screening only.</summary>
-    internal Tensor? CentredBf16 { get; }
+    /// <summary>Power of two the centred vectors are multiplied by for the screen (largest centred norm becomes &lt;= 1).</summary>
+    internal double Scale { get; }
 
-    /// <summary>[n] float32 squared norms of float32(vector - mean).</summary>
-    internal Tensor CentredNormsSq { get; }
+    /// <summary>[n, d] screen copy of (vector - mean) * Scale: bfloat16, or float32 when the bfloat16 screen is unusable.</summary>
+    internal Tensor Screen { get; }
 
-    /// <summary>Upper bound of the norm of every centred vector (slightly inflated against rounding).</summary>
-    internal double MaxCentredNorm { get; }
+    /// <summary>True when <see cref="Screen"/> is bfloat16.</summary>
+    internal bool ScreensInBf16 => Screen.dtype == ScalarType.BFloat16;
 
-    /// <summary>[n] float32 squared norms of the raw vectors (bias of the float32 screen).</summary>
-    internal Tensor RawNormsSq { get; }
-
-    /// <summary>Upper bound of the norm of every raw vector.</summary>
-    internal double MaxRawNorm { get; }
-
-    /// <summary>Upper bound of ||(vector - mean) - bfloat16(vector - mean)|| over the bank (0 without the bfloat16 copy).</summary>
-    internal double MaxRoundingResidual { get; }
+    /// <summary>Per-row screen terms and error-bound inputs (scaled domain).</summary>
+    internal ScreenRowBounds Rows { get; }
 
     /// <summary>Prepares <paramref name="bank"/> ([n, d] float32 on the CPU) for searching.</summary>
-    /// <exception cref="ArgumentException">Not a finite 2-D float32 CPU tensor with at least one row.</exception>
+    /// <exception cref="ArgumentException">Not a finite 2-D float32 CPU tensor with at least one row, or a bank whose
+    /// squared distances would overflow float32.</exception>
     public static KnnBank Create(Tensor bank, KnnOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(bank);
@@ -67,45 +59,80 @@ public sealed class KnnBank : IDisposable
         if (bank.dtype != ScalarType.Float32) throw new ArgumentException($"KnnBank.Create: bank must be float32, got {bank.dtype}.", nameof(bank));
         if (bank.device_type != DeviceType.CPU) throw new ArgumentException($"KnnBank.Create: bank must be on the CPU, got {bank.device}.", nameof(bank));
         if (bank.shape[0] < 1 || bank.shape[1] < 1) throw new ArgumentException($"KnnBank.Create: bank is empty (shape [{string.Join(", ", bank.shape)}]).", nameof(bank));
+        if (bank.shape[0] >= int.MaxValue) throw new ArgumentException($"KnnBank.Create: at most {int.MaxValue - 1} rows are supported (got {bank.shape[0]}).", nameof(bank));
 
         long n = bank.shape[0];
         long d = bank.shape[1];
         var vectors = bank.detach().contiguous();
-        if (!vectors.isfinite().all().item<bool>())
+        try
+        {
+            var mean = ChunkedMean(vectors, n, d);
+            // First pass, float32 only (exact): the largest centred coordinate m, which fixes the scale and finds bad values.
+            // A norm is between m and sqrt(d) m, so scaling sqrt(d) m to (1/2, 1] keeps every row at unit scale or below.
+            double maxAbs = 0;
+            ForChunks(n, (start, rows) => maxAbs = Math.Max(maxAbs, CheckedMaxAbs(vectors, mean, start, rows)));
+            double reach = maxAbs * Math.Sqrt(d);
+            // 2^-e with reach * 2^-e in (1/2, 1]: multiplying by it is exact (barring underflow, which the measured residuals cover).
+            double scale = reach > 0 ? Math.ScaleB(1.0, -Math.ILogB(reach) - 1) : 1.0;
+
+            bool bf16 = options.Precision == KnnPrecision.Bf16Screened && ScreenPrecisionProbe.Bf16GemmAccumulatesInFloat32;
+            var screen = empty(new[] { n, d }, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
+            double maxNormSq = 0;
+            var bounds = new ScreenRowBounds((int)n, (int)d);
+            ForChunks(n, (start, rows) =>
+            {
+                var scaled = (vectors.narrow(0, start, rows) - mean).to(ScalarType.Float64) * scale; // exact: a power of two, in float64
+                var low = scaled.to(bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
+                screen.narrow(0, start, rows).copy_(low);
+                var normSq = scaled.pow(2).sum(1);
+                maxNormSq = Math.Max(maxNormSq, normSq.max().item<double>());
+                var residual = (scaled - low.to(ScalarType.Float64)).pow(2).sum(1).sqrt();
+                bounds.Set((int)start, normSq.data<double>().ToArray(), residual.data<double>().ToArray());
+            });
+            double maxNorm = Math.Sqrt(maxNormSq) / scale;
+            // Two bank rows are at most 2 maxNorm apart: beyond sqrt(float.MaxValue) their squared distance is no float32.
+            if (2 * maxNorm * (1 + 1e-6) >= Math.Sqrt(float.MaxValue))
+            {
+                foreach (var t in new[] { mean, screen }) t.Dispose();
+                throw new ArgumentException($"KnnBank.Create: the bank spreads {maxNorm:G3} around its mean; squared distances between its rows would overflow float32.", nameof(bank));
+            }
+            // The bank owns these until Dispose: keep them out of any dispose scope the caller happens to be in.
+            foreach (var owned in new[] { vectors, mean, screen }) owned.DetachFromDisposeScope();
+            return new KnnBank(vectors, mean, scale, screen, bounds);
+        }
+        catch
         {
             vectors.Dispose();
-            throw new ArgumentException("KnnBank.Create: bank contains NaN or infinite values.", nameof(bank));
+            throw;
         }
+    }
 
-        bool wantBf16 = options.Precision == KnnPrecision.Bf16Screened;
-        var mean = vectors.mean(new long[] { 0 }, false, ScalarType.Float64).to(ScalarType.Float32);
-        var normsSq = empty(n, ScalarType.Float32);
-        var rawNormsSq = empty(n, ScalarType.Float32);
-        var bf16 = wantBf16 ? empty(new[] { n, d }, ScalarType.BFloat16) : null;
-        double maxNormSq = 0, maxResidualSq = 0, maxRawSq = 0;
+    /// <summary>max |fl32(row - mean)| over rows [start, start + count); NaN, infinities and overflow are refused.</summary>
+    private static double CheckedMaxAbs(Tensor vectors, Tensor mean, long start, long count)
+    {
+        var raw = vectors.narrow(0, start, count);
+        double m = (raw - mean).abs().max().item<float>(); // NaN propagates through max
+        if (double.IsFinite(m)) return m;
+        if (!raw.isfinite().all().item<bool>())
+            throw new ArgumentException($"KnnBank.Create: bank rows {start}..{start + count - 1} contain NaN or infinite values.", "bank");
+        throw new ArgumentException($"KnnBank.Create: bank rows {start}..{start + count - 1} overflow float32 once the bank mean is subtracted.", "bank");
+    }
+
+    /// <summary>float64 column mean accumulated chunk by chunk (never a full-size float64 copy of the bank).</summary>
+    private static Tensor ChunkedMean(Tensor vectors, long n, long d)
+    {
+        var sum = zeros(d, ScalarType.Float64);
+        ForChunks(n, (start, rows) => sum.add_(vectors.narrow(0, start, rows).sum(new long[] { 0 }, false, ScalarType.Float64)));
+        using (sum) return (sum / n).to(ScalarType.Float32);
+    }
+
+    private static void ForChunks(long n, Action<long, long> body)
+    {
         for (long start = 0; start < n; start += PrepareRows)
         {
             using var scope = NewDisposeScope();
-            long rows = Math.Min(PrepareRows, n - start);
-            var raw = vectors.narrow(0, start, rows);
-            var rawSq = raw.to(ScalarType.Float64).pow(2).sum(1);
-            rawNormsSq.narrow(0, start, rows).copy_(rawSq);
-            maxRawSq = Math.Max(maxRawSq, rawSq.max().item<double>());
-            var centred = raw - mean;
-            var sq = centred.to(ScalarType.Float64).pow(2).sum(1);
-            normsSq.narrow(0, start, rows).copy_(sq);
-            maxNormSq = Math.Max(maxNormSq, sq.max().item<double>());
-            if (bf16 is null) continue;
-            var rounded = centred.to(ScalarType.BFloat16);
-            bf16.narrow(0, start, rows).copy_(rounded);
-            var residualSq = (centred.to(ScalarType.Float64) - rounded.to(ScalarType.Float64)).pow(2).sum(1);
-            maxResidualSq = Math.Max(maxResidualSq, residualSq.max().item<double>());
+            body(start, Math.Min(PrepareRows, n - start));
         }
-        // The bank owns these until Dispose: keep them out of any dispose scope the caller happens to be in.
-        foreach (var owned in new[] { vectors, mean, normsSq, rawNormsSq }) owned.DetachFromDisposeScope();
-        bf16?.DetachFromDisposeScope();
-        return new KnnBank(vectors, mean, bf16, normsSq, Math.Sqrt(maxNormSq) * (1 + 1e-6), Math.Sqrt(maxResidualSq) * (1 + 1e-6),
-            rawNormsSq, Math.Sqrt(maxRawSq) * (1 + 1e-6));
     }
 
     /// <summary>Releases the prepared copies (and this bank's reference to the vectors).</summary>
@@ -113,8 +140,6 @@ public sealed class KnnBank : IDisposable
     {
         Vectors.Dispose();
         Mean.Dispose();
-        CentredBf16?.Dispose();
-        CentredNormsSq.Dispose();
-        RawNormsSq.Dispose();
+        Screen.Dispose();
     }
 }

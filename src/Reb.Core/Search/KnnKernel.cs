@@ -4,26 +4,34 @@ using static TorchSharp.torch;
 namespace Reb.Core.Search;
 
 /// <summary>
-/// The project's one exact kNN kernel (squared L2). Per block of queries: a screening GEMM (bfloat16 or
-/// float32) keeps the k + m best candidates, these are re-ranked by exact direct distances, and each query
-/// is certified with a rigorous bound on the screen error (<see cref="ScreenErrorBound"/>): it is certified when
-/// screen((k+m)-th) - E(q) >= exact k-th distance, i.e. no unscreened bank vector can be nearer. Queries the
-/// bfloat16 screen cannot certify are searched again with the float32 screen; those it cannot certify either
-/// (near-ties) are brute-forced. The result therefore equals a float32-exact search (ties in any order).
+/// The project's one exact kNN kernel (squared L2). Per block of queries: a screening GEMM (bfloat16 with float32
+/// accumulation and output, or float32) over the centred, scaled bank; a scan that keeps every bank row whose rigorous
+/// lower bound (<see cref="ScreenErrorBound"/>, per query and per row) does not exceed the running k-th upper bound
+/// (<see cref="CandidateScan"/>); exact float64 distances of those candidates only, in lower-bound order, stopping as
+/// soon as the bound proves the rest farther (<see cref="ExactDistances"/>). Nothing is certified after the fact and
+/// nothing falls back to a whole-bank pass: the candidate set provably holds the answer, however many rows repeat.
+/// Result = float32-exact search with the project's tie rule: ascending float32 distance, equal float32 distances
+/// to the lowest bank index (the same rule as the shard merge, Reb.Grains NearestMerge).
 /// </summary>
 public static class KnnKernel
 {
+    /// <summary>Queries farther than this from the bank mean, in units of the bank's largest centred norm, are refused:
+    /// the screen's float32 products would lose the bank's structure (and overflow long before float32 does).</summary>
+    private const double MaxQueryReach = 1L << 40;
+
     /// <summary>
-    /// The k nearest bank vectors of every query, ascending squared L2 distances.
+    /// The k nearest bank vectors of every query, ascending squared L2 distances (ties: lowest bank index).
     /// </summary>
     /// <param name="bank">Prepared bank.</param>
     /// <param name="queries">[q, d] float32 CPU queries.</param>
-    /// <param name="k">Neighbours per query (1 &lt;= k &lt;= bank size, minus one when excluding).</param>
+    /// <param name="k">Neighbours per query (1 &lt;= k &lt;= bank size, minus the excluded rows).</param>
     /// <param name="exclude">Optional [q] int64: the bank index each query must not return (-1 = none).</param>
-    /// <param name="options">Tile sizes, precision, screen extra; defaults when null.</param>
+    /// <param name="options">Tile sizes; defaults when null (the screen precision is the bank's).</param>
     /// <param name="progress">Receives the fraction of queries done after each block.</param>
-    /// <param name="stats">Optional counters of fallbacks (accumulated).</param>
+    /// <param name="stats">Optional counters (accumulated).</param>
     /// <param name="excludeRanges">Optional per query: a range of bank indices it must not return (instead of <paramref name="exclude"/>).</param>
+    /// <exception cref="ArgumentException">Bad shapes or types, non-finite queries, a query absurdly far from the bank,
+    /// or a k-th squared distance beyond float32's range.</exception>
     public static KnnResult Search(KnnBank bank, Tensor queries, int k, Tensor? exclude = null,
         KnnOptions? options = null, IProgress<double>? progress = null, KnnSearchStats? stats = null,
         BankRange[]? excludeRanges = null)
@@ -34,11 +42,7 @@ public static class KnnKernel
         options.Validate();
         BankRange[] excluded = Validate(bank, queries, k, exclude, excludeRanges);
         long count = queries.shape[0];
-        int kk = (int)Math.Min(k + (long)options.ExtraFor(k), bank.Count);
-        bool allCandidates = kk >= bank.Count; // every bank vector is re-ranked: nothing to certify
-        var primary = options.Precision == KnnPrecision.Bf16Screened && bank.CentredBf16 is not null
-            ? KnnPrecision.Bf16Screened : KnnPrecision.Float32;
-        if (stats is not null) { stats.Queries += count; stats.UsedBf16Gemm |= primary == KnnPrecision.Bf16Screened; }
+        if (stats is not null) { stats.Queries += count; stats.UsedBf16Gemm |= bank.ScreensInBf16; }
 
         var distances = new float[count * k];
         var indices = new long[count * k];
@@ -48,74 +52,49 @@ public static class KnnKernel
             using var scope = NewDisposeScope();
             int rows = (int)Math.Min(options.QueryChunk, count - start);
             var block = q32.narrow(0, start, rows);
-            if (!block.isfinite().all().item<bool>())
-                throw new ArgumentException($"KnnKernel.Search: queries {start}..{start + rows - 1} contain NaN or infinite values.", nameof(queries));
             var blockExclude = excluded.AsSpan((int)start, rows).ToArray();
-            var (d, i, pending) = SearchBlock(bank, block, blockExclude, k, kk, primary, allCandidates, options.BankChunk);
-            if (pending.Count > 0 && primary == KnnPrecision.Bf16Screened)
-            {
-                if (stats is not null) stats.Float32Fallbacks += pending.Count;
-                using var rowsT = tensor(pending.Select(r => (long)r).ToArray());
-                using var retry = block.index_select(0, rowsT);
-                var (d2, i2, pending2) = SearchBlock(bank, retry, pending.Select(r => blockExclude[r]).ToArray(),
-                    k, kk, KnnPrecision.Float32, allCandidates, options.BankChunk);
-                for (int j = 0; j < pending.Count; j++)
-                {
-                    Array.Copy(d2, (long)j * k, d, (long)pending[j] * k, k);
-                    Array.Copy(i2, (long)j * k, i, (long)pending[j] * k, k);
-                }
-                pending = pending2.Select(j => pending[j]).ToList();
-            }
-            foreach (int r in pending)
-            {
-                if (stats is not null) stats.BruteForceFallbacks++;
-                using var one = block[r];
-                var (bd, bi) = ExactDistances.BruteForce(bank, one, blockExclude[r], k);
-                Array.Copy(bd, 0, d, (long)r * k, k);
-                Array.Copy(bi, 0, i, (long)r * k, k);
-            }
-            for (long j = 0; j < (long)rows * k; j++) distances[start * k + j] = (float)d[j];
-            Array.Copy(i, 0, indices, start * k, (long)rows * k);
+            var (low, terms) = PrepareQueries(bank, block, start);
+            var scan = new CandidateScan(bank.Rows, terms, blockExclude, k);
+            ScreenPass.Run(bank, low, scan, options);
+            var candidates = scan.Candidates();
+            if (stats is not null) stats.Candidates += candidates.Sum(c => (long)c.Index.Length);
+            ExactDistances.Rerank(bank, block, candidates, terms, k, distances, indices, start, stats);
             progress?.Report((double)(start + rows) / count);
         }
+        for (long i = 0; i < count; i++)
+            if (float.IsPositiveInfinity(distances[i * k + k - 1]))
+                throw new ArgumentException($"KnnKernel.Search: query {i}: its squared distances overflow float32 (the inputs are too large for a float32 result).", nameof(queries));
         return new KnnResult(tensor(distances).reshape(count, k), tensor(indices).reshape(count, k));
     }
 
-    /// <summary>Screens, re-ranks and certifies one block; returns float64 distances, indices ([rows * k]) and
-    /// the rows that could not be certified.</summary>
-    private static (double[] Distances, long[] Indices, List<int> Uncertified) SearchBlock(KnnBank bank, Tensor block,
-        BankRange[] exclude, int k, int kk, KnnPrecision precision, bool allCandidates, int bankChunk)
+    /// <summary>
+    /// The queries' screen copies (centred in float32 like the bank, times Scale, in the bank's screen dtype) and per
+    /// query the bound's terms: norm Nq and measured rounding residual Rq, both in float64.
+    /// </summary>
+    private static (Tensor Low, CandidateScan.QueryTerms[] Terms) PrepareQueries(KnnBank bank, Tensor block, long start)
     {
-        using var scope = NewDisposeScope();
-        bool bf16 = precision == KnnPrecision.Bf16Screened;
-        // The bfloat16 screen works on centred vectors (smaller norms, smaller error bound); the float32
-        // screen on raw ones (its bound is tiny anyway, and this saves a centring pass over the bank).
-        var screened = bf16 ? block - bank.Mean : block;
-        var screened64 = screened.to(ScalarType.Float64);
-        var normsSq = screened64.pow(2).sum(1).data<double>().ToArray();
-        var residualSq = bf16
-            ? (screened64 - screened.to(ScalarType.BFloat16).to(ScalarType.Float64)).pow(2).sum(1).data<double>().ToArray()
-            : new double[normsSq.Length];
-        // screen = per query the kk smallest LOWER BOUNDS of ||b||^2 - 2 q.b (output rounding absorbed).
-        var (screen, candidates) = ScreenPass.Run(bank, screened, exclude, kk, precision, bankChunk);
-        var candidateArray = candidates.data<long>().ToArray();
-        var (dist, idx) = ExactDistances.Rerank(bank, block, candidateArray, kk, exclude, k);
-        var uncertified = new List<int>();
-        if (!allCandidates)
+        int rows = (int)block.shape[0];
+        if (!block.isfinite().all().item<bool>())
+            throw new ArgumentException($"KnnKernel.Search: queries {start}..{start + rows - 1} contain NaN or infinite values.", "queries");
+        var centred = block - bank.Mean;
+        if (!centred.isfinite().all().item<bool>())
+            throw new ArgumentException($"KnnKernel.Search: queries {start}..{start + rows - 1} overflow float32 once the bank mean is subtracted.", "queries");
+        var scaled = centred.to(ScalarType.Float64) * bank.Scale; // exact: a power of two, in float64
+        var low = scaled.to(bank.Screen.dtype).contiguous();
+        var normSq = scaled.pow(2).sum(1).data<double>().ToArray();
+        var residual = (scaled - low.to(ScalarType.Float64)).pow(2).sum(1).sqrt().data<double>().ToArray();
+        // Float32 distances below 2^-126 are denormal with spacing 2^-149: measured in the scan's units (times Scale^2).
+        double absolute = Math.ScaleB(1.0, -148) * bank.Scale * bank.Scale;
+        var terms = new CandidateScan.QueryTerms[rows];
+        for (int r = 0; r < rows; r++)
         {
-            // Largest kept screen value = the (k+m)-th smallest over the bank: every other vector screens at least that.
-            var lastScreen = screen.max(1).values.to(ScalarType.Float64).data<double>().ToArray();
-            double nb = bf16 ? bank.MaxCentredNorm : bank.MaxRawNorm;
-            double rb = bf16 ? bank.MaxRoundingResidual : 0;
-            for (int r = 0; r < normsSq.Length; r++)
-            {
-                double kth = dist[(long)r * k + k - 1];
-                if (kth == 0) continue; // distances are >= 0: a zero k-th distance cannot be beaten
-                double bound = ScreenErrorBound.For(bank.Dim, Math.Sqrt(normsSq[r]) * (1 + 1e-6), Math.Sqrt(residualSq[r]) * (1 + 1e-6), nb, rb);
-                if (!(normsSq[r] + lastScreen[r] - bound >= kth * (1 + 1e-9))) uncertified.Add(r);
-            }
+            double nq = Math.Sqrt(normSq[r]) * (1 + 1e-9), rq = residual[r] * (1 + 1e-9);
+            if (nq > MaxQueryReach)
+                throw new ArgumentException($"KnnKernel.Search: query {start + r} lies {nq:G3} times the bank's radius from the bank mean; exact float32 distances cannot be resolved that far out.", "queries");
+            var (c0, cB, cR) = ScreenErrorBound.QueryTerms(bank.Dim, nq, rq);
+            terms[r] = new CandidateScan.QueryTerms(normSq[r], c0, ScreenRowBounds.Up(cB), ScreenRowBounds.Up(cR), absolute);
         }
-        return (dist, idx, uncertified);
+        return (low, terms);
     }
 
     private static BankRange[] Validate(KnnBank bank, Tensor queries, int k, Tensor? exclude, BankRange[]? excludeRanges)

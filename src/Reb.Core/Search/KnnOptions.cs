@@ -1,12 +1,23 @@
 namespace Reb.Core.Search;
 
-/// <summary>How the candidate screen of the exact kNN search is computed.</summary>
+/// <summary>Which GEMM screens the bank (chosen when the bank is prepared).</summary>
 public enum KnnPrecision
 {
-    /// <summary>Screen with a float32 GEMM (slower, almost never needs a fallback).</summary>
+    /// <summary>Screen with a float32 GEMM (tighter bound, about half the speed).</summary>
     Float32,
-    /// <summary>Screen with a bfloat16 GEMM (about 2.5x faster here), certified per query, float32 fallback.</summary>
+    /// <summary>Screen with a bfloat16 GEMM accumulating in float32 (MKL gemm_bf16bf16f32); the float32 screen is used
+    /// instead when the start-up probe finds no such GEMM.</summary>
     Bf16Screened,
+}
+
+/// <summary>Which bfloat16 GEMM computes the screen tiles (both accumulate in float32; the answer is the same).</summary>
+public enum Bf16Gemm
+{
+    /// <summary>libtorch's bfloat16 mm (oneDNN): measured 2-3x faster than MKL's here; bfloat16 output, whose rounding
+    /// the bound absorbs per entry.</summary>
+    LibTorch,
+    /// <summary>MKL's gemm_bf16bf16f32: float32 output (a tighter bound, fewer candidates), slower on this machine.</summary>
+    Mkl,
 }
 
 /// <summary>Tuning knobs of <see cref="KnnKernel"/>; the result is the same exact search whatever they are.</summary>
@@ -16,18 +27,14 @@ public sealed record KnnOptions
     public int QueryChunk { get; init; } = 512;
     /// <summary>Bank rows per tile (columns of one screening GEMM). Tile memory = 4 * QueryChunk * BankChunk bytes.</summary>
     public int BankChunk { get; init; } = 8192;
-    /// <summary>Screen precision; both give the float32-exact neighbours.</summary>
+    /// <summary>Screen precision of a bank prepared with these options (<see cref="KnnBank.Create"/>).</summary>
     public KnnPrecision Precision { get; init; } = KnnPrecision.Bf16Screened;
-    /// <summary>Extra screened candidates m kept per query beyond k (more = fewer fallbacks, more re-rank work).
-    /// A negative value picks a default from k.</summary>
-    public int ScreenExtra { get; init; } = -1;
+
+    /// <summary>The bfloat16 GEMM of the screen (the other one is used if this one failed its start-up probe).</summary>
+    public Bf16Gemm Bf16Gemm { get; init; } = Bf16Gemm.LibTorch;
 
     /// <summary>The default options.</summary>
     public static KnnOptions Default { get; } = new();
-
-    // Default m: measured on patch-like data, k = 10 needed about 28 % fallbacks at m = 20 and 0.07 % at m = 50;
-    // k = 1 about 1 % at m = 16. The re-rank of k + m candidates costs little next to the screen.
-    internal int ExtraFor(int k) => ScreenExtra >= 0 ? ScreenExtra : Math.Max(32, 5 * k);
 
     internal void Validate()
     {

@@ -15,15 +15,17 @@ public sealed record KnnResult(Tensor Distances, Tensor Indices) : IDisposable
     }
 }
 
-/// <summary>Counters of one or more searches: how often the certificate failed and a fallback ran.</summary>
+/// <summary>Counters of one or more searches: how much exact work the screen left (its efficiency, not its correctness).</summary>
 public sealed class KnnSearchStats
 {
     /// <summary>Queries searched.</summary>
     public long Queries { get; set; }
-    /// <summary>Queries whose bfloat16 screen could not be certified and were searched again with the float32 screen.</summary>
-    public long Float32Fallbacks { get; set; }
-    /// <summary>Queries that the float32 screen could not certify either (near-ties) and were brute-forced directly.</summary>
-    public long BruteForceFallbacks { get; set; }
-    /// <summary>True when the bfloat16 screen ran (false: the bank has no bfloat16 copy, Float32 screen used instead).</summary>
+    /// <summary>Candidates the screen kept (lower bound within the k-th upper bound), summed over queries.</summary>
+    public long Candidates { get; set; }
+    /// <summary>Exact float64 distances computed, summed over queries (at least k per query).</summary>
+    public long ExactDistances { get; set; }
+    /// <summary>Queries that needed more than 256 exact distances: where the screen could not separate repeated patches.</summary>
+    public long WideQueries { get; set; }
+    /// <summary>True when the bfloat16 screen ran (false: float32 screen, by request or because the probe failed).</summary>
     public bool UsedBf16Gemm { get; set; }
 }

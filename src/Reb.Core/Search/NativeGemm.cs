@@ -7,8 +7,8 @@ namespace Reb.Core.Search;
 /// <summary>
 /// Direct calls into the MKL that libtorch_cpu embeds and exports, and raw tensor pointers. Why: MKL's sgemm
 /// called directly (no output allocation, -2 folded into alpha) ran 1.3-2x faster here than TorchSharp's
-/// float32 mm. MKL's gemm_bf16bf16f32 (float32 output) is exact enough but measured no faster than sgemm
-/// on this machine, so the bfloat16 screen uses libtorch's own bfloat16 mm instead; it is kept for tests.
+/// float32 mm. MKL's gemm_bf16bf16f32 is the bfloat16 screen: its float32 output keeps the error bound free of
+/// an output-rounding term (libtorch's bfloat16 mm rounds its output to bfloat16, 2^-8 relative).
 /// When the symbols are missing (another libtorch build), <see cref="IsAvailable"/> is false and callers
 /// use TorchSharp operations instead.
 /// </summary>

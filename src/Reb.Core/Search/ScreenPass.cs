@@ -1,52 +1,43 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Reb.Core.Search;
 
 /// <summary>
-/// One screening pass of a block of queries over the whole bank, tile by tile: a GEMM writes -2 q.b into a
-/// reused [rows, BankChunk] float32 tile, and <see cref="TopKAccumulator"/> adds ||b||^2 and keeps the kk
-/// smallest per query. Memory: that tile plus [rows, kk] heaps, whatever the bank size.
-/// bfloat16 screen: centred bfloat16 vectors (MKL gemm_bf16bf16f32, float32 output). float32 screen: the raw
-/// float32 vectors (no centring pass; its error bound is tiny even with the raw norms).
+/// One screening pass of a block of queries over the whole bank, tile by tile: a GEMM writes -2 qh.bh into a reused
+/// [rows, BankChunk] float32 tile (libtorch's bfloat16 mm or MKL gemm_bf16bf16f32 for the bfloat16 screen, MKL sgemm
+/// for the float32 one) and <see cref="CandidateScan"/> turns it into candidates. Memory: that tile plus the candidate lists, whatever the bank size.
 /// </summary>
-internal static class ScreenPass
+internal static unsafe class ScreenPass
 {
-    /// <summary>
-    /// Per query the kk smallest screen values (unsorted, without the query's own norm term) and their bank indices.
-    /// <paramref name="queries"/> are centred for the bfloat16 screen and raw for the float32 screen.
-    /// </summary>
-    public static (Tensor Values, Tensor Indices) Run(KnnBank bank, Tensor queries, BankRange[] exclude,
-        int kk, KnnPrecision precision, int bankChunk)
+    /// <summary>Scans the whole bank for the queries' screen copies <paramref name="low"/> ([rows, d], the bank's screen dtype).</summary>
+    public static void Run(KnnBank bank, Tensor low, CandidateScan scan, KnnOptions options)
     {
-        long rows = queries.shape[0];
-        long n = bank.Count;
-        int tileWidth = (int)Math.Min(bankChunk, n);
-        bool bf16 = precision == KnnPrecision.Bf16Screened;
-        using var q = bf16 ? queries.to(ScalarType.BFloat16).contiguous() : queries.contiguous();
-        using var tile = bf16 ? null : empty(rows, tileWidth, ScalarType.Float32); // the bfloat16 screen gets its tile from mm
-        var bias = bf16 ? bank.CentredNormsSq : bank.RawNormsSq;
-        var best = new TopKAccumulator((int)rows, kk);
-        for (long start = 0; start < n; start += tileWidth)
+        int bankChunk = options.BankChunk;
+        // libtorch's bfloat16 output x = bf16(acc) has |x - acc| <= 2^-8 |acc| <= u' |x|, u' = 2^-8 / (1 - 2^-8): the scan
+        // reads that tile in place and adds u' |-2x| per entry to the bound (CandidateScan.ScanBf16).
+        bool libTorchBf16 = bank.ScreensInBf16 && (options.Bf16Gemm == Bf16Gemm.LibTorch ? ScreenPrecisionProbe.LibTorchBf16Passes : !ScreenPrecisionProbe.MklBf16Passes);
+        long rows = low.shape[0];
+        int n = (int)bank.Count;
+        int tileWidth = Math.Min(bankChunk, n);
+        using var tile = libTorchBf16 ? null : empty(rows, tileWidth, ScalarType.Float32); // the libtorch GEMM allocates its own
+        float* tp = tile is null ? null : (float*)NativeGemm.DataPointer(tile);
+        for (int start = 0; start < n; start += tileWidth)
         {
             using var scope = NewDisposeScope();
-            int width = (int)Math.Min(tileWidth, n - start);
-            
-            if (bf16)
+            int width = Math.Min(tileWidth, n - start);
+            var slice = bank.Screen.narrow(0, start, width);
+            if (libTorchBf16)
             {
-                // libtorch's bfloat16 mm (oneDNN, AVX512-BF16) is 2-3x faster here than MKL's
-                // gemm_bf16bf16f32; its bfloat16 output rounding is absorbed per entry by the scan.
-                var dots = q.mm(bank.CentredBf16!.narrow(0, start, width).t());
-                best.ScanBf16Dots(dots, bias.narrow(0, start, width), start, width, exclude);
+                var dots = low.mm(slice.t()).contiguous();
+                scan.ScanBf16((ushort*)NativeGemm.DataPointer(dots), dots.stride(0), start, width);
                 continue;
             }
             var view = tile!.narrow(1, 0, width);
             if (NativeGemm.IsAvailable)
-                NativeGemm.GemmABt(q, bank.Vectors.narrow(0, start, width), view, -2f, 0f);
+                NativeGemm.GemmABt(low, slice, view, -2f, 0f);
             else
-                view.copy_(q.mm(bank.Vectors.narrow(0, start, width).t()).mul_(-2f));
-            best.Scan(view, bias.narrow(0, start, width), start, width, exclude);
+                view.copy_(low.mm(slice.t()).mul_(-2f)); // float32 (a bfloat16 bank without MKL takes the libtorch branch)
+            scan.Scan(tp, tile.stride(0), start, width);
         }
-        return best.ToTensors();
     }
 }

@@ -2,7 +2,11 @@ using Reb.Abstractions.Contracts;
 
 namespace Reb.Grains.Scoring;
 
-/// <summary>Merges per-shard answers into the answer of the whole bank.</summary>
+/// <summary>
+/// Merges per-shard answers into the answer of the whole bank under the project's one tie rule, the same as the
+/// single-process kernel (Reb.Core.Search.KnnKernel): ascending float32 distance, equal distances to the lowest GLOBAL
+/// bank index. Each shard already applies it to its slice, so the merged answer equals one process's.
+/// </summary>
 public static class NearestMerge
 {
     /// <summary>Global nearest per query: minimum distance over shards, ties broken by the lowest global index.</summary>

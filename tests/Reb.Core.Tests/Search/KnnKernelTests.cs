@@ -11,58 +11,138 @@ public class KnnKernelTests
 
     private static Tensor Uniform(long n, int d, ulong seed) => rand(new long[] { n, d }, generator: new Generator(seed));
 
+    private static void AssertSearch(Tensor bankData, Tensor queries, int k, KnnOptions options, long[]? exclude = null,
+        BankRange[]? ranges = null, KnnSearchStats? stats = null)
+    {
+        using var bank = KnnBank.Create(bankData, options);
+        using var excludeT = exclude is null ? null : tensor(exclude);
+        using var result = KnnKernel.Search(bank, queries, k, excludeT, options, stats: stats, excludeRanges: ranges);
+        KnnReference.AssertExact(result, KnnReference.AllDistances(queries, bankData), k, ranges ?? exclude?.Select(BankRange.Single).ToArray());
+    }
+
     [Theory]
     [MemberData(nameof(Precisions))]
     public void UniformData_MatchesDoubleBruteForce(KnnPrecision precision)
     {
         using var bankData = Uniform(3000, 64, 1);
         using var queries = Uniform(40, 64, 2);
-        var options = new KnnOptions { Precision = precision };
-        using var bank = KnnBank.Create(bankData, options);
-        using var result = KnnKernel.Search(bank, queries, 10, options: options);
-        KnnReference.AssertExact(result, KnnReference.AllDistances(queries, bankData), 10);
+        AssertSearch(bankData, queries, 10, new KnnOptions { Precision = precision });
     }
 
     [Theory]
     [InlineData(KnnPrecision.Float32, 1)]
-    [InlineData(KnnPrecision.Float32, 10)]
     [InlineData(KnnPrecision.Bf16Screened, 1)]
     [InlineData(KnnPrecision.Bf16Screened, 10)]
-    public void PatchLikeFeatures_WithBigCommonOffset_MatchDoubleBruteForce(KnnPrecision precision, int k)
+    public void PatchLikeFeatures_WithBigCommonOffset_MatchAndStayNarrow(KnnPrecision precision, int k)
     {
         using var bankData = KnnSyntheticData.PatchLike(6000, 256, seed: 3);
         using var queries = KnnSyntheticData.PatchLike(48, 256, seed: 3, sampleSeed: 99);
-        Assert.True(bankData.min().item<float>() >= 0, "ReLU features are non-negative");
         var options = new KnnOptions { Precision = precision, BankChunk = 1024, QueryChunk = 20 };
-        using var bank = KnnBank.Create(bankData, options);
         var stats = new KnnSearchStats();
-        using var result = KnnKernel.Search(bank, queries, k, options: options, stats: stats);
-        KnnReference.AssertExact(result, KnnReference.AllDistances(queries, bankData), k);
+        AssertSearch(bankData, queries, k, options, stats: stats);
         Assert.Equal(48, stats.Queries);
-        if (precision == KnnPrecision.Bf16Screened && NativeGemm.IsAvailable)
-        {
-            Assert.True(stats.UsedBf16Gemm);
-            // On realistic data the certificate must hold for most queries, or the screen is pointless.
-            Assert.True(stats.Float32Fallbacks <= 48 / 4, $"{stats.Float32Fallbacks} of 48 queries needed the float32 fallback");
-        }
+        Assert.Equal(precision == KnnPrecision.Bf16Screened && ScreenPrecisionProbe.Bf16GemmAccumulatesInFloat32, stats.UsedBf16Gemm);
+        // On realistic data the screen must separate: few exact distances per query, or it is pointless.
+        Assert.True(stats.ExactDistances <= 48L * (k + 40), $"{stats.ExactDistances} exact distances for 48 queries, k = {k}");
     }
 
     [Theory]
     [MemberData(nameof(Precisions))]
-    public void ExactDuplicatesAndSelfExclusion(KnnPrecision precision)
+    public void ManyExactDuplicates_TiesGoToTheLowestIndex_WithSelfExclusion(KnnPrecision precision)
     {
-        using var unique = Uniform(700, 32, 5);
-        using var bankData = cat(new[] { unique, unique, unique.narrow(0, 0, 300) }); // every row 2-3 times
-        long n = bankData.shape[0];
-        var selfIndices = new long[] { 0, 1, 699, 700, 1399, 1400, n - 1, 350 };
-        using var queries = bankData.index_select(0, tensor(selfIndices));
-        using var exclude = tensor(selfIndices);
-        var options = new KnnOptions { Precision = precision };
-        using var bank = KnnBank.Create(bankData, options);
-        using var result = KnnKernel.Search(bank, queries, 5, exclude, options);
-        KnnReference.AssertExact(result, KnnReference.AllDistances(queries, bankData), 5, selfIndices);
-        // Each query has a duplicate elsewhere in the bank, so its nearest distance is exactly 0.
-        Assert.All(result.Distances.select(1, 0).data<float>().ToArray(), d => Assert.Equal(0f, d));
+        // 30 distinct rows, each repeated 40 times in a shuffled order: every query meets dozens of exact ties.
+        using var unique = Uniform(30, 32, 5);
+        using var order = randperm(1200, generator: new Generator(6));
+        using var bankData = unique.repeat(40, 1).index_select(0, order).contiguous();
+        var self = new long[] { 0, 1, 17, 599, 600, 1199 };
+        using var queries = bankData.index_select(0, tensor(self));
+        AssertSearch(bankData, queries, 7, new KnnOptions { Precision = precision, BankChunk = 256 }, exclude: self);
+    }
+
+    [Theory]
+    [MemberData(nameof(Precisions))]
+    public void ManyNearDuplicates_PlainBackground_AreExact(KnnPrecision precision)
+    {
+        // A "plain background": 4000 rows within 1e-4 of one patch (far below the bfloat16 resolution of the offset),
+        // plus some structure; queries from the background and one of its rows excluded by index.
+        const int d = 128;
+        using var gen = new Generator(7);
+        using var patch = rand(new long[] { 1, d }, generator: gen) + 1f;
+        using var background = patch + 1e-4f * randn(new long[] { 4000, d }, generator: gen);
+        using var structure = patch + rand(new long[] { 500, d }, generator: gen);
+        using var bankData = cat(new[] { background, structure }).contiguous();
+        using var queries = cat(new[] { patch + 1e-4f * randn(new long[] { 20, d }, generator: gen), bankData.narrow(0, 10, 4) }).contiguous();
+        var exclude = Enumerable.Repeat(-1L, 20).Concat(new long[] { 10, 11, 12, 13 }).ToArray();
+        AssertSearch(bankData, queries, 5, new KnnOptions { Precision = precision, BankChunk = 1000, QueryChunk = 9 }, exclude: exclude);
+    }
+
+    [Fact]
+    public void AdversarialNearTies_OnASphere_AreOrderedExactly()
+    {
+        // Bank = query + r e_i, some radii nudged by one float32 step: distances equal or a hair apart, far below the
+        // bfloat16 screen's resolution; the ranking must follow the float32 distances, then the index.
+        const int d = 512;
+        using var query = Uniform(1, d, 11) + 3f;
+        var offsets = new float[2 * d * d];
+        for (int i = 0; i < 2 * d; i++)
+        {
+            float r = 0.5f;
+            if (i % 7 == 3) r = MathF.BitIncrement(r);
+            if (i % 11 == 5) r = MathF.BitDecrement(r);
+            offsets[i * d + i % d] = i < d ? r : -r;
+        }
+        using var offsetsT = tensor(offsets).reshape(2 * d, d);
+        using var bankData = cat(new[] { query + offsetsT, Uniform(300, d, 12) + 3f }).contiguous();
+        using var queries = cat(new[] { query, query + 1e-3f }).contiguous();
+        foreach (var precision in new[] { KnnPrecision.Bf16Screened, KnnPrecision.Float32 })
+            AssertSearch(bankData, queries, 20, new KnnOptions { Precision = precision });
+    }
+
+    [Theory]
+    [InlineData(KnnPrecision.Bf16Screened)]
+    [InlineData(KnnPrecision.Float32)]
+    public void KGreaterThanOne_WithExclusionByIndexAndByRange_AtD512(KnnPrecision precision)
+    {
+        using var bankData = KnnSyntheticData.PatchLike(5000, 512, seed: 8, spread: 0.2);
+        var self = Enumerable.Range(0, 24).Select(i => (long)(i * 197)).ToArray();
+        using var queries = bankData.index_select(0, tensor(self));
+        var options = new KnnOptions { Precision = precision, BankChunk = 777, QueryChunk = 10 };
+        AssertSearch(bankData, queries, 10, options, exclude: self);
+        var ranges = self.Select(s => new BankRange(Math.Max(0, s - 50), Math.Min(5000, s + 50))).ToArray();
+        AssertSearch(bankData, queries, 10, options, ranges: ranges);
+    }
+
+    [Theory]
+    [InlineData(1e19f, 1e17f)]  // norms near 1e19: squared raw norms overflow float32, distances do not
+    [InlineData(1e-20f, 1e-21f)] // tiny scale: screen products would underflow float32 without the scaling
+    [InlineData(1e-41f, 1e-42f)] // denormal inputs: float32 distances are 0 or denormal, ties everywhere
+    public void ExtremeScales_AreExact(float offset, float spread)
+    {
+        using var gen = new Generator(9);
+        const int d = 64;
+        using var bankData = (offset + spread * randn(new long[] { 2000, d }, generator: gen)).contiguous();
+        using var queries = (offset + spread * randn(new long[] { 16, d }, generator: gen)).contiguous();
+        Assert.True(bankData.isfinite().all().item<bool>());
+        foreach (var precision in new[] { KnnPrecision.Bf16Screened, KnnPrecision.Float32 })
+            AssertSearch(bankData, queries, 3, new KnnOptions { Precision = precision });
+    }
+
+    [Fact]
+    public void OverflowingDistances_AreAClearError_NotAWrongAnswer()
+    {
+        using var spreadOut = tensor(new float[] { -3e19f, 3e19f, 0, 0, 1, 0, 0, 1 }).reshape(4, 2);
+        Assert.Contains("overflow", Assert.Throws<ArgumentException>(() => KnnBank.Create(spreadOut)).Message);
+
+        // A bank of spread 1e18 (its own distances fit float32) and a query 20 radii away: its distances do not.
+        using var bigBank = Uniform(100, 8, 40) * 1e18f;
+        using var big = KnnBank.Create(bigBank);
+        using var far = full(1, 8, 2e19f);
+        Assert.Contains("overflow", Assert.Throws<ArgumentException>(() => KnnKernel.Search(big, far, 1)).Message);
+
+        using var bankData = Uniform(100, 8, 41);
+        using var bank = KnnBank.Create(bankData);
+        using var veryFar = full(1, 8, 1e15f);
+        Assert.Contains("radius", Assert.Throws<ArgumentException>(() => KnnKernel.Search(bank, veryFar, 1)).Message);
     }
 
     [Theory]
@@ -71,7 +151,7 @@ public class KnnKernelTests
     {
         using var bankData = Uniform(1001, 48, 7);
         using var queries = Uniform(23, 48, 8);
-        var options = new KnnOptions { Precision = precision, BankChunk = 128, QueryChunk = 7, ScreenExtra = 3 };
+        var options = new KnnOptions { Precision = precision, BankChunk = 128, QueryChunk = 7 };
         using var bank = KnnBank.Create(bankData, options);
         var reference = KnnReference.AllDistances(queries, bankData);
 
@@ -80,52 +160,11 @@ public class KnnKernelTests
         using (var all = KnnKernel.Search(bank, queries, 10, options: options))
             KnnReference.AssertExact(all, reference, 10);
 
-        // k = every bank vector but the excluded one: the screen keeps everything.
+        // k = every bank vector but the excluded one.
         var exclude = Enumerable.Range(0, 23).Select(i => (long)(i * 40)).ToArray();
         using var excludeT = tensor(exclude);
         using var whole = KnnKernel.Search(bank, queries, 1000, excludeT, options);
         KnnReference.AssertExact(whole, reference, 1000, exclude);
-    }
-
-    [Fact]
-    public void ExactTies_ExerciseBothFallbacks_AndStayExact()
-    {
-        // Bank = query +/- r e_i: all 2d points at exactly the same distance r^2 from the query, so neither
-        // screen can certify with few extra candidates; the brute-force fallback must give the exact answer.
-        const int d = 64;
-        using var query = Uniform(1, d, 11) + 3f;
-        using var axes = eye(d) * 0.5f;
-        using var bankData = cat(new[] { query + axes, query - axes, Uniform(200, d, 12) + 10f });
-        var options = new KnnOptions { Precision = KnnPrecision.Bf16Screened, ScreenExtra = 2 };
-        using var bank = KnnBank.Create(bankData, options);
-        var stats = new KnnSearchStats();
-        using var result = KnnKernel.Search(bank, query, 5, options: options, stats: stats);
-        KnnReference.AssertExact(result, KnnReference.AllDistances(query, bankData), 5);
-        Assert.Equal(1, stats.BruteForceFallbacks);
-        if (NativeGemm.IsAvailable) Assert.Equal(1, stats.Float32Fallbacks);
-    }
-
-    [Fact]
-    public void NearTies_Bf16CannotCertify_Float32FallbackIsExact()
-    {
-        // Neighbours at squared distances 1 + 0.02 j around a query far from the bank mean (a second cluster
-        // pulls the mean away): the gaps are far below the bfloat16 error bound (which grows with the
-        // centred norms) and well above the float32 one.
-        const int d = 64, count = 300;
-        using var gen = new Generator(13);
-        using var query = 0.1f * rand(new long[] { 1, d }, generator: gen);
-        using var directions = randn(new long[] { count, d }, generator: gen);
-        using var unit = directions / directions.norm(1, true);
-        using var radii = (1 + 0.02f * arange(count, ScalarType.Float32)).sqrt().unsqueeze(1);
-        using var far = query + 0.75f + 0.01f * randn(new long[] { count, d }, generator: gen);
-        using var bankData = cat(new[] { query + unit * radii, far }).contiguous();
-        var options = new KnnOptions { Precision = KnnPrecision.Bf16Screened, ScreenExtra = 2 };
-        using var bank = KnnBank.Create(bankData, options);
-        var stats = new KnnSearchStats();
-        using var result = KnnKernel.Search(bank, query, 3, options: options, stats: stats);
-        KnnReference.AssertExact(result, KnnReference.AllDistances(query, bankData), 3);
-        if (NativeGemm.IsAvailable) Assert.Equal(1, stats.Float32Fallbacks);
-        Assert.Equal(0, stats.BruteForceFallbacks);
     }
 
     [Fact]
@@ -162,5 +201,7 @@ public class KnnKernelTests
         using var outside = tensor(new long[] { 0, 10, 2 });
         Assert.Contains("outside", Assert.Throws<ArgumentException>(() => KnnKernel.Search(bank, queries, 1, outside)).Message);
         Assert.Throws<ArgumentException>(() => KnnKernel.Search(bank, queries, 0));
+        using var nan = queries.clone(); nan[1, 2] = float.NaN;
+        Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => KnnKernel.Search(bank, nan, 1)).Message);
     }
 }

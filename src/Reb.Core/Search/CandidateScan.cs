@@ -1,0 +1,231 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace Reb.Core.Search;
+
+/// <summary>
+/// The adaptive screen of one block of queries, fed GEMM tiles of -2 qh.bh. Per entry it forms the rigorous lower
+/// and upper bounds of the squared distance (<see cref="ScreenErrorBound"/>; the query's constant nu - c0 / nu + c0
+/// is left out and folded into the threshold), keeps per query the k smallest UPPER bounds (a max-heap; its root
+/// bounds the true k-th distance from above) and keeps as a candidate every entry whose LOWER bound does not exceed
+/// that running threshold. No fixed number of extra candidates: where patches repeat the set grows to what the
+/// bound cannot separate, elsewhere it stays near k. Every true neighbour is kept (see <see cref="Threshold"/>).
+/// Why hand-written: one SIMD pass per tile, two multiply-adds per entry; almost every entry fails the compare.
+/// </summary>
+internal sealed unsafe class CandidateScan
+{
+    /// <summary>Relative widening of every threshold: covers the float64 exact distances and one float32 rounding step
+    /// of the result (both far below 2^-20).</summary>
+    internal const double RelativeMargin = 1.0 / (1 << 20);
+
+    private readonly int _k;
+    private readonly ScreenRowBounds _bank;
+    private readonly QueryTerms[] _queries;
+    private readonly BankRange[] _exclude;
+    private readonly float[][] _heap;   // per row: the k smallest upper bounds, max-heap
+    private readonly int[] _heapCount;
+    private readonly float[] _threshold; // per row: lower bounds above it cannot be neighbours (+inf until the heap is full)
+    private readonly float[][] _lower;  // per row: candidates' lower bounds ...
+    private readonly int[][] _index;    // ... and bank indices
+    private readonly int[] _count;
+
+    /// <summary>Per query: nu = ||qc||^2, the bound's coefficients, and the absolute margin (all scaled domain).</summary>
+    internal readonly record struct QueryTerms(double Nu, double C0, float CB, float CR, double AbsoluteMargin);
+
+    public CandidateScan(ScreenRowBounds bank, QueryTerms[] queries, BankRange[] exclude, int k)
+    {
+        _k = k;
+        _bank = bank;
+        _queries = queries;
+        _exclude = exclude;
+        int rows = queries.Length;
+        _heap = new float[rows][];
+        _heapCount = new int[rows];
+        _threshold = new float[rows];
+        _lower = new float[rows][];
+        _index = new int[rows][];
+        _count = new int[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            _heap[r] = new float[k];
+            _threshold[r] = float.PositiveInfinity;
+            _lower[r] = new float[2 * k + 62];
+            _index[r] = new int[2 * k + 62];
+        }
+    }
+
+    /// <summary>
+    /// The scan threshold for a query whose k-th smallest upper bound (without nu + c0) is <paramref name="upper"/>:
+    /// if lower(b) - nu + c0 exceeds it, then the true distance D(b) > U_k (1 + 2^-20) + margin, where U_k bounds the true
+    /// k-th distance from above. The float32 result of the k-th neighbour is fl32(D64_k) &lt;= fl32(U_k (1 + 1e-13)), so
+    /// b's own float32 distance is strictly larger: b is neither a neighbour nor tied with one. The absolute margin
+    /// (2^-148, the float32 denormal spacing, times Scale^2) keeps this true where float32 distances are denormal.
+    /// Rounded up to float32 so the SIMD compare never drops an entry the double arithmetic would keep.
+    /// </summary>
+    internal static float Threshold(in QueryTerms q, double upper)
+    {
+        double bound = (q.Nu + upper + q.C0) * (1 + RelativeMargin) + q.AbsoluteMargin;
+        return ScreenRowBounds.Up(bound - q.Nu + q.C0);
+    }
+
+    /// <summary>Scans a float32 tile[r, j] = -2 qh_r.bh_(start+j), j &lt; width, for every row (float32 GEMM output).</summary>
+    public void Scan(float* tile, long ldc, int start, int width) => Scan<Float32Tile>(tile, ldc * sizeof(float), start, width, 0f);
+
+    /// <summary>
+    /// Scans a bfloat16 tile x[r, j] = bf16(qh_r.bh_(start+j)) as -2 x (exact), read in place (no float32 copy of the
+    /// tile); each entry's bound widens by u' |-2x| for the output rounding, u' = 2^-8 / (1 - 2^-8), rounded up.
+    /// </summary>
+    public void ScanBf16(ushort* tile, long ldc, int start, int width) =>
+        Scan<Bf16Tile>(tile, ldc * sizeof(ushort), start, width, MathF.BitIncrement((float)(1.0 / 255)));
+
+    private void Scan<T>(void* tile, long rowBytes, int start, int width, float slack) where T : struct, ITile
+    {
+        int rows = _queries.Length;
+        int parts = Math.Max(1, Math.Min(Environment.ProcessorCount, rows / 8));
+        Parallel.For(0, parts, p =>
+        {
+            int from = (int)((long)rows * p / parts), to = (int)((long)rows * (p + 1) / parts);
+            fixed (float* low = _bank.LowBias, high = _bank.HighBias, b = _bank.B, res = _bank.Residual)
+                for (int r = from; r < to; r++)
+                    ScanRow<T>(r, (byte*)tile + r * rowBytes, low + start, high + start, b + start, res + start, start, width, slack);
+        });
+    }
+
+    /// <summary>Reads -2 q.b entries of a GEMM tile row (struct type parameter: the JIT specialises the hot loop per format).</summary>
+    private interface ITile
+    {
+        static abstract Vector256<float> Load8(void* row, int j);
+        static abstract float Load1(void* row, int j);
+    }
+
+    private struct Float32Tile : ITile
+    {
+        public static Vector256<float> Load8(void* row, int j) => Vector256.Load((float*)row + j);
+        public static float Load1(void* row, int j) => ((float*)row)[j];
+    }
+
+    private struct Bf16Tile : ITile
+    {
+        public static Vector256<float> Load8(void* row, int j) =>
+            (Vector256.WidenLower(Vector128.Load((ushort*)row + j).ToVector256Unsafe()) << 16).AsSingle() * Vector256.Create(-2f);
+        public static float Load1(void* row, int j) => -2f * BitConverter.Int32BitsToSingle(((ushort*)row)[j] << 16);
+    }
+
+    private void ScanRow<T>(int r, void* row, float* low, float* high, float* b, float* res, int start, int width, float slack) where T : struct, ITile
+    {
+        var q = _queries[r];
+        float threshold = _threshold[r];
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var cB = Vector256.Create(q.CB);
+            var cR = Vector256.Create(q.CR);
+            var s = Vector256.Create(slack);
+            for (; j + 8 <= width; j += 8)
+            {
+                var t = T.Load8(row, j);
+                var lower = t + Vector256.Load(low + j) - (cB * Vector256.Load(b + j) + cR * Vector256.Load(res + j) + s * Vector256.Abs(t));
+                uint mask = Vector256.LessThanOrEqual(lower, Vector256.Create(threshold)).ExtractMostSignificantBits();
+                while (mask != 0)
+                {
+                    int lane = BitOperations.TrailingZeroCount(mask);
+                    mask &= mask - 1;
+                    Offer(r, ref threshold, lower.GetElement(lane), T.Load1(row, j + lane), high, b, res, start, j + lane, q, slack);
+                }
+            }
+        }
+        for (; j < width; j++)
+        {
+            float t = T.Load1(row, j);
+            float lower = t + low[j] - (q.CB * b[j] + q.CR * res[j] + slack * MathF.Abs(t));
+            if (lower <= threshold) Offer(r, ref threshold, lower, t, high, b, res, start, j, q, slack);
+        }
+        _threshold[r] = threshold;
+    }
+
+    private void Offer(int r, ref float threshold, float lower, float t, float* high, float* b, float* res, int start, int j, in QueryTerms q, float slack)
+    {
+        int index = start + j;
+        if (lower > threshold || _exclude[r].Contains(index)) return; // the threshold may have dropped since the compare
+        float upper = t + high[j] + (q.CB * b[j] + q.CR * res[j] + slack * MathF.Abs(t));
+        var heap = _heap[r];
+        if (_heapCount[r] < _k)
+        {
+            Push(heap, ref _heapCount[r], upper);
+            if (_heapCount[r] == _k) threshold = Threshold(q, heap[0]);
+        }
+        else if (upper < heap[0])
+        {
+            ReplaceRoot(heap, upper);
+            threshold = Threshold(q, heap[0]);
+        }
+        Append(r, lower, index, threshold);
+    }
+
+    private void Append(int r, float lower, int index, float threshold)
+    {
+        if (_count[r] == _lower[r].Length)
+        {
+            // Full: drop the candidates the threshold has since excluded; grow only if that freed less than half.
+            int kept = 0;
+            var lo = _lower[r]; var ix = _index[r];
+            for (int i = 0; i < _count[r]; i++)
+                if (lo[i] <= threshold) { lo[kept] = lo[i]; ix[kept] = ix[i]; kept++; }
+            _count[r] = kept;
+            if (kept > lo.Length / 2)
+            {
+                Array.Resize(ref _lower[r], lo.Length * 2);
+                Array.Resize(ref _index[r], lo.Length * 2);
+            }
+        }
+        _lower[r][_count[r]] = lower;
+        _index[r][_count[r]] = index;
+        _count[r]++;
+    }
+
+    /// <summary>Per row the surviving candidates (lower bound &lt;= final threshold) sorted by lower bound, and the thresholds.</summary>
+    public (float[] Lower, int[] Index)[] Candidates()
+    {
+        var result = new (float[], int[])[_queries.Length];
+        for (int r = 0; r < result.Length; r++)
+        {
+            var lo = _lower[r]; var ix = _index[r];
+            int kept = 0;
+            for (int i = 0; i < _count[r]; i++)
+                if (lo[i] <= _threshold[r]) { lo[kept] = lo[i]; ix[kept] = ix[i]; kept++; }
+            var l = lo[..kept]; var x = ix[..kept];
+            Array.Sort(l, x);
+            result[r] = (l, x);
+            _lower[r] = []; _index[r] = []; // release as we go
+        }
+        return result;
+    }
+
+    private static void Push(float[] heap, ref int count, float value)
+    {
+        int i = count++;
+        while (i > 0)
+        {
+            int parent = (i - 1) / 2;
+            if (heap[parent] >= value) break;
+            heap[i] = heap[parent];
+            i = parent;
+        }
+        heap[i] = value;
+    }
+
+    private static void ReplaceRoot(float[] heap, float value)
+    {
+        int i = 0, count = heap.Length;
+        while (true)
+        {
+            int child = 2 * i + 1;
+            if (child >= count) break;
+            if (child + 1 < count && heap[child + 1] > heap[child]) child++;
+            if (heap[child] <= value) break;
+            heap[i] = heap[child];
+            i = child;
+        }
+        heap[i] = value;
+    }
+}
