@@ -23,7 +23,7 @@ namespace Reb.Cli.Commands;
 public static class BenchUpdateCommand
 {
     public sealed record UpdateBenchReport(long OldRows, long NewRows, int K, string Data, double FitOldSeconds, double UpdateSeconds,
-        double RefitSeconds, double Ratio, long AffectedOldRows, long Float32Fallbacks, long BruteForceFallbacks, bool IdenticalDensities, string LoadBefore, string LoadAfter, int Threads);
+        double RefitSeconds, double Ratio, long AffectedOldRows, long Candidates, long ExactDistances, bool IdenticalDensities, string LoadBefore, string LoadAfter, int Threads);
 
     public static Command Create()
     {
@@ -57,13 +57,13 @@ public static class BenchUpdateCommand
             var (updated, updatedTable, stats) = BankUpdate.Append(index, table, fresh);
             using var _u = updated;
             using var _ut = updatedTable;
-            AnsiConsole.MarkupLine($"update: {stats.Seconds:0.0} s ({stats.AffectedOldRows:N0} old rows changed neighbourhood; fallbacks: {stats.Float32Fallbacks:N0} float32, {stats.BruteForceFallbacks:N0} brute force; old rows vs new {stats.OldRowsSeconds:0.0} s, affected rows {stats.AffectedSeconds:0.0} s)");
+            AnsiConsole.MarkupLine($"update: {stats.Seconds:0.0} s ({stats.AffectedOldRows:N0} old rows changed neighbourhood; search: {stats.Candidates:N0} candidates, {stats.ExactDistances:N0} exact distances; old rows vs new {stats.OldRowsSeconds:0.0} s, affected rows {stats.AffectedSeconds:0.0} s)");
             watch.Restart();
             using var refit = ModelFitter.FitIndex(all, options);
             double refitSeconds = watch.Elapsed.TotalSeconds;
             bool same = refit.Density.AsSpan().SequenceEqual(updated.Density);
             var report = new UpdateBenchReport(n, m, options.K, source, fitOld, stats.Seconds, refitSeconds, stats.Seconds / refitSeconds,
-                stats.AffectedOldRows, stats.Float32Fallbacks, stats.BruteForceFallbacks, same, loadBefore, Load(), get_num_threads());
+                stats.AffectedOldRows, stats.Candidates, stats.ExactDistances, same, loadBefore, Load(), get_num_threads());
             var outDir = r.GetValue(output)!.FullName;
             Directory.CreateDirectory(outDir);
             File.WriteAllText(Path.Combine(outDir, "bench-update.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));

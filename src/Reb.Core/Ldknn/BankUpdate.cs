@@ -6,7 +6,7 @@ namespace Reb.Core.Ldknn;
 
 /// <summary>What an append did: rows before and after, old rows whose K-neighbourhood changed, and the time it took.</summary>
 public sealed record BankUpdateStats(long OldRows, long NewRows, long AffectedOldRows, double Seconds,
-    long Float32Fallbacks = 0, long BruteForceFallbacks = 0, double NewRowsSeconds = 0, double OldRowsSeconds = 0, double AffectedSeconds = 0);
+    long Candidates = 0, long ExactDistances = 0, double NewRowsSeconds = 0, double OldRowsSeconds = 0, double AffectedSeconds = 0);
 
 /// <summary>
 /// Appends good patches to a fitted bank (no coreset) without re-embedding or re-searching the old rows against each
@@ -89,6 +89,6 @@ public static class BankUpdate
         var coreIdx = Enumerable.Range(0, checked((int)(n + m))).Select(i => (long)i).ToArray();
         var updated = new LdknnIndex(union, density, coreIdx, options);
         return (updated, result, new BankUpdateStats(n, n + m, affectedCount, watch.Elapsed.TotalSeconds,
-            searchStats.Float32Fallbacks, searchStats.BruteForceFallbacks, 0, oldRowsSeconds, affectedSeconds));
+            searchStats.Candidates, searchStats.ExactDistances, 0, oldRowsSeconds, affectedSeconds));
     }
 }

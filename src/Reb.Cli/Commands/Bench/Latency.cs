@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using Reb.Core.Features;
 using Reb.Core.Ldknn;
+using Reb.Core;
+using Reb.Core.Features;
+using Reb.Core.Imaging;
+using Reb.Core.Models;
 using Reb.Core.Pipeline;
 using static TorchSharp.torch;
 

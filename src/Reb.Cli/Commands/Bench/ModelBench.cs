@@ -1,5 +1,6 @@
+using Reb.Core.Imaging;
 using System.Diagnostics;
-using Reb.Core.Artefacts;
+using Reb.Core.Models;
 using Reb.Core.Datasets;
 using Reb.Core.Pipeline;
 using Reb.Core.Search;
