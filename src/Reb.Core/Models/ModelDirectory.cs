@@ -46,6 +46,16 @@ public static class ModelDirectory
         return "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..32];
     }
 
+    /// <summary>
+    /// True when <paramref name="version"/> is the manifest's content address. Models written before run facts left the
+    /// content address carry the hash of their whole manifest: that is still theirs, so older models keep loading.
+    /// </summary>
+    public static bool IsContentOf(ModelManifest m, string version) => version == ComputeVersion(m) || version == LegacyVersion(m);
+
+    /// <summary>The content address of models written before run facts were left out of it (the whole manifest).</summary>
+    private static string LegacyVersion(ModelManifest m) =>
+        "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Serialize(m with { Version = "" }))))[..32];
+
     /// <summary>Names of the JSON fields of an adaptation record that describe the run, not the result.</summary>
     private static readonly HashSet<string> RunFactFields = new(StringComparer.OrdinalIgnoreCase) { "seconds", "torchThreads", "resumedAtSteps" };
 
@@ -79,7 +89,7 @@ public static class ModelDirectory
         if (m.Format != ModelManifest.CurrentFormat)
             throw new ModelFormatException($"{path}: unsupported model format '{m.Format}' (this build reads {ModelManifest.CurrentFormat})");
         var expected = ComputeVersion(m);
-        if (m.Version != expected)
+        if (!IsContentOf(m, m.Version))
             throw new ModelFormatException($"{path}: manifest was modified (version {m.Version} does not match its content {expected})");
         return m;
     }

@@ -63,7 +63,7 @@ public static class ModelFiles
         if (m.Format != ModelManifest.CurrentFormat)
             throw new ModelFormatException($"{source}: unsupported model format '{m.Format}' (this build reads {ModelManifest.CurrentFormat})");
         var hash = ModelDirectory.ComputeVersion(m);
-        if (m.Version != version || hash != version)
+        if (m.Version != version || !ModelDirectory.IsContentOf(m, version))
             throw new ModelFormatException($"{source}: the stored manifest is not version {version} (it says {m.Version}, its content hashes to {hash}); the blob is corrupt or was replaced");
         CheckFileNames(m, source);
         return m;
