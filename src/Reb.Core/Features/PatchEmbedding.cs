@@ -51,10 +51,12 @@ public static class PatchEmbedding
 
     /// <summary>Patch features of one encoded image, [G*G, D] float32 on the CPU (a batch of one, as scoring embeds).</summary>
     /// <exception cref="ImageLoadException">the image cannot be decoded (names it, says why).</exception>
-    public static Tensor EmbedOne(ImageSource image, IPatchEmbedder embedder, long maxPixels = ImageLoader.DefaultMaxPixels)
+    /// <param name="decoded">called once the image is decoded and resized, before the backbone (for stage timings).</param>
+    public static Tensor EmbedOne(ImageSource image, IPatchEmbedder embedder, long maxPixels = ImageLoader.DefaultMaxPixels, Action? decoded = null)
     {
         using var scope = NewDisposeScope();
         var (_, resized) = image.Prepare(embedder.ImageSize, maxPixels);
+        decoded?.Invoke();
         return embedder.Embed(resized.unsqueeze(0)).cpu().MoveToOuterDisposeScope();
     }
 }

@@ -68,7 +68,8 @@ public sealed class ScoringGrain(SiloModelCache models, IOptions<RebOptions> opt
             return await Task.Run(() =>
             {
                 long start = System.Diagnostics.Stopwatch.GetTimestamp();
-                using var features = PatchEmbedding.EmbedOne(ImageSource.FromBytes(request.Name, request.Image), embedder.Extractor);
+                using var features = PatchEmbedding.EmbedOne(ImageSource.FromBytes(request.Name, request.Image), embedder.Extractor,
+                    decoded: () => { RebMetrics.RecordStage(RebMetrics.Stages.Decode, request.Line, start); start = System.Diagnostics.Stopwatch.GetTimestamp(); });
                 RebMetrics.RecordStage(RebMetrics.Stages.Embed, request.Line, start);
                 return features.contiguous().data<float>().ToArray();
             });

@@ -38,8 +38,9 @@ public sealed class ShardedScoringEqualityTests(PcbModelFixture model, ITestOutp
                 for (int p = 0; p < r.Map.Length; p++) maxMapDiff = Math.Max(maxMapDiff, Math.Abs(reference[i].Map[p] - r.Map[p]));
             }
             output.WriteLine($"{shards} shard(s): max |score diff| = {maxDiff:G3}, max |map diff| = {maxMapDiff:G3}");
-            Assert.True(maxDiff <= 1e-4, $"{shards} shards: image scores differ by {maxDiff}");
-            Assert.True(maxMapDiff <= 1e-3, $"{shards} shards: pixel maps differ by {maxMapDiff}");
+            // Bitwise: exact distances from the raw vectors, one tie rule, one scoring code path.
+            Assert.True(maxDiff == 0, $"{shards} shards: image scores differ by {maxDiff}");
+            Assert.True(maxMapDiff == 0, $"{shards} shards: pixel maps differ by {maxMapDiff}");
             foreach (var key in ShardKey.All("pcb-equality", model.Version, shards))
                 silosUsed.Add((await cluster.Client.GetGrain<IBankShardGrain>(key.ToString()).Describe()).Silo);
         }

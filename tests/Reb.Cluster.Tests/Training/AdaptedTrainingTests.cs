@@ -73,6 +73,29 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
         Assert.NotNull(manifest.Threshold.Calibration);
         Assert.Equal(new TrainingJobOwner("pcb-adapted", "default"), await job.GetOwner());
 
+        // Scoring grains embed with the adapted weights: 1, 2 and 4 shards give the single-process score and map, bitwise.
+        using (var single = ModelStore.Load(dir, batchSize: 1))
+        {
+            var tests = Directory.GetFiles(Path.Combine(PcbModelFixture.RepositoryRoot(), "samples/deeppcb/test"), "*.png", SearchOption.AllDirectories)
+                .Order().Take(2).ToList();
+            var reference = new List<ScoredImage>();
+            foreach (var batch in Reb.Core.Imaging.ImageBatches.Read(tests, Size, 1, s => throw new InvalidOperationException(s.Reason)))
+                using (batch) reference.AddRange(single.Score(batch));
+            var scorer = new RebClusterClient(cluster.Client);
+            foreach (int shards in new[] { 1, 2, 4 })
+            {
+                await line.SetShards(shards);
+                await scorer.StatusAsync("pcb-adapted");
+                for (int i = 0; i < tests.Count; i++)
+                {
+                    var r = await scorer.ScoreAsync("pcb-adapted", await File.ReadAllBytesAsync(tests[i]), Path.GetFileName(tests[i]));
+                    Assert.Equal(reference[i].Score, r.Score);
+                    Assert.Equal(reference[i].Map, r.Map);
+                    Assert.Equal(reference[i].Reject, r.Reject);
+                }
+            }
+        }
+
         // A second, different request for the same job id is refused; the same one is accepted (idempotent).
         await Assert.ThrowsAsync<ArgumentException>(() => job.Start(Request("pcb-adapted", keys) with { Seed = Seed + 1 }));
         Assert.Equal(TrainingStage.Completed, (await job.Start(Request("pcb-adapted", keys))).Stage);

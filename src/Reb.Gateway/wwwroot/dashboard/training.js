@@ -25,6 +25,12 @@ export function render(view, { me, jobId }) {
     const known = h('datalist', { id: 'known-lines' });
     api('/api/lines').then(lines => replace(known, lines.map(l => h('option', { value: l.line })))).catch(() => {});
     const files = h('input', { type: 'file', multiple: true, accept: 'image/*', required: true, 'data-testid': 'training-files' });
+    // REB's backbone adaptation (DefectMaker). It is kept only when the guard finds it helps on synthetic defects of
+    // held-out good images; on a CPU silo the cpu budget takes minutes, the reference budget is a GPU job.
+    const adapt = h('select', { 'data-testid': 'training-adapt' },
+      h('option', { value: 'none' }, 'ImageNet backbone (no adaptation)'),
+      h('option', { value: 'defectmaker' }, 'DefectMaker adaptation, cpu budget'),
+      h('option', { value: 'defectmaker:reference' }, 'DefectMaker adaptation, reference budget (GPU)'));
     const feedback = h('div', { 'aria-live': 'polite' });
     const f = h('form', {
       class: 'stack',
@@ -34,6 +40,9 @@ export function render(view, { me, jobId }) {
         if (!line || files.files.length === 0) return;
         const body = new FormData();
         for (const file of files.files) body.append('images', file, file.name);
+        const [mode, budget] = adapt.value.split(':');
+        body.append('adapt', mode);
+        if (mode !== 'none') body.append('budget', budget ?? 'cpu');
         replace(feedback, message('info', `Uploading ${files.files.length} good images …`));
         try {
           const started = await api(`/api/lines/${encodeURIComponent(line)}/training`, { method: 'POST', body });
@@ -46,6 +55,7 @@ export function render(view, { me, jobId }) {
     },
     h('label', {}, 'Line', lineInput), known,
     h('label', {}, 'Good images (defect-free parts)', files),
+    h('label', {}, 'Backbone', adapt),
     h('button', { type: 'submit', 'data-testid': 'training-start' }, 'Start training'),
     feedback);
     return f;
