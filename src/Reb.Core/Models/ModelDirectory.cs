@@ -50,11 +50,19 @@ public static class ModelDirectory
     /// True when <paramref name="version"/> is the manifest's content address. Models written before run facts left the
     /// content address carry the hash of their whole manifest: that is still theirs, so older models keep loading.
     /// </summary>
-    public static bool IsContentOf(ModelManifest m, string version) => version == ComputeVersion(m) || version == LegacyVersion(m);
+    /// <param name="json">model.json as stored: an older model's address is the hash of that text with its version blank.</param>
+    public static bool IsContentOf(ModelManifest m, string version, string json) => version == ComputeVersion(m) || version == LegacyVersion(json);
 
-    /// <summary>The content address of models written before run facts were left out of it (the whole manifest).</summary>
-    private static string LegacyVersion(ModelManifest m) =>
-        "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Serialize(m with { Version = "" }))))[..32];
+    /// <summary>
+    /// The content address of models written before run facts were left out of it: the hash of the whole manifest as
+    /// that writer serialised it, i.e. the stored text with its version blank (not re-serialised: fields added since
+    /// would change the text).
+    /// </summary>
+    private static string LegacyVersion(string json)
+    {
+        var blank = System.Text.RegularExpressions.Regex.Replace(json, "\"version\": \"[^\"]*\"", "\"version\": \"\"", default, TimeSpan.FromSeconds(1));
+        return "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(blank)))[..32];
+    }
 
     /// <summary>Names of the JSON fields of an adaptation record that describe the run, not the result.</summary>
     private static readonly HashSet<string> RunFactFields = new(StringComparer.OrdinalIgnoreCase) { "seconds", "torchThreads", "resumedAtSteps" };
@@ -85,11 +93,12 @@ public static class ModelDirectory
         if (!Directory.Exists(dir)) throw new ModelFormatException($"model directory '{dir}' does not exist");
         var path = Path.Combine(dir, ManifestFile);
         if (!File.Exists(path)) throw new ModelFormatException($"'{dir}' is not a model directory: {ManifestFile} is missing");
-        var m = Deserialize(File.ReadAllText(path), path);
+        var json = File.ReadAllText(path);
+        var m = Deserialize(json, path);
         if (m.Format != ModelManifest.CurrentFormat)
             throw new ModelFormatException($"{path}: unsupported model format '{m.Format}' (this build reads {ModelManifest.CurrentFormat})");
         var expected = ComputeVersion(m);
-        if (!IsContentOf(m, m.Version))
+        if (!IsContentOf(m, m.Version, json))
             throw new ModelFormatException($"{path}: manifest was modified (version {m.Version} does not match its content {expected})");
         return m;
     }

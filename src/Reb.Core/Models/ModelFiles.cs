@@ -59,11 +59,12 @@ public static class ModelFiles
     /// <param name="source">where the bytes came from, for messages (store path and store).</param>
     public static ModelManifest ParseStored(byte[] manifestBytes, string version, string source)
     {
-        var m = ModelDirectory.Deserialize(Encoding.UTF8.GetString(manifestBytes), source);
+        var json = Encoding.UTF8.GetString(manifestBytes);
+        var m = ModelDirectory.Deserialize(json, source);
         if (m.Format != ModelManifest.CurrentFormat)
             throw new ModelFormatException($"{source}: unsupported model format '{m.Format}' (this build reads {ModelManifest.CurrentFormat})");
         var hash = ModelDirectory.ComputeVersion(m);
-        if (m.Version != version || !ModelDirectory.IsContentOf(m, version))
+        if (m.Version != version || !ModelDirectory.IsContentOf(m, version, json))
             throw new ModelFormatException($"{source}: the stored manifest is not version {version} (it says {m.Version}, its content hashes to {hash}); the blob is corrupt or was replaced");
         CheckFileNames(m, source);
         return m;
