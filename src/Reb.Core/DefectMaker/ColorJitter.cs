@@ -40,26 +40,26 @@ public static class ColorJitter
         {
             x = op switch
             {
-                0 => x.mul(b).clamp(0, 255),
+                0 => x.MulBy(b).ClampTo(0, 255),
                 1 => Blend(x, Grey(x).mean(), c),
                 2 => Blend(x, Grey(x).unsqueeze(0), s),
                 _ => hf == 0 ? x : ShiftHue(x, hf),
             };
         }
-        return x.round().clamp(0, 255).MoveToOuterDisposeScope();
+        return x.round().ClampTo(0, 255).MoveToOuterDisposeScope();
     }
 
-    private static Tensor Grey(Tensor x) => x[0].mul(0.2989).add(x[1].mul(0.587)).add(x[2].mul(0.114));
+    private static Tensor Grey(Tensor x) => x[0].MulBy(0.2989).add(x[1].MulBy(0.587)).add(x[2].MulBy(0.114));
 
     private static Tensor Blend(Tensor x, Tensor other, double factor) =>
-        x.mul(factor).add(other.mul(1 - factor)).clamp(0, 255);
+        x.MulBy(factor).add(other.MulBy(1 - factor)).ClampTo(0, 255);
 
     /// <summary>RGB -> HSV, hue += shift (mod 1 turn), -> RGB. Same result as torchvision's tensor path, written with
     /// fewer full-image operations (HSV -> RGB by the closed form c_n = V - V*S*clamp(min(k, 4-k), 0, 1),
     /// k = (n + 6H) mod 6, n = 5, 3, 1 for R, G, B).</summary>
     private static Tensor ShiftHue(Tensor x255, double shift)
     {
-        var x = x255.div(255);
+        var x = x255.DivBy(255);
         Tensor r = x[0], g = x[1], b = x[2];
         var maxc = x.amax([0L]);
         var chroma = maxc.sub(x.amin([0L]));
@@ -68,17 +68,17 @@ public static class ColorJitter
         var sat = chroma.div(where(maxc.eq(0), ones_like(maxc), maxc));
         // Hue in sixths of a turn: which channel is largest decides the sector (red wins ties, then green).
         var hue6 = where(maxc.eq(r), g.sub(b).div(safeChroma),
-                   where(maxc.eq(g), b.sub(r).div(safeChroma).add(2), r.sub(g).div(safeChroma).add(4)));
-        hue6 = where(grey, zeros_like(hue6), hue6).add(6 * shift).remainder(6);
+                   where(maxc.eq(g), b.sub(r).div(safeChroma).AddBy(2), r.sub(g).div(safeChroma).AddBy(4)));
+        hue6 = where(grey, zeros_like(hue6), hue6).AddBy(6 * shift).RemainderBy(6);
         var vs = maxc.mul(sat);
         var channels = new Tensor[3];
         double[] n = [5, 3, 1];
         for (int c = 0; c < 3; c++)
         {
-            var k = hue6.add(n[c]).remainder(6);
-            var ramp = minimum(k, k.neg().add(4)).clamp(0, 1);
+            var k = hue6.AddBy(n[c]).RemainderBy(6);
+            var ramp = minimum(k, k.neg().AddBy(4)).ClampTo(0, 1);
             channels[c] = maxc.sub(vs.mul(ramp));
         }
-        return stack(channels).mul(255).clamp(0, 255);
+        return stack(channels).MulBy(255).ClampTo(0, 255);
     }
 }

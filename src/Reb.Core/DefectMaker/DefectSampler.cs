@@ -44,7 +44,7 @@ public sealed class DefectSampler : IDisposable
         using (var scope = NewDisposeScope())
         {
             // Owned by this object for its lifetime: detached from every dispose scope (a caller's scope would free it).
-            _images = stack(images.Select(t => t.round().clamp(0, 255).to(ScalarType.Byte)).ToArray()).DetachFromDisposeScope();
+            _images = stack(images.Select(t => t.round().ClampTo(0, 255).to(ScalarType.Byte)).ToArray()).DetachFromDisposeScope();
             var masks = new Tensor[Count];
             for (int i = 0; i < Count; i++)
             {
@@ -152,13 +152,13 @@ public sealed class DefectSampler : IDisposable
         double weight = family == ShapeFamily.Clump ? rng.Uniform(Options.ClumpAlphaScale.Min, Options.ClumpAlphaScale.Max) : 1.0;
         bool soft = rng.NextDouble() < Options.SoftAlphaProbability;
         var alphaLocal = soft ? AlphaMask.Smoothed(shape, Options.SoftKernel(family)) : AlphaMask.Binary(shape);
-        var alpha = tensor(alphaLocal).reshape(1, box.Height, box.Width).mul(weight);
+        var alpha = tensor(alphaLocal).reshape(1, box.Height, box.Width).MulBy(weight);
 
         var image = Image(sourceIndex);
         var region = image.narrow(1, box.Y, box.Height).narrow(2, box.X, box.Width);
         // out = alpha*fill + (1-alpha)*image, rounded to whole grey levels like the reference's 8-bit result;
         // where alpha is 0 this is exactly the (whole-valued) source pixel.
-        var blended = alpha.mul(fill).add(alpha.neg().add(1).mul(region)).round().clamp(0, 255);
+        var blended = alpha.mul(fill).add(alpha.neg().AddBy(1).mul(region)).round().ClampTo(0, 255);
         region.copy_(blended);
 
         var mask = shape.ToCanvas(box, s, s);

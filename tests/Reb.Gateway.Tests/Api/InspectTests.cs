@@ -119,13 +119,18 @@ public sealed class InspectTests(GatewayFixture gateway)
         using var client = Operator();
         var big = new byte[GatewayFixture.MaxBodyBytes + 4096];
         PngHeader(64, 64).CopyTo(big, 0);
-        await (await client.PostAsync($"api/lines/{GatewayFixture.Line}/inspect", Http.Image(big))).AssertProblem(413);
+        // Expect: 100-continue, as a well-behaved uploader sends a large body: the server refuses it from its
+        // Content-Length before the body is sent, so the client is not left writing into a closed connection.
+        using var declared = new HttpRequestMessage(HttpMethod.Post, $"api/lines/{GatewayFixture.Line}/inspect") { Content = Http.Image(big) };
+        declared.Headers.ExpectContinue = true;
+        await (await client.SendAsync(declared)).AssertProblem(413);
 
         // Chunked upload: no Content-Length to refuse early, Kestrel's body limit stops the read.
         var chunked = new StreamContent(new NonSeekable(big));
         chunked.Headers.ContentType = new MediaTypeHeaderValue("image/png");
         using var request = new HttpRequestMessage(HttpMethod.Post, $"api/lines/{GatewayFixture.Line}/inspect") { Content = chunked };
         request.Headers.TransferEncodingChunked = true;
+        request.Headers.ExpectContinue = true;
         await (await client.SendAsync(request)).AssertProblem(413);
     }
 

@@ -10,7 +10,7 @@ public static class Scrape
         using var anonymous = gateway.Client();
         anonymous.DefaultRequestHeaders.Authorization = new("Bearer", GatewayFixture.MetricsToken);
         string text = "";
-        for (int attempt = 0; attempt < 120; attempt++) // up to 30 s: CI runs three test assemblies on 2 cores
+        for (int attempt = 0; attempt < 240; attempt++) // up to 60 s: CI runs three test assemblies on 2 cores
         {
             using var r = await anonymous.GetAsync("metrics");
             Assert.Equal(System.Net.HttpStatusCode.OK, r.StatusCode);
