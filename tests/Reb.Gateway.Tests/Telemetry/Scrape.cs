@@ -18,7 +18,10 @@ public static class Scrape
             if (done(text)) return text;
             await Task.Delay(250);
         }
-        Assert.Fail($"/metrics never showed {what}; last scrape ({text.Length} chars):\n{string.Join('\n', text.Split('\n').Where(l => l.StartsWith("reb_")).Take(40))}");
+        // The lines a reader needs to see which part never came: the line under test's series and whether Orleans' are there.
+        var relevant = text.Split('\n').Where(l => (l.StartsWith("reb_") && l.Contains($"line=\"{GatewayFixture.Line}\"") && !l.Contains("_bucket"))
+                                                  || l.StartsWith("reb_scoring_stage_duration_milliseconds_count")).Take(60);
+        Assert.Fail($"/metrics never showed {what}; last scrape ({text.Length} chars, {text.Split('\n').Count(l => l.StartsWith("orleans_"))} orleans_ lines):\n{string.Join('\n', relevant)}");
         return text;
     }
 

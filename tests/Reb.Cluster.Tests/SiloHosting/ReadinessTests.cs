@@ -8,8 +8,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Reb.Silo;
 
-namespace Reb.Gateway.Tests.Security;
+namespace Reb.Cluster.Tests.SiloHosting;
 
+// Lives in the cluster tests, not beside the gateway's: a second silo host in one process takes Orleans' own meters
+// with it when it is disposed (they are process-wide), which would empty the gateway fixture's /metrics of them.
 /// <summary>
 /// Failure: readiness depended on the shared artefact store, so a store outage took every pod out of the Service at
 /// once. A silo whose store is unreachable must stay ready (its cached models still score) and say so elsewhere.
