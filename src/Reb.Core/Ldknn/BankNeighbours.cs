@@ -23,8 +23,8 @@ public sealed class BankNeighbours : IDisposable
     public int K => (int)Distances.shape[1];
 
     /// <summary>
-    /// The same fit as <see cref="ModelFitter.FitIndex"/> without a coreset (same search, same float32 mean, so the same
-    /// densities bit for bit), keeping the neighbour distances the densities are the means of.
+    /// The same fit as <c>ModelFitter.FitIndex</c> without a coreset (the same search and reduction,
+    /// <see cref="LdknnIndex.NeighbourDistances"/> and <see cref="LdknnIndex.DensityFromNeighbours"/>, so the same densities bit for bit), keeping the neighbour distances the densities are the means of.
     /// </summary>
     public static (LdknnIndex Index, BankNeighbours Neighbours) Fit(Tensor bank, LdknnOptions options, IProgress<double>? progress = null)
     {
@@ -42,9 +42,8 @@ public sealed class BankNeighbours : IDisposable
             using var full = KnnBank.Create(bank);
             var idx = tensor(coreIdx);
             core = bank.clone().MoveToOuterDisposeScope();
-            using var result = KnnKernel.Search(full, core, options.K, idx, progress: progress);
-            density = result.Distances.mean(new long[] { 1 }).data<float>().ToArray();
-            distances = result.Distances.clone().MoveToOuterDisposeScope();
+            distances = LdknnIndex.NeighbourDistances(full, core, idx, options.K, progress).MoveToOuterDisposeScope();
+            density = LdknnIndex.DensityFromNeighbours(distances);
         }
         var neighbours = new BankNeighbours(distances);
         distances.Dispose();

@@ -83,7 +83,7 @@ public static class BankUpdate
             table = cat(new[] { oldTable, newDistances }, 0).MoveToOuterDisposeScope();
         }
         progress?.Report(1.0);
-        var density = table.mean(new long[] { 1 }).data<float>().ToArray();
+        var density = LdknnIndex.DensityFromNeighbours(table); // the one reduction, as a refit computes it
         var result = new BankNeighbours(table);
         table.Dispose();
         var coreIdx = Enumerable.Range(0, checked((int)(n + m))).Select(i => (long)i).ToArray();

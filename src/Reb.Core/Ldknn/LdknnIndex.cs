@@ -37,8 +37,19 @@ public sealed class LdknnIndex : IDisposable
     /// <summary>Mean squared distance of each query (a bank row, given by its bank index) to its K nearest other bank rows.</summary>
     public static float[] Densities(KnnBank fullBank, Tensor queries, Tensor queryBankIndex, int k, IProgress<double>? progress = null)
     {
+        using var table = NeighbourDistances(fullBank, queries, queryBankIndex, k, progress);
+        return DensityFromNeighbours(table);
+    }
+
+    /// <summary>
+    /// The density search: the K ascending distances [q, K] from each query (a bank row, given by its bank index) to its
+    /// nearest other bank rows. The densities are their means; models without a coreset keep the table for bank updates.
+    /// </summary>
+    public static Tensor NeighbourDistances(KnnBank fullBank, Tensor queries, Tensor queryBankIndex, int k, IProgress<double>? progress = null)
+    {
+        using var scope = NewDisposeScope();
         using var result = KnnKernel.Search(fullBank, queries, k, queryBankIndex, progress: progress);
-        return DensityFromNeighbours(result.Distances);
+        return result.Distances.contiguous().clone().MoveToOuterDisposeScope();
     }
 
     /// <summary>

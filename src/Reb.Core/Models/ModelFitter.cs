@@ -97,9 +97,8 @@ public static class ModelFitter
         using var full = KnnBank.Create(bank);
         var idx = tensor(coreIdx);
         var core = options.CoresetRatio >= 1.0 ? bank : bank.index_select(0, idx);
-        using var result = KnnKernel.Search(full, core, options.K, idx,
-            progress: progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f))));
-        return result.Distances.contiguous().clone().MoveToOuterDisposeScope();
+        return LdknnIndex.NeighbourDistances(full, core, idx, options.K,
+            progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f)))).MoveToOuterDisposeScope();
     }
 
     /// <summary>The densities alone (the adaptation guard's small fits).</summary>
