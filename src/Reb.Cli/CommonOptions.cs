@@ -29,15 +29,18 @@ public sealed class CommonOptions
     public readonly Option<string> Adapt = new("--adapt") { Description = "backbone adaptation before fitting: none (ImageNet weights) or defectmaker (REB's self-supervised fine-tuning)", DefaultValueFactory = _ => "none" };
     public readonly Option<string> Budget = new("--budget") { Description = "adaptation budget: cpu (30 steps of 56 images, minutes on 2 cores), reference (the paper's 300 steps of ~1000 images, a GPU job) or smoke (3 steps: a check of the path, not a useful adaptation)", DefaultValueFactory = _ => "cpu" };
 
+    public readonly Option<string> AdaptRecipe = new("--adapt-recipe") { Description = "adaptation recipe: reference (section 5 as published: every layer and BatchNorm trains), gentle (BatchNorm frozen, stem to layer2 fixed, backbone at 0.1x the head's rate) or gentle-keep (gentle + a term keeping layer3 features near ImageNet's); see the README's ablation", DefaultValueFactory = _ => Reb.Core.Adaptation.AdaptationOptions.DefaultRecipe };
+
     public readonly Option<string> AdaptGuard = new("--adapt-guard") { Description = "on: keep the adapted backbone only if it beats ImageNet on synthetic defects of held-out good images; off: always use it; report: judge and record the verdict but use it anyway (ablations)", DefaultValueFactory = _ => "on" };
 
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { K, Lambda, Coreset, Shots, Seed, ImageSize, BatchSize, Threads, CalibrationImages, Adapt, Budget, AdaptGuard,
+        foreach (var o in new Option[] { K, Lambda, Coreset, Shots, Seed, ImageSize, BatchSize, Threads, CalibrationImages, Adapt, Budget, AdaptRecipe, AdaptGuard,
             TargetFrr, FrrConfidence, CalibrationFolds, SyntheticImages }) c.Options.Add(o);
         Adapt.AcceptOnlyFromAmong("none", "defectmaker");
         Budget.AcceptOnlyFromAmong([.. Reb.Core.Adaptation.AdaptationOptions.BudgetNames]);
         AdaptGuard.AcceptOnlyFromAmong("on", "off", "report");
+        AdaptRecipe.AcceptOnlyFromAmong([.. Reb.Core.Adaptation.AdaptationOptions.RecipeNames]);
     }
 
     /// <summary>
@@ -50,7 +53,7 @@ public sealed class CommonOptions
         outcome = null;
         if (r.GetValue(Adapt) != "defectmaker")
             return new Reb.Core.Features.FeatureExtractor(Reb.Core.Backbones.Backbone.LoadDefault(), options.ImageSize);
-        var adaptation = Reb.Core.Adaptation.AdaptationOptions.ForBudget(r.GetValue(Budget)!) with { Seed = r.GetValue(Seed), ImageSize = options.ImageSize };
+        var adaptation = Reb.Core.Adaptation.AdaptationOptions.ForBudget(r.GetValue(Budget)!).WithRecipe(r.GetValue(AdaptRecipe)!) with { Seed = r.GetValue(Seed), ImageSize = options.ImageSize };
         var guard = r.GetValue(AdaptGuard) == "off" ? null
             : new Reb.Core.Adaptation.AdaptationGuardOptions { Seed = r.GetValue(Seed), ImageSize = options.ImageSize, Ldknn = options.Ldknn };
         var (extractor, result) = Reb.Core.Adaptation.GuardedAdaptation.Run(trainImages, adaptation, guard, progress,
@@ -68,7 +71,7 @@ public sealed class CommonOptions
             Line = line, Category = category, ImageKeys = [], ImageSize = o.ImageSize, BatchSize = o.BatchSize, K = o.Ldknn.K,
             Lambda = o.Ldknn.Lambda, CoresetRatio = o.Ldknn.CoresetRatio, Seed = o.Ldknn.Seed, CalibrationImages = o.CalibrationImages,
             ThresholdQuantile = o.ThresholdQuantile, ThresholdMargin = o.ThresholdMargin,
-            Adapt = r.GetValue(Adapt)!, Budget = r.GetValue(Budget)!, AdaptGuard = r.GetValue(AdaptGuard)!,
+            Adapt = r.GetValue(Adapt)!, Budget = r.GetValue(Budget)!, AdaptGuard = r.GetValue(AdaptGuard)!, AdaptRecipe = r.GetValue(AdaptRecipe)!,
             TargetFrr = Math.Max(0, r.GetValue(TargetFrr)), FrrConfidence = r.GetValue(FrrConfidence),
             CalibrationFolds = r.GetValue(CalibrationFolds), SyntheticImages = r.GetValue(SyntheticImages),
         };

@@ -41,6 +41,8 @@ public sealed record TrainingRequest
     [Id(20)] public int CalibrationFolds { get; init; } = 10;
     /// <summary>Out-of-fold images painted with DefectMaker's six defect kinds for the predicted escape rate.</summary>
     [Id(21)] public int SyntheticImages { get; init; } = 30;
+    /// <summary>Adaptation recipe (as `reb fit --adapt-recipe`): "reference" (section 5 as published), "gentle", "gentle-keep".</summary>
+    [Id(30)] public string AdaptRecipe { get; init; } = "reference";
 
     public string CategoryOrLine => string.IsNullOrEmpty(Category) ? Line : Category;
 }

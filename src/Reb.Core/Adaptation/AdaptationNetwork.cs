@@ -66,36 +66,59 @@ public sealed class AdaptationNetwork : nn.Module<Tensor, Tensor>
     public bool BackboneFrozen => _frozen;
 
     /// <summary>
-    /// Frozen phase: backbone in eval mode with no gradients, head in train mode. Unfrozen: the whole network in
-    /// train mode (BatchNorm uses and updates batch statistics), every parameter trainable.
+    /// Frozen phase: backbone in eval mode with no gradients, head in train mode. Unfrozen, as the reference does it
+    /// (defaults): the whole network in train mode (BatchNorm uses and updates batch statistics), every parameter
+    /// trainable. A recipe can keep the stages up to <paramref name="fixedThrough"/> (a node or value name of the
+    /// backbone) fixed, and with <paramref name="freezeBatchNorm"/> keep every BatchNorm in eval mode with its affine
+    /// weights fixed, so only convolution weights downstream of the fixed stages learn.
     /// </summary>
-    public void SetBackboneFrozen(bool frozen)
+    public void SetBackboneFrozen(bool frozen, string? fixedThrough = null, bool freezeBatchNorm = false)
     {
         _frozen = frozen;
         head.train();
-        if (frozen) { _backboneOwner.Eval(); _backboneOwner.Freeze(); }
-        else { _backboneOwner.Train(); _backboneOwner.Unfreeze(); }
+        _backboneOwner.Freeze();
+        if (frozen) { _backboneOwner.Eval(); return; }
+        var trainable = backbone.WeightModulesAfter(fixedThrough);
+        if (freezeBatchNorm) _backboneOwner.Eval();
+        else
+        {
+            _backboneOwner.Train();
+            // Fixed stages keep ImageNet's running statistics (batch statistics would change what they compute).
+            var learning = trainable.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var (name, module) in backbone.named_children())
+                if (!learning.Contains(name) && module is BatchNorm2d) module.eval();
+        }
+        foreach (var (_, module) in trainable)
+        {
+            if (freezeBatchNorm && module is BatchNorm2d) continue;
+            foreach (var p in module.parameters()) p.requires_grad = true;
+        }
     }
 
     /// <summary>Logits [N, 7] for preprocessed images [N, 3, S, S] (output of <see cref="Backbones.Backbone.Preprocess"/>).</summary>
-    public override Tensor forward(Tensor preprocessed)
+    public override Tensor forward(Tensor preprocessed) => ForwardWithLayer3(preprocessed, keepLayer3: false).Logits;
+
+    /// <summary>Logits and, when <paramref name="keepLayer3"/>, the layer3 features of the same pass (what the memory
+    /// bank is made of, used by the feature-keeping term); the caller disposes both.</summary>
+    public (Tensor Logits, Tensor? Layer3) ForwardWithLayer3(Tensor preprocessed, bool keepLayer3)
     {
         using var scope = NewDisposeScope();
-        Tensor features;
+        IReadOnlyDictionary<BackboneLayer, Tensor> layers;
+        var wanted = keepLayer3 ? new[] { BackboneLayer.Layer3, BackboneLayer.Pool } : new[] { BackboneLayer.Pool };
         if (_frozen)
         {
             // No graph through the frozen backbone: saves the memory and time of its backward pass.
             using var noGrad = no_grad();
-            features = Pool(preprocessed);
+            layers = _backboneOwner.ForwardLayers(preprocessed, wanted);
         }
-        else features = Pool(preprocessed);
-        return head.forward(features).MoveToOuterDisposeScope();
+        else layers = _backboneOwner.ForwardLayers(preprocessed, wanted);
+        var logits = head.forward(layers[BackboneLayer.Pool]).MoveToOuterDisposeScope();
+        var layer3 = keepLayer3 ? layers[BackboneLayer.Layer3].MoveToOuterDisposeScope() : null;
+        return (logits, layer3);
     }
 
     /// <summary>The head's parameters only.</summary>
     public IEnumerable<Parameter> HeadParameters() => head.parameters();
-
-    private Tensor Pool(Tensor preprocessed) => _backboneOwner.ForwardLayers(preprocessed, BackboneLayer.Pool)[BackboneLayer.Pool];
 
     private void InitialiseHead(Generator generator)
     {

@@ -49,6 +49,27 @@ public sealed record AdaptationOptions
     /// <summary>The backbone to adapt (default: the offline ImageNet ResNet18).</summary>
     public BackboneSpec Backbone { get; init; } = BackboneSpec.ResNet18;
 
+    /// <summary>Name of the recipe below ("reference", or one of <see cref="RecipeNames"/>; "custom" once changed by hand).</summary>
+    public string Recipe { get; init; } = "reference";
+
+    /// <summary>Backbone stages that stay ImageNet's: null = none (the reference trains the whole backbone);
+    /// <see cref="BackboneLayer.Layer2"/> = the stem, layer1 and layer2 stay fixed, so the layer2 half of every
+    /// memory-bank feature is ImageNet's and only layer3 (and layer4, which feeds the head) adapts.</summary>
+    public BackboneLayer? FixedThrough { get; init; }
+
+    /// <summary>True: BatchNorm stays in eval mode with ImageNet's statistics and affine weights throughout (a 56-image
+    /// batch of one product line is a poor estimate of the statistics the bank features are normalised with). False
+    /// (the reference): BatchNorm trains from the first unfrozen step.</summary>
+    public bool FreezeBatchNorm { get; init; }
+
+    /// <summary>The backbone's learning rate as a fraction of the head's (the reference: 1).</summary>
+    public double BackboneLearningRateScale { get; init; } = 1.0;
+
+    /// <summary>Weight of a term that keeps the adapted layer3 features of the clean images near ImageNet's: weight x
+    /// mean squared difference / mean square of ImageNet's (0 = off, the reference). The bank is built from clean
+    /// images, so this is the part of the representation LDKNN sees.</summary>
+    public double FeatureKeepWeight { get; init; }
+
     /// <summary>Folder to checkpoint into; null = no checkpoints.</summary>
     public string? CheckpointDirectory { get; init; }
 
@@ -74,6 +95,23 @@ public sealed record AdaptationOptions
     public static AdaptationOptions Smoke => new()
     {
         Budget = "smoke", Steps = 3, SourcesPerPass = 2, PassesPerStep = 1, FrozenSteps = 1, ScheduleSteps = 4, CheckpointEvery = 1,
+    };
+
+    /// <summary>Names accepted by <see cref="WithRecipe"/>: "reference" (section 5 as published), "gentle" (BatchNorm
+    /// frozen, stem to layer2 fixed, backbone at a tenth of the head's rate) and "gentle-keep" (gentle plus the
+    /// feature-keeping term at weight 1). The README's ablation table says what each measured.</summary>
+    public static IReadOnlyList<string> RecipeNames { get; } = ["reference", "gentle", "gentle-keep"];
+
+    /// <summary>The recipe `--adapt defectmaker` uses unless told otherwise.</summary>
+    public const string DefaultRecipe = "reference";
+
+    /// <summary>These options with the named recipe's fields set (the budget's sizes are kept).</summary>
+    public AdaptationOptions WithRecipe(string name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "reference" => this with { Recipe = "reference", FixedThrough = null, FreezeBatchNorm = false, BackboneLearningRateScale = 1.0, FeatureKeepWeight = 0 },
+        "gentle" => this with { Recipe = "gentle", FixedThrough = BackboneLayer.Layer2, FreezeBatchNorm = true, BackboneLearningRateScale = 0.1, FeatureKeepWeight = 0 },
+        "gentle-keep" => this with { Recipe = "gentle-keep", FixedThrough = BackboneLayer.Layer2, FreezeBatchNorm = true, BackboneLearningRateScale = 0.1, FeatureKeepWeight = 1.0 },
+        _ => throw new ArgumentException($"Unknown adaptation recipe '{name}'; expected one of: {string.Join(", ", RecipeNames)}.", nameof(name)),
     };
 
     /// <summary>Names accepted by <see cref="ForBudget"/>.</summary>
@@ -112,6 +150,10 @@ public sealed record AdaptationOptions
         Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), WeightDecay, "must be non-negative");
         Require(ImageSize >= 32, nameof(ImageSize), ImageSize, "must be at least 32 (backbone stride and scar sizes)");
         Require(HeadWidths is { Count: > 0 } && HeadWidths.All(w => w >= 1), nameof(HeadWidths), HeadWidths ?? [], "must list at least one positive width");
+        Require(FixedThrough is null or BackboneLayer.Layer2 or BackboneLayer.Layer3, nameof(FixedThrough), FixedThrough?.ToString() ?? "null",
+            "must be null, Layer2 or Layer3");
+        Require(BackboneLearningRateScale >= 0 && double.IsFinite(BackboneLearningRateScale), nameof(BackboneLearningRateScale), BackboneLearningRateScale, "must be non-negative");
+        Require(FeatureKeepWeight >= 0 && double.IsFinite(FeatureKeepWeight), nameof(FeatureKeepWeight), FeatureKeepWeight, "must be non-negative");
         Require(CheckpointEvery >= 0, nameof(CheckpointEvery), CheckpointEvery, "must be non-negative");
         ArgumentNullException.ThrowIfNull(DefectMaker, nameof(DefectMaker));
         ArgumentNullException.ThrowIfNull(Backbone, nameof(Backbone));

@@ -97,25 +97,33 @@ public static class AdaptationTrainer
     /// phase must be set by the caller. Returns the step's mean loss and accuracy.
     /// </summary>
     public static (double Loss, double Accuracy) OptimizerStep(AdaptationNetwork network, SGD optimizer, IReadOnlyList<DefectBatch> passes, double learningRate)
-        => OptimizerStep(network, optimizer, passes.Count, i => passes[i], learningRate);
+        => OptimizerStep(network, optimizer, passes.Count, i => passes[i], learningRate, [1.0], keep: null);
 
+    /// <param name="groupScales">Learning-rate factor per optimizer parameter group (head first, then the backbone).</param>
+    /// <param name="keep">The feature-keeping term: ImageNet's backbone and the term's weight; null = off.</param>
     private static (double Loss, double Accuracy) OptimizerStep(AdaptationNetwork network, SGD optimizer, int passCount,
-        Func<int, DefectBatch> batchOfPass, double learningRate)
+        Func<int, DefectBatch> batchOfPass, double learningRate, IReadOnlyList<double> groupScales, (Backbone ImageNet, double Weight)? keep)
     {
         if (passCount < 1) throw new ArgumentException("at least one pass is needed", nameof(passCount));
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
+        int g = 0;
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate * groupScales[Math.Min(g++, groupScales.Count - 1)];
         using var scope = NewDisposeScope();
         optimizer.zero_grad();
         double lossSum = 0, correct = 0, count = 0;
+        // In the head-only phase layer3 carries no gradient, so the term could not change anything.
+        bool keeping = keep is not null && !network.BackboneFrozen;
         for (int pass = 0; pass < passCount; pass++)
         {
             using var passScope = NewDisposeScope();
             var batch = batchOfPass(pass);
-            var logits = network.forward(network.Backbone.Preprocess(batch.Images));
+            var input = network.Backbone.Preprocess(batch.Images);
+            var (logits, layer3) = network.ForwardWithLayer3(input, keeping);
             var loss = AdaptationLoss.SigmoidBce(logits, batch.Labels);
+            var objective = keeping ? loss.add(KeepTerm(keep!.Value.ImageNet, input, layer3!, batch.Labels).mul(keep.Value.Weight.ToScalar())) : loss;
             // An explicitly held Scalar: TorchSharp passes a temporary Scalar's raw handle to native code, and the
             // finaliser can free it mid-call (seen as "Unknown scalar type" after many steps; see the README).
-            using (var passes = ((double)passCount).ToScalar()) loss.div(passes).backward();
+            using (var passes = ((double)passCount).ToScalar()) objective.div(passes).backward();
+            // The curve reports the task's loss (comparable across recipes), not the objective.
             lossSum += loss.item<float>();
             long n = batch.Labels.shape[0];
             correct += AdaptationLoss.Accuracy(logits, batch.Labels) * n;
@@ -123,6 +131,19 @@ public static class AdaptationTrainer
         }
         optimizer.step();
         return (lossSum / passCount, correct / count);
+    }
+
+    /// <summary>Mean squared difference between the adapted and ImageNet's layer3 features of the batch's clean
+    /// images, relative to the mean square of ImageNet's: 0 while nothing moved, 1 when the change is as large as the
+    /// features themselves.</summary>
+    private static Tensor KeepTerm(Backbone imageNet, Tensor input, Tensor adaptedLayer3, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        var clean = labels.eq((long)DefectKind.Clean).nonzero().squeeze(1);
+        Tensor reference;
+        using (no_grad()) reference = imageNet.ForwardLayers(input.index_select(0, clean), BackboneLayer.Layer3)[BackboneLayer.Layer3];
+        var diff = adaptedLayer3.index_select(0, clean).sub(reference);
+        return diff.square().mean().div(reference.square().mean()).MoveToOuterDisposeScope();
     }
 
     private static AdaptationResult Run(IReadOnlyList<string> trainImages, AdaptationOptions options,
@@ -157,7 +178,23 @@ public static class AdaptationTrainer
 
         using var generator = new Generator(random.HeadInitSeed);
         using var network = new AdaptationNetwork(backbone, o.HeadWidths, generator, Math.Min(o.ImageSize, 64));
-        using var optimizer = optim.SGD(network.parameters(), o.LearningRate, momentum: o.Momentum, weight_decay: o.WeightDecay);
+        // One parameter group when the backbone learns at the head's rate (the reference, as before); otherwise the
+        // head's group first, then the backbone's, scaled per step by OptimizerStep.
+        bool split = o.BackboneLearningRateScale != 1.0;
+        using var optimizer = split
+            ? optim.SGD(new[]
+                {
+                    new SGD.ParamGroup(network.HeadParameters(), o.LearningRate, o.Momentum, 0, o.WeightDecay),
+                    new SGD.ParamGroup(backbone.Parameters(), o.LearningRate * o.BackboneLearningRateScale, o.Momentum, 0, o.WeightDecay),
+                }, o.LearningRate, momentum: o.Momentum, weight_decay: o.WeightDecay)
+            : optim.SGD(network.parameters(), o.LearningRate, momentum: o.Momentum, weight_decay: o.WeightDecay);
+        double[] groupScales = split ? [1.0, o.BackboneLearningRateScale] : [1.0];
+        string? fixedThrough = o.FixedThrough is { } fixedLayer ? backbone.Spec.LayerName(fixedLayer) : null;
+        // ImageNet's backbone, for the feature-keeping term only (same spec, never trained).
+        using var imageNet = o.FeatureKeepWeight > 0 ? Backbone.Load(o.Backbone) : null;
+        imageNet?.Eval();
+        imageNet?.Freeze();
+        (Backbone, double)? keep = imageNet is null ? null : (imageNet, o.FeatureKeepWeight);
         if (resumeFrom is { } r) AdaptationCheckpoint.Load(r.Folder, network, optimizer);
 
         var clock = Stopwatch.StartNew();
@@ -171,7 +208,7 @@ public static class AdaptationTrainer
                 {
                     cancellation.ThrowIfCancellationRequested();
                     bool frozen = step <= o.FrozenSteps;
-                    if (step == firstStep || frozen != network.BackboneFrozen) network.SetBackboneFrozen(frozen);
+                    if (step == firstStep || frozen != network.BackboneFrozen) network.SetBackboneFrozen(frozen, fixedThrough, o.FreezeBatchNorm);
 
                     var taken = new List<PassBatch>();
                     try
@@ -183,7 +220,7 @@ public static class AdaptationTrainer
                             if (item.Step != step || item.Pass != pass + 1)
                                 throw new InvalidOperationException($"batch order broken: expected step {step} pass {pass + 1}, got step {item.Step} pass {item.Pass}");
                             return item.Batch;
-                        }, CosineSchedule.LearningRate(step, o));
+                        }, CosineSchedule.LearningRate(step, o), groupScales, keep);
                         if (!double.IsFinite(loss))
                             throw new InvalidOperationException($"adaptation diverged at step {step}: loss {loss} (learning rate {CosineSchedule.LearningRate(step, o)})");
                         losses.Add(loss);

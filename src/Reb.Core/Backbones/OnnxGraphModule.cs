@@ -17,6 +17,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     private readonly Dictionary<string, int> _producerOfValue = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _valueOfNodeName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ExecutionPlan> _plans = new(StringComparer.Ordinal);
+    private readonly List<string> _moduleNameOfStep = new();
     private readonly string _inputName;
     private readonly string[] _graphOutputs;
     private IReadOnlyList<string> _lastExecuted = Array.Empty<string>();
@@ -54,7 +55,9 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 var node = sorted[i];
                 var fallback = $"{node.OpType}_{i}";
                 var stepName = string.IsNullOrEmpty(node.Name) ? fallback : node.Name;
-                var step = factory.Create(node, stepName, names.Unique(node.Name, fallback));
+                var moduleName = names.Unique(node.Name, fallback);
+                var step = factory.Create(node, stepName, moduleName);
+                _moduleNameOfStep.Add(moduleName);
                 _producerOfValue[step.Output] = _steps.Count;
                 _valueOfNodeName.TryAdd(stepName, step.Output);
                 _steps.Add(step);
@@ -101,6 +104,23 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
 
     /// <summary>Node names in execution (topological) order.</summary>
     public IReadOnlyList<string> NodeNames => _steps.Select(s => s.NodeName).ToArray();
+
+    /// <summary>
+    /// The weight-owning submodules (Conv, BatchNorm) of the nodes that run after the node producing
+    /// <paramref name="name"/>, in execution order. For a chain of stages such as a ResNet (every stage's output feeds
+    /// only the next stage) this is "everything downstream of that stage", which is how an adaptation recipe keeps the
+    /// stem and the first stages fixed. Null <paramref name="name"/>: every such submodule.
+    /// </summary>
+    public IReadOnlyList<(string Name, nn.Module Module)> WeightModulesAfter(string? name)
+    {
+        int first = 0;
+        if (name is not null && _producerOfValue.TryGetValue(ResolveValueName(name), out var producer)) first = producer + 1;
+        var children = named_children().ToDictionary(c => c.name, c => c.module, StringComparer.Ordinal);
+        var result = new List<(string, nn.Module)>();
+        for (int i = first; i < _steps.Count; i++)
+            if (children.TryGetValue(_moduleNameOfStep[i], out var module)) result.Add((_moduleNameOfStep[i], module));
+        return result;
+    }
 
     /// <summary>Node names the last <see cref="Forward"/> call ran, in order (to check that unneeded nodes were skipped).</summary>
     public IReadOnlyList<string> LastExecutedNodes => _lastExecuted;

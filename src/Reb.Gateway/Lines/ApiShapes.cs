@@ -35,9 +35,10 @@ public sealed record ThresholdRequest(double? Threshold);
 
 /// <summary>Training from blobs already in the artefact store (every image under <see cref="Folder"/>).</summary>
 /// <param name="Adapt">"none" or "defectmaker" (REB's backbone adaptation); <paramref name="Budget"/> cpu|reference|smoke;
-/// <paramref name="AdaptGuard"/> on|off|report; <paramref name="Seed"/> of the coreset and the adaptation.</param>
+/// <paramref name="AdaptGuard"/> on|off|report; <paramref name="Seed"/> of the coreset and the adaptation; <paramref name="AdaptRecipe"/>
+/// reference|gentle|gentle-keep.</param>
 public sealed record TrainingFolderRequest(string? Folder, int? ImageSize, int? K, int? FitShards, double? CoresetRatio, bool? Promote, int? Shards,
-    string? Adapt = null, string? Budget = null, string? AdaptGuard = null, int? Seed = null);
+    string? Adapt = null, string? Budget = null, string? AdaptGuard = null, int? Seed = null, string? AdaptRecipe = null);
 
 public sealed record TrainingStarted(string JobId, string Line, int Images);
 

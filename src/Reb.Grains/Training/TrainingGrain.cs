@@ -49,7 +49,7 @@ public sealed class TrainingGrain(
             throw new ArgumentException($"job {JobId}: adaptation must be 'none' or 'defectmaker', got '{request.Adapt}'");
         if (request.AdaptGuard is not ("on" or "off" or "report"))
             throw new ArgumentException($"job {JobId}: the adaptation guard must be 'on', 'off' or 'report', got '{request.AdaptGuard}'");
-        Reb.Core.Adaptation.AdaptationOptions.ForBudget(request.Budget); // an unknown budget fails here, not hours later
+        Reb.Core.Adaptation.AdaptationOptions.ForBudget(request.Budget).WithRecipe(request.AdaptRecipe); // an unknown budget or recipe fails here, not hours later
         if (state.State.Request is { } existing && !SameRequest(existing, request))
             throw new ArgumentException($"job {JobId} exists for line '{existing.Line}' with another request; start a new job instead");
         if (state.State.Request is null)

@@ -108,7 +108,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         var images = await Images();
         var checkpoints = Path.Combine(WorkDir, "adapt");
         await RestoreAdaptCheckpoint(checkpoints);
-        var adaptation = AdaptationOptions.ForBudget(request.Budget) with
+        var adaptation = AdaptationOptions.ForBudget(request.Budget).WithRecipe(request.AdaptRecipe) with
         {
             Seed = request.Seed, ImageSize = request.ImageSize, CheckpointDirectory = checkpoints,
         };
