@@ -26,11 +26,19 @@ public static class SiloWebApp
             var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
             configure?.Invoke(plain);
             BootstrapKeyFile.Apply(plain.Configuration);
-            plain.UseOrleans(silo => SiloHostBuilder.Configure(silo, plain.Configuration, plain.Environment.EnvironmentName));
+            plain.UseOrleans(silo =>
+            {
+                SiloHostBuilder.Configure(silo, plain.Configuration, plain.Environment.EnvironmentName);
+                SiloTelemetry.Add(silo, plain.Services, plain.Configuration, dashboard: false);
+            });
             return plain.Build();
         }
         BootstrapKeyFile.Apply(builder.Configuration);
-        builder.UseOrleans(silo => { SiloHostBuilder.Configure(silo, builder.Configuration, builder.Environment.EnvironmentName); Reb.Gateway.Telemetry.TelemetryRegistration.AddRebTelemetry(silo, builder.Configuration); });
+        builder.UseOrleans(silo =>
+        {
+            SiloHostBuilder.Configure(silo, builder.Configuration, builder.Environment.EnvironmentName);
+            SiloTelemetry.Add(silo, builder.Services, builder.Configuration, dashboard: true);
+        });
         builder.Services.AddRebGateway(builder.Configuration);
         HttpEndpoints.Configure(builder.WebHost, builder.Configuration, gateway.HttpPort);
         var app = builder.Build();

@@ -13,22 +13,13 @@ using Reb.Gateway.Access;
 namespace Reb.Gateway.Telemetry;
 
 /// <summary>
-/// OpenTelemetry metrics (and traces with OTLP) of the silo + gateway process, the Prometheus scrape endpoint and the
-/// Orleans Dashboard. Three calls: <see cref="AddRebTelemetry(IServiceCollection, IConfiguration)"/> (services),
-/// <see cref="AddRebTelemetry(ISiloBuilder, IConfiguration)"/> (silo: activity propagation, dashboard grains) and
-/// <see cref="MapRebTelemetry"/> (middleware and routes).
+/// The gateway's telemetry: HTTP metrics and spans, the "Reb.Gateway" meter, the Prometheus scrape endpoint and the
+/// Orleans Dashboard's routes. Two calls: <see cref="AddRebTelemetry(IServiceCollection, IConfiguration)"/> (services)
+/// and <see cref="MapRebTelemetry"/> (middleware and routes). The silo's own meters, trace propagation and dashboard
+/// grains are registered by the silo host (Reb.Silo.SiloTelemetry) into the same providers.
 /// </summary>
 public static class TelemetryRegistration
 {
-    /// <summary>Meter of the Orleans runtime (messaging, activations, grain calls...).</summary>
-    public const string OrleansMeter = "Microsoft.Orleans";
-
-    /// <summary>
-    /// The project's meters: "Reb.Gateway" (<see cref="GatewayTelemetry"/>) and "Reb.Grains" (scoring stages, training
-    /// progress; defined in Reb.Grains, which this library does not reference, hence the wildcard).
-    /// </summary>
-    public const string RebMeters = "Reb.*";
-
     public static TelemetryOptions Options(IConfiguration configuration) =>
         configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
 
@@ -44,9 +35,9 @@ public static class TelemetryRegistration
             .ConfigureResource(r => r.AddService(options.ServiceName))
             .WithMetrics(m =>
             {
+                // The silo host adds the Orleans, grain and runtime meters to this same provider (Reb.Silo.SiloTelemetry).
                 m.AddAspNetCoreInstrumentation()
-                    .AddRuntimeInstrumentation()
-                    .AddMeter(OrleansMeter, RebMeters)
+                    .AddMeter(GatewayTelemetry.MeterName)
                     .AddPrometheusExporter();
                 if (otlp is not null) m.AddOtlpExporter(o => o.Endpoint = otlp);
             });
@@ -55,22 +46,9 @@ public static class TelemetryRegistration
         {
             otel.WithTracing(t => t
                 .AddAspNetCoreInstrumentation()
-                .AddSource(ActivitySources.RuntimeActivitySourceName, ActivitySources.ApplicationGrainActivitySourceName)
                 .AddOtlpExporter(o => o.Endpoint = otlp));
         }
         return services;
-    }
-
-    /// <summary>
-    /// Silo side: trace context travels with grain calls (so a span of an HTTP request is the parent of the grain calls
-    /// it makes), and the dashboard's grains and call profiler when the Orleans Dashboard is on.
-    /// </summary>
-    public static ISiloBuilder AddRebTelemetry(this ISiloBuilder silo, IConfiguration configuration)
-    {
-        var options = Options(configuration);
-        silo.AddActivityPropagation();
-        if (options.Enabled && options.OrleansDashboard) silo.AddDashboard();
-        return silo;
     }
 
     /// <summary>
