@@ -13,12 +13,13 @@ public sealed class LdknnIndex : IDisposable
     private readonly KnnBank _core;
     private readonly Tensor _density;
 
-    public LdknnIndex(Tensor coreFeatures, float[] density, long[] coreBankIndex, LdknnOptions options)
+    /// <param name="search">kNN options of the core bank (e.g. the device its screen runs on); null = the defaults.</param>
+    public LdknnIndex(Tensor coreFeatures, float[] density, long[] coreBankIndex, LdknnOptions options, KnnOptions? search = null)
     {
         if (coreFeatures.shape[0] != density.Length || density.Length != coreBankIndex.Length)
             throw new ArgumentException($"core set has {coreFeatures.shape[0]} rows but {density.Length} densities and {coreBankIndex.Length} indices");
         // The index takes ownership of coreFeatures: the bank keeps its own handle on the same storage.
-        _core = KnnBank.Create(coreFeatures);
+        _core = KnnBank.Create(coreFeatures, search);
         coreFeatures.Dispose();
         Density = density;
         _density = tensor(density).DetachFromDisposeScope();

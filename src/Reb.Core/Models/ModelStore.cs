@@ -1,3 +1,4 @@
+using Reb.Core.Search;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
 using Reb.Core.Ldknn;
@@ -57,15 +58,17 @@ public static class ModelStore
     }
 
     /// <summary>Loads a model directory; every file is checked against its checksum first, a bad one is refused with its name.</summary>
-    public static InspectionModel Load(string dir, int batchSize = 8)
+    /// <param name="device">where the backbone and the kNN screen run (null = the CPU); scores are the same either way
+    /// up to the backbone's floating-point differences on that device.</param>
+    public static InspectionModel Load(string dir, int batchSize = 8, Device? device = null)
     {
         var m = ReadAndVerify(dir, out var arrays);
-        var fx = LoadEmbedder(dir, m);
+        var fx = LoadEmbedder(dir, m, device);
         try
         {
             var core = tensor(arrays.Core).reshape(m.Bank.Core, m.Bank.Dim);
             var ldknn = new LdknnOptions { K = m.Ldknn.K, Lambda = m.Ldknn.Lambda, CoresetRatio = m.Ldknn.CoresetRatio, Seed = m.Ldknn.Seed };
-            var index = new LdknnIndex(core, arrays.Density, arrays.CoreIndex, ldknn);
+            var index = new LdknnIndex(core, arrays.Density, arrays.CoreIndex, ldknn, device is null ? null : new KnnOptions { ScreenDevice = device });
             var options = new InspectionOptions { ImageSize = m.Features.ImageSize, BatchSize = batchSize, Ldknn = ldknn };
             var model = new InspectionModel(fx, index, m.Threshold, options) { Manifest = m };
             // Issue 14: neighbour distances, when the model has them (verified with the other arrays).

@@ -75,7 +75,8 @@ public sealed class KnnBank : IDisposable
             // 2^-e with reach * 2^-e in (1/2, 1]: multiplying by it is exact (barring underflow, which the measured residuals cover).
             double scale = reach > 0 ? Math.ScaleB(1.0, -Math.ILogB(reach) - 1) : 1.0;
 
-            bool bf16 = options.Precision == KnnPrecision.Bf16Screened && ScreenPrecisionProbe.Bf16GemmAccumulatesInFloat32;
+            bool onDevice = options.ScreenDevice is { } dev && dev.type != DeviceType.CPU;
+            bool bf16 = !onDevice && options.Precision == KnnPrecision.Bf16Screened && ScreenPrecisionProbe.Bf16GemmAccumulatesInFloat32;
             var screen = empty(new[] { n, d }, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
             double maxNormSq = 0;
             var bounds = new ScreenRowBounds((int)n, (int)d);
@@ -95,6 +96,12 @@ public sealed class KnnBank : IDisposable
             {
                 foreach (var t in new[] { mean, screen }) t.Dispose();
                 throw new ArgumentException($"KnnBank.Create: the bank spreads {maxNorm:G3} around its mean; squared distances between its rows would overflow float32.", nameof(bank));
+            }
+            if (onDevice)
+            {
+                var moved = screen.to(options.ScreenDevice!);
+                screen.Dispose();
+                screen = moved;
             }
             // The bank owns these until Dispose: keep them out of any dispose scope the caller happens to be in.
             foreach (var owned in new[] { vectors, mean, screen }) owned.DetachFromDisposeScope();

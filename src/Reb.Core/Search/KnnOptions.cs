@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Reb.Core.Search;
 
 /// <summary>Which GEMM screens the bank (chosen when the bank is prepared).</summary>
@@ -20,6 +22,16 @@ public enum Bf16Gemm
     Mkl,
 }
 
+/// <summary>Which GEMM computes a float32 screen tile (the answer is the same).</summary>
+public enum Float32Gemm
+{
+    /// <summary>MKL's sgemm writing straight into the scan's tile (libtorch's mm when MKL's symbols are missing).</summary>
+    Native,
+    /// <summary>libtorch's mm on the screen's device, the tile copied to the CPU for the scan: the path a CUDA screen
+    /// takes, selectable on the CPU so tests run the same device-generic code.</summary>
+    LibTorch,
+}
+
 /// <summary>Tuning knobs of <see cref="KnnKernel"/>; the result is the same exact search whatever they are.</summary>
 public sealed record KnnOptions
 {
@@ -32,6 +44,19 @@ public sealed record KnnOptions
 
     /// <summary>The bfloat16 GEMM of the screen (the other one is used if this one failed its start-up probe).</summary>
     public Bf16Gemm Bf16Gemm { get; init; } = Bf16Gemm.LibTorch;
+
+    /// <summary>The float32 screen's GEMM on the CPU (a screen on another device always uses libtorch's mm there).</summary>
+    public Float32Gemm Float32Gemm { get; init; } = Float32Gemm.Native;
+
+    /// <summary>
+    /// Where a bank prepared with these options keeps its screen copy and runs the screening GEMM: null = the CPU.
+    /// On CUDA the screen is float32 (the bfloat16 probes are CPU-only) and every tile of -2 q.b comes back to the CPU,
+    /// where the candidate scan and the float64 re-rank run unchanged. The guarantee is the CPU kernel's: exact
+    /// float32 distances, ties to the lowest index, bitwise the CPU result (so shards on GPU silos still merge to the
+    /// single-process score), PROVIDED the device GEMM accumulates in float32 as the error bound assumes, in any order:
+    /// TF32 must stay off for float32 matmul (libtorch's default since 1.12).
+    /// </summary>
+    public Device? ScreenDevice { get; init; }
 
     /// <summary>The default options.</summary>
     public static KnnOptions Default { get; } = new();

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Reb.Core.Search;
@@ -19,6 +20,10 @@ internal static unsafe class ScreenPass
         long rows = low.shape[0];
         int n = (int)bank.Count;
         int tileWidth = Math.Min(bankChunk, n);
+        // A screen on another device (CUDA), or the device-generic path asked for on the CPU: libtorch's float32 mm
+        // where the screen lives, each tile copied into the CPU tile the scan reads (see KnnOptions.ScreenDevice).
+        bool deviceGemm = !bank.ScreensInBf16 && (bank.Screen.device_type != DeviceType.CPU || options.Float32Gemm == Float32Gemm.LibTorch);
+        using var lowOnDevice = deviceGemm ? low.to(bank.Screen.device) : null;
         using var tile = libTorchBf16 ? null : empty(rows, tileWidth, ScalarType.Float32); // the libtorch GEMM allocates its own
         float* tp = tile is null ? null : (float*)NativeGemm.DataPointer(tile);
         for (int start = 0; start < n; start += tileWidth)
@@ -33,7 +38,9 @@ internal static unsafe class ScreenPass
                 continue;
             }
             var view = tile!.narrow(1, 0, width);
-            if (NativeGemm.IsAvailable)
+            if (deviceGemm)
+                view.copy_(lowOnDevice!.mm(slice.t()).mul_(-2f).cpu());
+            else if (NativeGemm.IsAvailable)
                 NativeGemm.GemmABt(low, slice, view, -2f, 0f);
             else
                 view.copy_(low.mm(slice.t()).mul_(-2f)); // float32 (a bfloat16 bank without MKL takes the libtorch branch)

@@ -69,7 +69,7 @@ public sealed class BankShardGrain(SiloModelCache models, ILocalSiloDetails silo
             var (first, rows) = key.Range(info.Rows);
             if (bytes.LongLength != rows * info.Dim * sizeof(float))
                 throw new InvalidDataException($"bank shard {key}: '{blobKey}' has {bytes.Length} bytes, expected {rows} x {info.Dim} floats");
-            return await Task.Run(() => ShardSlice.Create(TensorFiles.AsFloats(bytes), info.Dim, new float[rows], first));
+            return await Task.Run(() => ShardSlice.Create(TensorFiles.AsFloats(bytes), info.Dim, new float[rows], first, models.Device));
         }
         LocalModel model;
         try { model = await models.GetAsync(key.Source); }
@@ -81,7 +81,7 @@ public sealed class BankShardGrain(SiloModelCache models, ILocalSiloDetails silo
         {
             var rows = ShardSlice.ReadRows(Path.Combine(model.Directory, bank.CoreFile), start, count, bank.Dim);
             var density = ShardSlice.ReadRows(Path.Combine(model.Directory, bank.DensityFile), start, count, 1);
-            return ShardSlice.Create(rows, bank.Dim, density, start);
+            return ShardSlice.Create(rows, bank.Dim, density, start, models.Device);
         });
     }
 

@@ -34,10 +34,11 @@ public sealed class ShardSlice(KnnBank bank, float[] density, long start) : IDis
         return values;
     }
 
-    public static ShardSlice Create(float[] rows, int dim, float[] density, long start)
+    /// <param name="device">the silo's device: the screening GEMM runs there (exact either way: KnnOptions.ScreenDevice).</param>
+    public static ShardSlice Create(float[] rows, int dim, float[] density, long start, Device? device = null)
     {
         var t = tensor(rows).reshape(rows.Length / dim, dim);
-        var bank = KnnBank.Create(t);
+        var bank = KnnBank.Create(t, device is null ? null : new KnnOptions { ScreenDevice = device });
         t.Dispose(); // the bank keeps its own handle on the storage
         return new ShardSlice(bank, density, start);
     }
