@@ -1,3 +1,4 @@
+using static TorchSharp.torch;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
 
@@ -14,8 +15,8 @@ public sealed class AdaptationResult(Backbone backbone, AdaptationRecord record)
 
     /// <summary>A feature extractor on the adapted backbone that records the adaptation in the model artefact.
     /// The extractor takes ownership of the backbone (disposing it disposes the backbone).</summary>
-    public FeatureExtractor CreateFeatureExtractor(int imageSize = 256, int dim = 512) =>
-        new(Backbone, imageSize, dim) { AdaptationJson = Record.ToJson() };
+    public FeatureExtractor CreateFeatureExtractor(int imageSize = 256, int dim = 512, Device? device = null) =>
+        new(Backbone, imageSize, dim, device) { AdaptationJson = Record.ToJson() };
 
     public void Dispose() => Backbone.Dispose();
 }

@@ -40,14 +40,15 @@ public static class AdaptationTrainer
     /// <exception cref="ArgumentException">No images, or bad options (names the field).</exception>
     /// <exception cref="Imaging.ImageLoadException">An image cannot be read (names the file).</exception>
     /// <param name="onCheckpoint">called with each checkpoint folder once it is complete (the cluster copies it to the artefact store).</param>
+    /// <param name="device">where the network trains (null = the CPU); the adapted backbone is handed back on the CPU.</param>
     public static AdaptationResult Adapt(IReadOnlyList<string> trainImages, AdaptationOptions options,
-        IProgress<StageProgress>? progress = null, CancellationToken cancellation = default, Action<string>? onCheckpoint = null)
+        IProgress<StageProgress>? progress = null, CancellationToken cancellation = default, Action<string>? onCheckpoint = null, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         RequireImages(trainImages);
         if (options.CheckpointDirectory is not null) AdaptationCheckpoint.Clear(options.CheckpointDirectory);
-        return Run(trainImages, options, resumeFrom: null, progress, cancellation, onCheckpoint);
+        return Run(trainImages, options, resumeFrom: null, progress, cancellation, onCheckpoint, device);
     }
 
     /// <summary>
@@ -57,7 +58,7 @@ public static class AdaptationTrainer
     /// <param name="trainImages">The same training list as the interrupted run (checked by its fingerprint).</param>
     /// <exception cref="InvalidDataException">No checkpoint, an unreadable one, or a different training list.</exception>
     public static AdaptationResult Resume(string checkpointDirectory, IReadOnlyList<string> trainImages,
-        IProgress<StageProgress>? progress = null, CancellationToken cancellation = default, Action<string>? onCheckpoint = null)
+        IProgress<StageProgress>? progress = null, CancellationToken cancellation = default, Action<string>? onCheckpoint = null, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(checkpointDirectory);
         RequireImages(trainImages);
@@ -70,7 +71,7 @@ public static class AdaptationTrainer
                 $"got {trainImages.Count} images (fingerprint {AdaptationCheckpoint.HashImageList(trainImages)[..12]}).");
         var options = state.Options with { CheckpointDirectory = checkpointDirectory };
         options.Validate();
-        return Run(trainImages, options, (folder, state), progress, cancellation, onCheckpoint);
+        return Run(trainImages, options, (folder, state), progress, cancellation, onCheckpoint, device);
     }
 
     /// <summary>
@@ -88,7 +89,7 @@ public static class AdaptationTrainer
         options.Validate();
         if (sampler.ImageSize != options.ImageSize)
             throw new ArgumentException($"the sampler makes {sampler.ImageSize} px images but AdaptationOptions.ImageSize is {options.ImageSize}", nameof(sampler));
-        return TrainCore(backbone, sampler, options, null, imageListHash, progress, cancellation, onCheckpoint: null);
+        return TrainCore(backbone, sampler, options, null, imageListHash, progress, cancellation, onCheckpoint: null, device: null);
     }
 
     /// <summary>
@@ -97,12 +98,13 @@ public static class AdaptationTrainer
     /// phase must be set by the caller. Returns the step's mean loss and accuracy.
     /// </summary>
     public static (double Loss, double Accuracy) OptimizerStep(AdaptationNetwork network, SGD optimizer, IReadOnlyList<DefectBatch> passes, double learningRate)
-        => OptimizerStep(network, optimizer, passes.Count, i => passes[i], learningRate, [1.0], keep: null);
+        => OptimizerStep(network, optimizer, passes.Count, i => passes[i], learningRate, [1.0], keep: null, device: null);
 
     /// <param name="groupScales">Learning-rate factor per optimizer parameter group (head first, then the backbone).</param>
     /// <param name="keep">The feature-keeping term: ImageNet's backbone and the term's weight; null = off.</param>
     private static (double Loss, double Accuracy) OptimizerStep(AdaptationNetwork network, SGD optimizer, int passCount,
-        Func<int, DefectBatch> batchOfPass, double learningRate, IReadOnlyList<double> groupScales, (Backbone ImageNet, double Weight)? keep)
+        Func<int, DefectBatch> batchOfPass, double learningRate, IReadOnlyList<double> groupScales, (Backbone ImageNet, double Weight)? keep,
+        Device? device)
     {
         if (passCount < 1) throw new ArgumentException("at least one pass is needed", nameof(passCount));
         int g = 0;
@@ -116,17 +118,20 @@ public static class AdaptationTrainer
         {
             using var passScope = NewDisposeScope();
             var batch = batchOfPass(pass);
-            var input = network.Backbone.Preprocess(batch.Images);
+            bool move = device is not null;
+            var images = move ? batch.Images.to(device!) : batch.Images;
+            var labels = move ? batch.Labels.to(device!) : batch.Labels;
+            var input = network.Backbone.Preprocess(images);
             var (logits, layer3) = network.ForwardWithLayer3(input, keeping);
-            var loss = AdaptationLoss.SigmoidBce(logits, batch.Labels);
-            var objective = keeping ? loss.add(KeepTerm(keep!.Value.ImageNet, input, layer3!, batch.Labels).mul(keep.Value.Weight.ToScalar())) : loss;
+            var loss = AdaptationLoss.SigmoidBce(logits, labels);
+            var objective = keeping ? loss.add(KeepTerm(keep!.Value.ImageNet, input, layer3!, labels).mul(keep.Value.Weight.ToScalar())) : loss;
             // An explicitly held Scalar: TorchSharp passes a temporary Scalar's raw handle to native code, and the
             // finaliser can free it mid-call (seen as "Unknown scalar type" after many steps; see the README).
             using (var passes = ((double)passCount).ToScalar()) objective.div(passes).backward();
             // The curve reports the task's loss (comparable across recipes), not the objective.
             lossSum += loss.item<float>();
-            long n = batch.Labels.shape[0];
-            correct += AdaptationLoss.Accuracy(logits, batch.Labels) * n;
+            long n = labels.shape[0];
+            correct += AdaptationLoss.Accuracy(logits, labels) * n;
             count += n;
         }
         optimizer.step();
@@ -148,13 +153,13 @@ public static class AdaptationTrainer
 
     private static AdaptationResult Run(IReadOnlyList<string> trainImages, AdaptationOptions options,
         (string Folder, CheckpointState State)? resumeFrom, IProgress<StageProgress>? progress, CancellationToken cancellation,
-        Action<string>? onCheckpoint)
+        Action<string>? onCheckpoint, Device? device)
     {
         using var sampler = DefectSampler.FromFiles(trainImages, options.EffectiveDefectMaker);
         var backbone = Backbone.Load(options.Backbone);
         try
         {
-            var record = TrainCore(backbone, sampler, options, resumeFrom, AdaptationCheckpoint.HashImageList(trainImages), progress, cancellation, onCheckpoint);
+            var record = TrainCore(backbone, sampler, options, resumeFrom, AdaptationCheckpoint.HashImageList(trainImages), progress, cancellation, onCheckpoint, device);
             return new AdaptationResult(backbone, record);
         }
         catch
@@ -166,8 +171,10 @@ public static class AdaptationTrainer
 
     private static AdaptationRecord TrainCore(Backbone backbone, DefectSampler sampler, AdaptationOptions o,
         (string Folder, CheckpointState State)? resumeFrom, string imageListHash, IProgress<StageProgress>? progress, CancellationToken cancellation,
-        Action<string>? onCheckpoint)
+        Action<string>? onCheckpoint, Device? device)
     {
+        // An explicit device, the CPU included, takes the device path (moves are no-ops on the CPU), so tests run it.
+        bool onDevice = device is not null;
         var random = new StepRandom(o.Seed);
         var losses = new List<double>(resumeFrom?.State.LossCurve ?? []);
         var accuracies = new List<double>(resumeFrom?.State.AccuracyCurve ?? []);
@@ -178,6 +185,9 @@ public static class AdaptationTrainer
 
         using var generator = new Generator(random.HeadInitSeed);
         using var network = new AdaptationNetwork(backbone, o.HeadWidths, generator, Math.Min(o.ImageSize, 64));
+        // Head initialised on the CPU (the seeded generator is a CPU one), then everything moves before the optimizer
+        // takes its parameters. Batches are made on the CPU and moved per pass.
+        if (onDevice) network.to(device!);
         // One parameter group when the backbone learns at the head's rate (the reference, as before); otherwise the
         // head's group first, then the backbone's, scaled per step by OptimizerStep.
         bool split = o.BackboneLearningRateScale != 1.0;
@@ -192,6 +202,7 @@ public static class AdaptationTrainer
         string? fixedThrough = o.FixedThrough is { } fixedLayer ? backbone.Spec.LayerName(fixedLayer) : null;
         // ImageNet's backbone, for the feature-keeping term only (same spec, never trained).
         using var imageNet = o.FeatureKeepWeight > 0 ? Backbone.Load(o.Backbone) : null;
+        if (onDevice) imageNet?.Module.to(device!);
         imageNet?.Eval();
         imageNet?.Freeze();
         (Backbone, double)? keep = imageNet is null ? null : (imageNet, o.FeatureKeepWeight);
@@ -220,7 +231,7 @@ public static class AdaptationTrainer
                             if (item.Step != step || item.Pass != pass + 1)
                                 throw new InvalidOperationException($"batch order broken: expected step {step} pass {pass + 1}, got step {item.Step} pass {item.Pass}");
                             return item.Batch;
-                        }, CosineSchedule.LearningRate(step, o), groupScales, keep);
+                        }, CosineSchedule.LearningRate(step, o), groupScales, keep, device);
                         if (!double.IsFinite(loss))
                             throw new InvalidOperationException($"adaptation diverged at step {step}: loss {loss} (learning rate {CosineSchedule.LearningRate(step, o)})");
                         losses.Add(loss);
@@ -246,7 +257,9 @@ public static class AdaptationTrainer
         }
         finally
         {
-            // The adapted backbone leaves in the state feature extraction expects.
+            // The adapted backbone leaves in the state feature extraction expects: eval, frozen, on the CPU (a
+            // FeatureExtractor moves it to its own device).
+            if (onDevice) backbone.Module.to(CPU);
             backbone.Eval();
             backbone.Freeze();
         }

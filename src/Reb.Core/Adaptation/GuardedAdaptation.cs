@@ -27,17 +27,17 @@ public static class GuardedAdaptation
     /// </remarks>
     public static (FeatureExtractor Extractor, AdaptationOutcome Outcome) Run(IReadOnlyList<string> images, AdaptationOptions adaptation,
         AdaptationGuardOptions? guard, IProgress<StageProgress>? progress = null, bool enforce = true, CancellationToken ct = default,
-        Action<string>? onCheckpoint = null)
+        Action<string>? onCheckpoint = null, TorchSharp.torch.Device? device = null)
     {
         var (validation, others) = guard is null ? ([], images) : AdaptationGuard.Split(images, guard);
         var adapted = adaptation.CheckpointDirectory is { } dir && AdaptationCheckpoint.Exists(dir)
-            ? AdaptationTrainer.Resume(dir, others, progress, ct, onCheckpoint)
-            : AdaptationTrainer.Adapt(others, adaptation, progress, ct, onCheckpoint);
-        var adaptedExtractor = adapted.CreateFeatureExtractor(adaptation.ImageSize);
+            ? AdaptationTrainer.Resume(dir, others, progress, ct, onCheckpoint, device)
+            : AdaptationTrainer.Adapt(others, adaptation, progress, ct, onCheckpoint, device);
+        var adaptedExtractor = adapted.CreateFeatureExtractor(adaptation.ImageSize, device: device);
         if (guard is null || validation.Count == 0)
             return (adaptedExtractor, new AdaptationOutcome(adapted.Record, null, Used: true));
 
-        var imageNet = new FeatureExtractor(Backbone.Load(adaptation.Backbone), adaptation.ImageSize);
+        var imageNet = new FeatureExtractor(Backbone.Load(adaptation.Backbone), adaptation.ImageSize, device: device);
         try
         {
             var verdict = AdaptationGuard.Judge(validation, others, imageNet, adaptedExtractor, guard with { ImageSize = adaptation.ImageSize }, progress);

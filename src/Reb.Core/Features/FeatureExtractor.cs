@@ -60,7 +60,9 @@ public sealed class FeatureExtractor : IPatchEmbedder
         using var noGrad = no_grad();
         if (_backbone.IsTraining) _backbone.Eval();
         var layers = _backbone.ForwardLayers(_backbone.Preprocess(images.to(Device)), BackboneLayer.Layer2, BackboneLayer.Layer3);
-        return _aggregator.Aggregate(layers[BackboneLayer.Layer2], layers[BackboneLayer.Layer3]).MoveToOuterDisposeScope();
+        var features = _aggregator.Aggregate(layers[BackboneLayer.Layer2], layers[BackboneLayer.Layer3]);
+        // Features leave on the CPU whatever the device: the bank, the kNN kernel's queries and the maps live there.
+        return (Device.type == DeviceType.CPU ? features : features.cpu()).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

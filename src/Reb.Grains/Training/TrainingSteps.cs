@@ -115,7 +115,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         var guard = request.AdaptGuard == "off" ? null
             : new AdaptationGuardOptions { Seed = request.Seed, ImageSize = request.ImageSize, Ldknn = Ldknn };
         var (extractor, outcome) = await Task.Run(() => GuardedAdaptation.Run(images, adaptation, guard, Progress,
-            enforce: request.AdaptGuard == "on", ct, onCheckpoint: folder => SaveAdaptCheckpoint(folder).GetAwaiter().GetResult()), ct);
+            enforce: request.AdaptGuard == "on", ct, onCheckpoint: folder => SaveAdaptCheckpoint(folder).GetAwaiter().GetResult(), device: models.Device), ct);
         _embedder = extractor;
         if (outcome.Used)
         {

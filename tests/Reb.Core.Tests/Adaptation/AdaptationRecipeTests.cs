@@ -58,3 +58,19 @@ public class AdaptationRecipeTests
         Assert.Contains(nameof(AdaptationOptions.FeatureKeepWeight), bad.Message);
     }
 }
+
+/// <summary>The device path of the trainer (what a GPU silo runs), taken on the CPU: the same weights as without it.</summary>
+public class AdaptationDeviceTests
+{
+    [Fact]
+    public void TrainingThroughTheDevicePathGivesBitwiseTheSameBackboneBackOnTheCpu()
+    {
+        using var data = new AdaptationTestData();
+        var o = AdaptationTestData.TinyOptions(steps: 2, seed: 4).WithRecipe("gentle-keep");
+        using var plain = AdaptationTrainer.Adapt(data.Images, o);
+        using var viaDevice = AdaptationTrainer.Adapt(data.Images, o, device: TorchSharp.torch.CPU);
+        Assert.Equal(plain.Record.LossCurve, viaDevice.Record.LossCurve);
+        Assert.Empty(AdaptationTestData.Differences(AdaptationTestData.Snapshot(plain.Backbone.Module), AdaptationTestData.Snapshot(viaDevice.Backbone.Module)));
+        Assert.All(viaDevice.Backbone.Parameters(), p => Assert.Equal(TorchSharp.DeviceType.CPU, p.device_type));
+    }
+}
