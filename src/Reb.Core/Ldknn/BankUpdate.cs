@@ -6,7 +6,8 @@ namespace Reb.Core.Ldknn;
 
 /// <summary>What an append did: rows before and after, old rows whose K-neighbourhood changed, and the time it took.</summary>
 public sealed record BankUpdateStats(long OldRows, long NewRows, long AffectedOldRows, double Seconds,
-    long Candidates = 0, long ExactDistances = 0, double NewRowsSeconds = 0, double OldRowsSeconds = 0, double AffectedSeconds = 0);
+    long Candidates = 0, long ExactDistances = 0, double NewRowsSeconds = 0, double OldRowsSeconds = 0, double AffectedSeconds = 0,
+    double IndexSeconds = 0, KnnSearchStats? Search = null);
 
 /// <summary>
 /// Appends good patches to a fitted bank (no coreset) without re-embedding or re-searching the old rows against each
@@ -41,27 +42,30 @@ public static class BankUpdate
         for (long i = 0; i < n; i++)
             if (index.CoreBankIndex[i] != i) throw new ArgumentException("the index's core set is not the whole bank in order", nameof(index));
 
-        Tensor union, table;
+        Tensor table;
+        KnnBank unionBank;
         long affectedCount;
         var searchStats = new KnnSearchStats();
-        double oldRowsSeconds = 0, phaseMark = 0, affectedSeconds = 0;
+        double oldRowsSeconds = 0, phaseMark = 0, affectedSeconds = 0, newRowsSecondsOut = 0;
         using (var scope = NewDisposeScope())
         {
             var old = index.CoreFeatures;
-            union = cat(new[] { old, newRows.contiguous() }, 0).MoveToOuterDisposeScope();
-
-            // New rows: K nearest in the union, each excluding itself by its global index.
+            // New rows: K nearest in the union, each excluding itself by its global index. The union is the old prepared
+            // bank with the new rows appended (only they are prepared; the exact kernel answers the same as for a bank
+            // prepared from scratch), and it becomes the new index's core bank.
             Tensor newDistances;
-            using (var unionBank = KnnBank.Create(union))
+            unionBank = index.CoreBank.Append(newRows);
             using (var r = KnnKernel.Search(unionBank, newRows, k, arange(n, n + m, dtype: ScalarType.Int64), stats: searchStats))
                 newDistances = r.Distances.clone();
             progress?.Report(0.5);
             double newRowsSeconds = watch.Elapsed.TotalSeconds;
+            newRowsSecondsOut = newRowsSeconds;
 
-            // Old rows against the (small) new bank with a float32 screen, cheap at this bank size. Suspected (not
-            // measured) that the bfloat16 certificate fails often against a few thousand clustered rows; the update was
-            // as slow with either screen in `reb bench-update`, so the time goes elsewhere (see the README).
-            var small = new KnnOptions { Precision = KnnPrecision.Float32 };
+            // Old rows against the (small) new bank with a float32 screen. Many queries against few rows: the per-block
+            // costs (query preparation, one GEMM call per tile) dominate with 512-query blocks, so the blocks are as
+            // large as the tile memory of the default shape allows (QueryChunk x bank rows x 4 bytes).
+            int chunk = (int)Math.Clamp(KnnOptions.Default.QueryChunk * (long)KnnOptions.Default.BankChunk / Math.Max(1, m), KnnOptions.Default.QueryChunk, 16_384);
+            var small = new KnnOptions { Precision = KnnPrecision.Float32, QueryChunk = chunk };
             using var newBank = KnnBank.Create(newRows, small);
             using var nearestNew = KnnKernel.Search(newBank, old, 1, options: small, stats: searchStats);
             oldRowsSeconds = watch.Elapsed.TotalSeconds - newRowsSeconds;
@@ -83,12 +87,14 @@ public static class BankUpdate
             table = cat(new[] { oldTable, newDistances }, 0).MoveToOuterDisposeScope();
         }
         progress?.Report(1.0);
+        double indexMark = watch.Elapsed.TotalSeconds;
         var density = LdknnIndex.DensityFromNeighbours(table); // the one reduction, as a refit computes it
         var result = new BankNeighbours(table);
         table.Dispose();
         var coreIdx = Enumerable.Range(0, checked((int)(n + m))).Select(i => (long)i).ToArray();
-        var updated = new LdknnIndex(union, density, coreIdx, options);
+        var updated = new LdknnIndex(unionBank, density, coreIdx, options);
         return (updated, result, new BankUpdateStats(n, n + m, affectedCount, watch.Elapsed.TotalSeconds,
-            searchStats.Candidates, searchStats.ExactDistances, 0, oldRowsSeconds, affectedSeconds));
+            searchStats.Candidates, searchStats.ExactDistances, newRowsSecondsOut, oldRowsSeconds, affectedSeconds,
+            watch.Elapsed.TotalSeconds - indexMark, searchStats));
     }
 }

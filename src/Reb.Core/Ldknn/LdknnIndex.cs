@@ -15,16 +15,31 @@ public sealed class LdknnIndex : IDisposable
 
     /// <param name="search">kNN options of the core bank (e.g. the device its screen runs on); null = the defaults.</param>
     public LdknnIndex(Tensor coreFeatures, float[] density, long[] coreBankIndex, LdknnOptions options, KnnOptions? search = null)
+        : this(PrepareAndRelease(coreFeatures, density.Length, search), density, coreBankIndex, options)
     {
-        if (coreFeatures.shape[0] != density.Length || density.Length != coreBankIndex.Length)
-            throw new ArgumentException($"core set has {coreFeatures.shape[0]} rows but {density.Length} densities and {coreBankIndex.Length} indices");
-        // The index takes ownership of coreFeatures: the bank keeps its own handle on the same storage.
-        _core = KnnBank.Create(coreFeatures, search);
-        coreFeatures.Dispose();
+    }
+
+    /// <summary>An index over a core bank already prepared for searching (the index owns it from here): a bank update
+    /// has just prepared the union for its own search and need not prepare it twice.</summary>
+    public LdknnIndex(KnnBank preparedCore, float[] density, long[] coreBankIndex, LdknnOptions options)
+    {
+        if (preparedCore.Count != density.Length || density.Length != coreBankIndex.Length)
+            throw new ArgumentException($"core set has {preparedCore.Count} rows but {density.Length} densities and {coreBankIndex.Length} indices");
+        _core = preparedCore;
         Density = density;
         _density = tensor(density).DetachFromDisposeScope();
         CoreBankIndex = coreBankIndex;
         Options = options;
+    }
+
+    private static KnnBank PrepareAndRelease(Tensor coreFeatures, int densities, KnnOptions? search)
+    {
+        if (coreFeatures.shape[0] != densities)
+            throw new ArgumentException($"core set has {coreFeatures.shape[0]} rows but {densities} densities");
+        // The index takes ownership of coreFeatures: the bank keeps its own handle on the same storage.
+        var bank = KnnBank.Create(coreFeatures, search);
+        coreFeatures.Dispose();
+        return bank;
     }
 
     public LdknnOptions Options { get; }
@@ -32,6 +47,8 @@ public sealed class LdknnIndex : IDisposable
     public long[] CoreBankIndex { get; }
     public long CoreCount => _core.Count;
     public int Dim => _core.Dim;
+    /// <summary>The prepared core bank the index searches (owned by the index).</summary>
+    public KnnBank CoreBank => _core;
     /// <summary>Core features [n, d], float32 (owned by the index).</summary>
     public Tensor CoreFeatures => _core.Vectors;
 

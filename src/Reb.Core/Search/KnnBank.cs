@@ -78,19 +78,8 @@ public sealed class KnnBank : IDisposable
             bool onDevice = options.ScreenDevice is { } dev && dev.type != DeviceType.CPU;
             bool bf16 = !onDevice && options.Precision == KnnPrecision.Bf16Screened && ScreenPrecisionProbe.Bf16GemmAccumulatesInFloat32;
             var screen = empty(new[] { n, d }, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
-            double maxNormSq = 0;
             var bounds = new ScreenRowBounds((int)n, (int)d);
-            ForChunks(n, (start, rows) =>
-            {
-                var scaled = (vectors.narrow(0, start, rows) - mean).to(ScalarType.Float64) * scale; // exact: a power of two, in float64
-                var low = scaled.to(bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
-                screen.narrow(0, start, rows).copy_(low);
-                var normSq = scaled.pow(2).sum(1);
-                maxNormSq = Math.Max(maxNormSq, normSq.max().item<double>());
-                var residual = (scaled - low.to(ScalarType.Float64)).pow(2).sum(1).sqrt();
-                bounds.Set((int)start, normSq.data<double>().ToArray(), residual.data<double>().ToArray());
-            });
-            double maxNorm = Math.Sqrt(maxNormSq) / scale;
+            double maxNorm = PrepareScreenRows(vectors, mean, scale, screen, bounds, 0, n);
             // Two bank rows are at most 2 maxNorm apart: beyond sqrt(float.MaxValue) their squared distance is no float32.
             if (2 * maxNorm * (1 + 1e-6) >= Math.Sqrt(float.MaxValue))
             {
@@ -105,13 +94,86 @@ public sealed class KnnBank : IDisposable
             }
             // The bank owns these until Dispose: keep them out of any dispose scope the caller happens to be in.
             foreach (var owned in new[] { vectors, mean, screen }) owned.DetachFromDisposeScope();
-            return new KnnBank(vectors, mean, scale, screen, bounds);
+            return new KnnBank(vectors, mean, scale, screen, bounds) { MaxCentredNorm = maxNorm };
         }
         catch
         {
             vectors.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Largest distance of a bank row from <see cref="Mean"/> (the overflow check of appended rows).</summary>
+    internal double MaxCentredNorm { get; private init; }
+
+    /// <summary>
+    /// A new bank: these rows followed by <paramref name="rows"/> ([m, d] float32 CPU), with this bank's mean and scale.
+    /// Only the new rows are prepared; the old screen rows and bounds are copied. The kernel's answer does not depend on
+    /// the mean and scale a bank is screened with (they only keep the screen at unit scale, and the error bound holds
+    /// for any norms), so searches give exactly what a bank prepared from scratch on the union gives, at a cost linear in
+    /// the new rows plus two copies. This bank is left as it was (dispose it separately).
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad shape, type or values, or rows whose distances would overflow float32.</exception>
+    public KnnBank Append(Tensor rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.dim() != 2 || rows.shape[1] != Dim || rows.dtype != ScalarType.Float32 || rows.device_type != DeviceType.CPU)
+            throw new ArgumentException($"KnnBank.Append: rows must be float32 [m, {Dim}] on the CPU, got {rows.dtype} [{string.Join(", ", rows.shape)}] on {rows.device}.", nameof(rows));
+        long n = Count, m = rows.shape[0], d = Dim;
+        if (m < 1) throw new ArgumentException("KnnBank.Append: no rows to append.", nameof(rows));
+        if (n + m >= int.MaxValue) throw new ArgumentException($"KnnBank.Append: at most {int.MaxValue - 1} rows are supported.", nameof(rows));
+        var added = rows.detach().contiguous();
+        Tensor? vectors = null, screen = null;
+        try
+        {
+            ForChunks(m, (start, count) => CheckedMaxAbs(added, Mean, start, count));
+            vectors = cat(new[] { Vectors, added }, 0);
+            screen = empty(new[] { n + m, d }, Screen.dtype, device: Screen.device);
+            screen.narrow(0, 0, n).copy_(Screen);
+            var bounds = Rows.Extended((int)(n + m));
+            var newScreen = empty(new[] { m, d }, Screen.dtype);
+            double maxNew = PrepareScreenRows(added, Mean, Scale, newScreen, bounds, n, m);
+            screen.narrow(0, n, m).copy_(newScreen);
+            newScreen.Dispose();
+            double maxNorm = Math.Max(MaxCentredNorm, maxNew);
+            if (2 * maxNorm * (1 + 1e-6) >= Math.Sqrt(float.MaxValue))
+                throw new ArgumentException($"KnnBank.Append: the rows lie {maxNew:G3} from the bank mean; squared distances would overflow float32.", nameof(rows));
+            var mean = Mean.clone();
+            foreach (var owned in new[] { vectors, mean, screen }) owned.DetachFromDisposeScope();
+            return new KnnBank(vectors, mean, Scale, screen, bounds) { MaxCentredNorm = maxNorm };
+        }
+        catch
+        {
+            vectors?.Dispose();
+            screen?.Dispose();
+            throw;
+        }
+        finally
+        {
+            added.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Screen copies of the <paramref name="count"/> rows of <paramref name="source"/> into rows 0.. of
+    /// <paramref name="screen"/>, their bounds into rows <paramref name="at"/>.. of <paramref name="bounds"/>; returns
+    /// the largest centred norm. Create and Append share it, so an appended row is prepared exactly as Create would.
+    /// </summary>
+    private static double PrepareScreenRows(Tensor source, Tensor mean, double scale, Tensor screen, ScreenRowBounds bounds, long at, long count)
+    {
+        double maxNormSq = 0;
+        var dtype = screen.dtype;
+        ForChunks(count, (start, rows) =>
+        {
+            var scaled = (source.narrow(0, start, rows) - mean).to(ScalarType.Float64) * scale; // exact: a power of two, in float64
+            var low = scaled.to(dtype);
+            screen.narrow(0, start, rows).copy_(low);
+            var normSq = scaled.pow(2).sum(1);
+            maxNormSq = Math.Max(maxNormSq, normSq.max().item<double>());
+            var residual = (scaled - low.to(ScalarType.Float64)).pow(2).sum(1).sqrt();
+            bounds.Set((int)(at + start), normSq.data<double>().ToArray(), residual.data<double>().ToArray());
+        });
+        return Math.Sqrt(maxNormSq) / scale;
     }
 
     /// <summary>max |fl32(row - mean)| over rows [start, start + count); NaN, infinities and overflow are refused.</summary>

@@ -53,12 +53,21 @@ public static class KnnKernel
             int rows = (int)Math.Min(options.QueryChunk, count - start);
             var block = q32.narrow(0, start, rows);
             var blockExclude = excluded.AsSpan((int)start, rows).ToArray();
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             var (low, terms) = PrepareQueries(bank, block, start);
+            long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
             var scan = new CandidateScan(bank.Rows, terms, blockExclude, k);
             ScreenPass.Run(bank, low, scan, options);
             var candidates = scan.Candidates();
+            long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
             if (stats is not null) stats.Candidates += candidates.Sum(c => (long)c.Index.Length);
             ExactDistances.Rerank(bank, block, candidates, terms, k, distances, indices, start, stats);
+            if (stats is not null)
+            {
+                stats.PrepareSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t0, t1).TotalSeconds;
+                stats.ScreenSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t1, t2).TotalSeconds;
+                stats.RerankSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t2).TotalSeconds;
+            }
             progress?.Report((double)(start + rows) / count);
         }
         for (long i = 0; i < count; i++)

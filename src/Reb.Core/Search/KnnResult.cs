@@ -28,4 +28,10 @@ public sealed class KnnSearchStats
     public long WideQueries { get; set; }
     /// <summary>True when the bfloat16 screen ran (false: float32 screen, by request or because the probe failed).</summary>
     public bool UsedBf16Gemm { get; set; }
+    /// <summary>Seconds in the queries' preparation (centring, screen copies, bound terms).</summary>
+    public double PrepareSeconds { get; set; }
+    /// <summary>Seconds in the screening GEMMs and candidate scans.</summary>
+    public double ScreenSeconds { get; set; }
+    /// <summary>Seconds in the exact float64 re-rank.</summary>
+    public double RerankSeconds { get; set; }
 }

@@ -23,6 +23,17 @@ internal sealed class ScreenRowBounds
     public float[] B { get; }
     public float[] Residual { get; }
 
+    /// <summary>A copy with room for <paramref name="rows"/> rows, this one's rows first (the rest filled by <see cref="Set"/>).</summary>
+    public ScreenRowBounds Extended(int rows)
+    {
+        var e = new ScreenRowBounds(rows, _dim);
+        LowBias.CopyTo(e.LowBias, 0);
+        HighBias.CopyTo(e.HighBias, 0);
+        B.CopyTo(e.B, 0);
+        Residual.CopyTo(e.Residual, 0);
+        return e;
+    }
+
     /// <summary>Fills rows [start, start + normSq.Length) from float64 squared norms and residual norms.</summary>
     public void Set(int start, double[] normSq, double[] residual)
     {

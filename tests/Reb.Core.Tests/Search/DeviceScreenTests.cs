@@ -48,3 +48,44 @@ public class DeviceScreenTests
         KnnReference.AssertExact(result, KnnReference.AllDistances(queries, bankData), 6, self.Select(BankRange.Single).ToArray());
     }
 }
+
+/// <summary>An appended bank (only the new rows prepared, the old mean and scale kept) answers like one prepared afresh.</summary>
+public class KnnBankAppendTests
+{
+    [Theory]
+    [InlineData(KnnPrecision.Float32)]
+    [InlineData(KnnPrecision.Bf16Screened)]
+    public void AppendedBankGivesBitwiseTheSearchOfABankPreparedOnTheUnion(KnnPrecision precision)
+    {
+        using var old = KnnSyntheticData.PatchLike(3000, 96, seed: 21);
+        // New rows from elsewhere in feature space (another seed: other clusters, another offset) and some exact copies of old rows.
+        using var fresh = cat(new[] { KnnSyntheticData.PatchLike(300, 96, seed: 22), old.narrow(0, 10, 20) }, 0);
+        using var union = cat(new[] { old, fresh }, 0);
+        var options = new KnnOptions { Precision = precision, BankChunk = 700 };
+        using var oldBank = KnnBank.Create(old, options);
+        using var appended = oldBank.Append(fresh);
+        using var prepared = KnnBank.Create(union, options);
+        Assert.Equal(union.shape[0], appended.Count);
+        using var queries = cat(new[] { KnnSyntheticData.PatchLike(30, 96, seed: 21, sampleSeed: 5), fresh.narrow(0, 0, 10) }, 0);
+        using var a = KnnKernel.Search(appended, queries, 7, options: options);
+        using var b = KnnKernel.Search(prepared, queries, 7, options: options);
+        Assert.True(TensorAssert.Same(a.Distances, b.Distances));
+        Assert.True(TensorAssert.Same(a.Indices, b.Indices));
+        KnnReference.AssertExact(a, KnnReference.AllDistances(queries, union), 7, (BankRange[]?)null);
+        // The old bank is untouched and still searches its own rows.
+        Assert.Equal(3000, oldBank.Count);
+        using var c = KnnKernel.Search(oldBank, queries, 3, options: options);
+        KnnReference.AssertExact(c, KnnReference.AllDistances(queries, old), 3, (BankRange[]?)null);
+    }
+
+    [Fact]
+    public void AppendRefusesBadRowsByName()
+    {
+        using var old = KnnSyntheticData.PatchLike(200, 16, seed: 2);
+        using var bank = KnnBank.Create(old);
+        using var wrongDim = zeros(3, 8);
+        Assert.Contains("[m, 16]", Assert.Throws<ArgumentException>(() => bank.Append(wrongDim)).Message);
+        using var nan = full(new long[] { 2, 16 }, float.NaN);
+        Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => bank.Append(nan)).Message);
+    }
+}
