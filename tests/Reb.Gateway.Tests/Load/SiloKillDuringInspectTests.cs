@@ -39,8 +39,17 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
     private Process? _silo2;
     private readonly StringWriter _silo2Log = new();
 
-    [Fact]
-    public async Task Inspections_while_a_silo_is_killed_are_answered_or_refused_retryable_within_the_bound()
+    /// <param name="freeze">
+    /// false: SIGKILL, the process dies and the kernel resets its connections at once (a crashed process); requests go
+    /// to both silos' HTTP endpoints and fail over. true: SIGSTOP, the silo stops answering but its connections stay
+    /// open, as when a machine loses power or its network on a LAN (no reset ever comes): grain calls to it wait for
+    /// Orleans' response timeout or for membership, which is where requests hung; requests go to silo 1's endpoint
+    /// only (a frozen HTTP endpoint is the load balancer's to drop, through /healthz).
+    /// </param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Inspections_while_a_silo_is_killed_are_answered_or_refused_retryable_within_the_bound(bool freeze)
     {
         var images = SampleImages("test/good").Concat(SampleImages("test/defect")).Take(4).ToList();
         var version = await PublishModelAsync();
@@ -86,14 +95,21 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
         await line.RegisterVersion(version); // joins the default site, the bootstrap key's
         await line.SetShards(Shards);
 
-        // Warm: the model is loaded and every shard activated (spread at random over both silos).
-        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(120) })
+        // Warm: the model is loaded and every shard activated (spread at random over both silos). A cold first call
+        // can take longer than the deadline on a loaded machine: it is refused 503, the loading goes on, a retry succeeds.
+        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) })
         {
             http.DefaultRequestHeaders.Add("X-Api-Key", key);
             foreach (var endpoint in endpoints)
             {
-                using var r = await http.PostAsync(new Uri(endpoint, $"api/lines/{Line}/inspect"), Http.Image(File.ReadAllBytes(images[0])));
-                Assert.True(r.IsSuccessStatusCode, $"warm-up on {endpoint}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
+                string last = "";
+                await Until(async () =>
+                {
+                    using var r = await http.PostAsync(new Uri(endpoint, $"api/lines/{Line}/inspect"), Http.Image(File.ReadAllBytes(images[0])));
+                    last = $"{(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}";
+                    Assert.True(r.IsSuccessStatusCode || (r.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && r.Headers.RetryAfter is not null), last);
+                    return r.IsSuccessStatusCode;
+                }, TimeSpan.FromSeconds(180), $"warm-up on {endpoint} ({last})");
             }
         }
         var silo1Address = _silo1.Services.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().SiloAddress.ToString();
@@ -103,11 +119,13 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
         Assert.True(placements.Any(p => p != silo1Address), $"no shard on silo 2 (all on {silo1Address}): the kill would not be felt");
 
         var settings = new LoadSettings(endpoints[0], key, Line, Clients: 4, Duration: TimeSpan.FromSeconds(45), MaxRequests: 10_000,
-            RequestTimeout: Bound, MaxRetryAfter: TimeSpan.FromSeconds(2)) { MoreUrls = [endpoints[1]] };
+            RequestTimeout: Bound, MaxRetryAfter: TimeSpan.FromSeconds(2)) { MoreUrls = freeze ? [] : [endpoints[1]] };
         var victim = _silo2;
         var runner = new LoadRunner(settings, LoadImage.Read(images))
         {
-            Event = (TimeSpan.FromSeconds(12), "SIGKILL silo 2", () => { victim.Kill(); return Task.CompletedTask; }),
+            Event = freeze
+                ? (TimeSpan.FromSeconds(12), "SIGSTOP silo 2", () => { Assert.Equal(0, SendSignal(victim.Id, SigStop)); return Task.CompletedTask; })
+                : (TimeSpan.FromSeconds(12), "SIGKILL silo 2", () => { victim.Kill(); return Task.CompletedTask; }),
         };
         var report = await runner.RunAsync();
 
@@ -121,9 +139,18 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
         Assert.Equal(0, report.HardErrors);
         Assert.True(report.SlowestAnswerMs < Bound.TotalMilliseconds, $"slowest answer {report.SlowestAnswerMs:0} ms");
         Assert.All(report.ByStatus.Keys, s => Assert.True(s is "200" or "503" || s.StartsWith("no answer", StringComparison.Ordinal), $"status {s}"));
-        // The cluster recovers: the killed silo's shards re-activate on silo 1 and inspections succeed again.
-        Assert.True(report.Event.OkAfter > 0, "no inspection succeeded after the kill");
+        // A killed process: the cluster recovers within the run (its shards re-activate on silo 1). A frozen silo is
+        // only left behind once membership declares it dead, which on this shared, loaded machine took longer than the
+        // run (Orleans lengthens probe timeouts while the prober itself is overloaded); until then every answer is the
+        // bounded, retryable refusal asserted above.
+        if (!freeze) Assert.True(report.Event.OkAfter > 0, "no inspection succeeded after the kill");
     }
+
+    private const int SigStop = 19;
+
+    /// <summary>libc kill(2): .NET's Process.Kill only sends SIGKILL.</summary>
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     private Process StartSiloProcess(IDictionary<string, string?> settings)
     {
