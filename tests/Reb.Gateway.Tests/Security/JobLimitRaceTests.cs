@@ -40,7 +40,11 @@ public sealed class JobLimitRaceTests(GatewayFixture gateway)
         {
             foreach (var job in started) await gateway.Grains.GetGrain<ITrainingGrain>(job).Cancel();
         }
-        // Ended jobs free their places.
+        // Ended jobs free their places (a cancelled job has ended once its running step returned).
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        foreach (var job in started)
+            while (!(await gateway.Grains.GetGrain<ITrainingGrain>(job).GetProgress()).IsFinished && DateTime.UtcNow < deadline)
+                await Task.Delay(250);
         var again = await grain.Start(Request(attempts), limit);
         try { Assert.NotNull(again.JobId); }
         finally { if (again.JobId is { } j) await gateway.Grains.GetGrain<ITrainingGrain>(j).Cancel(); }
