@@ -60,7 +60,10 @@ public sealed class GatewayOptions
     /// <summary>Longest life of one event stream; the client reconnects after it (SSE clients do so on their own).</summary>
     public int EventStreamLifetimeSeconds { get; set; } = 600;
 
-    /// <summary>Uploaded training images are deleted this many hours after their upload (0 = never).</summary>
+    /// <summary>
+    /// The backstop sweep deletes uploaded training images this many hours after their upload (0 = no sweep); a job
+    /// deletes its own uploads as soon as it ends.
+    /// </summary>
     public int UploadRetentionHours { get; set; } = 72;
 
     /// <summary>
