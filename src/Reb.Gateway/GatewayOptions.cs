@@ -41,6 +41,13 @@ public sealed class GatewayOptions
     /// <summary>Time limit of an inspect request (body upload included); over it: 504.</summary>
     public int InspectTimeoutSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Longest wait of an inspection for the cluster (line lookup, scoring, recording; the body upload is not counted);
+    /// over it: 503 with Retry-After. Shorter than <see cref="InspectTimeoutSeconds"/> and than Orleans' 30 s response
+    /// timeout, so a call stuck on a silo that just died is refused as retryable instead of hanging.
+    /// </summary>
+    public int InspectClusterDeadlineSeconds { get; set; } = 12;
+
     /// <summary>Time limit of every other API request (training uploads included); over it: 504. Event streams are exempt.</summary>
     public int RequestTimeoutSeconds { get; set; } = 120;
 
@@ -53,7 +60,10 @@ public sealed class GatewayOptions
     /// <summary>Longest life of one event stream; the client reconnects after it (SSE clients do so on their own).</summary>
     public int EventStreamLifetimeSeconds { get; set; } = 600;
 
-    /// <summary>Uploaded training images are deleted this many hours after their upload (0 = never).</summary>
+    /// <summary>
+    /// The backstop sweep deletes uploaded training images this many hours after their upload (0 = no sweep); a job
+    /// deletes its own uploads as soon as it ends.
+    /// </summary>
     public int UploadRetentionHours { get; set; } = 72;
 
     /// <summary>

@@ -19,6 +19,13 @@ public static class SiloHostBuilder
         var o = configuration.GetSection(SiloHostOptions.Section).Get<SiloHostOptions>() ?? new SiloHostOptions();
         silo.Configure<ClusterOptions>(c => { c.ClusterId = o.ClusterId; c.ServiceId = o.ServiceId; });
         ConfigureClustering(silo, o);
+        // Fast dead-silo detection (see SiloHostOptions.ProbeTimeoutSeconds): grain calls waiting on a killed silo are
+        // released when it is declared dead, and its grains re-activate elsewhere.
+        silo.Configure<ClusterMembershipOptions>(m =>
+        {
+            m.ProbeTimeout = TimeSpan.FromSeconds(Math.Max(0.5, o.ProbeTimeoutSeconds));
+            m.NumMissedProbesLimit = Math.Max(1, o.MissedProbesLimit);
+        });
         // Before any provider: a silo that must use TLS and has no certificate stops here, with the setting to fix.
         var tls = OrleansTls.Read(configuration);
         if (OrleansTls.IsRequired(tls, environmentName ?? Environments.Production, o.Clustering))

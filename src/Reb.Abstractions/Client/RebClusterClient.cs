@@ -54,12 +54,18 @@ public sealed class RebClusterClient(IGrainFactory grains, int maxAttempts = 5, 
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProductLineStatus> _status = new();
 
-    /// <summary>Runs <paramref name="call"/>, retrying transient cluster failures with linear backoff.</summary>
+    /// <summary>
+    /// Runs <paramref name="call"/>, retrying transient cluster failures with linear backoff; returns (throwing
+    /// <see cref="OperationCanceledException"/>) as soon as <paramref name="ct"/> fires, even while a call is in flight.
+    /// </summary>
     public async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken ct = default)
     {
         for (int attempt = 1; ; attempt++)
         {
-            try { return await call(); }
+            // WaitAsync: a grain call to a silo that just died waits for Orleans' response timeout or for membership to
+            // declare the silo dead (tens of seconds); a caller with a deadline stops waiting when its token fires (the
+            // abandoned call ends on its own later).
+            try { return await call().WaitAsync(ct); }
             catch (Exception e) when (attempt < maxAttempts && IsTransient(e))
             {
                 Interlocked.Increment(ref _retries);

@@ -43,6 +43,11 @@ public sealed record TrainingRequest
     [Id(21)] public int SyntheticImages { get; init; } = 30;
     /// <summary>Adaptation recipe (as `reb fit --adapt-recipe`): "reference" (section 5 as published), "gentle", "gentle-keep".</summary>
     [Id(30)] public string AdaptRecipe { get; init; } = "reference";
+    /// <summary>
+    /// Store folder ("sites/&lt;site&gt;/uploads/&lt;line&gt;/&lt;batch&gt;/") of images uploaded for this job alone: deleted when the
+    /// job ends (completed, failed or cancelled). Null for jobs that train from a folder the site keeps.
+    /// </summary>
+    [Id(22)] public string? UploadFolder { get; init; }
 
     public string CategoryOrLine => string.IsNullOrEmpty(Category) ? Line : Category;
 }
@@ -82,3 +87,10 @@ public sealed record TrainingProgress([property: Id(0)] string JobId, [property:
 /// <summary>Whose job it is: the gateway compares the caller's site with it before any call that reads or changes the job.</summary>
 [GenerateSerializer, Immutable]
 public sealed record TrainingJobOwner([property: Id(0)] string Line, [property: Id(1)] string Site);
+
+/// <summary>
+/// Outcome of <see cref="Reb.Abstractions.Grains.ISiteTrainingGrain.Start"/>: the new job's id, or null when the site
+/// already runs <paramref name="Running"/> unfinished jobs (at its limit).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record SiteTrainingStart([property: Id(0)] string? JobId, [property: Id(1)] int Running);

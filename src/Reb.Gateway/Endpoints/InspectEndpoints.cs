@@ -40,9 +40,11 @@ public static class InspectEndpoints
     private static async Task<IResult> InspectOne(string line, string? name, HttpContext http, LineService lines,
         InspectionService inspections, IOptions<GatewayOptions> options, CancellationToken ct)
     {
-        var l = await lines.ResolveAsync(Caller.From(http), line, ct);
+        // The cluster's part only is under the deadline (twice: before and after the body), not the client's upload.
+        var deadline = ClusterDeadline.Inspect(options.Value);
+        var l = await ClusterDeadline.RunAsync(deadline, t => lines.ResolveAsync(Caller.From(http), line, t), ct);
         var image = await UploadedImages.ReadOneAsync(http.Request, name, options.Value, ct);
-        return Results.Ok(await inspections.InspectAsync(l, image, ct));
+        return Results.Ok(await ClusterDeadline.RunAsync(deadline, t => inspections.InspectAsync(l, image, t), ct));
     }
 
     /// <summary>
@@ -53,7 +55,8 @@ public static class InspectEndpoints
         KeyRateLimiter rate, IOptions<GatewayOptions> options, CancellationToken ct)
     {
         var caller = Caller.From(http);
-        var l = await lines.ResolveAsync(caller, line, ct);
+        var deadline = ClusterDeadline.Inspect(options.Value);
+        var l = await ClusterDeadline.RunAsync(deadline, t => lines.ResolveAsync(caller, line, t), ct);
         var (files, _) = await UploadedImages.ReadManyAsync(http.Request, options.Value, ct);
         if (files.Count == 0) throw GatewayProblem.BadRequest("the multipart body has no files");
         if (files.Count > options.Value.MaxImagesPerBatch)
@@ -63,7 +66,8 @@ public static class InspectEndpoints
         foreach (var file in files)
         {
             // One bad image must not spoil the batch: it gets its reason, the others their results.
-            try { results.Add(new BatchItem(file.Name, await inspections.InspectAsync(l, file, ct), null)); }
+            // Each image its own deadline: a batch waits at most that long for any one answer of the cluster.
+            try { results.Add(new BatchItem(file.Name, await ClusterDeadline.RunAsync(deadline, t => inspections.InspectAsync(l, file, t), ct), null)); }
             catch (ImageLoadException e) { results.Add(new BatchItem(file.Name, null, e.Message)); }
             catch (GatewayProblem e) when (e.Status is 400 or 413) { results.Add(new BatchItem(file.Name, null, e.Message)); }
         }

@@ -24,9 +24,6 @@ public static class TrainingEndpoints
     /// <summary>Largest k (neighbours of the density fit): k + 1 is computed, so int.MaxValue would overflow.</summary>
     public const int MaxK = 1000;
 
-    /// <summary>Jobs per line looked at when counting a site's running jobs (older ones have long finished).</summary>
-    private const int RecentJobsPerLine = 20;
-
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/lines/{line}/training", Start).RequireAuthorization(Roles.Engineer).InGate(g => g.Training)
@@ -74,16 +71,27 @@ public static class TrainingEndpoints
         else keys = [];
 
         await ClaimAsync(lines, caller, line, ct);
-        await CheckRunningJobsAsync(lines, caller.Site, options.Value.MaxRunningJobsPerSite, ct);
-        if (uploads is not null) keys = await StoreUploadsAsync(store, caller.Site, line, uploads, ct);
-        var request = template with { ImageKeys = keys };
+        var siteJobs = lines.Grains.GetGrain<ISiteTrainingGrain>(caller.Site);
+        int limit = Math.Max(1, options.Value.MaxRunningJobsPerSite);
+        // A cheap look first, so that a site at its limit does not upload images for nothing; the grain's own check in
+        // Start below is the one that holds (this one may be passed by two requests at once).
+        if ((await lines.Cluster.RetryAsync(() => siteJobs.Running(), ct)).Count >= limit) throw TooManyJobs(limit);
+        string? uploadFolder = null;
+        if (uploads is not null) (keys, uploadFolder) = await StoreUploadsAsync(store, caller.Site, line, uploads, ct);
+        var request = template with { ImageKeys = keys, UploadFolder = uploadFolder };
 
         var productLine = lines.Grains.GetGrain<IProductLineGrain>(line);
         if (shards != (await lines.Cluster.RetryAsync(() => productLine.GetStatus(), ct)).Shards)
             await lines.Cluster.RetryAsync(() => productLine.SetShards(shards), ct);
         // Called once, never retried: a retry after a timeout (the first call may have started a job) would start a
-        // second job on the same images. A failure here is a 503 and the caller decides.
-        var jobId = await productLine.StartTraining(request);
+        // second job on the same images. A failure here is a 503 and the caller decides. The site's grain counts its
+        // unfinished jobs and starts this one in one turn, so concurrent starts cannot both pass the limit.
+        var started = await siteJobs.Start(request, limit);
+        if (started.JobId is not { } jobId)
+        {
+            if (uploadFolder is not null) await DeleteQuietlyAsync(store, uploadFolder);
+            throw TooManyJobs(limit);
+        }
         await lines.Grains.GetGrain<ILineOperationsGrain>(line).Audit(caller.ToActor(), "training", null, $"{jobId} ({request.ImageKeys.Count} images)");
         return Results.Accepted($"/api/training/{jobId}", new TrainingStarted(jobId, line, request.ImageKeys.Count));
     }
@@ -100,22 +108,15 @@ public static class TrainingEndpoints
         }
     }
 
-    /// <summary>429 when the site already has <paramref name="limit"/> jobs that have not finished.</summary>
-    private static async Task CheckRunningJobsAsync(LineService lines, string site, int limit, CancellationToken ct)
+    private static GatewayProblem TooManyJobs(int limit) =>
+        new(429, "Too many training jobs",
+            $"this site already runs {limit} training jobs (the limit); wait for one to finish or cancel one", TimeSpan.FromSeconds(30));
+
+    /// <summary>Uploads of a start that was refused: nobody will train on them (the retention sweep is the backstop).</summary>
+    private static async Task DeleteQuietlyAsync(IArtefactStore store, string folder)
     {
-        int running = 0;
-        foreach (var name in await lines.SiteLinesAsync(site, ct))
-        {
-            var status = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<IProductLineGrain>(name).GetStatus(), ct);
-            foreach (var job in status.Jobs.TakeLast(RecentJobsPerLine))
-            {
-                var p = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<ITrainingGrain>(job).GetProgress(), ct);
-                if (!p.IsFinished && ++running >= Math.Max(1, limit))
-                    throw new GatewayProblem(429, "Too many training jobs",
-                        $"this site already runs {running} training jobs (the limit is {limit}); wait for one to finish or cancel one",
-                        TimeSpan.FromSeconds(30));
-            }
-        }
+        try { foreach (var key in await store.ListAsync(folder, CancellationToken.None)) await store.DeleteAsync(key, CancellationToken.None); }
+        catch (Exception) { }
     }
 
     private static async Task<(IReadOnlyList<UploadedImage>, TrainingFolderRequest)> ReadUploadsAsync(HttpRequest http, GatewayOptions o, CancellationToken ct)
@@ -134,7 +135,8 @@ public static class TrainingEndpoints
         return (files, settings);
     }
 
-    private static async Task<IReadOnlyList<string>> StoreUploadsAsync(IArtefactStore store, string site, string line,
+    /// <summary>Stores the uploads in a new batch folder; returns their keys and the folder ("…/", deleted when the job ends).</summary>
+    private static async Task<(IReadOnlyList<string> Keys, string Folder)> StoreUploadsAsync(IArtefactStore store, string site, string line,
         IReadOnlyList<UploadedImage> files, CancellationToken ct)
     {
         var batch = TrainingAreas.UploadBatch(site, line);
@@ -146,7 +148,7 @@ public static class TrainingEndpoints
             await store.PutAsync(key, content, ct);
             keys.Add(key);
         }
-        return keys;
+        return (keys, batch + "/");
     }
 
     private static async Task<TrainingFolderRequest> ReadFolderRequestAsync(HttpContext http)

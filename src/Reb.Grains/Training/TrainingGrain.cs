@@ -84,6 +84,8 @@ public sealed class TrainingGrain(
             await state.WriteStateAsync();
             _cancel.Cancel(); // a long adapt or embed step stops at its next batch
             logger.LogInformation("Training job {Job}: cancel requested", JobId);
+            // A job not running now ends here (a running one ends when its step returns, and deletes them then).
+            if (_run is not { IsCompleted: false }) await DeleteUploadsAsync();
         }
         return Progress();
     }
@@ -156,6 +158,23 @@ public sealed class TrainingGrain(
         }
         _progress = null;
         RebMetrics.TrainingProgress(JobId, request.Line, Progress().Stage, 0);
+        if (IsFinished) await DeleteUploadsAsync();
+    }
+
+    /// <summary>The job has ended (completed, failed or cancelled): its uploaded images are no longer needed.</summary>
+    private async Task DeleteUploadsAsync()
+    {
+        if (state.State.Request is not { } request) return;
+        try
+        {
+            int n = await TrainingUploads.DeleteAsync(models.Artefacts, request);
+            if (n > 0) logger.LogInformation("Training job {Job}: deleted its {Count} uploaded images", JobId, n);
+        }
+        catch (Exception e)
+        {
+            // The upload retention sweep deletes them later; the job's outcome stands either way.
+            logger.LogWarning(e, "Training job {Job}: could not delete its uploads", JobId);
+        }
     }
 
     private TrainingProgress Progress()

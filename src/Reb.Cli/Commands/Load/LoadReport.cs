@@ -38,6 +38,15 @@ public sealed record LoadReport(
     /// <summary>Attempts that got no HTTP answer from one endpoint and were resent to the next (see <see cref="LoadOutcome.FailedOver"/>).</summary>
     public int FailedOver { get; init; }
 
+    /// <summary>
+    /// Longest time any request took to get its HTTP answer, whatever the status (refusals included): the bound a
+    /// client has to wait, which the latency percentiles of successful requests alone do not show.
+    /// </summary>
+    public double SlowestAnswerMs { get; init; }
+
+    /// <summary>p50 / p95 of the time to a retryable refusal (how long a refused client waited to learn it).</summary>
+    public LatencySummary? RetryableLatency { get; init; }
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
@@ -55,7 +64,11 @@ public sealed record LoadReport(
             images, samples.Count, ok.Count, Count(samples, LoadOutcome.Retryable), Count(samples, LoadOutcome.HardError),
             Count(samples, LoadOutcome.Hung), seconds, ok.Count / seconds, LatencySummary.Of(ok.Select(x => x.LatencyMs).ToList()),
             byStatus, eventAt is { } at ? Summarise(samples, at, seconds, note ?? "") : null, note)
-        { FailedOver = Count(samples, LoadOutcome.FailedOver) };
+        {
+            FailedOver = Count(samples, LoadOutcome.FailedOver),
+            SlowestAnswerMs = samples.Where(x => x.Status != 0).Select(x => x.LatencyMs).DefaultIfEmpty(0).Max(),
+            RetryableLatency = LatencySummary.Of(samples.Where(x => x.Outcome == LoadOutcome.Retryable).Select(x => x.LatencyMs).ToList()),
+        };
     }
 
     private static int Count(IReadOnlyList<LoadSample> samples, LoadOutcome o) => samples.Count(x => x.Outcome == o);
@@ -88,6 +101,9 @@ public sealed record LoadReport(
         t.AddRow("throughput", $"{F(ThroughputPerSecond, "0.00")} images/s");
         t.AddRow("latency p50 / p95 / p99 / max", $"{F(Latency.P50, "0")} / {F(Latency.P95, "0")} / {F(Latency.P99, "0")} / {F(Latency.Max, "0")} ms");
         t.AddRow("retryable refusals (429/503 + Retry-After)", $"{Retryable}");
+        if (RetryableLatency is { } rl && Retryable > 0)
+            t.AddRow("refusal latency p50 / p95 / max", $"{F(rl.P50, "0")} / {F(rl.P95, "0")} / {F(rl.Max, "0")} ms");
+        t.AddRow("slowest answer (any status)", $"{F(SlowestAnswerMs, "0")} ms");
         t.AddRow("hard errors", $"{HardErrors}");
         t.AddRow("hung (client timeout)", $"{Hung}");
         if (FailedOver > 0) t.AddRow("failed over (no answer from one endpoint, resent to the next)", $"{FailedOver}");
