@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Starts the local services the cluster tests and a dev cluster use, all on loopback:
-#   Azurite blob (127.0.0.1:10000) and table (127.0.0.1:10002), Redis (127.0.0.1:6379).
+#   Azurite blob (127.0.0.1:10000) and table (127.0.0.1:10002), Redis (127.0.0.1:6379),
+#   PostgreSQL (127.0.0.1:5433, Debian's package; the inspection history of multi-silo clusters and its tests).
 # Idempotent: a service whose port already answers is left alone (and is not ours to stop).
 # Offline-safe once installed: npm is only called when infra/.tools lacks azurite.
-# Options: --no-redis   skip Redis (only the blob/table emulator is needed by the storage tests)
+# Options: --no-redis      skip Redis (only the blob/table emulator is needed by the storage tests)
+#          --no-postgres   skip PostgreSQL
 set -euo pipefail
 
 INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,11 +17,14 @@ HOST="127.0.0.1"
 BLOB_PORT="${REB_AZURITE_BLOB_PORT:-10000}"
 TABLE_PORT="${REB_AZURITE_TABLE_PORT:-10002}"
 REDIS_PORT="${REB_REDIS_PORT:-6379}"
+PG_PORT="${REB_POSTGRES_PORT:-5433}"
 WANT_REDIS=1
+WANT_POSTGRES=1
 for arg in "$@"; do
   case "$arg" in
     --no-redis) WANT_REDIS=0 ;;
-    *) echo "start-services: unknown option '$arg' (known: --no-redis)" >&2; exit 2 ;;
+    --no-postgres) WANT_POSTGRES=0 ;;
+    *) echo "start-services: unknown option '$arg' (known: --no-redis, --no-postgres)" >&2; exit 2 ;;
   esac
 done
 
@@ -85,6 +90,47 @@ if [[ "$WANT_REDIS" == 1 ]]; then
       redis-server --bind "$HOST" --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
         --pidfile "$RUN/redis.pid" --logfile "$DATA/logs/redis.log" --dir "$DATA"
       wait_for redis "$REDIS_PORT" ""
+    fi
+  fi
+fi
+# --- PostgreSQL (Debian package; our own cluster in infra/.data/postgres, loopback only, trust auth for user "reb") ---
+# Not the package's system cluster (port 5432, pg_ctlcluster): a private data directory that stop-services.sh stops
+# and `rm -rf infra/.data` removes. PostgreSQL refuses to run as root, so as root it runs as the "postgres" user.
+if [[ "$WANT_POSTGRES" == 1 ]]; then
+  if answers "$PG_PORT"; then
+    echo "start-services: $HOST:$PG_PORT already answers, postgres not started"
+  else
+    PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+    if [[ -z "$PG_BIN" || ! -x "$PG_BIN/initdb" ]]; then
+      if [[ "$(id -u)" == 0 ]]; then
+        echo "start-services: installing postgresql (apt-get)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+        PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+      else
+        echo "start-services: PostgreSQL is missing and this is not root: install it (apt-get install postgresql) or pass --no-postgres" >&2
+        exit 1
+      fi
+    fi
+    PG_DATA="$DATA/postgres"
+    as_pg() { if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+    mkdir -p "$PG_DATA"
+    [[ "$(id -u)" == 0 ]] && chown postgres:postgres "$PG_DATA" && chmod 700 "$PG_DATA"
+    if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
+      echo "start-services: initdb $PG_DATA"
+      as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U reb --auth=trust --encoding=UTF8 --no-locale >"$DATA/logs/postgres-initdb.log" 2>&1 \
+        || { echo "start-services: initdb failed; log: $DATA/logs/postgres-initdb.log" >&2; tail -n 20 "$DATA/logs/postgres-initdb.log" >&2; exit 1; }
+    fi
+    touch "$DATA/logs/postgres.log"; [[ "$(id -u)" == 0 ]] && chown postgres:postgres "$DATA/logs/postgres.log"
+    # Sockets in the data directory (the system's /var/run/postgresql may not exist or belong to another cluster).
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$DATA/logs/postgres.log" -w -t 60 \
+      -o "-c listen_addresses=$HOST -p $PG_PORT -c unix_socket_directories='$PG_DATA' -c max_connections=200 -c fsync=off" start >/dev/null \
+      || { echo "start-services: postgres did not start; log: $DATA/logs/postgres.log" >&2; tail -n 20 "$DATA/logs/postgres.log" >&2; exit 1; }
+    head -n 1 "$PG_DATA/postmaster.pid" >"$RUN/postgres.pid"
+    wait_for postgres "$PG_PORT" "$RUN/postgres.pid"
+    # The database the silos and tests connect to by default (Host=127.0.0.1;Port=$PG_PORT;Username=reb;Database=reb).
+    if ! as_pg "$PG_BIN/psql" -h "$HOST" -p "$PG_PORT" -U reb -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='reb'" | grep -q 1; then
+      as_pg "$PG_BIN/psql" -h "$HOST" -p "$PG_PORT" -U reb -d postgres -qc "CREATE DATABASE reb" >/dev/null
     fi
   fi
 fi
