@@ -78,13 +78,9 @@ public static class HistoryEndpoints
     {
         var caller = Caller.From(http);
         var l = await lines.ResolveAsync(caller, line, ct);
-        var state = body?.Decision?.Trim().ToLowerInvariant() switch
-        {
-            "confirm" or "confirmed" => ReviewState.Confirmed,
-            "overturn" or "overturned" => ReviewState.Overturned,
-            _ => throw GatewayProblem.BadRequest("send {\"decision\": \"confirm\" or \"overturn\", \"note\": optional text}"),
-        };
-        var note = body!.Note?.Trim();
+        if (body?.Decision is null) throw GatewayProblem.BadRequest("send {\"decision\": \"confirm\" or \"overturn\", \"note\": optional text}");
+        var state = InspectionFilters.Decision(body.Decision);
+        var note = body.Note?.Trim();
         if (note is { Length: > 2000 }) throw GatewayProblem.BadRequest("a review note holds at most 2000 characters");
         var reviewed = await history.ReviewAsync(l.Settings.EffectiveSite, l.Line, id, state, $"{caller.Name} ({caller.KeyId})",
             DateTimeOffset.UtcNow, string.IsNullOrEmpty(note) ? null : note, ct) ?? throw UnknownInspection(line, id);

@@ -13,22 +13,8 @@ public static class HistoryQueryParser
         var t = Time(to, "to");
         if (f is not null && t is not null && f >= t)
             throw GatewayProblem.BadRequest($"empty time range: 'from' ({f:O}) must be before 'to' ({t:O}); the range is [from, to)");
-        var v = verdict?.Trim().ToLowerInvariant() switch
-        {
-            null or "" or "any" => VerdictFilter.Any,
-            "reject" => VerdictFilter.Reject,
-            "good" or "accept" => VerdictFilter.Accept,
-            _ => throw GatewayProblem.BadRequest($"verdict '{verdict}' is not one of reject, good, any"),
-        };
-        var r = review?.Trim().ToLowerInvariant() switch
-        {
-            null or "" or "any" => ReviewFilter.Any,
-            "none" or "pending" => ReviewFilter.None,
-            "reviewed" => ReviewFilter.Reviewed,
-            "confirmed" => ReviewFilter.Confirmed,
-            "overturned" => ReviewFilter.Overturned,
-            _ => throw GatewayProblem.BadRequest($"review '{review}' is not one of none, reviewed, confirmed, overturned, any"),
-        };
+        var v = InspectionFilters.Verdict(verdict);
+        var r = InspectionFilters.Review(review);
         return new InspectionQuery(site, line, f, t, v, r, limit);
     }
 

@@ -71,6 +71,7 @@ public sealed class HistorySiloKillTests(PcbModelFixture model, ITestOutputHelpe
         var images = model.TestImages.Select(File.ReadAllBytes).ToList();
         var answered = new ConcurrentBag<(Answer Answer, int Silo, bool AfterKill)>();
         var killed = 0;
+        var failures = new ConcurrentQueue<string>();
         async Task<Answer?> InspectAsync(HttpClient c, int i)
         {
             using var body = new ByteArrayContent(images[i % images.Count]);
@@ -78,14 +79,27 @@ public sealed class HistorySiloKillTests(PcbModelFixture model, ITestOutputHelpe
             try
             {
                 var r = await c.PostAsync($"api/lines/{Line}/inspect?name=img-{i}.png", body);
-                return r.IsSuccessStatusCode ? await r.Content.ReadFromJsonAsync<Answer>() : null;
+                if (r.IsSuccessStatusCode) return await r.Content.ReadFromJsonAsync<Answer>();
+                failures.Enqueue($"{c.BaseAddress}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
+                return null;
             }
-            catch (HttpRequestException) { return null; } // the killed silo's connections: not answered
-            catch (TaskCanceledException) { return null; }
+            catch (HttpRequestException e) { failures.Enqueue($"{c.BaseAddress}: {e.Message}"); return null; } // the killed silo's connections: not answered
+            catch (TaskCanceledException) { failures.Enqueue($"{c.BaseAddress}: client timeout"); return null; }
         }
-        // Warm both silos (model load), then load: two clients per silo until silo 1 has answered enough after the kill.
-        using (var w1 = Client(url1)) Assert.NotNull(await InspectInto(w1, 0, 1));
-        using (var w2 = Client(url2)) Assert.NotNull(await InspectInto(w2, 1, 2));
+        // Warm both silos (model load; a cold cluster may answer 503 + Retry-After first), then load: two clients per
+        // silo until silo 1 has answered enough after the kill.
+        async Task WarmAsync(string url, int silo)
+        {
+            using var w = Client(url);
+            for (int attempt = 0; attempt < 12; attempt++)
+            {
+                if (await InspectInto(w, attempt, silo) is not null) return;
+                await Task.Delay(TimeSpan.FromSeconds(5));
+            }
+            Assert.Fail($"silo {silo} answered no inspection: {string.Join("\n", failures)}");
+        }
+        await WarmAsync(url1, 1);
+        await WarmAsync(url2, 2);
         async Task<Answer?> InspectInto(HttpClient c, int i, int silo)
         {
             var a = await InspectAsync(c, i);
@@ -112,6 +126,7 @@ public sealed class HistorySiloKillTests(PcbModelFixture model, ITestOutputHelpe
         await Task.WhenAll(clients);
 
         var byId = answered.Select(a => a.Answer).ToList();
+        output.WriteLine($"not answered: {failures.Count}: {string.Join(" | ", failures.Take(10))}");
         output.WriteLine($"answered: {byId.Count} (silo 1: {answered.Count(a => a.Silo == 1)}, silo 2: {answered.Count(a => a.Silo == 2)}, after the kill: {answered.Count(a => a.AfterKill)})");
         Assert.True(answered.Count(a => a.Silo == 2) >= 4, "silo 2 answered too little before it was killed");
         Assert.True(answered.Count(a => a.AfterKill && a.Silo == 1) >= 4, "silo 1 did not keep answering after the kill:\n" + silo1.Log);

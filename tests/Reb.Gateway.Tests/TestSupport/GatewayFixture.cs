@@ -126,6 +126,8 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Reb:Gateway:MaxRunningJobsPerSite"] = MaxRunningJobsPerSite.ToString(),
             ["Reb:Gateway:MaxEventStreamsPerKey"] = MaxEventStreamsPerKey.ToString(),
             ["Reb:Gateway:InspectTimeoutSeconds"] = InspectTimeoutSeconds.ToString(),
+            // Every inspection keeps its image in the history (the review tests review accepts too); default is 1 in 20.
+            ["Reb:History:SampleAcceptsEvery"] = "1",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         };
