@@ -32,7 +32,7 @@ export function reviewPanel(line, engineer, onChange) {
   }
 
   function thumb(row) {
-    const img = h('img', { class: 'thumb', alt: `overlay of ${row.name ?? row.id}` });
+    const img = h('img', { class: 'review-thumb', alt: `overlay of ${row.name ?? row.id}` });
     imageUrl(row.thumbnailUrl).catch(() => imageUrl(row.overlayUrl)).then(u => { urls.push(u); img.src = u; }).catch(() => { img.alt = 'no image'; });
     return img;
   }
