@@ -32,7 +32,7 @@ public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrows
         await queued.GetByTestId("review-overturn").ClickAsync();
         await op.Locator($"[data-testid=reviewed-row][data-id='{id}'][data-review=overturned]").WaitForAsync();
         await Assertions.Expect(op.GetByTestId("measured-frr")).ToHaveTextAsync("100.0 %");
-        await Screenshots.SaveAsync(op, "07-review-overturned", output);
+        await Screenshots.SaveAsync(op, "10-review-overturned", output);
 
         // Engineer: add the overturned reject to the bank; the new version is registered, not current.
         var eng = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, gateway.Key(GatewayFixture.SiteA, "engineer"), output);
@@ -51,14 +51,14 @@ public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrows
         await row.GetByTestId("compare").ClickAsync();
         await Assertions.Expect(eng.GetByTestId("compare-current-frr")).ToHaveAttributeAsync("data-rate", "1", new() { Timeout = 120_000 });
         await Assertions.Expect(eng.GetByTestId("compare-candidate-frr")).ToHaveAttributeAsync("data-rate", "0");
-        await Screenshots.SaveAsync(eng, "08-review-compare", output);
+        await Screenshots.SaveAsync(eng, "11-review-compare", output);
 
         // A person promotes it; the same image is then accepted by the new version.
         await row.GetByTestId("promote").ClickAsync();
         await Assertions.Expect(eng.GetByTestId("line-version")).ToHaveAttributeAsync("data-full", version!);
         await eng.Locator("[data-testid=inspect-file]").Last.SetInputFilesAsync(image);
         await Assertions.Expect(eng.GetByTestId("inspect-result").GetByTestId("verdict")).ToHaveTextAsync("GOOD", new() { Timeout = 120_000 });
-        await Screenshots.SaveAsync(eng, "09-review-accepted-after-promote", output);
+        await Screenshots.SaveAsync(eng, "12-review-accepted-after-promote", output);
     }
 
     /// <summary>
