@@ -180,4 +180,33 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
         Assert.Equal(3, read.GetProperty("maxStoredImages").GetInt32());
         Assert.False(read.GetProperty("isDefault").GetBoolean());
     }
+
+    [Fact]
+    public async Task Training_does_not_promote_by_itself_once_the_line_has_reviewed_inspections()
+    {
+        var line = await NewLineAsync("hist-train");
+        using var op = Operator;
+        using var eng = Engineer;
+        var inspected = await InspectAsync(op, line, "seen.png", await File.ReadAllBytesAsync(gateway.GoodImages[0]));
+        var current = inspected.GetProperty("version").GetString();
+        (await op.PostAsJsonAsync($"api/lines/{line}/inspections/{inspected.GetProperty("id").GetString()}/review", new { decision = "confirm" })).EnsureSuccessStatusCode();
+
+        using var form = new MultipartFormDataContent { { new StringContent("64"), "imageSize" }, { new StringContent("1"), "fitShards" } };
+        foreach (var path in gateway.TrainingImages.Take(3))
+            form.Add(Http.Image(await File.ReadAllBytesAsync(path)), "images", Path.GetFileName(path));
+        var started = await eng.PostAsync($"api/lines/{line}/training", form);
+        Assert.True(started.StatusCode == HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
+        var job = (await started.ReadJson()).GetProperty("jobId").GetString();
+        JsonElement progress = default;
+        for (var until = DateTime.UtcNow.AddMinutes(5); DateTime.UtcNow < until; await Task.Delay(1000))
+        {
+            progress = await (await op.GetAsync($"api/training/{job}")).ReadJson();
+            if (progress.GetProperty("stage").GetString() is "Completed" or "Failed" or "Cancelled") break;
+        }
+        Assert.Equal("Completed", progress.GetProperty("stage").GetString());
+        var trained = progress.GetProperty("version").GetString();
+        var detail = await (await op.GetAsync($"api/lines/{line}")).ReadJson();
+        Assert.Equal(current, detail.GetProperty("currentVersion").GetString()); // registered, waiting for a person
+        Assert.Contains(detail.GetProperty("versions").EnumerateArray(), v => v.GetProperty("version").GetString() == trained);
+    }
 }
