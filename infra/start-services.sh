@@ -112,20 +112,30 @@ if [[ "$WANT_POSTGRES" == 1 ]]; then
         exit 1
       fi
     fi
-    PG_DATA="$DATA/postgres"
-    as_pg() { if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+    PG_DATA="${REB_POSTGRES_DATA:-$DATA/postgres}"
+    # From "/": the postgres user may not be allowed into the current directory.
+    as_pg() { if [[ "$(id -u)" == 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
+    if [[ "$(id -u)" == 0 ]] && ! runuser -u postgres -- test -x "$DATA"; then
+      # A checkout under /root (mode 700) is out of the postgres user's reach: keep the data next to the package's own.
+      PG_DATA="/var/lib/postgresql/rebcluster-$(printf '%s' "$INFRA" | md5sum | cut -c1-8)"
+      echo "start-services: $DATA is not reachable by the postgres user; PostgreSQL data in $PG_DATA"
+    fi
+    PG_LOG="$PG_DATA.log"
     mkdir -p "$PG_DATA"
-    [[ "$(id -u)" == 0 ]] && chown postgres:postgres "$PG_DATA" && chmod 700 "$PG_DATA"
+    if [[ "$(id -u)" == 0 ]]; then chown postgres:postgres "$PG_DATA"; fi
+    chmod 700 "$PG_DATA"
     if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
       echo "start-services: initdb $PG_DATA"
       as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U reb --auth=trust --encoding=UTF8 --no-locale >"$DATA/logs/postgres-initdb.log" 2>&1 \
         || { echo "start-services: initdb failed; log: $DATA/logs/postgres-initdb.log" >&2; tail -n 20 "$DATA/logs/postgres-initdb.log" >&2; exit 1; }
     fi
-    touch "$DATA/logs/postgres.log"; [[ "$(id -u)" == 0 ]] && chown postgres:postgres "$DATA/logs/postgres.log"
-    # Sockets in the data directory (the system's /var/run/postgresql may not exist or belong to another cluster).
-    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$DATA/logs/postgres.log" -w -t 60 \
-      -o "-c listen_addresses=$HOST -p $PG_PORT -c unix_socket_directories='$PG_DATA' -c max_connections=200 -c fsync=off" start >/dev/null \
-      || { echo "start-services: postgres did not start; log: $DATA/logs/postgres.log" >&2; tail -n 20 "$DATA/logs/postgres.log" >&2; exit 1; }
+    touch "$PG_LOG"; if [[ "$(id -u)" == 0 ]]; then chown postgres:postgres "$PG_LOG"; fi
+    # TCP on loopback only, no Unix socket (the system's /var/run/postgresql may belong to another cluster, and a socket
+    # path inside a deep checkout can exceed the 107-byte limit).
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
+      -o "-c listen_addresses=$HOST -p $PG_PORT -c unix_socket_directories='' -c max_connections=200 -c fsync=off" start >/dev/null \
+      || { echo "start-services: postgres did not start; log: $PG_LOG" >&2; tail -n 20 "$PG_LOG" >&2; exit 1; }
+    echo "$PG_DATA" >"$RUN/postgres.datadir"
     head -n 1 "$PG_DATA/postmaster.pid" >"$RUN/postgres.pid"
     wait_for postgres "$PG_PORT" "$RUN/postgres.pid"
     # The database the silos and tests connect to by default (Host=127.0.0.1;Port=$PG_PORT;Username=reb;Database=reb).
