@@ -14,6 +14,8 @@
 #   --redis      Redis clustering, grain storage and reminders (REB_REDIS_PORT, 6379; runs infra/start-services.sh
 #                first unless a Redis answers already); grain state and training reminders then survive a restart of
 #                the whole cluster.
+#   --postgres   the inspection history in PostgreSQL (REB_POSTGRES_PORT, 5433; runs infra/start-services.sh first
+#                unless it answers already) instead of the SQLite file both silos share in the artefact folder
 #   --no-build   use the existing Release build (fails if there is none)
 #   --gpu2       silo 2 claims a GPU (REB__ACCELERATOR=gpu): shard and scoring grains then prefer it
 #   --no-tls     plaintext Orleans ports (loopback only either way)
@@ -30,17 +32,19 @@ HTTP_BASE="${REB_HTTP_PORT_BASE:-8080}"
 TLS_DIR="$DATA/tls"
 ADMIN_KEY_FILE="$DATA/admin-key"
 REDIS_PORT="${REB_REDIS_PORT:-6379}"
+PG_PORT="${REB_POSTGRES_PORT:-5433}"
 PROJECT="$ROOT/src/Reb.Silo/Reb.Silo.csproj"
 BIN="$ROOT/src/Reb.Silo/bin/Release/net10.0"
 SILOS=2
-USE_REDIS=0 BUILD=1 GPU2=0 TLS=1
+USE_REDIS=0 USE_POSTGRES=0 BUILD=1 GPU2=0 TLS=1
 for arg in "$@"; do
   case "$arg" in
     --redis) USE_REDIS=1 ;;
+    --postgres) USE_POSTGRES=1 ;;
     --no-build) BUILD=0 ;;
     --gpu2) GPU2=1 ;;
     --no-tls) TLS=0 ;;
-    *) echo "start-cluster: unknown option '$arg' (known: --redis, --no-build, --gpu2, --no-tls)" >&2; exit 2 ;;
+    *) echo "start-cluster: unknown option '$arg' (known: --redis, --postgres, --no-build, --gpu2, --no-tls)" >&2; exit 2 ;;
   esac
 done
 
@@ -65,6 +69,8 @@ if [[ "$USE_REDIS" == 1 ]]; then
     bash "$INFRA/start-services.sh"
   fi
 fi
+
+if [[ "$USE_POSTGRES" == 1 ]] && ! answers "$PG_PORT"; then bash "$INFRA/start-services.sh"; fi
 
 # One build, shared by both silos (each silo is a plain `dotnet Reb.Silo.dll`, so nothing rebuilds per silo).
 if [[ "$BUILD" == 1 ]]; then
@@ -131,6 +137,9 @@ start_silo() { # index
     # Durable grain state in a folder both silos share (a killed silo's grains re-activate on the other with their state).
     env+=("REB__SILO__CLUSTERING=localhost" "REB__SILO__GRAINSTORAGE=folder" "REB__SILO__GRAINSTORAGEFOLDER=$DATA/grain-state"
           "REB__SILO__REMINDERS=memory")
+  fi
+  if [[ "$USE_POSTGRES" == 1 ]]; then
+    env+=("REB__HISTORY__KIND=postgres" "REB__HISTORY__CONNECTIONSTRING=Host=$HOST;Port=$PG_PORT;Username=reb;Database=reb")
   fi
   # --contentRoot: appsettings.json is read from the build folder while the silo runs in its own data folder.
   # Membership at Information level, so the log shows the silo joining and which silos are active.

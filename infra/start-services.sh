@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Starts the local services the cluster tests and a dev cluster use, all on loopback:
-#   Azurite blob (127.0.0.1:10000) and table (127.0.0.1:10002), Redis (127.0.0.1:6379).
+#   Azurite blob (127.0.0.1:10000) and table (127.0.0.1:10002), Redis (127.0.0.1:6379),
+#   PostgreSQL (127.0.0.1:5433, Debian's package; the inspection history of multi-silo clusters and its tests).
 # Idempotent: a service whose port already answers is left alone (and is not ours to stop).
 # Offline-safe once installed: npm is only called when infra/.tools lacks azurite.
-# Options: --no-redis   skip Redis (only the blob/table emulator is needed by the storage tests)
+# Options: --no-redis      skip Redis (only the blob/table emulator is needed by the storage tests)
+#          --no-postgres   skip PostgreSQL
 set -euo pipefail
 
 INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,11 +17,14 @@ HOST="127.0.0.1"
 BLOB_PORT="${REB_AZURITE_BLOB_PORT:-10000}"
 TABLE_PORT="${REB_AZURITE_TABLE_PORT:-10002}"
 REDIS_PORT="${REB_REDIS_PORT:-6379}"
+PG_PORT="${REB_POSTGRES_PORT:-5433}"
 WANT_REDIS=1
+WANT_POSTGRES=1
 for arg in "$@"; do
   case "$arg" in
     --no-redis) WANT_REDIS=0 ;;
-    *) echo "start-services: unknown option '$arg' (known: --no-redis)" >&2; exit 2 ;;
+    --no-postgres) WANT_POSTGRES=0 ;;
+    *) echo "start-services: unknown option '$arg' (known: --no-redis, --no-postgres)" >&2; exit 2 ;;
   esac
 done
 
@@ -85,6 +90,57 @@ if [[ "$WANT_REDIS" == 1 ]]; then
       redis-server --bind "$HOST" --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
         --pidfile "$RUN/redis.pid" --logfile "$DATA/logs/redis.log" --dir "$DATA"
       wait_for redis "$REDIS_PORT" ""
+    fi
+  fi
+fi
+# --- PostgreSQL (Debian package; our own cluster in infra/.data/postgres, loopback only, trust auth for user "reb") ---
+# Not the package's system cluster (port 5432, pg_ctlcluster): a private data directory that stop-services.sh stops
+# and `rm -rf infra/.data` removes. PostgreSQL refuses to run as root, so as root it runs as the "postgres" user.
+if [[ "$WANT_POSTGRES" == 1 ]]; then
+  if answers "$PG_PORT"; then
+    echo "start-services: $HOST:$PG_PORT already answers, postgres not started"
+  else
+    PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+    if [[ -z "$PG_BIN" || ! -x "$PG_BIN/initdb" ]]; then
+      if [[ "$(id -u)" == 0 ]]; then
+        echo "start-services: installing postgresql (apt-get)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+        PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+      else
+        echo "start-services: PostgreSQL is missing and this is not root: install it (apt-get install postgresql) or pass --no-postgres" >&2
+        exit 1
+      fi
+    fi
+    PG_DATA="${REB_POSTGRES_DATA:-$DATA/postgres}"
+    # From "/": the postgres user may not be allowed into the current directory.
+    as_pg() { if [[ "$(id -u)" == 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
+    if [[ "$(id -u)" == 0 ]] && ! runuser -u postgres -- test -x "$DATA"; then
+      # A checkout under /root (mode 700) is out of the postgres user's reach: keep the data next to the package's own.
+      PG_DATA="/var/lib/postgresql/rebcluster-$(printf '%s' "$INFRA" | md5sum | cut -c1-8)"
+      echo "start-services: $DATA is not reachable by the postgres user; PostgreSQL data in $PG_DATA"
+    fi
+    PG_LOG="$PG_DATA.log"
+    mkdir -p "$PG_DATA"
+    if [[ "$(id -u)" == 0 ]]; then chown postgres:postgres "$PG_DATA"; fi
+    chmod 700 "$PG_DATA"
+    if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
+      echo "start-services: initdb $PG_DATA"
+      as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U reb --auth=trust --encoding=UTF8 --no-locale >"$DATA/logs/postgres-initdb.log" 2>&1 \
+        || { echo "start-services: initdb failed; log: $DATA/logs/postgres-initdb.log" >&2; tail -n 20 "$DATA/logs/postgres-initdb.log" >&2; exit 1; }
+    fi
+    touch "$PG_LOG"; if [[ "$(id -u)" == 0 ]]; then chown postgres:postgres "$PG_LOG"; fi
+    # TCP on loopback only, no Unix socket (the system's /var/run/postgresql may belong to another cluster, and a socket
+    # path inside a deep checkout can exceed the 107-byte limit).
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
+      -o "-c listen_addresses=$HOST -p $PG_PORT -c unix_socket_directories='' -c max_connections=200 -c fsync=off" start >/dev/null \
+      || { echo "start-services: postgres did not start; log: $PG_LOG" >&2; tail -n 20 "$PG_LOG" >&2; exit 1; }
+    echo "$PG_DATA" >"$RUN/postgres.datadir"
+    head -n 1 "$PG_DATA/postmaster.pid" >"$RUN/postgres.pid"
+    wait_for postgres "$PG_PORT" "$RUN/postgres.pid"
+    # The database the silos and tests connect to by default (Host=127.0.0.1;Port=$PG_PORT;Username=reb;Database=reb).
+    if ! as_pg "$PG_BIN/psql" -h "$HOST" -p "$PG_PORT" -U reb -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='reb'" | grep -q 1; then
+      as_pg "$PG_BIN/psql" -h "$HOST" -p "$PG_PORT" -U reb -d postgres -qc "CREATE DATABASE reb" >/dev/null
     fi
   fi
 fi

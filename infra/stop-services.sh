@@ -24,3 +24,11 @@ stop_pid() { # name pidfile expected-command-fragment
 stop_pid azurite-blob "$RUN/azurite-blob.pid" azurite-blob
 stop_pid azurite-table "$RUN/azurite-table.pid" azurite-table
 stop_pid redis "$RUN/redis.pid" redis-server
+# PostgreSQL: pg_ctl stops it cleanly (a fast shutdown; SIGTERM to the postmaster would do the same).
+PG_DATA="$(cat "$RUN/postgres.datadir" 2>/dev/null || echo "$INFRA/.data/postgres")"
+if [[ -f "$RUN/postgres.pid" && -f "$PG_DATA/postmaster.pid" ]]; then
+  PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  if [[ "$(id -u)" == 0 ]]; then (cd / && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null); else "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null; fi \
+    && echo "stop-services: stopped postgres" || echo "stop-services: postgres was not running"
+  rm -f "$RUN/postgres.pid" "$RUN/postgres.datadir"
+fi

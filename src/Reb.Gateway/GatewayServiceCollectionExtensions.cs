@@ -35,6 +35,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<LineService>();
         services.AddSingleton<InspectionService>();
+        services.AddSingleton<ReviewService>();
         services.AddSingleton<FailedAuthLimiter>();
         services.AddSingleton<KeyRateLimiter>();
         services.AddSingleton<ConcurrencyGates>();
@@ -92,6 +93,8 @@ public static class GatewayServiceCollectionExtensions
         LineEndpoints.Map(api);
         PublishEndpoints.Map(api);
         InspectEndpoints.Map(api);
+        HistoryEndpoints.Map(api);
+        ReviewEndpoints.Map(api);
         TrainingEndpoints.Map(api);
         return app;
     }

@@ -28,10 +28,8 @@ public static class InspectEndpoints
             .WithName("InspectBatch").WithSummary("Inspect many images sent as multipart files")
             .Accepts<byte[]>("multipart/form-data").Produces<BatchResponse>()
             .WithRequestTimeout(RequestTimeouts.Inspect);
-        api.MapGet("/lines/{line}/inspections", Latest).RequireAuthorization(Roles.Operator)
-            .WithName("ListInspections").WithSummary("Latest inspections of the line, newest first").Produces<Inspection[]>();
         api.MapGet("/lines/{line}/inspections/{id}/overlay.png", Overlay).RequireAuthorization(Roles.Operator)
-            .WithName("InspectionOverlay").WithSummary("Heatmap overlay PNG of a recent inspection (?size=thumb for a thumbnail)")
+            .WithName("InspectionOverlay").WithSummary("Heatmap overlay PNG of an inspection: a recent one, or one whose images the history kept (?size=thumb for a thumbnail of a recent one)")
             .Produces(200, contentType: "image/png");
     }
 
@@ -74,19 +72,16 @@ public static class InspectEndpoints
         return Results.Ok(new BatchResponse(results));
     }
 
-    private static async Task<IResult> Latest(string line, int? take, HttpContext http, LineService lines, CancellationToken ct)
+    /// <summary>The live view's ring first (it has every recent overlay and thumbnail), then the overlay the history kept.</summary>
+    private static async Task<IResult> Overlay(string line, string id, string? size, HttpContext http, LineService lines,
+        Reb.Storage.Inspections.IInspectionHistory history, Reb.Storage.IArtefactStore store, CancellationToken ct)
     {
         var l = await lines.ResolveAsync(Caller.From(http), line, ct);
-        var n = Math.Clamp(take ?? 20, 1, 200);
-        var latest = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<IInspectionLogGrain>(l.Line).Latest(n), ct);
-        return Results.Ok(latest.Select(Inspection.From).ToList());
-    }
-
-    private static async Task<IResult> Overlay(string line, string id, string? size, HttpContext http, LineService lines, CancellationToken ct)
-    {
-        var l = await lines.ResolveAsync(Caller.From(http), line, ct);
-        var png = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<IInspectionLogGrain>(l.Line).Overlay(id, size == "thumb"), ct)
-                  ?? throw GatewayProblem.NotFound($"inspection '{id}' of line '{line}' is not among the recent inspections");
-        return Results.File(png, "image/png");
+        var png = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<IInspectionLogGrain>(l.Line).Overlay(id, size == "thumb"), ct);
+        if (png is null && await history.GetAsync(l.Settings.EffectiveSite, l.Line, id, ct) is { OverlayKey: { } key })
+            png = await Reb.Storage.ArtefactStoreBytes.GetBytesAsync(store, key, ct);
+        return png is null
+            ? throw GatewayProblem.NotFound($"inspection '{id}' of line '{line}' has no overlay: it is not among the recent inspections and the history kept no image of it")
+            : Results.File(png, "image/png");
     }
 }

@@ -46,13 +46,16 @@ public static class LineEndpoints
     private static async Task<IResult> Versions(string line, HttpContext http, LineService lines, CancellationToken ct) =>
         Results.Ok(await lines.VersionsAsync(await lines.ResolveAsync(Caller.From(http), line, ct), ct));
 
-    private static async Task<IResult> Calibration(string line, HttpContext http, LineService lines, CancellationToken ct)
+    private static async Task<IResult> Calibration(string line, HttpContext http, LineService lines, ReviewService reviews, CancellationToken ct)
     {
         var l = await lines.ResolveAsync(Caller.From(http), line, ct);
         if (l.Status.Current is not { } version) return Results.Ok(new Calibration(l.Settings.ThresholdOverride, null, null, [], null));
         var model = await lines.ModelAsync(version, ct);
-        // Defect scores are not kept by training (it sees good images only); null tells the slider so.
-        return Results.Ok(new Calibration(LineService.EffectiveThreshold(l.Settings, model), model.Threshold, model.GoodMedian, model.GoodScores, null));
+        // Training sees good images only; defect scores come from reviews (confirmed rejects, overturned accepts) of this
+        // version. None yet: null tells the slider that the escape rate is unknown.
+        var (_, defects) = await reviews.LabelledScoresAsync(l, version, ct);
+        return Results.Ok(new Calibration(LineService.EffectiveThreshold(l.Settings, model), model.Threshold, model.GoodMedian, model.GoodScores,
+            defects.Count == 0 ? null : defects.Select(d => (float)d).ToArray()));
     }
 
     private static async Task<IResult> Promote(string line, PromoteRequest body, HttpContext http, LineService lines, CancellationToken ct)

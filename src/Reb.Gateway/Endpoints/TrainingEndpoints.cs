@@ -79,6 +79,12 @@ public static class TrainingEndpoints
         string? uploadFolder = null;
         if (uploads is not null) (keys, uploadFolder) = await StoreUploadsAsync(store, caller.Site, line, uploads, ct);
         var request = template with { ImageKeys = keys, UploadFolder = uploadFolder };
+        // Issue 14: once reviewers have judged the line's verdicts, a new version waits for a person to compare and
+        // promote it; an explicit "promote": true is that person's decision.
+        if (settings.Promote is null && http.RequestServices.GetService<Reb.Storage.Inspections.IInspectionHistory>() is { } history
+            && (await history.QueryAsync(new Reb.Storage.Inspections.InspectionQuery(caller.Site, line,
+                Review: Reb.Storage.Inspections.ReviewFilter.Reviewed, Limit: 1), ct)).Count > 0)
+            request = request with { Promote = false };
 
         var productLine = lines.Grains.GetGrain<IProductLineGrain>(line);
         if (shards != (await lines.Cluster.RetryAsync(() => productLine.GetStatus(), ct)).Shards)

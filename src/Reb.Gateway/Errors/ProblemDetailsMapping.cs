@@ -56,6 +56,8 @@ public sealed partial class ProblemDetailsMapping(ILogger<ProblemDetailsMapping>
         InvalidDataException d => (400, "Bad request", d.Message, null),
         JsonException => (400, "Bad request", "the request body is not valid JSON for this operation", null),
         ArgumentException a => (400, "Bad request", a.Message, null),
+        // The history's database (PostgreSQL down, SQLite locked past its timeout): nothing was answered, so the client retries.
+        System.Data.Common.DbException => (503, "Inspection history unavailable", "the inspection history cannot be written or read; retry later", TransientRetryAfter),
         ArtefactStoreUnavailableException => (503, "Artefact store unavailable", "the artefact store cannot be reached; retry later", TransientRetryAfter),
         _ when RebClusterClient.IsTransient(e) => (503, "Cluster unavailable", "the cluster did not answer; retry later", TransientRetryAfter),
         _ => (500, "Internal error", "an unexpected error occurred; the gateway log has the details (see traceId)", null),

@@ -5,6 +5,8 @@ using Reb.Abstractions.Grains;
 using Reb.Core.Imaging;
 using Reb.Gateway.Errors;
 using Reb.Gateway.Imaging;
+using Reb.Storage;
+using Reb.Storage.Inspections;
 
 namespace Reb.Gateway.Lines;
 
@@ -12,9 +14,12 @@ namespace Reb.Gateway.Lines;
 /// One inspection: header check (pixel limit) -> decode (a bad image is a 400 before the cluster is asked) -> score
 /// through the stateless scoring grain with the line's current version, retrying transient cluster failures (the
 /// same call <see cref="Reb.Abstractions.Client.RebClusterClient.ScoreAsync"/> makes) -> verdict against the line's
-/// effective threshold -> overlay -> recorded in the line's inspection log.
+/// effective threshold -> overlay -> the image (every reject, a sample of accepts) in the artefact store -> the row in
+/// the inspection history -> the live view's ring. The row is written before the answer: an inspection the plant was
+/// told about is in the database even if this silo dies the next moment (a failed write fails the request instead).
 /// </summary>
-public sealed class InspectionService(LineService lines, IOptions<GatewayOptions> options)
+public sealed class InspectionService(LineService lines, IOptions<GatewayOptions> options, IInspectionHistory history,
+    InspectionImages images, IArtefactStore store)
 {
     public async Task<Inspection> InspectAsync(LineContext line, UploadedImage image, CancellationToken ct)
     {
@@ -35,6 +40,7 @@ public sealed class InspectionService(LineService lines, IOptions<GatewayOptions
         var (overlay, thumbnail) = OverlayImages.Render(decoded, result, model, threshold, reject, image.Name);
         var record = new InspectionRecord(Guid.NewGuid().ToString("N")[..16], line.Line, image.Name, version, result.Score, reject,
             threshold, latencyMs, DateTimeOffset.UtcNow);
+        await RecordInHistoryAsync(line, image, record, overlay, ct);
         await lines.Cluster.RetryAsync(async () =>
         {
             await lines.Grains.GetGrain<IInspectionLogGrain>(line.Line).Record(record, overlay, thumbnail);
@@ -45,5 +51,21 @@ public sealed class InspectionService(LineService lines, IOptions<GatewayOptions
         GatewayTelemetry.Inspections.Add(1, lineTag, new KeyValuePair<string, object?>("verdict", reject ? "reject" : "good"));
         GatewayTelemetry.InspectionLatency.Record(latencyMs, lineTag);
         return Inspection.From(record);
+    }
+
+    private async Task RecordInHistoryAsync(LineContext line, UploadedImage image, InspectionRecord r, byte[] overlay, CancellationToken ct)
+    {
+        var site = line.Settings.EffectiveSite;
+        string? imageKey = null, overlayKey = null;
+        if (images.ShouldStore(r.Reject))
+        {
+            // Images first: a row never names an image that was not written.
+            imageKey = InspectionImages.ImageKey(site, line.Line, r.Id, r.TimestampUtc, image.Bytes);
+            overlayKey = InspectionImages.OverlayKey(site, line.Line, r.Id, r.TimestampUtc);
+            await store.PutBytesAsync(imageKey, image.Bytes, ct);
+            await store.PutBytesAsync(overlayKey, overlay, ct);
+        }
+        await history.AddAsync(new InspectionEntry(r.Id, site, line.Line, r.Version, r.Score, r.Reject, r.Threshold, r.LatencyMs,
+            r.TimestampUtc, r.Name, imageKey, overlayKey), ct);
     }
 }

@@ -8,6 +8,9 @@ public sealed class RebOptions
     /// <summary>The artefact store every grain of this silo uses (section "Reb:ArtefactStore").</summary>
     public Reb.Storage.ArtefactStoreSettings ArtefactStore { get; set; } = new();
 
+    /// <summary>The inspection history (section "Reb:History"): SQLite (default) or PostgreSQL, image sampling, retention.</summary>
+    public Reb.Storage.Inspections.InspectionHistorySettings History { get; set; } = new();
+
     /// <summary>Where this silo keeps verified local copies of model versions; empty = a fresh temp folder per silo.</summary>
     public string CacheRoot { get; set; } = "";
 

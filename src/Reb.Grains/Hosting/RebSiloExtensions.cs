@@ -6,6 +6,7 @@ using Orleans.Placement;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Reb.Storage;
+using Reb.Storage.Inspections;
 using Reb.Grains.Diagnostics;
 using Reb.Grains.Models;
 using Reb.Grains.Placement;
@@ -17,7 +18,7 @@ public static class RebSiloExtensions
 {
     /// <summary>
     /// Options from section "Reb", the silo's device and the accelerator derived from it as metadata, the GPU placement filter, the per-silo model
-    /// cache, the message-size meter, and the artefact store configured in "Reb:ArtefactStore" (local folder or
+    /// cache, the message-size meter, the inspection history ("Reb:History", opened at start-up) and the artefact store configured in "Reb:ArtefactStore" (local folder or
     /// Azure Blob) unless an <see cref="IArtefactStore"/> was registered before (tests inject faulty ones).
     /// </summary>
     public static ISiloBuilder AddRebGrains(this ISiloBuilder silo, IConfiguration configuration)
@@ -38,6 +39,16 @@ public static class RebSiloExtensions
             services.AddSingleton<SiloModelCache>();
             services.TryAddSingleton<IArtefactStore>(sp => ArtefactStoreFactory.Create(
                 sp.GetRequiredService<IOptions<RebOptions>>().Value.ArtefactStore, sp.GetService<ILoggerFactory>()));
+            // The inspection history ("Reb:History"): the gateway writes every inspection there before it answers.
+            services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<RebOptions>>().Value.History);
+            services.TryAddSingleton<IInspectionHistory>(sp =>
+            {
+                var o = sp.GetRequiredService<IOptions<RebOptions>>().Value;
+                return InspectionHistoryFactory.Create(o.History, o.ArtefactStore);
+            });
+            services.TryAddSingleton<InspectionImages>();
+            services.TryAddSingleton<InspectionRetention>();
+            services.AddHostedService<InspectionHistoryService>();
         });
         return silo;
     }

@@ -65,6 +65,9 @@ public sealed class GatewayFixture : IAsyncLifetime
     public string BaseUrl { get; private set; } = "";
     public string Work { get; } = Directory.CreateTempSubdirectory("reb-gateway-tests-").FullName;
     public string ArtefactRoot => Path.Combine(Work, "store");
+    /// <summary>The silo's Orleans gateway port and cluster id (service id "reb"): for `reb cluster ... --gateway`.</summary>
+    public int OrleansGatewayPort { get; private set; }
+    public string ClusterId { get; private set; } = "";
     /// <summary>The host's services: <see cref="IGrainFactory"/>, <see cref="IArtefactStore"/>, <see cref="ApiKeyService"/>, ...</summary>
     public IServiceProvider Services => _host!.Services;
     public IGrainFactory Grains => Services.GetRequiredService<IGrainFactory>();
@@ -101,6 +104,8 @@ public sealed class GatewayFixture : IAsyncLifetime
         (Version, SecondVersion) = await PublishModelsAsync();
 
         int siloPort = LoopbackPorts.Next(), gatewayPort = LoopbackPorts.Next();
+        OrleansGatewayPort = gatewayPort;
+        ClusterId = "gateway-tests-" + Guid.NewGuid().ToString("N")[..8];
         var settings = new Dictionary<string, string?>
         {
             ["Reb:ArtefactStore:Kind"] = "local",
@@ -109,7 +114,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Reb:Silo:Clustering"] = "localhost",
             ["Reb:Silo:GrainStorage"] = "memory",
             ["Reb:Silo:Reminders"] = "memory",
-            ["Reb:Silo:ClusterId"] = "gateway-tests-" + Guid.NewGuid().ToString("N")[..8],
+            ["Reb:Silo:ClusterId"] = ClusterId,
             ["Reb:Silo:SiloPort"] = siloPort.ToString(),
             ["Reb:Silo:PrimarySiloPort"] = siloPort.ToString(),
             ["Reb:Silo:GatewayPort"] = gatewayPort.ToString(),
@@ -126,6 +131,8 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Reb:Gateway:MaxRunningJobsPerSite"] = MaxRunningJobsPerSite.ToString(),
             ["Reb:Gateway:MaxEventStreamsPerKey"] = MaxEventStreamsPerKey.ToString(),
             ["Reb:Gateway:InspectTimeoutSeconds"] = InspectTimeoutSeconds.ToString(),
+            // Every inspection keeps its image in the history (the review tests review accepts too); default is 1 in 20.
+            ["Reb:History:SampleAcceptsEvery"] = "1",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         };

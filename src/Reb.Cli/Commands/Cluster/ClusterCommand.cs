@@ -19,6 +19,8 @@ public static class ClusterCommand
         cluster.Subcommands.Add(Promote());
         cluster.Subcommands.Add(Rollback());
         cluster.Subcommands.Add(Publish());
+        cluster.Subcommands.Add(HistoryCommands.History());
+        cluster.Subcommands.Add(HistoryCommands.Review());
         cluster.Subcommands.Add(ClusterDemoCommand.Create());
         cluster.Subcommands.Add(ClusterBenchCommand.Create());
         return cluster;

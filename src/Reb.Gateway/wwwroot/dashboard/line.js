@@ -5,6 +5,7 @@ import { api, errorText } from './api.js';
 import { h, message, replace } from './dom.js';
 import { canEngineer, num, percent, shortVersion, when } from './format.js';
 import { inspectControl } from './inspect.js';
+import { renderComparison, reviewPanel } from './review.js';
 import { escapeRate, falseRejectRate, formatRate, positionToThreshold, sliderRange, thresholdToPosition } from './threshold.js';
 
 const NO_DEFECTS = 'unknown — no defect calibration scores';
@@ -17,11 +18,13 @@ export function render(view, { me, line }) {
   const versions = h('section', { class: 'panel', 'data-testid': 'versions' });
   const threshold = h('section', { class: 'panel', 'data-testid': 'threshold-panel' });
   const audit = h('section', { class: 'panel', 'data-testid': 'audit' });
-  const inspect = inspectControl(line, () => load());
+  const compare = h('section', { class: 'panel', 'data-testid': 'compare-panel', hidden: true });
+  const review = reviewPanel(line, engineer, () => load());
+  const inspect = inspectControl(line, () => { load(); review.reload(); });
   replace(view,
     h('div', { class: 'page-head' }, h('a', { href: '#/', class: 'back' }, '← Overview'), h('h1', {}, `Line ${line}`)),
     notice, head,
-    h('div', { class: 'columns' }, h('div', {}, versions, audit), h('div', {}, threshold, h('section', { class: 'panel' }, h('h2', {}, 'Inspect'), inspect))));
+    h('div', { class: 'columns' }, h('div', {}, versions, compare, review, audit), h('div', {}, threshold, h('section', { class: 'panel' }, h('h2', {}, 'Inspect'), inspect))));
   let stopped = false;
 
   async function act(what, request) {
@@ -63,11 +66,14 @@ export function render(view, { me, line }) {
           h('td', {}, when(v.registeredUtc)),
           h('td', {}, v.source ?? ''),
           h('td', { class: 'metrics' }, metricsText(v.metrics)),
-          h('td', {}, engineer && !v.isCurrent ? h('button', {
-            type: 'button', 'data-testid': 'promote',
-            onclick: () => confirm(`Promote version ${shortVersion(v.version)} on line ${line}?`) &&
-              act(`Promote ${shortVersion(v.version)}`, () => api(`/api/lines/${enc}/promote`, { method: 'POST', json: { version: v.version } })),
-          }, 'Promote') : null))))));
+          h('td', {}, v.isCurrent ? null : h('div', { class: 'buttons' },
+            h('button', { type: 'button', class: 'quiet', 'data-testid': 'compare', title: 'score the reviewed images with this version and the current one',
+              onclick: () => { compare.hidden = false; renderComparison(compare, line, v.version); } }, 'Compare'),
+            engineer ? h('button', {
+              type: 'button', 'data-testid': 'promote',
+              onclick: () => confirm(`Promote version ${shortVersion(v.version)} on line ${line}?`) &&
+                act(`Promote ${shortVersion(v.version)}`, () => api(`/api/lines/${enc}/promote`, { method: 'POST', json: { version: v.version } })),
+            }, 'Promote') : null)))))));
   }
 
   function renderThreshold(detail, calibration) {
@@ -149,7 +155,7 @@ export function render(view, { me, line }) {
   }
 
   load();
-  return () => { stopped = true; inspect.dispose(); };
+  return () => { stopped = true; inspect.dispose(); review.dispose(); };
 }
 
 function statBox(label, value, testid, full) {

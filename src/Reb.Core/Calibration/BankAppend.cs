@@ -1,0 +1,76 @@
+using Reb.Core.Imaging;
+using Reb.Core.Ldknn;
+using Reb.Core.Metrics;
+using Reb.Core.Models;
+using static TorchSharp.torch;
+
+namespace Reb.Core.Calibration;
+
+/// <summary>What appending reviewed good images to a model gave.</summary>
+public sealed record BankAppendResult(ModelManifest Manifest, int Added, IReadOnlyList<SkippedImage> Skipped, double ThresholdBefore,
+    double ThresholdAfter, long RowsBefore, long RowsAfter, long AffectedOldRows, double Seconds);
+
+/// <summary>
+/// The review loop's model step (issue 14): good parts a reviewer overturned are embedded with the model's own
+/// embedder, appended to its bank by <see cref="BankUpdate"/> (equal to a refit on the union, without re-embedding the
+/// old images), the threshold recalibrated with the model's rule (the added images form one more contiguous fold, as in
+/// <see cref="ReviewHalf"/>), and the result saved as a new model directory. A model calibrated with the legacy rule
+/// keeps its threshold. The model passed in is not changed.
+/// </summary>
+public static class BankAppend
+{
+    public static BankAppendResult AppendAndSave(InspectionModel model, IReadOnlyList<ImageSource> images, string outDir,
+        IProgress<StageProgress>? progress = null)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var manifest = model.Manifest ?? throw new ArgumentException("the model has no manifest (load it from its directory)", nameof(model));
+        if (model.Options.Ldknn.CoresetRatio < 1.0)
+            throw new NotSupportedException("this version was fitted with a coreset: images cannot be appended to it (BankUpdate reproduces a full refit only without a coreset); retrain the line with them instead");
+        if (images.Count == 0) throw new ArgumentException("no images to add", nameof(images));
+
+        var skipped = new List<SkippedImage>();
+        var (added, used) = ModelFitter.Embed(images, model.Embedder, model.Options, skipped, progress);
+        using var _added = added;
+        // A version saved before neighbour tables were kept: compute its table once (a density fit of the old bank).
+        BankNeighbours? computed = null;
+        var neighbours = model.Neighbours ?? (computed = ComputeNeighbours(model));
+        using var _computed = computed;
+        var (index, table, stats) = BankUpdate.Append(model.Index, neighbours, added);
+        using var _index = index;
+        using var _table = table;
+
+        int grid = model.Embedder.GridSize;
+        long perImage = (long)grid * grid;
+        int oldImages = (int)(model.Index.CoreCount / perImage);
+        var threshold = model.Threshold;
+        if (threshold.Calibration is { } cal && oldImages >= 2)
+        {
+            var options = new CalibrationOptions
+            {
+                TargetFalseRejectRate = cal.TargetFalseRejectRate, Confidence = cal.Confidence, Folds = cal.Folds, SyntheticImages = 0,
+            };
+            var folds = ContiguousFolds.Split(oldImages, cal.Folds).WithBlock(used.Count);
+            var scores = OutOfFoldScores.Compute(index.CoreFeatures, index, grid, folds, progress, "bank update: recalibrate");
+            // The synthetic escape estimate of the old version stays with the new one, marked as such by its rule text.
+            var record = TargetThreshold.FromScores(scores, options, cal.FoldRule + " + 1 fold of reviewed images", folds.Count) with { Synthetic = cal.Synthetic };
+            var sorted = scores.OrderBy(x => x).ToArray();
+            threshold = new ThresholdInfo(record.Threshold, record.Rule, 1 - options.TargetFalseRejectRate, 0,
+                ThresholdCalibration.Quantile(sorted, 0.5), scores) { Calibration = record };
+        }
+
+        // The embedder stays the old model's (owned by it): the new model object is only a view for saving.
+        var updated = new InspectionModel(model.Embedder, index, threshold, model.Options) { Neighbours = table };
+        var names = manifest.Training.ImageNames.Concat(used).ToList();
+        var fit = new FitReport(manifest.Training.Images + used.Count, index.CoreCount, index.CoreCount, 0, watch.Elapsed.TotalSeconds, 0, names, skipped);
+        var saved = ModelStore.Save(updated, fit, manifest.Category, outDir);
+        return new BankAppendResult(saved, used.Count, skipped, model.Threshold.Value, threshold.Value, stats.OldRows, stats.NewRows,
+            stats.AffectedOldRows, watch.Elapsed.TotalSeconds);
+    }
+
+    private static BankNeighbours ComputeNeighbours(InspectionModel model)
+    {
+        var (index, neighbours) = BankNeighbours.Fit(model.Index.CoreFeatures, model.Options.Ldknn);
+        index.Dispose();
+        return neighbours;
+    }
+}

@@ -1,0 +1,128 @@
+using Reb.Abstractions.Contracts;
+using Reb.Abstractions.Grains;
+using Reb.Core.Calibration;
+using Reb.Core.Imaging;
+using Reb.Core.Models;
+using Reb.Gateway.Errors;
+using Reb.Storage;
+using Reb.Storage.Inspections;
+
+namespace Reb.Gateway.Lines;
+
+/// <summary>
+/// What reviews teach a line (issue 14): overturned rejects added to the bank as a new version (never promoted here:
+/// promotion stays a person's decision), a candidate version compared with the current one on the reviewed images, and
+/// the measured rates with a suggested threshold.
+/// </summary>
+public sealed class ReviewService(LineService lines, IInspectionHistory history, IArtefactStore store)
+{
+    /// <summary>Reviewed images a comparison scores at most (newest first).</summary>
+    public const int MaxCompared = 200;
+
+    // One bank update at a time in this gateway: each embeds images and rescans the bank on the CPU.
+    private readonly SemaphoreSlim _updates = new(1, 1);
+
+    public async Task<BankAddResult> AddToBankAsync(LineContext l, IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        var site = l.Settings.EffectiveSite;
+        var version = l.Status.Current ?? throw GatewayProblem.Conflict(
+            $"line '{l.Line}' has no model version to add images to: train or publish one first");
+        if (ids.Count == 0) throw GatewayProblem.BadRequest("send {\"inspections\": [\"<inspection id>\", ...]}: the overturned rejects to add");
+        if (ids.Count > 500) throw GatewayProblem.BadRequest($"at most 500 images per bank update, got {ids.Count}");
+        var sources = new List<ImageSource>();
+        foreach (var id in ids.Distinct())
+        {
+            var e = await history.GetAsync(site, l.Line, id, ct) ?? throw Reb.Gateway.Endpoints.HistoryEndpoints.UnknownInspection(l.Line, id);
+            if (e.IsDefect != false)
+                throw GatewayProblem.BadRequest($"inspection '{id}' is not a reviewed good part (its review is '{InspectionCsv.ReviewName(e.Review)}' of a " +
+                                                $"{(e.Reject ? "reject" : "good verdict")}): only good parts go into the bank; overturn the reject first");
+            var bytes = e.ImageKey is { } key ? await store.GetBytesAsync(key, ct) : null;
+            if (bytes is null) throw GatewayProblem.Conflict($"inspection '{id}' has no stored image (not sampled, or removed by retention)");
+            sources.Add(ImageSource.FromBytes($"inspections/{id}", bytes));
+        }
+
+        await _updates.WaitAsync(ct);
+        var work = Directory.CreateTempSubdirectory("reb-bank-update-").FullName;
+        try
+        {
+            var dir = await store.FetchModelAsync(version, Path.Combine(work, "cache"), ct);
+            var result = await Task.Run(() =>
+            {
+                using var model = ModelStore.Load(dir);
+                return BankAppend.AppendAndSave(model, sources, Path.Combine(work, "new"));
+            }, ct);
+            var published = await store.PublishModelAsync(Path.Combine(work, "new"), ct);
+            await lines.Grains.GetGrain<IProductLineGrain>(l.Line).RegisterVersion(published, promote: false);
+            await history.MarkBankedAsync(site, l.Line, ids.Distinct().ToList(), published, ct);
+            return new BankAddResult(l.Line, version, published, result.Added, result.ThresholdBefore, result.ThresholdAfter, result.RowsBefore,
+                result.RowsAfter, false, "registered, not promoted: compare it on the reviewed images (GET .../compare?version=...) and promote it if it is better");
+        }
+        catch (NotSupportedException e) { throw GatewayProblem.Conflict(e.Message); }
+        finally
+        {
+            _updates.Release();
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    public async Task<VersionComparison> CompareAsync(LineContext l, string candidate, CancellationToken ct)
+    {
+        var current = l.Status.Current ?? throw GatewayProblem.Conflict($"line '{l.Line}' has no current version to compare with");
+        if (l.Status.Versions.All(v => v.Version != candidate))
+            throw GatewayProblem.NotFound($"version '{candidate}' is not registered for line '{l.Line}'");
+        var reviewed = await history.QueryAsync(new InspectionQuery(l.Settings.EffectiveSite, l.Line, Review: ReviewFilter.Reviewed,
+            Limit: MaxCompared, WithImageOnly: true), ct);
+        var images = new List<ComparedImage>();
+        double currentThreshold = 0, candidateThreshold = 0;
+        foreach (var e in reviewed)
+        {
+            var bytes = await store.GetBytesAsync(e.ImageKey!, ct);
+            if (bytes is null) continue; // removed by retention since the query
+            var a = await lines.Cluster.ScoreAsync(new ScoreRequest(l.Line, current, l.Status.Shards, bytes, e.Id, l.Settings.ThresholdOverride), ct);
+            var b = await lines.Cluster.ScoreAsync(new ScoreRequest(l.Line, candidate, l.Status.Shards, bytes, e.Id, l.Settings.ThresholdOverride), ct);
+            (currentThreshold, candidateThreshold) = (a.Threshold, b.Threshold);
+            images.Add(new ComparedImage(e.Id, e.IsDefect!.Value, a.Score, a.Reject, b.Score, b.Reject));
+        }
+        if (images.Count == 0)
+        {
+            currentThreshold = LineService.EffectiveThreshold(l.Settings, await lines.ModelAsync(current, ct)) ?? 0;
+            candidateThreshold = LineService.EffectiveThreshold(l.Settings, await lines.ModelAsync(candidate, ct)) ?? 0;
+        }
+        return new VersionComparison(l.Line, Rates(current, currentThreshold, images, i => i.CurrentReject),
+            Rates(candidate, candidateThreshold, images, i => i.CandidateReject), images,
+            images.Count == 0 ? "no reviewed inspection with a stored image yet: review some first"
+                : $"both versions scored the same {images.Count} reviewed images (newest first, at most {MaxCompared}); promotion is your decision");
+    }
+
+    private static VersionRates Rates(string version, double threshold, IReadOnlyList<ComparedImage> images, Func<ComparedImage, bool> reject)
+    {
+        int good = images.Count(i => !i.Defect), defects = images.Count(i => i.Defect);
+        int falseRejects = images.Count(i => !i.Defect && reject(i)), escapes = images.Count(i => i.Defect && !reject(i));
+        return new VersionRates(version, threshold, good, defects, falseRejects, escapes,
+            good == 0 ? null : (double)falseRejects / good, defects == 0 ? null : (double)escapes / defects);
+    }
+
+    /// <summary>Reviews of the current version's inspections: measured rates at the effective threshold and a suggested one.</summary>
+    public async Task<ReviewSummary> SummaryAsync(LineContext l, CancellationToken ct)
+    {
+        if (l.Status.Current is not { } version)
+            return new ReviewSummary(l.Line, null, 0, 0, 0, 0, null, null, null, null, "no current version");
+        var threshold = LineService.EffectiveThreshold(l.Settings, await lines.ModelAsync(version, ct)) ?? double.PositiveInfinity;
+        var (good, defects) = await LabelledScoresAsync(l, version, ct);
+        var pending = (await history.QueryAsync(new InspectionQuery(l.Settings.EffectiveSite, l.Line, Review: ReviewFilter.None, Limit: 10_000), ct))
+            .Count(e => e.Version == version);
+        return new ReviewSummary(l.Line, version, good.Count + defects.Count, good.Count, defects.Count, pending,
+            ReviewedThreshold.Rate(good, threshold, defects: false), ReviewedThreshold.Rate(defects, threshold, defects: true), threshold,
+            ReviewedThreshold.Suggest(good, defects, threshold),
+            defects.Count == 0 ? "no confirmed defect yet: the escape rate is the synthetic estimate of the model (calibration)"
+                : "measured on reviewed inspections of the current version; the suggested threshold makes the fewest mistakes on them");
+    }
+
+    /// <summary>Scores of the version's reviewed inspections, split by what the reviewer said the part is.</summary>
+    public async Task<(List<double> Good, List<double> Defects)> LabelledScoresAsync(LineContext l, string version, CancellationToken ct)
+    {
+        var reviewed = await history.QueryAsync(new InspectionQuery(l.Settings.EffectiveSite, l.Line, Review: ReviewFilter.Reviewed, Limit: 10_000), ct);
+        var mine = reviewed.Where(e => e.Version == version).ToList();
+        return (mine.Where(e => e.IsDefect == false).Select(e => e.Score).ToList(), mine.Where(e => e.IsDefect == true).Select(e => e.Score).ToList());
+    }
+}
