@@ -41,6 +41,8 @@ public sealed record TrainingRequest
     [Id(20)] public int CalibrationFolds { get; init; } = 10;
     /// <summary>Out-of-fold images painted with DefectMaker's six defect kinds for the predicted escape rate.</summary>
     [Id(21)] public int SyntheticImages { get; init; } = 30;
+    /// <summary>Issue 13: "square" (the method) or "aspect" (short side = ImageSize, long side to a multiple of 32), as `reb fit --resize`.</summary>
+    [Id(22)] public string Resize { get; init; } = "square";
 
     public string CategoryOrLine => string.IsNullOrEmpty(Category) ? Line : Category;
 }
