@@ -14,6 +14,8 @@ namespace Reb.Cluster.Tests.Scoring;
 /// Issue 13: a native-aspect line scored through 1 and 3 bank shards equals single-process scoring bit for bit, on
 /// test images of different sizes (each with its own patch grid, which travels with its features in the scoring grain).
 /// </summary>
+// One test cluster at a time: two in parallel on a loaded machine starve the polled grains.
+[Collection(AspectClusterCollection.Name)]
 public sealed class AspectShardedScoringTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("reb-aspect-cluster-").FullName;

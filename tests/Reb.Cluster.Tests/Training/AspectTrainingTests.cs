@@ -9,6 +9,8 @@ using Xunit.Abstractions;
 namespace Reb.Cluster.Tests.Training;
 
 /// <summary>Issue 13: `reb cluster fit --resize aspect` (TrainingRequest.Resize) trains the native-aspect model `reb fit` would.</summary>
+// One test cluster at a time: two in parallel on a loaded machine starve the polled grains.
+[Collection(AspectClusterCollection.Name)]
 public sealed class AspectTrainingTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("reb-aspect-training-").FullName;
@@ -45,12 +47,16 @@ public sealed class AspectTrainingTests(ITestOutputHelper output) : IDisposable
             Line = "strips-trained", ImageKeys = keys, ImageSize = size, FitShards = 2, Resize = "aspect",
         });
         var job = cluster.Client.GetGrain<ITrainingGrain>(jobId);
-        TrainingProgress p;
-        var deadline = DateTime.UtcNow.AddMinutes(4);
-        while (!(p = await job.GetProgress()).IsFinished)
+        TrainingProgress? p = null;
+        var deadline = DateTime.UtcNow.AddMinutes(8);
+        while (p is not { IsFinished: true })
         {
-            Assert.True(DateTime.UtcNow < deadline, $"training job stuck in {p.Stage} at {p.Percent:F0}%");
-            await Task.Delay(200);
+            Assert.True(DateTime.UtcNow < deadline, $"training job stuck in {p?.Stage} at {p?.Percent:F0}%");
+            await Task.Delay(500);
+            // On a shared 2-core machine a progress poll can miss the test cluster's short response timeout while the
+            // job runs; the job goes on, so the poll is simply repeated.
+            try { p = await job.GetProgress(); }
+            catch (TimeoutException) { }
         }
         Assert.Null(p.Error);
         Assert.Equal(TrainingStage.Completed, p.Stage);
