@@ -17,7 +17,7 @@ public sealed class CommonOptions
     public readonly Option<int> Seed = new("--seed") { Description = "random seed (coreset, adaptation)", DefaultValueFactory = _ => 0 };
     public readonly Option<int> ImageSize = new("--image-size") { Description = "images are resized to this square size (aspect mode: this short side)", DefaultValueFactory = _ => 256 };
     // Issue 13: native-aspect inspection; the mode is stored in the model, so `reb score` and the cluster follow it.
-    public readonly Option<string> Resize = new("--resize") { Description = "square: squash every image to image-size x image-size (the method); aspect: short side = image-size, long side by the same factor rounded to a multiple of 32 (for long parts and thin defects)", DefaultValueFactory = _ => "square" };
+    public readonly Option<string> Resize = new("--resize") { Description = "square: squash every image to image-size x image-size (the method); aspect: short side = image-size, long side by the same factor rounded to a multiple of 32 (for long parts and thin defects); auto: aspect only when the training images are elongated (median long/short >= 1.5) and their short side needs no upsampling (median >= image-size)", DefaultValueFactory = _ => "square" };
     public readonly Option<int> BatchSize = new("--batch") { Description = "images per backbone pass", DefaultValueFactory = _ => 8 };
     public readonly Option<int> Threads = new("--threads") { Description = "compute threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
     public readonly Option<int> CalibrationImages = new("--calibration-images") { Description = "good training images scored leave-one-out to set the threshold", DefaultValueFactory = _ => 16 };
@@ -37,7 +37,7 @@ public sealed class CommonOptions
     {
         foreach (var o in new Option[] { K, Lambda, Coreset, Shots, Seed, ImageSize, Resize, BatchSize, Threads, CalibrationImages, Adapt, Budget, AdaptGuard,
             TargetFrr, FrrConfidence, CalibrationFolds, SyntheticImages }) c.Options.Add(o);
-        Resize.AcceptOnlyFromAmong("square", "aspect");
+        Resize.AcceptOnlyFromAmong("square", "aspect", Reb.Core.Imaging.ResizeChoice.Auto);
         Adapt.AcceptOnlyFromAmong("none", "defectmaker");
         Budget.AcceptOnlyFromAmong([.. Reb.Core.Adaptation.AdaptationOptions.BudgetNames]);
         AdaptGuard.AcceptOnlyFromAmong("on", "off", "report");
@@ -51,7 +51,7 @@ public sealed class CommonOptions
         IProgress<StageProgress> progress, out Reb.Core.Adaptation.AdaptationOutcome? outcome)
     {
         outcome = null;
-        var resize = ResizeMode(r);
+        var resize = ResizeMode(r, trainImages, options.ImageSize);
         if (r.GetValue(Adapt) != "defectmaker")
             return new Reb.Core.Features.FeatureExtractor(Reb.Core.Backbones.Backbone.LoadDefault(), options.ImageSize) { Resize = resize };
         var adaptation = Reb.Core.Adaptation.AdaptationOptions.ForBudget(r.GetValue(Budget)!) with { Seed = r.GetValue(Seed), ImageSize = options.ImageSize };
@@ -65,8 +65,9 @@ public sealed class CommonOptions
         return extractor;
     }
 
-    /// <summary>The --resize choice as the core's mode.</summary>
-    public Reb.Core.Imaging.ResizeMode ResizeMode(ParseResult r) => Reb.Core.Imaging.ResizeRule.Parse(r.GetValue(Resize));
+    /// <summary>The --resize choice as the core's mode ("auto" decided from the training images' sizes).</summary>
+    public Reb.Core.Imaging.ResizeMode ResizeMode(ParseResult r, IReadOnlyList<string> trainImages, int imageSize) =>
+        Reb.Core.Imaging.ResizeChoice.Resolve(r.GetValue(Resize), trainImages, imageSize);
 
     /// <summary>The training grain's request with these options, so `reb cluster fit` fits exactly like `reb fit` (keys added by the caller).</summary>
     public Reb.Abstractions.Contracts.TrainingRequest TrainingRequest(ParseResult r, string line, string category)

@@ -117,7 +117,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         var (extractor, outcome) = await Task.Run(() => GuardedAdaptation.Run(images, adaptation, guard, Progress,
             enforce: request.AdaptGuard == "on", ct, onCheckpoint: folder => SaveAdaptCheckpoint(folder).GetAwaiter().GetResult()), ct);
         // Adaptation trains on square images; the line's resize mode applies to the embed stage after it (as `reb fit`).
-        extractor.Resize = ResizeRule.Parse(request.Resize);
+        extractor.Resize = await Resize();
         _embedder = extractor;
         if (outcome.Used)
         {
@@ -178,8 +178,11 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
             await File.WriteAllBytesAsync(weights, await Need(TrainingBlobs.AdaptedWeights(jobId)));
         }
         return _embedder = ModelStore.LoadEmbedder(BackboneSpec.ResNet18, weights, weights is null ? null : json, request.ImageSize, device: models.Device,
-            resize: ResizeRule.Parse(request.Resize));
+            resize: await Resize());
     }
+
+    /// <summary>The request's resize mode; "auto" decided from the job's training images, as `reb fit` decides it.</summary>
+    private async Task<ResizeMode> Resize() => ResizeChoice.Resolve(request.Resize, await Images(), request.ImageSize);
 
     private async Task Embed(CancellationToken ct)
     {

@@ -56,6 +56,34 @@ public class ResizeRuleTests
     }
 
     [Fact]
+    public void Auto_PicksAspectOnlyForElongatedImagesThatNeedNoUpsampling()
+    {
+        // The steel-strip line of issue 13: long and large.
+        Assert.Equal(ResizeMode.Aspect, ResizeChoice.Choose([(1250, 500), (1260, 498), (1244, 502)], 256));
+        // magnetic_tile-like: mildly elongated, short sides around 250 (aspect measured worse there): square.
+        Assert.Equal(ResizeMode.Square, ResizeChoice.Choose([(218, 273), (603, 248), (494, 361), (256, 369), (598, 259)], 256));
+        // Elongated but small (would be upsampled): square. Square boards: square.
+        Assert.Equal(ResizeMode.Square, ResizeChoice.Choose([(400, 120), (410, 118), (395, 121)], 256));
+        Assert.Equal(ResizeMode.Square, ResizeChoice.Choose([(640, 640), (640, 640)], 256));
+        Assert.Equal(ResizeMode.Square, ResizeChoice.Choose([], 256));
+    }
+
+    [Fact]
+    public void Auto_OnRealFiles_ReadsTheirHeaders()
+    {
+        var dir = Directory.CreateTempSubdirectory("reb-auto-").FullName;
+        try
+        {
+            var strips = AspectSamples.Write(dir, "a", 3, [250]);   // 640 x 250: ratio 2.56, short side 250
+            Assert.Equal(ResizeMode.Aspect, ResizeChoice.Resolve("auto", strips, 128));
+            Assert.Equal(ResizeMode.Square, ResizeChoice.Resolve("auto", strips, 256)); // 250 < 256 would be upsampled
+            Assert.Equal(ResizeMode.Aspect, ResizeChoice.Resolve("aspect", strips, 256));
+            Assert.Equal(ResizeMode.Square, ResizeChoice.Resolve("square", strips, 128));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void ModeNames_RoundTrip_AndAbsentIsSquare()
     {
         Assert.Equal(ResizeMode.Square, ResizeRule.Parse(null));
