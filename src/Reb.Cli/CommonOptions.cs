@@ -15,7 +15,9 @@ public sealed class CommonOptions
     public readonly Option<double> Coreset = new("--coreset") { Description = "fraction of the bank kept as core set (1 = no coreset, the reference)", DefaultValueFactory = _ => 1.0 };
     public readonly Option<int?> Shots = new("--shots") { Description = "use only the first N training images (sorted)" };
     public readonly Option<int> Seed = new("--seed") { Description = "random seed (coreset, adaptation)", DefaultValueFactory = _ => 0 };
-    public readonly Option<int> ImageSize = new("--image-size") { Description = "images are resized to this square size", DefaultValueFactory = _ => 256 };
+    public readonly Option<int> ImageSize = new("--image-size") { Description = "images are resized to this square size (aspect mode: this short side)", DefaultValueFactory = _ => 256 };
+    // Issue 13: native-aspect inspection; the mode is stored in the model, so `reb score` and the cluster follow it.
+    public readonly Option<string> Resize = new("--resize") { Description = "square: squash every image to image-size x image-size (the method); aspect: short side = image-size, long side by the same factor rounded to a multiple of 32 (for long parts and thin defects); auto: aspect only when the training images are elongated (median long/short >= 1.5) and their short side needs no upsampling (median >= image-size)", DefaultValueFactory = _ => "square" };
     public readonly Option<int> BatchSize = new("--batch") { Description = "images per backbone pass", DefaultValueFactory = _ => 8 };
     public readonly Option<int> Threads = new("--threads") { Description = "compute threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
     public readonly Option<int> CalibrationImages = new("--calibration-images") { Description = "good training images scored leave-one-out to set the threshold", DefaultValueFactory = _ => 16 };
@@ -35,8 +37,9 @@ public sealed class CommonOptions
 
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { K, Lambda, Coreset, Shots, Seed, ImageSize, BatchSize, Threads, CalibrationImages, Adapt, Budget, AdaptRecipe, AdaptGuard,
+        foreach (var o in new Option[] { K, Lambda, Coreset, Shots, Seed, ImageSize, Resize, BatchSize, Threads, CalibrationImages, Adapt, Budget, AdaptRecipe, AdaptGuard,
             TargetFrr, FrrConfidence, CalibrationFolds, SyntheticImages }) c.Options.Add(o);
+        Resize.AcceptOnlyFromAmong("square", "aspect", Reb.Core.Imaging.ResizeChoice.Auto);
         Adapt.AcceptOnlyFromAmong("none", "defectmaker");
         Budget.AcceptOnlyFromAmong([.. Reb.Core.Adaptation.AdaptationOptions.BudgetNames]);
         AdaptGuard.AcceptOnlyFromAmong("on", "off", "report");
@@ -51,16 +54,23 @@ public sealed class CommonOptions
         IProgress<StageProgress> progress, out Reb.Core.Adaptation.AdaptationOutcome? outcome)
     {
         outcome = null;
+        var resize = ResizeMode(r, trainImages, options.ImageSize);
         if (r.GetValue(Adapt) != "defectmaker")
-            return new Reb.Core.Features.FeatureExtractor(Reb.Core.Backbones.Backbone.LoadDefault(), options.ImageSize);
+            return new Reb.Core.Features.FeatureExtractor(Reb.Core.Backbones.Backbone.LoadDefault(), options.ImageSize) { Resize = resize };
         var adaptation = Reb.Core.Adaptation.AdaptationOptions.ForBudget(r.GetValue(Budget)!).WithRecipe(r.GetValue(AdaptRecipe)!) with { Seed = r.GetValue(Seed), ImageSize = options.ImageSize };
         var guard = r.GetValue(AdaptGuard) == "off" ? null
             : new Reb.Core.Adaptation.AdaptationGuardOptions { Seed = r.GetValue(Seed), ImageSize = options.ImageSize, Ldknn = options.Ldknn };
         var (extractor, result) = Reb.Core.Adaptation.GuardedAdaptation.Run(trainImages, adaptation, guard, progress,
             enforce: r.GetValue(AdaptGuard) == "on");
         outcome = result;
+        // Adaptation trains on square DefectMaker images; the line's resize mode applies to the fit and scoring after it.
+        extractor.Resize = resize;
         return extractor;
     }
+
+    /// <summary>The --resize choice as the core's mode ("auto" decided from the training images' sizes).</summary>
+    public Reb.Core.Imaging.ResizeMode ResizeMode(ParseResult r, IReadOnlyList<string> trainImages, int imageSize) =>
+        Reb.Core.Imaging.ResizeChoice.Resolve(r.GetValue(Resize), trainImages, imageSize);
 
     /// <summary>The training grain's request with these options, so `reb cluster fit` fits exactly like `reb fit` (keys added by the caller).</summary>
     public Reb.Abstractions.Contracts.TrainingRequest TrainingRequest(ParseResult r, string line, string category)
@@ -74,6 +84,7 @@ public sealed class CommonOptions
             Adapt = r.GetValue(Adapt)!, Budget = r.GetValue(Budget)!, AdaptGuard = r.GetValue(AdaptGuard)!, AdaptRecipe = r.GetValue(AdaptRecipe)!,
             TargetFrr = Math.Max(0, r.GetValue(TargetFrr)), FrrConfidence = r.GetValue(FrrConfidence),
             CalibrationFolds = r.GetValue(CalibrationFolds), SyntheticImages = r.GetValue(SyntheticImages),
+            Resize = r.GetValue(Resize)!,
         };
     }
 

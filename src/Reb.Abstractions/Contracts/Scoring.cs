@@ -12,8 +12,14 @@ public sealed record ScoreRequest([property: Id(0)] string Line, [property: Id(1
 /// <param name="Score">Image anomaly score (max of the 3x3-pooled patch-score map).</param>
 /// <param name="Reject">The verdict: Score &gt;= <paramref name="Threshold"/>.</param>
 /// <param name="Threshold">The effective threshold: the line's override, else the model's calibrated one.</param>
-/// <param name="Map">Pixel anomaly map, MapSize x MapSize row-major (the model's input size).</param>
+/// <param name="Map">Pixel anomaly map, MapHeight x MapWidth row-major (the image's resized size: MapSize x MapSize in square mode).</param>
 [GenerateSerializer, Immutable]
 public sealed record ScoreResult([property: Id(0)] string Line, [property: Id(1)] string Version, [property: Id(2)] string Name,
     [property: Id(3)] float Score, [property: Id(4)] bool Reject, [property: Id(5)] double Threshold,
-    [property: Id(6)] int MapSize, [property: Id(7)] float[] Map, [property: Id(8)] int Shards);
+    [property: Id(6)] int MapSize, [property: Id(7)] float[] Map, [property: Id(8)] int Shards)
+{
+    /// <summary>Issue 13: rows of <see cref="Map"/> (native-aspect lines have non-square maps); defaults to MapSize.</summary>
+    [Id(9)] public int MapHeight { get; init; } = MapSize;
+    /// <summary>Columns of <see cref="Map"/>; defaults to MapSize.</summary>
+    [Id(10)] public int MapWidth { get; init; } = MapSize;
+}

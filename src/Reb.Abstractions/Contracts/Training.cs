@@ -48,6 +48,8 @@ public sealed record TrainingRequest
     /// job ends (completed, failed or cancelled). Null for jobs that train from a folder the site keeps.
     /// </summary>
     [Id(22)] public string? UploadFolder { get; init; }
+    /// <summary>Issue 13: "square" (the method) or "aspect" (short side = ImageSize, long side to a multiple of 32), as `reb fit --resize`.</summary>
+    [Id(23)] public string Resize { get; init; } = "square";
 
     public string CategoryOrLine => string.IsNullOrEmpty(Category) ? Line : Category;
 }

@@ -40,6 +40,7 @@ public static class EvalCommand
                 var t = new Table().AddColumns("metric", "value");
                 t.AddRow("category", Markup.Escape(rep.Category));
                 t.AddRow("train / test images", $"{rep.TrainImages} / {rep.TestImages} ({rep.TestGood} good, {rep.TestDefective} defective)");
+                t.AddRow("resize", Markup.Escape(rep.Settings.Resize));
                 t.AddRow("bank / core", $"{rep.BankSize:N0} / {rep.CoreSize:N0}");
                 t.AddRow("image AUROC", $"{rep.ImageAuroc:0.0000}");
                 t.AddRow("pixel AUROC", rep.PixelAuroc is { } pa ? $"{pa:0.0000}" : "n/a (no masks)");

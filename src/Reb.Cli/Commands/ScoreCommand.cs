@@ -33,7 +33,7 @@ public static class ScoreCommand
             int rejects = 0, n = 0;
             ConsoleProgress.Run(p =>
             {
-                foreach (var batch in ImageBatches.Read(paths, m.Options.ImageSize, m.Options.BatchSize, skipped.Add, keepOriginals: true))
+                foreach (var batch in ImageBatches.Read(paths, m.Options.ImageSize, m.Options.BatchSize, skipped.Add, keepOriginals: true, mode: m.Embedder.Resize))
                     using (batch)
                     {
                         var results = m.Score(batch);

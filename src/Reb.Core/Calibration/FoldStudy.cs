@@ -23,21 +23,30 @@ public sealed record FoldStudyResult(int Images, double NearestInAdjacentImagesS
 public static class FoldStudy
 {
     public static FoldStudyResult Run(Tensor bank, LdknnIndex index, int grid, int images, IReadOnlyList<int> blockWidths, int folds,
+        IProgress<StageProgress>? progress = null, float[]? foldScores = null) =>
+        Run(bank, index, BankLayout.Uniform(images, PatchGrid.Square(grid)), blockWidths, folds, progress, foldScores);
+
+    /// <param name="layout">each training image's patch grid in bank order (native-aspect mode: grids differ per image).</param>
+    public static FoldStudyResult Run(Tensor bank, LdknnIndex index, BankLayout layout, IReadOnlyList<int> blockWidths, int folds,
         IProgress<StageProgress>? progress = null, float[]? foldScores = null)
     {
         if (index.CoreCount != bank.shape[0]) throw new NotSupportedException("the fold study needs the whole bank as core set (no coreset)");
-        long perImage = (long)grid * grid;
+        int images = layout.Images;
+        // Which image a bank row belongs to: the last image whose first row is at or before it.
+        var starts = Enumerable.Range(0, images).Select(layout.Start).ToArray();
         long adjacent = 0, total = 0;
         using (var kb = KnnBank.Create(bank))
         {
             for (int i = 0; i < images; i++)
             {
                 using var scope = NewDisposeScope();
-                var ranges = Enumerable.Repeat(new BankRange(i * perImage, (i + 1) * perImage), (int)perImage).ToArray();
-                using var r = KnnKernel.Search(kb, bank.narrow(0, i * perImage, perImage), 1, excludeRanges: ranges);
+                long rows = layout.RowsOf(i);
+                var ranges = Enumerable.Repeat(new BankRange(layout.Start(i), layout.Start(i + 1)), (int)rows).ToArray();
+                using var r = KnnKernel.Search(kb, bank.narrow(0, layout.Start(i), rows), 1, excludeRanges: ranges);
                 foreach (long idx in r.Indices.data<long>().ToArray())
                 {
-                    long other = idx / perImage;
+                    int found = Array.BinarySearch(starts, idx);
+                    long other = found >= 0 ? found : ~found - 1;
                     if (Math.Abs(other - i) <= 2) adjacent++;
                     total++;
                 }
@@ -54,7 +63,7 @@ public static class FoldStudy
 
         FoldVariant Variant(string name, ContiguousFolds f, float[]? known = null)
         {
-            var s = known ?? OutOfFoldScores.Compute(bank, index, grid, f, progress, "fold study: " + name);
+            var s = known ?? OutOfFoldScores.Compute(bank, index, layout, f, progress, "fold study: " + name);
             var sorted = s.Order().ToArray();
             return new FoldVariant(name, f.Count, s.Average(), (float)Metrics.ThresholdCalibration.Quantile(sorted, 0.5),
                 (float)Metrics.ThresholdCalibration.Quantile(sorted, 0.9), sorted[^1], s);

@@ -18,11 +18,17 @@ public static class OutOfFoldScores
 {
     /// <param name="bank">[images * grid^2, d] training patch features, grouped by image in order (the fitted bank).</param>
     public static float[] Compute(Tensor bank, LdknnIndex index, int grid, ContiguousFolds folds,
+        IProgress<StageProgress>? progress = null, string stage = "calibrate") =>
+        Compute(bank, index, BankLayout.Uniform(folds.Images, PatchGrid.Square(grid)), folds, progress, stage);
+
+    /// <param name="layout">each image's patch grid in bank order (native-aspect mode: grids differ per image).</param>
+    public static float[] Compute(Tensor bank, LdknnIndex index, BankLayout layout, ContiguousFolds folds,
         IProgress<StageProgress>? progress = null, string stage = "calibrate")
     {
-        long perImage = (long)grid * grid;
-        if (bank.shape[0] != folds.Images * perImage)
-            throw new ArgumentException($"the bank has {bank.shape[0]} rows, expected {folds.Images} images x {perImage} patches", nameof(bank));
+        if (layout.Images != folds.Images)
+            throw new ArgumentException($"the layout has {layout.Images} images, the folds cover {folds.Images}", nameof(layout));
+        if (bank.shape[0] != layout.Rows)
+            throw new ArgumentException($"the bank has {bank.shape[0]} rows, expected {layout.Rows} for {folds.Images} images", nameof(bank));
         var scores = new float[folds.Images];
         for (int f = 0; f < folds.Count; f++)
         {
@@ -31,9 +37,10 @@ public static class OutOfFoldScores
             for (int i = start; i < end; i++)
             {
                 using var scope = NewDisposeScope();
-                var queries = bank.narrow(0, i * perImage, perImage);
-                var patch = index.ScorePatchesExcludingBankRange(queries, start * perImage, end * perImage);
-                scores[i] = AnomalyMaps.ImageScores(patch.reshape(1, grid, grid))[0];
+                var g = layout.Grids[i];
+                var queries = bank.narrow(0, layout.Start(i), g.Count);
+                var patch = index.ScorePatchesExcludingBankRange(queries, layout.Start(start), layout.Start(end));
+                scores[i] = AnomalyMaps.ImageScores(patch.reshape(1, g.Height, g.Width))[0];
             }
             progress?.Report(new StageProgress(stage, (double)end / folds.Images));
         }

@@ -1,3 +1,4 @@
+using Reb.Core.Features;
 using Reb.Core.Imaging;
 using Reb.Core.Models;
 using System.Diagnostics;
@@ -40,7 +41,7 @@ public static class ReviewHalf
                 model.Index.CoreCount, 0, 0, seed, method + "; half A had no false rejects, nothing to learn");
 
         var skipped = new List<SkippedImage>();
-        var (added, used) = ModelFitter.Embed(overturned, model.Embedder, model.Options, skipped, progress);
+        var (added, used, addedLayout) = ModelFitter.EmbedImages(overturned, model.Embedder, model.Options, skipped, progress);
         using var _added = added;
         var (index, table, stats) = BankUpdate.Append(model.Index, neighbours, added);
         using var _index = index;
@@ -52,19 +53,19 @@ public static class ReviewHalf
             SyntheticImages = 0,
         };
         var folds = ContiguousFolds.Split(trainImages, calibration.Folds).WithBlock(used.Count);
-        int grid = model.Embedder.GridSize;
-        var scores = OutOfFoldScores.Compute(index.CoreFeatures, index, grid, folds, progress, "review: recalibrate");
+        var layout = model.LayoutOf(trainImages).Append(addedLayout.Grids);
+        var scores = OutOfFoldScores.Compute(index.CoreFeatures, index, layout, folds, progress, "review: recalibrate");
         var record = TargetThreshold.FromScores(scores, options, calibration.FoldRule + " + 1 fold of reviewed images", folds.Count);
 
-        var (features, scoredB) = ModelFitter.Embed(halfB.Select(g => g.Path).ToList(), model.Embedder, model.Options, skipped, progress);
+        var (features, scoredB, layoutB) = ModelFitter.EmbedImages(halfB.Select(g => g.Path).ToList(), model.Embedder, model.Options, skipped, progress);
         using var _features = features;
-        long perImage = (long)grid * grid;
         int rejected = 0;
         for (int i = 0; i < scoredB.Count; i++)
         {
             using var scope = NewDisposeScope();
-            var patch = index.ScorePatches(features.narrow(0, i * perImage, perImage));
-            if (AnomalyMaps.ImageScores(patch.reshape(1, grid, grid))[0] >= record.Threshold) rejected++;
+            var grid = layoutB.Grids[i];
+            var patch = index.ScorePatches(features.narrow(0, layoutB.Start(i), grid.Count));
+            if (AnomalyMaps.ImageScores(patch.reshape(1, grid.Height, grid.Width))[0] >= record.Threshold) rejected++;
         }
         double after = (double)rejected / scoredB.Count;
         return new ReviewFigures(before, after, halfA.Count, halfB.Count, used.Count, threshold, record.Threshold, stats.OldRows,

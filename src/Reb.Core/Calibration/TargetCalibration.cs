@@ -18,13 +18,18 @@ public static class TargetCalibration
 {
     /// <param name="bank">The fitted bank, [images * grid^2, d], grouped by image in the order of <paramref name="images"/>.</param>
     public static ThresholdInfo Calibrate(Tensor bank, LdknnIndex index, IPatchEmbedder embedder, IReadOnlyList<string> images,
+        CalibrationOptions options, IProgress<StageProgress>? progress = null) =>
+        Calibrate(bank, BankLayout.Uniform(images.Count, PatchGrid.Square(embedder.GridSize)), index, embedder, images, options, progress);
+
+    /// <param name="layout">each training image's patch grid in bank order (native-aspect mode: grids differ per image).</param>
+    public static ThresholdInfo Calibrate(Tensor bank, BankLayout layout, LdknnIndex index, IPatchEmbedder embedder, IReadOnlyList<string> images,
         CalibrationOptions options, IProgress<StageProgress>? progress = null)
     {
         options.Validate();
         if (images.Count < 2)
             return new ThresholdInfo(double.PositiveInfinity, "none: fewer than 2 training images", 1 - options.TargetFalseRejectRate, 0, 0, []);
         var folds = ContiguousFolds.Split(images.Count, options.Folds);
-        var scores = OutOfFoldScores.Compute(bank, index, embedder.GridSize, folds, progress);
+        var scores = OutOfFoldScores.Compute(bank, index, layout, folds, progress);
         return FromScores(scores, folds, index, embedder, images, options, progress);
     }
 
@@ -35,7 +40,9 @@ public static class TargetCalibration
         string foldRule = string.Format(CultureInfo.InvariantCulture,
             "{0} contiguous folds of the training images in order, each image scored with its whole fold out of the bank", folds.Count);
         var record = TargetThreshold.FromScores(scores, options, foldRule, folds.Count);
-        if (embedder is not null && images is not null && options.SyntheticImages > 0)
+        // DefectMaker paints on square ImageSize images: in native-aspect mode its defects would not be the line's
+        // geometry, so the synthetic escape estimate is not made there (metrics.json then has no predicted escape rate).
+        if (embedder is not null && images is not null && options.SyntheticImages > 0 && embedder.Resize == Imaging.ResizeMode.Square)
             record = record with { Synthetic = SyntheticEscape.Estimate(images, folds, index, embedder, record.Threshold, options, progress) };
         var sorted = scores.OrderBy(x => x).ToArray();
         return new ThresholdInfo(record.Threshold, record.Rule, 1 - options.TargetFalseRejectRate, 0,

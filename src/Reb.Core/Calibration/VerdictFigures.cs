@@ -34,7 +34,7 @@ public static class VerdictFigures
     {
         if (model.Options.Ldknn.CoresetRatio < 1.0 || trainImages < 2) return null;
         var legacyOptions = model.Options with { Calibration = null };
-        var info = ModelFitter.Calibrate(model.Index.CoreFeatures, model.Index, model.Embedder.GridSize, trainImages, legacyOptions);
+        var info = ModelFitter.Calibrate(model.Index.CoreFeatures, model.Index, model.LayoutOf(trainImages), legacyOptions);
         var rates = ThresholdCalibration.RateAt(info.Value, scores, labels);
         return new LegacyRuleFigures(info.Value, rates.FalseRejectRate, rates.EscapeRate, info.GoodScores.Length, info.Method +
             $", Q{legacyOptions.ThresholdQuantile} + {legacyOptions.ThresholdMargin} x (Q - median)", info.GoodScores);
@@ -61,7 +61,7 @@ public sealed record VerdictEvalOptions
         if (FoldStudy && model.Options.Ldknn.CoresetRatio >= 1.0 && trainImages >= 3)
             report = report with
             {
-                CalibrationStudy = Calibration.FoldStudy.Run(model.Index.CoreFeatures, model.Index, model.Embedder.GridSize, trainImages,
+                CalibrationStudy = Calibration.FoldStudy.Run(model.Index.CoreFeatures, model.Index, model.LayoutOf(trainImages),
                     StudyBlockWidths, model.Options.Calibration?.Folds ?? 10, progress, model.Threshold.Calibration?.OutOfFoldScores),
             };
         if (ReviewHalf)

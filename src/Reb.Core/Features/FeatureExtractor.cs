@@ -1,5 +1,5 @@
 using Reb.Core.Backbones;
-using Reb.Core.Features;
+using Reb.Core.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -50,12 +50,25 @@ public sealed class FeatureExtractor : IPatchEmbedder
     public string Name => _backbone.Spec.ModelPath == BackboneSpec.BuiltinResNet18 ? "resnet18-imagenet" : Path.GetFileName(_backbone.Spec.ModelPath);
     public int ImageSize { get; }
     public int GridSize { get; private set; }
+    /// <summary>Square (the method) or native aspect (issue 13). Settable so that an adapted extractor can take the line's mode.</summary>
+    public ResizeMode Resize { get; set; } = ResizeMode.Square;
     public int Dim { get; }
 
     public Tensor Embed(Tensor images)
     {
-        if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != ImageSize || images.shape[3] != ImageSize)
-            throw new ArgumentException($"expected images [N,3,{ImageSize},{ImageSize}], got [{string.Join(",", images.shape)}]");
+        if (Resize == ResizeMode.Square)
+        {
+            if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != ImageSize || images.shape[3] != ImageSize)
+                throw new ArgumentException($"expected images [N,3,{ImageSize},{ImageSize}], got [{string.Join(",", images.shape)}]");
+        }
+        else
+        {
+            // Any size the strides tile exactly: layer3's grid is then exactly half of layer2's, as at 256 x 256.
+            int step = 2 * (ImageSize / GridSize);
+            if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] % step != 0 || images.shape[3] % step != 0
+                || images.shape[2] < ImageSize || images.shape[3] < ImageSize)
+                throw new ArgumentException($"expected images [N,3,H,W] with H, W >= {ImageSize} and multiples of {step}, got [{string.Join(",", images.shape)}]");
+        }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         if (_backbone.IsTraining) _backbone.Eval();

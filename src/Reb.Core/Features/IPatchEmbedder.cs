@@ -1,3 +1,4 @@
+using Reb.Core.Imaging;
 using static TorchSharp.torch;
 
 namespace Reb.Core.Features;
@@ -13,6 +14,13 @@ public interface IPatchEmbedder : IDisposable
     int GridSize { get; }
     /// <summary>Feature dimension D.</summary>
     int Dim { get; }
-    /// <summary>[N,3,S,S] RGB 0..255 -> [N*G*G, D], rows in (image, y, x) order.</summary>
+    /// <summary>[N,3,S,S] RGB 0..255 -> [N*G*G, D], rows in (image, y, x) order (native-aspect: [N,3,H,W] -> [N*GH*GW, D]).</summary>
     Tensor Embed(Tensor images);
+    /// <summary>How images are resized for this embedder (issue 13); square unless a line chose native aspect.</summary>
+    ResizeMode Resize => ResizeMode.Square;
+    /// <summary>The patch grid of one resized input of height x width: the backbone is fully convolutional, so the grid
+    /// scales with the input (layer2's stride, ImageSize / GridSize = 8 for ResNet18).</summary>
+    PatchGrid GridOf(long height, long width) => height == ImageSize && width == ImageSize
+        ? PatchGrid.Square(GridSize)
+        : new PatchGrid((int)(height * GridSize / ImageSize), (int)(width * GridSize / ImageSize));
 }

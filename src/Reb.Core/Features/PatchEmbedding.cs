@@ -3,15 +3,19 @@ using static TorchSharp.torch;
 
 namespace Reb.Core.Features;
 
+/// <summary>Patch features of a set of images with each image's patch grid (rows grouped by image in <see cref="Used"/> order).</summary>
+public sealed record EmbeddedImages(Tensor Bank, List<string> Used, BankLayout Layout);
+
 /// <summary>
 /// The embed stage (method spec sections 1-2): encoded images -> decode -> resize -> backbone -> patch features. The
 /// single process (`reb fit/eval/score`), the adaptation guard, the training grain and the scoring grain all call
-/// these two functions, so an image becomes the same features wherever it is embedded.
+/// these functions, so an image becomes the same features wherever it is embedded. The embedder's resize mode decides
+/// the input size (square, or native aspect: then every image has its own grid, returned with its features).
 /// </summary>
 public static class PatchEmbedding
 {
     /// <summary>
-    /// All patch features of the readable images, [images * G*G, D] float32 on the CPU, rows grouped by image in input
+    /// All patch features of the readable images, [sum of grid sizes, D] float32 on the CPU, rows grouped by image in input
     /// order, in batches of <paramref name="batchSize"/> (a batch size changes libtorch's convolution blocking, so the
     /// same images embedded with another batch size may differ in the last bits: callers that must agree use the same).
     /// Unreadable images are reported through <paramref name="skipped"/> and left out.
@@ -20,43 +24,68 @@ public static class PatchEmbedding
     public static (Tensor Bank, List<string> Used) EmbedAll(IReadOnlyList<ImageSource> images, IPatchEmbedder embedder, int batchSize,
         List<SkippedImage> skipped, IProgress<StageProgress>? progress = null, CancellationToken ct = default)
     {
-        long perImage = (long)embedder.GridSize * embedder.GridSize;
-        var bank = empty(images.Count * perImage, embedder.Dim);
+        var e = EmbedWithGrids(images, embedder, batchSize, skipped, progress, ct);
+        return (e.Bank, e.Used);
+    }
+
+    /// <summary><see cref="EmbedAll"/> with each used image's patch grid.</summary>
+    public static EmbeddedImages EmbedWithGrids(IReadOnlyList<ImageSource> images, IPatchEmbedder embedder, int batchSize,
+        List<SkippedImage> skipped, IProgress<StageProgress>? progress = null, CancellationToken ct = default)
+    {
+        // Batches are kept and joined once at the end: in native-aspect mode the bank's size is known only after decoding.
+        var parts = new List<Tensor>();
         var used = new List<string>();
+        var grids = new List<PatchGrid>();
         try
         {
-            foreach (var batch in ImageBatches.Read(images, embedder.ImageSize, batchSize, skipped.Add))
+            foreach (var batch in ImageBatches.Read(images, embedder.ImageSize, batchSize, skipped.Add, mode: embedder.Resize))
             {
                 using (batch)
                 using (var scope = NewDisposeScope())
                 {
                     ct.ThrowIfCancellationRequested();
+                    var grid = embedder.GridOf(batch.Images.shape[2], batch.Images.shape[3]);
                     var f = embedder.Embed(batch.Images);
-                    bank.narrow(0, used.Count * perImage, f.shape[0]).copy_(f.cpu());
+                    if (f.shape[0] != batch.Paths.Count * grid.Count)
+                        throw new InvalidOperationException($"the embedder gave {f.shape[0]} rows for {batch.Paths.Count} images of grid {grid}");
+                    parts.Add(f.cpu().MoveToOuterDisposeScope());
                     used.AddRange(batch.Paths);
+                    grids.AddRange(Enumerable.Repeat(grid, batch.Paths.Count));
                 }
                 progress?.Report(new StageProgress("embed", (double)(used.Count + skipped.Count) / images.Count, Path.GetFileName(batch.Paths[^1])));
             }
+            var bank = parts.Count switch
+            {
+                0 => empty(0, embedder.Dim),
+                1 => parts[0].clone(),
+                _ => cat(parts.ToArray(), 0),
+            };
+            return new EmbeddedImages(bank, used, new BankLayout(grids));
         }
-        catch
+        finally
         {
-            bank.Dispose();
-            throw;
+            foreach (var p in parts) p.Dispose();
         }
-        if (used.Count == images.Count) return (bank, used);
-        var trimmed = bank.narrow(0, 0, used.Count * perImage).clone();
-        bank.Dispose();
-        return (trimmed, used);
     }
 
     /// <summary>Patch features of one encoded image, [G*G, D] float32 on the CPU (a batch of one, as scoring embeds).</summary>
     /// <exception cref="ImageLoadException">the image cannot be decoded (names it, says why).</exception>
     /// <param name="decoded">called once the image is decoded and resized, before the backbone (for stage timings).</param>
-    public static Tensor EmbedOne(ImageSource image, IPatchEmbedder embedder, long maxPixels = ImageLoader.DefaultMaxPixels, Action? decoded = null)
+    public static Tensor EmbedOne(ImageSource image, IPatchEmbedder embedder, long maxPixels = ImageLoader.DefaultMaxPixels, Action? decoded = null) =>
+        EmbedOneWithGrid(image, embedder, maxPixels, decoded).Features;
+
+    /// <summary>
+    /// <see cref="EmbedOne"/> with the image's patch grid ([grid.Count, D] rows in (y, x) order) and its resized height and
+    /// width (the size its pixel map is made at).
+    /// </summary>
+    public static (Tensor Features, PatchGrid Grid, int Height, int Width) EmbedOneWithGrid(ImageSource image, IPatchEmbedder embedder,
+        long maxPixels = ImageLoader.DefaultMaxPixels, Action? decoded = null)
     {
         using var scope = NewDisposeScope();
-        var (_, resized) = image.Prepare(embedder.ImageSize, maxPixels);
+        var (_, resized) = image.Prepare(embedder.ImageSize, embedder.Resize, maxPixels);
         decoded?.Invoke();
-        return embedder.Embed(resized.unsqueeze(0)).cpu().MoveToOuterDisposeScope();
+        int height = (int)resized.shape[1], width = (int)resized.shape[2];
+        var grid = embedder.GridOf(height, width);
+        return (embedder.Embed(resized.unsqueeze(0)).cpu().MoveToOuterDisposeScope(), grid, height, width);
     }
 }

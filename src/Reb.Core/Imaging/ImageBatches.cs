@@ -8,7 +8,7 @@ namespace Reb.Core.Imaging;
 public sealed class ImageBatch(IReadOnlyList<string> paths, Tensor images, IReadOnlyList<RgbImage?> originals) : IDisposable
 {
     public IReadOnlyList<string> Paths { get; } = paths;
-    /// <summary>[N,3,S,S] float RGB 0..255.</summary>
+    /// <summary>[N,3,H,W] float RGB 0..255 (H = W = S in square mode; every image of a batch has the same size).</summary>
     public Tensor Images { get; } = images;
     public IReadOnlyList<RgbImage?> Originals { get; } = originals;
     public void Dispose() => Images.Dispose();
@@ -17,12 +17,13 @@ public sealed class ImageBatch(IReadOnlyList<string> paths, Tensor images, IRead
 /// <summary>
 /// Reads images on a background task while the caller runs the backbone on the previous batch: a bounded
 /// producer/consumer pipeline (at most <c>prefetch</c> batches in memory). Unreadable files are reported through
-/// <c>onSkip</c> and left out; the run goes on.
+/// <c>onSkip</c> and left out; the run goes on. In native-aspect mode images of different sizes cannot share a tensor:
+/// each read chunk is cut into runs of consecutive equal-sized images, one batch per run, so the order is kept.
 /// </summary>
 public static class ImageBatches
 {
     public static async IAsyncEnumerable<ImageBatch> ReadAsync(IReadOnlyList<ImageSource> sources, int imageSize, int batchSize,
-        Action<SkippedImage> onSkip, bool keepOriginals = false, int prefetch = 2,
+        Action<SkippedImage> onSkip, bool keepOriginals = false, int prefetch = 2, ResizeMode mode = ResizeMode.Square,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize));
@@ -40,7 +41,7 @@ public static class ImageBatches
                     {
                         try
                         {
-                            var (img, resized) = chunk[i].Prepare(imageSize);
+                            var (img, resized) = chunk[i].Prepare(imageSize, mode);
                             decoded[i] = (chunk[i].Name, img, resized);
                         }
                         catch (ImageLoadException e)
@@ -53,12 +54,19 @@ public static class ImageBatches
                     for (int i = 0; i < chunk.Count; i++)
                         if (reasons[i] is { } reason) onSkip(new SkippedImage(chunk[i].Name, reason));
                     var ok = decoded.Where(d => d.Resized is not null).ToList();
-                    if (ok.Count == 0) continue;
-                    var images = stack(ok.Select(d => d.Resized!).ToArray());
-                    foreach (var d in ok) d.Resized!.Dispose();
-                    var batch = new ImageBatch(ok.Select(d => d.Path).ToList(), images,
-                        ok.Select(d => keepOriginals ? d.Image : null).ToList());
-                    await channel.Writer.WriteAsync(batch, ct);
+                    // Square mode: one run per chunk, as before. Aspect mode: a new batch wherever the size changes.
+                    for (int runStart = 0; runStart < ok.Count;)
+                    {
+                        int runEnd = runStart + 1;
+                        while (runEnd < ok.Count && SameSize(ok[runEnd].Resized!, ok[runStart].Resized!)) runEnd++;
+                        var run = ok.GetRange(runStart, runEnd - runStart);
+                        var images = stack(run.Select(d => d.Resized!).ToArray());
+                        foreach (var d in run) d.Resized!.Dispose();
+                        var batch = new ImageBatch(run.Select(d => d.Path).ToList(), images,
+                            run.Select(d => keepOriginals ? d.Image : null).ToList());
+                        await channel.Writer.WriteAsync(batch, ct);
+                        runStart = runEnd;
+                    }
                 }
                 channel.Writer.Complete();
             }
@@ -69,10 +77,13 @@ public static class ImageBatches
         await producer;
     }
 
+    private static bool SameSize(Tensor a, Tensor b) => a.shape[1] == b.shape[1] && a.shape[2] == b.shape[2];
+
     /// <summary>Synchronous view for callers that are not async.</summary>
-    public static IEnumerable<ImageBatch> Read(IReadOnlyList<ImageSource> sources, int imageSize, int batchSize, Action<SkippedImage> onSkip, bool keepOriginals = false)
+    public static IEnumerable<ImageBatch> Read(IReadOnlyList<ImageSource> sources, int imageSize, int batchSize, Action<SkippedImage> onSkip,
+        bool keepOriginals = false, ResizeMode mode = ResizeMode.Square)
     {
-        var e = ReadAsync(sources, imageSize, batchSize, onSkip, keepOriginals).GetAsyncEnumerator();
+        var e = ReadAsync(sources, imageSize, batchSize, onSkip, keepOriginals, mode: mode).GetAsyncEnumerator();
         try
         {
             while (e.MoveNextAsync().AsTask().GetAwaiter().GetResult()) yield return e.Current;
@@ -81,6 +92,7 @@ public static class ImageBatches
     }
 
     /// <summary>Files on disk (the CLI's case).</summary>
-    public static IEnumerable<ImageBatch> Read(IReadOnlyList<string> paths, int imageSize, int batchSize, Action<SkippedImage> onSkip, bool keepOriginals = false) =>
-        Read(paths.Select(ImageSource.FromFile).ToList(), imageSize, batchSize, onSkip, keepOriginals);
+    public static IEnumerable<ImageBatch> Read(IReadOnlyList<string> paths, int imageSize, int batchSize, Action<SkippedImage> onSkip,
+        bool keepOriginals = false, ResizeMode mode = ResizeMode.Square) =>
+        Read(paths.Select(ImageSource.FromFile).ToList(), imageSize, batchSize, onSkip, keepOriginals, mode);
 }

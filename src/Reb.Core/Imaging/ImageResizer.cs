@@ -46,17 +46,20 @@ public static class ImageResizer
             .round_().clamp_(0, 255);
 
     /// <summary>Nearest-neighbour resize of a mask (spec: masks resized nearest, binarised &gt; 0).</summary>
-    public static bool[] ResizeMaskNearest(bool[] mask, int width, int height, int size)
+    public static bool[] ResizeMaskNearest(bool[] mask, int width, int height, int size) => ResizeMaskNearest(mask, width, height, size, size);
+
+    /// <summary>Nearest-neighbour resize of a width x height mask to outWidth x outHeight (native-aspect mode's masks).</summary>
+    public static bool[] ResizeMaskNearest(bool[] mask, int width, int height, int outWidth, int outHeight)
     {
-        var outMask = new bool[size * size];
-        for (int y = 0; y < size; y++)
+        var outMask = new bool[outWidth * outHeight];
+        for (int y = 0; y < outHeight; y++)
         {
             // PIL/torch 'nearest': source index = floor(dst * in / out)
-            int sy = Math.Min(height - 1, (int)Math.Floor(y * (double)height / size));
-            for (int x = 0; x < size; x++)
+            int sy = Math.Min(height - 1, (int)Math.Floor(y * (double)height / outHeight));
+            for (int x = 0; x < outWidth; x++)
             {
-                int sx = Math.Min(width - 1, (int)Math.Floor(x * (double)width / size));
-                outMask[y * size + x] = mask[sy * width + sx];
+                int sx = Math.Min(width - 1, (int)Math.Floor(x * (double)width / outWidth));
+                outMask[y * outWidth + x] = mask[sy * width + sx];
             }
         }
         return outMask;

@@ -18,9 +18,15 @@ public sealed record ImageSource(string Name, string? Path, byte[]? Bytes)
         Path is { } p ? ImageLoader.Load(p, maxPixels) : ImageLoader.Decode(Bytes, Name, maxPixels);
 
     /// <summary>The one decode -> resize path: [3, size, size] float RGB 0..255, and the decoded original.</summary>
-    public (RgbImage Original, TorchSharp.torch.Tensor Resized) Prepare(int imageSize, long maxPixels = ImageLoader.DefaultMaxPixels)
+    public (RgbImage Original, TorchSharp.torch.Tensor Resized) Prepare(int imageSize, long maxPixels = ImageLoader.DefaultMaxPixels) =>
+        Prepare(imageSize, ResizeMode.Square, maxPixels);
+
+    /// <summary>The one decode -> resize path with a resize mode: [3, H, W] float RGB 0..255 (<see cref="ResizeRule.Target"/>).</summary>
+    public (RgbImage Original, TorchSharp.torch.Tensor Resized) Prepare(int imageSize, ResizeMode mode, long maxPixels = ImageLoader.DefaultMaxPixels)
     {
         var image = Decode(maxPixels);
-        return (image, ImageResizer.ResizeRgb(image, imageSize));
+        if (mode == ResizeMode.Square) return (image, ImageResizer.ResizeRgb(image, imageSize));
+        var (h, w) = ResizeRule.Target(image.Width, image.Height, imageSize, mode);
+        return (image, ImageResizer.ResizeRgb(image, h, w));
     }
 }

@@ -11,20 +11,32 @@ public static class AnomalyMaps
     /// that core's density per patch, in grid order): the single-process rule d2 - lambda * density, then
     /// <see cref="ImageScores"/> and <see cref="PixelMaps"/>.
     /// </summary>
-    public static (float Score, float[] Map) ScoreFromNearest(float[] distance, float[] density, double lambda, int grid, int imageSize)
+    public static (float Score, float[] Map) ScoreFromNearest(float[] distance, float[] density, double lambda, int grid, int imageSize) =>
+        ScoreFromNearest(distance, density, lambda, Features.PatchGrid.Square(grid), imageSize, imageSize);
+
+    /// <summary>
+    /// <see cref="ScoreFromNearest(float[],float[],double,int,int)"/> for any patch grid (native-aspect mode): the map comes
+    /// back at mapHeight x mapWidth, the image's resized size.
+    /// </summary>
+    public static (float Score, float[] Map) ScoreFromNearest(float[] distance, float[] density, double lambda, Features.PatchGrid grid,
+        int mapHeight, int mapWidth)
     {
-        if (distance.Length != density.Length || distance.Length != grid * grid)
-            throw new ArgumentException($"{distance.Length} distances and {density.Length} densities for a {grid}x{grid} grid");
+        if (distance.Length != density.Length || distance.Length != grid.Count)
+            throw new ArgumentException($"{distance.Length} distances and {density.Length} densities for a {grid} grid");
         using var scope = NewDisposeScope();
         // density[] is already per patch, so "nearest index" of patch i is i: the same arithmetic as ScorePatches.
         var scores = LdknnIndex.PatchScores(tensor(distance), arange(distance.Length, dtype: ScalarType.Int64), tensor(density), lambda);
-        var maps = scores.reshape(1, grid, grid);
+        var maps = scores.reshape(1, grid.Height, grid.Width);
         float score = ImageScores(maps)[0];
-        var map = PixelMaps(maps, imageSize)[0].contiguous().data<float>().ToArray();
+        var map = PixelMaps(maps, mapHeight, mapWidth)[0].contiguous().data<float>().ToArray();
         return (score, map);
     }
 
-    /// <summary>Image score = max of the 3x3 / stride 3 / no padding average pool of each [H,W] patch-score map. maps: [N,H,W].</summary>
+    /// <summary>
+    /// Image score = max of the 3x3 / stride 3 / no padding average pool of each [H,W] patch-score map. maps: [N,H,W]. Rows or
+    /// columns left over at the end (H or W not a multiple of 3, e.g. 32, or 40 in native-aspect mode) are dropped, as
+    /// avg_pool2d does.
+    /// </summary>
     public static float[] ImageScores(Tensor maps)
     {
         using var scope = NewDisposeScope();
@@ -36,10 +48,13 @@ public static class AnomalyMaps
     /// Pixel maps at size x size: bilinear upsampling (align_corners=false) then a Gaussian blur, sigma 4, kernel 33, reflect
     /// border. maps: [N,H,W] -> [N,size,size].
     /// </summary>
-    public static Tensor PixelMaps(Tensor maps, int size = 256, double sigma = 4.0)
+    public static Tensor PixelMaps(Tensor maps, int size = 256, double sigma = 4.0) => PixelMaps(maps, size, size, sigma);
+
+    /// <summary>Pixel maps at height x width (native-aspect mode: the image's resized size): [N,H,W] -> [N,height,width].</summary>
+    public static Tensor PixelMaps(Tensor maps, int height, int width, double sigma = 4.0)
     {
         using var scope = NewDisposeScope();
-        var up = nn.functional.interpolate(maps.unsqueeze(1), new long[] { size, size }, mode: InterpolationMode.Bilinear, align_corners: false);
+        var up = nn.functional.interpolate(maps.unsqueeze(1), new long[] { height, width }, mode: InterpolationMode.Bilinear, align_corners: false);
         var blurred = GaussianBlur(up, sigma);
         return blurred.squeeze(1).MoveToOuterDisposeScope();
     }
@@ -61,7 +76,7 @@ public static class AnomalyMaps
         return both.MoveToOuterDisposeScope();
     }
 
-    /// <summary>A [size,size] map resized (bilinear) to an image's own width and height, for overlays.</summary>
+    /// <summary>A [h,w] map resized (bilinear) to an image's own width and height, for overlays.</summary>
     public static float[] ToImageSize(Tensor map, int width, int height)
     {
         using var scope = NewDisposeScope();

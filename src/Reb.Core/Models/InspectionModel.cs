@@ -21,15 +21,25 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
     /// <summary>Issue 14: the bank rows' neighbour distances (fits without coreset), so good images can be appended
     /// by <see cref="BankUpdate"/>; null when unknown (loaded models, coreset fits). Owned by the model.</summary>
     public BankNeighbours? Neighbours { get; set; }
+    /// <summary>Each training image's patch grid in bank order, when known (fitted in this process); null for loaded models.</summary>
+    public BankLayout? Layout { get; set; }
 
-    /// <summary>Patch-score maps [N,G,G] for a batch [N,3,S,S].</summary>
+    /// <summary>
+    /// The bank layout of the core set for stages that cut it per image (legacy rule, fold study, review): the fitted one,
+    /// or, for a square model, n images of one grid. A loaded native-aspect model does not know its images' grids.
+    /// </summary>
+    public BankLayout LayoutOf(int images) => Layout
+        ?? (Embedder.Resize == ResizeMode.Square ? BankLayout.Uniform(images, PatchGrid.Square(Embedder.GridSize))
+            : throw new NotSupportedException("a loaded native-aspect model does not record its training images' patch grids"));
+
+    /// <summary>Patch-score maps [N,GH,GW] for a batch [N,3,H,W] (GH = GW = G in square mode).</summary>
     public Tensor PatchScoreMaps(Tensor images)
     {
         using var scope = NewDisposeScope();
         var features = Embedder.Embed(images);
         var scores = Index.ScorePatches(features);
-        int g = Embedder.GridSize;
-        return scores.reshape(images.shape[0], g, g).MoveToOuterDisposeScope();
+        var g = Embedder.GridOf(images.shape[2], images.shape[3]);
+        return scores.reshape(images.shape[0], g.Height, g.Width).MoveToOuterDisposeScope();
     }
 
     public IReadOnlyList<ScoredImage> Score(ImageBatch batch)
@@ -37,14 +47,15 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
         using var scope = NewDisposeScope();
         var maps = PatchScoreMaps(batch.Images);
         var imageScores = AnomalyMaps.ImageScores(maps);
-        var pixel = AnomalyMaps.PixelMaps(maps, Embedder.ImageSize);
-        int s = Embedder.ImageSize;
+        // The map at the batch's resized size: ImageSize square, or the native-aspect size of these images.
+        int h = (int)batch.Images.shape[2], w = (int)batch.Images.shape[3];
+        var pixel = AnomalyMaps.PixelMaps(maps, h, w);
         var result = new ScoredImage[imageScores.Length];
         for (int i = 0; i < result.Length; i++)
         {
             using var m = pixel[i];
             result[i] = new ScoredImage(batch.Paths[i], imageScores[i], Verdict.IsReject(imageScores[i], Threshold.Value),
-                m.contiguous().data<float>().ToArray(), s);
+                m.contiguous().data<float>().ToArray(), Embedder.ImageSize) { MapHeight = h, MapWidth = w };
         }
         return result;
     }

@@ -35,7 +35,7 @@ public static class ModelFitter
 
         var watch = Stopwatch.StartNew();
         var skipped = new List<SkippedImage>();
-        var (bank, used) = Embed(images, embedder, options, skipped, progress);
+        var (bank, used, layout) = EmbedImages(images, embedder, options, skipped, progress);
         double embedSeconds = watch.Elapsed.TotalSeconds;
         try
         {
@@ -47,10 +47,10 @@ public static class ModelFitter
             double fitSeconds = watch.Elapsed.TotalSeconds;
 
             watch.Restart();
-            var threshold = Calibrate(bank, index, embedder, used, options, progress);
+            var threshold = Calibrate(bank, layout, index, embedder, used, options, progress);
             double calibrationSeconds = watch.Elapsed.TotalSeconds;
 
-            var model = new InspectionModel(embedder, index, threshold, options) { Neighbours = neighbours };
+            var model = new InspectionModel(embedder, index, threshold, options) { Neighbours = neighbours, Layout = layout };
             var report = new FitReport(used.Count, bank.shape[0], index.CoreCount, embedSeconds, fitSeconds, calibrationSeconds,
                 used.Select(Path.GetFileName).ToList()!, skipped);
             return (model, report);
@@ -65,12 +65,25 @@ public static class ModelFitter
     public static (Tensor Bank, List<string> Used) Embed(IReadOnlyList<ImageSource> images, IPatchEmbedder embedder, InspectionOptions options,
         List<SkippedImage> skipped, IProgress<StageProgress>? progress = null, CancellationToken ct = default)
     {
+        var e = EmbedImages(images, embedder, options, skipped, progress, ct);
+        return (e.Bank, e.Used);
+    }
+
+    /// <summary>The embed stage with each image's patch grid (native-aspect mode: grids differ per image).</summary>
+    public static EmbeddedImages EmbedImages(IReadOnlyList<ImageSource> images, IPatchEmbedder embedder, InspectionOptions options,
+        List<SkippedImage> skipped, IProgress<StageProgress>? progress = null, CancellationToken ct = default)
+    {
         if (images.Count == 0) throw new ArgumentException("no training images: a product line needs at least one defect-free image");
-        var (bank, used) = PatchEmbedding.EmbedAll(images, embedder, options.BatchSize, skipped, progress, ct);
-        if (used.Count > 0) return (bank, used);
-        bank.Dispose();
+        var e = PatchEmbedding.EmbedWithGrids(images, embedder, options.BatchSize, skipped, progress, ct);
+        if (e.Used.Count > 0) return e;
+        e.Bank.Dispose();
         throw new InvalidDataException($"none of the {images.Count} training images could be read (first: {skipped[0].Path}: {skipped[0].Reason})");
     }
+
+    /// <summary>The embed stage on image files, with grids.</summary>
+    public static EmbeddedImages EmbedImages(IReadOnlyList<string> paths, IPatchEmbedder embedder, InspectionOptions options,
+        List<SkippedImage> skipped, IProgress<StageProgress>? progress = null) =>
+        EmbedImages(paths.Select(ImageSource.FromFile).ToList(), embedder, options, skipped, progress);
 
     /// <summary>The embed stage on image files.</summary>
     public static (Tensor Bank, List<string> Used) Embed(IReadOnlyList<string> paths, IPatchEmbedder embedder, InspectionOptions options,
@@ -145,9 +158,14 @@ public static class ModelFitter
     /// <param name="used">the training images in bank order (paths: the synthetic defects are painted on them).</param>
     public static ThresholdInfo Calibrate(Tensor bank, LdknnIndex index, IPatchEmbedder embedder, IReadOnlyList<string> used,
         InspectionOptions options, IProgress<StageProgress>? progress = null) =>
+        Calibrate(bank, BankLayout.Uniform(used.Count, PatchGrid.Square(embedder.GridSize)), index, embedder, used, options, progress);
+
+    /// <summary>The calibrate stage for a bank whose images have the grids of <paramref name="layout"/> (native-aspect mode).</summary>
+    public static ThresholdInfo Calibrate(Tensor bank, BankLayout layout, LdknnIndex index, IPatchEmbedder embedder, IReadOnlyList<string> used,
+        InspectionOptions options, IProgress<StageProgress>? progress = null) =>
         options.Calibration is { } target
-            ? Reb.Core.Calibration.TargetCalibration.Calibrate(bank, index, embedder, used, target, progress)
-            : Calibrate(bank, index, embedder.GridSize, used.Count, options, progress);
+            ? Reb.Core.Calibration.TargetCalibration.Calibrate(bank, layout, index, embedder, used, target, progress)
+            : Calibrate(bank, index, layout, options, progress);
 
     /// <summary>
     /// The legacy rule, from defect-free images only: up to CalibrationImages training images, evenly spread, each
@@ -155,9 +173,14 @@ public static class ModelFitter
     /// parts.
     /// </summary>
     public static ThresholdInfo Calibrate(Tensor bank, LdknnIndex index, int grid, int images, InspectionOptions options,
+        IProgress<StageProgress>? progress = null) =>
+        Calibrate(bank, index, BankLayout.Uniform(images, PatchGrid.Square(grid)), options, progress);
+
+    /// <summary>The legacy rule over a bank of per-image grids.</summary>
+    public static ThresholdInfo Calibrate(Tensor bank, LdknnIndex index, BankLayout layout, InspectionOptions options,
         IProgress<StageProgress>? progress = null)
     {
-        long perImage = (long)grid * grid;
+        int images = layout.Images;
         int count = Math.Min(options.CalibrationImages, images);
         var scores = new List<float>();
         if (images >= 2)
@@ -166,9 +189,10 @@ public static class ModelFitter
             {
                 int i = (int)((long)c * images / count);
                 using var scope = NewDisposeScope();
-                var queries = bank.narrow(0, i * perImage, perImage);
-                var patch = index.ScorePatchesExcludingBankRange(queries, i * perImage, (i + 1) * perImage);
-                scores.Add(AnomalyMaps.ImageScores(patch.reshape(1, grid, grid))[0]);
+                var g = layout.Grids[i];
+                var queries = bank.narrow(0, layout.Start(i), g.Count);
+                var patch = index.ScorePatchesExcludingBankRange(queries, layout.Start(i), layout.Start(i + 1));
+                scores.Add(AnomalyMaps.ImageScores(patch.reshape(1, g.Height, g.Width))[0]);
                 progress?.Report(new StageProgress("calibrate", (double)(c + 1) / count));
             }
         }

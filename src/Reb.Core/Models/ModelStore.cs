@@ -44,7 +44,7 @@ public static class ModelStore
                 Category = category,
                 CreatedUtc = DateTimeOffset.UtcNow,
                 Backbone = new BackboneRef(fx.Name, fx.Backbone.Spec.ToJson(), weights, fx.AdaptationJson),
-                Features = new FeatureSettings(fx.ImageSize, fx.Dim, fx.GridSize),
+                Features = new FeatureSettings(fx.ImageSize, fx.Dim, fx.GridSize) { Resize = ManifestResize(fx.Resize) },
                 Ldknn = new LdknnSettings(o.Ldknn.K, o.Ldknn.Lambda, o.Ldknn.CoresetRatio, o.Ldknn.Seed),
                 Bank = new BankInfo(fit.BankSize, model.Index.CoreCount, model.Index.Dim, ModelDirectory.CoreFile, ModelDirectory.DensityFile, ModelDirectory.CoreIndexFile)
                     { NeighbourFile = model.Neighbours is null ? null : NeighbourFile },
@@ -56,6 +56,9 @@ public static class ModelStore
         model.Manifest = manifest;
         return manifest;
     }
+
+    /// <summary>The manifest's resize field: left out for square (older readers and square addresses unchanged).</summary>
+    public static string? ManifestResize(Imaging.ResizeMode mode) => mode == Imaging.ResizeMode.Square ? null : Imaging.ResizeRule.Name(mode);
 
     /// <summary>Loads a model directory; every file is checked against its checksum first, a bad one is refused with its name.</summary>
     /// <param name="device">where the backbone and the kNN screen run (null = the CPU); scores are the same either way
@@ -91,14 +94,22 @@ public static class ModelStore
     public static FeatureExtractor LoadEmbedder(string dir, ModelManifest m, Device? device = null)
     {
         var fx = LoadEmbedder(BackboneSpec.FromJson(m.Backbone.SpecJson), m.Backbone.WeightsFile is { } w ? Path.Combine(dir, w) : null,
-            m.Backbone.AdaptationJson, m.Features.ImageSize, m.Features.Dim, device);
+            m.Backbone.AdaptationJson, m.Features.ImageSize, m.Features.Dim, device, ResizeModeOf(m, dir));
         if (fx.GridSize == m.Features.GridSize) return fx;
         fx.Dispose();
         throw new ModelFormatException($"model '{dir}': backbone gives a {fx.GridSize}x{fx.GridSize} grid, the model was fitted on {m.Features.GridSize}x{m.Features.GridSize}");
     }
 
+    /// <summary>The line's resize mode from its manifest (absent = square, as every model before issue 13).</summary>
+    public static Imaging.ResizeMode ResizeModeOf(ModelManifest m, string source)
+    {
+        try { return Imaging.ResizeRule.Parse(m.Features.Resize); }
+        catch (ArgumentException e) { throw new ModelFormatException($"model '{source}': {e.Message}", e); }
+    }
+
     /// <summary>A patch embedder from a backbone spec and, for an adapted backbone, its weights file and adaptation record.</summary>
-    public static FeatureExtractor LoadEmbedder(BackboneSpec spec, string? weightsFile, string? adaptationJson, int imageSize, int dim = 512, Device? device = null)
+    public static FeatureExtractor LoadEmbedder(BackboneSpec spec, string? weightsFile, string? adaptationJson, int imageSize, int dim = 512, Device? device = null,
+        Imaging.ResizeMode resize = Imaging.ResizeMode.Square)
     {
         var backbone = Backbone.Load(spec);
         try
@@ -109,7 +120,7 @@ public static class ModelStore
                 backbone.Eval();
                 backbone.Freeze();
             }
-            return new FeatureExtractor(backbone, imageSize, dim, device) { AdaptationJson = adaptationJson };
+            return new FeatureExtractor(backbone, imageSize, dim, device) { AdaptationJson = adaptationJson, Resize = resize };
         }
         catch
         {

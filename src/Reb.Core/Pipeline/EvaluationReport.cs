@@ -57,7 +57,11 @@ public sealed record EvaluationReport
 
 public sealed record StageSeconds(double Embed, double Fit, double Calibrate, double Score, double Metrics, double Total);
 
-public sealed record SettingsUsed(int ImageSize, int K, double Lambda, double CoresetRatio, int? Shots, int Seed, string Backbone, int Threads, string Search);
+public sealed record SettingsUsed(int ImageSize, int K, double Lambda, double CoresetRatio, int? Shots, int Seed, string Backbone, int Threads, string Search)
+{
+    /// <summary>Issue 13: "square" (ImageSize x ImageSize) or "aspect" (short side ImageSize, long side to a multiple of 32).</summary>
+    public string Resize { get; init; } = "square";
+}
 
 /// <summary>The adaptation settings and cost, as metrics.json reports them (the full record with loss curve is in the model).</summary>
 public sealed record AdaptationSummary(string Budget, int Seed, int Steps, double Seconds, double FirstLoss, double LastLoss, double LastAccuracy)

@@ -41,7 +41,8 @@ public static class Evaluator
         int size = options.ImageSize, done = 0;
         var paths = dataset.Test.Select(s => s.ImagePath).ToList();
         double metricSeconds = 0;
-        foreach (var batch in ImageBatches.Read(paths, size, options.BatchSize, s => skipped.Add(s)))
+        // Native-aspect mode: batches hold only images of one size, and each map and mask is at its image's resized size.
+        foreach (var batch in ImageBatches.Read(paths, size, options.BatchSize, s => skipped.Add(s), mode: embedder.Resize))
         {
             using (batch)
             {
@@ -50,8 +51,8 @@ public static class Evaluator
                     var sample = bySample[r.Path];
                     scored.Add((sample, r.Score));
                     var m = Stopwatch.StartNew();
-                    var mask = MaskAt(sample, size, warnings);
-                    if (mask is not null) pixels.Add(r.Map, mask, size, size);
+                    var mask = MaskAt(sample, r.MapWidth, r.MapHeight, warnings);
+                    if (mask is not null) pixels.Add(r.Map, mask, r.MapWidth, r.MapHeight);
                     metricSeconds += m.Elapsed.TotalSeconds;
                 }
                 done += batch.Paths.Count;
@@ -104,7 +105,8 @@ public static class Evaluator
             AtF1Optimal = atF1,
             ImageAurocByDefect = byDefect,
             Settings = new SettingsUsed(options.ImageSize, options.Ldknn.K, options.Ldknn.Lambda, options.Ldknn.CoresetRatio, options.Shots,
-                options.Ldknn.Seed, embedder.Name, TorchSharp.torch.get_num_threads(), Search.KnnOptions.Default.Precision.ToString()),
+                options.Ldknn.Seed, embedder.Name, TorchSharp.torch.get_num_threads(), Search.KnnOptions.Default.Precision.ToString())
+                { Resize = ResizeRule.Name(embedder.Resize) },
             Skipped = skipped,
             Warnings = warnings,
             Adaptation = adaptation is not null ? AdaptationSummary.From(adaptation.Candidate)
@@ -121,17 +123,17 @@ public static class Evaluator
         return new Result(report, model, fit, scored);
     }
 
-    /// <summary>The ground truth at size x size (union of the image's masks, nearest resize); null when there is none to use.</summary>
-    private static bool[]? MaskAt(DatasetSample sample, int size, List<string> warnings)
+    /// <summary>The ground truth at width x height, the map's size (union of the image's masks, nearest resize); null when there is none to use.</summary>
+    private static bool[]? MaskAt(DatasetSample sample, int width, int height, List<string> warnings)
     {
-        if (!sample.IsAnomalous) return new bool[size * size];
+        if (!sample.IsAnomalous) return new bool[width * height];
         if (sample.MaskPaths.Count == 0) return null;
         bool[]? union = null;
         foreach (var path in sample.MaskPaths)
         {
             try
             {
-                var m = ImageResizer.ResizeMaskNearest(ImageLoader.LoadMask(path, out int w, out int h), w, h, size);
+                var m = ImageResizer.ResizeMaskNearest(ImageLoader.LoadMask(path, out int w, out int h), w, h, width, height);
                 if (union is null) union = m;
                 else for (int i = 0; i < union.Length; i++) union[i] |= m[i];
             }
@@ -176,8 +178,8 @@ public static class Evaluator
         Take("best-good", Enumerable.Reverse(good));
         foreach (var (name, sample) in picks.DistinctBy(p => p.Name))
         {
-            var original = ImageLoader.Load(sample.ImagePath);
-            using var resized = ImageResizer.ResizeRgb(original, model.Options.ImageSize);
+            var (original, resized) = ImageSource.FromFile(sample.ImagePath).Prepare(model.Embedder.ImageSize, model.Embedder.Resize);
+            using var _resized = resized;
             using var batch = new ImageBatch([sample.ImagePath], resized.unsqueeze(0), [original]);
             var r = model.Score(batch)[0];
             var stem = Path.GetFileNameWithoutExtension(sample.ImagePath);

@@ -12,7 +12,7 @@ public static class OverlayRenderer
     public static byte[] Render(ScoredImage scored, RgbImage original, ThresholdInfo threshold)
     {
         float[] map;
-        using (var t = tensor(scored.Map).reshape(scored.MapSize, scored.MapSize))
+        using (var t = tensor(scored.Map).reshape(scored.MapHeight, scored.MapWidth))
             map = AnomalyMaps.ToImageSize(t, original.Width, original.Height);
         var (low, high) = ColourScale(threshold, scored.Map);
         var caption = string.Create(CultureInfo.InvariantCulture,

@@ -137,7 +137,7 @@ public static class TrainingEndpoints
         string? Field(string name) => form.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.ToString() : null;
         var settings = new TrainingFolderRequest(null, Int(Field("imageSize"), "imageSize"), Int(Field("k"), "k"), Int(Field("fitShards"), "fitShards"),
             Double(Field("coresetRatio"), "coresetRatio"), Bool(Field("promote"), "promote"), Int(Field("shards"), "shards"),
-            Field("adapt"), Field("budget"), Field("adaptGuard"), Int(Field("seed"), "seed"), Field("adaptRecipe"));
+            Field("adapt"), Field("budget"), Field("adaptGuard"), Int(Field("seed"), "seed"), Field("adaptRecipe"), Field("resize"));
         return (files, settings);
     }
 
@@ -181,6 +181,7 @@ public static class TrainingEndpoints
             Budget = o.Budget ?? defaults.Budget,
             AdaptGuard = o.AdaptGuard ?? defaults.AdaptGuard,
             AdaptRecipe = o.AdaptRecipe ?? defaults.AdaptRecipe,
+            Resize = o.Resize ?? defaults.Resize,
             Seed = o.Seed ?? defaults.Seed,
         };
         if (request.ImageSize is < 32 or > 1024) throw GatewayProblem.BadRequest($"imageSize must be in 32..1024, got {request.ImageSize}");
@@ -190,6 +191,7 @@ public static class TrainingEndpoints
         if (request.Adapt is not ("none" or "defectmaker")) throw GatewayProblem.BadRequest($"adapt must be 'none' or 'defectmaker', got '{request.Adapt}'");
         if (!Reb.Core.Adaptation.AdaptationOptions.BudgetNames.Contains(request.Budget))
             throw GatewayProblem.BadRequest($"budget must be one of {string.Join(", ", Reb.Core.Adaptation.AdaptationOptions.BudgetNames)}, got '{request.Budget}'");
+        if (request.Resize is not ("square" or "aspect" or "auto")) throw GatewayProblem.BadRequest($"resize must be square, aspect or auto, got '{request.Resize}'");
         if (!Reb.Core.Adaptation.AdaptationOptions.RecipeNames.Contains(request.AdaptRecipe))
             throw GatewayProblem.BadRequest($"adaptRecipe must be one of {string.Join(", ", Reb.Core.Adaptation.AdaptationOptions.RecipeNames)}, got '{request.AdaptRecipe}'");
         if (request.AdaptGuard is not ("on" or "off" or "report")) throw GatewayProblem.BadRequest($"adaptGuard must be on, off or report, got '{request.AdaptGuard}'");

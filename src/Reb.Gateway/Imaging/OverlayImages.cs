@@ -19,8 +19,8 @@ public static class OverlayImages
     public static (byte[] Overlay, byte[] Thumbnail) Render(RgbImage original, ScoreResult result, ModelVersionInfo model,
         double threshold, bool reject, string name)
     {
-        var atModelSize = Resize(original, result.MapSize, result.MapSize);
-        var scored = new ScoredImage(name, result.Score, reject, result.Map, result.MapSize);
+        var atModelSize = Resize(original, result.MapWidth, result.MapHeight);
+        var scored = new ScoredImage(name, result.Score, reject, result.Map, result.MapSize) { MapHeight = result.MapHeight, MapWidth = result.MapWidth };
         var info = new ThresholdInfo(threshold, model.ThresholdMethod, model.ThresholdQuantile, model.ThresholdMargin, model.GoodMedian, []);
         var overlay = OverlayRenderer.Render(scored, atModelSize, info);
         return (overlay, Thumbnail(overlay));

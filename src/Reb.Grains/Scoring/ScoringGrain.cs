@@ -39,7 +39,8 @@ public sealed class ScoringGrain(SiloModelCache models, IOptions<RebOptions> opt
         catch (Exception e) when (e is ModelFormatException or ModelNotFoundException) { throw new ModelVersionException($"line '{request.Line}': {e.Message}"); }
         var m = model.Manifest;
 
-        float[] features = await Embed(embedder, request);
+        // The image's patch grid and resized size stay with its features: native-aspect images have their own.
+        var (features, grid, height, width) = await Embed(embedder, request);
         var shards = ShardKey.All(request.Line, request.Version, request.Shards)
             .Select(k => GrainFactory.GetGrain<IBankShardGrain>(k.ToString())).ToList();
         var chunks = FeatureChunks.Split(features, m.Features.Dim, options.Value.MaxChunkBytes);
@@ -53,14 +54,14 @@ public sealed class ScoringGrain(SiloModelCache models, IOptions<RebOptions> opt
         var distance = merged.SelectMany(x => x.Distance).ToArray();
         var density = merged.SelectMany(x => x.Density).ToArray();
         var (score, map) = await Task.Run(() => RebMetrics.Time(RebMetrics.Stages.Score, request.Line,
-            () => AnomalyMaps.ScoreFromNearest(distance, density, m.Ldknn.Lambda, m.Features.GridSize, m.Features.ImageSize)));
+            () => AnomalyMaps.ScoreFromNearest(distance, density, m.Ldknn.Lambda, grid, height, width)));
         double threshold = Verdict.EffectiveThreshold(m.Threshold.Value, request.ThresholdOverride);
         return new ScoreResult(request.Line, request.Version, request.Name, score, Verdict.IsReject(score, threshold), threshold,
-            m.Features.ImageSize, map, request.Shards);
+            m.Features.ImageSize, map, request.Shards) { MapHeight = height, MapWidth = width };
     }
 
     /// <summary>The core's embed stage on this silo's device, one forward pass at a time per cached backbone.</summary>
-    private static async Task<float[]> Embed(CachedEmbedder embedder, ScoreRequest request)
+    private static async Task<(float[] Features, PatchGrid Grid, int Height, int Width)> Embed(CachedEmbedder embedder, ScoreRequest request)
     {
         await embedder.Gate.WaitAsync();
         try
@@ -68,10 +69,11 @@ public sealed class ScoringGrain(SiloModelCache models, IOptions<RebOptions> opt
             return await Task.Run(() =>
             {
                 long start = System.Diagnostics.Stopwatch.GetTimestamp();
-                using var features = PatchEmbedding.EmbedOne(ImageSource.FromBytes(request.Name, request.Image), embedder.Extractor,
+                var e = PatchEmbedding.EmbedOneWithGrid(ImageSource.FromBytes(request.Name, request.Image), embedder.Extractor,
                     decoded: () => { RebMetrics.RecordStage(RebMetrics.Stages.Decode, request.Line, start); start = System.Diagnostics.Stopwatch.GetTimestamp(); });
+                using var features = e.Features;
                 RebMetrics.RecordStage(RebMetrics.Stages.Embed, request.Line, start);
-                return features.contiguous().data<float>().ToArray();
+                return (features.contiguous().data<float>().ToArray(), e.Grid, e.Height, e.Width);
             });
         }
         finally { embedder.Gate.Release(); }

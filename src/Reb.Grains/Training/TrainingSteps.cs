@@ -116,6 +116,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
             : new AdaptationGuardOptions { Seed = request.Seed, ImageSize = request.ImageSize, Ldknn = Ldknn };
         var (extractor, outcome) = await Task.Run(() => GuardedAdaptation.Run(images, adaptation, guard, Progress,
             enforce: request.AdaptGuard == "on", ct, onCheckpoint: folder => SaveAdaptCheckpoint(folder).GetAwaiter().GetResult(), device: models.Device), ct);
+        // Adaptation trains on square images; the line's resize mode applies to the embed stage after it (as `reb fit`).
+        extractor.Resize = await Resize();
         _embedder = extractor;
         if (outcome.Used)
         {
@@ -175,8 +177,12 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
             Directory.CreateDirectory(WorkDir);
             await File.WriteAllBytesAsync(weights, await Need(TrainingBlobs.AdaptedWeights(jobId)));
         }
-        return _embedder = ModelStore.LoadEmbedder(BackboneSpec.ResNet18, weights, weights is null ? null : json, request.ImageSize, device: models.Device);
+        return _embedder = ModelStore.LoadEmbedder(BackboneSpec.ResNet18, weights, weights is null ? null : json, request.ImageSize, device: models.Device,
+            resize: await Resize());
     }
+
+    /// <summary>The request's resize mode; "auto" decided from the job's training images, as `reb fit` decides it.</summary>
+    private async Task<ResizeMode> Resize() => ResizeChoice.Resolve(request.Resize, await Images(), request.ImageSize);
 
     private async Task Embed(CancellationToken ct)
     {
@@ -184,13 +190,17 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         var embedder = await Embedder();
         var watch = Stopwatch.StartNew();
         var skipped = new List<SkippedImage>();
-        var (bank, used) = await Task.Run(() => ModelFitter.Embed(images, embedder, Inspection, skipped, Progress, ct), ct);
+        var (bank, used, layout) = await Task.Run(() => ModelFitter.EmbedImages(images, embedder, Inspection, skipped, Progress, ct), ct);
         _bank?.Dispose();
         _bank = bank;
         await Store.PutBytesAsync(TrainingBlobs.Bank(jobId), TensorBytes(bank));
         _bankInfo = new BankCheckpoint(bank.shape[0], embedder.Dim, embedder.GridSize, embedder.ImageSize,
             used.Select(Path.GetFileName).ToList()!, skipped.Select(s => Path.GetFileName(s.Path)).ToList(),
-            skipped.Select(s => s.Reason).ToList(), watch.Elapsed.TotalSeconds);
+            skipped.Select(s => s.Reason).ToList(), watch.Elapsed.TotalSeconds)
+        {
+            // The grids travel with the bank: calibration cuts it per image after a silo loss too.
+            Grids = embedder.Resize == ResizeMode.Square ? null : layout.Grids.Select(g => new[] { g.Height, g.Width }).ToList(),
+        };
         await Store.PutBytesAsync(TrainingBlobs.BankInfo(jobId), JsonSerializer.SerializeToUtf8Bytes(_bankInfo));
     }
 
@@ -286,10 +296,12 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         var embedder = await Embedder();
         var images = await Images();
         var used = images.Where(p => !info.Skipped.Contains(Path.GetFileName(p))).ToList(); // the bank's images, in bank order
+        var layout = info.Grids is { } grids ? new BankLayout(grids.Select(g => new PatchGrid(g[0], g[1])).ToList())
+            : BankLayout.Uniform(info.Images.Count, PatchGrid.Square(info.GridSize));
         _threshold = await Task.Run(() =>
         {
             using var index = ModelFitter.CoreIndex(bank, coreIdx, density, Ldknn);
-            return ModelFitter.Calibrate(bank, index, embedder, used, Inspection, Progress);
+            return ModelFitter.Calibrate(bank, layout, index, embedder, used, Inspection, Progress);
         });
         await Store.PutBytesAsync(TrainingBlobs.Threshold(jobId), JsonSerializer.SerializeToUtf8Bytes(_threshold));
     }

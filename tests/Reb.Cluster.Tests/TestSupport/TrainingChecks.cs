@@ -31,10 +31,10 @@ public static class TrainingChecks
     /// density difference.
     /// </summary>
     public static async Task<float> AssertMatchesSingleProcessFitAsync(IArtefactStore store, string version, IReadOnlyList<string> images,
-        int size, string fetchRoot)
+        int size, string fetchRoot, Reb.Core.Imaging.ResizeMode resize = Reb.Core.Imaging.ResizeMode.Square)
     {
         var options = new InspectionOptions { ImageSize = size, Calibration = new Reb.Core.Calibration.CalibrationOptions() };
-        var (reference, _) = ModelFitter.Fit(images, new FeatureExtractor(Backbone.LoadDefault(), size), options);
+        var (reference, _) = ModelFitter.Fit(images, new FeatureExtractor(Backbone.LoadDefault(), size) { Resize = resize }, options);
         using (reference)
         {
             var dir = await store.FetchModelAsync(version, fetchRoot);

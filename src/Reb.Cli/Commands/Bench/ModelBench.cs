@@ -53,7 +53,7 @@ public static class ModelBench
             if (paths.Count == 0) throw new InvalidDataException($"no image files in {imagesDir}");
             using var scope = NewDisposeScope();
             var features = new List<Tensor>();
-            foreach (var batch in ImageBatches.Read(paths, model.Embedder.ImageSize, 8, skip => AnsiConsole.MarkupLine($"[yellow]skipped {Markup.Escape(skip.ToString())}[/]")))
+            foreach (var batch in ImageBatches.Read(paths, model.Embedder.ImageSize, 8, mode: model.Embedder.Resize, onSkip: skip => AnsiConsole.MarkupLine($"[yellow]skipped {Markup.Escape(skip.ToString())}[/]")))
                 using (batch) features.Add(model.Embedder.Embed(batch.Images));
             var queries = cat(features).contiguous();
             // Written next to bench.json so that another exact search can be timed on the very same queries.

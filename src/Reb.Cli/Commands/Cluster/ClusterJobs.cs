@@ -112,7 +112,7 @@ public static class ClusterJobs
     /// <summary>Writes the heatmap overlay of one cluster result with the single-process renderer; returns its path.</summary>
     public static string WriteOverlay(ScoreResult r, string imagePath, ThresholdInfo? threshold, string outDir)
     {
-        var scored = new ScoredImage(imagePath, r.Score, r.Reject, r.Map, r.MapSize);
+        var scored = new ScoredImage(imagePath, r.Score, r.Reject, r.Map, r.MapSize) { MapHeight = r.MapHeight, MapWidth = r.MapWidth };
         // The caption shows the threshold the verdict was decided against (the line's override when it has one).
         var info = (threshold ?? new ThresholdInfo(r.Threshold, "cluster", 0, 0, double.NaN, [])) with { Value = r.Threshold };
         var png = Path.Combine(outDir, Path.GetFileNameWithoutExtension(imagePath) + ".overlay.png");

@@ -21,13 +21,13 @@ public static class ScoreBaseline
     {
         using var model = ModelStore.Load(modelDir);
         var skipped = new List<SkippedImage>();
-        foreach (var warm in ImageBatches.Read(paths.Take(model.Options.BatchSize).ToList(), model.Options.ImageSize, model.Options.BatchSize, skipped.Add))
+        foreach (var warm in ImageBatches.Read(paths.Take(model.Options.BatchSize).ToList(), model.Options.ImageSize, model.Options.BatchSize, skipped.Add, mode: model.Embedder.Resize))
             using (warm) model.Score(warm);
         int n = 0;
         var clock = Stopwatch.StartNew();
         do
         {
-            foreach (var batch in ImageBatches.Read(paths, model.Options.ImageSize, model.Options.BatchSize, skipped.Add))
+            foreach (var batch in ImageBatches.Read(paths, model.Options.ImageSize, model.Options.BatchSize, skipped.Add, mode: model.Embedder.Resize))
                 using (batch) n += model.Score(batch).Count;
         } while (clock.Elapsed.TotalSeconds < minSeconds);
         if (n == 0) throw new InvalidDataException($"the baseline scored no image ({skipped.Count} skipped)");
