@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Reb.Core.Models;
 using Reb.Core.Datasets;
-using Reb.Core.Models;
 using Reb.Core.Pipeline;
 using Spectre.Console;
 

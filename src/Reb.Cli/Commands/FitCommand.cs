@@ -3,7 +3,6 @@ using Reb.Core.Models;
 using Reb.Core.Backbones;
 using Reb.Core.Datasets;
 using Reb.Core.Features;
-using Reb.Core.Models;
 using Spectre.Console;
 
 namespace Reb.Cli.Commands;

@@ -5,8 +5,6 @@ using Reb.Core.Models;
 using Reb.Core.Datasets;
 using Reb.Core.Imaging;
 using Reb.Core;
-using Reb.Core.Imaging;
-using Reb.Core.Models;
 using Reb.Core.Pipeline;
 using Spectre.Console;
 

@@ -1,7 +1,6 @@
 using Reb.Core.Backbones;
 using Reb.Core.Features;
 using Reb.Core;
-using Reb.Core.Features;
 
 namespace Reb.Core.Adaptation;
 

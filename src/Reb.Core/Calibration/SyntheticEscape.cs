@@ -2,7 +2,6 @@ using Reb.Core.Features;
 using Reb.Core.DefectMaker;
 using Reb.Core.Ldknn;
 using Reb.Core;
-using Reb.Core.Features;
 using Reb.Core.Imaging;
 using Reb.Core.Models;
 using Reb.Core.Pipeline;

@@ -1,7 +1,6 @@
 using Reb.Core.Models;
 using Reb.Core.Features;
 using System.Globalization;
-using Reb.Core.Models;
 using Reb.Core.Ldknn;
 using Reb.Core.Metrics;
 using Reb.Core.Pipeline;

@@ -2,7 +2,6 @@ using Reb.Core.Search;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
 using Reb.Core.Ldknn;
-using Reb.Core.Features;
 using Reb.Core.Models;
 using static TorchSharp.torch;
 

@@ -1,8 +1,6 @@
 using Reb.Abstractions.Contracts;
 using Reb.Core.Models;
 using Reb.Core.Imaging;
-using Reb.Core.Imaging;
-using Reb.Core.Models;
 using Reb.Core.Pipeline;
 using SkiaSharp;
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Reb.Storage;
 using Reb.Grains.Hosting;
-using Reb.Storage;
 
 namespace Reb.Cluster.Tests.Hosting;
 

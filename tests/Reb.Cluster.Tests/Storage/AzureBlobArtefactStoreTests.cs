@@ -5,7 +5,6 @@ using Azure.Storage.Blobs.Specialized;
 using Reb.Cluster.Tests.TestSupport;
 using Reb.Core.Models;
 using Reb.Storage;
-using Reb.Storage;
 
 namespace Reb.Cluster.Tests.Storage;
 

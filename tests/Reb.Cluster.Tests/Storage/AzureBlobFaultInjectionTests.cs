@@ -4,7 +4,6 @@ using Polly.Timeout;
 using Reb.Cluster.Tests.TestSupport;
 using Reb.Core.Models;
 using Reb.Storage;
-using Reb.Storage;
 
 namespace Reb.Cluster.Tests.Storage;
 

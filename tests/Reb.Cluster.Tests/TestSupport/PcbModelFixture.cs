@@ -1,9 +1,7 @@
 using Reb.Core.Models;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
-using Reb.Core.Features;
 using Reb.Core.Imaging;
-using Reb.Core.Models;
 using Reb.Storage;
 
 namespace Reb.Cluster.Tests.TestSupport;

@@ -2,10 +2,7 @@ using Reb.Core.Models;
 using Reb.Storage;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
-using Reb.Core.Features;
-using Reb.Core.Models;
 using Reb.Core.Pipeline;
-using Reb.Storage;
 
 namespace Reb.Cluster.Tests.TestSupport;
 

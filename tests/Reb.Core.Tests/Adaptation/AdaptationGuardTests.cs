@@ -2,7 +2,6 @@ using Reb.Core.Adaptation;
 using Reb.Core.Backbones;
 using Reb.Core.DefectMaker;
 using Reb.Core.Features;
-using Reb.Core.Features;
 using Reb.Core.Pipeline;
 using static TorchSharp.torch;
 

@@ -1,7 +1,6 @@
 using Reb.Core.Adaptation;
 using Reb.Core.Imaging;
 using Reb.Core;
-using Reb.Core.Imaging;
 using Reb.Core.Pipeline;
 using static TorchSharp.torch;
 using RebBackbone = Reb.Core.Backbones.Backbone;

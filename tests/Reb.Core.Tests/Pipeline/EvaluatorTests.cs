@@ -4,8 +4,6 @@ using Reb.Core.Datasets;
 using Reb.Core.Features;
 using Reb.Core.Imaging;
 using Reb.Core.Ldknn;
-using Reb.Core.Features;
-using Reb.Core.Imaging;
 using Reb.Core.Models;
 using Reb.Core.Pipeline;
 

@@ -2,9 +2,7 @@ using Reb.Core.Models;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
 using Reb.Core.Ldknn;
-using Reb.Core.Features;
 using Reb.Core.Imaging;
-using Reb.Core.Models;
 
 namespace Reb.Core.Tests.Pipeline;
 

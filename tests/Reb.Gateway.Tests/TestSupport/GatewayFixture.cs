@@ -11,8 +11,6 @@ using Reb.Core.Models;
 using Reb.Storage;
 using Reb.Core.Backbones;
 using Reb.Core.Features;
-using Reb.Core.Features;
-using Reb.Core.Models;
 using Reb.Core.Pipeline;
 using Reb.Gateway.Access;
 using Reb.Silo;

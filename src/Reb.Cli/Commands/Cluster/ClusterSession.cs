@@ -8,7 +8,6 @@ using Reb.Abstractions.Client;
 using Reb.Storage;
 using Reb.Grains.Diagnostics;
 using Reb.Grains.Hosting;
-using Reb.Storage;
 using Reb.Silo;
 using Reb.Silo.Tls;
 

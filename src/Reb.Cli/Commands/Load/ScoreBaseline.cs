@@ -4,7 +4,6 @@ using System.Text.Json;
 using Reb.Core.Models;
 using Reb.Storage;
 using Reb.Core.Imaging;
-using Reb.Core.Models;
 using Reb.Core.Pipeline;
 
 namespace Reb.Cli.Commands.Load;
