@@ -49,4 +49,23 @@ public sealed class HistoryCliTests(GatewayFixture gateway)
         Assert.Equal(2, await Reb("history", "--line", line, "--from", "2026-02-01", "--to", "2026-01-01"));
         Assert.Equal(2, await Reb("history", "--line", "no-such-line-" + Guid.NewGuid().ToString("N")[..6]));
     }
+
+    [Fact]
+    public async Task Inspections_made_by_reb_cluster_score_are_kept_in_the_history_with_their_image()
+    {
+        var line = "hist-score-" + Guid.NewGuid().ToString("N")[..6];
+        await gateway.AddLineAsync(GatewayFixture.SiteA, line);
+        var image = gateway.GoodImages[1];
+        var outDir = Path.Combine(gateway.Work, line + "-scores");
+        Assert.Equal(0, await Reb("score", "--line", line, image, "--out", outDir));
+        Assert.True(File.Exists(Path.Combine(outDir, "scores.csv")));
+
+        using var op = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Operator));
+        var row = (await (await op.GetAsync($"api/lines/{line}/inspections")).ReadJson()).EnumerateArray().Single();
+        Assert.Equal(Path.GetFileName(image), row.GetProperty("name").GetString());
+        // The fixture keeps every accept's image (SampleAcceptsEvery = 1): the stored image is the one scored.
+        var stored = await op.GetAsync($"api/lines/{line}/inspections/{row.GetProperty("id").GetString()}/image");
+        Assert.True(stored.IsSuccessStatusCode, $"image {(int)stored.StatusCode}");
+        Assert.Equal(await File.ReadAllBytesAsync(image), await stored.Content.ReadAsByteArrayAsync());
+    }
 }

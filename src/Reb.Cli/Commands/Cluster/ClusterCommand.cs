@@ -90,8 +90,7 @@ public static class ClusterCommand
             var csv = new StringBuilder("image,score,verdict,threshold,model_version,shards\n");
             foreach (var path in paths)
             {
-                var res = await s.Client.ScoreAsync(name, await File.ReadAllBytesAsync(path, ct), Path.GetFileName(path), ct);
-                var png = ClusterJobs.WriteOverlay(res, path, threshold, outDir);
+                var (res, png, _) = await ClusterJobs.InspectAsync(s, name, path, threshold, outDir, ct);
                 table.AddRow(Markup.Escape(path), res.Score.ToString("0.####", CultureInfo.InvariantCulture),
                     res.Reject ? "[red]REJECT[/]" : "[green]good[/]", res.Version, Markup.Escape(png));
                 csv.Append(CultureInfo.InvariantCulture, $"{path},{res.Score:R},{(res.Reject ? "reject" : "good")},{res.Threshold:R},{res.Version},{res.Shards}\n");

@@ -77,10 +77,9 @@ public static class ClusterDemoCommand
         {
             foreach (var sample in ds.Test)
             {
-                var res = await session.Client.ScoreAsync(line, await File.ReadAllBytesAsync(sample.ImagePath, ct), Path.GetFileName(sample.ImagePath), ct);
                 // One folder per defect type: MVTec-style splits reuse file names (test/good/000.png, test/defect/000.png).
                 var dir = Directory.CreateDirectory(Path.Combine(overlays, sample.DefectType)).FullName;
-                ClusterJobs.WriteOverlay(res, sample.ImagePath, threshold, dir);
+                var (res, _, _) = await ClusterJobs.InspectAsync(session, line, sample.ImagePath, threshold, dir, ct);
                 results.Add((sample, res));
                 p.Report(new StageProgress("score", (double)results.Count / ds.Test.Count));
             }

@@ -1,3 +1,4 @@
+using Reb.Abstractions.Grains;
 using Reb.Abstractions.Contracts;
 using Reb.Core;
 using Reb.Core.Imaging;
@@ -107,6 +108,25 @@ public static class ClusterJobs
             return ModelDirectory.ReadManifest(dir).Threshold;
         }
         catch (Exception e) when (e is not OperationCanceledException) { return null; }
+    }
+
+    /// <summary>
+    /// Scores one image through the scoring grain and keeps the inspection in the cluster's history (row, and the image
+    /// with its overlay when it is a reject or a sampled accept), as the HTTP gateway does; writes the overlay PNG into
+    /// <paramref name="overlayDir"/>. Returns the result, the overlay's path and the history id.
+    /// </summary>
+    public static async Task<(ScoreResult Result, string Overlay, string HistoryId)> InspectAsync(ClusterSession session, string line,
+        string imagePath, ThresholdInfo? threshold, string overlayDir, CancellationToken ct)
+    {
+        var bytes = await File.ReadAllBytesAsync(imagePath, ct);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var res = await session.Client.ScoreAsync(line, bytes, Path.GetFileName(imagePath), ct);
+        double latencyMs = watch.Elapsed.TotalMilliseconds;
+        var png = WriteOverlay(res, imagePath, threshold, overlayDir);
+        // Recording is not retried blindly: a retry after a timeout could keep the same inspection twice.
+        var id = await session.Grains.GetGrain<IInspectionHistoryGrain>(0).Record(new InspectionToRecord(line, res.Version, res.Score,
+            res.Reject, res.Threshold, latencyMs, Path.GetFileName(imagePath), bytes, await File.ReadAllBytesAsync(png, ct)));
+        return (res, png, id);
     }
 
     /// <summary>Writes the heatmap overlay of one cluster result with the single-process renderer; returns its path.</summary>
