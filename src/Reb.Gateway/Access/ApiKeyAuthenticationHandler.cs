@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -21,7 +22,12 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         var presented = PresentedKey();
         if (presented is null) return AuthenticateResult.NoResult();
-        var caller = await keys.AuthenticateAsync(presented, Context.RequestAborted);
+        // The key lookup is a grain call (every few seconds per key, see ApiKeyService.CacheTime): bounded like the
+        // inspect's own cluster calls, so a key-store grain on a silo that froze refuses with 503 + Retry-After instead
+        // of holding every request of that key until Orleans' response timeout.
+        var options = Context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<GatewayOptions>>().Value;
+        var caller = await Reb.Gateway.Errors.ClusterDeadline.RunAsync(Reb.Gateway.Errors.ClusterDeadline.Inspect(options),
+            t => keys.AuthenticateAsync(presented, t), Context.RequestAborted);
         if (caller is null)
         {
             GatewayTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "bad-key"));

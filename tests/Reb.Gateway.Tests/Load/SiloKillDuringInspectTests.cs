@@ -71,6 +71,8 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
             ["Reb:ArtefactStore:Kind"] = "local",
             ["Reb:ArtefactStore:Root"] = Path.Combine(_work, "store"),
             ["Reb:CacheRoot"] = Path.Combine(_work, name, "cache"),
+            // SQLite history is one silo's (clusters use PostgreSQL): a shared file let the frozen silo's lock stall silo 1's writes.
+            ["Reb:History:Path"] = Path.Combine(_work, name, "inspection-history.db"),
             ["Reb:Gateway:Enabled"] = "true",
             ["Reb:Gateway:HttpPort"] = httpPort.ToString(),
             ["Reb:Gateway:BootstrapAdminKey"] = key,
