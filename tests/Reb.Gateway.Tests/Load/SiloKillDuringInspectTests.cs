@@ -73,6 +73,9 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
             ["Reb:CacheRoot"] = Path.Combine(_work, name, "cache"),
             // SQLite history is one silo's (clusters use PostgreSQL): a shared file let the frozen silo's lock stall silo 1's writes.
             ["Reb:History:Path"] = Path.Combine(_work, name, "inspection-history.db"),
+            // The load here is about a dying silo, not the per-key rate limit (600/min), which 4 fast clients exceed once
+            // inspections are quick (429s seen): lift it so every refusal counted is the cluster's.
+            ["Reb:Gateway:RateLimitPerMinute"] = "100000",
             ["Reb:Gateway:Enabled"] = "true",
             ["Reb:Gateway:HttpPort"] = httpPort.ToString(),
             ["Reb:Gateway:BootstrapAdminKey"] = key,
