@@ -35,19 +35,28 @@ public sealed class BankNeighbours : IDisposable
         if (n < options.K + 1)
             throw new ArgumentException($"the memory bank has {n} patches; K = {options.K} needs at least {options.K + 1}");
         var coreIdx = Enumerable.Range(0, checked((int)n)).Select(i => (long)i).ToArray();
-        Tensor core, distances;
+        Tensor distances;
         float[] density;
+        // The bank prepared for the density search is the index's core bank too (the core set is the bank): prepared
+        // once, over the index's own copy of the rows.
+        KnnBank full;
         using (var scope = NewDisposeScope())
         {
-            using var full = KnnBank.Create(bank);
-            var idx = tensor(coreIdx);
-            core = bank.clone().MoveToOuterDisposeScope();
-            distances = LdknnIndex.NeighbourDistances(full, core, idx, options.K, progress).MoveToOuterDisposeScope();
-            density = LdknnIndex.DensityFromNeighbours(distances);
+            full = KnnBank.Create(bank.clone());
+            try
+            {
+                distances = LdknnIndex.NeighbourDistances(full, full.Vectors, tensor(coreIdx), options.K, progress).MoveToOuterDisposeScope();
+                density = LdknnIndex.DensityFromNeighbours(distances);
+            }
+            catch
+            {
+                full.Dispose();
+                throw;
+            }
         }
         var neighbours = new BankNeighbours(distances);
         distances.Dispose();
-        return (new LdknnIndex(core, density, coreIdx, options), neighbours);
+        return (new LdknnIndex(full, density, coreIdx, options), neighbours);
     }
 
     public void Dispose() => Distances.Dispose();
