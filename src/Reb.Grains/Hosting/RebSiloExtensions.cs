@@ -35,6 +35,7 @@ public static class RebSiloExtensions
         {
             services.Configure<RebOptions>(section);
             services.AddPlacementFilter<PreferGpuPlacementFilterStrategy, PreferGpuPlacementFilterDirector>(ServiceLifetime.Singleton);
+            services.AddPlacementDirector<ShardSpreadPlacement, ShardSpreadPlacementDirector>();
             services.AddSingleton(new SiloDevice(device));
             services.AddSingleton<SiloModelCache>();
             services.TryAddSingleton<IArtefactStore>(sp => ArtefactStoreFactory.Create(

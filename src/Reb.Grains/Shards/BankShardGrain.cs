@@ -15,7 +15,7 @@ namespace Reb.Grains.Shards;
 /// Queries are read-only and interleave; the search itself runs on the thread pool, off the grain's scheduler.
 /// </summary>
 [PreferGpuPlacement]
-[RandomPlacement] // spread shards over the (filtered) silos; the default resource-optimised placement piles them up
+[ShardSpreadPlacement] // shard I of N on the I-th (filtered) silo: even spread; the default resource-optimised placement piles them up
 public sealed class BankShardGrain(SiloModelCache models, ILocalSiloDetails silo) : Grain, IBankShardGrain
 {
     private Task<ShardSlice>? _loading;

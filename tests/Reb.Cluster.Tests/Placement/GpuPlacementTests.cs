@@ -23,11 +23,29 @@ public sealed class GpuPlacementTests(PcbModelFixture model)
     }
 
     [Fact]
-    public async Task Shards_spread_over_silos_when_none_has_a_gpu()
+    public async Task Shards_spread_evenly_over_silos_when_none_has_a_gpu()
     {
         await using var cluster = await RebTestCluster.StartAsync(3, model.ArtefactRoot);
         var silos = await ShardSilos(cluster.Client);
-        Assert.True(silos.Distinct().Count() >= 2, $"{Shards} shards all on one silo without any GPU silo");
+        AssertEvenSpread(silos, cluster.Silos.Select(s => s.SiloAddress.ToString()).ToList());
+    }
+
+    [Fact]
+    public async Task Shards_spread_evenly_over_the_gpu_silos_only()
+    {
+        await using var cluster = await RebTestCluster.StartAsync(3, model.ArtefactRoot, gpuSilos: ["Silo_0", "Silo_2"]);
+        var silos = await ShardSilos(cluster.Client);
+        var gpu = cluster.Silos.Where(s => s.Name is "Silo_0" or "Silo_2").Select(s => s.SiloAddress.ToString()).ToList();
+        AssertEvenSpread(silos, gpu);
+    }
+
+    /// <summary>Every shard on one of <paramref name="expected"/>, each of which holds N/S shards rounded down or up.</summary>
+    private static void AssertEvenSpread(List<string> shardSilos, List<string> expected)
+    {
+        var counts = expected.ToDictionary(s => s, s => shardSilos.Count(x => x == s));
+        string shown = string.Join(", ", shardSilos.GroupBy(x => x).Select(g => $"{g.Key}: {g.Count()}"));
+        Assert.True(shardSilos.All(expected.Contains), $"shards on silos outside {string.Join(", ", expected)}: {shown}");
+        Assert.True(counts.Values.Max() - counts.Values.Min() <= 1, $"{shardSilos.Count} shards over {expected.Count} silos not even: {shown}");
     }
 
     private async Task<List<string>> ShardSilos(IGrainFactory grains)

@@ -54,8 +54,9 @@ public static class RebTestCluster
     }
 
     /// <summary>
-    /// Silo metadata reaches the other silos asynchronously after they join; placement before that sees no GPU.
-    /// Tests wait until every silo knows every silo's accelerator so that placement is deterministic.
+    /// Silo metadata and the cluster manifest (which grain types each silo hosts) reach the other silos
+    /// asynchronously after they join; placement before that sees no GPU, or only the placing silo as compatible.
+    /// Tests wait until every silo knows every silo's accelerator and grain types so that placement is deterministic.
     /// </summary>
     public static async Task WaitForSiloMetadataAsync(InProcessTestCluster cluster)
     {
@@ -66,10 +67,12 @@ public static class RebTestCluster
             bool complete = silos.All(observer =>
             {
                 var cache = observer.SiloHost.Services.GetRequiredService<ISiloMetadataCache>();
-                return silos.All(s => cache.GetSiloMetadata(s.SiloAddress)?.Metadata.ContainsKey(Accelerators.MetadataKey) == true);
+                var manifest = observer.SiloHost.Services.GetRequiredService<IClusterManifestProvider>().Current;
+                return silos.All(s => cache.GetSiloMetadata(s.SiloAddress)?.Metadata.ContainsKey(Accelerators.MetadataKey) == true
+                                      && manifest.Silos.ContainsKey(s.SiloAddress));
             });
             if (complete) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("silo metadata did not propagate within 20 s");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("silo metadata or cluster manifest did not propagate within 20 s");
             await Task.Delay(100);
         }
     }
