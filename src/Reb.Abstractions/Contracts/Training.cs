@@ -41,7 +41,7 @@ public sealed record TrainingRequest
     [Id(20)] public int CalibrationFolds { get; init; } = 10;
     /// <summary>Out-of-fold images painted with DefectMaker's six defect kinds for the predicted escape rate.</summary>
     [Id(21)] public int SyntheticImages { get; init; } = 30;
-    /// <summary>Adaptation recipe (as `reb fit --adapt-recipe`): "reference" (section 5 as published), "gentle", "gentle-keep".</summary>
+    /// <summary>Adaptation recipe (as `reb fit --adapt-recipe`): "reference" (section 5 as published), "gentle", "gentle-keep", "layer3".</summary>
     [Id(30)] public string AdaptRecipe { get; init; } = "reference";
     /// <summary>
     /// Store folder ("sites/&lt;site&gt;/uploads/&lt;line&gt;/&lt;batch&gt;/") of images uploaded for this job alone: deleted when the

@@ -99,8 +99,9 @@ public sealed record AdaptationOptions
 
     /// <summary>Names accepted by <see cref="WithRecipe"/>: "reference" (section 5 as published), "gentle" (BatchNorm
     /// frozen, stem to layer2 fixed, backbone at a tenth of the head's rate) and "gentle-keep" (gentle plus the
-    /// feature-keeping term at weight 1). The README's ablation table says what each measured.</summary>
-    public static IReadOnlyList<string> RecipeNames { get; } = ["reference", "gentle", "gentle-keep"];
+    /// feature-keeping term at weight 1) and "layer3" (BatchNorm frozen, stem to layer2 fixed, layer3 at the head's full
+    /// rate: only the bank's deeper half adapts, but it really moves). The README's ablation table says what each measured.</summary>
+    public static IReadOnlyList<string> RecipeNames { get; } = ["reference", "gentle", "gentle-keep", "layer3"];
 
     /// <summary>The recipe `--adapt defectmaker` uses unless told otherwise.</summary>
     public const string DefaultRecipe = "reference";
@@ -111,6 +112,7 @@ public sealed record AdaptationOptions
         "reference" => this with { Recipe = "reference", FixedThrough = null, FreezeBatchNorm = false, BackboneLearningRateScale = 1.0, FeatureKeepWeight = 0 },
         "gentle" => this with { Recipe = "gentle", FixedThrough = BackboneLayer.Layer2, FreezeBatchNorm = true, BackboneLearningRateScale = 0.1, FeatureKeepWeight = 0 },
         "gentle-keep" => this with { Recipe = "gentle-keep", FixedThrough = BackboneLayer.Layer2, FreezeBatchNorm = true, BackboneLearningRateScale = 0.1, FeatureKeepWeight = 1.0 },
+        "layer3" => this with { Recipe = "layer3", FixedThrough = BackboneLayer.Layer2, FreezeBatchNorm = true, BackboneLearningRateScale = 1.0, FeatureKeepWeight = 0 },
         _ => throw new ArgumentException($"Unknown adaptation recipe '{name}'; expected one of: {string.Join(", ", RecipeNames)}.", nameof(name)),
     };
 

@@ -89,6 +89,8 @@ public static class AdaptationTrainer
         options.Validate();
         if (sampler.ImageSize != options.ImageSize)
             throw new ArgumentException($"the sampler makes {sampler.ImageSize} px images but AdaptationOptions.ImageSize is {options.ImageSize}", nameof(sampler));
+        if (sampler.Options.Resize != Imaging.ResizeMode.Square)
+            throw new ArgumentException("adaptation trains on square batches (section 5); give it a square-mode sampler", nameof(sampler));
         return TrainCore(backbone, sampler, options, null, imageListHash, progress, cancellation, onCheckpoint: null, device: null);
     }
 

@@ -14,22 +14,29 @@ namespace Reb.Core.Calibration;
 /// defective image is scored with its source image's whole fold out of the bank, so the untouched part of the image
 /// scores like an unseen good part (with the source in the bank its clean patches would match themselves at distance 0
 /// and only the painted patch would count: the kinds would look easier to catch than they are).
+/// In native-aspect mode the sources are resized by the line's own rule, so defects lie on the line's geometry and are
+/// scored over the image's own patch grid; each source's fold is excluded by its bank rows in the layout.
 /// </summary>
 public static class SyntheticEscape
 {
     public static SyntheticEscapeEstimate Estimate(IReadOnlyList<string> trainImages, ContiguousFolds folds, LdknnIndex index,
-        IPatchEmbedder embedder, double threshold, CalibrationOptions options, IProgress<StageProgress>? progress = null)
+        IPatchEmbedder embedder, double threshold, CalibrationOptions options, IProgress<StageProgress>? progress = null) =>
+        Estimate(trainImages, folds, BankLayout.Uniform(trainImages.Count, PatchGrid.Square(embedder.GridSize)), index, embedder,
+            threshold, options, progress);
+
+    /// <param name="layout">each training image's patch grid in bank order (differs per image in native-aspect mode).</param>
+    public static SyntheticEscapeEstimate Estimate(IReadOnlyList<string> trainImages, ContiguousFolds folds, BankLayout layout,
+        LdknnIndex index, IPatchEmbedder embedder, double threshold, CalibrationOptions options, IProgress<StageProgress>? progress = null)
     {
         int n = trainImages.Count;
         if (n != folds.Images) throw new ArgumentException($"{n} images but the folds cover {folds.Images}", nameof(trainImages));
+        if (n != layout.Images) throw new ArgumentException($"{n} images but the bank layout has {layout.Images}", nameof(layout));
         int count = Math.Min(options.SyntheticImages, n);
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(options), "SyntheticImages must be >= 1 to estimate escapes");
         // Evenly spread sources: every part of the (ordered) training run is represented.
         var sources = Enumerable.Range(0, count).Select(c => (int)((long)c * n / count)).Distinct().ToArray();
-        var defectOptions = new DefectMakerOptions { ImageSize = embedder.ImageSize };
+        var defectOptions = new DefectMakerOptions { ImageSize = embedder.ImageSize, Resize = embedder.Resize };
         using var sampler = DefectSampler.FromFiles(sources.Select(i => trainImages[i]).ToList(), defectOptions);
-        int grid = embedder.GridSize;
-        long perImage = (long)grid * grid;
         var perKind = DefectKinds.Defects.ToDictionary(k => k, _ => new List<float>());
         for (int s = 0; s < sources.Length; s++)
         {
@@ -42,10 +49,15 @@ public static class SyntheticEscape
                 var d = sampler.MakeDefect(s, kind, rng);
                 images.Add(d.Image);
             }
+            var (h, w) = sampler.SizeOf(s);
+            var grid = embedder.GridOf(h, w);
+            // The painted image must have its source's grid, or the fold's rows would not be the source's neighbours' rows.
+            if (grid != layout.Grids[sources[s]])
+                throw new InvalidOperationException($"{trainImages[sources[s]]}: painted at {h}x{w} (grid {grid}) but the bank holds it as grid {layout.Grids[sources[s]]}");
             var features = embedder.Embed(stack(images));
             var (start, end) = folds.Fold(folds.FoldOf(sources[s]));
-            var patch = index.ScorePatchesExcludingBankRange(features, start * perImage, end * perImage);
-            var scores = AnomalyMaps.ImageScores(patch.reshape(images.Count, grid, grid));
+            var patch = index.ScorePatchesExcludingBankRange(features, layout.Start(start), layout.Start(end));
+            var scores = AnomalyMaps.ImageScores(patch.reshape(images.Count, grid.Height, grid.Width));
             for (int k = 0; k < scores.Length; k++) perKind[DefectKinds.Defects[k]].Add(scores[k]);
             progress?.Report(new StageProgress("synthetic defects", (double)(s + 1) / sources.Length));
         }

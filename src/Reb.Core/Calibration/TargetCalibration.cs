@@ -29,20 +29,19 @@ public static class TargetCalibration
             return new ThresholdInfo(double.PositiveInfinity, "none: fewer than 2 training images", 1 - options.TargetFalseRejectRate, 0, 0, []);
         var folds = ContiguousFolds.Split(images.Count, options.Folds);
         var scores = OutOfFoldScores.Compute(bank, index, layout, folds, progress);
-        return FromScores(scores, folds, index, embedder, images, options, progress);
+        return FromScores(scores, folds, layout, index, embedder, images, options, progress);
     }
 
     /// <summary>The threshold record from out-of-fold scores (also used after a bank update, with the grown folds).</summary>
-    public static ThresholdInfo FromScores(float[] scores, ContiguousFolds folds, LdknnIndex index, IPatchEmbedder? embedder,
+    public static ThresholdInfo FromScores(float[] scores, ContiguousFolds folds, BankLayout layout, LdknnIndex index, IPatchEmbedder? embedder,
         IReadOnlyList<string>? images, CalibrationOptions options, IProgress<StageProgress>? progress = null)
     {
         string foldRule = string.Format(CultureInfo.InvariantCulture,
             "{0} contiguous folds of the training images in order, each image scored with its whole fold out of the bank", folds.Count);
         var record = TargetThreshold.FromScores(scores, options, foldRule, folds.Count);
-        // DefectMaker paints on square ImageSize images: in native-aspect mode its defects would not be the line's
-        // geometry, so the synthetic escape estimate is not made there (metrics.json then has no predicted escape rate).
-        if (embedder is not null && images is not null && options.SyntheticImages > 0 && embedder.Resize == Imaging.ResizeMode.Square)
-            record = record with { Synthetic = SyntheticEscape.Estimate(images, folds, index, embedder, record.Threshold, options, progress) };
+        // In native-aspect mode DefectMaker paints on the images resized by the line's own rule (its geometry, its grid).
+        if (embedder is not null && images is not null && options.SyntheticImages > 0)
+            record = record with { Synthetic = SyntheticEscape.Estimate(images, folds, layout, index, embedder, record.Threshold, options, progress) };
         var sorted = scores.OrderBy(x => x).ToArray();
         return new ThresholdInfo(record.Threshold, record.Rule, 1 - options.TargetFalseRejectRate, 0,
             ThresholdCalibration.Quantile(sorted, 0.5), scores) { Calibration = record };

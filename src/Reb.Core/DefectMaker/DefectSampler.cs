@@ -8,13 +8,14 @@ namespace Reb.Core.DefectMaker;
 /// DefectMaker of section 4 over one category's training images: <see cref="MakeSample"/> turns a source image into
 /// the clean image plus its six defective versions (3 shapes x 2 fills). Every random choice comes from the
 /// <see cref="Random"/> passed in, consumed in a fixed order, so the same seed gives bit-identical tensors.
-/// Images are held once as 8-bit tensors [N,3,S,S]; foreground masks are estimated once at construction.
+/// Images are held once as 8-bit tensors [3,H,W] (H = W = S in square mode; native-aspect mode keeps each image's
+/// resized shape); foreground masks are estimated once at construction.
 /// (Named "sampler", not "DefectMaker", so the type never shadows its namespace in callers.)
 /// </summary>
 public sealed class DefectSampler : IDisposable
 {
-    private readonly Tensor _images;             // uint8 [N,3,S,S]
-    private readonly Tensor _foreground;         // uint8 [N,S,S]
+    private readonly Tensor[] _images;           // uint8 [3,H,W] each
+    private readonly Tensor[] _foreground;       // uint8 [H,W] each
     private readonly int[]?[] _foregroundPixels; // flat indices of foreground pixels; null = whole image
     private readonly bool[] _wholeImage;
     private readonly ShapeMaker _shapes;
@@ -24,7 +25,8 @@ public sealed class DefectSampler : IDisposable
     public int ImageSize => Options.ImageSize;
 
     /// <param name="images">the category's training images, each float [3,S,S] with values 0..255 and S = options.ImageSize
-    /// (e.g. from <see cref="ImageResizer.ResizeRgb(RgbImage,int)"/>). They are copied; the caller keeps ownership.</param>
+    /// (e.g. from <see cref="ImageResizer.ResizeRgb(RgbImage,int)"/>); in native-aspect mode [3,H,W] with both sides at
+    /// least S. They are copied; the caller keeps ownership.</param>
     public DefectSampler(IReadOnlyList<Tensor> images, DefectMakerOptions? options = null)
     {
         Options = options ?? new DefectMakerOptions();
@@ -34,8 +36,13 @@ public sealed class DefectSampler : IDisposable
         for (int i = 0; i < images.Count; i++)
         {
             var shape = images[i].shape;
-            if (shape.Length != 3 || shape[0] != 3 || shape[1] != s || shape[2] != s)
-                throw new ArgumentException($"image {i} is [{string.Join(",", shape)}], expected [3,{s},{s}] (resize to ImageSize first)", nameof(images));
+            bool fits = Options.Resize == ResizeMode.Square
+                ? shape.Length == 3 && shape[0] == 3 && shape[1] == s && shape[2] == s
+                : shape.Length == 3 && shape[0] == 3 && shape[1] >= s && shape[2] >= s;
+            if (!fits)
+                throw new ArgumentException(Options.Resize == ResizeMode.Square
+                    ? $"image {i} is [{string.Join(",", shape)}], expected [3,{s},{s}] (resize to ImageSize first)"
+                    : $"image {i} is [{string.Join(",", shape)}], expected [3,H,W] with H, W >= {s} (resize by the native-aspect rule first)", nameof(images));
         }
         Count = images.Count;
         _shapes = new ShapeMaker(Options.Shapes);
@@ -44,13 +51,13 @@ public sealed class DefectSampler : IDisposable
         using (var scope = NewDisposeScope())
         {
             // Owned by this object for its lifetime: detached from every dispose scope (a caller's scope would free it).
-            _images = stack(images.Select(t => t.round().ClampTo(0, 255).to(ScalarType.Byte)).ToArray()).DetachFromDisposeScope();
+            _images = images.Select(t => t.round().ClampTo(0, 255).to(ScalarType.Byte).DetachFromDisposeScope()).ToArray();
             var masks = new Tensor[Count];
             for (int i = 0; i < Count; i++)
             {
                 if (Options.Placement == Placement.Uniform)
                 {
-                    masks[i] = ones(s, s, dtype: ScalarType.Byte);
+                    masks[i] = ones(images[i].shape[1], images[i].shape[2], dtype: ScalarType.Byte).DetachFromDisposeScope();
                     _wholeImage[i] = true;
                     continue;
                 }
@@ -59,9 +66,9 @@ public sealed class DefectSampler : IDisposable
                 _wholeImage[i] = fg.IsWholeImage;
                 if (!fg.IsWholeImage)
                     _foregroundPixels[i] = fg.Mask.reshape(-1).nonzero().squeeze(1).to(ScalarType.Int32).data<int>().ToArray();
-                masks[i] = fg.Mask.to(ScalarType.Byte).MoveToOuterDisposeScope();
+                masks[i] = fg.Mask.to(ScalarType.Byte).DetachFromDisposeScope();
             }
-            _foreground = stack(masks).DetachFromDisposeScope();
+            _foreground = masks;
         }
     }
 
@@ -70,7 +77,7 @@ public sealed class DefectSampler : IDisposable
     {
         var o = options ?? new DefectMakerOptions();
         using var scope = NewDisposeScope();
-        var tensors = images.Select(im => ImageResizer.ResizeRgb(im, o.ImageSize)).ToArray();
+        var tensors = images.Select(im => Resize(im, o)).ToArray();
         return new DefectSampler(tensors, o);
     }
 
@@ -85,7 +92,7 @@ public sealed class DefectSampler : IDisposable
             // Decoding dominates; the order of the result does not depend on the threads.
             Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             {
-                var t = ImageResizer.ResizeRgb(ImageLoader.Load(paths[i]), o.ImageSize);
+                var t = Resize(ImageLoader.Load(paths[i]), o);
                 tensors[i] = t.to(ScalarType.Byte);
                 t.Dispose();
             });
@@ -102,10 +109,23 @@ public sealed class DefectSampler : IDisposable
         }
     }
 
-    /// <summary>Source image <paramref name="index"/> as float [3,S,S], 0..255 (a new tensor).</summary>
+    private static Tensor Resize(RgbImage image, DefectMakerOptions o)
+    {
+        var (h, w) = ResizeRule.Target(image.Width, image.Height, o.ImageSize, o.Resize);
+        return ImageResizer.ResizeRgb(image, h, w);
+    }
+
+    /// <summary>The resized (height, width) of source image <paramref name="index"/> (S x S in square mode).</summary>
+    public (int Height, int Width) SizeOf(int index)
+    {
+        var shape = _images[CheckIndex(index)].shape;
+        return ((int)shape[1], (int)shape[2]);
+    }
+
+    /// <summary>Source image <paramref name="index"/> as float [3,H,W], 0..255 (a new tensor).</summary>
     public Tensor Image(int index) => _images[CheckIndex(index)].to(ScalarType.Float32);
 
-    /// <summary>The foreground used for placement, float [S,S] in {0,1} (all ones for Uniform placement or a fallback).</summary>
+    /// <summary>The foreground used for placement, float [H,W] in {0,1} (all ones for Uniform placement or a fallback).</summary>
     public Tensor Foreground(int index) => _foreground[CheckIndex(index)].to(ScalarType.Float32);
 
     /// <summary>True when placement on this image uses the whole image (Uniform, or the estimate fell back: a texture).</summary>
@@ -117,10 +137,10 @@ public sealed class DefectSampler : IDisposable
         CheckIndex(sourceIndex);
         ArgumentNullException.ThrowIfNull(rng);
         using var scope = NewDisposeScope();
-        int s = ImageSize;
+        var (h, w) = SizeOf(sourceIndex);
         var images = new List<Tensor> { Image(sourceIndex) };
-        var masks = new List<Tensor> { zeros(s, s) };
-        var alphas = new List<Tensor> { zeros(s, s) };
+        var masks = new List<Tensor> { zeros(h, w) };
+        var alphas = new List<Tensor> { zeros(h, w) };
         var kinds = new List<DefectKind> { DefectKind.Clean };
         var boxes = new List<DefectBox?> { null };
         var shapes = new List<ShapeInfo?> { null };
@@ -141,11 +161,11 @@ public sealed class DefectSampler : IDisposable
         CheckIndex(sourceIndex);
         if (kind == DefectKind.Clean) throw new ArgumentException("Clean is not a defect kind", nameof(kind));
         using var scope = NewDisposeScope();
-        int s = ImageSize;
+        var (h, w) = SizeOf(sourceIndex);
         var family = kind.Shape();
-        var shape = _shapes.Make(family, rng, s);
+        var shape = _shapes.Make(family, rng, ImageSize); // sizes for an S canvas: the short side in native-aspect mode
         var (ay, ax) = RandomForegroundPixel(sourceIndex, rng);
-        var box = DefectBox.CentredClamped(ay, ax, shape.Width, shape.Height, s, s);
+        var box = DefectBox.CentredClamped(ay, ax, shape.Width, shape.Height, h, w);
 
         var fill = kind.Fill() == FillSource.Noise ? NoiseFill.Make(rng, box.Width, box.Height) : CutFill(rng, box.Width, box.Height);
         fill = ColorJitter.Apply(fill, rng, Options.FillJitter);
@@ -161,8 +181,8 @@ public sealed class DefectSampler : IDisposable
         var blended = alpha.mul(fill).add(alpha.neg().AddBy(1).mul(region)).round().ClampTo(0, 255);
         region.copy_(blended);
 
-        var mask = shape.ToCanvas(box, s, s);
-        var alphaCanvas = zeros(s, s);
+        var mask = shape.ToCanvas(box, h, w);
+        var alphaCanvas = zeros(h, w);
         alphaCanvas.narrow(0, box.Y, box.Height).narrow(1, box.X, box.Width).copy_(alpha.squeeze(0));
         return new DefectResult(kind, image.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope(),
             alphaCanvas.MoveToOuterDisposeScope(), box, shape.Info);
@@ -175,6 +195,8 @@ public sealed class DefectSampler : IDisposable
     public DefectBatch MakeBatch(IReadOnlyList<int> sourceIndices, Random rng, Augmentation? augmentation = null, bool includeMasks = false)
     {
         if (sourceIndices.Count == 0) throw new ArgumentException("no source indices given", nameof(sourceIndices));
+        if (sourceIndices.Select(SizeOf).Distinct().Count() > 1)
+            throw new ArgumentException("a batch needs sources of one size; native-aspect sources differ (adaptation batches are square)", nameof(sourceIndices));
         using var scope = NewDisposeScope();
         var images = new List<Tensor>();
         var masks = new List<Tensor>();
@@ -221,15 +243,17 @@ public sealed class DefectSampler : IDisposable
     {
         int source = rng.Next(Count); // any training image of the category, possibly the same one
         var (cy, cx) = RandomForegroundPixel(source, rng);
-        var box = DefectBox.CentredClamped(cy, cx, width, height, ImageSize, ImageSize);
+        var (h, w) = SizeOf(source);
+        var box = DefectBox.CentredClamped(cy, cx, width, height, h, w);
         return _images[source].narrow(1, box.Y, height).narrow(2, box.X, width).to(ScalarType.Float32);
     }
 
     private (int Y, int X) RandomForegroundPixel(int index, Random rng)
     {
         var pixels = _foregroundPixels[index];
-        int flat = pixels is null ? rng.Next(ImageSize * ImageSize) : pixels[rng.Next(pixels.Length)];
-        return (flat / ImageSize, flat % ImageSize);
+        var (h, w) = SizeOf(index);
+        int flat = pixels is null ? rng.Next(h * w) : pixels[rng.Next(pixels.Length)];
+        return (flat / w, flat % w);
     }
 
     private int CheckIndex(int index)
@@ -240,7 +264,7 @@ public sealed class DefectSampler : IDisposable
 
     public void Dispose()
     {
-        _images.Dispose();
-        _foreground.Dispose();
+        foreach (var t in _images) t.Dispose();
+        foreach (var t in _foreground) t.Dispose();
     }
 }

@@ -38,7 +38,8 @@ public interface IInspectionHistory
     /// <summary>Rows of the line older than <paramref name="cutoff"/>, at most <paramref name="limit"/>, oldest first.</summary>
     Task<IReadOnlyList<InspectionEntry>> OlderThanAsync(string site, string line, DateTimeOffset cutoff, int limit, CancellationToken ct = default);
 
-    /// <summary>Rows of the line that still hold an image, past the newest <paramref name="keep"/> such rows, at most <paramref name="limit"/>.</summary>
+    /// <summary>Unreviewed rows of the line that still hold an image, past the newest <paramref name="keep"/> such rows, at most <paramref name="limit"/>.
+    /// Reviewed rows are the line's labelled set and are not counted.</summary>
     Task<IReadOnlyList<InspectionEntry>> ImagesBeyondAsync(string site, string line, int keep, int limit, CancellationToken ct = default);
 
     Task DeleteAsync(string site, string line, IReadOnlyCollection<string> ids, CancellationToken ct = default);

@@ -168,7 +168,7 @@ public abstract class SqlInspectionHistory : IInspectionHistory
             cmd => { Add(cmd, "site", site); Add(cmd, "line", line); Add(cmd, "cutoff", cutoff.ToUnixTimeMilliseconds()); Add(cmd, "limit", limit); }, ct);
 
     public Task<IReadOnlyList<InspectionEntry>> ImagesBeyondAsync(string site, string line, int keep, int limit, CancellationToken ct = default) =>
-        ReadAsync($"SELECT {Columns} FROM inspections WHERE site = @site AND line = @line AND (image_key IS NOT NULL OR overlay_key IS NOT NULL) " +
+        ReadAsync($"SELECT {Columns} FROM inspections WHERE site = @site AND line = @line AND review = 0 AND (image_key IS NOT NULL OR overlay_key IS NOT NULL) " +
                   "ORDER BY time_ms DESC, id DESC LIMIT @limit OFFSET @keep",
             cmd => { Add(cmd, "site", site); Add(cmd, "line", line); Add(cmd, "keep", keep); Add(cmd, "limit", limit); }, ct);
 

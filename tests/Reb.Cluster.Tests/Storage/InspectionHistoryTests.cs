@@ -142,6 +142,45 @@ public sealed class InspectionHistoryTests : IAsyncLifetime
         Assert.Equal(new RetentionSweep(0, 0), await new InspectionRetention(h, store, new InspectionHistorySettings()).SweepAsync(now));
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Retention_keeps_reviewed_images_past_the_maximum_until_their_days_end(string kind)
+    {
+        var h = await OpenAsync(kind);
+        var store = new LocalFolderArtefactStore(Path.Combine(_work, "store-rev-" + kind));
+        var now = T0.AddDays(100);
+        async Task Add(string id, DateTimeOffset at)
+        {
+            var key = $"inspections/site-a/pcb/{id}.png";
+            await store.PutBytesAsync(key, [1, 2, 3]);
+            await h.AddAsync(new InspectionEntry(id, "site-a", "pcb", "v", 1, true, 1, 1, at, id, key, null));
+        }
+        // Two reviewed rejects from early on (an overturned one: a good part to add to the bank; a confirmed defect),
+        // then 5 unreviewed inspections; one reviewed part is past the 30 days.
+        await Add("expired-reviewed", now.AddDays(-31));
+        await Add("good-part", now.AddDays(-20));
+        await Add("defect", now.AddDays(-19));
+        for (int i = 0; i < 5; i++) await Add($"new{i}", now.AddDays(-3).AddMinutes(i));
+        foreach (var (id, state) in new[] { ("expired-reviewed", ReviewState.Confirmed), ("good-part", ReviewState.Overturned), ("defect", ReviewState.Confirmed) })
+            Assert.NotNull(await h.ReviewAsync("site-a", "pcb", id, state, "qa", now.AddDays(-2), null));
+        await h.SetRetentionAsync("site-a", "pcb", new RetentionPolicy(30, 2));
+
+        var sweep = await new InspectionRetention(h, store, new InspectionHistorySettings()).SweepAsync(now);
+
+        Assert.Equal(1, sweep.RowsDeleted); // the reviewed row past its days goes, image and all
+        Assert.Equal(4, sweep.ImagesDeleted); // that one + the 3 oldest unreviewed past the newest 2
+        var left = (await h.QueryAsync(new InspectionQuery("site-a", "pcb"))).ToDictionary(e => e.Id);
+        Assert.False(left.ContainsKey("expired-reviewed"));
+        Assert.NotNull(left["good-part"].ImageKey);
+        Assert.NotNull(left["defect"].ImageKey);
+        Assert.NotNull(left["new4"].ImageKey);
+        Assert.NotNull(left["new3"].ImageKey);
+        Assert.All(new[] { "new0", "new1", "new2" }, id => Assert.Null(left[id].ImageKey));
+        Assert.Equal(["inspections/site-a/pcb/defect.png", "inspections/site-a/pcb/good-part.png",
+            "inspections/site-a/pcb/new3.png", "inspections/site-a/pcb/new4.png"], await store.ListAsync("inspections/"));
+    }
+
     [Fact]
     public async Task Silos_starting_together_create_the_postgres_schema_once_without_racing()
     {

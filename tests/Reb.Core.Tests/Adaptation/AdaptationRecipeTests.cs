@@ -7,16 +7,18 @@ namespace Reb.Core.Tests.Adaptation;
 /// <summary>The gentler recipes change only what they say they change, and stay deterministic per seed.</summary>
 public class AdaptationRecipeTests
 {
-    [Fact]
-    public void GentleKeepsTheStemToLayer2AndEveryBatchNormExactlyAndStillAdaptsLayer3()
+    [Theory]
+    [InlineData("gentle-keep")]
+    [InlineData("layer3")]
+    public void RecipeKeepsTheStemToLayer2AndEveryBatchNormExactlyAndStillAdaptsLayer3(string recipe)
     {
         using var data = new AdaptationTestData();
         using var sampler = data.Sampler();
         using var backbone = RebBackbone.LoadDefault();
         var before = AdaptationTestData.Snapshot(backbone.Module);
-        var o = AdaptationTestData.TinyOptions(steps: 2).WithRecipe("gentle-keep");
+        var o = AdaptationTestData.TinyOptions(steps: 2).WithRecipe(recipe);
         var record = AdaptationTrainer.Train(backbone, sampler, o);
-        Assert.Equal("gentle-keep", record.Options.Recipe);
+        Assert.Equal(recipe, record.Options.Recipe);
 
         var changed = AdaptationTestData.Differences(before, AdaptationTestData.Snapshot(backbone.Module)).ToHashSet();
         var downstream = backbone.Module.WeightModulesAfter(backbone.Spec.LayerName(BackboneLayer.Layer2)).Select(m => m.Name).ToHashSet();

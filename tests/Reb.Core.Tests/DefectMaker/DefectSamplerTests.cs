@@ -112,4 +112,43 @@ public class DefectSamplerTests
         using var sampler = MakeSampler();
         Assert.Throws<ArgumentOutOfRangeException>(() => sampler.MakeSample(3, new Random(1)));
     }
+
+    [Fact]
+    public void NativeAspectSourcesKeepTheirShape_AndDefectsStayInsideThem()
+    {
+        // A 256 x 640 strip and a 384 x 256 one (already resized by the native-aspect rule), foreground placement.
+        var wide = SyntheticImages.Smooth(S, 7);
+        var strip = nn.functional.interpolate(wide.unsqueeze(0), [256, 640], mode: InterpolationMode.Bilinear).squeeze(0).round();
+        var tall = nn.functional.interpolate(SyntheticImages.Smooth(S, 8).unsqueeze(0), [384, 256], mode: InterpolationMode.Bilinear).squeeze(0).round();
+        var options = new DefectMakerOptions { Resize = Reb.Core.Imaging.ResizeMode.Aspect };
+        using var sampler = new DefectSampler([strip, tall], options);
+        Assert.Equal((256, 640), sampler.SizeOf(0));
+        Assert.Equal((384, 256), sampler.SizeOf(1));
+        var rng = new Random(3);
+        for (int n = 0; n < 12; n++)
+        {
+            using var scope = NewDisposeScope();
+            int src = n % 2;
+            var (h, w) = sampler.SizeOf(src);
+            using var sample = sampler.MakeSample(src, rng); // cut-paste fills come from either source, of the other size too
+            Assert.Equal(new long[] { 7, 3, h, w }, sample.Images.shape);
+            var clean = sampler.Image(src);
+            for (int v = 1; v < 7; v++)
+            {
+                var box = sample.Boxes[v]!.Value;
+                Assert.True(box.X >= 0 && box.Y >= 0 && box.X + box.Width <= w && box.Y + box.Height <= h, $"box {box} outside {h}x{w}");
+                var untouched = sample.Alphas[v].eq(0).unsqueeze(0).expand(3, h, w);
+                Assert.True(TensorAssert.Same(sample.Images[v].masked_select(untouched), clean.masked_select(untouched)));
+                Assert.True(sample.Masks[v].sum().item<float>() > 0);
+            }
+        }
+        // The same seed paints the same strip; a batch (adaptation) refuses sources of two sizes.
+        using (var a = sampler.MakeSample(0, new Random(9)))
+        using (var b = sampler.MakeSample(0, new Random(9)))
+            Assert.True(TensorAssert.Same(a.Images, b.Images));
+        var e = Assert.Throws<ArgumentException>(() => sampler.MakeBatch([0, 1], new Random(1)));
+        Assert.Contains("one size", e.Message);
+        // Native-aspect images smaller than the canvas side cannot hold the method's defect sizes.
+        Assert.Throws<ArgumentException>(() => new DefectSampler([zeros(3, 200, 640)], options));
+    }
 }

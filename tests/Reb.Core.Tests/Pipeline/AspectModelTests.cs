@@ -35,9 +35,20 @@ public class AspectModelTests : IDisposable
         {
             Assert.Equal(2 * (160 + 128 + 192), fit.BankSize);
             Assert.Equal(fit.BankSize, model.Layout!.Rows);
-            // Every training image scored out of fold with its own grid; no square DefectMaker estimate in this mode.
+            // Every training image scored out of fold with its own grid, and DefectMaker's escape estimate made on the
+            // strips themselves: 4 sources (of three shapes), one defect of each kind on each, scored over its own grid.
             Assert.Equal(6, model.Threshold.Calibration!.OutOfFoldScores.Length);
-            Assert.Null(model.Threshold.Calibration.Synthetic);
+            var synthetic = model.Threshold.Calibration.Synthetic;
+            Assert.NotNull(synthetic);
+            Assert.Equal(4, synthetic.SourceImages);
+            Assert.Equal(6, synthetic.PerKind.Count);
+            Assert.All(synthetic.PerKind.Values, k => Assert.Equal(4, k.Scores.Length));
+            Assert.All(synthetic.PerKind.Values.SelectMany(k => k.Scores), v => Assert.True(float.IsFinite(v) && v > 0, $"score {v}"));
+            Assert.InRange(synthetic.PredictedEscapeRate, 0, 1);
+            // Painted strips score above their clean selves out of fold on average (the defects are found, if not all).
+            double meanClean = model.Threshold.Calibration.OutOfFoldScores.Average();
+            double meanPainted = synthetic.PerKind.Values.SelectMany(k => k.Scores).Average();
+            Assert.True(meanPainted > meanClean, $"painted mean {meanPainted} <= clean out-of-fold mean {meanClean}");
 
             var before = Score(model, test);
             Assert.Equal(new[] { (64, 128), (64, 192), (64, 160) }, before.Select(s => (s.MapHeight, s.MapWidth)).ToList());
