@@ -19,6 +19,9 @@ public sealed class ReviewService(LineService lines, IInspectionHistory history,
     /// <summary>Reviewed images a comparison scores at most (newest first).</summary>
     public const int MaxCompared = 200;
 
+    /// <summary>Reviewed images a comparison scores at the same time.</summary>
+    public const int CompareConcurrency = 4;
+
     // One bank update at a time in this gateway: each embeds images and rescans the bank on the CPU.
     private readonly SemaphoreSlim _updates = new(1, 1);
 
@@ -72,17 +75,22 @@ public sealed class ReviewService(LineService lines, IInspectionHistory history,
             throw GatewayProblem.NotFound($"version '{candidate}' is not registered for line '{l.Line}'");
         var reviewed = await history.QueryAsync(new InspectionQuery(l.Settings.EffectiveSite, l.Line, Review: ReviewFilter.Reviewed,
             Limit: MaxCompared, WithImageOnly: true), ct);
-        var images = new List<ComparedImage>();
-        double currentThreshold = 0, candidateThreshold = 0;
-        foreach (var e in reviewed)
-        {
-            var bytes = await store.GetBytesAsync(e.ImageKey!, ct);
-            if (bytes is null) continue; // removed by retention since the query
-            var a = await lines.Cluster.ScoreAsync(new ScoreRequest(l.Line, current, l.Status.Shards, bytes, e.Id, l.Settings.ThresholdOverride), ct);
-            var b = await lines.Cluster.ScoreAsync(new ScoreRequest(l.Line, candidate, l.Status.Shards, bytes, e.Id, l.Settings.ThresholdOverride), ct);
-            (currentThreshold, candidateThreshold) = (a.Threshold, b.Threshold);
-            images.Add(new ComparedImage(e.Id, e.IsDefect!.Value, a.Score, a.Reject, b.Score, b.Reject));
-        }
+        // Several images at once: scoring workers are stateless grains spread over the silos, so a cluster compares
+        // its reviewed set about as many times faster as it has silos (one at a time, 200 images took minutes).
+        var slots = new (ComparedImage Image, double Current, double Candidate)?[reviewed.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, reviewed.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = CompareConcurrency, CancellationToken = ct }, async (i, token) =>
+            {
+                var e = reviewed[i];
+                var bytes = await store.GetBytesAsync(e.ImageKey!, token);
+                if (bytes is null) return; // removed by retention since the query
+                var a = await lines.Cluster.ScoreAsync(new ScoreRequest(l.Line, current, l.Status.Shards, bytes, e.Id, l.Settings.ThresholdOverride), token);
+                var b = await lines.Cluster.ScoreAsync(new ScoreRequest(l.Line, candidate, l.Status.Shards, bytes, e.Id, l.Settings.ThresholdOverride), token);
+                slots[i] = (new ComparedImage(e.Id, e.IsDefect!.Value, a.Score, a.Reject, b.Score, b.Reject), a.Threshold, b.Threshold);
+            });
+        var done = slots.Where(x => x is not null).Select(x => x!.Value).ToList(); // newest first, as queried
+        var images = done.Select(x => x.Image).ToList();
+        double currentThreshold = done.Count > 0 ? done[^1].Current : 0, candidateThreshold = done.Count > 0 ? done[^1].Candidate : 0;
         if (images.Count == 0)
         {
             currentThreshold = LineService.EffectiveThreshold(l.Settings, await lines.ModelAsync(current, ct)) ?? 0;

@@ -158,6 +158,25 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
         Assert.Equal(1.0, summary.GetProperty("measuredFalseRejectRate").GetDouble());
         Assert.True(summary.GetProperty("suggestedThreshold").GetDouble() > answer.GetProperty("score").GetDouble());
 
+        // More reviewed parts (the comparison scores several at once): the same picture inspected again and its reject
+        // confirmed, i.e. labelled a defect, twice. The comparison keeps the history's newest-first order and counts.
+        for (int n = 0; n < 2; n++)
+        {
+            var more = await InspectAsync(op, line, $"more{n}.png", image);
+            Assert.Equal("reject", more.GetProperty("verdict").GetString());
+            var confirmed = await op.PostAsJsonAsync($"api/lines/{line}/inspections/{more.GetProperty("id").GetString()}/review", new { decision = "confirm" });
+            Assert.True(confirmed.IsSuccessStatusCode, await confirmed.Content.ReadAsStringAsync());
+        }
+        var reviewedIds = (await (await op.GetAsync($"api/lines/{line}/inspections?review=reviewed")).ReadJson())
+            .EnumerateArray().Select(e => e.GetProperty("id").GetString()).ToList();
+        Assert.Equal(3, reviewedIds.Count);
+        var compared = await (await op.GetAsync($"api/lines/{line}/compare?version={newVersion}")).ReadJson();
+        Assert.Equal(reviewedIds, compared.GetProperty("images").EnumerateArray().Select(e => e.GetProperty("id").GetString()).ToList());
+        Assert.Equal(2, compared.GetProperty("current").GetProperty("defects").GetInt32());
+        Assert.Equal(0.0, compared.GetProperty("current").GetProperty("escapeRate").GetDouble()); // the old version rejects the picture
+        Assert.Equal(1.0, compared.GetProperty("candidate").GetProperty("escapeRate").GetDouble()); // the new one accepts it
+        Assert.True(compared.GetProperty("candidate").GetProperty("threshold").GetDouble() > 0);
+
         var promoted = await eng.PostAsJsonAsync($"api/lines/{line}/promote", new { version = newVersion });
         Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
         var again = await InspectAsync(op, line, "again.png", image);
