@@ -28,8 +28,14 @@ public static class BankAppend
             throw new NotSupportedException("this version was fitted with a coreset: images cannot be appended to it (BankUpdate reproduces a full refit only without a coreset); retrain the line with them instead");
         if (images.Count == 0) throw new ArgumentException("no images to add", nameof(images));
 
+        // Each old image's patch grid: one square grid, or (native aspect) the grids the model recorded.
+        int grid = model.Embedder.GridSize;
+        var oldLayout = model.LayoutOf((int)(model.Index.CoreCount / ((long)grid * grid)));
+        if (oldLayout.Rows != model.Index.CoreCount)
+            throw new ModelFormatException($"the model's bank has {model.Index.CoreCount} rows but its image grids describe {oldLayout.Rows}");
+
         var skipped = new List<SkippedImage>();
-        var (added, used) = ModelFitter.Embed(images, model.Embedder, model.Options, skipped, progress);
+        var (added, used, addedLayout) = ModelFitter.EmbedImages(images, model.Embedder, model.Options, skipped, progress);
         using var _added = added;
         // A version saved before neighbour tables were kept: compute its table once (a density fit of the old bank).
         BankNeighbours? computed = null;
@@ -39,9 +45,8 @@ public static class BankAppend
         using var _index = index;
         using var _table = table;
 
-        int grid = model.Embedder.GridSize;
-        long perImage = (long)grid * grid;
-        int oldImages = (int)(model.Index.CoreCount / perImage);
+        var layout = oldLayout.Append(addedLayout.Grids);
+        int oldImages = oldLayout.Images;
         var threshold = model.Threshold;
         if (threshold.Calibration is { } cal && oldImages >= 2)
         {
@@ -50,7 +55,7 @@ public static class BankAppend
                 TargetFalseRejectRate = cal.TargetFalseRejectRate, Confidence = cal.Confidence, Folds = cal.Folds, SyntheticImages = 0,
             };
             var folds = ContiguousFolds.Split(oldImages, cal.Folds).WithBlock(used.Count);
-            var scores = OutOfFoldScores.Compute(index.CoreFeatures, index, grid, folds, progress, "bank update: recalibrate");
+            var scores = OutOfFoldScores.Compute(index.CoreFeatures, index, layout, folds, progress, "bank update: recalibrate");
             // The synthetic escape estimate of the old version stays with the new one, marked as such by its rule text.
             var record = TargetThreshold.FromScores(scores, options, cal.FoldRule + " + 1 fold of reviewed images", folds.Count) with { Synthetic = cal.Synthetic };
             var sorted = scores.OrderBy(x => x).ToArray();
@@ -59,7 +64,7 @@ public static class BankAppend
         }
 
         // The embedder stays the old model's (owned by it): the new model object is only a view for saving.
-        var updated = new InspectionModel(model.Embedder, index, threshold, model.Options) { Neighbours = table };
+        var updated = new InspectionModel(model.Embedder, index, threshold, model.Options) { Neighbours = table, Layout = layout };
         var names = manifest.Training.ImageNames.Concat(used).ToList();
         var fit = new FitReport(manifest.Training.Images + used.Count, index.CoreCount, index.CoreCount, 0, watch.Elapsed.TotalSeconds, 0, names, skipped);
         var saved = ModelStore.Save(updated, fit, manifest.Category, outDir);

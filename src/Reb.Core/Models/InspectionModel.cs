@@ -21,7 +21,8 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
     /// <summary>Issue 14: the bank rows' neighbour distances (fits without coreset), so good images can be appended
     /// by <see cref="BankUpdate"/>; null when unknown (loaded models, coreset fits). Owned by the model.</summary>
     public BankNeighbours? Neighbours { get; set; }
-    /// <summary>Each training image's patch grid in bank order, when known (fitted in this process); null for loaded models.</summary>
+    /// <summary>Each training image's patch grid in bank order, when known: fitted in this process, or loaded from a
+    /// native-aspect model that recorded it (grids.i64); null for loaded square models (one grid) and older aspect models.</summary>
     public BankLayout? Layout { get; set; }
 
     /// <summary>
@@ -30,7 +31,7 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
     /// </summary>
     public BankLayout LayoutOf(int images) => Layout
         ?? (Embedder.Resize == ResizeMode.Square ? BankLayout.Uniform(images, PatchGrid.Square(Embedder.GridSize))
-            : throw new NotSupportedException("a loaded native-aspect model does not record its training images' patch grids"));
+            : throw new NotSupportedException("this native-aspect model was saved before models recorded their training images' patch grids: retrain the line to append images to it or recalibrate it"));
 
     /// <summary>Patch-score maps [N,GH,GW] for a batch [N,3,H,W] (GH = GW = G in square mode).</summary>
     public Tensor PatchScoreMaps(Tensor images)

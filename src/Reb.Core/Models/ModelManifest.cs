@@ -48,6 +48,14 @@ public sealed record BankInfo(long Patches, long Core, int Dim, string CoreFile,
 {
     /// <summary>Issue 14: [core, K] float32 neighbour distances (fits without coreset), for incremental bank updates; null = absent.</summary>
     public string? NeighbourFile { get; init; }
+
+    /// <summary>
+    /// Native-aspect models: int64 (height, width) of each training image's patch grid in bank order, so that a loaded
+    /// model can cut its bank per image (recalibration after a bank update, the review loop). Null, and left out of
+    /// model.json, for square models (one grid for all: their manifests and addresses stay as they were).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? GridsFile { get; init; }
 }
 
 /// <summary>

@@ -12,6 +12,7 @@ public static class ModelStore
 {
     public const string BackboneWeightsFile = "backbone.weights";
     public const string NeighbourFile = "neighbours.f32";
+    public const string GridsFile = "grids.i64";
 
     public static ModelManifest Save(InspectionModel model, FitReport fit, string category, string dir)
     {
@@ -28,6 +29,11 @@ public static class ModelStore
             // Issue 14: the neighbour distances travel with the model, so a loaded line can take incremental bank updates.
             if (model.Neighbours is { } nb)
                 files[NeighbourFile] = TensorFiles.WriteFloats(Path.Combine(temp, NeighbourFile), nb.Distances);
+            // Issue 13 + 14: a native-aspect bank is cut per image by its grids; a square one by its one grid.
+            bool writeGrids = fx.Resize != Imaging.ResizeMode.Square && model.Layout is not null;
+            if (writeGrids)
+                files[GridsFile] = TensorFiles.WriteLongs(Path.Combine(temp, GridsFile),
+                    model.Layout!.Grids.SelectMany(g => new long[] { g.Height, g.Width }).ToArray());
             string? weights = null;
             if (fx.AdaptationJson is not null)
             {
@@ -46,7 +52,7 @@ public static class ModelStore
                 Features = new FeatureSettings(fx.ImageSize, fx.Dim, fx.GridSize) { Resize = ManifestResize(fx.Resize) },
                 Ldknn = new LdknnSettings(o.Ldknn.K, o.Ldknn.Lambda, o.Ldknn.CoresetRatio, o.Ldknn.Seed),
                 Bank = new BankInfo(fit.BankSize, model.Index.CoreCount, model.Index.Dim, ModelDirectory.CoreFile, ModelDirectory.DensityFile, ModelDirectory.CoreIndexFile)
-                    { NeighbourFile = model.Neighbours is null ? null : NeighbourFile },
+                    { NeighbourFile = model.Neighbours is null ? null : NeighbourFile, GridsFile = writeGrids ? GridsFile : null },
                 Threshold = model.Threshold,
                 Training = new TrainingInfo(fit.TrainImages, fit.ImageNames, fit.Skipped.Count, fit.EmbedSeconds, fit.FitSeconds),
                 Files = files,
@@ -76,6 +82,8 @@ public static class ModelStore
             // Issue 14: neighbour distances, when the model has them (verified with the other arrays).
             if (arrays.Neighbours is { } nd)
                 using (var t = tensor(nd).reshape(m.Bank.Core, nd.LongLength / m.Bank.Core)) model.Neighbours = new BankNeighbours(t);
+            if (arrays.Grids is { } g)
+                model.Layout = new BankLayout(Enumerable.Range(0, g.Length / 2).Select(i => new PatchGrid((int)g[2 * i], (int)g[2 * i + 1])).ToList());
             return model;
         }
         catch
@@ -128,7 +136,7 @@ public static class ModelStore
         }
     }
 
-    public sealed record Arrays(float[] Core, float[] Density, long[] CoreIndex, float[]? Neighbours = null);
+    public sealed record Arrays(float[] Core, float[] Density, long[] CoreIndex, float[]? Neighbours = null, long[]? Grids = null);
 
     /// <summary>Reads model.json and the arrays, checking sizes and checksums. Throws <see cref="ModelFormatException"/>.</summary>
     public static ModelManifest ReadAndVerify(string dir, out Arrays arrays)
@@ -145,7 +153,21 @@ public static class ModelStore
         float[]? neighbours = m.Bank.NeighbourFile is { } nf ? TensorFiles.AsFloats(TensorFiles.ReadVerified(dir, nf, Entry(nf))) : null;
         if (neighbours is not null && (m.Ldknn.K < 1 || neighbours.LongLength != m.Bank.Core * m.Ldknn.K))
             throw new ModelFormatException($"model '{dir}': {m.Bank.NeighbourFile} has {neighbours.LongLength} values, expected {m.Bank.Core} x K = {m.Ldknn.K}");
-        arrays = new Arrays(core, density, index, neighbours);
+        long[]? grids = null;
+        if (m.Bank.GridsFile is { } gf)
+        {
+            grids = TensorFiles.AsLongs(TensorFiles.ReadVerified(dir, gf, Entry(gf)));
+            long rows = 0;
+            for (int i = 0; i + 1 < grids.Length; i += 2)
+            {
+                if (grids[i] < 1 || grids[i + 1] < 1 || grids[i] > int.MaxValue || grids[i + 1] > int.MaxValue)
+                    throw new ModelFormatException($"model '{dir}': {gf} holds an invalid grid {grids[i]}x{grids[i + 1]}");
+                rows += grids[i] * grids[i + 1];
+            }
+            if (grids.Length % 2 != 0 || rows != m.Bank.Patches)
+                throw new ModelFormatException($"model '{dir}': {gf} describes {rows} patches in {grids.Length / 2} grids, the bank has {m.Bank.Patches}");
+        }
+        arrays = new Arrays(core, density, index, neighbours, grids);
         return m;
     }
 }

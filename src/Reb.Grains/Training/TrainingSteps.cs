@@ -288,6 +288,11 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         return LdknnIndex.DensityFromNeighbours(t);
     }
 
+    /// <summary>Each bank image's patch grid: recorded per image in native-aspect mode, else one square grid.</summary>
+    private static BankLayout LayoutOf(BankCheckpoint info) =>
+        info.Grids is { } grids ? new BankLayout(grids.Select(g => new PatchGrid(g[0], g[1])).ToList())
+            : BankLayout.Uniform(info.Images.Count, PatchGrid.Square(info.GridSize));
+
     private async Task Calibrate()
     {
         var (info, bank) = await Bank();
@@ -296,8 +301,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         var embedder = await Embedder();
         var images = await Images();
         var used = images.Where(p => !info.Skipped.Contains(Path.GetFileName(p))).ToList(); // the bank's images, in bank order
-        var layout = info.Grids is { } grids ? new BankLayout(grids.Select(g => new PatchGrid(g[0], g[1])).ToList())
-            : BankLayout.Uniform(info.Images.Count, PatchGrid.Square(info.GridSize));
+        var layout = LayoutOf(info);
         _threshold = await Task.Run(() =>
         {
             using var index = ModelFitter.CoreIndex(bank, coreIdx, density, Ldknn);
@@ -324,7 +328,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
                 // The model takes the embedder; this activation's copy is handed over and not disposed twice.
                 _embedder = null;
                 var table = tensor(neighbours).reshape(-1, request.K);
-                using var model = new InspectionModel(embedder, index, threshold, Inspection) { Neighbours = ModelFitter.KeptNeighbours(table, Ldknn) };
+                using var model = new InspectionModel(embedder, index, threshold, Inspection)
+                    { Neighbours = ModelFitter.KeptNeighbours(table, Ldknn), Layout = LayoutOf(info) };
                 var skipped = info.Skipped.Zip(info.SkipReasons, (p, r) => new SkippedImage(p, r)).ToList();
                 var fit = new FitReport(info.Images.Count, info.Rows, coreIdx.Length, info.EmbedSeconds, 0, 0, info.Images, skipped);
                 ModelStore.Save(model, fit, request.CategoryOrLine, dir);
