@@ -41,8 +41,9 @@ public sealed record TrainingRequest
     [Id(20)] public int CalibrationFolds { get; init; } = 10;
     /// <summary>Out-of-fold images painted with DefectMaker's six defect kinds for the predicted escape rate.</summary>
     [Id(21)] public int SyntheticImages { get; init; } = 30;
-    /// <summary>Adaptation recipe (as `reb fit --adapt-recipe`): "reference" (section 5 as published), "gentle", "gentle-keep", "layer3".</summary>
-    [Id(30)] public string AdaptRecipe { get; init; } = "reference";
+    /// <summary>Adaptation recipe (as `reb fit --adapt-recipe`): "auto" (layer3 at the cpu budget, reference at the reference
+    /// budget), "reference" (section 5 as published), "gentle", "gentle-keep", "layer3".</summary>
+    [Id(30)] public string AdaptRecipe { get; init; } = "auto";
     /// <summary>
     /// Store folder ("sites/&lt;site&gt;/uploads/&lt;line&gt;/&lt;batch&gt;/") of images uploaded for this job alone: deleted when the
     /// job ends (completed, failed or cancelled). Null for jobs that train from a folder the site keeps.

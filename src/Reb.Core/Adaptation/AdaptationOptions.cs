@@ -101,14 +101,17 @@ public sealed record AdaptationOptions
     /// frozen, stem to layer2 fixed, backbone at a tenth of the head's rate) and "gentle-keep" (gentle plus the
     /// feature-keeping term at weight 1) and "layer3" (BatchNorm frozen, stem to layer2 fixed, layer3 at the head's full
     /// rate: only the bank's deeper half adapts, but it really moves). The README's ablation table says what each measured.</summary>
-    public static IReadOnlyList<string> RecipeNames { get; } = ["reference", "gentle", "gentle-keep", "layer3"];
+    /// "auto" picks by budget: layer3 at the cpu (and smoke) budget, where it measured best and the published recipe
+    /// hurt badly; reference at the reference budget, the paper's own recipe for its own schedule.</summary>
+    public static IReadOnlyList<string> RecipeNames { get; } = ["auto", "reference", "gentle", "gentle-keep", "layer3"];
 
     /// <summary>The recipe `--adapt defectmaker` uses unless told otherwise.</summary>
-    public const string DefaultRecipe = "reference";
+    public const string DefaultRecipe = "auto";
 
     /// <summary>These options with the named recipe's fields set (the budget's sizes are kept).</summary>
     public AdaptationOptions WithRecipe(string name) => name?.Trim().ToLowerInvariant() switch
     {
+        "auto" => WithRecipe(Budget == "reference" ? "reference" : "layer3"),
         "reference" => this with { Recipe = "reference", FixedThrough = null, FreezeBatchNorm = false, BackboneLearningRateScale = 1.0, FeatureKeepWeight = 0 },
         "gentle" => this with { Recipe = "gentle", FixedThrough = BackboneLayer.Layer2, FreezeBatchNorm = true, BackboneLearningRateScale = 0.1, FeatureKeepWeight = 0 },
         "gentle-keep" => this with { Recipe = "gentle-keep", FixedThrough = BackboneLayer.Layer2, FreezeBatchNorm = true, BackboneLearningRateScale = 0.1, FeatureKeepWeight = 1.0 },

@@ -36,7 +36,7 @@ public sealed record ThresholdRequest(double? Threshold);
 /// <summary>Training from blobs already in the artefact store (every image under <see cref="Folder"/>).</summary>
 /// <param name="Adapt">"none" or "defectmaker" (REB's backbone adaptation); <paramref name="Budget"/> cpu|reference|smoke;
 /// <paramref name="AdaptGuard"/> on|off|report; <paramref name="Seed"/> of the coreset and the adaptation; <paramref name="AdaptRecipe"/>
-/// reference|gentle|gentle-keep|layer3; <paramref name="Resize"/> square|aspect|auto (issue 13).</param>
+/// auto|reference|gentle|gentle-keep|layer3 (auto: layer3 at the cpu budget, reference at the reference budget); <paramref name="Resize"/> square|aspect|auto (issue 13).</param>
 public sealed record TrainingFolderRequest(string? Folder, int? ImageSize, int? K, int? FitShards, double? CoresetRatio, bool? Promote, int? Shards,
     string? Adapt = null, string? Budget = null, string? AdaptGuard = null, int? Seed = null, string? AdaptRecipe = null, string? Resize = null);
 

@@ -35,7 +35,7 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
     /// <summary>What `reb fit --adapt defectmaker --budget smoke --adapt-guard off --seed 3 --image-size 128` does, in this process.</summary>
     private string SingleProcessVersion(IReadOnlyList<string> images, string dir)
     {
-        var adaptation = AdaptationOptions.ForBudget("smoke") with { Seed = Seed, ImageSize = Size };
+        var adaptation = AdaptationOptions.ForBudget("smoke").WithRecipe(AdaptationOptions.DefaultRecipe) with { Seed = Seed, ImageSize = Size };
         // `reb fit`'s defaults: target false-reject rate 0.01 from out-of-fold scores, synthetic escape estimate.
         var options = new InspectionOptions
         {

@@ -52,6 +52,23 @@ public class AdaptationRecipeTests
     }
 
     [Fact]
+    public void AutoPicksLayer3AtTheCpuBudgetAndThePapersRecipeAtItsOwnBudget()
+    {
+        Assert.Equal("auto", AdaptationOptions.DefaultRecipe);
+        var cpu = AdaptationOptions.ForBudget("cpu").WithRecipe("auto");
+        Assert.Equal("layer3", cpu.Recipe);
+        Assert.Equal((BackboneLayer?)BackboneLayer.Layer2, cpu.FixedThrough);
+        Assert.True(cpu.FreezeBatchNorm);
+        Assert.Equal(1.0, cpu.BackboneLearningRateScale);
+        Assert.Equal(0.0, cpu.FeatureKeepWeight);
+        Assert.Equal("layer3", AdaptationOptions.ForBudget("smoke").WithRecipe("auto").Recipe);
+        var reference = AdaptationOptions.ForBudget("reference").WithRecipe("auto");
+        Assert.Equal("reference", reference.Recipe);
+        Assert.Null(reference.FixedThrough);
+        Assert.False(reference.FreezeBatchNorm);
+    }
+
+    [Fact]
     public void UnknownRecipesAndBadRecipeFieldsAreRefusedByName()
     {
         var e = Assert.Throws<ArgumentException>(() => AdaptationOptions.Cpu.WithRecipe("fancy"));
