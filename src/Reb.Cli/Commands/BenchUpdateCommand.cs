@@ -56,7 +56,7 @@ public static class BenchUpdateCommand
             var (updated, updatedTable, stats) = BankUpdate.Append(index, table, fresh);
             using var _u = updated;
             using var _ut = updatedTable;
-            AnsiConsole.MarkupLine($"update: {stats.Seconds:0.0} s ({stats.AffectedOldRows:N0} old rows changed neighbourhood; search: {stats.Candidates:N0} candidates, {stats.ExactDistances:N0} exact distances; new rows {stats.NewRowsSeconds:0.0} s, old rows vs new {stats.OldRowsSeconds:0.0} s, affected rows {stats.AffectedSeconds:0.0} s, new index {stats.IndexSeconds:0.0} s; kernel: prepare {stats.Search!.PrepareSeconds:0.0} s, screen {stats.Search.ScreenSeconds:0.0} s, re-rank {stats.Search.RerankSeconds:0.0} s)");
+            AnsiConsole.MarkupLine($"update: {stats.Seconds:0.0} s ({stats.AffectedOldRows:N0} old rows changed neighbourhood, of {stats.CandidateOldRows:N0} the screen kept; search: {stats.Candidates:N0} candidates, {stats.ExactDistances:N0} exact distances; new rows {stats.NewRowsSeconds:0.0} s, old rows screened {stats.OldRowsSeconds:0.0} s, kept rows vs new {stats.AffectedSeconds:0.0} s, new index {stats.IndexSeconds:0.0} s; kernel: prepare {stats.Search!.PrepareSeconds:0.0} s, screen {stats.Search.ScreenSeconds:0.0} s, re-rank {stats.Search.RerankSeconds:0.0} s)");
             watch.Restart();
             using var refit = ModelFitter.FitIndex(all, options);
             double refitSeconds = watch.Elapsed.TotalSeconds;

@@ -5,17 +5,21 @@ using static TorchSharp.torch;
 namespace Reb.Core.Ldknn;
 
 /// <summary>What an append did: rows before and after, old rows whose K-neighbourhood changed, and the time it took.</summary>
+/// <param name="CandidateOldRows">Old rows the screen could not rule out (a superset of <paramref name="AffectedOldRows"/>), searched exactly.</param>
 public sealed record BankUpdateStats(long OldRows, long NewRows, long AffectedOldRows, double Seconds,
     long Candidates = 0, long ExactDistances = 0, double NewRowsSeconds = 0, double OldRowsSeconds = 0, double AffectedSeconds = 0,
-    double IndexSeconds = 0, KnnSearchStats? Search = null);
+    double IndexSeconds = 0, KnnSearchStats? Search = null, long CandidateOldRows = 0);
 
 /// <summary>
 /// Appends good patches to a fitted bank (no coreset) without re-embedding or re-searching the old rows against each
 /// other, and gives the SAME index as a full refit on the union (same core, densities bit for bit, hence same scores):
 /// - new rows: their K nearest in the union (self excluded), exactly as the refit searches them;
-/// - old rows: only a new row nearer than the old K-th neighbour can change a neighbourhood, so every old row asks the
-///   new rows for its nearest (k = 1), and only the rows where that is strictly nearer (an equal distance leaves the
-///   multiset of the K smallest distances unchanged) merge their K old distances with their K nearest new ones.
+/// - old rows: only a new row strictly nearer than the old K-th neighbour can change a neighbourhood (an equal distance
+///   leaves the multiset of the K smallest distances unchanged). The new rows' search screens every (new, old) pair
+///   anyway, so it also keeps, per old row, the least rigorous lower bound of its distance to any new row
+///   (<see cref="ColumnLowerBounds"/>: the same GEMM read in both directions); only the old rows whose bound reaches
+///   below their K-th distance (a superset of the changed ones) search the new rows for their K nearest, and merge
+///   them with their K old distances. A row that was not really changed merges to its old K values bit for bit.
 /// Densities are the mean of the K smallest distances; the float64 -> float32 rounding is monotone, so the K smallest
 /// float32 values of the merge are exactly the refit's float32 values, in the same ascending order; the mean is then
 /// taken over the whole [n + m, K] table with the same torch reduction as the refit. Distances are symmetric bit for
@@ -47,6 +51,7 @@ public static class BankUpdate
         long affectedCount;
         var searchStats = new KnnSearchStats();
         double oldRowsSeconds = 0, phaseMark = 0, affectedSeconds = 0, newRowsSecondsOut = 0;
+        long candidateCount = 0;
         using (var scope = NewDisposeScope())
         {
             var old = index.CoreFeatures;
@@ -55,35 +60,39 @@ public static class BankUpdate
             // prepared from scratch), and it becomes the new index's core bank.
             Tensor newDistances;
             unionBank = index.CoreBank.Append(newRows);
-            using (var r = KnnKernel.Search(unionBank, newRows, k, arange(n, n + m, dtype: ScalarType.Int64), stats: searchStats))
+            var columns = new ColumnLowerBounds(n + m);
+            using (var self = arange(n, n + m, dtype: ScalarType.Int64))
+            using (var r = KnnKernel.Search(unionBank, newRows, k, self, null, null, searchStats, null, columns))
                 newDistances = r.Distances.clone();
             progress?.Report(0.5);
             double newRowsSeconds = watch.Elapsed.TotalSeconds;
             newRowsSecondsOut = newRowsSeconds;
 
-            // Old rows against the (small) new bank, screened like every other search (bfloat16 where the probe allows:
-            // the old-vs-new product is as large as the new rows' search, and a float32 screen made it 2.5 x slower on a
-            // real 200k bank). Many queries against few rows: the per-block costs (query preparation, one GEMM call per
+            // Old rows the screen could not rule out (a new row's lower bound below their K-th distance), then their K
+            // nearest new rows. Many queries against few rows: the per-block costs (query preparation, one GEMM call per
             // tile) dominate with 512-query blocks, so the blocks are as large as the tile memory of the default shape
             // allows (QueryChunk x bank rows x 4 bytes).
-            int chunk = (int)Math.Clamp(KnnOptions.Default.QueryChunk * (long)KnnOptions.Default.BankChunk / Math.Max(1, m), KnnOptions.Default.QueryChunk, 16_384);
-            var small = new KnnOptions { QueryChunk = chunk };
-            using var newBank = KnnBank.Create(newRows, small);
-            using var nearestNew = KnnKernel.Search(newBank, old, 1, options: small, stats: searchStats);
+            var kth = neighbours.Distances.select(1, k - 1).contiguous();
+            var candidates = columns.Within(unionBank, kth.data<float>().ToArray());
             oldRowsSeconds = watch.Elapsed.TotalSeconds - newRowsSeconds;
-            var kth = neighbours.Distances.select(1, k - 1);
-            var affected = nearestNew.Distances.squeeze(1).lt(kth).nonzero().squeeze(1);
-            affectedCount = affected.shape[0];
             var oldTable = neighbours.Distances.clone();
             phaseMark = watch.Elapsed.TotalSeconds;
-            if (affectedCount > 0)
+            affectedCount = 0;
+            candidateCount = candidates.Length;
+            if (candidates.Length > 0)
             {
-                var rows = old.index_select(0, affected);
+                int chunk = (int)Math.Clamp(KnnOptions.Default.QueryChunk * (long)KnnOptions.Default.BankChunk / Math.Max(1, m), KnnOptions.Default.QueryChunk, 16_384);
+                var small = new KnnOptions { QueryChunk = chunk };
+                using var newBank = KnnBank.Create(newRows, small);
+                var rowsIdx = tensor(candidates);
+                var rows = old.index_select(0, rowsIdx);
                 int kn = (int)Math.Min(k, m);
                 using var r = KnnKernel.Search(newBank, rows, kn, options: small, stats: searchStats);
-                var merged = cat(new[] { neighbours.Distances.index_select(0, affected), r.Distances }, 1);
+                var before = neighbours.Distances.index_select(0, rowsIdx);
+                affectedCount = r.Distances.select(1, 0).lt(before.select(1, k - 1)).sum().item<long>();
+                var merged = cat(new[] { before, r.Distances }, 1);
                 var smallest = merged.sort(1).Values.narrow(1, 0, k);
-                oldTable.index_copy_(0, affected, smallest);
+                oldTable.index_copy_(0, rowsIdx, smallest);
             }
             affectedSeconds = watch.Elapsed.TotalSeconds - phaseMark;
             table = cat(new[] { oldTable, newDistances }, 0).MoveToOuterDisposeScope();
@@ -97,6 +106,6 @@ public static class BankUpdate
         var updated = new LdknnIndex(unionBank, density, coreIdx, options);
         return (updated, result, new BankUpdateStats(n, n + m, affectedCount, watch.Elapsed.TotalSeconds,
             searchStats.Candidates, searchStats.ExactDistances, newRowsSecondsOut, oldRowsSeconds, affectedSeconds,
-            watch.Elapsed.TotalSeconds - indexMark, searchStats));
+            watch.Elapsed.TotalSeconds - indexMark, searchStats, candidateCount));
     }
 }

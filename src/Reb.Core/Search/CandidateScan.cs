@@ -28,13 +28,25 @@ internal sealed unsafe class CandidateScan
     private readonly float[][] _lower;  // per row: candidates' lower bounds ...
     private readonly int[][] _index;    // ... and bank indices
     private readonly int[] _count;
+    private readonly ColumnLowerBounds? _columns; // optional: per bank row, the least lower bound over all queries
+    private readonly float[]? _kappa;              // per query: Nu - C0 minus its float32 slack, rounded down
 
     /// <summary>Per query: nu = ||qc||^2, the bound's coefficients, and the absolute margin (all scaled domain).</summary>
     internal readonly record struct QueryTerms(double Nu, double C0, float CB, float CR, double AbsoluteMargin);
 
-    public CandidateScan(ScreenRowBounds bank, QueryTerms[] queries, BankRange[] exclude, int k)
+    public CandidateScan(ScreenRowBounds bank, QueryTerms[] queries, BankRange[] exclude, int k, ColumnLowerBounds? columns = null)
     {
         _k = k;
+        _columns = columns;
+        if (columns is not null)
+        {
+            // D >= lower + Nu - C0 (the bound); forming lower + kappa in float32 errs by a few 2^-24 of the operands'
+            // magnitudes (at most about 2 (Nu + B^2)): kappa gives up 2^-18 Nu of it here, ColumnLowerBounds.Within the
+            // B^2 half, far more than that rounding.
+            _kappa = new float[queries.Length];
+            for (int r = 0; r < queries.Length; r++)
+                _kappa[r] = ScreenRowBounds.Down(queries[r].Nu - queries[r].C0 - ColumnLowerBounds.Slack * queries[r].Nu);
+        }
         _bank = bank;
         _queries = queries;
         _exclude = exclude;
@@ -81,15 +93,26 @@ internal sealed unsafe class CandidateScan
     private void Scan<T>(void* tile, long rowBytes, int start, int width, float slack) where T : struct, ITile
     {
         int rows = _queries.Length;
-        int parts = Math.Max(1, Math.Min(Environment.ProcessorCount, rows / 8));
+        int parts = Math.Max(1, Math.Min(ColumnLowerBounds.Parts, rows / 8));
         Parallel.For(0, parts, p =>
         {
             int from = (int)((long)rows * p / parts), to = (int)((long)rows * (p + 1) / parts);
             fixed (float* low = _bank.LowBias, high = _bank.HighBias, b = _bank.B, res = _bank.Residual)
-                for (int r = from; r < to; r++)
-                    ScanRow<T>(r, (byte*)tile + r * rowBytes, low + start, high + start, b + start, res + start, start, width, slack);
+            {
+                if (_columns is null)
+                    for (int r = from; r < to; r++)
+                        ScanRow<T, NoColumns>(r, (byte*)tile + r * rowBytes, low + start, high + start, b + start, res + start, start, width, slack, null);
+                else
+                    fixed (float* mins = _columns.Part(p))
+                        for (int r = from; r < to; r++)
+                            ScanRow<T, WithColumns>(r, (byte*)tile + r * rowBytes, low + start, high + start, b + start, res + start, start, width, slack, mins + start);
+            }
         });
     }
+
+    // Whether a scan also keeps column minima: a type argument, so the plain scan's loop carries no test for it.
+    private struct NoColumns;
+    private struct WithColumns;
 
     /// <summary>Reads -2 q.b entries of a GEMM tile row (struct type parameter: the JIT specialises the hot loop per format).</summary>
     private interface ITile
@@ -111,20 +134,25 @@ internal sealed unsafe class CandidateScan
         public static float Load1(void* row, int j) => -2f * BitConverter.Int32BitsToSingle(((ushort*)row)[j] << 16);
     }
 
-    private void ScanRow<T>(int r, void* row, float* low, float* high, float* b, float* res, int start, int width, float slack) where T : struct, ITile
+    private void ScanRow<T, TColumns>(int r, void* row, float* low, float* high, float* b, float* res, int start, int width, float slack,
+        float* mins) where T : struct, ITile where TColumns : struct
     {
         var q = _queries[r];
         float threshold = _threshold[r];
+        float kappa = typeof(TColumns) == typeof(WithColumns) ? _kappa![r] : 0f;
         int j = 0;
         if (Vector256.IsHardwareAccelerated)
         {
             var cB = Vector256.Create(q.CB);
             var cR = Vector256.Create(q.CR);
             var s = Vector256.Create(slack);
+            var kv = Vector256.Create(kappa);
             for (; j + 8 <= width; j += 8)
             {
                 var t = T.Load8(row, j);
                 var lower = t + Vector256.Load(low + j) - (cB * Vector256.Load(b + j) + cR * Vector256.Load(res + j) + s * Vector256.Abs(t));
+                if (typeof(TColumns) == typeof(WithColumns))
+                    Vector256.Min(Vector256.Load(mins + j), lower + kv).Store(mins + j);
                 uint mask = Vector256.LessThanOrEqual(lower, Vector256.Create(threshold)).ExtractMostSignificantBits();
                 while (mask != 0)
                 {
@@ -138,6 +166,7 @@ internal sealed unsafe class CandidateScan
         {
             float t = T.Load1(row, j);
             float lower = t + low[j] - (q.CB * b[j] + q.CR * res[j] + slack * MathF.Abs(t));
+            if (typeof(TColumns) == typeof(WithColumns)) mins[j] = MathF.Min(mins[j], lower + kappa);
             if (lower <= threshold) Offer(r, ref threshold, lower, t, high, b, res, start, j, q, slack);
         }
         _threshold[r] = threshold;

@@ -34,7 +34,12 @@ public static class KnnKernel
     /// or a k-th squared distance beyond float32's range.</exception>
     public static KnnResult Search(KnnBank bank, Tensor queries, int k, Tensor? exclude = null,
         KnnOptions? options = null, IProgress<double>? progress = null, KnnSearchStats? stats = null,
-        BankRange[]? excludeRanges = null)
+        BankRange[]? excludeRanges = null) =>
+        Search(bank, queries, k, exclude, options, progress, stats, excludeRanges, columns: null);
+
+    /// <summary>The search, also gathering per bank row the least lower bound to any query when <paramref name="columns"/> is given.</summary>
+    internal static KnnResult Search(KnnBank bank, Tensor queries, int k, Tensor? exclude, KnnOptions? options, IProgress<double>? progress,
+        KnnSearchStats? stats, BankRange[]? excludeRanges, ColumnLowerBounds? columns)
     {
         ArgumentNullException.ThrowIfNull(bank);
         ArgumentNullException.ThrowIfNull(queries);
@@ -56,7 +61,7 @@ public static class KnnKernel
             long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             var (low, terms) = PrepareQueries(bank, block, start);
             long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
-            var scan = new CandidateScan(bank.Rows, terms, blockExclude, k);
+            var scan = new CandidateScan(bank.Rows, terms, blockExclude, k, columns);
             ScreenPass.Run(bank, low, scan, options);
             var candidates = scan.Candidates();
             long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
