@@ -26,11 +26,12 @@ export function render(view, { me, jobId }) {
     api('/api/lines').then(lines => replace(known, lines.map(l => h('option', { value: l.line })))).catch(() => {});
     const files = h('input', { type: 'file', multiple: true, accept: 'image/*', required: true, 'data-testid': 'training-files' });
     // REB's backbone adaptation (DefectMaker). It is kept only when the guard finds it helps on synthetic defects of
-    // held-out good images; on a CPU silo the cpu budget takes minutes, the reference budget is a GPU job.
+    // held-out good images; on a CPU silo the cpu budget takes minutes, the reference budget is a GPU job. The recipe is
+    // the server's default ("auto": layer3 at the cpu budget, the paper's recipe at the reference budget).
     const adapt = h('select', { 'data-testid': 'training-adapt' },
       h('option', { value: 'none' }, 'ImageNet backbone (no adaptation)'),
-      h('option', { value: 'defectmaker' }, 'DefectMaker adaptation, cpu budget'),
-      h('option', { value: 'defectmaker:reference' }, 'DefectMaker adaptation, reference budget (GPU)'));
+      h('option', { value: 'defectmaker' }, 'DefectMaker adaptation, cpu budget (layer3 recipe)'),
+      h('option', { value: 'defectmaker:reference' }, "DefectMaker adaptation, reference budget (GPU, the paper's recipe)"));
     const feedback = h('div', { 'aria-live': 'polite' });
     const f = h('form', {
       class: 'stack',
