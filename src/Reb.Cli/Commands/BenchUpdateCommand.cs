@@ -22,7 +22,8 @@ namespace Reb.Cli.Commands;
 public static class BenchUpdateCommand
 {
     public sealed record UpdateBenchReport(long OldRows, long NewRows, int K, string Data, double FitOldSeconds, double UpdateSeconds,
-        double RefitSeconds, double Ratio, long AffectedOldRows, long Candidates, long ExactDistances, bool IdenticalDensities, string LoadBefore, string LoadAfter, int Threads);
+        double RefitSeconds, double Ratio, long AffectedOldRows, long Candidates, long ExactDistances, bool IdenticalDensities, string LoadBefore, string LoadAfter, int Threads,
+        long ScreenedOldRows = 0);
 
     public static Command Create()
     {
@@ -62,7 +63,7 @@ public static class BenchUpdateCommand
             double refitSeconds = watch.Elapsed.TotalSeconds;
             bool same = refit.Density.AsSpan().SequenceEqual(updated.Density);
             var report = new UpdateBenchReport(n, m, options.K, source, fitOld, stats.Seconds, refitSeconds, stats.Seconds / refitSeconds,
-                stats.AffectedOldRows, stats.Candidates, stats.ExactDistances, same, loadBefore, Load(), get_num_threads());
+                stats.AffectedOldRows, stats.Candidates, stats.ExactDistances, same, loadBefore, Load(), get_num_threads(), stats.CandidateOldRows);
             var outDir = r.GetValue(output)!.FullName;
             Directory.CreateDirectory(outDir);
             File.WriteAllText(Path.Combine(outDir, "bench-update.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
