@@ -136,6 +136,15 @@ public static class ModelFitter
     /// <summary>Coreset and density stages in one process: the fitted LDKNN index of <paramref name="bank"/>.</summary>
     public static LdknnIndex FitIndex(Tensor bank, LdknnOptions options, IProgress<StageProgress>? progress = null)
     {
+        if (options.CoresetRatio >= 1.0)
+        {
+            // No coreset: the bank prepared for the density search becomes the index's core bank (prepared once, not
+            // once for the search and again for the index); the same search and reduction, so the same densities.
+            var (index, neighbours) = BankNeighbours.Fit(bank, options,
+                progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f))));
+            neighbours.Dispose();
+            return index;
+        }
         var coreIdx = Coreset(bank, options, progress);
         return CoreIndex(bank, coreIdx, Densities(bank, coreIdx, options, progress), options);
     }
