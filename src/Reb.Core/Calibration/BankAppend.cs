@@ -1,6 +1,5 @@
 using Reb.Core.Imaging;
 using Reb.Core.Ldknn;
-using Reb.Core.Metrics;
 using Reb.Core.Models;
 using static TorchSharp.torch;
 
@@ -58,9 +57,7 @@ public static class BankAppend
             var scores = OutOfFoldScores.Compute(index.CoreFeatures, index, layout, folds, progress, "bank update: recalibrate");
             // The synthetic escape estimate of the old version stays with the new one, marked as such by its rule text.
             var record = TargetThreshold.FromScores(scores, options, cal.FoldRule + " + 1 fold of reviewed images", folds.Count) with { Synthetic = cal.Synthetic };
-            var sorted = scores.OrderBy(x => x).ToArray();
-            threshold = new ThresholdInfo(record.Threshold, record.Rule, 1 - options.TargetFalseRejectRate, 0,
-                ThresholdCalibration.Quantile(sorted, 0.5), scores) { Calibration = record };
+            threshold = TargetCalibration.ToThresholdInfo(record, scores, options);
         }
 
         // The embedder stays the old model's (owned by it): the new model object is only a view for saving.

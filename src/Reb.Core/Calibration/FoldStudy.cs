@@ -22,10 +22,6 @@ public sealed record FoldStudyResult(int Images, double NearestInAdjacentImagesS
 
 public static class FoldStudy
 {
-    public static FoldStudyResult Run(Tensor bank, LdknnIndex index, int grid, int images, IReadOnlyList<int> blockWidths, int folds,
-        IProgress<StageProgress>? progress = null, float[]? foldScores = null) =>
-        Run(bank, index, BankLayout.Uniform(images, PatchGrid.Square(grid)), blockWidths, folds, progress, foldScores);
-
     /// <param name="layout">each training image's patch grid in bank order (native-aspect mode: grids differ per image).</param>
     public static FoldStudyResult Run(Tensor bank, LdknnIndex index, BankLayout layout, IReadOnlyList<int> blockWidths, int folds,
         IProgress<StageProgress>? progress = null, float[]? foldScores = null)

@@ -16,11 +16,7 @@ namespace Reb.Core.Calibration;
 /// </summary>
 public static class OutOfFoldScores
 {
-    /// <param name="bank">[images * grid^2, d] training patch features, grouped by image in order (the fitted bank).</param>
-    public static float[] Compute(Tensor bank, LdknnIndex index, int grid, ContiguousFolds folds,
-        IProgress<StageProgress>? progress = null, string stage = "calibrate") =>
-        Compute(bank, index, BankLayout.Uniform(folds.Images, PatchGrid.Square(grid)), folds, progress, stage);
-
+    /// <param name="bank">training patch features, grouped by image in order (the fitted bank).</param>
     /// <param name="layout">each image's patch grid in bank order (native-aspect mode: grids differ per image).</param>
     public static float[] Compute(Tensor bank, LdknnIndex index, BankLayout layout, ContiguousFolds folds,
         IProgress<StageProgress>? progress = null, string stage = "calibrate")

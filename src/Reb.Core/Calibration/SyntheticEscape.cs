@@ -19,11 +19,6 @@ namespace Reb.Core.Calibration;
 /// </summary>
 public static class SyntheticEscape
 {
-    public static SyntheticEscapeEstimate Estimate(IReadOnlyList<string> trainImages, ContiguousFolds folds, LdknnIndex index,
-        IPatchEmbedder embedder, double threshold, CalibrationOptions options, IProgress<StageProgress>? progress = null) =>
-        Estimate(trainImages, folds, BankLayout.Uniform(trainImages.Count, PatchGrid.Square(embedder.GridSize)), index, embedder,
-            threshold, options, progress);
-
     /// <param name="layout">each training image's patch grid in bank order (differs per image in native-aspect mode).</param>
     public static SyntheticEscapeEstimate Estimate(IReadOnlyList<string> trainImages, ContiguousFolds folds, BankLayout layout,
         LdknnIndex index, IPatchEmbedder embedder, double threshold, CalibrationOptions options, IProgress<StageProgress>? progress = null)

@@ -15,11 +15,7 @@ namespace Reb.Core.Calibration;
 /// </summary>
 public static class TargetCalibration
 {
-    /// <param name="bank">The fitted bank, [images * grid^2, d], grouped by image in the order of <paramref name="images"/>.</param>
-    public static ThresholdInfo Calibrate(Tensor bank, LdknnIndex index, IPatchEmbedder embedder, IReadOnlyList<string> images,
-        CalibrationOptions options, IProgress<StageProgress>? progress = null) =>
-        Calibrate(bank, BankLayout.Uniform(images.Count, PatchGrid.Square(embedder.GridSize)), index, embedder, images, options, progress);
-
+    /// <param name="bank">The fitted bank, grouped by image in the order of <paramref name="images"/>.</param>
     /// <param name="layout">each training image's patch grid in bank order (native-aspect mode: grids differ per image).</param>
     public static ThresholdInfo Calibrate(Tensor bank, BankLayout layout, LdknnIndex index, IPatchEmbedder embedder, IReadOnlyList<string> images,
         CalibrationOptions options, IProgress<StageProgress>? progress = null)
@@ -42,6 +38,12 @@ public static class TargetCalibration
         // In native-aspect mode DefectMaker paints on the images resized by the line's own rule (its geometry, its grid).
         if (embedder is not null && images is not null && options.SyntheticImages > 0)
             record = record with { Synthetic = SyntheticEscape.Estimate(images, folds, layout, index, embedder, record.Threshold, options, progress) };
+        return ToThresholdInfo(record, scores, options);
+    }
+
+    /// <summary>The model's threshold from a calibration record (Quantile = 1 - target, no margin, the scores' median).</summary>
+    public static ThresholdInfo ToThresholdInfo(CalibrationRecord record, float[] scores, CalibrationOptions options)
+    {
         var sorted = scores.OrderBy(x => x).ToArray();
         return new ThresholdInfo(record.Threshold, record.Rule, 1 - options.TargetFalseRejectRate, 0,
             ThresholdCalibration.Quantile(sorted, 0.5), scores) { Calibration = record };

@@ -164,12 +164,8 @@ public static class ModelFitter
     /// all training images scored out of fold, with DefectMaker's synthetic defects for the predicted escape rate
     /// (<see cref="Reb.Core.Calibration.TargetCalibration"/>); without it the legacy rule below.
     /// </summary>
+    /// <param name="layout">each training image's patch grid in bank order (one grid in square mode).</param>
     /// <param name="used">the training images in bank order (paths: the synthetic defects are painted on them).</param>
-    public static ThresholdInfo Calibrate(Tensor bank, LdknnIndex index, IPatchEmbedder embedder, IReadOnlyList<string> used,
-        InspectionOptions options, IProgress<StageProgress>? progress = null) =>
-        Calibrate(bank, BankLayout.Uniform(used.Count, PatchGrid.Square(embedder.GridSize)), index, embedder, used, options, progress);
-
-    /// <summary>The calibrate stage for a bank whose images have the grids of <paramref name="layout"/> (native-aspect mode).</summary>
     public static ThresholdInfo Calibrate(Tensor bank, BankLayout layout, LdknnIndex index, IPatchEmbedder embedder, IReadOnlyList<string> used,
         InspectionOptions options, IProgress<StageProgress>? progress = null) =>
         options.Calibration is { } target
@@ -181,11 +177,6 @@ public static class ModelFitter
     /// scored against the core set WITHOUT its own patches (leave-one-image-out), so the scores behave like unseen good
     /// parts.
     /// </summary>
-    public static ThresholdInfo Calibrate(Tensor bank, LdknnIndex index, int grid, int images, InspectionOptions options,
-        IProgress<StageProgress>? progress = null) =>
-        Calibrate(bank, index, BankLayout.Uniform(images, PatchGrid.Square(grid)), options, progress);
-
-    /// <summary>The legacy rule over a bank of per-image grids.</summary>
     public static ThresholdInfo Calibrate(Tensor bank, LdknnIndex index, BankLayout layout, InspectionOptions options,
         IProgress<StageProgress>? progress = null)
     {

@@ -28,13 +28,13 @@ public class TargetCalibrationTests
         files.Insert(4, files[3]);
         using var fx = new FeatureExtractor(Backbone.LoadDefault(), 64);
         var options = new InspectionOptions { ImageSize = 64, BatchSize = 4, Ldknn = new LdknnOptions { K = 3 } };
-        var (bank, used) = ModelFitter.Embed(files, fx, options, [], null);
+        var (bank, used, layout) = ModelFitter.EmbedImages(files, fx, options, []);
         using var _b = bank;
         var (index, table) = BankNeighbours.Fit(bank, options.Ldknn);
         using var _i = index;
         using var _t = table;
-        var loo = OutOfFoldScores.Compute(bank, index, fx.GridSize, ContiguousFolds.Blocks(used.Count, 1));
-        var blocks = OutOfFoldScores.Compute(bank, index, fx.GridSize, ContiguousFolds.Blocks(used.Count, 3)); // {3, 4, 5}
+        var loo = OutOfFoldScores.Compute(bank, index, layout, ContiguousFolds.Blocks(used.Count, 1));
+        var blocks = OutOfFoldScores.Compute(bank, index, layout, ContiguousFolds.Blocks(used.Count, 3)); // {3, 4, 5}
         Assert.True(loo[3] < blocks[3], $"leave-one-out {loo[3]} vs block {blocks[3]}");
         Assert.True(loo[3] < loo.Where((_, i) => i != 3 && i != 4).Min(), "the duplicated image should look like the most normal one when left out alone");
     }
