@@ -48,9 +48,9 @@ public static class BankUpdate
 
         Tensor table;
         KnnBank unionBank;
-        long affectedCount;
+        long affectedCount = 0;
         var searchStats = new KnnSearchStats();
-        double oldRowsSeconds = 0, phaseMark = 0, affectedSeconds = 0, newRowsSecondsOut = 0;
+        double newRowsSeconds = 0, oldRowsSeconds = 0, phaseMark = 0, affectedSeconds = 0;
         long candidateCount = 0;
         using (var scope = NewDisposeScope())
         {
@@ -65,22 +65,21 @@ public static class BankUpdate
             using (var r = KnnKernel.Search(unionBank, newRows, k, self, null, null, searchStats, null, columns))
                 newDistances = r.Distances.clone();
             progress?.Report(0.5);
-            double newRowsSeconds = watch.Elapsed.TotalSeconds;
-            newRowsSecondsOut = newRowsSeconds;
+            newRowsSeconds = watch.Elapsed.TotalSeconds;
 
             // Old rows the screen could not rule out (a new row's lower bound below their K-th distance), then their K
-            // nearest new rows. Many queries against few rows: the per-block costs (query preparation, one GEMM call per
-            // tile) dominate with 512-query blocks, so the blocks are as large as the tile memory of the default shape
-            // allows (QueryChunk x bank rows x 4 bytes).
+            // nearest new rows.
             var kth = neighbours.Distances.select(1, k - 1).contiguous();
             var candidates = columns.Within(unionBank, kth.data<float>().ToArray());
             oldRowsSeconds = watch.Elapsed.TotalSeconds - newRowsSeconds;
             var oldTable = neighbours.Distances.clone();
             phaseMark = watch.Elapsed.TotalSeconds;
-            affectedCount = 0;
             candidateCount = candidates.Length;
             if (candidates.Length > 0)
             {
+                // Many queries against few rows: the per-block costs (query preparation, one GEMM call per tile) dominate
+                // with 512-query blocks, so the blocks are as large as the tile memory of the default shape allows
+                // (QueryChunk x bank rows x 4 bytes).
                 int chunk = (int)Math.Clamp(KnnOptions.Default.QueryChunk * (long)KnnOptions.Default.BankChunk / Math.Max(1, m), KnnOptions.Default.QueryChunk, 16_384);
                 var small = new KnnOptions { QueryChunk = chunk };
                 using var newBank = KnnBank.Create(newRows, small);
@@ -105,7 +104,7 @@ public static class BankUpdate
         var coreIdx = Enumerable.Range(0, checked((int)(n + m))).Select(i => (long)i).ToArray();
         var updated = new LdknnIndex(unionBank, density, coreIdx, options);
         return (updated, result, new BankUpdateStats(n, n + m, affectedCount, watch.Elapsed.TotalSeconds,
-            searchStats.Candidates, searchStats.ExactDistances, newRowsSecondsOut, oldRowsSeconds, affectedSeconds,
+            searchStats.Candidates, searchStats.ExactDistances, newRowsSeconds, oldRowsSeconds, affectedSeconds,
             watch.Elapsed.TotalSeconds - indexMark, searchStats, candidateCount));
     }
 }

@@ -131,10 +131,9 @@ public sealed class KnnBank : IDisposable
             screen = empty(new[] { n + m, d }, Screen.dtype, device: Screen.device);
             screen.narrow(0, 0, n).copy_(Screen);
             var bounds = Rows.Extended((int)(n + m));
-            var newScreen = empty(new[] { m, d }, Screen.dtype);
-            double maxNew = PrepareScreenRows(added, Mean, Scale, newScreen, bounds, n, m);
-            screen.narrow(0, n, m).copy_(newScreen);
-            newScreen.Dispose();
+            double maxNew;
+            using (var tail = screen.narrow(0, n, m)) // the new rows' screen copies go straight into place
+                maxNew = PrepareScreenRows(added, Mean, Scale, tail, bounds, n, m);
             double maxNorm = Math.Max(MaxCentredNorm, maxNew);
             if (2 * maxNorm * (1 + 1e-6) >= Math.Sqrt(float.MaxValue))
                 throw new ArgumentException($"KnnBank.Append: the rows lie {maxNew:G3} from the bank mean; squared distances would overflow float32.", nameof(rows));
