@@ -32,8 +32,11 @@ public static class PatchEmbedding
     public static EmbeddedImages EmbedWithGrids(IReadOnlyList<ImageSource> images, IPatchEmbedder embedder, int batchSize,
         List<SkippedImage> skipped, IProgress<StageProgress>? progress = null, CancellationToken ct = default)
     {
-        // Batches are kept and joined once at the end: in native-aspect mode the bank's size is known only after decoding.
-        var parts = new List<Tensor>();
+        // Every batch is copied into one bank tensor, so the bank is held once, not once in batches and again joined. Its
+        // size is exact in square mode (images x G^2) and a lower bound in native-aspect mode (both sides >= ImageSize),
+        // where it grows, on the images seen so far, to what the rest will need.
+        var bank = empty((long)images.Count * embedder.GridSize * embedder.GridSize, embedder.Dim);
+        long rows = 0;
         var used = new List<string>();
         var grids = new List<PatchGrid>();
         try
@@ -48,23 +51,35 @@ public static class PatchEmbedding
                     var f = embedder.Embed(batch.Images);
                     if (f.shape[0] != batch.Paths.Count * grid.Count)
                         throw new InvalidOperationException($"the embedder gave {f.shape[0]} rows for {batch.Paths.Count} images of grid {grid}");
-                    parts.Add(f.cpu().MoveToOuterDisposeScope());
+                    if (rows + f.shape[0] > bank.shape[0])
+                    {
+                        long seen = used.Count + batch.Paths.Count, need = rows + f.shape[0];
+                        long estimate = need + (need * (images.Count - seen) + seen - 1) / seen; // the same rows per image for the rest
+                        var grown = empty(Math.Max(need, estimate), embedder.Dim);
+                        grown.narrow(0, 0, rows).copy_(bank.narrow(0, 0, rows));
+                        bank.Dispose();
+                        bank = grown.DetachFromDisposeScope();
+                    }
+                    bank.narrow(0, rows, f.shape[0]).copy_(f);
+                    rows += f.shape[0];
                     used.AddRange(batch.Paths);
                     grids.AddRange(Enumerable.Repeat(grid, batch.Paths.Count));
                 }
                 progress?.Report(new StageProgress("embed", (double)(used.Count + skipped.Count) / images.Count, Path.GetFileName(batch.Paths[^1])));
             }
-            var bank = parts.Count switch
+            if (rows < bank.shape[0])
             {
-                0 => empty(0, embedder.Dim),
-                1 => parts[0].clone(),
-                _ => cat(parts.ToArray(), 0),
-            };
+                // Skipped images (or a generous estimate) left rows unused: keep only the filled ones.
+                var trimmed = bank.narrow(0, 0, rows).clone();
+                bank.Dispose();
+                bank = trimmed;
+            }
             return new EmbeddedImages(bank, used, new BankLayout(grids));
         }
-        finally
+        catch
         {
-            foreach (var p in parts) p.Dispose();
+            bank.Dispose();
+            throw;
         }
     }
 
