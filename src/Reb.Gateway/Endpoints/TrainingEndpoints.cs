@@ -121,7 +121,7 @@ public static class TrainingEndpoints
     /// <summary>Uploads of a start that was refused: nobody will train on them (the retention sweep is the backstop).</summary>
     private static async Task DeleteQuietlyAsync(IArtefactStore store, string folder)
     {
-        try { foreach (var key in await store.ListAsync(folder, CancellationToken.None)) await store.DeleteAsync(key, CancellationToken.None); }
+        try { await store.DeleteAllAsync(folder, CancellationToken.None); }
         catch (Exception) { }
     }
 

@@ -14,10 +14,7 @@ public static class TrainingUploads
     public static async Task<int> DeleteAsync(IArtefactStore store, TrainingRequest request)
     {
         if (request.UploadFolder is not { } folder || !IsUploadFolder(folder, request.Site)) return 0;
-        int deleted = 0;
-        foreach (var key in await store.ListAsync(folder))
-            if (await store.DeleteAsync(key)) deleted++;
-        return deleted;
+        return await store.DeleteAllAsync(folder);
     }
 
     /// <summary>
