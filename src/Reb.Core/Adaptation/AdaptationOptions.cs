@@ -100,9 +100,9 @@ public sealed record AdaptationOptions
     /// <summary>Names accepted by <see cref="WithRecipe"/>: "reference" (section 5 as published), "gentle" (BatchNorm
     /// frozen, stem to layer2 fixed, backbone at a tenth of the head's rate) and "gentle-keep" (gentle plus the
     /// feature-keeping term at weight 1) and "layer3" (BatchNorm frozen, stem to layer2 fixed, layer3 at the head's full
-    /// rate: only the bank's deeper half adapts, but it really moves). The README's ablation table says what each measured.</summary>
-    /// "auto" picks by budget: layer3 at the cpu (and smoke) budget, where it measured best and the published recipe
-    /// hurt badly; reference at the reference budget, the paper's own recipe for its own schedule.</summary>
+    /// rate: only the bank's deeper half adapts, but it really moves). "auto" picks by budget: layer3 at the cpu (and
+    /// smoke) budget, where it measured best and the published recipe hurt badly; reference at the reference budget, the
+    /// paper's own recipe for its own schedule. The README's ablation table says what each measured.</summary>
     public static IReadOnlyList<string> RecipeNames { get; } = ["auto", "reference", "gentle", "gentle-keep", "layer3"];
 
     /// <summary>The recipe `--adapt defectmaker` uses unless told otherwise.</summary>

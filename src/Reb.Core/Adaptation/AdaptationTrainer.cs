@@ -126,9 +126,12 @@ public static class AdaptationTrainer
             var input = network.Backbone.Preprocess(images);
             var (logits, layer3) = network.ForwardWithLayer3(input, keeping);
             var loss = AdaptationLoss.SigmoidBce(logits, labels);
-            var objective = keeping ? loss.add(KeepTerm(keep!.Value.ImageNet, input, layer3!, labels).mul(keep.Value.Weight.ToScalar())) : loss;
-            // An explicitly held Scalar: TorchSharp passes a temporary Scalar's raw handle to native code, and the
+            // Explicitly held Scalars: TorchSharp passes a temporary Scalar's raw handle to native code, and the
             // finaliser can free it mid-call (seen as "Unknown scalar type" after many steps; see the README).
+            var objective = loss;
+            if (keeping)
+                using (var weight = keep!.Value.Weight.ToScalar())
+                    objective = loss.add(KeepTerm(keep.Value.ImageNet, input, layer3!, labels).mul(weight));
             using (var passes = ((double)passCount).ToScalar()) objective.div(passes).backward();
             // The curve reports the task's loss (comparable across recipes), not the objective.
             lossSum += loss.item<float>();
