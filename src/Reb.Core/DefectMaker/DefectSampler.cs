@@ -77,7 +77,7 @@ public sealed class DefectSampler : IDisposable
     {
         var o = options ?? new DefectMakerOptions();
         using var scope = NewDisposeScope();
-        var tensors = images.Select(im => Resize(im, o)).ToArray();
+        var tensors = images.Select(im => ImageResizer.ResizeRgb(im, o.ImageSize, o.Resize)).ToArray();
         return new DefectSampler(tensors, o);
     }
 
@@ -92,7 +92,7 @@ public sealed class DefectSampler : IDisposable
             // Decoding dominates; the order of the result does not depend on the threads.
             Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             {
-                var t = Resize(ImageLoader.Load(paths[i]), o);
+                var t = ImageSource.FromFile(paths[i]).Prepare(o.ImageSize, o.Resize).Resized; // the one decode -> resize path
                 tensors[i] = t.to(ScalarType.Byte);
                 t.Dispose();
             });
@@ -107,12 +107,6 @@ public sealed class DefectSampler : IDisposable
         {
             foreach (var t in tensors) t?.Dispose();
         }
-    }
-
-    private static Tensor Resize(RgbImage image, DefectMakerOptions o)
-    {
-        var (h, w) = ResizeRule.Target(image.Width, image.Height, o.ImageSize, o.Resize);
-        return ImageResizer.ResizeRgb(image, h, w);
     }
 
     /// <summary>The resized (height, width) of source image <paramref name="index"/> (S x S in square mode).</summary>

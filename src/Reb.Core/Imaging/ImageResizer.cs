@@ -22,6 +22,13 @@ public static class ImageResizer
     /// <summary>Resize to size x size like PIL's bicubic resize of an 8-bit image; returns [3,size,size] float 0..255.</summary>
     public static Tensor ResizeRgb(RgbImage image, int size) => ResizeRgb(image, size, size);
 
+    /// <summary>Resize by a line's rule (<see cref="ResizeRule.Target"/>): [3,H,W] float 0..255, H = W = imageSize in square mode.</summary>
+    public static Tensor ResizeRgb(RgbImage image, int imageSize, ResizeMode mode)
+    {
+        var (h, w) = ResizeRule.Target(image.Width, image.Height, imageSize, mode);
+        return ResizeRgb(image, h, w);
+    }
+
     public static Tensor ResizeRgb(RgbImage image, int height, int width)
     {
         using var scope = NewDisposeScope();

@@ -25,8 +25,6 @@ public sealed record ImageSource(string Name, string? Path, byte[]? Bytes)
     public (RgbImage Original, TorchSharp.torch.Tensor Resized) Prepare(int imageSize, ResizeMode mode, long maxPixels = ImageLoader.DefaultMaxPixels)
     {
         var image = Decode(maxPixels);
-        if (mode == ResizeMode.Square) return (image, ImageResizer.ResizeRgb(image, imageSize));
-        var (h, w) = ResizeRule.Target(image.Width, image.Height, imageSize, mode);
-        return (image, ImageResizer.ResizeRgb(image, h, w));
+        return (image, ImageResizer.ResizeRgb(image, imageSize, mode));
     }
 }
