@@ -211,7 +211,7 @@ cat <<EOF
 start-cluster: $SILOS silos running (cluster id reb-local, $([[ "$USE_REDIS" == 1 ]] && echo "Redis clustering on $HOST:$REDIS_PORT" || echo "localhost clustering, primary $HOST:$SILO_BASE")).
   artefacts: $DATA/artefacts   grain state: $DATA/grain-state
   HTTP API:  http://$HOST:$HTTP_BASE/ ... http://$HOST:$((HTTP_BASE + SILOS - 1))/   admin key: \$(cat $ADMIN_KEY_FILE)
-  use it:    reb cluster status --gateway $HOST:$GATEWAY_BASE --cluster-id reb-local$TLS_HINT
+  use it:    reb cluster status --line <line> --gateway $HOST:$GATEWAY_BASE --cluster-id reb-local$TLS_HINT
              reb cluster fit    --gateway $HOST:$GATEWAY_BASE --cluster-id reb-local$TLS_HINT ...
              (any silo's gateway serves the whole cluster)
   stop:      bash infra/stop-cluster.sh   (add --services to also stop what infra/start-services.sh started)

@@ -8,15 +8,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        var root = new RootCommand("reb: visual defect inspection with REB (DefectMaker + LDKNN). Train on good images, inspect new ones.");
-        root.Subcommands.Add(FitCommand.Create());
-        root.Subcommands.Add(ScoreCommand.Create());
-        root.Subcommands.Add(EvalCommand.Create());
-        root.Subcommands.Add(BenchCommand.Create());
-        root.Subcommands.Add(BenchUpdateCommand.Create()); // issue 14
-        root.Subcommands.Add(DefectsCommand.Create());
-        root.Subcommands.Add(Reb.Cli.Commands.Cluster.ClusterCommand.Create());
-        root.Subcommands.Add(Reb.Cli.Commands.Load.LoadCommand.Create());
+        var root = CreateRoot();
         try
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -26,6 +18,23 @@ public static class Program
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 2;
         }
+    }
+
+    /// <summary>The whole command tree: <c>Main</c> runs it, and the documentation test checks every documented command
+    /// and flag against it.</summary>
+    public static RootCommand CreateRoot()
+    {
+        var root = new RootCommand(
+            "reb: visual defect inspection with REB (DefectMaker + LDKNN). Train on good images, inspect new ones.");
+        root.Subcommands.Add(FitCommand.Create());
+        root.Subcommands.Add(ScoreCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(BenchUpdateCommand.Create());
+        root.Subcommands.Add(DefectsCommand.Create());
+        root.Subcommands.Add(Commands.Cluster.ClusterCommand.Create());
+        root.Subcommands.Add(Commands.Load.LoadCommand.Create());
+        return root;
     }
 
     /// <summary>Errors caused by input (missing folders, bad images, bad models): a message, not a stack trace.</summary>
