@@ -20,15 +20,7 @@ public static class PatchEmbedding
     /// same images embedded with another batch size may differ in the last bits: callers that must agree use the same).
     /// Unreadable images are reported through <paramref name="skipped"/> and left out.
     /// </summary>
-    /// <returns>The bank and the names of the images used, in bank order.</returns>
-    public static (Tensor Bank, List<string> Used) EmbedAll(IReadOnlyList<ImageSource> images, IPatchEmbedder embedder, int batchSize,
-        List<SkippedImage> skipped, IProgress<StageProgress>? progress = null, CancellationToken ct = default)
-    {
-        var e = EmbedWithGrids(images, embedder, batchSize, skipped, progress, ct);
-        return (e.Bank, e.Used);
-    }
-
-    /// <summary><see cref="EmbedAll"/> with each used image's patch grid.</summary>
+    /// <returns>The bank, the names of the images used in bank order, and each one's patch grid.</returns>
     public static EmbeddedImages EmbedWithGrids(IReadOnlyList<ImageSource> images, IPatchEmbedder embedder, int batchSize,
         List<SkippedImage> skipped, IProgress<StageProgress>? progress = null, CancellationToken ct = default)
     {
