@@ -13,7 +13,7 @@ public static class Program
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (UserError(e))
+        catch (Exception e) when (UserErrors.IsUserError(e))
         {
             AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 2;
@@ -36,8 +36,4 @@ public static class Program
         root.Subcommands.Add(Commands.Load.LoadCommand.Create());
         return root;
     }
-
-    /// <summary>Errors caused by input (missing folders, bad images, bad models): a message, not a stack trace.</summary>
-    public static bool UserError(Exception e) => e is ArgumentException or InvalidDataException or DirectoryNotFoundException
-        or FileNotFoundException or Reb.Core.Imaging.ImageLoadException or Reb.Core.Models.ModelFormatException or NotSupportedException;
 }

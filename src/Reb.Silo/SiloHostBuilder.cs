@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Runtime.Hosting;
 using Orleans.Configuration;
 using Reb.Abstractions.Grains;
+using Reb.Grains;
 using Reb.Grains.Hosting;
 using Reb.Silo.Tls;
 

@@ -66,7 +66,7 @@ public static class HistoryEndpoints
         IArtefactStore store, CancellationToken ct)
     {
         var l = await lines.ResolveAsync(Caller.From(http), line, ct);
-        var e = await history.GetAsync(l.Settings.EffectiveSite, l.Line, id, ct) ?? throw UnknownInspection(line, id);
+        var e = await history.GetAsync(l.Settings.EffectiveSite, l.Line, id, ct) ?? throw GatewayProblem.UnknownInspection(line, id);
         var bytes = e.ImageKey is { } key ? await store.GetBytesAsync(key, ct) : null;
         if (bytes is null) throw GatewayProblem.NotFound($"inspection '{id}' of line '{line}' has no stored image (not sampled, or removed by retention)");
         var type = InspectionImages.Extension(bytes) switch { "png" => "image/png", "jpg" => "image/jpeg", "bmp" => "image/bmp", _ => "application/octet-stream" };
@@ -83,7 +83,7 @@ public static class HistoryEndpoints
         var note = body.Note?.Trim();
         if (note is { Length: > 2000 }) throw GatewayProblem.BadRequest("a review note holds at most 2000 characters");
         var reviewed = await history.ReviewAsync(l.Settings.EffectiveSite, l.Line, id, state, $"{caller.Name} ({caller.KeyId})",
-            DateTimeOffset.UtcNow, string.IsNullOrEmpty(note) ? null : note, ct) ?? throw UnknownInspection(line, id);
+            DateTimeOffset.UtcNow, string.IsNullOrEmpty(note) ? null : note, ct) ?? throw GatewayProblem.UnknownInspection(line, id);
         return Results.Ok(HistoryInspection.From(reviewed));
     }
 
@@ -108,7 +108,4 @@ public static class HistoryEndpoints
         await history.SetRetentionAsync(l.Settings.EffectiveSite, l.Line, p, ct);
         return Results.Ok(new RetentionView(p.Days, p.MaxStoredImages, false));
     }
-
-    public static GatewayProblem UnknownInspection(string line, string id) =>
-        GatewayProblem.NotFound($"inspection '{id}' of line '{line}' is not in the inspection history");
 }

@@ -9,6 +9,8 @@ public sealed class GatewayProblem(int status, string title, string detail, Time
 
     public static GatewayProblem BadRequest(string detail) => new(400, "Bad request", detail);
     public static GatewayProblem NotFound(string detail) => new(404, "Not found", detail);
+    public static GatewayProblem UnknownInspection(string line, string id) =>
+        NotFound($"inspection '{id}' of line '{line}' is not in the inspection history");
     public static GatewayProblem Conflict(string detail) => new(409, "Conflict", detail);
     public static GatewayProblem TooLarge(string detail) => new(413, "Payload too large", detail);
     public static GatewayProblem UnsupportedMediaType(string detail) => new(415, "Unsupported media type", detail);

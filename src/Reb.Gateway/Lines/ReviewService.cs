@@ -35,7 +35,7 @@ public sealed class ReviewService(LineService lines, IInspectionHistory history,
         var sources = new List<ImageSource>();
         foreach (var id in ids.Distinct())
         {
-            var e = await history.GetAsync(site, l.Line, id, ct) ?? throw Reb.Gateway.Endpoints.HistoryEndpoints.UnknownInspection(l.Line, id);
+            var e = await history.GetAsync(site, l.Line, id, ct) ?? throw GatewayProblem.UnknownInspection(l.Line, id);
             if (e.IsDefect != false)
                 throw GatewayProblem.BadRequest($"inspection '{id}' is not a reviewed good part (its review is '{InspectionCsv.ReviewName(e.Review)}' of a " +
                                                 $"{(e.Reject ? "reject" : "good verdict")}): only good parts go into the bank; overturn the reject first");

@@ -8,6 +8,7 @@ using Reb.Core.Ldknn;
 using Reb.Core.Models;
 using Reb.Storage;
 using Reb.Grains.Diagnostics;
+using Reb.Grains.Fanout;
 using Reb.Grains.Hosting;
 using Reb.Grains.Models;
 using Reb.Grains.Placement;

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Reb.Abstractions.Contracts;
 using Reb.Core.Search;
+using Reb.Grains.Fanout;
 using static TorchSharp.torch;
 
 namespace Reb.Grains.Shards;

@@ -12,8 +12,7 @@ using Reb.Core.Ldknn;
 using Reb.Core.Models;
 using Reb.Storage;
 using Reb.Grains.Models;
-using Reb.Grains.Scoring;
-using Reb.Grains.Shards;
+using Reb.Grains.Fanout;
 using static TorchSharp.torch;
 
 namespace Reb.Grains.Training;

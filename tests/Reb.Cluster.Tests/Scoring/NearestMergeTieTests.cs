@@ -1,5 +1,5 @@
 using Reb.Core.Search;
-using Reb.Grains.Scoring;
+using Reb.Grains.Fanout;
 using Reb.Grains.Shards;
 using static TorchSharp.torch;
 

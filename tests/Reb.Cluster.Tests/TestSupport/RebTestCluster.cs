@@ -4,6 +4,7 @@ using Orleans.Configuration;
 using Orleans.TestingHost;
 using Reb.Abstractions.Grains;
 using Reb.Grains.Diagnostics;
+using Reb.Grains;
 using Reb.Grains.Hosting;
 using Reb.Grains.Placement;
 using Orleans.Runtime.MembershipService.SiloMetadata;

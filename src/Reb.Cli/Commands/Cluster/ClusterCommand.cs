@@ -187,5 +187,5 @@ public static class ClusterCommand
     }
 
     public static bool IsUserError(Exception e) => e is ClusterCommandException or ModelVersionException or ModelNotFoundException
-        or ArtefactStoreUnavailableException or OrleansException or TimeoutException || Program.UserError(e);
+        or ArtefactStoreUnavailableException or OrleansException or TimeoutException || UserErrors.IsUserError(e);
 }

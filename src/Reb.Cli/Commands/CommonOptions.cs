@@ -5,7 +5,7 @@ using Reb.Core.Features;
 using Reb.Core.Models;
 using Reb.Core.Pipeline;
 
-namespace Reb.Cli;
+namespace Reb.Cli.Commands;
 
 /// <summary>The options shared by `fit` and `eval`, with the method's reference values as defaults.</summary>
 public sealed class CommonOptions

@@ -1,7 +1,7 @@
 using Reb.Core;
 using Spectre.Console;
 
-namespace Reb.Cli;
+namespace Reb.Cli.Commands;
 
 /// <summary>Spectre.Console progress bars, one per pipeline stage, created as stages start. Reports arrive synchronously.</summary>
 public sealed class ConsoleProgress(ProgressContext context) : IProgress<StageProgress>

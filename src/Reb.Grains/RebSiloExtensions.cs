@@ -1,3 +1,4 @@
+using Reb.Grains.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,7 @@ using Reb.Grains.Diagnostics;
 using Reb.Grains.Models;
 using Reb.Grains.Placement;
 
-namespace Reb.Grains.Hosting;
+namespace Reb.Grains;
 
 /// <summary>Registers what the REB grains need on a silo, whatever providers the host picked.</summary>
 public static class RebSiloExtensions

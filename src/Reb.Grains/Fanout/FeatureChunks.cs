@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Reb.Abstractions.Contracts;
 using static TorchSharp.torch;
 
-namespace Reb.Grains.Shards;
+namespace Reb.Grains.Fanout;
 
 /// <summary>Conversions between feature tensors and bounded <see cref="FeatureChunk"/> payloads.</summary>
 public static class FeatureChunks

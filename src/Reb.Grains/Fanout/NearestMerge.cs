@@ -1,6 +1,6 @@
 using Reb.Abstractions.Contracts;
 
-namespace Reb.Grains.Scoring;
+namespace Reb.Grains.Fanout;
 
 /// <summary>
 /// Merges per-shard answers into the answer of the whole bank under the project's one tie rule, the same as the

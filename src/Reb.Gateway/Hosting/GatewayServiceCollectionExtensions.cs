@@ -1,3 +1,4 @@
+using Reb.Gateway;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -16,7 +17,7 @@ using Reb.Gateway.Lines;
 using Reb.Gateway.Static;
 using Reb.Gateway.Telemetry;
 
-namespace Reb.Gateway;
+namespace Reb.Gateway.Hosting;
 
 /// <summary>Registers and maps the gateway in a host that also runs (or is a client of) the Orleans cluster.</summary>
 public static class GatewayServiceCollectionExtensions
