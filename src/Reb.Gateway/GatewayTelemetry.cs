@@ -17,8 +17,6 @@ public static class GatewayTelemetry
     /// <summary>Scoring round trip of an inspection (cluster call), tagged by line.</summary>
     public static readonly Histogram<double> InspectionLatency = Meter.CreateHistogram<double>("reb.gateway.inspection.latency", "ms", "Scoring latency of an inspection");
 
-    /// <summary>End-to-end duration of an API request (Telemetry/RequestDurationMiddleware), tagged by route, method, status, line.</summary>
-    public static readonly Histogram<double> RequestDuration = Meter.CreateHistogram<double>("reb.gateway.request.duration", "ms", "End-to-end duration of an API request");
 
     /// <summary>Requests refused: 401/403/404-by-site/429, tagged by reason.</summary>
     public static readonly Counter<long> Refusals = Meter.CreateCounter<long>("reb.gateway.refusals", "{request}", "Refused requests");

@@ -61,7 +61,7 @@ public static class TelemetryRegistration
     {
         var options = Options(app.Configuration);
         if (!options.Enabled) return app;
-        app.UseMiddleware<RequestDurationMiddleware>();
+        app.UseMiddleware<LineMetricsTag>();
         // Neither belongs in the API's OpenAPI document: they are operations surfaces, not the plant-facing API.
         app.MapPrometheusScrapingEndpoint(options.PrometheusPath).RequireAuthorization(OperationsAccess.MetricsScrape).ExcludeFromDescription();
         if (options.OrleansDashboard)

@@ -29,9 +29,10 @@ public sealed class MetricsEndpointTests(GatewayFixture gateway)
             "the inspection counter, embed/search buckets and Orleans' meters");
         foreach (var stage in new[] { "decode", "embed", "search", "merge", "score" })
             Assert.True(HasBucket(text, stage), $"no histogram buckets for stage {stage}");
-        // The end-to-end request histogram of the inspect route carries the line too.
-        Assert.Contains(Scrape.Lines(text, "reb_gateway_request_duration"), l => l.Contains("_bucket{") &&
-            l.Contains("route=\"/api/lines/{line}/inspect\"") && l.Contains($"line=\"{GatewayFixture.Line}\"") && l.Contains("status=\"200\""));
+        // ASP.NET Core's request histogram of the inspect route carries the line too.
+        Assert.Contains(Scrape.Lines(text, "http_server_request_duration"), l => l.Contains("_bucket{") &&
+            l.Contains("http_route=\"/api/lines/{line}/inspect\"") && l.Contains($"line=\"{GatewayFixture.Line}\"")
+            && l.Contains("http_response_status_code=\"200\""));
         Assert.Contains(Scrape.Lines(text, "reb_gateway_inspection_latency"), l => l.Contains($"line=\"{GatewayFixture.Line}\""));
         // Orleans' own meter, ASP.NET Core's and the runtime's are exported as well.
         Assert.Contains(text.Split('\n'), l => l.StartsWith("orleans_", StringComparison.Ordinal));
@@ -45,7 +46,7 @@ public sealed class MetricsEndpointTests(GatewayFixture gateway)
         using var op = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Operator));
         const string madeUp = "no-such-line-telemetry";
         using (var r = await op.GetAsync($"api/lines/{madeUp}")) Assert.Equal(System.Net.HttpStatusCode.NotFound, r.StatusCode);
-        var text = await Scrape.UntilAsync(gateway, t => Scrape.Lines(t, "reb_gateway_request_duration").Any(l => l.Contains("status=\"404\"")),
+        var text = await Scrape.UntilAsync(gateway, t => Scrape.Lines(t, "http_server_request_duration").Any(l => l.Contains("http_response_status_code=\"404\"")),
             "the 404 request");
         Assert.DoesNotContain(madeUp, text);
     }
