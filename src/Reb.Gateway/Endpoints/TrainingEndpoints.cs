@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -226,42 +227,52 @@ public static class TrainingEndpoints
     }
 
     /// <summary>
-    /// Progress as server-sent events, polled once a second, for at most the configured lifetime (the client
-    /// reconnects after it), and at most the configured number of streams per key.
+    /// Progress as server-sent events ('progress', each a <see cref="TrainingProgressView"/>), polled once a second and
+    /// sent when it changes, for at most the configured lifetime (the client reconnects after it), and at most the
+    /// configured number of streams per key. The framing is ASP.NET Core's own (TypedResults.ServerSentEvents).
     /// </summary>
-    private static async Task Events(string jobId, HttpContext http, LineService lines, TrainingStreams streams, CancellationToken ct)
+    private static async Task<IResult> Events(string jobId, HttpContext http, LineService lines, TrainingStreams streams,
+        CancellationToken ct)
     {
         var caller = Caller.From(http);
         await lines.JobLineAsync(caller, jobId, ct);
-        using var slot = streams.Open(caller.KeyId);
-        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        lifetime.CancelAfter(streams.Lifetime);
+        // Released when the request ends, however it ends (also if the stream never starts).
+        http.Response.RegisterForDispose(streams.Open(caller.KeyId));
+        http.Response.Headers["X-Accel-Buffering"] = "no"; // proxies must not hold events back
         var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         var job = lines.Grains.GetGrain<ITrainingGrain>(jobId);
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["X-Accel-Buffering"] = "no"; // proxies must not hold events back
+        return TypedResults.ServerSentEvents(ProgressEvents(job, lines, streams.Lifetime, json, ct), eventType: "progress");
+    }
+
+    private static async IAsyncEnumerable<TrainingProgressView> ProgressEvents(ITrainingGrain job, LineService lines,
+        TimeSpan lifetimeSpan, JsonSerializerOptions json, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        lifetime.CancelAfter(lifetimeSpan);
         string? last = null;
-        try
+        while (await NextAsync(job, lines, lifetime, ct) is { } p)
         {
-            while (!lifetime.IsCancellationRequested)
-            {
-                var p = await lines.Cluster.RetryAsync(() => job.GetProgress(), lifetime.Token);
-                var data = JsonSerializer.Serialize(TrainingProgressView.From(p), json);
-                if (data != last)
-                {
-                    await http.Response.WriteAsync($"event: progress\ndata: {data}\n\n", lifetime.Token);
-                    await http.Response.Body.FlushAsync(lifetime.Token);
-                    last = data;
-                }
-                if (p.IsFinished) return;
-                await Task.Delay(TrainingStreams.PollInterval, lifetime.Token);
-            }
+            var view = TrainingProgressView.From(p);
+            var data = JsonSerializer.Serialize(view, json);
+            if (data != last) { last = data; yield return view; }
+            if (p.IsFinished) yield break;
+            if (!await DelayAsync(lifetime, ct)) yield break;
         }
-        catch (OperationCanceledException) when (lifetime.IsCancellationRequested && !ct.IsCancellationRequested)
-        {
-            // Lifetime over: end the stream normally; EventSource clients reconnect by themselves.
-        }
+    }
+
+    /// <summary>The job's progress; null once the stream's lifetime is over (EventSource clients reconnect by
+    /// themselves). A request the client aborted still ends in OperationCanceledException.</summary>
+    private static async Task<TrainingProgress?> NextAsync(ITrainingGrain job, LineService lines,
+        CancellationTokenSource lifetime, CancellationToken ct)
+    {
+        try { return await lines.Cluster.RetryAsync(() => job.GetProgress(), lifetime.Token); }
+        catch (OperationCanceledException) when (lifetime.IsCancellationRequested && !ct.IsCancellationRequested) { return null; }
+    }
+
+    private static async Task<bool> DelayAsync(CancellationTokenSource lifetime, CancellationToken ct)
+    {
+        try { await Task.Delay(TrainingStreams.PollInterval, lifetime.Token); return true; }
+        catch (OperationCanceledException) when (lifetime.IsCancellationRequested && !ct.IsCancellationRequested) { return false; }
     }
 
     private static async Task<IResult> Cancel(string jobId, HttpContext http, LineService lines, CancellationToken ct)
