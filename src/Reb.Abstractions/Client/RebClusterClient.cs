@@ -1,3 +1,5 @@
+using Polly;
+using Polly.Retry;
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
 
@@ -8,9 +10,31 @@ namespace Reb.Abstractions.Client;
 /// silo went away (the request is idempotent, the next attempt lands on re-activated shards). Domain errors
 /// (<see cref="ModelVersionException"/>, bad arguments, bad images) are not retried.
 /// </summary>
-public sealed class RebClusterClient(IGrainFactory grains, int maxAttempts = 5, TimeSpan? backoff = null)
+public sealed class RebClusterClient
 {
-    private readonly TimeSpan _backoff = backoff ?? TimeSpan.FromMilliseconds(200);
+    private readonly IGrainFactory grains;
+    private readonly ResiliencePipeline _retry;
+
+    /// <param name="grains">The cluster client's grain factory.</param>
+    /// <param name="maxAttempts">Attempts per call, the first included (1 = no retry).</param>
+    /// <param name="backoff">Wait before the n-th retry: n times this (linear), 200 ms by default.</param>
+    public RebClusterClient(IGrainFactory grains, int maxAttempts = 5, TimeSpan? backoff = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
+        this.grains = grains;
+        var builder = new ResiliencePipelineBuilder();
+        if (maxAttempts > 1)
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+                MaxRetryAttempts = maxAttempts - 1,
+                Delay = backoff ?? TimeSpan.FromMilliseconds(200),
+                BackoffType = DelayBackoffType.Linear,
+                UseJitter = false,
+                OnRetry = _ => { Interlocked.Increment(ref _retries); return default; },
+            });
+        _retry = builder.Build();
+    }
 
     /// <summary>Attempts that failed and were retried (all calls of this client).</summary>
     public int Retries => _retries;
@@ -55,24 +79,14 @@ public sealed class RebClusterClient(IGrainFactory grains, int maxAttempts = 5, 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProductLineStatus> _status = new();
 
     /// <summary>
-    /// Runs <paramref name="call"/>, retrying transient cluster failures with linear backoff; returns (throwing
+    /// Runs <paramref name="call"/>, retrying transient cluster failures with linear backoff (one Polly pipeline); returns (throwing
     /// <see cref="OperationCanceledException"/>) as soon as <paramref name="ct"/> fires, even while a call is in flight.
     /// </summary>
-    public async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken ct = default)
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            // WaitAsync: a grain call to a silo that just died waits for Orleans' response timeout or for membership to
-            // declare the silo dead (tens of seconds); a caller with a deadline stops waiting when its token fires (the
-            // abandoned call ends on its own later).
-            try { return await call().WaitAsync(ct); }
-            catch (Exception e) when (attempt < maxAttempts && IsTransient(e))
-            {
-                Interlocked.Increment(ref _retries);
-                await Task.Delay(_backoff * attempt, ct);
-            }
-        }
-    }
+    public async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken ct = default) =>
+        // WaitAsync: a grain call to a silo that just died waits for Orleans' response timeout or for membership to
+        // declare the silo dead (tens of seconds); a caller with a deadline stops waiting when its token fires (the
+        // abandoned call ends on its own later).
+        await _retry.ExecuteAsync(async token => await call().WaitAsync(token), ct);
 
     /// <summary>Silo loss, rejected/timed-out messages and connection failures; never domain errors.</summary>
     public static bool IsTransient(Exception e) => e switch
