@@ -16,51 +16,19 @@ public abstract class SqlInspectionHistory : IInspectionHistory
 
     protected abstract DbConnection NewConnection();
 
-    /// <summary>Statements run before the schema (in its transaction): PostgreSQL takes a lock so that silos starting together do not race.</summary>
+    /// <summary>Statements run before the migrations (<see cref="HistorySchema"/>, in their transaction): PostgreSQL takes a lock so that silos starting together do not race.</summary>
     protected virtual IEnumerable<string> SchemaPrelude => [];
 
     /// <summary>Dialect-specific set-up after the schema exists (SQLite: write-ahead log).</summary>
     protected virtual IEnumerable<string> SchemaEpilogue => [];
-
-    private static readonly string[] Schema =
-    [
-        """
-        CREATE TABLE IF NOT EXISTS inspections (
-            id TEXT NOT NULL PRIMARY KEY,
-            site TEXT NOT NULL,
-            line TEXT NOT NULL,
-            version TEXT NOT NULL,
-            score DOUBLE PRECISION NOT NULL,
-            reject INTEGER NOT NULL,
-            threshold DOUBLE PRECISION NOT NULL,
-            latency_ms DOUBLE PRECISION NOT NULL,
-            time_ms BIGINT NOT NULL,
-            image_name TEXT NULL,
-            image_key TEXT NULL,
-            overlay_key TEXT NULL,
-            review INTEGER NOT NULL DEFAULT 0,
-            reviewer TEXT NULL,
-            reviewed_ms BIGINT NULL,
-            note TEXT NULL,
-            bank_version TEXT NULL)
-        """,
-        "CREATE INDEX IF NOT EXISTS ix_inspections_line_time ON inspections (site, line, time_ms)",
-        """
-        CREATE TABLE IF NOT EXISTS inspection_retention (
-            site TEXT NOT NULL,
-            line TEXT NOT NULL,
-            days INTEGER NOT NULL,
-            max_images INTEGER NOT NULL,
-            PRIMARY KEY (site, line))
-        """,
-    ];
 
     public async Task EnsureSchemaAsync(CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);
         await using (var tx = await c.BeginTransactionAsync(ct))
         {
-            foreach (var sql in SchemaPrelude.Concat(Schema)) await Exec(c, tx, sql, ct);
+            foreach (var sql in SchemaPrelude) await Exec(c, tx, sql, ct);
+            await HistorySchema.MigrateAsync(c, tx, Description, ct);
             await tx.CommitAsync(ct);
         }
         foreach (var sql in SchemaEpilogue) await Exec(c, null, sql, ct);
