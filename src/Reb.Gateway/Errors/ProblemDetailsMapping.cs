@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Reb.Abstractions.Client;
 using Reb.Abstractions.Contracts;
@@ -92,6 +93,11 @@ public sealed partial class ProblemDetailsMapping(ILogger<ProblemDetailsMapping>
     [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w.])(?:[A-Za-z]:\\|/)[^\s'""/\\]+(?:[/\\][^\s'""/\\]*)+")]
     private static partial System.Text.RegularExpressions.Regex AbsolutePath();
 
+    /// <summary>
+    /// Writes the problem through ASP.NET Core's <see cref="IProblemDetailsService"/> (so every writer and customisation
+    /// the host registers applies); a client whose Accept header takes no JSON still gets the JSON body rather than an
+    /// empty one, since the status alone does not say what went wrong.
+    /// </summary>
     public static async Task WriteAsync(HttpContext context, int status, string title, string detail, TimeSpan? retryAfter,
         CancellationToken? ct = null)
     {
@@ -107,6 +113,9 @@ public sealed partial class ProblemDetailsMapping(ILogger<ProblemDetailsMapping>
             Instance = context.Request.Path,
         };
         problem.Extensions["traceId"] = context.TraceIdentifier;
+        var service = context.RequestServices.GetService<IProblemDetailsService>();
+        if (service is not null && await service.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }))
+            return;
         await context.Response.WriteAsJsonAsync(problem, (JsonSerializerOptions?)null, "application/problem+json", ct ?? context.RequestAborted);
     }
 }
