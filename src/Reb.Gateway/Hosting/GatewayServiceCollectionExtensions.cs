@@ -31,7 +31,8 @@ public static class GatewayServiceCollectionExtensions
     {
         var section = configuration.GetSection(GatewayOptions.Section);
         var gateway = section.Get<GatewayOptions>() ?? new GatewayOptions();
-        services.Configure<GatewayOptions>(section);
+        services.AddOptions<GatewayOptions>().Bind(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddSingleton(sp => new RebClusterClient(sp.GetRequiredService<IGrainFactory>()));
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<LineService>();

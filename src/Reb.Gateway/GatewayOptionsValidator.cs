@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Options;
+
+namespace Reb.Gateway;
+
+/// <summary>
+/// Checks "Reb:Gateway" once, when the host starts (ValidateOnStart): a limit of zero or below would refuse every
+/// request or none; such a setting stops the start with every offending option named, instead of surfacing as odd
+/// answers later.
+/// </summary>
+public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions o)
+    {
+        var errors = new List<string>();
+        void Positive(long value, string option)
+        {
+            if (value <= 0) errors.Add($"{GatewayOptions.Section}:{option} must be positive, got {value}");
+        }
+        Positive(o.MaxBodyBytes, nameof(o.MaxBodyBytes));
+        Positive(o.MaxModelUploadBytes, nameof(o.MaxModelUploadBytes));
+        Positive(o.MaxImagePixels, nameof(o.MaxImagePixels));
+        Positive(o.MaxImagesPerBatch, nameof(o.MaxImagesPerBatch));
+        Positive(o.FailedAuthPerMinute, nameof(o.FailedAuthPerMinute));
+        Positive(o.KeyCacheCapacity, nameof(o.KeyCacheCapacity));
+        Positive(o.MaxConcurrentInspections, nameof(o.MaxConcurrentInspections));
+        Positive(o.MaxConcurrentTrainingStarts, nameof(o.MaxConcurrentTrainingStarts));
+        Positive(o.InspectTimeoutSeconds, nameof(o.InspectTimeoutSeconds));
+        Positive(o.InspectClusterDeadlineSeconds, nameof(o.InspectClusterDeadlineSeconds));
+        Positive(o.RequestTimeoutSeconds, nameof(o.RequestTimeoutSeconds));
+        Positive(o.MaxRunningJobsPerSite, nameof(o.MaxRunningJobsPerSite));
+        Positive(o.MaxEventStreamsPerKey, nameof(o.MaxEventStreamsPerKey));
+        Positive(o.EventStreamLifetimeSeconds, nameof(o.EventStreamLifetimeSeconds));
+        Positive(o.RateLimitPerMinute, nameof(o.RateLimitPerMinute));
+        if (o.UploadRetentionHours < 0)
+            errors.Add($"{GatewayOptions.Section}:{nameof(o.UploadRetentionHours)} must be 0 (no sweep) or more, got {o.UploadRetentionHours}");
+        if (o.Enabled && o.HttpPort is < 0 or > 65535)
+            errors.Add($"{GatewayOptions.Section}:{nameof(o.HttpPort)} must be a TCP port (0..65535), got {o.HttpPort}");
+        if (string.IsNullOrWhiteSpace(o.OperationsSite))
+            errors.Add($"{GatewayOptions.Section}:{nameof(o.OperationsSite)} must name a site");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
