@@ -26,7 +26,7 @@ public static class ScoreCommand
             Directory.CreateDirectory(outDir);
             using var m = ModelStore.Load(r.GetValue(model)!.FullName);
             var table = new Table().AddColumns("image", "score", "verdict", "overlay");
-            var csv = new StringBuilder("image,score,verdict,threshold,model_version\n");
+            var rows = new List<ScoreRow>();
             var skipped = new List<SkippedImage>();
             int rejects = 0, n = 0;
             ConsoleProgress.Run(p =>
@@ -42,7 +42,7 @@ public static class ScoreCommand
                             File.WriteAllBytes(png, OverlayRenderer.Render(s, batch.Originals[i]!, m.Threshold));
                             table.AddRow(Markup.Escape(s.Path), s.Score.ToString("0.####", CultureInfo.InvariantCulture),
                                 s.Reject ? "[red]REJECT[/]" : "[green]good[/]", Markup.Escape(png));
-                            csv.Append(CultureInfo.InvariantCulture, $"{s.Path},{s.Score:R},{(s.Reject ? "reject" : "good")},{m.Threshold.Value:R},{m.Manifest?.Version}\n");
+                            rows.Add(new ScoreRow(s.Path, null, null, s.Score, s.Reject, m.Threshold.Value, m.Manifest?.Version));
                             rejects += s.Reject ? 1 : 0;
                             n++;
                         }
@@ -50,7 +50,7 @@ public static class ScoreCommand
                     }
                 return 0;
             });
-            File.WriteAllText(Path.Combine(outDir, "scores.csv"), csv.ToString());
+            ScoresCsv.Write(Path.Combine(outDir, "scores.csv"), rows);
             AnsiConsole.Write(table);
             Reports.Skipped(skipped);
             AnsiConsole.MarkupLine($"{n} images scored, [red]{rejects} rejected[/], {skipped.Count} skipped; model {m.Manifest?.Version}, threshold {m.Threshold.Value:0.####}");

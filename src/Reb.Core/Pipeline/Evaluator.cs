@@ -118,7 +118,7 @@ public static class Evaluator
         report = (verdicts ?? new Calibration.VerdictEvalOptions()).Apply(report, model, fit.TrainImages,
             scored.Select(s => (s.Sample.ImagePath, s.Score, s.Sample.IsAnomalous)).ToList(), progress);
         File.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(report, Json));
-        WriteScoresCsv(Path.Combine(outDir, "scores.csv"), scored, model.Threshold.Value);
+        WriteScoresCsv(Path.Combine(outDir, "scores.csv"), scored, model);
         WriteOverlays(Path.Combine(outDir, "overlays"), model, scored, overlaysPerCase);
         return new Result(report, model, fit, scored);
     }
@@ -146,15 +146,9 @@ public static class Evaluator
         return union;
     }
 
-    private static void WriteScoresCsv(string path, List<(DatasetSample Sample, float Score)> scored, double threshold)
-    {
-        var sb = new StringBuilder("image,defect_type,label,score,verdict\n");
-        foreach (var (s, score) in scored)
-            sb.Append(CultureInfo.InvariantCulture, $"{Csv(s.ImagePath)},{Csv(s.DefectType)},{(s.IsAnomalous ? 1 : 0)},{score:R},{(score >= threshold ? "reject" : "good")}\n");
-        File.WriteAllText(path, sb.ToString());
-    }
-
-    private static string Csv(string v) => v.Contains(',') || v.Contains('"') ? "\"" + v.Replace("\"", "\"\"") + "\"" : v;
+    private static void WriteScoresCsv(string path, List<(DatasetSample Sample, float Score)> scored, InspectionModel model) =>
+        ScoresCsv.Write(path, scored.Select(x => new ScoreRow(x.Sample.ImagePath, x.Sample.DefectType, x.Sample.IsAnomalous,
+            x.Score, Verdict.IsReject(x.Score, model.Threshold.Value), model.Threshold.Value, model.Manifest?.Version)));
 
     /// <summary>
     /// Pictures people look at first: the worst cases (highest-scored good parts = false rejects, lowest-scored defects =

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Reb.Core.Pipeline;
 using Reb.Abstractions.Contracts;
 using Reb.Storage;
 using Spectre.Console;
@@ -87,15 +88,15 @@ public static class ClusterCommand
             var status = await ClusterJobs.WithCurrent(s, name, ct);
             var threshold = await ClusterJobs.ThresholdAsync(s, status.Current!, ct);
             var table = new Table().AddColumns("image", "score", "verdict", "version", "overlay");
-            var csv = new StringBuilder("image,score,verdict,threshold,model_version,shards\n");
+            var rows = new List<ScoreRow>();
             foreach (var path in paths)
             {
                 var (res, png, _) = await ClusterJobs.InspectAsync(s, name, path, threshold, outDir, ct);
                 table.AddRow(Markup.Escape(path), res.Score.ToString("0.####", CultureInfo.InvariantCulture),
                     res.Reject ? "[red]REJECT[/]" : "[green]good[/]", res.Version, Markup.Escape(png));
-                csv.Append(CultureInfo.InvariantCulture, $"{path},{res.Score:R},{(res.Reject ? "reject" : "good")},{res.Threshold:R},{res.Version},{res.Shards}\n");
+                rows.Add(new ScoreRow(path, null, null, res.Score, res.Reject, res.Threshold, res.Version, res.Shards));
             }
-            File.WriteAllText(Path.Combine(outDir, "scores.csv"), csv.ToString());
+            ScoresCsv.Write(Path.Combine(outDir, "scores.csv"), rows);
             AnsiConsole.Write(table);
             return 0;
         });

@@ -87,11 +87,9 @@ public static class ClusterDemoCommand
         });
         var scoreSeconds = scoreWatch.Elapsed.TotalSeconds;
 
-        var csv = new StringBuilder("image,defect_type,label,score,verdict,threshold,model_version,shards\n");
-        foreach (var (s, res) in results)
-            csv.Append(CultureInfo.InvariantCulture,
-                $"{Path.GetRelativePath(ds.Root, s.ImagePath)},{s.DefectType},{(ds.HasLabels ? (s.IsAnomalous ? "defect" : "good") : "")},{res.Score:R},{(res.Reject ? "reject" : "good")},{res.Threshold:R},{res.Version},{res.Shards}\n");
-        File.WriteAllText(Path.Combine(outDir, "scores.csv"), csv.ToString());
+        ScoresCsv.Write(Path.Combine(outDir, "scores.csv"), results.Select(x => new ScoreRow(
+            Path.GetRelativePath(ds.Root, x.Sample.ImagePath), x.Sample.DefectType, ds.HasLabels ? x.Sample.IsAnomalous : null,
+            x.Result.Score, x.Result.Reject, x.Result.Threshold, x.Result.Version, x.Result.Shards)));
 
         double? auroc = null;
         var labels = results.Select(x => x.Sample.IsAnomalous).ToArray();
