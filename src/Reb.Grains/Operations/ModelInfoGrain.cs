@@ -16,9 +16,7 @@ public sealed class ModelInfoGrain(SiloModelCache models) : Grain, IModelInfoGra
         var version = this.GetPrimaryKeyString();
         LocalModel model;
         try { model = await models.GetAsync(version); }
-        catch (ModelNotFoundException e) { throw new ModelVersionException($"model version '{version}' does not exist: {e.Message}"); }
-        catch (ArgumentException e) { throw new ModelVersionException($"'{version}' is not a model version: {e.Message}"); }
-        catch (ModelFormatException e) { throw new ModelVersionException($"model version '{version}' cannot be used: {e.Message}"); }
+        catch (Exception e) when (ModelVersionErrors.From(e, version) is { } error) { throw error; }
         var m = model.Manifest;
         var t = m.Threshold;
         return new ModelVersionInfo(version, m.Category, m.CreatedUtc, m.Features.ImageSize, t.Value, t.GoodMedian,

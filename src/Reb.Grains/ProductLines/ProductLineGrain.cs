@@ -98,18 +98,7 @@ public sealed class ProductLineGrain(
     {
         if (string.IsNullOrWhiteSpace(version)) throw new ModelVersionException($"line '{Line}': empty model version");
         try { await models.GetAsync(version); }
-        catch (ModelNotFoundException e)
-        {
-            throw new ModelVersionException($"line '{Line}': model version '{version}' does not exist: {e.Message}");
-        }
-        catch (ArgumentException e)
-        {
-            throw new ModelVersionException($"line '{Line}': '{version}' is not a model version: {e.Message}");
-        }
-        catch (ModelFormatException e)
-        {
-            throw new ModelVersionException($"line '{Line}': model version '{version}' cannot be used: {e.Message}");
-        }
+        catch (Exception e) when (ModelVersionErrors.From(e, version, $"line '{Line}'") is { } error) { throw error; }
     }
 
     private ProductLineStatus Status()

@@ -37,7 +37,7 @@ public sealed class ScoringGrain(SiloModelCache models, IOptions<RebOptions> opt
             model = await models.GetAsync(request.Version);
             embedder = await models.GetEmbedderAsync(request.Version);
         }
-        catch (Exception e) when (e is ModelFormatException or ModelNotFoundException) { throw new ModelVersionException($"line '{request.Line}': {e.Message}"); }
+        catch (Exception e) when (ModelVersionErrors.From(e, request.Version, $"line '{request.Line}'") is { } error) { throw error; }
         var m = model.Manifest;
 
         // The image's patch grid and resized size stay with its features: native-aspect images have their own.

@@ -73,7 +73,7 @@ public sealed class BankShardGrain(SiloModelCache models, ILocalSiloDetails silo
         }
         LocalModel model;
         try { model = await models.GetAsync(key.Source); }
-        catch (Exception e) when (e is ModelFormatException or ModelNotFoundException) { throw new ModelVersionException($"bank shard {key}: {e.Message}"); }
+        catch (Exception e) when (ModelVersionErrors.From(e, key.Source, $"bank shard {key}") is { } error) { throw error; }
         var bank = model.Manifest.Bank;
         var (start, count) = key.Range(bank.Core);
         if (count == 0) throw new ArgumentException($"bank shard {key}: the core set has only {bank.Core} rows, too few for {key.Count} shards");
