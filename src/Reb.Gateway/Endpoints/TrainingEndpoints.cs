@@ -23,7 +23,7 @@ namespace Reb.Gateway.Endpoints;
 public static class TrainingEndpoints
 {
     /// <summary>Largest k (neighbours of the density fit): k + 1 is computed, so int.MaxValue would overflow.</summary>
-    public const int MaxK = 1000;
+    public const int MaxK = TrainingRules.MaxK;
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -185,19 +185,13 @@ public static class TrainingEndpoints
             Resize = o.Resize ?? defaults.Resize,
             Seed = o.Seed ?? defaults.Seed,
         };
-        if (request.ImageSize is < 32 or > 1024) throw GatewayProblem.BadRequest($"imageSize must be in 32..1024, got {request.ImageSize}");
-        if (request.K is < 1 or > MaxK) throw GatewayProblem.BadRequest($"k must be in 1..{MaxK}, got {request.K}");
-        if (request.FitShards is < 1 or > 64) throw GatewayProblem.BadRequest($"fitShards must be in 1..64, got {request.FitShards}");
-        if (request.CoresetRatio is <= 0 or > 1) throw GatewayProblem.BadRequest("coresetRatio must be in (0, 1]");
-        if (request.Adapt is not ("none" or "defectmaker")) throw GatewayProblem.BadRequest($"adapt must be 'none' or 'defectmaker', got '{request.Adapt}'");
+        if (TrainingRules.Check(request) is { Count: > 0 } errors) throw GatewayProblem.BadRequest(string.Join("; ", errors));
         if (!Reb.Core.Adaptation.AdaptationOptions.BudgetNames.Contains(request.Budget))
             throw GatewayProblem.BadRequest($"budget must be one of {string.Join(", ", Reb.Core.Adaptation.AdaptationOptions.BudgetNames)}, got '{request.Budget}'");
-        if (request.Resize is not ("square" or "aspect" or "auto")) throw GatewayProblem.BadRequest($"resize must be square, aspect or auto, got '{request.Resize}'");
         if (!Reb.Core.Adaptation.AdaptationOptions.RecipeNames.Contains(request.AdaptRecipe))
             throw GatewayProblem.BadRequest($"adaptRecipe must be one of {string.Join(", ", Reb.Core.Adaptation.AdaptationOptions.RecipeNames)}, got '{request.AdaptRecipe}'");
-        if (request.AdaptGuard is not ("on" or "off" or "report")) throw GatewayProblem.BadRequest($"adaptGuard must be on, off or report, got '{request.AdaptGuard}'");
         int shards = o.Shards ?? request.FitShards;
-        if (shards is < 1 or > 64) throw GatewayProblem.BadRequest("shards must be in 1..64");
+        if (TrainingRules.CheckShards(shards) is { } bad) throw GatewayProblem.BadRequest(bad);
         return (request, shards);
     }
 

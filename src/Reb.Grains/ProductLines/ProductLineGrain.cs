@@ -65,7 +65,7 @@ public sealed class ProductLineGrain(
 
     public async Task<ProductLineStatus> SetShards(int shards)
     {
-        if (shards is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(shards), shards, "shards must be in 1..64");
+        if (TrainingRules.CheckShards(shards) is { } bad) throw new ArgumentOutOfRangeException(nameof(shards), shards, bad);
         state.State.Shards = shards;
         await state.WriteStateAsync();
         return Status();

@@ -43,12 +43,7 @@ public sealed class TrainingGrain(
     public async Task<TrainingProgress> Start(TrainingRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.K < 1 || request.FitShards < 1 || request.ImageKeys.Count == 0 || request.BatchSize < 1)
-            throw new ArgumentException($"job {JobId}: K, FitShards, BatchSize and ImageKeys must be positive / non-empty");
-        if (request.Adapt is not ("none" or "defectmaker"))
-            throw new ArgumentException($"job {JobId}: adaptation must be 'none' or 'defectmaker', got '{request.Adapt}'");
-        if (request.AdaptGuard is not ("on" or "off" or "report"))
-            throw new ArgumentException($"job {JobId}: the adaptation guard must be 'on', 'off' or 'report', got '{request.AdaptGuard}'");
+        TrainingRules.Validate(request, $"job {JobId}");
         Reb.Core.Adaptation.AdaptationOptions.ForBudget(request.Budget).WithRecipe(request.AdaptRecipe); // an unknown budget or recipe fails here, not hours later
         if (state.State.Request is { } existing && !SameRequest(existing, request))
             throw new ArgumentException($"job {JobId} exists for line '{existing.Line}' with another request; start a new job instead");

@@ -103,7 +103,6 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
     private async Task Adapt(CancellationToken ct)
     {
         if (request.Adapt == "none") return;
-        if (request.Adapt != "defectmaker") throw new ArgumentException($"job {jobId}: adaptation must be 'none' or 'defectmaker', got '{request.Adapt}'");
         var images = await Images();
         var checkpoints = Path.Combine(WorkDir, "adapt");
         await RestoreAdaptCheckpoint(checkpoints);

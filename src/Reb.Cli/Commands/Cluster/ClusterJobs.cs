@@ -36,7 +36,7 @@ public static class ClusterJobs
     public static async Task<string> FitAsync(ClusterSession session, TrainingRequest template, IReadOnlyList<string> images,
         IProgress<StageProgress> progress, CancellationToken ct)
     {
-        if (template.FitShards is < 1 or > 64) throw new ArgumentException($"--shards must be in 1..64, got {template.FitShards}");
+        if (TrainingRules.CheckShards(template.FitShards, "--shards") is { } bad) throw new ArgumentException(bad);
         if (images.Count == 0) throw new ClusterCommandException("no training images");
         var keys = new List<string>();
         var batch = Guid.NewGuid().ToString("N")[..12];
