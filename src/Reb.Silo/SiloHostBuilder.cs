@@ -91,7 +91,8 @@ public static class SiloHostBuilder
     /// <summary>The registry's grain storage in a folder (<see cref="FolderGrainStorage"/>): one machine, survives restarts.</summary>
     public static void AddFolderGrainStorage(ISiloBuilder silo, string folder) =>
         silo.ConfigureServices(s => s.AddGrainStorage(StorageNames.Registry,
-            (sp, _) => new FolderGrainStorage(folder, sp.GetRequiredService<Orleans.Serialization.Serializer>())));
+            (sp, _) => new FolderGrainStorage(folder, sp.GetRequiredService<Orleans.Serialization.Serializer>(),
+                sp.GetService<Microsoft.Extensions.Logging.ILogger<FolderGrainStorage>>())));
 
     private static void ConfigureReminders(ISiloBuilder silo, SiloHostOptions o)
     {
