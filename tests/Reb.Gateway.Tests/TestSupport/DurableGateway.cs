@@ -86,6 +86,27 @@ public sealed class DurableGateway : IAsyncDisposable
         return client;
     }
 
+    /// <summary>A client whose connections come from <paramref name="source"/> (another loopback address, e.g. 127.0.0.3).</summary>
+    public HttpClient ClientFrom(System.Net.IPAddress source)
+    {
+        var handler = new System.Net.Http.SocketsHttpHandler
+        {
+            ConnectCallback = async (ctx, ct) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork,
+                    System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(new System.Net.IPEndPoint(source, 0));
+                    await socket.ConnectAsync(ctx.DnsEndPoint.Host, ctx.DnsEndPoint.Port, ct);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch { socket.Dispose(); throw; }
+            },
+        };
+        return new HttpClient(handler) { BaseAddress = new Uri(BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
     public async ValueTask DisposeAsync()
     {
         try { await _host.StopAsync(TimeSpan.FromSeconds(15)); } catch (Exception) { /* a test may have broken it */ }
