@@ -62,7 +62,8 @@ public sealed class DurableGateway : IAsyncDisposable
     }
 
     /// <summary>Builds and starts the host; <paramref name="settings"/> from <see cref="Settings"/> (changed as needed).</summary>
-    public static async Task<DurableGateway> Start(IDictionary<string, string?> settings)
+    /// <param name="configure">adds services (e.g. a grain call filter) before the host is built.</param>
+    public static async Task<DurableGateway> Start(IDictionary<string, string?> settings, Action<IHostApplicationBuilder>? configure = null)
     {
         var faults = new FaultyGrainStorage();
         var host = SiloWebApp.Build([], b =>
@@ -70,6 +71,7 @@ public sealed class DurableGateway : IAsyncDisposable
             b.Configuration.AddInMemoryCollection(settings);
             b.Logging.ClearProviders();
             faults.Install(b, StorageNames.Registry);
+            configure?.Invoke(b);
         });
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         try { await host.StartAsync(cts.Token); }
