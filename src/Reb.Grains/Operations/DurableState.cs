@@ -17,7 +17,7 @@ public static class DurableState
         DeepCopier copier, Func<TState, TResult> change)
     {
         var before = state.State;
-        var copy = copier.Copy(before);
+        var copy = copier.Copy(before)!;
         var result = change(copy);
         state.State = copy;
         try

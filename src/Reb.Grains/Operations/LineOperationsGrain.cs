@@ -37,7 +37,7 @@ public sealed class LineOperationsGrain(
         if (string.IsNullOrWhiteSpace(site)) throw new ArgumentException($"line '{Line}': site must not be empty", nameof(site));
         if (state.State.Site is null) await state.ChangeAsync(this, copier, s => s.Site = site);
         // Listed every time: cheap and idempotent, and it repairs a directory that missed the first call.
-        await GrainFactory.GetGrain<ILineDirectoryGrain>(state.State.Site).Add(Line);
+        await GrainFactory.GetGrain<ILineDirectoryGrain>(state.State.Site ?? site).Add(Line);
         return Settings();
     }
 
