@@ -21,12 +21,13 @@ public sealed class GrainStateSerializer(Serializer serializer) : IGrainStorageS
     public T Deserialize<T>(BinaryData input)
     {
         if (HasTypeNames(input.ToMemory().Span))
-            throw new InvalidDataException($"grain state of type {typeof(T).Name} holds a '$type' member (JSON with type " +
-                                           "names, which this silo never writes): refused, not read");
+            throw new InvalidDataException($"grain state of type {typeof(T).Name} holds a '$type' member (JSON with " +
+                                           "type names, which this silo never writes): refused, not read");
         try { return _inner.Deserialize<T>(input)!; }
         catch (Exception e) when (e is not InvalidDataException)
         {
-            throw new InvalidDataException($"grain state of type {typeof(T).Name} cannot be read ({e.Message}): refused", e);
+            throw new InvalidDataException(
+                $"grain state of type {typeof(T).Name} cannot be read ({e.Message}): refused", e);
         }
     }
 

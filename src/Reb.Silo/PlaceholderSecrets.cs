@@ -29,12 +29,12 @@ public static class PlaceholderSecrets
             var value = configuration[name];
             if (string.IsNullOrWhiteSpace(value)) continue;
             if (value.Contains("REPLACE", StringComparison.OrdinalIgnoreCase))
-                throw new InvalidOperationException($"{name} holds a placeholder (it contains 'REPLACE'): set a real secret " +
-                                                    "(for Kubernetes: create the Secret out of band, see k8s/README.md)");
-            if (environmentName != Environments.Development && value.Contains(EmulatorAccountKey, StringComparison.Ordinal)
-                && !PointsAtThisMachine(value))
+                throw new InvalidOperationException($"{name} holds a placeholder (it contains 'REPLACE'): set a " +
+                    "real secret (for Kubernetes: create the Secret out of band, see k8s/README.md)");
+            if (environmentName != Environments.Development
+                && value.Contains(EmulatorAccountKey, StringComparison.Ordinal) && !PointsAtThisMachine(value))
                 throw new InvalidOperationException($"{name} uses the storage emulator's published account key for a " +
-                                                    $"remote endpoint outside Development ({environmentName}): use the account's own key");
+                    $"remote endpoint outside Development ({environmentName}): use the account's own key");
         }
     }
 

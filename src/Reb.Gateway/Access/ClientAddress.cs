@@ -21,8 +21,10 @@ public sealed class ClientAddress
     {
         var text = entry.Trim();
         if (text.Contains('/') && IPNetwork.TryParse(text, out var network)) return network;
-        if (IPAddress.TryParse(text, out var address)) return new IPNetwork(address, address.GetAddressBytes().Length * 8);
-        throw new ArgumentException($"{GatewayOptions.Section}:TrustedProxies: '{entry}' is not an IP address or network");
+        if (IPAddress.TryParse(text, out var address))
+            return new IPNetwork(address, address.GetAddressBytes().Length * 8);
+        throw new ArgumentException(
+            $"{GatewayOptions.Section}:TrustedProxies: '{entry}' is not an IP address or network");
     }
 
     public IPAddress? Of(HttpContext context)

@@ -22,6 +22,7 @@ public static partial class TrainingErrors
     /// <summary>Absolute file paths (Unix or Windows) and URIs become "&lt;path&gt;".</summary>
     public static string WithoutPaths(string message) => AbsolutePath().Replace(message, "<path>");
 
-    [GeneratedRegex(@"(?:[A-Za-z][A-Za-z0-9+.-]*://[^\s'""]+|[A-Za-z]:\\[^\s'""]*|(?<![\w.])/(?:[^\s/'""]+/)+[^\s'""]*)")]
+    [GeneratedRegex(@"(?:[A-Za-z][A-Za-z0-9+.-]*://[^\s'""]+|[A-Za-z]:\\[^\s'""]*"
+                    + @"|(?<![\w.])/(?:[^\s/'""]+/)+[^\s'""]*)")]
     private static partial Regex AbsolutePath();
 }
