@@ -8,12 +8,15 @@
 # (infra/.data/cluster/tls, openssl); --no-tls for plaintext. The first admin key is written to
 # infra/.data/cluster/admin-key (mode 600) and read by the silos from that file, never from their command line.
 # The script fails (non-zero, and stops what it started) unless every silo answers GET /healthz on its own HTTP port.
+# Everything listens on 127.0.0.1 only: Orleans ports, and the HTTP gateway (ASPNETCORE_URLS, not every interface).
 # Logs and pid files: infra/.data/cluster/ (git-ignored). Stop with: bash infra/stop-cluster.sh
 #
 # Options:
-#   --redis      Redis clustering, grain storage and reminders (REB_REDIS_PORT, 6379; runs infra/start-services.sh
-#                first unless a Redis answers already); grain state and training reminders then survive a restart of
-#                the whole cluster.
+#   --redis      Redis clustering, grain storage and reminders in the cluster's own Redis (127.0.0.1:REB_CLUSTER_REDIS_PORT,
+#                6380; not the tests' password-less one on 6379): a password made here on first use
+#                (infra/.data/cluster/redis-password, mode 600) and append-only persistence in infra/.data/cluster/redis,
+#                so grain state and training reminders survive a restart of the whole cluster and of that Redis. It keeps
+#                running after stop-cluster.sh; stop it with: kill "$(cat infra/.data/cluster/redis.pid)"
 #   --postgres   the inspection history in PostgreSQL (REB_POSTGRES_PORT, 5433; runs infra/start-services.sh first
 #                unless it answers already) instead of the SQLite file both silos share in the artefact folder
 #   --no-build   use the existing Release build (fails if there is none)
@@ -31,7 +34,8 @@ GATEWAY_BASE="${REB_GATEWAY_PORT_BASE:-30000}"
 HTTP_BASE="${REB_HTTP_PORT_BASE:-8080}"
 TLS_DIR="$DATA/tls"
 ADMIN_KEY_FILE="$DATA/admin-key"
-REDIS_PORT="${REB_REDIS_PORT:-6379}"
+REDIS_PORT="${REB_CLUSTER_REDIS_PORT:-6380}"
+REDIS_PASSWORD_FILE="$DATA/redis-password"
 PG_PORT="${REB_POSTGRES_PORT:-5433}"
 PROJECT="$ROOT/src/Reb.Silo/Reb.Silo.csproj"
 BIN="$ROOT/src/Reb.Silo/bin/Release/net10.0"
@@ -63,10 +67,21 @@ done
 # Redis clustering needs only Redis: a Redis that already answers is used as it is; otherwise start-services.sh
 # starts it (with Azurite, which it installs from npm on its first run).
 if [[ "$USE_REDIS" == 1 ]]; then
+  mkdir -p "$DATA/redis"
+  if [[ ! -s "$REDIS_PASSWORD_FILE" ]]; then
+    (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$REDIS_PASSWORD_FILE")
+  fi
   if answers "$REDIS_PORT"; then
-    echo "start-cluster: using the Redis that answers on $HOST:$REDIS_PORT"
+    echo "start-cluster: using the Redis that answers on $HOST:$REDIS_PORT (it must require the password in $REDIS_PASSWORD_FILE)"
   else
-    bash "$INFRA/start-services.sh"
+    command -v redis-server >/dev/null || bash "$INFRA/start-services.sh" --no-postgres # installs redis-server
+    # The password through stdin-fed config, not argv (`ps` shows arguments).
+    printf 'requirepass %s\n' "$(cat "$REDIS_PASSWORD_FILE")" | redis-server - --bind "$HOST" --port "$REDIS_PORT" \
+      --appendonly yes --appendfsync everysec --dir "$DATA/redis" --daemonize yes --pidfile "$DATA/redis.pid" \
+      --logfile "$DATA/redis.log"
+    for _ in $(seq 1 50); do answers "$REDIS_PORT" && break; sleep 0.2; done
+    answers "$REDIS_PORT" || { echo "start-cluster: Redis did not answer on $HOST:$REDIS_PORT; log $DATA/redis.log" >&2; exit 1; }
+    echo "start-cluster: Redis on $HOST:$REDIS_PORT (password, append-only persistence in $DATA/redis)"
   fi
 fi
 
@@ -119,6 +134,8 @@ start_silo() { # index
     "REB__ACCELERATOR=$accelerator"
     # Each silo its own HTTP port (two on 8080 clashed: the second one served no API).
     "REB__GATEWAY__HTTPPORT=$http_port"
+    # Loopback like every other port of this cluster (without it Kestrel listens on every interface).
+    "ASPNETCORE_URLS=http://$HOST:$http_port"
     "REB__GATEWAY__BOOTSTRAPADMINKEYFILE=$ADMIN_KEY_FILE"
   )
   if [[ "$TLS" == 1 ]]; then
@@ -131,7 +148,7 @@ start_silo() { # index
       "REB__SILO__CLUSTERING=redis"
       "REB__SILO__GRAINSTORAGE=redis"
       "REB__SILO__REMINDERS=redis"
-      "REB__SILO__REDISCONNECTIONSTRING=$HOST:$REDIS_PORT"
+      "REB__SILO__REDISCONNECTIONSTRING=$HOST:$REDIS_PORT,password=$(cat "$REDIS_PASSWORD_FILE")"
     )
   else
     # Durable grain state in a folder both silos share (a killed silo's grains re-activate on the other with their state).

@@ -26,8 +26,18 @@ public sealed class GatewayOptions
     /// <summary>Files in one batch inspection; more is 413. Each file also counts against <see cref="RateLimitPerMinute"/>.</summary>
     public int MaxImagesPerBatch { get; set; } = 32;
 
-    /// <summary>Failed authentications per minute per client address; over it every keyed request from it gets 429.</summary>
+    /// <summary>
+    /// Failed authentications per minute per client address and presented key id; over it, that client's requests with
+    /// that key id get 429 (other clients, and other keys behind the same address, are not held back).
+    /// </summary>
     public int FailedAuthPerMinute { get; set; } = 30;
+
+    /// <summary>
+    /// Addresses or networks ("10.0.0.5", "10.0.0.0/8") of the ingress / reverse proxies in front of the gateway: from
+    /// them, the client address is taken from X-Forwarded-For (the nearest address not itself a trusted proxy). Empty:
+    /// the connection's address is the client's, and X-Forwarded-For is ignored (anybody could write it).
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
 
     /// <summary>Key records cached (hits only: unknown ids are never cached, so random ids cannot fill the cache).</summary>
     public int KeyCacheCapacity { get; set; } = 10_000;
@@ -96,6 +106,12 @@ public sealed class GatewayOptions
 
     /// <summary>File holding <see cref="BootstrapAdminKey"/> (a mounted Secret); read by the silo host at start.</summary>
     public string? BootstrapAdminKeyFile { get; set; }
+
+    /// <summary>
+    /// A missing or empty <see cref="BootstrapAdminKeyFile"/> means "no bootstrap key" instead of stopping the silo:
+    /// for a Secret mounted as optional, deleted (or emptied) once real keys exist.
+    /// </summary>
+    public bool BootstrapAdminKeyFileOptional { get; set; }
 
     /// <summary>Site of the bootstrap admin key.</summary>
     public string DefaultSite { get; set; } = Reb.Abstractions.Contracts.Sites.Default;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
 using Orleans.Serialization;
 using Orleans.Storage;
 
@@ -9,8 +10,11 @@ namespace Reb.Silo;
 /// survives from one `reb cluster` command to the next (memory storage would forget it when the command's silo stops).
 /// Files are written to a temporary name and renamed into place; the ETag is the content hash, checked on write so a
 /// concurrent writer is refused instead of silently overwritten. Not meant for several machines (use azureblob/redis).
+/// Every write also keeps a second copy ("*.bin.good"); a state file that cannot be read (torn by a disk fault or a
+/// hand edit) is refused by name in the log, set aside as "*.refused-&lt;time&gt;" and replaced by that copy, so one bad
+/// file does not keep a grain (the API key store: every request) from activating.
 /// </summary>
-public sealed class FolderGrainStorage(string root, Serializer serializer) : IGrainStorage
+public sealed class FolderGrainStorage(string root, Serializer serializer, ILogger? logger = null) : IGrainStorage
 {
     private readonly string _root = Path.GetFullPath(root);
 
@@ -25,8 +29,19 @@ public sealed class FolderGrainStorage(string root, Serializer serializer) : IGr
             return;
         }
         var bytes = await File.ReadAllBytesAsync(path);
-        try { grainState.State = serializer.Deserialize<T>(bytes); }
-        catch (Exception e) { throw new InvalidDataException($"grain state file '{path}' cannot be read ({e.Message}); delete it to start that grain afresh", e); }
+        if (!TryDeserialize<T>(bytes, out var state, out var error))
+        {
+            var good = GoodCopyOf(path);
+            if (!File.Exists(good) || !TryDeserialize<T>(bytes = await File.ReadAllBytesAsync(good), out state, out _))
+                throw new InvalidDataException($"grain state file '{path}' cannot be read ({error!.Message}) and has no " +
+                                               "readable good copy; delete it to start that grain afresh", error);
+            var refused = $"{path}.refused-{DateTime.UtcNow:yyyyMMddTHHmmssfff}";
+            logger?.LogError(error, "grain state file {Path} cannot be read ({Reason}); set aside as {Refused}, " +
+                                    "its last good copy is used", path, error!.Message, refused);
+            File.Move(path, refused);
+            await WriteAtomicallyAsync(path, bytes);
+        }
+        grainState.State = state!;
         grainState.ETag = ETagOf(bytes);
         grainState.RecordExists = true;
     }
@@ -37,11 +52,37 @@ public sealed class FolderGrainStorage(string root, Serializer serializer) : IGr
         CheckETag(path, grainState.ETag);
         var bytes = serializer.SerializeToArray(grainState.State);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await WriteAtomicallyAsync(path, bytes);
+        await WriteAtomicallyAsync(GoodCopyOf(path), bytes);
+        grainState.ETag = ETagOf(bytes);
+        grainState.RecordExists = true;
+    }
+
+    private bool TryDeserialize<T>(byte[] bytes, out T? state, out Exception? error)
+    {
+        try
+        {
+            if (bytes.Length == 0) throw new InvalidDataException("the file is empty");
+            state = serializer.Deserialize<T>(bytes);
+            error = null;
+            return true;
+        }
+        catch (Exception e)
+        {
+            state = default;
+            error = e;
+            return false;
+        }
+    }
+
+    private static string GoodCopyOf(string path) => path + ".good";
+
+    /// <summary>Written to a temporary name and renamed into place: a crash leaves the old file or the new one.</summary>
+    private static async Task WriteAtomicallyAsync(string path, byte[] bytes)
+    {
         var temp = $"{path}.tmp-{Guid.NewGuid():N}";
         await File.WriteAllBytesAsync(temp, bytes);
         File.Move(temp, path, overwrite: true);
-        grainState.ETag = ETagOf(bytes);
-        grainState.RecordExists = true;
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -49,6 +90,7 @@ public sealed class FolderGrainStorage(string root, Serializer serializer) : IGr
         var path = PathOf(stateName, grainId);
         CheckETag(path, grainState.ETag);
         if (File.Exists(path)) File.Delete(path);
+        if (File.Exists(GoodCopyOf(path))) File.Delete(GoodCopyOf(path));
         grainState.ETag = null;
         grainState.RecordExists = false;
         grainState.State = Activator.CreateInstance<T>();

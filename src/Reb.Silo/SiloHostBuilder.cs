@@ -79,10 +79,20 @@ public static class SiloHostBuilder
                 AddFolderGrainStorage(silo, o.ResolvedGrainStorageFolder);
                 break;
             case "azureblob":
-                silo.AddAzureBlobGrainStorage(StorageNames.Registry, b => b.BlobServiceClient = new Azure.Storage.Blobs.BlobServiceClient(Need(o.AzureStorageConnectionString, "AzureStorageConnectionString")));
+                var blob = Need(o.AzureStorageConnectionString, "AzureStorageConnectionString");
+                silo.AddAzureBlobGrainStorage(StorageNames.Registry, ob => ob.Configure<Orleans.Serialization.Serializer>((b, s) =>
+                {
+                    b.BlobServiceClient = new Azure.Storage.Blobs.BlobServiceClient(blob);
+                    b.GrainStorageSerializer = new GrainStateSerializer(s); // no type names from the store
+                }));
                 break;
             case "redis":
-                silo.AddRedisGrainStorage(StorageNames.Registry, r => r.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(Need(o.RedisConnectionString, "RedisConnectionString")));
+                var redis = Need(o.RedisConnectionString, "RedisConnectionString");
+                silo.AddRedisGrainStorage(StorageNames.Registry, ob => ob.Configure<Orleans.Serialization.Serializer>((r, s) =>
+                {
+                    r.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+                    r.GrainStorageSerializer = new GrainStateSerializer(s); // no type names from the store
+                }));
                 break;
             default:
                 throw new ArgumentException($"Reb:Silo:GrainStorage must be memory, folder, azureblob or redis, got '{o.GrainStorage}'");
@@ -92,7 +102,8 @@ public static class SiloHostBuilder
     /// <summary>The registry's grain storage in a folder (<see cref="FolderGrainStorage"/>): one machine, survives restarts.</summary>
     public static void AddFolderGrainStorage(ISiloBuilder silo, string folder) =>
         silo.ConfigureServices(s => s.AddGrainStorage(StorageNames.Registry,
-            (sp, _) => new FolderGrainStorage(folder, sp.GetRequiredService<Orleans.Serialization.Serializer>())));
+            (sp, _) => new FolderGrainStorage(folder, sp.GetRequiredService<Orleans.Serialization.Serializer>(),
+                sp.GetService<Microsoft.Extensions.Logging.ILogger<FolderGrainStorage>>())));
 
     private static void ConfigureReminders(ISiloBuilder silo, SiloHostOptions o)
     {

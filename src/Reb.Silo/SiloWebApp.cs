@@ -27,6 +27,7 @@ public static class SiloWebApp
             var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
             configure?.Invoke(plain);
             BootstrapKeyFile.Apply(plain.Configuration);
+            PlaceholderSecrets.Check(plain.Configuration, plain.Environment.EnvironmentName);
             plain.UseOrleans(silo =>
             {
                 SiloHostBuilder.Configure(silo, plain.Configuration, plain.Environment.EnvironmentName);
@@ -35,6 +36,7 @@ public static class SiloWebApp
             return plain.Build();
         }
         BootstrapKeyFile.Apply(builder.Configuration);
+        PlaceholderSecrets.Check(builder.Configuration, builder.Environment.EnvironmentName);
         builder.UseOrleans(silo =>
         {
             SiloHostBuilder.Configure(silo, builder.Configuration, builder.Environment.EnvironmentName);

@@ -10,12 +10,18 @@ namespace Reb.Abstractions.Grains;
 public interface IApiKeyStoreGrain : IGrainWithStringKey
 {
     public const string Key = "keys";
-    /// <summary>Adds or replaces a record, audited as created by <see cref="ApiKeyRecord.CreatedBy"/>.</summary>
+    /// <summary>
+    /// Adds or replaces a record, audited as created by <see cref="ApiKeyRecord.CreatedBy"/>. The same record again
+    /// (a retry after a lost reply) changes nothing and audits nothing.
+    /// </summary>
     Task Put(ApiKeyRecord record);
     [ReadOnly] Task<ApiKeyRecord?> Find(string id);
     [ReadOnly] Task<IReadOnlyList<ApiKeyRecord>> List(string site);
-    /// <summary>Removes the key (audited with <paramref name="who"/>); false when there was none.</summary>
-    Task<bool> Revoke(string id, AuditActor? who = null);
+    /// <summary>
+    /// Removes the key (audited with <paramref name="who"/>); false when there was none. A retry with the same
+    /// <paramref name="requestId"/> after a lost reply answers true again without a second audit entry.
+    /// </summary>
+    Task<bool> Revoke(string id, AuditActor? who = null, Guid? requestId = null);
     /// <summary>Key creations and revocations of <paramref name="site"/>, newest first.</summary>
     [ReadOnly] Task<IReadOnlyList<AuditEntry>> GetAudit(string site, int take);
 }

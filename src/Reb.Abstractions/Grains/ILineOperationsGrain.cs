@@ -18,8 +18,11 @@ public interface ILineOperationsGrain : IGrainWithStringKey
     /// </summary>
     Task<LineSettings> Claim(string site);
 
-    /// <summary>Sets (or with null clears) the threshold override and audits old -> new.</summary>
-    Task<LineSettings> SetThreshold(double? threshold, AuditActor who);
+    /// <summary>
+    /// Sets (or with null clears) the threshold override and audits old -> new. A retry with the same
+    /// <paramref name="requestId"/> after a lost reply changes nothing and writes no second audit entry.
+    /// </summary>
+    Task<LineSettings> SetThreshold(double? threshold, AuditActor who, Guid? requestId = null);
 
     /// <summary>Appends an audit entry (actions done on other grains, e.g. promote and roll back).</summary>
     Task Audit(AuditActor who, string action, string? oldValue, string? newValue);

@@ -19,15 +19,17 @@ public interface IProductLineGrain : IGrainWithStringKey
 
     /// <summary>
     /// Makes a registered version current (re-verified first); the old current can be rolled back to. With
-    /// <paramref name="who"/>, the change is audited (old -> new read in the same grain turn as the change).
+    /// <paramref name="who"/>, the change is audited (old -> new read in the same grain turn as the change). A retry
+    /// with the same <paramref name="requestId"/> after a lost reply changes and audits nothing.
     /// </summary>
-    Task<ProductLineStatus> Promote(string version, AuditActor? who = null);
+    Task<ProductLineStatus> Promote(string version, AuditActor? who = null, Guid? requestId = null);
 
     /// <summary>
     /// Returns to the version that was current before the last promote (audited when <paramref name="who"/> is given).
-    /// Throws <see cref="RegistryConflictException"/> when there is none. Not idempotent: never retry it blindly.
+    /// Throws <see cref="RegistryConflictException"/> when there is none. Not idempotent: retry it only with the
+    /// same <paramref name="requestId"/> (a retry of a roll back that was done then answers without a second one).
     /// </summary>
-    Task<ProductLineStatus> RollBack(AuditActor? who = null);
+    Task<ProductLineStatus> RollBack(AuditActor? who = null, Guid? requestId = null);
 
     /// <summary>How many bank shards scoring splits the current version into (1..64).</summary>
     Task<ProductLineStatus> SetShards(int shards);

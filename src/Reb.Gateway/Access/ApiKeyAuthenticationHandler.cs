@@ -31,7 +31,7 @@ public sealed class ApiKeyAuthenticationHandler(
         if (caller is null)
         {
             GatewayTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "bad-key"));
-            failures.RecordFailure(Context.Connection.RemoteIpAddress);
+            failures.RecordFailure(Context);
             return AuthenticateResult.Fail("unknown or revoked API key");
         }
         return AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(SchemeName), SchemeName));
@@ -42,7 +42,8 @@ public sealed class ApiKeyAuthenticationHandler(
 
     private string? PresentedKey() => PresentedKey(Request);
 
-    private static string? PresentedKey(Microsoft.AspNetCore.Http.HttpRequest Request)
+    /// <summary>The key the request presents in either form; null when none.</summary>
+    public static string? PresentedKey(Microsoft.AspNetCore.Http.HttpRequest Request)
     {
         var header = Request.Headers[HeaderName].ToString();
         if (!string.IsNullOrWhiteSpace(header)) return header;

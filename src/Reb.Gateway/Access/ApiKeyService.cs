@@ -80,7 +80,9 @@ public sealed class ApiKeyService
         var record = await _cluster.RetryAsync(() => Store.Find(id), ct);
         if (record is null || record.Site != site) return false;
         _cache.TryRemove(id, out _);
-        var removed = await _cluster.RetryAsync(() => Store.Revoke(id, who), ct);
+        // One request id for every retry: a retry after a lost reply answers "revoked", not "no such key".
+        var requestId = Guid.NewGuid();
+        var removed = await _cluster.RetryAsync(() => Store.Revoke(id, who, requestId), ct);
         _cache.TryRemove(id, out _);
         return removed;
     }

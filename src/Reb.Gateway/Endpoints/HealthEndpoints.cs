@@ -11,7 +11,8 @@ namespace Reb.Gateway.Endpoints;
 
 /// <summary>
 /// Liveness (the process answers), readiness (this silo is up and its grains answer) and the artefact store's health
-/// on its own endpoint. The store is shared by every pod: were it part of readiness, a short store outage would take
+/// on its own endpoint. Readiness asks a stateless worker, which runs on this silo: a grain with one activation in the
+/// cluster (a site's line directory) lives on one silo, and losing that silo marked every pod not ready together. The store is shared by every pod: were it part of readiness, a short store outage would take
 /// every pod out of the Service at once, although models already in each silo's cache can still score.
 /// </summary>
 public static class HealthEndpoints
@@ -32,7 +33,7 @@ public static class HealthEndpoints
 
     private static async Task<IResult> Ready(IGrainFactory grains)
     {
-        var cluster = await Probe(() => grains.GetGrain<ILineDirectoryGrain>(Sites.Default).List());
+        var cluster = await Probe(() => grains.GetGrain<IReadinessGrain>(0).Ping());
         var r = new Readiness(cluster);
         return cluster ? Results.Ok(r) : Results.Json(r, statusCode: 503);
     }

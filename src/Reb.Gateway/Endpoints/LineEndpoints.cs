@@ -63,9 +63,10 @@ public static class LineEndpoints
         var caller = Caller.From(http);
         await lines.ResolveAsync(caller, line, ct);
         if (string.IsNullOrWhiteSpace(body?.Version)) throw GatewayProblem.BadRequest("send {\"version\":\"...\"}");
-        // One call that changes and audits (the old value is read inside it), not retried: a retry after a timeout
-        // would write a second audit entry for one change.
-        await lines.Grains.GetGrain<IProductLineGrain>(line).Promote(body.Version, caller.ToActor());
+        // One call that changes and audits (the old value is read inside it), retried with one request id: a retry
+        // after a lost reply is recognised by the grain and writes no second audit entry.
+        var requestId = Guid.NewGuid();
+        await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<IProductLineGrain>(line).Promote(body.Version, caller.ToActor(), requestId), ct);
         return Results.Ok(await lines.DetailAsync(await lines.ResolveAsync(caller, line, ct), ct));
     }
 
@@ -74,8 +75,10 @@ public static class LineEndpoints
         var caller = Caller.From(http);
         await lines.ResolveAsync(caller, line, ct);
         // Checked inside the grain (nothing to roll back to is a 409 from there): a check here would race with a
-        // concurrent roll back. Not retried: rolling back twice goes two versions back.
-        await lines.Grains.GetGrain<IProductLineGrain>(line).RollBack(caller.ToActor());
+        // concurrent roll back. Retried only with one request id: the grain answers a retry of a done roll back
+        // without going a second version back.
+        var requestId = Guid.NewGuid();
+        await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<IProductLineGrain>(line).RollBack(caller.ToActor(), requestId), ct);
         return Results.Ok(await lines.DetailAsync(await lines.ResolveAsync(caller, line, ct), ct));
     }
 
@@ -84,7 +87,9 @@ public static class LineEndpoints
         var caller = Caller.From(http);
         await lines.ResolveAsync(caller, line, ct);
         if (body is null) throw GatewayProblem.BadRequest("send {\"threshold\": number or null}");
-        await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<ILineOperationsGrain>(line).SetThreshold(body.Threshold, caller.ToActor()), ct);
+        var requestId = Guid.NewGuid(); // one id for every retry: the grain audits the change once
+        await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<ILineOperationsGrain>(line)
+            .SetThreshold(body.Threshold, caller.ToActor(), requestId), ct);
         return Results.Ok(await lines.DetailAsync(await lines.ResolveAsync(caller, line, ct), ct));
     }
 

@@ -87,9 +87,6 @@ public static class TrainingEndpoints
                 Review: Reb.Storage.Inspections.ReviewFilter.Reviewed, Limit: 1), ct)).Count > 0)
             request = request with { Promote = false };
 
-        var productLine = lines.Grains.GetGrain<IProductLineGrain>(line);
-        if (shards != (await lines.Cluster.RetryAsync(() => productLine.GetStatus(), ct)).Shards)
-            await lines.Cluster.RetryAsync(() => productLine.SetShards(shards), ct);
         // Called once, never retried: a retry after a timeout (the first call may have started a job) would start a
         // second job on the same images. A failure here is a 503 and the caller decides. The site's grain counts its
         // unfinished jobs and starts this one in one turn, so concurrent starts cannot both pass the limit.
@@ -100,6 +97,16 @@ public static class TrainingEndpoints
             throw TooManyJobs(limit);
         }
         await lines.Grains.GetGrain<ILineOperationsGrain>(line).Audit(caller.ToActor(), "training", null, $"{jobId} ({request.ImageKeys.Count} images)");
+        // Only once the job has started (a refused start changes nothing), and audited: scoring splits the line's
+        // current version into this many shards from now on.
+        var productLine = lines.Grains.GetGrain<IProductLineGrain>(line);
+        var before = (await lines.Cluster.RetryAsync(() => productLine.GetStatus(), ct)).Shards;
+        if (shards != before)
+        {
+            await lines.Cluster.RetryAsync(() => productLine.SetShards(shards), ct);
+            await lines.Grains.GetGrain<ILineOperationsGrain>(line).Audit(caller.ToActor(), "shards", before.ToString(),
+                shards.ToString());
+        }
         return Results.Accepted($"/api/training/{jobId}", new TrainingStarted(jobId, line, request.ImageKeys.Count));
     }
 

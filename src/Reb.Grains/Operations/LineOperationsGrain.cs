@@ -1,4 +1,5 @@
 using System.Globalization;
+using Orleans.Serialization;
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
 
@@ -12,11 +13,17 @@ public sealed class LineOperationsState
     [Id(1)] public double? ThresholdOverride { get; set; }
     /// <summary>Oldest first; capped at <see cref="LineOperationsGrain.MaxAuditEntries"/>.</summary>
     [Id(2)] public List<AuditEntry> Audit { get; set; } = [];
+    /// <summary>Recent threshold changes by request id (see <see cref="RecentRequests"/>).</summary>
+    [Id(3)] public List<Guid> Requests { get; set; } = [];
 }
 
-/// <summary>Site, threshold override and audit log of one line; every change is persisted before it is acknowledged.</summary>
+/// <summary>
+/// Site, threshold override and audit log of one line; every change is persisted before it is visible or acknowledged
+/// (<see cref="DurableState"/>): a claim whose write failed is not taken for done by its retry.
+/// </summary>
 public sealed class LineOperationsGrain(
-    [PersistentState("line-ops", StorageNames.Registry)] IPersistentState<LineOperationsState> state) : Grain, ILineOperationsGrain
+    [PersistentState("line-ops", StorageNames.Registry)] IPersistentState<LineOperationsState> state,
+    DeepCopier copier) : Grain, ILineOperationsGrain
 {
     /// <summary>Audit entries kept per line (oldest dropped first): bounded so that the state stays small.</summary>
     public const int MaxAuditEntries = 1000;
@@ -28,39 +35,36 @@ public sealed class LineOperationsGrain(
     public async Task<LineSettings> Claim(string site)
     {
         if (string.IsNullOrWhiteSpace(site)) throw new ArgumentException($"line '{Line}': site must not be empty", nameof(site));
-        if (state.State.Site is null)
-        {
-            state.State.Site = site;
-            await state.WriteStateAsync();
-        }
+        if (state.State.Site is null) await state.ChangeAsync(this, copier, s => s.Site = site);
         // Listed every time: cheap and idempotent, and it repairs a directory that missed the first call.
-        await GrainFactory.GetGrain<ILineDirectoryGrain>(state.State.Site).Add(Line);
+        await GrainFactory.GetGrain<ILineDirectoryGrain>(state.State.Site ?? site).Add(Line);
         return Settings();
     }
 
-    public async Task<LineSettings> SetThreshold(double? threshold, AuditActor who)
+    public async Task<LineSettings> SetThreshold(double? threshold, AuditActor who, Guid? requestId = null)
     {
         if (threshold is { } t && (!double.IsFinite(t) || t <= 0))
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "threshold must be a positive finite number (or null for the model's own)");
-        var old = state.State.ThresholdOverride;
-        state.State.ThresholdOverride = threshold;
-        Append(who, "threshold", Format(old), Format(threshold));
-        await state.WriteStateAsync();
+        if (RecentRequests.Contains(state.State.Requests, requestId)) return Settings(); // done; its reply was lost
+        await state.ChangeAsync(this, copier, s =>
+        {
+            var old = s.ThresholdOverride;
+            s.ThresholdOverride = threshold;
+            RecentRequests.Remember(s.Requests, requestId);
+            Append(s, who, "threshold", Format(old), Format(threshold));
+        });
         return Settings();
     }
 
-    public async Task Audit(AuditActor who, string action, string? oldValue, string? newValue)
-    {
-        Append(who, action, oldValue, newValue);
-        await state.WriteStateAsync();
-    }
+    public Task Audit(AuditActor who, string action, string? oldValue, string? newValue) =>
+        state.ChangeAsync(this, copier, s => Append(s, who, action, oldValue, newValue));
 
     public Task<IReadOnlyList<AuditEntry>> GetAudit(int take) =>
         Task.FromResult<IReadOnlyList<AuditEntry>>(Enumerable.Reverse(state.State.Audit).Take(Math.Max(0, take)).ToList());
 
-    private void Append(AuditActor who, string action, string? oldValue, string? newValue)
+    private static void Append(LineOperationsState s, AuditActor who, string action, string? oldValue, string? newValue)
     {
-        var audit = state.State.Audit;
+        var audit = s.Audit;
         audit.Add(new AuditEntry(DateTimeOffset.UtcNow, who.ToString(), who.Site, who.Role, action, oldValue, newValue));
         if (audit.Count > MaxAuditEntries) audit.RemoveRange(0, audit.Count - MaxAuditEntries);
     }

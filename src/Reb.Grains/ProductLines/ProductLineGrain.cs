@@ -3,28 +3,34 @@ using Reb.Abstractions.Grains;
 using Reb.Core.Models;
 using Reb.Storage;
 using Reb.Grains.Models;
+using Reb.Grains.Operations;
+using Orleans.Serialization;
 
 namespace Reb.Grains.ProductLines;
 
 /// <summary>
 /// A product line's model registry. Every change is validated before it is applied and persisted, so a refused
-/// request (missing or corrupt version, nothing to roll back to) leaves the registry exactly as it was.
+/// request (missing or corrupt version, nothing to roll back to) leaves the registry exactly as it was. A change is
+/// visible only once it is written (<see cref="DurableState"/>): a promote whose write failed is not served as current
+/// by this activation while storage still names the old version.
 /// </summary>
 public sealed class ProductLineGrain(
     [PersistentState("line", StorageNames.Registry)] IPersistentState<ProductLineState> state,
-    SiloModelCache models) : Grain, IProductLineGrain
+    SiloModelCache models, DeepCopier copier) : Grain, IProductLineGrain
 {
     private string Line => this.GetPrimaryKeyString();
 
     public async Task<ProductLineStatus> RegisterVersion(string version, bool promote = false)
     {
         await Verify(version);
+        var old = state.State.Current;
+        await state.ChangeAsync(this, copier, s =>
+        {
+            if (!s.Versions.Any(v => v.Version == version))
+                s.Versions.Add(new ModelVersionEntry(version, DateTimeOffset.UtcNow, "published"));
+            if (promote || s.Current is null) MakeCurrent(s, version);
+        });
         var s = state.State;
-        if (!s.Versions.Any(v => v.Version == version))
-            s.Versions.Add(new ModelVersionEntry(version, DateTimeOffset.UtcNow, "published"));
-        var old = s.Current;
-        if (promote || s.Current is null) MakeCurrent(version);
-        await state.WriteStateAsync();
         // A line made outside the HTTP API (CLI, tests) belongs to the default site unless a site claimed it first.
         var ops = GrainFactory.GetGrain<ILineOperationsGrain>(Line);
         var settings = await ops.Claim(Sites.Default);
@@ -35,30 +41,37 @@ public sealed class ProductLineGrain(
         return Status();
     }
 
-    public async Task<ProductLineStatus> Promote(string version, AuditActor? who = null)
+    public async Task<ProductLineStatus> Promote(string version, AuditActor? who = null, Guid? requestId = null)
     {
+        if (RecentRequests.Contains(state.State.Requests, requestId)) return Status(); // done; its reply was lost
         if (!state.State.Versions.Any(v => v.Version == version))
             throw new ModelVersionException($"line '{Line}': version '{version}' is not registered (register it first)");
         await Verify(version);
         // Read here, after the awaits above and in the same turn as the change: the grain is not reentrant, so no
         // other promote or roll back can run between this read and the write.
         var old = state.State.Current;
-        MakeCurrent(version);
-        await state.WriteStateAsync();
+        await state.ChangeAsync(this, copier, s =>
+        {
+            MakeCurrent(s, version);
+            RecentRequests.Remember(s.Requests, requestId);
+        });
         if (who is not null) await GrainFactory.GetGrain<ILineOperationsGrain>(Line).Audit(who, "promote", old, version);
         return Status();
     }
 
-    public async Task<ProductLineStatus> RollBack(AuditActor? who = null)
+    public async Task<ProductLineStatus> RollBack(AuditActor? who = null, Guid? requestId = null)
     {
-        var s = state.State;
-        if (s.Previous.Count == 0) throw new RegistryConflictException($"line '{Line}': no earlier version to roll back to");
-        var target = s.Previous[^1];
+        if (RecentRequests.Contains(state.State.Requests, requestId)) return Status(); // done; its reply was lost
+        if (state.State.Previous.Count == 0) throw new RegistryConflictException($"line '{Line}': no earlier version to roll back to");
+        var target = state.State.Previous[^1];
         await Verify(target);
-        var old = s.Current;
-        s.Previous.RemoveAt(s.Previous.Count - 1);
-        s.Current = target;
-        await state.WriteStateAsync();
+        var old = state.State.Current;
+        await state.ChangeAsync(this, copier, s =>
+        {
+            s.Previous.RemoveAt(s.Previous.Count - 1);
+            s.Current = target;
+            RecentRequests.Remember(s.Requests, requestId);
+        });
         if (who is not null) await GrainFactory.GetGrain<ILineOperationsGrain>(Line).Audit(who, "rollback", old, target);
         return Status();
     }
@@ -66,8 +79,7 @@ public sealed class ProductLineGrain(
     public async Task<ProductLineStatus> SetShards(int shards)
     {
         if (TrainingRules.CheckShards(shards) is { } bad) throw new ArgumentOutOfRangeException(nameof(shards), shards, bad);
-        state.State.Shards = shards;
-        await state.WriteStateAsync();
+        await state.ChangeAsync(this, copier, s => s.Shards = shards);
         return Status();
     }
 
@@ -79,15 +91,13 @@ public sealed class ProductLineGrain(
         // A GUID, never derived from the line name: two lines whose names share a prefix get different jobs, and no
         // site can name a line so that its job id lands on another site's job.
         var jobId = Guid.NewGuid().ToString("N");
-        state.State.Jobs.Add(jobId);
-        await state.WriteStateAsync();
+        await state.ChangeAsync(this, copier, s => s.Jobs.Add(jobId));
         await GrainFactory.GetGrain<ITrainingGrain>(jobId).Start(request);
         return jobId;
     }
 
-    private void MakeCurrent(string version)
+    private static void MakeCurrent(ProductLineState s, string version)
     {
-        var s = state.State;
         if (s.Current == version) return;
         if (s.Current is not null) s.Previous.Add(s.Current);
         s.Current = version;

@@ -1,4 +1,5 @@
 using Reb.Abstractions.Contracts;
+using Reb.Grains.Operations;
 
 namespace Reb.Grains.ProductLines;
 
@@ -12,4 +13,6 @@ public sealed class ProductLineState
     [Id(2)] public List<string> Previous { get; set; } = [];
     [Id(3)] public int Shards { get; set; } = 1;
     [Id(4)] public List<string> Jobs { get; set; } = [];
+    /// <summary>Recent promotes and roll-backs by request id (see <see cref="RecentRequests"/>).</summary>
+    [Id(5)] public List<Guid> Requests { get; set; } = [];
 }

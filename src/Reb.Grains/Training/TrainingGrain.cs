@@ -148,7 +148,7 @@ public sealed class TrainingGrain(
         catch (Exception e)
         {
             logger.LogError(e, "Training job {Job} failed in step {Step}", JobId, s.LastCompleted + 1);
-            s.Error = $"{s.LastCompleted + 1}: {e.Message}";
+            s.Error = TrainingErrors.ForClients(JobId, s.LastCompleted + 1, e); // the full reason is in the log above
             await state.WriteStateAsync();
         }
         _progress = null;

@@ -86,7 +86,9 @@ public class K8sSecurityTests
             var gateway = SiloEnvironment.Of(deployment).Gateway;
             Assert.True(string.IsNullOrEmpty(gateway.BootstrapAdminKey), $"{deployment}: the admin key is set as a value");
             Assert.False(string.IsNullOrWhiteSpace(gateway.BootstrapAdminKeyFile), $"{deployment}: no Reb:Gateway:BootstrapAdminKeyFile, no way to create the first admin key");
-            SecretFileOf(deployment, gateway.BootstrapAdminKeyFile!);
+            // Optional: the Secret is deleted once real keys exist, and the next roll-out must still start.
+            SecretFileOf(deployment, gateway.BootstrapAdminKeyFile!, optional: true);
+            Assert.True(gateway.BootstrapAdminKeyFileOptional, $"{deployment}: a deleted bootstrap Secret would stop the silo");
             var args = deployment.SiloContainer().TryGetValue("args", out var a) && a is IEnumerable<object> list ? list.OfType<string>() : [];
             Assert.DoesNotContain(args, x => x.Contains("Bootstrap", StringComparison.OrdinalIgnoreCase));
         }
@@ -123,7 +125,7 @@ public class K8sSecurityTests
     }
 
     /// <summary>The Secret a file path of the container comes from: a volumeMount of a secret volume, and the key exists.</summary>
-    private static IDictionary<object, object> SecretFileOf(K8sDocument deployment, string path)
+    private static IDictionary<object, object> SecretFileOf(K8sDocument deployment, string path, bool optional = false)
     {
         var mount = deployment.SiloContainer().Maps("volumeMounts").SingleOrDefault(m => path.StartsWith(m.Str("mountPath")!.TrimEnd('/') + "/"))
             ?? throw new Xunit.Sdk.XunitException($"{deployment}: '{path}' is under no volumeMount");
@@ -133,7 +135,7 @@ public class K8sSecurityTests
         var items = volume.Map("secret").Maps("items").ToList();
         var key = items.Count == 0 ? file : items.Single(i => i.Str("path") == file).Str("key")!;
         Assert.Contains(key, SiloEnvironment.SecretData(secretName, deployment).Keys);
-        Assert.NotEqual("true", volume.Map("secret").Str("optional"));
+        Assert.Equal(optional, volume.Map("secret").Str("optional") == "true");
         return K8sManifests.OfKind("Secret").Single(s => s.Name == secretName).Root;
     }
 }
