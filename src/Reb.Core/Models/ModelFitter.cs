@@ -107,7 +107,7 @@ public static class ModelFitter
     public static Tensor NeighbourDistances(Tensor bank, long[] coreIdx, LdknnOptions options, IProgress<StageProgress>? progress = null)
     {
         using var scope = NewDisposeScope();
-        using var full = KnnBank.Create(bank);
+        using var full = KnnSearch.Create(KnnBank.Create(bank), options.Search, ownsBank: true, seed: options.Seed);
         var idx = tensor(coreIdx);
         var core = options.CoresetRatio >= 1.0 ? bank : bank.index_select(0, idx);
         return LdknnIndex.NeighbourDistances(full, core, idx, options.K,
