@@ -32,21 +32,23 @@ public class CellSearchTests
     }
 
     [Theory]
-    [InlineData(1, 1, KnnPrecision.Bf16Screened)]
-    [InlineData(10, 2, KnnPrecision.Bf16Screened)]
-    [InlineData(1, 3, KnnPrecision.Float32)]
-    [InlineData(10, 4, KnnPrecision.Float32)]
-    public void ClusteredBank_SameAsFlat_AndPrunes(int k, long seed, KnnPrecision precision)
+    [InlineData(1, 1, KnnPrecision.Bf16Screened, Bf16Gemm.Mkl)]
+    [InlineData(10, 2, KnnPrecision.Bf16Screened, Bf16Gemm.Mkl)]
+    [InlineData(1, 5, KnnPrecision.Bf16Screened, Bf16Gemm.LibTorch)]
+    [InlineData(10, 6, KnnPrecision.Bf16Screened, Bf16Gemm.LibTorch)]
+    [InlineData(1, 3, KnnPrecision.Float32, Bf16Gemm.Mkl)]
+    [InlineData(10, 4, KnnPrecision.Float32, Bf16Gemm.Mkl)]
+    public void ClusteredBank_SameAsFlat_AndPrunes(int k, long seed, KnnPrecision precision, Bf16Gemm cellGemm)
     {
         using var data = Clustered(6000, 48, 12, seed);
         using var queries = Clustered(300, 48, 12, seed + 100);
-        var options = new KnnOptions { Precision = precision };
+        var options = new KnnOptions { Precision = precision, CellBf16Gemm = cellGemm };
         using var bank = KnnBank.Create(data, options);
         using var search = KnnSearch.Create(bank, SearchMode.Cells, options: options);
         Assert.Equal(SearchMode.Cells, search.Mode);
         var stats = new KnnSearchStats();
         using var flat = KnnKernel.Search(bank, queries, k);
-        using var cells = search.Search(queries, k, stats: stats);
+        using var cells = search.Search(queries, k, options: options, stats: stats);
         AssertSame(flat, cells);
         KnnReference.AssertExact(cells, KnnReference.AllDistances(queries, data), k);
         // Pruning happened: far fewer rows screened than the whole bank per query.
@@ -174,6 +176,19 @@ public class CellSearchTests
             AssertSame(flat, cells);
             Assert.DoesNotContain(cells.Indices.data<long>().ToArray(), i => i >= 900 && i < 1300);
         }
+    }
+
+    /// <summary>More queries than one block: they are searched in the order of their nearest cell and answered in theirs.</summary>
+    [Fact]
+    public void ManyQueries_SearchedInCellOrder_AnsweredInTheCallersOrder()
+    {
+        using var data = Clustered(6000, 24, 10, 81);
+        using var bank = KnnBank.Create(data);
+        using var search = KnnSearch.Create(bank, SearchMode.Cells);
+        using var self = arange(6000, dtype: ScalarType.Int64);
+        using var flat = KnnKernel.Search(bank, data, 10, self);
+        using var cells = search.Search(data, 10, self);
+        AssertSame(flat, cells);
     }
 
     [Fact]
