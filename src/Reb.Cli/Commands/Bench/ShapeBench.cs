@@ -84,7 +84,9 @@ public static class ShapeBench
             var once = new KnnSearchStats { PerQueryRowsScanned = [] };
             using var viaCells = cells.Search(queries, k, excludeT, stats: once);
             using var viaFlat = KnnKernel.Search(bank, queries, k, excludeT);
-            bool same = viaCells.Indices.equal(viaFlat.Indices).item<bool>() && viaCells.Distances.equal(viaFlat.Distances).item<bool>();
+            bool same = viaCells.Indices.data<long>().ToArray().SequenceEqual(viaFlat.Indices.data<long>().ToArray())
+                && viaCells.Distances.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits)
+                    .SequenceEqual(viaFlat.Distances.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits));
             var (median, p90) = CellFigures.Quantiles(once.PerQueryRowsScanned);
             cellFigures = new CellFigures(cells.Cells?.CellCount ?? 0, cellsBuildSeconds, best[4], flops / best[4] / 1e9, median, p90,
                 (double)once.RowsScanned / once.Queries / n, (double)once.CellsVisited / once.Queries, same,
