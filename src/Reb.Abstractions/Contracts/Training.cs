@@ -51,6 +51,8 @@ public sealed record TrainingRequest
     [Id(22)] public string? UploadFolder { get; init; }
     /// <summary>Issue 13: "square" (the method) or "aspect" (short side = ImageSize, long side to a multiple of 32), as `reb fit --resize`.</summary>
     [Id(23)] public string Resize { get; init; } = "square";
+    /// <summary>How banks are searched (as `reb fit --search`): "auto", "flat" or "cells"; the scores are the same.</summary>
+    [Id(31)] public string Search { get; init; } = "auto";
 
     public string CategoryOrLine => string.IsNullOrEmpty(Category) ? Line : Category;
 }

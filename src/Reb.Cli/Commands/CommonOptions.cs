@@ -35,14 +35,17 @@ public sealed class CommonOptions
 
     public readonly Option<string> AdaptGuard = new("--adapt-guard") { Description = "on: keep the adapted backbone only if it beats ImageNet on synthetic defects of held-out good images; off: always use it; report: judge and record the verdict but use it anyway (ablations)", DefaultValueFactory = _ => "on" };
 
+    public readonly Option<string> Search = new("--search") { Description = "kNN search: flat (every bank row), cells (exact search that skips the cells proven too far) or auto (cells only where a probe of the bank shows they pay); the scores are identical", DefaultValueFactory = _ => "auto" };
+
     public void AddTo(Command c)
     {
         foreach (var o in new Option[] { K, Lambda, Coreset, Shots, Seed, ImageSize, Resize, BatchSize, Threads, CalibrationImages, Adapt, Budget, AdaptRecipe, AdaptGuard,
-            TargetFrr, FrrConfidence, CalibrationFolds, SyntheticImages }) c.Options.Add(o);
+            TargetFrr, FrrConfidence, CalibrationFolds, SyntheticImages, Search }) c.Options.Add(o);
         Resize.AcceptOnlyFromAmong("square", "aspect", Reb.Core.Imaging.ResizeChoice.Auto);
         Adapt.AcceptOnlyFromAmong("none", "defectmaker");
         Budget.AcceptOnlyFromAmong([.. Reb.Core.Adaptation.AdaptationOptions.BudgetNames]);
         AdaptGuard.AcceptOnlyFromAmong("on", "off", "report");
+        Search.AcceptOnlyFromAmong("auto", "flat", "cells");
         AdaptRecipe.AcceptOnlyFromAmong([.. Reb.Core.Adaptation.AdaptationOptions.RecipeNames]);
     }
 
@@ -84,7 +87,7 @@ public sealed class CommonOptions
             Adapt = r.GetValue(Adapt)!, Budget = r.GetValue(Budget)!, AdaptGuard = r.GetValue(AdaptGuard)!, AdaptRecipe = r.GetValue(AdaptRecipe)!,
             TargetFrr = Math.Max(0, r.GetValue(TargetFrr)), FrrConfidence = r.GetValue(FrrConfidence),
             CalibrationFolds = r.GetValue(CalibrationFolds), SyntheticImages = r.GetValue(SyntheticImages),
-            Resize = r.GetValue(Resize)!,
+            Resize = r.GetValue(Resize)!, Search = r.GetValue(Search)!,
         };
     }
 
@@ -97,7 +100,11 @@ public sealed class CommonOptions
             BatchSize = r.GetValue(BatchSize),
             Shots = r.GetValue(Shots),
             CalibrationImages = r.GetValue(CalibrationImages),
-            Ldknn = new LdknnOptions { K = r.GetValue(K), Lambda = r.GetValue(Lambda), CoresetRatio = r.GetValue(Coreset), Seed = r.GetValue(Seed) },
+            Ldknn = new LdknnOptions
+            {
+                K = r.GetValue(K), Lambda = r.GetValue(Lambda), CoresetRatio = r.GetValue(Coreset), Seed = r.GetValue(Seed),
+                Search = Reb.Core.Search.SearchModes.Parse(r.GetValue(Search)!),
+            },
             Calibration = r.GetValue(TargetFrr) <= 0 ? null : new Reb.Core.Calibration.CalibrationOptions
             {
                 TargetFalseRejectRate = r.GetValue(TargetFrr), Confidence = r.GetValue(FrrConfidence), Folds = r.GetValue(CalibrationFolds),

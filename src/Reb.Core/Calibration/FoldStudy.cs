@@ -31,14 +31,14 @@ public static class FoldStudy
         // Which image a bank row belongs to: the last image whose first row is at or before it.
         var starts = Enumerable.Range(0, images).Select(layout.Start).ToArray();
         long adjacent = 0, total = 0;
-        using (var kb = KnnBank.Create(bank))
+        var kb = index.Search; // the index's own search: its core set is this bank, in order
         {
             for (int i = 0; i < images; i++)
             {
                 using var scope = NewDisposeScope();
                 long rows = layout.RowsOf(i);
                 var ranges = Enumerable.Repeat(new BankRange(layout.Start(i), layout.Start(i + 1)), (int)rows).ToArray();
-                using var r = KnnKernel.Search(kb, bank.narrow(0, layout.Start(i), rows), 1, excludeRanges: ranges);
+                using var r = kb.Search(bank.narrow(0, layout.Start(i), rows), 1, excludeRanges: ranges);
                 foreach (long idx in r.Indices.data<long>().ToArray())
                 {
                     int found = Array.BinarySearch(starts, idx);

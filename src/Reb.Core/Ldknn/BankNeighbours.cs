@@ -39,13 +39,13 @@ public sealed class BankNeighbours : IDisposable
         float[] density;
         // The bank prepared for the density search is the index's core bank too (the core set is the bank): prepared
         // once, over the index's own copy of the rows.
-        KnnBank full;
+        KnnSearch full;
         using (var scope = NewDisposeScope())
         {
-            full = KnnBank.Create(bank.clone());
+            full = KnnSearch.Create(KnnBank.Create(bank.clone()), options.Search, ownsBank: true, seed: options.Seed);
             try
             {
-                distances = LdknnIndex.NeighbourDistances(full, full.Vectors, tensor(coreIdx), options.K, progress).MoveToOuterDisposeScope();
+                distances = LdknnIndex.NeighbourDistances(full, full.Bank.Vectors, tensor(coreIdx), options.K, progress).MoveToOuterDisposeScope();
                 density = LdknnIndex.DensityFromNeighbours(distances);
             }
             catch

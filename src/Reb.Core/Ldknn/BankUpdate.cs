@@ -102,7 +102,8 @@ public static class BankUpdate
         var result = new BankNeighbours(table);
         table.Dispose();
         var coreIdx = Enumerable.Range(0, checked((int)(n + m))).Select(i => (long)i).ToArray();
-        var updated = new LdknnIndex(unionBank, density, coreIdx, options);
+        // The union keeps the old index's search mode; with cells, the new rows join their nearest cells.
+        var updated = new LdknnIndex(index.Search.Appended(unionBank, ownsBank: true), density, coreIdx, options);
         return (updated, result, new BankUpdateStats(n, n + m, affectedCount, watch.Elapsed.TotalSeconds,
             searchStats.Candidates, searchStats.ExactDistances, newRowsSeconds, oldRowsSeconds, affectedSeconds,
             watch.Elapsed.TotalSeconds - indexMark, searchStats, candidateCount));

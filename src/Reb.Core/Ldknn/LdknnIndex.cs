@@ -10,7 +10,7 @@ namespace Reb.Core.Ldknn;
 /// </summary>
 public sealed class LdknnIndex : IDisposable
 {
-    private readonly KnnBank _core;
+    private readonly KnnSearch _search;
     private readonly Tensor _density;
 
     /// <param name="search">kNN options of the core bank (e.g. the device its screen runs on); null = the defaults.</param>
@@ -20,12 +20,19 @@ public sealed class LdknnIndex : IDisposable
     }
 
     /// <summary>An index over a core bank already prepared for searching (the index owns it from here): a bank update
-    /// has just prepared the union for its own search and need not prepare it twice.</summary>
+    /// has just prepared the union for its own search and need not prepare it twice. Searched in options.Search.</summary>
     public LdknnIndex(KnnBank preparedCore, float[] density, long[] coreBankIndex, LdknnOptions options)
+        : this(KnnSearch.Create(preparedCore, options.Search, ownsBank: true, seed: options.Seed), density, coreBankIndex, options)
     {
-        if (preparedCore.Count != density.Length || density.Length != coreBankIndex.Length)
-            throw new ArgumentException($"core set has {preparedCore.Count} rows but {density.Length} densities and {coreBankIndex.Length} indices");
-        _core = preparedCore;
+    }
+
+    /// <summary>An index over a prepared search of its core bank (the index owns it and its bank from here): the density
+    /// fit's search, cells included, serves the scoring too.</summary>
+    public LdknnIndex(KnnSearch preparedSearch, float[] density, long[] coreBankIndex, LdknnOptions options)
+    {
+        if (preparedSearch.Count != density.Length || density.Length != coreBankIndex.Length)
+            throw new ArgumentException($"core set has {preparedSearch.Count} rows but {density.Length} densities and {coreBankIndex.Length} indices");
+        _search = preparedSearch;
         Density = density;
         _density = tensor(density).DetachFromDisposeScope();
         CoreBankIndex = coreBankIndex;
@@ -45,15 +52,17 @@ public sealed class LdknnIndex : IDisposable
     public LdknnOptions Options { get; }
     public float[] Density { get; }
     public long[] CoreBankIndex { get; }
-    public long CoreCount => _core.Count;
-    public int Dim => _core.Dim;
+    public long CoreCount => _search.Count;
+    public int Dim => _search.Bank.Dim;
     /// <summary>The prepared core bank the index searches (owned by the index).</summary>
-    public KnnBank CoreBank => _core;
+    public KnnBank CoreBank => _search.Bank;
+    /// <summary>The core bank's search, flat or with cells (owned by the index).</summary>
+    public KnnSearch Search => _search;
     /// <summary>Core features [n, d], float32 (owned by the index).</summary>
-    public Tensor CoreFeatures => _core.Vectors;
+    public Tensor CoreFeatures => _search.Bank.Vectors;
 
     /// <summary>Mean squared distance of each query (a bank row, given by its bank index) to its K nearest other bank rows.</summary>
-    public static float[] Densities(KnnBank fullBank, Tensor queries, Tensor queryBankIndex, int k, IProgress<double>? progress = null)
+    public static float[] Densities(KnnSearch fullBank, Tensor queries, Tensor queryBankIndex, int k, IProgress<double>? progress = null)
     {
         using var table = NeighbourDistances(fullBank, queries, queryBankIndex, k, progress);
         return DensityFromNeighbours(table);
@@ -63,10 +72,10 @@ public sealed class LdknnIndex : IDisposable
     /// The density search: the K ascending distances [q, K] from each query (a bank row, given by its bank index) to its
     /// nearest other bank rows. The densities are their means; models without a coreset keep the table for bank updates.
     /// </summary>
-    public static Tensor NeighbourDistances(KnnBank fullBank, Tensor queries, Tensor queryBankIndex, int k, IProgress<double>? progress = null)
+    public static Tensor NeighbourDistances(KnnSearch fullBank, Tensor queries, Tensor queryBankIndex, int k, IProgress<double>? progress = null)
     {
         using var scope = NewDisposeScope();
-        using var result = KnnKernel.Search(fullBank, queries, k, queryBankIndex, progress: progress);
+        using var result = fullBank.Search(queries, k, queryBankIndex, progress: progress);
         return result.Distances.contiguous().clone().MoveToOuterDisposeScope();
     }
 
@@ -82,7 +91,7 @@ public sealed class LdknnIndex : IDisposable
     }
 
     /// <summary>Nearest core feature per query: squared distance and core position.</summary>
-    public KnnResult Nearest(Tensor queries) => KnnKernel.Search(_core, queries, 1);
+    public KnnResult Nearest(Tensor queries) => _search.Search(queries, 1);
 
     /// <summary>Patch scores [q] for patch features [q, d].</summary>
     public Tensor ScorePatches(Tensor queries)
@@ -105,7 +114,7 @@ public sealed class LdknnIndex : IDisposable
         if (excluded.Length >= CoreCount) throw new InvalidOperationException("no core features left outside the excluded range");
         var ranges = new BankRange[queries.shape[0]];
         Array.Fill(ranges, excluded);
-        using var nearest = KnnKernel.Search(_core, queries, 1, excludeRanges: ranges);
+        using var nearest = _search.Search(queries, 1, excludeRanges: ranges);
         return PatchScores(nearest.Distances.squeeze(1), nearest.Indices.squeeze(1), _density, Options.Lambda).MoveToOuterDisposeScope();
     }
 
@@ -127,7 +136,7 @@ public sealed class LdknnIndex : IDisposable
 
     public void Dispose()
     {
-        _core.Dispose();
+        _search.Dispose();
         _density.Dispose();
     }
 }

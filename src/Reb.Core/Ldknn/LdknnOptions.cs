@@ -20,6 +20,9 @@ public sealed record LdknnOptions
 
     public int Seed { get; init; } = 0;
 
+    /// <summary>How banks are searched (flat, cells, or a probe per bank): the same exact answer, only the speed differs.</summary>
+    public Reb.Core.Search.SearchMode Search { get; init; } = Reb.Core.Search.SearchMode.Auto;
+
     public void Validate()
     {
         if (K < 1) throw new ArgumentOutOfRangeException(nameof(K), K, "K must be at least 1");

@@ -40,10 +40,20 @@ public static class ModelFitter
         try
         {
             watch.Restart();
-            var coreIdx = Coreset(bank, options.Ldknn, progress);
-            var table = NeighbourDistances(bank, coreIdx, options.Ldknn, progress);
-            var index = CoreIndex(bank, coreIdx, LdknnIndex.DensityFromNeighbours(table), options.Ldknn);
-            var neighbours = KeptNeighbours(table, options.Ldknn);
+            LdknnIndex index;
+            BankNeighbours? neighbours;
+            if (options.Ldknn.CoresetRatio >= 1.0)
+                // No coreset: the bank prepared (and cut into cells) for the density search is the index's own; the same
+                // search and reduction as below, so the same densities bit for bit.
+                (index, neighbours) = BankNeighbours.Fit(bank, options.Ldknn,
+                    progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f))));
+            else
+            {
+                var coreIdx = Coreset(bank, options.Ldknn, progress);
+                var table = NeighbourDistances(bank, coreIdx, options.Ldknn, progress);
+                index = CoreIndex(bank, coreIdx, LdknnIndex.DensityFromNeighbours(table), options.Ldknn);
+                neighbours = KeptNeighbours(table, options.Ldknn);
+            }
             double fitSeconds = watch.Elapsed.TotalSeconds;
 
             watch.Restart();
@@ -107,7 +117,7 @@ public static class ModelFitter
     public static Tensor NeighbourDistances(Tensor bank, long[] coreIdx, LdknnOptions options, IProgress<StageProgress>? progress = null)
     {
         using var scope = NewDisposeScope();
-        using var full = KnnBank.Create(bank);
+        using var full = KnnSearch.Create(KnnBank.Create(bank), options.Search, ownsBank: true, seed: options.Seed);
         var idx = tensor(coreIdx);
         var core = options.CoresetRatio >= 1.0 ? bank : bank.index_select(0, idx);
         return LdknnIndex.NeighbourDistances(full, core, idx, options.K,

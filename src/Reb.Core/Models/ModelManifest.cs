@@ -42,7 +42,16 @@ public sealed record FeatureSettings(int ImageSize, int Dim, int GridSize)
     public string? Resize { get; init; }
 }
 
-public sealed record LdknnSettings(int K, double Lambda, double CoresetRatio, int Seed);
+public sealed record LdknnSettings(int K, double Lambda, double CoresetRatio, int Seed)
+{
+    /// <summary>
+    /// How the model's banks are searched: "flat" or "cells"; null (left out of model.json) for "auto", the default, so
+    /// a default model's manifest and content address are byte for byte what they were before the field existed. The
+    /// scores never depend on it (every mode is the same exact search).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Search { get; init; }
+}
 
 public sealed record BankInfo(long Patches, long Core, int Dim, string CoreFile, string DensityFile, string CoreIndexFile)
 {

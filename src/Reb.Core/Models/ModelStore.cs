@@ -50,7 +50,10 @@ public static class ModelStore
                 CreatedUtc = DateTimeOffset.UtcNow,
                 Backbone = new BackboneRef(fx.Name, fx.Backbone.Spec.ToJson(), weights, fx.AdaptationJson),
                 Features = new FeatureSettings(fx.ImageSize, fx.Dim, fx.GridSize) { Resize = ManifestResize(fx.Resize) },
-                Ldknn = new LdknnSettings(o.Ldknn.K, o.Ldknn.Lambda, o.Ldknn.CoresetRatio, o.Ldknn.Seed),
+                Ldknn = new LdknnSettings(o.Ldknn.K, o.Ldknn.Lambda, o.Ldknn.CoresetRatio, o.Ldknn.Seed)
+                {
+                    Search = o.Ldknn.Search == Search.SearchMode.Auto ? null : Search.SearchModes.Name(o.Ldknn.Search),
+                },
                 Bank = new BankInfo(fit.BankSize, model.Index.CoreCount, model.Index.Dim, ModelDirectory.CoreFile, ModelDirectory.DensityFile, ModelDirectory.CoreIndexFile)
                     { NeighbourFile = model.Neighbours is null ? null : NeighbourFile, GridsFile = writeGrids ? GridsFile : null },
                 Threshold = model.Threshold,
@@ -75,7 +78,11 @@ public static class ModelStore
         try
         {
             var core = tensor(arrays.Core).reshape(m.Bank.Core, m.Bank.Dim);
-            var ldknn = new LdknnOptions { K = m.Ldknn.K, Lambda = m.Ldknn.Lambda, CoresetRatio = m.Ldknn.CoresetRatio, Seed = m.Ldknn.Seed };
+            var ldknn = new LdknnOptions
+            {
+                K = m.Ldknn.K, Lambda = m.Ldknn.Lambda, CoresetRatio = m.Ldknn.CoresetRatio, Seed = m.Ldknn.Seed,
+                Search = m.Ldknn.Search is { } mode ? Search.SearchModes.Parse(mode) : Search.SearchMode.Auto,
+            };
             var index = new LdknnIndex(core, arrays.Density, arrays.CoreIndex, ldknn, device is null ? null : new KnnOptions { ScreenDevice = device });
             var options = new InspectionOptions { ImageSize = m.Features.ImageSize, BatchSize = batchSize, Ldknn = ldknn };
             var model = new InspectionModel(fx, index, m.Threshold, options) { Manifest = m };

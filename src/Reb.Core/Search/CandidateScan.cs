@@ -30,13 +30,18 @@ internal sealed unsafe class CandidateScan
     private readonly int[] _count;
     private readonly ColumnLowerBounds? _columns; // optional: per bank row, the least lower bound over all queries
     private readonly float[]? _kappa;              // per query: Nu - C0 minus its float32 slack, rounded down
+    private readonly int[]? _original;             // optional: bank position -> original bank index (a cell-ordered bank)
 
     /// <summary>Per query: nu = ||qc||^2, the bound's coefficients, and the absolute margin (all scaled domain).</summary>
     internal readonly record struct QueryTerms(double Nu, double C0, float CB, float CR, double AbsoluteMargin);
 
-    public CandidateScan(ScreenRowBounds bank, QueryTerms[] queries, BankRange[] exclude, int k, ColumnLowerBounds? columns = null)
+    /// <param name="original">For a bank stored in another order (cells): each position's original bank index, which
+    /// the exclusions are given in.</param>
+    public CandidateScan(ScreenRowBounds bank, QueryTerms[] queries, BankRange[] exclude, int k, ColumnLowerBounds? columns = null,
+        int[]? original = null)
     {
         _k = k;
+        _original = original;
         _columns = columns;
         if (columns is not null)
         {
@@ -80,8 +85,42 @@ internal sealed unsafe class CandidateScan
         return ScreenRowBounds.Up(bound - q.Nu + q.C0);
     }
 
+    /// <summary>
+    /// The least squared distance (scaled domain) a bank row must exceed to be ruled out for query <paramref name="r"/>:
+    /// the bound behind <see cref="Threshold"/> before the query's own terms are taken off; +inf until k rows were seen.
+    /// A cell whose rigorous lower bound exceeds it holds no neighbour and no tie (the argument of Threshold).
+    /// </summary>
+    internal double RuledOutBeyond(int r)
+    {
+        if (_heapCount[r] < _k) return double.PositiveInfinity;
+        var q = _queries[r];
+        return (q.Nu + _heap[r][0] + q.C0) * (1 + RelativeMargin) + q.AbsoluteMargin;
+    }
+
     /// <summary>Scans a float32 tile[r, j] = -2 qh_r.bh_(start+j), j &lt; width, for every row (float32 GEMM output).</summary>
     public void Scan(float* tile, long ldc, int start, int width) => Scan<Float32Tile>(tile, ldc * sizeof(float), start, width, 0f);
+
+    /// <summary>
+    /// Scans a float32 tile whose row i belongs to query <paramref name="rows"/>[i] (a cell's GEMM over the queries that
+    /// visit it), on the calling thread: callers scan disjoint sets of queries in parallel.
+    /// </summary>
+    public void ScanRows(float* tile, long ldc, int start, int width, int[] rows)
+    {
+        fixed (float* low = _bank.LowBias, high = _bank.HighBias, b = _bank.B, res = _bank.Residual)
+            for (int i = 0; i < rows.Length; i++)
+                ScanRow<Float32Tile, NoColumns>(rows[i], (byte*)tile + i * ldc * sizeof(float), low + start, high + start, b + start,
+                    res + start, start, width, 0f, null);
+    }
+
+    /// <summary><see cref="ScanRows(float*, long, int, int, int[])"/> for a bfloat16 tile (see <see cref="ScanBf16"/>).</summary>
+    public void ScanRowsBf16(ushort* tile, long ldc, int start, int width, int[] rows)
+    {
+        float slack = MathF.BitIncrement((float)(1.0 / 255));
+        fixed (float* low = _bank.LowBias, high = _bank.HighBias, b = _bank.B, res = _bank.Residual)
+            for (int i = 0; i < rows.Length; i++)
+                ScanRow<Bf16Tile, NoColumns>(rows[i], (byte*)tile + i * ldc * sizeof(ushort), low + start, high + start, b + start,
+                    res + start, start, width, slack, null);
+    }
 
     /// <summary>
     /// Scans a bfloat16 tile x[r, j] = bf16(qh_r.bh_(start+j)) as -2 x (exact), read in place (no float32 copy of the
@@ -175,7 +214,7 @@ internal sealed unsafe class CandidateScan
     private void Offer(int r, ref float threshold, float lower, float t, float* high, float* b, float* res, int start, int j, in QueryTerms q, float slack)
     {
         int index = start + j;
-        if (lower > threshold || _exclude[r].Contains(index)) return; // the threshold may have dropped since the compare
+        if (lower > threshold || _exclude[r].Contains(_original is null ? index : _original[index])) return; // the threshold may have dropped since the compare
         float upper = t + high[j] + (q.CB * b[j] + q.CR * res[j] + slack * MathF.Abs(t));
         var heap = _heap[r];
         if (_heapCount[r] < _k)

@@ -14,9 +14,11 @@ internal static unsafe class ExactDistances
     /// Per query row the k nearest of its candidates (sorted by screen lower bound), ascending by (float32 distance,
     /// bank index): the project's tie rule. Candidates are measured in lower-bound order and the loop stops at the
     /// first whose lower bound proves it (and so every later one) farther than the current k-th float32 distance.
+    /// <paramref name="original"/>, when given, maps a candidate's bank position to its original index (cells).
     /// </summary>
     public static void Rerank(KnnBank bank, Tensor queries, (float[] Lower, int[] Index)[] candidates,
-        CandidateScan.QueryTerms[] terms, int k, float[] distances, long[] indices, long offset, KnnSearchStats? stats)
+        CandidateScan.QueryTerms[] terms, int k, float[] distances, long[] indices, long offset, KnnSearchStats? stats,
+        int[]? original = null)
     {
         int rows = (int)queries.shape[0], d = bank.Dim;
         double scaleSq = bank.Scale * bank.Scale;
@@ -31,7 +33,8 @@ internal static unsafe class ExactDistances
             for (; i < index.Length; i++)
             {
                 if (best.Full && lower[i] > StopAt(terms[r], best.WorstDistance, scaleSq)) break;
-                best.Offer((float)SquaredDistance(qp + (long)r * d, bp + (long)index[i] * d, d), index[i]);
+                // A cell-ordered bank: the row is read at its position, ranked (ties) and returned by its original index.
+                best.Offer((float)SquaredDistance(qp + (long)r * d, bp + (long)index[i] * d, d), original is null ? index[i] : original[index[i]]);
             }
             if (!best.Full) throw new InvalidOperationException($"KnnKernel: query {offset + r} kept {best.Count} candidates for k = {k} (a bug: the screen must keep k).");
             best.CopySorted(distances, indices, (offset + r) * k);

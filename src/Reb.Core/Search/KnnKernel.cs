@@ -47,7 +47,7 @@ public static class KnnKernel
         options.Validate();
         BankRange[] excluded = Validate(bank, queries, k, exclude, excludeRanges);
         long count = queries.shape[0];
-        if (stats is not null) { stats.Queries += count; stats.UsedBf16Gemm |= bank.ScreensInBf16; }
+        if (stats is not null) { stats.Queries += count; stats.RowsScanned += count * bank.Count; stats.UsedBf16Gemm |= bank.ScreensInBf16; }
 
         var distances = new float[count * k];
         var indices = new long[count * k];
@@ -85,7 +85,7 @@ public static class KnnKernel
     /// The queries' screen copies (centred in float32 like the bank, times Scale, in the bank's screen dtype) and per
     /// query the bound's terms: norm Nq and measured rounding residual Rq, both in float64.
     /// </summary>
-    private static (Tensor Low, CandidateScan.QueryTerms[] Terms) PrepareQueries(KnnBank bank, Tensor block, long start)
+    internal static (Tensor Low, CandidateScan.QueryTerms[] Terms) PrepareQueries(KnnBank bank, Tensor block, long start)
     {
         int rows = (int)block.shape[0];
         if (!block.isfinite().all().item<bool>())
@@ -111,7 +111,7 @@ public static class KnnKernel
         return (low, terms);
     }
 
-    private static BankRange[] Validate(KnnBank bank, Tensor queries, int k, Tensor? exclude, BankRange[]? excludeRanges)
+    internal static BankRange[] Validate(KnnBank bank, Tensor queries, int k, Tensor? exclude, BankRange[]? excludeRanges)
     {
         if (queries.dim() != 2) throw new ArgumentException($"KnnKernel.Search: queries must be 2-D [q, d], got shape [{string.Join(", ", queries.shape)}].", nameof(queries));
         if (queries.dtype != ScalarType.Float32) throw new ArgumentException($"KnnKernel.Search: queries must be float32, got {queries.dtype}.", nameof(queries));

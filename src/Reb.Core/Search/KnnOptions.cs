@@ -45,6 +45,10 @@ public sealed record KnnOptions
     /// <summary>The bfloat16 GEMM of the screen (the other one is used if this one failed its start-up probe).</summary>
     public Bf16Gemm Bf16Gemm { get; init; } = Bf16Gemm.LibTorch;
 
+    /// <summary>The bfloat16 GEMM of the cell search's per-cell tiles (many small ones): MKL's, called on raw rows with no
+    /// tensor made per tile, unless its probe failed.</summary>
+    public Bf16Gemm CellBf16Gemm { get; init; } = Bf16Gemm.Mkl;
+
     /// <summary>The float32 screen's GEMM on the CPU (a screen on another device always uses libtorch's mm there).</summary>
     public Float32Gemm Float32Gemm { get; init; } = Float32Gemm.Native;
 

@@ -28,6 +28,12 @@ public sealed class KnnSearchStats
     public long WideQueries { get; set; }
     /// <summary>True when the bfloat16 screen ran (false: float32 screen, by request or because the probe failed).</summary>
     public bool UsedBf16Gemm { get; set; }
+    /// <summary>Bank rows screened, summed over queries (the whole bank per query for a flat search).</summary>
+    public long RowsScanned { get; set; }
+    /// <summary>Cells visited, summed over queries (cell search only).</summary>
+    public long CellsVisited { get; set; }
+    /// <summary>When not null, every query's rows screened is appended (benchmarks: median and p90).</summary>
+    public List<long>? PerQueryRowsScanned { get; set; }
     /// <summary>Seconds in the queries' preparation (centring, screen copies, bound terms).</summary>
     public double PrepareSeconds { get; set; }
     /// <summary>Seconds in the screening GEMMs and candidate scans.</summary>

@@ -55,6 +55,29 @@ internal static unsafe class NativeGemm
             Sgemm(&transposed, &plain, &n, &m, &k, &alpha, (float*)pb, &ld, (float*)pa, &ld, &beta, (float*)pc, &ldc);
     }
 
+    /// <summary>
+    /// c[i, j] = alpha * sum_l a[i, l] * b[j, l] for raw row-major bfloat16 a [m, k] and b [n, k] into float32 c [m, ldc]:
+    /// the cell search's many small GEMMs, with no tensor made per call.
+    /// </summary>
+    public static void GemmABtBf16(ushort* a, int m, ushort* b, int n, int k, float* c, int ldc, float alpha)
+    {
+        if (m == 0 || n == 0) return;
+        byte transposed = (byte)'T', plain = (byte)'N';
+        int ld = k;
+        float beta = 0f;
+        GemmBf16(&transposed, &plain, &n, &m, &k, &alpha, b, &ld, a, &ld, &beta, c, &ldc);
+    }
+
+    /// <summary><see cref="GemmABtBf16"/> for float32 a and b.</summary>
+    public static void GemmABtF32(float* a, int m, float* b, int n, int k, float* c, int ldc, float alpha)
+    {
+        if (m == 0 || n == 0) return;
+        byte transposed = (byte)'T', plain = (byte)'N';
+        int ld = k;
+        float beta = 0f;
+        Sgemm(&transposed, &plain, &n, &m, &k, &alpha, b, &ld, a, &ld, &beta, c, &ldc);
+    }
+
     private static bool ProbeSymbols()
     {
         try

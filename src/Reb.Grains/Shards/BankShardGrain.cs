@@ -81,7 +81,9 @@ public sealed class BankShardGrain(SiloModelCache models, ILocalSiloDetails silo
         {
             var rows = ShardSlice.ReadRows(Path.Combine(model.Directory, bank.CoreFile), start, count, bank.Dim);
             var density = ShardSlice.ReadRows(Path.Combine(model.Directory, bank.DensityFile), start, count, 1);
-            return ShardSlice.Create(rows, bank.Dim, density, start, models.Device);
+            // Cells, when the model asks for them, over this slice's own rows (each shard builds its own).
+            var mode = model.Manifest.Ldknn.Search is { } name ? Reb.Core.Search.SearchModes.Parse(name) : Reb.Core.Search.SearchMode.Auto;
+            return ShardSlice.Create(rows, bank.Dim, density, start, models.Device, mode);
         });
     }
 

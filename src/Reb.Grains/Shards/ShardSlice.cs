@@ -7,12 +7,13 @@ using static TorchSharp.torch;
 namespace Reb.Grains.Shards;
 
 /// <summary>
-/// The rows one bank shard serves: a prepared kNN bank over its slice, the densities of those rows (zeros for a
-/// training bank) and the slice's first global row.
+/// The rows one bank shard serves: a prepared kNN search over its slice (flat, or cells built over the slice's own
+/// rows: the same exact answer), the densities of those rows (zeros for a training bank) and the slice's first global row.
 /// </summary>
-public sealed class ShardSlice(KnnBank bank, float[] density, long start) : IDisposable
+public sealed class ShardSlice(KnnSearch search, float[] density, long start) : IDisposable
 {
-    public KnnBank Bank { get; } = bank;
+    public KnnSearch Search { get; } = search;
+    public KnnBank Bank => Search.Bank;
     public float[] Density { get; } = density;
     public long Start { get; } = start;
     public long Count => Bank.Count;
@@ -36,12 +37,14 @@ public sealed class ShardSlice(KnnBank bank, float[] density, long start) : IDis
     }
 
     /// <param name="device">the silo's device: the screening GEMM runs there (exact either way: KnnOptions.ScreenDevice).</param>
-    public static ShardSlice Create(float[] rows, int dim, float[] density, long start, Device? device = null)
+    /// <param name="mode">how the slice is searched (cells only on the CPU); the answer is the same in every mode.</param>
+    public static ShardSlice Create(float[] rows, int dim, float[] density, long start, Device? device = null,
+        SearchMode mode = SearchMode.Auto)
     {
         var t = tensor(rows).reshape(rows.Length / dim, dim);
         var bank = KnnBank.Create(t, device is null ? null : new KnnOptions { ScreenDevice = device });
         t.Dispose(); // the bank keeps its own handle on the storage
-        return new ShardSlice(bank, density, start);
+        return new ShardSlice(KnnSearch.Create(bank, mode, ownsBank: true), density, start);
     }
 
     /// <summary>Nearest row per query: distance, global index, density.</summary>
@@ -49,7 +52,7 @@ public sealed class ShardSlice(KnnBank bank, float[] density, long start) : IDis
     {
         using var scope = NewDisposeScope();
         var q = FeatureChunks.ToTensor(chunk);
-        using var r = KnnKernel.Search(Bank, q, 1);
+        using var r = Search.Search(q, 1);
         var d = r.Distances.data<float>().ToArray();
         var local = r.Indices.data<long>().ToArray();
         var global = new long[local.Length];
@@ -79,7 +82,7 @@ public sealed class ShardSlice(KnnBank bank, float[] density, long start) : IDis
             int kk = (int)Math.Min(k, Count - (excluding ? 1 : 0));
             if (rows.Length == 0 || kk < 1) continue;
             var q = rows.Length == chunk.Rows ? all : all.index_select(0, tensor(rows.Select(r => (long)r).ToArray()));
-            using var r = KnnKernel.Search(Bank, q, kk, excluding ? tensor(rows.Select(x => localExclude[x]).ToArray()) : null);
+            using var r = Search.Search(q, kk, excluding ? tensor(rows.Select(x => localExclude[x]).ToArray()) : null);
             var d = r.Distances.data<float>().ToArray();
             var i = r.Indices.data<long>().ToArray();
             for (int a = 0; a < rows.Length; a++)
@@ -92,5 +95,5 @@ public sealed class ShardSlice(KnnBank bank, float[] density, long start) : IDis
         return new ShardTopK(distances, indices, k);
     }
 
-    public void Dispose() => Bank.Dispose();
+    public void Dispose() => Search.Dispose();
 }

@@ -40,7 +40,11 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
     private float[]? _neighbours;
     private ThresholdInfo? _threshold;
 
-    private LdknnOptions Ldknn => new() { K = request.K, Lambda = request.Lambda, CoresetRatio = request.CoresetRatio, Seed = request.Seed };
+    private LdknnOptions Ldknn => new()
+    {
+        K = request.K, Lambda = request.Lambda, CoresetRatio = request.CoresetRatio, Seed = request.Seed,
+        Search = Reb.Core.Search.SearchModes.Parse(request.Search),
+    };
 
     /// <summary>The same settings `reb fit` reads from its options (CommonOptions.Read), so both fit alike.</summary>
     private InspectionOptions Inspection => new()

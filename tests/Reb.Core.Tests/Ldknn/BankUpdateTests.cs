@@ -5,6 +5,7 @@ using Reb.Core;
 using Reb.Core.Imaging;
 using Reb.Core.Models;
 using Reb.Core.Pipeline;
+using Reb.Core.Search;
 using Reb.Core.Tests.TestSupport;
 using static TorchSharp.torch;
 
@@ -24,10 +25,13 @@ public class BankUpdateTests
     }
 
     [Theory]
-    [InlineData(1, 40)]
-    [InlineData(5, 40)]
-    [InlineData(9, 3)]   // fewer new rows than K
-    public void Append_EqualsAFullRefit_BitForBit_WithTies(int k, int newCount)
+    [InlineData(1, 40, SearchMode.Flat)]
+    [InlineData(5, 40, SearchMode.Flat)]
+    [InlineData(9, 3, SearchMode.Flat)]   // fewer new rows than K
+    [InlineData(1, 40, SearchMode.Cells)] // the fit, the update and the refit searched with cells
+    [InlineData(5, 40, SearchMode.Cells)]
+    [InlineData(9, 3, SearchMode.Cells)]
+    public void Append_EqualsAFullRefit_BitForBit_WithTies(int k, int newCount, SearchMode mode)
     {
         using var old = PatchLike(700, 24, 1);
         using var fresh = PatchLike(newCount, 24, 2);
@@ -36,7 +40,7 @@ public class BankUpdateTests
         fresh[0].copy_(old[10]);
         if (newCount > 2) fresh[2].copy_(old[11]);
         old[20].copy_(old[21]);
-        var options = new LdknnOptions { K = k };
+        var options = new LdknnOptions { K = k, Search = mode };
         var (index, table) = BankNeighbours.Fit(old, options);
         using var _i = index;
         using var _t = table;
@@ -51,6 +55,8 @@ public class BankUpdateTests
         using var plain = ModelFitter.FitIndex(union, options);
 
         Assert.Equal(700 + newCount, updated.CoreCount);
+        Assert.Equal(mode, updated.Search.Mode);
+        Assert.Equal(mode, refit.Search.Mode);
         Assert.True(stats.AffectedOldRows > 0);
         Assert.Equal(Bits(refit.CoreFeatures.data<float>().ToArray()), Bits(updated.CoreFeatures.data<float>().ToArray()));
         Assert.Equal(Bits(refit.Density), Bits(updated.Density));
@@ -78,14 +84,16 @@ public class BankUpdateTests
         long perImage = 64;
         using var oldRows = bank.narrow(0, 0, 6 * perImage).clone();
         using var newRows = bank.narrow(0, 6 * perImage, 2 * perImage).clone();
-        var ldknn = new LdknnOptions { K = 9 };
+        // The update searches with cells, the refit flat: the same densities and scores whatever the search.
+        var ldknn = new LdknnOptions { K = 9, Search = SearchMode.Cells };
         var (index, table) = BankNeighbours.Fit(oldRows, ldknn);
         using var _i = index;
         using var _t = table;
         var (updated, updatedTable, _) = BankUpdate.Append(index, table, newRows);
         using var _u = updated;
         using var _ut = updatedTable;
-        using var refit = ModelFitter.FitIndex(bank, ldknn);
+        Assert.Equal(SearchMode.Cells, updated.Search.Mode);
+        using var refit = ModelFitter.FitIndex(bank, ldknn with { Search = SearchMode.Flat });
         Assert.Equal(Bits(refit.Density), Bits(updated.Density));
         using var a = updated.ScorePatches(bank);
         using var b = refit.ScorePatches(bank);

@@ -31,6 +31,12 @@ public static class ModelBench
         using var bank = KnnBank.Create(vectors);
         double prepare = watch.Elapsed.TotalSeconds;
         AnsiConsole.MarkupLine($"bank preparation: {prepare:F2} s");
+        watch.Restart();
+        using var cells = KnnSearch.Create(bank, SearchMode.Cells, seed: model.Index.Options.Seed);
+        double cellsBuild = watch.Elapsed.TotalSeconds;
+        using var auto = KnnSearch.Create(bank, SearchMode.Auto, seed: model.Index.Options.Seed);
+        AnsiConsole.MarkupLine($"cells: {cells.Cells!.CellCount} built in {cellsBuild:F2} s; auto picks {SearchModes.Name(auto.Mode)} " +
+            $"(probe screens {auto.ProbeFraction:P1} of the bank per query)");
 
         var shapes = new List<ShapeFigures>();
         int fitCount = (int)Math.Min(FitQueries, n);
@@ -38,7 +44,7 @@ public static class ModelBench
         using (var scope = NewDisposeScope())
         {
             var queries = vectors.index_select(0, tensor(rows)).contiguous();
-            var fit = ShapeBench.Run("density fit", vectors, bank, queries, k, rows, seconds);
+            var fit = ShapeBench.Run("density fit", vectors, bank, queries, k, rows, seconds, cells: cells, cellsBuildSeconds: cellsBuild, auto: auto);
             AnsiConsole.WriteLine(fit.ToString());
             shapes.Add(fit);
         }
@@ -58,7 +64,8 @@ public static class ModelBench
             var queries = cat(features).contiguous();
             // Written next to bench.json so that another exact search can be timed on the very same queries.
             TensorFiles.WriteFloats(Path.Combine(outDir, "scoring-queries.f32"), queries);
-            var scoring = ShapeBench.Run($"scoring ({paths.Count} images)", vectors, bank, queries, 1, null, seconds);
+            var scoring = ShapeBench.Run($"scoring ({paths.Count} images)", vectors, bank, queries, 1, null, seconds, cells: cells,
+                cellsBuildSeconds: cellsBuild, auto: auto);
             AnsiConsole.WriteLine(scoring.ToString());
             shapes.Add(scoring);
             latency = Latency.Measure(model.Embedder, model.Index, paths[0]);

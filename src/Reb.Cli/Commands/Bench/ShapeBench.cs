@@ -17,6 +17,9 @@ public sealed record ShapeFigures(
     bool Bf16Screen, double CandidatesPerQuery, double ExactDistancesPerQuery, double WideQueryFraction,
     int CheckedQueries, bool ExactOnChecked)
 {
+    /// <summary>The cell-pruned search on the same shape (null when not measured).</summary>
+    public CellFigures? CellSearch { get; init; }
+
     public override string ToString() =>
         $"{Shape}: {Queries} queries x bank {BankSize} x d {Dim}, k = {K}{(Exclusion == "none" ? "" : $", excluding {Exclusion}")}\n" +
         $"  kNN kernel   {Seconds,8:F3} s  {KnnGflops,7:F1} GFLOP/s  ({(Bf16Screen ? "bfloat16" : "float32")} screen; candidates/query {CandidatesPerQuery:F1}, " +
@@ -24,14 +27,17 @@ public sealed record ShapeFigures(
         $"  kNN kernel with MKL's bfloat16 GEMM (float32 output) {MklBf16KernelSeconds:F3} s\n" +
         $"  float32 mm   {Float32MmSeconds,8:F3} s  {Float32MmGflops,7:F1} GFLOP/s   kernel / float32 mm rate {KnnGflops / Float32MmGflops:F2}\n" +
         $"  bfloat16 mm  {Bf16MmSeconds,8:F3} s  {Bf16MmGflops,7:F1} GFLOP/s   kernel / bfloat16 mm rate {KnnGflops / Bf16MmGflops:F2}\n" +
-        $"  exact against a float64 brute force (tie rule) on {CheckedQueries} queries: {ExactOnChecked}";
+        $"  exact against a float64 brute force (tie rule) on {CheckedQueries} queries: {ExactOnChecked}" +
+        (CellSearch is null ? "" : "\n" + CellSearch);
 }
 
 public static class ShapeBench
 {
     /// <summary>Times the kernel on <paramref name="bank"/> (prepared from <paramref name="vectors"/>) against mm of the same shapes.</summary>
+    /// <param name="cells">When given, the cell-pruned search is timed in the same rounds and checked against the flat answer.</param>
     public static ShapeFigures Run(string shape, Tensor vectors, KnnBank bank, Tensor queries, int k, long[]? exclude,
-        int seconds, int bankChunk = 8192, int checkQueries = 16)
+        int seconds, int bankChunk = 8192, int checkQueries = 16, KnnSearch? cells = null, double cellsBuildSeconds = 0,
+        KnnSearch? auto = null)
     {
         using var scope = NewDisposeScope();
         int count = (int)queries.shape[0], dim = (int)vectors.shape[1];
@@ -52,11 +58,16 @@ public static class ShapeBench
 
         var stats = new KnnSearchStats();
         var mkl = new KnnOptions { Bf16Gemm = Bf16Gemm.Mkl };
-        var best = Interleaved(seconds,
+        var cellStats = new KnnSearchStats();
+        var actions = new List<Action>
+        {
             () => { using var r = KnnKernel.Search(bank, queries, k, excludeT, stats: stats); },
             () => { using var r = KnnKernel.Search(bank, queries, k, excludeT, mkl); },
             () => Mm(queries, vectors),
-            () => Mm(q16, b16));
+            () => Mm(q16, b16),
+        };
+        if (cells is not null) actions.Add(() => { using var r = cells.Search(queries, k, excludeT, stats: cellStats); });
+        var best = Interleaved(seconds, [.. actions]);
         // The stats summed every timed run: per query figures divide by the queries searched.
         double perQuery(long total) => (double)total / stats.Queries;
 
@@ -66,9 +77,27 @@ public static class ShapeBench
         using var result = KnnKernel.Search(bank, sample, k, sampleExclude is null ? null : tensor(sampleExclude));
         bool exact = BruteForce.Matches(result, vectors, sample, k, sampleExclude);
 
+        CellFigures? cellFigures = null;
+        if (cells is not null)
+        {
+            // One more pass for the per-query figures, compared bit for bit with the flat answer on every query.
+            var once = new KnnSearchStats { PerQueryRowsScanned = [] };
+            using var viaCells = cells.Search(queries, k, excludeT, stats: once);
+            using var viaFlat = KnnKernel.Search(bank, queries, k, excludeT);
+            bool same = viaCells.Indices.data<long>().ToArray().SequenceEqual(viaFlat.Indices.data<long>().ToArray())
+                && viaCells.Distances.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits)
+                    .SequenceEqual(viaFlat.Distances.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits));
+            var (median, p90) = CellFigures.Quantiles(once.PerQueryRowsScanned);
+            cellFigures = new CellFigures(cells.Cells?.CellCount ?? 0, cellsBuildSeconds, best[4], flops / best[4] / 1e9, median, p90,
+                (double)once.RowsScanned / once.Queries / n, (double)once.CellsVisited / once.Queries, same,
+                auto is null ? "?" : SearchModes.Name(auto.Mode), auto?.ProbeFraction ?? double.NaN);
+        }
         return new ShapeFigures(shape, count, n, dim, k, exclude is null ? "none" : "each query's own bank row",
             best[0], best[1], best[2], best[3], flops / best[0] / 1e9, flops / best[2] / 1e9, flops / best[3] / 1e9,
-            stats.UsedBf16Gemm, perQuery(stats.Candidates), perQuery(stats.ExactDistances), perQuery(stats.WideQueries), check, exact);
+            stats.UsedBf16Gemm, perQuery(stats.Candidates), perQuery(stats.ExactDistances), perQuery(stats.WideQueries), check, exact)
+        {
+            CellSearch = cellFigures,
+        };
     }
 
     /// <summary>A warm-up run of each action, then rounds of all actions until the time is spent; best seconds per action.

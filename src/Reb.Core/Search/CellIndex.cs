@@ -1,0 +1,179 @@
+using static TorchSharp.torch;
+
+namespace Reb.Core.Search;
+
+/// <summary>
+/// A bank cut into cells for exact pruned search: the rows re-ordered so that each cell is one contiguous range of a
+/// prepared <see cref="KnnBank"/> (screened with the same kernel pieces as the flat bank), each position's ORIGINAL bank
+/// index (exclusions, the tie rule and the answer use it), and per cell a float32 centroid c and a radius r that
+/// bounds ||b - c|| from above for every row b of the cell, measured in float64 and rounded up. By the triangle
+/// inequality no row of the cell lies nearer to a query q than (||q - c|| - r)^2: <see cref="LowerBounds"/>.
+/// </summary>
+public sealed class CellIndex : IDisposable
+{
+    /// <summary>Relative widening of the radii over their float64 measurement (a d-term float64 sum errs by d 2^-53).</summary>
+    private const double RadiusMargin = 1e-9;
+
+    private readonly Tensor _centroids64; // [C, d] float64 copy of the float32 centroids (exact)
+    private readonly double[] _centroidNormSq;
+
+    internal CellIndex(KnnBank bank, int[] original, int[] cellStart, Tensor centroids, double[] radius)
+    {
+        Bank = bank;
+        Original = original;
+        CellStart = cellStart;
+        Centroids = centroids.DetachFromDisposeScope();
+        Radius = radius;
+        _centroids64 = centroids.to(ScalarType.Float64).DetachFromDisposeScope();
+        using (var scope = NewDisposeScope())
+            _centroidNormSq = _centroids64.pow(2).sum(1).data<double>().ToArray();
+    }
+
+    /// <summary>The rows in cell order, prepared for screening (owned).</summary>
+    internal KnnBank Bank { get; }
+
+    /// <summary>Position in <see cref="Bank"/> -> original bank index.</summary>
+    internal int[] Original { get; }
+
+    /// <summary>Cell c holds positions [CellStart[c], CellStart[c + 1]).</summary>
+    internal int[] CellStart { get; }
+
+    /// <summary>[C, d] float32 centroids.</summary>
+    internal Tensor Centroids { get; }
+
+    /// <summary>Per cell: an upper bound of the distance (not squared) of its rows from the centroid; -inf when empty.</summary>
+    internal double[] Radius { get; }
+
+    /// <summary>Number of cells (empty ones included).</summary>
+    public int CellCount => CellStart.Length - 1;
+
+    /// <summary>Rows in the bank.</summary>
+    public long Count => Bank.Count;
+
+    /// <summary>Rows in cell <paramref name="c"/>.</summary>
+    public int CellSize(int c) => CellStart[c + 1] - CellStart[c];
+
+    /// <summary>
+    /// Builds the cells from an assignment of every bank row to a cell (rows keep ascending original order inside a
+    /// cell); radii are measured against the given centroids, whatever they are.
+    /// </summary>
+    /// <param name="bank">[n, d] float32 CPU rows in original order.</param>
+    /// <param name="centroids">[C, d] float32 centroids.</param>
+    /// <param name="cell">Per row its cell in [0, C).</param>
+    internal static CellIndex FromAssignment(Tensor bank, Tensor centroids, int[] cell, KnnOptions? options = null)
+    {
+        int n = checked((int)bank.shape[0]), cells = checked((int)centroids.shape[0]), d = (int)bank.shape[1];
+        if (cell.Length != n) throw new ArgumentException($"{cell.Length} cell numbers for {n} rows", nameof(cell));
+        var start = new int[cells + 1];
+        foreach (int c in cell)
+        {
+            if ((uint)c >= (uint)cells) throw new ArgumentException($"cell {c} outside [0, {cells})", nameof(cell));
+            start[c + 1]++;
+        }
+        for (int c = 0; c < cells; c++) start[c + 1] += start[c];
+        var original = new int[n];
+        var next = (int[])start.Clone();
+        for (int i = 0; i < n; i++) original[next[cell[i]]++] = i;
+
+        var centroids32 = centroids.to(ScalarType.Float32).contiguous();
+        KnnBank ordered;
+        using (var scope = NewDisposeScope())
+        {
+            var rows = bank.index_select(0, tensor(original.Select(i => (long)i).ToArray())).contiguous();
+            rows.DetachFromDisposeScope();
+            ordered = KnnBank.Create(rows, options);
+        }
+        var radius = Radii(ordered, centroids32, start, d);
+        return new CellIndex(ordered, original, start, centroids32, radius);
+    }
+
+    /// <summary>
+    /// The cells of <paramref name="union"/> (this index's rows in original order, then new rows): the old rows keep
+    /// their cells, each new row joins the cell with the nearest centroid, whose radius grows to cover it; centroids
+    /// stay. The rows are laid out again in cell order (one copy, prepared with <paramref name="options"/>).
+    /// </summary>
+    internal CellIndex Appended(Tensor union, KnnOptions? options = null)
+    {
+        long old = Count, n = union.shape[0];
+        if (n < old) throw new ArgumentException($"{n} rows cannot extend a bank of {old}", nameof(union));
+        var cell = new int[n];
+        for (int c = 0; c < CellCount; c++)
+            for (int p = CellStart[c]; p < CellStart[c + 1]; p++) cell[Original[p]] = c;
+        if (n > old)
+            using (var scope = NewDisposeScope())
+            {
+                // Only non-empty cells have a radius to grow from: empty ones are left out of the choice.
+                var bounds = LowerBoundsOfCentres(union.narrow(0, old, n - old));
+                int cells = CellCount;
+                for (long i = 0; i < n - old; i++)
+                {
+                    int best = -1;
+                    for (int c = 0; c < cells; c++)
+                        if (!double.IsNegativeInfinity(Radius[c]) && (best < 0 || bounds[i * cells + c] < bounds[i * cells + best])) best = c;
+                    cell[old + i] = best;
+                }
+            }
+        return FromAssignment(union, Centroids, cell, options);
+    }
+
+    /// <summary>[rows x C] approximate squared distances of the rows to the centroids (the choice of a cell only).</summary>
+    private double[] LowerBoundsOfCentres(Tensor rows)
+    {
+        using var scope = NewDisposeScope();
+        var q64 = rows.to(ScalarType.Float64);
+        var d2 = q64.pow(2).sum(1).unsqueeze(1) + tensor(_centroidNormSq).unsqueeze(0) - 2 * q64.mm(_centroids64.t());
+        return d2.contiguous().data<double>().ToArray();
+    }
+
+    private static unsafe double[] Radii(KnnBank ordered, Tensor centroids, int[] start, int d)
+    {
+        var radius = new double[start.Length - 1];
+        float* bp = (float*)NativeGemm.DataPointer(ordered.Vectors);
+        float* cp = (float*)NativeGemm.DataPointer(centroids);
+        Parallel.For(0, radius.Length, c =>
+        {
+            double worst = double.NegativeInfinity;
+            for (int p = start[c]; p < start[c + 1]; p++)
+                worst = Math.Max(worst, ExactDistances.SquaredDistance(bp + (long)p * d, cp + (long)c * d, d));
+            radius[c] = worst < 0 ? double.NegativeInfinity : Math.Sqrt(worst) * (1 + RadiusMargin);
+        });
+        return radius;
+    }
+
+    /// <summary>
+    /// [rows x C] rigorous lower bounds of the squared distance from each query to any row of each cell (+inf for an
+    /// empty cell), unscaled. ||q - c||^2 comes from one float64 GEMM, ||q||^2 + ||c||^2 - 2 q.c, whose error is below
+    /// (d + 2) 2^-53 (||q||^2 + ||c||^2): taken off (eight times over) before the square root.
+    /// </summary>
+    internal double[] LowerBounds(Tensor queries)
+    {
+        using var scope = NewDisposeScope();
+        int rows = (int)queries.shape[0], cells = CellCount, d = (int)queries.shape[1];
+        var q64 = queries.to(ScalarType.Float64);
+        var dots = q64.mm(_centroids64.t()).contiguous().data<double>().ToArray();
+        var qn = q64.pow(2).sum(1).data<double>().ToArray();
+        double rel = (d + 8) * Math.ScaleB(1.0, -50);
+        var result = new double[(long)rows * cells];
+        Parallel.For(0, rows, r =>
+        {
+            for (int c = 0; c < cells; c++)
+            {
+                long at = (long)r * cells + c;
+                if (double.IsNegativeInfinity(Radius[c])) { result[at] = double.PositiveInfinity; continue; }
+                double sumSq = qn[r] + _centroidNormSq[c];
+                double d2 = sumSq - 2 * dots[at] - rel * sumSq;
+                double gap = (d2 > 0 ? Math.Sqrt(d2) * (1 - 1e-15) : 0) - Radius[c];
+                result[at] = gap > 0 ? gap * gap * (1 - 1e-15) : 0;
+            }
+        });
+        return result;
+    }
+
+    /// <summary>Releases the ordered bank and the centroids.</summary>
+    public void Dispose()
+    {
+        Bank.Dispose();
+        Centroids.Dispose();
+        _centroids64.Dispose();
+    }
+}
