@@ -96,6 +96,9 @@ public static class CalibrationWarning
         var inv = CultureInfo.InvariantCulture;
         if (record.PredictedEscapeRate is { } e && e > maxPredictedEscape)
             reasons.Add(string.Format(inv, "predicted escapes {0:0} % (limit {1:0} %)", 100 * e, 100 * maxPredictedEscape));
+        // The cost rule may buy escapes with many false rejects on a line whose synthetic defects look normal: say so.
+        if (record.RuleKind == ThresholdRule.Cost)
+            reasons.Add(string.Format(inv, "predicted false rejects {0:0} %", 100 * record.PredictedFalseRejectRate));
         if (!record.Certified)
         {
             int n = record.OutOfFoldScores.Length;
