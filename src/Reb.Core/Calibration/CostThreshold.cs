@@ -10,8 +10,8 @@ public sealed record CostChoice(double Threshold, int FalseRejects, int Good, in
 }
 
 /// <summary>
-/// A threshold that weighs both errors: good scores predict the false-reject rate FRR(t) = share of good scores &gt;= t,
-/// defect scores predict the escape rate E(t) = share of defect scores &lt; t, and the threshold minimises
+/// A threshold that weighs both errors: good scores predict the false-reject rate FRR(t) = share of good scores &gt;=
+/// t, defect scores predict the escape rate E(t) = share of defect scores &lt; t, and the threshold minimises
 /// FRR(t) + escapeCost x E(t). Candidates: the lowest score (reject all), the midpoint between every two neighbouring
 /// distinct scores (a cut between them, equally far from both), and just above the highest (reject none). Among equal
 /// costs the highest threshold wins: it rejects the fewest good parts for the same cost.

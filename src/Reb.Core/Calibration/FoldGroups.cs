@@ -2,15 +2,16 @@ namespace Reb.Core.Calibration;
 
 /// <summary>
 /// The training images split into folds for out-of-fold scoring: each fold is a set of image indices (ascending) left
-/// out of the bank together. Grouped folds (<see cref="ImageGrouping"/>) put near-duplicate images in one fold and every
-/// other image alone; contiguous folds (<see cref="ContiguousFolds"/>) are blocks in file order.
+/// out of the bank together. Grouped folds (<see cref="ImageGrouping"/>) put near-duplicate images in one fold and
+/// every other image alone; contiguous folds (<see cref="ContiguousFolds"/>) are blocks in file order.
 /// </summary>
 public sealed class FoldGroups
 {
     private readonly int[][] _folds;
     private readonly int[] _foldOf;
 
-    /// <param name="foldOfImage">for each image its fold number; folds are numbered 0.. in order of their first image.</param>
+    /// <param name="foldOfImage">for each image its fold number; folds are numbered 0.. in order of their first
+    /// image.</param>
     public FoldGroups(IReadOnlyList<int> foldOfImage)
     {
         if (foldOfImage.Count < 2) throw new ArgumentException($"{foldOfImage.Count} images: out-of-fold scoring needs at least 2");

@@ -22,7 +22,8 @@ public sealed class FoldScorer : IDisposable
     public FoldScorer(LdknnIndex index, BankLayout layout, FoldGroups folds)
     {
         if (layout.Images != folds.Images)
-            throw new ArgumentException($"the layout has {layout.Images} images, the folds cover {folds.Images}", nameof(layout));
+            throw new ArgumentException($"the layout has {layout.Images} images, the folds cover {folds.Images}",
+                nameof(layout));
         _index = index;
         _layout = layout;
         _folds = folds;
@@ -33,7 +34,8 @@ public sealed class FoldScorer : IDisposable
     {
         var members = _folds.Members(fold);
         if (_folds.IsContiguous(fold))
-            return _index.ScorePatchesExcludingBankRange(queries, _layout.Start(members[0]), _layout.Start(members[^1] + 1));
+            return _index.ScorePatchesExcludingBankRange(queries, _layout.Start(members[0]),
+                _layout.Start(members[^1] + 1));
         if (_reducedFold != fold)
         {
             _reduced?.Dispose();

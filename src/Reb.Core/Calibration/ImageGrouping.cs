@@ -16,16 +16,17 @@ public sealed record FoldGroupingRecord(string Method, int[] FoldOfImage, double
 /// Folds that follow the data, not the file order. Each image is summarised by its patch features average-pooled to a
 /// coarse grid (at most <see cref="PoolCells"/> x <see cref="PoolCells"/> cells, so a small shift or noise barely
 /// moves it while another part's layout does); two images whose summaries lie closer than
-/// <see cref="CalibrationOptions.TwinRatio"/> x the line's median image-to-image distance are near-duplicates (frames of
-/// one part), joined transitively (union-find). Each group is one fold; an image without a twin is a fold of its own.
-/// The median over all pairs, not over nearest neighbours, is the yardstick: on a line where every image has a twin the
-/// nearest-neighbour median would be the twin distance itself. Deterministic: no sampling.
+/// <see cref="CalibrationOptions.TwinRatio"/> x the line's median image-to-image distance are near-duplicates (frames
+/// of one part), joined transitively (union-find). Each group is one fold; an image without a twin is a fold of its
+/// own. The median over all pairs, not over nearest neighbours, is the yardstick: on a line where every image has a
+/// twin the nearest-neighbour median would be the twin distance itself. Deterministic: no sampling.
 /// </summary>
 public static class ImageGrouping
 {
     public const int PoolCells = 4;
 
-    public static (FoldGroups Folds, FoldGroupingRecord Record) Group(Tensor bank, BankLayout layout, CalibrationOptions options)
+    public static (FoldGroups Folds, FoldGroupingRecord Record) Group(Tensor bank, BankLayout layout,
+        CalibrationOptions options)
     {
         layout.CheckRows(bank.shape[0]);
         int n = layout.Images;
@@ -41,7 +42,8 @@ public static class ImageGrouping
             for (int j = i + 1; j < n; j++) pairs.Add(d[i, j]);
         }
         pairs.Sort();
-        double typical = pairs.Count % 2 == 1 ? pairs[pairs.Count / 2] : 0.5 * (pairs[pairs.Count / 2 - 1] + pairs[pairs.Count / 2]);
+        int mid = pairs.Count / 2;
+        double typical = pairs.Count % 2 == 1 ? pairs[mid] : 0.5 * (pairs[mid - 1] + pairs[mid]);
         double cutoff = options.TwinRatio * typical;
 
         var parent = Enumerable.Range(0, n).ToArray();
@@ -70,11 +72,12 @@ public static class ImageGrouping
             // Every image is a near-duplicate of the next: the line is one run of frames, so blocks in order are all
             // that can be left out.
             folds = FoldGroups.From(ContiguousFolds.Split(n, options.Folds));
-            method = string.Format(inv, "all {0} images are near-duplicates of each other: {1} contiguous folds in file order",
+            method = string.Format(inv,
+                "all {0} images are near-duplicates of each other: {1} contiguous folds in file order",
                 n, folds.Count);
         }
-        var record = new FoldGroupingRecord(method, folds.FoldOfImage.ToArray(), typical, cutoff, folds.Count, folds.GroupedFolds,
-            folds.LargestFold, nearest);
+        var record = new FoldGroupingRecord(method, folds.FoldOfImage.ToArray(), typical, cutoff, folds.Count,
+            folds.GroupedFolds, folds.LargestFold, nearest);
         return (folds, record);
     }
 
@@ -87,12 +90,14 @@ public static class ImageGrouping
         for (int i = 0; i < n; i++)
         {
             var g = layout.Grids[i];
-            var grid = bank.narrow(0, layout.Start(i), g.Count).reshape(g.Height, g.Width, -1).permute(2, 0, 1).unsqueeze(0);
+            var grid = bank.narrow(0, layout.Start(i), g.Count).reshape(g.Height, g.Width, -1)
+                .permute(2, 0, 1).unsqueeze(0);
             var cells = nn.functional.adaptive_avg_pool2d(grid.to_type(ScalarType.Float32),
                 new long[] { Math.Min(PoolCells, g.Height), Math.Min(PoolCells, g.Width) });
             // Grids smaller than the pool are stretched to it, so every summary has the same length.
             if (cells.shape[2] != PoolCells || cells.shape[3] != PoolCells)
-                cells = nn.functional.interpolate(cells, new long[] { PoolCells, PoolCells }, mode: InterpolationMode.Nearest);
+                cells = nn.functional.interpolate(cells, new long[] { PoolCells, PoolCells },
+                    mode: InterpolationMode.Nearest);
             pooled.Add(cells.flatten());
         }
         var x = stack(pooled);

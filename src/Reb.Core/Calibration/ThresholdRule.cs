@@ -16,8 +16,8 @@ public static class ThresholdRule
     public const string Cost = "cost";
     private const double Coverage = 0.9;
 
-    public static CalibrationRecord Choose(float[] outOfFoldScores, SyntheticEscapeEstimate? synthetic, CalibrationOptions options,
-        string foldRule, int folds)
+    public static CalibrationRecord Choose(float[] outOfFoldScores, SyntheticEscapeEstimate? synthetic,
+        CalibrationOptions options, string foldRule, int folds)
     {
         var record = TargetThreshold.FromScores(outOfFoldScores, options, foldRule, folds) with { RuleKind = Target };
         var defects = synthetic?.PerKind.Values.SelectMany(k => k.Scores).ToArray() ?? [];
@@ -31,8 +31,9 @@ public static class ThresholdRule
                 c.Good, options.TargetFalseRejectRate, options.EscapeCost, c.Defects, c.FalseRejects, c.Escapes);
             record = record with
             {
-                Rule = rule, RuleKind = Cost, Threshold = c.Threshold, OrderStatistic = null, EscapeCost = options.EscapeCost,
-                PredictedFalseRejectRate = c.FalseRejectRate, PredictedLower = lo, PredictedUpper = hi, IntervalCoverage = Coverage,
+                Rule = rule, RuleKind = Cost, Threshold = c.Threshold, OrderStatistic = null,
+                EscapeCost = options.EscapeCost, PredictedFalseRejectRate = c.FalseRejectRate,
+                PredictedLower = lo, PredictedUpper = hi, IntervalCoverage = Coverage,
             };
         }
         return WithEscapes(record, synthetic, options);
@@ -47,7 +48,8 @@ public static class ThresholdRule
         var defaults = new CalibrationOptions();
         return new CalibrationOptions
         {
-            TargetFalseRejectRate = cal.TargetFalseRejectRate, Confidence = cal.Confidence, Folds = Math.Max(2, cal.Folds),
+            TargetFalseRejectRate = cal.TargetFalseRejectRate, Confidence = cal.Confidence,
+            Folds = Math.Max(2, cal.Folds),
             SyntheticImages = 0, EscapeCost = cal.EscapeCost ?? defaults.EscapeCost,
             MaxPredictedEscape = cal.MaxPredictedEscape ?? defaults.MaxPredictedEscape,
             TwinRatio = cal.Grouping is { TypicalDistance: > 0 } g ? g.Cutoff / g.TypicalDistance : defaults.TwinRatio,
@@ -58,8 +60,8 @@ public static class ThresholdRule
     /// Recalibration after reviewed good images joined the bank: the grown bank regrouped into folds, scored out of
     /// fold, and the threshold chosen by the same rules (the synthetic defects of the last fit re-read at it).
     /// </summary>
-    public static CalibrationRecord Recalibrate(CalibrationRecord cal, Ldknn.LdknnIndex index, Features.BankLayout layout,
-        IProgress<StageProgress>? progress, string stage)
+    public static CalibrationRecord Recalibrate(CalibrationRecord cal, Ldknn.LdknnIndex index,
+        Features.BankLayout layout, IProgress<StageProgress>? progress, string stage)
     {
         var options = OptionsOf(cal);
         var (folds, grouping) = ImageGrouping.Group(index.CoreFeatures, layout, options);
@@ -69,7 +71,8 @@ public static class ThresholdRule
     }
 
     /// <summary>The synthetic estimate read at the record's threshold, the escape interval and the warning.</summary>
-    public static CalibrationRecord WithEscapes(CalibrationRecord record, SyntheticEscapeEstimate? synthetic, CalibrationOptions options)
+    public static CalibrationRecord WithEscapes(CalibrationRecord record, SyntheticEscapeEstimate? synthetic,
+        CalibrationOptions options)
     {
         if (synthetic is not null)
         {
@@ -79,11 +82,16 @@ public static class ThresholdRule
             var (lo, hi) = BinomialBounds.ClopperPearson(escapes, total, Coverage);
             record = record with
             {
-                Synthetic = at, PredictedEscapeRate = at.PredictedEscapeRate, PredictedEscapeLower = lo, PredictedEscapeUpper = hi,
+                Synthetic = at, PredictedEscapeRate = at.PredictedEscapeRate,
+                PredictedEscapeLower = lo, PredictedEscapeUpper = hi,
                 EscapeCost = record.EscapeCost ?? options.EscapeCost,
             };
         }
-        return record with { MaxPredictedEscape = options.MaxPredictedEscape, Warning = CalibrationWarning.For(record, options.MaxPredictedEscape) };
+        return record with
+        {
+            MaxPredictedEscape = options.MaxPredictedEscape,
+            Warning = CalibrationWarning.For(record, options.MaxPredictedEscape),
+        };
     }
 }
 
@@ -95,7 +103,8 @@ public static class CalibrationWarning
         var reasons = new List<string>();
         var inv = CultureInfo.InvariantCulture;
         if (record.PredictedEscapeRate is { } e && e > maxPredictedEscape)
-            reasons.Add(string.Format(inv, "predicted escapes {0:0} % (limit {1:0} %)", 100 * e, 100 * maxPredictedEscape));
+            reasons.Add(string.Format(inv, "predicted escapes {0:0} % (limit {1:0} %)", 100 * e,
+                100 * maxPredictedEscape));
         // The cost rule may buy escapes with many false rejects on a line whose synthetic defects look normal: say so.
         if (record.RuleKind == ThresholdRule.Cost)
             reasons.Add(string.Format(inv, "predicted false rejects {0:0} %", 100 * record.PredictedFalseRejectRate));
@@ -103,7 +112,8 @@ public static class CalibrationWarning
         {
             int n = record.OutOfFoldScores.Length;
             int needed = (int)Math.Ceiling(Math.Log(1 - record.Confidence) / Math.Log(1 - record.TargetFalseRejectRate));
-            reasons.Add(string.Format(inv, "{0} good images cannot certify the {1:0.##} % false-reject target ({2} needed)",
+            reasons.Add(string.Format(inv,
+                "{0} good images cannot certify the {1:0.##} % false-reject target ({2} needed)",
                 n, 100 * record.TargetFalseRejectRate, needed));
         }
         return reasons.Count == 0 ? null : "this line needs more good images or reviewed parts: " + string.Join("; ", reasons);

@@ -18,9 +18,11 @@ public class GroupedFoldsTests(ITestOutputHelper output) : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("reb-grouped-folds-").FullName;
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static InspectionOptions Options => new() { ImageSize = 64, BatchSize = 4, Ldknn = new LdknnOptions { K = 3 } };
+    private static InspectionOptions Options => new() { ImageSize = 64, BatchSize = 4,
+        Ldknn = new LdknnOptions { K = 3 } };
 
-    /// <summary>A frame of the same part: the board moved by (dx, dy) pixels, edges repeated, plus uniform noise.</summary>
+    /// <summary>A frame of the same part: the board moved by (dx, dy) pixels, edges repeated, plus uniform
+    /// noise.</summary>
     private static RgbImage Frame(RgbImage image, int dx, int dy, int noise, int seed)
     {
         var rng = new Random(seed);
@@ -30,12 +32,14 @@ public class GroupedFoldsTests(ITestOutputHelper output) : IDisposable
             {
                 int sy = Math.Clamp(y - dy, 0, image.Height - 1), sx = Math.Clamp(x - dx, 0, image.Width - 1);
                 for (int c = 0; c < 3; c++)
-                    px[(y * image.Width + x) * 3 + c] = (byte)Math.Clamp(image[sy, sx, c] + rng.Next(-noise, noise + 1), 0, 255);
+                    px[(y * image.Width + x) * 3 + c] = (byte)Math.Clamp(image[sy, sx, c] + rng.Next(-noise,
+                        noise + 1), 0, 255);
             }
         return new RgbImage(image.Width, image.Height, px);
     }
 
-    private (FoldGroups Folds, FoldGroupingRecord Record, float[] Grouped, float[] LeaveOneOut) Study(IReadOnlyList<string> files)
+    private (FoldGroups Folds, FoldGroupingRecord Record, float[] Grouped,
+        float[] LeaveOneOut) Study(IReadOnlyList<string> files)
     {
         using var fx = new FeatureExtractor(Backbone.LoadDefault(), 64);
         var (bank, used, layout) = ModelFitter.EmbedImages(files, fx, Options, []);
@@ -76,9 +80,11 @@ public class GroupedFoldsTests(ITestOutputHelper output) : IDisposable
                 Assert.Equal(partOf[i] == partOf[j], folds.FoldOf(i) == folds.FoldOf(j));
         Assert.Equal(folds.FoldOfImage, record.FoldOfImage);
         Assert.Contains(Enumerable.Range(0, folds.Count), f => !folds.IsContiguous(f)); // the reduced-index path ran
-        // Left out alone, a frame finds its twin and looks perfectly normal; left out with it, it scores like a new part.
+        // Left out alone, a frame finds its twin and looks perfectly normal; left out with it, it scores like a new
+        // part.
         for (int i = 0; i < files.Count; i++)
-            Assert.True(grouped[i] > loo[i] + 0.1f * Math.Abs(grouped[i]), $"image {i}: grouped {grouped[i]} vs alone {loo[i]}");
+            Assert.True(grouped[i] > loo[i] + 0.1f * Math.Abs(grouped[i]),
+                $"image {i}: grouped {grouped[i]} vs alone {loo[i]}");
     }
 
     [Fact]
@@ -94,7 +100,8 @@ public class GroupedFoldsTests(ITestOutputHelper output) : IDisposable
     [SharedDataFact]
     public void Distinct_magnetic_tiles_are_left_out_one_at_a_time()
     {
-        var files = Directory.GetFiles(Path.Combine(SharedData.Category("magnetic_tile"), "train", "good"), "*.png").Order().Take(12).ToList();
+        var files = Directory.GetFiles(Path.Combine(SharedData.Category("magnetic_tile"), "train", "good"),
+            "*.png").Order().Take(12).ToList();
         var (folds, record, _, _) = Study(files);
         Assert.Equal(12, folds.Count);
         Assert.Equal(0, record.GroupedFolds);

@@ -5,11 +5,13 @@ namespace Reb.Core.Tests.Calibration;
 /// <summary>Which rule sets the threshold, what it records, and when the line warns.</summary>
 public class ThresholdRuleTests
 {
-    private static float[] Spread(int n, float from, float to) => Enumerable.Range(0, n).Select(i => from + (to - from) * i / (n - 1)).ToArray();
+    private static float[] Spread(int n, float from, float to) => Enumerable.Range(0,
+        n).Select(i => from + (to - from) * i / (n - 1)).ToArray();
 
     /// <summary>Six kinds, each with the given scores (the same for every kind).</summary>
     private static SyntheticEscapeEstimate Synthetic(float[] perKind) =>
-        new(1, Enumerable.Range(0, 6).ToDictionary(k => $"kind{k}", _ => new KindDetection(perKind.Length, 0, 0, perKind)),
+        new(1, Enumerable.Range(0, 6).ToDictionary(k => $"kind{k}", _ => new KindDetection(perKind.Length, 0, 0,
+            perKind)),
             perKind.Length, 0, "test");
 
     [Fact]
@@ -52,7 +54,8 @@ public class ThresholdRuleTests
         // Defects scored like the goods: at most escape costs the rule still misses many; the warning names the rate.
         var good = Spread(400, 1, 100);
         var defects = Spread(20, 1, 100);
-        var r = ThresholdRule.Choose(good, Synthetic(defects), new CalibrationOptions { MaxPredictedEscape = 0.2 }, "folds", 400);
+        var r = ThresholdRule.Choose(good, Synthetic(defects), new CalibrationOptions { MaxPredictedEscape = 0.2 },
+            "folds", 400);
         Assert.True(r.Certified);
         Assert.True(r.PredictedEscapeRate > 0.2);
         Assert.StartsWith("this line needs more good images or reviewed parts: predicted escapes ", r.Warning);

@@ -16,7 +16,8 @@ namespace Reb.Gateway.Tests.Browser;
 /// it as a banner, in headless chromium, until a version without a warning is current.
 /// </summary>
 [Collection(DashboardCollection.Name)]
-public sealed class CalibrationWarningBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output)
+public sealed class CalibrationWarningBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium,
+    ITestOutputHelper output)
 {
     [Fact]
     public async Task A_young_lines_warning_is_in_the_api_and_on_the_line_page_until_a_version_without_one_is_current()
@@ -38,7 +39,8 @@ public sealed class CalibrationWarningBrowserTests(GatewayFixture gateway, Chrom
         Assert.InRange(metrics.GetProperty("predictedFalseRejectRate").GetDouble(), 0, 1);
         Assert.InRange(metrics.GetProperty("predictedEscapeRate").GetDouble(), 0, 1);
 
-        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, gateway.Key(GatewayFixture.SiteA, "operator"), output);
+        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, gateway.Key(GatewayFixture.SiteA,
+            "operator"), output);
         await DashboardSession.OpenLineAsync(page, line);
         var banner = page.GetByTestId("line-warning");
         await Assertions.Expect(banner).ToBeVisibleAsync();
@@ -47,16 +49,19 @@ public sealed class CalibrationWarningBrowserTests(GatewayFixture gateway, Chrom
         await Screenshots.SaveAsync(page, "13-line-young-warning", output);
 
         // A version without a warning becomes current: the banner goes.
-        var promoted = await c.PostAsync($"api/lines/{line}/promote", System.Net.Http.Json.JsonContent.Create(new { version = gateway.Version }));
+        var promoted = await c.PostAsync($"api/lines/{line}/promote",
+            System.Net.Http.Json.JsonContent.Create(new { version = gateway.Version }));
         Assert.True(promoted.IsSuccessStatusCode, await promoted.Content.ReadAsStringAsync());
-        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(await c.GetStringAsync($"api/lines/{line}")).RootElement.GetProperty("warning").ValueKind);
+        Assert.Equal(JsonValueKind.Null,
+            JsonDocument.Parse(await c.GetStringAsync($"api/lines/{line}")).RootElement.GetProperty("warning").ValueKind);
         await page.ReloadAsync();
         await page.GetByTestId("version-row").First.WaitForAsync();
         await Assertions.Expect(page.GetByTestId("line-version")).ToHaveAttributeAsync("data-full", gateway.Version);
         await Assertions.Expect(banner).ToBeHiddenAsync();
     }
 
-    /// <summary>The fixture's four training images fitted with the target calibration and two synthetic sources.</summary>
+    /// <summary>The fixture's four training images fitted with the target calibration and two synthetic
+    /// sources.</summary>
     private async Task<string> PublishYoungVersionAsync()
     {
         var options = new InspectionOptions
@@ -64,7 +69,8 @@ public sealed class CalibrationWarningBrowserTests(GatewayFixture gateway, Chrom
             ImageSize = GatewayFixture.ImageSize, Calibration = new CalibrationOptions { SyntheticImages = 2 },
         };
         var dir = Path.Combine(gateway.Work, "young-" + Guid.NewGuid().ToString("N")[..6]);
-        var (model, report) = ModelFitter.Fit(gateway.TrainingImages, new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
+        var (model, report) = ModelFitter.Fit(gateway.TrainingImages, new FeatureExtractor(Backbone.LoadDefault(),
+            options.ImageSize), options);
         using (model) ModelStore.Save(model, report, "young", dir);
         return await gateway.Store.PublishModelAsync(dir);
     }

@@ -17,7 +17,8 @@ public sealed class FitWarningCliTests : IDisposable
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "reb.dll");
         var data = Path.Combine(GatewayFixture.RepositoryRoot(), "samples", "deeppcb");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _dir };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true,
+            WorkingDirectory = _dir };
         foreach (var a in new[] { cli, "fit", "--data", data, "--out", Path.Combine(_dir, "model"), "--shots", "4",
                      "--image-size", "64", "--synthetic-images", "2" })
             start.ArgumentList.Add(a);
