@@ -47,7 +47,16 @@ public sealed record InspectionCounters([property: Id(0)] long Inspections, [pro
 public sealed record ModelVersionInfo([property: Id(0)] string Version, [property: Id(1)] string Category,
     [property: Id(2)] DateTimeOffset CreatedUtc, [property: Id(3)] int ImageSize, [property: Id(4)] double Threshold,
     [property: Id(5)] double GoodMedian, [property: Id(6)] float[] GoodScores, [property: Id(7)] int TrainingImages,
-    [property: Id(8)] string ThresholdMethod, [property: Id(9)] double ThresholdQuantile, [property: Id(10)] double ThresholdMargin);
+    [property: Id(8)] string ThresholdMethod, [property: Id(9)] double ThresholdQuantile, [property: Id(10)] double ThresholdMargin)
+{
+    /// <summary>"target" or "cost" (young lines); null for the legacy rule.</summary>
+    [Id(11)] public string? ThresholdRule { get; init; }
+    [Id(12)] public double? PredictedFalseRejectRate { get; init; }
+    /// <summary>SYNTHETIC: DefectMaker defects on out-of-fold training images.</summary>
+    [Id(13)] public double? PredictedEscapeRate { get; init; }
+    /// <summary>"this line needs more good images or reviewed parts: ..." while the version is too young to trust.</summary>
+    [Id(14)] public string? CalibrationWarning { get; init; }
+}
 
 /// <summary>A stored API key: only a salted hash of its secret is kept, never the key itself.</summary>
 [GenerateSerializer, Immutable]

@@ -41,6 +41,10 @@ public sealed record TrainingRequest
     [Id(20)] public int CalibrationFolds { get; init; } = 10;
     /// <summary>Out-of-fold images painted with DefectMaker's six defect kinds for the predicted escape rate.</summary>
     [Id(21)] public int SyntheticImages { get; init; } = 30;
+    /// <summary>Young lines (target not certifiable): an escape costs this many false rejects (as `reb fit --escape-cost`).</summary>
+    [Id(31)] public double EscapeCost { get; init; } = 10;
+    /// <summary>Predicted (synthetic) escape rate above which the line warns (as `reb fit --max-predicted-escape`).</summary>
+    [Id(32)] public double MaxPredictedEscape { get; init; } = 0.2;
     /// <summary>Adaptation recipe (as `reb fit --adapt-recipe`): "auto" (layer3 at the cpu budget, reference at the reference
     /// budget), "reference" (section 5 as published), "gentle", "gentle-keep", "layer3".</summary>
     [Id(30)] public string AdaptRecipe { get; init; } = "auto";
@@ -52,7 +56,7 @@ public sealed record TrainingRequest
     /// <summary>Issue 13: "square" (the method) or "aspect" (short side = ImageSize, long side to a multiple of 32), as `reb fit --resize`.</summary>
     [Id(23)] public string Resize { get; init; } = "square";
     /// <summary>How banks are searched (as `reb fit --search`): "auto", "flat" or "cells"; the scores are the same.</summary>
-    [Id(31)] public string Search { get; init; } = "auto";
+    [Id(33)] public string Search { get; init; } = "auto";
 
     public string CategoryOrLine => string.IsNullOrEmpty(Category) ? Line : Category;
 }
@@ -87,6 +91,9 @@ public sealed record TrainingProgress([property: Id(0)] string JobId, [property:
     [property: Id(5)] string? Error, [property: Id(6)] int Resumes)
 {
     public bool IsFinished => Stage is TrainingStage.Completed or TrainingStage.Failed or TrainingStage.Cancelled;
+
+    /// <summary>Once Completed: what the published version says while the line is too young to trust (null = nothing).</summary>
+    [Id(7)] public string? Warning { get; init; }
 }
 
 /// <summary>Whose job it is: the gateway compares the caller's site with it before any call that reads or changes the job.</summary>

@@ -25,7 +25,9 @@ public sealed class CommonOptions
     // Issue 14: calibration to a target false-reject rate.
     public readonly Option<double> TargetFrr = new("--target-frr") { Description = "wanted false-reject rate on good parts; the threshold comes from out-of-fold scores of all training images (0 = the legacy Q0.99 + 10 % margin rule)", DefaultValueFactory = _ => 0.01 };
     public readonly Option<double> FrrConfidence = new("--frr-confidence") { Description = "confidence that the false-reject rate is at most the target (when there are enough training images to certify it)", DefaultValueFactory = _ => 0.9 };
-    public readonly Option<int> CalibrationFolds = new("--calibration-folds") { Description = "contiguous folds of the training images for out-of-fold scoring", DefaultValueFactory = _ => 10 };
+    public readonly Option<int> CalibrationFolds = new("--calibration-folds") { Description = "contiguous folds, used only when every training image is a near-duplicate of the others (out-of-fold scoring otherwise leaves out each group of near-duplicates, or each image alone)", DefaultValueFactory = _ => 10 };
+    public readonly Option<double> EscapeCost = new("--escape-cost") { Description = "where the target false-reject rate cannot be certified (young lines): an escape costs this many false rejects, and the threshold minimises predicted false rejects + escape cost x predicted escapes", DefaultValueFactory = _ => 10.0 };
+    public readonly Option<double> MaxPredictedEscape = new("--max-predicted-escape") { Description = "above this predicted (synthetic) escape rate the line warns that it needs more good images or reviewed parts", DefaultValueFactory = _ => 0.2 };
     public readonly Option<int> SyntheticImages = new("--synthetic-images") { Description = "training images that get DefectMaker's six defect kinds for the predicted (synthetic) escape rate; 0 = skip", DefaultValueFactory = _ => 30 };
 
     public readonly Option<string> Adapt = new("--adapt") { Description = "backbone adaptation before fitting: none (ImageNet weights) or defectmaker (REB's self-supervised fine-tuning)", DefaultValueFactory = _ => "none" };
@@ -40,7 +42,7 @@ public sealed class CommonOptions
     public void AddTo(Command c)
     {
         foreach (var o in new Option[] { K, Lambda, Coreset, Shots, Seed, ImageSize, Resize, BatchSize, Threads, CalibrationImages, Adapt, Budget, AdaptRecipe, AdaptGuard,
-            TargetFrr, FrrConfidence, CalibrationFolds, SyntheticImages, Search }) c.Options.Add(o);
+            TargetFrr, FrrConfidence, CalibrationFolds, SyntheticImages, EscapeCost, MaxPredictedEscape, Search }) c.Options.Add(o);
         Resize.AcceptOnlyFromAmong("square", "aspect", Reb.Core.Imaging.ResizeChoice.Auto);
         Adapt.AcceptOnlyFromAmong("none", "defectmaker");
         Budget.AcceptOnlyFromAmong([.. Reb.Core.Adaptation.AdaptationOptions.BudgetNames]);
@@ -87,6 +89,7 @@ public sealed class CommonOptions
             Adapt = r.GetValue(Adapt)!, Budget = r.GetValue(Budget)!, AdaptGuard = r.GetValue(AdaptGuard)!, AdaptRecipe = r.GetValue(AdaptRecipe)!,
             TargetFrr = Math.Max(0, r.GetValue(TargetFrr)), FrrConfidence = r.GetValue(FrrConfidence),
             CalibrationFolds = r.GetValue(CalibrationFolds), SyntheticImages = r.GetValue(SyntheticImages),
+            EscapeCost = r.GetValue(EscapeCost), MaxPredictedEscape = r.GetValue(MaxPredictedEscape),
             Resize = r.GetValue(Resize)!, Search = r.GetValue(Search)!,
         };
     }
@@ -109,6 +112,7 @@ public sealed class CommonOptions
             {
                 TargetFalseRejectRate = r.GetValue(TargetFrr), Confidence = r.GetValue(FrrConfidence), Folds = r.GetValue(CalibrationFolds),
                 SyntheticImages = r.GetValue(SyntheticImages), Seed = r.GetValue(Seed),
+                EscapeCost = r.GetValue(EscapeCost), MaxPredictedEscape = r.GetValue(MaxPredictedEscape),
             },
         };
     }

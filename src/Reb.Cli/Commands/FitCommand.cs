@@ -32,8 +32,11 @@ public static class FitCommand
                                        $"threshold {model.Threshold.Value:0.####} -> {Markup.Escape(r.GetValue(output)!.FullName)}");
                 // Issue 14: say what the threshold promises.
                 if (model.Threshold.Calibration is { } c)
-                    AnsiConsole.MarkupLine(Markup.Escape($"target false rejects {c.TargetFalseRejectRate:P1}: predicted {c.PredictedFalseRejectRate:P2} [{c.PredictedLower:P2}, {c.PredictedUpper:P2}]" +
-                        (c.Synthetic is { } syn ? $", predicted escapes {syn.PredictedEscapeRate:P1} (synthetic defects)" : "") + $"; rule: {c.Rule}"));
+                {
+                    AnsiConsole.MarkupLine(Markup.Escape(Reb.Core.Calibration.CalibrationSummary.Line(c)));
+                    AnsiConsole.MarkupLine(Markup.Escape($"rule: {c.Rule}"));
+                    if (c.Warning is { } w) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+                }
             }
             return 0;
         });

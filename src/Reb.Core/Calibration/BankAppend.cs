@@ -12,9 +12,9 @@ public sealed record BankAppendResult(ModelManifest Manifest, int Added, IReadOn
 /// <summary>
 /// The review loop's model step (issue 14): good parts a reviewer overturned are embedded with the model's own
 /// embedder, appended to its bank by <see cref="BankUpdate"/> (equal to a refit on the union, without re-embedding the
-/// old images), the threshold recalibrated with the model's rule (the added images form one more contiguous fold, as in
-/// <see cref="ReviewHalf"/>), and the result saved as a new model directory. A model calibrated with the legacy rule
-/// keeps its threshold. The model passed in is not changed.
+/// old images), the threshold recalibrated with the model's rules over the
+/// grown bank's new fold groups (<see cref="ThresholdRule.Recalibrate"/>, as in <see cref="ReviewHalf"/>), and the
+/// result saved as a new model directory. A model calibrated with the legacy rule keeps its threshold. The model passed in is not changed.
 /// </summary>
 public static class BankAppend
 {
@@ -49,15 +49,9 @@ public static class BankAppend
         var threshold = model.Threshold;
         if (threshold.Calibration is { } cal && oldImages >= 2)
         {
-            var options = new CalibrationOptions
-            {
-                TargetFalseRejectRate = cal.TargetFalseRejectRate, Confidence = cal.Confidence, Folds = cal.Folds, SyntheticImages = 0,
-            };
-            var folds = ContiguousFolds.Split(oldImages, cal.Folds).WithBlock(used.Count);
-            var scores = OutOfFoldScores.Compute(index.CoreFeatures, index, layout, folds, progress, "bank update: recalibrate");
-            // The synthetic escape estimate of the old version stays with the new one, marked as such by its rule text.
-            var record = TargetThreshold.FromScores(scores, options, cal.FoldRule + " + 1 fold of reviewed images", folds.Count) with { Synthetic = cal.Synthetic };
-            threshold = TargetCalibration.ToThresholdInfo(record, scores, options);
+            // Every review regroups the grown bank: reviewed parts that are twins of training images join their fold.
+            var record = ThresholdRule.Recalibrate(cal, index, layout, progress, "bank update: recalibrate");
+            threshold = TargetCalibration.ToThresholdInfo(record, record.OutOfFoldScores, ThresholdRule.OptionsOf(cal));
         }
 
         // The embedder stays the old model's (owned by it): the new model object is only a view for saving.

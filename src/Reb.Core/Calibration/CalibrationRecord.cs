@@ -33,6 +33,26 @@ public sealed record CalibrationRecord(
 {
     /// <summary>DefectMaker defects on out-of-fold images scored by the line's model; null when not measured.</summary>
     public SyntheticEscapeEstimate? Synthetic { get; init; }
+
+    /// <summary>"target" (order statistic or extrapolated tail for the target rate) or "cost" (both errors weighed).</summary>
+    public string RuleKind { get; init; } = ThresholdRule.Target;
+
+    /// <summary>False rejects one escape is worth in the cost rule; null on records made before the rule existed.</summary>
+    public double? EscapeCost { get; init; }
+
+    /// <summary>Synthetic escape rate at the threshold and its two-sided 90 % Clopper-Pearson interval.</summary>
+    public double? PredictedEscapeRate { get; init; }
+    public double? PredictedEscapeLower { get; init; }
+    public double? PredictedEscapeUpper { get; init; }
+
+    /// <summary>The escape limit the warning was judged against.</summary>
+    public double? MaxPredictedEscape { get; init; }
+
+    /// <summary>What the line says while it is too young to trust ("this line needs more good images..."); null = none.</summary>
+    public string? Warning { get; init; }
+
+    /// <summary>How the folds were formed (grouped near-duplicates); null for records made with contiguous folds only.</summary>
+    public FoldGroupingRecord? Grouping { get; init; }
 }
 
 /// <summary>

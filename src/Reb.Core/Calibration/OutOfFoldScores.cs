@@ -19,6 +19,11 @@ public static class OutOfFoldScores
     /// <param name="bank">training patch features, grouped by image in order (the fitted bank).</param>
     /// <param name="layout">each image's patch grid in bank order (native-aspect mode: grids differ per image).</param>
     public static float[] Compute(Tensor bank, LdknnIndex index, BankLayout layout, ContiguousFolds folds,
+        IProgress<StageProgress>? progress = null, string stage = "calibrate") =>
+        Compute(bank, index, layout, FoldGroups.From(folds), progress, stage);
+
+    /// <summary>Each image scored with its whole fold (its group of near-duplicates, or itself) out of the bank.</summary>
+    public static float[] Compute(Tensor bank, LdknnIndex index, BankLayout layout, FoldGroups folds,
         IProgress<StageProgress>? progress = null, string stage = "calibrate")
     {
         if (layout.Images != folds.Images)
@@ -26,19 +31,21 @@ public static class OutOfFoldScores
         if (bank.shape[0] != layout.Rows)
             throw new ArgumentException($"the bank has {bank.shape[0]} rows, expected {layout.Rows} for {folds.Images} images", nameof(bank));
         var scores = new float[folds.Images];
+        using var scorer = new FoldScorer(index, layout, folds);
+        int done = 0;
         for (int f = 0; f < folds.Count; f++)
         {
-            var (start, end) = folds.Fold(f);
-            // One image at a time keeps temporaries small; the excluded range is the whole fold.
-            for (int i = start; i < end; i++)
+            // One image at a time keeps temporaries small; the excluded rows are the whole fold's.
+            foreach (int i in folds.Members(f))
             {
                 using var scope = NewDisposeScope();
                 var g = layout.Grids[i];
                 var queries = bank.narrow(0, layout.Start(i), g.Count);
-                var patch = index.ScorePatchesExcludingBankRange(queries, layout.Start(start), layout.Start(end));
+                var patch = scorer.ScorePatches(f, queries);
                 scores[i] = AnomalyMaps.ImageScores(patch.reshape(1, g.Height, g.Width))[0];
             }
-            progress?.Report(new StageProgress(stage, (double)end / folds.Images));
+            done += folds.Members(f).Count;
+            progress?.Report(new StageProgress(stage, (double)done / folds.Images));
         }
         return scores;
     }

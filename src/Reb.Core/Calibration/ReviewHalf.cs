@@ -10,19 +10,30 @@ namespace Reb.Core.Calibration;
 
 /// <summary>`reviewFalseRejectRate` of metrics.json: half B's false-reject rate before and after half A's review.</summary>
 public sealed record ReviewFigures(double Before, double After, int HalfA, int HalfB, int Overturned, double ThresholdBefore,
-    double ThresholdAfter, long BankRowsBefore, long BankRowsAfter, long AffectedOldRows, double UpdateSeconds, int Seed, string Method);
+    double ThresholdAfter, long BankRowsBefore, long BankRowsAfter, long AffectedOldRows, double UpdateSeconds, int Seed, string Method)
+{
+    /// <summary>Escape rate of the defective test images before and after the review (null without defects).</summary>
+    public double? EscapesBefore { get; init; }
+    public double? EscapesAfter { get; init; }
+    public int Defects { get; init; }
+    /// <summary>The recalibrated rule ("target" / "cost") and its warning, if any.</summary>
+    public string? RuleAfter { get; init; }
+    public string? WarningAfter { get; init; }
+}
 
 /// <summary>
 /// The review loop on a labelled test split, without a person: the good test images are split in two fixed, seeded
 /// halves; the false rejects among half A are "overturned" (a reviewer says: good part), their patches are appended to
-/// the bank by <see cref="BankUpdate"/>, the threshold is recalibrated with the same rule (the added images form one
-/// more contiguous fold), and half B, which the review never saw, is scored again with the updated model.
+/// the bank by <see cref="BankUpdate"/>, the threshold is recalibrated with the same rules over the grown bank's new fold
+/// groups, and half B, which the review never saw, is scored again with the updated model; so are the defective test
+/// images, for the escape rate before and after.
 /// </summary>
 public static class ReviewHalf
 {
     public static ReviewFigures Run(InspectionModel model, IReadOnlyList<(string Path, float Score)> goodTest, int trainImages,
-        int seed, IProgress<StageProgress>? progress = null)
+        int seed, IProgress<StageProgress>? progress = null, IReadOnlyList<(string Path, float Score)>? defectTest = null)
     {
+        defectTest ??= [];
         var calibration = model.Threshold.Calibration
             ?? throw new ArgumentException("--review-half needs a model calibrated to a target false-reject rate (--target-frr > 0)");
         var neighbours = model.Neighbours
@@ -35,10 +46,15 @@ public static class ReviewHalf
         double threshold = model.Threshold.Value;
         double before = halfB.Count(g => g.Score >= threshold) / (double)halfB.Count;
         var overturned = halfA.Where(g => g.Score >= threshold).Select(g => g.Path).ToList();
-        string method = "good test images split in halves (seeded shuffle of the sorted paths); half A's false rejects appended to the bank (incremental update) and recalibrated (they form one more fold); half B rescored";
+        double? escapesBefore = defectTest.Count == 0 ? null : defectTest.Count(d => d.Score < threshold) / (double)defectTest.Count;
+        string method = "good test images split in halves (seeded shuffle of the sorted paths); half A's false rejects appended to the bank (incremental update) and recalibrated (the grown bank regrouped into folds); half B and the defective test images rescored";
         if (overturned.Count == 0)
             return new ReviewFigures(before, before, halfA.Count, halfB.Count, 0, threshold, threshold, model.Index.CoreCount,
-                model.Index.CoreCount, 0, 0, seed, method + "; half A had no false rejects, nothing to learn");
+                model.Index.CoreCount, 0, 0, seed, method + "; half A had no false rejects, nothing to learn")
+            {
+                EscapesBefore = escapesBefore, EscapesAfter = escapesBefore, Defects = defectTest.Count,
+                RuleAfter = calibration.RuleKind, WarningAfter = calibration.Warning,
+            };
 
         var skipped = new List<SkippedImage>();
         var (added, used, addedLayout) = ModelFitter.EmbedImages(overturned, model.Embedder, model.Options, skipped, progress);
@@ -47,28 +63,34 @@ public static class ReviewHalf
         using var _index = index;
         using var _table = table;
 
-        var options = new CalibrationOptions
-        {
-            TargetFalseRejectRate = calibration.TargetFalseRejectRate, Confidence = calibration.Confidence, Folds = calibration.Folds,
-            SyntheticImages = 0,
-        };
-        var folds = ContiguousFolds.Split(trainImages, calibration.Folds).WithBlock(used.Count);
         var layout = model.LayoutOf(trainImages).Append(addedLayout.Grids);
-        var scores = OutOfFoldScores.Compute(index.CoreFeatures, index, layout, folds, progress, "review: recalibrate");
-        var record = TargetThreshold.FromScores(scores, options, calibration.FoldRule + " + 1 fold of reviewed images", folds.Count);
+        var record = ThresholdRule.Recalibrate(calibration, index, layout, progress, "review: recalibrate");
 
-        var (features, scoredB, layoutB) = ModelFitter.EmbedImages(halfB.Select(g => g.Path).ToList(), model.Embedder, model.Options, skipped, progress);
+        double after = RejectedShare(halfB.Select(g => g.Path).ToList(), model, index, record.Threshold, skipped, progress);
+        double? escapesAfter = defectTest.Count == 0 ? null
+            : 1 - RejectedShare(defectTest.Select(d => d.Path).ToList(), model, index, record.Threshold, skipped, progress);
+        return new ReviewFigures(before, after, halfA.Count, halfB.Count, used.Count, threshold, record.Threshold, stats.OldRows,
+            stats.NewRows, stats.AffectedOldRows, stats.Seconds, seed, method)
+        {
+            EscapesBefore = escapesBefore, EscapesAfter = escapesAfter, Defects = defectTest.Count,
+            RuleAfter = record.RuleKind, WarningAfter = record.Warning,
+        };
+    }
+
+    /// <summary>Share of the images scoring at or above the threshold against the updated index.</summary>
+    private static double RejectedShare(IReadOnlyList<string> paths, InspectionModel model, LdknnIndex index, double threshold,
+        List<SkippedImage> skipped, IProgress<StageProgress>? progress)
+    {
+        var (features, scored, layout) = ModelFitter.EmbedImages(paths, model.Embedder, model.Options, skipped, progress);
         using var _features = features;
         int rejected = 0;
-        for (int i = 0; i < scoredB.Count; i++)
+        for (int i = 0; i < scored.Count; i++)
         {
             using var scope = NewDisposeScope();
-            var grid = layoutB.Grids[i];
-            var patch = index.ScorePatches(features.narrow(0, layoutB.Start(i), grid.Count));
-            if (AnomalyMaps.ImageScores(patch.reshape(1, grid.Height, grid.Width))[0] >= record.Threshold) rejected++;
+            var grid = layout.Grids[i];
+            var patch = index.ScorePatches(features.narrow(0, layout.Start(i), grid.Count));
+            if (AnomalyMaps.ImageScores(patch.reshape(1, grid.Height, grid.Width))[0] >= threshold) rejected++;
         }
-        double after = (double)rejected / scoredB.Count;
-        return new ReviewFigures(before, after, halfA.Count, halfB.Count, used.Count, threshold, record.Threshold, stats.OldRows,
-            stats.NewRows, stats.AffectedOldRows, stats.Seconds, seed, method);
+        return (double)rejected / scored.Count;
     }
 }

@@ -20,7 +20,7 @@ namespace Reb.Core.Calibration;
 public static class SyntheticEscape
 {
     /// <param name="layout">each training image's patch grid in bank order (differs per image in native-aspect mode).</param>
-    public static SyntheticEscapeEstimate Estimate(IReadOnlyList<string> trainImages, ContiguousFolds folds, BankLayout layout,
+    public static SyntheticEscapeEstimate Estimate(IReadOnlyList<string> trainImages, FoldGroups folds, BankLayout layout,
         LdknnIndex index, IPatchEmbedder embedder, double threshold, CalibrationOptions options, IProgress<StageProgress>? progress = null)
     {
         int n = trainImages.Count;
@@ -33,6 +33,7 @@ public static class SyntheticEscape
         var defectOptions = new DefectMakerOptions { ImageSize = embedder.ImageSize, Resize = embedder.Resize };
         using var sampler = DefectSampler.FromFiles(sources.Select(i => trainImages[i]).ToList(), defectOptions);
         var perKind = DefectKinds.Defects.ToDictionary(k => k, _ => new List<float>());
+        using var scorer = new FoldScorer(index, layout, folds);
         for (int s = 0; s < sources.Length; s++)
         {
             using var scope = NewDisposeScope();
@@ -50,8 +51,7 @@ public static class SyntheticEscape
             if (grid != layout.Grids[sources[s]])
                 throw new InvalidOperationException($"{trainImages[sources[s]]}: painted at {h}x{w} (grid {grid}) but the bank holds it as grid {layout.Grids[sources[s]]}");
             var features = embedder.Embed(stack(images));
-            var (start, end) = folds.Fold(folds.FoldOf(sources[s]));
-            var patch = index.ScorePatchesExcludingBankRange(features, layout.Start(start), layout.Start(end));
+            var patch = scorer.ScorePatches(folds.FoldOf(sources[s]), features);
             var scores = AnomalyMaps.ImageScores(patch.reshape(images.Count, grid.Height, grid.Width));
             for (int k = 0; k < scores.Length; k++) perKind[DefectKinds.Defects[k]].Add(scores[k]);
             progress?.Report(new StageProgress("synthetic defects", (double)(s + 1) / sources.Length));

@@ -9,9 +9,10 @@ using static TorchSharp.torch;
 namespace Reb.Core.Calibration;
 
 /// <summary>
-/// The fit's calibration stage for a target false-reject rate: every training image scored out of fold, the threshold
-/// by <see cref="TargetThreshold"/>, and the synthetic-defect escape estimate at that threshold, all recorded in the
-/// model's <see cref="ThresholdInfo"/> (Quantile = 1 - target, Margin = 0: the rule has no margin).
+/// The fit's calibration stage: the training images grouped into folds by near-duplicates (<see cref="ImageGrouping"/>),
+/// every image scored out of fold, DefectMaker's synthetic defects scored with their source's fold out, and the
+/// threshold by <see cref="ThresholdRule"/> (the target rule where it certifies, else the cost rule), all recorded in
+/// the model's <see cref="ThresholdInfo"/> (Quantile = 1 - target, Margin = 0: the rule has no margin).
 /// </summary>
 public static class TargetCalibration
 {
@@ -23,21 +24,24 @@ public static class TargetCalibration
         options.Validate();
         if (images.Count < 2)
             return new ThresholdInfo(double.PositiveInfinity, "none: fewer than 2 training images", 1 - options.TargetFalseRejectRate, 0, 0, []);
-        var folds = ContiguousFolds.Split(images.Count, options.Folds);
+        var (folds, grouping) = ImageGrouping.Group(bank, layout, options);
         var scores = OutOfFoldScores.Compute(bank, index, layout, folds, progress);
-        return FromScores(scores, folds, layout, index, embedder, images, options, progress);
+        return FromScores(scores, folds, grouping, layout, index, embedder, images, options, progress);
     }
 
-    /// <summary>The threshold record from out-of-fold scores (also used after a bank update, with the grown folds).</summary>
-    public static ThresholdInfo FromScores(float[] scores, ContiguousFolds folds, BankLayout layout, LdknnIndex index, IPatchEmbedder? embedder,
-        IReadOnlyList<string>? images, CalibrationOptions options, IProgress<StageProgress>? progress = null)
+    /// <summary>The threshold record from out-of-fold scores and the folds that produced them.</summary>
+    public static ThresholdInfo FromScores(float[] scores, FoldGroups folds, FoldGroupingRecord? grouping, BankLayout layout,
+        LdknnIndex index, IPatchEmbedder? embedder, IReadOnlyList<string>? images, CalibrationOptions options,
+        IProgress<StageProgress>? progress = null)
     {
-        string foldRule = string.Format(CultureInfo.InvariantCulture,
-            "{0} contiguous folds of the training images in order, each image scored with its whole fold out of the bank", folds.Count);
-        var record = TargetThreshold.FromScores(scores, options, foldRule, folds.Count);
         // In native-aspect mode DefectMaker paints on the images resized by the line's own rule (its geometry, its grid).
-        if (embedder is not null && images is not null && options.SyntheticImages > 0)
-            record = record with { Synthetic = SyntheticEscape.Estimate(images, folds, layout, index, embedder, record.Threshold, options, progress) };
+        // The synthetic scores do not depend on the threshold: they are scored first and read at whatever the rule picks.
+        SyntheticEscapeEstimate? synthetic = embedder is not null && images is not null && options.SyntheticImages > 0
+            ? SyntheticEscape.Estimate(images, folds, layout, index, embedder, double.PositiveInfinity, options, progress)
+            : null;
+        string foldRule = grouping?.Method ?? string.Format(CultureInfo.InvariantCulture,
+            "{0} folds, each image scored with its whole fold out of the bank", folds.Count);
+        var record = ThresholdRule.Choose(scores, synthetic, options, foldRule, folds.Count) with { Grouping = grouping };
         return ToThresholdInfo(record, scores, options);
     }
 

@@ -26,6 +26,11 @@ public static class VerdictFigures
             PredictedEscapeByKind = c.Synthetic?.PerKind.ToDictionary(k => k.Key, k => 1 - k.Value.DetectionRate),
             CalibrationRule = c.Rule,
             CalibrationCertified = c.Certified,
+            ThresholdRuleKind = c.RuleKind,
+            PredictedEscapeInterval = c.PredictedEscapeLower is { } lo && c.PredictedEscapeUpper is { } hi ? new RateInterval(lo, hi, 0.9) : null,
+            CalibrationWarning = c.Warning,
+            FoldGrouping = c.Grouping,
+            Warnings = c.Warning is { } w ? [.. report.Warnings, w] : report.Warnings,
         };
     }
 
@@ -68,7 +73,7 @@ public sealed record VerdictEvalOptions
             report = report with
             {
                 ReviewFalseRejectRate = Calibration.ReviewHalf.Run(model, scored.Where(s => !s.Defective).Select(s => (s.Path, s.Score)).ToList(),
-                    trainImages, ReviewSeed, progress),
+                    trainImages, ReviewSeed, progress, scored.Where(s => s.Defective).Select(s => (s.Path, s.Score)).ToList()),
             };
         return report;
     }

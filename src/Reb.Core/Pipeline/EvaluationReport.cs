@@ -47,6 +47,11 @@ public sealed record EvaluationReport
     public IReadOnlyDictionary<string, double>? PredictedEscapeByKind { get; init; }
     public string? CalibrationRule { get; init; }
     public bool? CalibrationCertified { get; init; }
+    /// <summary>"target" or "cost" (young lines: both errors weighed), the escape interval, and the line's warning.</summary>
+    public string? ThresholdRuleKind { get; init; }
+    public Calibration.RateInterval? PredictedEscapeInterval { get; init; }
+    public string? CalibrationWarning { get; init; }
+    public Calibration.FoldGroupingRecord? FoldGrouping { get; init; }
     /// <summary>The legacy rule (Q0.99 of 16 leave-one-out scores + 10 % margin) on the same model, for comparison.</summary>
     public Calibration.LegacyRuleFigures? LegacyRule { get; init; }
     public Calibration.ReviewFigures? ReviewFalseRejectRate { get; init; }

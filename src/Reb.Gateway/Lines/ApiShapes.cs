@@ -7,14 +7,34 @@ namespace Reb.Gateway.Lines;
 public sealed record LineSummary(string Line, string Site, string? CurrentVersion, double? Threshold, long Inspections, long Rejects,
     double RejectRate, double ThroughputPerMin, DateTimeOffset? LastInspectionUtc);
 
-public sealed record VersionMetrics(double GoodMedian, double Threshold, int Images, int ImageSize, string Category);
+public sealed record VersionMetrics(double GoodMedian, double Threshold, int Images, int ImageSize, string Category)
+{
+    /// <summary>"target" or "cost" (young line: both errors weighed); null for the legacy rule.</summary>
+    public string? ThresholdRule { get; init; }
+    public double? PredictedFalseRejectRate { get; init; }
+    /// <summary>SYNTHETIC: DefectMaker defects on out-of-fold training images.</summary>
+    public double? PredictedEscapeRate { get; init; }
+    /// <summary>"this line needs more good images or reviewed parts: ..." while the version is too young to trust.</summary>
+    public string? Warning { get; init; }
+
+    public static VersionMetrics From(ModelVersionInfo m) => new(m.GoodMedian, m.Threshold, m.TrainingImages, m.ImageSize, m.Category)
+    {
+        ThresholdRule = m.ThresholdRule, PredictedFalseRejectRate = m.PredictedFalseRejectRate,
+        PredictedEscapeRate = m.PredictedEscapeRate, Warning = m.CalibrationWarning,
+    };
+}
 
 public sealed record VersionInfo(string Version, DateTimeOffset RegisteredUtc, string Source, bool IsCurrent, VersionMetrics? Metrics);
 
 public sealed record LineDetail(string Line, string Site, string? CurrentVersion, double? Threshold, long Inspections, long Rejects,
     double RejectRate, double ThroughputPerMin, DateTimeOffset? LastInspectionUtc,
     double? ModelThreshold, double? ThresholdOverride, int Shards, IReadOnlyList<VersionInfo> Versions, IReadOnlyList<string> Jobs,
-    IReadOnlyList<string> Previous);
+    IReadOnlyList<string> Previous)
+{
+    /// <summary>The current version's rule, predicted rates and warning (the dashboard's banner shows it until it clears).</summary>
+    public VersionMetrics? CurrentMetrics { get; init; }
+    public string? Warning => CurrentMetrics?.Warning;
+}
 
 public sealed record Calibration(double? Threshold, double? ModelThreshold, double? GoodMedian, float[] GoodScores, float[]? DefectScores);
 
@@ -44,7 +64,11 @@ public sealed record TrainingStarted(string JobId, string Line, int Images);
 
 public sealed record TrainingProgressView(string JobId, string Stage, double Percent, double? Loss, string? Version, string? Error, int Resumes)
 {
-    public static TrainingProgressView From(TrainingProgress p) => new(p.JobId, p.Stage.ToString(), p.Percent, p.Loss, p.Version, p.Error, p.Resumes);
+    public static TrainingProgressView From(TrainingProgress p) =>
+        new(p.JobId, p.Stage.ToString(), p.Percent, p.Loss, p.Version, p.Error, p.Resumes) { Warning = p.Warning };
+
+    /// <summary>Once completed: the published version's calibration warning, if any.</summary>
+    public string? Warning { get; init; }
 }
 
 public sealed record MeView(string KeyId, string Name, string Site, string Role);

@@ -29,7 +29,11 @@ public sealed record RetentionRequest(int? Days, int? MaxStoredImages);
 public sealed record BankAddRequest(IReadOnlyList<string>? Inspections);
 
 public sealed record BankAddResult(string Line, string BaseVersion, string Version, int Added, double ThresholdBefore, double ThresholdAfter,
-    long BankRowsBefore, long BankRowsAfter, bool Promoted, string Note);
+    long BankRowsBefore, long BankRowsAfter, bool Promoted, string Note)
+{
+    /// <summary>The recalibrated version's warning (null once the line no longer needs more images or reviewed parts).</summary>
+    public string? Warning { get; init; }
+}
 
 /// <summary>Rates of one version on the line's reviewed inspections that still have their image.</summary>
 public sealed record VersionRates(string Version, double Threshold, int GoodParts, int Defects, int FalseRejects, int Escapes,

@@ -90,7 +90,8 @@ public sealed partial class LineService(IGrainFactory grains, RebClusterClient c
         double rejectRate = counters.Inspections == 0 ? 0 : (double)counters.Rejects / counters.Inspections;
         return new LineDetail(l.Line, l.Settings.EffectiveSite, l.Status.Current, EffectiveThreshold(l.Settings, model), counters.Inspections,
             counters.Rejects, rejectRate, counters.ThroughputPerMin, counters.LastInspectionUtc, model?.Threshold, l.Settings.ThresholdOverride,
-            l.Status.Shards, versions, l.Status.Jobs, l.Status.Previous);
+            l.Status.Shards, versions, l.Status.Jobs, l.Status.Previous)
+        { CurrentMetrics = model is null ? null : VersionMetrics.From(model) };
     }
 
     public async Task<IReadOnlyList<VersionInfo>> VersionsAsync(LineContext l, CancellationToken ct)
@@ -102,7 +103,7 @@ public sealed partial class LineService(IGrainFactory grains, RebClusterClient c
             try
             {
                 var m = await ModelAsync(v.Version, ct);
-                metrics = new VersionMetrics(m.GoodMedian, m.Threshold, m.TrainingImages, m.ImageSize, m.Category);
+                metrics = VersionMetrics.From(m);
             }
             catch (ModelVersionException) { } // a version whose files went missing is still listed, without metrics
             result.Add(new VersionInfo(v.Version, v.RegisteredUtc, v.Source, v.Version == l.Status.Current, metrics));

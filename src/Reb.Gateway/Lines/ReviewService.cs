@@ -58,7 +58,8 @@ public sealed class ReviewService(LineService lines, IInspectionHistory history,
             await lines.Grains.GetGrain<IProductLineGrain>(l.Line).RegisterVersion(published, promote: false);
             await history.MarkBankedAsync(site, l.Line, ids.Distinct().ToList(), published, ct);
             return new BankAddResult(l.Line, version, published, result.Added, result.ThresholdBefore, result.ThresholdAfter, result.RowsBefore,
-                result.RowsAfter, false, "registered, not promoted: compare it on the reviewed images (GET .../compare?version=...) and promote it if it is better");
+                result.RowsAfter, false, "registered, not promoted: compare it on the reviewed images (GET .../compare?version=...) and promote it if it is better")
+            { Warning = result.Manifest.Threshold.Calibration?.Warning };
         }
         catch (NotSupportedException e) { throw GatewayProblem.Conflict(e.Message); }
         finally

@@ -20,6 +20,11 @@ public sealed class ModelInfoGrain(SiloModelCache models) : Grain, IModelInfoGra
         var m = model.Manifest;
         var t = m.Threshold;
         return new ModelVersionInfo(version, m.Category, m.CreatedUtc, m.Features.ImageSize, t.Value, t.GoodMedian,
-            t.GoodScores ?? [], m.Training.Images, t.Method, t.Quantile, t.Margin);
+            t.GoodScores ?? [], m.Training.Images, t.Method, t.Quantile, t.Margin)
+        {
+            ThresholdRule = t.Calibration?.RuleKind, PredictedFalseRejectRate = t.Calibration?.PredictedFalseRejectRate,
+            PredictedEscapeRate = t.Calibration?.PredictedEscapeRate ?? t.Calibration?.Synthetic?.PredictedEscapeRate,
+            CalibrationWarning = t.Calibration?.Warning,
+        };
     }
 }

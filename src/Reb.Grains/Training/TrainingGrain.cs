@@ -133,6 +133,7 @@ public sealed class TrainingGrain(
                     var version = await steps.Publish();
                     await GrainFactory.GetGrain<IProductLineGrain>(request.Line).RegisterVersion(version, request.Promote);
                     s.Version = version;
+                    s.Warning = steps.CalibrationWarning;
                 }
                 else await steps.Run(next, _cancel.Token);
                 s.LastCompleted = next;
@@ -176,7 +177,8 @@ public sealed class TrainingGrain(
     {
         var s = state.State;
         if (s.Error is not null) return new TrainingProgress(JobId, TrainingStage.Failed, 0, null, s.Version, s.Error, s.Resumes);
-        if (s.LastCompleted == TrainingStage.Publish) return new TrainingProgress(JobId, TrainingStage.Completed, 100, null, s.Version, null, s.Resumes);
+        if (s.LastCompleted == TrainingStage.Publish)
+            return new TrainingProgress(JobId, TrainingStage.Completed, 100, null, s.Version, null, s.Resumes) { Warning = s.Warning };
         if (s.Cancelled && _run is not { IsCompleted: false })
             return new TrainingProgress(JobId, TrainingStage.Cancelled, 0, null, null, null, s.Resumes);
         return _progress ?? new TrainingProgress(JobId, s.Request is null ? TrainingStage.Queued : s.LastCompleted + 1, 0, null, null, null, s.Resumes);

@@ -14,6 +14,8 @@ public sealed class TrainingJobState
     [Id(5)] public int Runs { get; set; }
     /// <summary>Cancel was requested: no further step starts.</summary>
     [Id(6)] public bool Cancelled { get; set; }
+    /// <summary>The published version's calibration warning ("this line needs more good images..."), if any.</summary>
+    [Id(7)] public string? Warning { get; set; }
 }
 
 /// <summary>bank.json: what the embed step produced (the training list in bank order, and what was skipped).</summary>

@@ -55,8 +55,12 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         {
             TargetFalseRejectRate = request.TargetFrr, Confidence = request.FrrConfidence, Folds = request.CalibrationFolds,
             SyntheticImages = request.SyntheticImages, Seed = request.Seed,
+            EscapeCost = request.EscapeCost, MaxPredictedEscape = request.MaxPredictedEscape,
         },
     };
+
+    /// <summary>The published threshold's warning (set by <see cref="Publish"/>).</summary>
+    public string? CalibrationWarning { get; private set; }
 
     private IProgress<StageProgress> Progress => new SyncProgress<StageProgress>(p => report(100 * p.Fraction, p.Loss));
 
@@ -320,6 +324,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         var density = await Densities();
         var neighbours = await NeighbourTable();
         var threshold = _threshold ?? JsonSerializer.Deserialize<ThresholdInfo>(await Need(TrainingBlobs.Threshold(jobId)))!;
+        CalibrationWarning = threshold.Calibration?.Warning;
         var embedder = await Embedder();
         var dir = Path.Combine(WorkDir, $"publish-{Guid.NewGuid():N}");
         try

@@ -38,6 +38,10 @@ public sealed class ClusterTrainingTests(PcbModelFixture model, ITestOutputHelpe
         Assert.Equal(TrainingStage.Completed, p.Stage);
         Assert.NotNull(p.Version);
         Assert.Equal(p.Version, (await line.GetStatus()).Current);
+        // Four images cannot certify the target: the job's result says so in the published version's words.
+        var published = ModelDirectory.ReadManifest(await model.Store.FetchModelAsync(p.Version!, Path.Combine(model.Work, "fetch-warning")));
+        Assert.StartsWith("this line needs more good images or reviewed parts", p.Warning);
+        Assert.Equal(published.Threshold.Calibration!.Warning, p.Warning);
 
         // Single-process fit on the same images (one image per batch, like the job).
         var maxDiff = await TrainingChecks.AssertMatchesSingleProcessFitAsync(model.Store, p.Version!, images, size, Path.Combine(model.Work, "fetch"));

@@ -50,10 +50,12 @@ public class AspectBankAppendTests : IDisposable
         // The appended strips keep their own grids (not 8 x 8 squares).
         Assert.All(layout.Grids.Skip(6), g => Assert.True(g.Width > g.Height, $"grid {g}"));
 
-        // Recalibrated per image: the recorded out-of-fold scores are what a fresh computation over the layout gives.
+        // Recalibrated per image over the grown bank's regrouped folds: the recorded out-of-fold scores are what a fresh
+        // computation over the layout with the recorded grouping gives.
         var cal = updated.Threshold.Calibration!;
         Assert.Equal(8, cal.OutOfFoldScores.Length);
-        var folds = ContiguousFolds.Split(6, 3).WithBlock(2);
+        Assert.Equal(8, cal.Grouping!.FoldOfImage.Length);
+        var folds = new FoldGroups(cal.Grouping.FoldOfImage);
         var again = OutOfFoldScores.Compute(updated.Index.CoreFeatures, updated.Index, layout, folds);
         Assert.Equal(again, cal.OutOfFoldScores);
         // ...and the densities are a full density fit's of the union, bit for bit.

@@ -45,4 +45,35 @@ public class ReviewHalfTests
             Assert.Equal(r.ThresholdAfter, again.ThresholdAfter);
         }
     }
+
+    [Fact]
+    public void Escapes_are_reported_before_and_after_the_review_with_the_regrouped_rule()
+    {
+        var root = SharedData.RepositoryRoot()!;
+        var train = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "train", "good"), "*.png").Order().Take(8).ToList();
+        var good = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "test", "good"), "*.png").Order().Take(4).ToList();
+        var defects = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "test", "defect"), "*.png").Order().Take(3).ToList();
+        var options = new InspectionOptions
+        {
+            ImageSize = 64, BatchSize = 4, Ldknn = new LdknnOptions { K = 3 },
+            Calibration = new CalibrationOptions { SyntheticImages = 2 },
+        };
+        var (model, fit) = ModelFitter.Fit(train, new FeatureExtractor(Backbone.LoadDefault(), 64), options);
+        using (model)
+        {
+            Assert.Equal(ThresholdRule.Cost, model.Threshold.Calibration!.RuleKind);
+            // Good scores at the maximum (all overturned), defect scores at 0 (all escaped before the review).
+            var scoredGood = good.Select(p => (p, float.MaxValue)).ToList();
+            var scoredDefects = defects.Select(p => (p, 0f)).ToList();
+            var r = ReviewHalf.Run(model, scoredGood, fit.TrainImages, seed: 1, defectTest: scoredDefects);
+            Assert.Equal(3, r.Defects);
+            Assert.Equal(1.0, r.EscapesBefore);
+            // After: the defects really rescored against the grown bank at the recalibrated threshold.
+            Assert.InRange(r.EscapesAfter!.Value, 0, 1);
+            Assert.Equal(ThresholdRule.Cost, r.RuleAfter);
+            Assert.StartsWith("this line needs more good images or reviewed parts", r.WarningAfter);
+            var again = ReviewHalf.Run(model, scoredGood, fit.TrainImages, seed: 1, defectTest: scoredDefects);
+            Assert.Equal(r.EscapesAfter, again.EscapesAfter);
+        }
+    }
 }

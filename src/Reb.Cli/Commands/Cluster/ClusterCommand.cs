@@ -47,6 +47,11 @@ public static class ClusterCommand
             var request = common.TrainingRequest(r, r.GetValue(line)!, category) with { FitShards = r.GetValue(shards) };
             var version = RunWithProgress(p => ClusterJobs.FitAsync(s, request, images, p, ct));
             AnsiConsole.MarkupLine($"line [bold]{Markup.Escape(r.GetValue(line)!)}[/]: version {version} is current ({images.Count} images, {r.GetValue(shards)} shards, {Markup.Escape(s.Where)})");
+            if ((await ClusterJobs.ThresholdAsync(s, version, ct))?.Calibration is { } c)
+            {
+                AnsiConsole.MarkupLine(Markup.Escape(Reb.Core.Calibration.CalibrationSummary.Line(c)));
+                if (c.Warning is { } w) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+            }
             return 0;
         });
     }

@@ -23,7 +23,18 @@ namespace Reb.Cli.Commands.Cluster;
 public static class ClusterDemoCommand
 {
     public sealed record DemoSummary(string Line, string Version, int Shards, int TrainImages, int TestImages, int Rejected,
-        double? ImageAuroc, double FitSeconds, double ScoreSeconds, double ImagesPerSecond, long LargestMessageBytes, string LargestMessageCall);
+        double? ImageAuroc, double FitSeconds, double ScoreSeconds, double ImagesPerSecond, long LargestMessageBytes, string LargestMessageCall)
+    {
+        /// <summary>The threshold rule ("target" / "cost"), its predictions from training data, and the measured rates.</summary>
+        public string? ThresholdRule { get; init; }
+        public double? PredictedFalseRejectRate { get; init; }
+        public double? PredictedEscapeRate { get; init; }
+        public double? MeasuredFalseRejectRate { get; init; }
+        public double? MeasuredEscapeRate { get; init; }
+        public int DefectiveRejected { get; init; }
+        public int Defective { get; init; }
+        public string? Warning { get; init; }
+    }
 
     public static Command Create()
     {
@@ -95,8 +106,17 @@ public static class ClusterDemoCommand
         var labels = results.Select(x => x.Sample.IsAnomalous).ToArray();
         if (ds.HasLabels && labels.Contains(true) && labels.Contains(false))
             auroc = Auroc.Compute(results.Select(x => x.Result.Score).ToArray(), labels);
+        var cal = threshold?.Calibration;
+        var good = results.Where(x => ds.HasLabels && !x.Sample.IsAnomalous).ToList();
+        var defective = results.Where(x => ds.HasLabels && x.Sample.IsAnomalous).ToList();
         var summary = new DemoSummary(line, version, shards, ds.TrainGood.Count, results.Count, results.Count(x => x.Result.Reject), auroc,
-            fitSeconds, scoreSeconds, results.Count / scoreSeconds, MessageSizeMeter.LargestBytes, MessageSizeMeter.LargestCall);
+            fitSeconds, scoreSeconds, results.Count / scoreSeconds, MessageSizeMeter.LargestBytes, MessageSizeMeter.LargestCall)
+        {
+            ThresholdRule = cal?.RuleKind, PredictedFalseRejectRate = cal?.PredictedFalseRejectRate, PredictedEscapeRate = cal?.PredictedEscapeRate,
+            MeasuredFalseRejectRate = good.Count == 0 ? null : good.Count(x => x.Result.Reject) / (double)good.Count,
+            MeasuredEscapeRate = defective.Count == 0 ? null : defective.Count(x => !x.Result.Reject) / (double)defective.Count,
+            DefectiveRejected = defective.Count(x => x.Result.Reject), Defective = defective.Count, Warning = cal?.Warning,
+        };
         File.WriteAllText(Path.Combine(outDir, "summary.json"),
             JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
 
@@ -104,11 +124,22 @@ public static class ClusterDemoCommand
         t.AddRow("line / version", $"{Markup.Escape(line)} / {version}");
         t.AddRow("train / test images", $"{summary.TrainImages} / {summary.TestImages} ({summary.Rejected} rejected)");
         t.AddRow("image AUROC", auroc is { } a ? a.ToString("0.0000", CultureInfo.InvariantCulture) : "n/a (no labels)");
+        if (cal is not null)
+        {
+            t.AddRow("threshold rule", Markup.Escape(Reb.Core.Calibration.CalibrationSummary.Line(cal)));
+            t.AddRow("false rejects", Markup.Escape($"predicted {Percent(cal.PredictedFalseRejectRate)}, measured {Percent(summary.MeasuredFalseRejectRate)} " +
+                $"({good.Count(x => x.Result.Reject)} of {good.Count} good)"));
+            t.AddRow("escapes", Markup.Escape($"predicted {Percent(cal.PredictedEscapeRate)} (synthetic defects), measured " +
+                $"{Percent(summary.MeasuredEscapeRate)} ({defective.Count - summary.DefectiveRejected} of {defective.Count} defective)"));
+        }
         t.AddRow("fit (training grain)", $"{fitSeconds:0.0} s");
         t.AddRow("score (scoring grain)", $"{scoreSeconds:0.0} s ({summary.ImagesPerSecond:0.00} img/s, {shards} shards)");
         t.AddRow("largest grain message", $"{summary.LargestMessageBytes / 1024.0:0.0} KiB ({Markup.Escape(summary.LargestMessageCall)})");
         AnsiConsole.Write(t);
+        if (summary.Warning is { } warning) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
         AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, "summary.json"))}[/], scores.csv, overlays/");
         return 0;
     }
+
+    private static string Percent(double? rate) => rate is { } r ? (100 * r).ToString("0.0", CultureInfo.InvariantCulture) + " %" : "n/a";
 }

@@ -14,6 +14,8 @@ export function render(view, { me, line }) {
   const enc = encodeURIComponent(line);
   const engineer = canEngineer(me.role);
   const notice = h('div', { 'data-testid': 'line-notice', 'aria-live': 'polite' });
+  // A young line's warning (too few good images to trust its verdicts): shown until a version without one is current.
+  const banner = h('div', { 'data-testid': 'line-warning', 'aria-live': 'polite', hidden: true });
   const head = h('div', { class: 'line-head' });
   const versions = h('section', { class: 'panel', 'data-testid': 'versions' });
   const threshold = h('section', { class: 'panel', 'data-testid': 'threshold-panel' });
@@ -23,7 +25,7 @@ export function render(view, { me, line }) {
   const inspect = inspectControl(line, () => { load(); review.reload(); });
   replace(view,
     h('div', { class: 'page-head' }, h('a', { href: '#/', class: 'back' }, '← Overview'), h('h1', {}, `Line ${line}`)),
-    notice, head,
+    notice, banner, head,
     h('div', { class: 'columns' }, h('div', {}, versions, compare, review, audit), h('div', {}, threshold, h('section', { class: 'panel' }, h('h2', {}, 'Inspect'), inspect))));
   let stopped = false;
 
@@ -36,6 +38,15 @@ export function render(view, { me, line }) {
       replace(notice, message('error', `${what} failed: ${errorText(e)}`));
     }
     await load();
+  }
+
+  function renderWarning(detail) {
+    const m = detail.currentMetrics;
+    if (!detail.warning) { banner.hidden = true; replace(banner); return; }
+    const rates = m ? ` (rule ${m.thresholdRule ?? '—'}; predicted false rejects ${formatRate(m.predictedFalseRejectRate)}, ` +
+      `predicted escapes ${formatRate(m.predictedEscapeRate)} on synthetic defects)` : '';
+    banner.hidden = false;
+    replace(banner, message('warn', detail.warning + rates));
   }
 
   function renderHead(detail) {
@@ -143,6 +154,7 @@ export function render(view, { me, line }) {
         api(`/api/lines/${enc}/audit`).catch(e => ({ error: e })),
       ]);
       if (stopped) return;
+      renderWarning(detail);
       renderHead(detail);
       renderVersions(detail, list);
       if (calibration.error) replace(threshold, h('h2', {}, 'Threshold'), message('error', errorText(calibration.error)));
@@ -166,6 +178,7 @@ function statBox(label, value, testid, full) {
 function metricsText(metrics) {
   if (!metrics) return '';
   return Object.entries(metrics)
+    .filter(([k, v]) => v !== null && v !== undefined && k !== 'warning')
     .map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? num(v) : String(v)}`)
     .join(' · ');
 }
