@@ -45,6 +45,8 @@ public sealed record TrainingRequest
     [Id(31)] public double EscapeCost { get; init; } = 10;
     /// <summary>Predicted (synthetic) escape rate above which the line warns (as `reb fit --max-predicted-escape`).</summary>
     [Id(32)] public double MaxPredictedEscape { get; init; } = 0.2;
+    /// <summary>Young lines: the cost rule's cap on the predicted false-reject rate (as `reb fit --max-frr`).</summary>
+    [Id(34)] public double MaxFalseRejectRate { get; init; } = 0.03;
     /// <summary>Adaptation recipe (as `reb fit --adapt-recipe`): "auto" (layer3 at the cpu budget, reference at the reference
     /// budget), "reference" (section 5 as published), "gentle", "gentle-keep", "layer3".</summary>
     [Id(30)] public string AdaptRecipe { get; init; } = "auto";

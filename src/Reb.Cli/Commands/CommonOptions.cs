@@ -27,6 +27,7 @@ public sealed class CommonOptions
     public readonly Option<double> FrrConfidence = new("--frr-confidence") { Description = "confidence that the false-reject rate is at most the target (when there are enough training images to certify it)", DefaultValueFactory = _ => 0.9 };
     public readonly Option<int> CalibrationFolds = new("--calibration-folds") { Description = "contiguous folds, used only when every training image is a near-duplicate of the others (out-of-fold scoring otherwise leaves out each group of near-duplicates, or each image alone)", DefaultValueFactory = _ => 10 };
     public readonly Option<double> EscapeCost = new("--escape-cost") { Description = "where the target false-reject rate cannot be certified (young lines): an escape costs this many false rejects, and the threshold minimises predicted false rejects + escape cost x predicted escapes", DefaultValueFactory = _ => 10.0 };
+    public readonly Option<double> MaxFrr = new("--max-frr") { Description = "the cost rule (young lines) never takes a threshold that predicts more false rejects than this; the escapes it leaves are predicted and warned about", DefaultValueFactory = _ => 0.03 };
     public readonly Option<double> MaxPredictedEscape = new("--max-predicted-escape") { Description = "above this predicted (synthetic) escape rate the line warns that it needs more good images or reviewed parts", DefaultValueFactory = _ => 0.2 };
     public readonly Option<int> SyntheticImages = new("--synthetic-images") { Description = "training images that get DefectMaker's six defect kinds for the predicted (synthetic) escape rate; 0 = skip", DefaultValueFactory = _ => 30 };
 
@@ -42,7 +43,7 @@ public sealed class CommonOptions
     public void AddTo(Command c)
     {
         foreach (var o in new Option[] { K, Lambda, Coreset, Shots, Seed, ImageSize, Resize, BatchSize, Threads, CalibrationImages, Adapt, Budget, AdaptRecipe, AdaptGuard,
-            TargetFrr, FrrConfidence, CalibrationFolds, SyntheticImages, EscapeCost, MaxPredictedEscape, Search }) c.Options.Add(o);
+            TargetFrr, FrrConfidence, CalibrationFolds, SyntheticImages, EscapeCost, MaxFrr, MaxPredictedEscape, Search }) c.Options.Add(o);
         Resize.AcceptOnlyFromAmong("square", "aspect", Reb.Core.Imaging.ResizeChoice.Auto);
         Adapt.AcceptOnlyFromAmong("none", "defectmaker");
         Budget.AcceptOnlyFromAmong([.. Reb.Core.Adaptation.AdaptationOptions.BudgetNames]);
@@ -90,6 +91,7 @@ public sealed class CommonOptions
             TargetFrr = Math.Max(0, r.GetValue(TargetFrr)), FrrConfidence = r.GetValue(FrrConfidence),
             CalibrationFolds = r.GetValue(CalibrationFolds), SyntheticImages = r.GetValue(SyntheticImages),
             EscapeCost = r.GetValue(EscapeCost), MaxPredictedEscape = r.GetValue(MaxPredictedEscape),
+            MaxFalseRejectRate = r.GetValue(MaxFrr),
             Resize = r.GetValue(Resize)!, Search = r.GetValue(Search)!,
         };
     }
@@ -113,6 +115,7 @@ public sealed class CommonOptions
                 TargetFalseRejectRate = r.GetValue(TargetFrr), Confidence = r.GetValue(FrrConfidence), Folds = r.GetValue(CalibrationFolds),
                 SyntheticImages = r.GetValue(SyntheticImages), Seed = r.GetValue(Seed),
                 EscapeCost = r.GetValue(EscapeCost), MaxPredictedEscape = r.GetValue(MaxPredictedEscape),
+                MaxFalseRejectRate = r.GetValue(MaxFrr),
             },
         };
     }

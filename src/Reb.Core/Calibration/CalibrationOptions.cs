@@ -31,6 +31,13 @@ public sealed record CalibrationOptions
     /// </summary>
     public double EscapeCost { get; init; } = 10;
 
+    /// <summary>
+    /// The cost rule never picks a threshold whose predicted false-reject rate is above this: on a line whose detector
+    /// cannot yet tell the synthetic defects from good parts, "reject everything" would otherwise be the cheapest answer,
+    /// and no plant can run a line that way. The escapes this leaves are predicted and the line warns about them.
+    /// </summary>
+    public double MaxFalseRejectRate { get; init; } = 0.03;
+
     /// <summary>A predicted escape rate above this makes the line say it needs more good images or reviewed parts.</summary>
     public double MaxPredictedEscape { get; init; } = 0.2;
 
@@ -49,6 +56,8 @@ public sealed record CalibrationOptions
             throw new ArgumentOutOfRangeException(nameof(EscapeCost), EscapeCost, "the escape cost must be > 0, e.g. 10");
         if (!(MaxPredictedEscape >= 0 && MaxPredictedEscape <= 1))
             throw new ArgumentOutOfRangeException(nameof(MaxPredictedEscape), MaxPredictedEscape, "the escape limit must be in [0, 1]");
+        if (!(MaxFalseRejectRate >= 0 && MaxFalseRejectRate <= 1))
+            throw new ArgumentOutOfRangeException(nameof(MaxFalseRejectRate), MaxFalseRejectRate, "the false-reject cap must be in [0, 1], e.g. 0.03");
         if (SyntheticImages < 0) throw new ArgumentOutOfRangeException(nameof(SyntheticImages), SyntheticImages, "synthetic images must be >= 0");
     }
 }

@@ -40,6 +40,9 @@ public sealed record CalibrationRecord(
     /// <summary>False rejects one escape is worth in the cost rule; null on records made before the rule existed.</summary>
     public double? EscapeCost { get; init; }
 
+    /// <summary>The cost rule's cap on the predicted false-reject rate; null on records made before the cap existed.</summary>
+    public double? MaxFalseRejectRate { get; init; }
+
     /// <summary>Synthetic escape rate at the threshold and its two-sided 90 % Clopper-Pearson interval.</summary>
     public double? PredictedEscapeRate { get; init; }
     public double? PredictedEscapeLower { get; init; }

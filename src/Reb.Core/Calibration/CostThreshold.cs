@@ -14,11 +14,14 @@ public sealed record CostChoice(double Threshold, int FalseRejects, int Good, in
 /// t, defect scores predict the escape rate E(t) = share of defect scores &lt; t, and the threshold minimises
 /// FRR(t) + escapeCost x E(t). Candidates: the lowest score (reject all), the midpoint between every two neighbouring
 /// distinct scores (a cut between them, equally far from both), and just above the highest (reject none). Among equal
-/// costs the highest threshold wins: it rejects the fewest good parts for the same cost.
+/// costs the highest threshold wins: it rejects the fewest good parts for the same cost. Candidates whose FRR(t) is
+/// above <c>maxFalseRejectRate</c> are not taken ("reject none" always qualifies), so a detector that cannot yet
+/// separate defects does not buy escapes with rejecting every part.
 /// </summary>
 public static class CostThreshold
 {
-    public static CostChoice Choose(IReadOnlyList<float> good, IReadOnlyList<float> defects, double escapeCost)
+    public static CostChoice Choose(IReadOnlyList<float> good, IReadOnlyList<float> defects, double escapeCost,
+        double maxFalseRejectRate = 1.0)
     {
         if (good.Count == 0 || defects.Count == 0)
             throw new ArgumentException($"the cost rule needs good and defect scores ({good.Count} good, {defects.Count} defects)");
@@ -37,6 +40,7 @@ public static class CostThreshold
         {
             int falseRejects = g.Length - LowerBound(g, t);   // good >= t
             int escapes = LowerBound(d, t);                     // defects < t
+            if ((double)falseRejects / g.Length > maxFalseRejectRate) continue;
             double cost = (double)falseRejects / g.Length + escapeCost * escapes / d.Length;
             // Candidates ascend, so "<=" keeps the highest of equal costs (with a relative tolerance for rounding).
             if (best is null || cost <= best.Cost + 1e-12 * Math.Max(1, best.Cost))

@@ -23,16 +23,19 @@ public static class ThresholdRule
         var defects = synthetic?.PerKind.Values.SelectMany(k => k.Scores).ToArray() ?? [];
         if (!record.Certified && defects.Length > 0)
         {
-            var c = CostThreshold.Choose(outOfFoldScores, defects, options.EscapeCost);
+            var c = CostThreshold.Choose(outOfFoldScores, defects, options.EscapeCost, options.MaxFalseRejectRate);
             var (lo, hi) = BinomialBounds.ClopperPearson(c.FalseRejects, c.Good, Coverage);
             string rule = string.Format(CultureInfo.InvariantCulture,
                 "cost: {0} out-of-fold good scores cannot certify {1:P2}; threshold minimises predicted false rejects + {2} x " +
-                "predicted escapes ({0} good out-of-fold scores, {3} synthetic defects): {4} false rejects, {5} escapes",
-                c.Good, options.TargetFalseRejectRate, options.EscapeCost, c.Defects, c.FalseRejects, c.Escapes);
+                "predicted escapes at most {6:P1} false rejects ({0} good out-of-fold scores, {3} synthetic defects): " +
+                "{4} false rejects, {5} escapes",
+                c.Good, options.TargetFalseRejectRate, options.EscapeCost, c.Defects, c.FalseRejects, c.Escapes,
+                options.MaxFalseRejectRate);
             record = record with
             {
                 Rule = rule, RuleKind = Cost, Threshold = c.Threshold, OrderStatistic = null,
-                EscapeCost = options.EscapeCost, PredictedFalseRejectRate = c.FalseRejectRate,
+                EscapeCost = options.EscapeCost, MaxFalseRejectRate = options.MaxFalseRejectRate,
+                PredictedFalseRejectRate = c.FalseRejectRate,
                 PredictedLower = lo, PredictedUpper = hi, IntervalCoverage = Coverage,
             };
         }
@@ -52,6 +55,7 @@ public static class ThresholdRule
             Folds = Math.Max(2, cal.Folds),
             SyntheticImages = 0, EscapeCost = cal.EscapeCost ?? defaults.EscapeCost,
             MaxPredictedEscape = cal.MaxPredictedEscape ?? defaults.MaxPredictedEscape,
+            MaxFalseRejectRate = cal.MaxFalseRejectRate ?? defaults.MaxFalseRejectRate,
             TwinRatio = cal.Grouping is { TypicalDistance: > 0 } g ? g.Cutoff / g.TypicalDistance : defaults.TwinRatio,
         };
     }

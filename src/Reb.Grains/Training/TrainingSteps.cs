@@ -56,6 +56,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
             TargetFalseRejectRate = request.TargetFrr, Confidence = request.FrrConfidence, Folds = request.CalibrationFolds,
             SyntheticImages = request.SyntheticImages, Seed = request.Seed,
             EscapeCost = request.EscapeCost, MaxPredictedEscape = request.MaxPredictedEscape,
+            MaxFalseRejectRate = request.MaxFalseRejectRate,
         },
     };
 

@@ -49,6 +49,25 @@ public class CostThresholdTests
     }
 
     [Fact]
+    public void The_false_reject_cap_keeps_a_weak_detector_from_rejecting_everything()
+    {
+        // 100 good scores 1..100; 20 defects: 10 clearly high (200..209), 10 buried among the good (41..50). Uncapped at
+        // cost 10, rejecting from 41 up (60 % false rejects, no escapes, cost 0.6) beats every cut above the buried
+        // defects (cost >= 5); capped at 3 %, no allowed cut catches a buried defect, so the cut lies between the goods
+        // and the clear defects: no false rejects, the buried ten escape (and are predicted to).
+        var good = Range(1, 100);
+        var defects = Range(200, 10).Concat(Range(41, 10)).ToArray();
+        var open = CostThreshold.Choose(good, defects, 10);
+        Assert.Equal((60, 0), (open.FalseRejects, open.Escapes));
+        var capped = CostThreshold.Choose(good, defects, 10, maxFalseRejectRate: 0.03);
+        Assert.Equal((0, 10), (capped.FalseRejects, capped.Escapes));
+        Assert.Equal(150, capped.Threshold);
+        // Blind to the defects, capped: the cut stays within the cap instead of rejecting every part.
+        var blind = CostThreshold.Choose(Range(10, 5), Range(1, 5), 10, maxFalseRejectRate: 0.03);
+        Assert.Equal(0, blind.FalseRejects);
+    }
+
+    [Fact]
     public void Equal_costs_keep_the_highest_threshold()
     {
         // goods {1, 2}, defects {1.5, 3}, cost 1: t=1.25 -> FR 1/2, E 0 (0.5); t=2.5 -> FR 0, E 1/2 (0.5); t=1.75 ->
