@@ -30,7 +30,7 @@ public static class EvalCommand
             {
                 var extractor = common.Extractor(r, options, ds.TrainGood, p, out var adaptation);
                 return Evaluator.Run(ds, extractor, options, outDir, p, adaptation: adaptation,
-                    verdicts: new Reb.Core.Calibration.VerdictEvalOptions { ReviewHalf = r.GetValue(reviewHalf), ReviewSeed = options.Ldknn.Seed, FoldStudy = r.GetValue(study) });
+                    verdicts: new VerdictEvalOptions { ReviewHalf = r.GetValue(reviewHalf), ReviewSeed = options.Ldknn.Seed, FoldStudy = r.GetValue(study) });
             });
             using (result.Model)
             {

@@ -1,3 +1,4 @@
+using Reb.Core.Calibration;
 using Reb.Core.Imaging;
 using Reb.Core.Features;
 using Reb.Core.Models;

@@ -1,3 +1,4 @@
+using Reb.Core.Calibration;
 using System.Diagnostics;
 using Reb.Core.Features;
 using Reb.Core.Imaging;

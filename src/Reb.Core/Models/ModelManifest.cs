@@ -1,3 +1,4 @@
+using Reb.Core.Calibration;
 using System.Text.Json.Serialization;
 
 namespace Reb.Core.Models;
@@ -65,16 +66,6 @@ public sealed record BankInfo(long Patches, long Core, int Dim, string CoreFile,
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? GridsFile { get; init; }
-}
-
-/// <summary>
-/// Reject threshold calibrated on defect-free images only. GoodScores are the held-out (leave-one-image-out) scores
-/// of training images, kept so that a person can see what false-reject rate another threshold would give.
-/// </summary>
-public sealed record ThresholdInfo(double Value, string Method, double Quantile, double Margin, double GoodMedian, float[] GoodScores)
-{
-    /// <summary>Issue 14: calibration to a target false-reject rate (rule, out-of-fold scores, predictions); null for the legacy rule.</summary>
-    public Calibration.CalibrationRecord? Calibration { get; init; }
 }
 
 public sealed record TrainingInfo(int Images, IReadOnlyList<string> ImageNames, int Skipped, double EmbedSeconds, double FitSeconds);

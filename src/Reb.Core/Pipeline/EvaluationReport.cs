@@ -1,3 +1,4 @@
+using Reb.Core.Review;
 using Reb.Core.Imaging;
 using Reb.Core.Metrics;
 
@@ -41,7 +42,7 @@ public sealed record EvaluationReport
     // Issue 14: verdict figures next to the measured rates (null when the legacy threshold rule was used).
     public double? TargetFalseRejectRate { get; init; }
     public double? PredictedFalseRejectRate { get; init; }
-    public Calibration.RateInterval? PredictedFalseRejectInterval { get; init; }
+    public RateInterval? PredictedFalseRejectInterval { get; init; }
     /// <summary>SYNTHETIC: DefectMaker defects on out-of-fold training images, not real defects.</summary>
     public double? PredictedEscapeRate { get; init; }
     public IReadOnlyDictionary<string, double>? PredictedEscapeByKind { get; init; }
@@ -49,12 +50,12 @@ public sealed record EvaluationReport
     public bool? CalibrationCertified { get; init; }
     /// <summary>"target" or "cost" (young lines: both errors weighed), the escape interval, and the line's warning.</summary>
     public string? ThresholdRuleKind { get; init; }
-    public Calibration.RateInterval? PredictedEscapeInterval { get; init; }
+    public RateInterval? PredictedEscapeInterval { get; init; }
     public string? CalibrationWarning { get; init; }
     public Calibration.FoldGroupingRecord? FoldGrouping { get; init; }
     /// <summary>The legacy rule (Q0.99 of 16 leave-one-out scores + 10 % margin) on the same model, for comparison.</summary>
-    public Calibration.LegacyRuleFigures? LegacyRule { get; init; }
-    public Calibration.ReviewFigures? ReviewFalseRejectRate { get; init; }
+    public LegacyRuleFigures? LegacyRule { get; init; }
+    public ReviewFigures? ReviewFalseRejectRate { get; init; }
     public Calibration.FoldStudyResult? CalibrationStudy { get; init; }
     public IReadOnlyList<SkippedImage> Skipped { get; init; } = [];
     public IReadOnlyList<string> Warnings { get; init; } = [];

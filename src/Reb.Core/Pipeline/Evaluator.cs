@@ -24,7 +24,7 @@ public static class Evaluator
 
     public static Result Run(Dataset dataset, IPatchEmbedder embedder, InspectionOptions options, string outDir,
         IProgress<StageProgress>? progress = null, int overlaysPerCase = 3, Adaptation.AdaptationOutcome? adaptation = null,
-        Calibration.VerdictEvalOptions? verdicts = null)
+        VerdictEvalOptions? verdicts = null)
     {
         if (!dataset.HasLabels) throw new ArgumentException($"'{dataset.Root}' is a plain folder without labels: use `reb score` for it, `reb eval` needs a labelled test split");
         if (dataset.Test.Count == 0) throw new InvalidDataException($"'{dataset.Root}' has no test images");
@@ -115,7 +115,7 @@ public static class Evaluator
             BackboneUsed = embedder is Features.FeatureExtractor { AdaptationJson: not null } ? "adapted" : "imagenet",
         };
         // Issue 14: predicted vs measured rates, the legacy rule for comparison, the review loop, the fold study.
-        report = (verdicts ?? new Calibration.VerdictEvalOptions()).Apply(report, model, fit.TrainImages,
+        report = (verdicts ?? new VerdictEvalOptions()).Apply(report, model, fit.TrainImages,
             scored.Select(s => (s.Sample.ImagePath, s.Score, s.Sample.IsAnomalous)).ToList(), progress);
         File.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(report, Json));
         WriteScoresCsv(Path.Combine(outDir, "scores.csv"), scored, model);

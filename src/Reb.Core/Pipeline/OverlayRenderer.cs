@@ -1,3 +1,4 @@
+using Reb.Core.Calibration;
 using System.Globalization;
 using Reb.Core.Models;
 using Reb.Core.Imaging;

@@ -1,3 +1,4 @@
+using Reb.Core.Review;
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
 using Reb.Core.Calibration;

@@ -1,3 +1,4 @@
+using Reb.Core.Calibration;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;

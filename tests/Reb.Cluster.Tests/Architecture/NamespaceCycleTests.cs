@@ -7,6 +7,13 @@ namespace Reb.Cluster.Tests.Architecture;
 public sealed class NamespaceCycleTests
 {
     [Fact]
+    public void No_namespace_cycle_anywhere_in_src()
+    {
+        var cycles = SourceModel.Instance.Cycles();
+        Assert.True(cycles.Count == 0, "namespace cycles in src/:\n" + string.Join("\n\n", cycles.Select(Describe)));
+    }
+
+    [Fact]
     public void A_cycle_written_with_qualified_names_only_is_found()
     {
         // Two namespaces that name each other's types without a single `using` line: a source-text check misses this.

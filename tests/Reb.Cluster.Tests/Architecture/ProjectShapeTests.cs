@@ -5,7 +5,8 @@ namespace Reb.Cluster.Tests.Architecture;
 
 /// <summary>
 /// The shape the design promises, checked on the source: the grains only move data between the core's stages (no
-/// decoding, resizing, embedding or density arithmetic of their own), and the core's namespaces form no cycle.
+/// decoding, resizing, embedding or density arithmetic of their own), and each grain interface has its own file.
+/// Namespace cycles are found by <see cref="NamespaceCycleTests"/>, which resolves qualified names too.
 /// </summary>
 public sealed class ProjectShapeTests
 {
@@ -28,35 +29,6 @@ public sealed class ProjectShapeTests
     {
         var offenders = Sources("Reb.Grains").Where(s => s.Text.Contains(pattern, StringComparison.Ordinal)).Select(s => Path.GetFileName(s.Path)).ToList();
         Assert.True(offenders.Count == 0, $"'{pattern}' in src/Reb.Grains: {string.Join(", ", offenders)} (call Reb.Core's stage instead)");
-    }
-
-    [Fact]
-    public void Core_namespaces_form_no_cycle()
-    {
-        var edges = new Dictionary<string, HashSet<string>>();
-        foreach (var (_, text) in Sources("Reb.Core"))
-        {
-            var ns = Regex.Match(text, @"^namespace (Reb\.Core(?:\.\w+)?);", RegexOptions.Multiline).Groups[1].Value;
-            if (ns.Length == 0) continue;
-            var deps = edges.TryGetValue(ns, out var d) ? d : edges[ns] = [];
-            foreach (Match m in Regex.Matches(text, @"^using (Reb\.Core\.\w+);", RegexOptions.Multiline))
-                if (m.Groups[1].Value != ns) deps.Add(m.Groups[1].Value);
-        }
-        // Depth-first search for a back edge; the message names the cycle.
-        var state = new Dictionary<string, int>();
-        var path = new Stack<string>();
-        foreach (var n in edges.Keys) Visit(n);
-
-        void Visit(string n)
-        {
-            if (state.GetValueOrDefault(n) == 2) return;
-            path.Push(n);
-            Assert.True(state.GetValueOrDefault(n) != 1, "namespace cycle in Reb.Core: " + string.Join(" <- ", path));
-            state[n] = 1;
-            foreach (var m in edges.GetValueOrDefault(n) ?? []) Visit(m);
-            state[n] = 2;
-            path.Pop();
-        }
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Reb.Core.Calibration;
 using Reb.Core.Models;
 
 namespace Reb.Cluster.Tests.TestSupport;

@@ -1,3 +1,4 @@
+using Reb.Core.Calibration;
 using Reb.Abstractions.Grains;
 using Reb.Abstractions.Contracts;
 using Reb.Core;

@@ -1,8 +1,10 @@
+using Reb.Core.Review;
+using Reb.Core.Calibration;
 using Reb.Core.Models;
 using Reb.Core.Metrics;
 using Reb.Core.Pipeline;
 
-namespace Reb.Core.Calibration;
+namespace Reb.Core.Pipeline;
 
 /// <summary>An interval of a predicted rate and its coverage.</summary>
 public sealed record RateInterval(double Lower, double Upper, double Coverage);
@@ -72,7 +74,7 @@ public sealed record VerdictEvalOptions
         if (ReviewHalf)
             report = report with
             {
-                ReviewFalseRejectRate = Calibration.ReviewHalf.Run(model, scored.Where(s => !s.Defective).Select(s => (s.Path, s.Score)).ToList(),
+                ReviewFalseRejectRate = Review.ReviewHalf.Run(model, scored.Where(s => !s.Defective).Select(s => (s.Path, s.Score)).ToList(),
                     trainImages, ReviewSeed, progress, scored.Where(s => s.Defective).Select(s => (s.Path, s.Score)).ToList()),
             };
         return report;

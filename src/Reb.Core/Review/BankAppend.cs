@@ -1,9 +1,10 @@
+using Reb.Core.Calibration;
 using Reb.Core.Imaging;
 using Reb.Core.Ldknn;
 using Reb.Core.Models;
 using static TorchSharp.torch;
 
-namespace Reb.Core.Calibration;
+namespace Reb.Core.Review;
 
 /// <summary>What appending reviewed good images to a model gave.</summary>
 public sealed record BankAppendResult(ModelManifest Manifest, int Added, IReadOnlyList<SkippedImage> Skipped, double ThresholdBefore,

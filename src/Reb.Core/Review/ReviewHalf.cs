@@ -1,3 +1,4 @@
+using Reb.Core.Calibration;
 using Reb.Core.Features;
 using Reb.Core.Imaging;
 using Reb.Core.Models;
@@ -6,7 +7,7 @@ using Reb.Core.Ldknn;
 using Reb.Core.Pipeline;
 using static TorchSharp.torch;
 
-namespace Reb.Core.Calibration;
+namespace Reb.Core.Review;
 
 /// <summary>`reviewFalseRejectRate` of metrics.json: half B's false-reject rate before and after half A's review.</summary>
 public sealed record ReviewFigures(double Before, double After, int HalfA, int HalfB, int Overturned, double ThresholdBefore,

@@ -1,3 +1,4 @@
+using Reb.Core.Review;
 using Reb.Core.Backbones;
 using Reb.Core.Calibration;
 using Reb.Core.Features;
@@ -6,7 +7,7 @@ using Reb.Core.Ldknn;
 using Reb.Core.Models;
 using Reb.Core.Tests.TestSupport;
 
-namespace Reb.Core.Tests.Calibration;
+namespace Reb.Core.Tests.Review;
 
 /// <summary>
 /// The review loop on a native-aspect line: a saved and loaded model knows each training image's grid (grids.i64), so

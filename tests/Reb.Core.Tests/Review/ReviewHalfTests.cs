@@ -1,3 +1,4 @@
+using Reb.Core.Review;
 using Reb.Core.Backbones;
 using Reb.Core.Calibration;
 using Reb.Core.Features;
@@ -8,7 +9,7 @@ using Reb.Core.Models;
 using Reb.Core.Pipeline;
 using Reb.Core.Tests.TestSupport;
 
-namespace Reb.Core.Tests.Calibration;
+namespace Reb.Core.Tests.Review;
 
 /// <summary>The review loop on real PNGs: overturned rejects go into the bank, the threshold is recalibrated, half B is rescored.</summary>
 public class ReviewHalfTests
