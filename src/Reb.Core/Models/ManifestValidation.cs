@@ -22,8 +22,10 @@ public static class ManifestValidation
     /// <summary>Names first, then the backbone, then every declared size. Throws <see cref="ModelFormatException"/>.</summary>
     public static void Check(ModelManifest m, string source)
     {
-        ModelFiles.CheckFileNames(m, source);
+        // The fields first, so that a refusal names the field that used the name (an error body shows an absolute
+        // path as "[path]", the field still says which one it was).
         foreach (var (field, name) in ReferencedFiles(m)) CheckReferenced(m, field, name, source);
+        ModelFiles.CheckFileNames(m, source);
         CheckBackbone(m, source);
         CheckSizes(m, source);
     }
