@@ -55,11 +55,12 @@ public sealed class Finding01_PublishPathTraversalTests(GatewayFixture gateway)
         var details = new List<string>();
         foreach (var path in new[] { existing, missing })
         {
-            // A declared size the real file does not have: before the fix the answer said how many bytes it has.
+            // The core set's entry (a consistent shape) on a file of another size: before the fix the answer said how
+            // many bytes the file has, or that it is missing.
             var dir = TamperedModels.Make(gateway, m => m with
             {
                 Bank = m.Bank with { CoreFile = path },
-                Files = m.Files.With(path, new FileEntry(new string('0', 64), 12345)),
+                Files = m.Files.With(path, m.Files[ModelDirectory.CoreFile]),
             });
             using var r = await engineer.PostAsync($"api/lines/sec-f01-oracle/versions", TamperedModels.Form(dir));
             details.Add((await r.AssertProblem(400)).Replace(path, "[path]"));
