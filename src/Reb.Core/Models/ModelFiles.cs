@@ -115,7 +115,7 @@ public static class ModelFiles
         {
             var m = ModelDirectory.ReadManifest(dir);
             if (m.Version != version) return false;
-            ManifestValidation.Check(m, dir);
+            CheckFileNames(m, dir);
             VerifyAll(dir, m);
             return true;
         }
@@ -133,9 +133,8 @@ public static class ModelFiles
         var hash = ModelDirectory.ComputeVersion(m);
         if (m.Version != version || !ModelDirectory.IsContentOf(m, version, json))
             throw new ModelFormatException($"{source}: the stored manifest is not version {version} (it says {m.Version}, its content hashes to {hash}); the blob is corrupt or was replaced");
-        // Every name and size, not only the file list: a version stored before these checks (or written into the
-        // store by hand) must not reach a silo's loader with a path outside its folder or a huge probe size.
-        ManifestValidation.Check(m, source);
+        // Names only here (the store's layer); the loader checks every size and the backbone before any probe.
+        CheckFileNames(m, source);
         return m;
     }
 

@@ -45,7 +45,7 @@ public sealed class Finding02_PublishDeclaredSizesTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task A_silo_fetching_a_stored_version_with_image_size_60000_refuses_it_before_any_probe()
+    public async Task A_silo_loading_a_stored_version_with_image_size_60000_refuses_it_before_any_probe()
     {
         // Written into a store folder by hand, as a version published before the checks would be.
         var dir = TamperedModels.Make(gateway, m => Change(m, "imageSize"));
@@ -54,7 +54,9 @@ public sealed class Finding02_PublishDeclaredSizesTests(GatewayFixture gateway)
         var folder = Directory.CreateDirectory(Path.Combine(root, ArtefactKeys.ModelsPrefix, version)).FullName;
         foreach (var file in Directory.GetFiles(dir)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
         var store = new LocalFolderArtefactStore(root);
-        var e = await Assert.ThrowsAsync<ModelFormatException>(() => store.FetchModelAsync(version, Path.Combine(root, "cache")));
+        // What a silo's model cache does: fetch the verified copy, then load its embedder (the probe is built there).
+        var copy = await store.FetchModelAsync(version, Path.Combine(root, "cache"));
+        var e = Assert.Throws<ModelFormatException>(() => ModelStore.LoadEmbedder(copy, ModelDirectory.ReadManifest(copy)));
         Assert.Contains("features.imageSize 60000", e.Message);
     }
 }
