@@ -15,7 +15,34 @@ public sealed class GatewayOptions
     public long MaxBodyBytes { get; set; } = 20L * 1024 * 1024;
 
     /// <summary>Largest model directory an engineer may upload to POST /api/lines/{line}/versions (a 200k-patch bank is ~400 MB).</summary>
-    public long MaxModelUploadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+    public long MaxModelUploadBytes { get; set; } = 1L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Temp disk all publishes in flight may hold together (each reserves its declared size before it reads a byte);
+    /// one more waits for none: 503 with Retry-After. Keep it under the temp volume (k8s: the emptyDir's sizeLimit).
+    /// </summary>
+    public long PublishTempBudgetBytes { get; set; } = 1536L * 1024 * 1024;
+
+    /// <summary>Free space a publish leaves on the temp volume beyond its own reservation (other users of /tmp).</summary>
+    public long PublishTempReserveBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Folder of publish uploads (null = the system temp folder).</summary>
+    public string? PublishTempFolder { get; set; }
+
+    /// <summary>Multipart sections one publish may hold (a model directory has under ten files); more is 413.</summary>
+    public int MaxPublishSections { get; set; } = 64;
+
+    /// <summary>Publishes and bank updates running at once in this gateway; see <see cref="MaxQueuedModelWrites"/>.</summary>
+    public int MaxConcurrentModelWrites { get; set; } = 2;
+
+    /// <summary>Model writes that wait for a slot; one more gets 503 with Retry-After.</summary>
+    public int MaxQueuedModelWrites { get; set; } = 2;
+
+    /// <summary>Version comparisons and CSV exports running at once in this gateway; see <see cref="MaxQueuedHeavyReads"/>.</summary>
+    public int MaxConcurrentHeavyReads { get; set; } = 2;
+
+    /// <summary>Heavy reads that wait for a slot; one more gets 503 with Retry-After.</summary>
+    public int MaxQueuedHeavyReads { get; set; } = 4;
 
     /// <summary>
     /// Largest image (width x height) accepted, read from the header before any decoding; larger get 413. 16 MP: a

@@ -50,6 +50,29 @@ public sealed record BackboneSpec(
     /// <summary>Value of <see cref="ModelPath"/> that names the offline ImageNet ResNet18.</summary>
     public const string BuiltinResNet18 = "builtin:resnet18";
 
+    /// <summary>Prefix of the backbones shipped with the build (resolved against the binaries' folder, never a path).</summary>
+    public const string BuiltinPrefix = "builtin:";
+
+    /// <summary>True for a backbone shipped with the build; false for an ONNX file path.</summary>
+    [JsonIgnore]
+    public bool IsBuiltin => ModelPath.StartsWith(BuiltinPrefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The spec of a model's backbone with its ONNX file resolved inside the model directory: a model names its own
+    /// ONNX file by a plain name that its manifest checksums (so the file is part of the content address); any other
+    /// path would let whoever publishes a model point the silo's ONNX parser at any file on the silo.
+    /// </summary>
+    /// <exception cref="ArgumentException">the path is neither built in nor a plain name.</exception>
+    public BackboneSpec InModelDirectory(string modelDir)
+    {
+        if (IsBuiltin) return this;
+        bool plain = ModelPath.Length is > 0 and <= 128 && ModelPath is not ("." or "..")
+                     && ModelPath.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+        if (!plain)
+            throw new ArgumentException($"a model's backbone is '{BuiltinPrefix}*' or a file of the model, not '{ModelPath}'", nameof(ModelPath));
+        return this with { ModelPath = Path.Combine(Path.GetFullPath(modelDir), ModelPath) };
+    }
+
     /// <summary>
     /// Per-channel means (B, G, R) of the 1x3x224x224 mean image in ResNetPreprocess.onnx (initializer "MeanImage"),
     /// averaged over its pixels in double precision. That file subtracts the mean image pixel by pixel at 224x224;

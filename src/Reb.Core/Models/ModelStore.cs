@@ -13,6 +13,8 @@ public static class ModelStore
     public const string BackboneWeightsFile = "backbone.weights";
     public const string NeighbourFile = "neighbours.f32";
     public const string GridsFile = "grids.i64";
+    /// <summary>A custom ONNX backbone's copy inside the model directory.</summary>
+    public const string BackboneOnnxFile = "backbone.onnx";
 
     public static ModelManifest Save(InspectionModel model, FitReport fit, string category, string dir)
     {
@@ -43,12 +45,21 @@ public static class ModelStore
                 files[BackboneWeightsFile] = TensorFiles.Describe(path);
                 weights = BackboneWeightsFile;
             }
+            // A backbone of the user's own travels inside the model, checksummed, by a plain name: a model never
+            // names a path outside its folder (a loader would parse whatever file that path reaches on a silo).
+            var spec = fx.Backbone.Spec;
+            if (!spec.IsBuiltin)
+            {
+                File.Copy(spec.ModelPath, Path.Combine(temp, BackboneOnnxFile));
+                files[BackboneOnnxFile] = TensorFiles.Describe(Path.Combine(temp, BackboneOnnxFile));
+                spec = spec with { ModelPath = BackboneOnnxFile };
+            }
             var o = model.Options;
             return new ModelManifest
             {
                 Category = category,
                 CreatedUtc = DateTimeOffset.UtcNow,
-                Backbone = new BackboneRef(fx.Name, fx.Backbone.Spec.ToJson(), weights, fx.AdaptationJson),
+                Backbone = new BackboneRef(fx.Name, spec.ToJson(), weights, fx.AdaptationJson),
                 Features = new FeatureSettings(fx.ImageSize, fx.Dim, fx.GridSize) { Resize = ManifestResize(fx.Resize) },
                 Ldknn = new LdknnSettings(o.Ldknn.K, o.Ldknn.Lambda, o.Ldknn.CoresetRatio, o.Ldknn.Seed)
                 {
@@ -107,7 +118,10 @@ public static class ModelStore
     /// </summary>
     public static FeatureExtractor LoadEmbedder(string dir, ModelManifest m, Device? device = null)
     {
-        var fx = LoadEmbedder(BackboneSpec.FromJson(m.Backbone.SpecJson), m.Backbone.WeightsFile is { } w ? Path.Combine(dir, w) : null,
+        // Again here, whoever verified the files: the probe tensor's size and the backbone's path come from the manifest.
+        ManifestValidation.Check(m, $"model '{dir}'");
+        var spec = BackboneSpec.FromJson(m.Backbone.SpecJson).InModelDirectory(dir);
+        var fx = LoadEmbedder(spec, m.Backbone.WeightsFile is { } w ? Path.Combine(dir, w) : null,
             m.Backbone.AdaptationJson, m.Features.ImageSize, m.Features.Dim, device, ResizeModeOf(m, dir));
         if (fx.GridSize == m.Features.GridSize) return fx;
         fx.Dispose();
@@ -145,36 +159,81 @@ public static class ModelStore
 
     public sealed record Arrays(float[] Core, float[] Density, long[] CoreIndex, float[]? Neighbours = null, long[]? Grids = null);
 
-    /// <summary>Reads model.json and the arrays, checking sizes and checksums. Throws <see cref="ModelFormatException"/>.</summary>
+    /// <summary>
+    /// Reads model.json and the arrays: every name and declared size is checked first (<see cref="ManifestValidation"/>),
+    /// then each array is read once into its typed array with its size and checksum verified while it is read; the
+    /// other files (weights, the model's own ONNX backbone) are verified by streaming. Throws <see cref="ModelFormatException"/>.
+    /// </summary>
     public static ModelManifest ReadAndVerify(string dir, out Arrays arrays)
     {
         var m = ModelDirectory.ReadManifest(dir);
-        FileEntry Entry(string name) => m.Files.TryGetValue(name, out var e) ? e
-            : throw new ModelFormatException($"model '{dir}': manifest lists no {name}");
-        var core = TensorFiles.AsFloats(TensorFiles.ReadVerified(dir, m.Bank.CoreFile, Entry(m.Bank.CoreFile)));
-        var density = TensorFiles.AsFloats(TensorFiles.ReadVerified(dir, m.Bank.DensityFile, Entry(m.Bank.DensityFile)));
-        var index = TensorFiles.AsLongs(TensorFiles.ReadVerified(dir, m.Bank.CoreIndexFile, Entry(m.Bank.CoreIndexFile)));
-        if (core.LongLength != m.Bank.Core * m.Bank.Dim || density.LongLength != m.Bank.Core || index.LongLength != m.Bank.Core)
-            throw new ModelFormatException($"model '{dir}': array sizes do not match the manifest ({m.Bank.Core} x {m.Bank.Dim})");
-        if (m.Backbone.WeightsFile is { } w) TensorFiles.ReadVerified(dir, w, Entry(w));
-        float[]? neighbours = m.Bank.NeighbourFile is { } nf ? TensorFiles.AsFloats(TensorFiles.ReadVerified(dir, nf, Entry(nf))) : null;
-        if (neighbours is not null && (m.Ldknn.K < 1 || neighbours.LongLength != m.Bank.Core * m.Ldknn.K))
-            throw new ModelFormatException($"model '{dir}': {m.Bank.NeighbourFile} has {neighbours.LongLength} values, expected {m.Bank.Core} x K = {m.Ldknn.K}");
-        long[]? grids = null;
-        if (m.Bank.GridsFile is { } gf)
-        {
-            grids = TensorFiles.AsLongs(TensorFiles.ReadVerified(dir, gf, Entry(gf)));
-            long rows = 0;
-            for (int i = 0; i + 1 < grids.Length; i += 2)
-            {
-                if (grids[i] < 1 || grids[i + 1] < 1 || grids[i] > int.MaxValue || grids[i + 1] > int.MaxValue)
-                    throw new ModelFormatException($"model '{dir}': {gf} holds an invalid grid {grids[i]}x{grids[i + 1]}");
-                rows += grids[i] * grids[i + 1];
-            }
-            if (grids.Length % 2 != 0 || rows != m.Bank.Patches)
-                throw new ModelFormatException($"model '{dir}': {gf} describes {rows} patches in {grids.Length / 2} grids, the bank has {m.Bank.Patches}");
-        }
+        var what = $"model '{dir}'";
+        ManifestValidation.Check(m, what);
+        var b = m.Bank;
+        var core = ModelFiles.ReadFloats(dir, b.CoreFile, m.Files[b.CoreFile], what);
+        var density = ModelFiles.ReadFloats(dir, b.DensityFile, m.Files[b.DensityFile], what);
+        var index = ModelFiles.ReadLongs(dir, b.CoreIndexFile, m.Files[b.CoreIndexFile], what);
+        float[]? neighbours = b.NeighbourFile is { } nf ? ModelFiles.ReadFloats(dir, nf, m.Files[nf], what) : null;
+        long[]? grids = b.GridsFile is { } gf ? ModelFiles.ReadLongs(dir, gf, m.Files[gf], what) : null;
+        if (grids is not null) CheckGrids(m, what, grids);
+        var arrayFiles = new HashSet<string?> { b.CoreFile, b.DensityFile, b.CoreIndexFile, b.NeighbourFile, b.GridsFile };
+        foreach (var (name, entry) in m.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
+            if (!arrayFiles.Contains(name)) ModelFiles.Verify(dir, name, entry, what);
         arrays = new Arrays(core, density, index, neighbours, grids);
         return m;
+    }
+
+    /// <summary>
+    /// Checks a model directory without loading it (a publish): names and sizes first, then every file streamed once
+    /// against its checksum, the grids file's values checked as they pass. Memory stays one buffer whatever the bank's
+    /// size. Throws <see cref="ModelFormatException"/> naming the bad file.
+    /// </summary>
+    public static ModelManifest Verify(string dir)
+    {
+        var m = ModelDirectory.ReadManifest(dir);
+        var what = $"model '{dir}'";
+        ManifestValidation.Check(m, what);
+        foreach (var (name, entry) in m.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            if (name != m.Bank.GridsFile) { ModelFiles.Verify(dir, name, entry, what); continue; }
+            var grids = new GridTally(m, what);
+            ModelFiles.Verify(dir, name, entry, what, grids.Add);
+            grids.Finish();
+        }
+        return m;
+    }
+
+    private static void CheckGrids(ModelManifest m, string what, long[] grids)
+    {
+        var tally = new GridTally(m, what);
+        tally.Add(0, System.Runtime.InteropServices.MemoryMarshal.AsBytes(grids.AsSpan()));
+        tally.Finish();
+    }
+
+    /// <summary>Grids (height, width pairs) checked as they stream past: each positive and int-sized, rows = patches.</summary>
+    private sealed class GridTally(ModelManifest m, string what)
+    {
+        private long _rows, _pairs;
+
+        public void Add(long offset, ReadOnlySpan<byte> bytes)
+        {
+            if (_rows > m.Bank.Patches) return; // already wrong; Finish says so (and the sum cannot overflow)
+            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(bytes[..(bytes.Length / 16 * 16)]);
+            for (int i = 0; i + 1 < values.Length; i += 2)
+            {
+                long h = values[i], w = values[i + 1];
+                if (h < 1 || w < 1 || h > int.MaxValue || w > int.MaxValue)
+                    throw new ModelFormatException($"{what}: {m.Bank.GridsFile} holds an invalid grid {h}x{w}");
+                _rows += h * w;
+                _pairs++;
+                if (_rows > m.Bank.Patches) break;
+            }
+        }
+
+        public void Finish()
+        {
+            if (_rows != m.Bank.Patches)
+                throw new ModelFormatException($"{what}: {m.Bank.GridsFile} describes {_rows} patches in {_pairs} grids, the bank has {m.Bank.Patches}");
+        }
     }
 }

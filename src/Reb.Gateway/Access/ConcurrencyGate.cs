@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,24 +7,43 @@ using Reb.Gateway.Errors;
 namespace Reb.Gateway.Access;
 
 /// <summary>
-/// At most N requests of one kind (inspect, training start) in this gateway at once; one more is refused at once with
-/// 503 and Retry-After rather than queued, so a burst cannot pile decoded images or uploads up in memory.
+/// At most N requests of one kind in this gateway at once, and at most Q more waiting for a slot (oldest first); one
+/// more is refused at once with 503 and Retry-After. Inspections and training starts wait for nothing (Q = 0), so a
+/// burst cannot pile decoded images or uploads up in memory; the heavy operator reads and model writes queue a few.
 /// </summary>
-public sealed class ConcurrencyGate(string name, int limit)
+public sealed class ConcurrencyGate
 {
-    private readonly SemaphoreSlim _slots = new(Math.Max(1, limit), Math.Max(1, limit));
-    public string Name { get; } = name;
-    public int Limit { get; } = Math.Max(1, limit);
+    private readonly ConcurrencyLimiter _limiter;
+
+    public ConcurrencyGate(string name, int limit, int queue = 0)
+    {
+        Name = name;
+        Limit = Math.Max(1, limit);
+        Queue = Math.Max(0, queue);
+        _limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        {
+            PermitLimit = Limit, QueueLimit = Queue, QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
+    }
+
+    public string Name { get; }
+    public int Limit { get; }
+    public int Queue { get; }
+
+    /// <summary>A slot (waiting in the queue when there is room); a lease that is not acquired means "refuse".</summary>
+    public ValueTask<RateLimitLease> AcquireAsync(CancellationToken ct) => _limiter.AcquireAsync(1, ct);
 
     public async ValueTask<object?> Run(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (!_slots.Wait(0))
+        using var lease = await AcquireAsync(context.HttpContext.RequestAborted);
+        if (!lease.IsAcquired)
         {
             GatewayTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "concurrency-" + Name));
-            throw new GatewayProblem(503, "Busy", $"this gateway already runs {Limit} {Name} requests; retry shortly", TimeSpan.FromSeconds(1));
+            var waiting = Queue == 0 ? "" : $" and {Queue} more wait";
+            throw new GatewayProblem(503, "Busy", $"this gateway already runs {Limit} {Name} requests{waiting}; retry shortly",
+                TimeSpan.FromSeconds(Queue == 0 ? 1 : 5));
         }
-        try { return await next(context); }
-        finally { _slots.Release(); }
+        return await next(context);
     }
 }
 
@@ -32,6 +52,14 @@ public sealed class ConcurrencyGates(Microsoft.Extensions.Options.IOptions<Gatew
 {
     public ConcurrencyGate Inspect { get; } = new("inspect", options.Value.MaxConcurrentInspections);
     public ConcurrencyGate Training { get; } = new("training-start", options.Value.MaxConcurrentTrainingStarts);
+
+    /// <summary>Model writes: publishes and bank updates (each holds a model directory on temp disk and hashes it).</summary>
+    public ConcurrencyGate ModelWrites { get; } =
+        new("model-write", options.Value.MaxConcurrentModelWrites, options.Value.MaxQueuedModelWrites);
+
+    /// <summary>Heavy operator reads: version comparisons (scores hundreds of images) and CSV exports.</summary>
+    public ConcurrencyGate HeavyReads { get; } =
+        new("heavy-read", options.Value.MaxConcurrentHeavyReads, options.Value.MaxQueuedHeavyReads);
 }
 
 public static class ConcurrencyGateExtensions

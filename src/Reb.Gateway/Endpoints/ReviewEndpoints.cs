@@ -15,11 +15,11 @@ public static class ReviewEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapPost("/lines/{line}/bank", AddToBank).RequireAuthorization(Roles.Engineer)
+        api.MapPost("/lines/{line}/bank", AddToBank).RequireAuthorization(Roles.Engineer).InGate(g => g.ModelWrites)
             .WithName("AddToBank").WithSummary("Append overturned rejects' images to the current version's bank: a new version, registered, not promoted ({\"inspections\":[ids]})")
             .Produces<BankAddResult>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithRequestTimeout(TimeSpan.FromMinutes(10));
-        api.MapGet("/lines/{line}/compare", Compare).RequireAuthorization(Roles.Operator)
+        api.MapGet("/lines/{line}/compare", Compare).RequireAuthorization(Roles.Operator).InGate(g => g.HeavyReads)
             .WithName("CompareVersion").WithSummary("Current version vs ?version= on the line's reviewed images: false-reject and escape rates side by side")
             .Produces<VersionComparison>().ProducesProblem(400).ProducesProblem(404)
             .WithRequestTimeout(TimeSpan.FromMinutes(10));

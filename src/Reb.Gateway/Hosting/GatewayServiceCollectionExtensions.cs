@@ -41,6 +41,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<FailedAuthLimiter>();
         services.AddSingleton<KeyRateLimiter>();
         services.AddSingleton<ConcurrencyGates>();
+        services.AddSingleton<Publishing.PublishTempSpace>();
         services.AddSingleton<Training.TrainingStreams>();
         services.AddSingleton<Training.TrainingAreas>();
         services.AddSingleton<Training.UploadRetention>();

@@ -20,6 +20,19 @@ public interface IInspectionHistory
 
     Task<IReadOnlyList<InspectionEntry>> QueryAsync(InspectionQuery query, CancellationToken ct = default);
 
+    /// <summary>
+    /// The rows of <see cref="QueryAsync"/>, in the same order, as they come from the database (an export of 100k rows
+    /// never sits in memory whole). The default reads them all first; the SQL histories stream.
+    /// </summary>
+    async IAsyncEnumerable<InspectionEntry> StreamAsync(InspectionQuery query,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        foreach (var e in await QueryAsync(query, ct)) yield return e;
+    }
+
+    /// <summary>How many rows <see cref="QueryAsync"/> would return now (at most the query's limit).</summary>
+    async Task<int> CountAsync(InspectionQuery query, CancellationToken ct = default) => (await QueryAsync(query, ct)).Count;
+
     /// <summary>Records a review (a later review replaces an earlier one); null when the site's line has no such row.</summary>
     Task<InspectionEntry?> ReviewAsync(string site, string line, string id, ReviewState state, string reviewer, DateTimeOffset at,
         string? note, CancellationToken ct = default);

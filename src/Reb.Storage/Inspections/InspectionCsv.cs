@@ -11,19 +11,22 @@ public static class InspectionCsv
     public static string Write(IEnumerable<InspectionEntry> entries)
     {
         var sb = new StringBuilder(Header).Append("\r\n");
-        foreach (var e in entries)
-        {
-            string[] cells =
-            [
-                e.Id, e.Site, e.Line, e.TimeUtc.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), e.Version,
-                e.Score.ToString("R", CultureInfo.InvariantCulture), e.Reject ? "reject" : "accept",
-                e.Threshold.ToString("R", CultureInfo.InvariantCulture), e.LatencyMs.ToString("0.###", CultureInfo.InvariantCulture),
-                e.ImageName ?? "", e.ImageKey ?? "", ReviewName(e.Review), e.Reviewer ?? "",
-                e.ReviewedUtc?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? "", e.Note ?? "", e.BankVersion ?? "",
-            ];
-            sb.AppendJoin(',', cells.Select(Quote)).Append("\r\n");
-        }
+        foreach (var e in entries) sb.Append(Row(e)).Append("\r\n");
         return sb.ToString();
+    }
+
+    /// <summary>One row, without its line end (an export writes rows one by one as the database returns them).</summary>
+    public static string Row(InspectionEntry e)
+    {
+        string[] cells =
+        [
+            e.Id, e.Site, e.Line, e.TimeUtc.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), e.Version,
+            e.Score.ToString("R", CultureInfo.InvariantCulture), e.Reject ? "reject" : "accept",
+            e.Threshold.ToString("R", CultureInfo.InvariantCulture), e.LatencyMs.ToString("0.###", CultureInfo.InvariantCulture),
+            e.ImageName ?? "", e.ImageKey ?? "", ReviewName(e.Review), e.Reviewer ?? "",
+            e.ReviewedUtc?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? "", e.Note ?? "", e.BankVersion ?? "",
+        ];
+        return string.Join(',', cells.Select(Quote));
     }
 
     public static string ReviewName(ReviewState s) => s switch

@@ -57,6 +57,35 @@ public abstract class SqlInspectionHistory : IInspectionHistory
 
     public Task<IReadOnlyList<InspectionEntry>> QueryAsync(InspectionQuery q, CancellationToken ct = default)
     {
+        var (where, bind) = Filter(q);
+        return ReadAsync($"SELECT {Columns} FROM inspections WHERE {where} ORDER BY time_ms DESC, id DESC LIMIT @limit", bind, ct);
+    }
+
+    public async IAsyncEnumerable<InspectionEntry> StreamAsync(InspectionQuery q,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var (where, bind) = Filter(q);
+        await using var c = await OpenAsync(ct);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {Columns} FROM inspections WHERE {where} ORDER BY time_ms DESC, id DESC LIMIT @limit";
+        bind(cmd);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) yield return Row(r);
+    }
+
+    public async Task<int> CountAsync(InspectionQuery q, CancellationToken ct = default)
+    {
+        var (where, bind) = Filter(q);
+        await using var c = await OpenAsync(ct);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM inspections WHERE {where} LIMIT @limit) AS matching";
+        bind(cmd);
+        return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct));
+    }
+
+    /// <summary>The WHERE clause of a query and the binding of its parameters (limit included).</summary>
+    private (string Where, Action<DbCommand> Bind) Filter(InspectionQuery q)
+    {
         var where = new List<string> { "site = @site", "line = @line" };
         if (q.From is not null) where.Add("time_ms >= @from");
         if (q.To is not null) where.Add("time_ms < @to");
@@ -70,15 +99,14 @@ public abstract class SqlInspectionHistory : IInspectionHistory
             _ => "1 = 1",
         });
         if (q.WithImageOnly) where.Add("image_key IS NOT NULL");
-        var sql = $"SELECT {Columns} FROM inspections WHERE {string.Join(" AND ", where)} ORDER BY time_ms DESC, id DESC LIMIT @limit";
-        return ReadAsync(sql, cmd =>
+        return (string.Join(" AND ", where), cmd =>
         {
             Add(cmd, "site", q.Site); Add(cmd, "line", q.Line);
             if (q.From is { } f) Add(cmd, "from", f.ToUnixTimeMilliseconds());
             if (q.To is { } t) Add(cmd, "to", t.ToUnixTimeMilliseconds());
             if (q.Verdict != VerdictFilter.Any) Add(cmd, "reject", q.Verdict == VerdictFilter.Reject ? 1 : 0);
             Add(cmd, "limit", Math.Max(1, q.Limit));
-        }, ct);
+        });
     }
 
     public async Task<InspectionEntry?> ReviewAsync(string site, string line, string id, ReviewState state, string reviewer, DateTimeOffset at,
