@@ -13,7 +13,8 @@ public static class ComputeDevice
 {
     public static IReadOnlyList<string> Names { get; } = ["cpu", "cuda", "auto"];
 
-    /// <exception cref="ArgumentException">an unknown name, or "cuda" where libtorch has no CUDA device (says so).</exception>
+    /// <exception cref="ArgumentException">an unknown name, or "cuda" where libtorch has no CUDA device (says
+    /// so).</exception>
     public static Device Resolve(string? name)
     {
         switch ((name ?? "cpu").Trim().ToLowerInvariant())

@@ -11,10 +11,12 @@ public sealed class GatewayOptions
     /// <summary>Kestrel port of the API, dashboard and health probes (0 = any free port, used by tests).</summary>
     public int HttpPort { get; set; } = 8080;
 
-    /// <summary>Largest request body (raw image, multipart batch or training upload); larger requests get 413.</summary>
+    /// <summary>Largest request body (raw image, multipart batch or training upload); larger requests get
+    /// 413.</summary>
     public long MaxBodyBytes { get; set; } = 20L * 1024 * 1024;
 
-    /// <summary>Largest model directory an engineer may upload to POST /api/lines/{line}/versions (a 200k-patch bank is ~400 MB).</summary>
+    /// <summary>Largest model directory an engineer may upload to POST /api/lines/{line}/versions (a 200k-patch bank is
+    /// ~400 MB).</summary>
     public long MaxModelUploadBytes { get; set; } = 1L * 1024 * 1024 * 1024;
 
     /// <summary>
@@ -23,7 +25,8 @@ public sealed class GatewayOptions
     /// </summary>
     public long PublishTempBudgetBytes { get; set; } = 1536L * 1024 * 1024;
 
-    /// <summary>Free space a publish leaves on the temp volume beyond its own reservation (other users of /tmp).</summary>
+    /// <summary>Free space a publish leaves on the temp volume beyond its own reservation (other users of
+    /// /tmp).</summary>
     public long PublishTempReserveBytes { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>Folder of publish uploads (null = the system temp folder).</summary>
@@ -32,13 +35,15 @@ public sealed class GatewayOptions
     /// <summary>Multipart sections one publish may hold (a model directory has under ten files); more is 413.</summary>
     public int MaxPublishSections { get; set; } = 64;
 
-    /// <summary>Publishes and bank updates running at once in this gateway; see <see cref="MaxQueuedModelWrites"/>.</summary>
+    /// <summary>Publishes and bank updates running at once in this gateway; see <see
+    /// cref="MaxQueuedModelWrites"/>.</summary>
     public int MaxConcurrentModelWrites { get; set; } = 2;
 
     /// <summary>Model writes that wait for a slot; one more gets 503 with Retry-After.</summary>
     public int MaxQueuedModelWrites { get; set; } = 2;
 
-    /// <summary>Version comparisons and CSV exports running at once in this gateway; see <see cref="MaxQueuedHeavyReads"/>.</summary>
+    /// <summary>Version comparisons and CSV exports running at once in this gateway; see <see
+    /// cref="MaxQueuedHeavyReads"/>.</summary>
     public int MaxConcurrentHeavyReads { get; set; } = 2;
 
     /// <summary>Heavy reads that wait for a slot; one more gets 503 with Retry-After.</summary>
@@ -50,7 +55,8 @@ public sealed class GatewayOptions
     /// </summary>
     public long MaxImagePixels { get; set; } = 16_000_000;
 
-    /// <summary>Files in one batch inspection; more is 413. Each file also counts against <see cref="RateLimitPerMinute"/>.</summary>
+    /// <summary>Files in one batch inspection; more is 413. Each file also counts against <see
+    /// cref="RateLimitPerMinute"/>.</summary>
     public int MaxImagesPerBatch { get; set; } = 32;
 
     /// <summary>
@@ -66,13 +72,16 @@ public sealed class GatewayOptions
     /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
 
-    /// <summary>Key records cached (hits only: unknown ids are never cached, so random ids cannot fill the cache).</summary>
+    /// <summary>Key records cached (hits only: unknown ids are never cached, so random ids cannot fill the
+    /// cache).</summary>
     public int KeyCacheCapacity { get; set; } = 10_000;
 
-    /// <summary>Inspect requests (single and batch) running at once in this gateway; more get 503 with Retry-After.</summary>
+    /// <summary>Inspect requests (single and batch) running at once in this gateway; more get 503 with
+    /// Retry-After.</summary>
     public int MaxConcurrentInspections { get; set; } = 32;
 
-    /// <summary>Training starts (uploads included) running at once in this gateway; more get 503 with Retry-After.</summary>
+    /// <summary>Training starts (uploads included) running at once in this gateway; more get 503 with
+    /// Retry-After.</summary>
     public int MaxConcurrentTrainingStarts { get; set; } = 4;
 
     /// <summary>Time limit of an inspect request (body upload included); over it: 504.</summary>
@@ -85,7 +94,8 @@ public sealed class GatewayOptions
     /// </summary>
     public int InspectClusterDeadlineSeconds { get; set; } = 12;
 
-    /// <summary>Time limit of every other API request (training uploads included); over it: 504. Event streams are exempt.</summary>
+    /// <summary>Time limit of every other API request (training uploads included); over it: 504. Event streams are
+    /// exempt.</summary>
     public int RequestTimeoutSeconds { get; set; } = 120;
 
     /// <summary>Training jobs of one site not yet finished; one more start is 429.</summary>
@@ -94,7 +104,8 @@ public sealed class GatewayOptions
     /// <summary>Open training event streams (SSE) per key; one more is 429.</summary>
     public int MaxEventStreamsPerKey { get; set; } = 4;
 
-    /// <summary>Longest life of one event stream; the client reconnects after it (SSE clients do so on their own).</summary>
+    /// <summary>Longest life of one event stream; the client reconnects after it (SSE clients do so on their
+    /// own).</summary>
     public int EventStreamLifetimeSeconds { get; set; } = 600;
 
     /// <summary>
@@ -104,7 +115,8 @@ public sealed class GatewayOptions
     public int UploadRetentionHours { get; set; } = 72;
 
     /// <summary>
-    /// Bearer token for <c>/metrics</c> ("Authorization: Bearer &lt;token&gt;"): for Prometheus, which has no API key. Empty =
+    /// Bearer token for <c>/metrics</c> ("Authorization: Bearer &lt;token&gt;"): for Prometheus, which has no API key.
+    /// Empty =
     /// only operations keys (<see cref="OperationsSite"/> admins) may scrape.
     /// </summary>
     public string? MetricsToken { get; set; }
@@ -125,13 +137,15 @@ public sealed class GatewayOptions
     public int RateLimitPerMinute { get; set; } = 600;
 
     /// <summary>
-    /// Development bootstrap: an admin key ("reb_&lt;id&gt;_&lt;secret&gt;", e.g. from an environment variable or a secret) that
+    /// Development bootstrap: an admin key ("reb_&lt;id&gt;_&lt;secret&gt;", e.g. from an environment variable or a
+    /// secret) that
     /// is hashed when the gateway starts and only that hash is kept (in memory; it is never written to the key store).
     /// It belongs to <see cref="DefaultSite"/>. Use it to create real keys, then remove it from the configuration.
     /// </summary>
     public string? BootstrapAdminKey { get; set; }
 
-    /// <summary>File holding <see cref="BootstrapAdminKey"/> (a mounted Secret); read by the silo host at start.</summary>
+    /// <summary>File holding <see cref="BootstrapAdminKey"/> (a mounted Secret); read by the silo host at
+    /// start.</summary>
     public string? BootstrapAdminKeyFile { get; set; }
 
     /// <summary>

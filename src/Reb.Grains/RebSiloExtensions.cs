@@ -18,14 +18,17 @@ namespace Reb.Grains;
 public static class RebSiloExtensions
 {
     /// <summary>
-    /// Options from section "Reb", the silo's device and the accelerator derived from it as metadata, the GPU placement filter, the per-silo model
-    /// cache, the message-size meter, the inspection history ("Reb:History", opened at start-up) and the artefact store configured in "Reb:ArtefactStore" (local folder or
+    /// Options from section "Reb", the silo's device and the accelerator derived from it as metadata, the GPU placement
+    /// filter, the per-silo model
+    /// cache, the message-size meter, the inspection history ("Reb:History", opened at start-up) and the artefact store
+    /// configured in "Reb:ArtefactStore" (local folder or
     /// Azure Blob) unless an <see cref="IArtefactStore"/> was registered before (tests inject faulty ones).
     /// </summary>
     public static ISiloBuilder AddRebGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
         var section = configuration.GetSection(RebOptions.Section);
-        // The device is resolved once, at start-up: "cuda" on a machine without CUDA fails here, loudly, not at the first score.
+        // The device is resolved once, at start-up: "cuda" on a machine without CUDA fails here, loudly, not at the
+        // first score.
         var device = Reb.Core.ComputeDevice.Resolve(section[nameof(RebOptions.Device)]);
         var explicitAccelerator = section[nameof(RebOptions.Accelerator)];
         var accelerator = string.IsNullOrWhiteSpace(explicitAccelerator)

@@ -11,7 +11,8 @@ namespace Reb.Silo;
 /// Files are written to a temporary name and renamed into place; the ETag is the content hash, checked on write so a
 /// concurrent writer is refused instead of silently overwritten. Not meant for several machines (use azureblob/redis).
 /// Every write also keeps a second copy ("*.bin.good"); a state file that cannot be read (torn by a disk fault or a
-/// hand edit) is refused by name in the log, set aside as "*.refused-&lt;time&gt;" and replaced by that copy, so one bad
+/// hand edit) is refused by name in the log, set aside as "*.refused-&lt;time&gt;" and replaced by that copy, so one
+/// bad
 /// file does not keep a grain (the API key store: every request) from activating.
 /// </summary>
 public sealed class FolderGrainStorage(string root, Serializer serializer, ILogger? logger = null) : IGrainStorage
@@ -77,7 +78,8 @@ public sealed class FolderGrainStorage(string root, Serializer serializer, ILogg
 
     private static string GoodCopyOf(string path) => path + ".good";
 
-    /// <summary>Written to a temporary name and renamed into place: a crash leaves the old file or the new one.</summary>
+    /// <summary>Written to a temporary name and renamed into place: a crash leaves the old file or the new
+    /// one.</summary>
     private static async Task WriteAtomicallyAsync(string path, byte[] bytes)
     {
         var temp = $"{path}.tmp-{Guid.NewGuid():N}";

@@ -5,7 +5,8 @@ namespace Reb.Silo;
 
 /// <summary>
 /// Where the HTTP gateway listens. Kestrel's own configuration wins: "Kestrel:Endpoints" (URLs, HTTPS certificates,
-/// protocols) or ASPNETCORE_URLS / --urls / ASPNETCORE_HTTP(S)_PORTS. Only when none is given does the gateway listen on
+/// protocols) or ASPNETCORE_URLS / --urls / ASPNETCORE_HTTP(S)_PORTS. Only when none is given does the gateway listen
+/// on
 /// every interface at "Reb:Gateway:HttpPort" (plain HTTP, the simple default). Calling ListenAnyIP unconditionally, as
 /// before, made Kestrel ignore all of those, so TLS could not be configured.
 /// </summary>

@@ -14,7 +14,8 @@ namespace Reb.Silo;
 /// <summary>Configures a silo from configuration: dev defaults, or the production providers it names.</summary>
 public static class SiloHostBuilder
 {
-    /// <param name="environmentName">the host's environment; outside Development Orleans TLS is on by default (<see cref="OrleansTlsOptions.Mode"/>).</param>
+    /// <param name="environmentName">the host's environment; outside Development Orleans TLS is on by default (<see
+    /// cref="OrleansTlsOptions.Mode"/>).</param>
     public static void Configure(ISiloBuilder silo, IConfiguration configuration, string? environmentName = null)
     {
         var o = configuration.GetSection(SiloHostOptions.Section).Get<SiloHostOptions>() ?? new SiloHostOptions();
@@ -99,7 +100,8 @@ public static class SiloHostBuilder
         }
     }
 
-    /// <summary>The registry's grain storage in a folder (<see cref="FolderGrainStorage"/>): one machine, survives restarts.</summary>
+    /// <summary>The registry's grain storage in a folder (<see cref="FolderGrainStorage"/>): one machine, survives
+    /// restarts.</summary>
     public static void AddFolderGrainStorage(ISiloBuilder silo, string folder) =>
         silo.ConfigureServices(s => s.AddGrainStorage(StorageNames.Registry,
             (sp, _) => new FolderGrainStorage(folder, sp.GetRequiredService<Orleans.Serialization.Serializer>(),

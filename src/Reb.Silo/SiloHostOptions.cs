@@ -5,7 +5,8 @@ public sealed class SiloHostOptions
 {
     public const string Section = "Reb:Silo";
 
-    /// <summary>"localhost" (dev: one machine, primary silo on <see cref="PrimarySiloPort"/>), "azuretable" or "redis".</summary>
+    /// <summary>"localhost" (dev: one machine, primary silo on <see cref="PrimarySiloPort"/>), "azuretable" or
+    /// "redis".</summary>
     public string Clustering { get; set; } = "localhost";
 
     /// <summary>
@@ -27,7 +28,8 @@ public sealed class SiloHostOptions
 
     public string ClusterId { get; set; } = "reb-dev";
     public string ServiceId { get; set; } = "reb";
-    /// <summary>Address this silo advertises (azuretable/redis clustering); empty = loopback (one machine). In a pod: the pod IP.</summary>
+    /// <summary>Address this silo advertises (azuretable/redis clustering); empty = loopback (one machine). In a pod:
+    /// the pod IP.</summary>
     public string? AdvertisedIPAddress { get; set; }
     public int SiloPort { get; set; } = 11111;
     public int GatewayPort { get; set; } = 30000;
@@ -46,7 +48,8 @@ public sealed class SiloHostOptions
     /// <summary>Probes in a row a silo may miss before its prober votes it dead (Orleans' default, 3).</summary>
     public int MissedProbesLimit { get; set; } = 3;
 
-    /// <summary>Azure Storage connection string (Table clustering/reminders, Blob grain storage); Azurite's works.</summary>
+    /// <summary>Azure Storage connection string (Table clustering/reminders, Blob grain storage); Azurite's
+    /// works.</summary>
     public string? AzureStorageConnectionString { get; set; }
     /// <summary>Redis configuration string, e.g. "localhost:6379".</summary>
     public string? RedisConnectionString { get; set; }

@@ -9,7 +9,8 @@ namespace Reb.Silo;
 
 /// <summary>
 /// The silo process: an Orleans silo (configured by <see cref="SiloHostBuilder"/>) and, unless "Reb:Gateway:Enabled" is
-/// false, the HTTP gateway (Kestrel endpoints, see <see cref="HttpEndpoints"/>) in the same host, talking to the grains through
+/// false, the HTTP gateway (Kestrel endpoints, see <see cref="HttpEndpoints"/>) in the same host, talking to the grains
+/// through
 /// the silo's own grain factory. Tests build the same host in-process.
 /// </summary>
 public static class SiloWebApp
@@ -17,7 +18,8 @@ public static class SiloWebApp
     /// <param name="configure">adds configuration sources or services before the host is built (tests).</param>
     public static IHost Build(string[] args, Action<IHostApplicationBuilder>? configure = null)
     {
-        // appsettings.json is read from the binaries' folder, whatever the working directory (dotnet run --project ...).
+        // appsettings.json is read from the binaries' folder, whatever the working directory (dotnet run --project
+        // ...).
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();

@@ -2,7 +2,8 @@ namespace Reb.Storage;
 
 /// <summary>
 /// Validation and layout of store paths. Layout: <c>models/&lt;version&gt;/&lt;file&gt;</c> for model versions and
-/// <c>blobs/&lt;key&gt;</c> for generic blobs, identical in every implementation so a folder copy of a store is a store.
+/// <c>blobs/&lt;key&gt;</c> for generic blobs, identical in every implementation so a folder copy of a store is a
+/// store.
 /// </summary>
 public static class ArtefactKeys
 {
@@ -15,7 +16,8 @@ public static class ArtefactKeys
     /// <summary>Store path of a generic blob.</summary>
     public static string BlobPath(string key) => BlobsPrefix + key;
 
-    /// <summary>A relative '/'-separated path: no '..' or '.', no leading '/', no backslash, no empty segment.</summary>
+    /// <summary>A relative '/'-separated path: no '..' or '.', no leading '/', no backslash, no empty
+    /// segment.</summary>
     public static void CheckKey(string key, string paramName = "key")
     {
         ArgumentNullException.ThrowIfNull(key, paramName);

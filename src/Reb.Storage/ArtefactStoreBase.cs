@@ -25,7 +25,8 @@ public abstract class ArtefactStoreBase : IArtefactStore
     /// </summary>
     protected abstract Task UploadModelFileAsync(string path, string sourceFile, FileEntry expected, CancellationToken ct);
 
-    /// <summary>Streams the blob at <paramref name="path"/> into a new local file; false when there is no such blob.</summary>
+    /// <summary>Streams the blob at <paramref name="path"/> into a new local file; false when there is no such
+    /// blob.</summary>
     protected abstract Task<bool> DownloadModelFileAsync(string path, string destinationFile, CancellationToken ct);
 
     /// <summary>All blob paths starting with <paramref name="prefix"/> (complete paths, any order).</summary>

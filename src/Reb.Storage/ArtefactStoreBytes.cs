@@ -4,7 +4,8 @@ namespace Reb.Storage;
 
 /// <summary>
 /// Byte-array shortcuts over <see cref="IArtefactStore"/>'s streams. Justified because every blob the grains write
-/// (training images, job checkpoints, bank-shard slices) is already a whole array in memory; models never go through here.
+/// (training images, job checkpoints, bank-shard slices) is already a whole array in memory; models never go through
+/// here.
 /// </summary>
 public static class ArtefactStoreBytes
 {

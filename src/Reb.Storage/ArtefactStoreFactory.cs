@@ -6,7 +6,8 @@ namespace Reb.Storage;
 /// <summary>Builds the configured <see cref="IArtefactStore"/>: the one store type grains, CLI and tests use.</summary>
 public static class ArtefactStoreFactory
 {
-    /// <exception cref="ArgumentException">unknown kind, or a setting the kind needs is missing (the message names it).</exception>
+    /// <exception cref="ArgumentException">unknown kind, or a setting the kind needs is missing (the message names
+    /// it).</exception>
     public static IArtefactStore Create(ArtefactStoreSettings settings, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(settings);

@@ -1,6 +1,7 @@
 namespace Reb.Storage;
 
-/// <summary>Folder-level shortcuts over <see cref="IArtefactStore"/>'s keys (a "folder" is a key prefix ending in '/').</summary>
+/// <summary>Folder-level shortcuts over <see cref="IArtefactStore"/>'s keys (a "folder" is a key prefix ending in
+/// '/').</summary>
 public static class ArtefactStoreFolders
 {
     /// <summary>Deletes every blob under <paramref name="prefix"/>; returns how many went.</summary>

@@ -12,7 +12,8 @@ namespace Reb.Storage;
 /// <summary>
 /// The single Polly v8 pipeline that governs every remote call of one store: retry (jittered exponential backoff)
 /// around a circuit breaker around a per-attempt timeout. The Azure SDK's own retries are off, so a failure is
-/// counted once, by one breaker. Failures that outlive the pipeline become <see cref="ArtefactStoreUnavailableException"/>.
+/// counted once, by one breaker. Failures that outlive the pipeline become <see
+/// cref="ArtefactStoreUnavailableException"/>.
 /// </summary>
 public sealed class ArtefactStoreResilience
 {
@@ -98,7 +99,8 @@ public sealed class ArtefactStoreResilience
     public async Task ExecuteAsync(string operation, Func<CancellationToken, ValueTask> call, CancellationToken ct)
         => await ExecuteAsync<bool>(operation, async t => { await call(t).ConfigureAwait(false); return true; }, ct).ConfigureAwait(false);
 
-    /// <summary>Runs one remote call under the pipeline; <paramref name="operation"/> names it in error messages.</summary>
+    /// <summary>Runs one remote call under the pipeline; <paramref name="operation"/> names it in error
+    /// messages.</summary>
     public async Task<T> ExecuteAsync<T>(string operation, Func<CancellationToken, ValueTask<T>> call, CancellationToken ct)
     {
         var attempts = 0;

@@ -7,18 +7,22 @@ namespace Reb.Storage;
 /// </summary>
 public sealed record ArtefactStoreResilienceOptions
 {
-    /// <summary>Longest one attempt (one request, including its body) may take before it is abandoned and retried.</summary>
+    /// <summary>Longest one attempt (one request, including its body) may take before it is abandoned and
+    /// retried.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Retries after the first attempt (0 for none), for transient failures only (408, 429, 5xx, network errors, timeouts).</summary>
+    /// <summary>Retries after the first attempt (0 for none), for transient failures only (408, 429, 5xx, network
+    /// errors, timeouts).</summary>
     public int MaxRetryAttempts { get; init; } = 4;
 
-    /// <summary>First backoff delay; it grows exponentially with jitter (decorrelated), capped by <see cref="RetryMaxDelay"/>.</summary>
+    /// <summary>First backoff delay; it grows exponentially with jitter (decorrelated), capped by <see
+    /// cref="RetryMaxDelay"/>.</summary>
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The circuit opens when at least this share of the attempts in <see cref="SamplingDuration"/> failed transiently...</summary>
+    /// <summary>The circuit opens when at least this share of the attempts in <see cref="SamplingDuration"/> failed
+    /// transiently...</summary>
     public double FailureRatio { get; init; } = 0.5;
 
     /// <summary>...and at least this many attempts were made in that window (Polly needs 2 or more).</summary>
@@ -27,6 +31,7 @@ public sealed record ArtefactStoreResilienceOptions
     /// <summary>Window over which the failure ratio is measured (Polly needs 0.5 s or more).</summary>
     public TimeSpan SamplingDuration { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long an open circuit fails calls fast before one trial call is let through (Polly needs 0.5 s or more).</summary>
+    /// <summary>How long an open circuit fails calls fast before one trial call is let through (Polly needs 0.5 s or
+    /// more).</summary>
     public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(15);
 }

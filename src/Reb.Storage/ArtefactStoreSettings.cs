@@ -8,7 +8,8 @@ public sealed class ArtefactStoreSettings
     public const string Local = "local";
     public const string AzureBlob = "azureblob";
 
-    /// <summary>"local" (a folder, the embedded default) or "azureblob" (one container, shareable by several sites).</summary>
+    /// <summary>"local" (a folder, the embedded default) or "azureblob" (one container, shareable by several
+    /// sites).</summary>
     public string Kind { get; set; } = Local;
 
     /// <summary>Local store: its folder (relative paths are resolved against the working directory).</summary>

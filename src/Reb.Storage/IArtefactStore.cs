@@ -25,12 +25,14 @@ public interface IArtefactStore
     Task<string> PublishModelAsync(string modelDir, CancellationToken ct = default);
 
     /// <summary>
-    /// Makes <c>&lt;cacheRoot&gt;/&lt;version&gt;</c> a verified copy of the version and returns its path. An intact cached
+    /// Makes <c>&lt;cacheRoot&gt;/&lt;version&gt;</c> a verified copy of the version and returns its path. An intact
+    /// cached
     /// copy is reused; otherwise the files are downloaded into a temporary folder, checked, and renamed into place, so
     /// the cache never holds a half-written version.
     /// </summary>
     /// <exception cref="ModelNotFoundException">the store has no complete version of that name.</exception>
-    /// <exception cref="ModelFormatException">a stored file is missing or fails its checksum (the message names it).</exception>
+    /// <exception cref="ModelFormatException">a stored file is missing or fails its checksum (the message names
+    /// it).</exception>
     Task<string> FetchModelAsync(string version, string cacheRoot, CancellationToken ct = default);
 
     /// <summary>True when the store holds the complete version (its model.json is present).</summary>
@@ -39,7 +41,8 @@ public interface IArtefactStore
     /// <summary>Complete versions only, sorted ordinally.</summary>
     Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken ct = default);
 
-    /// <summary>Stores <paramref name="content"/> (read to its end) under <paramref name="key"/>, replacing an older blob atomically.</summary>
+    /// <summary>Stores <paramref name="content"/> (read to its end) under <paramref name="key"/>, replacing an older
+    /// blob atomically.</summary>
     Task PutAsync(string key, Stream content, CancellationToken ct = default);
 
     /// <summary>
@@ -51,6 +54,7 @@ public interface IArtefactStore
     /// <summary>Removes the blob; false when there was none.</summary>
     Task<bool> DeleteAsync(string key, CancellationToken ct = default);
 
-    /// <summary>Keys of generic blobs that start with <paramref name="prefix"/> ("" for all), sorted ordinally.</summary>
+    /// <summary>Keys of generic blobs that start with <paramref name="prefix"/> ("" for all), sorted
+    /// ordinally.</summary>
     Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default);
 }

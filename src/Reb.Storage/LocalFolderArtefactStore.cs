@@ -100,7 +100,8 @@ public sealed class LocalFolderArtefactStore : ArtefactStoreBase
         // FileShare.Delete: a concurrent replace (rename over) or delete must not fail because a reader has it open.
         new(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, CopyBufferBytes, useAsync: true);
 
-    /// <summary>Copies <paramref name="content"/> into a temp file while hashing it, lets <paramref name="check"/> veto it, then renames it into place.</summary>
+    /// <summary>Copies <paramref name="content"/> into a temp file while hashing it, lets <paramref name="check"/> veto
+    /// it, then renames it into place.</summary>
     private async Task WriteAtomicallyAsync(string path, Stream content, Action<FileEntry>? check, CancellationToken ct)
     {
         var final = Full(path);

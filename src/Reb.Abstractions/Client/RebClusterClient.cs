@@ -63,7 +63,8 @@ public sealed class RebClusterClient
         new(line, status.Current ?? throw new ModelVersionException($"line '{line}' has no current model version"),
             status.Shards, image, name, settings.ThresholdOverride);
 
-    /// <summary>Scores through a stateless scoring grain, retrying transient failures (scoring is idempotent).</summary>
+    /// <summary>Scores through a stateless scoring grain, retrying transient failures (scoring is
+    /// idempotent).</summary>
     public Task<ScoreResult> ScoreAsync(ScoreRequest request, CancellationToken ct = default) =>
         RetryAsync(() => grains.GetGrain<IScoringGrain>(0).Score(request), ct);
 
@@ -79,8 +80,10 @@ public sealed class RebClusterClient
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProductLineStatus> _status = new();
 
     /// <summary>
-    /// Runs <paramref name="call"/>, retrying transient cluster failures with linear backoff (one Polly pipeline); returns (throwing
-    /// <see cref="OperationCanceledException"/>) as soon as <paramref name="ct"/> fires, even while a call is in flight.
+    /// Runs <paramref name="call"/>, retrying transient cluster failures with linear backoff (one Polly pipeline);
+    /// returns (throwing
+    /// <see cref="OperationCanceledException"/>) as soon as <paramref name="ct"/> fires, even while a call is in
+    /// flight.
     /// </summary>
     public async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken ct = default) =>
         // WaitAsync: a grain call to a silo that just died waits for Orleans' response timeout or for membership to

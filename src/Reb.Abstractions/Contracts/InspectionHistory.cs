@@ -9,7 +9,8 @@ public sealed record HistoryRow([property: Id(0)] string Id, [property: Id(1)] s
     [property: Id(10)] string? ImageKey, [property: Id(11)] string Review, [property: Id(12)] string? Reviewer,
     [property: Id(13)] DateTimeOffset? ReviewedUtc, [property: Id(14)] string? Note, [property: Id(15)] string? BankVersion);
 
-/// <summary>A history query of one line (the line's own site is implied): [From, To), verdict reject|good|any, review none|reviewed|confirmed|overturned|any.</summary>
+/// <summary>A history query of one line (the line's own site is implied): [From, To), verdict reject|good|any, review
+/// none|reviewed|confirmed|overturned|any.</summary>
 [GenerateSerializer, Immutable]
 public sealed record HistoryQuery([property: Id(0)] string Line, [property: Id(1)] DateTimeOffset? From = null, [property: Id(2)] DateTimeOffset? To = null,
     [property: Id(3)] string? Verdict = null, [property: Id(4)] string? Review = null, [property: Id(5)] int Limit = 1000);

@@ -7,9 +7,11 @@ public static class Sites
     public const string Default = "default";
 }
 
-/// <summary>Operational settings of a product line beside its model registry: owning site and threshold override.</summary>
+/// <summary>Operational settings of a product line beside its model registry: owning site and threshold
+/// override.</summary>
 /// <param name="Site">Site that owns the line; null until claimed (then <see cref="Sites.Default"/> applies).</param>
-/// <param name="ThresholdOverride">Reject threshold set by an engineer; null = the current model's calibrated one.</param>
+/// <param name="ThresholdOverride">Reject threshold set by an engineer; null = the current model's calibrated
+/// one.</param>
 [GenerateSerializer, Immutable]
 public sealed record LineSettings([property: Id(0)] string? Site, [property: Id(1)] double? ThresholdOverride)
 {
@@ -30,7 +32,8 @@ public sealed record AuditActor([property: Id(0)] string KeyId, [property: Id(1)
 public sealed record AuditEntry([property: Id(0)] DateTimeOffset WhenUtc, [property: Id(1)] string Who, [property: Id(2)] string Site,
     [property: Id(3)] string Role, [property: Id(4)] string Action, [property: Id(5)] string? OldValue, [property: Id(6)] string? NewValue);
 
-/// <summary>One inspected image as the line's recent-inspections log keeps it (the overlay PNGs are kept beside it).</summary>
+/// <summary>One inspected image as the line's recent-inspections log keeps it (the overlay PNGs are kept beside
+/// it).</summary>
 [GenerateSerializer, Immutable]
 public sealed record InspectionRecord([property: Id(0)] string Id, [property: Id(1)] string Line, [property: Id(2)] string Name,
     [property: Id(3)] string Version, [property: Id(4)] float Score, [property: Id(5)] bool Reject, [property: Id(6)] double Threshold,
@@ -54,7 +57,8 @@ public sealed record ModelVersionInfo([property: Id(0)] string Version, [propert
     [Id(12)] public double? PredictedFalseRejectRate { get; init; }
     /// <summary>SYNTHETIC: DefectMaker defects on out-of-fold training images.</summary>
     [Id(13)] public double? PredictedEscapeRate { get; init; }
-    /// <summary>"this line needs more good images or reviewed parts: ..." while the version is too young to trust.</summary>
+    /// <summary>"this line needs more good images or reviewed parts: ..." while the version is too young to
+    /// trust.</summary>
     [Id(14)] public string? CalibrationWarning { get; init; }
 }
 

@@ -23,7 +23,8 @@ public sealed class RegistryConflictException : InvalidOperationException
     public RegistryConflictException(string message) : base(message) { }
 }
 
-/// <summary>A requested model version does not exist, cannot be read, or fails its checksum; nothing was changed.</summary>
+/// <summary>A requested model version does not exist, cannot be read, or fails its checksum; nothing was
+/// changed.</summary>
 [GenerateSerializer]
 public sealed class ModelVersionException : Exception
 {

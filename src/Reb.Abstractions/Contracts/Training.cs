@@ -23,51 +23,64 @@ public sealed record TrainingRequest
     [Id(10)] public double ThresholdMargin { get; init; } = 0.1;
     /// <summary>Make the published version the line's current one.</summary>
     [Id(11)] public bool Promote { get; init; } = true;
-    /// <summary>The site that owns the line and the job (checked on every call that reads or changes the job).</summary>
+    /// <summary>The site that owns the line and the job (checked on every call that reads or changes the
+    /// job).</summary>
     [Id(12)] public string Site { get; init; } = "default";
-    /// <summary>What the images show, recorded in the model (`reb fit` records the data folder's name); empty = the line.</summary>
+    /// <summary>What the images show, recorded in the model (`reb fit` records the data folder's name); empty = the
+    /// line.</summary>
     [Id(13)] public string Category { get; init; } = "";
-    /// <summary>Backbone adaptation before fitting: "none" (ImageNet weights) or "defectmaker" (REB's self-supervised fine-tuning).</summary>
+    /// <summary>Backbone adaptation before fitting: "none" (ImageNet weights) or "defectmaker" (REB's self-supervised
+    /// fine-tuning).</summary>
     [Id(14)] public string Adapt { get; init; } = "none";
     /// <summary>Adaptation budget: "cpu", "reference" (a GPU job) or "smoke" (a 3-step check).</summary>
     [Id(15)] public string Budget { get; init; } = "cpu";
-    /// <summary>Adaptation guard: "on" (keep the adapted backbone only when it beats ImageNet on synthetic defects), "off", "report".</summary>
+    /// <summary>Adaptation guard: "on" (keep the adapted backbone only when it beats ImageNet on synthetic defects),
+    /// "off", "report".</summary>
     [Id(16)] public string AdaptGuard { get; init; } = "on";
     /// <summary>Images per backbone pass when embedding the bank (as `reb fit --batch`).</summary>
     [Id(17)] public int BatchSize { get; init; } = 8;
-    /// <summary>Wanted false-reject rate on good parts (as `reb fit --target-frr`); 0 = the legacy Q0.99 + margin rule.</summary>
+    /// <summary>Wanted false-reject rate on good parts (as `reb fit --target-frr`); 0 = the legacy Q0.99 + margin
+    /// rule.</summary>
     [Id(18)] public double TargetFrr { get; init; } = 0.01;
     [Id(19)] public double FrrConfidence { get; init; } = 0.9;
     [Id(20)] public int CalibrationFolds { get; init; } = 10;
     /// <summary>Out-of-fold images painted with DefectMaker's six defect kinds for the predicted escape rate.</summary>
     [Id(21)] public int SyntheticImages { get; init; } = 30;
-    /// <summary>Young lines (target not certifiable): an escape costs this many false rejects (as `reb fit --escape-cost`).</summary>
+    /// <summary>Young lines (target not certifiable): an escape costs this many false rejects (as `reb fit
+    /// --escape-cost`).</summary>
     [Id(31)] public double EscapeCost { get; init; } = 10;
-    /// <summary>Predicted (synthetic) escape rate above which the line warns (as `reb fit --max-predicted-escape`).</summary>
+    /// <summary>Predicted (synthetic) escape rate above which the line warns (as `reb fit
+    /// --max-predicted-escape`).</summary>
     [Id(32)] public double MaxPredictedEscape { get; init; } = 0.2;
     /// <summary>Young lines: the cost rule's cap on the predicted false-reject rate (as `reb fit --max-frr`).</summary>
     [Id(34)] public double MaxFalseRejectRate { get; init; } = 0.03;
-    /// <summary>Adaptation recipe (as `reb fit --adapt-recipe`): "auto" (layer3 at the cpu budget, reference at the reference
+    /// <summary>Adaptation recipe (as `reb fit --adapt-recipe`): "auto" (layer3 at the cpu budget, reference at the
+    /// reference
     /// budget), "reference" (section 5 as published), "gentle", "gentle-keep", "layer3".</summary>
     [Id(30)] public string AdaptRecipe { get; init; } = "auto";
     /// <summary>
-    /// Store folder ("sites/&lt;site&gt;/uploads/&lt;line&gt;/&lt;batch&gt;/") of images uploaded for this job alone: deleted when the
+    /// Store folder ("sites/&lt;site&gt;/uploads/&lt;line&gt;/&lt;batch&gt;/") of images uploaded for this job alone:
+    /// deleted when the
     /// job ends (completed, failed or cancelled). Null for jobs that train from a folder the site keeps.
     /// </summary>
     [Id(22)] public string? UploadFolder { get; init; }
-    /// <summary>Issue 13: "square" (the method) or "aspect" (short side = ImageSize, long side to a multiple of 32), as `reb fit --resize`.</summary>
+    /// <summary>"square" (the method) or "aspect" (short side = ImageSize, long side to a multiple of 32), as `reb fit
+    /// --resize`.</summary>
     [Id(23)] public string Resize { get; init; } = "square";
-    /// <summary>How banks are searched (as `reb fit --search`): "auto", "flat" or "cells"; the scores are the same.</summary>
+    /// <summary>How banks are searched (as `reb fit --search`): "auto", "flat" or "cells"; the scores are the
+    /// same.</summary>
     [Id(33)] public string Search { get; init; } = "auto";
 
     public string CategoryOrLine => string.IsNullOrEmpty(Category) ? Line : Category;
 }
 
-/// <summary>Steps of a training job, in order. A job resumes after the last completed one (adapt: after its last checkpoint).</summary>
+/// <summary>Steps of a training job, in order. A job resumes after the last completed one (adapt: after its last
+/// checkpoint).</summary>
 public enum TrainingStage
 {
     Queued = 0,
-    /// <summary>DefectMaker adaptation of the backbone with its guard (skipped, as done, when Adapt is "none").</summary>
+    /// <summary>DefectMaker adaptation of the backbone with its guard (skipped, as done, when Adapt is
+    /// "none").</summary>
     Adapt = 1,
     Embed = 2,
     Coreset = 3,
@@ -94,11 +107,13 @@ public sealed record TrainingProgress([property: Id(0)] string JobId, [property:
 {
     public bool IsFinished => Stage is TrainingStage.Completed or TrainingStage.Failed or TrainingStage.Cancelled;
 
-    /// <summary>Once Completed: what the published version says while the line is too young to trust (null = nothing).</summary>
+    /// <summary>Once Completed: what the published version says while the line is too young to trust (null =
+    /// nothing).</summary>
     [Id(7)] public string? Warning { get; init; }
 }
 
-/// <summary>Whose job it is: the gateway compares the caller's site with it before any call that reads or changes the job.</summary>
+/// <summary>Whose job it is: the gateway compares the caller's site with it before any call that reads or changes the
+/// job.</summary>
 [GenerateSerializer, Immutable]
 public sealed record TrainingJobOwner([property: Id(0)] string Line, [property: Id(1)] string Site);
 

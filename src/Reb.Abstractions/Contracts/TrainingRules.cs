@@ -37,7 +37,8 @@ public static class TrainingRules
         return errors;
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming every broken limit, a request without images included.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> naming every broken limit, a request without images
+    /// included.</summary>
     public static void Validate(TrainingRequest r, string subject)
     {
         var errors = Check(r).ToList();

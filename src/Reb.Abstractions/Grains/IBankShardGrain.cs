@@ -13,7 +13,8 @@ public interface IBankShardGrain : IGrainWithStringKey
     /// <summary>Nearest row of this shard for every query of the chunk (distance, global index, density).</summary>
     [ReadOnly] Task<ShardNearest> Nearest(FeatureChunk queries);
 
-    /// <summary>K nearest rows of this shard per query; <paramref name="excludeGlobal"/>[q] is a global row query q must not return (-1 = none).</summary>
+    /// <summary>K nearest rows of this shard per query; <paramref name="excludeGlobal"/>[q] is a global row query q
+    /// must not return (-1 = none).</summary>
     [ReadOnly] Task<ShardTopK> TopK(FeatureChunk queries, int k, long[] excludeGlobal);
 
     /// <summary>Loads the shard if needed and describes it (where it lives, which rows).</summary>

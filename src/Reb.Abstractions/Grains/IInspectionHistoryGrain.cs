@@ -16,7 +16,8 @@ public interface IInspectionHistoryGrain : IGrainWithIntegerKey
     [ReadOnly] Task<string> ExportCsv(HistoryQuery query);
 
     /// <summary>Keeps an inspection a cluster client made (row, and its images when a reject or a sampled accept);
-    /// returns the inspection's id. The row is written before this returns: an answered inspection is in the history.</summary>
+    /// returns the inspection's id. The row is written before this returns: an answered inspection is in the
+    /// history.</summary>
     Task<string> Record(InspectionToRecord inspection);
 
     /// <summary>Records a review ("confirm" or "overturn"); null when the line has no such inspection.</summary>

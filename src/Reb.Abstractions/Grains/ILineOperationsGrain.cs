@@ -13,7 +13,8 @@ public interface ILineOperationsGrain : IGrainWithStringKey
     [ReadOnly] Task<LineSettings> GetSettings();
 
     /// <summary>
-    /// Gives an unclaimed line to <paramref name="site"/> (and lists it in that site's <see cref="ILineDirectoryGrain"/>);
+    /// Gives an unclaimed line to <paramref name="site"/> (and lists it in that site's <see
+    /// cref="ILineDirectoryGrain"/>);
     /// a claimed line keeps its site. Returns the settings after the call.
     /// </summary>
     Task<LineSettings> Claim(string site);

@@ -5,7 +5,8 @@ namespace Reb.Abstractions.Grains;
 
 /// <summary>
 /// One product line (key = line id, e.g. "pcb"): its model registry (immutable content-addressed versions, the
-/// current one, promote / roll back), and its training jobs. Scoring goes straight to the stateless scoring grain (see RebClusterClient). State is persisted through
+/// current one, promote / roll back), and its training jobs. Scoring goes straight to the stateless scoring grain (see
+/// RebClusterClient). State is persisted through
 /// the grain storage provider named <see cref="StorageNames.Registry"/>.
 /// </summary>
 public interface IProductLineGrain : IGrainWithStringKey
@@ -36,6 +37,7 @@ public interface IProductLineGrain : IGrainWithStringKey
 
     [ReadOnly] Task<ProductLineStatus> GetStatus();
 
-    /// <summary>Starts a training job for this line; returns its job id, a new GUID (poll <see cref="ITrainingGrain"/>).</summary>
+    /// <summary>Starts a training job for this line; returns its job id, a new GUID (poll <see
+    /// cref="ITrainingGrain"/>).</summary>
     Task<string> StartTraining(TrainingRequest request);
 }

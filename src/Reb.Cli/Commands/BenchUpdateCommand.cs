@@ -15,7 +15,7 @@ using static TorchSharp.torch;
 namespace Reb.Cli.Commands;
 
 /// <summary>
-/// `reb bench-update` (issue 14): time of appending a fraction of new rows to a fitted bank (<see cref="BankUpdate"/>)
+/// `reb bench-update`: time of appending a fraction of new rows to a fitted bank (<see cref="BankUpdate"/>)
 /// against a full refit on the union, measured back to back in one process (read the ratio: the machine is shared),
 /// and a check that both give the same densities bit for bit.
 /// </summary>

@@ -16,13 +16,13 @@ public sealed class CommonOptions
     public readonly Option<int?> Shots = new("--shots") { Description = "use only the first N training images (sorted)" };
     public readonly Option<int> Seed = new("--seed") { Description = "random seed (coreset, adaptation)", DefaultValueFactory = _ => 0 };
     public readonly Option<int> ImageSize = new("--image-size") { Description = "images are resized to this square size (aspect mode: this short side)", DefaultValueFactory = _ => 256 };
-    // Issue 13: native-aspect inspection; the mode is stored in the model, so `reb score` and the cluster follow it.
+    // Native-aspect inspection; the mode is stored in the model, so `reb score` and the cluster follow it.
     public readonly Option<string> Resize = new("--resize") { Description = "square: squash every image to image-size x image-size (the method); aspect: short side = image-size, long side by the same factor rounded to a multiple of 32 (for long parts and thin defects); auto: aspect only when the training images are elongated (median long/short >= 1.5) and their short side needs no upsampling (median >= image-size)", DefaultValueFactory = _ => "square" };
     public readonly Option<int> BatchSize = new("--batch") { Description = "images per backbone pass", DefaultValueFactory = _ => 8 };
     public readonly Option<int> Threads = new("--threads") { Description = "compute threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
     public readonly Option<int> CalibrationImages = new("--calibration-images") { Description = "good training images scored leave-one-out to set the threshold", DefaultValueFactory = _ => 16 };
 
-    // Issue 14: calibration to a target false-reject rate.
+    // Calibration to a target false-reject rate.
     public readonly Option<double> TargetFrr = new("--target-frr") { Description = "wanted false-reject rate on good parts; the threshold comes from out-of-fold scores of all training images (0 = the legacy Q0.99 + 10 % margin rule)", DefaultValueFactory = _ => 0.01 };
     public readonly Option<double> FrrConfidence = new("--frr-confidence") { Description = "confidence that the false-reject rate is at most the target (when there are enough training images to certify it)", DefaultValueFactory = _ => 0.9 };
     public readonly Option<int> CalibrationFolds = new("--calibration-folds") { Description = "contiguous folds, used only when every training image is a near-duplicate of the others (out-of-fold scoring otherwise leaves out each group of near-duplicates, or each image alone)", DefaultValueFactory = _ => 10 };
@@ -69,7 +69,8 @@ public sealed class CommonOptions
         var (extractor, result) = Reb.Core.Adaptation.GuardedAdaptation.Run(trainImages, adaptation, guard, progress,
             enforce: r.GetValue(AdaptGuard) == "on");
         outcome = result;
-        // Adaptation trains on square DefectMaker images; the line's resize mode applies to the fit and scoring after it.
+        // Adaptation trains on square DefectMaker images; the line's resize mode applies to the fit and scoring after
+        // it.
         extractor.Resize = resize;
         return extractor;
     }
@@ -78,7 +79,8 @@ public sealed class CommonOptions
     public Reb.Core.Imaging.ResizeMode ResizeMode(ParseResult r, IReadOnlyList<string> trainImages, int imageSize) =>
         Reb.Core.Imaging.ResizeChoice.Resolve(r.GetValue(Resize), trainImages, imageSize);
 
-    /// <summary>The training grain's request with these options, so `reb cluster fit` fits exactly like `reb fit` (keys added by the caller).</summary>
+    /// <summary>The training grain's request with these options, so `reb cluster fit` fits exactly like `reb fit` (keys
+    /// added by the caller).</summary>
     public Reb.Abstractions.Contracts.TrainingRequest TrainingRequest(ParseResult r, string line, string category)
     {
         var o = Read(r);

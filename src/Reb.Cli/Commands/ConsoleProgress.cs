@@ -3,7 +3,8 @@ using Spectre.Console;
 
 namespace Reb.Cli.Commands;
 
-/// <summary>Spectre.Console progress bars, one per pipeline stage, created as stages start. Reports arrive synchronously.</summary>
+/// <summary>Spectre.Console progress bars, one per pipeline stage, created as stages start. Reports arrive
+/// synchronously.</summary>
 public sealed class ConsoleProgress(ProgressContext context) : IProgress<StageProgress>
 {
     private readonly Dictionary<string, ProgressTask> _tasks = new();

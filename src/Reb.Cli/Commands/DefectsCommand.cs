@@ -4,7 +4,8 @@ using Spectre.Console;
 
 namespace Reb.Cli.Commands;
 
-/// <summary>`reb defects`: a contact sheet of DefectMaker's six synthetic defect kinds on a category's good images.</summary>
+/// <summary>`reb defects`: a contact sheet of DefectMaker's six synthetic defect kinds on a category's good
+/// images.</summary>
 public static class DefectsCommand
 {
     public static Command Create()

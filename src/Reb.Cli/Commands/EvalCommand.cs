@@ -6,7 +6,8 @@ using Spectre.Console;
 
 namespace Reb.Cli.Commands;
 
-/// <summary>`reb eval`: fit on a category's good training images, score its test split, write metrics.json, scores.csv, overlays.</summary>
+/// <summary>`reb eval`: fit on a category's good training images, score its test split, write metrics.json, scores.csv,
+/// overlays.</summary>
 public static class EvalCommand
 {
     public static Command Create()
@@ -15,7 +16,7 @@ public static class EvalCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "folder for metrics.json, scores.csv, overlays/ and model/", Required = true };
         var layout = new Option<DatasetLayout>("--layout") { Description = "dataset layout (auto-detected by default)", DefaultValueFactory = _ => DatasetLayout.Auto };
         var common = new CommonOptions();
-        // Issue 14: the review loop on the test split, and the measurement behind the fold rule.
+        // The review loop on the test split, and the measurement behind the fold rule.
         var reviewHalf = new Option<bool>("--review-half") { Description = "overturn the false rejects among a seeded half of the good test images, add them to the bank (incremental update), recalibrate, and report the other half's false-reject rate before and after" };
         var study = new Option<bool>("--calibration-study") { Description = "also measure out-of-fold scores for several contiguous block widths and where left-out images find their nearest patches (training images only)" };
         var cmd = new Command("eval", "Fit a category, score its test split and report image/pixel AUROC, AUPRO, reject rates and timings.") { data, output, layout, reviewHalf, study };

@@ -30,7 +30,7 @@ public static class FitCommand
                 Reports.Skipped(fit.Skipped);
                 AnsiConsole.MarkupLine($"[green]model {manifest.Version}[/] for [bold]{Markup.Escape(category)}[/]: {fit.TrainImages} images, bank {fit.BankSize:N0} patches, " +
                                        $"threshold {model.Threshold.Value:0.####} -> {Markup.Escape(r.GetValue(output)!.FullName)}");
-                // Issue 14: say what the threshold promises.
+                // Say what the threshold promises.
                 if (model.Threshold.Calibration is { } c)
                 {
                     AnsiConsole.MarkupLine(Markup.Escape(Reb.Core.Calibration.CalibrationSummary.Line(c)));

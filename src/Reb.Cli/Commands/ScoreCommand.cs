@@ -59,7 +59,8 @@ public static class ScoreCommand
         return cmd;
     }
 
-    /// <summary>Files as given; folders expanded to their images (sorted). A path that does not exist is an error.</summary>
+    /// <summary>Files as given; folders expanded to their images (sorted). A path that does not exist is an
+    /// error.</summary>
     public static IReadOnlyList<string> ExpandInputs(IEnumerable<string> inputs)
     {
         var result = new List<string>();

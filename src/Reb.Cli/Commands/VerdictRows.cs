@@ -7,7 +7,8 @@ using Spectre.Console;
 
 namespace Reb.Cli.Commands;
 
-/// <summary>Issue 14's rows of the `reb eval` table: predicted next to measured rates, the legacy rule, the review loop.</summary>
+/// <summary>The rows of the `reb eval` table: predicted next to measured rates, the legacy rule, the review
+/// loop.</summary>
 internal static class VerdictRows
 {
     // Values contain brackets (intervals): escape them, Spectre would read them as markup.

@@ -11,7 +11,8 @@ namespace Reb.Core.Adaptation;
 /// <param name="StepsDone">Optimiser steps completed; a resumed run continues at StepsDone + 1.</param>
 /// <param name="Options">The recipe of the run.</param>
 /// <param name="ImageCount">Number of training images.</param>
-/// <param name="ImageListHash">SHA-256 of the training images' full paths in order: a resume must use the same list.</param>
+/// <param name="ImageListHash">SHA-256 of the training images' full paths in order: a resume must use the same
+/// list.</param>
 public sealed record CheckpointState(
     int FormatVersion,
     int StepsDone,
@@ -24,7 +25,8 @@ public sealed record CheckpointState(
     IReadOnlyList<int> ResumedAtSteps);
 
 /// <summary>
-/// Checkpoints of an adaptation run, one folder per checkpoint: <c>step-000020/</c> with <c>network.bin</c> (state dict of
+/// Checkpoints of an adaptation run, one folder per checkpoint: <c>step-000020/</c> with <c>network.bin</c> (state dict
+/// of
 /// backbone + head, BatchNorm statistics included), <c>optimizer.bin</c> (SGD momentum buffers, TorchSharp format) and
 /// <c>state.json</c>. A folder is written under a temporary name and renamed when complete, so a crash while writing
 /// leaves the previous checkpoint intact; older checkpoints are deleted after the rename. The random state needs no
@@ -40,7 +42,8 @@ public static class AdaptationCheckpoint
     private const string Prefix = "step-";
     private const string TempSuffix = ".partial";
 
-    /// <summary>The newest complete checkpoint folder in <paramref name="directory"/>, or null if there is none.</summary>
+    /// <summary>The newest complete checkpoint folder in <paramref name="directory"/>, or null if there is
+    /// none.</summary>
     public static string? Latest(string directory)
     {
         if (!Directory.Exists(directory)) return null;
@@ -117,7 +120,8 @@ public static class AdaptationCheckpoint
         return final;
     }
 
-    /// <summary>Deletes every checkpoint folder (complete or partial) in <paramref name="directory"/>; other files are left alone.</summary>
+    /// <summary>Deletes every checkpoint folder (complete or partial) in <paramref name="directory"/>; other files are
+    /// left alone.</summary>
     public static void Clear(string directory)
     {
         if (!Directory.Exists(directory)) return;

@@ -21,7 +21,8 @@ public static class AdaptationGuard
 {
     /// <summary>
     /// Splits the training images into the guard's validation images (seeded choice) and the rest, which the adaptation
-    /// and the guard's bank use. Returns no validation images when there are too few to spare (fewer than 3 per held-out one).
+    /// and the guard's bank use. Returns no validation images when there are too few to spare (fewer than 3 per
+    /// held-out one).
     /// </summary>
     public static (IReadOnlyList<string> Validation, IReadOnlyList<string> Others) Split(IReadOnlyList<string> images, AdaptationGuardOptions options)
     {
@@ -33,7 +34,8 @@ public static class AdaptationGuard
         return (held.Select(i => images[i]).ToList(), Enumerable.Range(0, images.Count).Where(i => !held.Contains(i)).Select(i => images[i]).ToList());
     }
 
-    /// <summary>Compares the two embedders on the synthetic validation set built from <paramref name="validation"/>.</summary>
+    /// <summary>Compares the two embedders on the synthetic validation set built from <paramref
+    /// name="validation"/>.</summary>
     public static AdaptationGuardVerdict Judge(IReadOnlyList<string> validation, IReadOnlyList<string> others, IPatchEmbedder imageNet,
         IPatchEmbedder adapted, AdaptationGuardOptions options, IProgress<StageProgress>? progress = null)
     {
@@ -51,7 +53,8 @@ public static class AdaptationGuard
             bankImages.Count, validation.Count, watch.Elapsed.TotalSeconds);
     }
 
-    /// <summary>[2V,3,S,S] images (V clean, then the same V with one defect each, kinds in turn) and [2V,S,S] masks.</summary>
+    /// <summary>[2V,3,S,S] images (V clean, then the same V with one defect each, kinds in turn) and [2V,S,S]
+    /// masks.</summary>
     private sealed record ValidationSet(Tensor Images, Tensor Masks, bool[] Labels) : IDisposable
     {
         public void Dispose() { Images.Dispose(); Masks.Dispose(); }

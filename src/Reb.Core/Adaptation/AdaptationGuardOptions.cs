@@ -9,7 +9,8 @@ namespace Reb.Core.Adaptation;
 /// </summary>
 public sealed record AdaptationGuardOptions
 {
-    /// <summary>Good training images held out from adaptation: each is scored clean and with one synthetic defect.</summary>
+    /// <summary>Good training images held out from adaptation: each is scored clean and with one synthetic
+    /// defect.</summary>
     public int ValidationImages { get; init; } = 12;
 
     /// <summary>Most of the other training images put into the guard's own small memory bank.</summary>

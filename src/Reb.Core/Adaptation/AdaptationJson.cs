@@ -7,7 +7,8 @@ namespace Reb.Core.Adaptation;
 internal static class AdaptationJson
 {
     /// <summary>Indented, enums as names, and fields included: DefectMaker's ranges are value tuples, whose
-    /// Item1/Item2 are fields that System.Text.Json skips by default (they would silently come back as defaults).</summary>
+    /// Item1/Item2 are fields that System.Text.Json skips by default (they would silently come back as
+    /// defaults).</summary>
     public static readonly JsonSerializerOptions Options = new()
     {
         WriteIndented = true,

@@ -23,8 +23,10 @@ public sealed class AdaptationNetwork : nn.Module<Tensor, Tensor>
     /// <param name="backbone">The backbone to adapt (trained in place; still owned by the caller).</param>
     /// <param name="headWidths">Hidden widths of the head (section 5: 512, 256).</param>
     /// <param name="initGenerator">Seeded generator for the head's initial weights (PyTorch's default Linear init:
-    /// U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases), so the initial head depends on the seed only.</param>
-    /// <param name="imageSizeForProbe">Size of the probe image used to read the backbone's pooled feature width.</param>
+    /// U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases), so the initial head depends on the seed
+    /// only.</param>
+    /// <param name="imageSizeForProbe">Size of the probe image used to read the backbone's pooled feature
+    /// width.</param>
     public AdaptationNetwork(Backbone backbone, IReadOnlyList<int>? headWidths = null, Generator? initGenerator = null, int imageSizeForProbe = 64)
         : base(nameof(AdaptationNetwork))
     {
@@ -62,7 +64,8 @@ public sealed class AdaptationNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The MLP head (discarded after adaptation).</summary>
     public Sequential Head => head;
 
-    /// <summary>True while the backbone is frozen: eval mode (BatchNorm running statistics untouched), no gradients.</summary>
+    /// <summary>True while the backbone is frozen: eval mode (BatchNorm running statistics untouched), no
+    /// gradients.</summary>
     public bool BackboneFrozen => _frozen;
 
     /// <summary>
@@ -95,7 +98,8 @@ public sealed class AdaptationNetwork : nn.Module<Tensor, Tensor>
         }
     }
 
-    /// <summary>Logits [N, 7] for preprocessed images [N, 3, S, S] (output of <see cref="Backbones.Backbone.Preprocess"/>).</summary>
+    /// <summary>Logits [N, 7] for preprocessed images [N, 3, S, S] (output of <see
+    /// cref="Backbones.Backbone.Preprocess"/>).</summary>
     public override Tensor forward(Tensor preprocessed) => ForwardWithLayer3(preprocessed, keepLayer3: false).Logits;
 
     /// <summary>Logits and, when <paramref name="keepLayer3"/>, the layer3 features of the same pass (what the memory

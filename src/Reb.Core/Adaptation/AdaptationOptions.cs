@@ -10,7 +10,8 @@ namespace Reb.Core.Adaptation;
 /// </summary>
 public sealed record AdaptationOptions
 {
-    /// <summary>Name of the budget these numbers come from ("reference", "cpu", or "custom" once changed by hand).</summary>
+    /// <summary>Name of the budget these numbers come from ("reference", "cpu", or "custom" once changed by
+    /// hand).</summary>
     public string Budget { get; init; } = "custom";
 
     /// <summary>Optimiser steps.</summary>
@@ -43,13 +44,15 @@ public sealed record AdaptationOptions
     /// <summary>Hidden widths of the MLP head (section 5: 512, 256); the output has 7 logits.</summary>
     public IReadOnlyList<int> HeadWidths { get; init; } = [512, 256];
 
-    /// <summary>DefectMaker settings (placement, shapes, fills). Its ImageSize is replaced by <see cref="ImageSize"/>.</summary>
+    /// <summary>DefectMaker settings (placement, shapes, fills). Its ImageSize is replaced by <see
+    /// cref="ImageSize"/>.</summary>
     public DefectMakerOptions DefectMaker { get; init; } = new();
 
     /// <summary>The backbone to adapt (default: the offline ImageNet ResNet18).</summary>
     public BackboneSpec Backbone { get; init; } = BackboneSpec.ResNet18;
 
-    /// <summary>Name of the recipe below ("reference", or one of <see cref="RecipeNames"/>; "custom" once changed by hand).</summary>
+    /// <summary>Name of the recipe below ("reference", or one of <see cref="RecipeNames"/>; "custom" once changed by
+    /// hand).</summary>
     public string Recipe { get; init; } = "reference";
 
     /// <summary>Backbone stages that stay ImageNet's: null = none (the reference trains the whole backbone);
@@ -73,7 +76,8 @@ public sealed record AdaptationOptions
     /// <summary>Folder to checkpoint into; null = no checkpoints.</summary>
     public string? CheckpointDirectory { get; init; }
 
-    /// <summary>Checkpoint after every N optimiser steps (and after the last one); 0 = only after the last one.</summary>
+    /// <summary>Checkpoint after every N optimiser steps (and after the last one); 0 = only after the last
+    /// one.</summary>
     public int CheckpointEvery { get; init; } = 10;
 
     /// <summary>The paper's budget: 300 steps of 48 sources x 7 versions x 3 accumulated passes (~1000 images per
@@ -84,7 +88,8 @@ public sealed record AdaptationOptions
     };
 
     /// <summary>The CPU default: 30 steps of 8 sources x 7 versions x 1 pass (56 images per step, ~1/190 of the
-    /// reference's image passes), frozen for steps 1..4 (13%, as 39/300), cosine over 33 steps (1.1x, as 330/300).</summary>
+    /// reference's image passes), frozen for steps 1..4 (13%, as 39/300), cosine over 33 steps (1.1x, as
+    /// 330/300).</summary>
     public static AdaptationOptions Cpu => new()
     {
         Budget = "cpu", Steps = 30, SourcesPerPass = 8, PassesPerStep = 1, FrozenSteps = 4, ScheduleSteps = 33,
@@ -99,9 +104,11 @@ public sealed record AdaptationOptions
 
     /// <summary>Names accepted by <see cref="WithRecipe"/>: "reference" (section 5 as published), "gentle" (BatchNorm
     /// frozen, stem to layer2 fixed, backbone at a tenth of the head's rate) and "gentle-keep" (gentle plus the
-    /// feature-keeping term at weight 1) and "layer3" (BatchNorm frozen, stem to layer2 fixed, layer3 at the head's full
+    /// feature-keeping term at weight 1) and "layer3" (BatchNorm frozen, stem to layer2 fixed, layer3 at the head's
+    /// full
     /// rate: only the bank's deeper half adapts, but it really moves). "auto" picks by budget: layer3 at the cpu (and
-    /// smoke) budget, where it measured best and the published recipe hurt badly; reference at the reference budget, the
+    /// smoke) budget, where it measured best and the published recipe hurt badly; reference at the reference budget,
+    /// the
     /// paper's own recipe for its own schedule. The README's ablation table says what each measured.</summary>
     public static IReadOnlyList<string> RecipeNames { get; } = ["auto", "reference", "gentle", "gentle-keep", "layer3"];
 

@@ -7,14 +7,17 @@ namespace Reb.Core.Adaptation;
 /// (enough to repeat it), the per-step loss and accuracy curves, and the time it took.
 /// </summary>
 /// <param name="Budget">Name of the budget ("cpu", "reference", "custom").</param>
-/// <param name="Options">The full recipe (checkpoint folder cleared: it is a property of the machine, not of the recipe).</param>
+/// <param name="Options">The full recipe (checkpoint folder cleared: it is a property of the machine, not of the
+/// recipe).</param>
 /// <param name="Seed">The seed (also in <paramref name="Options"/>; repeated for readers of the JSON).</param>
 /// <param name="ImageCount">Training images the defects were made from.</param>
 /// <param name="LossCurve">Mean sigmoid BCE of each optimiser step, step 1 first.</param>
-/// <param name="AccuracyCurve">7-class accuracy (argmax of the logits) of each optimiser step, on its own training batch.</param>
+/// <param name="AccuracyCurve">7-class accuracy (argmax of the logits) of each optimiser step, on its own training
+/// batch.</param>
 /// <param name="Seconds">Wall time of the training loop, summed over resumed segments.</param>
 /// <param name="TorchThreads">libtorch intra-op threads of the training thread.</param>
-/// <param name="ResumedAtSteps">Steps after which the run was resumed from a checkpoint (empty for an uninterrupted run).</param>
+/// <param name="ResumedAtSteps">Steps after which the run was resumed from a checkpoint (empty for an uninterrupted
+/// run).</param>
 public sealed record AdaptationRecord(
     string Budget,
     AdaptationOptions Options,

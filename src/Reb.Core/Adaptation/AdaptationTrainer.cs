@@ -39,8 +39,10 @@ public static class AdaptationTrainer
     /// </summary>
     /// <exception cref="ArgumentException">No images, or bad options (names the field).</exception>
     /// <exception cref="Imaging.ImageLoadException">An image cannot be read (names the file).</exception>
-    /// <param name="onCheckpoint">called with each checkpoint folder once it is complete (the cluster copies it to the artefact store).</param>
-    /// <param name="device">where the network trains (null = the CPU); the adapted backbone is handed back on the CPU.</param>
+    /// <param name="onCheckpoint">called with each checkpoint folder once it is complete (the cluster copies it to the
+    /// artefact store).</param>
+    /// <param name="device">where the network trains (null = the CPU); the adapted backbone is handed back on the
+    /// CPU.</param>
     public static AdaptationResult Adapt(IReadOnlyList<string> trainImages, AdaptationOptions options,
         IProgress<StageProgress>? progress = null, CancellationToken cancellation = default, Action<string>? onCheckpoint = null, Device? device = null)
     {
@@ -56,7 +58,8 @@ public static class AdaptationTrainer
     /// with the recipe stored there. The result equals that of an uninterrupted run (same seed, same thread count).
     /// </summary>
     /// <param name="trainImages">The same training list as the interrupted run (checked by its fingerprint).</param>
-    /// <exception cref="InvalidDataException">No checkpoint, an unreadable one, or a different training list.</exception>
+    /// <exception cref="InvalidDataException">No checkpoint, an unreadable one, or a different training
+    /// list.</exception>
     public static AdaptationResult Resume(string checkpointDirectory, IReadOnlyList<string> trainImages,
         IProgress<StageProgress>? progress = null, CancellationToken cancellation = default, Action<string>? onCheckpoint = null, Device? device = null)
     {
@@ -75,7 +78,8 @@ public static class AdaptationTrainer
     }
 
     /// <summary>
-    /// Adapts <paramref name="backbone"/> in place (the caller keeps it) on batches from <paramref name="sampler"/>; the
+    /// Adapts <paramref name="backbone"/> in place (the caller keeps it) on batches from <paramref name="sampler"/>;
+    /// the
     /// lower-level entry point (no checkpoint clearing, no image loading). Leaves the backbone in eval mode, frozen.
     /// </summary>
     /// <param name="imageListHash">Fingerprint of the training list stored in checkpoints
@@ -102,7 +106,8 @@ public static class AdaptationTrainer
     public static (double Loss, double Accuracy) OptimizerStep(AdaptationNetwork network, SGD optimizer, IReadOnlyList<DefectBatch> passes, double learningRate)
         => OptimizerStep(network, optimizer, passes.Count, i => passes[i], learningRate, [1.0], keep: null, device: null);
 
-    /// <param name="groupScales">Learning-rate factor per optimizer parameter group (head first, then the backbone).</param>
+    /// <param name="groupScales">Learning-rate factor per optimizer parameter group (head first, then the
+    /// backbone).</param>
     /// <param name="keep">The feature-keeping term: ImageNet's backbone and the term's weight; null = off.</param>
     private static (double Loss, double Accuracy) OptimizerStep(AdaptationNetwork network, SGD optimizer, int passCount,
         Func<int, DefectBatch> batchOfPass, double learningRate, IReadOnlyList<double> groupScales, (Backbone ImageNet, double Weight)? keep,

@@ -4,7 +4,8 @@ using TorchSharp;
 
 namespace Reb.Core.Adaptation;
 
-/// <summary>One forward pass worth of training data: pass <see cref="Pass"/> of optimiser step <see cref="Step"/>.</summary>
+/// <summary>One forward pass worth of training data: pass <see cref="Pass"/> of optimiser step <see
+/// cref="Step"/>.</summary>
 public sealed record PassBatch(int Step, int Pass, DefectBatch Batch) : IDisposable
 {
     public void Dispose() => Batch.Dispose();
@@ -27,7 +28,8 @@ public sealed class DefectBatchProducer : IDisposable
     private readonly Task _worker;
     private readonly ManualResetEventSlim _threadsSet = new();
 
-    /// <param name="sampler">DefectMaker over the category's training images (used by the producer thread only, while this runs).</param>
+    /// <param name="sampler">DefectMaker over the category's training images (used by the producer thread only, while
+    /// this runs).</param>
     /// <param name="random">Per-step generators.</param>
     /// <param name="firstStep">First optimiser step to produce (1-based).</param>
     /// <param name="lastStep">Last optimiser step to produce.</param>

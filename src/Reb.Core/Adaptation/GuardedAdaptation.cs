@@ -6,8 +6,10 @@ namespace Reb.Core.Adaptation;
 
 /// <summary>What an adaptation run produced and whether the guard let it replace ImageNet's weights.</summary>
 /// <param name="Candidate">The adaptation run (recipe, seed, curves, seconds), kept or not.</param>
-/// <param name="Guard">The guard's verdict; null when the guard was switched off or had too few images to hold out.</param>
-/// <param name="Used">The adapted backbone is the one returned (the verdict, or a guard in report mode, allowed it).</param>
+/// <param name="Guard">The guard's verdict; null when the guard was switched off or had too few images to hold
+/// out.</param>
+/// <param name="Used">The adapted backbone is the one returned (the verdict, or a guard in report mode, allowed
+/// it).</param>
 public sealed record AdaptationOutcome(AdaptationRecord Candidate, AdaptationGuardVerdict? Guard, bool Used);
 
 /// <summary>
@@ -16,9 +18,12 @@ public sealed record AdaptationOutcome(AdaptationRecord Candidate, AdaptationGua
 /// </summary>
 public static class GuardedAdaptation
 {
-    /// <param name="guard">Null switches the guard off: the adapted backbone is always used (and trained on every image).</param>
-    /// <param name="enforce">False (ablations): hold out and judge as usual, record the verdict, but use the adapted backbone anyway.</param>
-    /// <param name="onCheckpoint">called with each adaptation checkpoint folder once complete (see <see cref="AdaptationOptions.CheckpointDirectory"/>).</param>
+    /// <param name="guard">Null switches the guard off: the adapted backbone is always used (and trained on every
+    /// image).</param>
+    /// <param name="enforce">False (ablations): hold out and judge as usual, record the verdict, but use the adapted
+    /// backbone anyway.</param>
+    /// <param name="onCheckpoint">called with each adaptation checkpoint folder once complete (see <see
+    /// cref="AdaptationOptions.CheckpointDirectory"/>).</param>
     /// <remarks>
     /// When <see cref="AdaptationOptions.CheckpointDirectory"/> already holds a checkpoint of this run (same images,
     /// same recipe: the training grain restores it after a silo loss) the run continues from it; the result equals an

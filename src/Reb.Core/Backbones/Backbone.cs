@@ -29,13 +29,16 @@ public sealed class Backbone : IDisposable
     public bool IsTraining => Module.training;
 
     /// <summary>Loads the offline ImageNet ResNet18 (<see cref="BackboneSpec.ResNet18"/>).</summary>
-    /// <param name="baseDirectory">Folder holding DnnImageModels/; default <see cref="AppContext.BaseDirectory"/>.</param>
-    /// <exception cref="FileNotFoundException">The ONNX file is not where the build puts it (names the expected path).</exception>
+    /// <param name="baseDirectory">Folder holding DnnImageModels/; default <see
+    /// cref="AppContext.BaseDirectory"/>.</param>
+    /// <exception cref="FileNotFoundException">The ONNX file is not where the build puts it (names the expected
+    /// path).</exception>
     public static Backbone LoadDefault(string? baseDirectory = null) => Load(BackboneSpec.ResNet18, baseDirectory);
 
     /// <summary>Loads the backbone a spec describes and checks that its layer names exist in the graph.</summary>
     /// <param name="spec">The backbone description.</param>
-    /// <param name="baseDirectory">Only for <see cref="BackboneSpec.BuiltinResNet18"/>: folder holding DnnImageModels/.</param>
+    /// <param name="baseDirectory">Only for <see cref="BackboneSpec.BuiltinResNet18"/>: folder holding
+    /// DnnImageModels/.</param>
     public static Backbone Load(BackboneSpec spec, string? baseDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -100,7 +103,8 @@ public sealed class Backbone : IDisposable
         return scope.MoveToOuter(x);
     }
 
-    /// <summary>Runs the network up to the named nodes/values only; the caller owns (disposes) the returned tensors.</summary>
+    /// <summary>Runs the network up to the named nodes/values only; the caller owns (disposes) the returned
+    /// tensors.</summary>
     /// <param name="preprocessed">Output of <see cref="Preprocess"/>.</param>
     /// <param name="outputs">ONNX node or value names, e.g. "ReLU315".</param>
     public IReadOnlyDictionary<string, Tensor> Forward(Tensor preprocessed, params string[] outputs) => Module.Forward(preprocessed, outputs);
@@ -140,7 +144,8 @@ public sealed class Backbone : IDisposable
         return result;
     }
 
-    /// <summary>Makes every parameter trainable (true) or frozen (false). BatchNorm running statistics are buffers and follow the train/eval mode instead.</summary>
+    /// <summary>Makes every parameter trainable (true) or frozen (false). BatchNorm running statistics are buffers and
+    /// follow the train/eval mode instead.</summary>
     public void SetTrainable(bool trainable)
     {
         foreach (var p in Module.parameters()) p.requires_grad = trainable;
@@ -164,7 +169,8 @@ public sealed class Backbone : IDisposable
     /// <summary>Saves all parameters and buffers (TorchSharp state-dict format).</summary>
     public void SaveWeights(string path) => Module.save(path);
 
-    /// <summary>Loads weights saved by <see cref="SaveWeights"/> from the same architecture (strict: every name must match).</summary>
+    /// <summary>Loads weights saved by <see cref="SaveWeights"/> from the same architecture (strict: every name must
+    /// match).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist (names the path).</exception>
     public void LoadWeights(string path)
     {

@@ -29,7 +29,8 @@ public enum BackboneLayer
 /// Everything needed to load a CNN backbone from ONNX and feed it correctly; serialisable to JSON so that a
 /// trained model records which backbone it used.
 /// </summary>
-/// <param name="ModelPath">Path of the ONNX file, or <see cref="BuiltinResNet18"/> for the ResNet18 shipped with the build.</param>
+/// <param name="ModelPath">Path of the ONNX file, or <see cref="BuiltinResNet18"/> for the ResNet18 shipped with the
+/// build.</param>
 /// <param name="Layer2">Node or value name of the stride-8 features.</param>
 /// <param name="Layer3">Node or value name of the stride-16 features.</param>
 /// <param name="Layer4">Node or value name of the stride-32 features.</param>
@@ -50,7 +51,8 @@ public sealed record BackboneSpec(
     /// <summary>Value of <see cref="ModelPath"/> that names the offline ImageNet ResNet18.</summary>
     public const string BuiltinResNet18 = "builtin:resnet18";
 
-    /// <summary>Prefix of the backbones shipped with the build (resolved against the binaries' folder, never a path).</summary>
+    /// <summary>Prefix of the backbones shipped with the build (resolved against the binaries' folder, never a
+    /// path).</summary>
     public const string BuiltinPrefix = "builtin:";
 
     /// <summary>True for a backbone shipped with the build; false for an ONNX file path.</summary>
@@ -102,7 +104,8 @@ public sealed record BackboneSpec(
         return spec;
     }
 
-    /// <summary>The name configured for a feature layer (not for <see cref="BackboneLayer.Pool"/>, which is computed from layer4).</summary>
+    /// <summary>The name configured for a feature layer (not for <see cref="BackboneLayer.Pool"/>, which is computed
+    /// from layer4).</summary>
     public string LayerName(BackboneLayer layer) => layer switch
     {
         BackboneLayer.Layer2 => Layer2,

@@ -6,7 +6,8 @@ namespace Reb.Core.Backbones;
 
 /// <summary>
 /// A trainable TorchSharp port of a CNN given as an ONNX graph. Every Conv and BatchNormalization node becomes a
-/// submodule named after the node (sanitised), so <c>state_dict()</c>, <c>save</c>/<c>load</c>, <c>train()</c>/<c>eval()</c>
+/// submodule named after the node (sanitised), so <c>state_dict()</c>, <c>save</c>/<c>load</c>,
+/// <c>train()</c>/<c>eval()</c>
 /// and optimizers work as for any torch module. <see cref="Forward"/> returns any named intermediate values and
 /// runs only the nodes they depend on, releasing intermediates as soon as no remaining node needs them.
 /// Not thread-safe (like any torch module).
@@ -21,7 +22,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     private readonly string _inputName;
     private readonly string[] _graphOutputs;
     private IReadOnlyList<string> _lastExecuted = Array.Empty<string>();
-    // A field so RegisterComponents() registers it as the "constants" submodule (only when the graph has data constants).
+    // A field so RegisterComponents() registers it as the "constants" submodule (only when the graph has data
+    // constants).
     private OnnxConstants? constants;
 
     /// <summary>Builds the module from a parsed ONNX model.</summary>
@@ -29,7 +31,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// <param name="batchNormMomentum">Running-statistics momentum of every BatchNorm2d in torch's convention
     /// (new = (1 - m) * old + m * batch). Torch's default 0.1, as a torchvision backbone would be fine-tuned.</param>
     /// <param name="name">Module name.</param>
-    /// <exception cref="NotSupportedException">A node uses an op or a feature this port does not run (names the node and op).</exception>
+    /// <exception cref="NotSupportedException">A node uses an op or a feature this port does not run (names the node
+    /// and op).</exception>
     public OnnxGraphModule(ModelProto model, double batchNormMomentum = 0.1, string name = "OnnxGraph") : base(name)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -122,7 +125,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         return result;
     }
 
-    /// <summary>Node names the last <see cref="Forward"/> call ran, in order (to check that unneeded nodes were skipped).</summary>
+    /// <summary>Node names the last <see cref="Forward"/> call ran, in order (to check that unneeded nodes were
+    /// skipped).</summary>
     public IReadOnlyList<string> LastExecutedNodes => _lastExecuted;
 
     /// <summary>
@@ -192,7 +196,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// <summary>Runs the whole graph and returns its first declared output.</summary>
     public override Tensor forward(Tensor input) => Forward(input, new[] { _graphOutputs[0] })[_graphOutputs[0]];
 
-    /// <summary>Which steps a set of wanted values needs, and after which step each intermediate can be freed.</summary>
+    /// <summary>Which steps a set of wanted values needs, and after which step each intermediate can be
+    /// freed.</summary>
     private sealed record ExecutionPlan(int[] Steps, string[][] ReleaseAfter);
 
     private ExecutionPlan PlanFor(IEnumerable<string> wantedValues)

@@ -2,7 +2,8 @@ using Onnx;
 
 namespace Reb.Core.Backbones;
 
-/// <summary>Typed access to the attributes of one ONNX node, with ONNX's defaults when an attribute is absent.</summary>
+/// <summary>Typed access to the attributes of one ONNX node, with ONNX's defaults when an attribute is
+/// absent.</summary>
 internal sealed class OnnxNodeAttributes
 {
     private readonly Dictionary<string, AttributeProto> _byName;

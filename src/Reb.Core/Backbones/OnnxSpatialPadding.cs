@@ -30,7 +30,8 @@ internal sealed class OnnxSpatialPadding
     /// <summary>True when the padding is known without the input size (NOTSET or VALID).</summary>
     public bool IsStatic => _autoPad is "NOTSET" or "VALID";
 
-    /// <summary>True when static and each axis is padded equally on both sides, so torch's padding argument can do it.</summary>
+    /// <summary>True when static and each axis is padded equally on both sides, so torch's padding argument can do
+    /// it.</summary>
     public bool IsSymmetric => IsStatic && _pads[0] == _pads[2] && _pads[1] == _pads[3];
 
     /// <summary>Symmetric padding per axis (height, width); only meaningful when <see cref="IsSymmetric"/>.</summary>
@@ -41,7 +42,8 @@ internal sealed class OnnxSpatialPadding
 
     /// <summary>
     /// The pads for an input of the given height and width, in torch's F.pad order (left, right, top, bottom).
-    /// SAME_UPPER/SAME_LOWER follow the ONNX rule: output = ceil(input / stride); the odd pixel goes to the end (UPPER) or start (LOWER).
+    /// SAME_UPPER/SAME_LOWER follow the ONNX rule: output = ceil(input / stride); the odd pixel goes to the end (UPPER)
+    /// or start (LOWER).
     /// </summary>
     public long[] TorchPadFor(long height, long width)
     {

@@ -1,12 +1,13 @@
 namespace Reb.Core.Calibration;
 
-/// <summary>Settings of calibrating a line's threshold to a target false-reject rate (issue 14).</summary>
+/// <summary>Settings of calibrating a line's threshold to a target false-reject rate.</summary>
 public sealed record CalibrationOptions
 {
     /// <summary>Wanted fraction of good parts rejected (0.01 = one in a hundred).</summary>
     public double TargetFalseRejectRate { get; init; } = 0.01;
 
-    /// <summary>Confidence that the true false-reject rate of the chosen threshold is at most the target (when n allows it).</summary>
+    /// <summary>Confidence that the true false-reject rate of the chosen threshold is at most the target (when n allows
+    /// it).</summary>
     public double Confidence { get; init; } = 0.9;
 
     /// <summary>
@@ -15,12 +16,15 @@ public sealed record CalibrationOptions
     /// </summary>
     public int Folds { get; init; } = 10;
 
-    /// <summary>Out-of-fold images that get DefectMaker defects (six kinds each) for the predicted escape rate; 0 = skip.</summary>
+    /// <summary>Out-of-fold images that get DefectMaker defects (six kinds each) for the predicted escape rate; 0 =
+    /// skip.</summary>
     public int SyntheticImages { get; init; } = 30;
 
     /// <summary>
-    /// Near-duplicate rule of the grouped folds: two images closer than this fraction of the line's median image distance
-    /// are left out together (<see cref="ImageGrouping"/>). Measured at 64 px on real boards: frames shifted 6-11 px with
+    /// Near-duplicate rule of the grouped folds: two images closer than this fraction of the line's median image
+    /// distance
+    /// are left out together (<see cref="ImageGrouping"/>). Measured at 64 px on real boards: frames shifted 6-11 px
+    /// with
     /// noise lie at 0.18-0.24 of the median, distinct boards and magnetic tiles at 0.6-0.9 of it.
     /// </summary>
     public double TwinRatio { get; init; } = 0.4;
@@ -33,12 +37,14 @@ public sealed record CalibrationOptions
 
     /// <summary>
     /// The cost rule never picks a threshold whose predicted false-reject rate is above this: on a line whose detector
-    /// cannot yet tell the synthetic defects from good parts, "reject everything" would otherwise be the cheapest answer,
+    /// cannot yet tell the synthetic defects from good parts, "reject everything" would otherwise be the cheapest
+    /// answer,
     /// and no plant can run a line that way. The escapes this leaves are predicted and the line warns about them.
     /// </summary>
     public double MaxFalseRejectRate { get; init; } = 0.03;
 
-    /// <summary>A predicted escape rate above this makes the line say it needs more good images or reviewed parts.</summary>
+    /// <summary>A predicted escape rate above this makes the line say it needs more good images or reviewed
+    /// parts.</summary>
     public double MaxPredictedEscape { get; init; } = 0.2;
 
     public int Seed { get; init; } = 0;

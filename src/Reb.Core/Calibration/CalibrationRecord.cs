@@ -14,7 +14,8 @@ namespace Reb.Core.Calibration;
 /// <param name="PredictedUpper">Upper end of the interval.</param>
 /// <param name="DistributionFreeUpperAtMax">1 - (1 - confidence)^(1/n): the best false-reject bound any threshold at or
 /// above the maximum score can claim with n scores and no assumption about the score distribution.</param>
-/// <param name="OutOfFoldScores">Image scores of the training images, each scored with its whole fold out of the bank.</param>
+/// <param name="OutOfFoldScores">Image scores of the training images, each scored with its whole fold out of the
+/// bank.</param>
 public sealed record CalibrationRecord(
     string Rule,
     double Threshold,
@@ -34,13 +35,16 @@ public sealed record CalibrationRecord(
     /// <summary>DefectMaker defects on out-of-fold images scored by the line's model; null when not measured.</summary>
     public SyntheticEscapeEstimate? Synthetic { get; init; }
 
-    /// <summary>"target" (order statistic or extrapolated tail for the target rate) or "cost" (both errors weighed).</summary>
+    /// <summary>"target" (order statistic or extrapolated tail for the target rate) or "cost" (both errors
+    /// weighed).</summary>
     public string RuleKind { get; init; } = ThresholdRule.Target;
 
-    /// <summary>False rejects one escape is worth in the cost rule; null on records made before the rule existed.</summary>
+    /// <summary>False rejects one escape is worth in the cost rule; null on records made before the rule
+    /// existed.</summary>
     public double? EscapeCost { get; init; }
 
-    /// <summary>The cost rule's cap on the predicted false-reject rate; null on records made before the cap existed.</summary>
+    /// <summary>The cost rule's cap on the predicted false-reject rate; null on records made before the cap
+    /// existed.</summary>
     public double? MaxFalseRejectRate { get; init; }
 
     /// <summary>Synthetic escape rate at the threshold and its two-sided 90 % Clopper-Pearson interval.</summary>
@@ -51,10 +55,12 @@ public sealed record CalibrationRecord(
     /// <summary>The escape limit the warning was judged against.</summary>
     public double? MaxPredictedEscape { get; init; }
 
-    /// <summary>What the line says while it is too young to trust ("this line needs more good images..."); null = none.</summary>
+    /// <summary>What the line says while it is too young to trust ("this line needs more good images..."); null =
+    /// none.</summary>
     public string? Warning { get; init; }
 
-    /// <summary>How the folds were formed (grouped near-duplicates); null for records made with contiguous folds only.</summary>
+    /// <summary>How the folds were formed (grouped near-duplicates); null for records made with contiguous folds
+    /// only.</summary>
     public FoldGroupingRecord? Grouping { get; init; }
 }
 
@@ -65,5 +71,6 @@ public sealed record CalibrationRecord(
 public sealed record SyntheticEscapeEstimate(double PredictedEscapeRate, IReadOnlyDictionary<string, KindDetection> PerKind,
     int SourceImages, int Seed, string Method);
 
-/// <summary>One DefectMaker kind at the threshold: how many were painted, how many scored at or above the threshold, and their scores.</summary>
+/// <summary>One DefectMaker kind at the threshold: how many were painted, how many scored at or above the threshold,
+/// and their scores.</summary>
 public sealed record KindDetection(int Count, int Detected, double DetectionRate, float[] Scores);

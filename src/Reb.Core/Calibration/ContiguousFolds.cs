@@ -1,7 +1,8 @@
 namespace Reb.Core.Calibration;
 
 /// <summary>
-/// Training images split into contiguous blocks in their (sorted) order. Consecutive images of a line are often frames of
+/// Training images split into contiguous blocks in their (sorted) order. Consecutive images of a line are often frames
+/// of
 /// one part, so leaving out one image keeps its near-duplicates in the bank and its held-out score comes out too low;
 /// leaving out a whole block removes most of them.
 /// </summary>
@@ -23,7 +24,8 @@ public sealed class ContiguousFolds
         return new ContiguousFolds(Enumerable.Range(0, f + 1).Select(i => (int)((long)i * images / f)).ToArray());
     }
 
-    /// <summary>Blocks of <paramref name="width"/> consecutive images (the last may be shorter); width 1 = leave-one-out.</summary>
+    /// <summary>Blocks of <paramref name="width"/> consecutive images (the last may be shorter); width 1 =
+    /// leave-one-out.</summary>
     public static ContiguousFolds Blocks(int images, int width)
     {
         if (images < 2) throw new ArgumentException($"{images} images: out-of-fold scoring needs at least 2", nameof(images));
@@ -34,7 +36,8 @@ public sealed class ContiguousFolds
         return new ContiguousFolds(starts.ToArray());
     }
 
-    /// <summary>These folds plus one more block of <paramref name="images"/> images after them (reviewed images added to the bank).</summary>
+    /// <summary>These folds plus one more block of <paramref name="images"/> images after them (reviewed images added
+    /// to the bank).</summary>
     public ContiguousFolds WithBlock(int images)
     {
         if (images < 1) throw new ArgumentOutOfRangeException(nameof(images), images, "a block needs at least one image");

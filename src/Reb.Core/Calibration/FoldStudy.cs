@@ -13,7 +13,7 @@ namespace Reb.Core.Calibration;
 public sealed record FoldVariant(string Name, int Folds, float Mean, float Median, float P90, float Max, float[] Scores);
 
 /// <summary>
-/// The measurement behind the fold rule (issue 14's suspects), from training images only: (1) where a left-out image
+/// The measurement behind the fold rule, from training images only: (1) where a left-out image
 /// finds its nearest patches: the share in the 2 images either side of it (a line without near-duplicates gives about
 /// 4 / (n - 1)); (2) how the out-of-fold scores grow as ever wider contiguous blocks are left out. Scores that keep
 /// rising with the block width mean neighbours in the run still stand in for the left-out image.
@@ -22,7 +22,8 @@ public sealed record FoldStudyResult(int Images, double NearestInAdjacentImagesS
 
 public static class FoldStudy
 {
-    /// <param name="layout">each training image's patch grid in bank order (native-aspect mode: grids differ per image).</param>
+    /// <param name="layout">each training image's patch grid in bank order (native-aspect mode: grids differ per
+    /// image).</param>
     public static FoldStudyResult Run(Tensor bank, LdknnIndex index, BankLayout layout, IReadOnlyList<int> blockWidths, int folds,
         IProgress<StageProgress>? progress = null, float[]? foldScores = null)
     {

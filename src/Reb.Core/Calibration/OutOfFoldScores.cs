@@ -10,7 +10,8 @@ namespace Reb.Core.Calibration;
 
 /// <summary>
 /// Image scores of every training image against the fitted core set with its WHOLE fold's bank rows excluded. The
-/// densities stay those of the full fit (they were computed with the fold's rows in the bank): a left-out fold would make
+/// densities stay those of the full fit (they were computed with the fold's rows in the bank): a left-out fold would
+/// make
 /// its neighbours' densities larger and their scores lower, so keeping them errs towards higher scores, i.e. a
 /// conservative threshold, at no refit cost.
 /// </summary>
@@ -22,7 +23,8 @@ public static class OutOfFoldScores
         IProgress<StageProgress>? progress = null, string stage = "calibrate") =>
         Compute(bank, index, layout, FoldGroups.From(folds), progress, stage);
 
-    /// <summary>Each image scored with its whole fold (its group of near-duplicates, or itself) out of the bank.</summary>
+    /// <summary>Each image scored with its whole fold (its group of near-duplicates, or itself) out of the
+    /// bank.</summary>
     public static float[] Compute(Tensor bank, LdknnIndex index, BankLayout layout, FoldGroups folds,
         IProgress<StageProgress>? progress = null, string stage = "calibrate")
     {

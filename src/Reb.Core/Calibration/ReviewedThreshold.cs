@@ -1,7 +1,7 @@
 namespace Reb.Core.Calibration;
 
 /// <summary>
-/// A threshold suggested by reviewed parts (issue 14): the cut that makes the fewest mistakes on the labelled scores
+/// A threshold suggested by reviewed parts: the cut that makes the fewest mistakes on the labelled scores
 /// (good parts at or above it are false rejects, defects below it are escapes), placed halfway between the two scores
 /// it separates; among equally good cuts, the one nearest the current threshold (the calibrated rule stays in charge
 /// where the reviews do not disagree with it). Null without any labelled score. A suggestion only: nothing applies it.
@@ -24,7 +24,8 @@ public static class ReviewedThreshold
         return best;
     }
 
-    /// <summary>Share of <paramref name="scores"/> on the wrong side: good parts at or above the threshold, or defects below it.</summary>
+    /// <summary>Share of <paramref name="scores"/> on the wrong side: good parts at or above the threshold, or defects
+    /// below it.</summary>
     public static double? Rate(IReadOnlyList<double> scores, double threshold, bool defects) =>
         scores.Count == 0 ? null : scores.Count(s => defects ? s < threshold : s >= threshold) / (double)scores.Count;
 }

@@ -19,7 +19,8 @@ namespace Reb.Core.Calibration;
 /// </summary>
 public static class SyntheticEscape
 {
-    /// <param name="layout">each training image's patch grid in bank order (differs per image in native-aspect mode).</param>
+    /// <param name="layout">each training image's patch grid in bank order (differs per image in native-aspect
+    /// mode).</param>
     public static SyntheticEscapeEstimate Estimate(IReadOnlyList<string> trainImages, FoldGroups folds, BankLayout layout,
         LdknnIndex index, IPatchEmbedder embedder, double threshold, CalibrationOptions options, IProgress<StageProgress>? progress = null)
     {
@@ -37,7 +38,8 @@ public static class SyntheticEscape
         for (int s = 0; s < sources.Length; s++)
         {
             using var scope = NewDisposeScope();
-            // One generator per source (not HashCode.Combine: salted per process): adding sources keeps earlier defects.
+            // One generator per source (not HashCode.Combine: salted per process): adding sources keeps earlier
+            // defects.
             var rng = new Random(unchecked(options.Seed * 1_000_003 + 7919 * (sources[s] + 1)));
             var images = new List<Tensor>();
             foreach (var kind in DefectKinds.Defects)
@@ -47,7 +49,8 @@ public static class SyntheticEscape
             }
             var (h, w) = sampler.SizeOf(s);
             var grid = embedder.GridOf(h, w);
-            // The painted image must have its source's grid, or the fold's rows would not be the source's neighbours' rows.
+            // The painted image must have its source's grid, or the fold's rows would not be the source's neighbours'
+            // rows.
             if (grid != layout.Grids[sources[s]])
                 throw new InvalidOperationException($"{trainImages[sources[s]]}: painted at {h}x{w} (grid {grid}) but the bank holds it as grid {layout.Grids[sources[s]]}");
             var features = embedder.Embed(stack(images));
@@ -65,7 +68,8 @@ public static class SyntheticEscape
             total += list.Count;
             detected += hit;
         }
-        // Each kind weighs the same (one of each per source), so the overall rate is the plain mean over all painted images.
+        // Each kind weighs the same (one of each per source), so the overall rate is the plain mean over all painted
+        // images.
         return new SyntheticEscapeEstimate(1 - (double)detected / total, byKind, sources.Length, options.Seed,
             "synthetic: DefectMaker's six kinds, one each on evenly spread training images, scored with the source's fold out of the bank");
     }

@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 namespace Reb.Core.Calibration;
 
 /// <summary>
-/// The fit's calibration stage: the training images grouped into folds by near-duplicates (<see cref="ImageGrouping"/>),
+/// The fit's calibration stage: the training images grouped into folds by near-duplicates (<see
+/// cref="ImageGrouping"/>),
 /// every image scored out of fold, DefectMaker's synthetic defects scored with their source's fold out, and the
 /// threshold by <see cref="ThresholdRule"/> (the target rule where it certifies, else the cost rule), all recorded in
 /// the model's <see cref="ThresholdInfo"/> (Quantile = 1 - target, Margin = 0: the rule has no margin).
@@ -17,7 +18,8 @@ namespace Reb.Core.Calibration;
 public static class TargetCalibration
 {
     /// <param name="bank">The fitted bank, grouped by image in the order of <paramref name="images"/>.</param>
-    /// <param name="layout">each training image's patch grid in bank order (native-aspect mode: grids differ per image).</param>
+    /// <param name="layout">each training image's patch grid in bank order (native-aspect mode: grids differ per
+    /// image).</param>
     public static ThresholdInfo Calibrate(Tensor bank, BankLayout layout, LdknnIndex index, IPatchEmbedder embedder, IReadOnlyList<string> images,
         CalibrationOptions options, IProgress<StageProgress>? progress = null)
     {
@@ -34,8 +36,10 @@ public static class TargetCalibration
         LdknnIndex index, IPatchEmbedder? embedder, IReadOnlyList<string>? images, CalibrationOptions options,
         IProgress<StageProgress>? progress = null)
     {
-        // In native-aspect mode DefectMaker paints on the images resized by the line's own rule (its geometry, its grid).
-        // The synthetic scores do not depend on the threshold: they are scored first and read at whatever the rule picks.
+        // In native-aspect mode DefectMaker paints on the images resized by the line's own rule (its geometry, its
+        // grid).
+        // The synthetic scores do not depend on the threshold: they are scored first and read at whatever the rule
+        // picks.
         SyntheticEscapeEstimate? synthetic = embedder is not null && images is not null && options.SyntheticImages > 0
             ? SyntheticEscape.Estimate(images, folds, layout, index, embedder, double.PositiveInfinity, options, progress)
             : null;
@@ -45,7 +49,8 @@ public static class TargetCalibration
         return ToThresholdInfo(record, scores, options);
     }
 
-    /// <summary>The model's threshold from a calibration record (Quantile = 1 - target, no margin, the scores' median).</summary>
+    /// <summary>The model's threshold from a calibration record (Quantile = 1 - target, no margin, the scores'
+    /// median).</summary>
     public static ThresholdInfo ToThresholdInfo(CalibrationRecord record, float[] scores, CalibrationOptions options)
     {
         var sorted = scores.OrderBy(x => x).ToArray();

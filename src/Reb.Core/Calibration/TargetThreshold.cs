@@ -59,7 +59,8 @@ public static class TargetThreshold
             Tail(scale), Tail(scaleLower), Tail(scaleUpper), 2 * conf - 1, dfUpper, outOfFoldScores);
     }
 
-    /// <summary>q-quantile of Gamma(k, 1), whole k: P(Gamma(k,1) &lt;= x) = 1 - sum_{i&lt;k} e^-x x^i / i!, by bisection.</summary>
+    /// <summary>q-quantile of Gamma(k, 1), whole k: P(Gamma(k,1) &lt;= x) = 1 - sum_{i&lt;k} e^-x x^i / i!, by
+    /// bisection.</summary>
     public static double GammaQuantile(int k, double q)
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be >= 1");

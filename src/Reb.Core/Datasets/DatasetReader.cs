@@ -8,7 +8,8 @@ public static class DatasetReader
     /// folder of images). <paramref name="shots"/> keeps the first N training images in ordinal name order
     /// (few-shot runs); asking for more than exist uses all of them and adds a warning.
     /// </summary>
-    /// <exception cref="DirectoryNotFoundException">The folder, or a folder the layout requires, is missing.</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder, or a folder the layout requires, is
+    /// missing.</exception>
     /// <exception cref="InvalidDataException">No layout recognised, or no training images.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="shots"/> is not positive.</exception>
     public static Dataset Open(string root, DatasetLayout layout = DatasetLayout.Auto, int? shots = null)

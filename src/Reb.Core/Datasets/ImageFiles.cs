@@ -6,7 +6,8 @@ public static class ImageFiles
     /// <summary>Extensions the image decoder (SkiaSharp) reads; compared case-insensitively.</summary>
     public static IReadOnlyList<string> SupportedExtensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif"];
 
-    /// <summary>Image formats that may appear in datasets but that SkiaSharp cannot decode: reported, never listed.</summary>
+    /// <summary>Image formats that may appear in datasets but that SkiaSharp cannot decode: reported, never
+    /// listed.</summary>
     public static IReadOnlyList<string> UnsupportedExtensions { get; } = [".tif", ".tiff"];
 
     /// <summary>True when <paramref name="path"/> has a supported image extension.</summary>

@@ -1,6 +1,7 @@
 namespace Reb.Core.Datasets;
 
-/// <summary>Steps shared by the layout readers: required folders, the training list, test folders and mask lookup.</summary>
+/// <summary>Steps shared by the layout readers: required folders, the training list, test folders and mask
+/// lookup.</summary>
 internal sealed class LayoutReading
 {
     public LayoutReading(string root, string layoutName)
@@ -17,7 +18,8 @@ internal sealed class LayoutReading
 
     public string Relative(string path) => Path.GetRelativePath(Root, path).Replace('\\', '/');
 
-    /// <summary>The images of a required training folder; missing or empty stops reading with a clear message.</summary>
+    /// <summary>The images of a required training folder; missing or empty stops reading with a clear
+    /// message.</summary>
     public IReadOnlyList<string> TrainImages(string relativeFolder, string expected)
     {
         string folder = Folder(relativeFolder);

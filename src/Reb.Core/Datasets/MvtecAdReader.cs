@@ -1,6 +1,7 @@
 namespace Reb.Core.Datasets;
 
-/// <summary>MVTec AD: &lt;cat&gt;/train/good, &lt;cat&gt;/test/&lt;defect&gt;, &lt;cat&gt;/ground_truth/&lt;defect&gt;/&lt;stem&gt;_mask.png.</summary>
+/// <summary>MVTec AD: &lt;cat&gt;/train/good, &lt;cat&gt;/test/&lt;defect&gt;,
+/// &lt;cat&gt;/ground_truth/&lt;defect&gt;/&lt;stem&gt;_mask.png.</summary>
 internal static class MvtecAdReader
 {
     public const string Expected = "train/good, test/<defect> and ground_truth/<defect>/<stem>_mask.png";

@@ -1,8 +1,10 @@
 namespace Reb.Core.Datasets;
 
 /// <summary>
-/// MVTec LOCO: &lt;cat&gt;/train/good, &lt;cat&gt;/validation/good, &lt;cat&gt;/test/{good,logical_anomalies,structural_anomalies}/NNN.png,
-/// masks &lt;cat&gt;/ground_truth/&lt;type&gt;/NNN/000.png, 001.png... (one file per annotated defect; their union is the mask).
+/// MVTec LOCO: &lt;cat&gt;/train/good, &lt;cat&gt;/validation/good,
+/// &lt;cat&gt;/test/{good,logical_anomalies,structural_anomalies}/NNN.png,
+/// masks &lt;cat&gt;/ground_truth/&lt;type&gt;/NNN/000.png, 001.png... (one file per annotated defect; their union is
+/// the mask).
 /// </summary>
 internal static class MvtecLocoReader
 {

@@ -13,7 +13,8 @@ public sealed class Augmentation(double jitter = ColorJitter.ReferenceStrength, 
     public double Jitter { get; } = jitter;
     public IReadOnlyList<Dihedral> Dihedrals { get; } = dihedrals is { Count: > 0 } ? dihedrals : DihedralTransforms.Section5;
 
-    /// <summary>Augments one image [3,H,W] (0..255). Returns the new image and the transform used, so a mask can follow it.</summary>
+    /// <summary>Augments one image [3,H,W] (0..255). Returns the new image and the transform used, so a mask can follow
+    /// it.</summary>
     public (Tensor Image, Dihedral Transform) Apply(Tensor image, Random rng)
     {
         using var scope = NewDisposeScope();

@@ -11,13 +11,15 @@ public static class BezierBlob
     /// <summary>Side of the box the random points are drawn in.</summary>
     public const int PointBox = 100;
 
-    /// <summary>Points emitted per curved segment (t = 0..1 in 11 steps; the end point belongs to the next segment).</summary>
+    /// <summary>Points emitted per curved segment (t = 0..1 in 11 steps; the end point belongs to the next
+    /// segment).</summary>
     public const int SamplesPerSegment = 12;
 
     /// <summary>k values of the reference (arange(0.2, 0.5, 0.1)).</summary>
     public static readonly IReadOnlyList<double> KChoices = [0.2, 0.3, 0.4];
 
-    /// <summary>An outline in the 100x100 point box (floating coordinates; curves may bulge slightly outside it).</summary>
+    /// <summary>An outline in the 100x100 point box (floating coordinates; curves may bulge slightly outside
+    /// it).</summary>
     public static (double[] X, double[] Y) Outline(Random rng, int pointCount, double k)
     {
         if (pointCount < 3) throw new ArgumentOutOfRangeException(nameof(pointCount), pointCount, "a closed blob needs at least 3 points");
@@ -30,7 +32,8 @@ public static class BezierBlob
         }
     }
 
-    /// <summary>The outline scaled so its extent is exactly [0, width-1] x [0, height-1] (floating coordinates).</summary>
+    /// <summary>The outline scaled so its extent is exactly [0, width-1] x [0, height-1] (floating
+    /// coordinates).</summary>
     public static (double[] X, double[] Y) ScaleToBox((double[] X, double[] Y) outline, int width, int height)
     {
         return (Stretch(outline.X, width - 1), Stretch(outline.Y, height - 1));
@@ -74,7 +77,8 @@ public static class BezierBlob
             double d0 = Math.Sqrt(Sq(px[v] - px[prev]) + Sq(py[v] - py[prev]));
             double d1 = Math.Sqrt(Sq(px[next] - px[v]) + Sq(py[next] - py[v]));
             double split = d0 + d1 > 0 ? d0 / (d0 + d1) : 0.5;
-            // Shift the midpoint segment so its split point sits on the vertex, then pull both ends toward the vertex by k.
+            // Shift the midpoint segment so its split point sits on the vertex, then pull both ends toward the vertex
+            // by k.
             double dx = px[v] - (m0x + (m1x - m0x) * split), dy = py[v] - (m0y + (m1y - m0y) * split);
             double sx = m0x + dx, sy = m0y + dy, ex = m1x + dx, ey = m1y + dy;
             inX[v] = sx + (px[v] - sx) * k; inY[v] = sy + (py[v] - sy) * k;

@@ -6,7 +6,8 @@ namespace Reb.Core.DefectMaker;
 /// <summary>
 /// torchvision's ColorJitter(b, c, s, h) on a float RGB tensor [3,H,W] in 0..255: the four adjustments in a random
 /// order, factors brightness/contrast/saturation ~ U(1-x, 1+x), hue shift ~ U(-h, h) of a turn. Contrast blends with
-/// the mean grey level of the whole image, saturation with each pixel's grey level (ITU-R 601 weights, like torchvision);
+/// the mean grey level of the whole image, saturation with each pixel's grey level (ITU-R 601 weights, like
+/// torchvision);
 /// every step clamps to 0..255. The result is rounded to whole grey levels, as the reference's 8-bit PIL images are.
 /// </summary>
 public static class ColorJitter

@@ -14,7 +14,8 @@ public static class ContactSheet
     private const int Gap = 2;
     private const int HeaderHeight = 20;
 
-    /// <param name="foregrounds">optional, one float [S,S] mask per sample (e.g. <see cref="DefectSampler.Foreground"/>).</param>
+    /// <param name="foregrounds">optional, one float [S,S] mask per sample (e.g. <see
+    /// cref="DefectSampler.Foreground"/>).</param>
     /// <param name="rowCaptions">optional, one caption per row drawn on the clean tile (e.g. the file name).</param>
     public static byte[] Render(IReadOnlyList<DefectSample> samples, IReadOnlyList<Tensor>? foregrounds = null,
         IReadOnlyList<string>? rowCaptions = null)
@@ -65,7 +66,8 @@ public static class ContactSheet
         return encoded.ToArray();
     }
 
-    /// <summary>Mask pixels with a 4-neighbour outside the mask: bool [S,S]. The image edge does not count as outside.</summary>
+    /// <summary>Mask pixels with a 4-neighbour outside the mask: bool [S,S]. The image edge does not count as
+    /// outside.</summary>
     public static Tensor Contour(Tensor mask)
     {
         using var scope = NewDisposeScope();

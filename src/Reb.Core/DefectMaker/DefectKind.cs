@@ -1,7 +1,8 @@
 namespace Reb.Core.DefectMaker;
 
 /// <summary>The seven classes of the self-supervised task. The value is the class label (0 = clean).
-/// Order follows the reference's list of makers: the three noise-filled shapes, then the three cut-paste ones.</summary>
+/// Order follows the reference's list of makers: the three noise-filled shapes, then the three cut-paste
+/// ones.</summary>
 public enum DefectKind
 {
     Clean = 0,

@@ -1,13 +1,16 @@
 namespace Reb.Core.DefectMaker;
 
-/// <summary>Everything the defect sampler can vary; the defaults are the reference configuration of section 4.</summary>
+/// <summary>Everything the defect sampler can vary; the defaults are the reference configuration of section
+/// 4.</summary>
 public sealed record DefectMakerOptions
 {
-    /// <summary>Side of the square canvas the images are resized to (section 1: 256). Scar sizes are absolute pixels.</summary>
+    /// <summary>Side of the square canvas the images are resized to (section 1: 256). Scar sizes are absolute
+    /// pixels.</summary>
     public int ImageSize { get; init; } = 256;
 
     /// <summary>
-    /// How source images are resized: square ImageSize x ImageSize (the method), or native aspect (short side ImageSize,
+    /// How source images are resized: square ImageSize x ImageSize (the method), or native aspect (short side
+    /// ImageSize,
     /// <see cref="Imaging.ResizeRule"/>), so that defects painted for a native-aspect line's calibration lie on its own
     /// geometry. Shape sizes are drawn for an ImageSize canvas in both modes, i.e. the same pixels per defect.
     /// </summary>

@@ -24,7 +24,8 @@ public sealed class DefectSampler : IDisposable
     public int Count { get; }
     public int ImageSize => Options.ImageSize;
 
-    /// <param name="images">the category's training images, each float [3,S,S] with values 0..255 and S = options.ImageSize
+    /// <param name="images">the category's training images, each float [3,S,S] with values 0..255 and S =
+    /// options.ImageSize
     /// (e.g. from <see cref="ImageResizer.ResizeRgb(RgbImage,int)"/>); in native-aspect mode [3,H,W] with both sides at
     /// least S. They are copied; the caller keeps ownership.</param>
     public DefectSampler(IReadOnlyList<Tensor> images, DefectMakerOptions? options = null)
@@ -50,7 +51,8 @@ public sealed class DefectSampler : IDisposable
         _wholeImage = new bool[Count];
         using (var scope = NewDisposeScope())
         {
-            // Owned by this object for its lifetime: detached from every dispose scope (a caller's scope would free it).
+            // Owned by this object for its lifetime: detached from every dispose scope (a caller's scope would free
+            // it).
             _images = images.Select(t => t.round().ClampTo(0, 255).to(ScalarType.Byte).DetachFromDisposeScope()).ToArray();
             var masks = new Tensor[Count];
             for (int i = 0; i < Count; i++)
@@ -81,7 +83,8 @@ public sealed class DefectSampler : IDisposable
         return new DefectSampler(tensors, o);
     }
 
-    /// <summary>Loads (any bad file raises <see cref="ImageLoadException"/> naming it), resizes and builds the sampler.</summary>
+    /// <summary>Loads (any bad file raises <see cref="ImageLoadException"/> naming it), resizes and builds the
+    /// sampler.</summary>
     public static DefectSampler FromFiles(IReadOnlyList<string> paths, DefectMakerOptions? options = null)
     {
         if (paths.Count == 0) throw new ArgumentException("no training image paths given", nameof(paths));
@@ -119,13 +122,16 @@ public sealed class DefectSampler : IDisposable
     /// <summary>Source image <paramref name="index"/> as float [3,H,W], 0..255 (a new tensor).</summary>
     public Tensor Image(int index) => _images[CheckIndex(index)].to(ScalarType.Float32);
 
-    /// <summary>The foreground used for placement, float [H,W] in {0,1} (all ones for Uniform placement or a fallback).</summary>
+    /// <summary>The foreground used for placement, float [H,W] in {0,1} (all ones for Uniform placement or a
+    /// fallback).</summary>
     public Tensor Foreground(int index) => _foreground[CheckIndex(index)].to(ScalarType.Float32);
 
-    /// <summary>True when placement on this image uses the whole image (Uniform, or the estimate fell back: a texture).</summary>
+    /// <summary>True when placement on this image uses the whole image (Uniform, or the estimate fell back: a
+    /// texture).</summary>
     public bool UsesWholeImage(int index) => _wholeImage[CheckIndex(index)];
 
-    /// <summary>The clean image and its six defective versions, labels 0..6 in <see cref="DefectKind"/> order.</summary>
+    /// <summary>The clean image and its six defective versions, labels 0..6 in <see cref="DefectKind"/>
+    /// order.</summary>
     public DefectSample MakeSample(int sourceIndex, Random rng)
     {
         CheckIndex(sourceIndex);
@@ -220,7 +226,8 @@ public sealed class DefectSampler : IDisposable
         return new DefectBatch(imageBatch, labelBatch, maskBatch);
     }
 
-    /// <summary>Draws N distinct source indices (partial Fisher-Yates; N capped at Count), for sheets and batches.</summary>
+    /// <summary>Draws N distinct source indices (partial Fisher-Yates; N capped at Count), for sheets and
+    /// batches.</summary>
     public int[] DrawSources(int n, Random rng)
     {
         var all = Enumerable.Range(0, Count).ToArray();

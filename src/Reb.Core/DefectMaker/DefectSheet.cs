@@ -2,15 +2,18 @@ using static TorchSharp.torch;
 
 namespace Reb.Core.DefectMaker;
 
-/// <summary>What <c>reb defects</c> does: build a contact sheet of DefectMaker output for a folder of training images.</summary>
+/// <summary>What <c>reb defects</c> does: build a contact sheet of DefectMaker output for a folder of training
+/// images.</summary>
 public static class DefectSheet
 {
     /// <summary>File name of the sheet inside the output folder.</summary>
     public const string FileName = "defects.png";
 
     /// <summary>
-    /// Loads all <paramref name="trainImagePaths"/> (they are the cut-paste pool), draws <paramref name="count"/> distinct
-    /// source images with a generator seeded by <paramref name="seed"/>, makes the clean + six defects of each and writes
+    /// Loads all <paramref name="trainImagePaths"/> (they are the cut-paste pool), draws <paramref name="count"/>
+    /// distinct
+    /// source images with a generator seeded by <paramref name="seed"/>, makes the clean + six defects of each and
+    /// writes
     /// one contact sheet (<see cref="FileName"/>) into <paramref name="outDir"/>. Returns the sheet's path.
     /// Same inputs and seed give the same picture.
     /// </summary>

@@ -27,12 +27,14 @@ public static class DihedralTransforms
     /// <summary>All eight.</summary>
     public static readonly IReadOnlyList<Dihedral> All = Enum.GetValues<Dihedral>();
 
-    /// <summary>The seven that section 5 lists (identity, 3 rotations, transpose, transverse, horizontal flip).</summary>
+    /// <summary>The seven that section 5 lists (identity, 3 rotations, transpose, transverse, horizontal
+    /// flip).</summary>
     public static readonly IReadOnlyList<Dihedral> Section5 =
         [Dihedral.Identity, Dihedral.Rotate90, Dihedral.Rotate180, Dihedral.Rotate270,
          Dihedral.Transpose, Dihedral.Transverse, Dihedral.FlipHorizontal];
 
-    /// <summary>Applies <paramref name="op"/> to the last two dimensions (H, W) of any tensor ([H,W], [C,H,W], [N,C,H,W]).</summary>
+    /// <summary>Applies <paramref name="op"/> to the last two dimensions (H, W) of any tensor ([H,W], [C,H,W],
+    /// [N,C,H,W]).</summary>
     public static Tensor Apply(this Dihedral op, Tensor x)
     {
         if (x.dim() < 2) throw new ArgumentException($"need at least 2 dimensions, got {x.dim()}", nameof(x));

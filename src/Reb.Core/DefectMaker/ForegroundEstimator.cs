@@ -5,8 +5,10 @@ namespace Reb.Core.DefectMaker;
 
 /// <summary>Result of <see cref="ForegroundEstimator.Estimate"/>.</summary>
 /// <param name="Mask">float [H,W] in {0,1}; all ones when <paramref name="IsWholeImage"/>.</param>
-/// <param name="RawFraction">Fraction of pixels the colour test marked as foreground (after the opening), before any fallback.</param>
-/// <param name="IsWholeImage">True when the estimate fell back to the whole image (tiny or huge foreground: a texture).</param>
+/// <param name="RawFraction">Fraction of pixels the colour test marked as foreground (after the opening), before any
+/// fallback.</param>
+/// <param name="IsWholeImage">True when the estimate fell back to the whole image (tiny or huge foreground: a
+/// texture).</param>
 public sealed record ForegroundMask(Tensor Mask, double RawFraction, bool IsWholeImage) : IDisposable
 {
     public void Dispose() => Mask.Dispose();
@@ -15,23 +17,28 @@ public sealed record ForegroundMask(Tensor Mask, double RawFraction, bool IsWhol
 /// <summary>Parameters of the foreground estimate; defaults are tuned for 256x256 images.</summary>
 public sealed record ForegroundOptions
 {
-    /// <summary>Width of the image-border band whose colours are taken as background, as a fraction of the image side.</summary>
+    /// <summary>Width of the image-border band whose colours are taken as background, as a fraction of the image
+    /// side.</summary>
     public double BorderFraction { get; init; } = 1.0 / 16;
 
-    /// <summary>Side of the box filter applied first, so sensor noise and fine texture do not become foreground.</summary>
+    /// <summary>Side of the box filter applied first, so sensor noise and fine texture do not become
+    /// foreground.</summary>
     public int SmoothKernel { get; init; } = 5;
 
-    /// <summary>A pixel is foreground when its colour lies farther from the border mean than this many border RMS deviations ...</summary>
+    /// <summary>A pixel is foreground when its colour lies farther from the border mean than this many border RMS
+    /// deviations ...</summary>
     public double BorderSigmas { get; init; } = 3.0;
 
-    /// <summary>... and farther than this many grey levels (Euclidean RGB), so a perfectly flat border does not make every
+    /// <summary>... and farther than this many grey levels (Euclidean RGB), so a perfectly flat border does not make
+    /// every
     /// faint shading foreground.</summary>
     public double MinContrast { get; init; } = 12.0;
 
     /// <summary>Side of the square structuring element of the morphological opening that removes specks.</summary>
     public int OpeningKernel { get; init; } = 5;
 
-    /// <summary>Fall back to the whole image below this foreground fraction (nothing stands out: a texture) ...</summary>
+    /// <summary>Fall back to the whole image below this foreground fraction (nothing stands out: a texture)
+    /// ...</summary>
     public double MinFraction { get; init; } = 0.02;
 
     /// <summary>... or above it (the "object" covers nearly everything: treat as a texture too).</summary>
@@ -41,7 +48,8 @@ public sealed record ForegroundOptions
 /// <summary>
 /// A deterministic stand-in for the reference's saliency network: the background is what the image border looks like.
 /// Steps: box-smooth the image; take the mean colour of a border band and the RMS distance of the band's pixels from
-/// it; mark pixels whose colour, raw and smoothed, is farther than max(BorderSigmas * RMS, MinContrast) from the border mean; clean with a
+/// it; mark pixels whose colour, raw and smoothed, is farther than max(BorderSigmas * RMS, MinContrast) from the border
+/// mean; clean with a
 /// morphological opening; if the result covers less than 2% or more than 95% of the image, use the whole image.
 /// Object categories on a plain background (bottle, screw, ...) get their object; textures, whose border looks like
 /// their middle, fall back to the whole image, as the method wants.
@@ -81,7 +89,8 @@ public static class ForegroundEstimator
         return new ForegroundMask(mask.MoveToOuterDisposeScope(), fraction, whole);
     }
 
-    /// <summary>Morphological opening (erosion then dilation) with a k x k square; outside the image counts as neither.</summary>
+    /// <summary>Morphological opening (erosion then dilation) with a k x k square; outside the image counts as
+    /// neither.</summary>
     private static Tensor Open(Tensor mask, int k)
     {
         if (k <= 1) return mask;

@@ -18,7 +18,8 @@ public static class NoiseFill
     public static readonly IReadOnlyList<int> CellScales = [1, 2, 4];
     public static readonly IReadOnlyList<double> CellAspects = [0.25, 0.5, 1, 2, 4];
 
-    /// <summary>A fill of <paramref name="width"/> x <paramref name="height"/>: float [3,height,width], whole values 0..255.</summary>
+    /// <summary>A fill of <paramref name="width"/> x <paramref name="height"/>: float [3,height,width], whole values
+    /// 0..255.</summary>
     public static Tensor Make(Random rng, int width, int height)
     {
         int mean = rng.Choice(Means), fluct = rng.Choice(Fluctuations), scale = rng.Choice(CellScales);

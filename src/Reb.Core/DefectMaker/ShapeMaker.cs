@@ -4,10 +4,12 @@ using static TorchSharp.torch;
 
 namespace Reb.Core.DefectMaker;
 
-/// <summary>The three shape families of section 4, each drawn in its own box (place it with <see cref="ShapeMask.ToCanvas"/>).</summary>
+/// <summary>The three shape families of section 4, each drawn in its own box (place it with <see
+/// cref="ShapeMask.ToCanvas"/>).</summary>
 public sealed class ShapeMaker(ShapeOptions? options = null)
 {
-    /// <summary>Clump draws whose grid-and-blob intersection is empty are redrawn (the reference retries failed makers too).</summary>
+    /// <summary>Clump draws whose grid-and-blob intersection is empty are redrawn (the reference retries failed makers
+    /// too).</summary>
     private const int MaxClumpAttempts = 50;
 
     public ShapeOptions Options { get; } = options ?? new ShapeOptions();
@@ -57,7 +59,8 @@ public sealed class ShapeMaker(ShapeOptions? options = null)
         return new ShapeMask(bw, bh, pixels, new ShapeInfo(ShapeFamily.Scar, 0, 0, w, h, degrees, n, k));
     }
 
-    /// <summary>A coarse thresholded random grid AND-ed with a Bezier blob, in a Rect-like box of aspect up to 3.</summary>
+    /// <summary>A coarse thresholded random grid AND-ed with a Bezier blob, in a Rect-like box of aspect up to
+    /// 3.</summary>
     public ShapeMask BezierClump(Random rng, int canvasSize)
     {
         for (int attempt = 0; attempt < MaxClumpAttempts; attempt++)
@@ -93,7 +96,8 @@ public sealed class ShapeMaker(ShapeOptions? options = null)
         return (Math.Max(w, 2), Math.Max(h, 2), fraction, aspect);
     }
 
-    /// <summary>The clump's coarse grid: uniform integers per cell, bicubic-upsampled (PIL-like) to w x h, thresholded.</summary>
+    /// <summary>The clump's coarse grid: uniform integers per cell, bicubic-upsampled (PIL-like) to w x h,
+    /// thresholded.</summary>
     private byte[] ClumpGrid(Random rng, int w, int h)
     {
         double cell = rng.Uniform(Options.ClumpCellSize.Min, Options.ClumpCellSize.Max);

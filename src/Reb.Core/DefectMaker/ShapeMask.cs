@@ -3,8 +3,10 @@ using static TorchSharp.torch;
 
 namespace Reb.Core.DefectMaker;
 
-/// <summary>How a shape was drawn: the sampled parameters, kept so tests and sheets can check the distributions.</summary>
-/// <param name="AreaFraction">Rect/Clump: the drawn box area fraction (before rounding to whole pixels); Scar: 0.</param>
+/// <summary>How a shape was drawn: the sampled parameters, kept so tests and sheets can check the
+/// distributions.</summary>
+/// <param name="AreaFraction">Rect/Clump: the drawn box area fraction (before rounding to whole pixels); Scar:
+/// 0.</param>
 /// <param name="Aspect">Rect/Clump: the drawn box aspect w/h (before rounding); Scar: 0.</param>
 /// <param name="BoxWidth">Box width before rotation (Rect/Clump: the final box; Scar: the unrotated box).</param>
 /// <param name="BoxHeight">Box height before rotation.</param>
@@ -36,7 +38,8 @@ public sealed record ShapeMask(int Width, int Height, byte[] Pixels, ShapeInfo I
         return t.MoveToOuterDisposeScope();
     }
 
-    /// <summary>The shape pasted into an empty canvas at <paramref name="box"/>: float tensor [canvasHeight, canvasWidth] in {0,1}.</summary>
+    /// <summary>The shape pasted into an empty canvas at <paramref name="box"/>: float tensor [canvasHeight,
+    /// canvasWidth] in {0,1}.</summary>
     public Tensor ToCanvas(DefectBox box, int canvasHeight, int canvasWidth)
     {
         if (box.Width != Width || box.Height != Height)

@@ -3,7 +3,8 @@ namespace Reb.Core.Features;
 /// <summary>PyTorch's adaptive_avg_pool1d as a matrix, so that pooling can be folded into a convolution.</summary>
 public static class AdaptivePooling
 {
-    /// <summary>[outputs, inputs] row-stochastic matrix: row i averages inputs floor(i*L/O) .. ceil((i+1)*L/O)-1.</summary>
+    /// <summary>[outputs, inputs] row-stochastic matrix: row i averages inputs floor(i*L/O) ..
+    /// ceil((i+1)*L/O)-1.</summary>
     public static double[,] Matrix(int inputs, int outputs)
     {
         if (inputs <= 0 || outputs <= 0) throw new ArgumentOutOfRangeException(nameof(outputs), "sizes must be positive");

@@ -2,7 +2,8 @@ namespace Reb.Core.Features;
 
 /// <summary>
 /// Where each training image's patches lie in a bank: rows are grouped by image in order, and image i has
-/// <c>Grids[i].Count</c> rows starting at <see cref="Start"/>(i). In square mode every grid is the same; in native-aspect
+/// <c>Grids[i].Count</c> rows starting at <see cref="Start"/>(i). In square mode every grid is the same; in
+/// native-aspect
 /// mode they differ, so every stage that cuts the bank per image (calibration folds, leave-one-out) asks this.
 /// </summary>
 public sealed class BankLayout
@@ -23,7 +24,8 @@ public sealed class BankLayout
     public int Images => Grids.Count;
     public long Rows => _starts[^1];
 
-    /// <summary>First bank row of image i; <c>Start(Images)</c> = <see cref="Rows"/>, so image range [a, b) is rows [Start(a), Start(b)).</summary>
+    /// <summary>First bank row of image i; <c>Start(Images)</c> = <see cref="Rows"/>, so image range [a, b) is rows
+    /// [Start(a), Start(b)).</summary>
     public long Start(int image) => _starts[image];
 
     public long RowsOf(int image) => Grids[image].Count;

@@ -44,13 +44,16 @@ public sealed class FeatureExtractor : IPatchEmbedder
     public Backbone Backbone => _backbone;
     /// <summary>Where the backbone runs.</summary>
     public Device Device { get; }
-    /// <summary>How the backbone was adapted (DefectMaker recipe, seed, loss curve) as JSON; null = ImageNet weights as shipped.</summary>
-    /// <remarks>Settable so that an adaptation guard can attach its verdict after judging this very extractor.</remarks>
+    /// <summary>How the backbone was adapted (DefectMaker recipe, seed, loss curve) as JSON; null = ImageNet weights as
+    /// shipped.</summary>
+    /// <remarks>Settable so that an adaptation guard can attach its verdict after judging this very
+    /// extractor.</remarks>
     public string? AdaptationJson { get; set; }
     public string Name => _backbone.Spec.ModelPath == BackboneSpec.BuiltinResNet18 ? "resnet18-imagenet" : Path.GetFileName(_backbone.Spec.ModelPath);
     public int ImageSize { get; }
     public int GridSize { get; private set; }
-    /// <summary>Square (the method) or native aspect (issue 13). Settable so that an adapted extractor can take the line's mode.</summary>
+    /// <summary>Square (the method) or native aspect. Settable so that an adapted extractor can take the line's
+    /// mode.</summary>
     public ResizeMode Resize { get; set; } = ResizeMode.Square;
     public int Dim { get; }
 

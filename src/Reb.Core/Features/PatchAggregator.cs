@@ -47,7 +47,8 @@ public sealed class PatchAggregator : IDisposable
         return tensor(flat).reshape(half, channels, 3, 3);                    // (channel, ky, kx) = unfold order
     }
 
-    /// <summary>layer2 [N,c2,H,W] and layer3 [N,c3,H/2,W/2] -> [N*H*W, D] patch features, rows in (image, y, x) order.</summary>
+    /// <summary>layer2 [N,c2,H,W] and layer3 [N,c3,H/2,W/2] -> [N*H*W, D] patch features, rows in (image, y, x)
+    /// order.</summary>
     public Tensor Aggregate(Tensor low, Tensor high)
     {
         using var scope = NewDisposeScope();

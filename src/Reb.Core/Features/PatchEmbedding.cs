@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 
 namespace Reb.Core.Features;
 
-/// <summary>Patch features of a set of images with each image's patch grid (rows grouped by image in <see cref="Used"/> order).</summary>
+/// <summary>Patch features of a set of images with each image's patch grid (rows grouped by image in <see cref="Used"/>
+/// order).</summary>
 public sealed record EmbeddedImages(Tensor Bank, List<string> Used, BankLayout Layout);
 
 /// <summary>
@@ -15,7 +16,8 @@ public sealed record EmbeddedImages(Tensor Bank, List<string> Used, BankLayout L
 public static class PatchEmbedding
 {
     /// <summary>
-    /// All patch features of the readable images, [sum of grid sizes, D] float32 on the CPU, rows grouped by image in input
+    /// All patch features of the readable images, [sum of grid sizes, D] float32 on the CPU, rows grouped by image in
+    /// input
     /// order, in batches of <paramref name="batchSize"/> (a batch size changes libtorch's convolution blocking, so the
     /// same images embedded with another batch size may differ in the last bits: callers that must agree use the same).
     /// Unreadable images are reported through <paramref name="skipped"/> and left out.
@@ -24,8 +26,10 @@ public static class PatchEmbedding
     public static EmbeddedImages EmbedWithGrids(IReadOnlyList<ImageSource> images, IPatchEmbedder embedder, int batchSize,
         List<SkippedImage> skipped, IProgress<StageProgress>? progress = null, CancellationToken ct = default)
     {
-        // Every batch is copied into one bank tensor, so the bank is held once, not once in batches and again joined. Its
-        // size is exact in square mode (images x G^2) and a lower bound in native-aspect mode (both sides >= ImageSize),
+        // Every batch is copied into one bank tensor, so the bank is held once, not once in batches and again joined.
+        // Its
+        // size is exact in square mode (images x G^2) and a lower bound in native-aspect mode (both sides >=
+        // ImageSize),
         // where it grows, on the images seen so far, to what the rest will need.
         var bank = empty((long)images.Count * embedder.GridSize * embedder.GridSize, embedder.Dim);
         long rows = 0;
@@ -75,14 +79,17 @@ public static class PatchEmbedding
         }
     }
 
-    /// <summary>Patch features of one encoded image, [G*G, D] float32 on the CPU (a batch of one, as scoring embeds).</summary>
+    /// <summary>Patch features of one encoded image, [G*G, D] float32 on the CPU (a batch of one, as scoring
+    /// embeds).</summary>
     /// <exception cref="ImageLoadException">the image cannot be decoded (names it, says why).</exception>
-    /// <param name="decoded">called once the image is decoded and resized, before the backbone (for stage timings).</param>
+    /// <param name="decoded">called once the image is decoded and resized, before the backbone (for stage
+    /// timings).</param>
     public static Tensor EmbedOne(ImageSource image, IPatchEmbedder embedder, long maxPixels = ImageLoader.DefaultMaxPixels, Action? decoded = null) =>
         EmbedOneWithGrid(image, embedder, maxPixels, decoded).Features;
 
     /// <summary>
-    /// <see cref="EmbedOne"/> with the image's patch grid ([grid.Count, D] rows in (y, x) order) and its resized height and
+    /// <see cref="EmbedOne"/> with the image's patch grid ([grid.Count, D] rows in (y, x) order) and its resized height
+    /// and
     /// width (the size its pixel map is made at).
     /// </summary>
     public static (Tensor Features, PatchGrid Grid, int Height, int Width) EmbedOneWithGrid(ImageSource image, IPatchEmbedder embedder,

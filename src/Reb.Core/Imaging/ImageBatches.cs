@@ -4,11 +4,13 @@ using static TorchSharp.torch;
 
 namespace Reb.Core.Imaging;
 
-/// <summary>A batch of decoded, resized images ready for the backbone, with the originals kept for overlays when asked.</summary>
+/// <summary>A batch of decoded, resized images ready for the backbone, with the originals kept for overlays when
+/// asked.</summary>
 public sealed class ImageBatch(IReadOnlyList<string> paths, Tensor images, IReadOnlyList<RgbImage?> originals) : IDisposable
 {
     public IReadOnlyList<string> Paths { get; } = paths;
-    /// <summary>[N,3,H,W] float RGB 0..255 (H = W = S in square mode; every image of a batch has the same size).</summary>
+    /// <summary>[N,3,H,W] float RGB 0..255 (H = W = S in square mode; every image of a batch has the same
+    /// size).</summary>
     public Tensor Images { get; } = images;
     public IReadOnlyList<RgbImage?> Originals { get; } = originals;
     public void Dispose() => Images.Dispose();

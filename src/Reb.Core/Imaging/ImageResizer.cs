@@ -19,10 +19,12 @@ public static class ImageResizer
         return t.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Resize to size x size like PIL's bicubic resize of an 8-bit image; returns [3,size,size] float 0..255.</summary>
+    /// <summary>Resize to size x size like PIL's bicubic resize of an 8-bit image; returns [3,size,size] float
+    /// 0..255.</summary>
     public static Tensor ResizeRgb(RgbImage image, int size) => ResizeRgb(image, size, size);
 
-    /// <summary>Resize by a line's rule (<see cref="ResizeRule.Target"/>): [3,H,W] float 0..255, H = W = imageSize in square mode.</summary>
+    /// <summary>Resize by a line's rule (<see cref="ResizeRule.Target"/>): [3,H,W] float 0..255, H = W = imageSize in
+    /// square mode.</summary>
     public static Tensor ResizeRgb(RgbImage image, int imageSize, ResizeMode mode)
     {
         var (h, w) = ResizeRule.Target(image.Width, image.Height, imageSize, mode);
@@ -55,7 +57,8 @@ public static class ImageResizer
     /// <summary>Nearest-neighbour resize of a mask (spec: masks resized nearest, binarised &gt; 0).</summary>
     public static bool[] ResizeMaskNearest(bool[] mask, int width, int height, int size) => ResizeMaskNearest(mask, width, height, size, size);
 
-    /// <summary>Nearest-neighbour resize of a width x height mask to outWidth x outHeight (native-aspect mode's masks).</summary>
+    /// <summary>Nearest-neighbour resize of a width x height mask to outWidth x outHeight (native-aspect mode's
+    /// masks).</summary>
     public static bool[] ResizeMaskNearest(bool[] mask, int width, int height, int outWidth, int outHeight)
     {
         var outMask = new bool[outWidth * outHeight];

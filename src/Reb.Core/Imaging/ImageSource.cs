@@ -17,7 +17,8 @@ public sealed record ImageSource(string Name, string? Path, byte[]? Bytes)
     public RgbImage Decode(long maxPixels = ImageLoader.DefaultMaxPixels) =>
         Path is { } p ? ImageLoader.Load(p, maxPixels) : ImageLoader.Decode(Bytes, Name, maxPixels);
 
-    /// <summary>The one decode -> resize path with a resize mode: [3, H, W] float RGB 0..255 (<see cref="ResizeRule.Target"/>).</summary>
+    /// <summary>The one decode -> resize path with a resize mode: [3, H, W] float RGB 0..255 (<see
+    /// cref="ResizeRule.Target"/>).</summary>
     public (RgbImage Original, TorchSharp.torch.Tensor Resized) Prepare(int imageSize, ResizeMode mode, long maxPixels = ImageLoader.DefaultMaxPixels)
     {
         var image = Decode(maxPixels);

@@ -1,8 +1,9 @@
 namespace Reb.Core.Imaging;
 
 /// <summary>
-/// `--resize auto` (issue 13): native aspect only where it can help. The shared magnetic_tile tiles (median short side
-/// 254 px, median long/short 1.36) lose accuracy in aspect mode (0.910 vs 0.922 image AUROC, upsampled tiles), while long
+/// `--resize auto`: native aspect only where it can help. The shared magnetic_tile tiles (median short side
+/// 254 px, median long/short 1.36) lose accuracy in aspect mode (0.910 vs 0.922 image AUROC, upsampled tiles), while
+/// long
 /// and large parts (a 500 x 1250 strip) gain more than 0.1. So: aspect when the line's training images are elongated
 /// (median long/short at least <see cref="MinRatio"/>) and large enough that their short side needs no upsampling
 /// (median short side at least ImageSize); square otherwise. The choice is made once per fit and the model stores the

@@ -3,7 +3,8 @@ namespace Reb.Core.Imaging;
 /// <summary>The resize rule of each mode, and the mode names used on the command line and in model.json.</summary>
 public static class ResizeRule
 {
-    /// <summary>Long sides are rounded to multiples of this: layer3's stride (16) divides it, so both feature layers tile exactly.</summary>
+    /// <summary>Long sides are rounded to multiples of this: layer3's stride (16) divides it, so both feature layers
+    /// tile exactly.</summary>
     public const int LongSideMultiple = 32;
 
     /// <summary>The resized (height, width) of a width x height image.</summary>

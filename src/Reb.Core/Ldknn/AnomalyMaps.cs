@@ -7,7 +7,8 @@ namespace Reb.Core.Ldknn;
 public static class AnomalyMaps
 {
     /// <summary>
-    /// One image's score and pixel map from its patches' nearest cores, as the sharded cluster merges them (distance and
+    /// One image's score and pixel map from its patches' nearest cores, as the sharded cluster merges them (distance
+    /// and
     /// that core's density per patch, in grid order): the single-process rule d2 - lambda * density, then
     /// <see cref="ImageScores"/> and <see cref="PixelMaps"/>.
     /// </summary>
@@ -15,7 +16,8 @@ public static class AnomalyMaps
         ScoreFromNearest(distance, density, lambda, Features.PatchGrid.Square(grid), imageSize, imageSize);
 
     /// <summary>
-    /// <see cref="ScoreFromNearest(float[],float[],double,int,int)"/> for any patch grid (native-aspect mode): the map comes
+    /// <see cref="ScoreFromNearest(float[],float[],double,int,int)"/> for any patch grid (native-aspect mode): the map
+    /// comes
     /// back at mapHeight x mapWidth, the image's resized size.
     /// </summary>
     public static (float Score, float[] Map) ScoreFromNearest(float[] distance, float[] density, double lambda, Features.PatchGrid grid,
@@ -33,7 +35,8 @@ public static class AnomalyMaps
     }
 
     /// <summary>
-    /// Image score = max of the 3x3 / stride 3 / no padding average pool of each [H,W] patch-score map. maps: [N,H,W]. Rows or
+    /// Image score = max of the 3x3 / stride 3 / no padding average pool of each [H,W] patch-score map. maps: [N,H,W].
+    /// Rows or
     /// columns left over at the end (H or W not a multiple of 3, e.g. 32, or 40 in native-aspect mode) are dropped, as
     /// avg_pool2d does.
     /// </summary>
@@ -45,12 +48,14 @@ public static class AnomalyMaps
     }
 
     /// <summary>
-    /// Pixel maps at size x size: bilinear upsampling (align_corners=false) then a Gaussian blur, sigma 4, kernel 33, reflect
+    /// Pixel maps at size x size: bilinear upsampling (align_corners=false) then a Gaussian blur, sigma 4, kernel 33,
+    /// reflect
     /// border. maps: [N,H,W] -> [N,size,size].
     /// </summary>
     public static Tensor PixelMaps(Tensor maps, int size = 256, double sigma = 4.0) => PixelMaps(maps, size, size, sigma);
 
-    /// <summary>Pixel maps at height x width (native-aspect mode: the image's resized size): [N,H,W] -> [N,height,width].</summary>
+    /// <summary>Pixel maps at height x width (native-aspect mode: the image's resized size): [N,H,W] ->
+    /// [N,height,width].</summary>
     public static Tensor PixelMaps(Tensor maps, int height, int width, double sigma = 4.0)
     {
         using var scope = NewDisposeScope();
@@ -59,7 +64,8 @@ public static class AnomalyMaps
         return blurred.squeeze(1).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Separable Gaussian blur with kernel size 2*round(4*sigma)+1 (33 for sigma 4), reflect padding; x: [N,1,H,W].</summary>
+    /// <summary>Separable Gaussian blur with kernel size 2*round(4*sigma)+1 (33 for sigma 4), reflect padding; x:
+    /// [N,1,H,W].</summary>
     public static Tensor GaussianBlur(Tensor x, double sigma)
     {
         using var scope = NewDisposeScope();

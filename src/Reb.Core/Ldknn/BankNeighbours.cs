@@ -24,7 +24,8 @@ public sealed class BankNeighbours : IDisposable
 
     /// <summary>
     /// The same fit as <c>ModelFitter.FitIndex</c> without a coreset (the same search and reduction,
-    /// <see cref="LdknnIndex.NeighbourDistances"/> and <see cref="LdknnIndex.DensityFromNeighbours"/>, so the same densities bit for bit), keeping the neighbour distances the densities are the means of.
+    /// <see cref="LdknnIndex.NeighbourDistances"/> and <see cref="LdknnIndex.DensityFromNeighbours"/>, so the same
+    /// densities bit for bit), keeping the neighbour distances the densities are the means of.
     /// </summary>
     public static (LdknnIndex Index, BankNeighbours Neighbours) Fit(Tensor bank, LdknnOptions options, IProgress<double>? progress = null)
     {

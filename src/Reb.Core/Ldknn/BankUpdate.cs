@@ -4,8 +4,10 @@ using static TorchSharp.torch;
 
 namespace Reb.Core.Ldknn;
 
-/// <summary>What an append did: rows before and after, old rows whose K-neighbourhood changed, and the time it took.</summary>
-/// <param name="CandidateOldRows">Old rows the screen could not rule out (a superset of <paramref name="AffectedOldRows"/>), searched exactly.</param>
+/// <summary>What an append did: rows before and after, old rows whose K-neighbourhood changed, and the time it
+/// took.</summary>
+/// <param name="CandidateOldRows">Old rows the screen could not rule out (a superset of <paramref
+/// name="AffectedOldRows"/>), searched exactly.</param>
 public sealed record BankUpdateStats(long OldRows, long NewRows, long AffectedOldRows, double Seconds,
     long Candidates = 0, long ExactDistances = 0, double NewRowsSeconds = 0, double OldRowsSeconds = 0, double AffectedSeconds = 0,
     double IndexSeconds = 0, KnnSearchStats? Search = null, long CandidateOldRows = 0);
@@ -55,7 +57,8 @@ public static class BankUpdate
         using (var scope = NewDisposeScope())
         {
             var old = index.CoreFeatures;
-            // New rows: K nearest in the union, each excluding itself by its global index. The union is the old prepared
+            // New rows: K nearest in the union, each excluding itself by its global index. The union is the old
+            // prepared
             // bank with the new rows appended (only they are prepared; the exact kernel answers the same as for a bank
             // prepared from scratch), and it becomes the new index's core bank.
             Tensor newDistances;
@@ -77,7 +80,8 @@ public static class BankUpdate
             candidateCount = candidates.Length;
             if (candidates.Length > 0)
             {
-                // Many queries against few rows: the per-block costs (query preparation, one GEMM call per tile) dominate
+                // Many queries against few rows: the per-block costs (query preparation, one GEMM call per tile)
+                // dominate
                 // with 512-query blocks, so the blocks are as large as the tile memory of the default shape allows
                 // (QueryChunk x bank rows x 4 bytes).
                 int chunk = (int)Math.Clamp(KnnOptions.Default.QueryChunk * (long)KnnOptions.Default.BankChunk / Math.Max(1, m), KnnOptions.Default.QueryChunk, 16_384);

@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 namespace Reb.Core.Ldknn;
 
 /// <summary>
-/// Approximate greedy k-centre coreset (PatchCore's sampler): project the bank to a few random dimensions, start from the
+/// Approximate greedy k-centre coreset (PatchCore's sampler): project the bank to a few random dimensions, start from
+/// the
 /// mean distance to a handful of random points, then repeatedly take the point farthest from the chosen set (max-min).
 /// </summary>
 public static class GreedyCoreset

@@ -13,20 +13,23 @@ public sealed class LdknnIndex : IDisposable
     private readonly KnnSearch _search;
     private readonly Tensor _density;
 
-    /// <param name="search">kNN options of the core bank (e.g. the device its screen runs on); null = the defaults.</param>
+    /// <param name="search">kNN options of the core bank (e.g. the device its screen runs on); null = the
+    /// defaults.</param>
     public LdknnIndex(Tensor coreFeatures, float[] density, long[] coreBankIndex, LdknnOptions options, KnnOptions? search = null)
         : this(PrepareAndRelease(coreFeatures, density.Length, search), density, coreBankIndex, options)
     {
     }
 
     /// <summary>An index over a core bank already prepared for searching (the index owns it from here): a bank update
-    /// has just prepared the union for its own search and need not prepare it twice. Searched in options.Search.</summary>
+    /// has just prepared the union for its own search and need not prepare it twice. Searched in
+    /// options.Search.</summary>
     public LdknnIndex(KnnBank preparedCore, float[] density, long[] coreBankIndex, LdknnOptions options)
         : this(KnnSearch.Create(preparedCore, options.Search, ownsBank: true, seed: options.Seed), density, coreBankIndex, options)
     {
     }
 
-    /// <summary>An index over a prepared search of its core bank (the index owns it and its bank from here): the density
+    /// <summary>An index over a prepared search of its core bank (the index owns it and its bank from here): the
+    /// density
     /// fit's search, cells included, serves the scoring too.</summary>
     public LdknnIndex(KnnSearch preparedSearch, float[] density, long[] coreBankIndex, LdknnOptions options)
     {
@@ -61,7 +64,8 @@ public sealed class LdknnIndex : IDisposable
     /// <summary>Core features [n, d], float32 (owned by the index).</summary>
     public Tensor CoreFeatures => _search.Bank.Vectors;
 
-    /// <summary>Mean squared distance of each query (a bank row, given by its bank index) to its K nearest other bank rows.</summary>
+    /// <summary>Mean squared distance of each query (a bank row, given by its bank index) to its K nearest other bank
+    /// rows.</summary>
     public static float[] Densities(KnnSearch fullBank, Tensor queries, Tensor queryBankIndex, int k, IProgress<double>? progress = null)
     {
         using var table = NeighbourDistances(fullBank, queries, queryBankIndex, k, progress);
@@ -69,8 +73,10 @@ public sealed class LdknnIndex : IDisposable
     }
 
     /// <summary>
-    /// The density search: the K ascending distances [q, K] from each query (a bank row, given by its bank index) to its
-    /// nearest other bank rows. The densities are their means; models without a coreset keep the table for bank updates.
+    /// The density search: the K ascending distances [q, K] from each query (a bank row, given by its bank index) to
+    /// its
+    /// nearest other bank rows. The densities are their means; models without a coreset keep the table for bank
+    /// updates.
     /// </summary>
     public static Tensor NeighbourDistances(KnnSearch fullBank, Tensor queries, Tensor queryBankIndex, int k, IProgress<double>? progress = null)
     {
@@ -125,7 +131,8 @@ public sealed class LdknnIndex : IDisposable
         return lo;
     }
 
-    /// <summary>The scoring rule, shared with the sharded cluster's merge step: d2 - lambda * density[nearest].</summary>
+    /// <summary>The scoring rule, shared with the sharded cluster's merge step: d2 - lambda *
+    /// density[nearest].</summary>
     public static Tensor PatchScores(Tensor nearestDistance, Tensor nearestIndex, Tensor density, double lambda)
     {
         using var scope = NewDisposeScope();

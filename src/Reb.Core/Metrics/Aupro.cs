@@ -1,11 +1,13 @@
 namespace Reb.Core.Metrics;
 
-/// <summary>Area under the PRO curve (MVTec AD definition); see <see cref="AuproAccumulator"/> for the details.</summary>
+/// <summary>Area under the PRO curve (MVTec AD definition); see <see cref="AuproAccumulator"/> for the
+/// details.</summary>
 public static class Aupro
 {
     /// <summary>
     /// AUPRO of row-major <paramref name="maps"/> against <paramref name="masks"/> (true = defect), every image
-    /// <paramref name="width"/> x <paramref name="height"/>, integrated up to <paramref name="maxFpr"/> and divided by it.
+    /// <paramref name="width"/> x <paramref name="height"/>, integrated up to <paramref name="maxFpr"/> and divided by
+    /// it.
     /// </summary>
     public static double Compute(IReadOnlyList<float[]> maps, IReadOnlyList<bool[]> masks, int width, int height, double maxFpr = 0.3)
     {

@@ -63,8 +63,10 @@ public sealed class AuproAccumulator
         _images++;
     }
 
-    /// <summary>AUPRO of everything added so far, integrated up to <paramref name="maxFpr"/> and normalised by it.</summary>
-    /// <exception cref="InvalidOperationException">No defect region or no normal pixel was added (PRO or FPR undefined).</exception>
+    /// <summary>AUPRO of everything added so far, integrated up to <paramref name="maxFpr"/> and normalised by
+    /// it.</summary>
+    /// <exception cref="InvalidOperationException">No defect region or no normal pixel was added (PRO or FPR
+    /// undefined).</exception>
     public double Compute(double maxFpr = 0.3)
     {
         if (!(maxFpr > 0 && maxFpr <= 1))

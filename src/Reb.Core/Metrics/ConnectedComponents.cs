@@ -9,7 +9,8 @@ public enum Connectivity
     Eight = 8,
 }
 
-/// <summary>Connected-component labelling of a binary mask, iterative (no recursion, so no stack overflow on big regions).</summary>
+/// <summary>Connected-component labelling of a binary mask, iterative (no recursion, so no stack overflow on big
+/// regions).</summary>
 public static class ConnectedComponents
 {
     /// <summary>

@@ -26,7 +26,8 @@ public sealed class PixelAuroc
     /// <summary>Pixels added so far with mask set (defect).</summary>
     public long DefectCount => _positives.Count;
 
-    /// <summary>Adds one image: <paramref name="map"/> scores and <paramref name="mask"/> (true = defect), same length (h*w).</summary>
+    /// <summary>Adds one image: <paramref name="map"/> scores and <paramref name="mask"/> (true = defect), same length
+    /// (h*w).</summary>
     public void Add(ReadOnlySpan<float> map, ReadOnlySpan<bool> mask)
     {
         CheckLengths(map.Length, mask.Length);

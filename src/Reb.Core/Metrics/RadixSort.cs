@@ -49,7 +49,8 @@ internal static class RadixSort
         if (source != items) source.CopyTo(items);
     }
 
-    /// <summary>Turns digit counts into start offsets; false when one bucket holds everything (pass can be skipped).</summary>
+    /// <summary>Turns digit counts into start offsets; false when one bucket holds everything (pass can be
+    /// skipped).</summary>
     private static bool ToStartOffsets(Span<int> counts, int total)
     {
         int sum = 0;

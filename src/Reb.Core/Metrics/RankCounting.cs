@@ -7,7 +7,8 @@ namespace Reb.Core.Metrics;
 /// </summary>
 internal static class RankCounting
 {
-    /// <summary>U2 between one ascending run of negatives and one ascending run of positives (a linear merge).</summary>
+    /// <summary>U2 between one ascending run of negatives and one ascending run of positives (a linear
+    /// merge).</summary>
     public static long TwiceU(ReadOnlySpan<uint> sortedNegatives, ReadOnlySpan<uint> sortedPositives)
     {
         long u2 = 0;

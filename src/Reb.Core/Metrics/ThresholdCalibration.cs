@@ -1,6 +1,7 @@
 namespace Reb.Core.Metrics;
 
-/// <summary>Reject rates of a threshold (rule: score &gt;= threshold = reject). A rate is NaN when its class is empty.</summary>
+/// <summary>Reject rates of a threshold (rule: score &gt;= threshold = reject). A rate is NaN when its class is
+/// empty.</summary>
 public readonly record struct RejectRates(double FalseRejectRate, double EscapeRate, int GoodCount, int DefectiveCount);
 
 /// <summary>

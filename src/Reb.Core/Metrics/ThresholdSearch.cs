@@ -1,9 +1,11 @@
 namespace Reb.Core.Metrics;
 
-/// <summary>A decision threshold with the F1, precision and recall it gives (rule: score &gt;= Threshold = defect).</summary>
+/// <summary>A decision threshold with the F1, precision and recall it gives (rule: score &gt;= Threshold =
+/// defect).</summary>
 public readonly record struct F1Threshold(float Threshold, double F1, double Precision, double Recall);
 
-/// <summary>Threshold search on labelled scores (for reporting; a new line without labelled defects uses <see cref="ThresholdCalibration"/>).</summary>
+/// <summary>Threshold search on labelled scores (for reporting; a new line without labelled defects uses <see
+/// cref="ThresholdCalibration"/>).</summary>
 public static class ThresholdSearch
 {
     /// <summary>

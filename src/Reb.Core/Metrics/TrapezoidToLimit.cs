@@ -15,7 +15,8 @@ internal struct TrapezoidToLimit
 
     public double Area { get; private set; }
 
-    /// <summary>Adds the next point; returns true once the limit has been passed (later points change nothing).</summary>
+    /// <summary>Adds the next point; returns true once the limit has been passed (later points change
+    /// nothing).</summary>
     public bool Add(double x, double y)
     {
         if (_done) return true;

@@ -19,15 +19,17 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
     public InspectionOptions Options { get; } = options;
     /// <summary>Set when the model was loaded from or saved to a model directory.</summary>
     public ModelManifest? Manifest { get; set; }
-    /// <summary>Issue 14: the bank rows' neighbour distances (fits without coreset), so good images can be appended
+    /// <summary>The bank rows' neighbour distances (fits without coreset), so good images can be appended
     /// by <see cref="BankUpdate"/>; null when unknown (loaded models, coreset fits). Owned by the model.</summary>
     public BankNeighbours? Neighbours { get; set; }
     /// <summary>Each training image's patch grid in bank order, when known: fitted in this process, or loaded from a
-    /// native-aspect model that recorded it (grids.i64); null for loaded square models (one grid) and older aspect models.</summary>
+    /// native-aspect model that recorded it (grids.i64); null for loaded square models (one grid) and older aspect
+    /// models.</summary>
     public BankLayout? Layout { get; set; }
 
     /// <summary>
-    /// The bank layout of the core set for stages that cut it per image (legacy rule, fold study, review): the fitted one,
+    /// The bank layout of the core set for stages that cut it per image (legacy rule, fold study, review): the fitted
+    /// one,
     /// or, for a square model, n images of one grid. A loaded native-aspect model does not know its images' grids.
     /// </summary>
     public BankLayout LayoutOf(int images) => Layout

@@ -21,7 +21,7 @@ public sealed record InspectionOptions
     public double ThresholdQuantile { get; init; } = 0.99;
     public double ThresholdMargin { get; init; } = 0.1;
     /// <summary>
-    /// Issue 14: calibrate to a target false-reject rate from out-of-fold scores of ALL training images
+    /// Calibrate to a target false-reject rate from out-of-fold scores of ALL training images
     /// (src/Reb.Core/Calibration). Null = the legacy quantile + margin rule above (the CLI sets it by default).
     /// </summary>
     public Calibration.CalibrationOptions? Calibration { get; init; }

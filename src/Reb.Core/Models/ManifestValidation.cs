@@ -19,7 +19,8 @@ public static class ManifestValidation
     /// <summary>Largest K of the local-density kNN (the fitter uses single digits).</summary>
     public const int MaxK = 1024;
 
-    /// <summary>Names first, then the backbone, then every declared size. Throws <see cref="ModelFormatException"/>.</summary>
+    /// <summary>Names first, then the backbone, then every declared size. Throws <see
+    /// cref="ModelFormatException"/>.</summary>
     public static void Check(ModelManifest m, string source)
     {
         // The fields first, so that a refusal names the field that used the name (an error body shows an absolute
@@ -30,7 +31,8 @@ public static class ManifestValidation
         CheckSizes(m, source);
     }
 
-    /// <summary>Every file name the manifest uses outside its file list, with the field that uses it (for messages).</summary>
+    /// <summary>Every file name the manifest uses outside its file list, with the field that uses it (for
+    /// messages).</summary>
     public static IEnumerable<(string Field, string Name)> ReferencedFiles(ModelManifest m)
     {
         yield return ("bank.coreFile", m.Bank.CoreFile);

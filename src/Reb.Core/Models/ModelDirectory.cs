@@ -50,7 +50,8 @@ public static class ModelDirectory
     /// True when <paramref name="version"/> is the manifest's content address. Models written before run facts left the
     /// content address carry the hash of their whole manifest: that is still theirs, so older models keep loading.
     /// </summary>
-    /// <param name="json">model.json as stored: an older model's address is the hash of that text with its version blank.</param>
+    /// <param name="json">model.json as stored: an older model's address is the hash of that text with its version
+    /// blank.</param>
     public static bool IsContentOf(ModelManifest m, string version, string json) => version == ComputeVersion(m) || version == LegacyVersion(json);
 
     /// <summary>
@@ -67,7 +68,8 @@ public static class ModelDirectory
     /// <summary>Names of the JSON fields of an adaptation record that describe the run, not the result.</summary>
     private static readonly HashSet<string> RunFactFields = new(StringComparer.OrdinalIgnoreCase) { "seconds", "torchThreads", "resumedAtSteps" };
 
-    /// <summary>The adaptation record (recipe, seed, loss curve, guard verdict) without timings, threads and resume points.</summary>
+    /// <summary>The adaptation record (recipe, seed, loss curve, guard verdict) without timings, threads and resume
+    /// points.</summary>
     private static string? WithoutRunFacts(string? json)
     {
         if (json is null) return null;
@@ -103,7 +105,8 @@ public static class ModelDirectory
         return m;
     }
 
-    /// <summary>Builds the directory in a temp sibling, then moves it to <paramref name="dir"/> (replacing an older model there).</summary>
+    /// <summary>Builds the directory in a temp sibling, then moves it to <paramref name="dir"/> (replacing an older
+    /// model there).</summary>
     public static ModelManifest Write(string dir, Func<string, ModelManifest> writeFiles)
     {
         var full = Path.GetFullPath(dir);

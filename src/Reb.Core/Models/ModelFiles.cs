@@ -30,7 +30,8 @@ public static class ModelFiles
         name.Length is > 0 and <= 128 && name != "." && name != ".."
         && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
-    /// <summary>Throws <see cref="ModelFormatException"/> naming the first listed file that is missing, truncated or corrupt.</summary>
+    /// <summary>Throws <see cref="ModelFormatException"/> naming the first listed file that is missing, truncated or
+    /// corrupt.</summary>
     public static void VerifyAll(string dir, ModelManifest manifest)
     {
         foreach (var (name, expected) in manifest.Files.OrderBy(f => f.Key, StringComparer.Ordinal))

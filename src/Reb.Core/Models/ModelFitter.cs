@@ -17,7 +17,8 @@ public sealed record FitReport(int TrainImages, long BankSize, long CoreSize, do
 /// Fits a product line on defect-free images, as public stages on plain tensors: <see cref="Embed"/> (images -> patch
 /// bank), <see cref="Coreset"/> (bank rows kept as core), <see cref="Densities"/> (each core row's local density from
 /// its K nearest other bank rows), <see cref="Calibrate"/> (reject threshold from good images only) and
-/// <see cref="Assemble"/> (the <see cref="InspectionModel"/>; <see cref="ModelStore.Save"/> publishes it). <see cref="Fit"/>
+/// <see cref="Assemble"/> (the <see cref="InspectionModel"/>; <see cref="ModelStore.Save"/> publishes it). <see
+/// cref="Fit"/>
 /// chains them in one process; the training grain runs the same stages with checkpoints between them and the
 /// density stage fanned out to bank shards (whose per-shard neighbours it merges, then reduces with
 /// <see cref="LdknnIndex.DensityFromNeighbours"/>, the same reduction as here).
@@ -44,7 +45,8 @@ public static class ModelFitter
             LdknnIndex index;
             BankNeighbours? neighbours;
             if (options.Ldknn.CoresetRatio >= 1.0)
-                // No coreset: the bank prepared (and cut into cells) for the density search is the index's own; the same
+                // No coreset: the bank prepared (and cut into cells) for the density search is the index's own; the
+                // same
                 // search and reduction as below, so the same densities bit for bit.
                 (index, neighbours) = BankNeighbours.Fit(bank, options.Ldknn,
                     progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f))));
@@ -112,7 +114,8 @@ public static class ModelFitter
 
     /// <summary>
     /// Density stage in one process: the K ascending distances [core, K] from every core row to its nearest other bank
-    /// rows (itself excluded by its index). The densities are their means (<see cref="LdknnIndex.DensityFromNeighbours"/>);
+    /// rows (itself excluded by its index). The densities are their means (<see
+    /// cref="LdknnIndex.DensityFromNeighbours"/>);
     /// the sharded fit merges the same table from its shards.
     /// </summary>
     public static Tensor NeighbourDistances(Tensor bank, long[] coreIdx, LdknnOptions options, IProgress<StageProgress>? progress = null)
@@ -171,7 +174,8 @@ public static class ModelFitter
     }
 
     /// <summary>
-    /// Calibrate stage: with <see cref="InspectionOptions.Calibration"/> the threshold for a target false-reject rate from
+    /// Calibrate stage: with <see cref="InspectionOptions.Calibration"/> the threshold for a target false-reject rate
+    /// from
     /// all training images scored out of fold, with DefectMaker's synthetic defects for the predicted escape rate
     /// (<see cref="Reb.Core.Calibration.TargetCalibration"/>); without it the legacy rule below.
     /// </summary>

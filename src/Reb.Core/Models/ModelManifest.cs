@@ -29,14 +29,16 @@ public sealed record ModelManifest
 
 public sealed record FileEntry(string Sha256, long Bytes);
 
-/// <summary>Which backbone: the spec JSON of the backbone (builtin ResNet18 or a user's ONNX file) and, when adapted, its weights file.</summary>
+/// <summary>Which backbone: the spec JSON of the backbone (builtin ResNet18 or a user's ONNX file) and, when adapted,
+/// its weights file.</summary>
 public sealed record BackboneRef(string Name, string SpecJson, string? WeightsFile, string? AdaptationJson);
 
-/// <param name="GridSize">the patch grid of a square ImageSize input (native-aspect models have one grid per image size).</param>
+/// <param name="GridSize">the patch grid of a square ImageSize input (native-aspect models have one grid per image
+/// size).</param>
 public sealed record FeatureSettings(int ImageSize, int Dim, int GridSize)
 {
     /// <summary>
-    /// Issue 13: "aspect" for native-aspect lines; null (left out of model.json) for square, so a square model's manifest,
+    /// "aspect" for native-aspect lines; null (left out of model.json) for square, so a square model's manifest,
     /// and with it its content address, is byte for byte what it was before the field existed. Absent = square.
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -56,7 +58,8 @@ public sealed record LdknnSettings(int K, double Lambda, double CoresetRatio, in
 
 public sealed record BankInfo(long Patches, long Core, int Dim, string CoreFile, string DensityFile, string CoreIndexFile)
 {
-    /// <summary>Issue 14: [core, K] float32 neighbour distances (fits without coreset), for incremental bank updates; null = absent.</summary>
+    /// <summary>[core, K] float32 neighbour distances (fits without coreset), for incremental bank updates; null =
+    /// absent.</summary>
     public string? NeighbourFile { get; init; }
 
     /// <summary>

@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 
 namespace Reb.Core.Models;
 
-/// <summary>Saves a fitted <see cref="InspectionModel"/> as a model directory and loads it back, without the training images.</summary>
+/// <summary>Saves a fitted <see cref="InspectionModel"/> as a model directory and loads it back, without the training
+/// images.</summary>
 public static class ModelStore
 {
     public const string BackboneWeightsFile = "backbone.weights";
@@ -28,10 +29,10 @@ public static class ModelStore
                 [ModelDirectory.DensityFile] = TensorFiles.WriteFloats(Path.Combine(temp, ModelDirectory.DensityFile), model.Index.Density),
                 [ModelDirectory.CoreIndexFile] = TensorFiles.WriteLongs(Path.Combine(temp, ModelDirectory.CoreIndexFile), model.Index.CoreBankIndex),
             };
-            // Issue 14: the neighbour distances travel with the model, so a loaded line can take incremental bank updates.
+            // The neighbour distances travel with the model, so a loaded line can take incremental bank updates.
             if (model.Neighbours is { } nb)
                 files[NeighbourFile] = TensorFiles.WriteFloats(Path.Combine(temp, NeighbourFile), nb.Distances);
-            // Issue 13 + 14: a native-aspect bank is cut per image by its grids; a square one by its one grid.
+            // A native-aspect bank is cut per image by its grids; a square one by its one grid.
             bool writeGrids = fx.Resize != Imaging.ResizeMode.Square && model.Layout is not null;
             if (writeGrids)
                 files[GridsFile] = TensorFiles.WriteLongs(Path.Combine(temp, GridsFile),
@@ -76,10 +77,12 @@ public static class ModelStore
         return manifest;
     }
 
-    /// <summary>The manifest's resize field: left out for square (older readers and square addresses unchanged).</summary>
+    /// <summary>The manifest's resize field: left out for square (older readers and square addresses
+    /// unchanged).</summary>
     public static string? ManifestResize(Imaging.ResizeMode mode) => mode == Imaging.ResizeMode.Square ? null : Imaging.ResizeRule.Name(mode);
 
-    /// <summary>Loads a model directory; every file is checked against its checksum first, a bad one is refused with its name.</summary>
+    /// <summary>Loads a model directory; every file is checked against its checksum first, a bad one is refused with
+    /// its name.</summary>
     /// <param name="device">where the backbone and the kNN screen run (null = the CPU); scores are the same either way
     /// up to the backbone's floating-point differences on that device.</param>
     public static InspectionModel Load(string dir, int batchSize = 8, Device? device = null)
@@ -97,7 +100,7 @@ public static class ModelStore
             var index = new LdknnIndex(core, arrays.Density, arrays.CoreIndex, ldknn, device is null ? null : new KnnOptions { ScreenDevice = device });
             var options = new InspectionOptions { ImageSize = m.Features.ImageSize, BatchSize = batchSize, Ldknn = ldknn };
             var model = new InspectionModel(fx, index, m.Threshold, options) { Manifest = m };
-            // Issue 14: neighbour distances, when the model has them (verified with the other arrays).
+            // Neighbour distances, when the model has them (verified with the other arrays).
             if (arrays.Neighbours is { } nd)
                 using (var t = tensor(nd).reshape(m.Bank.Core, nd.LongLength / m.Bank.Core)) model.Neighbours = new BankNeighbours(t);
             if (arrays.Grids is { } g)
@@ -118,7 +121,8 @@ public static class ModelStore
     /// </summary>
     public static FeatureExtractor LoadEmbedder(string dir, ModelManifest m, Device? device = null)
     {
-        // Again here, whoever verified the files: the probe tensor's size and the backbone's path come from the manifest.
+        // Again here, whoever verified the files: the probe tensor's size and the backbone's path come from the
+        // manifest.
         ManifestValidation.Check(m, $"model '{dir}'");
         var spec = BackboneSpec.FromJson(m.Backbone.SpecJson).InModelDirectory(dir);
         var fx = LoadEmbedder(spec, m.Backbone.WeightsFile is { } w ? Path.Combine(dir, w) : null,
@@ -128,14 +132,16 @@ public static class ModelStore
         throw new ModelFormatException($"model '{dir}': backbone gives a {fx.GridSize}x{fx.GridSize} grid, the model was fitted on {m.Features.GridSize}x{m.Features.GridSize}");
     }
 
-    /// <summary>The line's resize mode from its manifest (absent = square, as every model before issue 13).</summary>
+    /// <summary>The line's resize mode from its manifest (absent = square, as every model before native-aspect
+    /// mode).</summary>
     public static Imaging.ResizeMode ResizeModeOf(ModelManifest m, string source)
     {
         try { return Imaging.ResizeRule.Parse(m.Features.Resize); }
         catch (ArgumentException e) { throw new ModelFormatException($"model '{source}': {e.Message}", e); }
     }
 
-    /// <summary>A patch embedder from a backbone spec and, for an adapted backbone, its weights file and adaptation record.</summary>
+    /// <summary>A patch embedder from a backbone spec and, for an adapted backbone, its weights file and adaptation
+    /// record.</summary>
     public static FeatureExtractor LoadEmbedder(BackboneSpec spec, string? weightsFile, string? adaptationJson, int imageSize, int dim = 512, Device? device = null,
         Imaging.ResizeMode resize = Imaging.ResizeMode.Square)
     {
@@ -160,9 +166,11 @@ public static class ModelStore
     public sealed record Arrays(float[] Core, float[] Density, long[] CoreIndex, float[]? Neighbours = null, long[]? Grids = null);
 
     /// <summary>
-    /// Reads model.json and the arrays: every name and declared size is checked first (<see cref="ManifestValidation"/>),
+    /// Reads model.json and the arrays: every name and declared size is checked first (<see
+    /// cref="ManifestValidation"/>),
     /// then each array is read once into its typed array with its size and checksum verified while it is read; the
-    /// other files (weights, the model's own ONNX backbone) are verified by streaming. Throws <see cref="ModelFormatException"/>.
+    /// other files (weights, the model's own ONNX backbone) are verified by streaming. Throws <see
+    /// cref="ModelFormatException"/>.
     /// </summary>
     public static ModelManifest ReadAndVerify(string dir, out Arrays arrays)
     {
@@ -210,7 +218,8 @@ public static class ModelStore
         tally.Finish();
     }
 
-    /// <summary>Grids (height, width pairs) checked as they stream past: each positive and int-sized, rows = patches.</summary>
+    /// <summary>Grids (height, width pairs) checked as they stream past: each positive and int-sized, rows =
+    /// patches.</summary>
     private sealed class GridTally(ModelManifest m, string what)
     {
         private long _rows, _pairs;

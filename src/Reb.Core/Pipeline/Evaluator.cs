@@ -41,7 +41,8 @@ public static class Evaluator
         int size = options.ImageSize, done = 0;
         var paths = dataset.Test.Select(s => s.ImagePath).ToList();
         double metricSeconds = 0;
-        // Native-aspect mode: batches hold only images of one size, and each map and mask is at its image's resized size.
+        // Native-aspect mode: batches hold only images of one size, and each map and mask is at its image's resized
+        // size.
         foreach (var batch in ImageBatches.Read(paths, size, options.BatchSize, s => skipped.Add(s), mode: embedder.Resize))
         {
             using (batch)
@@ -114,7 +115,7 @@ public static class Evaluator
             AdaptationGuard = adaptation?.Guard,
             BackboneUsed = embedder is Features.FeatureExtractor { AdaptationJson: not null } ? "adapted" : "imagenet",
         };
-        // Issue 14: predicted vs measured rates, the legacy rule for comparison, the review loop, the fold study.
+        // Predicted vs measured rates, the legacy rule for comparison, the review loop, the fold study.
         report = (verdicts ?? new VerdictEvalOptions()).Apply(report, model, fit.TrainImages,
             scored.Select(s => (s.Sample.ImagePath, s.Score, s.Sample.IsAnomalous)).ToList(), progress);
         File.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(report, Json));
@@ -123,7 +124,8 @@ public static class Evaluator
         return new Result(report, model, fit, scored);
     }
 
-    /// <summary>The ground truth at width x height, the map's size (union of the image's masks, nearest resize); null when there is none to use.</summary>
+    /// <summary>The ground truth at width x height, the map's size (union of the image's masks, nearest resize); null
+    /// when there is none to use.</summary>
     private static bool[]? MaskAt(DatasetSample sample, int width, int height, List<string> warnings)
     {
         if (!sample.IsAnomalous) return new bool[width * height];
@@ -151,8 +153,10 @@ public static class Evaluator
             x.Score, Verdict.IsReject(x.Score, model.Threshold.Value), model.Threshold.Value, model.Manifest?.Version)));
 
     /// <summary>
-    /// Pictures people look at first: the worst cases (highest-scored good parts = false rejects, lowest-scored defects =
-    /// escapes) and the best (clearest defects, calmest good parts). They are scored again here, so no map is kept meanwhile.
+    /// Pictures people look at first: the worst cases (highest-scored good parts = false rejects, lowest-scored defects
+    /// =
+    /// escapes) and the best (clearest defects, calmest good parts). They are scored again here, so no map is kept
+    /// meanwhile.
     /// </summary>
     private static void WriteOverlays(string dir, InspectionModel model, List<(DatasetSample Sample, float Score)> scored, int perCase)
     {

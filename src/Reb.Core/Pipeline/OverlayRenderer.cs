@@ -21,7 +21,8 @@ public static class OverlayRenderer
         return HeatmapOverlay.RenderPng(original, map, low, high, caption, scored.Reject);
     }
 
-    /// <summary>Blue at the median good score, yellow-green at the threshold, red at twice its distance above it.</summary>
+    /// <summary>Blue at the median good score, yellow-green at the threshold, red at twice its distance above
+    /// it.</summary>
     public static (float Low, float High) ColourScale(ThresholdInfo threshold, float[] fallbackMap)
     {
         if (double.IsFinite(threshold.Value) && threshold.Value > threshold.GoodMedian)

@@ -12,10 +12,12 @@ public sealed record RateInterval(double Lower, double Upper, double Coverage);
 /// <summary>The legacy threshold rule evaluated on the same model and test scores.</summary>
 public sealed record LegacyRuleFigures(double Threshold, double FalseRejectRate, double EscapeRate, int CalibrationImages, string Method, float[] LeaveOneOutScores);
 
-/// <summary>`reb eval`'s issue-14 figures: predictions from the model's calibration record, and the legacy rule next to them.</summary>
+/// <summary>`reb eval`'s issue-14 figures: predictions from the model's calibration record, and the legacy rule next to
+/// them.</summary>
 public static class VerdictFigures
 {
-    /// <summary>The report with the predicted rates of <paramref name="model"/>'s calibration record filled in.</summary>
+    /// <summary>The report with the predicted rates of <paramref name="model"/>'s calibration record filled
+    /// in.</summary>
     public static EvaluationReport WithPredictions(EvaluationReport report, InspectionModel model)
     {
         if (model.Threshold.Calibration is not { } c) return report;
@@ -36,7 +38,8 @@ public static class VerdictFigures
         };
     }
 
-    /// <summary>The legacy rule's threshold on this model (needs the bank, i.e. a fit without coreset) and its measured rates.</summary>
+    /// <summary>The legacy rule's threshold on this model (needs the bank, i.e. a fit without coreset) and its measured
+    /// rates.</summary>
     public static LegacyRuleFigures? Legacy(InspectionModel model, int trainImages, float[] scores, bool[] labels)
     {
         if (model.Options.Ldknn.CoresetRatio < 1.0 || trainImages < 2) return null;
@@ -48,7 +51,7 @@ public static class VerdictFigures
     }
 }
 
-/// <summary>What `reb eval` adds for issue 14 beyond the predictions: the review loop and the fold-rule measurement.</summary>
+/// <summary>What `reb eval` adds beyond the predictions: the review loop and the fold-rule measurement.</summary>
 public sealed record VerdictEvalOptions
 {
     /// <summary>Run <see cref="ReviewHalf"/> (needs target calibration and no coreset).</summary>
@@ -58,7 +61,7 @@ public sealed record VerdictEvalOptions
     public bool FoldStudy { get; init; }
     public IReadOnlyList<int> StudyBlockWidths { get; init; } = [1]; // plus the fold rule itself; each width costs one scoring pass
 
-    /// <summary>Everything issue 14 adds to metrics.json, in one call from the evaluator.</summary>
+    /// <summary>Everything the verdict figures add to metrics.json, in one call from the evaluator.</summary>
     public EvaluationReport Apply(EvaluationReport report, InspectionModel model, int trainImages,
         IReadOnlyList<(string Path, float Score, bool Defective)> scored, IProgress<StageProgress>? progress)
     {

@@ -11,11 +11,12 @@ public sealed record BankAppendResult(ModelManifest Manifest, int Added, IReadOn
     double ThresholdAfter, long RowsBefore, long RowsAfter, long AffectedOldRows, double Seconds);
 
 /// <summary>
-/// The review loop's model step (issue 14): good parts a reviewer overturned are embedded with the model's own
+/// The review loop's model step: good parts a reviewer overturned are embedded with the model's own
 /// embedder, appended to its bank by <see cref="BankUpdate"/> (equal to a refit on the union, without re-embedding the
 /// old images), the threshold recalibrated with the model's rules over the
 /// grown bank's new fold groups (<see cref="ThresholdRule.Recalibrate"/>, as in <see cref="ReviewHalf"/>), and the
-/// result saved as a new model directory. A model calibrated with the legacy rule keeps its threshold. The model passed in is not changed.
+/// result saved as a new model directory. A model calibrated with the legacy rule keeps its threshold. The model passed
+/// in is not changed.
 /// </summary>
 public static class BankAppend
 {

@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 
 namespace Reb.Core.Review;
 
-/// <summary>`reviewFalseRejectRate` of metrics.json: half B's false-reject rate before and after half A's review.</summary>
+/// <summary>`reviewFalseRejectRate` of metrics.json: half B's false-reject rate before and after half A's
+/// review.</summary>
 public sealed record ReviewFigures(double Before, double After, int HalfA, int HalfB, int Overturned, double ThresholdBefore,
     double ThresholdAfter, long BankRowsBefore, long BankRowsAfter, long AffectedOldRows, double UpdateSeconds, int Seed, string Method)
 {
@@ -25,7 +26,8 @@ public sealed record ReviewFigures(double Before, double After, int HalfA, int H
 /// <summary>
 /// The review loop on a labelled test split, without a person: the good test images are split in two fixed, seeded
 /// halves; the false rejects among half A are "overturned" (a reviewer says: good part), their patches are appended to
-/// the bank by <see cref="BankUpdate"/>, the threshold is recalibrated with the same rules over the grown bank's new fold
+/// the bank by <see cref="BankUpdate"/>, the threshold is recalibrated with the same rules over the grown bank's new
+/// fold
 /// groups, and half B, which the review never saw, is scored again with the updated model; so are the defective test
 /// images, for the escape rate before and after.
 /// </summary>

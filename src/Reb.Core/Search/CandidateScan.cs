@@ -32,7 +32,8 @@ internal sealed unsafe class CandidateScan
     private readonly float[]? _kappa;              // per query: Nu - C0 minus its float32 slack, rounded down
     private readonly int[]? _original;             // optional: bank position -> original bank index (a cell-ordered bank)
 
-    /// <summary>Per query: nu = ||qc||^2, the bound's coefficients, and the absolute margin (all scaled domain).</summary>
+    /// <summary>Per query: nu = ||qc||^2, the bound's coefficients, and the absolute margin (all scaled
+    /// domain).</summary>
     internal readonly record struct QueryTerms(double Nu, double C0, float CB, float CR, double AbsoluteMargin);
 
     /// <param name="original">For a bank stored in another order (cells): each position's original bank index, which
@@ -73,8 +74,10 @@ internal sealed unsafe class CandidateScan
 
     /// <summary>
     /// The scan threshold for a query whose k-th smallest upper bound (without nu + c0) is <paramref name="upper"/>:
-    /// if lower(b) - nu + c0 exceeds it, then the true distance D(b) > U_k (1 + 2^-20) + margin, where U_k bounds the true
-    /// k-th distance from above. The float32 result of the k-th neighbour is fl32(D64_k) &lt;= fl32(U_k (1 + 1e-13)), so
+    /// if lower(b) - nu + c0 exceeds it, then the true distance D(b) > U_k (1 + 2^-20) + margin, where U_k bounds the
+    /// true
+    /// k-th distance from above. The float32 result of the k-th neighbour is fl32(D64_k) &lt;= fl32(U_k (1 + 1e-13)),
+    /// so
     /// b's own float32 distance is strictly larger: b is neither a neighbour nor tied with one. The absolute margin
     /// (2^-148, the float32 denormal spacing, times Scale^2) keeps this true where float32 distances are denormal.
     /// Rounded up to float32 so the SIMD compare never drops an entry the double arithmetic would keep.
@@ -86,8 +89,10 @@ internal sealed unsafe class CandidateScan
     }
 
     /// <summary>
-    /// The least squared distance (scaled domain) a bank row must exceed to be ruled out for query <paramref name="r"/>:
-    /// the bound behind <see cref="Threshold"/> before the query's own terms are taken off; +inf until k rows were seen.
+    /// The least squared distance (scaled domain) a bank row must exceed to be ruled out for query <paramref
+    /// name="r"/>:
+    /// the bound behind <see cref="Threshold"/> before the query's own terms are taken off; +inf until k rows were
+    /// seen.
     /// A cell whose rigorous lower bound exceeds it holds no neighbour and no tie (the argument of Threshold).
     /// </summary>
     internal double RuledOutBeyond(int r)
@@ -97,11 +102,13 @@ internal sealed unsafe class CandidateScan
         return (q.Nu + _heap[r][0] + q.C0) * (1 + RelativeMargin) + q.AbsoluteMargin;
     }
 
-    /// <summary>Scans a float32 tile[r, j] = -2 qh_r.bh_(start+j), j &lt; width, for every row (float32 GEMM output).</summary>
+    /// <summary>Scans a float32 tile[r, j] = -2 qh_r.bh_(start+j), j &lt; width, for every row (float32 GEMM
+    /// output).</summary>
     public void Scan(float* tile, long ldc, int start, int width) => Scan<Float32Tile>(tile, ldc * sizeof(float), start, width, 0f);
 
     /// <summary>
-    /// Scans a float32 tile whose row i belongs to query <paramref name="rows"/>[i] (a cell's GEMM over the queries that
+    /// Scans a float32 tile whose row i belongs to query <paramref name="rows"/>[i] (a cell's GEMM over the queries
+    /// that
     /// visit it), on the calling thread: callers scan disjoint sets of queries in parallel.
     /// </summary>
     public void ScanRows(float* tile, long ldc, int start, int width, int[] rows)
@@ -112,7 +119,8 @@ internal sealed unsafe class CandidateScan
                     res + start, start, width, 0f, null);
     }
 
-    /// <summary><see cref="ScanRows(float*, long, int, int, int[])"/> for a bfloat16 tile (see <see cref="ScanBf16"/>).</summary>
+    /// <summary><see cref="ScanRows(float*, long, int, int, int[])"/> for a bfloat16 tile (see <see
+    /// cref="ScanBf16"/>).</summary>
     public void ScanRowsBf16(ushort* tile, long ldc, int start, int width, int[] rows)
     {
         float slack = MathF.BitIncrement((float)(1.0 / 255));
@@ -153,7 +161,8 @@ internal sealed unsafe class CandidateScan
     private struct NoColumns;
     private struct WithColumns;
 
-    /// <summary>Reads -2 q.b entries of a GEMM tile row (struct type parameter: the JIT specialises the hot loop per format).</summary>
+    /// <summary>Reads -2 q.b entries of a GEMM tile row (struct type parameter: the JIT specialises the hot loop per
+    /// format).</summary>
     private interface ITile
     {
         static abstract Vector256<float> Load8(void* row, int j);
@@ -251,7 +260,8 @@ internal sealed unsafe class CandidateScan
         _count[r]++;
     }
 
-    /// <summary>Per row the surviving candidates (lower bound &lt;= final threshold) sorted by lower bound, and the thresholds.</summary>
+    /// <summary>Per row the surviving candidates (lower bound &lt;= final threshold) sorted by lower bound, and the
+    /// thresholds.</summary>
     public (float[] Lower, int[] Index)[] Candidates()
     {
         var result = new (float[], int[])[_queries.Length];

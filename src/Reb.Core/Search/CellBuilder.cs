@@ -18,7 +18,8 @@ public static class CellBuilder
     /// <summary>About sqrt(n) cells, at least one and at most 4096.</summary>
     public static int DefaultCellCount(long rows) => (int)Math.Clamp(Math.Round(Math.Sqrt(rows)), 1, 4096);
 
-    /// <summary>Cells over <paramref name="bank"/> ([n, d] float32 CPU, original order), prepared with <paramref name="options"/>.</summary>
+    /// <summary>Cells over <paramref name="bank"/> ([n, d] float32 CPU, original order), prepared with <paramref
+    /// name="options"/>.</summary>
     public static CellIndex Build(Tensor bank, int cells = 0, int seed = 0, KnnOptions? options = null)
     {
         long n = bank.shape[0];
@@ -55,7 +56,8 @@ public static class CellBuilder
         return rows.index_select(0, tensor(at));
     }
 
-    /// <summary>Nearest centroid per row: argmin ||c||^2 - 2 x.c (the rows' own norms do not change the order).</summary>
+    /// <summary>Nearest centroid per row: argmin ||c||^2 - 2 x.c (the rows' own norms do not change the
+    /// order).</summary>
     private static Tensor Assign(Tensor x, Tensor c)
     {
         var cn = c.pow(2).sum(1);
@@ -70,7 +72,8 @@ public static class CellBuilder
         return cat(parts, 0);
     }
 
-    /// <summary>Moves each centroid to the mean of its rows (float64 sums); a cell left empty keeps its centroid.</summary>
+    /// <summary>Moves each centroid to the mean of its rows (float64 sums); a cell left empty keeps its
+    /// centroid.</summary>
     private static void Update(Tensor x, Tensor nearest, Tensor c)
     {
         using var scope = NewDisposeScope();

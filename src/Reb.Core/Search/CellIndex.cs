@@ -4,14 +4,16 @@ namespace Reb.Core.Search;
 
 /// <summary>
 /// A bank cut into cells for exact pruned search: the rows re-ordered so that each cell is one contiguous range of a
-/// prepared <see cref="KnnBank"/> (screened with the same kernel pieces as the flat bank), each position's ORIGINAL bank
+/// prepared <see cref="KnnBank"/> (screened with the same kernel pieces as the flat bank), each position's ORIGINAL
+/// bank
 /// index (exclusions, the tie rule and the answer use it), and per cell a float32 centroid c and a radius r that
 /// bounds ||b - c|| from above for every row b of the cell, measured in float64 and rounded up. By the triangle
 /// inequality no row of the cell lies nearer to a query q than (||q - c|| - r)^2: <see cref="LowerBounds"/>.
 /// </summary>
 public sealed class CellIndex : IDisposable
 {
-    /// <summary>Relative widening of the radii over their float64 measurement (a d-term float64 sum errs by d 2^-53).</summary>
+    /// <summary>Relative widening of the radii over their float64 measurement (a d-term float64 sum errs by d
+    /// 2^-53).</summary>
     private const double RadiusMargin = 1e-9;
 
     private readonly Tensor _centroids64; // [C, d] float64 copy of the float32 centroids (exact)
@@ -41,7 +43,8 @@ public sealed class CellIndex : IDisposable
     /// <summary>[C, d] float32 centroids.</summary>
     internal Tensor Centroids { get; }
 
-    /// <summary>Per cell: an upper bound of the distance (not squared) of its rows from the centroid; -inf when empty.</summary>
+    /// <summary>Per cell: an upper bound of the distance (not squared) of its rows from the centroid; -inf when
+    /// empty.</summary>
     internal double[] Radius { get; }
 
     /// <summary>Number of cells (empty ones included).</summary>
@@ -116,7 +119,8 @@ public sealed class CellIndex : IDisposable
         return FromAssignment(union, Centroids, cell, options);
     }
 
-    /// <summary>[rows x C] approximate squared distances of the rows to the centroids (the choice of a cell only).</summary>
+    /// <summary>[rows x C] approximate squared distances of the rows to the centroids (the choice of a cell
+    /// only).</summary>
     private double[] LowerBoundsOfCentres(Tensor rows)
     {
         using var scope = NewDisposeScope();

@@ -23,7 +23,8 @@ internal static unsafe class CellSearch
         var distances = new float[count * k];
         var indices = new long[count * k];
         using var q32 = queries.contiguous();
-        // Wider blocks than the flat kernel's: the tiles are only as wide as a cell, and more queries per block means more
+        // Wider blocks than the flat kernel's: the tiles are only as wide as a cell, and more queries per block means
+        // more
         // queries per cell GEMM. Many queries (a density fit over the bank's own rows) are taken in the order of their
         // nearest centroid, so that a block's queries share their cells; the answers go back to the callers' order.
         int chunk = Math.Max(options.QueryChunk, 2048);
@@ -66,7 +67,8 @@ internal static unsafe class CellSearch
         return new KnnResult(tensor(distances).reshape(count, k), tensor(indices).reshape(count, k));
     }
 
-    /// <summary>Query numbers sorted (stably) by their nearest centroid, float32 (only the order of the work depends on it).</summary>
+    /// <summary>Query numbers sorted (stably) by their nearest centroid, float32 (only the order of the work depends on
+    /// it).</summary>
     private static int[] ByNearestCell(CellIndex cells, Tensor queries, long count)
     {
         var nearest = new int[count];
@@ -90,7 +92,8 @@ internal static unsafe class CellSearch
         return order;
     }
 
-    /// <summary>The rounds of one block: every query screens its cells in lower-bound order until the bound rules the rest out.</summary>
+    /// <summary>The rounds of one block: every query screens its cells in lower-bound order until the bound rules the
+    /// rest out.</summary>
     private static void Visit(CellIndex cells, Tensor block, Tensor low, CandidateScan scan, KnnOptions options, KnnSearchStats? stats)
     {
         int rows = (int)block.shape[0], cellCount = cells.CellCount;
@@ -113,7 +116,8 @@ internal static unsafe class CellSearch
             || !ScreenPrecisionProbe.LibTorchBf16Passes : NativeGemm.IsAvailable;
         while (true)
         {
-            // This round's cell per query still searching (a query is done once its next bound is ruled out or infinite).
+            // This round's cell per query still searching (a query is done once its next bound is ruled out or
+            // infinite).
             var groups = new SortedDictionary<int, List<int>>();
             for (int r = 0; r < rows; r++)
             {
@@ -126,7 +130,8 @@ internal static unsafe class CellSearch
             }
             if (groups.Count == 0) break;
             var work = groups.Select(g => (Cell: g.Key, Rows: g.Value.ToArray())).ToArray();
-            // Different cells of a round screen disjoint sets of queries: they run in parallel, each scan on its thread.
+            // Different cells of a round screen disjoint sets of queries: they run in parallel, each scan on its
+            // thread.
             Parallel.ForEach(work, item => Screen(cells, low, scan, item.Cell, item.Rows, useMkl));
             foreach (var (cell, members) in work)
                 foreach (int r in members) { scanned[r] += cells.CellSize(cell); visited[r]++; }

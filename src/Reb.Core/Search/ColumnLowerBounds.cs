@@ -9,7 +9,8 @@ namespace Reb.Core.Search;
 /// </summary>
 internal sealed class ColumnLowerBounds(long columns)
 {
-    /// <summary>Relative slack (of Nu and B^2) for forming lower + Nu - C0 in float32: far above its rounding.</summary>
+    /// <summary>Relative slack (of Nu and B^2) for forming lower + Nu - C0 in float32: far above its
+    /// rounding.</summary>
     internal const double Slack = 1.0 / (1 << 18);
 
     /// <summary>Scan threads at most (the scan splits a block's queries into this many parts).</summary>
@@ -17,7 +18,8 @@ internal sealed class ColumnLowerBounds(long columns)
 
     private readonly float[]?[] _parts = new float[Parts][];
 
-    /// <summary>Part <paramref name="p"/>'s minima (made on first use; each part is scanned by one thread at a time).</summary>
+    /// <summary>Part <paramref name="p"/>'s minima (made on first use; each part is scanned by one thread at a
+    /// time).</summary>
     internal float[] Part(int p)
     {
         if (_parts[p] is { } a) return a;

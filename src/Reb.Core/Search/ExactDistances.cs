@@ -33,7 +33,8 @@ internal static unsafe class ExactDistances
             for (; i < index.Length; i++)
             {
                 if (best.Full && lower[i] > StopAt(terms[r], best.WorstDistance, scaleSq)) break;
-                // A cell-ordered bank: the row is read at its position, ranked (ties) and returned by its original index.
+                // A cell-ordered bank: the row is read at its position, ranked (ties) and returned by its original
+                // index.
                 best.Offer((float)SquaredDistance(qp + (long)r * d, bp + (long)index[i] * d, d), original is null ? index[i] : original[index[i]]);
             }
             if (!best.Full) throw new InvalidOperationException($"KnnKernel: query {offset + r} kept {best.Count} candidates for k = {k} (a bug: the screen must keep k).");
@@ -45,7 +46,8 @@ internal static unsafe class ExactDistances
     }
 
     /// <summary>
-    /// The lower-bound value (scan units) beyond which a candidate's float32 distance must exceed <paramref name="kth"/>:
+    /// The lower-bound value (scan units) beyond which a candidate's float32 distance must exceed <paramref
+    /// name="kth"/>:
     /// D >= lower bound > nextUp(kth) (1 + 2^-20) Scale^2 gives fl32(D64) >= nextUp(kth) > kth.
     /// </summary>
     private static float StopAt(in CandidateScan.QueryTerms q, float kth, double scaleSq)
@@ -81,7 +83,8 @@ internal static unsafe class ExactDistances
         return sum;
     }
 
-    /// <summary>The k smallest (float32 distance, index) pairs offered: a max-heap under the tie rule's order.</summary>
+    /// <summary>The k smallest (float32 distance, index) pairs offered: a max-heap under the tie rule's
+    /// order.</summary>
     private sealed class TopK(int k)
     {
         private readonly float[] _d = new float[k];

@@ -29,16 +29,19 @@ public sealed class KnnBank : IDisposable
     /// <summary>Vector dimension.</summary>
     public int Dim => (int)Vectors.shape[1];
 
-    /// <summary>[n, d] float32 bank vectors (shares storage with the tensor given to <see cref="Create"/> when it was contiguous).</summary>
+    /// <summary>[n, d] float32 bank vectors (shares storage with the tensor given to <see cref="Create"/> when it was
+    /// contiguous).</summary>
     public Tensor Vectors { get; }
 
     /// <summary>[d] float32 mean of the bank, subtracted before screening.</summary>
     internal Tensor Mean { get; }
 
-    /// <summary>Power of two the centred vectors are multiplied by for the screen (largest centred norm becomes &lt;= 1).</summary>
+    /// <summary>Power of two the centred vectors are multiplied by for the screen (largest centred norm becomes &lt;=
+    /// 1).</summary>
     internal double Scale { get; }
 
-    /// <summary>[n, d] screen copy of (vector - mean) * Scale: bfloat16, or float32 when the bfloat16 screen is unusable.</summary>
+    /// <summary>[n, d] screen copy of (vector - mean) * Scale: bfloat16, or float32 when the bfloat16 screen is
+    /// unusable.</summary>
     internal Tensor Screen { get; }
 
     /// <summary>True when <see cref="Screen"/> is bfloat16.</summary>
@@ -67,12 +70,15 @@ public sealed class KnnBank : IDisposable
         try
         {
             var mean = ChunkedMean(vectors, n, d);
-            // First pass, float32 only (exact): the largest centred coordinate m, which fixes the scale and finds bad values.
-            // A norm is between m and sqrt(d) m, so scaling sqrt(d) m to (1/2, 1] keeps every row at unit scale or below.
+            // First pass, float32 only (exact): the largest centred coordinate m, which fixes the scale and finds bad
+            // values.
+            // A norm is between m and sqrt(d) m, so scaling sqrt(d) m to (1/2, 1] keeps every row at unit scale or
+            // below.
             double maxAbs = 0;
             ForChunks(n, (start, rows) => maxAbs = Math.Max(maxAbs, CheckedMaxAbs(vectors, mean, start, rows)));
             double reach = maxAbs * Math.Sqrt(d);
-            // 2^-e with reach * 2^-e in (1/2, 1]: multiplying by it is exact (barring underflow, which the measured residuals cover).
+            // 2^-e with reach * 2^-e in (1/2, 1]: multiplying by it is exact (barring underflow, which the measured
+            // residuals cover).
             double scale = reach > 0 ? Math.ScaleB(1.0, -Math.ILogB(reach) - 1) : 1.0;
 
             bool onDevice = options.ScreenDevice is { } dev && dev.type != DeviceType.CPU;
@@ -80,7 +86,8 @@ public sealed class KnnBank : IDisposable
             var screen = empty(new[] { n, d }, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
             var bounds = new ScreenRowBounds((int)n, (int)d);
             double maxNorm = PrepareScreenRows(vectors, mean, scale, screen, bounds, 0, n);
-            // Two bank rows are at most 2 maxNorm apart: beyond sqrt(float.MaxValue) their squared distance is no float32.
+            // Two bank rows are at most 2 maxNorm apart: beyond sqrt(float.MaxValue) their squared distance is no
+            // float32.
             if (2 * maxNorm * (1 + 1e-6) >= Math.Sqrt(float.MaxValue))
             {
                 foreach (var t in new[] { mean, screen }) t.Dispose();
@@ -107,13 +114,17 @@ public sealed class KnnBank : IDisposable
     internal double MaxCentredNorm { get; private init; }
 
     /// <summary>
-    /// A new bank: these rows followed by <paramref name="rows"/> ([m, d] float32 CPU), with this bank's mean and scale.
-    /// Only the new rows are prepared; the old screen rows and bounds are copied. The kernel's answer does not depend on
+    /// A new bank: these rows followed by <paramref name="rows"/> ([m, d] float32 CPU), with this bank's mean and
+    /// scale.
+    /// Only the new rows are prepared; the old screen rows and bounds are copied. The kernel's answer does not depend
+    /// on
     /// the mean and scale a bank is screened with (they only keep the screen at unit scale, and the error bound holds
-    /// for any norms), so searches give exactly what a bank prepared from scratch on the union gives, at a cost linear in
+    /// for any norms), so searches give exactly what a bank prepared from scratch on the union gives, at a cost linear
+    /// in
     /// the new rows plus two copies. This bank is left as it was (dispose it separately).
     /// </summary>
-    /// <exception cref="ArgumentException">Bad shape, type or values, or rows whose distances would overflow float32.</exception>
+    /// <exception cref="ArgumentException">Bad shape, type or values, or rows whose distances would overflow
+    /// float32.</exception>
     public KnnBank Append(Tensor rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
@@ -175,7 +186,8 @@ public sealed class KnnBank : IDisposable
         return Math.Sqrt(maxNormSq) / scale;
     }
 
-    /// <summary>max |fl32(row - mean)| over rows [start, start + count); NaN, infinities and overflow are refused.</summary>
+    /// <summary>max |fl32(row - mean)| over rows [start, start + count); NaN, infinities and overflow are
+    /// refused.</summary>
     private static double CheckedMaxAbs(Tensor vectors, Tensor mean, long start, long count)
     {
         var raw = vectors.narrow(0, start, count);

@@ -29,7 +29,8 @@ public static class KnnKernel
     /// <param name="options">Tile sizes; defaults when null (the screen precision is the bank's).</param>
     /// <param name="progress">Receives the fraction of queries done after each block.</param>
     /// <param name="stats">Optional counters (accumulated).</param>
-    /// <param name="excludeRanges">Optional per query: a range of bank indices it must not return (instead of <paramref name="exclude"/>).</param>
+    /// <param name="excludeRanges">Optional per query: a range of bank indices it must not return (instead of <paramref
+    /// name="exclude"/>).</param>
     /// <exception cref="ArgumentException">Bad shapes or types, non-finite queries, a query absurdly far from the bank,
     /// or a k-th squared distance beyond float32's range.</exception>
     public static KnnResult Search(KnnBank bank, Tensor queries, int k, Tensor? exclude = null,
@@ -37,7 +38,8 @@ public static class KnnKernel
         BankRange[]? excludeRanges = null) =>
         Search(bank, queries, k, exclude, options, progress, stats, excludeRanges, columns: null);
 
-    /// <summary>The search, also gathering per bank row the least lower bound to any query when <paramref name="columns"/> is given.</summary>
+    /// <summary>The search, also gathering per bank row the least lower bound to any query when <paramref
+    /// name="columns"/> is given.</summary>
     internal static KnnResult Search(KnnBank bank, Tensor queries, int k, Tensor? exclude, KnnOptions? options, IProgress<double>? progress,
         KnnSearchStats? stats, BankRange[]? excludeRanges, ColumnLowerBounds? columns)
     {
@@ -97,7 +99,8 @@ public static class KnnKernel
         var low = scaled.to(bank.Screen.dtype).contiguous();
         var normSq = scaled.pow(2).sum(1).data<double>().ToArray();
         var residual = (scaled - low.to(ScalarType.Float64)).pow(2).sum(1).sqrt().data<double>().ToArray();
-        // Float32 distances below 2^-126 are denormal with spacing 2^-149: measured in the scan's units (times Scale^2).
+        // Float32 distances below 2^-126 are denormal with spacing 2^-149: measured in the scan's units (times
+        // Scale^2).
         double absolute = Math.ScaleB(1.0, -148) * bank.Scale * bank.Scale;
         var terms = new CandidateScan.QueryTerms[rows];
         for (int r = 0; r < rows; r++)

@@ -12,20 +12,23 @@ public enum KnnPrecision
     Bf16Screened,
 }
 
-/// <summary>Which bfloat16 GEMM computes the screen tiles (both accumulate in float32; the answer is the same).</summary>
+/// <summary>Which bfloat16 GEMM computes the screen tiles (both accumulate in float32; the answer is the
+/// same).</summary>
 public enum Bf16Gemm
 {
     /// <summary>libtorch's bfloat16 mm (oneDNN): measured 2-3x faster than MKL's here; bfloat16 output, whose rounding
     /// the bound absorbs per entry.</summary>
     LibTorch,
-    /// <summary>MKL's gemm_bf16bf16f32: float32 output (a tighter bound, fewer candidates), slower on this machine.</summary>
+    /// <summary>MKL's gemm_bf16bf16f32: float32 output (a tighter bound, fewer candidates), slower on this
+    /// machine.</summary>
     Mkl,
 }
 
 /// <summary>Which GEMM computes a float32 screen tile (the answer is the same).</summary>
 public enum Float32Gemm
 {
-    /// <summary>MKL's sgemm writing straight into the scan's tile (libtorch's mm when MKL's symbols are missing).</summary>
+    /// <summary>MKL's sgemm writing straight into the scan's tile (libtorch's mm when MKL's symbols are
+    /// missing).</summary>
     Native,
     /// <summary>libtorch's mm on the screen's device, the tile copied to the CPU for the scan: the path a CUDA screen
     /// takes, selectable on the CPU so tests run the same device-generic code.</summary>
@@ -37,19 +40,23 @@ public sealed record KnnOptions
 {
     /// <summary>Queries per tile (rows of one screening GEMM).</summary>
     public int QueryChunk { get; init; } = 512;
-    /// <summary>Bank rows per tile (columns of one screening GEMM). Tile memory = 4 * QueryChunk * BankChunk bytes.</summary>
+    /// <summary>Bank rows per tile (columns of one screening GEMM). Tile memory = 4 * QueryChunk * BankChunk
+    /// bytes.</summary>
     public int BankChunk { get; init; } = 8192;
     /// <summary>Screen precision of a bank prepared with these options (<see cref="KnnBank.Create"/>).</summary>
     public KnnPrecision Precision { get; init; } = KnnPrecision.Bf16Screened;
 
-    /// <summary>The bfloat16 GEMM of the screen (the other one is used if this one failed its start-up probe).</summary>
+    /// <summary>The bfloat16 GEMM of the screen (the other one is used if this one failed its start-up
+    /// probe).</summary>
     public Bf16Gemm Bf16Gemm { get; init; } = Bf16Gemm.LibTorch;
 
-    /// <summary>The bfloat16 GEMM of the cell search's per-cell tiles (many small ones): MKL's, called on raw rows with no
+    /// <summary>The bfloat16 GEMM of the cell search's per-cell tiles (many small ones): MKL's, called on raw rows with
+    /// no
     /// tensor made per tile, unless its probe failed.</summary>
     public Bf16Gemm CellBf16Gemm { get; init; } = Bf16Gemm.Mkl;
 
-    /// <summary>The float32 screen's GEMM on the CPU (a screen on another device always uses libtorch's mm there).</summary>
+    /// <summary>The float32 screen's GEMM on the CPU (a screen on another device always uses libtorch's mm
+    /// there).</summary>
     public Float32Gemm Float32Gemm { get; init; } = Float32Gemm.Native;
 
     /// <summary>

@@ -15,7 +15,8 @@ public sealed record KnnResult(Tensor Distances, Tensor Indices) : IDisposable
     }
 }
 
-/// <summary>Counters of one or more searches: how much exact work the screen left (its efficiency, not its correctness).</summary>
+/// <summary>Counters of one or more searches: how much exact work the screen left (its efficiency, not its
+/// correctness).</summary>
 public sealed class KnnSearchStats
 {
     /// <summary>Queries searched.</summary>
@@ -24,9 +25,11 @@ public sealed class KnnSearchStats
     public long Candidates { get; set; }
     /// <summary>Exact float64 distances computed, summed over queries (at least k per query).</summary>
     public long ExactDistances { get; set; }
-    /// <summary>Queries that needed more than 256 exact distances: where the screen could not separate repeated patches.</summary>
+    /// <summary>Queries that needed more than 256 exact distances: where the screen could not separate repeated
+    /// patches.</summary>
     public long WideQueries { get; set; }
-    /// <summary>True when the bfloat16 screen ran (false: float32 screen, by request or because the probe failed).</summary>
+    /// <summary>True when the bfloat16 screen ran (false: float32 screen, by request or because the probe
+    /// failed).</summary>
     public bool UsedBf16Gemm { get; set; }
     /// <summary>Bank rows screened, summed over queries (the whole bank per query for a flat search).</summary>
     public long RowsScanned { get; set; }

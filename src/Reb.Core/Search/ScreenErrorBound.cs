@@ -47,7 +47,8 @@ internal static class ScreenErrorBound
     /// <summary>The per-row part Safety h B^2.</summary>
     public static double RowTerm(int dim, double b) => Safety * H(dim) * b * b;
 
-    /// <summary>The per-query coefficients (c0, cB, cR) of a query with norm <paramref name="nq"/> and residual <paramref name="rq"/>.</summary>
+    /// <summary>The per-query coefficients (c0, cB, cR) of a query with norm <paramref name="nq"/> and residual
+    /// <paramref name="rq"/>.</summary>
     public static (double C0, double CB, double CR) QueryTerms(int dim, double nq, double rq)
     {
         double h = H(dim), a = nq + rq;
@@ -55,7 +56,8 @@ internal static class ScreenErrorBound
         return (Safety * h * a * a + Safety * underflow, 2 * Safety * (rq + h * a), 2 * Safety * nq);
     }
 
-    /// <summary>E(q, b) in full (tests): the sum of <see cref="QueryTerms"/> and <see cref="RowTerm"/> for one pair.</summary>
+    /// <summary>E(q, b) in full (tests): the sum of <see cref="QueryTerms"/> and <see cref="RowTerm"/> for one
+    /// pair.</summary>
     public static double For(int dim, double nq, double rq, double nb, double rb)
     {
         var (c0, cB, cR) = QueryTerms(dim, nq, rq);

@@ -6,15 +6,18 @@ namespace Reb.Core.Search;
 /// <summary>
 /// One screening pass of a block of queries over the whole bank, tile by tile: a GEMM writes -2 qh.bh into a reused
 /// [rows, BankChunk] float32 tile (libtorch's bfloat16 mm or MKL gemm_bf16bf16f32 for the bfloat16 screen, MKL sgemm
-/// for the float32 one) and <see cref="CandidateScan"/> turns it into candidates. Memory: that tile plus the candidate lists, whatever the bank size.
+/// for the float32 one) and <see cref="CandidateScan"/> turns it into candidates. Memory: that tile plus the candidate
+/// lists, whatever the bank size.
 /// </summary>
 internal static unsafe class ScreenPass
 {
-    /// <summary>Scans the whole bank for the queries' screen copies <paramref name="low"/> ([rows, d], the bank's screen dtype).</summary>
+    /// <summary>Scans the whole bank for the queries' screen copies <paramref name="low"/> ([rows, d], the bank's
+    /// screen dtype).</summary>
     public static void Run(KnnBank bank, Tensor low, CandidateScan scan, KnnOptions options)
     {
         int bankChunk = options.BankChunk;
-        // libtorch's bfloat16 output x = bf16(acc) has |x - acc| <= 2^-8 |acc| <= u' |x|, u' = 2^-8 / (1 - 2^-8): the scan
+        // libtorch's bfloat16 output x = bf16(acc) has |x - acc| <= 2^-8 |acc| <= u' |x|, u' = 2^-8 / (1 - 2^-8): the
+        // scan
         // reads that tile in place and adds u' |-2x| per entry to the bound (CandidateScan.ScanBf16).
         bool libTorchBf16 = bank.ScreensInBf16 && (options.Bf16Gemm == Bf16Gemm.LibTorch ? ScreenPrecisionProbe.LibTorchBf16Passes : !ScreenPrecisionProbe.MklBf16Passes);
         long rows = low.shape[0];

@@ -23,7 +23,8 @@ internal sealed class ScreenRowBounds
     public float[] B { get; }
     public float[] Residual { get; }
 
-    /// <summary>A copy with room for <paramref name="rows"/> rows, this one's rows first (the rest filled by <see cref="Set"/>).</summary>
+    /// <summary>A copy with room for <paramref name="rows"/> rows, this one's rows first (the rest filled by <see
+    /// cref="Set"/>).</summary>
     public ScreenRowBounds Extended(int rows)
     {
         var e = new ScreenRowBounds(rows, _dim);

@@ -1,13 +1,16 @@
 namespace Reb.Core.Search;
 
-/// <summary>How a bank is searched. Every mode returns the same exact answer; they differ only in the work done.</summary>
+/// <summary>How a bank is searched. Every mode returns the same exact answer; they differ only in the work
+/// done.</summary>
 public enum SearchMode
 {
     /// <summary>Every query screens every bank row (<see cref="KnnKernel"/>).</summary>
     Flat,
-    /// <summary>The bank is cut into cells; cells that provably hold no neighbour are skipped (<see cref="CellIndex"/>).</summary>
+    /// <summary>The bank is cut into cells; cells that provably hold no neighbour are skipped (<see
+    /// cref="CellIndex"/>).</summary>
     Cells,
-    /// <summary>A probe when the bank is prepared picks cells only where they clearly pay (<see cref="KnnSearch"/>).</summary>
+    /// <summary>A probe when the bank is prepared picks cells only where they clearly pay (<see
+    /// cref="KnnSearch"/>).</summary>
     Auto,
 }
 

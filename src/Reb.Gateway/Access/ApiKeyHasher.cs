@@ -16,7 +16,8 @@ public static class ApiKeyHasher
 
     public static byte[] Hash(string secret, byte[] salt) => HMACSHA256.HashData(salt, Encoding.UTF8.GetBytes(secret));
 
-    /// <summary>True when <paramref name="secret"/> hashes to <paramref name="expectedHash"/> with <paramref name="salt"/> (constant time).</summary>
+    /// <summary>True when <paramref name="secret"/> hashes to <paramref name="expectedHash"/> with <paramref
+    /// name="salt"/> (constant time).</summary>
     public static bool Verify(string secret, byte[] salt, byte[] expectedHash) =>
         CryptographicOperations.FixedTimeEquals(Hash(secret, salt), expectedHash);
 }

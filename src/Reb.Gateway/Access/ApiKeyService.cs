@@ -70,7 +70,8 @@ public sealed class ApiKeyService
     /// <summary>Revokes a key of <paramref name="site"/>; false when the site has no such key.</summary>
     public async Task<bool> RevokeAsync(string id, string site, AuditActor who, CancellationToken ct = default)
     {
-        // The bootstrap key is not in the store: its revocation is a durable mark every gateway checks (IBootstrapKeyGrain).
+        // The bootstrap key is not in the store: its revocation is a durable mark every gateway checks
+        // (IBootstrapKeyGrain).
         if (_bootstrap is not null && id == _bootstrap.Id && site == _bootstrap.Site)
         {
             await _cluster.RetryAsync(async () => { await _grains.GetGrain<IBootstrapKeyGrain>(id).Revoke(site); return true; }, ct);

@@ -30,7 +30,8 @@ public sealed class ConcurrencyGate
     public int Limit { get; }
     public int Queue { get; }
 
-    /// <summary>A slot (waiting in the queue when there is room); a lease that is not acquired means "refuse".</summary>
+    /// <summary>A slot (waiting in the queue when there is room); a lease that is not acquired means
+    /// "refuse".</summary>
     public ValueTask<RateLimitLease> AcquireAsync(CancellationToken ct) => _limiter.AcquireAsync(1, ct);
 
     public async ValueTask<object?> Run(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -53,7 +54,8 @@ public sealed class ConcurrencyGates(Microsoft.Extensions.Options.IOptions<Gatew
     public ConcurrencyGate Inspect { get; } = new("inspect", options.Value.MaxConcurrentInspections);
     public ConcurrencyGate Training { get; } = new("training-start", options.Value.MaxConcurrentTrainingStarts);
 
-    /// <summary>Model writes: publishes and bank updates (each holds a model directory on temp disk and hashes it).</summary>
+    /// <summary>Model writes: publishes and bank updates (each holds a model directory on temp disk and hashes
+    /// it).</summary>
     public ConcurrencyGate ModelWrites { get; } =
         new("model-write", options.Value.MaxConcurrentModelWrites, options.Value.MaxQueuedModelWrites);
 

@@ -17,7 +17,8 @@ namespace Reb.Gateway.Access;
 public sealed class FailedAuthLimiter(IOptions<GatewayOptions> options, TimeProvider? clock = null)
 {
     public const int MaxTrackedAddresses = 100_000;
-    /// <summary>Characters of the presented key id that count (ids are 12; longer ones cannot make new counters).</summary>
+    /// <summary>Characters of the presented key id that count (ids are 12; longer ones cannot make new
+    /// counters).</summary>
     public const int KeyIdPrefixLength = 16;
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
@@ -30,7 +31,8 @@ public sealed class FailedAuthLimiter(IOptions<GatewayOptions> options, TimeProv
         public int Count;
     }
 
-    /// <summary>True (with the time left in the window) when the request's client is over its limit for its key id.</summary>
+    /// <summary>True (with the time left in the window) when the request's client is over its limit for its key
+    /// id.</summary>
     public bool IsBlocked(HttpContext context, out TimeSpan retryAfter)
     {
         retryAfter = TimeSpan.Zero;

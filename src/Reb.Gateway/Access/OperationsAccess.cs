@@ -8,7 +8,8 @@ namespace Reb.Gateway.Access;
 /// <summary>
 /// Access to the cluster-wide operations surfaces, which show every site's lines and grain state: the Orleans
 /// Dashboard needs an admin key of <see cref="GatewayOptions.OperationsSite"/>; /metrics takes that too, or the scrape
-/// token <see cref="GatewayOptions.MetricsToken"/> as "Authorization: Bearer &lt;token&gt;" (Prometheus has no API key).
+/// token <see cref="GatewayOptions.MetricsToken"/> as "Authorization: Bearer &lt;token&gt;" (Prometheus has no API
+/// key).
 /// A key of any plant site, whatever its role, gets 403.
 /// </summary>
 public static class OperationsAccess
@@ -27,7 +28,8 @@ public static class OperationsAccess
         ctx.User.FindFirst(Caller.SiteClaim)?.Value == gateway.OperationsSite &&
         ctx.User.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value == Roles.Admin;
 
-    /// <summary>Constant-time comparison of the bearer token with the configured one; false when none is configured.</summary>
+    /// <summary>Constant-time comparison of the bearer token with the configured one; false when none is
+    /// configured.</summary>
     public static bool HasScrapeToken(HttpContext http, string? token)
     {
         if (string.IsNullOrEmpty(token)) return false;

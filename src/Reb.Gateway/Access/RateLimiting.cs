@@ -23,7 +23,8 @@ public sealed class KeyRateLimiter : IDisposable
             new FixedWindowRateLimiterOptions { PermitLimit = PermitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
     }
 
-    /// <summary>Takes <paramref name="permits"/> more permits of <paramref name="keyId"/>; 429 when the window has fewer left.</summary>
+    /// <summary>Takes <paramref name="permits"/> more permits of <paramref name="keyId"/>; 429 when the window has
+    /// fewer left.</summary>
     public void Take(string keyId, int permits)
     {
         if (permits <= 0) return;

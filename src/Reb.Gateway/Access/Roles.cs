@@ -1,6 +1,7 @@
 namespace Reb.Gateway.Access;
 
-/// <summary>The three roles, each including the rights of the ones below it: operator &lt; engineer &lt; admin.</summary>
+/// <summary>The three roles, each including the rights of the ones below it: operator &lt; engineer &lt;
+/// admin.</summary>
 public static class Roles
 {
     /// <summary>Inspect and read.</summary>
@@ -17,6 +18,7 @@ public static class Roles
 
     public static bool IsValid(string? role) => Rank(role) >= 0;
 
-    /// <summary>Authorization policy name that requires at least <paramref name="role"/> (policies are named after roles).</summary>
+    /// <summary>Authorization policy name that requires at least <paramref name="role"/> (policies are named after
+    /// roles).</summary>
     public static string AtLeast(string role) => role;
 }

@@ -12,7 +12,8 @@ namespace Reb.Gateway.Endpoints;
 /// <summary>
 /// Liveness (the process answers), readiness (this silo is up and its grains answer) and the artefact store's health
 /// on its own endpoint. Readiness asks a stateless worker, which runs on this silo: a grain with one activation in the
-/// cluster (a site's line directory) lives on one silo, and losing that silo marked every pod not ready together. The store is shared by every pod: were it part of readiness, a short store outage would take
+/// cluster (a site's line directory) lives on one silo, and losing that silo marked every pod not ready together. The
+/// store is shared by every pod: were it part of readiness, a short store outage would take
 /// every pod out of the Service at once, although models already in each silo's cache can still score.
 /// </summary>
 public static class HealthEndpoints

@@ -11,9 +11,10 @@ using Reb.Storage.Inspections;
 namespace Reb.Gateway.Endpoints;
 
 /// <summary>
-/// The inspection history (issue 14): query and CSV export by time range, verdict and review state; the stored image;
+/// The inspection history: query and CSV export by time range, verdict and review state; the stored image;
 /// reviews (operators confirm or overturn a verdict); the line's retention policy. Every call is scoped to the caller's
-/// site: another site's line is a 404 before the database is asked, and the database is asked for the caller's site only.
+/// site: another site's line is a 404 before the database is asked, and the database is asked for the caller's site
+/// only.
 /// </summary>
 public static class HistoryEndpoints
 {

@@ -72,7 +72,8 @@ public static class InspectEndpoints
         return Results.Ok(new BatchResponse(results));
     }
 
-    /// <summary>The live view's ring first (it has every recent overlay and thumbnail), then the overlay the history kept.</summary>
+    /// <summary>The live view's ring first (it has every recent overlay and thumbnail), then the overlay the history
+    /// kept.</summary>
     private static async Task<IResult> Overlay(string line, string id, string? size, HttpContext http, LineService lines,
         Reb.Storage.Inspections.IInspectionHistory history, Reb.Storage.IArtefactStore store, CancellationToken ct)
     {

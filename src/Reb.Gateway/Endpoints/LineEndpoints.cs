@@ -8,7 +8,8 @@ using Reb.Gateway.Lines;
 
 namespace Reb.Gateway.Endpoints;
 
-/// <summary>Lines of the caller's site: listing, detail, versions, calibration, promote / roll back, threshold, audit.</summary>
+/// <summary>Lines of the caller's site: listing, detail, versions, calibration, promote / roll back, threshold,
+/// audit.</summary>
 public static class LineEndpoints
 {
     public static void Map(RouteGroupBuilder api)
@@ -51,7 +52,8 @@ public static class LineEndpoints
         var l = await lines.ResolveAsync(Caller.From(http), line, ct);
         if (l.Status.Current is not { } version) return Results.Ok(new Calibration(l.Settings.ThresholdOverride, null, null, [], null));
         var model = await lines.ModelAsync(version, ct);
-        // Training sees good images only; defect scores come from reviews (confirmed rejects, overturned accepts) of this
+        // Training sees good images only; defect scores come from reviews (confirmed rejects, overturned accepts) of
+        // this
         // version. None yet: null tells the slider that the escape rate is unknown.
         var (_, defects) = await reviews.LabelledScoresAsync(l, version, ct);
         return Results.Ok(new Calibration(LineService.EffectiveThreshold(l.Settings, model), model.Threshold, model.GoodMedian, model.GoodScores,

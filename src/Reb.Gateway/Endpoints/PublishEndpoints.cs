@@ -14,7 +14,8 @@ using Reb.Storage;
 namespace Reb.Gateway.Endpoints;
 
 /// <summary>
-/// `POST /api/lines/{line}/versions`: the HTTP side of `reb cluster publish`. An engineer uploads a model directory made
+/// `POST /api/lines/{line}/versions`: the HTTP side of `reb cluster publish`. An engineer uploads a model directory
+/// made
 /// by `reb fit` elsewhere (another site, an offline GPU machine) as multipart files (model.json, core.f32, ...). The
 /// order is what keeps one site from hurting another: a slot of the model-write gate, temp space reserved, the body
 /// written and verified in a folder of its own (<see cref="ModelUpload"/>), and only a valid model claims the line

@@ -8,7 +8,7 @@ using Reb.Gateway.Lines;
 namespace Reb.Gateway.Endpoints;
 
 /// <summary>
-/// What reviews do to the model (issue 14): engineers add overturned rejects to the bank (a new version, not promoted),
+/// What reviews do to the model: engineers add overturned rejects to the bank (a new version, not promoted),
 /// anyone of the site compares a version with the current one on the reviewed images and reads the measured rates.
 /// </summary>
 public static class ReviewEndpoints

@@ -80,7 +80,7 @@ public static class TrainingEndpoints
         string? uploadFolder = null;
         if (uploads is not null) (keys, uploadFolder) = await StoreUploadsAsync(store, caller.Site, line, uploads, ct);
         var request = template with { ImageKeys = keys, UploadFolder = uploadFolder };
-        // Issue 14: once reviewers have judged the line's verdicts, a new version waits for a person to compare and
+        // Once reviewers have judged the line's verdicts, a new version waits for a person to compare and
         // promote it; an explicit "promote": true is that person's decision.
         if (settings.Promote is null && http.RequestServices.GetService<Reb.Storage.Inspections.IInspectionHistory>() is { } history
             && (await history.QueryAsync(new Reb.Storage.Inspections.InspectionQuery(caller.Site, line,
@@ -126,7 +126,8 @@ public static class TrainingEndpoints
         new(429, "Too many training jobs",
             $"this site already runs {limit} training jobs (the limit); wait for one to finish or cancel one", TimeSpan.FromSeconds(30));
 
-    /// <summary>Uploads of a start that was refused: nobody will train on them (the retention sweep is the backstop).</summary>
+    /// <summary>Uploads of a start that was refused: nobody will train on them (the retention sweep is the
+    /// backstop).</summary>
     private static async Task DeleteQuietlyAsync(IArtefactStore store, string folder)
     {
         try { await store.DeleteAllAsync(folder, CancellationToken.None); }
@@ -149,7 +150,8 @@ public static class TrainingEndpoints
         return (files, settings);
     }
 
-    /// <summary>Stores the uploads in a new batch folder; returns their keys and the folder ("…/", deleted when the job ends).</summary>
+    /// <summary>Stores the uploads in a new batch folder; returns their keys and the folder ("…/", deleted when the job
+    /// ends).</summary>
     private static async Task<(IReadOnlyList<string> Keys, string Folder)> StoreUploadsAsync(IArtefactStore store, string site, string line,
         IReadOnlyList<UploadedImage> files, CancellationToken ct)
     {

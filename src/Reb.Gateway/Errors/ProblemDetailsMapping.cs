@@ -57,7 +57,8 @@ public sealed partial class ProblemDetailsMapping(ILogger<ProblemDetailsMapping>
         InvalidDataException d => (400, "Bad request", d.Message, null),
         JsonException => (400, "Bad request", "the request body is not valid JSON for this operation", null),
         ArgumentException a => (400, "Bad request", a.Message, null),
-        // The history's database (PostgreSQL down, SQLite locked past its timeout): nothing was answered, so the client retries.
+        // The history's database (PostgreSQL down, SQLite locked past its timeout): nothing was answered, so the client
+        // retries.
         System.Data.Common.DbException => (503, "Inspection history unavailable", "the inspection history cannot be written or read; retry later", TransientRetryAfter),
         ArtefactStoreUnavailableException => (503, "Artefact store unavailable", "the artefact store cannot be reached; retry later", TransientRetryAfter),
         _ when RebClusterClient.IsTransient(e) => (503, "Cluster unavailable", "the cluster did not answer; retry later", TransientRetryAfter),
@@ -71,11 +72,13 @@ public sealed partial class ProblemDetailsMapping(ILogger<ProblemDetailsMapping>
     private static string FirstClause(string message)
     {
         var parts = message.Split(": ");
-        // "line 'x': version 'v' does not exist: <inner>" keeps two parts; "model version 'v' does not exist: <inner>" one.
+        // "line 'x': version 'v' does not exist: <inner>" keeps two parts; "model version 'v' does not exist: <inner>"
+        // one.
         return parts.Length >= 2 && parts[0].StartsWith("line '", StringComparison.Ordinal) ? $"{parts[0]}: {parts[1]}" : parts[0];
     }
 
-    /// <summary>Replaces URLs, absolute file paths and connection-string settings in a client-visible message.</summary>
+    /// <summary>Replaces URLs, absolute file paths and connection-string settings in a client-visible
+    /// message.</summary>
     public static string Sanitize(string message)
     {
         message = Url().Replace(message, "[url]");
@@ -89,12 +92,14 @@ public sealed partial class ProblemDetailsMapping(ILogger<ProblemDetailsMapping>
     [System.Text.RegularExpressions.GeneratedRegex(@"\b(AccountKey|SharedAccessSignature|Password|AccountName|BlobEndpoint)=[^;\s'""]*", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex ConnectionSetting();
 
-    // "/a/b" or "C:\a" (two or more segments): a file-system path. Relative keys ("uploads/x") are the caller's own words.
+    // "/a/b" or "C:\a" (two or more segments): a file-system path. Relative keys ("uploads/x") are the caller's own
+    // words.
     [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w.])(?:[A-Za-z]:\\|/)[^\s'""/\\]+(?:[/\\][^\s'""/\\]*)+")]
     private static partial System.Text.RegularExpressions.Regex AbsolutePath();
 
     /// <summary>
-    /// Writes the problem through ASP.NET Core's <see cref="IProblemDetailsService"/> (so every writer and customisation
+    /// Writes the problem through ASP.NET Core's <see cref="IProblemDetailsService"/> (so every writer and
+    /// customisation
     /// the host registers applies); a client whose Accept header takes no JSON still gets the JSON body rather than an
     /// empty one, since the status alone does not say what went wrong.
     /// </summary>

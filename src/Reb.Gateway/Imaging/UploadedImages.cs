@@ -10,7 +10,8 @@ public sealed record UploadedImage(string Name, byte[] Bytes);
 /// <summary>Reads images from request bodies (raw image/* or multipart) within the gateway's limits.</summary>
 public static class UploadedImages
 {
-    /// <summary>The single image of an inspect request: a raw image/* body or the multipart field "image" (or the first file).</summary>
+    /// <summary>The single image of an inspect request: a raw image/* body or the multipart field "image" (or the first
+    /// file).</summary>
     public static async Task<UploadedImage> ReadOneAsync(HttpRequest request, string? name, GatewayOptions o, CancellationToken ct)
     {
         CheckDeclaredLength(request, o);
@@ -40,7 +41,8 @@ public static class UploadedImages
         return (files, form);
     }
 
-    /// <summary>Refuses images whose header claims more pixels than allowed (413) before anything decodes them.</summary>
+    /// <summary>Refuses images whose header claims more pixels than allowed (413) before anything decodes
+    /// them.</summary>
     public static ImageHeader? CheckHeader(UploadedImage image, GatewayOptions o)
     {
         if (image.Bytes.Length == 0) throw new ImageLoadException(image.Name, "empty file");

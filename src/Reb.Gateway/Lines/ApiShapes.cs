@@ -14,7 +14,8 @@ public sealed record VersionMetrics(double GoodMedian, double Threshold, int Ima
     public double? PredictedFalseRejectRate { get; init; }
     /// <summary>SYNTHETIC: DefectMaker defects on out-of-fold training images.</summary>
     public double? PredictedEscapeRate { get; init; }
-    /// <summary>"this line needs more good images or reviewed parts: ..." while the version is too young to trust.</summary>
+    /// <summary>"this line needs more good images or reviewed parts: ..." while the version is too young to
+    /// trust.</summary>
     public string? Warning { get; init; }
 
     public static VersionMetrics From(ModelVersionInfo m) => new(m.GoodMedian, m.Threshold, m.TrainingImages, m.ImageSize, m.Category)
@@ -31,7 +32,8 @@ public sealed record LineDetail(string Line, string Site, string? CurrentVersion
     double? ModelThreshold, double? ThresholdOverride, int Shards, IReadOnlyList<VersionInfo> Versions, IReadOnlyList<string> Jobs,
     IReadOnlyList<string> Previous)
 {
-    /// <summary>The current version's rule, predicted rates and warning (the dashboard's banner shows it until it clears).</summary>
+    /// <summary>The current version's rule, predicted rates and warning (the dashboard's banner shows it until it
+    /// clears).</summary>
     public VersionMetrics? CurrentMetrics { get; init; }
     public string? Warning => CurrentMetrics?.Warning;
 }
@@ -54,9 +56,12 @@ public sealed record PromoteRequest(string? Version);
 public sealed record ThresholdRequest(double? Threshold);
 
 /// <summary>Training from blobs already in the artefact store (every image under <see cref="Folder"/>).</summary>
-/// <param name="Adapt">"none" or "defectmaker" (REB's backbone adaptation); <paramref name="Budget"/> cpu|reference|smoke;
-/// <paramref name="AdaptGuard"/> on|off|report; <paramref name="Seed"/> of the coreset and the adaptation; <paramref name="AdaptRecipe"/>
-/// auto|reference|gentle|gentle-keep|layer3 (auto: layer3 at the cpu budget, reference at the reference budget); <paramref name="Resize"/> square|aspect|auto (issue 13).</param>
+/// <param name="Adapt">"none" or "defectmaker" (REB's backbone adaptation); <paramref name="Budget"/>
+/// cpu|reference|smoke;
+/// <paramref name="AdaptGuard"/> on|off|report; <paramref name="Seed"/> of the coreset and the adaptation; <paramref
+/// name="AdaptRecipe"/>
+/// Auto|reference|gentle|gentle-keep|layer3 (auto: layer3 at the cpu budget, reference at the reference budget);
+/// <paramref name="Resize"/> square|aspect|auto.</param>
 public sealed record TrainingFolderRequest(string? Folder, int? ImageSize, int? K, int? FitShards, double? CoresetRatio, bool? Promote, int? Shards,
     string? Adapt = null, string? Budget = null, string? AdaptGuard = null, int? Seed = null, string? AdaptRecipe = null, string? Resize = null);
 

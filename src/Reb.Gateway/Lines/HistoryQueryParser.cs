@@ -4,7 +4,8 @@ using Reb.Storage.Inspections;
 
 namespace Reb.Gateway.Lines;
 
-/// <summary>Query-string filters of the history endpoints, each refused with a 400 that says what was expected.</summary>
+/// <summary>Query-string filters of the history endpoints, each refused with a 400 that says what was
+/// expected.</summary>
 public static class HistoryQueryParser
 {
     public static InspectionQuery Parse(string site, string line, string? from, string? to, string? verdict, string? review, int limit)

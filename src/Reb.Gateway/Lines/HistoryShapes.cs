@@ -31,7 +31,8 @@ public sealed record BankAddRequest(IReadOnlyList<string>? Inspections);
 public sealed record BankAddResult(string Line, string BaseVersion, string Version, int Added, double ThresholdBefore, double ThresholdAfter,
     long BankRowsBefore, long BankRowsAfter, bool Promoted, string Note)
 {
-    /// <summary>The recalibrated version's warning (null once the line no longer needs more images or reviewed parts).</summary>
+    /// <summary>The recalibrated version's warning (null once the line no longer needs more images or reviewed
+    /// parts).</summary>
     public string? Warning { get; init; }
 }
 
@@ -43,6 +44,7 @@ public sealed record ComparedImage(string Id, bool Defect, double CurrentScore, 
 
 public sealed record VersionComparison(string Line, VersionRates Current, VersionRates Candidate, IReadOnlyList<ComparedImage> Images, string Note);
 
-/// <summary>What the reviews say about the current version: measured rates on reviewed parts and a suggested threshold.</summary>
+/// <summary>What the reviews say about the current version: measured rates on reviewed parts and a suggested
+/// threshold.</summary>
 public sealed record ReviewSummary(string Line, string? Version, int Reviewed, int GoodParts, int Defects, int Unreviewed,
     double? MeasuredFalseRejectRate, double? MeasuredEscapeRate, double? Threshold, double? SuggestedThreshold, string Note);

@@ -29,7 +29,8 @@ public sealed class InspectionService(LineService lines, IOptions<GatewayOptions
         var version = line.Status.Current
                       ?? throw GatewayProblem.Conflict($"line '{line.Line}' has no current model version (train one or promote a registered one)");
         var watch = Stopwatch.StartNew();
-        // The verdict is the scoring grain's (against the line's override, else the model's threshold): never decided here.
+        // The verdict is the scoring grain's (against the line's override, else the model's threshold): never decided
+        // here.
         var request = Reb.Abstractions.Client.RebClusterClient.ScoreRequestFor(line.Line, line.Status, line.Settings, image.Bytes, image.Name);
         var result = await lines.Cluster.ScoreAsync(request, ct);
         var latencyMs = watch.Elapsed.TotalMilliseconds;

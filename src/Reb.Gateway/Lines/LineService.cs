@@ -47,7 +47,8 @@ public sealed partial class LineService(IGrainFactory grains, RebClusterClient c
 
     /// <summary>
     /// The line's settings (Site null = the line does not exist yet). A line registered before lines had sites (older
-    /// state) exists if it has versions or jobs; it belongs to the default site and is given to it now (and listed there).
+    /// state) exists if it has versions or jobs; it belongs to the default site and is given to it now (and listed
+    /// there).
     /// </summary>
     public async Task<(LineSettings Settings, ProductLineStatus? Status)> OwnerAsync(string line, CancellationToken ct)
     {
@@ -68,7 +69,8 @@ public sealed partial class LineService(IGrainFactory grains, RebClusterClient c
         return _models[version] = info;
     }
 
-    /// <summary>The threshold verdicts use: the line's override, else the current model's calibrated threshold.</summary>
+    /// <summary>The threshold verdicts use: the line's override, else the current model's calibrated
+    /// threshold.</summary>
     public static double? EffectiveThreshold(LineSettings settings, ModelVersionInfo? model) => settings.ThresholdOverride ?? model?.Threshold;
 
     public async Task<IReadOnlyList<string>> SiteLinesAsync(string site, CancellationToken ct) =>
@@ -114,7 +116,8 @@ public sealed partial class LineService(IGrainFactory grains, RebClusterClient c
     /// <summary>The line a training job belongs to among the caller's site's lines; 404 otherwise.</summary>
     public async Task<string> JobLineAsync(Caller caller, string jobId, CancellationToken ct)
     {
-        // The job records its line and site when it starts; another site's job looks exactly like one that does not exist.
+        // The job records its line and site when it starts; another site's job looks exactly like one that does not
+        // exist.
         if (!Guid.TryParseExact(jobId, "N", out _)) throw GatewayProblem.NotFound($"training job '{jobId}' not found");
         var owner = await cluster.RetryAsync(() => grains.GetGrain<ITrainingGrain>(jobId).GetOwner(), ct);
         if (owner is null || owner.Site != caller.Site) throw GatewayProblem.NotFound($"training job '{jobId}' not found");

@@ -11,7 +11,7 @@ using Reb.Storage.Inspections;
 namespace Reb.Gateway.Lines;
 
 /// <summary>
-/// What reviews teach a line (issue 14): overturned rejects added to the bank as a new version (never promoted here:
+/// What reviews teach a line: overturned rejects added to the bank as a new version (never promoted here:
 /// promotion stays a person's decision), a candidate version compared with the current one on the reviewed images, and
 /// the measured rates with a suggested threshold.
 /// </summary>
@@ -112,7 +112,8 @@ public sealed class ReviewService(LineService lines, IInspectionHistory history,
             good == 0 ? null : (double)falseRejects / good, defects == 0 ? null : (double)escapes / defects);
     }
 
-    /// <summary>Reviews of the current version's inspections: measured rates at the effective threshold and a suggested one.</summary>
+    /// <summary>Reviews of the current version's inspections: measured rates at the effective threshold and a suggested
+    /// one.</summary>
     public async Task<ReviewSummary> SummaryAsync(LineContext l, CancellationToken ct)
     {
         if (l.Status.Current is not { } version)

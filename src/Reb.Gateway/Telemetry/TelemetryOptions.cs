@@ -5,7 +5,8 @@ public sealed class TelemetryOptions
 {
     public const string Section = "Reb:Telemetry";
 
-    /// <summary>Collect and export metrics (and traces when <see cref="OtlpEndpoint"/> is set). False = none of it.</summary>
+    /// <summary>Collect and export metrics (and traces when <see cref="OtlpEndpoint"/> is set). False = none of
+    /// it.</summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>
@@ -14,10 +15,12 @@ public sealed class TelemetryOptions
     /// </summary>
     public string? OtlpEndpoint { get; set; }
 
-    /// <summary>Prometheus scrape path on the gateway's HTTP port (scrape token or operations key: see Reb:Gateway:MetricsToken).</summary>
+    /// <summary>Prometheus scrape path on the gateway's HTTP port (scrape token or operations key: see
+    /// Reb:Gateway:MetricsToken).</summary>
     public string PrometheusPath { get; set; } = "/metrics";
 
-    /// <summary>Host the Orleans Dashboard (cluster internals) under <see cref="DashboardPath"/> for operations admins only.</summary>
+    /// <summary>Host the Orleans Dashboard (cluster internals) under <see cref="DashboardPath"/> for operations admins
+    /// only.</summary>
     public bool OrleansDashboard { get; set; } = true;
 
     /// <summary>Route prefix of the Orleans Dashboard.</summary>

@@ -23,7 +23,8 @@ public static class TelemetryRegistration
     public static TelemetryOptions Options(IConfiguration configuration) =>
         configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
 
-    /// <summary>Meter and tracer providers with the configured exporters (nothing when Reb:Telemetry:Enabled is false).</summary>
+    /// <summary>Meter and tracer providers with the configured exporters (nothing when Reb:Telemetry:Enabled is
+    /// false).</summary>
     public static IServiceCollection AddRebTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         var options = Options(configuration);
@@ -35,7 +36,8 @@ public static class TelemetryRegistration
             .ConfigureResource(r => r.AddService(options.ServiceName))
             .WithMetrics(m =>
             {
-                // The silo host adds the Orleans, grain and runtime meters to this same provider (Reb.Silo.SiloTelemetry).
+                // The silo host adds the Orleans, grain and runtime meters to this same provider
+                // (Reb.Silo.SiloTelemetry).
                 m.AddAspNetCoreInstrumentation()
                     .AddMeter(GatewayTelemetry.MeterName)
                     .AddPrometheusExporter();
@@ -53,7 +55,8 @@ public static class TelemetryRegistration
 
     /// <summary>
     /// Request duration middleware (put it first, so it sees the final status), the Prometheus endpoint and the Orleans
-    /// Dashboard under <see cref="TelemetryOptions.DashboardPath"/>. Both show every site's lines, counters, job ids and
+    /// Dashboard under <see cref="TelemetryOptions.DashboardPath"/>. Both show every site's lines, counters, job ids
+    /// and
     /// (the dashboard) grain state, so neither is open to plant keys: /metrics needs the scrape token or an operations
     /// admin key, the dashboard an operations admin key (<see cref="OperationsAccess"/>).
     /// </summary>

@@ -6,7 +6,8 @@ namespace Reb.Gateway.Training;
 
 /// <summary>
 /// Where in the artefact store a site's training images live and which store folders a site may train from. Each
-/// site has its own area, "sites/&lt;site&gt;/"; uploads go to "sites/&lt;site&gt;/uploads/&lt;line&gt;/&lt;batch&gt;/". A
+/// site has its own area, "sites/&lt;site&gt;/"; uploads go to
+/// "sites/&lt;site&gt;/uploads/&lt;line&gt;/&lt;batch&gt;/". A
 /// folder request must name a prefix inside the caller's area or one of the site's configured
 /// <see cref="GatewayOptions.TrainingFolders"/>; anything else (another site's uploads, model files, "..", absolute
 /// or back-slashed paths) is refused with the same 400, whether or not the folder exists.
@@ -18,7 +19,8 @@ public sealed partial class TrainingAreas(IOptions<GatewayOptions> options)
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex Segment();
 
-    /// <summary>"sites/&lt;site&gt;/"; null for a site name that is not a safe single path segment (it then has no area).</summary>
+    /// <summary>"sites/&lt;site&gt;/"; null for a site name that is not a safe single path segment (it then has no
+    /// area).</summary>
     public static string? SiteArea(string site) => Segment().IsMatch(site) && site is not "." and not ".." ? $"{Root}{site}/" : null;
 
     /// <summary>The upload folder of one training request (a new batch each time).</summary>
@@ -43,7 +45,8 @@ public sealed partial class TrainingAreas(IOptions<GatewayOptions> options)
                 if (Normalise(e) is { } p) yield return p;
     }
 
-    /// <summary>"a/b" -> "a/b/"; null when any segment is empty, ".", ".." or unsafe, or the path is absolute.</summary>
+    /// <summary>"a/b" -> "a/b/"; null when any segment is empty, ".", ".." or unsafe, or the path is
+    /// absolute.</summary>
     private static string? Normalise(string folder)
     {
         if (string.IsNullOrWhiteSpace(folder) || folder.Contains('\\') || folder.StartsWith('/')) return null;

@@ -17,7 +17,8 @@ public sealed class TrainingStreams(IOptions<GatewayOptions> options)
 
     public TimeSpan Lifetime => TimeSpan.FromSeconds(Math.Max(1, options.Value.EventStreamLifetimeSeconds));
 
-    /// <summary>A slot for one stream of <paramref name="keyId"/> (dispose it when the stream ends); 429 when all are taken.</summary>
+    /// <summary>A slot for one stream of <paramref name="keyId"/> (dispose it when the stream ends); 429 when all are
+    /// taken.</summary>
     public IDisposable Open(string keyId)
     {
         int limit = Math.Max(1, options.Value.MaxEventStreamsPerKey);

@@ -9,10 +9,12 @@ namespace Reb.Gateway.Training;
 
 /// <summary>
 /// Deletes uploaded training images once they are older than <see cref="GatewayOptions.UploadRetentionHours"/>, every
-/// <see cref="Interval"/>: the backstop. A job deletes its own uploads when it ends (TrainingUploads in Reb.Grains); this
+/// <see cref="Interval"/>: the backstop. A job deletes its own uploads when it ends (TrainingUploads in Reb.Grains);
+/// this
 /// sweep catches jobs that never end and starts that failed after storing their uploads. Uploads are only needed
 /// while their job runs (and resumes after a silo loss); the batch
-/// folder name starts with its upload time ("sites/&lt;site&gt;/uploads/&lt;line&gt;/yyyyMMddHHmmss-&lt;guid&gt;/"), so age is
+/// folder name starts with its upload time ("sites/&lt;site&gt;/uploads/&lt;line&gt;/yyyyMMddHHmmss-&lt;guid&gt;/"), so
+/// age is
 /// read from the key, with no extra state. Each silo sweeps; deleting an already deleted blob is harmless.
 /// </summary>
 public sealed class UploadRetention(IServiceProvider services, IOptions<GatewayOptions> options, ILogger<UploadRetention> logger) : BackgroundService
@@ -30,7 +32,8 @@ public sealed class UploadRetention(IServiceProvider services, IOptions<GatewayO
         }
     }
 
-    /// <summary>Deletes uploads older than the retention at <paramref name="nowUtc"/>; returns how many blobs went.</summary>
+    /// <summary>Deletes uploads older than the retention at <paramref name="nowUtc"/>; returns how many blobs
+    /// went.</summary>
     public async Task<int> SweepAsync(DateTime nowUtc, CancellationToken ct = default)
     {
         var store = services.GetService<IArtefactStore>();

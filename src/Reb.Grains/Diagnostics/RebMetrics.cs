@@ -24,7 +24,8 @@ public static class RebMetrics
         public const string Search = "search";
         /// <summary>Merging the shards' nearest cores of one chunk.</summary>
         public const string Merge = "merge";
-        /// <summary>The single-process scoring rule on the merged cores (patch scores, image score, pixel map).</summary>
+        /// <summary>The single-process scoring rule on the merged cores (patch scores, image score, pixel
+        /// map).</summary>
         public const string Score = "score";
     }
 
@@ -45,7 +46,8 @@ public static class RebMetrics
             "Progress of a training job over all its steps (0..100), tagged by job and line");
     }
 
-    /// <summary>Records the time since <paramref name="startTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>) for a stage.</summary>
+    /// <summary>Records the time since <paramref name="startTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>) for a
+    /// stage.</summary>
     public static void RecordStage(string stage, string line, long startTimestamp) =>
         ScoringStageDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds,
             new KeyValuePair<string, object?>("stage", stage), new KeyValuePair<string, object?>("line", line));
@@ -58,7 +60,8 @@ public static class RebMetrics
         finally { RecordStage(stage, line, start); }
     }
 
-    /// <summary>Awaits <paramref name="work"/> (already started) and records the time from this call to its end.</summary>
+    /// <summary>Awaits <paramref name="work"/> (already started) and records the time from this call to its
+    /// end.</summary>
     public static async Task<T> TimeAsync<T>(string stage, string line, Task<T> work)
     {
         long start = Stopwatch.GetTimestamp();
@@ -67,7 +70,8 @@ public static class RebMetrics
     }
 
     /// <summary>
-    /// Progress of a running job: <paramref name="stepPercent"/> (0..100) within <paramref name="stage"/> (Embed..Publish),
+    /// Progress of a running job: <paramref name="stepPercent"/> (0..100) within <paramref name="stage"/>
+    /// (Embed..Publish),
     /// exported as the percentage of the whole job. Completed = 100; Failed / Cancelled keep the last percentage.
     /// </summary>
     public static void TrainingProgress(string job, string line, TrainingStage stage, double stepPercent)

@@ -9,7 +9,8 @@ namespace Reb.Grains.Fanout;
 /// </summary>
 public static class NearestMerge
 {
-    /// <summary>Global nearest per query: minimum distance over shards, ties broken by the lowest global index.</summary>
+    /// <summary>Global nearest per query: minimum distance over shards, ties broken by the lowest global
+    /// index.</summary>
     public static ShardNearest Nearest(IReadOnlyList<ShardNearest> shards)
     {
         if (shards.Count == 0) throw new ArgumentException("no shard answered");
@@ -31,7 +32,8 @@ public static class NearestMerge
         return new ShardNearest(d, g, dens);
     }
 
-    /// <summary>Global K nearest per query: the K smallest (distance, then global index) over all shards' lists.</summary>
+    /// <summary>Global K nearest per query: the K smallest (distance, then global index) over all shards'
+    /// lists.</summary>
     public static (float[] Distances, long[] Indices) TopK(IReadOnlyList<ShardTopK> shards, int k)
     {
         if (shards.Count == 0) throw new ArgumentException("no shard answered");

@@ -8,10 +8,12 @@ public sealed class RebOptions
     /// <summary>The artefact store every grain of this silo uses (section "Reb:ArtefactStore").</summary>
     public Reb.Storage.ArtefactStoreSettings ArtefactStore { get; set; } = new();
 
-    /// <summary>The inspection history (section "Reb:History"): SQLite (default) or PostgreSQL, image sampling, retention.</summary>
+    /// <summary>The inspection history (section "Reb:History"): SQLite (default) or PostgreSQL, image sampling,
+    /// retention.</summary>
     public Reb.Storage.Inspections.InspectionHistorySettings History { get; set; } = new();
 
-    /// <summary>Where this silo keeps verified local copies of model versions; empty = a fresh temp folder per silo.</summary>
+    /// <summary>Where this silo keeps verified local copies of model versions; empty = a fresh temp folder per
+    /// silo.</summary>
     public string CacheRoot { get; set; } = "";
 
     /// <summary>
@@ -21,7 +23,8 @@ public sealed class RebOptions
     public string Device { get; set; } = "cpu";
 
     /// <summary>
-    /// The accelerator published as silo metadata "hardware.accelerator" ("gpu" or "cpu"). Empty (the default) = derived
+    /// The accelerator published as silo metadata "hardware.accelerator" ("gpu" or "cpu"). Empty (the default) =
+    /// derived
     /// from <see cref="Device"/>; set it only to steer placement by hand (e.g. a GPU node group in Kubernetes).
     /// </summary>
     public string Accelerator { get; set; } = "";

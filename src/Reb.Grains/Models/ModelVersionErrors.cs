@@ -10,7 +10,8 @@ namespace Reb.Grains.Models;
 /// </summary>
 public static class ModelVersionErrors
 {
-    /// <summary>The client-facing error for <paramref name="e"/>; null when it is not about the version itself.</summary>
+    /// <summary>The client-facing error for <paramref name="e"/>; null when it is not about the version
+    /// itself.</summary>
     /// <param name="e">What loading the version threw.</param>
     /// <param name="version">The version asked for.</param>
     /// <param name="subject">Who asked ("line 'pcb'", "bank shard ..."), or null.</param>

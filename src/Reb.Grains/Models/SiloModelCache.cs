@@ -48,7 +48,8 @@ public sealed class SiloModelCache : IDisposable
     public TorchSharp.torch.Device Device => _device.Device;
 
     /// <summary>
-    /// The verified local copy of <paramref name="version"/>; throws <see cref="ModelNotFoundException"/> when the store
+    /// The verified local copy of <paramref name="version"/>; throws <see cref="ModelNotFoundException"/> when the
+    /// store
     /// does not have it and <see cref="ModelFormatException"/> when it is corrupt.
     /// </summary>
     public Task<LocalModel> GetAsync(string version) => GetOrRetry(_models, version, async () =>
@@ -57,7 +58,8 @@ public sealed class SiloModelCache : IDisposable
         return new LocalModel(version, dir, ModelDirectory.ReadManifest(dir));
     });
 
-    /// <summary>The version's backbone + aggregation (the model's one loader, <see cref="ModelStore.LoadEmbedder"/>), once per silo.</summary>
+    /// <summary>The version's backbone + aggregation (the model's one loader, <see cref="ModelStore.LoadEmbedder"/>),
+    /// once per silo.</summary>
     public Task<CachedEmbedder> GetEmbedderAsync(string version) => GetOrRetry(_embedders, version, async () =>
     {
         var model = await GetAsync(version);

@@ -8,7 +8,8 @@ namespace Reb.Grains.Operations;
 public sealed class ApiKeyStoreState
 {
     [Id(0)] public Dictionary<string, ApiKeyRecord> Keys { get; set; } = new(StringComparer.Ordinal);
-    /// <summary>Key creations and revocations of every site, oldest first; capped at <see cref="ApiKeyStoreGrain.MaxAuditEntries"/>.</summary>
+    /// <summary>Key creations and revocations of every site, oldest first; capped at <see
+    /// cref="ApiKeyStoreGrain.MaxAuditEntries"/>.</summary>
     [Id(1)] public List<AuditEntry> Audit { get; set; } = [];
     /// <summary>Recent revocations by request id (see <see cref="RecentRequests"/>).</summary>
     [Id(2)] public List<Guid> Requests { get; set; } = [];

@@ -12,7 +12,8 @@ namespace Reb.Grains.Operations;
 /// </summary>
 public static class DurableState
 {
-    /// <summary>Applies <paramref name="change"/> to a copy of the state, writes it, returns the change's result.</summary>
+    /// <summary>Applies <paramref name="change"/> to a copy of the state, writes it, returns the change's
+    /// result.</summary>
     public static async Task<TResult> ChangeAsync<TState, TResult>(this IPersistentState<TState> state, Grain owner,
         DeepCopier copier, Func<TState, TResult> change)
     {

@@ -6,7 +6,8 @@ using Reb.Storage.Inspections;
 
 namespace Reb.Grains.Operations;
 
-/// <summary>Moves history rows between the silo's <see cref="IInspectionHistory"/> and cluster clients; the line's site scopes every call.</summary>
+/// <summary>Moves history rows between the silo's <see cref="IInspectionHistory"/> and cluster clients; the line's site
+/// scopes every call.</summary>
 [StatelessWorker]
 public sealed class InspectionHistoryGrain(IInspectionHistory history, InspectionImages images, IArtefactStore store) : Grain, IInspectionHistoryGrain
 {

@@ -7,7 +7,8 @@ using Reb.Grains.Models;
 
 namespace Reb.Grains.Operations;
 
-/// <summary>A version's manifest summary, read from the silo's verified model cache (one local copy per silo).</summary>
+/// <summary>A version's manifest summary, read from the silo's verified model cache (one local copy per
+/// silo).</summary>
 [StatelessWorker]
 public sealed class ModelInfoGrain(SiloModelCache models) : Grain, IModelInfoGrain
 {

@@ -17,7 +17,8 @@ public sealed class ShardSpreadPlacement : PlacementStrategy
     internal static readonly ShardSpreadPlacement Singleton = new();
 }
 
-/// <summary>Marks a grain class keyed by <see cref="ShardKey"/> strings for <see cref="ShardSpreadPlacement"/>.</summary>
+/// <summary>Marks a grain class keyed by <see cref="ShardKey"/> strings for <see
+/// cref="ShardSpreadPlacement"/>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 public sealed class ShardSpreadPlacementAttribute() : PlacementAttribute(ShardSpreadPlacement.Singleton);
 
@@ -31,7 +32,8 @@ public sealed class ShardSpreadPlacementDirector : IPlacementDirector
         return Task.FromResult(Choose(target.GrainIdentity.Key.ToString()!, silos));
     }
 
-    /// <summary>The silo for the shard key among <paramref name="silos"/>; every silo with the same view chooses the same one.</summary>
+    /// <summary>The silo for the shard key among <paramref name="silos"/>; every silo with the same view chooses the
+    /// same one.</summary>
     public static SiloAddress Choose(string shardKey, IReadOnlyList<SiloAddress> silos)
     {
         if (silos.Count == 0) throw new OrleansException($"no compatible silo for bank shard '{shardKey}'");

@@ -103,7 +103,8 @@ public sealed class ProductLineGrain(
         s.Current = version;
     }
 
-    /// <summary>The version exists in the artefact store and its files pass their checksums (fetched on this silo).</summary>
+    /// <summary>The version exists in the artefact store and its files pass their checksums (fetched on this
+    /// silo).</summary>
     private async Task Verify(string version)
     {
         if (string.IsNullOrWhiteSpace(version)) throw new ModelVersionException($"line '{Line}': empty model version");

@@ -8,7 +8,8 @@ namespace Reb.Grains.Shards;
 
 /// <summary>
 /// The rows one bank shard serves: a prepared kNN search over its slice (flat, or cells built over the slice's own
-/// rows: the same exact answer), the densities of those rows (zeros for a training bank) and the slice's first global row.
+/// rows: the same exact answer), the densities of those rows (zeros for a training bank) and the slice's first global
+/// row.
 /// </summary>
 public sealed class ShardSlice(KnnSearch search, float[] density, long start) : IDisposable
 {
@@ -36,8 +37,10 @@ public sealed class ShardSlice(KnnSearch search, float[] density, long start) : 
         return values;
     }
 
-    /// <param name="device">the silo's device: the screening GEMM runs there (exact either way: KnnOptions.ScreenDevice).</param>
-    /// <param name="mode">how the slice is searched (cells only on the CPU); the answer is the same in every mode.</param>
+    /// <param name="device">the silo's device: the screening GEMM runs there (exact either way:
+    /// KnnOptions.ScreenDevice).</param>
+    /// <param name="mode">how the slice is searched (cells only on the CPU); the answer is the same in every
+    /// mode.</param>
     public static ShardSlice Create(float[] rows, int dim, float[] density, long start, Device? device = null,
         SearchMode mode = SearchMode.Auto)
     {
@@ -61,7 +64,8 @@ public sealed class ShardSlice(KnnSearch search, float[] density, long start) : 
         return new ShardNearest(d, global, dens);
     }
 
-    /// <summary>K nearest rows per query (global indices), padded with +inf / -1 when the shard has fewer usable rows.</summary>
+    /// <summary>K nearest rows per query (global indices), padded with +inf / -1 when the shard has fewer usable
+    /// rows.</summary>
     public ShardTopK TopK(FeatureChunk chunk, int k, long[] excludeGlobal)
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1");

@@ -32,7 +32,8 @@ public sealed class SiteTrainingGrain(
 
     public Task<IReadOnlyList<string>> Running() => Task.FromResult<IReadOnlyList<string>>(state.State.Jobs.ToList());
 
-    /// <summary>Drops the jobs that have ended since the last look (each job knows its own state; none is kept here).</summary>
+    /// <summary>Drops the jobs that have ended since the last look (each job knows its own state; none is kept
+    /// here).</summary>
     private async Task<List<string>> PruneAsync()
     {
         var jobs = state.State.Jobs;

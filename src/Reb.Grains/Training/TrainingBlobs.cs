@@ -10,10 +10,12 @@ namespace Reb.Grains.Training;
 public static class TrainingBlobs
 {
     public static string Prefix(string jobId) => $"jobs/{jobId}/";
-    /// <summary>The adaptation outcome: the adapted backbone's record JSON, or "imagenet" when the guard kept ImageNet's weights.</summary>
+    /// <summary>The adaptation outcome: the adapted backbone's record JSON, or "imagenet" when the guard kept
+    /// ImageNet's weights.</summary>
     public static string Adaptation(string jobId) => Prefix(jobId) + "adaptation.json";
     public static string AdaptedWeights(string jobId) => Prefix(jobId) + "backbone.weights";
-    /// <summary>Adaptation checkpoints: "step-NNNNNN/{network.bin,optimizer.bin,state.json}" and "latest" naming the newest complete one.</summary>
+    /// <summary>Adaptation checkpoints: "step-NNNNNN/{network.bin,optimizer.bin,state.json}" and "latest" naming the
+    /// newest complete one.</summary>
     public static string AdaptCheckpoint(string jobId, string file) => Prefix(jobId) + "adapt/" + file;
     public static string Bank(string jobId) => Prefix(jobId) + "bank.f32";
     public static string BankInfo(string jobId) => Prefix(jobId) + "bank.json";

@@ -9,7 +9,8 @@ using Reb.Grains.Models;
 namespace Reb.Grains.Training;
 
 /// <summary>
-/// Runs a training job (REB's whole pipeline, see <see cref="TrainingSteps"/>) in the background of its activation. After each step the checkpoint state is persisted; a
+/// Runs a training job (REB's whole pipeline, see <see cref="TrainingSteps"/>) in the background of its activation.
+/// After each step the checkpoint state is persisted; a
 /// reminder brings the job back after its silo is lost, and the re-activated job resumes after its last completed step.
 /// Grain calls only start, poll or resume: none lasts longer than a state write.
 /// </summary>

@@ -2,7 +2,8 @@ using Reb.Abstractions.Contracts;
 
 namespace Reb.Grains.Training;
 
-/// <summary>Persisted checkpoint of a training job: the request and the last step whose outputs are in the artefact store.</summary>
+/// <summary>Persisted checkpoint of a training job: the request and the last step whose outputs are in the artefact
+/// store.</summary>
 [GenerateSerializer]
 public sealed class TrainingJobState
 {
@@ -22,6 +23,7 @@ public sealed class TrainingJobState
 public sealed record BankCheckpoint(long Rows, int Dim, int GridSize, int ImageSize, List<string> Images, List<string> Skipped,
     List<string> SkipReasons, double EmbedSeconds)
 {
-    /// <summary>Issue 13: each image's patch grid [height, width] in bank order (native-aspect banks); null = every image GridSize x GridSize.</summary>
+    /// <summary>Each image's patch grid [height, width] in bank order (native-aspect banks); null = every image
+    /// GridSize x GridSize.</summary>
     public List<int[]>? Grids { get; init; }
 }

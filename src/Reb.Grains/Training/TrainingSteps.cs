@@ -20,7 +20,8 @@ namespace Reb.Grains.Training;
 
 /// <summary>
 /// The steps of a training job: REB's whole pipeline (adapt -> embed -> coreset -> shard -> density -> calibrate ->
-/// publish) as the core's own stages (<see cref="GuardedAdaptation"/>, <see cref="ModelFitter"/>, <see cref="ModelStore"/>),
+/// publish) as the core's own stages (<see cref="GuardedAdaptation"/>, <see cref="ModelFitter"/>, <see
+/// cref="ModelStore"/>),
 /// with the job's data moved between them. Each step writes its output to the artefact store (the checkpoints) and
 /// keeps it in memory for the next step of this activation, so the bank crosses the store once on the way in and is
 /// read back only after a silo loss. Adaptation checkpoints go to the store every few optimiser steps, so a lost silo
@@ -95,7 +96,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
             var path = Path.Combine(folder, i.ToString("D6"), Path.GetFileName(key));
             if (!File.Exists(path))
             {
-                // A key that vanished from the store becomes a missing file, which the stages report like any unreadable image.
+                // A key that vanished from the store becomes a missing file, which the stages report like any
+                // unreadable image.
                 var bytes = await Store.GetBytesAsync(key);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 if (bytes is not null)
@@ -124,7 +126,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
             : new AdaptationGuardOptions { Seed = request.Seed, ImageSize = request.ImageSize, Ldknn = Ldknn };
         var (extractor, outcome) = await Task.Run(() => GuardedAdaptation.Run(images, adaptation, guard, Progress,
             enforce: request.AdaptGuard == "on", ct, onCheckpoint: folder => SaveAdaptCheckpoint(folder).GetAwaiter().GetResult(), device: models.Device), ct);
-        // Adaptation trains on square images; the line's resize mode applies to the embed stage after it (as `reb fit`).
+        // Adaptation trains on square images; the line's resize mode applies to the embed stage after it (as `reb
+        // fit`).
         extractor.Resize = await Resize();
         _embedder = extractor;
         if (outcome.Used)
@@ -143,7 +146,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
 
     /// <summary>
     /// Copies a finished adaptation checkpoint to the store under its own step folder, then points the "latest" marker
-    /// at it, then deletes the older one: a silo lost mid-copy leaves the previous checkpoint whole and the marker on it.
+    /// at it, then deletes the older one: a silo lost mid-copy leaves the previous checkpoint whole and the marker on
+    /// it.
     /// </summary>
     private async Task SaveAdaptCheckpoint(string folder)
     {
@@ -157,7 +161,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
             foreach (var file in CheckpointFiles) await Store.DeleteAsync(TrainingBlobs.AdaptCheckpoint(jobId, $"{old}/{file}"));
     }
 
-    /// <summary>After a silo loss: the newest complete checkpoint from the store into the local checkpoint folder, where the trainer resumes from it.</summary>
+    /// <summary>After a silo loss: the newest complete checkpoint from the store into the local checkpoint folder,
+    /// where the trainer resumes from it.</summary>
     private async Task RestoreAdaptCheckpoint(string checkpoints)
     {
         if (AdaptationCheckpoint.Exists(checkpoints)) return;
@@ -189,7 +194,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
             resize: await Resize());
     }
 
-    /// <summary>The request's resize mode; "auto" decided from the job's training images, as `reb fit` decides it.</summary>
+    /// <summary>The request's resize mode; "auto" decided from the job's training images, as `reb fit` decides
+    /// it.</summary>
     private async Task<ResizeMode> Resize() => ResizeChoice.Resolve(request.Resize, await Images(), request.ImageSize);
 
     private async Task Embed(CancellationToken ct)
@@ -242,7 +248,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
     private async Task<long[]> CoreIdx() =>
         _coreIdx ??= TensorFiles.AsLongs(await Need(TrainingBlobs.Coreset(jobId)));
 
-    /// <summary>Slices of the bank for the fit shards: raw float32 rows, the ranges of <see cref="ShardKey.Range"/>.</summary>
+    /// <summary>Slices of the bank for the fit shards: raw float32 rows, the ranges of <see
+    /// cref="ShardKey.Range"/>.</summary>
     private async Task Shard()
     {
         var (info, bank) = await Bank();
@@ -256,7 +263,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
     }
 
     /// <summary>
-    /// The density stage fanned out: every core row's K nearest other bank rows, found by the fit shards, merged (global
+    /// The density stage fanned out: every core row's K nearest other bank rows, found by the fit shards, merged
+    /// (global
     /// top K), then the core's one reduction <see cref="LdknnIndex.DensityFromNeighbours"/>.
     /// </summary>
     private async Task Density()
@@ -318,7 +326,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         await Store.PutBytesAsync(TrainingBlobs.Threshold(jobId), JsonSerializer.SerializeToUtf8Bytes(_threshold));
     }
 
-    /// <summary>Assembles the model from the checkpoints, writes the model directory (the core's one writer), publishes it; returns the version.</summary>
+    /// <summary>Assembles the model from the checkpoints, writes the model directory (the core's one writer), publishes
+    /// it; returns the version.</summary>
     public async Task<string> Publish()
     {
         var (info, bank) = await Bank();

@@ -10,7 +10,8 @@ namespace Reb.Grains.Training;
 /// </summary>
 public static class TrainingUploads
 {
-    /// <summary>Deletes the job's upload folder; returns how many files went. Only upload folders are ever touched.</summary>
+    /// <summary>Deletes the job's upload folder; returns how many files went. Only upload folders are ever
+    /// touched.</summary>
     public static async Task<int> DeleteAsync(IArtefactStore store, TrainingRequest request)
     {
         if (request.UploadFolder is not { } folder || !IsUploadFolder(folder, request.Site)) return 0;
@@ -18,7 +19,8 @@ public static class TrainingUploads
     }
 
     /// <summary>
-    /// "sites/&lt;site&gt;/uploads/&lt;line&gt;/&lt;batch&gt;/" of the job's own site: a request naming any other folder (a data
+    /// "sites/&lt;site&gt;/uploads/&lt;line&gt;/&lt;batch&gt;/" of the job's own site: a request naming any other
+    /// folder (a data
     /// folder the site trains from again and again, another site's area) deletes nothing.
     /// </summary>
     public static bool IsUploadFolder(string folder, string site)

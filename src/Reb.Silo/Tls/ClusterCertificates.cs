@@ -17,7 +17,8 @@ public sealed class ClusterCertificates
         _trusted = trusted;
     }
 
-    /// <summary>The configured certificate and trust list; a clear error naming the setting when something is missing.</summary>
+    /// <summary>The configured certificate and trust list; a clear error naming the setting when something is
+    /// missing.</summary>
     public static ClusterCertificates Load(OrleansTlsOptions o)
     {
         var local = LoadLocal(o);

@@ -4,7 +4,8 @@ using Orleans.Connections.Security;
 
 namespace Reb.Silo.Tls;
 
-/// <summary>Mutual TLS on the Orleans ports, for silos (<see cref="ConfigureSilo"/>) and clients (<see cref="ConfigureClient"/>).</summary>
+/// <summary>Mutual TLS on the Orleans ports, for silos (<see cref="ConfigureSilo"/>) and clients (<see
+/// cref="ConfigureClient"/>).</summary>
 public static class OrleansTls
 {
     public static OrleansTlsOptions Read(IConfiguration configuration) =>
@@ -22,7 +23,8 @@ public static class OrleansTls
         _ => throw new ArgumentException($"{OrleansTlsOptions.Section}:Mode must be auto, required or off, got '{o.Mode}'"),
     };
 
-    /// <summary>Silo side: TLS on the silo and gateway ports, a certificate demanded from every peer and client.</summary>
+    /// <summary>Silo side: TLS on the silo and gateway ports, a certificate demanded from every peer and
+    /// client.</summary>
     public static void ConfigureSilo(ISiloBuilder silo, OrleansTlsOptions o)
     {
         var certificates = ClusterCertificates.Load(o);

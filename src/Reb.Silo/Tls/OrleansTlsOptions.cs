@@ -18,7 +18,8 @@ public sealed class OrleansTlsOptions
     /// </summary>
     public string Mode { get; set; } = Auto;
 
-    /// <summary>Certificate file: PKCS#12 (.pfx/.p12, with <see cref="CertificatePassword"/>) or PEM (with <see cref="CertificateKeyPath"/>).</summary>
+    /// <summary>Certificate file: PKCS#12 (.pfx/.p12, with <see cref="CertificatePassword"/>) or PEM (with <see
+    /// cref="CertificateKeyPath"/>).</summary>
     public string? CertificatePath { get; set; }
 
     /// <summary>Password of a PKCS#12 file, or of an encrypted PEM key.</summary>
@@ -27,7 +28,8 @@ public sealed class OrleansTlsOptions
     /// <summary>PEM private key of a PEM <see cref="CertificatePath"/> (empty: the key is in the same file).</summary>
     public string? CertificateKeyPath { get; set; }
 
-    /// <summary>Alternative to a file: subject of a certificate in the X.509 store (<see cref="StoreName"/>, <see cref="StoreLocation"/>).</summary>
+    /// <summary>Alternative to a file: subject of a certificate in the X.509 store (<see cref="StoreName"/>, <see
+    /// cref="StoreLocation"/>).</summary>
     public string? CertificateSubject { get; set; }
     public string StoreName { get; set; } = "My";
     public string StoreLocation { get; set; } = "CurrentUser";

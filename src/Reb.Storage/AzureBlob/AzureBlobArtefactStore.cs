@@ -33,7 +33,8 @@ public sealed class AzureBlobArtefactStore : ArtefactStoreBase
     public AzureBlobArtefactStore(string connectionString, string containerName, AzureBlobArtefactStoreOptions? options = null)
         : this(new BlobContainerClient(connectionString, containerName, CreateClientOptions()), options) { }
 
-    /// <param name="container">A client built with <see cref="CreateClientOptions"/> (or with Retry.MaxRetries = 0).</param>
+    /// <param name="container">A client built with <see cref="CreateClientOptions"/> (or with Retry.MaxRetries =
+    /// 0).</param>
     public AzureBlobArtefactStore(BlobContainerClient container, AzureBlobArtefactStoreOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(container);

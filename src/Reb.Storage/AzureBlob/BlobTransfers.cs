@@ -86,7 +86,8 @@ internal sealed class BlobTransfers(ArtefactStoreResilience resilience, int bloc
     }
 
     /// <summary>
-    /// Downloads the blob range by range into the stream made by <paramref name="open"/> (given the length), hashing it.
+    /// Downloads the blob range by range into the stream made by <paramref name="open"/> (given the length), hashing
+    /// it.
     /// Null when there is no such blob. Every range is pinned to the ETag seen first; if the blob is replaced meanwhile
     /// the download starts over (a few times) rather than mixing two versions.
     /// </summary>

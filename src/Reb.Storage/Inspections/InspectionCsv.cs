@@ -3,7 +3,8 @@ using System.Text;
 
 namespace Reb.Storage.Inspections;
 
-/// <summary>The history as CSV (RFC 4180: comma, CRLF, quotes doubled), invariant culture, times ISO 8601 UTC.</summary>
+/// <summary>The history as CSV (RFC 4180: comma, CRLF, quotes doubled), invariant culture, times ISO 8601
+/// UTC.</summary>
 public static class InspectionCsv
 {
     public const string Header = "id,site,line,time_utc,version,score,verdict,threshold,latency_ms,image_name,image_key,review,reviewer,reviewed_utc,note,bank_version";
@@ -15,7 +16,8 @@ public static class InspectionCsv
         return sb.ToString();
     }
 
-    /// <summary>One row, without its line end (an export writes rows one by one as the database returns them).</summary>
+    /// <summary>One row, without its line end (an export writes rows one by one as the database returns
+    /// them).</summary>
     public static string Row(InspectionEntry e)
     {
         string[] cells =
@@ -36,7 +38,8 @@ public static class InspectionCsv
         _ => "none",
     };
 
-    /// <summary>Quotes a cell that needs it; a leading '=', '+', '-' or '@' is prefixed with a quote mark so a spreadsheet does not run it as a formula.</summary>
+    /// <summary>Quotes a cell that needs it; a leading '=', '+', '-' or '@' is prefixed with a quote mark so a
+    /// spreadsheet does not run it as a formula.</summary>
     private static string Quote(string cell)
     {
         if (cell.Length > 0 && cell[0] is '=' or '+' or '@' || (cell.Length > 1 && cell[0] == '-' && !char.IsDigit(cell[1]))) cell = "'" + cell;

@@ -4,7 +4,8 @@ namespace Reb.Storage.Inspections;
 public enum ReviewState { None = 0, Confirmed = 1, Overturned = 2 }
 
 /// <summary>
-/// One inspection as the history keeps it: the answer the plant got (score, verdict, threshold, version, latency), where
+/// One inspection as the history keeps it: the answer the plant got (score, verdict, threshold, version, latency),
+/// where
 /// its image went (<see cref="ImageKey"/>/<see cref="OverlayKey"/> in the artefact store, null when not sampled or
 /// removed by retention) and what a reviewer said of it.
 /// </summary>
@@ -15,7 +16,8 @@ public sealed record InspectionEntry(
     string? BankVersion = null)
 {
     /// <summary>
-    /// The part's true state once reviewed: a confirmed reject or an overturned accept is a defect, a confirmed accept or
+    /// The part's true state once reviewed: a confirmed reject or an overturned accept is a defect, a confirmed accept
+    /// or
     /// an overturned reject is a good part; null while unreviewed.
     /// </summary>
     public bool? IsDefect => Review switch

@@ -1,6 +1,7 @@
 namespace Reb.Storage.Inspections;
 
-/// <summary>The words the API and the CLI use for verdict and review filters and decisions; anything else is refused with the choices.</summary>
+/// <summary>The words the API and the CLI use for verdict and review filters and decisions; anything else is refused
+/// with the choices.</summary>
 public static class InspectionFilters
 {
     public static VerdictFilter Verdict(string? text) => text?.Trim().ToLowerInvariant() switch

@@ -1,9 +1,11 @@
 namespace Reb.Storage.Inspections;
 
-/// <summary>The history a configuration names. Nothing is opened here: <see cref="IInspectionHistory.EnsureSchemaAsync"/> does, at start-up.</summary>
+/// <summary>The history a configuration names. Nothing is opened here: <see
+/// cref="IInspectionHistory.EnsureSchemaAsync"/> does, at start-up.</summary>
 public static class InspectionHistoryFactory
 {
-    /// <param name="artefacts">the silo's artefact store settings: a local folder is the SQLite file's default home.</param>
+    /// <param name="artefacts">the silo's artefact store settings: a local folder is the SQLite file's default
+    /// home.</param>
     public static IInspectionHistory Create(InspectionHistorySettings settings, ArtefactStoreSettings? artefacts = null)
     {
         switch (settings.Kind.Trim().ToLowerInvariant())

@@ -7,13 +7,16 @@ public sealed class InspectionHistorySettings
     public const string Sqlite = "sqlite";
     public const string Postgres = "postgres";
 
-    /// <summary>"sqlite" (embedded, one silo or silos of one machine; the default) or "postgres" (a multi-silo cluster).</summary>
+    /// <summary>"sqlite" (embedded, one silo or silos of one machine; the default) or "postgres" (a multi-silo
+    /// cluster).</summary>
     public string Kind { get; set; } = Sqlite;
 
-    /// <summary>SQLite file; empty = "inspection-history.db" in the local artefact folder (else "data/" under the working directory).</summary>
+    /// <summary>SQLite file; empty = "inspection-history.db" in the local artefact folder (else "data/" under the
+    /// working directory).</summary>
     public string? Path { get; set; }
 
-    /// <summary>PostgreSQL connection string (Npgsql), e.g. "Host=127.0.0.1;Port=5433;Username=reb;Database=reb".</summary>
+    /// <summary>PostgreSQL connection string (Npgsql), e.g.
+    /// "Host=127.0.0.1;Port=5433;Username=reb;Database=reb".</summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>Every reject's image is stored; of the accepts, one in this many (0 = none, 1 = all).</summary>

@@ -6,7 +6,8 @@ public sealed record RetentionSweep(int RowsDeleted, int ImagesDeleted);
 /// <summary>
 /// Applies every line's retention policy: rows past their days go with their images; past the newest N stored images of
 /// unreviewed inspections, the images go and the rows stay (scores remain useful without the picture). Reviewed images
-/// are kept until their days end: they are the labelled set that comparisons and bank updates need. Images are deleted before
+/// are kept until their days end: they are the labelled set that comparisons and bank updates need. Images are deleted
+/// before
 /// the rows that name them, so a crash mid-sweep leaves at worst a row pointing to a missing image, never an image
 /// nothing points to.
 /// </summary>

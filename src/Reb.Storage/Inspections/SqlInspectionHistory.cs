@@ -16,7 +16,8 @@ public abstract class SqlInspectionHistory : IInspectionHistory
 
     protected abstract DbConnection NewConnection();
 
-    /// <summary>Statements run before the migrations (<see cref="HistorySchema"/>, in their transaction): PostgreSQL takes a lock so that silos starting together do not race.</summary>
+    /// <summary>Statements run before the migrations (<see cref="HistorySchema"/>, in their transaction): PostgreSQL
+    /// takes a lock so that silos starting together do not race.</summary>
     protected virtual IEnumerable<string> SchemaPrelude => [];
 
     /// <summary>Dialect-specific set-up after the schema exists (SQLite: write-ahead log).</summary>
@@ -174,7 +175,8 @@ public abstract class SqlInspectionHistory : IInspectionHistory
     public Task ClearImagesAsync(string site, string line, IReadOnlyCollection<string> ids, CancellationToken ct = default) =>
         ForEachId(site, line, ids, "UPDATE inspections SET image_key = NULL, overlay_key = NULL", _ => { }, ct);
 
-    /// <summary>One statement per id in one transaction: portable (no array parameters in SQLite) and the batches are small.</summary>
+    /// <summary>One statement per id in one transaction: portable (no array parameters in SQLite) and the batches are
+    /// small.</summary>
     private async Task ForEachId(string site, string line, IReadOnlyCollection<string> ids, string statement, Action<DbCommand> extra, CancellationToken ct)
     {
         if (ids.Count == 0) return;

@@ -2,7 +2,8 @@ using System.Text.RegularExpressions;
 
 namespace Reb.Cluster.Tests.Deployment;
 
-/// <summary>One instruction of a Dockerfile (continuation lines joined, comments dropped), with its build stage.</summary>
+/// <summary>One instruction of a Dockerfile (continuation lines joined, comments dropped), with its build
+/// stage.</summary>
 public sealed record DockerInstruction(string Keyword, string Arguments, int Stage, int Line);
 
 /// <summary>A Dockerfile parsed into instructions: enough to check what it copies, runs and exposes.</summary>

@@ -4,7 +4,8 @@ using YamlDotNet.Serialization;
 
 namespace Reb.Cluster.Tests.Deployment;
 
-/// <summary>One YAML document of a manifest file, as the untyped tree YamlDotNet builds (maps, lists, strings).</summary>
+/// <summary>One YAML document of a manifest file, as the untyped tree YamlDotNet builds (maps, lists,
+/// strings).</summary>
 public sealed record K8sDocument(string File, int Index, IDictionary<object, object> Root)
 {
     public string? Kind => Root.Str("kind");
@@ -14,7 +15,8 @@ public sealed record K8sDocument(string File, int Index, IDictionary<object, obj
 
 /// <summary>
 /// The manifests a site applies: the example overlay k8s/overlays/plant-1 composed the way `kubectl kustomize` does for
-/// the features this repository uses (resources: files and folders with their own kustomization.yaml; patches: strategic
+/// the features this repository uses (resources: files and folders with their own kustomization.yaml; patches:
+/// strategic
 /// merge of maps by kind and name; namespace). Anything else in a kustomization.yaml fails the load, so a feature the
 /// tests would silently ignore cannot creep in.
 /// </summary>
@@ -28,7 +30,8 @@ public static class K8sManifests
 
     public static IEnumerable<K8sDocument> OfKind(string kind) => All.Where(d => d.Kind == kind);
 
-    /// <summary>The repository's k8s folder, found upwards from the test binaries (the folder holding RebCluster.sln).</summary>
+    /// <summary>The repository's k8s folder, found upwards from the test binaries (the folder holding
+    /// RebCluster.sln).</summary>
     public static string Folder
     {
         get

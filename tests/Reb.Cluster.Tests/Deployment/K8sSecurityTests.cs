@@ -35,7 +35,8 @@ public class K8sSecurityTests
             foreach (var policy in policies)
                 Assert.Contains("Ingress", policy.Root.Map("spec")!["policyTypes"] as IEnumerable<object> ?? []);
 
-            // Every rule that admits an Orleans port must admit silo pods only (same namespace, no ipBlock/namespaceSelector).
+            // Every rule that admits an Orleans port must admit silo pods only (same namespace, no
+            // ipBlock/namespaceSelector).
             var rules = policies.SelectMany(p => p.Root.Map("spec").Maps("ingress")).ToList();
             foreach (var orleansPort in new[] { env.Silo.SiloPort, env.Silo.GatewayPort })
             {
@@ -124,7 +125,8 @@ public class K8sSecurityTests
                         Assert.True(int.TryParse(p.Str("timeoutSeconds"), out var t) && t >= 2, $"{deployment} {probe}: timeoutSeconds missing or below 2 s (the default 1 s fails a busy silo)");
     }
 
-    /// <summary>The Secret a file path of the container comes from: a volumeMount of a secret volume, and the key exists.</summary>
+    /// <summary>The Secret a file path of the container comes from: a volumeMount of a secret volume, and the key
+    /// exists.</summary>
     private static IDictionary<object, object> SecretFileOf(K8sDocument deployment, string path, bool optional = false)
     {
         var mount = deployment.SiloContainer().Maps("volumeMounts").SingleOrDefault(m => path.StartsWith(m.Str("mountPath")!.TrimEnd('/') + "/"))

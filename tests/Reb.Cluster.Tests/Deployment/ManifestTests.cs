@@ -106,7 +106,8 @@ public class ManifestTests
     {
         var names = Deployments.SelectMany(d => SiloEnvironment.Of(d).Variables.Keys)
             .Concat(K8sManifests.OfKind("ConfigMap").SelectMany(c => c.Root.StringMap("data").Keys))
-            // Secrets a silo takes as environment (envFrom); mounted ones (TLS files, the admin key) hold file contents.
+            // Secrets a silo takes as environment (envFrom); mounted ones (TLS files, the admin key) hold file
+            // contents.
             .Concat(Deployments.SelectMany(d => d.SiloContainer().Maps("envFrom").Select(e => e.Map("secretRef").Str("name")).OfType<string>()
                 .SelectMany(name => SiloEnvironment.SecretData(name, d).Keys)))
             .Distinct();

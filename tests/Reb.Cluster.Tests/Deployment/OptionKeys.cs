@@ -26,7 +26,8 @@ public static class OptionKeys
     [
     ];
 
-    /// <summary>Null when <paramref name="variable"/> is a real setting (or an allowed runtime variable); else why not.</summary>
+    /// <summary>Null when <paramref name="variable"/> is a real setting (or an allowed runtime variable); else why
+    /// not.</summary>
     public static string? Problem(string variable)
     {
         if (OtherAllowedPrefixes.Any(p => variable.StartsWith(p, StringComparison.Ordinal))) return null;
@@ -49,7 +50,8 @@ public static class OptionKeys
                $"(sections: {string.Join(", ", Sections.Keys.Order())})";
     }
 
-    /// <summary>Whether the property path exists under <paramref name="type"/> (nested option objects allowed).</summary>
+    /// <summary>Whether the property path exists under <paramref name="type"/> (nested option objects
+    /// allowed).</summary>
     private static bool Resolves(Type type, ReadOnlySpan<string> path)
     {
         var property = type.GetProperty(path[0], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);

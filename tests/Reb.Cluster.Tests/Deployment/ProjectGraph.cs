@@ -2,12 +2,14 @@ using System.Xml.Linq;
 
 namespace Reb.Cluster.Tests.Deployment;
 
-/// <summary>The ProjectReference closure of a project, read from the .csproj files (paths relative to the repository).</summary>
+/// <summary>The ProjectReference closure of a project, read from the .csproj files (paths relative to the
+/// repository).</summary>
 public static class ProjectGraph
 {
     public static string RepositoryRoot => Path.GetDirectoryName(K8sManifests.Folder)!;
 
-    /// <summary>Repository-relative paths ("src/Reb.Silo/Reb.Silo.csproj") of the project and everything it references.</summary>
+    /// <summary>Repository-relative paths ("src/Reb.Silo/Reb.Silo.csproj") of the project and everything it
+    /// references.</summary>
     public static IReadOnlyList<string> Closure(string project)
     {
         var seen = new SortedSet<string>(StringComparer.Ordinal);
@@ -25,7 +27,8 @@ public static class ProjectGraph
         return seen.ToList();
     }
 
-    /// <summary>Files a project imports through $(RepoRoot) (e.g. build/ResNet18Weights.targets), repository-relative.</summary>
+    /// <summary>Files a project imports through $(RepoRoot) (e.g. build/ResNet18Weights.targets),
+    /// repository-relative.</summary>
     public static IEnumerable<string> RepoImports(string project) =>
         XDocument.Load(Path.Combine(RepositoryRoot, project)).Descendants("Import")
             .Select(i => (string?)i.Attribute("Project") ?? "")

@@ -36,7 +36,8 @@ public sealed class Finding07_TypeNamePayloadTests(ITestOutputHelper output)
         output.WriteLine($"state key {stateKey}, type {await db.KeyTypeAsync(stateKey)}");
         foreach (var e in await db.HashGetAllAsync(stateKey)) output.WriteLine($"  {e.Name} = {((byte[])e.Value!).Length} bytes: {e.Value.ToString()[..Math.Min(120, e.Value.ToString().Length)]}");
 
-        // What a writer of the store injects: the key store's state as JSON with type names, holding a forged admin key.
+        // What a writer of the store injects: the key store's state as JSON with type names, holding a forged admin
+        // key.
         var forged = """
             {"$type":"Reb.Grains.Operations.ApiKeyStoreState, Reb.Grains",
              "Keys":{"$type":"System.Collections.Generic.Dictionary`2[[System.String, System.Private.CoreLib],[Reb.Abstractions.Contracts.ApiKeyRecord, Reb.Abstractions]], System.Private.CoreLib",

@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace Reb.Cluster.Tests.Failures;
 
 /// <summary>
-/// Issue 14: two silo processes record inspections in one PostgreSQL history; one is killed (SIGKILL) while both are
+/// Two silo processes record inspections in one PostgreSQL history; one is killed (SIGKILL) while both are
 /// answering inspect requests. Every inspection a client got an answer for, from either silo, is in the history with
 /// the score and verdict the client was told: the row is written before the answer, never after.
 /// </summary>

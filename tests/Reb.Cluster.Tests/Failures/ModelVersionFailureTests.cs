@@ -6,7 +6,8 @@ using Reb.Storage;
 
 namespace Reb.Cluster.Tests.Failures;
 
-/// <summary>Missing or corrupt model versions are refused with a clear error and leave the registry untouched.</summary>
+/// <summary>Missing or corrupt model versions are refused with a clear error and leave the registry
+/// untouched.</summary>
 [Collection(PcbModelCollection.Name)]
 public sealed class ModelVersionFailureTests(PcbModelFixture model)
 {

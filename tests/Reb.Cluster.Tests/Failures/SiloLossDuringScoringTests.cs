@@ -6,7 +6,8 @@ using Xunit.Abstractions;
 
 namespace Reb.Cluster.Tests.Failures;
 
-/// <summary>A silo killed while images are being scored: the client helper retries, shards re-activate elsewhere.</summary>
+/// <summary>A silo killed while images are being scored: the client helper retries, shards re-activate
+/// elsewhere.</summary>
 [Collection(PcbModelCollection.Name)]
 public sealed class SiloLossDuringScoringTests(PcbModelFixture model, ITestOutputHelper output)
 {

@@ -59,7 +59,8 @@ public sealed class SiloLossDuringTrainingTests(PcbModelFixture model, ITestOutp
             Assert.Equal(TrainingStage.Shard, (await job.GetProgress()).Stage);
             await cluster.KillSiloAsync(victim);
 
-            // Touching the job re-activates it on a live silo, which resumes it (the reminder would too, within a minute).
+            // Touching the job re-activates it on a live silo, which resumes it (the reminder would too, within a
+            // minute).
             var client = new RebClusterClient(cluster.Client, maxAttempts: 10);
             TrainingProgress p;
             var deadline = DateTime.UtcNow.AddMinutes(2);

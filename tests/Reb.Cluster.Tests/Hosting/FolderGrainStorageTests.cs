@@ -7,7 +7,8 @@ using Reb.Silo;
 
 namespace Reb.Cluster.Tests.Hosting;
 
-/// <summary>The embedded cluster's folder grain storage: a line registry outlives the silo; concurrent writers are refused.</summary>
+/// <summary>The embedded cluster's folder grain storage: a line registry outlives the silo; concurrent writers are
+/// refused.</summary>
 public sealed class FolderGrainStorageTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("reb-grain-storage-").FullName;

@@ -66,7 +66,8 @@ public sealed class ProductionProvidersTests(PcbModelFixture model, ITestOutputH
         await RunScenarioAsync(settings, _ => Task.FromResult(model.Version));
     }
 
-    /// <summary>Two silos join, a version is registered and scored over 2 shards; then a third silo alone still knows the line.</summary>
+    /// <summary>Two silos join, a version is registered and scored over 2 shards; then a third silo alone still knows
+    /// the line.</summary>
     private async Task RunScenarioAsync(Dictionary<string, string?> settings, Func<IArtefactStore, Task<string>> publish)
     {
         // A fresh cluster and service id per run: membership rows and grain state of earlier runs are not ours.

@@ -39,7 +39,8 @@ public sealed class GpuPlacementTests(PcbModelFixture model)
         AssertEvenSpread(silos, gpu);
     }
 
-    /// <summary>Every shard on one of <paramref name="expected"/>, each of which holds N/S shards rounded down or up.</summary>
+    /// <summary>Every shard on one of <paramref name="expected"/>, each of which holds N/S shards rounded down or
+    /// up.</summary>
     private static void AssertEvenSpread(List<string> shardSilos, List<string> expected)
     {
         var counts = expected.ToDictionary(s => s, s => shardSilos.Count(x => x == s));

@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace Reb.Cluster.Tests.Scoring;
 
 /// <summary>
-/// Issue 13: a native-aspect line scored through 1 and 3 bank shards equals single-process scoring bit for bit, on
+/// A native-aspect line scored through 1 and 3 bank shards equals single-process scoring bit for bit, on
 /// test images of different sizes (each with its own patch grid, which travels with its features in the scoring grain).
 /// </summary>
 // One test cluster at a time: two in parallel on a loaded machine starve the polled grains.
@@ -73,7 +73,8 @@ public sealed class AspectShardedScoringTests(ITestOutputHelper output) : IDispo
         foreach (var r in reference) output.WriteLine($"reference {Path.GetFileName(r.Path)} {r.MapWidth}x{r.MapHeight}: score {r.Score:F4}");
     }
 
-    /// <summary>The top rows of the first sample boards of a split, as PNG files (long parts, as a line's camera gives them).</summary>
+    /// <summary>The top rows of the first sample boards of a split, as PNG files (long parts, as a line's camera gives
+    /// them).</summary>
     private List<string> Strips(string split, string prefix, int count, int[] heights)
     {
         var dir = Path.Combine(_work, prefix);

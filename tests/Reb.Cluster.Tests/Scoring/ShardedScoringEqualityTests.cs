@@ -7,7 +7,8 @@ using Xunit.Abstractions;
 
 namespace Reb.Cluster.Tests.Scoring;
 
-/// <summary>The main acceptance: scoring through 1, 2 and 4 bank shards over 3 silos equals single-process scoring.</summary>
+/// <summary>The main acceptance: scoring through 1, 2 and 4 bank shards over 3 silos equals single-process
+/// scoring.</summary>
 [Collection(PcbModelCollection.Name)]
 public sealed class ShardedScoringEqualityTests(PcbModelFixture model, ITestOutputHelper output)
 {

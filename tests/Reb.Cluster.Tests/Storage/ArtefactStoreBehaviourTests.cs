@@ -16,7 +16,8 @@ public abstract class ArtefactStoreBehaviourTests : IDisposable
 
     protected abstract IArtefactStore Store { get; }
 
-    /// <summary>Flips one byte of the stored blob at a store path (e.g. models/v/core.f32), keeping its metadata.</summary>
+    /// <summary>Flips one byte of the stored blob at a store path (e.g. models/v/core.f32), keeping its
+    /// metadata.</summary>
     protected abstract Task CorruptStoredAsync(string storePath);
 
     /// <summary>Removes the stored blob at a store path, behind the store's back.</summary>

@@ -8,7 +8,8 @@ using Reb.Storage;
 
 namespace Reb.Cluster.Tests.Storage;
 
-/// <summary>The shared behaviour against a real Azurite, plus what only a shared remote store has (sites, blocks, metadata checksums).</summary>
+/// <summary>The shared behaviour against a real Azurite, plus what only a shared remote store has (sites, blocks,
+/// metadata checksums).</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class AzureBlobArtefactStoreTests : ArtefactStoreBehaviourTests
 {

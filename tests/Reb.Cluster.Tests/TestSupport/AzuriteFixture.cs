@@ -97,7 +97,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
         if (_location != null && Directory.Exists(_location)) Directory.Delete(_location, recursive: true);
     }
 
-    /// <summary>A container client for a new, unique container (one per test), optionally through a fault-injecting handler.</summary>
+    /// <summary>A container client for a new, unique container (one per test), optionally through a fault-injecting
+    /// handler.</summary>
     public BlobContainerClient NewContainer(HttpMessageHandler? handler = null)
     {
         var name = $"t{Guid.NewGuid():N}";
@@ -105,7 +106,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
         return NewContainerClientFor(name, handler);
     }
 
-    /// <summary>A store-style client (SDK retries off) for a given container, e.g. a second site on the same container.</summary>
+    /// <summary>A store-style client (SDK retries off) for a given container, e.g. a second site on the same
+    /// container.</summary>
     public BlobContainerClient NewContainerClientFor(string containerName, HttpMessageHandler? handler = null)
     {
         var options = AzureBlobArtefactStore.CreateClientOptions();
@@ -113,7 +115,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
         return new BlobContainerClient(ConnectionString, containerName, options);
     }
 
-    /// <summary>A plain client (SDK defaults) on the same container, to look at or tamper with blobs behind the store's back.</summary>
+    /// <summary>A plain client (SDK defaults) on the same container, to look at or tamper with blobs behind the store's
+    /// back.</summary>
     public BlobContainerClient Raw(string containerName) => new(ConnectionString, containerName);
 
     private async Task<bool> AnswersAsync(int port)

@@ -4,7 +4,8 @@ using Reb.Storage;
 namespace Reb.Cluster.Tests.TestSupport;
 
 /// <summary>
-/// Shared switch for <see cref="GatedArtefactStore"/>: writes of keys matching <see cref="Holds"/> made by the silo named
+/// Shared switch for <see cref="GatedArtefactStore"/>: writes of keys matching <see cref="Holds"/> made by the silo
+/// named
 /// <see cref="HeldSilo"/> wait until <see cref="Release"/>, so a test can freeze a job inside a chosen step on a chosen
 /// silo and kill that silo there. Counts every write per key, on every silo.
 /// </summary>
@@ -31,7 +32,8 @@ public sealed class ArtefactWriteGate
     }
 }
 
-/// <summary>The real folder store of one silo, with its writes passing through an <see cref="ArtefactWriteGate"/>.</summary>
+/// <summary>The real folder store of one silo, with its writes passing through an <see
+/// cref="ArtefactWriteGate"/>.</summary>
 public sealed class GatedArtefactStore(IArtefactStore inner, string silo, ArtefactWriteGate gate) : IArtefactStore
 {
     public async Task PutAsync(string key, Stream content, CancellationToken ct = default)

@@ -1,6 +1,7 @@
 namespace Reb.Cluster.Tests.TestSupport;
 
-/// <summary>Wraps a stream so it can only be read forward, like a network upload: stores must not rely on Length or Seek.</summary>
+/// <summary>Wraps a stream so it can only be read forward, like a network upload: stores must not rely on Length or
+/// Seek.</summary>
 public sealed class NonSeekableStream(Stream inner) : Stream
 {
     public override bool CanRead => true;

@@ -4,7 +4,8 @@ namespace Reb.Cluster.Tests.TestSupport;
 
 /// <summary>
 /// The PostgreSQL that infra/start-services.sh starts (127.0.0.1, port REB_POSTGRES_PORT or 5433, user "reb", trust
-/// auth on loopback), or the server named by REB_TEST_POSTGRES. Each test gets a fresh database of its own and drops it.
+/// auth on loopback), or the server named by REB_TEST_POSTGRES. Each test gets a fresh database of its own and drops
+/// it.
 /// </summary>
 public static class PostgresDatabases
 {
@@ -12,7 +13,8 @@ public static class PostgresDatabases
         Environment.GetEnvironmentVariable("REB_TEST_POSTGRES") is { Length: > 0 } s ? s
             : $"Host=127.0.0.1;Port={Environment.GetEnvironmentVariable("REB_POSTGRES_PORT") ?? "5433"};Username=reb;Database=reb;Timeout=10";
 
-    /// <summary>Creates an empty database and returns its connection string; fails with what to run when the server is not there.</summary>
+    /// <summary>Creates an empty database and returns its connection string; fails with what to run when the server is
+    /// not there.</summary>
     public static async Task<string> CreateAsync()
     {
         var name = "reb_test_" + Guid.NewGuid().ToString("N")[..12];

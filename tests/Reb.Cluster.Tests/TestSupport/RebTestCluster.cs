@@ -14,7 +14,8 @@ using Orleans.Runtime.Hosting;
 
 namespace Reb.Cluster.Tests.TestSupport;
 
-/// <summary>An in-process multi-silo cluster wired like Reb.Silo's dev defaults, with a chosen accelerator per silo.</summary>
+/// <summary>An in-process multi-silo cluster wired like Reb.Silo's dev defaults, with a chosen accelerator per
+/// silo.</summary>
 public static class RebTestCluster
 {
     /// <param name="gpuSilos">Names of the silos that claim a GPU (the handles' <c>Name</c>, e.g. "Silo_1").</param>
@@ -86,7 +87,8 @@ public sealed record RebTestClusterOptions
     public string[] GpuSilos { get; init; } = [];
 
     /// <summary>
-    /// Durable grain storage in this folder (Reb.Silo's folder provider) instead of memory storage, whose state lives in
+    /// Durable grain storage in this folder (Reb.Silo's folder provider) instead of memory storage, whose state lives
+    /// in
     /// grains and is lost with the silo that hosted them; tests that kill silos mid-job need state that survives.
     /// </summary>
     public string? GrainStorageFolder { get; init; }

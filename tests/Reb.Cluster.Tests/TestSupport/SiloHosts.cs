@@ -10,7 +10,8 @@ namespace Reb.Cluster.Tests.TestSupport;
 /// <summary>Real silo hosts configured exactly like Reb.Silo (SiloHostBuilder), and real Orleans clients.</summary>
 public static class SiloHosts
 {
-    /// <summary>Localhost-clustering settings for one silo on free ports (primary = <paramref name="primarySiloPort"/> or itself).</summary>
+    /// <summary>Localhost-clustering settings for one silo on free ports (primary = <paramref name="primarySiloPort"/>
+    /// or itself).</summary>
     public static Dictionary<string, string?> Localhost(string clusterId, int? primarySiloPort = null)
     {
         var siloPort = LoopbackPorts.Next();
@@ -26,7 +27,8 @@ public static class SiloHosts
         };
     }
 
-    /// <summary>Builds and starts a plain silo host (no HTTP) in the given environment ("Production" by default).</summary>
+    /// <summary>Builds and starts a plain silo host (no HTTP) in the given environment ("Production" by
+    /// default).</summary>
     public static async Task<IHost> StartSiloAsync(IDictionary<string, string?> settings, string environment = "Production")
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = environment });

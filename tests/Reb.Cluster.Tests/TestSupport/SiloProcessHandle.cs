@@ -32,7 +32,8 @@ public sealed class SiloProcessHandle : IDisposable
 
     public string Log { get { lock (_log) return _log.ToString(); } }
 
-    /// <summary>Waits until GET /healthz on <paramref name="baseUrl"/> answers 200; fails with the silo's output otherwise.</summary>
+    /// <summary>Waits until GET /healthz on <paramref name="baseUrl"/> answers 200; fails with the silo's output
+    /// otherwise.</summary>
     public async Task WaitHealthyAsync(string baseUrl, TimeSpan timeout)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };

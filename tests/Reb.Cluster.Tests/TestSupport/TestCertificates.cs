@@ -4,7 +4,8 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Reb.Cluster.Tests.TestSupport;
 
-/// <summary>Real X.509 certificates made in the test (CertificateRequest): a cluster's certificate, an attacker's.</summary>
+/// <summary>Real X.509 certificates made in the test (CertificateRequest): a cluster's certificate, an
+/// attacker's.</summary>
 public static class TestCertificates
 {
     public const string Password = "test-password";
@@ -27,7 +28,8 @@ public static class TestCertificates
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12, Password), Password);
     }
 
-    /// <summary>Writes the certificate with its key as a password-protected .pfx into <paramref name="folder"/>.</summary>
+    /// <summary>Writes the certificate with its key as a password-protected .pfx into <paramref
+    /// name="folder"/>.</summary>
     public static string WritePfx(X509Certificate2 certificate, string folder, string name)
     {
         Directory.CreateDirectory(folder);

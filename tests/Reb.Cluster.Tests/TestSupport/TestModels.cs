@@ -3,10 +3,12 @@ using Reb.Core.Models;
 
 namespace Reb.Cluster.Tests.TestSupport;
 
-/// <summary>Small but real model directories (a few KB to a few hundred KB) built with the production writers.</summary>
+/// <summary>Small but real model directories (a few KB to a few hundred KB) built with the production
+/// writers.</summary>
 public static class TestModels
 {
-    /// <summary>Writes a model whose arrays come from <paramref name="seed"/>; different seeds give different versions.</summary>
+    /// <summary>Writes a model whose arrays come from <paramref name="seed"/>; different seeds give different
+    /// versions.</summary>
     public static ModelManifest Write(string dir, int seed, int corePatches = 64, int dim = 16)
     {
         var rng = new Random(seed);
@@ -40,7 +42,8 @@ public static class TestModels
         });
     }
 
-    /// <summary>Size and SHA-256 of every file of a model directory, model.json included, for bit-identity checks.</summary>
+    /// <summary>Size and SHA-256 of every file of a model directory, model.json included, for bit-identity
+    /// checks.</summary>
     public static IReadOnlyDictionary<string, FileEntry> Fingerprint(string dir) =>
         Directory.EnumerateFiles(dir).ToDictionary(f => Path.GetFileName(f), f => TensorFiles.Describe(f));
 }

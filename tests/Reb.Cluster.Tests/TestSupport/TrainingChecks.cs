@@ -6,10 +6,12 @@ using Reb.Core.Pipeline;
 
 namespace Reb.Cluster.Tests.TestSupport;
 
-/// <summary>What the training-job tests share: uploading images, and comparing a published model with a single-process fit.</summary>
+/// <summary>What the training-job tests share: uploading images, and comparing a published model with a single-process
+/// fit.</summary>
 public static class TrainingChecks
 {
-    /// <summary>Puts the images into the store under datasets/<paramref name="folder"/>/ and returns their keys.</summary>
+    /// <summary>Puts the images into the store under datasets/<paramref name="folder"/>/ and returns their
+    /// keys.</summary>
     public static async Task<List<string>> UploadAsync(IArtefactStore store, string folder, IEnumerable<string> paths)
     {
         var keys = new List<string>();

@@ -32,7 +32,8 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
         Adapt = "defectmaker", Budget = "smoke", AdaptGuard = "off",
     };
 
-    /// <summary>What `reb fit --adapt defectmaker --budget smoke --adapt-guard off --seed 3 --image-size 128` does, in this process.</summary>
+    /// <summary>What `reb fit --adapt defectmaker --budget smoke --adapt-guard off --seed 3 --image-size 128` does, in
+    /// this process.</summary>
     private string SingleProcessVersion(IReadOnlyList<string> images, string dir)
     {
         var adaptation = AdaptationOptions.ForBudget("smoke").WithRecipe(AdaptationOptions.DefaultRecipe) with { Seed = Seed, ImageSize = Size };
@@ -73,7 +74,8 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
         Assert.NotNull(manifest.Threshold.Calibration);
         Assert.Equal(new TrainingJobOwner("pcb-adapted", "default"), await job.GetOwner());
 
-        // Scoring grains embed with the adapted weights: 1, 2 and 4 shards give the single-process score and map, bitwise.
+        // Scoring grains embed with the adapted weights: 1, 2 and 4 shards give the single-process score and map,
+        // bitwise.
         using (var single = ModelStore.Load(dir, batchSize: 1))
         {
             var tests = Directory.GetFiles(Path.Combine(PcbModelFixture.RepositoryRoot(), "samples/deeppcb/test"), "*.png", SearchOption.AllDirectories)
@@ -145,7 +147,8 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
         }
     }
 
-    /// <summary>Keys ending in each image's own file name, as `reb cluster fit` uploads them (the model records the names).</summary>
+    /// <summary>Keys ending in each image's own file name, as `reb cluster fit` uploads them (the model records the
+    /// names).</summary>
     private static async Task<List<string>> UploadAsync(IArtefactStore store, string folder, IReadOnlyList<string> images)
     {
         var keys = new List<string>();

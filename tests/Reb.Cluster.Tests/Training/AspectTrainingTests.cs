@@ -8,7 +8,8 @@ using Xunit.Abstractions;
 
 namespace Reb.Cluster.Tests.Training;
 
-/// <summary>Issue 13: `reb cluster fit --resize aspect` (TrainingRequest.Resize) trains the native-aspect model `reb fit` would.</summary>
+/// <summary>`reb cluster fit --resize aspect` (TrainingRequest.Resize) trains the native-aspect model `reb fit`
+/// would.</summary>
 // One test cluster at a time: two in parallel on a loaded machine starve the polled grains.
 [Collection(AspectClusterCollection.Name)]
 public sealed class AspectTrainingTests(ITestOutputHelper output) : IDisposable
@@ -23,7 +24,8 @@ public sealed class AspectTrainingTests(ITestOutputHelper output) : IDisposable
     public async Task Aspect_training_job_stores_the_mode_and_matches_the_single_process_aspect_fit()
     {
         const int size = 128; // equality of the fit is the point, not resolution
-        // Strips of three heights from the DeepPCB sample boards: 640 x 250 / 320 / 400 -> 320 / 256 / 192 x 128 inputs.
+        // Strips of three heights from the DeepPCB sample boards: 640 x 250 / 320 / 400 -> 320 / 256 / 192 x 128
+        // inputs.
         var images = new List<string>();
         int[] heights = [250, 320, 400, 250];
         var sources = Directory.GetFiles(Path.Combine(PcbModelFixture.RepositoryRoot(), "samples/deeppcb/train/good"), "*.png").Order().Take(4).ToList();

@@ -9,7 +9,8 @@ using Xunit.Abstractions;
 
 namespace Reb.Cluster.Tests.Training;
 
-/// <summary>A training job run by the cluster (distributed density fit over 3 bank shards) gives the single-process model.</summary>
+/// <summary>A training job run by the cluster (distributed density fit over 3 bank shards) gives the single-process
+/// model.</summary>
 [Collection(PcbModelCollection.Name)]
 public sealed class ClusterTrainingTests(PcbModelFixture model, ITestOutputHelper output)
 {

@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 
 namespace Reb.Core.Tests.Adaptation;
 
-/// <summary>The adaptation guard: a seeded, disjoint hold-out; and a decision that follows the synthetic-defect figures.</summary>
+/// <summary>The adaptation guard: a seeded, disjoint hold-out; and a decision that follows the synthetic-defect
+/// figures.</summary>
 public sealed class AdaptationGuardTests : IDisposable
 {
     private readonly AdaptationTestData _data = new(imageCount: 16);
@@ -69,7 +70,8 @@ public sealed class AdaptationGuardTests : IDisposable
 
     public void Dispose() => _data.Dispose();
 
-    /// <summary>A real backbone whose features are drowned in seeded Gaussian noise: a stand-in for a fine-tuning gone wrong.</summary>
+    /// <summary>A real backbone whose features are drowned in seeded Gaussian noise: a stand-in for a fine-tuning gone
+    /// wrong.</summary>
     private sealed class NoisyEmbedder(FeatureExtractor inner, float sigma) : IPatchEmbedder
     {
         private readonly TorchSharp.torch.Generator _rng = new TorchSharp.torch.Generator(1234);

@@ -10,7 +10,8 @@ public class AdaptationLossTests
     {
         // Row 0, label 0, logits (0, 0): each logit costs ln 2.
         // Row 1, label 1, logits (ln 3, -ln 3): sigmoid(ln 3) = 3/4, so class 0 (target 0) costs -ln(1/4) = ln 4 and
-        // class 1 (target 1) costs -ln(sigmoid(-ln 3)) = -ln(1/4) = ln 4. Mean over the 4 logits: (2 ln 2 + 2 ln 4) / 4 = 1.5 ln 2.
+        // class 1 (target 1) costs -ln(sigmoid(-ln 3)) = -ln(1/4) = ln 4. Mean over the 4 logits: (2 ln 2 + 2 ln 4) / 4
+        // = 1.5 ln 2.
         double ln3 = Math.Log(3);
         using var logits = tensor(new float[] { 0, 0, (float)ln3, (float)-ln3 }, [2, 2]);
         using var labels = tensor(new long[] { 0, 1 });

@@ -78,7 +78,8 @@ public class AdaptationRecipeTests
     }
 }
 
-/// <summary>The device path of the trainer (what a GPU silo runs), taken on the CPU: the same weights as without it.</summary>
+/// <summary>The device path of the trainer (what a GPU silo runs), taken on the CPU: the same weights as without
+/// it.</summary>
 public class AdaptationDeviceTests
 {
     [Fact]

@@ -31,7 +31,8 @@ internal sealed class AdaptationTestData : IDisposable
     public string Folder { get; }
     public IReadOnlyList<string> Images { get; }
 
-    /// <summary>A tiny recipe: 64 px, 2 sources per pass, 2 passes (accumulation is exercised), frozen for step 1.</summary>
+    /// <summary>A tiny recipe: 64 px, 2 sources per pass, 2 passes (accumulation is exercised), frozen for step
+    /// 1.</summary>
     public static AdaptationOptions TinyOptions(int steps = 3, int seed = 5) => new()
     {
         Budget = "test", Steps = steps, SourcesPerPass = 2, PassesPerStep = 2, FrozenSteps = 1, ScheduleSteps = steps + 1,

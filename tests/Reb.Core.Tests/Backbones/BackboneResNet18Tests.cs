@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 
 namespace Reb.Core.Tests.Backbones;
 
-/// <summary>Behaviour of the ResNet18 port beyond numerical exactness: shapes, partial runs, training, save/load.</summary>
+/// <summary>Behaviour of the ResNet18 port beyond numerical exactness: shapes, partial runs, training,
+/// save/load.</summary>
 [Collection("ResNet18")]
 public sealed class BackboneResNet18Tests
 {
@@ -65,7 +66,8 @@ public sealed class BackboneResNet18Tests
         Assert.Equal(_fixture.Model.Graph.Node.Count - 1, backbone.Module.LastExecutedNodes.Count); // all but the final AveragePool
     }
 
-    /// <summary>Node names the given values depend on, found by walking the ONNX graph backwards (independent of the module).</summary>
+    /// <summary>Node names the given values depend on, found by walking the ONNX graph backwards (independent of the
+    /// module).</summary>
     private static HashSet<string> AncestorNodes(GraphProto graph, params string[] values)
     {
         var producer = graph.Node.SelectMany(n => n.Output.Select(o => (o, n))).ToDictionary(p => p.o, p => p.n);

@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 
 namespace Reb.Core.Tests.Backbones;
 
-/// <summary>Ops and cases the ResNet18 graph does not exercise, checked against ONNX Runtime on a small graph.</summary>
+/// <summary>Ops and cases the ResNet18 graph does not exercise, checked against ONNX Runtime on a small
+/// graph.</summary>
 public sealed class OnnxGraphModuleOpTests
 {
     private readonly ITestOutputHelper _output;

@@ -2,7 +2,8 @@ using Reb.Core.Calibration;
 
 namespace Reb.Core.Tests.Calibration;
 
-/// <summary>The binomial and Beta bounds behind the target threshold, against direct computations and a seeded simulation.</summary>
+/// <summary>The binomial and Beta bounds behind the target threshold, against direct computations and a seeded
+/// simulation.</summary>
 public class BinomialBoundsTests
 {
     [Theory]

@@ -10,7 +10,8 @@ using Reb.Core.Tests.TestSupport;
 
 namespace Reb.Core.Tests.Calibration;
 
-/// <summary>The fit's target calibration on real PNGs (the repository's DeepPCB sample at 64 px) and the real backbone.</summary>
+/// <summary>The fit's target calibration on real PNGs (the repository's DeepPCB sample at 64 px) and the real
+/// backbone.</summary>
 public class TargetCalibrationTests
 {
     private static List<string> SampleImages(int count)
@@ -56,7 +57,9 @@ public class TargetCalibrationTests
             // Uncertified with synthetic defects: the cost rule over both predictions, and the line says it is young.
             Assert.Equal(ThresholdRule.Cost, rec.RuleKind);
             var defects = rec.Synthetic!.PerKind.Values.SelectMany(k => k.Scores).ToArray();
-            Assert.Equal(CostThreshold.Choose(rec.OutOfFoldScores, defects, 10).Threshold, rec.Threshold);
+            Assert.Equal(CostThreshold.Choose(rec.OutOfFoldScores, defects, 10, rec.MaxFalseRejectRate!.Value).Threshold,
+                rec.Threshold);
+            Assert.True(rec.PredictedFalseRejectRate <= rec.MaxFalseRejectRate);
             Assert.StartsWith("this line needs more good images or reviewed parts", rec.Warning);
             // Twelve distinct boards: twelve single-image folds, recorded.
             Assert.Equal(12, rec.Folds);

@@ -35,7 +35,8 @@ public class TargetThresholdTests
         Assert.Null(r.OrderStatistic);
         Assert.True(r.Threshold >= scores.Max());
         Assert.Contains("uncertified", r.Rule);
-        // With exponential scores the extrapolation lands near the true 1 % quantile ln(100) = 4.6, not at the max alone.
+        // With exponential scores the extrapolation lands near the true 1 % quantile ln(100) = 4.6, not at the max
+        // alone.
         Assert.InRange(r.Threshold, 3.5, 9);
         Assert.Equal(1 - Math.Pow(0.1, 1.0 / 100), r.DistributionFreeUpperAtMax, 12);
         Assert.InRange(r.PredictedUpper, r.PredictedLower, 1);

@@ -6,7 +6,8 @@ namespace Reb.Core.Tests.DefectMaker;
 /// <summary>Small synthetic pictures for the DefectMaker tests, float [3,S,S] 0..255 with whole values.</summary>
 internal static class SyntheticImages
 {
-    /// <summary>A bright square (side <paramref name="side"/>, top-left at <paramref name="at"/>) on a dark, slightly noisy background.</summary>
+    /// <summary>A bright square (side <paramref name="side"/>, top-left at <paramref name="at"/>) on a dark, slightly
+    /// noisy background.</summary>
     public static Tensor BrightSquare(int size, int at, int side, int seed)
     {
         var g = new Generator((ulong)seed);
@@ -15,14 +16,16 @@ internal static class SyntheticImages
         return img;
     }
 
-    /// <summary>A texture: independent uniform grey levels per pixel and channel, nothing stands out from the border.</summary>
+    /// <summary>A texture: independent uniform grey levels per pixel and channel, nothing stands out from the
+    /// border.</summary>
     public static Tensor Texture(int size, int seed)
     {
         var g = new Generator((ulong)seed);
         return rand(3, size, size, generator: g).mul(255).round();
     }
 
-    /// <summary>A smooth colourful picture (bicubic-upsampled coarse noise), so cut-paste and jitter have colour to work on.</summary>
+    /// <summary>A smooth colourful picture (bicubic-upsampled coarse noise), so cut-paste and jitter have colour to
+    /// work on.</summary>
     public static Tensor Smooth(int size, int seed)
     {
         var g = new Generator((ulong)seed);

@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 
 namespace Reb.Core.Tests.Features;
 
-/// <summary>Native-aspect inputs through the real ResNet18: an (H/8) x (W/8) patch grid, grids kept per image, leftovers pooled away.</summary>
+/// <summary>Native-aspect inputs through the real ResNet18: an (H/8) x (W/8) patch grid, grids kept per image,
+/// leftovers pooled away.</summary>
 public class AspectGridTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("reb-aspect-grid-").FullName;

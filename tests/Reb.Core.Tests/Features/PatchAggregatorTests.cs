@@ -6,7 +6,8 @@ namespace Reb.Core.Tests.Features;
 
 public class PatchAggregatorTests
 {
-    /// <summary>The method spec's recipe written out literally: unfold, upsample, adaptive pool per layer, stack, pool.</summary>
+    /// <summary>The method spec's recipe written out literally: unfold, upsample, adaptive pool per layer, stack,
+    /// pool.</summary>
     private static Tensor Literal(Tensor low, Tensor high, int dim)
     {
         long n = low.shape[0], h = low.shape[2], w = low.shape[3];

@@ -30,7 +30,8 @@ public class ImageResizerTests
     [Fact]
     public void ShrinkingIsAntialiased()
     {
-        // A 1-pixel checkerboard shrunk 4x: antialiasing averages it to mid-grey; point sampling would keep 0/255 extremes.
+        // A 1-pixel checkerboard shrunk 4x: antialiasing averages it to mid-grey; point sampling would keep 0/255
+        // extremes.
         int n = 1024;
         var px = new byte[n * n * 3];
         for (int y = 0; y < n; y++) for (int x = 0; x < n; x++) px[(y * n + x) * 3] = (byte)(((x + y) & 1) * 255);

@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 
 namespace Reb.Core.Tests.Imaging;
 
-/// <summary>Issue 13's resize rule: short side = ImageSize, long side by the same factor to the nearest multiple of 32, never below ImageSize.</summary>
+/// <summary>The native-aspect resize rule: short side = ImageSize, long side by the same factor to the nearest multiple
+/// of 32, never below ImageSize.</summary>
 public class ResizeRuleTests
 {
     [Theory]
@@ -58,7 +59,7 @@ public class ResizeRuleTests
     [Fact]
     public void Auto_PicksAspectOnlyForElongatedImagesThatNeedNoUpsampling()
     {
-        // The steel-strip line of issue 13: long and large.
+        // A steel-strip line: long and large.
         Assert.Equal(ResizeMode.Aspect, ResizeChoice.Choose([(1250, 500), (1260, 498), (1244, 502)], 256));
         // magnetic_tile-like: mildly elongated, short sides around 250 (aspect measured worse there): square.
         Assert.Equal(ResizeMode.Square, ResizeChoice.Choose([(218, 273), (603, 248), (494, 361), (256, 369), (598, 259)], 256));

@@ -74,7 +74,8 @@ public class BankUpdateTests
     [Fact]
     public void Append_OnRealImageFeatures_EqualsAFullRefit()
     {
-        // Real PNGs from the repository's DeepPCB sample, embedded by the ImageNet ResNet18 at 64 px (8x8 patches each).
+        // Real PNGs from the repository's DeepPCB sample, embedded by the ImageNet ResNet18 at 64 px (8x8 patches
+        // each).
         var root = SharedData.RepositoryRoot()!;
         var files = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "train", "good"), "*.png").Order().Take(8).ToList();
         using var fx = new FeatureExtractor(Backbone.LoadDefault(), 64);

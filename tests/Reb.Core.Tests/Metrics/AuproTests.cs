@@ -111,7 +111,8 @@ public class AuproTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Aupro.Compute([Map1], [Mask1], 3, 3, maxFpr: 0));
     }
 
-    /// <summary>Random scores in [0,1) and masks made of a few random rectangles per image (some images defect-free).</summary>
+    /// <summary>Random scores in [0,1) and masks made of a few random rectangles per image (some images
+    /// defect-free).</summary>
     private static (List<float[]> Maps, List<bool[]> Masks) RandomBlobImages(Random rng, int images, int width, int height)
     {
         var maps = new List<float[]>();

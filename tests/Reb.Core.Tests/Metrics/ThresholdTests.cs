@@ -7,7 +7,8 @@ public class ThresholdTests
     [Fact]
     public void F1OptimalHandComputed()
     {
-        // P = 2. Thresholds (TP, FP) -> F1 = 2TP/(TP+FP+P): 0.8 (1,0) 2/3; 0.4 (1,1) 1/2; 0.35 (2,1) 4/5; 0.1 (2,2) 2/3.
+        // P = 2. Thresholds (TP, FP) -> F1 = 2TP/(TP+FP+P): 0.8 (1,0) 2/3; 0.4 (1,1) 1/2; 0.35 (2,1) 4/5; 0.1 (2,2)
+        // 2/3.
         var best = ThresholdSearch.F1Optimal([0.1f, 0.4f, 0.35f, 0.8f], [false, false, true, true]);
         Assert.Equal(0.35f, best.Threshold);
         Assert.Equal(0.8, best.F1, 12);

@@ -36,7 +36,8 @@ public class AspectModelTests : IDisposable
             Assert.Equal(2 * (160 + 128 + 192), fit.BankSize);
             Assert.Equal(fit.BankSize, model.Layout!.Rows);
             // Every training image scored out of fold with its own grid, and DefectMaker's escape estimate made on the
-            // strips themselves: 4 sources (of three shapes), one defect of each kind on each, scored over its own grid.
+            // strips themselves: 4 sources (of three shapes), one defect of each kind on each, scored over its own
+            // grid.
             Assert.Equal(6, model.Threshold.Calibration!.OutOfFoldScores.Length);
             var synthetic = model.Threshold.Calibration.Synthetic;
             Assert.NotNull(synthetic);

@@ -9,7 +9,8 @@ using Reb.Core.Pipeline;
 
 namespace Reb.Core.Tests.Pipeline;
 
-/// <summary>`reb eval` on a small MVTec-layout category made in the test: outputs exist and say what the issue asks.</summary>
+/// <summary>`reb eval` on a small MVTec-layout category made in the test: outputs exist and say what the issue
+/// asks.</summary>
 public class EvaluatorTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("reb-eval-").FullName;

@@ -2,7 +2,8 @@ using Reb.Core.Pipeline;
 
 namespace Reb.Core.Tests.Pipeline;
 
-/// <summary>scores.csv keeps one field per column whatever the image path holds, and the same columns for every writer.</summary>
+/// <summary>scores.csv keeps one field per column whatever the image path holds, and the same columns for every
+/// writer.</summary>
 public sealed class ScoresCsvTests
 {
     [Fact]

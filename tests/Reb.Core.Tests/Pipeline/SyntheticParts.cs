@@ -2,7 +2,8 @@ using Reb.Core.Imaging;
 
 namespace Reb.Core.Tests.Pipeline;
 
-/// <summary>Small PNG "parts" made in the test: a textured plate, optionally with a dark scratch (the defect).</summary>
+/// <summary>Small PNG "parts" made in the test: a textured plate, optionally with a dark scratch (the
+/// defect).</summary>
 internal static class SyntheticParts
 {
     public static RgbImage Plate(int seed, int size = 96, bool scratch = false)

@@ -51,7 +51,8 @@ public class AspectBankAppendTests : IDisposable
         // The appended strips keep their own grids (not 8 x 8 squares).
         Assert.All(layout.Grids.Skip(6), g => Assert.True(g.Width > g.Height, $"grid {g}"));
 
-        // Recalibrated per image over the grown bank's regrouped folds: the recorded out-of-fold scores are what a fresh
+        // Recalibrated per image over the grown bank's regrouped folds: the recorded out-of-fold scores are what a
+        // fresh
         // computation over the layout with the recorded grouping gives.
         var cal = updated.Threshold.Calibration!;
         Assert.Equal(8, cal.OutOfFoldScores.Length);

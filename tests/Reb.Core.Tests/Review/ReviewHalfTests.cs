@@ -11,7 +11,8 @@ using Reb.Core.Tests.TestSupport;
 
 namespace Reb.Core.Tests.Review;
 
-/// <summary>The review loop on real PNGs: overturned rejects go into the bank, the threshold is recalibrated, half B is rescored.</summary>
+/// <summary>The review loop on real PNGs: overturned rejects go into the bank, the threshold is recalibrated, half B is
+/// rescored.</summary>
 public class ReviewHalfTests
 {
     [Fact]
@@ -28,7 +29,8 @@ public class ReviewHalfTests
         var (model, fit) = ModelFitter.Fit(train, new FeatureExtractor(Backbone.LoadDefault(), 64), options);
         using (model)
         {
-            // Every given score is a reject, so every image of half A is overturned and half B starts at 100 %; half B's
+            // Every given score is a reject, so every image of half A is overturned and half B starts at 100 %; half
+            // B's
             // "after" comes from really rescoring its images with the updated bank and threshold.
             var scored = good.Select(p => (p, float.MaxValue)).ToList();
             var r = ReviewHalf.Run(model, scored, fit.TrainImages, seed: 3);

@@ -178,7 +178,8 @@ public class CellSearchTests
         }
     }
 
-    /// <summary>More queries than one block: they are searched in the order of their nearest cell and answered in theirs.</summary>
+    /// <summary>More queries than one block: they are searched in the order of their nearest cell and answered in
+    /// theirs.</summary>
     [Fact]
     public void ManyQueries_SearchedInCellOrder_AnsweredInTheCallersOrder()
     {

@@ -7,7 +7,8 @@ namespace Reb.Core.Tests.Search;
 
 /// <summary>
 /// The screen path a GPU silo takes (libtorch's float32 mm on the screen's device, tiles copied back for the scan),
-/// run on the CPU: exact against float64 brute force and bitwise the native kernel's answer, on near-duplicate rows too.
+/// run on the CPU: exact against float64 brute force and bitwise the native kernel's answer, on near-duplicate rows
+/// too.
 /// </summary>
 public class DeviceScreenTests
 {
@@ -33,7 +34,8 @@ public class DeviceScreenTests
     [Fact]
     public void NearDuplicateRowsKeepTheLowestIndexTieRuleOnTheDevicePath()
     {
-        // 25 distinct rows repeated 48 times with tiny jitter on half of them: the bank shape that made searches collapse.
+        // 25 distinct rows repeated 48 times with tiny jitter on half of them: the bank shape that made searches
+        // collapse.
         using var unique = rand(new long[] { 25, 64 }, generator: new Generator(3));
         using var order = randperm(1200, generator: new Generator(4));
         using var repeated = unique.repeat(48, 1).index_select(0, order).contiguous();
@@ -49,7 +51,8 @@ public class DeviceScreenTests
     }
 }
 
-/// <summary>An appended bank (only the new rows prepared, the old mean and scale kept) answers like one prepared afresh.</summary>
+/// <summary>An appended bank (only the new rows prepared, the old mean and scale kept) answers like one prepared
+/// afresh.</summary>
 public class KnnBankAppendTests
 {
     [Theory]
@@ -58,7 +61,8 @@ public class KnnBankAppendTests
     public void AppendedBankGivesBitwiseTheSearchOfABankPreparedOnTheUnion(KnnPrecision precision)
     {
         using var old = KnnSyntheticData.PatchLike(3000, 96, seed: 21);
-        // New rows from elsewhere in feature space (another seed: other clusters, another offset) and some exact copies of old rows.
+        // New rows from elsewhere in feature space (another seed: other clusters, another offset) and some exact copies
+        // of old rows.
         using var fresh = cat(new[] { KnnSyntheticData.PatchLike(300, 96, seed: 22), old.narrow(0, 10, 20) }, 0);
         using var union = cat(new[] { old, fresh }, 0);
         var options = new KnnOptions { Precision = precision, BankChunk = 700 };

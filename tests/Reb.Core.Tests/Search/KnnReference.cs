@@ -29,14 +29,16 @@ internal static class KnnReference
         return result;
     }
 
-    /// <summary>Per query the k expected (float32 distance, index) pairs; rows in <paramref name="exclude"/> are skipped.</summary>
+    /// <summary>Per query the k expected (float32 distance, index) pairs; rows in <paramref name="exclude"/> are
+    /// skipped.</summary>
     public static (float D, long I)[][] Expected(double[][] reference, int k, BankRange[]? exclude = null) =>
         reference.Select((row, i) => row
             .Select((v, j) => (D: (float)v, I: (long)j))
             .Where(p => exclude is null || !exclude[i].Contains(p.I))
             .OrderBy(p => p.D).ThenBy(p => p.I).Take(k).ToArray()).ToArray();
 
-    /// <summary>Asserts the result is exactly the reference search: the same indices in the same order, the same float32 distances.</summary>
+    /// <summary>Asserts the result is exactly the reference search: the same indices in the same order, the same
+    /// float32 distances.</summary>
     public static void AssertExact(KnnResult result, double[][] reference, int k, long[]? exclude = null) =>
         AssertExact(result, reference, k, exclude?.Select(BankRange.Single).ToArray());
 

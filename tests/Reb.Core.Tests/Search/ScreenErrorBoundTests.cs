@@ -18,7 +18,8 @@ public class ScreenErrorBoundTests
         using var bank = KnnBank.Create(bankData, new KnnOptions { Precision = precision });
         Assert.True(NativeGemm.IsAvailable, "these figures need MKL's GEMMs");
 
-        // The screen exactly as the kernel forms it: -2 qh.bh from the same GEMM, + ||bc||^2, + ||qc||^2 (scaled domain).
+        // The screen exactly as the kernel forms it: -2 qh.bh from the same GEMM, + ||bc||^2, + ||qc||^2 (scaled
+        // domain).
         var scaled = (queries - bank.Mean).to(ScalarType.Float64) * bank.Scale;
         var low = scaled.to(bank.Screen.dtype).contiguous();
         var tile = zeros(64, 3000);
@@ -53,7 +54,8 @@ public class ScreenErrorBoundTests
     {
         using var bankData = KnnSyntheticData.PatchLike(2000, 128, 4) * 1e-25f;
         using var bank = KnnBank.Create(bankData);
-        // Scaled so that sqrt(d) * max |coordinate| is in (1/2, 1]: the largest norm is then between 1/(2 sqrt(d)) and 1.
+        // Scaled so that sqrt(d) * max |coordinate| is in (1/2, 1]: the largest norm is then between 1/(2 sqrt(d)) and
+        // 1.
         var b = bank.Rows.B.Max();
         Assert.InRange(b, 1 / (2 * MathF.Sqrt(128)), 1.01f);
         // ||bf16(x) - x|| <= 2^-8 ||x|| for round-to-nearest: the measured residual must respect it, and be non-zero.

@@ -5,7 +5,8 @@ namespace Reb.Core.Tests.Search;
 
 /// <summary>
 /// One tie rule in one process and across shards: a bank cut into slices, each searched on its own and merged the way
-/// the cluster merges (Reb.Grains NearestMerge: ascending float32 distance, then lowest GLOBAL index), must give exactly
+/// the cluster merges (Reb.Grains NearestMerge: ascending float32 distance, then lowest GLOBAL index), must give
+/// exactly
 /// the single-bank answer when equal distances sit in different shards.
 /// </summary>
 public class ShardTieTests
@@ -18,7 +19,8 @@ public class ShardTieTests
     {
         const int d = 32;
         using var gen = new Generator(17);
-        // Exact duplicates spread over every shard, and mirror points q +- e_i (equal float32 distances, different vectors).
+        // Exact duplicates spread over every shard, and mirror points q +- e_i (equal float32 distances, different
+        // vectors).
         using var unique = rand(new long[] { 50, d }, generator: gen);
         using var query = rand(new long[] { 1, d }, generator: gen);
         using var mirrors = cat(new[] { query + 0.25f * eye(d), query - 0.25f * eye(d) });

@@ -21,7 +21,8 @@ internal static class AspectSamples
         return new RgbImage(image.Width, height, px) { Source = source };
     }
 
-    /// <summary>Strips of the first images of a sample split, image i getting heights[i % heights.Length]; returns the PNG paths.</summary>
+    /// <summary>Strips of the first images of a sample split, image i getting heights[i % heights.Length]; returns the
+    /// PNG paths.</summary>
     public static List<string> Write(string dir, string prefix, int count, int[] heights, string split = "train/good", int skip = 0)
     {
         Directory.CreateDirectory(dir);

@@ -5,7 +5,8 @@ using Reb.Gateway.Tests.TestSupport;
 
 namespace Reb.Gateway.Tests.Access;
 
-/// <summary>Every protected endpoint x every role: allowed from its minimum role up, 403 below, 401 without a valid key.</summary>
+/// <summary>Every protected endpoint x every role: allowed from its minimum role up, 403 below, 401 without a valid
+/// key.</summary>
 [Collection(GatewayCollection.Name)]
 public sealed class RoleEndpointMatrixTests(GatewayFixture gateway)
 {

@@ -7,7 +7,8 @@ using Reb.Gateway.Hosting;
 
 namespace Reb.Gateway.Tests.Api;
 
-/// <summary>The gateway's options are checked when the host starts: a bad limit stops the start, naming each option.</summary>
+/// <summary>The gateway's options are checked when the host starts: a bad limit stops the start, naming each
+/// option.</summary>
 public sealed class GatewayOptionsValidationTests
 {
     [Fact]

@@ -8,7 +8,8 @@ using Reb.Gateway.Tests.TestSupport;
 namespace Reb.Gateway.Tests.Api;
 
 /// <summary>
-/// Issue 14 through the HTTP API: every inspection is a row in the history (query, CSV, stored image), reviews, bad
+/// The inspection history and review loop through the HTTP API: every inspection is a row in the history (query, CSV,
+/// stored image), reviews, bad
 /// input with clear errors, and the review loop: an overturned reject goes into the bank as a new version that is
 /// compared on the reviewed images, not promoted until an engineer does, and accepts the image once promoted.
 /// </summary>
@@ -26,7 +27,8 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
     }
 
     /// <summary>
-    /// A reject on <paramref name="line"/>: the fixture's small model accepts the sample images, so the line's threshold
+    /// A reject on <paramref name="line"/>: the fixture's small model accepts the sample images, so the line's
+    /// threshold
     /// override is set below the first defect image's score (verdicts follow the override, for every version).
     /// </summary>
     private async Task<(JsonElement Answer, byte[] Image)> FirstRejectAsync(HttpClient c, string line)
@@ -42,7 +44,8 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
         return (a, bytes);
     }
 
-    /// <summary>One inspection; a 503/504 (the shared test machine under load: the fixture's inspect timeout is 10 s) is retried.</summary>
+    /// <summary>One inspection; a 503/504 (the shared test machine under load: the fixture's inspect timeout is 10 s)
+    /// is retried.</summary>
     private static async Task<JsonElement> InspectAsync(HttpClient c, string line, string name, byte[] bytes)
     {
         for (int attempt = 1; ; attempt++)

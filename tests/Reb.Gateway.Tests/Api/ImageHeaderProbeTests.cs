@@ -4,7 +4,8 @@ using SkiaSharp;
 
 namespace Reb.Gateway.Tests.Api;
 
-/// <summary>The header probe reads the same size as the decoder for PNG, JPEG and BMP, and refuses broken headers.</summary>
+/// <summary>The header probe reads the same size as the decoder for PNG, JPEG and BMP, and refuses broken
+/// headers.</summary>
 public sealed class ImageHeaderProbeTests
 {
     [Theory]

@@ -9,7 +9,8 @@ using SkiaSharp;
 
 namespace Reb.Gateway.Tests.Api;
 
-/// <summary>Inspection through HTTP gives the cluster's score, the verdict against the line's threshold, and overlays.</summary>
+/// <summary>Inspection through HTTP gives the cluster's score, the verdict against the line's threshold, and
+/// overlays.</summary>
 [Collection(GatewayCollection.Name)]
 public sealed class InspectTests(GatewayFixture gateway)
 {

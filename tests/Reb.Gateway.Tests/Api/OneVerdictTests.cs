@@ -7,7 +7,8 @@ namespace Reb.Gateway.Tests.Api;
 
 /// <summary>
 /// One verdict: with a threshold override between the model's threshold and an image's score, the CLI's path
-/// (<see cref="RebClusterClient.ScoreAsync(string, byte[], string, CancellationToken)"/>, what `reb cluster score` calls),
+/// (<see cref="RebClusterClient.ScoreAsync(string, byte[], string, CancellationToken)"/>, what `reb cluster score`
+/// calls),
 /// HTTP inspect and the inspection log the dashboard reads all show the same verdict against the same threshold.
 /// </summary>
 [Collection(GatewayCollection.Name)]
@@ -28,7 +29,8 @@ public sealed class OneVerdictTests(GatewayFixture gateway)
 
         foreach (var factor in new[] { 0.5, 1.5 })
         {
-            // An override on the other side of the score from the model's threshold flips the verdict everywhere at once.
+            // An override on the other side of the score from the model's threshold flips the verdict everywhere at
+            // once.
             double threshold = Math.Round(plain.Score * factor, 4);
             (await engineer.PutAsJsonAsync($"api/lines/{Line}/threshold", new { threshold })).EnsureSuccessStatusCode();
             bool expectReject = plain.Score >= threshold;

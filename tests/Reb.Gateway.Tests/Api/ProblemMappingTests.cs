@@ -4,7 +4,8 @@ using Reb.Gateway.Errors;
 
 namespace Reb.Gateway.Tests.Api;
 
-/// <summary>Which status each kind of failure gets (the HTTP tests cover the ones a live gateway can be made to raise).</summary>
+/// <summary>Which status each kind of failure gets (the HTTP tests cover the ones a live gateway can be made to
+/// raise).</summary>
 public sealed class ProblemMappingTests
 {
     [Fact]

@@ -7,8 +7,10 @@ using Reb.Gateway.Tests.TestSupport;
 namespace Reb.Gateway.Tests.Api;
 
 /// <summary>
-/// POST /api/lines/{line}/versions, the HTTP side of `reb cluster publish`: a model directory made by `reb fit` elsewhere
-/// is uploaded, checked against its checksums and registered; a damaged copy is refused by file name and changes nothing.
+/// POST /api/lines/{line}/versions, the HTTP side of `reb cluster publish`: a model directory made by `reb fit`
+/// elsewhere
+/// is uploaded, checked against its checksums and registered; a damaged copy is refused by file name and changes
+/// nothing.
 /// </summary>
 [Collection(GatewayCollection.Name)]
 public sealed class PublishTests(GatewayFixture gateway)

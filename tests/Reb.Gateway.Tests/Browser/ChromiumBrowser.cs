@@ -8,7 +8,8 @@ namespace Reb.Gateway.Tests.Browser;
 /// </summary>
 public sealed class ChromiumBrowser : IAsyncLifetime
 {
-    /// <summary>Where Debian's chromium package puts its launcher; REB_CHROMIUM overrides it (another machine layout).</summary>
+    /// <summary>Where Debian's chromium package puts its launcher; REB_CHROMIUM overrides it (another machine
+    /// layout).</summary>
     public static string ExecutablePath => Environment.GetEnvironmentVariable("REB_CHROMIUM") is { Length: > 0 } p ? p : "/usr/bin/chromium";
 
     private IPlaywright? _playwright;

@@ -10,7 +10,8 @@ public static class DashboardAssets
 {
     private static readonly Assembly Gateway = typeof(GatewayAssembly).Assembly;
 
-    /// <summary>Bytes of wwwroot/dashboard/<paramref name="relativePath"/>, or null when the gateway does not ship it.</summary>
+    /// <summary>Bytes of wwwroot/dashboard/<paramref name="relativePath"/>, or null when the gateway does not ship
+    /// it.</summary>
     public static byte[]? Read(string relativePath)
     {
         using var stream = Gateway.GetManifestResourceStream("wwwroot/dashboard/" + relativePath);

@@ -6,7 +6,8 @@ namespace Reb.Gateway.Tests.Browser;
 /// <summary>Page-level steps the dashboard tests share: open the dashboard, sign in, go to a page.</summary>
 public static class DashboardSession
 {
-    /// <summary>A new page (own sessionStorage) on the dashboard's sign-in form; browser console errors go to the test output.</summary>
+    /// <summary>A new page (own sessionStorage) on the dashboard's sign-in form; browser console errors go to the test
+    /// output.</summary>
     public static async Task<IPage> OpenAsync(ChromiumBrowser chromium, string baseUrl, ITestOutputHelper output)
     {
         var page = await chromium.NewPageAsync(baseUrl);
@@ -18,7 +19,8 @@ public static class DashboardSession
         return page;
     }
 
-    /// <summary>Opens the dashboard and signs in with <paramref name="key"/>; returns once the overview shows.</summary>
+    /// <summary>Opens the dashboard and signs in with <paramref name="key"/>; returns once the overview
+    /// shows.</summary>
     public static async Task<IPage> SignedInAsync(ChromiumBrowser chromium, string baseUrl, string key, ITestOutputHelper output)
     {
         var page = await OpenAsync(chromium, baseUrl, output);

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Reb.Gateway.Tests.Browser;
 
 /// <summary>
-/// Issue 14's review loop in the dashboard, in headless chromium: an image is rejected, an operator overturns the
+/// The review loop in the dashboard, in headless chromium: an image is rejected, an operator overturns the
 /// verdict in the review queue, an engineer adds it to the bank (a new version, not promoted), compares the new
 /// version with the current one on the reviewed image, promotes it, and the same image is then accepted.
 /// </summary>

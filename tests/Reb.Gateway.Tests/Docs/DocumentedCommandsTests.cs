@@ -41,7 +41,8 @@ public sealed partial class DocumentedCommandsTests
         Assert.Null(Check("reb cluster fit --line pcb --shards 2"));
     }
 
-    /// <summary>Null when the command path exists, its help runs and every flag is one of its options; else why not.</summary>
+    /// <summary>Null when the command path exists, its help runs and every flag is one of its options; else why
+    /// not.</summary>
     private static string? Check(string commandLine)
     {
         var words = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();

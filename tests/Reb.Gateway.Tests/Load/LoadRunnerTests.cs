@@ -4,7 +4,8 @@ using Reb.Gateway.Tests.TestSupport;
 
 namespace Reb.Gateway.Tests.Load;
 
-/// <summary>`reb load`'s logic against the fixture's gateway: a short bounded run, its report and its refusals.</summary>
+/// <summary>`reb load`'s logic against the fixture's gateway: a short bounded run, its report and its
+/// refusals.</summary>
 [Collection(GatewayCollection.Name)]
 public sealed class LoadRunnerTests(GatewayFixture gateway)
 {

@@ -19,7 +19,8 @@ using Xunit.Abstractions;
 namespace Reb.Gateway.Tests.Load;
 
 /// <summary>
-/// Failure: a silo killed while inspections run. Seen before: `reb load` against both silos of start-cluster.sh had 4 of
+/// Failure: a silo killed while inspections run. Seen before: `reb load` against both silos of start-cluster.sh had 4
+/// of
 /// 68 requests hung for more than 30 s, waiting for grain calls to the killed silo's bank shards (Orleans' response
 /// timeout, or membership declaring the silo dead). Two silos here share one grain-state folder and one artefact
 /// store; silo 1 runs in this process, silo 2 is a real `dotnet Reb.Silo.dll` process, SIGKILLed mid-run. Every
@@ -31,7 +32,8 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
     private const int Shards = 8;
     /// <summary>The gateway's cluster deadline in this test (production default: 12 s).</summary>
     private const int DeadlineSeconds = 8;
-    /// <summary>No request may take longer than this to be answered: the deadline plus decode, overlay and a loaded machine.</summary>
+    /// <summary>No request may take longer than this to be answered: the deadline plus decode, overlay and a loaded
+    /// machine.</summary>
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(DeadlineSeconds + 12);
 
     private readonly string _work = Directory.CreateTempSubdirectory("reb-silo-kill-").FullName;
@@ -71,9 +73,11 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
             ["Reb:ArtefactStore:Kind"] = "local",
             ["Reb:ArtefactStore:Root"] = Path.Combine(_work, "store"),
             ["Reb:CacheRoot"] = Path.Combine(_work, name, "cache"),
-            // SQLite history is one silo's (clusters use PostgreSQL): a shared file let the frozen silo's lock stall silo 1's writes.
+            // SQLite history is one silo's (clusters use PostgreSQL): a shared file let the frozen silo's lock stall
+            // silo 1's writes.
             ["Reb:History:Path"] = Path.Combine(_work, name, "inspection-history.db"),
-            // The load here is about a dying silo, not the per-key rate limit (600/min), which 4 fast clients exceed once
+            // The load here is about a dying silo, not the per-key rate limit (600/min), which 4 fast clients exceed
+            // once
             // inspections are quick (429s seen): lift it so every refusal counted is the cluster's.
             ["Reb:Gateway:RateLimitPerMinute"] = "100000",
             ["Reb:Gateway:Enabled"] = "true",
@@ -101,7 +105,8 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
         await line.SetShards(Shards);
 
         // Warm: the model is loaded and every shard activated (spread at random over both silos). A cold first call
-        // can take longer than the deadline on a loaded machine: it is refused 503, the loading goes on, a retry succeeds.
+        // can take longer than the deadline on a loaded machine: it is refused 503, the loading goes on, a retry
+        // succeeds.
         using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) })
         {
             http.DefaultRequestHeaders.Add("X-Api-Key", key);
@@ -192,7 +197,8 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
         }
     }
 
-    /// <summary>A small model (4 DeepPCB images at 128 px, as the gateway fixture's) published to the shared store.</summary>
+    /// <summary>A small model (4 DeepPCB images at 128 px, as the gateway fixture's) published to the shared
+    /// store.</summary>
     private async Task<string> PublishModelAsync()
     {
         var options = new InspectionOptions { ImageSize = 128 };

@@ -34,7 +34,8 @@ public sealed class AuthenticationLimitTests(GatewayFixture gateway)
         await refused.AssertProblem(429);
         Assert.True(refused.Headers.RetryAfter?.Delta is { } wait && wait > TimeSpan.Zero && wait <= TimeSpan.FromMinutes(1), "Retry-After");
 
-        // While blocked, even the right secret of that key from that address is not checked; from another address it works.
+        // While blocked, even the right secret of that key from that address is not checked; from another address it
+        // works.
         using var rightFromGuesser = SecurityHelpers.ClientFrom(gateway, guesser, right);
         await (await rightFromGuesser.GetAsync("api/me")).AssertProblem(429);
         using var rightElsewhere = gateway.Client(right);

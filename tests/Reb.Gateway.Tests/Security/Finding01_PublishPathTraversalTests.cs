@@ -89,6 +89,7 @@ public sealed class Finding01_PublishPathTraversalTests(GatewayFixture gateway)
         Assert.Contains($"bank.coreFile '{Shown(fifo)}' is not a plain file name", await r.AssertProblem(400));
     }
 
-    /// <summary>How an error body shows a name: absolute paths as "[path]" (no server path leaves in an error).</summary>
+    /// <summary>How an error body shows a name: absolute paths as "[path]" (no server path leaves in an
+    /// error).</summary>
     private static string Shown(string name) => name.StartsWith('/') ? "[path]" : name;
 }

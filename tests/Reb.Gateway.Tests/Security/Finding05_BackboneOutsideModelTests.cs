@@ -19,7 +19,8 @@ public sealed class Finding05_BackboneOutsideModelTests(GatewayFixture gateway)
     [Fact]
     public async Task A_backbone_path_to_a_file_on_the_silo_is_refused_and_claims_nothing()
     {
-        // A real ONNX file on the silo (the built-in ResNet18 by its absolute path): it parses, so only the rule refuses it.
+        // A real ONNX file on the silo (the built-in ResNet18 by its absolute path): it parses, so only the rule
+        // refuses it.
         var onSilo = Backbone.ResolveModelPath(BackboneSpec.ResNet18);
         Assert.True(File.Exists(onSilo));
         foreach (var path in new[] { onSilo, "../" + Path.GetFileName(onSilo) })

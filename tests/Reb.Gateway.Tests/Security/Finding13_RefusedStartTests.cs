@@ -15,7 +15,8 @@ public sealed class Finding13_RefusedStartTests : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("reb-finding13-start-").FullName;
 
-    /// <summary>Answers the next <see cref="ISiteTrainingGrain.Running"/> with no jobs, without asking the grain.</summary>
+    /// <summary>Answers the next <see cref="ISiteTrainingGrain.Running"/> with no jobs, without asking the
+    /// grain.</summary>
     private sealed class RaceAtTheLook : Orleans.IIncomingGrainCallFilter
     {
         public volatile bool Armed;

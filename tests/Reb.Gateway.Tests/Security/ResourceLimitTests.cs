@@ -29,7 +29,8 @@ public sealed class ResourceLimitTests(GatewayFixture gateway)
         using var over = await op.PostAsync($"api/lines/{GatewayFixture.Line}/inspect/batch", Garbage(GatewayFixture.MaxImagesPerBatch + 1));
         Assert.Contains($"at most {GatewayFixture.MaxImagesPerBatch}", await over.AssertProblem(413));
 
-        // Full batches: each costs MaxImagesPerBatch permits, so the per-minute budget lasts RateLimitPerMinute / 10 of them.
+        // Full batches: each costs MaxImagesPerBatch permits, so the per-minute budget lasts RateLimitPerMinute / 10 of
+        // them.
         int allowed = (GatewayFixture.RateLimitPerMinute - 1) / GatewayFixture.MaxImagesPerBatch; // the refused batch above took 1
         for (int i = 0; i < allowed; i++)
         {

@@ -8,7 +8,8 @@ using Reb.Gateway.Tests.TestSupport;
 
 namespace Reb.Gateway.Tests.Security;
 
-/// <summary>What the security tests need beyond the fixture: own sites and keys, store images, odd clients and bodies.</summary>
+/// <summary>What the security tests need beyond the fixture: own sites and keys, store images, odd clients and
+/// bodies.</summary>
 public static class SecurityHelpers
 {
     /// <summary>A new key of <paramref name="site"/> (the site exists once it has a key).</summary>
@@ -36,7 +37,8 @@ public static class SecurityHelpers
         return form;
     }
 
-    /// <summary>A client whose connections come from <paramref name="source"/> (another loopback address, e.g. 127.0.0.2).</summary>
+    /// <summary>A client whose connections come from <paramref name="source"/> (another loopback address, e.g.
+    /// 127.0.0.2).</summary>
     public static HttpClient ClientFrom(GatewayFixture gateway, IPAddress source, string? key)
     {
         var handler = new SocketsHttpHandler
@@ -61,7 +63,8 @@ public static class SecurityHelpers
     /// <summary>
     /// A raw HTTP/1.1 request that sends <paramref name="body"/> at a trickle of 400 bytes a second: a client that
     /// uploads very slowly (or holds a connection on purpose), fast enough for Kestrel's minimum data rate (240 B/s).
-    /// Raw TCP, because HttpClient buffers the first bytes of a body and would not even send the headers. Dispose to drop
+    /// Raw TCP, because HttpClient buffers the first bytes of a body and would not even send the headers. Dispose to
+    /// drop
     /// the connection.
     /// </summary>
     public sealed class StalledUpload : IDisposable
@@ -98,7 +101,8 @@ public static class SecurityHelpers
             catch (Exception) { } // the server answered and closed, or the test disposed the upload
         }
 
-        /// <summary>The status code of the response, once it comes (null when none came within <paramref name="wait"/>).</summary>
+        /// <summary>The status code of the response, once it comes (null when none came within <paramref
+        /// name="wait"/>).</summary>
         public async Task<int?> StatusAsync(TimeSpan wait)
         {
             using var cts = new CancellationTokenSource(wait);
@@ -119,7 +123,8 @@ public static class SecurityHelpers
         }
     }
 
-    /// <summary>Cancels the training jobs of <paramref name="line"/> (the tests' jobs must not keep the CPU busy).</summary>
+    /// <summary>Cancels the training jobs of <paramref name="line"/> (the tests' jobs must not keep the CPU
+    /// busy).</summary>
     public static async Task CancelJobsAsync(GatewayFixture gateway, string line)
     {
         var status = await gateway.Grains.GetGrain<Reb.Abstractions.Grains.IProductLineGrain>(line).GetStatus();

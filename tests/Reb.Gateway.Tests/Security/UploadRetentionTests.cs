@@ -4,7 +4,8 @@ using Reb.Gateway.Training;
 
 namespace Reb.Gateway.Tests.Security;
 
-/// <summary>Failure: uploaded training images were never deleted, so the store grew with every upload forever.</summary>
+/// <summary>Failure: uploaded training images were never deleted, so the store grew with every upload
+/// forever.</summary>
 [Collection(GatewayCollection.Name)]
 public sealed class UploadRetentionTests(GatewayFixture gateway)
 {

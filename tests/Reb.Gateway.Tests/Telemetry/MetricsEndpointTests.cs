@@ -4,7 +4,8 @@ using Reb.Gateway.Tests.TestSupport;
 
 namespace Reb.Gateway.Tests.Telemetry;
 
-/// <summary>The Prometheus scrape endpoint: the project's meters, Orleans' and the runtime's, after real traffic.</summary>
+/// <summary>The Prometheus scrape endpoint: the project's meters, Orleans' and the runtime's, after real
+/// traffic.</summary>
 [Collection(GatewayCollection.Name)]
 public sealed class MetricsEndpointTests(GatewayFixture gateway)
 {

@@ -2,7 +2,8 @@ using Reb.Gateway.Tests.TestSupport;
 
 namespace Reb.Gateway.Tests.Telemetry;
 
-/// <summary>Reads /metrics until a condition holds (the exporter caches a scrape for a moment; histograms arrive late).</summary>
+/// <summary>Reads /metrics until a condition holds (the exporter caches a scrape for a moment; histograms arrive
+/// late).</summary>
 public static class Scrape
 {
     public static async Task<string> UntilAsync(GatewayFixture gateway, Func<string, bool> done, string what)
@@ -18,7 +19,8 @@ public static class Scrape
             if (done(text)) return text;
             await Task.Delay(250);
         }
-        // The lines a reader needs to see which part never came: the line under test's series and whether Orleans' are there.
+        // The lines a reader needs to see which part never came: the line under test's series and whether Orleans' are
+        // there.
         var relevant = text.Split('\n').Where(l => (l.StartsWith("reb_") && l.Contains($"line=\"{GatewayFixture.Line}\"") && !l.Contains("_bucket"))
                                                   || l.StartsWith("reb_scoring_stage_duration_milliseconds_count")).Take(60);
         Assert.Fail($"/metrics never showed {what}; last scrape ({text.Length} chars, {text.Split('\n').Count(l => l.StartsWith("orleans_"))} orleans_ lines):\n{string.Join('\n', relevant)}");

@@ -61,7 +61,8 @@ public sealed class DurableGateway : IAsyncDisposable
         };
     }
 
-    /// <summary>Builds and starts the host; <paramref name="settings"/> from <see cref="Settings"/> (changed as needed).</summary>
+    /// <summary>Builds and starts the host; <paramref name="settings"/> from <see cref="Settings"/> (changed as
+    /// needed).</summary>
     /// <param name="configure">adds services (e.g. a grain call filter) before the host is built.</param>
     public static async Task<DurableGateway> Start(IDictionary<string, string?> settings, Action<IHostApplicationBuilder>? configure = null)
     {
@@ -88,7 +89,8 @@ public sealed class DurableGateway : IAsyncDisposable
         return client;
     }
 
-    /// <summary>A client whose connections come from <paramref name="source"/> (another loopback address, e.g. 127.0.0.3).</summary>
+    /// <summary>A client whose connections come from <paramref name="source"/> (another loopback address, e.g.
+    /// 127.0.0.3).</summary>
     public HttpClient ClientFrom(System.Net.IPAddress source)
     {
         var handler = new System.Net.Http.SocketsHttpHandler

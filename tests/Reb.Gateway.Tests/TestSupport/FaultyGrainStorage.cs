@@ -5,7 +5,8 @@ using Orleans.Storage;
 namespace Reb.Gateway.Tests.TestSupport;
 
 /// <summary>
-/// Wraps the silo's real registry grain storage (folder, Redis, Blob: whatever the settings chose) so that chosen writes
+/// Wraps the silo's real registry grain storage (folder, Redis, Blob: whatever the settings chose) so that chosen
+/// writes
 /// fail the way a flaky store fails: before the write reaches storage (a refused connection) or after it landed (a
 /// time-out whose reply was lost). Everything else goes through to the real provider. Install with
 /// <see cref="Install"/> before the host is built.
@@ -32,7 +33,8 @@ public sealed class FaultyGrainStorage
         lock (_gate) { _stateName = null; _failures = 0; }
     }
 
-    /// <summary>Replaces the keyed <see cref="IGrainStorage"/> registration <paramref name="name"/> by a wrapper of it.</summary>
+    /// <summary>Replaces the keyed <see cref="IGrainStorage"/> registration <paramref name="name"/> by a wrapper of
+    /// it.</summary>
     public void Install(IHostApplicationBuilder builder, string name) =>
         builder.ConfigureContainer(new DecoratingFactory(services => Decorate(services, name)));
 

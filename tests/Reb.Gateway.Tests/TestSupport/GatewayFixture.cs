@@ -27,11 +27,14 @@ namespace Reb.Gateway.Tests.TestSupport;
 /// <see cref="SecondVersion"/>) and line <see cref="ScratchLine"/> (same two versions; for tests that change state:
 /// promote, roll back, threshold).</item>
 /// <item>Site <see cref="SiteB"/>: line <see cref="OtherSiteLine"/> (current = <see cref="Version"/>).</item>
-/// <item>One key per role per site: <see cref="Key"/>(site, role); e.g. <c>fixture.Key(GatewayFixture.SiteA, "operator")</c>.</item>
+/// <item>One key per role per site: <see cref="Key"/>(site, role); e.g. <c>fixture.Key(GatewayFixture.SiteA,
+/// "operator")</c>.</item>
 /// </list>
 /// The model is fitted single-process on the repository's DeepPCB sample (<see cref="TrainImages"/> good images at
-/// <see cref="ImageSize"/> px) and published to the store; test images: <see cref="GoodImages"/>, <see cref="DefectImages"/>.
-/// Use <see cref="Client"/> for an HttpClient that sends a key. Dashboard/browser tests: open <c>$"{BaseUrl}/dashboard/"</c>.
+/// <see cref="ImageSize"/> px) and published to the store; test images: <see cref="GoodImages"/>, <see
+/// cref="DefectImages"/>.
+/// Use <see cref="Client"/> for an HttpClient that sends a key. Dashboard/browser tests: open
+/// <c>$"{BaseUrl}/dashboard/"</c>.
 /// </summary>
 public sealed class GatewayFixture : IAsyncLifetime
 {
@@ -42,7 +45,8 @@ public sealed class GatewayFixture : IAsyncLifetime
     public const string OtherSiteLine = "pcb-b";
     public const int ImageSize = 128;
     public const int TrainImages = 4;
-    /// <summary>Requests per minute per key in this fixture (high enough for the suite, low enough to test 429).</summary>
+    /// <summary>Requests per minute per key in this fixture (high enough for the suite, low enough to test
+    /// 429).</summary>
     public const int RateLimitPerMinute = 300;
     /// <summary>Body limit in this fixture (the sample images are ~10-40 KB).</summary>
     public const long MaxBodyBytes = 2L * 1024 * 1024;
@@ -63,10 +67,12 @@ public sealed class GatewayFixture : IAsyncLifetime
     public string BaseUrl { get; private set; } = "";
     public string Work { get; } = Directory.CreateTempSubdirectory("reb-gateway-tests-").FullName;
     public string ArtefactRoot => Path.Combine(Work, "store");
-    /// <summary>The silo's Orleans gateway port and cluster id (service id "reb"): for `reb cluster ... --gateway`.</summary>
+    /// <summary>The silo's Orleans gateway port and cluster id (service id "reb"): for `reb cluster ...
+    /// --gateway`.</summary>
     public int OrleansGatewayPort { get; private set; }
     public string ClusterId { get; private set; } = "";
-    /// <summary>The host's services: <see cref="IGrainFactory"/>, <see cref="IArtefactStore"/>, <see cref="ApiKeyService"/>, ...</summary>
+    /// <summary>The host's services: <see cref="IGrainFactory"/>, <see cref="IArtefactStore"/>, <see
+    /// cref="ApiKeyService"/>, ...</summary>
     public IServiceProvider Services => _host!.Services;
     public IGrainFactory Grains => Services.GetRequiredService<IGrainFactory>();
     public IArtefactStore Store => Services.GetRequiredService<IArtefactStore>();
@@ -76,16 +82,19 @@ public sealed class GatewayFixture : IAsyncLifetime
     public IReadOnlyList<string> GoodImages { get; private set; } = [];
     public IReadOnlyList<string> DefectImages { get; private set; } = [];
 
-    /// <summary>Makes chosen grain calls time out after they ran (the reply is "lost"), to test what callers retry.</summary>
+    /// <summary>Makes chosen grain calls time out after they ran (the reply is "lost"), to test what callers
+    /// retry.</summary>
     public LostReplies LostReplies { get; } = new();
 
     /// <summary>The admin key of <see cref="OperationsSite"/>.</summary>
     public string OperationsKey { get; private set; } = "";
 
-    /// <summary>The key of <paramref name="role"/> ("operator", "engineer", "admin") at <paramref name="site"/>.</summary>
+    /// <summary>The key of <paramref name="role"/> ("operator", "engineer", "admin") at <paramref
+    /// name="site"/>.</summary>
     public string Key(string site, string role) => _keys[(site, role)];
 
-    /// <summary>A client on <see cref="BaseUrl"/> that sends <paramref name="key"/> as X-Api-Key (none when null).</summary>
+    /// <summary>A client on <see cref="BaseUrl"/> that sends <paramref name="key"/> as X-Api-Key (none when
+    /// null).</summary>
     public HttpClient Client(string? key = null)
     {
         var client = new HttpClient { BaseAddress = new Uri(BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(60) };
@@ -129,7 +138,8 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Reb:Gateway:MaxRunningJobsPerSite"] = MaxRunningJobsPerSite.ToString(),
             ["Reb:Gateway:MaxEventStreamsPerKey"] = MaxEventStreamsPerKey.ToString(),
             ["Reb:Gateway:InspectTimeoutSeconds"] = InspectTimeoutSeconds.ToString(),
-            // Every inspection keeps its image in the history (the review tests review accepts too); default is 1 in 20.
+            // Every inspection keeps its image in the history (the review tests review accepts too); default is 1 in
+            // 20.
             ["Reb:History:SampleAcceptsEvery"] = "1",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
@@ -155,7 +165,8 @@ public sealed class GatewayFixture : IAsyncLifetime
         OperationsKey = (await keys.CreateAsync("operations-admin", OperationsSite, Roles.Admin, "fixture")).Key;
     }
 
-    /// <summary>A line of <paramref name="site"/> with <see cref="Version"/> current and <see cref="SecondVersion"/> registered.</summary>
+    /// <summary>A line of <paramref name="site"/> with <see cref="Version"/> current and <see cref="SecondVersion"/>
+    /// registered.</summary>
     public async Task AddLineAsync(string site, string line)
     {
         await Grains.GetGrain<ILineOperationsGrain>(line).Claim(site); // before registering: otherwise it joins the default site

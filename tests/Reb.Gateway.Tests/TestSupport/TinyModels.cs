@@ -6,7 +6,8 @@ using Reb.Storage;
 
 namespace Reb.Gateway.Tests.TestSupport;
 
-/// <summary>Two real model versions (fitted single-process on two sample images at 64 px) published to a local store.</summary>
+/// <summary>Two real model versions (fitted single-process on two sample images at 64 px) published to a local
+/// store.</summary>
 public static class TinyModels
 {
     public static async Task<(string First, string Second)> PublishTwoAsync(string storeRoot, string work)

@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 
 namespace Reb.Cli.Commands.Bench;
 
-/// <summary>An independent float64 brute force (plain loops) under the tie rule, to check the timed kernel's answers.</summary>
+/// <summary>An independent float64 brute force (plain loops) under the tie rule, to check the timed kernel's
+/// answers.</summary>
 public static class BruteForce
 {
     public static bool Matches(KnnResult result, Tensor bank, Tensor queries, int k, long[]? exclude)

@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 
 namespace Reb.Cli.Commands.Bench;
 
-/// <summary>Batch-1 latency of one image: backbone + aggregation, then the LDKNN search and maps; RSS growth over the runs.</summary>
+/// <summary>Batch-1 latency of one image: backbone + aggregation, then the LDKNN search and maps; RSS growth over the
+/// runs.</summary>
 public sealed record LatencyFigures(string Source, double MsPerImage, double BackboneMs, double SearchMs, double RssGrowthMbOver50Images)
 {
     public override string ToString() =>
@@ -26,7 +27,8 @@ public static class Latency
     }
 
     /// <summary>Synthetic mode: the backbone is timed on a random image, the search on synthetic patches drawn from the
-    /// synthetic bank's own distribution (a real image's features against a synthetic bank would measure neither).</summary>
+    /// synthetic bank's own distribution (a real image's features against a synthetic bank would measure
+    /// neither).</summary>
     public static LatencyFigures MeasureSynthetic(FeatureExtractor fx, LdknnIndex index, Tensor imagePatches)
     {
         using var image = rand(1, 3, fx.ImageSize, fx.ImageSize) * 255;

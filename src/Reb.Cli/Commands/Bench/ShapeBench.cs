@@ -33,8 +33,10 @@ public sealed record ShapeFigures(
 
 public static class ShapeBench
 {
-    /// <summary>Times the kernel on <paramref name="bank"/> (prepared from <paramref name="vectors"/>) against mm of the same shapes.</summary>
-    /// <param name="cells">When given, the cell-pruned search is timed in the same rounds and checked against the flat answer.</param>
+    /// <summary>Times the kernel on <paramref name="bank"/> (prepared from <paramref name="vectors"/>) against mm of
+    /// the same shapes.</summary>
+    /// <param name="cells">When given, the cell-pruned search is timed in the same rounds and checked against the flat
+    /// answer.</param>
     public static ShapeFigures Run(string shape, Tensor vectors, KnnBank bank, Tensor queries, int k, long[]? exclude,
         int seconds, int bankChunk = 8192, int checkQueries = 16, KnnSearch? cells = null, double cellsBuildSeconds = 0,
         KnnSearch? auto = null)
@@ -100,8 +102,10 @@ public static class ShapeBench
         };
     }
 
-    /// <summary>A warm-up run of each action, then rounds of all actions until the time is spent; best seconds per action.
-    /// Why interleaved and best-of: the machine is shared, so the minimum is the fair figure and all actions meet the same load.</summary>
+    /// <summary>A warm-up run of each action, then rounds of all actions until the time is spent; best seconds per
+    /// action.
+    /// Why interleaved and best-of: the machine is shared, so the minimum is the fair figure and all actions meet the
+    /// same load.</summary>
     private static double[] Interleaved(int seconds, params Action[] actions)
     {
         var best = new double[actions.Length];

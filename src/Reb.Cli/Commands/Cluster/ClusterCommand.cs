@@ -8,7 +8,8 @@ using Spectre.Console;
 
 namespace Reb.Cli.Commands.Cluster;
 
-/// <summary>`reb cluster ...`: the product-line operations through a cluster (a gateway, or an embedded silo).</summary>
+/// <summary>`reb cluster ...`: the product-line operations through a cluster (a gateway, or an embedded
+/// silo).</summary>
 public static class ClusterCommand
 {
     public static Command Create()
@@ -56,7 +57,8 @@ public static class ClusterCommand
         });
     }
 
-    /// <summary>`reb cluster publish`: a model made by `reb fit` elsewhere (another site, an offline GPU machine) into the cluster.</summary>
+    /// <summary>`reb cluster publish`: a model made by `reb fit` elsewhere (another site, an offline GPU machine) into
+    /// the cluster.</summary>
     private static Command Publish()
     {
         var line = LineOption();

@@ -5,7 +5,8 @@ using Reb.Silo.Tls;
 
 namespace Reb.Cli.Commands.Cluster;
 
-/// <summary>How a `reb cluster` command reaches a cluster: a gateway of a running one, or an embedded in-process silo.</summary>
+/// <summary>How a `reb cluster` command reaches a cluster: a gateway of a running one, or an embedded in-process
+/// silo.</summary>
 public sealed class ClusterConnectionOptions
 {
     public readonly Option<string?> Gateway = new("--gateway") { Description = "host:port of a running cluster's gateway (default: an embedded in-process silo)" };
@@ -15,7 +16,8 @@ public sealed class ClusterConnectionOptions
     public readonly Option<string> BlobContainer = new("--blob-container") { Description = "Azure Blob container of the artefact store", DefaultValueFactory = _ => "reb-artefacts" };
     public readonly Option<string> ClusterId = new("--cluster-id") { Description = "cluster id of the gateway's cluster", DefaultValueFactory = _ => "reb-dev" };
     public readonly Option<string> ServiceId = new("--service-id") { Description = "service id of the gateway's cluster", DefaultValueFactory = _ => "reb" };
-    // Orleans TLS (Reb:Tls of the silos): the client presents a certificate the cluster trusts. The password is never an
+    // Orleans TLS (Reb:Tls of the silos): the client presents a certificate the cluster trusts. The password is never
+    // an
     // option (a command line is visible to every local user in `ps`): it comes from REB__TLS__CERTIFICATEPASSWORD.
     public readonly Option<FileInfo?> TlsCertificate = new("--tls-cert") { Description = "client certificate for a cluster with Orleans TLS: .pfx (password in REB__TLS__CERTIFICATEPASSWORD) or PEM (key in --tls-key); default REB__TLS__CERTIFICATEPATH" };
     public readonly Option<FileInfo?> TlsKey = new("--tls-key") { Description = "PEM private key of --tls-cert" };

@@ -25,7 +25,8 @@ public static class ClusterDemoCommand
     public sealed record DemoSummary(string Line, string Version, int Shards, int TrainImages, int TestImages, int Rejected,
         double? ImageAuroc, double FitSeconds, double ScoreSeconds, double ImagesPerSecond, long LargestMessageBytes, string LargestMessageCall)
     {
-        /// <summary>The threshold rule ("target" / "cost"), its predictions from training data, and the measured rates.</summary>
+        /// <summary>The threshold rule ("target" / "cost"), its predictions from training data, and the measured
+        /// rates.</summary>
         public string? ThresholdRule { get; init; }
         public double? PredictedFalseRejectRate { get; init; }
         public double? PredictedEscapeRate { get; init; }
@@ -88,7 +89,8 @@ public static class ClusterDemoCommand
         {
             foreach (var sample in ds.Test)
             {
-                // One folder per defect type: MVTec-style splits reuse file names (test/good/000.png, test/defect/000.png).
+                // One folder per defect type: MVTec-style splits reuse file names (test/good/000.png,
+                // test/defect/000.png).
                 var dir = Directory.CreateDirectory(Path.Combine(overlays, sample.DefectType)).FullName;
                 var (res, _, _) = await ClusterJobs.InspectAsync(session, line, sample.ImagePath, threshold, dir, ct);
                 results.Add((sample, res));

@@ -9,10 +9,12 @@ using Reb.Storage;
 
 namespace Reb.Cli.Commands.Cluster;
 
-/// <summary>The steps `fit`, `score` and `demo` share: checked line status, training through the training grain, overlays.</summary>
+/// <summary>The steps `fit`, `score` and `demo` share: checked line status, training through the training grain,
+/// overlays.</summary>
 public static class ClusterJobs
 {
-    /// <summary>The line's status; an unknown line (never registered a version, never trained) is a clear error.</summary>
+    /// <summary>The line's status; an unknown line (never registered a version, never trained) is a clear
+    /// error.</summary>
     public static async Task<ProductLineStatus> KnownLine(ClusterSession session, string line, CancellationToken ct)
     {
         var status = await session.Client.StatusAsync(line, refresh: true, ct);
@@ -31,7 +33,8 @@ public static class ClusterJobs
 
     /// <summary>
     /// Uploads the images into the artefact store (the request carries keys, not bytes), starts a training job on the
-    /// line, polls it until it ends, then sets the line's scoring shards. Returns the published version. Each key ends in
+    /// line, polls it until it ends, then sets the line's scoring shards. Returns the published version. Each key ends
+    /// in
     /// the image's own file name, which the model records, so the job's model equals `reb fit`'s on the same images.
     /// </summary>
     public static async Task<string> FitAsync(ClusterSession session, TrainingRequest template, IReadOnlyList<string> images,
@@ -130,7 +133,8 @@ public static class ClusterJobs
         return (res, png, id);
     }
 
-    /// <summary>Writes the heatmap overlay of one cluster result with the single-process renderer; returns its path.</summary>
+    /// <summary>Writes the heatmap overlay of one cluster result with the single-process renderer; returns its
+    /// path.</summary>
     public static string WriteOverlay(ScoreResult r, string imagePath, ThresholdInfo? threshold, string outDir)
     {
         var scored = new ScoredImage(imagePath, r.Score, r.Reject, r.Map, r.MapSize) { MapHeight = r.MapHeight, MapWidth = r.MapWidth };

@@ -55,7 +55,8 @@ public sealed class ClusterSession : IAsyncDisposable
             ["Reb:Silo:SiloPort"] = siloPort.ToString(),
             ["Reb:Silo:PrimarySiloPort"] = siloPort.ToString(),
             ["Reb:Silo:GatewayPort"] = gatewayPort.ToString(),
-            // The registry lives next to the local artefact folder, so `fit` then `score` in two commands see the same line.
+            // The registry lives next to the local artefact folder, so `fit` then `score` in two commands see the same
+            // line.
             ["Reb:Silo:GrainStorage"] = persistRegistry ? "folder" : "memory",
             ["Reb:Silo:GrainStorageFolder"] = persistRegistry ? Path.Combine(Path.GetFullPath(
                 store.Kind == ArtefactStoreSettings.Local ? store.Root : "artefacts"), "registry") : null,

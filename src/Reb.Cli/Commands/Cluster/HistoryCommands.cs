@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace Reb.Cli.Commands.Cluster;
 
 /// <summary>
-/// `reb cluster history` and `reb cluster review` (issue 14): the inspection history of a line through the cluster
+/// `reb cluster history` and `reb cluster review`: the inspection history of a line through the cluster
 /// (a silo's history, read by the history grain), and operator reviews of its verdicts.
 /// </summary>
 public static class HistoryCommands

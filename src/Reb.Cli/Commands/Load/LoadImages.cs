@@ -9,7 +9,8 @@ public sealed record LoadImage(string Name, byte[] Bytes, string ContentType)
     public static IReadOnlyList<LoadImage> Read(IEnumerable<string> inputs) =>
         Paths(inputs).Select(p => new LoadImage(Path.GetFileName(p), File.ReadAllBytes(p), ContentTypeOf(p))).ToList();
 
-    /// <summary>The image files of the given files and folders (folders recursively, sorted); none is an error.</summary>
+    /// <summary>The image files of the given files and folders (folders recursively, sorted); none is an
+    /// error.</summary>
     public static IReadOnlyList<string> Paths(IEnumerable<string> inputs)
     {
         var paths = new List<string>();

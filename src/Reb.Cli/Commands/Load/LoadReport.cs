@@ -35,7 +35,8 @@ public sealed record LoadReport(
 {
     public BaselineSummary? Baseline { get; init; }
 
-    /// <summary>Attempts that got no HTTP answer from one endpoint and were resent to the next (see <see cref="LoadOutcome.FailedOver"/>).</summary>
+    /// <summary>Attempts that got no HTTP answer from one endpoint and were resent to the next (see <see
+    /// cref="LoadOutcome.FailedOver"/>).</summary>
     public int FailedOver { get; init; }
 
     /// <summary>

@@ -13,7 +13,8 @@ namespace Reb.Cli.Commands.Load;
 /// </summary>
 public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> images, HttpMessageHandler? handler = null)
 {
-    /// <summary>Called once, <see cref="Event"/> seconds after the start (e.g. kill a silo); its failure is reported, not thrown.</summary>
+    /// <summary>Called once, <see cref="Event"/> seconds after the start (e.g. kill a silo); its failure is reported,
+    /// not thrown.</summary>
     public (TimeSpan After, string Name, Func<Task> Action)? Event { get; init; }
 
     public async Task<LoadReport> RunAsync(CancellationToken ct = default)
@@ -53,7 +54,8 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
                 if (Interlocked.Increment(ref started) > settings.MaxRequests) return;
                 var image = images[i % images.Count];
                 var sample = await SendAsync(http, new Uri(endpoints[endpoint], path), image, clock, ct);
-                // No HTTP answer at all (refused/reset) from one of several endpoints: resend to the next one and stay there.
+                // No HTTP answer at all (refused/reset) from one of several endpoints: resend to the next one and stay
+                // there.
                 for (int tries = 1; sample.Sample is { Outcome: LoadOutcome.HardError, Status: 0 } && tries < endpoints.Count; tries++)
                 {
                     samples.Add(sample.Sample with { Outcome = LoadOutcome.FailedOver });

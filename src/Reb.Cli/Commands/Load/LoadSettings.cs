@@ -1,7 +1,8 @@
 namespace Reb.Cli.Commands.Load;
 
 /// <summary>What one `reb load` run does: who it calls, with what, for how long and how hard.</summary>
-/// <param name="BaseUrl">Gateway root, e.g. http://127.0.0.1:8080 (loopback only, see <see cref="LoopbackGuard"/>).</param>
+/// <param name="BaseUrl">Gateway root, e.g. http://127.0.0.1:8080 (loopback only, see <see
+/// cref="LoopbackGuard"/>).</param>
 /// <param name="ApiKey">Operator (or higher) key sent as X-Api-Key.</param>
 /// <param name="Line">Product line inspected.</param>
 /// <param name="Clients">Concurrent clients; each sends its next request when the previous one has answered.</param>
@@ -19,13 +20,15 @@ public sealed record LoadSettings(
     TimeSpan RequestTimeout,
     TimeSpan MaxRetryAfter)
 {
-    /// <summary>Further gateway roots (other silos' HTTP ports); clients spread over all and fail over between them.</summary>
+    /// <summary>Further gateway roots (other silos' HTTP ports); clients spread over all and fail over between
+    /// them.</summary>
     public IReadOnlyList<Uri> MoreUrls { get; init; } = [];
 
     /// <summary><see cref="BaseUrl"/> and <see cref="MoreUrls"/>.</summary>
     public IReadOnlyList<Uri> Endpoints => [BaseUrl, .. MoreUrls];
 
-    /// <summary>Checks the numbers and the target (loopback only); throws <see cref="ArgumentException"/> naming the option.</summary>
+    /// <summary>Checks the numbers and the target (loopback only); throws <see cref="ArgumentException"/> naming the
+    /// option.</summary>
     public LoadSettings Validated()
     {
         foreach (var url in Endpoints) LoopbackGuard.Check(url);

@@ -14,7 +14,8 @@ namespace Reb.Cli.Commands.Load;
 /// </summary>
 public static class ScoreBaseline
 {
-    /// <summary>Scores <paramref name="paths"/> with the model in <paramref name="modelDir"/>: one warm-up batch, then whole
+    /// <summary>Scores <paramref name="paths"/> with the model in <paramref name="modelDir"/>: one warm-up batch, then
+    /// whole
     /// passes until at least <paramref name="minSeconds"/> have passed (at least one pass).</summary>
     public static (int Images, double Seconds) Measure(string modelDir, IReadOnlyList<string> paths, double minSeconds)
     {
@@ -45,7 +46,8 @@ public static class ScoreBaseline
                ?? throw new InvalidDataException($"line '{s.Line}' has no current version");
     }
 
-    /// <summary>The version's model directory, copied out of a local artefact store folder into <paramref name="cacheRoot"/>.</summary>
+    /// <summary>The version's model directory, copied out of a local artefact store folder into <paramref
+    /// name="cacheRoot"/>.</summary>
     public static Task<string> FetchAsync(string artefactRoot, string version, string cacheRoot, CancellationToken ct) =>
         new LocalFolderArtefactStore(artefactRoot).FetchModelAsync(version, cacheRoot, ct);
 }

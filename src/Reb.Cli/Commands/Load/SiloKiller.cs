@@ -5,7 +5,8 @@ namespace Reb.Cli.Commands.Load;
 /// <summary>Kills one silo process midway through a run (SIGKILL: a crash, not a graceful stop).</summary>
 public static class SiloKiller
 {
-    /// <summary>Kills <paramref name="pid"/> only if it is a running Reb.Silo process (a pid can be reused by anything).</summary>
+    /// <summary>Kills <paramref name="pid"/> only if it is a running Reb.Silo process (a pid can be reused by
+    /// anything).</summary>
     public static void Kill(int pid)
     {
         var cmdline = $"/proc/{pid}/cmdline";

@@ -1,4 +1,4 @@
-// Review loop on the line page (issue 14): the queue of unreviewed inspections (confirm / overturn), reviewed ones
+// Review loop on the line page: the queue of unreviewed inspections (confirm / overturn), reviewed ones
 // (overturned rejects can be added to the bank by engineers: a new version, not promoted), what the reviews measure
 // (false-reject and escape rates, a suggested threshold), and a version compared with the current one on the
 // reviewed images. Everything goes through the public API.
