@@ -116,8 +116,7 @@ public sealed class GatewayOptions
 
     /// <summary>
     /// Bearer token for <c>/metrics</c> ("Authorization: Bearer &lt;token&gt;"): for Prometheus, which has no API key.
-    /// Empty =
-    /// only operations keys (<see cref="OperationsSite"/> admins) may scrape.
+    /// Empty = only operations keys (<see cref="OperationsSite"/> admins) may scrape.
     /// </summary>
     public string? MetricsToken { get; set; }
 

@@ -12,8 +12,7 @@ namespace Reb.Silo;
 /// concurrent writer is refused instead of silently overwritten. Not meant for several machines (use azureblob/redis).
 /// Every write also keeps a second copy ("*.bin.good"); a state file that cannot be read (torn by a disk fault or a
 /// hand edit) is refused by name in the log, set aside as "*.refused-&lt;time&gt;" and replaced by that copy, so one
-/// bad
-/// file does not keep a grain (the API key store: every request) from activating.
+/// bad file does not keep a grain (the API key store: every request) from activating.
 /// </summary>
 public sealed class FolderGrainStorage(string root, Serializer serializer, ILogger? logger = null) : IGrainStorage
 {

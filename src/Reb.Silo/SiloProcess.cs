@@ -14,8 +14,7 @@ public static class SiloProcess
     public const int Failed = 1;
 
     /// <returns>0 after a stop asked for by a signal (SIGTERM, Ctrl+C); <see cref="Failed"/> when start-up failed or
-    /// the
-    /// host stopped on its own (a required service failed, Orleans declared the silo dead).</returns>
+    /// the host stopped on its own (a required service failed, Orleans declared the silo dead).</returns>
     public static async Task<int> RunAsync(IHost host, TextWriter? errors = null, TimeSpan? stopTimeout = null)
     {
         errors ??= Console.Error;

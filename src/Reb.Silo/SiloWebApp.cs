@@ -10,8 +10,7 @@ namespace Reb.Silo;
 /// <summary>
 /// The silo process: an Orleans silo (configured by <see cref="SiloHostBuilder"/>) and, unless "Reb:Gateway:Enabled" is
 /// false, the HTTP gateway (Kestrel endpoints, see <see cref="HttpEndpoints"/>) in the same host, talking to the grains
-/// through
-/// the silo's own grain factory. Tests build the same host in-process.
+/// through the silo's own grain factory. Tests build the same host in-process.
 /// </summary>
 public static class SiloWebApp
 {

@@ -3,8 +3,7 @@ namespace Reb.Storage;
 /// <summary>
 /// Validation and layout of store paths. Layout: <c>models/&lt;version&gt;/&lt;file&gt;</c> for model versions and
 /// <c>blobs/&lt;key&gt;</c> for generic blobs, identical in every implementation so a folder copy of a store is a
-/// store.
-/// </summary>
+/// store. </summary>
 public static class ArtefactKeys
 {
     public const string ModelsPrefix = "models/";

@@ -5,8 +5,7 @@ namespace Reb.Storage;
 /// <summary>
 /// Byte-array shortcuts over <see cref="IArtefactStore"/>'s streams. Justified because every blob the grains write
 /// (training images, job checkpoints, bank-shard slices) is already a whole array in memory; models never go through
-/// here.
-/// </summary>
+/// here. </summary>
 public static class ArtefactStoreBytes
 {
     public static async Task PutBytesAsync(this IArtefactStore store, string key, byte[] content, CancellationToken ct = default)

@@ -13,8 +13,7 @@ namespace Reb.Storage;
 /// The single Polly v8 pipeline that governs every remote call of one store: retry (jittered exponential backoff)
 /// around a circuit breaker around a per-attempt timeout. The Azure SDK's own retries are off, so a failure is
 /// counted once, by one breaker. Failures that outlive the pipeline become <see
-/// cref="ArtefactStoreUnavailableException"/>.
-/// </summary>
+/// cref="ArtefactStoreUnavailableException"/>. </summary>
 public sealed class ArtefactStoreResilience
 {
     private readonly CircuitBreakerStateProvider _circuit = new();

@@ -83,8 +83,7 @@ public sealed class RebClusterClient
     /// Runs <paramref name="call"/>, retrying transient cluster failures with linear backoff (one Polly pipeline);
     /// returns (throwing
     /// <see cref="OperationCanceledException"/>) as soon as <paramref name="ct"/> fires, even while a call is in
-    /// flight.
-    /// </summary>
+    /// flight. </summary>
     public async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken ct = default) =>
         // WaitAsync: a grain call to a silo that just died waits for Orleans' response timeout or for membership to
         // declare the silo dead (tens of seconds); a caller with a deadline stops waiting when its token fires (the

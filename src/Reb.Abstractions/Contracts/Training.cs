@@ -55,8 +55,7 @@ public sealed record TrainingRequest
     /// <summary>Young lines: the cost rule's cap on the predicted false-reject rate (as `reb fit --max-frr`).</summary>
     [Id(34)] public double MaxFalseRejectRate { get; init; } = 0.03;
     /// <summary>Adaptation recipe (as `reb fit --adapt-recipe`): "auto" (layer3 at the cpu budget, reference at the
-    /// reference
-    /// budget), "reference" (section 5 as published), "gentle", "gentle-keep", "layer3".</summary>
+    /// reference budget), "reference" (section 5 as published), "gentle", "gentle-keep", "layer3".</summary>
     [Id(30)] public string AdaptRecipe { get; init; } = "auto";
     /// <summary>
     /// Store folder ("sites/&lt;site&gt;/uploads/&lt;line&gt;/&lt;batch&gt;/") of images uploaded for this job alone:

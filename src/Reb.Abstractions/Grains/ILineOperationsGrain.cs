@@ -14,8 +14,7 @@ public interface ILineOperationsGrain : IGrainWithStringKey
 
     /// <summary>
     /// Gives an unclaimed line to <paramref name="site"/> (and lists it in that site's <see
-    /// cref="ILineDirectoryGrain"/>);
-    /// a claimed line keeps its site. Returns the settings after the call.
+    /// cref="ILineDirectoryGrain"/>); a claimed line keeps its site. Returns the settings after the call.
     /// </summary>
     Task<LineSettings> Claim(string site);
 

@@ -22,8 +22,7 @@ public static class AdaptationGuard
     /// <summary>
     /// Splits the training images into the guard's validation images (seeded choice) and the rest, which the adaptation
     /// and the guard's bank use. Returns no validation images when there are too few to spare (fewer than 3 per
-    /// held-out one).
-    /// </summary>
+    /// held-out one). </summary>
     public static (IReadOnlyList<string> Validation, IReadOnlyList<string> Others) Split(IReadOnlyList<string> images, AdaptationGuardOptions options)
     {
         int v = Math.Min(options.ValidationImages, images.Count / 4);

@@ -3,8 +3,7 @@ namespace Reb.Core.Adaptation;
 /// <summary>What <see cref="AdaptationGuard"/> measured and decided (recorded in metrics.json and the model).</summary>
 /// <param name="KeepAdapted">True: the adapted backbone is used; false: ImageNet's weights are kept.</param>
 /// <param name="ImageNetAuroc">Image AUROC of ImageNet features on the synthetic validation set (clean vs
-/// defect).</param>
-/// <param name="AdaptedAuroc">The same for the adapted backbone.</param>
+/// defect).</param> <param name="AdaptedAuroc">The same for the adapted backbone.</param>
 /// <param name="ImageNetPixelAuroc">Pixel AUROC against the synthetic defect masks, ImageNet features.</param>
 /// <param name="AdaptedPixelAuroc">The same for the adapted backbone.</param>
 public sealed record AdaptationGuardVerdict(

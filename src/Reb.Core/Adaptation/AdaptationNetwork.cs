@@ -24,8 +24,7 @@ public sealed class AdaptationNetwork : nn.Module<Tensor, Tensor>
     /// <param name="headWidths">Hidden widths of the head (section 5: 512, 256).</param>
     /// <param name="initGenerator">Seeded generator for the head's initial weights (PyTorch's default Linear init:
     /// U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases), so the initial head depends on the seed
-    /// only.</param>
-    /// <param name="imageSizeForProbe">Size of the probe image used to read the backbone's pooled feature
+    /// only.</param> <param name="imageSizeForProbe">Size of the probe image used to read the backbone's pooled feature
     /// width.</param>
     public AdaptationNetwork(Backbone backbone, IReadOnlyList<int>? headWidths = null, Generator? initGenerator = null, int imageSizeForProbe = 64)
         : base(nameof(AdaptationNetwork))

@@ -108,8 +108,7 @@ public sealed record AdaptationOptions
     /// full
     /// rate: only the bank's deeper half adapts, but it really moves). "auto" picks by budget: layer3 at the cpu (and
     /// smoke) budget, where it measured best and the published recipe hurt badly; reference at the reference budget,
-    /// the
-    /// paper's own recipe for its own schedule. The README's ablation table says what each measured.</summary>
+    /// the paper's own recipe for its own schedule. The README's ablation table says what each measured.</summary>
     public static IReadOnlyList<string> RecipeNames { get; } = ["auto", "reference", "gentle", "gentle-keep", "layer3"];
 
     /// <summary>The recipe `--adapt defectmaker` uses unless told otherwise.</summary>

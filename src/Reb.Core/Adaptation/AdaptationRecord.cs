@@ -13,8 +13,7 @@ namespace Reb.Core.Adaptation;
 /// <param name="ImageCount">Training images the defects were made from.</param>
 /// <param name="LossCurve">Mean sigmoid BCE of each optimiser step, step 1 first.</param>
 /// <param name="AccuracyCurve">7-class accuracy (argmax of the logits) of each optimiser step, on its own training
-/// batch.</param>
-/// <param name="Seconds">Wall time of the training loop, summed over resumed segments.</param>
+/// batch.</param> <param name="Seconds">Wall time of the training loop, summed over resumed segments.</param>
 /// <param name="TorchThreads">libtorch intra-op threads of the training thread.</param>
 /// <param name="ResumedAtSteps">Steps after which the run was resumed from a checkpoint (empty for an uninterrupted
 /// run).</param>

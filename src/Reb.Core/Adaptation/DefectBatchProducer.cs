@@ -29,8 +29,7 @@ public sealed class DefectBatchProducer : IDisposable
     private readonly ManualResetEventSlim _threadsSet = new();
 
     /// <param name="sampler">DefectMaker over the category's training images (used by the producer thread only, while
-    /// this runs).</param>
-    /// <param name="random">Per-step generators.</param>
+    /// this runs).</param> <param name="random">Per-step generators.</param>
     /// <param name="firstStep">First optimiser step to produce (1-based).</param>
     /// <param name="lastStep">Last optimiser step to produce.</param>
     /// <param name="sourcesPerPass">Sources per batch; each gives 7 images.</param>

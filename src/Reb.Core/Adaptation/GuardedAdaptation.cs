@@ -23,8 +23,7 @@ public static class GuardedAdaptation
     /// <param name="enforce">False (ablations): hold out and judge as usual, record the verdict, but use the adapted
     /// backbone anyway.</param>
     /// <param name="onCheckpoint">called with each adaptation checkpoint folder once complete (see <see
-    /// cref="AdaptationOptions.CheckpointDirectory"/>).</param>
-    /// <remarks>
+    /// cref="AdaptationOptions.CheckpointDirectory"/>).</param> <remarks>
     /// When <see cref="AdaptationOptions.CheckpointDirectory"/> already holds a checkpoint of this run (same images,
     /// same recipe: the training grain restores it after a silo loss) the run continues from it; the result equals an
     /// uninterrupted run. Otherwise it starts afresh.

@@ -104,8 +104,7 @@ public sealed class Backbone : IDisposable
     }
 
     /// <summary>Runs the network up to the named nodes/values only; the caller owns (disposes) the returned
-    /// tensors.</summary>
-    /// <param name="preprocessed">Output of <see cref="Preprocess"/>.</param>
+    /// tensors.</summary> <param name="preprocessed">Output of <see cref="Preprocess"/>.</param>
     /// <param name="outputs">ONNX node or value names, e.g. "ReLU315".</param>
     public IReadOnlyDictionary<string, Tensor> Forward(Tensor preprocessed, params string[] outputs) => Module.Forward(preprocessed, outputs);
 
@@ -170,8 +169,7 @@ public sealed class Backbone : IDisposable
     public void SaveWeights(string path) => Module.save(path);
 
     /// <summary>Loads weights saved by <see cref="SaveWeights"/> from the same architecture (strict: every name must
-    /// match).</summary>
-    /// <exception cref="FileNotFoundException">The file does not exist (names the path).</exception>
+    /// match).</summary> <exception cref="FileNotFoundException">The file does not exist (names the path).</exception>
     public void LoadWeights(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Backbone weights file not found: '{path}'.", path);

@@ -30,8 +30,7 @@ public enum BackboneLayer
 /// trained model records which backbone it used.
 /// </summary>
 /// <param name="ModelPath">Path of the ONNX file, or <see cref="BuiltinResNet18"/> for the ResNet18 shipped with the
-/// build.</param>
-/// <param name="Layer2">Node or value name of the stride-8 features.</param>
+/// build.</param> <param name="Layer2">Node or value name of the stride-8 features.</param>
 /// <param name="Layer3">Node or value name of the stride-16 features.</param>
 /// <param name="Layer4">Node or value name of the stride-32 features.</param>
 /// <param name="InputChannelOrder">Channel order the network expects.</param>

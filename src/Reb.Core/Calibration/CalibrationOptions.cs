@@ -24,8 +24,7 @@ public sealed record CalibrationOptions
     /// Near-duplicate rule of the grouped folds: two images closer than this fraction of the line's median image
     /// distance
     /// are left out together (<see cref="ImageGrouping"/>). Measured at 64 px on real boards: frames shifted 6-11 px
-    /// with
-    /// noise lie at 0.18-0.24 of the median, distinct boards and magnetic tiles at 0.6-0.9 of it.
+    /// with noise lie at 0.18-0.24 of the median, distinct boards and magnetic tiles at 0.6-0.9 of it.
     /// </summary>
     public double TwinRatio { get; init; } = 0.4;
 

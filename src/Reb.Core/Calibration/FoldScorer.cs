@@ -64,8 +64,9 @@ public sealed class FoldScorer : IDisposable
             features = _index.CoreFeatures.index_select(0, tensor(keep.ToArray())).MoveToOuterDisposeScope();
         var density = keep.Select(c => _index.Density[c]).ToArray();
         var kept = keep.Select(c => bankIndex[c]).ToArray();
-        // The index owns (and disposes) the copied features.
-        return new LdknnIndex(features, density, kept, _index.Options);
+        // The index owns (and disposes) the copied features. Flat: it serves one fold's few thousand queries, which do
+        // not pay back building cells (k-means and a probe) for it; the answer is the same either way.
+        return new LdknnIndex(features, density, kept, _index.Options with { Search = Search.SearchMode.Flat });
     }
 
     public void Dispose()

@@ -11,8 +11,7 @@ namespace Reb.Core.Calibration;
 /// <summary>
 /// Image scores of every training image against the fitted core set with its WHOLE fold's bank rows excluded. The
 /// densities stay those of the full fit (they were computed with the fold's rows in the bank): a left-out fold would
-/// make
-/// its neighbours' densities larger and their scores lower, so keeping them errs towards higher scores, i.e. a
+/// make its neighbours' densities larger and their scores lower, so keeping them errs towards higher scores, i.e. a
 /// conservative threshold, at no refit cost.
 /// </summary>
 public static class OutOfFoldScores

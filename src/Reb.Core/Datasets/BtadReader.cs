@@ -2,8 +2,7 @@ namespace Reb.Core.Datasets;
 
 /// <summary>
 /// BTAD, one product folder (01, 02 or 03): train/ok, test/ok, test/ko, ground_truth/ko/&lt;stem&gt;.&lt;ext&gt;. Image
-/// and
-/// mask extensions differ between products (.bmp, .png, .jpg), so masks are matched by file stem.
+/// and mask extensions differ between products (.bmp, .png, .jpg), so masks are matched by file stem.
 /// </summary>
 internal static class BtadReader
 {

@@ -4,8 +4,7 @@ namespace Reb.Core.Datasets;
 /// MVTec LOCO: &lt;cat&gt;/train/good, &lt;cat&gt;/validation/good,
 /// &lt;cat&gt;/test/{good,logical_anomalies,structural_anomalies}/NNN.png,
 /// masks &lt;cat&gt;/ground_truth/&lt;type&gt;/NNN/000.png, 001.png... (one file per annotated defect; their union is
-/// the mask).
-/// </summary>
+/// the mask). </summary>
 internal static class MvtecLocoReader
 {
     public const string Expected = "train/good, validation/good, test/{good,logical_anomalies,structural_anomalies} and ground_truth/<type>/<stem>/000.png";

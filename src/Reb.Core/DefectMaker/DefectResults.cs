@@ -30,8 +30,7 @@ public sealed record DefectSample(
 }
 
 /// <summary>A training batch: N sources x 7 versions, source-major (rows 7i..7i+6 come from source i, labels
-/// 0..6).</summary>
-/// <param name="Images">float [7N,3,S,S], 0..255 (augmented if an augmentation was given).</param>
+/// 0..6).</summary> <param name="Images">float [7N,3,S,S], 0..255 (augmented if an augmentation was given).</param>
 /// <param name="Labels">int64 [7N], values 0..6.</param>
 /// <param name="Masks">float [7N,S,S] in {0,1} (transformed like their images), or null when not requested.</param>
 public sealed record DefectBatch(Tensor Images, Tensor Labels, Tensor? Masks) : IDisposable

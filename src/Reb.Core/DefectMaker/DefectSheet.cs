@@ -13,8 +13,7 @@ public static class DefectSheet
     /// Loads all <paramref name="trainImagePaths"/> (they are the cut-paste pool), draws <paramref name="count"/>
     /// distinct
     /// source images with a generator seeded by <paramref name="seed"/>, makes the clean + six defects of each and
-    /// writes
-    /// one contact sheet (<see cref="FileName"/>) into <paramref name="outDir"/>. Returns the sheet's path.
+    /// writes one contact sheet (<see cref="FileName"/>) into <paramref name="outDir"/>. Returns the sheet's path.
     /// Same inputs and seed give the same picture.
     /// </summary>
     public static string Write(IReadOnlyList<string> trainImagePaths, string outDir, int count, int seed, Placement placement)

@@ -30,8 +30,7 @@ public sealed record ForegroundOptions
     public double BorderSigmas { get; init; } = 3.0;
 
     /// <summary>... and farther than this many grey levels (Euclidean RGB), so a perfectly flat border does not make
-    /// every
-    /// faint shading foreground.</summary>
+    /// every faint shading foreground.</summary>
     public double MinContrast { get; init; } = 12.0;
 
     /// <summary>Side of the square structuring element of the morphological opening that removes specks.</summary>

@@ -6,8 +6,7 @@ namespace Reb.Core.DefectMaker;
 /// <summary>How a shape was drawn: the sampled parameters, kept so tests and sheets can check the
 /// distributions.</summary>
 /// <param name="AreaFraction">Rect/Clump: the drawn box area fraction (before rounding to whole pixels); Scar:
-/// 0.</param>
-/// <param name="Aspect">Rect/Clump: the drawn box aspect w/h (before rounding); Scar: 0.</param>
+/// 0.</param> <param name="Aspect">Rect/Clump: the drawn box aspect w/h (before rounding); Scar: 0.</param>
 /// <param name="BoxWidth">Box width before rotation (Rect/Clump: the final box; Scar: the unrotated box).</param>
 /// <param name="BoxHeight">Box height before rotation.</param>
 /// <param name="RotationDegrees">Scar rotation; 0 for the others.</param>

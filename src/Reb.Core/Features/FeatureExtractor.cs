@@ -45,8 +45,7 @@ public sealed class FeatureExtractor : IPatchEmbedder
     /// <summary>Where the backbone runs.</summary>
     public Device Device { get; }
     /// <summary>How the backbone was adapted (DefectMaker recipe, seed, loss curve) as JSON; null = ImageNet weights as
-    /// shipped.</summary>
-    /// <remarks>Settable so that an adaptation guard can attach its verdict after judging this very
+    /// shipped.</summary> <remarks>Settable so that an adaptation guard can attach its verdict after judging this very
     /// extractor.</remarks>
     public string? AdaptationJson { get; set; }
     public string Name => _backbone.Spec.ModelPath == BackboneSpec.BuiltinResNet18 ? "resnet18-imagenet" : Path.GetFileName(_backbone.Spec.ModelPath);

@@ -27,10 +27,8 @@ public static class PatchEmbedding
         List<SkippedImage> skipped, IProgress<StageProgress>? progress = null, CancellationToken ct = default)
     {
         // Every batch is copied into one bank tensor, so the bank is held once, not once in batches and again joined.
-        // Its
-        // size is exact in square mode (images x G^2) and a lower bound in native-aspect mode (both sides >=
-        // ImageSize),
-        // where it grows, on the images seen so far, to what the rest will need.
+        // Its size is exact in square mode (images x G^2) and a lower bound in native-aspect mode (both sides >=
+        // ImageSize), where it grows, on the images seen so far, to what the rest will need.
         var bank = empty((long)images.Count * embedder.GridSize * embedder.GridSize, embedder.Dim);
         long rows = 0;
         var used = new List<string>();
@@ -89,8 +87,7 @@ public static class PatchEmbedding
 
     /// <summary>
     /// <see cref="EmbedOne"/> with the image's patch grid ([grid.Count, D] rows in (y, x) order) and its resized height
-    /// and
-    /// width (the size its pixel map is made at).
+    /// and width (the size its pixel map is made at).
     /// </summary>
     public static (Tensor Features, PatchGrid Grid, int Height, int Width) EmbedOneWithGrid(ImageSource image, IPatchEmbedder embedder,
         long maxPixels = ImageLoader.DefaultMaxPixels, Action? decoded = null)

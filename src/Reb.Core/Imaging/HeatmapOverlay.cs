@@ -6,8 +6,7 @@ namespace Reb.Core.Imaging;
 /// Draws an anomaly map over its image as a PNG: jet colours blended over the picture, a frame coloured by the verdict
 /// (red = reject, green = good) and a caption with the score. The colour scale is fixed per model (not per image), so
 /// the same colour means the same score on every picture: <paramref name="low"/> maps to blue, the threshold to
-/// yellow-green.
-/// </summary>
+/// yellow-green. </summary>
 public static class HeatmapOverlay
 {
     /// <param name="map">row-major anomaly map at the image's own size (width*height values).</param>

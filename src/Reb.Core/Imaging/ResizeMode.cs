@@ -8,8 +8,7 @@ public enum ResizeMode
     /// <summary>
     /// Native aspect: the short side becomes ImageSize, the long side is scaled by the same factor and rounded to the
     /// nearest multiple of 32 (never below ImageSize), so long parts keep their thin details and the fully
-    /// convolutional
-    /// backbone gives a longer patch grid.
+    /// convolutional backbone gives a longer patch grid.
     /// </summary>
     Aspect = 1,
 }

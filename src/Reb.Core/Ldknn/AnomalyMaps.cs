@@ -8,8 +8,7 @@ public static class AnomalyMaps
 {
     /// <summary>
     /// One image's score and pixel map from its patches' nearest cores, as the sharded cluster merges them (distance
-    /// and
-    /// that core's density per patch, in grid order): the single-process rule d2 - lambda * density, then
+    /// and that core's density per patch, in grid order): the single-process rule d2 - lambda * density, then
     /// <see cref="ImageScores"/> and <see cref="PixelMaps"/>.
     /// </summary>
     public static (float Score, float[] Map) ScoreFromNearest(float[] distance, float[] density, double lambda, int grid, int imageSize) =>
@@ -17,8 +16,7 @@ public static class AnomalyMaps
 
     /// <summary>
     /// <see cref="ScoreFromNearest(float[],float[],double,int,int)"/> for any patch grid (native-aspect mode): the map
-    /// comes
-    /// back at mapHeight x mapWidth, the image's resized size.
+    /// comes back at mapHeight x mapWidth, the image's resized size.
     /// </summary>
     public static (float Score, float[] Map) ScoreFromNearest(float[] distance, float[] density, double lambda, Features.PatchGrid grid,
         int mapHeight, int mapWidth)
@@ -49,8 +47,7 @@ public static class AnomalyMaps
 
     /// <summary>
     /// Pixel maps at size x size: bilinear upsampling (align_corners=false) then a Gaussian blur, sigma 4, kernel 33,
-    /// reflect
-    /// border. maps: [N,H,W] -> [N,size,size].
+    /// reflect border. maps: [N,H,W] -> [N,size,size].
     /// </summary>
     public static Tensor PixelMaps(Tensor maps, int size = 256, double sigma = 4.0) => PixelMaps(maps, size, size, sigma);
 

@@ -5,8 +5,7 @@ using static TorchSharp.torch;
 namespace Reb.Core.Ldknn;
 
 /// <summary>What an append did: rows before and after, old rows whose K-neighbourhood changed, and the time it
-/// took.</summary>
-/// <param name="CandidateOldRows">Old rows the screen could not rule out (a superset of <paramref
+/// took.</summary> <param name="CandidateOldRows">Old rows the screen could not rule out (a superset of <paramref
 /// name="AffectedOldRows"/>), searched exactly.</param>
 public sealed record BankUpdateStats(long OldRows, long NewRows, long AffectedOldRows, double Seconds,
     long Candidates = 0, long ExactDistances = 0, double NewRowsSeconds = 0, double OldRowsSeconds = 0, double AffectedSeconds = 0,

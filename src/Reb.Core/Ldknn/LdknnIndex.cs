@@ -29,8 +29,7 @@ public sealed class LdknnIndex : IDisposable
     }
 
     /// <summary>An index over a prepared search of its core bank (the index owns it and its bank from here): the
-    /// density
-    /// fit's search, cells included, serves the scoring too.</summary>
+    /// density fit's search, cells included, serves the scoring too.</summary>
     public LdknnIndex(KnnSearch preparedSearch, float[] density, long[] coreBankIndex, LdknnOptions options)
     {
         if (preparedSearch.Count != density.Length || density.Length != coreBankIndex.Length)
@@ -74,10 +73,8 @@ public sealed class LdknnIndex : IDisposable
 
     /// <summary>
     /// The density search: the K ascending distances [q, K] from each query (a bank row, given by its bank index) to
-    /// its
-    /// nearest other bank rows. The densities are their means; models without a coreset keep the table for bank
-    /// updates.
-    /// </summary>
+    /// its nearest other bank rows. The densities are their means; models without a coreset keep the table for bank
+    /// updates. </summary>
     public static Tensor NeighbourDistances(KnnSearch fullBank, Tensor queries, Tensor queryBankIndex, int k, IProgress<double>? progress = null)
     {
         using var scope = NewDisposeScope();

@@ -7,8 +7,7 @@ public static class Aupro
     /// <summary>
     /// AUPRO of row-major <paramref name="maps"/> against <paramref name="masks"/> (true = defect), every image
     /// <paramref name="width"/> x <paramref name="height"/>, integrated up to <paramref name="maxFpr"/> and divided by
-    /// it.
-    /// </summary>
+    /// it. </summary>
     public static double Compute(IReadOnlyList<float[]> maps, IReadOnlyList<bool[]> masks, int width, int height, double maxFpr = 0.3)
     {
         ArgumentNullException.ThrowIfNull(maps);

@@ -29,8 +29,7 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
 
     /// <summary>
     /// The bank layout of the core set for stages that cut it per image (legacy rule, fold study, review): the fitted
-    /// one,
-    /// or, for a square model, n images of one grid. A loaded native-aspect model does not know its images' grids.
+    /// one, or, for a square model, n images of one grid. A loaded native-aspect model does not know its images' grids.
     /// </summary>
     public BankLayout LayoutOf(int images) => Layout
         ?? (Embedder.Resize == ResizeMode.Square ? BankLayout.Uniform(images, PatchGrid.Square(Embedder.GridSize))

@@ -46,8 +46,7 @@ public static class ModelFitter
             BankNeighbours? neighbours;
             if (options.Ldknn.CoresetRatio >= 1.0)
                 // No coreset: the bank prepared (and cut into cells) for the density search is the index's own; the
-                // same
-                // search and reduction as below, so the same densities bit for bit.
+                // same search and reduction as below, so the same densities bit for bit.
                 (index, neighbours) = BankNeighbours.Fit(bank, options.Ldknn,
                     progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f))));
             else
@@ -115,8 +114,7 @@ public static class ModelFitter
     /// <summary>
     /// Density stage in one process: the K ascending distances [core, K] from every core row to its nearest other bank
     /// rows (itself excluded by its index). The densities are their means (<see
-    /// cref="LdknnIndex.DensityFromNeighbours"/>);
-    /// the sharded fit merges the same table from its shards.
+    /// cref="LdknnIndex.DensityFromNeighbours"/>); the sharded fit merges the same table from its shards.
     /// </summary>
     public static Tensor NeighbourDistances(Tensor bank, long[] coreIdx, LdknnOptions options, IProgress<StageProgress>? progress = null)
     {
@@ -175,8 +173,7 @@ public static class ModelFitter
 
     /// <summary>
     /// Calibrate stage: with <see cref="InspectionOptions.Calibration"/> the threshold for a target false-reject rate
-    /// from
-    /// all training images scored out of fold, with DefectMaker's synthetic defects for the predicted escape rate
+    /// from all training images scored out of fold, with DefectMaker's synthetic defects for the predicted escape rate
     /// (<see cref="Reb.Core.Calibration.TargetCalibration"/>); without it the legacy rule below.
     /// </summary>
     /// <param name="layout">each training image's patch grid in bank order (one grid in square mode).</param>

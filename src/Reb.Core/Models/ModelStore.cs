@@ -170,8 +170,7 @@ public static class ModelStore
     /// cref="ManifestValidation"/>),
     /// then each array is read once into its typed array with its size and checksum verified while it is read; the
     /// other files (weights, the model's own ONNX backbone) are verified by streaming. Throws <see
-    /// cref="ModelFormatException"/>.
-    /// </summary>
+    /// cref="ModelFormatException"/>. </summary>
     public static ModelManifest ReadAndVerify(string dir, out Arrays arrays)
     {
         var m = ModelDirectory.ReadManifest(dir);

@@ -154,10 +154,8 @@ public static class Evaluator
 
     /// <summary>
     /// Pictures people look at first: the worst cases (highest-scored good parts = false rejects, lowest-scored defects
-    /// =
-    /// escapes) and the best (clearest defects, calmest good parts). They are scored again here, so no map is kept
-    /// meanwhile.
-    /// </summary>
+    /// = escapes) and the best (clearest defects, calmest good parts). They are scored again here, so no map is kept
+    /// meanwhile. </summary>
     private static void WriteOverlays(string dir, InspectionModel model, List<(DatasetSample Sample, float Score)> scored, int perCase)
     {
         if (perCase <= 0 || scored.Count == 0) return;

@@ -4,11 +4,9 @@ using System.Text;
 namespace Reb.Core.Pipeline;
 
 /// <summary>One scored image as a row of scores.csv. Fields that do not apply (no label, no cluster) stay
-/// empty.</summary>
-/// <param name="Image">The image's path as the user gave it (or relative to the dataset root).</param>
+/// empty.</summary> <param name="Image">The image's path as the user gave it (or relative to the dataset root).</param>
 /// <param name="DefectType">The dataset folder of the image ("good", a defect type), when it comes from a
-/// dataset.</param>
-/// <param name="Defect">Ground truth, when the dataset has labels.</param>
+/// dataset.</param> <param name="Defect">Ground truth, when the dataset has labels.</param>
 /// <param name="Score">The image score.</param>
 /// <param name="Reject">The verdict at <paramref name="Threshold"/>.</param>
 /// <param name="Threshold">The threshold the verdict used.</param>

@@ -77,8 +77,7 @@ internal sealed unsafe class CandidateScan
     /// if lower(b) - nu + c0 exceeds it, then the true distance D(b) > U_k (1 + 2^-20) + margin, where U_k bounds the
     /// true
     /// k-th distance from above. The float32 result of the k-th neighbour is fl32(D64_k) &lt;= fl32(U_k (1 + 1e-13)),
-    /// so
-    /// b's own float32 distance is strictly larger: b is neither a neighbour nor tied with one. The absolute margin
+    /// so b's own float32 distance is strictly larger: b is neither a neighbour nor tied with one. The absolute margin
     /// (2^-148, the float32 denormal spacing, times Scale^2) keeps this true where float32 distances are denormal.
     /// Rounded up to float32 so the SIMD compare never drops an entry the double arithmetic would keep.
     /// </summary>
@@ -92,8 +91,7 @@ internal sealed unsafe class CandidateScan
     /// The least squared distance (scaled domain) a bank row must exceed to be ruled out for query <paramref
     /// name="r"/>:
     /// the bound behind <see cref="Threshold"/> before the query's own terms are taken off; +inf until k rows were
-    /// seen.
-    /// A cell whose rigorous lower bound exceeds it holds no neighbour and no tie (the argument of Threshold).
+    /// seen. A cell whose rigorous lower bound exceeds it holds no neighbour and no tie (the argument of Threshold).
     /// </summary>
     internal double RuledOutBeyond(int r)
     {
@@ -108,8 +106,7 @@ internal sealed unsafe class CandidateScan
 
     /// <summary>
     /// Scans a float32 tile whose row i belongs to query <paramref name="rows"/>[i] (a cell's GEMM over the queries
-    /// that
-    /// visit it), on the calling thread: callers scan disjoint sets of queries in parallel.
+    /// that visit it), on the calling thread: callers scan disjoint sets of queries in parallel.
     /// </summary>
     public void ScanRows(float* tile, long ldc, int start, int width, int[] rows)
     {

@@ -5,8 +5,7 @@ namespace Reb.Core.Search;
 /// <summary>
 /// A bank cut into cells for exact pruned search: the rows re-ordered so that each cell is one contiguous range of a
 /// prepared <see cref="KnnBank"/> (screened with the same kernel pieces as the flat bank), each position's ORIGINAL
-/// bank
-/// index (exclusions, the tie rule and the answer use it), and per cell a float32 centroid c and a radius r that
+/// bank index (exclusions, the tie rule and the answer use it), and per cell a float32 centroid c and a radius r that
 /// bounds ||b - c|| from above for every row b of the cell, measured in float64 and rounded up. By the triangle
 /// inequality no row of the cell lies nearer to a query q than (||q - c|| - r)^2: <see cref="LowerBounds"/>.
 /// </summary>

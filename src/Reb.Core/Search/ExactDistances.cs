@@ -47,8 +47,7 @@ internal static unsafe class ExactDistances
 
     /// <summary>
     /// The lower-bound value (scan units) beyond which a candidate's float32 distance must exceed <paramref
-    /// name="kth"/>:
-    /// D >= lower bound > nextUp(kth) (1 + 2^-20) Scale^2 gives fl32(D64) >= nextUp(kth) > kth.
+    /// name="kth"/>: D >= lower bound > nextUp(kth) (1 + 2^-20) Scale^2 gives fl32(D64) >= nextUp(kth) > kth.
     /// </summary>
     private static float StopAt(in CandidateScan.QueryTerms q, float kth, double scaleSq)
     {

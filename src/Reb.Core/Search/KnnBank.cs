@@ -120,8 +120,7 @@ public sealed class KnnBank : IDisposable
     /// on
     /// the mean and scale a bank is screened with (they only keep the screen at unit scale, and the error bound holds
     /// for any norms), so searches give exactly what a bank prepared from scratch on the union gives, at a cost linear
-    /// in
-    /// the new rows plus two copies. This bank is left as it was (dispose it separately).
+    /// in the new rows plus two copies. This bank is left as it was (dispose it separately).
     /// </summary>
     /// <exception cref="ArgumentException">Bad shape, type or values, or rows whose distances would overflow
     /// float32.</exception>

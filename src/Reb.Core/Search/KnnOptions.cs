@@ -51,8 +51,7 @@ public sealed record KnnOptions
     public Bf16Gemm Bf16Gemm { get; init; } = Bf16Gemm.LibTorch;
 
     /// <summary>The bfloat16 GEMM of the cell search's per-cell tiles (many small ones): MKL's, called on raw rows with
-    /// no
-    /// tensor made per tile, unless its probe failed.</summary>
+    /// no tensor made per tile, unless its probe failed.</summary>
     public Bf16Gemm CellBf16Gemm { get; init; } = Bf16Gemm.Mkl;
 
     /// <summary>The float32 screen's GEMM on the CPU (a screen on another device always uses libtorch's mm

@@ -57,8 +57,7 @@ internal static unsafe class NativeGemm
 
     /// <summary>
     /// c[i, j] = alpha * sum_l a[i, l] * b[j, l] for raw row-major bfloat16 a [m, k] and b [n, k] into float32 c [m,
-    /// ldc]:
-    /// the cell search's many small GEMMs, with no tensor made per call.
+    /// ldc]: the cell search's many small GEMMs, with no tensor made per call.
     /// </summary>
     public static void GemmABtBf16(ushort* a, int m, ushort* b, int n, int k, float* c, int ldc, float alpha)
     {

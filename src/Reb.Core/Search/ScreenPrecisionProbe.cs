@@ -6,8 +6,7 @@ namespace Reb.Core.Search;
 /// Start-up check of the one property of the bfloat16 GEMM that <see cref="ScreenErrorBound"/> assumes but cannot
 /// derive: it accumulates in float32 (MKL's gemm_bf16bf16f32 returns float32; libtorch's bfloat16 mm rounds that
 /// float32 sum once to bfloat16, which the bound covers per entry). Each GEMM is probed; one that fails is not used,
-/// and
-/// when neither passes (another build, an emulation accumulating in bfloat16) banks get the float32 screen instead.
+/// and when neither passes (another build, an emulation accumulating in bfloat16) banks get the float32 screen instead.
 /// </summary>
 internal static class ScreenPrecisionProbe
 {

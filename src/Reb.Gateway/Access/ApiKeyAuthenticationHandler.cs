@@ -8,10 +8,8 @@ namespace Reb.Gateway.Access;
 
 /// <summary>
 /// Authenticates "X-Api-Key: &lt;key&gt;" or "Authorization: ApiKey &lt;key&gt;". No key: no result (401 where a role
-/// is
-/// required); a wrong key: failure (401). Challenge/forbid bodies are written as problem details by the status-code
-/// pages.
-/// </summary>
+/// is required); a wrong key: failure (401). Challenge/forbid bodies are written as problem details by the status-code
+/// pages. </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyService keys,
     FailedAuthLimiter failures)

@@ -9,8 +9,7 @@ namespace Reb.Gateway.Access;
 /// Access to the cluster-wide operations surfaces, which show every site's lines and grain state: the Orleans
 /// Dashboard needs an admin key of <see cref="GatewayOptions.OperationsSite"/>; /metrics takes that too, or the scrape
 /// token <see cref="GatewayOptions.MetricsToken"/> as "Authorization: Bearer &lt;token&gt;" (Prometheus has no API
-/// key).
-/// A key of any plant site, whatever its role, gets 403.
+/// key). A key of any plant site, whatever its role, gets 403.
 /// </summary>
 public static class OperationsAccess
 {

@@ -14,8 +14,7 @@ namespace Reb.Gateway.Endpoints;
 /// The inspection history: query and CSV export by time range, verdict and review state; the stored image;
 /// reviews (operators confirm or overturn a verdict); the line's retention policy. Every call is scoped to the caller's
 /// site: another site's line is a 404 before the database is asked, and the database is asked for the caller's site
-/// only.
-/// </summary>
+/// only. </summary>
 public static class HistoryEndpoints
 {
     /// <summary>Most rows one CSV export holds; narrow the time range for more.</summary>

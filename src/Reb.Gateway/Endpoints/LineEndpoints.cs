@@ -53,8 +53,7 @@ public static class LineEndpoints
         if (l.Status.Current is not { } version) return Results.Ok(new Calibration(l.Settings.ThresholdOverride, null, null, [], null));
         var model = await lines.ModelAsync(version, ct);
         // Training sees good images only; defect scores come from reviews (confirmed rejects, overturned accepts) of
-        // this
-        // version. None yet: null tells the slider that the escape rate is unknown.
+        // this version. None yet: null tells the slider that the escape rate is unknown.
         var (_, defects) = await reviews.LabelledScoresAsync(l, version, ct);
         return Results.Ok(new Calibration(LineService.EffectiveThreshold(l.Settings, model), model.Threshold, model.GoodMedian, model.GoodScores,
             defects.Count == 0 ? null : defects.Select(d => (float)d).ToArray()));

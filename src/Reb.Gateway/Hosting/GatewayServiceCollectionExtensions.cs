@@ -25,8 +25,7 @@ public static class GatewayServiceCollectionExtensions
     /// <summary>
     /// Options ("Reb:Gateway"), API-key authentication and role policies, the per-key rate limiter, problem details,
     /// body limits, OpenAPI and the gateway's services. Needs an <see cref="IGrainFactory"/> (the co-hosted silo's)
-    /// and,
-    /// for training uploads and readiness, the silo's <see cref="Reb.Storage.IArtefactStore"/>.
+    /// and, for training uploads and readiness, the silo's <see cref="Reb.Storage.IArtefactStore"/>.
     /// </summary>
     public static IServiceCollection AddRebGateway(this IServiceCollection services, IConfiguration configuration)
     {

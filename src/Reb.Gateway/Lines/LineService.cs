@@ -48,8 +48,7 @@ public sealed partial class LineService(IGrainFactory grains, RebClusterClient c
     /// <summary>
     /// The line's settings (Site null = the line does not exist yet). A line registered before lines had sites (older
     /// state) exists if it has versions or jobs; it belongs to the default site and is given to it now (and listed
-    /// there).
-    /// </summary>
+    /// there). </summary>
     public async Task<(LineSettings Settings, ProductLineStatus? Status)> OwnerAsync(string line, CancellationToken ct)
     {
         var ops = grains.GetGrain<ILineOperationsGrain>(line);

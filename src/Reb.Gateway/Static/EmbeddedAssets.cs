@@ -19,8 +19,7 @@ public static class EmbeddedAssets
     public static void Map(IEndpointRouteBuilder app)
     {
         // One route for "/dashboard" and "/dashboard/..." (routing ignores a trailing slash): the bare path redirects
-        // so
-        // that the page's relative URLs resolve under /dashboard/.
+        // so that the page's relative URLs resolve under /dashboard/.
         app.MapGet("/dashboard/{**path}", (string? path, HttpContext http) =>
                 string.IsNullOrEmpty(path) && !http.Request.Path.Value!.EndsWith('/') ? Results.Redirect("/dashboard/")
                 : Serve("wwwroot/dashboard/" + (string.IsNullOrEmpty(path) || path.EndsWith('/') ? path + "index.html" : path)))

@@ -10,12 +10,10 @@ namespace Reb.Gateway.Training;
 /// <summary>
 /// Deletes uploaded training images once they are older than <see cref="GatewayOptions.UploadRetentionHours"/>, every
 /// <see cref="Interval"/>: the backstop. A job deletes its own uploads when it ends (TrainingUploads in Reb.Grains);
-/// this
-/// sweep catches jobs that never end and starts that failed after storing their uploads. Uploads are only needed
+/// this sweep catches jobs that never end and starts that failed after storing their uploads. Uploads are only needed
 /// while their job runs (and resumes after a silo loss); the batch
 /// folder name starts with its upload time ("sites/&lt;site&gt;/uploads/&lt;line&gt;/yyyyMMddHHmmss-&lt;guid&gt;/"), so
-/// age is
-/// read from the key, with no extra state. Each silo sweeps; deleting an already deleted blob is harmless.
+/// age is read from the key, with no extra state. Each silo sweeps; deleting an already deleted blob is harmless.
 /// </summary>
 public sealed class UploadRetention(IServiceProvider services, IOptions<GatewayOptions> options, ILogger<UploadRetention> logger) : BackgroundService
 {

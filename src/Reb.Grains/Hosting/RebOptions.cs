@@ -24,8 +24,7 @@ public sealed class RebOptions
 
     /// <summary>
     /// The accelerator published as silo metadata "hardware.accelerator" ("gpu" or "cpu"). Empty (the default) =
-    /// derived
-    /// from <see cref="Device"/>; set it only to steer placement by hand (e.g. a GPU node group in Kubernetes).
+    /// derived from <see cref="Device"/>; set it only to steer placement by hand (e.g. a GPU node group in Kubernetes).
     /// </summary>
     public string Accelerator { get; set; } = "";
 

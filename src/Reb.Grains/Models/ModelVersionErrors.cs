@@ -11,8 +11,7 @@ namespace Reb.Grains.Models;
 public static class ModelVersionErrors
 {
     /// <summary>The client-facing error for <paramref name="e"/>; null when it is not about the version
-    /// itself.</summary>
-    /// <param name="e">What loading the version threw.</param>
+    /// itself.</summary> <param name="e">What loading the version threw.</param>
     /// <param name="version">The version asked for.</param>
     /// <param name="subject">Who asked ("line 'pcb'", "bank shard ..."), or null.</param>
     public static ModelVersionException? From(Exception e, string version, string? subject = null)

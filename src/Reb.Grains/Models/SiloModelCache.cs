@@ -49,8 +49,7 @@ public sealed class SiloModelCache : IDisposable
 
     /// <summary>
     /// The verified local copy of <paramref name="version"/>; throws <see cref="ModelNotFoundException"/> when the
-    /// store
-    /// does not have it and <see cref="ModelFormatException"/> when it is corrupt.
+    /// store does not have it and <see cref="ModelFormatException"/> when it is corrupt.
     /// </summary>
     public Task<LocalModel> GetAsync(string version) => GetOrRetry(_models, version, async () =>
     {

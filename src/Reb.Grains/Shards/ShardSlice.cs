@@ -9,8 +9,7 @@ namespace Reb.Grains.Shards;
 /// <summary>
 /// The rows one bank shard serves: a prepared kNN search over its slice (flat, or cells built over the slice's own
 /// rows: the same exact answer), the densities of those rows (zeros for a training bank) and the slice's first global
-/// row.
-/// </summary>
+/// row. </summary>
 public sealed class ShardSlice(KnnSearch search, float[] density, long start) : IDisposable
 {
     public KnnSearch Search { get; } = search;

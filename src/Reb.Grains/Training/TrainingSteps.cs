@@ -147,8 +147,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
     /// <summary>
     /// Copies a finished adaptation checkpoint to the store under its own step folder, then points the "latest" marker
     /// at it, then deletes the older one: a silo lost mid-copy leaves the previous checkpoint whole and the marker on
-    /// it.
-    /// </summary>
+    /// it. </summary>
     private async Task SaveAdaptCheckpoint(string folder)
     {
         var step = Path.GetFileName(folder);
@@ -264,8 +263,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
 
     /// <summary>
     /// The density stage fanned out: every core row's K nearest other bank rows, found by the fit shards, merged
-    /// (global
-    /// top K), then the core's one reduction <see cref="LdknnIndex.DensityFromNeighbours"/>.
+    /// (global top K), then the core's one reduction <see cref="LdknnIndex.DensityFromNeighbours"/>.
     /// </summary>
     private async Task Density()
     {

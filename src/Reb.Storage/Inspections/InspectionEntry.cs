@@ -17,8 +17,7 @@ public sealed record InspectionEntry(
 {
     /// <summary>
     /// The part's true state once reviewed: a confirmed reject or an overturned accept is a defect, a confirmed accept
-    /// or
-    /// an overturned reject is a good part; null while unreviewed.
+    /// or an overturned reject is a good part; null while unreviewed.
     /// </summary>
     public bool? IsDefect => Review switch
     {

@@ -6,8 +6,7 @@ namespace Reb.Storage.Inspections;
 /// <summary>
 /// The history in one SQLite file: embedded, no server, the default for a single silo (and for silos of one machine
 /// sharing a folder: SQLite locks the file between processes). Write-ahead logging lets readers run while a silo
-/// writes.
-/// </summary>
+/// writes. </summary>
 public sealed class SqliteInspectionHistory : SqlInspectionHistory
 {
     private readonly string _connectionString;

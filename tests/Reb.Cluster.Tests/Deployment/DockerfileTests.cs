@@ -3,8 +3,7 @@ namespace Reb.Cluster.Tests.Deployment;
 /// <summary>
 /// infra/Dockerfile.silo against the solution (this CI has no container engine to build it). It could not build: it did
 /// not copy src/Reb.Gateway (which Reb.Silo references), ran on the plain .NET runtime (no ASP.NET Core), did not
-/// expose
-/// 8080, published every platform's native libraries and installed no fonts.
+/// expose 8080, published every platform's native libraries and installed no fonts.
 /// </summary>
 public class DockerfileTests
 {

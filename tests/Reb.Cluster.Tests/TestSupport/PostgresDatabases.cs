@@ -5,8 +5,7 @@ namespace Reb.Cluster.Tests.TestSupport;
 /// <summary>
 /// The PostgreSQL that infra/start-services.sh starts (127.0.0.1, port REB_POSTGRES_PORT or 5433, user "reb", trust
 /// auth on loopback), or the server named by REB_TEST_POSTGRES. Each test gets a fresh database of its own and drops
-/// it.
-/// </summary>
+/// it. </summary>
 public static class PostgresDatabases
 {
     public static string ServerConnectionString =>

@@ -88,8 +88,7 @@ public sealed record RebTestClusterOptions
 
     /// <summary>
     /// Durable grain storage in this folder (Reb.Silo's folder provider) instead of memory storage, whose state lives
-    /// in
-    /// grains and is lost with the silo that hosted them; tests that kill silos mid-job need state that survives.
+    /// in grains and is lost with the silo that hosted them; tests that kill silos mid-job need state that survives.
     /// </summary>
     public string? GrainStorageFolder { get; init; }
 

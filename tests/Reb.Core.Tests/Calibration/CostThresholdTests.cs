@@ -52,8 +52,7 @@ public class CostThresholdTests
     public void The_false_reject_cap_keeps_a_weak_detector_from_rejecting_everything()
     {
         // 100 good scores 1..100; 20 defects: 10 clearly high (200..209), 10 buried among the good (41..50). Uncapped
-        // at
-        // cost 10, rejecting from 41 up (60 % false rejects, no escapes, cost 0.6) beats every cut above the buried
+        // at cost 10, rejecting from 41 up (60 % false rejects, no escapes, cost 0.6) beats every cut above the buried
         // defects (cost >= 5); capped at 3 %, no allowed cut catches a buried defect, so the cut lies between the goods
         // and the clear defects: no false rejects, the buried ten escape (and are predicted to).
         var good = Range(1, 100);

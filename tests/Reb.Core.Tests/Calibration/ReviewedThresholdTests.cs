@@ -10,8 +10,7 @@ public sealed class ReviewedThresholdTests
     public void Separable_reviews_suggest_the_midpoint_nearest_the_current_threshold()
     {
         // Good parts up to 12 (one was a false reject at 12 >= 10), defects from 20: any cut in (12, 20] makes no
-        // mistake;
-        // the midpoints are 11 (between 10 and 12: still one mistake) and 16 (between 12 and 20: none).
+        // mistake; the midpoints are 11 (between 10 and 12: still one mistake) and 16 (between 12 and 20: none).
         Assert.Equal(16, ReviewedThreshold.Suggest([5, 10, 12], [20, 25], current: 10));
     }
 

@@ -95,8 +95,7 @@ public class DefectSamplerTests
             {
                 var box = sample.Boxes[v]!.Value;
                 // The box centre is a square pixel unless clamping moved it, which cannot happen this far from the
-                // edges
-                // for boxes under 181 px; allow the half-pixel of the integer centre.
+                // edges for boxes under 181 px; allow the half-pixel of the integer centre.
                 double cx = box.X + box.Width / 2, cy = box.Y + box.Height / 2;
                 Assert.InRange(cx, 100, 149);
                 Assert.InRange(cy, 100, 149);

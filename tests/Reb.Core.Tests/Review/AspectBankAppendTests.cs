@@ -52,8 +52,7 @@ public class AspectBankAppendTests : IDisposable
         Assert.All(layout.Grids.Skip(6), g => Assert.True(g.Width > g.Height, $"grid {g}"));
 
         // Recalibrated per image over the grown bank's regrouped folds: the recorded out-of-fold scores are what a
-        // fresh
-        // computation over the layout with the recorded grouping gives.
+        // fresh computation over the layout with the recorded grouping gives.
         var cal = updated.Threshold.Calibration!;
         Assert.Equal(8, cal.OutOfFoldScores.Length);
         Assert.Equal(8, cal.Grouping!.FoldOfImage.Length);

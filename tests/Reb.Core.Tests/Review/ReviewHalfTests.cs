@@ -30,8 +30,7 @@ public class ReviewHalfTests
         using (model)
         {
             // Every given score is a reject, so every image of half A is overturned and half B starts at 100 %; half
-            // B's
-            // "after" comes from really rescoring its images with the updated bank and threshold.
+            // B's "after" comes from really rescoring its images with the updated bank and threshold.
             var scored = good.Select(p => (p, float.MaxValue)).ToList();
             var r = ReviewHalf.Run(model, scored, fit.TrainImages, seed: 3);
             Assert.Equal(3, r.HalfA);

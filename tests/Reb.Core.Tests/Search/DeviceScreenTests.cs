@@ -8,8 +8,7 @@ namespace Reb.Core.Tests.Search;
 /// <summary>
 /// The screen path a GPU silo takes (libtorch's float32 mm on the screen's device, tiles copied back for the scan),
 /// run on the CPU: exact against float64 brute force and bitwise the native kernel's answer, on near-duplicate rows
-/// too.
-/// </summary>
+/// too. </summary>
 public class DeviceScreenTests
 {
     private static readonly KnnOptions DevicePath = new() { Precision = KnnPrecision.Float32, Float32Gemm = Float32Gemm.LibTorch, ScreenDevice = CPU, BankChunk = 512, QueryChunk = 16 };

@@ -6,8 +6,7 @@ namespace Reb.Core.Tests.Search;
 /// <summary>
 /// One tie rule in one process and across shards: a bank cut into slices, each searched on its own and merged the way
 /// the cluster merges (Reb.Grains NearestMerge: ascending float32 distance, then lowest GLOBAL index), must give
-/// exactly
-/// the single-bank answer when equal distances sit in different shards.
+/// exactly the single-bank answer when equal distances sit in different shards.
 /// </summary>
 public class ShardTieTests
 {

@@ -10,8 +10,7 @@ namespace Reb.Gateway.Tests.Api;
 /// POST /api/lines/{line}/versions, the HTTP side of `reb cluster publish`: a model directory made by `reb fit`
 /// elsewhere
 /// is uploaded, checked against its checksums and registered; a damaged copy is refused by file name and changes
-/// nothing.
-/// </summary>
+/// nothing. </summary>
 [Collection(GatewayCollection.Name)]
 public sealed class PublishTests(GatewayFixture gateway)
 {

@@ -20,8 +20,7 @@ namespace Reb.Gateway.Tests.Load;
 
 /// <summary>
 /// Failure: a silo killed while inspections run. Seen before: `reb load` against both silos of start-cluster.sh had 4
-/// of
-/// 68 requests hung for more than 30 s, waiting for grain calls to the killed silo's bank shards (Orleans' response
+/// of 68 requests hung for more than 30 s, waiting for grain calls to the killed silo's bank shards (Orleans' response
 /// timeout, or membership declaring the silo dead). Two silos here share one grain-state folder and one artefact
 /// store; silo 1 runs in this process, silo 2 is a real `dotnet Reb.Silo.dll` process, SIGKILLed mid-run. Every
 /// request must be answered 200, or refused 503 with Retry-After, within the bound; none may hang.
@@ -77,8 +76,7 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
             // silo 1's writes.
             ["Reb:History:Path"] = Path.Combine(_work, name, "inspection-history.db"),
             // The load here is about a dying silo, not the per-key rate limit (600/min), which 4 fast clients exceed
-            // once
-            // inspections are quick (429s seen): lift it so every refusal counted is the cluster's.
+            // once inspections are quick (429s seen): lift it so every refusal counted is the cluster's.
             ["Reb:Gateway:RateLimitPerMinute"] = "100000",
             ["Reb:Gateway:Enabled"] = "true",
             ["Reb:Gateway:HttpPort"] = httpPort.ToString(),

@@ -64,8 +64,7 @@ public static class SecurityHelpers
     /// A raw HTTP/1.1 request that sends <paramref name="body"/> at a trickle of 400 bytes a second: a client that
     /// uploads very slowly (or holds a connection on purpose), fast enough for Kestrel's minimum data rate (240 B/s).
     /// Raw TCP, because HttpClient buffers the first bytes of a body and would not even send the headers. Dispose to
-    /// drop
-    /// the connection.
+    /// drop the connection.
     /// </summary>
     public sealed class StalledUpload : IDisposable
     {

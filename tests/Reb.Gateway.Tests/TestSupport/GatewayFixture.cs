@@ -28,14 +28,11 @@ namespace Reb.Gateway.Tests.TestSupport;
 /// promote, roll back, threshold).</item>
 /// <item>Site <see cref="SiteB"/>: line <see cref="OtherSiteLine"/> (current = <see cref="Version"/>).</item>
 /// <item>One key per role per site: <see cref="Key"/>(site, role); e.g. <c>fixture.Key(GatewayFixture.SiteA,
-/// "operator")</c>.</item>
-/// </list>
+/// "operator")</c>.</item> </list>
 /// The model is fitted single-process on the repository's DeepPCB sample (<see cref="TrainImages"/> good images at
 /// <see cref="ImageSize"/> px) and published to the store; test images: <see cref="GoodImages"/>, <see
-/// cref="DefectImages"/>.
-/// Use <see cref="Client"/> for an HttpClient that sends a key. Dashboard/browser tests: open
-/// <c>$"{BaseUrl}/dashboard/"</c>.
-/// </summary>
+/// cref="DefectImages"/>. Use <see cref="Client"/> for an HttpClient that sends a key. Dashboard/browser tests: open
+/// <c>$"{BaseUrl}/dashboard/"</c>. </summary>
 public sealed class GatewayFixture : IAsyncLifetime
 {
     public const string SiteA = "site-a";

@@ -5,8 +5,7 @@ namespace Reb.Gateway.Tests.TestSupport;
 /// <summary>
 /// A grain call filter that lets a chosen grain method run and then throws <see cref="TimeoutException"/> to its
 /// caller, once per <see cref="Arm"/>: what a caller sees when the reply of a call that did its work was lost. Tests
-/// use
-/// it to check which calls the gateway retries (a retry of a call that is not idempotent does the work twice).
+/// use it to check which calls the gateway retries (a retry of a call that is not idempotent does the work twice).
 /// </summary>
 public sealed class LostReplies : IIncomingGrainCallFilter
 {

@@ -13,8 +13,7 @@ namespace Reb.Cli.Commands.Bench;
 /// `reb bench --model`: the kernel on a real bank (the model's core features, which is the whole memory bank at the
 /// default coreset ratio 1). Density-fit shape: 4096 bank rows (row i * n / 4096) as queries, K + 1 neighbours, each
 /// excluding its own row. Scoring shape: every patch of the given real images, embedded with the model's backbone, k =
-/// 1.
-/// </summary>
+/// 1. </summary>
 public static class ModelBench
 {
     public const int FitQueries = 4096;

@@ -17,8 +17,7 @@ public sealed class ClusterConnectionOptions
     public readonly Option<string> ClusterId = new("--cluster-id") { Description = "cluster id of the gateway's cluster", DefaultValueFactory = _ => "reb-dev" };
     public readonly Option<string> ServiceId = new("--service-id") { Description = "service id of the gateway's cluster", DefaultValueFactory = _ => "reb" };
     // Orleans TLS (Reb:Tls of the silos): the client presents a certificate the cluster trusts. The password is never
-    // an
-    // option (a command line is visible to every local user in `ps`): it comes from REB__TLS__CERTIFICATEPASSWORD.
+    // an option (a command line is visible to every local user in `ps`): it comes from REB__TLS__CERTIFICATEPASSWORD.
     public readonly Option<FileInfo?> TlsCertificate = new("--tls-cert") { Description = "client certificate for a cluster with Orleans TLS: .pfx (password in REB__TLS__CERTIFICATEPASSWORD) or PEM (key in --tls-key); default REB__TLS__CERTIFICATEPATH" };
     public readonly Option<FileInfo?> TlsKey = new("--tls-key") { Description = "PEM private key of --tls-cert" };
     public readonly Option<FileInfo?> TlsTrust = new("--tls-trust") { Description = "PEM certificates the gateway's certificate must be, or be issued by (default: the client certificate itself)" };

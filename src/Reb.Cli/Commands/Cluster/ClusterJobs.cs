@@ -34,8 +34,7 @@ public static class ClusterJobs
     /// <summary>
     /// Uploads the images into the artefact store (the request carries keys, not bytes), starts a training job on the
     /// line, polls it until it ends, then sets the line's scoring shards. Returns the published version. Each key ends
-    /// in
-    /// the image's own file name, which the model records, so the job's model equals `reb fit`'s on the same images.
+    /// in the image's own file name, which the model records, so the job's model equals `reb fit`'s on the same images.
     /// </summary>
     public static async Task<string> FitAsync(ClusterSession session, TrainingRequest template, IReadOnlyList<string> images,
         IProgress<StageProgress> progress, CancellationToken ct)

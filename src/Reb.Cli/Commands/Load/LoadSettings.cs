@@ -2,8 +2,7 @@ namespace Reb.Cli.Commands.Load;
 
 /// <summary>What one `reb load` run does: who it calls, with what, for how long and how hard.</summary>
 /// <param name="BaseUrl">Gateway root, e.g. http://127.0.0.1:8080 (loopback only, see <see
-/// cref="LoopbackGuard"/>).</param>
-/// <param name="ApiKey">Operator (or higher) key sent as X-Api-Key.</param>
+/// cref="LoopbackGuard"/>).</param> <param name="ApiKey">Operator (or higher) key sent as X-Api-Key.</param>
 /// <param name="Line">Product line inspected.</param>
 /// <param name="Clients">Concurrent clients; each sends its next request when the previous one has answered.</param>
 /// <param name="Duration">No request starts after this much time.</param>

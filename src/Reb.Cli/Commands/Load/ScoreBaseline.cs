@@ -15,8 +15,7 @@ namespace Reb.Cli.Commands.Load;
 public static class ScoreBaseline
 {
     /// <summary>Scores <paramref name="paths"/> with the model in <paramref name="modelDir"/>: one warm-up batch, then
-    /// whole
-    /// passes until at least <paramref name="minSeconds"/> have passed (at least one pass).</summary>
+    /// whole passes until at least <paramref name="minSeconds"/> have passed (at least one pass).</summary>
     public static (int Images, double Seconds) Measure(string modelDir, IReadOnlyList<string> paths, double minSeconds)
     {
         using var model = ModelStore.Load(modelDir);
