@@ -16,11 +16,11 @@ public enum KnnPrecision
 /// same).</summary>
 public enum Bf16Gemm
 {
-    /// <summary>libtorch's bfloat16 mm (oneDNN): measured 2-3x faster than MKL's here; bfloat16 output, whose rounding
-    /// the bound absorbs per entry.</summary>
+    /// <summary>libtorch's bfloat16 mm (oneDNN): bfloat16 output, whose rounding the bound absorbs per entry. Once
+    /// measured 2-3x faster than MKL's; on 2026-12-06 (quiet machine, 40,960-row bank) 7x slower (17 GFLOP/s).</summary>
     LibTorch,
-    /// <summary>MKL's gemm_bf16bf16f32: float32 output (a tighter bound, fewer candidates), slower on this
-    /// machine.</summary>
+    /// <summary>MKL's gemm_bf16bf16f32: float32 output (a tighter bound, fewer candidates); the default since it
+    /// measured 7x faster than libtorch's on 2026-12-06 (docs/benchmarks.md).</summary>
     Mkl,
 }
 
@@ -48,7 +48,7 @@ public sealed record KnnOptions
 
     /// <summary>The bfloat16 GEMM of the screen (the other one is used if this one failed its start-up
     /// probe).</summary>
-    public Bf16Gemm Bf16Gemm { get; init; } = Bf16Gemm.LibTorch;
+    public Bf16Gemm Bf16Gemm { get; init; } = Bf16Gemm.Mkl;
 
     /// <summary>The bfloat16 GEMM of the cell search's per-cell tiles (many small ones): MKL's, called on raw rows with
     /// no tensor made per tile, unless its probe failed.</summary>
