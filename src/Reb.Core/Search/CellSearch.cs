@@ -53,18 +53,10 @@ internal static unsafe class CellSearch
                 Array.Copy(blockDistances, (long)r * k, distances, to, k);
                 Array.Copy(blockIndices, (long)r * k, indices, to, k);
             }
-            if (stats is not null)
-            {
-                stats.PrepareSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t0, t1).TotalSeconds;
-                stats.ScreenSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t1, t2).TotalSeconds;
-                stats.RerankSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t2).TotalSeconds;
-            }
+            stats?.AddStageTimes(t0, t1, t2);
             progress?.Report((double)(start + rows) / count);
         }
-        for (long i = 0; i < count; i++)
-            if (float.IsPositiveInfinity(distances[i * k + k - 1]))
-                throw new ArgumentException($"KnnKernel.Search: query {i}: its squared distances overflow float32 (the inputs are too large for a float32 result).", nameof(queries));
-        return new KnnResult(tensor(distances).reshape(count, k), tensor(indices).reshape(count, k));
+        return KnnKernel.ToResult(distances, indices, count, k);
     }
 
     /// <summary>Query numbers sorted (stably) by their nearest centroid, float32 (only the order of the work depends on

@@ -15,6 +15,19 @@ namespace Reb.Core.Search;
 /// </summary>
 public static class KnnKernel
 {
+    /// <summary>
+    /// The answer of a search that filled <paramref name="distances"/> and <paramref name="indices"/> ([count, k]),
+    /// refusing queries whose k-th squared distance overflowed float32 (shared by the flat and the cell search).
+    /// </summary>
+    internal static KnnResult ToResult(float[] distances, long[] indices, long count, int k)
+    {
+        for (long i = 0; i < count; i++)
+            if (float.IsPositiveInfinity(distances[i * k + k - 1]))
+                throw new ArgumentException($"KnnKernel.Search: query {i}: its squared distances overflow float32 " +
+                    "(the inputs are too large for a float32 result).", "queries");
+        return new KnnResult(tensor(distances).reshape(count, k), tensor(indices).reshape(count, k));
+    }
+
     /// <summary>Queries farther than this from the bank mean, in units of the bank's largest centred norm, are refused:
     /// the screen's float32 products would lose the bank's structure (and overflow long before float32 does).</summary>
     private const double MaxQueryReach = 1L << 40;
@@ -69,18 +82,10 @@ public static class KnnKernel
             long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
             if (stats is not null) stats.Candidates += candidates.Sum(c => (long)c.Index.Length);
             ExactDistances.Rerank(bank, block, candidates, terms, k, distances, indices, start, stats);
-            if (stats is not null)
-            {
-                stats.PrepareSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t0, t1).TotalSeconds;
-                stats.ScreenSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t1, t2).TotalSeconds;
-                stats.RerankSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t2).TotalSeconds;
-            }
+            stats?.AddStageTimes(t0, t1, t2);
             progress?.Report((double)(start + rows) / count);
         }
-        for (long i = 0; i < count; i++)
-            if (float.IsPositiveInfinity(distances[i * k + k - 1]))
-                throw new ArgumentException($"KnnKernel.Search: query {i}: its squared distances overflow float32 (the inputs are too large for a float32 result).", nameof(queries));
-        return new KnnResult(tensor(distances).reshape(count, k), tensor(indices).reshape(count, k));
+        return KnnKernel.ToResult(distances, indices, count, k);
     }
 
     /// <summary>

@@ -19,6 +19,15 @@ public sealed record KnnResult(Tensor Distances, Tensor Indices) : IDisposable
 /// correctness).</summary>
 public sealed class KnnSearchStats
 {
+    /// <summary>Adds one query block's stage times: prepare t0..t1, screen t1..t2, re-rank t2..now (Stopwatch
+    /// timestamps).</summary>
+    public void AddStageTimes(long t0, long t1, long t2)
+    {
+        PrepareSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t0, t1).TotalSeconds;
+        ScreenSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t1, t2).TotalSeconds;
+        RerankSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t2).TotalSeconds;
+    }
+
     /// <summary>Queries searched.</summary>
     public long Queries { get; set; }
     /// <summary>Candidates the screen kept (lower bound within the k-th upper bound), summed over queries.</summary>
