@@ -31,6 +31,17 @@ public sealed class Finding06_PublishGateAndBudgetTests(GatewayFixture gateway)
         return form;
     }
 
+    /// <summary>
+    /// A publish as a well-behaved uploader sends it (Expect: 100-continue): a refusal made before the body is read
+    /// reaches the client before the model is sent, instead of a broken pipe while it is still writing.
+    /// </summary>
+    private static HttpRequestMessage Upload(string path, string model)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = TamperedModels.Form(model) };
+        request.Headers.ExpectContinue = true;
+        return request;
+    }
+
     [Fact]
     public async Task A_garbage_body_answers_the_same_on_a_free_and_a_taken_name_and_leaves_the_free_name_free()
     {
@@ -66,7 +77,7 @@ public sealed class Finding06_PublishGateAndBudgetTests(GatewayFixture gateway)
         var waiting = Enumerable.Range(0, gate.Queue).Select(_ => gate.AcquireAsync(CancellationToken.None).AsTask()).ToList();
         try
         {
-            using var r = await engineer.PostAsync("api/lines/sec-f06-gate/versions", TamperedModels.Form(model));
+            using var r = await engineer.SendAsync(Upload("api/lines/sec-f06-gate/versions", model));
             await r.AssertProblem(503);
             Assert.NotNull(r.Headers.RetryAfter);
         }
@@ -89,7 +100,7 @@ public sealed class Finding06_PublishGateAndBudgetTests(GatewayFixture gateway)
         // Uploads in flight hold all but 1 KB of the budget; the model directory is larger than that.
         using (space.Reserve(budget - 1024))
         {
-            using var r = await engineer.PostAsync("api/lines/sec-f06-space/versions", TamperedModels.Form(model));
+            using var r = await engineer.SendAsync(Upload("api/lines/sec-f06-space/versions", model));
             Assert.Contains("publish temp space", await r.AssertProblem(503));
             Assert.NotNull(r.Headers.RetryAfter);
             Assert.Null(await TamperedModels.OwnerAsync(gateway, "sec-f06-space"));
