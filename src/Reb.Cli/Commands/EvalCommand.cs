@@ -55,6 +55,8 @@ public static class EvalCommand
                 t.AddRow("seconds", $"embed {rep.Seconds.Embed:0.0}, fit {rep.Seconds.Fit:0.0}, calibrate {rep.Seconds.Calibrate:0.0}, score {rep.Seconds.Score:0.0} ({rep.ImagesPerSecond:0.00} img/s)");
                 AnsiConsole.Write(t);
                 if (rep.CalibrationWarning is { } warning) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+                foreach (var check in rep.PredictionChecks.Where(c => c.Flagged))
+                    AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(check.Text)}");
                 var manifest = ModelStore.Save(result.Model, result.Fit, rep.Category, Path.Combine(outDir, "model"));
                 AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, "metrics.json"))}[/], scores.csv, overlays/, model/ ({manifest.Version})");
             }

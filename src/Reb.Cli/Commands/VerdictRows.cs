@@ -33,6 +33,7 @@ internal static class VerdictRows
                     $" vs measured {rep.EscapeRate:P1}; by kind: " +
                     string.Join(", ", rep.PredictedEscapeByKind!.Select(k => $"{k.Key} {k.Value:P0}")));
             }
+            foreach (var check in rep.PredictionChecks) Row(t, $"check: {check.Rate}", check.Text);
             if (rep.CalibrationWarning is { } w) Row(t, "warning", w);
         }
         if (rep.LegacyRule is { } l)

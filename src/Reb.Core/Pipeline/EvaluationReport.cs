@@ -59,6 +59,9 @@ public sealed record EvaluationReport
     public RateInterval? PredictedEscapeInterval { get; init; }
     public string? CalibrationWarning { get; init; }
     public Calibration.FoldGroupingRecord? FoldGrouping { get; init; }
+    /// <summary>Each predicted rate held against the measured one; a flagged check is also in
+    /// <see cref="Warnings"/>.</summary>
+    public IReadOnlyList<Calibration.PredictionCheck> PredictionChecks { get; init; } = [];
     /// <summary>The legacy rule (Q0.99 of 16 leave-one-out scores + 10 % margin) on the same model, for
     /// comparison.</summary>
     public LegacyRuleFigures? LegacyRule { get; init; }

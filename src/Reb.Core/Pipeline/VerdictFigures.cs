@@ -80,6 +80,23 @@ public sealed record VerdictEvalOptions
                 ReviewFalseRejectRate = Review.ReviewHalf.Run(model, scored.Where(s => !s.Defective).Select(s => (s.Path, s.Score)).ToList(),
                     trainImages, ReviewSeed, progress, scored.Where(s => s.Defective).Select(s => (s.Path, s.Score)).ToList()),
             };
-        return report;
+        return WithPredictionChecks(report);
+    }
+
+    /// <summary>The predicted rates held against the rates measured on the labelled test images.</summary>
+    public static EvaluationReport WithPredictionChecks(EvaluationReport report)
+    {
+        var checks = new[]
+        {
+            Calibration.PredictionCheck.Of("false rejects", report.PredictedFalseRejectRate, report.PredictedFalseRejectInterval?.Upper,
+                (int)Math.Round(report.FalseRejectRate * report.TestGood), report.TestGood),
+            Calibration.PredictionCheck.Of("escapes", report.PredictedEscapeRate, report.PredictedEscapeInterval?.Upper,
+                (int)Math.Round(report.EscapeRate * report.TestDefective), report.TestDefective),
+        }.OfType<Calibration.PredictionCheck>().ToList();
+        return report with
+        {
+            PredictionChecks = checks,
+            Warnings = [.. report.Warnings, .. checks.Where(c => c.Flagged).Select(c => c.Text)],
+        };
     }
 }

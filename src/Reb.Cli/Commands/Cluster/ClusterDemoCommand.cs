@@ -35,6 +35,9 @@ public static class ClusterDemoCommand
         public int DefectiveRejected { get; init; }
         public int Defective { get; init; }
         public string? Warning { get; init; }
+        /// <summary>Each predicted rate held against the measured one (flagged when off by more than 15 points or
+        /// significantly worse).</summary>
+        public IReadOnlyList<Reb.Core.Calibration.PredictionCheck> PredictionChecks { get; init; } = [];
     }
 
     public static Command Create()
@@ -118,6 +121,13 @@ public static class ClusterDemoCommand
             MeasuredFalseRejectRate = good.Count == 0 ? null : good.Count(x => x.Result.Reject) / (double)good.Count,
             MeasuredEscapeRate = defective.Count == 0 ? null : defective.Count(x => !x.Result.Reject) / (double)defective.Count,
             DefectiveRejected = defective.Count(x => x.Result.Reject), Defective = defective.Count, Warning = cal?.Warning,
+            PredictionChecks = new[]
+            {
+                Reb.Core.Calibration.PredictionCheck.Of("false rejects", cal?.PredictedFalseRejectRate, cal?.PredictedUpper,
+                    good.Count(x => x.Result.Reject), good.Count),
+                Reb.Core.Calibration.PredictionCheck.Of("escapes", cal?.PredictedEscapeRate, cal?.PredictedEscapeUpper,
+                    defective.Count(x => !x.Result.Reject), defective.Count),
+            }.OfType<Reb.Core.Calibration.PredictionCheck>().ToList(),
         };
         File.WriteAllText(Path.Combine(outDir, "summary.json"),
             JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
@@ -139,6 +149,8 @@ public static class ClusterDemoCommand
         t.AddRow("largest grain message", $"{summary.LargestMessageBytes / 1024.0:0.0} KiB ({Markup.Escape(summary.LargestMessageCall)})");
         AnsiConsole.Write(t);
         if (summary.Warning is { } warning) AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+        foreach (var check in summary.PredictionChecks.Where(c => c.Flagged))
+            AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(check.Text)}");
         AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(Path.Combine(outDir, "summary.json"))}[/], scores.csv, overlays/");
         return 0;
     }
