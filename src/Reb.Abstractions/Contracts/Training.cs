@@ -29,14 +29,12 @@ public sealed record TrainingRequest
     /// <summary>What the images show, recorded in the model (`reb fit` records the data folder's name); empty = the
     /// line.</summary>
     [Id(13)] public string Category { get; init; } = "";
-    /// <summary>Backbone adaptation before fitting: "none" (ImageNet weights) or "defectmaker" (REB's self-supervised
-    /// fine-tuning).</summary>
-    [Id(14)] public string Adapt { get; init; } = "none";
+    /// <summary>Backbone adaptation before fitting (as `reb fit --adapt`).</summary>
+    [Id(14)] public AdaptMode Adapt { get; init; } = AdaptMode.None;
     /// <summary>Adaptation budget: "cpu", "reference" (a GPU job) or "smoke" (a 3-step check).</summary>
     [Id(15)] public string Budget { get; init; } = "cpu";
-    /// <summary>Adaptation guard: "on" (keep the adapted backbone only when it beats ImageNet on synthetic defects),
-    /// "off", "report".</summary>
-    [Id(16)] public string AdaptGuard { get; init; } = "on";
+    /// <summary>Adaptation guard (as `reb fit --adapt-guard`).</summary>
+    [Id(16)] public AdaptGuardMode AdaptGuard { get; init; } = AdaptGuardMode.On;
     /// <summary>Images per backbone pass when embedding the bank (as `reb fit --batch`).</summary>
     [Id(17)] public int BatchSize { get; init; } = 8;
     /// <summary>Wanted false-reject rate on good parts (as `reb fit --target-frr`); 0 = the legacy Q0.99 + margin
@@ -63,12 +61,10 @@ public sealed record TrainingRequest
     /// job ends (completed, failed or cancelled). Null for jobs that train from a folder the site keeps.
     /// </summary>
     [Id(22)] public string? UploadFolder { get; init; }
-    /// <summary>"square" (the method) or "aspect" (short side = ImageSize, long side to a multiple of 32), as `reb fit
-    /// --resize`.</summary>
-    [Id(23)] public string Resize { get; init; } = "square";
-    /// <summary>How banks are searched (as `reb fit --search`): "auto", "flat" or "cells"; the scores are the
-    /// same.</summary>
-    [Id(33)] public string Search { get; init; } = "auto";
+    /// <summary>How images are resized before the backbone (as `reb fit --resize`).</summary>
+    [Id(23)] public ResizeRequest Resize { get; init; } = ResizeRequest.Square;
+    /// <summary>How banks are searched (as `reb fit --search`); the scores are the same.</summary>
+    [Id(33)] public SearchRequest Search { get; init; } = SearchRequest.Auto;
 
     public string CategoryOrLine => string.IsNullOrEmpty(Category) ? Line : Category;
 }

@@ -11,10 +11,6 @@ public static class TrainingRules
     public const int MaxK = 1000;
     public const int MaxShards = 64;
 
-    public static readonly IReadOnlyList<string> AdaptModes = ["none", "defectmaker"];
-    public static readonly IReadOnlyList<string> GuardModes = ["on", "off", "report"];
-    public static readonly IReadOnlyList<string> ResizeModes = ["square", "aspect", "auto"];
-
     /// <summary>Scoring shards of a line: 1..<see cref="MaxShards"/>.</summary>
     public static string? CheckShards(int shards, string field = "shards") =>
         shards is < 1 or > MaxShards ? $"{field} must be in 1..{MaxShards}, got {shards}" : null;
@@ -31,9 +27,10 @@ public static class TrainingRules
         if (CheckShards(r.FitShards, "fitShards") is { } shards) errors.Add(shards);
         if (!(r.CoresetRatio is > 0 and <= 1)) errors.Add($"coresetRatio must be in (0, 1], got {r.CoresetRatio}");
         if (r.BatchSize < 1) errors.Add($"batchSize must be positive, got {r.BatchSize}");
-        if (!AdaptModes.Contains(r.Adapt)) errors.Add($"adapt must be {Names(AdaptModes)}, got '{r.Adapt}'");
-        if (!GuardModes.Contains(r.AdaptGuard)) errors.Add($"adaptGuard must be {Names(GuardModes)}, got '{r.AdaptGuard}'");
-        if (!ResizeModes.Contains(r.Resize)) errors.Add($"resize must be {Names(ResizeModes)}, got '{r.Resize}'");
+        Choice(errors, r.Adapt, "adapt");
+        Choice(errors, r.AdaptGuard, "adaptGuard");
+        Choice(errors, r.Resize, "resize");
+        Choice(errors, r.Search, "search");
         return errors;
     }
 
@@ -46,6 +43,14 @@ public static class TrainingRules
         if (errors.Count > 0) throw new ArgumentException($"{subject}: {string.Join("; ", errors)}");
     }
 
-    private static string Names(IReadOnlyList<string> names) =>
-        string.Join(", ", names.Take(names.Count - 1).Select(n => $"'{n}'")) + $" or '{names[^1]}'";
+    /// <summary>The choice named <paramref name="text"/> for field <paramref name="field"/>, null when the text is
+    /// null; throws <see cref="ArgumentException"/> naming the field and the choices otherwise.</summary>
+    public static T? ParseChoice<T>(string? text, string field) where T : struct, Enum =>
+        text is null ? null
+            : TrainingChoices.Parse<T>(text) ?? throw new ArgumentException($"{field} must be {TrainingChoices.List<T>()}, got '{text}'");
+
+    private static void Choice<T>(List<string> errors, T value, string field) where T : struct, Enum
+    {
+        if (!TrainingChoices.IsDefined(value)) errors.Add($"{field} must be {TrainingChoices.List<T>()}, got '{value}'");
+    }
 }

@@ -27,9 +27,14 @@ public static class ResizeChoice
     /// "square", "aspect", or "auto" resolved from the headers of the training images (unreadable ones are left to the
     /// embed stage, which reports them).
     /// </summary>
-    public static ResizeMode Resolve(string? name, IReadOnlyList<string> trainImages, int imageSize)
+    public static ResizeMode Resolve(string? name, IReadOnlyList<string> trainImages, int imageSize) =>
+        Resolve(name == Auto ? null : ResizeRule.Parse(name), trainImages, imageSize);
+
+    /// <summary><paramref name="fixedMode"/> when one is given, else (auto) the mode chosen from the headers of the
+    /// training images.</summary>
+    public static ResizeMode Resolve(ResizeMode? fixedMode, IReadOnlyList<string> trainImages, int imageSize)
     {
-        if (name != Auto) return ResizeRule.Parse(name);
+        if (fixedMode is { } mode) return mode;
         var sizes = new List<(int, int)>();
         foreach (var path in trainImages)
         {

@@ -150,8 +150,8 @@ internal static unsafe class CellSearch
             {
                 fixed (float* tp = tile)
                 {
-                    if (bank.ScreensInBf16) GemmBf16Rows(low, bank, members, from, width, d, tp);
-                    else GemmF32Rows(low, bank, members, from, width, d, tp);
+                    if (bank.ScreensInBf16) GemmGatheredRows<ushort>(low, bank, members, from, width, d, tp);
+                    else GemmGatheredRows<float>(low, bank, members, from, width, d, tp);
                     scan.ScanRows(tp, width, from, width, members);
                 }
             }
@@ -171,37 +171,26 @@ internal static unsafe class CellSearch
         scan.ScanRows((float*)NativeGemm.DataPointer(product), product.stride(0), from, width, members);
     }
 
-    private static void GemmBf16Rows(Tensor low, KnnBank bank, int[] members, int from, int width, int d, float* tile)
+    /// <summary>Gathers the cell's member queries into one block and multiplies it with the cell's bank rows:
+    /// <typeparamref name="T"/> is ushort for a bfloat16 screen, float for a float32 one.</summary>
+    private static void GemmGatheredRows<T>(Tensor low, KnnBank bank, int[] members, int from, int width, int d, float* tile)
+        where T : unmanaged
     {
-        var rows = System.Buffers.ArrayPool<ushort>.Shared.Rent(members.Length * d);
+        var rows = System.Buffers.ArrayPool<T>.Shared.Rent(members.Length * d);
         try
         {
-            ushort* lp = (ushort*)NativeGemm.DataPointer(low);
-            ushort* bp = (ushort*)NativeGemm.DataPointer(bank.Screen) + (long)from * d;
-            fixed (ushort* rp = rows)
+            T* lp = (T*)NativeGemm.DataPointer(low);
+            T* bp = (T*)NativeGemm.DataPointer(bank.Screen) + (long)from * d;
+            fixed (T* rp = rows)
             {
                 for (int i = 0; i < members.Length; i++)
-                    Buffer.MemoryCopy(lp + (long)members[i] * d, rp + (long)i * d, d * sizeof(ushort), d * sizeof(ushort));
-                NativeGemm.GemmABtBf16(rp, members.Length, bp, width, d, tile, width, -2f);
+                    Buffer.MemoryCopy(lp + (long)members[i] * d, rp + (long)i * d, d * sizeof(T), d * sizeof(T));
+                if (typeof(T) == typeof(ushort))
+                    NativeGemm.GemmABtBf16((ushort*)rp, members.Length, (ushort*)bp, width, d, tile, width, -2f);
+                else
+                    NativeGemm.GemmABtF32((float*)rp, members.Length, (float*)bp, width, d, tile, width, -2f);
             }
         }
-        finally { System.Buffers.ArrayPool<ushort>.Shared.Return(rows); }
-    }
-
-    private static void GemmF32Rows(Tensor low, KnnBank bank, int[] members, int from, int width, int d, float* tile)
-    {
-        var rows = System.Buffers.ArrayPool<float>.Shared.Rent(members.Length * d);
-        try
-        {
-            float* lp = (float*)NativeGemm.DataPointer(low);
-            float* bp = (float*)NativeGemm.DataPointer(bank.Screen) + (long)from * d;
-            fixed (float* rp = rows)
-            {
-                for (int i = 0; i < members.Length; i++)
-                    Buffer.MemoryCopy(lp + (long)members[i] * d, rp + (long)i * d, d * sizeof(float), d * sizeof(float));
-                NativeGemm.GemmABtF32(rp, members.Length, bp, width, d, tile, width, -2f);
-            }
-        }
-        finally { System.Buffers.ArrayPool<float>.Shared.Return(rows); }
+        finally { System.Buffers.ArrayPool<T>.Shared.Return(rows); }
     }
 }

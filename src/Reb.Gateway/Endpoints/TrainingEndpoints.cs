@@ -146,7 +146,9 @@ public static class TrainingEndpoints
         string? Field(string name) => form.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.ToString() : null;
         var settings = new TrainingFolderRequest(null, Int(Field("imageSize"), "imageSize"), Int(Field("k"), "k"), Int(Field("fitShards"), "fitShards"),
             Double(Field("coresetRatio"), "coresetRatio"), Bool(Field("promote"), "promote"), Int(Field("shards"), "shards"),
-            Field("adapt"), Field("budget"), Field("adaptGuard"), Int(Field("seed"), "seed"), Field("adaptRecipe"), Field("resize"));
+            Choice<AdaptMode>(Field("adapt"), "adapt"), Field("budget"), Choice<AdaptGuardMode>(Field("adaptGuard"), "adaptGuard"),
+            Int(Field("seed"), "seed"), Field("adaptRecipe"), Choice<ResizeRequest>(Field("resize"), "resize"),
+            Choice<SearchRequest>(Field("search"), "search"));
         return (files, settings);
     }
 
@@ -172,6 +174,10 @@ public static class TrainingEndpoints
         var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         TrainingFolderRequest? body;
         try { body = await JsonSerializer.DeserializeAsync<TrainingFolderRequest>(http.Request.Body, json, http.RequestAborted); }
+        catch (JsonException e) when (ChoicesAt(e.Path) is { } choices)
+        {
+            throw GatewayProblem.BadRequest($"{e.Path![2..]} must be {choices}");
+        }
         catch (JsonException) { throw GatewayProblem.BadRequest("send multipart images or JSON {\"folder\": \"<artefact-store prefix>\", ...}"); }
         if (string.IsNullOrWhiteSpace(body?.Folder)) throw GatewayProblem.BadRequest("send multipart images or JSON {\"folder\": \"<artefact-store prefix>\", ...}");
         return body;
@@ -192,6 +198,7 @@ public static class TrainingEndpoints
             AdaptGuard = o.AdaptGuard ?? defaults.AdaptGuard,
             AdaptRecipe = o.AdaptRecipe ?? defaults.AdaptRecipe,
             Resize = o.Resize ?? defaults.Resize,
+            Search = o.Search ?? defaults.Search,
             Seed = o.Seed ?? defaults.Seed,
         };
         if (TrainingRules.Check(request) is { Count: > 0 } errors) throw GatewayProblem.BadRequest(string.Join("; ", errors));
@@ -202,6 +209,22 @@ public static class TrainingEndpoints
         int shards = o.Shards ?? request.FitShards;
         if (TrainingRules.CheckShards(shards) is { } bad) throw GatewayProblem.BadRequest(bad);
         return (request, shards);
+    }
+
+    /// <summary>The allowed names of the JSON field at <paramref name="path"/> when it holds a typed choice.</summary>
+    private static string? ChoicesAt(string? path) => path switch
+    {
+        "$.adapt" => TrainingChoices.List<AdaptMode>(),
+        "$.adaptGuard" => TrainingChoices.List<AdaptGuardMode>(),
+        "$.resize" => TrainingChoices.List<ResizeRequest>(),
+        "$.search" => TrainingChoices.List<SearchRequest>(),
+        _ => null,
+    };
+
+    private static T? Choice<T>(string? value, string name) where T : struct, Enum
+    {
+        try { return TrainingRules.ParseChoice<T>(value, $"form field '{name}'"); }
+        catch (ArgumentException e) { throw GatewayProblem.BadRequest(e.Message); }
     }
 
     private static int? Int(string? value, string name) =>

@@ -63,7 +63,8 @@ public sealed record ThresholdRequest(double? Threshold);
 /// Auto|reference|gentle|gentle-keep|layer3 (auto: layer3 at the cpu budget, reference at the reference budget);
 /// <paramref name="Resize"/> square|aspect|auto.</param>
 public sealed record TrainingFolderRequest(string? Folder, int? ImageSize, int? K, int? FitShards, double? CoresetRatio, bool? Promote, int? Shards,
-    string? Adapt = null, string? Budget = null, string? AdaptGuard = null, int? Seed = null, string? AdaptRecipe = null, string? Resize = null);
+    AdaptMode? Adapt = null, string? Budget = null, AdaptGuardMode? AdaptGuard = null, int? Seed = null, string? AdaptRecipe = null,
+    ResizeRequest? Resize = null, SearchRequest? Search = null);
 
 public sealed record TrainingStarted(string JobId, string Line, int Images);
 

@@ -42,25 +42,10 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
     private float[]? _neighbours;
     private ThresholdInfo? _threshold;
 
-    private LdknnOptions Ldknn => new()
-    {
-        K = request.K, Lambda = request.Lambda, CoresetRatio = request.CoresetRatio, Seed = request.Seed,
-        Search = Reb.Core.Search.SearchModes.Parse(request.Search),
-    };
+    private LdknnOptions Ldknn => TrainingOptions.Ldknn(request);
 
-    /// <summary>The same settings `reb fit` reads from its options (CommonOptions.Read), so both fit alike.</summary>
-    private InspectionOptions Inspection => new()
-    {
-        ImageSize = request.ImageSize, BatchSize = request.BatchSize, Ldknn = Ldknn, CalibrationImages = request.CalibrationImages,
-        ThresholdQuantile = request.ThresholdQuantile, ThresholdMargin = request.ThresholdMargin,
-        Calibration = request.TargetFrr <= 0 ? null : new Reb.Core.Calibration.CalibrationOptions
-        {
-            TargetFalseRejectRate = request.TargetFrr, Confidence = request.FrrConfidence, Folds = request.CalibrationFolds,
-            SyntheticImages = request.SyntheticImages, Seed = request.Seed,
-            EscapeCost = request.EscapeCost, MaxPredictedEscape = request.MaxPredictedEscape,
-            MaxFalseRejectRate = request.MaxFalseRejectRate,
-        },
-    };
+    /// <summary>The same settings `reb fit` fits with (one mapping, <see cref="TrainingOptions"/>).</summary>
+    private InspectionOptions Inspection => TrainingOptions.Inspection(request);
 
     /// <summary>The published threshold's warning (set by <see cref="Publish"/>).</summary>
     public string? CalibrationWarning { get; private set; }
@@ -114,18 +99,14 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
 
     private async Task Adapt(CancellationToken ct)
     {
-        if (request.Adapt == "none") return;
+        if (request.Adapt == AdaptMode.None) return;
         var images = await Images();
         var checkpoints = Path.Combine(WorkDir, "adapt");
         await RestoreAdaptCheckpoint(checkpoints);
-        var adaptation = AdaptationOptions.ForBudget(request.Budget).WithRecipe(request.AdaptRecipe) with
-        {
-            Seed = request.Seed, ImageSize = request.ImageSize, CheckpointDirectory = checkpoints,
-        };
-        var guard = request.AdaptGuard == "off" ? null
-            : new AdaptationGuardOptions { Seed = request.Seed, ImageSize = request.ImageSize, Ldknn = Ldknn };
+        var (run, guard, enforce) = TrainingOptions.AdaptationSetup(request);
+        var adaptation = run with { CheckpointDirectory = checkpoints };
         var (extractor, outcome) = await Task.Run(() => GuardedAdaptation.Run(images, adaptation, guard, Progress,
-            enforce: request.AdaptGuard == "on", ct, onCheckpoint: folder => SaveAdaptCheckpoint(folder).GetAwaiter().GetResult(), device: models.Device), ct);
+            enforce, ct, onCheckpoint: folder => SaveAdaptCheckpoint(folder).GetAwaiter().GetResult(), device: models.Device), ct);
         // Adaptation trains on square images; the line's resize mode applies to the embed stage after it (as `reb
         // fit`).
         extractor.Resize = await Resize();
@@ -180,7 +161,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
     private async Task<FeatureExtractor> Embedder()
     {
         if (_embedder is not null) return _embedder;
-        var outcome = request.Adapt == "none" ? null : await Store.GetBytesAsync(TrainingBlobs.Adaptation(jobId));
+        var outcome = request.Adapt == AdaptMode.None ? null : await Store.GetBytesAsync(TrainingBlobs.Adaptation(jobId));
         var json = outcome is null ? null : System.Text.Encoding.UTF8.GetString(outcome);
         string? weights = null;
         if (json is not null && json != ImageNetMarker)
@@ -195,7 +176,7 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
 
     /// <summary>The request's resize mode; "auto" decided from the job's training images, as `reb fit` decides
     /// it.</summary>
-    private async Task<ResizeMode> Resize() => ResizeChoice.Resolve(request.Resize, await Images(), request.ImageSize);
+    private async Task<ResizeMode> Resize() => TrainingOptions.ResolveResize(request, await Images());
 
     private async Task Embed(CancellationToken ct)
     {

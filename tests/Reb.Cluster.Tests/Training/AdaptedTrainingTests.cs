@@ -29,7 +29,7 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
     private static TrainingRequest Request(string line, IReadOnlyList<string> keys) => new()
     {
         Line = line, Category = "deeppcb", ImageKeys = keys, ImageSize = Size, Seed = Seed, FitShards = 2,
-        Adapt = "defectmaker", Budget = "smoke", AdaptGuard = "off",
+        Adapt = AdaptMode.DefectMaker, Budget = "smoke", AdaptGuard = AdaptGuardMode.Off,
     };
 
     /// <summary>What `reb fit --adapt defectmaker --budget smoke --adapt-guard off --seed 3 --image-size 128` does, in

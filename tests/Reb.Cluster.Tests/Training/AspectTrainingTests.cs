@@ -46,7 +46,7 @@ public sealed class AspectTrainingTests(ITestOutputHelper output) : IDisposable
         var line = cluster.Client.GetGrain<IProductLineGrain>("strips-trained");
         var jobId = await line.StartTraining(new TrainingRequest
         {
-            Line = "strips-trained", ImageKeys = keys, ImageSize = size, FitShards = 2, Resize = "aspect",
+            Line = "strips-trained", ImageKeys = keys, ImageSize = size, FitShards = 2, Resize = ResizeRequest.Aspect,
         });
         var job = cluster.Client.GetGrain<ITrainingGrain>(jobId);
         TrainingProgress? p = null;

@@ -25,7 +25,7 @@ public sealed class JobLimitRaceTests(GatewayFixture gateway)
         // Long jobs (DefectMaker adaptation): none ends while the starts race.
         TrainingRequest Request(int i) => new()
         {
-            Line = $"{site}-{i}", ImageKeys = keys, Site = site, Adapt = "defectmaker", Budget = "cpu", AdaptGuard = "off", Promote = false,
+            Line = $"{site}-{i}", ImageKeys = keys, Site = site, Adapt = AdaptMode.DefectMaker, Budget = "cpu", AdaptGuard = AdaptGuardMode.Off, Promote = false,
         };
         var grain = gateway.Grains.GetGrain<ISiteTrainingGrain>(site);
         var results = await Task.WhenAll(Enumerable.Range(0, attempts).Select(i => Task.Run(() => grain.Start(Request(i), limit))));

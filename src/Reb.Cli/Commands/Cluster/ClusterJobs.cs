@@ -56,7 +56,7 @@ public static class ClusterJobs
         // Starting a job is not safe to repeat (a retry after a lost reply would start a second job): called once.
         var jobId = await grain.StartTraining(request);
         var job = session.Grains.GetGrain<Reb.Abstractions.Grains.ITrainingGrain>(jobId);
-        var first = request.Adapt == "none" ? TrainingStage.Embed : TrainingStage.Adapt;
+        var first = request.Adapt == AdaptMode.None ? TrainingStage.Embed : TrainingStage.Adapt;
         TrainingProgress p;
         while (!(p = await session.Client.RetryAsync(() => job.GetProgress(), ct)).IsFinished)
         {
