@@ -42,8 +42,10 @@ public static class RebSiloExtensions
             services.AddPlacementDirector<ShardSpreadPlacement, ShardSpreadPlacementDirector>();
             services.AddSingleton(new SiloDevice(device));
             services.AddSingleton<SiloModelCache>();
+            services.TryAddSingleton<IModelFormat>(Models.ModelDirectoryFormat.Instance);
             services.TryAddSingleton<IArtefactStore>(sp => ArtefactStoreFactory.Create(
-                sp.GetRequiredService<IOptions<RebOptions>>().Value.ArtefactStore, sp.GetService<ILoggerFactory>()));
+                sp.GetRequiredService<IOptions<RebOptions>>().Value.ArtefactStore, sp.GetRequiredService<IModelFormat>(),
+                sp.GetService<ILoggerFactory>()));
             // The inspection history ("Reb:History"): the gateway writes every inspection there before it answers.
             services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<RebOptions>>().Value.History);
             services.TryAddSingleton<IInspectionHistory>(sp =>

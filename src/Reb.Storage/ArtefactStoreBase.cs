@@ -1,4 +1,3 @@
-using Reb.Core.Models;
 namespace Reb.Storage;
 
 /// <summary>
@@ -6,8 +5,11 @@ namespace Reb.Storage;
 /// temp folder renamed into place), written once on top of a few raw operations on store paths
 /// (see <see cref="ArtefactKeys"/> for the layout). Implementations add transport, atomicity and retries.
 /// </summary>
-public abstract class ArtefactStoreBase : IArtefactStore
+public abstract class ArtefactStoreBase(IModelFormat format) : IArtefactStore
 {
+    /// <summary>The model format whose rules every publish and fetch checks.</summary>
+    protected IModelFormat Format { get; } = format ?? throw new ArgumentNullException(nameof(format));
+
     public abstract string Description { get; }
 
     /// <summary>True when a blob exists at <paramref name="path"/>.</summary>
@@ -20,10 +22,10 @@ public abstract class ArtefactStoreBase : IArtefactStore
     protected abstract Task WriteSmallAsync(string path, byte[] bytes, CancellationToken ct);
 
     /// <summary>
-    /// Streams a local file to <paramref name="path"/>. Must refuse (throw <see cref="ModelFormatException"/>) to make
+    /// Streams a local file to <paramref name="path"/>. Must refuse (throw <see cref="IModelFormat.Damaged"/>'s exception) to make
     /// the blob visible when the bytes sent do not match <paramref name="expected"/>.
     /// </summary>
-    protected abstract Task UploadModelFileAsync(string path, string sourceFile, FileEntry expected, CancellationToken ct);
+    protected abstract Task UploadModelFileAsync(string path, string sourceFile, StoredFile expected, CancellationToken ct);
 
     /// <summary>Streams the blob at <paramref name="path"/> into a new local file; false when there is no such
     /// blob.</summary>
@@ -39,20 +41,18 @@ public abstract class ArtefactStoreBase : IArtefactStore
     public async Task<string> PublishModelAsync(string modelDir, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelDir);
-        var manifest = ModelDirectory.ReadManifest(modelDir);
-        ModelFiles.CheckFileNames(manifest, Path.Combine(modelDir, ModelDirectory.ManifestFile));
         // Refuse a damaged model before anything is uploaded.
-        ModelFiles.VerifyAll(modelDir, manifest);
+        var manifest = Format.CheckForPublish(modelDir);
 
         var version = manifest.Version;
-        var manifestPath = ArtefactKeys.ModelPath(version, ModelDirectory.ManifestFile);
+        var manifestPath = ArtefactKeys.ModelPath(version, Format.ManifestFile);
         // Same version = same bytes (content address): a complete copy needs nothing more.
         if (await PathExistsAsync(manifestPath, ct).ConfigureAwait(false)) return version;
 
         foreach (var (name, entry) in manifest.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
             await UploadModelFileAsync(ArtefactKeys.ModelPath(version, name), Path.Combine(modelDir, name), entry, ct).ConfigureAwait(false);
         // Last: its presence is what makes the version complete for every reader.
-        var manifestBytes = await File.ReadAllBytesAsync(Path.Combine(modelDir, ModelDirectory.ManifestFile), ct).ConfigureAwait(false);
+        var manifestBytes = await File.ReadAllBytesAsync(Path.Combine(modelDir, Format.ManifestFile), ct).ConfigureAwait(false);
         await WriteSmallAsync(manifestPath, manifestBytes, ct).ConfigureAwait(false);
         return version;
     }
@@ -65,13 +65,13 @@ public abstract class ArtefactStoreBase : IArtefactStore
         var target = Path.Combine(root, version);
         if (Directory.Exists(target))
         {
-            if (ModelFiles.IsIntactCopy(target, version)) return target;
-            ModelFiles.RemoveDirectory(target); // a damaged cached copy is replaced, never used
+            if (Format.IsIntactCopy(target, version)) return target;
+            LocalFolders.RemoveDirectory(target); // a damaged cached copy is replaced, never used
         }
 
-        var manifestBytes = await ReadSmallAsync(ArtefactKeys.ModelPath(version, ModelDirectory.ManifestFile), ct).ConfigureAwait(false)
-                            ?? throw new ModelNotFoundException(version, Description);
-        var manifest = ModelFiles.ParseStored(manifestBytes, version, $"{ArtefactKeys.ModelPath(version, ModelDirectory.ManifestFile)} in {Description}");
+        var manifestBytes = await ReadSmallAsync(ArtefactKeys.ModelPath(version, Format.ManifestFile), ct).ConfigureAwait(false)
+                            ?? throw new ModelNotFoundException(version, Description, Format.ManifestFile);
+        var manifest = Format.ParseStored(manifestBytes, version, $"{ArtefactKeys.ModelPath(version, Format.ManifestFile)} in {Description}");
 
         Directory.CreateDirectory(root);
         var temp = Path.Combine(root, $".{version}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -84,25 +84,25 @@ public abstract class ArtefactStoreBase : IArtefactStore
                 var dest = Path.Combine(temp, name);
                 Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
                 if (!await DownloadModelFileAsync(ArtefactKeys.ModelPath(version, name), dest, ct).ConfigureAwait(false))
-                    throw new ModelFormatException($"{what} is incomplete: {name} is missing");
-                ModelFiles.Verify(temp, name, entry, what);
+                    throw Format.Damaged($"{what} is incomplete: {name} is missing");
+                Format.CheckFile(temp, name, entry, what);
             }
-            await File.WriteAllBytesAsync(Path.Combine(temp, ModelDirectory.ManifestFile), manifestBytes, ct).ConfigureAwait(false);
-            ModelDirectory.ReadManifest(temp); // the same rules every reader applies
+            await File.WriteAllBytesAsync(Path.Combine(temp, Format.ManifestFile), manifestBytes, ct).ConfigureAwait(false);
+            Format.CheckDirectory(temp); // the same rules every reader applies
 
             try { Directory.Move(temp, target); }
             catch (IOException) when (Directory.Exists(target))
             {
                 // Another fetch of the same version won the rename; its copy must be as good as ours.
-                ModelFiles.DeleteQuietly(temp);
-                if (!ModelFiles.IsIntactCopy(target, version))
-                    throw new ModelFormatException($"cache folder '{target}' appeared during the fetch and is not an intact copy of {version}");
+                LocalFolders.DeleteQuietly(temp);
+                if (!Format.IsIntactCopy(target, version))
+                    throw Format.Damaged($"cache folder '{target}' appeared during the fetch and is not an intact copy of {version}");
             }
             return target;
         }
         catch
         {
-            ModelFiles.DeleteQuietly(temp);
+            LocalFolders.DeleteQuietly(temp);
             throw;
         }
     }
@@ -110,7 +110,7 @@ public abstract class ArtefactStoreBase : IArtefactStore
     public Task<bool> ExistsAsync(string version, CancellationToken ct = default)
     {
         ArtefactKeys.CheckVersion(version);
-        return PathExistsAsync(ArtefactKeys.ModelPath(version, ModelDirectory.ManifestFile), ct);
+        return PathExistsAsync(ArtefactKeys.ModelPath(version, Format.ManifestFile), ct);
     }
 
     public async Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken ct = default)
@@ -118,7 +118,7 @@ public abstract class ArtefactStoreBase : IArtefactStore
         var paths = await ListPathsAsync(ArtefactKeys.ModelsPrefix, ct).ConfigureAwait(false);
         // models/<version>/model.json and nothing deeper: versions whose publish finished.
         return paths.Select(p => p.Split('/'))
-            .Where(s => s.Length == 3 && s[2] == ModelDirectory.ManifestFile)
+            .Where(s => s.Length == 3 && s[2] == Format.ManifestFile)
             .Select(s => s[1])
             .Distinct()
             .Order(StringComparer.Ordinal)

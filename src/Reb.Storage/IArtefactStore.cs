@@ -21,7 +21,7 @@ public interface IArtefactStore
     /// model.json last, whose presence marks the version complete. Publishing a version that is already complete
     /// does nothing. Returns the version (the content address).
     /// </summary>
-    /// <exception cref="ModelFormatException">the directory is not a valid, intact model.</exception>
+    /// <exception cref="Exception">the format's <see cref="IModelFormat.Damaged"/> exception: the directory is not a valid, intact model.</exception>
     Task<string> PublishModelAsync(string modelDir, CancellationToken ct = default);
 
     /// <summary>
@@ -31,7 +31,7 @@ public interface IArtefactStore
     /// the cache never holds a half-written version.
     /// </summary>
     /// <exception cref="ModelNotFoundException">the store has no complete version of that name.</exception>
-    /// <exception cref="ModelFormatException">a stored file is missing or fails its checksum (the message names
+    /// <exception cref="Exception">the format's <see cref="IModelFormat.Damaged"/> exception: a stored file is missing or fails its checksum (the message names
     /// it).</exception>
     Task<string> FetchModelAsync(string version, string cacheRoot, CancellationToken ct = default);
 

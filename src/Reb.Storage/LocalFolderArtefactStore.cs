@@ -1,4 +1,3 @@
-using Reb.Core.Models;
 using System.Security.Cryptography;
 
 namespace Reb.Storage;
@@ -15,7 +14,7 @@ public sealed class LocalFolderArtefactStore : ArtefactStoreBase
     private readonly string _root;
     private readonly string _tempDir;
 
-    public LocalFolderArtefactStore(string rootDir)
+    public LocalFolderArtefactStore(string rootDir, IModelFormat format) : base(format)
     {
         ArgumentException.ThrowIfNullOrEmpty(rootDir);
         _root = Path.GetFullPath(rootDir);
@@ -40,13 +39,13 @@ public sealed class LocalFolderArtefactStore : ArtefactStoreBase
     protected override Task WriteSmallAsync(string path, byte[] bytes, CancellationToken ct) =>
         WriteAtomicallyAsync(path, new MemoryStream(bytes, writable: false), null, ct);
 
-    protected override async Task UploadModelFileAsync(string path, string sourceFile, FileEntry expected, CancellationToken ct)
+    protected override async Task UploadModelFileAsync(string path, string sourceFile, StoredFile expected, CancellationToken ct)
     {
         await using var source = OpenRead(sourceFile);
         await WriteAtomicallyAsync(path, source, actual =>
         {
             if (actual != expected)
-                throw new ModelFormatException($"{sourceFile} changed while it was being published (the copy does not match the manifest entry)");
+                throw Format.Damaged($"{sourceFile} changed while it was being published (the copy does not match the manifest entry)");
         }, ct).ConfigureAwait(false);
     }
 
@@ -102,7 +101,7 @@ public sealed class LocalFolderArtefactStore : ArtefactStoreBase
 
     /// <summary>Copies <paramref name="content"/> into a temp file while hashing it, lets <paramref name="check"/> veto
     /// it, then renames it into place.</summary>
-    private async Task WriteAtomicallyAsync(string path, Stream content, Action<FileEntry>? check, CancellationToken ct)
+    private async Task WriteAtomicallyAsync(string path, Stream content, Action<StoredFile>? check, CancellationToken ct)
     {
         var final = Full(path);
         Directory.CreateDirectory(_tempDir);
@@ -124,7 +123,7 @@ public sealed class LocalFolderArtefactStore : ArtefactStoreBase
                 await dest.FlushAsync(ct).ConfigureAwait(false);
                 dest.Flush(flushToDisk: true); // durable before it becomes visible
             }
-            check?.Invoke(new FileEntry(Convert.ToHexStringLower(hash.GetHashAndReset()), total));
+            check?.Invoke(new StoredFile(Convert.ToHexStringLower(hash.GetHashAndReset()), total));
             Directory.CreateDirectory(Path.GetDirectoryName(final)!);
             try { File.Move(temp, final, overwrite: true); }
             catch (DirectoryNotFoundException)

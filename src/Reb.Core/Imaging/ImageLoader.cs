@@ -27,6 +27,7 @@ public static class ImageLoader
     /// <summary>Reads only the header: width and height, or an exception if it is not a decodable image.</summary>
     public static (int Width, int Height) ReadSize(ReadOnlySpan<byte> bytes, string source)
     {
+        if (ImageHeaderProbe.Probe(bytes, source) is { } header) return (header.Width, header.Height);
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data) ?? throw new ImageLoadException(source, "not a supported image (PNG, JPEG, BMP, WebP, GIF) or the header is corrupt");
         return (codec.Info.Width, codec.Info.Height);

@@ -138,20 +138,4 @@ public static class ModelFiles
         CheckFileNames(m, source);
         return m;
     }
-
-    /// <summary>Deletes a folder, first renaming it aside so a concurrent reader never sees it half-deleted.</summary>
-    public static void RemoveDirectory(string dir)
-    {
-        if (!Directory.Exists(dir)) return;
-        var aside = Path.Combine(Path.GetDirectoryName(dir) ?? ".", $".{Path.GetFileName(dir)}.del-{Guid.NewGuid():N}");
-        try { Directory.Move(dir, aside); } catch (DirectoryNotFoundException) { return; }
-        DeleteQuietly(aside);
-    }
-
-    public static void DeleteQuietly(string dir)
-    {
-        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
-        catch (IOException) { } // best effort: a leftover temp folder is harmless, the real error matters more
-        catch (UnauthorizedAccessException) { }
-    }
 }

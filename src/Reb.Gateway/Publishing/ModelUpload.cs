@@ -63,5 +63,5 @@ public sealed class ModelUpload : IDisposable
         catch (ModelFormatException e) { throw GatewayProblem.BadRequest(e.Message.Replace(Directory, "upload")); }
     }
 
-    public void Dispose() => ModelFiles.DeleteQuietly(Directory);
+    public void Dispose() => Reb.Storage.LocalFolders.DeleteQuietly(Directory);
 }

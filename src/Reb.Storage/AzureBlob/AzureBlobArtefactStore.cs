@@ -3,7 +3,6 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Polly.CircuitBreaker;
-using Reb.Core.Models;
 using Reb.Storage;
 
 namespace Reb.Storage;
@@ -30,12 +29,14 @@ public sealed class AzureBlobArtefactStore : ArtefactStoreBase
         return o;
     }
 
-    public AzureBlobArtefactStore(string connectionString, string containerName, AzureBlobArtefactStoreOptions? options = null)
-        : this(new BlobContainerClient(connectionString, containerName, CreateClientOptions()), options) { }
+    public AzureBlobArtefactStore(string connectionString, string containerName, IModelFormat format,
+        AzureBlobArtefactStoreOptions? options = null)
+        : this(new BlobContainerClient(connectionString, containerName, CreateClientOptions()), format, options) { }
 
     /// <param name="container">A client built with <see cref="CreateClientOptions"/> (or with Retry.MaxRetries =
     /// 0).</param>
-    public AzureBlobArtefactStore(BlobContainerClient container, AzureBlobArtefactStoreOptions? options = null)
+    public AzureBlobArtefactStore(BlobContainerClient container, IModelFormat format, AzureBlobArtefactStoreOptions? options = null)
+        : base(format)
     {
         ArgumentNullException.ThrowIfNull(container);
         _container = container;
@@ -72,7 +73,7 @@ public sealed class AzureBlobArtefactStore : ArtefactStoreBase
         if (got == null) return null;
         await using var _ = got.Destination;
         if (got.Metadata.TryGetValue(BlobTransfers.Sha256Metadata, out var sha) && sha != got.Actual.Sha256)
-            throw new ModelFormatException($"{path} in {Description}: checksum mismatch (the blob is corrupt)");
+            throw Format.Damaged($"{path} in {Description}: checksum mismatch (the blob is corrupt)");
         return ((MemoryStream)got.Destination).ToArray();
     }
 
@@ -82,7 +83,7 @@ public sealed class AzureBlobArtefactStore : ArtefactStoreBase
         await _transfers.UploadAsync(Blob(path), new MemoryStream(bytes, writable: false), null, ct).ConfigureAwait(false);
     }
 
-    protected override async Task UploadModelFileAsync(string path, string sourceFile, FileEntry expected, CancellationToken ct)
+    protected override async Task UploadModelFileAsync(string path, string sourceFile, StoredFile expected, CancellationToken ct)
     {
         await EnsureContainerAsync(ct).ConfigureAwait(false);
         var blob = Blob(path);
@@ -96,7 +97,7 @@ public sealed class AzureBlobArtefactStore : ArtefactStoreBase
         await _transfers.UploadAsync(blob, source, sent =>
         {
             if (sent != expected)
-                throw new ModelFormatException($"{sourceFile} changed while it was being published (what was read does not match the manifest entry); nothing was committed");
+                throw Format.Damaged($"{sourceFile} changed while it was being published (what was read does not match the manifest entry); nothing was committed");
         }, ct).ConfigureAwait(false);
     }
 

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using Reb.Core.Models;
 
 namespace Reb.Storage;
 
@@ -17,14 +16,14 @@ internal sealed class BlobTransfers(ArtefactStoreResilience resilience, int bloc
     public const string Sha256Metadata = "sha256";
 
     /// <summary>A completed download: what was read, and the metadata the blob carried.</summary>
-    public sealed record Downloaded(Stream Destination, FileEntry Actual, IDictionary<string, string> Metadata);
+    public sealed record Downloaded(Stream Destination, StoredFile Actual, IDictionary<string, string> Metadata);
 
     /// <summary>
     /// Uploads <paramref name="content"/> (any stream, read once) to <paramref name="blob"/>. <paramref name="check"/>
     /// sees the size and hash of what was sent and may veto it: then nothing is committed and the old blob (if any)
     /// stays. Returns size and hash.
     /// </summary>
-    public async Task<FileEntry> UploadAsync(BlockBlobClient blob, Stream content, Action<FileEntry>? check, CancellationToken ct)
+    public async Task<StoredFile> UploadAsync(BlockBlobClient blob, Stream content, Action<StoredFile>? check, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(blockBytes);
         try
@@ -116,7 +115,7 @@ internal sealed class BlobTransfers(ArtefactStoreResilience resilience, int bloc
         }
     }
 
-    private async Task<FileEntry> DownloadRangesAsync(BlobBaseClient blob, BlobProperties props, Stream destination, CancellationToken ct)
+    private async Task<StoredFile> DownloadRangesAsync(BlobBaseClient blob, BlobProperties props, Stream destination, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(blockBytes);
         try
@@ -140,7 +139,7 @@ internal sealed class BlobTransfers(ArtefactStoreResilience resilience, int bloc
                 await destination.WriteAsync(buffer.AsMemory(0, length), ct).ConfigureAwait(false);
             }
             await destination.FlushAsync(ct).ConfigureAwait(false);
-            return new FileEntry(Convert.ToHexStringLower(hash.GetHashAndReset()), props.ContentLength);
+            return new StoredFile(Convert.ToHexStringLower(hash.GetHashAndReset()), props.ContentLength);
         }
         finally
         {
@@ -148,14 +147,14 @@ internal sealed class BlobTransfers(ArtefactStoreResilience resilience, int bloc
         }
     }
 
-    private static FileEntry Finish(IncrementalHash hash, long bytes, Action<FileEntry>? check)
+    private static StoredFile Finish(IncrementalHash hash, long bytes, Action<StoredFile>? check)
     {
-        var entry = new FileEntry(Convert.ToHexStringLower(hash.GetHashAndReset()), bytes);
+        var entry = new StoredFile(Convert.ToHexStringLower(hash.GetHashAndReset()), bytes);
         check?.Invoke(entry);
         return entry;
     }
 
-    private static Dictionary<string, string> MetadataFor(FileEntry e) => new() { [Sha256Metadata] = e.Sha256 };
+    private static Dictionary<string, string> MetadataFor(StoredFile e) => new() { [Sha256Metadata] = e.Sha256 };
 
     private static string BlockId(byte[] uploadId, int index)
     {

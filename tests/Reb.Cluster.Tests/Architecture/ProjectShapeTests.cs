@@ -41,4 +41,15 @@ public sealed class ProjectShapeTests
             if (interfaces.Count == 1) Assert.Equal(interfaces[0] + ".cs", Path.GetFileName(path));
         }
     }
+
+    [Fact]
+    public void Storage_knows_nothing_of_the_method()
+    {
+        var root = PcbModelFixture.RepositoryRoot();
+        var project = File.ReadAllText(Path.Combine(root, "src", "Reb.Storage", "Reb.Storage.csproj"));
+        Assert.DoesNotContain("Reb.Core", project);
+        var offenders = Sources("Reb.Storage").Where(s => s.Text.Contains("Reb.Core", StringComparison.Ordinal))
+            .Select(s => Path.GetFileName(s.Path)).ToList();
+        Assert.True(offenders.Count == 0, $"src/Reb.Storage mentions Reb.Core in {string.Join(", ", offenders)} (check models through IModelFormat)");
+    }
 }

@@ -6,6 +6,7 @@ using Reb.Silo;
 using Reb.Storage;
 using Reb.Storage.Inspections;
 using Xunit.Abstractions;
+using Reb.Grains.Models;
 
 namespace Reb.Cluster.Tests.Failures;
 
@@ -38,7 +39,7 @@ public sealed class HistorySiloKillTests(PcbModelFixture model, ITestOutputHelpe
         var clusterId = "history-kill-" + Guid.NewGuid().ToString("N")[..8];
         int primary = LoopbackPorts.Next();
         var artefacts = Path.Combine(_work, "artefacts");
-        await new LocalFolderArtefactStore(artefacts).PublishModelAsync(model.ModelDir);
+        await new LocalFolderArtefactStore(artefacts, ModelDirectoryFormat.Instance).PublishModelAsync(model.ModelDir);
         Dictionary<string, string?> Settings(int siloPort, int httpPort, int n) => new()
         {
             ["Reb:Silo:Clustering"] = "localhost", ["Reb:Silo:ClusterId"] = clusterId, ["Reb:Silo:ServiceId"] = clusterId,

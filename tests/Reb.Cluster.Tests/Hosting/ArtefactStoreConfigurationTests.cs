@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Reb.Storage;
 using Reb.Grains.Hosting;
+using Reb.Grains.Models;
 
 namespace Reb.Cluster.Tests.Hosting;
 
@@ -22,7 +23,7 @@ public sealed class ArtefactStoreConfigurationTests
     {
         var root = Path.Combine(Path.GetTempPath(), $"reb-store-config-{Guid.NewGuid():N}");
         var settings = Bind(new() { ["Reb:ArtefactStore:Kind"] = "LOCAL", ["Reb:ArtefactStore:Root"] = root });
-        var store = Assert.IsType<LocalFolderArtefactStore>(ArtefactStoreFactory.Create(settings));
+        var store = Assert.IsType<LocalFolderArtefactStore>(ArtefactStoreFactory.Create(settings, ModelDirectoryFormat.Instance));
         Assert.Equal(Path.GetFullPath(root), store.RootDir);
     }
 
@@ -35,7 +36,7 @@ public sealed class ArtefactStoreConfigurationTests
             ["Reb:ArtefactStore:ConnectionString"] = "UseDevelopmentStorage=true",
             ["Reb:ArtefactStore:Container"] = "plant-a",
         });
-        var store = Assert.IsType<AzureBlobArtefactStore>(ArtefactStoreFactory.Create(settings));
+        var store = Assert.IsType<AzureBlobArtefactStore>(ArtefactStoreFactory.Create(settings, ModelDirectoryFormat.Instance));
         Assert.Contains("plant-a", store.Description);
     }
 
@@ -45,7 +46,7 @@ public sealed class ArtefactStoreConfigurationTests
     public void Bad_settings_are_refused_with_the_setting_named(string kind, string? connection, string named)
     {
         var settings = Bind(new() { ["Reb:ArtefactStore:Kind"] = kind, ["Reb:ArtefactStore:ConnectionString"] = connection });
-        var e = Assert.Throws<ArgumentException>(() => ArtefactStoreFactory.Create(settings));
+        var e = Assert.Throws<ArgumentException>(() => ArtefactStoreFactory.Create(settings, ModelDirectoryFormat.Instance));
         Assert.Contains($"Reb:ArtefactStore:{named}", e.Message);
     }
 }

@@ -7,6 +7,7 @@ using Reb.Core.Imaging;
 using Reb.Core.Models;
 using Reb.Storage;
 using Xunit.Abstractions;
+using Reb.Grains.Models;
 
 namespace Reb.Cluster.Tests.Scoring;
 
@@ -35,7 +36,7 @@ public sealed class AspectShardedScoringTests(ITestOutputHelper output) : IDispo
         var (model, report) = ModelFitter.Fit(train, new FeatureExtractor(Backbone.LoadDefault(), 256) { Resize = ResizeMode.Aspect }, options);
         using (model) ModelStore.Save(model, report, "strips", modelDir);
         var storeRoot = Path.Combine(_work, "store");
-        var version = await new LocalFolderArtefactStore(storeRoot).PublishModelAsync(modelDir);
+        var version = await new LocalFolderArtefactStore(storeRoot, ModelDirectoryFormat.Instance).PublishModelAsync(modelDir);
 
         // Single process: the saved model, one image per batch (as the scoring grain embeds).
         var reference = new List<ScoredImage>();

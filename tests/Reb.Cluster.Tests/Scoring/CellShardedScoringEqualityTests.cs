@@ -9,6 +9,7 @@ using Reb.Core.Models;
 using Reb.Core.Search;
 using Reb.Storage;
 using Xunit.Abstractions;
+using Reb.Grains.Models;
 
 namespace Reb.Cluster.Tests.Scoring;
 
@@ -39,7 +40,7 @@ public sealed class CellShardedScoringEqualityTests(PcbModelFixture model, ITest
         }
         Assert.Equal("cells", manifest.Ldknn.Search);
 
-        var store = new LocalFolderArtefactStore(model.ArtefactRoot);
+        var store = new LocalFolderArtefactStore(model.ArtefactRoot, ModelDirectoryFormat.Instance);
         var version = await store.PublishModelAsync(dir);
         var flat = model.ReferenceScores();
         var reference = new List<ScoredImage>();

@@ -5,6 +5,7 @@ using Azure.Storage.Blobs.Specialized;
 using Reb.Cluster.Tests.TestSupport;
 using Reb.Core.Models;
 using Reb.Storage;
+using Reb.Grains.Models;
 
 namespace Reb.Cluster.Tests.Storage;
 
@@ -36,7 +37,7 @@ public sealed class AzureBlobArtefactStoreTests : ArtefactStoreBehaviourTests
     {
         _azurite = azurite;
         _container = azurite.NewContainer();
-        _store = new AzureBlobArtefactStore(_container, TestOptions);
+        _store = new AzureBlobArtefactStore(_container, ModelDirectoryFormat.Instance, TestOptions);
     }
 
     protected override IArtefactStore Store => _store;
@@ -65,7 +66,7 @@ public sealed class AzureBlobArtefactStoreTests : ArtefactStoreBehaviourTests
     public async Task Two_sites_sharing_one_container_see_each_others_versions_by_content_address()
     {
         var plantA = _store;
-        var plantB = new AzureBlobArtefactStore(_azurite.NewContainerClientFor(_container.Name), TestOptions);
+        var plantB = new AzureBlobArtefactStore(_azurite.NewContainerClientFor(_container.Name), ModelDirectoryFormat.Instance, TestOptions);
         var src = NewModel(31);
 
         var version = await plantA.PublishModelAsync(src);

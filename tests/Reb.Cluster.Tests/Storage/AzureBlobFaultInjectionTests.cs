@@ -18,7 +18,8 @@ public sealed class AzureBlobFaultInjectionTests(AzuriteFixture azurite) : IDisp
     private readonly FaultInjectingHandler _faults = new();
 
     private AzureBlobArtefactStore NewStore(ArtefactStoreResilienceOptions resilience) =>
-        new(azurite.NewContainer(_faults), AzureBlobArtefactStoreTests.TestOptions with { Resilience = resilience });
+        new(azurite.NewContainer(_faults), Reb.Grains.Models.ModelDirectoryFormat.Instance,
+            AzureBlobArtefactStoreTests.TestOptions with { Resilience = resilience });
 
     private string NewModel(int seed, int corePatches = 256)
     {

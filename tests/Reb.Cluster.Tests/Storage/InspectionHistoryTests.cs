@@ -1,6 +1,7 @@
 using Reb.Cluster.Tests.TestSupport;
 using Reb.Storage;
 using Reb.Storage.Inspections;
+using Reb.Grains.Models;
 
 namespace Reb.Cluster.Tests.Storage;
 
@@ -111,7 +112,7 @@ public sealed class InspectionHistoryTests : IAsyncLifetime
     public async Task Retention_deletes_old_rows_with_their_images_and_images_past_the_maximum(string kind)
     {
         var h = await OpenAsync(kind);
-        var store = new LocalFolderArtefactStore(Path.Combine(_work, "store-" + kind));
+        var store = new LocalFolderArtefactStore(Path.Combine(_work, "store-" + kind), ModelDirectoryFormat.Instance);
         var now = T0.AddDays(100);
         async Task Add(string id, DateTimeOffset at)
         {
@@ -148,7 +149,7 @@ public sealed class InspectionHistoryTests : IAsyncLifetime
     public async Task Retention_keeps_reviewed_images_past_the_maximum_until_their_days_end(string kind)
     {
         var h = await OpenAsync(kind);
-        var store = new LocalFolderArtefactStore(Path.Combine(_work, "store-rev-" + kind));
+        var store = new LocalFolderArtefactStore(Path.Combine(_work, "store-rev-" + kind), ModelDirectoryFormat.Instance);
         var now = T0.AddDays(100);
         async Task Add(string id, DateTimeOffset at)
         {

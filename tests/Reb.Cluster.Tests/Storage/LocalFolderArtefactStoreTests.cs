@@ -1,4 +1,5 @@
 using Reb.Storage;
+using Reb.Grains.Models;
 
 namespace Reb.Cluster.Tests.Storage;
 
@@ -7,7 +8,7 @@ public sealed class LocalFolderArtefactStoreTests : ArtefactStoreBehaviourTests
 {
     private readonly LocalFolderArtefactStore _store;
 
-    public LocalFolderArtefactStoreTests() => _store = new LocalFolderArtefactStore(Path.Combine(Work, "store"));
+    public LocalFolderArtefactStoreTests() => _store = new LocalFolderArtefactStore(Path.Combine(Work, "store"), ModelDirectoryFormat.Instance);
 
     protected override IArtefactStore Store => _store;
 

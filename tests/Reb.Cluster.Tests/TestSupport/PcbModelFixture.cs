@@ -3,6 +3,7 @@ using Reb.Core.Backbones;
 using Reb.Core.Features;
 using Reb.Core.Imaging;
 using Reb.Storage;
+using Reb.Grains.Models;
 
 namespace Reb.Cluster.Tests.TestSupport;
 
@@ -33,7 +34,7 @@ public sealed class PcbModelFixture : IDisposable
             SecondModelDir = Path.Combine(Work, "model-b");
             SecondManifest = ModelStore.Save(model, report, Line + "-b", SecondModelDir);
         }
-        Store = new LocalFolderArtefactStore(ArtefactRoot);
+        Store = new LocalFolderArtefactStore(ArtefactRoot, ModelDirectoryFormat.Instance);
         Version = Store.PublishModelAsync(ModelDir).GetAwaiter().GetResult();
         SecondVersion = Store.PublishModelAsync(SecondModelDir).GetAwaiter().GetResult();
     }

@@ -11,6 +11,7 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 using Reb.Storage;
 using Reb.Silo;
 using Orleans.Runtime.Hosting;
+using Reb.Grains.Models;
 
 namespace Reb.Cluster.Tests.TestSupport;
 
@@ -38,7 +39,7 @@ public static class RebTestCluster
             else silo.AddMemoryGrainStorage(StorageNames.Registry);
             if (extra.WriteGate is { } gate)
                 silo.ConfigureServices(s => s.AddSingleton<IArtefactStore>(
-                    new GatedArtefactStore(new LocalFolderArtefactStore(artefactRoot), options.SiloName, gate)));
+                    new GatedArtefactStore(new LocalFolderArtefactStore(artefactRoot, ModelDirectoryFormat.Instance), options.SiloName, gate)));
             silo.UseInMemoryReminderService();
             silo.AddRebGrains(config);
             // A killed silo must be noticed in seconds, not the production defaults' tens of seconds.

@@ -5,6 +5,7 @@ using Reb.Core.Imaging;
 using Reb.Core.Models;
 using Reb.Storage;
 using Xunit.Abstractions;
+using Reb.Grains.Models;
 
 namespace Reb.Cluster.Tests.Training;
 
@@ -40,7 +41,7 @@ public sealed class AspectTrainingTests(ITestOutputHelper output) : IDisposable
             images.Add(path);
         }
         var storeRoot = Path.Combine(_work, "store");
-        var store = new LocalFolderArtefactStore(storeRoot);
+        var store = new LocalFolderArtefactStore(storeRoot, ModelDirectoryFormat.Instance);
         await using var cluster = await RebTestCluster.StartAsync(2, storeRoot);
         var keys = await TrainingChecks.UploadAsync(store, "strips", images);
         var line = cluster.Client.GetGrain<IProductLineGrain>("strips-trained");

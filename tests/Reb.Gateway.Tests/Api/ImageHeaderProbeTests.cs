@@ -1,5 +1,4 @@
 using Reb.Core.Imaging;
-using Reb.Gateway.Imaging;
 using SkiaSharp;
 
 namespace Reb.Gateway.Tests.Api;

@@ -15,6 +15,7 @@ using Reb.Gateway.Tests.TestSupport;
 using Reb.Silo;
 using Reb.Storage;
 using Xunit.Abstractions;
+using Reb.Grains.Models;
 
 namespace Reb.Gateway.Tests.Load;
 
@@ -203,7 +204,7 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
         var (model, report) = ModelFitter.Fit(SampleImages("train/good").Take(4).ToList(), new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
         var dir = Path.Combine(_work, "model");
         using (model) ModelStore.Save(model, report, Line, dir);
-        return await new LocalFolderArtefactStore(Path.Combine(_work, "store")).PublishModelAsync(dir);
+        return await new LocalFolderArtefactStore(Path.Combine(_work, "store"), ModelDirectoryFormat.Instance).PublishModelAsync(dir);
     }
 
     private static IEnumerable<string> SampleImages(string folder) =>

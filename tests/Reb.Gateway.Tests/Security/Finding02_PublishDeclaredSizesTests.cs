@@ -2,6 +2,7 @@ using Reb.Core.Models;
 using Reb.Gateway.Access;
 using Reb.Gateway.Tests.TestSupport;
 using Reb.Storage;
+using Reb.Grains.Models;
 
 namespace Reb.Gateway.Tests.Security;
 
@@ -53,7 +54,7 @@ public sealed class Finding02_PublishDeclaredSizesTests(GatewayFixture gateway)
         var version = ModelDirectory.ReadManifest(dir).Version;
         var folder = Directory.CreateDirectory(Path.Combine(root, ArtefactKeys.ModelsPrefix, version)).FullName;
         foreach (var file in Directory.GetFiles(dir)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-        var store = new LocalFolderArtefactStore(root);
+        var store = new LocalFolderArtefactStore(root, ModelDirectoryFormat.Instance);
         // What a silo's model cache does: fetch the verified copy, then load its embedder (the probe is built there).
         var copy = await store.FetchModelAsync(version, Path.Combine(root, "cache"));
         var e = Assert.Throws<ModelFormatException>(() => ModelStore.LoadEmbedder(copy, ModelDirectory.ReadManifest(copy)));

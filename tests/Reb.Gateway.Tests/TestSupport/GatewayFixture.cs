@@ -14,6 +14,7 @@ using Reb.Core.Features;
 using Reb.Core.Pipeline;
 using Reb.Gateway.Access;
 using Reb.Silo;
+using Reb.Grains.Models;
 
 namespace Reb.Gateway.Tests.TestSupport;
 
@@ -176,7 +177,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     {
         var options = new InspectionOptions { ImageSize = ImageSize };
         var (model, report) = ModelFitter.Fit(TrainingImages, new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
-        var store = new LocalFolderArtefactStore(ArtefactRoot);
+        var store = new LocalFolderArtefactStore(ArtefactRoot, ModelDirectoryFormat.Instance);
         using (model)
         {
             // Another category name gives another content address: a second version of the same model.

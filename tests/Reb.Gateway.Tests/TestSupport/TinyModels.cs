@@ -3,6 +3,7 @@ using Reb.Core.Features;
 using Reb.Core.Models;
 using Reb.Core.Pipeline;
 using Reb.Storage;
+using Reb.Grains.Models;
 
 namespace Reb.Gateway.Tests.TestSupport;
 
@@ -16,7 +17,7 @@ public static class TinyModels
         var images = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/train/good"), "*.png").Order().Take(2).ToList();
         var options = new InspectionOptions { ImageSize = 64 };
         var (model, report) = ModelFitter.Fit(images, new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
-        var store = new LocalFolderArtefactStore(storeRoot);
+        var store = new LocalFolderArtefactStore(storeRoot, ModelDirectoryFormat.Instance);
         using (model)
         {
             // Another category name gives another content address: a second version of the same model.

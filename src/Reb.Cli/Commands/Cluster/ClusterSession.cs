@@ -98,7 +98,7 @@ public sealed class ClusterSession : IAsyncDisposable
             host.Dispose();
             throw new ClusterCommandException($"cannot reach the cluster gateway {gateway} (cluster '{clusterId}'): {e.GetBaseException().Message}", e);
         }
-        return new ClusterSession(host, ArtefactStoreFactory.Create(store), $"gateway {gateway}");
+        return new ClusterSession(host, ArtefactStoreFactory.Create(store, Reb.Grains.Models.ModelDirectoryFormat.Instance), $"gateway {gateway}");
     }
 
     private static IPEndPoint ParseEndpoint(string gateway)

@@ -48,5 +48,5 @@ public static class ScoreBaseline
     /// <summary>The version's model directory, copied out of a local artefact store folder into <paramref
     /// name="cacheRoot"/>.</summary>
     public static Task<string> FetchAsync(string artefactRoot, string version, string cacheRoot, CancellationToken ct) =>
-        new LocalFolderArtefactStore(artefactRoot).FetchModelAsync(version, cacheRoot, ct);
+        new LocalFolderArtefactStore(artefactRoot, Reb.Grains.Models.ModelDirectoryFormat.Instance).FetchModelAsync(version, cacheRoot, ct);
 }

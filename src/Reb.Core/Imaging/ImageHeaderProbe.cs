@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
-using Reb.Core.Imaging;
 
-namespace Reb.Gateway.Imaging;
+namespace Reb.Core.Imaging;
 
 /// <summary>Width and height read from an image's header bytes.</summary>
 public readonly record struct ImageHeader(string Format, int Width, int Height)
