@@ -1,3 +1,4 @@
+using Reb.Core.Models;
 namespace Reb.Core.Calibration;
 
 /// <summary>
@@ -18,7 +19,7 @@ public static class ReviewedThreshold
         int bestErrors = int.MaxValue;
         foreach (var t in cuts.OrderBy(t => Math.Abs(t - current)))
         {
-            int errors = good.Count(s => s >= t) + defects.Count(s => s < t);
+            int errors = good.Count(s => Verdict.IsReject(s, t)) + defects.Count(s => !Verdict.IsReject(s, t));
             if (errors < bestErrors) { best = t; bestErrors = errors; }
         }
         return best;
@@ -27,5 +28,5 @@ public static class ReviewedThreshold
     /// <summary>Share of <paramref name="scores"/> on the wrong side: good parts at or above the threshold, or defects
     /// below it.</summary>
     public static double? Rate(IReadOnlyList<double> scores, double threshold, bool defects) =>
-        scores.Count == 0 ? null : scores.Count(s => defects ? s < threshold : s >= threshold) / (double)scores.Count;
+        scores.Count == 0 ? null : scores.Count(s => defects != Verdict.IsReject(s, threshold)) / (double)scores.Count;
 }

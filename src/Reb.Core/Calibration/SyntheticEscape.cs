@@ -63,7 +63,7 @@ public static class SyntheticEscape
         int total = 0, detected = 0;
         foreach (var (kind, list) in perKind)
         {
-            int hit = list.Count(v => v >= threshold);
+            int hit = list.Count(v => Verdict.IsReject(v, threshold));
             byKind[kind.ToString()] = new KindDetection(list.Count, hit, (double)hit / list.Count, list.ToArray());
             total += list.Count;
             detected += hit;
@@ -81,7 +81,7 @@ public static class SyntheticEscape
         int total = 0, detected = 0;
         foreach (var (name, k) in e.PerKind)
         {
-            int hit = k.Scores.Count(v => v >= threshold);
+            int hit = k.Scores.Count(v => Verdict.IsReject(v, threshold));
             byKind[name] = k with { Detected = hit, DetectionRate = (double)hit / k.Count };
             total += k.Count; detected += hit;
         }

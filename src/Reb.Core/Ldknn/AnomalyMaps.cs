@@ -9,14 +9,7 @@ public static class AnomalyMaps
     /// <summary>
     /// One image's score and pixel map from its patches' nearest cores, as the sharded cluster merges them (distance
     /// and that core's density per patch, in grid order): the single-process rule d2 - lambda * density, then
-    /// <see cref="ImageScores"/> and <see cref="PixelMaps"/>.
-    /// </summary>
-    public static (float Score, float[] Map) ScoreFromNearest(float[] distance, float[] density, double lambda, int grid, int imageSize) =>
-        ScoreFromNearest(distance, density, lambda, Features.PatchGrid.Square(grid), imageSize, imageSize);
-
-    /// <summary>
-    /// <see cref="ScoreFromNearest(float[],float[],double,int,int)"/> for any patch grid (native-aspect mode): the map
-    /// comes back at mapHeight x mapWidth, the image's resized size.
+    /// <see cref="Assemble"/>. The map comes back at mapHeight x mapWidth, the image's resized size.
     /// </summary>
     public static (float Score, float[] Map) ScoreFromNearest(float[] distance, float[] density, double lambda, Features.PatchGrid grid,
         int mapHeight, int mapWidth)
@@ -26,10 +19,23 @@ public static class AnomalyMaps
         using var scope = NewDisposeScope();
         // density[] is already per patch, so "nearest index" of patch i is i: the same arithmetic as ScorePatches.
         var scores = LdknnIndex.PatchScores(tensor(distance), arange(distance.Length, dtype: ScalarType.Int64), tensor(density), lambda);
-        var maps = scores.reshape(1, grid.Height, grid.Width);
-        float score = ImageScores(maps)[0];
-        var map = PixelMaps(maps, mapHeight, mapWidth)[0].contiguous().data<float>().ToArray();
-        return (score, map);
+        var (imageScores, maps) = Assemble(scores.reshape(1, grid.Height, grid.Width), mapHeight, mapWidth);
+        return (imageScores[0], maps[0]);
+    }
+
+    /// <summary>
+    /// Image scores and pixel maps from patch-score maps [N,H,W] (<see cref="ImageScores"/>, <see cref="PixelMaps"/>):
+    /// the one place both the single process and the cluster's scoring turn patch scores into what an inspection
+    /// reports.
+    /// </summary>
+    public static (float[] Scores, float[][] Maps) Assemble(Tensor patchMaps, int mapHeight, int mapWidth)
+    {
+        using var scope = NewDisposeScope();
+        var scores = ImageScores(patchMaps);
+        var pixel = PixelMaps(patchMaps, mapHeight, mapWidth).contiguous();
+        var maps = new float[scores.Length][];
+        for (int i = 0; i < maps.Length; i++) maps[i] = pixel[i].data<float>().ToArray();
+        return (scores, maps);
     }
 
     /// <summary>

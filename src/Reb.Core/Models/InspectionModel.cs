@@ -48,18 +48,13 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
     public IReadOnlyList<ScoredImage> Score(ImageBatch batch)
     {
         using var scope = NewDisposeScope();
-        var maps = PatchScoreMaps(batch.Images);
-        var imageScores = AnomalyMaps.ImageScores(maps);
         // The map at the batch's resized size: ImageSize square, or the native-aspect size of these images.
         int h = (int)batch.Images.shape[2], w = (int)batch.Images.shape[3];
-        var pixel = AnomalyMaps.PixelMaps(maps, h, w);
+        var (imageScores, maps) = AnomalyMaps.Assemble(PatchScoreMaps(batch.Images), h, w);
         var result = new ScoredImage[imageScores.Length];
         for (int i = 0; i < result.Length; i++)
-        {
-            using var m = pixel[i];
             result[i] = new ScoredImage(batch.Paths[i], imageScores[i], Verdict.IsReject(imageScores[i], Threshold.Value),
-                m.contiguous().data<float>().ToArray(), Embedder.ImageSize) { MapHeight = h, MapWidth = w };
-        }
+                maps[i], Embedder.ImageSize) { MapHeight = h, MapWidth = w };
         return result;
     }
 

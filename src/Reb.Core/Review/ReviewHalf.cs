@@ -47,8 +47,8 @@ public static class ReviewHalf
         var halfA = order.Take(order.Length / 2).ToList();
         var halfB = order.Skip(order.Length / 2).ToList();
         double threshold = model.Threshold.Value;
-        double before = halfB.Count(g => g.Score >= threshold) / (double)halfB.Count;
-        var overturned = halfA.Where(g => g.Score >= threshold).Select(g => g.Path).ToList();
+        double before = halfB.Count(g => Verdict.IsReject(g.Score, threshold)) / (double)halfB.Count;
+        var overturned = halfA.Where(g => Verdict.IsReject(g.Score, threshold)).Select(g => g.Path).ToList();
         double? escapesBefore = defectTest.Count == 0 ? null : defectTest.Count(d => d.Score < threshold) / (double)defectTest.Count;
         string method = "good test images split in halves (seeded shuffle of the sorted paths); half A's false rejects appended to the bank (incremental update) and recalibrated (the grown bank regrouped into folds); half B and the defective test images rescored";
         if (overturned.Count == 0)
@@ -92,7 +92,7 @@ public static class ReviewHalf
             using var scope = NewDisposeScope();
             var grid = layout.Grids[i];
             var patch = index.ScorePatches(features.narrow(0, layout.Start(i), grid.Count));
-            if (AnomalyMaps.ImageScores(patch.reshape(1, grid.Height, grid.Width))[0] >= threshold) rejected++;
+            if (Verdict.IsReject(AnomalyMaps.ImageScores(patch.reshape(1, grid.Height, grid.Width))[0], threshold)) rejected++;
         }
         return (double)rejected / scored.Count;
     }
