@@ -1,8 +1,9 @@
 namespace Reb.Gateway.Verdicts;
 
 /// <summary>
-/// Where each site's verdicts go; section "Reb:Verdicts". Off by default: a site without an entry in <see cref="Sites"/>
-/// publishes nothing. Each configured sink of a site has its own on-disk outbox under <see cref="OutboxFolder"/>.
+/// Where each site's verdicts go; section "Reb:Verdicts". Off by default: a site without an entry in <see
+/// cref="Sites"/> publishes nothing. Each configured sink of a site has its own on-disk outbox under <see
+/// cref="OutboxFolder"/>.
 /// </summary>
 public sealed class VerdictOptions
 {
@@ -13,13 +14,13 @@ public sealed class VerdictOptions
 
     /// <summary>
     /// Folder of the outboxes (one sub-folder per site and sink). Put it on a volume that survives a restart of the
-    /// process (a pod's persistent volume); each gateway process needs its own. Null: "verdict-outbox" in the system temp
-    /// folder.
+    /// process (a pod's persistent volume); each gateway process needs its own. Null: "verdict-outbox" in the system
+    /// temp folder.
     /// </summary>
     public string? OutboxFolder { get; set; }
 
-    /// <summary>Largest size of one sink's undelivered events on disk; past it new events are refused (logged as an error
-    /// and counted by reb.verdicts.refused) until the sink catches up.</summary>
+    /// <summary>Largest size of one sink's undelivered events on disk; past it new events are refused (logged as an
+    /// error and counted by reb.verdicts.refused) until the sink catches up.</summary>
     public long OutboxMaxBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>Size at which the outbox starts a new segment file; delivered segments are deleted whole.</summary>

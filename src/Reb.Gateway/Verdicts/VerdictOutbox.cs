@@ -68,8 +68,8 @@ public sealed class VerdictOutbox : IDisposable
     public long Bytes { get { lock (_gate) return _pendingBytes; } }
 
     /// <summary>
-    /// Appends <paramref name="payload"/> and flushes it to the disk; false (nothing written) when the outbox would grow
-    /// past its bound.
+    /// Appends <paramref name="payload"/> and flushes it to the disk; false (nothing written) when the outbox would
+    /// grow past its bound.
     /// </summary>
     public bool TryAppend(ReadOnlySpan<byte> payload)
     {
@@ -96,8 +96,8 @@ public sealed class VerdictOutbox : IDisposable
         return true;
     }
 
-    /// <summary>The oldest undelivered event; waits for one when the outbox is empty. The same event comes back until it
-    /// is acknowledged.</summary>
+    /// <summary>The oldest undelivered event; waits for one when the outbox is empty. The same event comes back until
+    /// it is acknowledged.</summary>
     public async Task<OutboxEntry> PeekAsync(CancellationToken ct)
     {
         while (true)
@@ -111,8 +111,8 @@ public sealed class VerdictOutbox : IDisposable
         }
     }
 
-    /// <summary>Marks <paramref name="entry"/> (the one <see cref="PeekAsync"/> gave) as delivered: the cursor moves past
-    /// it on disk and a segment the cursor has left is deleted.</summary>
+    /// <summary>Marks <paramref name="entry"/> (the one <see cref="PeekAsync"/> gave) as delivered: the cursor moves
+    /// past it on disk and a segment the cursor has left is deleted.</summary>
     public void Acknowledge(OutboxEntry entry)
     {
         lock (_gate)
@@ -140,8 +140,9 @@ public sealed class VerdictOutbox : IDisposable
         return new OutboxEntry(payload, _cursorSegment, _cursorOffset);
     }
 
-    /// <summary>The writer has moved on from the cursor's segment and the cursor is at its end: continue in the next one
-    /// and delete this one (the cursor file is written first, so a crash never points into a deleted segment).</summary>
+    /// <summary>The writer has moved on from the cursor's segment and the cursor is at its end: continue in the next
+    /// one and delete this one (the cursor file is written first, so a crash never points into a deleted
+    /// segment).</summary>
     private void MovePastFinishedSegments()
     {
         while (_cursorSegment < _writerSegment && _cursorOffset >= new FileInfo(SegmentPath(_cursorSegment)).Length)

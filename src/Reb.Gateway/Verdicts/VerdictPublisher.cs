@@ -16,6 +16,7 @@ public sealed class VerdictPublisher : IHostedService, IAsyncDisposable
     private readonly ILogger<VerdictPublisher> _log;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
+    private int _disposed;
 
     private sealed record SinkChannel(string Site, IVerdictSink Sink, VerdictOutbox Outbox);
 
@@ -102,6 +103,8 @@ public sealed class VerdictPublisher : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Registered as a singleton and as a hosted service: the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stopping.CancelAsync();
         await Task.WhenAll(_loops).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var c in _bySite.Values.SelectMany(v => v))
