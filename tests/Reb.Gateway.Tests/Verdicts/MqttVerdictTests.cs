@@ -104,6 +104,23 @@ public sealed class MqttVerdictTests : IAsyncLifetime
         VerdictAssert.OnceInOrder(sent, received);
     }
 
+    [Fact]
+    public async Task A_full_outbox_refuses_verdicts_with_an_error_metric_while_inspections_go_on()
+    {
+        int port = LoopbackPorts.Next(); // no broker: nothing leaves the outbox
+        var sinks = Mqtt(port);
+        sinks["Reb:Verdicts:OutboxMaxBytes"] = "1200"; // room for a few events of ~300 bytes
+        await using var gateway = await VerdictGateway.StartAsync(_site, _work, _adminKey, sinks);
+        await gateway.AddLinesAsync(_lines);
+        using var client = gateway.Client();
+        foreach (var image in VerdictGateway.DemoImages().Take(8)) await gateway.InspectAsync(client, _lines[0], image);
+
+        var depth = await gateway.OutboxDepthAsync("mqtt");
+        var refused = await gateway.MetricAsync("reb_verdicts_refused", "mqtt");
+        Assert.InRange(depth ?? 0, 1, 7);
+        Assert.Equal(8, depth + refused);
+    }
+
     /// <summary>The 32 deeppcb test images, alternating between the two lines, one after the other (as a camera
     /// station sends them); <paramref name="afterEach"/> gets the count so far.</summary>
     private async Task<List<Inspection>> InspectDemoRunAsync(VerdictGateway gateway, Func<int, Task>? afterEach)

@@ -31,7 +31,7 @@ public sealed class VerdictGateway : IAsyncDisposable
     }
 
     /// <summary>Starts the gateway; <paramref name="sinks"/> adds "Reb:Verdicts:Sites:{site}:..." settings (keys after
-    /// that prefix, e.g. "Mqtt:Port").</summary>
+    /// that prefix, e.g. "Mqtt:Port"; a key starting with "Reb:" is taken as it is).</summary>
     public static async Task<VerdictGateway> StartAsync(string site, string work, string adminKey, IDictionary<string, string> sinks)
     {
         var settings = DurableGateway.Settings(work, adminKey);
@@ -40,7 +40,7 @@ public sealed class VerdictGateway : IAsyncDisposable
         settings["Reb:Verdicts:OutboxFolder"] = Path.Combine(work, "verdict-outbox");
         settings["Reb:Verdicts:RetryMinSeconds"] = "0.2";
         settings["Reb:Verdicts:RetryMaxSeconds"] = "1";
-        foreach (var (key, value) in sinks) settings[$"Reb:Verdicts:Sites:{site}:{key}"] = value;
+        foreach (var (key, value) in sinks) settings[key.StartsWith("Reb:", StringComparison.Ordinal) ? key : $"Reb:Verdicts:Sites:{site}:{key}"] = value;
         return new VerdictGateway(await DurableGateway.Start(settings), site, work, adminKey);
     }
 
@@ -68,12 +68,16 @@ public sealed class VerdictGateway : IAsyncDisposable
 
     /// <summary>The outbox depth of this site's <paramref name="sink"/> as /metrics shows it (null: no such
     /// series).</summary>
-    public async Task<long?> OutboxDepthAsync(string sink)
+    public Task<long?> OutboxDepthAsync(string sink) => MetricAsync("reb_verdicts_outbox_depth", sink);
+
+    /// <summary>The value of metric <paramref name="name"/> for this site's <paramref name="sink"/> on /metrics (null:
+    /// no such series).</summary>
+    public async Task<long?> MetricAsync(string name, string sink)
     {
         using var client = _gateway.Client(null);
         client.DefaultRequestHeaders.Authorization = new("Bearer", MetricsToken);
         var text = await client.GetStringAsync("metrics");
-        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("reb_verdicts_outbox_depth", StringComparison.Ordinal)
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal)
                                                          && l.Contains($"site=\"{Site}\"") && l.Contains($"sink=\"{sink}\""));
         return line is null ? null : (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
