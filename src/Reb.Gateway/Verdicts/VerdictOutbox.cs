@@ -17,18 +17,20 @@ public sealed record OutboxEntry(byte[] Payload, long Segment, long Offset)
 /// position (first undelivered event) is the "cursor" file, replaced atomically after each delivery; a segment is
 /// deleted once the cursor has passed its end. Delivery is at least once: a crash between a delivery and the cursor
 /// write sends that one event again after the restart. A record torn by a crash mid-append is cut off when the outbox
-/// is opened (it was never acknowledged to anyone).
+/// is opened (it was never acknowledged to anyone). One outbox per folder: a "lock" file held open refuses a second.
 /// </summary>
 public sealed class VerdictOutbox : IDisposable
 {
     public const int HeaderBytes = 4;
     private const string SegmentExtension = ".seg";
     private const string CursorFile = "cursor";
+    private const string LockFile = "lock";
 
     private readonly object _gate = new();
     private readonly string _folder;
     private readonly long _maxBytes, _segmentBytes;
     private readonly SemaphoreSlim _appended = new(0, int.MaxValue);
+    private readonly FileStream _lock;
     private FileStream _writer;
     private long _writerSegment;
     private long _cursorSegment, _cursorOffset;
@@ -41,6 +43,14 @@ public sealed class VerdictOutbox : IDisposable
         _maxBytes = maxBytes;
         _segmentBytes = segmentBytes;
         Directory.CreateDirectory(folder);
+        // Two writers would interleave records and cursors: a second process (or a second gateway in this one) on the
+        // same folder is refused at start instead.
+        try { _lock = new FileStream(Path.Combine(folder, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException($"verdict outbox {folder} is in use by another gateway: give each gateway process " +
+                                                $"its own {VerdictOptions.Section}:{nameof(VerdictOptions.OutboxFolder)}", e);
+        }
         var segments = Segments();
         (_cursorSegment, _cursorOffset) = ReadCursor() ?? (segments.Count > 0 ? segments[0] : 1, 0);
         foreach (var old in segments.Where(s => s < _cursorSegment)) File.Delete(SegmentPath(old));
@@ -218,6 +228,7 @@ public sealed class VerdictOutbox : IDisposable
             if (_disposed) return;
             _disposed = true;
             _writer.Dispose();
+            _lock.Dispose();
         }
     }
 }

@@ -77,4 +77,14 @@ public sealed class VerdictOutboxTests : IDisposable
         Assert.Equal("{\"n\":1}", await TakeAsync(reopened));
         Assert.Equal("{\"n\":2}", await TakeAsync(reopened));
     }
+
+    [Fact]
+    public void A_folder_in_use_by_another_outbox_is_refused_until_it_is_closed()
+    {
+        var first = VerdictOutbox.Open(_folder, 1 << 20, 1 << 20);
+        var refused = Assert.Throws<InvalidOperationException>(() => VerdictOutbox.Open(_folder, 1 << 20, 1 << 20));
+        Assert.Contains("OutboxFolder", refused.Message);
+        first.Dispose();
+        VerdictOutbox.Open(_folder, 1 << 20, 1 << 20).Dispose();
+    }
 }
