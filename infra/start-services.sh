@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Starts the local services the cluster tests and a dev cluster use, all on loopback:
 #   Azurite blob (127.0.0.1:10000) and table (127.0.0.1:10002), Redis (127.0.0.1:6379),
-#   PostgreSQL (127.0.0.1:5433, Debian's package; the inspection history of multi-silo clusters and its tests).
+#   PostgreSQL (127.0.0.1:5433, Debian's package; the inspection history of multi-silo clusters and its tests),
+#   Mosquitto (127.0.0.1:1883, Debian's package; the MQTT broker the verdict tests publish to).
 # Idempotent: a service whose port already answers is left alone (and is not ours to stop).
 # Offline-safe once installed: npm is only called when infra/.tools lacks azurite.
 # Options: --no-redis      skip Redis (only the blob/table emulator is needed by the storage tests)
 #          --no-postgres   skip PostgreSQL
+#          --no-mosquitto  skip the MQTT broker
 set -euo pipefail
 
 INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,13 +20,16 @@ BLOB_PORT="${REB_AZURITE_BLOB_PORT:-10000}"
 TABLE_PORT="${REB_AZURITE_TABLE_PORT:-10002}"
 REDIS_PORT="${REB_REDIS_PORT:-6379}"
 PG_PORT="${REB_POSTGRES_PORT:-5433}"
+MQTT_PORT="${REB_MOSQUITTO_PORT:-1883}"
 WANT_REDIS=1
 WANT_POSTGRES=1
+WANT_MOSQUITTO=1
 for arg in "$@"; do
   case "$arg" in
     --no-redis) WANT_REDIS=0 ;;
     --no-postgres) WANT_POSTGRES=0 ;;
-    *) echo "start-services: unknown option '$arg' (known: --no-redis, --no-postgres)" >&2; exit 2 ;;
+    --no-mosquitto) WANT_MOSQUITTO=0 ;;
+    *) echo "start-services: unknown option '$arg' (known: --no-redis, --no-postgres, --no-mosquitto)" >&2; exit 2 ;;
   esac
 done
 
@@ -141,6 +146,41 @@ if [[ "$WANT_POSTGRES" == 1 ]]; then
     # The database the silos and tests connect to by default (Host=127.0.0.1;Port=$PG_PORT;Username=reb;Database=reb).
     if ! as_pg "$PG_BIN/psql" -h "$HOST" -p "$PG_PORT" -U reb -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='reb'" | grep -q 1; then
       as_pg "$PG_BIN/psql" -h "$HOST" -p "$PG_PORT" -U reb -d postgres -qc "CREATE DATABASE reb" >/dev/null
+    fi
+  fi
+fi
+# --- Mosquitto (Debian package; our own instance, loopback only, anonymous, no persistence) ---
+if [[ "$WANT_MOSQUITTO" == 1 ]]; then
+  if answers "$MQTT_PORT"; then
+    echo "start-services: $HOST:$MQTT_PORT already answers, mosquitto not started"
+  else
+    MOSQUITTO="$(command -v mosquitto || ls /usr/sbin/mosquitto 2>/dev/null || true)"
+    if [[ -z "$MOSQUITTO" ]]; then
+      if [[ "$(id -u)" == 0 ]]; then
+        echo "start-services: installing mosquitto (apt-get)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null
+        MOSQUITTO="$(command -v mosquitto || echo /usr/sbin/mosquitto)"
+      else
+        echo "start-services: mosquitto is missing and this is not root: install it (apt-get install mosquitto) or pass --no-mosquitto" >&2
+        exit 1
+      fi
+    fi
+    # The package's own service may have started on install (on 1883 for every address); then the port answers.
+    if answers "$MQTT_PORT"; then
+      echo "start-services: $HOST:$MQTT_PORT answers (started by the package), not ours to stop"
+    else
+      # "user": as root, mosquitto would otherwise switch to the "mosquitto" user, which may not reach this folder.
+      cat >"$DATA/mosquitto.conf" <<CONF
+listener $MQTT_PORT $HOST
+allow_anonymous true
+persistence false
+user $(id -un)
+log_dest stdout
+CONF
+      nohup "$MOSQUITTO" -c "$DATA/mosquitto.conf" >"$DATA/logs/mosquitto.log" 2>&1 &
+      echo $! >"$RUN/mosquitto.pid"
+      wait_for mosquitto "$MQTT_PORT" "$RUN/mosquitto.pid"
     fi
   fi
 fi

@@ -24,6 +24,7 @@ stop_pid() { # name pidfile expected-command-fragment
 stop_pid azurite-blob "$RUN/azurite-blob.pid" azurite-blob
 stop_pid azurite-table "$RUN/azurite-table.pid" azurite-table
 stop_pid redis "$RUN/redis.pid" redis-server
+stop_pid mosquitto "$RUN/mosquitto.pid" mosquitto
 # PostgreSQL: pg_ctl stops it cleanly (a fast shutdown; SIGTERM to the postmaster would do the same).
 PG_DATA="$(cat "$RUN/postgres.datadir" 2>/dev/null || echo "$INFRA/.data/postgres")"
 if [[ -f "$RUN/postgres.pid" && -f "$PG_DATA/postmaster.pid" ]]; then

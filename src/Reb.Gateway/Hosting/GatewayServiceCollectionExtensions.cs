@@ -37,6 +37,9 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<LineService>();
         services.AddSingleton<InspectionService>();
+        services.AddOptions<Verdicts.VerdictOptions>().Bind(configuration.GetSection(Verdicts.VerdictOptions.Section));
+        services.AddSingleton<Verdicts.VerdictPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<Verdicts.VerdictPublisher>());
         services.AddSingleton<ReviewService>();
         services.AddSingleton<FailedAuthLimiter>();
         services.AddSingleton<KeyRateLimiter>();

@@ -5,6 +5,7 @@ using Reb.Abstractions.Grains;
 using Reb.Core.Imaging;
 using Reb.Gateway.Errors;
 using Reb.Gateway.Imaging;
+using Reb.Gateway.Verdicts;
 using Reb.Storage;
 using Reb.Storage.Inspections;
 
@@ -15,11 +16,12 @@ namespace Reb.Gateway.Lines;
 /// through the stateless scoring grain with the line's current version, retrying transient cluster failures (the
 /// same call <see cref="Reb.Abstractions.Client.RebClusterClient.ScoreAsync"/> makes) -> verdict against the line's
 /// effective threshold -> overlay -> the image (every reject, a sample of accepts) in the artefact store -> the row in
-/// the inspection history -> the live view's ring. The row is written before the answer: an inspection the plant was
-/// told about is in the database even if this silo dies the next moment (a failed write fails the request instead).
+/// the inspection history -> the verdict outboxes of the site's plant systems -> the live view's ring. The row is
+/// written before the answer: an inspection the plant was told about is in the database even if this silo dies the
+/// next moment (a failed write fails the request instead).
 /// </summary>
 public sealed class InspectionService(LineService lines, IOptions<GatewayOptions> options, IInspectionHistory history,
-    InspectionImages images, IArtefactStore store)
+    InspectionImages images, IArtefactStore store, VerdictPublisher verdicts)
 {
     public async Task<Inspection> InspectAsync(LineContext line, UploadedImage image, CancellationToken ct)
     {
@@ -42,6 +44,10 @@ public sealed class InspectionService(LineService lines, IOptions<GatewayOptions
         var record = new InspectionRecord(Guid.NewGuid().ToString("N")[..16], line.Line, image.Name, version, result.Score, reject,
             threshold, latencyMs, DateTimeOffset.UtcNow);
         await RecordInHistoryAsync(line, image, record, overlay, ct);
+        // On disk before the answer, like the history row: a verdict the plant was told about reaches its sinks even if
+        // this process dies next; delivery itself runs in the background.
+        verdicts.Publish(new VerdictEvent(record.Id, line.Line, line.Settings.EffectiveSite, record.Score, threshold,
+            reject ? "reject" : "good", version, image.Name, record.TimestampUtc));
         await lines.Cluster.RetryAsync(async () =>
         {
             await lines.Grains.GetGrain<IInspectionLogGrain>(line.Line).Record(record, overlay, thumbnail);

@@ -3,11 +3,11 @@ using Reb.Core.Imaging;
 namespace Reb.Cli.Commands.Load;
 
 /// <summary>One image held in memory for the whole run, so disk reads never count as request latency.</summary>
-public sealed record LoadImage(string Name, byte[] Bytes, string ContentType)
+public sealed record LoadImage(string Name, byte[] Bytes)
 {
     /// <summary>The images of the given files and folders (folders recursively, sorted), read into memory.</summary>
     public static IReadOnlyList<LoadImage> Read(IEnumerable<string> inputs) =>
-        Paths(inputs).Select(p => new LoadImage(Path.GetFileName(p), File.ReadAllBytes(p), ContentTypeOf(p))).ToList();
+        Paths(inputs).Select(p => new LoadImage(Path.GetFileName(p), File.ReadAllBytes(p))).ToList();
 
     /// <summary>The image files of the given files and folders (folders recursively, sorted); none is an
     /// error.</summary>
@@ -25,12 +25,4 @@ public sealed record LoadImage(string Name, byte[] Bytes, string ContentType)
         if (paths.Count == 0) throw new InvalidDataException($"--images: no images ({string.Join(", ", ImageLoader.SupportedExtensions)}) in {string.Join(", ", inputs)}");
         return paths;
     }
-
-    public static string ContentTypeOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
-    {
-        ".png" => "image/png",
-        ".jpg" or ".jpeg" => "image/jpeg",
-        ".bmp" => "image/bmp",
-        _ => "application/octet-stream",
-    };
 }

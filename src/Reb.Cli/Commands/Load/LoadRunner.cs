@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Headers;
+using Reb.Client;
 
 namespace Reb.Cli.Commands.Load;
 
 /// <summary>
 /// Closed-loop load: <see cref="LoadSettings.Clients"/> clients each post one image to
 /// <c>POST /api/lines/{line}/inspect</c>, wait for the answer, post the next (cycling through the images), until the
-/// duration or the request budget is used up. Refusals with Retry-After are honoured (capped), never retried at once.
+/// duration or the request budget is used up, through the typed client (<see cref="RebClient"/>; an inspection is
+/// never retried by it). Refusals with Retry-After are honoured (capped), never retried at once.
 /// With several endpoints (one per silo) the clients spread over them and fail over when one gives no HTTP answer.
 /// </summary>
 public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> images, HttpMessageHandler? handler = null)
@@ -21,10 +21,14 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
     {
         settings.Validated();
         if (images.Count == 0) throw new ArgumentException("no images to send");
-        using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
-        http.Timeout = Timeout.InfiniteTimeSpan; // per request below: a timeout must be told apart from the run's end
-        http.DefaultRequestHeaders.Add("X-Api-Key", settings.ApiKey);
-        var path = $"api/lines/{Uri.EscapeDataString(settings.Line)}/inspect";
+        using var shared = handler is null ? new SocketsHttpHandler() : null;
+        var clients = settings.Endpoints.Select(endpoint =>
+        {
+            // Per request below: a timeout must be told apart from the run's end.
+            var http = new HttpClient(handler ?? shared!, disposeHandler: false) { BaseAddress = endpoint, Timeout = Timeout.InfiniteTimeSpan };
+            http.DefaultRequestHeaders.Add(RebClient.ApiKeyHeader, settings.ApiKey);
+            return new RebClient(http);
+        }).ToList();
 
         var samples = new ConcurrentBag<LoadSample>();
         int started = 0;
@@ -53,14 +57,14 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
             {
                 if (Interlocked.Increment(ref started) > settings.MaxRequests) return;
                 var image = images[i % images.Count];
-                var sample = await SendAsync(http, new Uri(endpoints[endpoint], path), image, clock, ct);
+                var sample = await SendAsync(clients[endpoint], image, clock, ct);
                 // No HTTP answer at all (refused/reset) from one of several endpoints: resend to the next one and stay
                 // there.
                 for (int tries = 1; sample.Sample is { Outcome: LoadOutcome.HardError, Status: 0 } && tries < endpoints.Count; tries++)
                 {
                     samples.Add(sample.Sample with { Outcome = LoadOutcome.FailedOver });
                     endpoint = (endpoint + 1) % endpoints.Count;
-                    sample = await SendAsync(http, new Uri(endpoints[endpoint], path), image, clock, ct);
+                    sample = await SendAsync(clients[endpoint], image, clock, ct);
                 }
                 samples.Add(sample.Sample);
                 if (sample.RetryAfter is { } wait)
@@ -71,14 +75,15 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
             }
         }
 
-        await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(c => Task.Run(() => Client(c), CancellationToken.None)));
+        try { await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(c => Task.Run(() => Client(c), CancellationToken.None))); }
+        finally { clients.ForEach(c => c.Dispose()); }
         var elapsed = clock.Elapsed;
         await stop.CancelAsync();
         await eventTask;
         return LoadReport.From(settings, samples.OrderBy(s => s.StartSeconds).ToList(), elapsed, images.Count, eventAt, eventNote);
     }
 
-    private async Task<(LoadSample Sample, TimeSpan? RetryAfter)> SendAsync(HttpClient http, Uri target, LoadImage image, Stopwatch clock, CancellationToken ct)
+    private async Task<(LoadSample Sample, TimeSpan? RetryAfter)> SendAsync(RebClient client, LoadImage image, Stopwatch clock, CancellationToken ct)
     {
         double start = clock.Elapsed.TotalSeconds;
         long t0 = Stopwatch.GetTimestamp();
@@ -86,18 +91,17 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
         timeout.CancelAfter(settings.RequestTimeout);
         try
         {
-            using var content = new ByteArrayContent(image.Bytes);
-            content.Headers.ContentType = new MediaTypeHeaderValue(image.ContentType);
-            using var response = await http.PostAsync($"{target}?name={Uri.EscapeDataString(image.Name)}", content, timeout.Token);
-            await response.Content.ReadAsByteArrayAsync(timeout.Token); // the whole answer is part of the latency
+            // The whole answer (read and parsed by the client) is part of the latency.
+            await client.InspectAsync(settings.Line, new ImageFile(image.Name, image.Bytes), timeout.Token);
+            return (new LoadSample(start, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, LoadOutcome.Ok, 200, null), null);
+        }
+        catch (RebApiException e)
+        {
             double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-            int status = (int)response.StatusCode;
-            if (response.IsSuccessStatusCode) return (new LoadSample(start, ms, LoadOutcome.Ok, status, null), null);
-            var retryAfter = RetryAfter(response);
-            bool retryable = retryAfter is not null && status is 429 or 503;
+            bool retryable = e.RetryAfter is not null && e.Status is 429 or 503;
             // A hard error answered at once would otherwise turn the closed loop into a flood of that error.
-            return (new LoadSample(start, ms, retryable ? LoadOutcome.Retryable : LoadOutcome.HardError, status, null),
-                retryable ? retryAfter : HardErrorPause);
+            return (new LoadSample(start, ms, retryable ? LoadOutcome.Retryable : LoadOutcome.HardError, e.Status, null),
+                retryable ? (e.RetryAfter < TimeSpan.Zero ? TimeSpan.Zero : e.RetryAfter) : HardErrorPause);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -114,12 +118,4 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
 
     /// <summary>Pause of a client after a hard error (an error status or no answer).</summary>
     public static readonly TimeSpan HardErrorPause = TimeSpan.FromMilliseconds(100);
-
-    private static TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var h = response.Headers.RetryAfter;
-        if (h?.Delta is { } d) return d;
-        if (h?.Date is { } date) return date - DateTimeOffset.UtcNow is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
-        return null;
-    }
 }
