@@ -40,7 +40,7 @@ public sealed record ImageFile(string Name, byte[] Bytes)
 /// <summary>Training settings; null fields take the gateway's defaults.</summary>
 public sealed record TrainingSettings(int? ImageSize = null, int? K = null, int? FitShards = null, double? CoresetRatio = null,
     bool? Promote = null, int? Shards = null, string? Adapt = null, string? Budget = null, string? AdaptGuard = null, int? Seed = null,
-    string? AdaptRecipe = null, string? Resize = null);
+    string? AdaptRecipe = null, string? Resize = null, string? Search = null);
 
 public sealed record TrainingStarted(string JobId, string Line, int Images);
 

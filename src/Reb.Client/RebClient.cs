@@ -225,6 +225,7 @@ public sealed class RebClient(HttpClient http) : IDisposable
         if (s.Seed is { } seed) yield return ("seed", I(seed));
         if (s.AdaptRecipe is { } recipe) yield return ("adaptRecipe", recipe);
         if (s.Resize is { } resize) yield return ("resize", resize);
+        if (s.Search is { } search) yield return ("search", search);
     }
 
     /// <summary>The image's media type from its extension (the gateway reads the header anyway).</summary>
