@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Reb.Abstractions.Grains;
 using Reb.Gateway.Access;
 using Reb.Gateway.Errors;
 using Reb.Gateway.Lines;
@@ -119,6 +120,15 @@ public static class HistoryEndpoints
         var p = new RetentionPolicy(body.Days ?? current.Days, body.MaxStoredImages ?? current.MaxStoredImages);
         p.Check();
         await history.SetRetentionAsync(l.Settings.EffectiveSite, l.Line, p, ct);
+        // Every change is audited with who made it; "keep everything for ever" (0/0) above all, since from then on the
+        // line's history and images only grow.
+        await lines.Grains.GetGrain<ILineOperationsGrain>(l.Line).Audit(Caller.From(http).ToActor(), "retention", Describe(current), Describe(p));
         return Results.Ok(new RetentionView(p.Days, p.MaxStoredImages, false));
     }
+
+    /// <summary>A policy as the audit log shows it: "90 days, 10000 images", "unlimited (0/0): nothing is ever
+    /// removed".</summary>
+    private static string Describe(RetentionPolicy p) => p is { Days: 0, MaxStoredImages: 0 }
+        ? "unlimited (0/0): nothing is ever removed"
+        : $"{(p.Days == 0 ? "no day limit" : $"{p.Days} days")}, {(p.MaxStoredImages == 0 ? "no image limit" : $"{p.MaxStoredImages} images")}";
 }
