@@ -119,10 +119,10 @@ public static class HistoryEndpoints
         var current = await history.GetRetentionAsync(l.Settings.EffectiveSite, l.Line, ct) ?? settings.DefaultRetention;
         var p = new RetentionPolicy(body.Days ?? current.Days, body.MaxStoredImages ?? current.MaxStoredImages);
         p.Check();
-        await history.SetRetentionAsync(l.Settings.EffectiveSite, l.Line, p, ct);
-        // Every change is audited with who made it; "keep everything for ever" (0/0) above all, since from then on the
-        // line's history and images only grow.
+        // Every change is audited with who made it, "keep everything for ever" (0/0) above all: from then on the line's
+        // history and images only grow. The entry is written first, so no change is ever made without one.
         await lines.Grains.GetGrain<ILineOperationsGrain>(l.Line).Audit(Caller.From(http).ToActor(), "retention", Describe(current), Describe(p));
+        await history.SetRetentionAsync(l.Settings.EffectiveSite, l.Line, p, ct);
         return Results.Ok(new RetentionView(p.Days, p.MaxStoredImages, false));
     }
 

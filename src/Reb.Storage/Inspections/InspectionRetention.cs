@@ -8,10 +8,9 @@ public sealed record RetentionSweep(int RowsDeleted, int ImagesDeleted, int Orph
 /// Applies every line's retention policy: rows past their days go with their images; past the newest N stored images of
 /// unreviewed inspections, the images go and the rows stay (scores remain useful without the picture). Reviewed images
 /// are kept until their days end: they are the labelled set that comparisons and bank updates need. Images are deleted
-/// before
-/// the rows that name them, so a crash mid-sweep leaves at worst a row pointing to a missing image. Images nothing points
-/// to (an inspection whose row insert failed after its image was written, rows removed by hand) are found by listing
-/// the store's inspection images and asking the history which of them its rows name.
+/// before the rows that name them, so a crash mid-sweep leaves at worst a row pointing to a missing image. Images
+/// nothing points to (an inspection whose row insert failed after its image was written, rows removed by hand) are
+/// found by listing the store's inspection images and asking the history which of them its rows name.
 /// </summary>
 public sealed class InspectionRetention(IInspectionHistory history, IArtefactStore store, InspectionHistorySettings settings)
 {

@@ -13,8 +13,8 @@ using Reb.Storage.Inspections;
 namespace Reb.Cluster.Tests.Failures;
 
 /// <summary>
-/// Storage that only grew: a failed or cancelled job kept its checkpoints (<c>jobs/&lt;id&gt;/</c>), an inspection whose
-/// history insert failed kept its images with no row naming them, and model versions were never removed. Each test
+/// Storage that only grew: a failed or cancelled job kept its checkpoints (<c>jobs/&lt;id&gt;/</c>), an inspection
+/// whose history insert failed kept its images with no row naming them, and model versions were never removed. Each test
 /// performs the fault against a real silo, its real folder store and its real SQLite history, and checks what is left
 /// in the store, in <c>reb cluster status</c>'s totals and in the /metrics instruments.
 /// </summary>
