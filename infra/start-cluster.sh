@@ -15,8 +15,8 @@
 #   --redis      Redis clustering, grain storage and reminders in the cluster's own Redis (127.0.0.1:REB_CLUSTER_REDIS_PORT,
 #                6380; not the tests' password-less one on 6379): a password made here on first use
 #                (infra/.data/cluster/redis-password, mode 600) and append-only persistence in infra/.data/cluster/redis,
-#                so grain state and training reminders survive a restart of the whole cluster and of that Redis. It keeps
-#                running after stop-cluster.sh; stop it with: kill "$(cat infra/.data/cluster/redis.pid)"
+#                so grain state and training reminders survive a restart of the whole cluster and of that Redis;
+#                stop-cluster.sh stops it after the silos (its data stays)
 #   --postgres   the inspection history in PostgreSQL (REB_POSTGRES_PORT, 5433; runs infra/start-services.sh first
 #                unless it answers already) instead of the SQLite file both silos share in the artefact folder
 #   --no-build   use the existing Release build (fails if there is none)

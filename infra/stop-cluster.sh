@@ -2,12 +2,16 @@
 # Stops the silos infra/start-cluster.sh started (the processes named by its pid files), nothing else.
 # Each silo gets SIGTERM first so that it leaves the cluster gracefully (its grains deactivate, its membership
 # entry is marked dead at once instead of after a probe timeout); SIGKILL only after REB_STOP_TIMEOUT seconds (60).
+# Then the cluster's own Redis of `start-cluster.sh --redis` (the process its redis.pid names, on REB_CLUSTER_REDIS_PORT,
+# 6380), with SIGTERM: Redis flushes its append-only file and exits, so the state survives the next start. A Redis that
+# start-cluster.sh found already running (no pid file) and the tests' Redis on 6379 are left alone.
 # Options: --services   also run infra/stop-services.sh (Azurite/Redis started by start-services.sh)
 set -uo pipefail
 
 INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 DATA="$INFRA/.data/cluster"
 TIMEOUT="${REB_STOP_TIMEOUT:-60}"
+REDIS_PORT="${REB_CLUSTER_REDIS_PORT:-6380}"
 STOP_SERVICES=0
 for arg in "$@"; do
   case "$arg" in
@@ -42,6 +46,27 @@ for ((k = ${#pidfiles[@]} - 1; k >= 0; k--)); do
   rm -f "$pidfile"
 done
 [[ ${#pidfiles[@]} -eq 0 ]] && echo "stop-cluster: no silo pid files under $DATA"
+
+is_our_redis() { # pid: a live redis-server serving the cluster's port (Redis names its process "redis-server host:port")
+  kill -0 "$1" 2>/dev/null && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "redis-server .*:$REDIS_PORT\b"
+}
+
+if [[ -f "$DATA/redis.pid" ]]; then
+  pid="$(cat "$DATA/redis.pid")"
+  if [[ -n "$pid" ]] && is_our_redis "$pid"; then
+    kill -TERM "$pid"
+    for _ in $(seq 1 $((TIMEOUT * 10))); do is_our_redis "$pid" || break; sleep 0.1; done
+    if is_our_redis "$pid"; then
+      kill -KILL "$pid" 2>/dev/null || true
+      echo "stop-cluster: the cluster's Redis (pid $pid, port $REDIS_PORT) did not stop within $TIMEOUT s, killed"
+    else
+      echo "stop-cluster: stopped the cluster's Redis (pid $pid, port $REDIS_PORT; its data stays in $DATA/redis)"
+    fi
+  else
+    echo "stop-cluster: no Redis of the cluster on port $REDIS_PORT runs as pid ${pid:-?}; nothing stopped"
+  fi
+  rm -f "$DATA/redis.pid"
+fi
 
 if [[ "$STOP_SERVICES" == 1 ]]; then
   bash "$INFRA/stop-services.sh"

@@ -37,6 +37,8 @@ public abstract class ArtefactStoreBase(IModelFormat format) : IArtefactStore
     protected abstract Task PutBlobAsync(string path, Stream content, CancellationToken ct);
     protected abstract Task<Stream?> GetBlobAsync(string path, CancellationToken ct);
     protected abstract Task<bool> DeleteBlobAsync(string path, CancellationToken ct);
+    /// <summary>Bytes of the blob at <paramref name="path"/>, or null when there is none.</summary>
+    protected abstract Task<long?> PathSizeAsync(string path, CancellationToken ct);
 
     public async Task<string> PublishModelAsync(string modelDir, CancellationToken ct = default)
     {
@@ -142,6 +144,32 @@ public abstract class ArtefactStoreBase(IModelFormat format) : IArtefactStore
     {
         ArtefactKeys.CheckKey(key);
         return DeleteBlobAsync(ArtefactKeys.BlobPath(key), ct);
+    }
+
+    public Task<long?> SizeAsync(string key, CancellationToken ct = default)
+    {
+        ArtefactKeys.CheckKey(key);
+        return PathSizeAsync(ArtefactKeys.BlobPath(key), ct);
+    }
+
+    public async Task<long> DeleteModelAsync(string version, CancellationToken ct = default)
+    {
+        ArtefactKeys.CheckVersion(version);
+        var manifestPath = ArtefactKeys.ModelPath(version, ModelDirectory.ManifestFile);
+        long bytes = 0;
+        if (await PathSizeAsync(manifestPath, ct).ConfigureAwait(false) is { } manifestBytes)
+        {
+            bytes += manifestBytes;
+            await DeleteBlobAsync(manifestPath, ct).ConfigureAwait(false);
+        }
+        // Every other file of the folder, listed rather than read from the manifest: a publish that stopped halfway
+        // left files that no manifest names.
+        foreach (var path in await ListPathsAsync(ArtefactKeys.ModelPath(version, ""), ct).ConfigureAwait(false))
+        {
+            var size = await PathSizeAsync(path, ct).ConfigureAwait(false);
+            if (await DeleteBlobAsync(path, ct).ConfigureAwait(false)) bytes += size ?? 0;
+        }
+        return bytes;
     }
 
     public async Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default)

@@ -54,6 +54,16 @@ public interface IArtefactStore
     /// <summary>Removes the blob; false when there was none.</summary>
     Task<bool> DeleteAsync(string key, CancellationToken ct = default);
 
+    /// <summary>Size in bytes of a generic blob, or null when there is none (what retention reports as
+    /// freed).</summary>
+    Task<long?> SizeAsync(string key, CancellationToken ct = default);
+
+    /// <summary>
+    /// Removes a version: its model.json first (from then on no reader sees it complete), then its files. Returns the
+    /// bytes removed, 0 when the store had no such version. The caller decides that nothing needs it any more.
+    /// </summary>
+    Task<long> DeleteModelAsync(string version, CancellationToken ct = default);
+
     /// <summary>Keys of generic blobs that start with <paramref name="prefix"/> ("" for all), sorted
     /// ordinally.</summary>
     Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default);

@@ -91,8 +91,15 @@ public sealed class LocalFolderArtefactStore : ArtefactStoreBase
         var full = Full(path);
         if (!File.Exists(full)) return Task.FromResult(false);
         File.Delete(full);
-        RemoveEmptyParents(full, Full(ArtefactKeys.BlobsPrefix.TrimEnd('/')));
+        var top = path.StartsWith(ArtefactKeys.ModelsPrefix, StringComparison.Ordinal) ? ArtefactKeys.ModelsPrefix : ArtefactKeys.BlobsPrefix;
+        RemoveEmptyParents(full, Full(top.TrimEnd('/')));
         return Task.FromResult(true);
+    }
+
+    protected override Task<long?> PathSizeAsync(string path, CancellationToken ct)
+    {
+        var file = new FileInfo(Full(path));
+        return Task.FromResult<long?>(file.Exists ? file.Length : null);
     }
 
     private static FileStream OpenRead(string path) =>

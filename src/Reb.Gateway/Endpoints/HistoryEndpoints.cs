@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Reb.Abstractions.Grains;
 using Reb.Gateway.Access;
 using Reb.Gateway.Errors;
 using Reb.Gateway.Lines;
@@ -118,7 +119,16 @@ public static class HistoryEndpoints
         var current = await history.GetRetentionAsync(l.Settings.EffectiveSite, l.Line, ct) ?? settings.DefaultRetention;
         var p = new RetentionPolicy(body.Days ?? current.Days, body.MaxStoredImages ?? current.MaxStoredImages);
         p.Check();
+        // Every change is audited with who made it, "keep everything for ever" (0/0) above all: from then on the line's
+        // history and images only grow. The entry is written first, so no change is ever made without one.
+        await lines.Grains.GetGrain<ILineOperationsGrain>(l.Line).Audit(Caller.From(http).ToActor(), "retention", Describe(current), Describe(p));
         await history.SetRetentionAsync(l.Settings.EffectiveSite, l.Line, p, ct);
         return Results.Ok(new RetentionView(p.Days, p.MaxStoredImages, false));
     }
+
+    /// <summary>A policy as the audit log shows it: "90 days, 10000 images", "unlimited (0/0): nothing is ever
+    /// removed".</summary>
+    private static string Describe(RetentionPolicy p) => p is { Days: 0, MaxStoredImages: 0 }
+        ? "unlimited (0/0): nothing is ever removed"
+        : $"{(p.Days == 0 ? "no day limit" : $"{p.Days} days")}, {(p.MaxStoredImages == 0 ? "no image limit" : $"{p.MaxStoredImages} images")}";
 }

@@ -6,7 +6,8 @@ using Reb.Abstractions.Contracts;
 namespace Reb.Grains.Diagnostics;
 
 /// <summary>
-/// The silo side's own instruments (meter "Reb.Grains"): scoring stage durations and training progress. They record
+/// The silo side's own instruments (meter "Reb.Grains"): scoring stage durations, training progress and what retention
+/// removed from the artefact store. They record
 /// whether or not anyone listens; the gateway's telemetry registration exports every meter named "Reb.*".
 /// </summary>
 public static class RebMetrics
@@ -35,6 +36,18 @@ public static class RebMetrics
     public static readonly Histogram<double> ScoringStageDuration =
         Meter.CreateHistogram<double>("reb.scoring.stage.duration", "ms", "Duration of a scoring stage (decode, embed, search, merge, score)");
 
+    /// <summary>Items and bytes retention removed, tagged "kind": checkpoint (an ended job's), orphan-image (no history
+    /// row names it), version (a model version beyond its line's last N).</summary>
+    public static readonly Counter<long> RetentionRemoved =
+        Meter.CreateCounter<long>("reb.retention.removed", "{item}",
+            "Checkpoint files, orphan images and model versions retention removed from the artefact store, by kind");
+
+    public static readonly Counter<long> RetentionRemovedBytes =
+        Meter.CreateCounter<long>("reb.retention.removed.bytes", "By", "Bytes retention removed from the artefact store, by kind");
+
+    // Line -> versions its registry keeps, as last seen by this silo's activation of the line.
+    private static readonly ConcurrentDictionary<string, int> VersionsKept = new();
+
     // Job id -> last progress. Finished jobs stay visible for a while so a scrape after the end still sees 100 %
     // (or where a job failed), then they are dropped: the series set must not grow with every job ever run.
     private static readonly ConcurrentDictionary<string, TrainingGaugeEntry> Training = new();
@@ -44,7 +57,19 @@ public static class RebMetrics
     {
         Meter.CreateObservableGauge("reb.training.progress", ObserveTrainingProgress, "%",
             "Progress of a training job over all its steps (0..100), tagged by job and line");
+        Meter.CreateObservableGauge("reb.retention.versions.kept",
+            () => VersionsKept.Select(v => new Measurement<int>(v.Value, new KeyValuePair<string, object?>("line", v.Key))),
+            "{version}", "Model versions a line's registry keeps (at most Reb:MaxVersionsPerLine beyond the pinned ones)");
     }
+
+    public static void Retention(string kind, long files, long bytes)
+    {
+        var tag = new KeyValuePair<string, object?>("kind", kind);
+        RetentionRemoved.Add(files, tag);
+        RetentionRemovedBytes.Add(bytes, tag);
+    }
+
+    public static void KeptVersions(string line, int count) => VersionsKept[line] = count;
 
     /// <summary>Records the time since <paramref name="startTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>) for a
     /// stage.</summary>

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Reb.Abstractions.Contracts;
+using Reb.Grains.Diagnostics;
 using Reb.Storage.Inspections;
 
 namespace Reb.Grains.Hosting;
@@ -10,7 +12,7 @@ namespace Reb.Grains.Hosting;
 /// a retention sweep every <see cref="InspectionHistorySettings.SweepMinutes"/>.
 /// </summary>
 public sealed class InspectionHistoryService(IInspectionHistory history, InspectionRetention retention, InspectionHistorySettings settings,
-    ILogger<InspectionHistoryService> log) : BackgroundService
+    IGrainFactory grains, ILogger<InspectionHistoryService> log) : BackgroundService
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -37,8 +39,12 @@ public sealed class InspectionHistoryService(IInspectionHistory history, Inspect
             try
             {
                 var sweep = await retention.SweepAsync(DateTimeOffset.UtcNow, stoppingToken);
-                if (sweep.RowsDeleted + sweep.ImagesDeleted > 0)
-                    log.LogInformation("inspection retention: {Rows} rows and {Images} images deleted", sweep.RowsDeleted, sweep.ImagesDeleted);
+                if (sweep.RowsDeleted + sweep.ImagesDeleted + sweep.OrphansDeleted > 0)
+                    log.LogInformation("inspection retention: {Rows} rows, {Images} images and {Orphans} orphan images ({Bytes} bytes) deleted",
+                        sweep.RowsDeleted, sweep.ImagesDeleted, sweep.OrphansDeleted, sweep.OrphanBytes);
+                if (sweep.OrphansDeleted > 0)
+                    await RetentionRecorder.RecordAsync(grains,
+                        new RetentionTotals { OrphanImages = sweep.OrphansDeleted, OrphanImageBytes = sweep.OrphanBytes }, log);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

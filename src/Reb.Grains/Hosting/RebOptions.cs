@@ -28,6 +28,13 @@ public sealed class RebOptions
     /// </summary>
     public string Accelerator { get; set; } = "";
 
+    /// <summary>
+    /// Model versions a line's registry keeps, newest registrations first (0 = all). Older ones are removed from the
+    /// registry, and from the artefact store when no other line holds them; never the current version, the one a roll
+    /// back returns to, or one an inspection awaiting review names.
+    /// </summary>
+    public int MaxVersionsPerLine { get; set; } = 10;
+
     /// <summary>Largest feature chunk sent in one grain call.</summary>
     public int MaxChunkBytes { get; set; } = 1 << 20;
 }

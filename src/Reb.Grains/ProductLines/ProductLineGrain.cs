@@ -5,6 +5,11 @@ using Reb.Storage;
 using Reb.Grains.Models;
 using Reb.Grains.Operations;
 using Orleans.Serialization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Reb.Grains.Diagnostics;
+using Reb.Grains.Hosting;
+using Reb.Storage.Inspections;
 
 namespace Reb.Grains.ProductLines;
 
@@ -12,13 +17,30 @@ namespace Reb.Grains.ProductLines;
 /// A product line's model registry. Every change is validated before it is applied and persisted, so a refused
 /// request (missing or corrupt version, nothing to roll back to) leaves the registry exactly as it was. A change is
 /// visible only once it is written (<see cref="DurableState"/>): a promote whose write failed is not served as current
-/// by this activation while storage still names the old version.
+/// by this activation while storage still names the old version. A registration that takes the line past
+/// <see cref="RebOptions.MaxVersionsPerLine"/> lets the oldest unpinned versions go (<see cref="VersionRetention"/>).
 /// </summary>
 public sealed class ProductLineGrain(
     [PersistentState("line", StorageNames.Registry)] IPersistentState<ProductLineState> state,
-    SiloModelCache models, DeepCopier copier) : Grain, IProductLineGrain
+    SiloModelCache models, DeepCopier copier, IOptions<RebOptions> options, IInspectionHistory history,
+    ILogger<ProductLineGrain> log) : Grain, IProductLineGrain
 {
     private string Line => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        RebMetrics.KeptVersions(Line, state.State.Versions.Count);
+        // Versions registered before the holders' record existed: this line counts as holding them from now on.
+        try
+        {
+            foreach (var v in state.State.Versions) await GrainFactory.GetGrain<IModelHoldersGrain>(v.Version).Hold(Line);
+        }
+        catch (Exception e)
+        {
+            // Only deletion depends on it, and a version nobody recorded is never deleted: the line still serves.
+            log.LogWarning(e, "line {Line}: could not record the versions it holds", Line);
+        }
+    }
 
     public async Task<ProductLineStatus> RegisterVersion(string version, bool promote = false)
     {
@@ -30,6 +52,7 @@ public sealed class ProductLineGrain(
                 s.Versions.Add(new ModelVersionEntry(version, DateTimeOffset.UtcNow, "published"));
             if (promote || s.Current is null) MakeCurrent(s, version);
         });
+        await GrainFactory.GetGrain<IModelHoldersGrain>(version).Hold(Line);
         var s = state.State;
         // A line made outside the HTTP API (CLI, tests) belongs to the default site unless a site claimed it first.
         var ops = GrainFactory.GetGrain<ILineOperationsGrain>(Line);
@@ -38,7 +61,39 @@ public sealed class ProductLineGrain(
         // like a promote by a person: whoever scores this line must be able to see when and why its model changed.
         if (s.Current != old)
             await ops.Audit(new AuditActor("registry", "auto-promote on registration", settings.EffectiveSite, "system"), "auto-promote", old, s.Current);
+        await LetOldVersionsGoAsync(settings.EffectiveSite);
         return Status();
+    }
+
+    /// <summary>
+    /// Removes the versions beyond the line's last N from the registry, then deletes the files of those no other line
+    /// holds. A failure leaves them for the next registration: the registration itself stands.
+    /// </summary>
+    private async Task LetOldVersionsGoAsync(string site)
+    {
+        try
+        {
+            int keep = options.Value.MaxVersionsPerLine;
+            if (keep <= 0 || state.State.Versions.Count <= keep) return;
+            var awaitingReview = await history.VersionsAwaitingReviewAsync(site, Line);
+            var remove = VersionRetention.Beyond(state.State, keep, awaitingReview);
+            if (remove.Count > 0)
+            {
+                await state.ChangeAsync(this, copier, s => VersionRetention.Remove(s, remove));
+                long bytes = 0;
+                foreach (var v in remove)
+                    if (await GrainFactory.GetGrain<IModelHoldersGrain>(v).ReleaseLast(Line))
+                        bytes += await models.Artefacts.DeleteModelAsync(v);
+                log.LogInformation("line {Line}: {Count} versions beyond the last {Keep} removed ({Bytes} bytes deleted): {Versions}",
+                    Line, remove.Count, keep, bytes, string.Join(", ", remove));
+                await RetentionRecorder.RecordAsync(GrainFactory, new RetentionTotals { VersionsRemoved = remove.Count, VersionBytes = bytes }, log);
+            }
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "line {Line}: could not remove versions beyond the last {Keep}", Line, options.Value.MaxVersionsPerLine);
+        }
+        RebMetrics.KeptVersions(Line, state.State.Versions.Count);
     }
 
     public async Task<ProductLineStatus> Promote(string version, AuditActor? who = null, Guid? requestId = null)

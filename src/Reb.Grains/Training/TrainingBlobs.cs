@@ -25,6 +25,21 @@ public static class TrainingBlobs
     public static string Threshold(string jobId) => Prefix(jobId) + "threshold.json";
     public static string BankShard(string jobId, int index, int count) => Prefix(jobId) + $"bank-{index}of{count}.f32";
 
+    /// <summary>Deletes every checkpoint of the job; returns how many files and bytes went.</summary>
+    public static async Task<(int Files, long Bytes)> DeleteAllAsync(IArtefactStore store, string jobId)
+    {
+        int files = 0;
+        long bytes = 0;
+        foreach (var key in await store.ListAsync(Prefix(jobId)))
+        {
+            var size = await store.SizeAsync(key);
+            if (!await store.DeleteAsync(key)) continue;
+            files++;
+            bytes += size ?? 0;
+        }
+        return (files, bytes);
+    }
+
     public static async Task<BankCheckpoint> ReadBankInfo(IArtefactStore store, string jobId)
     {
         var key = BankInfo(jobId);

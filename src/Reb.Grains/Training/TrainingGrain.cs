@@ -81,7 +81,7 @@ public sealed class TrainingGrain(
             _cancel.Cancel(); // a long adapt or embed step stops at its next batch
             logger.LogInformation("Training job {Job}: cancel requested", JobId);
             // A job not running now ends here (a running one ends when its step returns, and deletes them then).
-            if (_run is not { IsCompleted: false }) await DeleteUploadsAsync();
+            if (_run is not { IsCompleted: false }) await DeleteJobFilesAsync();
         }
         return Progress();
     }
@@ -141,7 +141,6 @@ public sealed class TrainingGrain(
                 await state.WriteStateAsync();
                 logger.LogInformation("Training job {Job}: step {Step} done", JobId, next);
             }
-            if (!s.Cancelled) await steps.Cleanup();
         }
         catch (OperationCanceledException) when (s.Cancelled)
         {
@@ -155,10 +154,34 @@ public sealed class TrainingGrain(
         }
         _progress = null;
         RebMetrics.TrainingProgress(JobId, request.Line, Progress().Stage, 0);
-        if (IsFinished) await DeleteUploadsAsync();
+        if (IsFinished)
+        {
+            steps.Cleanup();
+            await DeleteJobFilesAsync();
+        }
     }
 
-    /// <summary>The job has ended (completed, failed or cancelled): its uploaded images are no longer needed.</summary>
+    /// <summary>
+    /// The job has ended, however it ended (completed, failed, cancelled, or failed after resuming on another silo):
+    /// its uploaded images and its checkpoints (<c>jobs/&lt;id&gt;/</c>) are no longer needed.
+    /// </summary>
+    private async Task DeleteJobFilesAsync()
+    {
+        await DeleteUploadsAsync();
+        try
+        {
+            var (files, bytes) = await TrainingBlobs.DeleteAllAsync(models.Artefacts, JobId);
+            if (files == 0) return;
+            logger.LogInformation("Training job {Job}: deleted its {Count} checkpoints ({Bytes} bytes)", JobId, files, bytes);
+            await RetentionRecorder.RecordAsync(GrainFactory, new RetentionTotals { CheckpointFiles = files, CheckpointBytes = bytes }, logger);
+        }
+        catch (Exception e)
+        {
+            // The job's outcome stands; its checkpoints stay until an operator removes jobs/<id>/.
+            logger.LogWarning(e, "Training job {Job}: could not delete its checkpoints", JobId);
+        }
+    }
+
     private async Task DeleteUploadsAsync()
     {
         if (state.State.Request is not { } request) return;

@@ -341,10 +341,10 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
     }
 
     /// <summary>Removes the job's checkpoints and local files once its model is published.</summary>
-    public async Task Cleanup()
+    /// <summary>Removes the job's working folder on this silo (its checkpoints in the store go with
+    /// <see cref="TrainingBlobs.DeleteAllAsync"/>).</summary>
+    public void Cleanup()
     {
-        foreach (var key in await Store.ListAsync(TrainingBlobs.Prefix(jobId)))
-            await Store.DeleteAsync(key);
         try { if (Directory.Exists(WorkDir)) Directory.Delete(WorkDir, recursive: true); }
         catch (IOException) { } // best effort: the silo's cache folder is removed with the silo anyway
     }

@@ -148,6 +148,9 @@ public sealed class AzureBlobArtefactStore : ArtefactStoreBase
         throw new InvalidDataException($"blob '{key}' in {Description} is refused: {problem}");
     }
 
+    protected override async Task<long?> PathSizeAsync(string path, CancellationToken ct) =>
+        (await _transfers.TryGetPropertiesAsync(Blob(path), ct).ConfigureAwait(false))?.ContentLength;
+
     protected override async Task<bool> DeleteBlobAsync(string path, CancellationToken ct)
     {
         try

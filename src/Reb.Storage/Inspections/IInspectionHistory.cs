@@ -63,6 +63,13 @@ public interface IInspectionHistory
 
     Task DeleteAsync(string site, string line, IReadOnlyCollection<string> ids, CancellationToken ct = default);
 
+    /// <summary>Model versions named by the line's rows that await a review (a line keeps those versions).</summary>
+    Task<IReadOnlySet<string>> VersionsAwaitingReviewAsync(string site, string line, CancellationToken ct = default);
+
+    /// <summary>The image and overlay keys that the line's rows with these ids name (the orphan sweep keeps
+    /// those).</summary>
+    Task<IReadOnlySet<string>> ImageKeysNamedAsync(string site, string line, IReadOnlyCollection<string> ids, CancellationToken ct = default);
+
     /// <summary>Forgets the rows' image keys (after their images were deleted); the rows stay.</summary>
     Task ClearImagesAsync(string site, string line, IReadOnlyCollection<string> ids, CancellationToken ct = default);
 }

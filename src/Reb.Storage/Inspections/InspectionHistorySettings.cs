@@ -31,5 +31,12 @@ public sealed class InspectionHistorySettings
     /// <summary>Minutes between retention sweeps (each silo sweeps; a sweep is idempotent).</summary>
     public double SweepMinutes { get; set; } = 60;
 
+    /// <summary>
+    /// Stored images that no row names (the row's insert failed, or the row was removed) are deleted by the sweep once
+    /// their day has ended this many minutes ago: an image is written just before its row, so a younger one may still
+    /// be waiting for it. The store's inspection images must belong to this history (one history per store).
+    /// </summary>
+    public double OrphanGraceMinutes { get; set; } = 60;
+
     public RetentionPolicy DefaultRetention => new(RetentionDays, MaxStoredImages);
 }

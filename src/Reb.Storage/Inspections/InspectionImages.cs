@@ -17,7 +17,22 @@ public sealed class InspectionImages(InspectionHistorySettings settings)
         return Interlocked.Increment(ref _accepts) % every == 0;
     }
 
-    public static string Folder(string site, string line) => $"inspections/{site}/{line}/";
+    /// <summary>The folder of every site's stored inspection images.</summary>
+    public const string Root = "inspections/";
+
+    public static string Folder(string site, string line) => $"{Root}{site}/{line}/";
+
+    /// <summary>Site, line, day and inspection id of a key this class made; null for any other key.</summary>
+    public static StoredImageKey? Parse(string key)
+    {
+        var parts = key.Split('/');
+        if (parts.Length != 5 || parts[0] + "/" != Root) return null;
+        if (!DateTime.TryParseExact(parts[3], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var day)) return null;
+        var dot = parts[4].IndexOf('.');
+        if (dot <= 0) return null;
+        return new StoredImageKey(key, parts[1], parts[2], new DateTimeOffset(day, TimeSpan.Zero), parts[4][..dot]);
+    }
 
     public static string ImageKey(string site, string line, string id, DateTimeOffset at, byte[] image) =>
         $"{Folder(site, line)}{at.UtcDateTime:yyyy-MM-dd}/{id}.{Extension(image)}";
@@ -32,3 +47,6 @@ public sealed class InspectionImages(InspectionHistorySettings settings)
         : b.Length >= 2 && b[0] == 'B' && b[1] == 'M' ? "bmp"
         : "img";
 }
+
+/// <summary>A stored inspection image's key taken apart: <see cref="Day"/> is the UTC day it was written on.</summary>
+public sealed record StoredImageKey(string Key, string Site, string Line, DateTimeOffset Day, string Id);

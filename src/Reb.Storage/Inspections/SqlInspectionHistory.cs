@@ -172,6 +172,39 @@ public abstract class SqlInspectionHistory : IInspectionHistory
     public Task DeleteAsync(string site, string line, IReadOnlyCollection<string> ids, CancellationToken ct = default) =>
         ForEachId(site, line, ids, "DELETE FROM inspections", _ => { }, ct);
 
+    public async Task<IReadOnlySet<string>> VersionsAwaitingReviewAsync(string site, string line, CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT DISTINCT version FROM inspections WHERE site = @site AND line = @line AND review = 0";
+        Add(cmd, "site", site); Add(cmd, "line", line);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        while (await r.ReadAsync(ct)) result.Add(r.GetString(0));
+        return result;
+    }
+
+    public async Task<IReadOnlySet<string>> ImageKeysNamedAsync(string site, string line, IReadOnlyCollection<string> ids,
+        CancellationToken ct = default)
+    {
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in ids.Distinct().Chunk(200))
+        {
+            // One parameter per id: portable (no array parameters in SQLite).
+            var names = chunk.Select((_, i) => "@id" + i).ToList();
+            var rows = await ReadAsync($"SELECT {Columns} FROM inspections WHERE site = @site AND line = @line AND id IN ({string.Join(", ", names)})",
+                cmd =>
+                {
+                    Add(cmd, "site", site); Add(cmd, "line", line);
+                    for (int i = 0; i < chunk.Length; i++) Add(cmd, "id" + i, chunk[i]);
+                }, ct);
+            foreach (var e in rows)
+                foreach (var key in new[] { e.ImageKey, e.OverlayKey })
+                    if (key is not null) result.Add(key);
+        }
+        return result;
+    }
+
     public Task ClearImagesAsync(string site, string line, IReadOnlyCollection<string> ids, CancellationToken ct = default) =>
         ForEachId(site, line, ids, "UPDATE inspections SET image_key = NULL, overlay_key = NULL", _ => { }, ct);
 

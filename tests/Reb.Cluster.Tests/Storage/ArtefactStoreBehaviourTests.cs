@@ -212,6 +212,29 @@ public abstract class ArtefactStoreBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task Sizes_are_reported_and_a_deleted_model_is_gone_with_all_its_files()
+    {
+        await Store.PutBytesAsync("sizes/a.bin", new byte[1234]);
+        Assert.Equal(1234L, await Store.SizeAsync("sizes/a.bin"));
+        Assert.Null(await Store.SizeAsync("sizes/missing.bin"));
+
+        var keep = await Store.PublishModelAsync(NewModel(41));
+        var src = NewModel(42);
+        var version = await Store.PublishModelAsync(src);
+        long expected = Directory.EnumerateFiles(src).Sum(f => new FileInfo(f).Length);
+        Assert.Equal(expected, await Store.DeleteModelAsync(version));
+        Assert.False(await Store.ExistsAsync(version));
+        Assert.DoesNotContain(version, await Store.ListModelsAsync());
+        await Assert.ThrowsAsync<ModelNotFoundException>(() => Store.FetchModelAsync(version, Cache));
+        Assert.Equal(0L, await Store.DeleteModelAsync(version)); // nothing left: deleting again removes nothing
+        // Another version and the generic blobs are untouched; a new publish of the same bytes works again.
+        Assert.True(await Store.ExistsAsync(keep));
+        Assert.Equal(1234L, await Store.SizeAsync("sizes/a.bin"));
+        Assert.Equal(version, await Store.PublishModelAsync(src));
+        AssertSameFiles(src, await Store.FetchModelAsync(version, Cache));
+    }
+
+    [Fact]
     public async Task Generic_keys_live_apart_from_models()
     {
         var src = NewModel(8);

@@ -16,6 +16,9 @@ public sealed class ArtefactWriteGate
 
     public volatile string? HeldSilo;
     public Func<string, bool> Holds { get; set; } = _ => false;
+    /// <summary>Writes of matching keys (by any silo) fail with an <see cref="IOException"/> before they
+    /// land.</summary>
+    public Func<string, bool> Fails { get; set; } = _ => false;
     public ConcurrentDictionary<string, int> Writes { get; } = new();
 
     /// <summary>Completes when the first held write is waiting.</summary>
@@ -26,6 +29,7 @@ public sealed class ArtefactWriteGate
     internal async Task BeforeWrite(string silo, string key)
     {
         Writes.AddOrUpdate(key, 1, (_, n) => n + 1);
+        if (Fails(key)) throw new IOException($"injected write failure of '{key}'");
         if (silo != HeldSilo || !Holds(key)) return;
         _holding.TrySetResult();
         await _released.Task;
@@ -50,4 +54,6 @@ public sealed class GatedArtefactStore(IArtefactStore inner, string silo, Artefa
     public Task<Stream?> GetAsync(string key, CancellationToken ct = default) => inner.GetAsync(key, ct);
     public Task<bool> DeleteAsync(string key, CancellationToken ct = default) => inner.DeleteAsync(key, ct);
     public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default) => inner.ListAsync(prefix, ct);
+    public Task<long?> SizeAsync(string key, CancellationToken ct = default) => inner.SizeAsync(key, ct);
+    public Task<long> DeleteModelAsync(string version, CancellationToken ct = default) => inner.DeleteModelAsync(version, ct);
 }

@@ -34,7 +34,7 @@ public static class RebTestCluster
                 ["Reb:ArtefactStore:Kind"] = "local",
                 ["Reb:ArtefactStore:Root"] = artefactRoot,
                 ["Reb:Accelerator"] = gpuSilos.Contains(options.SiloName) ? "gpu" : "cpu",
-            }).Build();
+            }).AddInMemoryCollection(extra.Settings).Build();
             if (extra.GrainStorageFolder is { } folder) SiloHostBuilder.AddFolderGrainStorage(silo, folder);
             else silo.AddMemoryGrainStorage(StorageNames.Registry);
             if (extra.WriteGate is { } gate)
@@ -95,4 +95,7 @@ public sealed record RebTestClusterOptions
 
     /// <summary>Every silo's artefact store writes through this gate (see <see cref="ArtefactWriteGate"/>).</summary>
     public ArtefactWriteGate? WriteGate { get; init; }
+
+    /// <summary>More configuration of every silo ("Reb:..." keys), on top of the dev defaults.</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Reb.Core.Pipeline;
 using Reb.Abstractions.Contracts;
+using Reb.Abstractions.Grains;
 using Reb.Storage;
 using Spectre.Console;
 
@@ -113,11 +114,14 @@ public static class ClusterCommand
     {
         var line = LineOption();
         var conn = new ClusterConnectionOptions();
-        var cmd = new Command("status", "Show a line's registry: current version, registered versions, roll-back history, shards, jobs.") { line };
+        var cmd = new Command("status", "Show a line's registry: current version, registered versions, roll-back history, shards, jobs; " +
+                                        "and what retention removed in the cluster.") { line };
         conn.AddTo(cmd);
         return WithSession(cmd, conn, async (r, s, ct) =>
         {
-            Print(await ClusterJobs.KnownLine(s, r.GetValue(line)!, ct));
+            var status = await ClusterJobs.KnownLine(s, r.GetValue(line)!, ct);
+            Print(status);
+            PrintRetention(status, await s.Client.RetryAsync(() => s.Grains.GetGrain<IRetentionTotalsGrain>(IRetentionTotalsGrain.Key).Get(), ct));
             return 0;
         });
     }
@@ -167,6 +171,21 @@ public static class ClusterCommand
         t.AddRow("training jobs", s.Jobs.Count.ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(t);
     }
+
+    /// <summary>What retention keeps of the line and what it removed in the whole cluster (counts and bytes).</summary>
+    public static void PrintRetention(ProductLineStatus s, RetentionTotals removed)
+    {
+        var t = new Table().AddColumns("retention", "");
+        t.AddRow("versions kept (this line)", s.Versions.Count.ToString(CultureInfo.InvariantCulture));
+        t.AddRow("versions removed (cluster)", $"{removed.VersionsRemoved} ({Bytes(removed.VersionBytes)} deleted)");
+        t.AddRow("job checkpoints deleted (cluster)", $"{removed.CheckpointFiles} files ({Bytes(removed.CheckpointBytes)})");
+        t.AddRow("orphan images swept (cluster)", $"{removed.OrphanImages} ({Bytes(removed.OrphanImageBytes)})");
+        AnsiConsole.Write(t);
+    }
+
+    private static string Bytes(long n) => n < 1 << 20
+        ? $"{n.ToString(CultureInfo.InvariantCulture)} bytes"
+        : $"{(n / 1048576.0).ToString("F1", CultureInfo.InvariantCulture)} MiB";
 
     /// <summary>Progress bars around async work (the bars are synchronous; the work runs on the thread pool).</summary>
     public static T RunWithProgress<T>(Func<IProgress<Reb.Core.StageProgress>, Task<T>> work) =>
