@@ -155,7 +155,7 @@ public abstract class ArtefactStoreBase(IModelFormat format) : IArtefactStore
     public async Task<long> DeleteModelAsync(string version, CancellationToken ct = default)
     {
         ArtefactKeys.CheckVersion(version);
-        var manifestPath = ArtefactKeys.ModelPath(version, ModelDirectory.ManifestFile);
+        var manifestPath = ArtefactKeys.ModelPath(version, Format.ManifestFile);
         long bytes = 0;
         if (await PathSizeAsync(manifestPath, ct).ConfigureAwait(false) is { } manifestBytes)
         {
