@@ -38,6 +38,9 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<LineService>();
         services.AddSingleton<InspectionService>();
         services.AddSingleton<ReviewService>();
+        services.AddSingleton<ScoreService>();
+        services.AddSingleton<Telemetry.DriftMetrics>();
+        services.AddHostedService<DriftMonitor>();
         services.AddSingleton<FailedAuthLimiter>();
         services.AddSingleton<KeyRateLimiter>();
         services.AddSingleton<ConcurrencyGates>();
@@ -98,6 +101,7 @@ public static class GatewayServiceCollectionExtensions
         InspectEndpoints.Map(api);
         HistoryEndpoints.Map(api);
         ReviewEndpoints.Map(api);
+        ScoreEndpoints.Map(api);
         TrainingEndpoints.Map(api);
         return app;
     }
