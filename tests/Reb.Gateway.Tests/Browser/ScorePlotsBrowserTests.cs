@@ -90,8 +90,7 @@ public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrows
     [Fact]
     public async Task A_run_of_shifted_scores_raises_the_drift_banner()
     {
-        var line = "drift-" + Guid.NewGuid().ToString("N")[..6];
-        await gateway.AddLineAsync(GatewayFixture.SiteA, line);
+        var line = await WiderVersions.NewLineAsync(gateway, "drift");
         using var c = gateway.Client(gateway.Key(GatewayFixture.SiteA, "operator"));
         var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, gateway.Key(GatewayFixture.SiteA, "operator"), output);
         await page.SetViewportSizeAsync(1500, 1000);
@@ -102,7 +101,7 @@ public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrows
 
         var reference = (await (await c.GetAsync($"api/lines/{line}/drift")).ReadJson()).GetProperty("referenceScore").GetDouble();
         var n = await Inspections.ShiftedRunAsync(gateway, c, gateway.Client(gateway.Key(GatewayFixture.SiteA, "engineer")), line,
-            reference, repeats: 3);
+            reference);
         await page.ReloadAsync();
         await page.GetByTestId("version-row").First.WaitForAsync();
         await Assertions.Expect(banner).ToBeVisibleAsync();
