@@ -20,7 +20,7 @@ public static class ScoreEndpoints
             .Produces<ScoreHistogram>().ProducesProblem(400).ProducesProblem(404);
         api.MapGet("/lines/{line}/scores/timeline", Timeline).RequireAuthorization(Roles.Operator)
             .WithName("GetScoreTimeline")
-            .WithSummary("Score quantiles (p50, p90, p99, max) and reject rate per time bucket (?from=&to= ISO 8601, default the last 24 h; ?buckets=48)")
+            .WithSummary("Score quantiles (p50, p90, p99, max) and reject rate per time bucket (?from=&to= ISO 8601, default the last 24 h from its first inspection; ?buckets=48)")
             .Produces<ScoreTimeline>().ProducesProblem(400).ProducesProblem(404);
         api.MapGet("/lines/{line}/drift", Drift).RequireAuthorization(Roles.Operator)
             .WithName("GetDrift")
@@ -42,7 +42,10 @@ public static class ScoreEndpoints
         var l = await lines.ResolveAsync(Caller.From(http), line, ct);
         var q = HistoryQueryParser.Parse(l.Settings.EffectiveSite, l.Line, from, to, null, null, 1);
         var end = q.To ?? DateTimeOffset.UtcNow;
-        return Results.Ok(await scores.TimelineAsync(l, q.From ?? end.AddHours(-24), end, buckets ?? 48, ct));
+        // No 'from': the last 24 h, starting at the first inspection in them, so a young line's few minutes of
+        // inspections spread over the buckets instead of filling one.
+        var start = q.From ?? await scores.FirstInspectionAsync(l, end.AddHours(-24), end, ct) ?? end.AddHours(-24);
+        return Results.Ok(await scores.TimelineAsync(l, start, end, buckets ?? 48, ct));
     }
 
     private static async Task<IResult> Drift(string line, HttpContext http, LineService lines, ScoreService scores, DriftMetrics metrics,

@@ -60,6 +60,15 @@ public sealed class ScoreService(LineService lines, IInspectionHistory history)
         return new ScoreTimeline(l.Line, from, to, seconds, result, rows.Count, rows.Count >= MaxRows);
     }
 
+    /// <summary>Time of the oldest inspection in [from, to), floored to the minute; null when there is none.</summary>
+    public async Task<DateTimeOffset?> FirstInspectionAsync(LineContext l, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        var rows = await history.QueryAsync(new InspectionQuery(l.Settings.EffectiveSite, l.Line, from, to, Limit: MaxRows), ct);
+        if (rows.Count == 0) return null;
+        var first = rows.Min(e => e.TimeUtc);
+        return new DateTimeOffset(first.Ticks - first.Ticks % TimeSpan.TicksPerMinute, first.Offset);
+    }
+
     /// <summary>The current version's out-of-fold good-score tail against its recent good-verdict parts.</summary>
     public async Task<DriftView> DriftAsync(LineContext l, CancellationToken ct)
     {

@@ -76,6 +76,12 @@ public sealed class ScorePlotApiTests(GatewayFixture gateway)
         foreach (var b in buckets.Where(b => b.GetProperty("inspections").GetInt32() > 0))
             Assert.InRange(b.GetProperty("p50").GetDouble(), all.Min() - 1e-6, b.GetProperty("p99").GetDouble() + 1e-9);
 
+        // Without 'from' the timeline starts at the minute of the first inspection, not 24 h back: a young line's few
+        // minutes spread over the buckets.
+        var recent = await (await c.GetAsync($"api/lines/{line}/scores/timeline?buckets=10")).ReadJson();
+        Assert.Equal(answers.Count, recent.GetProperty("inspections").GetInt32());
+        Assert.InRange(recent.GetProperty("from").GetDateTimeOffset(), before.AddMinutes(-1), before.AddSeconds(1));
+
         Assert.Contains("bins", await (await c.GetAsync($"api/lines/{line}/scores/histogram?bins=0")).AssertProblem(400));
         Assert.Contains("not registered", await (await c.GetAsync($"api/lines/{line}/scores/histogram?version=sha256-00")).AssertProblem(404));
         Assert.Contains("ISO 8601", await (await c.GetAsync($"api/lines/{line}/scores/timeline?from=yesterday")).AssertProblem(400));

@@ -8,8 +8,18 @@ import uPlot from './vendor/uplot/uPlot.esm.js';
 import { api, errorText } from './api.js';
 import { h, message, replace } from './dom.js';
 
-const WIDTH = 760;
 const HEIGHT = 260;
+
+/** The plot's width: its panel's, so the plots use the page. */
+function widthOf(target) { return Math.max(480, (target.clientWidth || 760) - 16); }
+
+/** Label text beside a line, on whichever side has room inside the plot. */
+function labelAt(u, text, x, y) {
+  const ctx = u.ctx;
+  const w = ctx.measureText(text).width;
+  const gap = 4 * devicePixelRatio;
+  ctx.fillText(text, x + gap + w > u.bbox.left + u.bbox.width ? x - gap - w : x + gap, y);
+}
 
 // Stacked from the bottom: the first category is drawn last, so every band stays visible.
 const CATEGORIES = [
@@ -35,7 +45,7 @@ function verticalLine(value, color, label) {
     ctx.stroke();
     ctx.fillStyle = color;
     ctx.font = `${12 * devicePixelRatio}px sans-serif`;
-    ctx.fillText(label, x + 4 * devicePixelRatio, u.bbox.top + 14 * devicePixelRatio);
+    labelAt(u, label, x, u.bbox.top + 14 * devicePixelRatio);
     ctx.restore();
   };
 }
@@ -79,7 +89,7 @@ function histogramPlot(target, hist) {
       points: { show: false } }];
   const data = [centres, ...order.map(i => bands[i]), hist.outOfFold, hist.syntheticDefect];
   return new uPlot({
-    width: WIDTH, height: HEIGHT, series,
+    width: widthOf(target), height: HEIGHT, series,
     scales: { x: { time: false }, y: { range: (u, min, max) => [0, Math.max(1, max)] },
       calibration: { range: (u, min, max) => [0, Math.max(1, max)] } },
     axes: [{ label: 'score' }, { label: 'inspections' }, { label: 'calibration images', scale: 'calibration', side: 1, grid: { show: false } }],
@@ -92,12 +102,13 @@ function timelinePlot(target, timeline, threshold) {
   const col = key => timeline.buckets.map(b => b[key]);
   const rate = timeline.buckets.map(b => b.rejectRate == null ? null : b.rejectRate * 100);
   return new uPlot({
-    width: WIDTH, height: HEIGHT,
+    width: widthOf(target), height: HEIGHT,
+    // Points always drawn: a young line may have a single busy bucket, which a line alone would not show.
     series: [{},
-      { label: 'p50 score', stroke: '#2e8b57', width: 2, spanGaps: true },
-      { label: 'p90 score', stroke: '#b7950b', width: 2, spanGaps: true },
-      { label: 'p99 score', stroke: '#c0392b', width: 2, spanGaps: true },
-      { label: 'reject rate %', stroke: '#6c3483', width: 1, dash: [4, 4], scale: '%', spanGaps: true,
+      { label: 'p50 score', stroke: '#2e8b57', width: 2, spanGaps: true, points: { show: true, size: 6 } },
+      { label: 'p90 score', stroke: '#b7950b', width: 2, spanGaps: true, points: { show: true, size: 6 } },
+      { label: 'p99 score', stroke: '#c0392b', width: 2, spanGaps: true, points: { show: true, size: 6 } },
+      { label: 'reject rate %', stroke: '#6c3483', width: 1, dash: [4, 4], scale: '%', spanGaps: true, points: { show: true, size: 5 },
         value: (u, v) => v == null ? '—' : `${v.toFixed(1)} %` }],
     scales: { '%': { range: [0, 100] } },
     axes: [{}, { label: 'score' }, { label: 'reject rate %', scale: '%', side: 1, grid: { show: false } }],
@@ -114,7 +125,7 @@ export function scorePlots(line) {
   const element = h('section', { class: 'panel', 'data-testid': 'score-plots' },
     h('h2', {}, 'Scores'), note,
     h('h3', {}, 'Recent scores of the current version'), histBox,
-    h('h3', {}, 'Score quantiles and reject rate, last 24 h'), timeBox);
+    h('h3', {}, 'Score quantiles and reject rate (the last 24 h, from the first inspection in them)'), timeBox);
   let plots = [];
 
   function dispose() { plots.forEach(p => p.destroy()); plots = []; }

@@ -208,7 +208,7 @@ function statBox(label, value, testid, full) {
 function metricsText(metrics) {
   if (!metrics) return '';
   return Object.entries(metrics)
-    .filter(([k, v]) => v !== null && v !== undefined && k !== 'warning')
+    .filter(([k, v]) => v !== null && v !== undefined && k !== 'warning' && typeof v !== 'object') // per-kind rates: the slider
     .map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? num(v) : String(v)}`)
     .join(' · ');
 }
