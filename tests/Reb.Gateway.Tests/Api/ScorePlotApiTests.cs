@@ -127,7 +127,7 @@ public sealed class ScorePlotApiTests(GatewayFixture gateway)
         Assert.Equal(1, double.Parse(alarm[(alarm.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Contains(Scrape.Lines(text, "reb_line_drift_p_value"), l => l.Contains($"line=\"{line}\""));
         // The shipped alert fires on the gauge this gateway exports.
-        var rule = File.ReadAllText(Path.Combine(GatewayFixture.RepositoryRoot(), "k8s/monitoring/reb-drift-rule.yaml"));
+        var rule = File.ReadAllText(Path.Combine(GatewayFixture.RepositoryRoot(), "k8s/base/prometheus-rules.yaml"));
         Assert.Contains("reb_line_drift_alarm == 1", rule);
     }
 
