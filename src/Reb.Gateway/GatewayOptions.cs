@@ -114,6 +114,10 @@ public sealed class GatewayOptions
     /// </summary>
     public int UploadRetentionHours { get; set; } = 72;
 
+    /// <summary>Seconds between drift tests of every line (the reb_line_drift_* gauges); 0 = only when the API is
+    /// asked.</summary>
+    public int DriftCheckSeconds { get; set; } = 60;
+
     /// <summary>
     /// Bearer token for <c>/metrics</c> ("Authorization: Bearer &lt;token&gt;"): for Prometheus, which has no API key.
     /// Empty = only operations keys (<see cref="OperationsSite"/> admins) may scrape.

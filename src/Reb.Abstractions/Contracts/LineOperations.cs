@@ -60,6 +60,9 @@ public sealed record ModelVersionInfo([property: Id(0)] string Version, [propert
     /// <summary>"this line needs more good images or reviewed parts: ..." while the version is too young to
     /// trust.</summary>
     [Id(14)] public string? CalibrationWarning { get; init; }
+    /// <summary>The calibration record (rule, intervals, out-of-fold and synthetic defect scores); null for the legacy
+    /// rule.</summary>
+    [Id(15)] public ModelCalibration? Calibration { get; init; }
 }
 
 /// <summary>A stored API key: only a salted hash of its secret is kept, never the key itself.</summary>

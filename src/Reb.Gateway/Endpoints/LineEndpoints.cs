@@ -22,6 +22,10 @@ public static class LineEndpoints
             .WithName("ListVersions").WithSummary("Model versions registered for the line").Produces<VersionInfo[]>();
         api.MapGet("/lines/{line}/calibration", Calibration).RequireAuthorization(Roles.Operator)
             .WithName("GetCalibration").WithSummary("Threshold and the held-out good scores (threshold slider)").Produces<Calibration>();
+        api.MapGet("/lines/{line}/versions/{version}/calibration", VersionCalibration).RequireAuthorization(Roles.Operator)
+            .WithName("GetVersionCalibration")
+            .WithSummary("A version's calibration record: predicted false-reject rate with its interval, synthetic escape rate overall and per kind, out-of-fold good and synthetic defect scores")
+            .Produces<CalibrationRecordView>().ProducesProblem(404);
         api.MapPost("/lines/{line}/promote", Promote).RequireAuthorization(Roles.Engineer)
             .WithName("Promote").WithSummary("Make a registered version current").Produces<LineDetail>();
         api.MapPost("/lines/{line}/rollback", RollBack).RequireAuthorization(Roles.Engineer)
@@ -52,11 +56,27 @@ public static class LineEndpoints
         var l = await lines.ResolveAsync(Caller.From(http), line, ct);
         if (l.Status.Current is not { } version) return Results.Ok(new Calibration(l.Settings.ThresholdOverride, null, null, [], null));
         var model = await lines.ModelAsync(version, ct);
-        // Training sees good images only; defect scores come from reviews (confirmed rejects, overturned accepts) of
-        // this version. None yet: null tells the slider that the escape rate is unknown.
+        // Training sees good images only; measured defect scores come from reviews (confirmed rejects, overturned
+        // accepts) of this version. None yet: the slider predicts escapes from the synthetic defects instead.
         var (_, defects) = await reviews.LabelledScoresAsync(l, version, ct);
         return Results.Ok(new Calibration(LineService.EffectiveThreshold(l.Settings, model), model.Threshold, model.GoodMedian, model.GoodScores,
-            defects.Count == 0 ? null : defects.Select(d => (float)d).ToArray()));
+            defects.Count == 0 ? null : defects.Select(d => (float)d).ToArray())
+        {
+            SyntheticKinds = model.Calibration?.SyntheticKinds.Select(SyntheticKindView.From).ToList() ?? [],
+            IntervalCoverage = model.Calibration?.IntervalCoverage ?? 0.9,
+        });
+    }
+
+    private static async Task<IResult> VersionCalibration(string line, string version, HttpContext http, LineService lines, CancellationToken ct)
+    {
+        var l = await lines.ResolveAsync(Caller.From(http), line, ct);
+        // Only the line's own versions: another line's version id is not found here, like another site's line.
+        if (!l.Status.Versions.Any(v => v.Version == version))
+            throw GatewayProblem.NotFound($"version '{version}' is not registered on line '{line}'");
+        var model = await lines.ModelAsync(version, ct);
+        if (model.Calibration is not { } c)
+            throw GatewayProblem.NotFound($"version '{version}' has no calibration record (legacy threshold rule: {model.ThresholdMethod})");
+        return Results.Ok(CalibrationRecordView.From(line, model, c));
     }
 
     private static async Task<IResult> Promote(string line, PromoteRequest body, HttpContext http, LineService lines, CancellationToken ct)

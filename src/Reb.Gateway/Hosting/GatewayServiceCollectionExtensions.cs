@@ -41,6 +41,9 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<Verdicts.VerdictPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<Verdicts.VerdictPublisher>());
         services.AddSingleton<ReviewService>();
+        services.AddSingleton<ScoreService>();
+        services.AddSingleton<Telemetry.DriftMetrics>();
+        services.AddHostedService<DriftMonitor>();
         services.AddSingleton<FailedAuthLimiter>();
         services.AddSingleton<KeyRateLimiter>();
         services.AddSingleton<ConcurrencyGates>();
@@ -101,6 +104,7 @@ public static class GatewayServiceCollectionExtensions
         InspectEndpoints.Map(api);
         HistoryEndpoints.Map(api);
         ReviewEndpoints.Map(api);
+        ScoreEndpoints.Map(api);
         TrainingEndpoints.Map(api);
         return app;
     }

@@ -17,12 +17,44 @@ public sealed record VersionMetrics(double GoodMedian, double Threshold, int Ima
     /// <summary>"this line needs more good images or reviewed parts: ..." while the version is too young to
     /// trust.</summary>
     public string? Warning { get; init; }
+    /// <summary>The predicted false-reject rate's interval (coverage <see cref="IntervalCoverage"/>).</summary>
+    public double? PredictedFalseRejectLower { get; init; }
+    public double? PredictedFalseRejectUpper { get; init; }
+    public double? IntervalCoverage { get; init; }
+    /// <summary>SYNTHETIC escape rate per DefectMaker kind at the calibrated threshold.</summary>
+    public IReadOnlyDictionary<string, double>? PredictedEscapeRateByKind { get; init; }
 
     public static VersionMetrics From(ModelVersionInfo m) => new(m.GoodMedian, m.Threshold, m.TrainingImages, m.ImageSize, m.Category)
     {
         ThresholdRule = m.ThresholdRule, PredictedFalseRejectRate = m.PredictedFalseRejectRate,
         PredictedEscapeRate = m.PredictedEscapeRate, Warning = m.CalibrationWarning,
+        PredictedFalseRejectLower = m.Calibration?.PredictedLower, PredictedFalseRejectUpper = m.Calibration?.PredictedUpper,
+        IntervalCoverage = m.Calibration?.IntervalCoverage,
+        PredictedEscapeRateByKind = m.Calibration is { SyntheticKinds.Count: > 0 } c
+            ? c.SyntheticKinds.ToDictionary(k => k.Kind, k => 1 - k.DetectionRate) : null,
     };
+}
+
+/// <summary>A version's calibration record: the rule, the predicted rates with their intervals, and the evidence (every
+/// out-of-fold good score, every synthetic defect score per kind).</summary>
+public sealed record CalibrationRecordView(string Line, string Version, double Threshold, string Rule, string RuleKind,
+    double TargetFalseRejectRate, double Confidence, bool Certified, int Folds, double PredictedFalseRejectRate,
+    double PredictedFalseRejectLower, double PredictedFalseRejectUpper, double IntervalCoverage, double? PredictedEscapeRate,
+    double? PredictedEscapeLower, double? PredictedEscapeUpper, IReadOnlyList<SyntheticKindView> PredictedEscapeByKind,
+    string? SyntheticMethod, float[] OutOfFoldScores, string? Warning)
+{
+    public static CalibrationRecordView From(string line, ModelVersionInfo m, ModelCalibration c) =>
+        new(line, m.Version, m.Threshold, c.Rule, c.RuleKind, c.TargetFalseRejectRate, c.Confidence, c.Certified, c.Folds,
+            c.PredictedFalseRejectRate, c.PredictedLower, c.PredictedUpper, c.IntervalCoverage, c.PredictedEscapeRate,
+            c.PredictedEscapeLower, c.PredictedEscapeUpper, c.SyntheticKinds.Select(SyntheticKindView.From).ToList(), c.SyntheticMethod,
+            c.OutOfFoldScores, m.CalibrationWarning);
+}
+
+/// <summary>One DefectMaker kind: <see cref="EscapeRate"/> is the share of its painted images scored below the
+/// threshold.</summary>
+public sealed record SyntheticKindView(string Kind, int Count, int Detected, double EscapeRate, float[] Scores)
+{
+    public static SyntheticKindView From(SyntheticKindScores k) => new(k.Kind, k.Count, k.Detected, 1 - k.DetectionRate, k.Scores);
 }
 
 public sealed record VersionInfo(string Version, DateTimeOffset RegisteredUtc, string Source, bool IsCurrent, VersionMetrics? Metrics);
@@ -38,7 +70,17 @@ public sealed record LineDetail(string Line, string Site, string? CurrentVersion
     public string? Warning => CurrentMetrics?.Warning;
 }
 
-public sealed record Calibration(double? Threshold, double? ModelThreshold, double? GoodMedian, float[] GoodScores, float[]? DefectScores);
+/// <param name="GoodScores">The out-of-fold good scores (held-out training scores for the legacy rule).</param>
+/// <param name="DefectScores">Reviewed defects of this version (confirmed rejects, overturned accepts); null when none:
+/// then the slider predicts the escape rate from <see cref="SyntheticKinds"/>.</param>
+public sealed record Calibration(double? Threshold, double? ModelThreshold, double? GoodMedian, float[] GoodScores, float[]? DefectScores)
+{
+    /// <summary>SYNTHETIC defect scores per DefectMaker kind (empty when the version measured none).</summary>
+    public IReadOnlyList<SyntheticKindView> SyntheticKinds { get; init; } = [];
+    /// <summary>Coverage of the false-reject interval the slider shows (the calibration's; 0.9 for the legacy
+    /// rule).</summary>
+    public double IntervalCoverage { get; init; } = 0.9;
+}
 
 public sealed record Inspection(string Id, string Line, string Name, string Version, float Score, string Verdict, double Threshold,
     double LatencyMs, DateTimeOffset TimestampUtc, string OverlayUrl, string ThumbnailUrl)

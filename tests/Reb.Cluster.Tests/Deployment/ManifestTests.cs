@@ -105,7 +105,10 @@ public class ManifestTests
     public void EveryVariableTheManifestsSetIsARealOption()
     {
         var names = Deployments.SelectMany(d => SiloEnvironment.Of(d).Variables.Keys)
-            .Concat(K8sManifests.OfKind("ConfigMap").SelectMany(c => c.Root.StringMap("data").Keys))
+            // ConfigMaps a silo takes as environment (envFrom); others (the Prometheus rules file) hold file contents.
+            .Concat(K8sManifests.OfKind("ConfigMap").Where(c => Deployments.Any(d => d.SiloContainer().Maps("envFrom")
+                    .Any(e => e.Map("configMapRef").Str("name") == c.Name)))
+                .SelectMany(c => c.Root.StringMap("data").Keys))
             // Secrets a silo takes as environment (envFrom); mounted ones (TLS files, the admin key) hold file
             // contents.
             .Concat(Deployments.SelectMany(d => d.SiloContainer().Maps("envFrom").Select(e => e.Map("secretRef").Str("name")).OfType<string>()

@@ -1,10 +1,7 @@
 using System.Text.Json;
 using Microsoft.Playwright;
 using Reb.Abstractions.Grains;
-using Reb.Core.Backbones;
 using Reb.Core.Calibration;
-using Reb.Core.Features;
-using Reb.Core.Models;
 using Reb.Gateway.Tests.TestSupport;
 using Xunit.Abstractions;
 
@@ -22,7 +19,7 @@ public sealed class CalibrationWarningBrowserTests(GatewayFixture gateway, Chrom
     [Fact]
     public async Task A_young_lines_warning_is_in_the_api_and_on_the_line_page_until_a_version_without_one_is_current()
     {
-        var young = await PublishYoungVersionAsync();
+        var young = await YoungVersions.PublishAsync(gateway);
         var line = "young-" + Guid.NewGuid().ToString("N")[..6];
         await gateway.Grains.GetGrain<ILineOperationsGrain>(line).Claim(GatewayFixture.SiteA);
         var grain = gateway.Grains.GetGrain<IProductLineGrain>(line);
@@ -58,20 +55,5 @@ public sealed class CalibrationWarningBrowserTests(GatewayFixture gateway, Chrom
         await page.GetByTestId("version-row").First.WaitForAsync();
         await Assertions.Expect(page.GetByTestId("line-version")).ToHaveAttributeAsync("data-full", gateway.Version);
         await Assertions.Expect(banner).ToBeHiddenAsync();
-    }
-
-    /// <summary>The fixture's four training images fitted with the target calibration and two synthetic
-    /// sources.</summary>
-    private async Task<string> PublishYoungVersionAsync()
-    {
-        var options = new InspectionOptions
-        {
-            ImageSize = GatewayFixture.ImageSize, Calibration = new CalibrationOptions { SyntheticImages = 2 },
-        };
-        var dir = Path.Combine(gateway.Work, "young-" + Guid.NewGuid().ToString("N")[..6]);
-        var (model, report) = ModelFitter.Fit(gateway.TrainingImages, new FeatureExtractor(Backbone.LoadDefault(),
-            options.ImageSize), options);
-        using (model) ModelStore.Save(model, report, "young", dir);
-        return await gateway.Store.PublishModelAsync(dir);
     }
 }

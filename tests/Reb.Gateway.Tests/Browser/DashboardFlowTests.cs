@@ -150,7 +150,7 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
                 Assert.Equal(ExpectedRates.Escape(defects, threshold)!.Value,
                     double.Parse((await page.GetByTestId("escape-rate").GetAttributeAsync("data-rate"))!, System.Globalization.CultureInfo.InvariantCulture), 12);
             else
-                await Assertions.Expect(page.GetByTestId("escape-rate")).ToHaveTextAsync("unknown — no defect calibration scores");
+                await Assertions.Expect(page.GetByTestId("escape-rate")).ToHaveTextAsync("unknown — no reviewed defects and no synthetic defect scores");
             seen.Add(expected);
         }
         // The slider spans every calibration score, so its ends reject all / none of the good images.

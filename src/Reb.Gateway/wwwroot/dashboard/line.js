@@ -6,9 +6,12 @@ import { h, message, replace } from './dom.js';
 import { canEngineer, num, percent, shortVersion, when } from './format.js';
 import { inspectControl } from './inspect.js';
 import { renderComparison, reviewPanel } from './review.js';
-import { escapeRate, falseRejectRate, formatRate, positionToThreshold, sliderRange, thresholdToPosition } from './threshold.js';
+import { clopperPearson, escapeRate, falseRejectRate, formatRate, positionToThreshold, sliderRange, syntheticEscapeRate,
+  thresholdToPosition } from './threshold.js';
+import { driftBanner } from './drift.js';
+import { scorePlots } from './charts.js';
 
-const NO_DEFECTS = 'unknown — no defect calibration scores';
+const NO_DEFECTS = 'unknown — no reviewed defects and no synthetic defect scores';
 
 export function render(view, { me, line }) {
   const enc = encodeURIComponent(line);
@@ -23,9 +26,11 @@ export function render(view, { me, line }) {
   const compare = h('section', { class: 'panel', 'data-testid': 'compare-panel', hidden: true });
   const review = reviewPanel(line, engineer, () => load());
   const inspect = inspectControl(line, () => { load(); review.reload(); });
+  const drift = driftBanner(line);
+  const plots = scorePlots(line);
   replace(view,
     h('div', { class: 'page-head' }, h('a', { href: '#/', class: 'back' }, '← Overview'), h('h1', {}, `Line ${line}`)),
-    notice, banner, head,
+    notice, banner, drift.element, head, plots.element,
     h('div', { class: 'columns' }, h('div', {}, versions, compare, review, audit), h('div', {}, threshold, h('section', { class: 'panel' }, h('h2', {}, 'Inspect'), inspect))));
   let stopped = false;
 
@@ -97,8 +102,10 @@ export function render(view, { me, line }) {
     const value = h('output', { 'data-testid': 'threshold-value' });
     const fr = h('output', { 'data-testid': 'false-reject-rate' });
     const esc = h('output', { 'data-testid': 'escape-rate' });
+    const byKind = h('ul', { class: 'muted small by-kind', 'data-testid': 'escape-by-kind' });
     const goods = calibration.goodScores ?? [];
     const defects = calibration.defectScores ?? [];
+    const coverage = calibration.intervalCoverage ?? 0.9;
     // Until the slider moves, the readout is for the exact threshold in use (a slider position is only near it).
     let moved = false;
     const candidate = () => moved || !Number.isFinite(start) ? positionToThreshold(range, Number(slider.value)) : start;
@@ -108,10 +115,31 @@ export function render(view, { me, line }) {
       value.dataset.value = String(t);
       const f = falseRejectRate(goods, t);
       const e = escapeRate(defects, t);
-      fr.textContent = f === null ? 'unknown — no good calibration scores' : `${formatRate(f)} (${Math.round(f * goods.length)} of ${goods.length} good images)`;
+      const k = f === null ? 0 : Math.round(f * goods.length);
+      const ci = f === null ? null : clopperPearson(k, goods.length, coverage);
+      fr.textContent = f === null ? 'unknown — no good calibration scores'
+        : `${formatRate(f)} (${k} of ${goods.length} good images, each scored held out; ${Math.round(coverage * 100)} % interval ` +
+          `${formatRate(ci.lower)} – ${formatRate(ci.upper)})`;
       fr.dataset.rate = f === null ? '' : String(f);
-      esc.textContent = e === null ? NO_DEFECTS : `${formatRate(e)} (${Math.round(e * defects.length)} of ${defects.length} defect images)`;
-      esc.dataset.rate = e === null ? '' : String(e);
+      fr.dataset.lower = ci ? String(ci.lower) : '';
+      fr.dataset.upper = ci ? String(ci.upper) : '';
+      // Reviewed defects measure the escape rate; until there are some, the synthetic defects predict it.
+      const synthetic = e === null ? syntheticEscapeRate(calibration.syntheticKinds, t) : null;
+      if (e !== null) {
+        esc.textContent = `${formatRate(e)} measured (${Math.round(e * defects.length)} of ${defects.length} reviewed defects)`;
+        esc.dataset.source = 'measured';
+      } else if (synthetic) {
+        esc.textContent = `${formatRate(synthetic.rate)} predicted (synthetic: ${synthetic.escaped} of ${synthetic.total} ` +
+          'DefectMaker defects on out-of-fold images; no reviewed defect yet)';
+        esc.dataset.source = 'synthetic';
+      } else {
+        esc.textContent = NO_DEFECTS;
+        esc.dataset.source = '';
+      }
+      const rate = e ?? synthetic?.rate ?? null;
+      esc.dataset.rate = rate === null ? '' : String(rate);
+      replace(byKind, synthetic ? synthetic.perKind.map(p => h('li', { 'data-kind': p.kind },
+        `${p.kind}: ${formatRate(p.rate)} escape (${p.escaped} of ${p.count})`)) : []);
     }
     slider.addEventListener('input', () => { moved = true; readout(); });
     readout();
@@ -122,7 +150,7 @@ export function render(view, { me, line }) {
       h('dl', { class: 'readout' },
         h('dt', {}, 'Candidate threshold'), h('dd', {}, value),
         h('dt', {}, 'False-reject rate (good parts rejected)'), h('dd', {}, fr),
-        h('dt', {}, 'Escape rate (defects passed)'), h('dd', {}, esc)),
+        h('dt', {}, 'Escape rate (defects passed)'), h('dd', {}, esc, byKind)),
       engineer ? h('div', { class: 'buttons' },
         h('button', { type: 'button', 'data-testid': 'apply-threshold',
           onclick: () => {
@@ -155,6 +183,8 @@ export function render(view, { me, line }) {
       ]);
       if (stopped) return;
       renderWarning(detail);
+      drift.reload();
+      plots.reload(detail);
       renderHead(detail);
       renderVersions(detail, list);
       if (calibration.error) replace(threshold, h('h2', {}, 'Threshold'), message('error', errorText(calibration.error)));
@@ -167,7 +197,7 @@ export function render(view, { me, line }) {
   }
 
   load();
-  return () => { stopped = true; inspect.dispose(); review.dispose(); };
+  return () => { stopped = true; inspect.dispose(); review.dispose(); plots.dispose(); };
 }
 
 function statBox(label, value, testid, full) {
@@ -178,7 +208,7 @@ function statBox(label, value, testid, full) {
 function metricsText(metrics) {
   if (!metrics) return '';
   return Object.entries(metrics)
-    .filter(([k, v]) => v !== null && v !== undefined && k !== 'warning')
+    .filter(([k, v]) => v !== null && v !== undefined && k !== 'warning' && typeof v !== 'object') // per-kind rates: the slider
     .map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? num(v) : String(v)}`)
     .join(' · ');
 }

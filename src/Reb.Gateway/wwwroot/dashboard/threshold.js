@@ -65,3 +65,54 @@ export function formatRate(rate, unknownText = 'unknown') {
   if (rate === null || rate === undefined || !Number.isFinite(rate)) return unknownText;
   return `${(rate * 100).toFixed(1)} %`;
 }
+
+/** P(Bin(n, p) <= k), summed in log space like the server's BinomialBounds.Cdf. */
+export function binomialCdf(k, n, p) {
+  if (k < 0) return 0;
+  if (k >= n) return 1;
+  if (p <= 0) return 1;
+  if (p >= 1) return 0;
+  const logP = Math.log(p), logQ = Math.log1p(-p);
+  let logPmf = n * logQ, sum = 0;
+  for (let i = 0; i <= k; i++) {
+    sum += Math.exp(logPmf);
+    logPmf += Math.log(n - i) - Math.log(i + 1) + logP - logQ;
+  }
+  return Math.min(1, sum);
+}
+
+/** q-quantile of Beta(a, b) for whole a, b >= 1, by bisection on P(Bin(a + b - 1, x) >= a) (as the server does). */
+export function betaQuantile(a, b, q) {
+  let lo = 0, hi = 1;
+  for (let i = 0; i < 60; i++) {
+    const mid = 0.5 * (lo + hi);
+    if (1 - binomialCdf(a - 1, a + b - 1, mid) < q) lo = mid; else hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+/** Two-sided Clopper-Pearson interval of x successes in n at `coverage` (0.9 = 90 %); null when n is 0. */
+export function clopperPearson(x, n, coverage) {
+  if (!(n > 0)) return null;
+  const alpha = 1 - coverage;
+  return {
+    lower: x === 0 ? 0 : betaQuantile(x, n - x + 1, alpha / 2),
+    upper: x === n ? 1 : betaQuantile(x + 1, n - x, 1 - alpha / 2),
+  };
+}
+
+/**
+ * Predicted escape rate at `threshold` from the synthetic defects (DefectMaker kinds painted on out-of-fold images):
+ * each kind weighs by its count, as in the calibration. Null when the version measured none.
+ */
+export function syntheticEscapeRate(kinds, threshold) {
+  if (!Array.isArray(kinds) || kinds.length === 0) return null;
+  let total = 0, escaped = 0;
+  const perKind = kinds.map(k => {
+    const missed = k.scores.filter(s => s < threshold).length;
+    total += k.scores.length;
+    escaped += missed;
+    return { kind: k.kind, count: k.scores.length, escaped: missed, rate: k.scores.length ? missed / k.scores.length : null };
+  });
+  return total === 0 ? null : { rate: escaped / total, escaped, total, perKind };
+}
