@@ -22,6 +22,9 @@ public sealed class BankUpdateGrain(
     private const string ReminderName = "resume-bank-update";
     private Task? _run;
     private volatile TrainingProgress? _progress;
+    // Progress callbacks run on thread-pool threads, where Orleans refuses access to the persistent state: the resume
+    // count they report is copied here on the activation's thread.
+    private int _resumes;
 
     // Read once on the activation's thread: progress callbacks run on thread-pool threads.
     private string? _line;
@@ -90,7 +93,9 @@ public sealed class BankUpdateGrain(
         var request = s.Request!;
         var job = s.JobId!;
         s.Runs++;
+        _resumes = s.Resumes;
         await state.WriteStateAsync();
+        var step = TrainingStage.Embed;
         try
         {
             if (s.LastCompleted < TrainingStage.Embed)
@@ -101,6 +106,7 @@ public sealed class BankUpdateGrain(
                 await state.WriteStateAsync();
                 logger.LogInformation("Bank update {Job} of line {Line}: published {Version}", job, Line, s.Outcome.Version);
             }
+            step = TrainingStage.Publish;
             Report(job, TrainingStage.Publish, 0);
             await GrainFactory.GetGrain<IProductLineGrain>(Line).RegisterVersion(s.Outcome!.Version, promote: false);
             s.LastCompleted = TrainingStage.Publish;
@@ -109,11 +115,11 @@ public sealed class BankUpdateGrain(
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Bank update {Job} of line {Line} failed in step {Step}", job, Line, s.LastCompleted + 1);
+            logger.LogError(e, "Bank update {Job} of line {Line} failed in step {Step}", job, Line, step);
             // A version that cannot take appended images (coreset) is the caller's to fix; say why. Anything else: the
             // full reason is in the log above.
             s.Refused = e is NotSupportedException;
-            s.Error = s.Refused ? e.Message : TrainingErrors.ForClients(job, s.LastCompleted + 1, e);
+            s.Error = s.Refused ? e.Message : TrainingErrors.ForClients(job, step, e);
             await state.WriteStateAsync();
         }
         _progress = null;
@@ -122,7 +128,7 @@ public sealed class BankUpdateGrain(
 
     private void Report(string job, TrainingStage stage, double percent)
     {
-        _progress = new TrainingProgress(job, stage, percent, null, null, null, state.State.Resumes);
+        _progress = new TrainingProgress(job, stage, percent, null, null, null, _resumes);
         RebMetrics.TrainingProgress(job, Line, stage, percent);
     }
 
