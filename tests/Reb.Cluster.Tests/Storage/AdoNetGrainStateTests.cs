@@ -108,7 +108,7 @@ public sealed class AdoNetGrainStateTests : IAsyncLifetime
         var grain = cluster.Client.GetGrain<IProductLineGrain>("kept-line");
         await grain.SetShards(7);
         var holder = cluster.Silos.Single(s => cluster.TryGetGrainContext(grain.GetGrainId(), out var ctx)
-                                               && ctx!.Address.SiloAddress.Equals(s.SiloAddress));
+                                               && Equals(ctx!.Address.SiloAddress, s.SiloAddress));
         await cluster.StopSiloAsync(holder);
 
         // Re-activated on the other silo, from PostgreSQL.
