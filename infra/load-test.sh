@@ -10,7 +10,8 @@
 #   5. prints both tables again and stops silo 1. Results: infra/.data/load/{run-a,run-b}/load.json, silo logs there too.
 #
 # Options: --clients N (4)  --seconds T (60)  --no-build  --keep (leave silo 1 running)
-# Orleans ports are plaintext (loopback only). Ports (all loopback) move with REB_LOAD_PORT_BASE (21111: silo ports 21111/21112, Orleans gateways +10000,
+# Orleans ports are plaintext (loopback only).
+# Ports (all loopback) move with REB_LOAD_PORT_BASE (21111: silo ports 21111/21112, Orleans gateways +10000,
 # HTTP 18081/18082 via REB_LOAD_HTTP_BASE), so a dev cluster of infra/start-cluster.sh can run next to it.
 set -euo pipefail
 

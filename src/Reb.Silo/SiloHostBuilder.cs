@@ -116,9 +116,9 @@ public static class SiloHostBuilder
     }
 
     /// <summary>
-    /// The registry's grain storage in PostgreSQL through Orleans' ADO.NET provider: every write carries the ETag it was
-    /// based on and the database refuses a stale one (InconsistentStateException), so silos sharing it never lose each
-    /// other's writes. Payloads are <see cref="GrainStateSerializer"/>'s, as in the other stores.
+    /// The registry's grain storage in PostgreSQL through Orleans' ADO.NET provider: every write carries the ETag it
+    /// was based on and the database refuses a stale one (InconsistentStateException), so silos sharing it never lose
+    /// each other's writes. Payloads are <see cref="GrainStateSerializer"/>'s, as in the other stores.
     /// </summary>
     public static void AddAdoNetGrainStorage(ISiloBuilder silo, string connectionString)
     {

@@ -55,6 +55,7 @@ public sealed class SiloHostOptions
     /// <summary>Redis configuration string, e.g. "localhost:6379".</summary>
     public string? RedisConnectionString { get; set; }
     /// <summary>PostgreSQL connection string of the "adonet" clustering and grain storage (Npgsql), e.g.
-    /// "Host=127.0.0.1;Port=5433;Username=reb;Database=reb"; the silo applies the tables it needs at start-up.</summary>
+    /// "Host=127.0.0.1;Port=5433;Username=reb;Database=reb"; the silo applies the tables it needs at
+    /// start-up.</summary>
     public string? AdoNetConnectionString { get; set; }
 }

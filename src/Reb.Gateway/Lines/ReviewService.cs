@@ -28,8 +28,8 @@ public sealed class ReviewService(LineService lines, IInspectionHistory history,
 
     /// <summary>
     /// Checks the reviewed images against the history, then forwards the update to the line's bank-update job in the
-    /// cluster (<see cref="IBankUpdateGrain"/>: one per line, whichever gateway asked; the same update asked twice joins
-    /// the running job) and waits for it. The job keeps running if this request goes away.
+    /// cluster (<see cref="IBankUpdateGrain"/>: one per line, whichever gateway asked; the same update asked twice
+    /// joins the running job) and waits for it. The job keeps running if this request goes away.
     /// </summary>
     public async Task<BankAddResult> AddToBankAsync(LineContext l, IReadOnlyList<string> ids, CancellationToken ct)
     {
@@ -46,7 +46,8 @@ public sealed class ReviewService(LineService lines, IInspectionHistory history,
             if (e.IsDefect != false)
                 throw GatewayProblem.BadRequest($"inspection '{id}' is not a reviewed good part (its review is '{InspectionCsv.ReviewName(e.Review)}' of a " +
                                                 $"{(e.Reject ? "reject" : "good verdict")}): only good parts go into the bank; overturn the reject first");
-            // Checked here so the caller hears which one; the job reads them again and fails if retention removed one since.
+            // Checked here so the caller hears which one; the job reads them again (and fails if retention removed
+            // one since).
             await using var image = e.ImageKey is { } key ? await store.GetAsync(key, ct) : null;
             if (image is null) throw GatewayProblem.Conflict($"inspection '{id}' has no stored image (not sampled, or removed by retention)");
             keys.Add(e.ImageKey!);

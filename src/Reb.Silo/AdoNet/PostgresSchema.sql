@@ -2,7 +2,7 @@
 -- Orleans' providers read their SQL from the OrleansQuery table by key and run it with named parameters; this file is
 -- our own schema behind that contract (the query keys, the parameter names, the result column names), written to be
 -- applied again at every silo start: CREATE ... IF NOT EXISTS, and each query's text replaced by this file's.
--- AdoNetSchema runs it in one transaction under an advisory lock, so silos starting together apply it once each in turn.
+-- AdoNetSchema runs it in one transaction under an advisory lock: silos starting together apply it one after another.
 
 CREATE TABLE IF NOT EXISTS OrleansQuery
 (
