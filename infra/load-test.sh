@@ -10,6 +10,7 @@
 #   5. prints both tables again and stops silo 1. Results: infra/.data/load/{run-a,run-b}/load.json, silo logs there too.
 #
 # Options: --clients N (4)  --seconds T (60)  --no-build  --keep (leave silo 1 running)
+# Orleans ports are plaintext (loopback only).
 # Ports (all loopback) move with REB_LOAD_PORT_BASE (21111: silo ports 21111/21112, Orleans gateways +10000,
 # HTTP 18081/18082 via REB_LOAD_HTTP_BASE), so a dev cluster of infra/start-cluster.sh can run next to it.
 set -euo pipefail
@@ -49,9 +50,14 @@ fi
 [[ -f "$SILO_BIN/Reb.Silo.dll" && -f "$CLI_BIN/reb.dll" ]] || { echo "load-test: no $CONFIG build; run without --no-build" >&2; exit 1; }
 
 rm -rf "$DATA"
-# Grain state (API keys, line registries) in a folder both silos share: with memory storage, the state of grains that
-# lived on the killed silo would be gone (first try: every request after the kill got 401, the key store had been there).
-mkdir -p "$DATA/artefacts" "$DATA/grains"
+mkdir -p "$DATA/artefacts"
+# Membership and grain state (API keys, line registries) in the PostgreSQL of start-services.sh, which both silos share:
+# with memory storage, the state of grains that lived on the killed silo would be gone (first try: every request after
+# the kill got 401, the key store had been there). A service id of this run's own starts it from empty state.
+PG_PORT="${REB_POSTGRES_PORT:-5433}"
+answers "$PG_PORT" || bash "$INFRA/start-services.sh"
+PG_CONNECTION="Host=$HOST;Port=$PG_PORT;Username=reb;Database=reb"
+SERVICE_ID="reb-load-$(date +%s)"
 # A fresh development admin key for this run only (the gateway keeps only its hash, in memory).
 ADMIN_KEY="reb_$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
@@ -60,9 +66,9 @@ start_silo() { # index
   mkdir -p "$dir/cache"
   (cd "$dir" && exec nohup env \
       "REB__SILO__SILOPORT=$((SILO_BASE + i - 1))" "REB__SILO__GATEWAYPORT=$((GATEWAY_BASE + i - 1))" \
-      "REB__SILO__PRIMARYSILOPORT=$SILO_BASE" "REB__SILO__CLUSTERID=reb-load" "REB__SILO__SERVICEID=reb" \
-      "REB__SILO__CLUSTERING=localhost" "REB__SILO__REMINDERS=memory" \
-      "REB__SILO__GRAINSTORAGE=folder" "REB__SILO__GRAINSTORAGEFOLDER=$DATA/grains" \
+      "REB__SILO__CLUSTERID=reb-load" "REB__SILO__SERVICEID=$SERVICE_ID" "REB__TLS__MODE=off" \
+      "REB__SILO__CLUSTERING=adonet" "REB__SILO__REMINDERS=memory" \
+      "REB__SILO__GRAINSTORAGE=adonet" "REB__SILO__ADONETCONNECTIONSTRING=$PG_CONNECTION" \
       "REB__ARTEFACTSTORE__KIND=local" "REB__ARTEFACTSTORE__ROOT=$DATA/artefacts" "REB__CACHEROOT=$dir/cache" \
       "REB__GATEWAY__HTTPPORT=$((HTTP_BASE + i - 1))" "REB__GATEWAY__BOOTSTRAPADMINKEY=$ADMIN_KEY" \
       "REB__GATEWAY__RATELIMITPERMINUTE=1000000" \
@@ -108,7 +114,7 @@ OPERATOR_KEY="$(curl -sf -X POST "$HTTP1/api/keys" -H "X-Api-Key: $ADMIN_KEY" -H
 [[ -n "$OPERATOR_KEY" ]] || { echo "load-test: could not create an operator key" >&2; exit 1; }
 
 echo "load-test: training line pcb on samples/deeppcb with the cluster (2 shards)"
-reb cluster fit --gateway "$HOST:$GATEWAY_BASE" --cluster-id reb-load --artefacts "$DATA/artefacts" \
+reb cluster fit --gateway "$HOST:$GATEWAY_BASE" --cluster-id reb-load --service-id "$SERVICE_ID" --artefacts "$DATA/artefacts" \
   --line pcb --data "$ROOT/samples/deeppcb" --shards 2 --image-size 256
 
 IMAGES="$ROOT/samples/deeppcb/test"

@@ -2,9 +2,11 @@
 # Starts a 2-silo RebCluster on loopback from one Release build of src/Reb.Silo:
 #   silo 1: silo port 11111, gateway 30000, HTTP 8080 (the primary silo of localhost clustering)
 #   silo 2: silo port 11112, gateway 30001, HTTP 8081
-# Both silos share one local artefact folder (infra/.data/cluster/artefacts) and one folder of grain state
-# (infra/.data/cluster/grain-state: API keys, line registries, audit survive a silo's loss and a restart); each has its
-# own model cache. Orleans traffic is mutual TLS with a cluster certificate made here on first use
+# Both silos share one local artefact folder (infra/.data/cluster/artefacts), and keep membership and grain state (API
+# keys, line registries, audit, training jobs: they survive a silo's loss and a restart) in the PostgreSQL of
+# infra/start-services.sh (127.0.0.1:REB_POSTGRES_PORT, 5433, database "reb"; started here unless it answers), through
+# Orleans' ADO.NET providers: every write carries its ETag and the database refuses a stale one. Each silo has its own
+# model cache. Orleans traffic is mutual TLS with a cluster certificate made here on first use
 # (infra/.data/cluster/tls, openssl); --no-tls for plaintext. The first admin key is written to
 # infra/.data/cluster/admin-key (mode 600) and read by the silos from that file, never from their command line.
 # The script fails (non-zero, and stops what it started) unless every silo answers GET /healthz on its own HTTP port.
@@ -17,8 +19,10 @@
 #                (infra/.data/cluster/redis-password, mode 600) and append-only persistence in infra/.data/cluster/redis,
 #                so grain state and training reminders survive a restart of the whole cluster and of that Redis;
 #                stop-cluster.sh stops it after the silos (its data stays)
-#   --postgres   the inspection history in PostgreSQL (REB_POSTGRES_PORT, 5433; runs infra/start-services.sh first
-#                unless it answers already) instead of the SQLite file both silos share in the artefact folder
+#   --postgres   the inspection history in PostgreSQL too (the same server and database as the grain state) instead of
+#                the SQLite file both silos share in the artefact folder
+#   --folder     refused: the folder grain storage is for the embedded single silo only (its ETag check is not atomic
+#                across processes, so two silos on one folder can lose each other's writes)
 #   --no-build   use the existing Release build (fails if there is none)
 #   --gpu2       silo 2 claims a GPU (REB__ACCELERATOR=gpu): shard and scoring grains then prefer it
 #   --no-tls     plaintext Orleans ports (loopback only either way)
@@ -40,17 +44,25 @@ PG_PORT="${REB_POSTGRES_PORT:-5433}"
 PROJECT="$ROOT/src/Reb.Silo/Reb.Silo.csproj"
 BIN="$ROOT/src/Reb.Silo/bin/Release/net10.0"
 SILOS=2
-USE_REDIS=0 USE_POSTGRES=0 BUILD=1 GPU2=0 TLS=1
+USE_REDIS=0 USE_POSTGRES=0 BUILD=1 GPU2=0 TLS=1 USE_FOLDER=0
 for arg in "$@"; do
   case "$arg" in
     --redis) USE_REDIS=1 ;;
     --postgres) USE_POSTGRES=1 ;;
+    --folder) USE_FOLDER=1 ;;
     --no-build) BUILD=0 ;;
     --gpu2) GPU2=1 ;;
     --no-tls) TLS=0 ;;
-    *) echo "start-cluster: unknown option '$arg' (known: --redis, --postgres, --no-build, --gpu2, --no-tls)" >&2; exit 2 ;;
+    *) echo "start-cluster: unknown option '$arg' (known: --redis, --postgres, --folder, --no-build, --gpu2, --no-tls)" >&2; exit 2 ;;
   esac
 done
+
+if [[ "$USE_FOLDER" == 1 && "$SILOS" -gt 1 ]]; then
+  echo "start-cluster: --folder: the folder grain storage is for the embedded single silo only (dotnet run --project" \
+       "src/Reb.Silo); $SILOS silos on one folder can lose each other's writes (its ETag check is not atomic across" \
+       "processes). Use the default (PostgreSQL) or --redis." >&2
+  exit 2
+fi
 
 answers() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
@@ -85,7 +97,9 @@ if [[ "$USE_REDIS" == 1 ]]; then
   fi
 fi
 
-if [[ "$USE_POSTGRES" == 1 ]] && ! answers "$PG_PORT"; then bash "$INFRA/start-services.sh"; fi
+# PostgreSQL holds the grain state and membership unless --redis does (and the history with --postgres).
+if [[ "$USE_REDIS" == 0 || "$USE_POSTGRES" == 1 ]] && ! answers "$PG_PORT"; then bash "$INFRA/start-services.sh"; fi
+PG_CONNECTION="Host=$HOST;Port=$PG_PORT;Username=reb;Database=reb"
 
 # One build, shared by both silos (each silo is a plain `dotnet Reb.Silo.dll`, so nothing rebuilds per silo).
 if [[ "$BUILD" == 1 ]]; then
@@ -95,7 +109,7 @@ fi
 [[ -f "$BIN/Reb.Silo.dll" ]] || { echo "start-cluster: $BIN/Reb.Silo.dll is missing; run without --no-build" >&2; exit 1; }
 
 command -v curl >/dev/null || { echo "start-cluster: curl is missing (apt-get install curl): it checks every silo's /healthz" >&2; exit 1; }
-mkdir -p "$DATA/artefacts" "$DATA/grain-state"
+mkdir -p "$DATA/artefacts"
 
 # The cluster certificate (self-signed, EC P-256, server + client authentication, loopback names): every silo presents
 # it and accepts only peers presenting it (Reb:Tls without a trust list). Clients (reb cluster ... --tls-cert) need it.
@@ -151,12 +165,13 @@ start_silo() { # index
       "REB__SILO__REDISCONNECTIONSTRING=$HOST:$REDIS_PORT,password=$(cat "$REDIS_PASSWORD_FILE")"
     )
   else
-    # Durable grain state in a folder both silos share (a killed silo's grains re-activate on the other with their state).
-    env+=("REB__SILO__CLUSTERING=localhost" "REB__SILO__GRAINSTORAGE=folder" "REB__SILO__GRAINSTORAGEFOLDER=$DATA/grain-state"
+    # Membership and grain state in PostgreSQL (a killed silo's grains re-activate on the other with their state); the
+    # silo applies the tables it needs at start-up.
+    env+=("REB__SILO__CLUSTERING=adonet" "REB__SILO__GRAINSTORAGE=adonet" "REB__SILO__ADONETCONNECTIONSTRING=$PG_CONNECTION"
           "REB__SILO__REMINDERS=memory")
   fi
   if [[ "$USE_POSTGRES" == 1 ]]; then
-    env+=("REB__HISTORY__KIND=postgres" "REB__HISTORY__CONNECTIONSTRING=Host=$HOST;Port=$PG_PORT;Username=reb;Database=reb")
+    env+=("REB__HISTORY__KIND=postgres" "REB__HISTORY__CONNECTIONSTRING=$PG_CONNECTION")
   fi
   # --contentRoot: appsettings.json is read from the build folder while the silo runs in its own data folder.
   # Membership at Information level, so the log shows the silo joining and which silos are active.
@@ -225,8 +240,8 @@ for i in $(seq 1 $SILOS); do wait_healthz "$i" 60 || fail; done
 TLS_HINT=""
 [[ "$TLS" == 1 ]] && TLS_HINT=" --tls-cert $TLS_DIR/cluster.crt --tls-key $TLS_DIR/cluster.key"
 cat <<EOF
-start-cluster: $SILOS silos running (cluster id reb-local, $([[ "$USE_REDIS" == 1 ]] && echo "Redis clustering on $HOST:$REDIS_PORT" || echo "localhost clustering, primary $HOST:$SILO_BASE")).
-  artefacts: $DATA/artefacts   grain state: $DATA/grain-state
+start-cluster: $SILOS silos running (cluster id reb-local, $([[ "$USE_REDIS" == 1 ]] && echo "Redis clustering on $HOST:$REDIS_PORT" || echo "PostgreSQL clustering on $HOST:$PG_PORT")).
+  artefacts: $DATA/artefacts   grain state: $([[ "$USE_REDIS" == 1 ]] && echo "Redis $HOST:$REDIS_PORT" || echo "PostgreSQL $HOST:$PG_PORT database reb")
   HTTP API:  http://$HOST:$HTTP_BASE/ ... http://$HOST:$((HTTP_BASE + SILOS - 1))/   admin key: \$(cat $ADMIN_KEY_FILE)
   use it:    reb cluster status --line <line> --gateway $HOST:$GATEWAY_BASE --cluster-id reb-local$TLS_HINT
              reb cluster fit    --gateway $HOST:$GATEWAY_BASE --cluster-id reb-local$TLS_HINT ...

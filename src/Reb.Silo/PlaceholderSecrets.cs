@@ -15,7 +15,8 @@ public static class PlaceholderSecrets
     public static readonly IReadOnlyList<string> Settings =
     [
         "Reb:Gateway:BootstrapAdminKey", "Reb:Gateway:MetricsToken", "Reb:Silo:AzureStorageConnectionString",
-        "Reb:Silo:RedisConnectionString", "Reb:ArtefactStore:ConnectionString", "Reb:History:ConnectionString",
+        "Reb:Silo:RedisConnectionString", "Reb:Silo:AdoNetConnectionString", "Reb:ArtefactStore:ConnectionString",
+        "Reb:History:ConnectionString",
     ];
 
     /// <summary>Azurite's (and the old storage emulator's) account key, published in its documentation.</summary>

@@ -52,8 +52,12 @@ public static class SiloHostBuilder
                 silo.UseRedisClustering(Need(o.RedisConnectionString, "RedisConnectionString"));
                 ConfigureEndpoints(silo, o);
                 break;
+            case "adonet":
+                UseAdoNetClustering(silo, Need(o.AdoNetConnectionString, "AdoNetConnectionString"));
+                ConfigureEndpoints(silo, o);
+                break;
             default:
-                throw new ArgumentException($"Reb:Silo:Clustering must be localhost, azuretable or redis, got '{o.Clustering}'");
+                throw new ArgumentException($"Reb:Silo:Clustering must be localhost, azuretable, redis or adonet, got '{o.Clustering}'");
         }
     }
 
@@ -95,10 +99,50 @@ public static class SiloHostBuilder
                     r.GrainStorageSerializer = new GrainStateSerializer(s); // no type names from the store
                 }));
                 break;
+            case "adonet":
+                AddAdoNetGrainStorage(silo, Need(o.AdoNetConnectionString, "AdoNetConnectionString"));
+                break;
             default:
-                throw new ArgumentException($"Reb:Silo:GrainStorage must be memory, folder, azureblob or redis, got '{o.GrainStorage}'");
+                throw new ArgumentException($"Reb:Silo:GrainStorage must be memory, folder, azureblob, redis or adonet, got '{o.GrainStorage}'");
         }
     }
+
+    /// <summary>Membership in PostgreSQL through Orleans' ADO.NET clustering (schema applied at start-up, see <see
+    /// cref="AdoNet.AdoNetSchema"/>). Endpoints are the caller's.</summary>
+    public static void UseAdoNetClustering(ISiloBuilder silo, string connectionString)
+    {
+        AddAdoNetSchema(silo, connectionString);
+        silo.UseAdoNetClustering(a => { a.Invariant = AdoNet.AdoNetSchema.Invariant; a.ConnectionString = connectionString; });
+    }
+
+    /// <summary>
+    /// The registry's grain storage in PostgreSQL through Orleans' ADO.NET provider: every write carries the ETag it
+    /// was based on and the database refuses a stale one (InconsistentStateException), so silos sharing it never lose
+    /// each other's writes. Payloads are <see cref="GrainStateSerializer"/>'s, as in the other stores.
+    /// </summary>
+    public static void AddAdoNetGrainStorage(ISiloBuilder silo, string connectionString)
+    {
+        AddAdoNetSchema(silo, connectionString);
+        silo.AddAdoNetGrainStorage(StorageNames.Registry, ob => ob.Configure<Orleans.Serialization.Serializer>((a, s) =>
+        {
+            a.Invariant = AdoNet.AdoNetSchema.Invariant;
+            a.ConnectionString = connectionString;
+            a.GrainStorageSerializer = new GrainStateSerializer(s); // no type names from the store
+        }));
+    }
+
+    // Once per silo and connection string, however many providers use it (a keyed marker records that it was added).
+    private static void AddAdoNetSchema(ISiloBuilder silo, string connectionString) =>
+        silo.ConfigureServices(s =>
+        {
+            var marker = AdoNetSchemaKey + connectionString;
+            if (s.Any(d => d.IsKeyedService && Equals(d.ServiceKey, marker))) return;
+            s.AddKeyedSingleton<AdoNet.AdoNetSchema>(marker, (sp, _) => new AdoNet.AdoNetSchema(connectionString,
+                sp.GetService<Microsoft.Extensions.Logging.ILogger<AdoNet.AdoNetSchema>>()));
+            s.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredKeyedService<AdoNet.AdoNetSchema>(marker));
+        });
+
+    private const string AdoNetSchemaKey = "reb-adonet-schema:";
 
     /// <summary>The registry's grain storage in a folder (<see cref="FolderGrainStorage"/>): one machine, survives
     /// restarts.</summary>

@@ -5,15 +5,16 @@ public sealed class SiloHostOptions
 {
     public const string Section = "Reb:Silo";
 
-    /// <summary>"localhost" (dev: one machine, primary silo on <see cref="PrimarySiloPort"/>), "azuretable" or
-    /// "redis".</summary>
+    /// <summary>"localhost" (dev: one machine, primary silo on <see cref="PrimarySiloPort"/>), "azuretable", "redis" or
+    /// "adonet" (PostgreSQL, <see cref="AdoNetConnectionString"/>).</summary>
     public string Clustering { get; set; } = "localhost";
 
     /// <summary>
     /// Grain storage of product-line registries, training jobs, API keys, audit and line ownership: "folder" (default:
-    /// one machine, survives restarts; silos of one machine may share the folder), "azureblob" / "redis" (several
-    /// machines) or "memory" (only when asked for: everything is lost with the silo, and a line whose ownership is
-    /// lost falls to the default site).
+    /// the embedded single silo; survives restarts, but its ETag check is not atomic across processes, so never two
+    /// silos on one folder), "adonet" (PostgreSQL, <see cref="AdoNetConnectionString"/>), "azureblob" / "redis"
+    /// (several silos) or "memory" (only when asked for: everything is lost with the silo, and a line whose ownership
+    /// is lost falls to the default site).
     /// </summary>
     public string GrainStorage { get; set; } = "folder";
 
@@ -53,4 +54,8 @@ public sealed class SiloHostOptions
     public string? AzureStorageConnectionString { get; set; }
     /// <summary>Redis configuration string, e.g. "localhost:6379".</summary>
     public string? RedisConnectionString { get; set; }
+    /// <summary>PostgreSQL connection string of the "adonet" clustering and grain storage (Npgsql), e.g.
+    /// "Host=127.0.0.1;Port=5433;Username=reb;Database=reb"; the silo applies the tables it needs at
+    /// start-up.</summary>
+    public string? AdoNetConnectionString { get; set; }
 }

@@ -23,9 +23,14 @@ public sealed class ReviewService(LineService lines, IInspectionHistory history,
     /// <summary>Reviewed images a comparison scores at the same time.</summary>
     public const int CompareConcurrency = 4;
 
-    // One bank update at a time in this gateway: each embeds images and rescans the bank on the CPU.
-    private readonly SemaphoreSlim _updates = new(1, 1);
+    /// <summary>How often a waiting bank-update request asks its job how far it is.</summary>
+    public static readonly TimeSpan BankUpdatePoll = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Checks the reviewed images against the history, then forwards the update to the line's bank-update job in the
+    /// cluster (<see cref="IBankUpdateGrain"/>: one per line, whichever gateway asked; the same update asked twice
+    /// joins the running job) and waits for it. The job keeps running if this request goes away.
+    /// </summary>
     public async Task<BankAddResult> AddToBankAsync(LineContext l, IReadOnlyList<string> ids, CancellationToken ct)
     {
         var site = l.Settings.EffectiveSite;
@@ -33,41 +38,35 @@ public sealed class ReviewService(LineService lines, IInspectionHistory history,
             $"line '{l.Line}' has no model version to add images to: train or publish one first");
         if (ids.Count == 0) throw GatewayProblem.BadRequest("send {\"inspections\": [\"<inspection id>\", ...]}: the overturned rejects to add");
         if (ids.Count > 500) throw GatewayProblem.BadRequest($"at most 500 images per bank update, got {ids.Count}");
-        var sources = new List<ImageSource>();
-        foreach (var id in ids.Distinct())
+        var distinct = ids.Distinct().ToList();
+        var keys = new List<string>();
+        foreach (var id in distinct)
         {
             var e = await history.GetAsync(site, l.Line, id, ct) ?? throw GatewayProblem.UnknownInspection(l.Line, id);
             if (e.IsDefect != false)
                 throw GatewayProblem.BadRequest($"inspection '{id}' is not a reviewed good part (its review is '{InspectionCsv.ReviewName(e.Review)}' of a " +
                                                 $"{(e.Reject ? "reject" : "good verdict")}): only good parts go into the bank; overturn the reject first");
-            var bytes = e.ImageKey is { } key ? await store.GetBytesAsync(key, ct) : null;
-            if (bytes is null) throw GatewayProblem.Conflict($"inspection '{id}' has no stored image (not sampled, or removed by retention)");
-            sources.Add(ImageSource.FromBytes($"inspections/{id}", bytes));
+            // Checked here so the caller hears which one; the job reads them again (and fails if retention removed
+            // one since).
+            await using var image = e.ImageKey is { } key ? await store.GetAsync(key, ct) : null;
+            if (image is null) throw GatewayProblem.Conflict($"inspection '{id}' has no stored image (not sampled, or removed by retention)");
+            keys.Add(e.ImageKey!);
         }
 
-        await _updates.WaitAsync(ct);
-        var work = Directory.CreateTempSubdirectory("reb-bank-update-").FullName;
-        try
+        var job = lines.Grains.GetGrain<IBankUpdateGrain>(l.Line);
+        var status = await job.Start(new BankUpdateRequest(l.Line, site, version, distinct, keys));
+        while (!status.Progress.IsFinished)
         {
-            var dir = await store.FetchModelAsync(version, Path.Combine(work, "cache"), ct);
-            var result = await Task.Run(() =>
-            {
-                using var model = ModelStore.Load(dir);
-                return BankAppend.AppendAndSave(model, sources, Path.Combine(work, "new"));
-            }, ct);
-            var published = await store.PublishModelAsync(Path.Combine(work, "new"), ct);
-            await lines.Grains.GetGrain<IProductLineGrain>(l.Line).RegisterVersion(published, promote: false);
-            await history.MarkBankedAsync(site, l.Line, ids.Distinct().ToList(), published, ct);
-            return new BankAddResult(l.Line, version, published, result.Added, result.ThresholdBefore, result.ThresholdAfter, result.RowsBefore,
-                result.RowsAfter, false, "registered, not promoted: compare it on the reviewed images (GET .../compare?version=...) and promote it if it is better")
-            { Warning = result.Manifest.Threshold.Calibration?.Warning };
+            await Task.Delay(BankUpdatePoll, ct);
+            status = await job.GetStatus();
         }
-        catch (NotSupportedException e) { throw GatewayProblem.Conflict(e.Message); }
-        finally
-        {
-            _updates.Release();
-            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
-        }
+        if (status.Refused) throw GatewayProblem.Conflict(status.Progress.Error!);
+        if (status.Outcome is not { } done || status.Progress.Stage != TrainingStage.Completed)
+            throw new InvalidOperationException($"bank update of line '{l.Line}' failed: {status.Progress.Error}");
+        await history.MarkBankedAsync(site, l.Line, distinct, done.Version, ct);
+        return new BankAddResult(l.Line, version, done.Version, done.Added, done.ThresholdBefore, done.ThresholdAfter, done.RowsBefore,
+            done.RowsAfter, false, "registered, not promoted: compare it on the reviewed images (GET .../compare?version=...) and promote it if it is better")
+        { Warning = done.Warning };
     }
 
     public async Task<VersionComparison> CompareAsync(LineContext l, string candidate, CancellationToken ct)

@@ -136,14 +136,17 @@ public class ManifestTests
         {
             var silo = SiloEnvironment.Of(deployment).Silo;
             // Pods share no loopback: localhost clustering and memory storage cannot form one cluster across pods.
-            Assert.Contains(silo.Clustering.ToLowerInvariant(), new[] { "azuretable", "redis" });
-            Assert.Contains(silo.GrainStorage.ToLowerInvariant(), new[] { "azureblob", "redis" });
+            // The folder store is not shared either, and not safe for two writers.
+            Assert.Contains(silo.Clustering.ToLowerInvariant(), new[] { "azuretable", "redis", "adonet" });
+            Assert.Contains(silo.GrainStorage.ToLowerInvariant(), new[] { "azureblob", "redis", "adonet" });
             Assert.Contains(silo.Reminders.ToLowerInvariant(), new[] { "azuretable", "redis" });
             var providers = new[] { silo.Clustering, silo.GrainStorage, silo.Reminders }.Select(p => p.ToLowerInvariant()).ToList();
             if (providers.Any(p => p.StartsWith("azure")))
                 Assert.False(string.IsNullOrWhiteSpace(silo.AzureStorageConnectionString), $"{deployment}: Azure providers without AzureStorageConnectionString");
             if (providers.Contains("redis"))
                 Assert.False(string.IsNullOrWhiteSpace(silo.RedisConnectionString), $"{deployment}: Redis providers without RedisConnectionString");
+            if (providers.Contains("adonet"))
+                Assert.False(string.IsNullOrWhiteSpace(silo.AdoNetConnectionString), $"{deployment}: ADO.NET providers without AdoNetConnectionString");
         }
     }
 

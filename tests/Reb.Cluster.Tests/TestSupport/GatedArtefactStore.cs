@@ -47,7 +47,14 @@ public sealed class GatedArtefactStore(IArtefactStore inner, string silo, Artefa
     }
 
     public string Description => inner.Description;
-    public Task<string> PublishModelAsync(string modelDir, CancellationToken ct = default) => inner.PublishModelAsync(modelDir, ct);
+    /// <summary>A model publish passes the gate as a write of <see cref="PublishKey"/>.</summary>
+    public async Task<string> PublishModelAsync(string modelDir, CancellationToken ct = default)
+    {
+        await gate.BeforeWrite(silo, PublishKey);
+        return await inner.PublishModelAsync(modelDir, ct);
+    }
+
+    public const string PublishKey = ArtefactKeys.ModelsPrefix + "(publish)";
     public Task<string> FetchModelAsync(string version, string cacheRoot, CancellationToken ct = default) => inner.FetchModelAsync(version, cacheRoot, ct);
     public Task<bool> ExistsAsync(string version, CancellationToken ct = default) => inner.ExistsAsync(version, ct);
     public Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken ct = default) => inner.ListModelsAsync(ct);

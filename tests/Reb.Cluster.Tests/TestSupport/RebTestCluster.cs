@@ -27,6 +27,7 @@ public static class RebTestCluster
     {
         var gpuSilos = extra.GpuSilos;
         var builder = new InProcessTestClusterBuilder((short)silos);
+        if (extra.AdoNetConnectionString is not null) WithoutTestMembership(builder.Options);
         builder.ConfigureSilo((options, silo) =>
         {
             var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -35,7 +36,12 @@ public static class RebTestCluster
                 ["Reb:ArtefactStore:Root"] = artefactRoot,
                 ["Reb:Accelerator"] = gpuSilos.Contains(options.SiloName) ? "gpu" : "cpu",
             }).AddInMemoryCollection(extra.Settings).Build();
-            if (extra.GrainStorageFolder is { } folder) SiloHostBuilder.AddFolderGrainStorage(silo, folder);
+            if (extra.AdoNetConnectionString is { } adoNet)
+            {
+                SiloHostBuilder.UseAdoNetClustering(silo, adoNet);
+                SiloHostBuilder.AddAdoNetGrainStorage(silo, adoNet);
+            }
+            else if (extra.GrainStorageFolder is { } folder) SiloHostBuilder.AddFolderGrainStorage(silo, folder);
             else silo.AddMemoryGrainStorage(StorageNames.Registry);
             if (extra.WriteGate is { } gate)
                 silo.ConfigureServices(s => s.AddSingleton<IArtefactStore>(
@@ -47,6 +53,8 @@ public static class RebTestCluster
         });
         builder.ConfigureClient(client =>
         {
+            if (extra.AdoNetConnectionString is { } adoNet)
+                client.UseAdoNetClustering(c => { c.Invariant = Reb.Silo.AdoNet.AdoNetSchema.Invariant; c.ConnectionString = adoNet; });
             client.AddOutgoingGrainCallFilter<MessageSizeCallFilter>();
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(8));
         });
@@ -55,6 +63,17 @@ public static class RebTestCluster
         await WaitForSiloMetadataAsync(cluster);
         return cluster;
     }
+
+    /// <summary>
+    /// The in-process cluster registers its in-memory membership table after every silo's own configuration (so it
+    /// would replace PostgreSQL's) unless its UseTestClusterMembership option is off, and that option is internal.
+    /// </summary>
+    private static void WithoutTestMembership(InProcessTestClusterOptions options) =>
+        (typeof(InProcessTestClusterOptions).GetProperty("UseTestClusterMembership",
+             System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)
+         ?? throw new MissingMemberException("InProcessTestClusterOptions.UseTestClusterMembership is gone: see how this Orleans " +
+                                             "version lets a test cluster use a real membership table"))
+        .SetValue(options, false);
 
     /// <summary>
     /// Silo metadata and the cluster manifest (which grain types each silo hosts) reach the other silos
@@ -92,6 +111,10 @@ public sealed record RebTestClusterOptions
     /// in grains and is lost with the silo that hosted them; tests that kill silos mid-job need state that survives.
     /// </summary>
     public string? GrainStorageFolder { get; init; }
+
+    /// <summary>Membership and grain storage in this PostgreSQL database (Reb.Silo's "adonet" providers) instead of the
+    /// test cluster's membership and memory or folder storage.</summary>
+    public string? AdoNetConnectionString { get; init; }
 
     /// <summary>Every silo's artefact store writes through this gate (see <see cref="ArtefactWriteGate"/>).</summary>
     public ArtefactWriteGate? WriteGate { get; init; }
