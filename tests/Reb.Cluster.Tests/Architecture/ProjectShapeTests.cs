@@ -5,7 +5,8 @@ namespace Reb.Cluster.Tests.Architecture;
 
 /// <summary>
 /// The shape the design promises, checked on the source: the grains only move data between the core's stages (no
-/// decoding, resizing, embedding or density arithmetic of their own), and each grain interface has its own file.
+/// decoding, resizing, embedding or density arithmetic of their own), the gateway runs no method work at all (it
+/// forwards to grains), the store knows nothing of the method, and each grain interface has its own file.
 /// Namespace cycles are found by <see cref="NamespaceCycleTests"/>, which resolves qualified names too.
 /// </summary>
 public sealed class ProjectShapeTests
@@ -29,6 +30,22 @@ public sealed class ProjectShapeTests
     {
         var offenders = Sources("Reb.Grains").Where(s => s.Text.Contains(pattern, StringComparison.Ordinal)).Select(s => Path.GetFileName(s.Path)).ToList();
         Assert.True(offenders.Count == 0, $"'{pattern}' in src/Reb.Grains: {string.Join(", ", offenders)} (call Reb.Core's stage instead)");
+    }
+
+    [Theory]
+    [InlineData("BankAppend.")]           // bank updates run in the bank-update grain
+    [InlineData("ModelFitter.")]          // fitting runs in the training grain
+    [InlineData("Extractor.Embed(")]      // feature extraction
+    [InlineData("Backbone.Load")]
+    [InlineData("ScorePatches(")]         // scoring runs in the scoring and shard grains
+    [InlineData("ImageResizer.")]         // the model's input resize
+    [InlineData(".mean(")]
+    [InlineData("SkiaSharp")]             // image work goes through Core's loader, scaler and renderer
+    [InlineData(">= m.Threshold")]        // verdict rule
+    public void The_gateway_holds_no_method_code(string pattern)
+    {
+        var offenders = Sources("Reb.Gateway").Where(s => s.Text.Contains(pattern, StringComparison.Ordinal)).Select(s => Path.GetFileName(s.Path)).ToList();
+        Assert.True(offenders.Count == 0, $"'{pattern}' in src/Reb.Gateway: {string.Join(", ", offenders)} (forward to a grain or call Reb.Core's stage)");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Reb.Grains.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using Reb.Abstractions.Client;
@@ -45,7 +46,7 @@ public sealed class BankUpdateJobTests : IDisposable
         var (model, fit) = ModelFitter.Fit(all.Take(6).ToList(), new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
         var dir = Path.Combine(_work, "model-" + line);
         using (model) ModelStore.Save(model, fit, line, dir);
-        var store = new LocalFolderArtefactStore(Store);
+        var store = new LocalFolderArtefactStore(Store, ModelDirectoryFormat.Instance);
         var version = await store.PublishModelAsync(dir);
         var added = all.Skip(6).Take(2).ToList();
         var ids = added.Select((_, i) => $"{line}-reviewed-{i}").ToList();
@@ -66,7 +67,7 @@ public sealed class BankUpdateJobTests : IDisposable
     /// </summary>
     private async Task AssertSameAsOneProcessAsync(string version, BankUpdateRequest request, IReadOnlyList<string> added, string published)
     {
-        var store = new LocalFolderArtefactStore(Store);
+        var store = new LocalFolderArtefactStore(Store, ModelDirectoryFormat.Instance);
         var baseDir = await store.FetchModelAsync(version, Path.Combine(_work, "ref-cache"));
         var outDir = Path.Combine(_work, "ref-" + request.Line);
         using (var model = ModelStore.Load(baseDir))
@@ -177,7 +178,7 @@ public sealed class BankUpdateJobTests : IDisposable
 
         // Bit for bit what Core's BankAppend gives in one process, and its densities are a full refit's of the union.
         await AssertSameAsOneProcessAsync(version, request, added, done.Outcome.Version);
-        var dir = await new LocalFolderArtefactStore(Store).FetchModelAsync(done.Outcome.Version, Path.Combine(_work, "check-cache"));
+        var dir = await new LocalFolderArtefactStore(Store, ModelDirectoryFormat.Instance).FetchModelAsync(done.Outcome.Version, Path.Combine(_work, "check-cache"));
         using var updated = ModelStore.Load(dir);
         Assert.Equal(done.Outcome.RowsAfter, updated.Index.CoreCount);
         var (refit, _) = BankNeighbours.Fit(updated.Index.CoreFeatures, updated.Options.Ldknn);
