@@ -1,4 +1,3 @@
-using Reb.Core.Models;
 namespace Reb.Core.Calibration;
 
 /// <summary>

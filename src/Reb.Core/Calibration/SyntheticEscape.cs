@@ -3,7 +3,6 @@ using Reb.Core.DefectMaker;
 using Reb.Core.Ldknn;
 using Reb.Core;
 using Reb.Core.Imaging;
-using Reb.Core.Models;
 using Reb.Core.Pipeline;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using Reb.Core.Calibration;
 using Reb.Core.Models;
 using Reb.Core.Features;
 using System.Diagnostics;

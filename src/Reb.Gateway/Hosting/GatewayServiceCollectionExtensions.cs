@@ -42,7 +42,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<Verdicts.VerdictPublisher>());
         services.AddSingleton<ReviewService>();
         services.AddSingleton<ScoreService>();
-        services.AddSingleton<Telemetry.DriftMetrics>();
+        services.AddSingleton<Lines.DriftMetrics>();
         services.AddHostedService<DriftMonitor>();
         services.AddSingleton<FailedAuthLimiter>();
         services.AddSingleton<KeyRateLimiter>();

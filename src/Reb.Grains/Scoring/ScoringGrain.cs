@@ -1,3 +1,4 @@
+using Reb.Core.Calibration;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Reb.Abstractions.Contracts;

@@ -1,4 +1,4 @@
-namespace Reb.Core.Models;
+namespace Reb.Core.Calibration;
 
 /// <summary>
 /// The one verdict rule. A line may override its model's calibrated threshold; the effective threshold travels with

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Reb.Gateway.Lines;
 
-namespace Reb.Gateway.Telemetry;
+namespace Reb.Gateway.Lines;
 
 /// <summary>
 /// The latest drift test of each line as gauges on the "Reb.Gateway" meter (Prometheus: reb_line_drift_alarm,
