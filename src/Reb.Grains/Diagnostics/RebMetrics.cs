@@ -35,6 +35,22 @@ public static class RebMetrics
     public static readonly Histogram<double> ScoringStageDuration =
         Meter.CreateHistogram<double>("reb.scoring.stage.duration", "ms", "Duration of a scoring stage (decode, embed, search, merge, score)");
 
+    /// <summary>Seconds a bank shard took to load its slice from the store (the cost of waking a cold
+    /// shard), tagged by line.</summary>
+    public static readonly Histogram<double> ShardActivation = Meter.CreateHistogram<double>("reb.shard.activation", "s",
+        "Time a bank shard took to load its slice (fetch, read, prepare)",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60] });
+
+    // Every silo's bank memory in this process (tests run several); weak, so a stopped silo's entry goes with it.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Shards.SiloBankMemory, object?> BankMemories = new();
+
+    /// <summary>Exports <paramref name="memory"/>'s resident bank bytes as reb.shard.resident, tagged by
+    /// silo.</summary>
+    public static void TrackResidentBytes(Shards.SiloBankMemory memory) => BankMemories.AddOrUpdate(memory, null);
+
+    private static IEnumerable<Measurement<long>> ObserveResidentBytes() =>
+        BankMemories.Select(kv => new Measurement<long>(kv.Key.ResidentBytes, new KeyValuePair<string, object?>("silo", kv.Key.Silo))).ToList();
+
     // Job id -> last progress. Finished jobs stay visible for a while so a scrape after the end still sees 100 %
     // (or where a job failed), then they are dropped: the series set must not grow with every job ever run.
     private static readonly ConcurrentDictionary<string, TrainingGaugeEntry> Training = new();
@@ -44,6 +60,8 @@ public static class RebMetrics
     {
         Meter.CreateObservableGauge("reb.training.progress", ObserveTrainingProgress, "%",
             "Progress of a training job over all its steps (0..100), tagged by job and line");
+        Meter.CreateObservableGauge("reb.shard.resident", ObserveResidentBytes, "By",
+            "Bytes of bank shards resident on a silo (rows, screen copy, cells, densities), tagged by silo");
     }
 
     /// <summary>Records the time since <paramref name="startTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>) for a

@@ -33,6 +33,8 @@ public static class RebTestCluster
                 ["Reb:ArtefactStore:Kind"] = "local",
                 ["Reb:ArtefactStore:Root"] = artefactRoot,
                 ["Reb:Accelerator"] = gpuSilos.Contains(options.SiloName) ? "gpu" : "cpu",
+                ["Reb:Silo:BankMemoryMb"] = extra.BankMemoryMb.TryGetValue(options.SiloName, out var mb)
+                    ? mb.ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
             }).Build();
             if (extra.GrainStorageFolder is { } folder) SiloHostBuilder.AddFolderGrainStorage(silo, folder);
             else silo.AddMemoryGrainStorage(StorageNames.Registry);
@@ -91,6 +93,9 @@ public sealed record RebTestClusterOptions
     /// in grains and is lost with the silo that hosted them; tests that kill silos mid-job need state that survives.
     /// </summary>
     public string? GrainStorageFolder { get; init; }
+
+    /// <summary>Bank memory budget (MiB) by silo name ("Reb:Silo:BankMemoryMb"); others use the default.</summary>
+    public IReadOnlyDictionary<string, double> BankMemoryMb { get; init; } = new Dictionary<string, double>();
 
     /// <summary>Every silo's artefact store writes through this gate (see <see cref="ArtefactWriteGate"/>).</summary>
     public ArtefactWriteGate? WriteGate { get; init; }

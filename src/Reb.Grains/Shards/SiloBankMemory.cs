@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Reb.Abstractions.Contracts;
+using Reb.Grains.Diagnostics;
+using Reb.Grains.Hosting;
+
+namespace Reb.Grains.Shards;
+
+/// <summary>
+/// The bank shards resident on this silo and its memory budget for them. A shard registers when its slice is loaded
+/// and leaves when it deactivates; when the resident bytes exceed the budget, the least recently used idle shards
+/// (no query running) are asked to deactivate, newest load excepted, and their banks come back from the artefact
+/// store on their next query. A silo therefore holds at most its budget plus the shard it loaded last, unless every
+/// other shard is busy.
+/// </summary>
+public sealed class SiloBankMemory
+{
+    private sealed class Entry(long bytes, Action evict)
+    {
+        public long Bytes { get; } = bytes;
+        public Action Evict { get; } = evict;
+        public long LastUsed = Stopwatch.GetTimestamp();
+        public int InFlight;
+        public bool Evicting;
+    }
+
+    private readonly object _lock = new();
+    private readonly Dictionary<string, Entry> _resident = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _loading = new(StringComparer.Ordinal);
+    private readonly ILogger<SiloBankMemory> _log;
+    private long _residentBytes, _maxResidentBytes;
+
+    public SiloBankMemory(IOptions<BankMemoryOptions> options, ILocalSiloDetails silo, ILogger<SiloBankMemory> log)
+    {
+        _log = log;
+        Silo = silo.SiloAddress.ToParsableString();
+        BudgetBytes = options.Value.BudgetBytes;
+        RebMetrics.TrackResidentBytes(this);
+    }
+
+    /// <summary>This silo's address (as placement and the reports name silos).</summary>
+    public string Silo { get; }
+    public long BudgetBytes { get; }
+    public long ResidentBytes { get { lock (_lock) return _residentBytes; } }
+    /// <summary>The most bytes resident at once since the silo started.</summary>
+    public long MaxResidentBytes { get { lock (_lock) return _maxResidentBytes; } }
+
+    /// <summary>A shard started loading its slice (shown as "waking" until it is resident).</summary>
+    public void Loading(string key) { lock (_lock) _loading.Add(key); }
+
+    /// <summary>A shard's load failed; it is neither loading nor resident.</summary>
+    public void LoadFailed(string key) { lock (_lock) _loading.Remove(key); }
+
+    /// <summary>
+    /// A shard's slice of <paramref name="bytes"/> is loaded; <paramref name="evict"/> deactivates that shard. Evicts
+    /// the least recently used idle shards while the silo is over its budget.
+    /// </summary>
+    public void Resident(string key, long bytes, Action evict)
+    {
+        List<(string Key, Action Evict)> victims;
+        lock (_lock)
+        {
+            _loading.Remove(key);
+            if (_resident.Remove(key, out var old)) _residentBytes -= old.Bytes;
+            _resident[key] = new Entry(bytes, evict);
+            _residentBytes += bytes;
+            _maxResidentBytes = Math.Max(_maxResidentBytes, _residentBytes);
+            victims = ChooseVictims(except: key);
+        }
+        foreach (var (victim, deactivate) in victims)
+        {
+            _log.LogInformation("bank budget {Budget} bytes exceeded: deactivating idle shard {Shard}", BudgetBytes, victim);
+            deactivate();
+        }
+    }
+
+    /// <summary>A shard deactivated: its bytes are free.</summary>
+    public void Released(string key)
+    {
+        lock (_lock)
+        {
+            _loading.Remove(key);
+            if (_resident.Remove(key, out var e)) _residentBytes -= e.Bytes;
+        }
+    }
+
+    /// <summary>Marks a query on <paramref name="key"/> running until the result is disposed (busy shards are not
+    /// evicted; the end of the query is the shard's last use).</summary>
+    public IDisposable Use(string key)
+    {
+        Entry? e;
+        lock (_lock)
+        {
+            if (_resident.TryGetValue(key, out e)) { e.InFlight++; e.LastUsed = Stopwatch.GetTimestamp(); }
+        }
+        return new UseScope(this, e);
+    }
+
+    private sealed class UseScope(SiloBankMemory owner, Entry? entry) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (entry is null) return;
+            lock (owner._lock) { entry.InFlight--; entry.LastUsed = Stopwatch.GetTimestamp(); }
+        }
+    }
+
+    public SiloBankReport Report()
+    {
+        lock (_lock)
+            return new SiloBankReport(Silo, BudgetBytes, _residentBytes, [.. _resident.Keys], [.. _loading], _maxResidentBytes, DateTime.UtcNow);
+    }
+
+    // Under _lock. Bytes of shards already asked to leave no longer count against the budget.
+    private List<(string, Action)> ChooseVictims(string except)
+    {
+        var victims = new List<(string, Action)>();
+        long counted = _resident.Values.Where(e => !e.Evicting).Sum(e => e.Bytes);
+        if (counted <= BudgetBytes) return victims;
+        foreach (var (key, e) in _resident.Where(kv => kv.Key != except && !kv.Value.Evicting && kv.Value.InFlight == 0)
+                     .OrderBy(kv => kv.Value.LastUsed).ToList())
+        {
+            if (counted <= BudgetBytes) break;
+            e.Evicting = true;
+            counted -= e.Bytes;
+            victims.Add((key, e.Evict));
+        }
+        return victims;
+    }
+}
