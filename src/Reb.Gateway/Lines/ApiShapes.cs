@@ -36,6 +36,8 @@ public sealed record LineDetail(string Line, string Site, string? CurrentVersion
     /// clears).</summary>
     public VersionMetrics? CurrentMetrics { get; init; }
     public string? Warning => CurrentMetrics?.Warning;
+    /// <summary>"warm", "waking" or "cold" (<see cref="LineBankState"/>); null without a current version.</summary>
+    public string? BankState { get; init; }
 }
 
 public sealed record Calibration(double? Threshold, double? ModelThreshold, double? GoodMedian, float[] GoodScores, float[]? DefectScores);

@@ -9,10 +9,10 @@ namespace Reb.Grains.Shards;
 
 /// <summary>
 /// The bank shards resident on this silo and its memory budget for them. A shard registers when its slice is loaded
-/// and leaves when it deactivates; when the resident bytes exceed the budget, the least recently used idle shards
-/// (no query running) are asked to deactivate, newest load excepted, and their banks come back from the artefact
-/// store on their next query. A silo therefore holds at most its budget plus the shard it loaded last, unless every
-/// other shard is busy.
+/// and leaves when it deactivates; when the resident bytes exceed the budget, the least recently used shards are
+/// asked to deactivate (idle ones first, newest load excepted), and their banks come back from the artefact store on
+/// their next query. A busy shard finishes the queries it is running before it goes: under a load that keeps every
+/// shard busy, skipping busy shards let a silo hold three times its budget.
 /// </summary>
 public sealed class SiloBankMemory
 {
@@ -29,7 +29,7 @@ public sealed class SiloBankMemory
     private readonly Dictionary<string, Entry> _resident = new(StringComparer.Ordinal);
     private readonly HashSet<string> _loading = new(StringComparer.Ordinal);
     private readonly ILogger<SiloBankMemory> _log;
-    private long _residentBytes, _maxResidentBytes;
+    private long _residentBytes, _maxResidentBytes, _largestShardBytes;
 
     public SiloBankMemory(IOptions<BankMemoryOptions> options, ILocalSiloDetails silo, ILogger<SiloBankMemory> log)
     {
@@ -66,6 +66,7 @@ public sealed class SiloBankMemory
             _resident[key] = new Entry(bytes, evict);
             _residentBytes += bytes;
             _maxResidentBytes = Math.Max(_maxResidentBytes, _residentBytes);
+            _largestShardBytes = Math.Max(_largestShardBytes, bytes);
             victims = ChooseVictims(except: key);
         }
         foreach (var (victim, deactivate) in victims)
@@ -85,8 +86,8 @@ public sealed class SiloBankMemory
         }
     }
 
-    /// <summary>Marks a query on <paramref name="key"/> running until the result is disposed (busy shards are not
-    /// evicted; the end of the query is the shard's last use).</summary>
+    /// <summary>Marks a query on <paramref name="key"/> running until the result is disposed (idle shards are evicted
+    /// before busy ones; the end of the query is the shard's last use).</summary>
     public IDisposable Use(string key)
     {
         Entry? e;
@@ -109,7 +110,7 @@ public sealed class SiloBankMemory
     public SiloBankReport Report()
     {
         lock (_lock)
-            return new SiloBankReport(Silo, BudgetBytes, _residentBytes, [.. _resident.Keys], [.. _loading], _maxResidentBytes, DateTime.UtcNow);
+            return new SiloBankReport(Silo, BudgetBytes, _residentBytes, [.. _resident.Keys], [.. _loading], _maxResidentBytes, DateTime.UtcNow, _largestShardBytes);
     }
 
     // Under _lock. Bytes of shards already asked to leave no longer count against the budget.
@@ -118,8 +119,8 @@ public sealed class SiloBankMemory
         var victims = new List<(string, Action)>();
         long counted = _resident.Values.Where(e => !e.Evicting).Sum(e => e.Bytes);
         if (counted <= BudgetBytes) return victims;
-        foreach (var (key, e) in _resident.Where(kv => kv.Key != except && !kv.Value.Evicting && kv.Value.InFlight == 0)
-                     .OrderBy(kv => kv.Value.LastUsed).ToList())
+        foreach (var (key, e) in _resident.Where(kv => kv.Key != except && !kv.Value.Evicting)
+                     .OrderBy(kv => kv.Value.InFlight > 0).ThenBy(kv => kv.Value.LastUsed).ToList())
         {
             if (counted <= BudgetBytes) break;
             e.Evicting = true;

@@ -4,6 +4,7 @@ using Reb.Abstractions.Client;
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
 using Reb.Cluster.Tests.TestSupport;
+using Reb.Gateway.Lines;
 using Reb.Grains.Shards;
 using Xunit.Abstractions;
 
@@ -76,6 +77,11 @@ public sealed class BankMemoryBudgetTests(PcbModelFixture model, ITestOutputHelp
         Assert.Equal(new[] { Key("lru-a"), Key("lru-c") }.Order(), resident.Resident.Order());
         Assert.True(resident.ResidentBytes <= memory.BudgetBytes, $"{resident.ResidentBytes} bytes resident over a budget of {memory.BudgetBytes}");
         Assert.True(memory.MaxResidentBytes <= memory.BudgetBytes + shardBytes, $"peak {memory.MaxResidentBytes} bytes");
+        // The dashboard's state from the cluster's reports: b is cold until its next inspection.
+        var registry = cluster.Client.GetGrain<IBankMemoryGrain>(0);
+        await WaitUntil(() => registry.All().GetAwaiter().GetResult(),
+            r => LineBankState.Of([new ShardKey("lru-b", model.Version, 0, 1)], r) == LineBankState.Cold, "lru-b to show cold");
+        Assert.Equal(LineBankState.Warm, LineBankState.Of([new ShardKey("lru-a", model.Version, 0, 1)], await registry.All()));
 
         // b wakes from the store (evicting a, now the least recently used) and scores every image exactly as before.
         for (int i = 0; i < model.TestImages.Count; i++)
