@@ -64,10 +64,13 @@ public sealed class BankShardGrain(SiloModelCache models, SiloBankMemory memory,
     private async Task<ShardSlice> LoadResident()
     {
         var key = this.GetPrimaryKeyString();
-        memory.Loading(key);
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         ShardSlice slice;
-        try { slice = await Load(); }
+        try
+        {
+            await memory.LoadingAsync(key);
+            slice = await Load();
+        }
         catch
         {
             memory.LoadFailed(key);

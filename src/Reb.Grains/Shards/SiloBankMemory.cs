@@ -46,8 +46,40 @@ public sealed class SiloBankMemory
     /// <summary>The most bytes resident at once since the silo started.</summary>
     public long MaxResidentBytes { get { lock (_lock) return _maxResidentBytes; } }
 
-    /// <summary>A shard started loading its slice (shown as "waking" until it is resident).</summary>
-    public void Loading(string key) { lock (_lock) _loading.Add(key); }
+    /// <summary>Longest a load waits for evicted shards to leave before it goes ahead anyway.</summary>
+    public static readonly TimeSpan RoomWait = TimeSpan.FromSeconds(30);
+
+    private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// A shard is about to load its slice (shown as "waking" until it is resident). While the silo is over its budget,
+    /// the least recently used shards are asked to leave, and the load waits (at most <see cref="RoomWait"/>) until
+    /// their bytes are released: a busy shard finishes its running queries first, and without this wait a burst of
+    /// loads stacked up several evicted-but-not-yet-gone shards over the budget.
+    /// </summary>
+    public async Task LoadingAsync(string key)
+    {
+        List<(string Key, Action Evict)> victims;
+        lock (_lock)
+        {
+            _loading.Add(key);
+            victims = ChooseVictims(except: key);
+        }
+        Deactivate(victims);
+        var deadline = DateTime.UtcNow + RoomWait;
+        while (true)
+        {
+            Task released;
+            lock (_lock)
+            {
+                if (_residentBytes <= BudgetBytes) return;
+                released = _released.Task;
+            }
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) return;
+            await Task.WhenAny(released, Task.Delay(left));
+        }
+    }
 
     /// <summary>A shard's load failed; it is neither loading nor resident.</summary>
     public void LoadFailed(string key) { lock (_lock) _loading.Remove(key); }
@@ -69,9 +101,14 @@ public sealed class SiloBankMemory
             _largestShardBytes = Math.Max(_largestShardBytes, bytes);
             victims = ChooseVictims(except: key);
         }
+        Deactivate(victims);
+    }
+
+    private void Deactivate(List<(string Key, Action Evict)> victims)
+    {
         foreach (var (victim, deactivate) in victims)
         {
-            _log.LogInformation("bank budget {Budget} bytes exceeded: deactivating idle shard {Shard}", BudgetBytes, victim);
+            _log.LogInformation("bank budget {Budget} bytes exceeded: deactivating shard {Shard}", BudgetBytes, victim);
             deactivate();
         }
     }
@@ -83,6 +120,8 @@ public sealed class SiloBankMemory
         {
             _loading.Remove(key);
             if (_resident.Remove(key, out var e)) _residentBytes -= e.Bytes;
+            _released.TrySetResult();
+            _released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
 

@@ -33,6 +33,8 @@ public static class RebTestCluster
                 ["Reb:ArtefactStore:Kind"] = "local",
                 ["Reb:ArtefactStore:Root"] = artefactRoot,
                 ["Reb:Accelerator"] = gpuSilos.Contains(options.SiloName) ? "gpu" : "cpu",
+                ["Reb:CacheRoot"] = extra.CacheRoot,
+                ["Reb:CacheMaxMb"] = extra.CacheMaxMb?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Reb:Silo:BankMemoryMb"] = extra.BankMemoryMb.TryGetValue(options.SiloName, out var mb)
                     ? mb.ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
             }).Build();
@@ -93,6 +95,10 @@ public sealed record RebTestClusterOptions
     /// in grains and is lost with the silo that hosted them; tests that kill silos mid-job need state that survives.
     /// </summary>
     public string? GrainStorageFolder { get; init; }
+
+    /// <summary>"Reb:CacheRoot" (null: a temp folder per silo) and "Reb:CacheMaxMb" (null: the default).</summary>
+    public string? CacheRoot { get; init; }
+    public int? CacheMaxMb { get; init; }
 
     /// <summary>Bank memory budget (MiB) by silo name ("Reb:Silo:BankMemoryMb"); others use the default.</summary>
     public IReadOnlyDictionary<string, double> BankMemoryMb { get; init; } = new Dictionary<string, double>();

@@ -33,7 +33,7 @@ public sealed record SoakReport(
         IReadOnlyList<ClusterSample> samples, double seconds, SoakKill? kill, bool metricsExported)
     {
         var ok = requests.Where(r => r.Status == 200).ToList();
-        var statusCounts = requests.GroupBy(r => r.Status == 0 ? "no-answer" : r.Status.ToString(CultureInfo.InvariantCulture))
+        var statusCounts = requests.GroupBy(r => r.Status == 0 ? $"no-answer ({r.NoAnswer})" : r.Status.ToString(CultureInfo.InvariantCulture))
             .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
         var lineFigures = lines.Select(l =>
         {

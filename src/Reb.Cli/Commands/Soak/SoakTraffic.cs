@@ -6,7 +6,8 @@ namespace Reb.Cli.Commands.Soak;
 
 /// <summary>One inspection of the soak: when it started, its line, the silo it was sent to, HTTP status (0 = no
 /// answer), latency, whether a refusal carried Retry-After and whether it was a cold line's first inspection.</summary>
-public sealed record SoakRequest(double StartSeconds, string Line, int Silo, int Status, double Ms, bool RetryAfter, bool ColdWake);
+public sealed record SoakRequest(double StartSeconds, string Line, int Silo, int Status, double Ms, bool RetryAfter, bool ColdWake,
+    string? NoAnswer = null);
 
 /// <summary>
 /// Closed-loop clients: each picks a line at random (its own seed), posts one of that line's images to
@@ -39,6 +40,7 @@ public sealed class SoakTraffic(SoakSettings settings, SoakSilos silos, IReadOnl
             double start = clock.Elapsed.TotalSeconds;
             long t0 = Stopwatch.GetTimestamp();
             int status = 0, sentTo = silo;
+            string? noAnswer = null;
             TimeSpan? retryAfter = null;
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
             timeout.CancelAfter(RequestTimeout);
@@ -53,9 +55,13 @@ public sealed class SoakTraffic(SoakSettings settings, SoakSilos silos, IReadOnl
                 retryAfter = response.Headers.RetryAfter?.Delta;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
-            catch (OperationCanceledException) { } // no answer within the request timeout: status 0
-            catch (HttpRequestException) { silo = (silo + 1) % silos.Ports.Count; } // this silo is gone: the next one
-            Requests.Enqueue(new SoakRequest(start, line.Name, sentTo, status, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, retryAfter is not null, cold && status == 200));
+            catch (OperationCanceledException) { noAnswer = "timeout"; } // no answer within the request timeout: status 0
+            catch (HttpRequestException e)
+            {
+                noAnswer = e.HttpRequestError.ToString();
+                silo = (silo + 1) % silos.Ports.Count; // this silo is gone: the next one
+            }
+            Requests.Enqueue(new SoakRequest(start, line.Name, sentTo, status, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, retryAfter is not null, cold && status == 200, noAnswer));
             var pause = retryAfter is { } wait ? (wait < MaxRetryAfter ? wait : MaxRetryAfter) : status is 200 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(100);
             if (pause > TimeSpan.Zero)
                 try { await Task.Delay(pause, stop); } catch (OperationCanceledException) { return; }
