@@ -39,7 +39,7 @@ public static class RebSiloExtensions
             services.Configure<BankMemoryOptions>(configuration.GetSection(BankMemoryOptions.Section));
             services.AddSingleton<Reb.Grains.Shards.SiloBankMemory>();
             services.AddSingleton<ClusterBankMemory>();
-            services.AddHostedService<BankMemoryReporter>();
+            services.AddHostedService<Reb.Grains.Shards.BankMemoryReporter>();
             services.AddPlacementFilter<PreferGpuPlacementFilterStrategy, PreferGpuPlacementFilterDirector>(ServiceLifetime.Singleton);
             services.AddPlacementDirector<ShardSpreadPlacement, ShardSpreadPlacementDirector>();
             services.AddSingleton(new SiloDevice(device));

@@ -42,14 +42,15 @@ public static class RebMetrics
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60] });
 
     // Every silo's bank memory in this process (tests run several); weak, so a stopped silo's entry goes with it.
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Shards.SiloBankMemory, object?> BankMemories = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, ResidentSource> BankMemories = new();
+    private sealed record ResidentSource(string Silo, Func<long> Bytes);
 
-    /// <summary>Exports <paramref name="memory"/>'s resident bank bytes as reb.shard.resident, tagged by
-    /// silo.</summary>
-    public static void TrackResidentBytes(Shards.SiloBankMemory memory) => BankMemories.AddOrUpdate(memory, null);
+    /// <summary>Exports the resident bank bytes of <paramref name="owner"/> (a silo's bank memory) as
+    /// reb.shard.resident, tagged by silo.</summary>
+    public static void TrackResidentBytes(object owner, string silo, Func<long> bytes) => BankMemories.AddOrUpdate(owner, new ResidentSource(silo, bytes));
 
     private static IEnumerable<Measurement<long>> ObserveResidentBytes() =>
-        BankMemories.Select(kv => new Measurement<long>(kv.Key.ResidentBytes, new KeyValuePair<string, object?>("silo", kv.Key.Silo))).ToList();
+        BankMemories.Select(kv => new Measurement<long>(kv.Value.Bytes(), new KeyValuePair<string, object?>("silo", kv.Value.Silo))).ToList();
 
     // Job id -> last progress. Finished jobs stay visible for a while so a scrape after the end still sees 100 %
     // (or where a job failed), then they are dropped: the series set must not grow with every job ever run.

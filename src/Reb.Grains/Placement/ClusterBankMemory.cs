@@ -9,7 +9,7 @@ namespace Reb.Grains.Placement;
 public sealed record SiloBankView(SiloAddress Silo, long FreeBytes, int SameBank);
 
 /// <summary>
-/// This silo's copy of the cluster's bank memory reports (refreshed every second by <see cref="BankMemoryReporter"/>)
+/// This silo's copy of the cluster's bank memory reports (refreshed every second by the silo's bank memory reporter)
 /// plus the shards this silo placed since: placements of a burst (a cold line's shards all waking at once) would
 /// otherwise all see the same free budget and pile onto one silo.
 /// </summary>

@@ -29,14 +29,16 @@ public sealed class SiloBankMemory
     private readonly Dictionary<string, Entry> _resident = new(StringComparer.Ordinal);
     private readonly HashSet<string> _loading = new(StringComparer.Ordinal);
     private readonly ILogger<SiloBankMemory> _log;
-    private long _residentBytes, _maxResidentBytes, _largestShardBytes;
+    private long _residentBytes, _maxResidentBytes, _largestShardBytes, _reservedBytes;
+    // Loads admitted but not resident yet, with the bytes held for each (the largest shard seen so far).
+    private readonly Dictionary<string, long> _reservations = new(StringComparer.Ordinal);
 
     public SiloBankMemory(IOptions<BankMemoryOptions> options, ILocalSiloDetails silo, ILogger<SiloBankMemory> log)
     {
         _log = log;
         Silo = silo.SiloAddress.ToParsableString();
         BudgetBytes = options.Value.BudgetBytes;
-        RebMetrics.TrackResidentBytes(this);
+        RebMetrics.TrackResidentBytes(this, Silo, () => ResidentBytes);
     }
 
     /// <summary>This silo's address (as placement and the reports name silos).</summary>
@@ -55,7 +57,9 @@ public sealed class SiloBankMemory
     /// A shard is about to load its slice (shown as "waking" until it is resident). While the silo is over its budget,
     /// the least recently used shards are asked to leave, and the load waits (at most <see cref="RoomWait"/>) until
     /// their bytes are released: a busy shard finishes its running queries first, and without this wait a burst of
-    /// loads stacked up several evicted-but-not-yet-gone shards over the budget.
+    /// loads stacked up several evicted-but-not-yet-gone shards over the budget. Admitted loads hold the size of the
+    /// largest shard seen until they are resident, so loads admitted together do not each take the same room; the
+    /// first is admitted once the resident shards fit the budget, which bounds the silo by its budget plus one shard.
     /// </summary>
     public async Task LoadingAsync(string key)
     {
@@ -63,7 +67,7 @@ public sealed class SiloBankMemory
         lock (_lock)
         {
             _loading.Add(key);
-            victims = ChooseVictims(except: key);
+            victims = ChooseVictims(except: key, incoming: Math.Max(1, _largestShardBytes));
         }
         Deactivate(victims);
         var deadline = DateTime.UtcNow + RoomWait;
@@ -72,17 +76,35 @@ public sealed class SiloBankMemory
             Task released;
             lock (_lock)
             {
-                if (_residentBytes <= BudgetBytes) return;
+                bool fits = _reservedBytes == 0 ? _residentBytes <= BudgetBytes : _residentBytes + _reservedBytes <= BudgetBytes;
+                if (fits || DateTime.UtcNow >= deadline)
+                {
+                    long hold = Math.Max(1, _largestShardBytes);
+                    _reservations[key] = hold;
+                    _reservedBytes += hold;
+                    return;
+                }
                 released = _released.Task;
             }
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) return;
-            await Task.WhenAny(released, Task.Delay(left));
+            await Task.WhenAny(released, Task.Delay(deadline - DateTime.UtcNow is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero));
         }
     }
 
+    // Under _lock.
+    private void EndReservation(string key)
+    {
+        if (_reservations.Remove(key, out var hold)) _reservedBytes -= hold;
+    }
+
     /// <summary>A shard's load failed; it is neither loading nor resident.</summary>
-    public void LoadFailed(string key) { lock (_lock) _loading.Remove(key); }
+    public void LoadFailed(string key)
+    {
+        lock (_lock)
+        {
+            _loading.Remove(key);
+            EndReservation(key);
+        }
+    }
 
     /// <summary>
     /// A shard's slice of <paramref name="bytes"/> is loaded; <paramref name="evict"/> deactivates that shard. Evicts
@@ -94,12 +116,13 @@ public sealed class SiloBankMemory
         lock (_lock)
         {
             _loading.Remove(key);
+            EndReservation(key);
             if (_resident.Remove(key, out var old)) _residentBytes -= old.Bytes;
             _resident[key] = new Entry(bytes, evict);
             _residentBytes += bytes;
             _maxResidentBytes = Math.Max(_maxResidentBytes, _residentBytes);
             _largestShardBytes = Math.Max(_largestShardBytes, bytes);
-            victims = ChooseVictims(except: key);
+            victims = ChooseVictims(except: key, incoming: 0);
         }
         Deactivate(victims);
     }
@@ -119,6 +142,7 @@ public sealed class SiloBankMemory
         lock (_lock)
         {
             _loading.Remove(key);
+            EndReservation(key);
             if (_resident.Remove(key, out var e)) _residentBytes -= e.Bytes;
             _released.TrySetResult();
             _released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -152,11 +176,12 @@ public sealed class SiloBankMemory
             return new SiloBankReport(Silo, BudgetBytes, _residentBytes, [.. _resident.Keys], [.. _loading], _maxResidentBytes, DateTime.UtcNow, _largestShardBytes);
     }
 
-    // Under _lock. Bytes of shards already asked to leave no longer count against the budget.
-    private List<(string, Action)> ChooseVictims(string except)
+    // Under _lock. Bytes of shards already asked to leave no longer count against the budget; loads admitted and the
+    // one about to load (incoming) do.
+    private List<(string, Action)> ChooseVictims(string except, long incoming)
     {
         var victims = new List<(string, Action)>();
-        long counted = _resident.Values.Where(e => !e.Evicting).Sum(e => e.Bytes);
+        long counted = _resident.Values.Where(e => !e.Evicting).Sum(e => e.Bytes) + _reservedBytes + incoming;
         if (counted <= BudgetBytes) return victims;
         foreach (var (key, e) in _resident.Where(kv => kv.Key != except && !kv.Value.Evicting)
                      .OrderBy(kv => kv.Value.InFlight > 0).ThenBy(kv => kv.Value.LastUsed).ToList())

@@ -105,7 +105,7 @@ public sealed class BankMemoryBudgetTests(PcbModelFixture model, ITestOutputHelp
         var registry = cluster.Client.GetGrain<IBankMemoryGrain>(0);
         await WaitUntil(() => registry.All().GetAwaiter().GetResult(),
             r => r.Length == silos && r.Sum(x => x.Resident.Length) >= shards, $"{silos} silos to report {shards} shards");
-        await Task.Delay(Reb.Grains.Placement.BankMemoryReporter.Interval * 2);
+        await Task.Delay(BankMemoryReporter.Interval * 2);
     }
 
     private static async Task<T> WaitUntil<T>(Func<T> read, Func<T, bool> done, string what)

@@ -25,7 +25,6 @@ public static class ClusterCommand
         cluster.Subcommands.Add(HistoryCommands.Review());
         cluster.Subcommands.Add(ClusterDemoCommand.Create());
         cluster.Subcommands.Add(ClusterBenchCommand.Create());
-        cluster.Subcommands.Add(Soak.SoakCommand.Create());
         return cluster;
     }
 

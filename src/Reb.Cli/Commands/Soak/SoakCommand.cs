@@ -72,8 +72,8 @@ public static class SoakCommand
         {
             int victim = settings.Silos - 1;
             await Task.Delay(at, ct);
-            silos.Kill(victim);
             kill = new SoakKill(victim, clock.Elapsed.TotalSeconds, null);
+            silos.Kill(victim);
             AnsiConsole.MarkupLine($"soak: killed silo {victim} at {kill.AtSeconds:0} s");
             await Task.Delay(settings.RestartAfter, ct);
             try

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Reb.Abstractions.Grains;
-using Reb.Grains.Shards;
+using Reb.Grains.Placement;
 
-namespace Reb.Grains.Placement;
+namespace Reb.Grains.Shards;
 
 /// <summary>Every second: this silo's bank report to the cluster's <see cref="IBankMemoryGrain"/>, and the answer
 /// (every silo's report) into this silo's <see cref="ClusterBankMemory"/> for placement.</summary>
