@@ -32,7 +32,10 @@ public static class Program
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(BenchUpdateCommand.Create());
         root.Subcommands.Add(DefectsCommand.Create());
-        root.Subcommands.Add(Commands.Cluster.ClusterCommand.Create());
+        var cluster = Commands.Cluster.ClusterCommand.Create();
+        // Registered here, not by ClusterCommand: the soak uses the cluster commands' session, not the other way round.
+        cluster.Subcommands.Add(Commands.Soak.SoakCommand.Create());
+        root.Subcommands.Add(cluster);
         root.Subcommands.Add(Commands.Load.LoadCommand.Create());
         return root;
     }

@@ -28,7 +28,4 @@ public static class ComputeDevice
             default: throw new ArgumentException($"device must be one of {string.Join(", ", Names)}, got '{name}'");
         }
     }
-
-    /// <summary>"gpu" or "cpu": the accelerator a silo publishes for placement, derived from its device.</summary>
-    public static string Accelerator(Device device) => device.type == DeviceType.CUDA ? "gpu" : "cpu";
 }

@@ -30,14 +30,16 @@ public static class RebSiloExtensions
         // The device is resolved once, at start-up: "cuda" on a machine without CUDA fails here, loudly, not at the
         // first score.
         var device = Reb.Core.ComputeDevice.Resolve(section[nameof(RebOptions.Device)]);
-        var explicitAccelerator = section[nameof(RebOptions.Accelerator)];
-        var accelerator = string.IsNullOrWhiteSpace(explicitAccelerator)
-            ? Reb.Core.ComputeDevice.Accelerator(device) : Accelerators.Normalize(explicitAccelerator);
+        var accelerator = Accelerators.Resolve(device.type, section[nameof(RebOptions.Accelerator)]);
         silo.UseSiloMetadata(new Dictionary<string, string> { [Accelerators.MetadataKey] = accelerator });
         silo.AddOutgoingGrainCallFilter<MessageSizeCallFilter>();
         silo.ConfigureServices(services =>
         {
             services.Configure<RebOptions>(section);
+            services.Configure<BankMemoryOptions>(configuration.GetSection(BankMemoryOptions.Section));
+            services.AddSingleton<Reb.Grains.Shards.SiloBankMemory>();
+            services.AddSingleton<ClusterBankMemory>();
+            services.AddHostedService<Reb.Grains.Shards.BankMemoryReporter>();
             services.AddPlacementFilter<PreferGpuPlacementFilterStrategy, PreferGpuPlacementFilterDirector>(ServiceLifetime.Singleton);
             services.AddPlacementDirector<ShardSpreadPlacement, ShardSpreadPlacementDirector>();
             services.AddSingleton(new SiloDevice(device));

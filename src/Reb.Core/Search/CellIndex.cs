@@ -172,6 +172,11 @@ public sealed class CellIndex : IDisposable
         return result;
     }
 
+    /// <summary>Bytes the cells hold besides the searched bank: their reordered bank copy, centroids and row
+    /// order.</summary>
+    public long ResidentBytes => Bank.ResidentBytes + KnnBank.TensorBytes(Centroids) + KnnBank.TensorBytes(_centroids64)
+                                 + sizeof(int) * (Original.LongLength + CellStart.LongLength) + sizeof(double) * 2L * Radius.LongLength;
+
     /// <summary>Releases the ordered bank and the centroids.</summary>
     public void Dispose()
     {

@@ -214,6 +214,13 @@ public sealed class KnnBank : IDisposable
         }
     }
 
+    /// <summary>Bytes this bank holds: float32 vectors, screen copy, mean and per-row bounds (what a silo's memory budget
+    /// counts).</summary>
+    public long ResidentBytes =>
+        TensorBytes(Vectors) + TensorBytes(Screen) + TensorBytes(Mean) + 4L * sizeof(float) * Rows.B.LongLength;
+
+    internal static long TensorBytes(Tensor t) => t.NumberOfElements * t.ElementSize;
+
     /// <summary>Releases the prepared copies (and this bank's reference to the vectors).</summary>
     public void Dispose()
     {

@@ -117,6 +117,9 @@ public sealed class KnnSearch : IDisposable
         return CellSearch.Search(Cells, queries, k, excluded, options, progress, stats);
     }
 
+    /// <summary>Bytes of the bank and, when built, the cells.</summary>
+    public long ResidentBytes => Bank.ResidentBytes + (Cells?.ResidentBytes ?? 0);
+
     /// <summary>Releases the cells (and the bank when owned).</summary>
     public void Dispose()
     {

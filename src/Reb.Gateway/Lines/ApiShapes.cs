@@ -68,6 +68,8 @@ public sealed record LineDetail(string Line, string Site, string? CurrentVersion
     /// clears).</summary>
     public VersionMetrics? CurrentMetrics { get; init; }
     public string? Warning => CurrentMetrics?.Warning;
+    /// <summary>"warm", "waking" or "cold" (<see cref="LineBankState"/>); null without a current version.</summary>
+    public string? BankState { get; init; }
 }
 
 /// <param name="GoodScores">The out-of-fold good scores (held-out training scores for the legacy rule).</param>

@@ -92,7 +92,13 @@ public sealed partial class LineService(IGrainFactory grains, RebClusterClient c
         return new LineDetail(l.Line, l.Settings.EffectiveSite, l.Status.Current, EffectiveThreshold(l.Settings, model), counters.Inspections,
             counters.Rejects, rejectRate, counters.ThroughputPerMin, counters.LastInspectionUtc, model?.Threshold, l.Settings.ThresholdOverride,
             l.Status.Shards, versions, l.Status.Jobs, l.Status.Previous)
-        { CurrentMetrics = model is null ? null : VersionMetrics.From(model) };
+        {
+            CurrentMetrics = model is null ? null : VersionMetrics.From(model),
+            BankState = l.Status.Current is { } current && withVersions
+                ? LineBankState.Of(ShardKey.All(l.Line, current, l.Status.Shards),
+                    await cluster.RetryAsync(() => grains.GetGrain<IBankMemoryGrain>(0).All(), ct))
+                : null,
+        };
     }
 
     public async Task<IReadOnlyList<VersionInfo>> VersionsAsync(LineContext l, CancellationToken ct)

@@ -12,9 +12,14 @@ public sealed class RebOptions
     /// retention.</summary>
     public Reb.Storage.Inspections.InspectionHistorySettings History { get; set; } = new();
 
-    /// <summary>Where this silo keeps verified local copies of model versions; empty = a fresh temp folder per
-    /// silo.</summary>
+    /// <summary>Where this silo keeps verified local copies of model versions, in a folder of its own named after its
+    /// silo port (so a restarted silo finds its copies again); empty = a fresh temp folder per silo, removed at
+    /// exit.</summary>
     public string CacheRoot { get; set; } = "";
+
+    /// <summary>Most MiB of model copies the silo's cache keeps; the least recently used versions beyond it are removed
+    /// (fetched again when asked for).</summary>
+    public int CacheMaxMb { get; set; } = 16384;
 
     /// <summary>
     /// Where this silo's tensors run: "cpu", "cuda" or "auto" (CUDA when libtorch reports it). Backbone, adaptation and

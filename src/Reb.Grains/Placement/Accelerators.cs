@@ -7,6 +7,12 @@ public static class Accelerators
     public const string Gpu = "gpu";
     public const string Cpu = "cpu";
 
+    /// <summary>The label a silo publishes: <paramref name="explicitAccelerator"/> when set (steering placement by
+    /// hand), else derived from the resolved device, so a silo computing on CUDA is a GPU silo.</summary>
+    public static string Resolve(TorchSharp.DeviceType device, string? explicitAccelerator) =>
+        !string.IsNullOrWhiteSpace(explicitAccelerator) ? Normalize(explicitAccelerator)
+        : device == TorchSharp.DeviceType.CUDA ? Gpu : Cpu;
+
     /// <summary>"gpu" or "cpu" (anything else is refused, so a typo does not silently mean cpu).</summary>
     public static string Normalize(string? value) => (value ?? Cpu).Trim().ToLowerInvariant() switch
     {

@@ -6,6 +6,7 @@ using Reb.Grains.Models;
 using Orleans.Placement;
 using Reb.Grains.Placement;
 using Reb.Grains.Training;
+using Reb.Grains.Diagnostics;
 
 namespace Reb.Grains.Shards;
 
@@ -13,10 +14,12 @@ namespace Reb.Grains.Shards;
 /// Serves one slice of a bank. The slice is loaded on the first query, not in OnActivateAsync: loading a large slice
 /// may take longer than activation is allowed to, and a failed load then surfaces as that query's clear error.
 /// Queries are read-only and interleave; the search itself runs on the thread pool, off the grain's scheduler.
+/// The loaded slice counts against the silo's bank memory budget (<see cref="SiloBankMemory"/>), which may ask an
+/// idle shard to deactivate; the next query re-activates it, on whichever silo then has room.
 /// </summary>
 [PreferGpuPlacement]
 [ShardSpreadPlacement] // shard I of N on the I-th (filtered) silo: even spread; the default resource-optimised placement piles them up
-public sealed class BankShardGrain(SiloModelCache models, ILocalSiloDetails silo) : Grain, IBankShardGrain
+public sealed class BankShardGrain(SiloModelCache models, SiloBankMemory memory, ILocalSiloDetails silo) : Grain, IBankShardGrain
 {
     private Task<ShardSlice>? _loading;
 
@@ -25,12 +28,14 @@ public sealed class BankShardGrain(SiloModelCache models, ILocalSiloDetails silo
     public async Task<ShardNearest> Nearest(FeatureChunk queries)
     {
         var slice = await Slice(queries.Dim);
+        using var use = memory.Use(this.GetPrimaryKeyString());
         return await Task.Run(() => slice.Nearest(queries));
     }
 
     public async Task<ShardTopK> TopK(FeatureChunk queries, int k, long[] excludeGlobal)
     {
         var slice = await Slice(queries.Dim);
+        using var use = memory.Use(this.GetPrimaryKeyString());
         return await Task.Run(() => slice.TopK(queries, k, excludeGlobal));
     }
 
@@ -42,7 +47,7 @@ public sealed class BankShardGrain(SiloModelCache models, ILocalSiloDetails silo
 
     private async Task<ShardSlice> Slice(int? expectedDim)
     {
-        _loading ??= Load();
+        _loading ??= LoadResident();
         ShardSlice slice;
         try { slice = await _loading; }
         catch
@@ -52,6 +57,30 @@ public sealed class BankShardGrain(SiloModelCache models, ILocalSiloDetails silo
         }
         if (expectedDim is { } d && d != slice.Dim)
             throw new ArgumentException($"bank shard {Key}: queries have {d} dimensions, the bank has {slice.Dim}");
+        return slice;
+    }
+
+    /// <summary>Loads the slice, times it as a shard activation and registers its bytes with the silo's budget.</summary>
+    private async Task<ShardSlice> LoadResident()
+    {
+        var key = this.GetPrimaryKeyString();
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        ShardSlice slice;
+        try
+        {
+            await memory.LoadingAsync(key);
+            slice = await Load();
+        }
+        catch
+        {
+            memory.LoadFailed(key);
+            throw;
+        }
+        RebMetrics.ShardActivation.Record(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds,
+            new KeyValuePair<string, object?>("line", Key.Line));
+        var context = GrainContext;
+        memory.Resident(key, slice.ResidentBytes, () => context.Deactivate(
+            new DeactivationReason(DeactivationReasonCode.HighMemoryPressure, "the silo's bank memory budget is exceeded and this shard was idle longest")));
         return slice;
     }
 
@@ -90,6 +119,7 @@ public sealed class BankShardGrain(SiloModelCache models, ILocalSiloDetails silo
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         if (_loading is { IsCompletedSuccessfully: true } t) t.Result.Dispose();
+        memory.Released(this.GetPrimaryKeyString());
         return Task.CompletedTask;
     }
 }

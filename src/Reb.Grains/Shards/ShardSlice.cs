@@ -98,5 +98,8 @@ public sealed class ShardSlice(KnnSearch search, float[] density, long start) : 
         return new ShardTopK(distances, indices, k);
     }
 
+    /// <summary>Bytes this slice holds in the silo (bank, screen copy, cells, densities).</summary>
+    public long ResidentBytes => Search.ResidentBytes + sizeof(float) * Density.LongLength;
+
     public void Dispose() => Search.Dispose();
 }

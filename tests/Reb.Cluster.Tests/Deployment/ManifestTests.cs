@@ -157,13 +157,13 @@ public class ManifestTests
         Assert.NotEmpty(gpu);
         foreach (var deployment in Deployments)
         {
-            var accelerator = Accelerators.Normalize(SiloEnvironment.Of(deployment).Reb.Accelerator);
+            var (device, accelerator) = ResolvedDeviceAndAccelerator(deployment);
             if (!gpu.Contains(deployment))
             {
-                Assert.True(accelerator == Accelerators.Cpu, $"{deployment} claims '{accelerator}' without requesting {GpuResource}");
+                Assert.True((device, accelerator) == ("cpu", Accelerators.Cpu), $"{deployment} resolves to {device}/{accelerator} without requesting {GpuResource}");
                 continue;
             }
-            Assert.True(accelerator == Accelerators.Gpu, $"{deployment} requests {GpuResource} but its accelerator is '{accelerator}'");
+            Assert.True((device, accelerator) == ("cuda", Accelerators.Gpu), $"{deployment} requests {GpuResource} but resolves to {device}/{accelerator}");
             // Extended resources must be requested and limited alike.
             var limit = int.Parse(Resources(deployment, "limits").GetValueOrDefault(GpuResource, "0"));
             Assert.True(limit >= 1, $"{deployment}: {GpuResource} limit {limit}");
@@ -173,6 +173,19 @@ public class ManifestTests
             Assert.True(spec.StringMap("nodeSelector").Count > 0, $"{deployment}: no nodeSelector for GPU nodes");
             Assert.Contains(spec.Maps("tolerations"), t => t.Str("key") == GpuResource);
         }
+    }
+
+    /// <summary>
+    /// The device and accelerator label a silo started from the Deployment's environment (over appsettings.json) would
+    /// publish. "cuda" cannot be resolved on this CPU-only machine, so it stands for the device libtorch returns for it
+    /// on a GPU node; every other name is resolved as the silo resolves it.
+    /// </summary>
+    private static (string Device, string Accelerator) ResolvedDeviceAndAccelerator(K8sDocument deployment)
+    {
+        var options = SiloEnvironment.Of(deployment).Reb;
+        var name = options.Device.Trim().ToLowerInvariant();
+        var device = name == "cuda" ? TorchSharp.DeviceType.CUDA : global::Reb.Core.ComputeDevice.Resolve(name).type;
+        return (device == TorchSharp.DeviceType.CUDA ? "cuda" : "cpu", Accelerators.Resolve(device, options.Accelerator));
     }
 
     [Fact]

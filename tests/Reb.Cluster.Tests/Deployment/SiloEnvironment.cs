@@ -22,7 +22,10 @@ public sealed class SiloEnvironment
         Variables = variables;
         // The environment-variable configuration provider's rule: "__" separates sections (REB__SILO__SILOPORT is
         // Reb:Silo:SiloPort); keys are case-insensitive.
+        // The silo's own appsettings.json comes first, as in Reb.Silo: a setting pinned there applies unless the
+        // manifest overrides it.
         Configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(Path.GetDirectoryName(K8sManifests.Folder)!, "src", "Reb.Silo", "appsettings.json"), optional: false)
             .AddInMemoryCollection(variables.Select(kv =>
                 new KeyValuePair<string, string?>(kv.Key.Replace("__", ConfigurationPath.KeyDelimiter), kv.Value)))
             .Build();

@@ -35,6 +35,10 @@ public static class RebTestCluster
                 ["Reb:ArtefactStore:Kind"] = "local",
                 ["Reb:ArtefactStore:Root"] = artefactRoot,
                 ["Reb:Accelerator"] = gpuSilos.Contains(options.SiloName) ? "gpu" : "cpu",
+                ["Reb:CacheRoot"] = extra.CacheRoot,
+                ["Reb:CacheMaxMb"] = extra.CacheMaxMb?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Reb:Silo:BankMemoryMb"] = extra.BankMemoryMb.TryGetValue(options.SiloName, out var mb)
+                    ? mb.ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
             }).AddInMemoryCollection(extra.Settings).Build();
             if (extra.AdoNetConnectionString is { } adoNet)
             {
@@ -115,6 +119,12 @@ public sealed record RebTestClusterOptions
     /// <summary>Membership and grain storage in this PostgreSQL database (Reb.Silo's "adonet" providers) instead of the
     /// test cluster's membership and memory or folder storage.</summary>
     public string? AdoNetConnectionString { get; init; }
+    /// <summary>"Reb:CacheRoot" (null: a temp folder per silo) and "Reb:CacheMaxMb" (null: the default).</summary>
+    public string? CacheRoot { get; init; }
+    public int? CacheMaxMb { get; init; }
+
+    /// <summary>Bank memory budget (MiB) by silo name ("Reb:Silo:BankMemoryMb"); others use the default.</summary>
+    public IReadOnlyDictionary<string, double> BankMemoryMb { get; init; } = new Dictionary<string, double>();
 
     /// <summary>Every silo's artefact store writes through this gate (see <see cref="ArtefactWriteGate"/>).</summary>
     public ArtefactWriteGate? WriteGate { get; init; }

@@ -62,7 +62,9 @@ export function render(view, { me, line }) {
       statBox('Override', detail.thresholdOverride == null ? 'none' : num(detail.thresholdOverride), 'line-override'),
       statBox('Reject rate', percent(detail.rejectRate), 'line-reject-rate'),
       statBox('Throughput', `${num(detail.throughputPerMin, 3)} /min`, 'line-throughput'),
-      statBox('Shards', String(detail.shards ?? '—'), 'line-shards')));
+      statBox('Shards', String(detail.shards ?? '—'), 'line-shards'),
+      // Bank in memory: warm (resident), waking (loading from the store), cold (the next inspection loads it).
+      statBox('Bank', h('span', { class: `pill bank-${detail.bankState ?? 'none'}` }, detail.bankState ?? '—'), 'line-bank-state')));
   }
 
   function renderVersions(detail, list) {
