@@ -41,7 +41,7 @@ public static class SoakLines
                 // Good and defective test images alike: the clients' mix.
                 var images = ds.Test.Select(s => s.ImagePath).OrderBy(p => p, StringComparer.Ordinal)
                     .Where((_, k) => k % Math.Max(1, ds.Test.Count / settings.ImagesPerLine) == 0).Take(settings.ImagesPerLine)
-                    .Select(p => new LoadImage(Path.GetFileName(p), File.ReadAllBytes(p), LoadImage.ContentTypeOf(p))).ToList();
+                    .Select(p => new LoadImage(Path.GetFileName(p), File.ReadAllBytes(p))).ToList();
                 if (images.Count == 0) throw new InvalidDataException($"--data '{data}' has no test images");
                 lines.Add(new SoakLine(name, version, ds.Category, fit.TrainImages, manifest.Bank.Core, images));
                 AnsiConsole.MarkupLine($"soak: line {name} = {Markup.Escape(ds.Category)}, {fit.TrainImages} shots, bank {manifest.Bank.Core:N0} x {manifest.Bank.Dim}");

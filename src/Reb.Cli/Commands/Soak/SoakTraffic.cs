@@ -47,7 +47,7 @@ public sealed class SoakTraffic(SoakSettings settings, SoakSilos silos, IReadOnl
             try
             {
                 using var content = new ByteArrayContent(image.Bytes);
-                content.Headers.ContentType = new MediaTypeHeaderValue(image.ContentType);
+                content.Headers.ContentType = new MediaTypeHeaderValue(Reb.Client.RebClient.ContentType(image.Name));
                 var target = new Uri(silos.Http(silo), $"api/lines/{Uri.EscapeDataString(line.Name)}/inspect?name={Uri.EscapeDataString(image.Name)}");
                 using var response = await http.PostAsync(target, content, timeout.Token);
                 await response.Content.ReadAsByteArrayAsync(timeout.Token);
