@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,10 +10,12 @@ namespace Reb.Gateway.Lines;
 
 /// <summary>
 /// Tests every line in the history for drift on a fixed period, so the drift gauges (and the alert on them) move
-/// without anyone opening the dashboard. A line whose test fails is skipped until the next round.
+/// without anyone opening the dashboard. A line whose test fails is skipped until the next round. The cluster-facing
+/// services are resolved when a round runs, not when the host starts: a host whose options are invalid must stop with
+/// the options' error, not with a missing cluster client.
 /// </summary>
-public sealed class DriftMonitor(LineService lines, ScoreService scores, DriftMetrics metrics, IInspectionHistory history,
-    IOptions<GatewayOptions> options, ILogger<DriftMonitor> log) : BackgroundService
+public sealed class DriftMonitor(IServiceProvider services, DriftMetrics metrics, IOptions<GatewayOptions> options,
+    ILogger<DriftMonitor> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stop)
     {
@@ -29,6 +32,9 @@ public sealed class DriftMonitor(LineService lines, ScoreService scores, DriftMe
 
     public async Task CheckAllAsync(CancellationToken ct)
     {
+        var lines = services.GetRequiredService<LineService>();
+        var scores = services.GetRequiredService<ScoreService>();
+        var history = services.GetRequiredService<IInspectionHistory>();
         foreach (var (site, line) in await history.LinesAsync(ct))
         {
             try
