@@ -11,12 +11,22 @@ public static class DashboardSession
     public static async Task<IPage> OpenAsync(ChromiumBrowser chromium, string baseUrl, ITestOutputHelper output)
     {
         var page = await chromium.NewPageAsync(baseUrl);
-        page.Console += (_, m) => { if (m.Type is "error" or "warning") output.WriteLine($"browser {m.Type}: {m.Text}"); };
-        page.PageError += (_, e) => output.WriteLine($"browser page error: {e}");
+        page.Console += (_, m) => { if (m.Type is "error" or "warning") Log(output, $"browser {m.Type}: {m.Text}"); };
+        page.PageError += (_, e) => Log(output, $"browser page error: {e}");
         page.Dialog += async (_, d) => await d.AcceptAsync(); // the confirm() before promote / roll back
         await page.GotoAsync("/dashboard/");
         await page.GetByTestId("api-key").WaitForAsync();
         return page;
+    }
+
+    /// <summary>
+    /// Writes to the test's output. A page outlives its test (pages are not closed), and a late console message from
+    /// it would otherwise throw "no currently active test" into whichever test is running in the browser then.
+    /// </summary>
+    private static void Log(ITestOutputHelper output, string line)
+    {
+        try { output.WriteLine(line); }
+        catch (InvalidOperationException) { }
     }
 
     /// <summary>Opens the dashboard and signs in with <paramref name="key"/>; returns once the overview
