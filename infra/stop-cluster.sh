@@ -24,6 +24,19 @@ is_our_silo() { # pid: a live process whose command line runs Reb.Silo.dll (a pi
   kill -0 "$1" 2>/dev/null && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "Reb.Silo.dll"
 }
 
+is_our_redis() { # pid: a live redis-server serving the cluster's port (Redis names its process "redis-server host:port")
+  kill -0 "$1" 2>/dev/null && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "redis-server .*:$REDIS_PORT\b"
+}
+
+terminate() { # check pid: SIGTERM, wait up to TIMEOUT s while "check pid" holds, then SIGKILL; fails when it had to kill
+  local check="$1" pid="$2"
+  kill -TERM "$pid"
+  for _ in $(seq 1 $((TIMEOUT * 10))); do "$check" "$pid" || return 0; sleep 0.1; done
+  "$check" "$pid" || return 0
+  kill -KILL "$pid" 2>/dev/null || true
+  return 1
+}
+
 # Stop in reverse order: the secondaries before the primary of localhost clustering.
 shopt -s nullglob
 pidfiles=("$DATA"/silo*.pid)
@@ -32,13 +45,10 @@ for ((k = ${#pidfiles[@]} - 1; k >= 0; k--)); do
   name="$(basename "$pidfile" .pid)"
   pid="$(cat "$pidfile")"
   if [[ -n "$pid" ]] && is_our_silo "$pid"; then
-    kill -TERM "$pid"
-    for _ in $(seq 1 $((TIMEOUT * 10))); do is_our_silo "$pid" || break; sleep 0.1; done
-    if is_our_silo "$pid"; then
-      kill -KILL "$pid" 2>/dev/null || true
-      echo "stop-cluster: $name (pid $pid) did not stop within $TIMEOUT s, killed"
-    else
+    if terminate is_our_silo "$pid"; then
       echo "stop-cluster: stopped $name (pid $pid)"
+    else
+      echo "stop-cluster: $name (pid $pid) did not stop within $TIMEOUT s, killed"
     fi
   else
     echo "stop-cluster: $name (pid ${pid:-?}) was not running"
@@ -47,20 +57,13 @@ for ((k = ${#pidfiles[@]} - 1; k >= 0; k--)); do
 done
 [[ ${#pidfiles[@]} -eq 0 ]] && echo "stop-cluster: no silo pid files under $DATA"
 
-is_our_redis() { # pid: a live redis-server serving the cluster's port (Redis names its process "redis-server host:port")
-  kill -0 "$1" 2>/dev/null && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "redis-server .*:$REDIS_PORT\b"
-}
-
 if [[ -f "$DATA/redis.pid" ]]; then
   pid="$(cat "$DATA/redis.pid")"
   if [[ -n "$pid" ]] && is_our_redis "$pid"; then
-    kill -TERM "$pid"
-    for _ in $(seq 1 $((TIMEOUT * 10))); do is_our_redis "$pid" || break; sleep 0.1; done
-    if is_our_redis "$pid"; then
-      kill -KILL "$pid" 2>/dev/null || true
-      echo "stop-cluster: the cluster's Redis (pid $pid, port $REDIS_PORT) did not stop within $TIMEOUT s, killed"
-    else
+    if terminate is_our_redis "$pid"; then
       echo "stop-cluster: stopped the cluster's Redis (pid $pid, port $REDIS_PORT; its data stays in $DATA/redis)"
+    else
+      echo "stop-cluster: the cluster's Redis (pid $pid, port $REDIS_PORT) did not stop within $TIMEOUT s, killed"
     fi
   else
     echo "stop-cluster: no Redis of the cluster on port $REDIS_PORT runs as pid ${pid:-?}; nothing stopped"
