@@ -52,6 +52,17 @@ wait_for() { # name port pidfile
   return 1
 }
 
+apt_install() { # package skip-option: installs a Debian package as root, else stops naming the package and the option
+  local package="$1" skip="$2"
+  if [[ "$(id -u)" != 0 ]]; then
+    echo "start-services: $package is missing and this is not root: install it (apt-get install $package) or pass $skip" >&2
+    exit 1
+  fi
+  echo "start-services: installing $package (apt-get)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
+}
+
 # --- Azurite (npm package, installed into infra/.tools, never globally) ---
 AZ_BIN="$TOOLS/node_modules/.bin"
 if [[ ! -x "$AZ_BIN/azurite-blob" || ! -x "$AZ_BIN/azurite-table" ]]; then
@@ -78,16 +89,7 @@ if [[ "$WANT_REDIS" == 1 ]]; then
   if answers "$REDIS_PORT"; then
     echo "start-services: $HOST:$REDIS_PORT already answers, redis not started"
   else
-    if ! command -v redis-server >/dev/null; then
-      if [[ "$(id -u)" == 0 ]]; then
-        echo "start-services: installing redis-server (apt-get)"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-      else
-        echo "start-services: redis-server is missing and this is not root: install it (apt-get install redis-server) or pass --no-redis" >&2
-        exit 1
-      fi
-    fi
+    command -v redis-server >/dev/null || apt_install redis-server --no-redis
     # The Debian package may start its own instance on install; then the port answers already.
     if answers "$REDIS_PORT"; then
       echo "start-services: $HOST:$REDIS_PORT answers (started by the package), not ours to stop"
@@ -107,15 +109,8 @@ if [[ "$WANT_POSTGRES" == 1 ]]; then
   else
     PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
     if [[ -z "$PG_BIN" || ! -x "$PG_BIN/initdb" ]]; then
-      if [[ "$(id -u)" == 0 ]]; then
-        echo "start-services: installing postgresql (apt-get)"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-        PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
-      else
-        echo "start-services: PostgreSQL is missing and this is not root: install it (apt-get install postgresql) or pass --no-postgres" >&2
-        exit 1
-      fi
+      apt_install postgresql --no-postgres
+      PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
     fi
     PG_DATA="${REB_POSTGRES_DATA:-$DATA/postgres}"
     # From "/": the postgres user may not be allowed into the current directory.
@@ -156,15 +151,8 @@ if [[ "$WANT_MOSQUITTO" == 1 ]]; then
   else
     MOSQUITTO="$(command -v mosquitto || ls /usr/sbin/mosquitto 2>/dev/null || true)"
     if [[ -z "$MOSQUITTO" ]]; then
-      if [[ "$(id -u)" == 0 ]]; then
-        echo "start-services: installing mosquitto (apt-get)"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null
-        MOSQUITTO="$(command -v mosquitto || echo /usr/sbin/mosquitto)"
-      else
-        echo "start-services: mosquitto is missing and this is not root: install it (apt-get install mosquitto) or pass --no-mosquitto" >&2
-        exit 1
-      fi
+      apt_install mosquitto --no-mosquitto
+      MOSQUITTO="$(command -v mosquitto || echo /usr/sbin/mosquitto)"
     fi
     # The package's own service may have started on install (on 1883 for every address); then the port answers.
     if answers "$MQTT_PORT"; then
