@@ -50,6 +50,16 @@ public sealed record PredictionCheck(
         return new PredictionCheck(rate, p, predictedUpper, errors, parts, measured, lo, hi, agreement);
     }
 
+    /// <summary>Both checks of a line, false rejects on its good parts and escapes on its defective ones; a rate with
+    /// no prediction or no measured part is left out.</summary>
+    public static IReadOnlyList<PredictionCheck> Both(double? predictedFalseRejects, double? falseRejectUpper, int falseRejects,
+        int goodParts, double? predictedEscapes, double? escapeUpper, int escapes, int defectiveParts) =>
+        new[]
+        {
+            Of("false rejects", predictedFalseRejects, falseRejectUpper, falseRejects, goodParts),
+            Of("escapes", predictedEscapes, escapeUpper, escapes, defectiveParts),
+        }.OfType<PredictionCheck>().ToList();
+
     /// <summary>One line for tables, logs and warnings.</summary>
     public string Text
     {

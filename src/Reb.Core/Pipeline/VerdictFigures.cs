@@ -86,13 +86,11 @@ public sealed record VerdictEvalOptions
     /// <summary>The predicted rates held against the rates measured on the labelled test images.</summary>
     public static EvaluationReport WithPredictionChecks(EvaluationReport report)
     {
-        var checks = new[]
-        {
-            Calibration.PredictionCheck.Of("false rejects", report.PredictedFalseRejectRate, report.PredictedFalseRejectInterval?.Upper,
-                (int)Math.Round(report.FalseRejectRate * report.TestGood), report.TestGood),
-            Calibration.PredictionCheck.Of("escapes", report.PredictedEscapeRate, report.PredictedEscapeInterval?.Upper,
-                (int)Math.Round(report.EscapeRate * report.TestDefective), report.TestDefective),
-        }.OfType<Calibration.PredictionCheck>().ToList();
+        var checks = Calibration.PredictionCheck.Both(
+            report.PredictedFalseRejectRate, report.PredictedFalseRejectInterval?.Upper,
+            (int)Math.Round(report.FalseRejectRate * report.TestGood), report.TestGood,
+            report.PredictedEscapeRate, report.PredictedEscapeInterval?.Upper,
+            (int)Math.Round(report.EscapeRate * report.TestDefective), report.TestDefective);
         return report with
         {
             PredictionChecks = checks,

@@ -56,4 +56,14 @@ public sealed class PredictionCheckTests
         Assert.Contains("\"Agreement\":\"Optimistic\"", json);
         Assert.Contains("\"Flagged\":true", json);
     }
+
+    [Fact]
+    public void Both_checks_leave_out_a_rate_without_prediction_or_parts()
+    {
+        var both = PredictionCheck.Both(0.025, 0.06, 4, 16, 0.272, 0.332, 5, 16);
+        Assert.Equal(["false rejects", "escapes"], both.Select(c => c.Rate));
+        Assert.Equal(PredictionAgreement.Optimistic, both[0].Agreement);
+        Assert.Single(PredictionCheck.Both(0.025, 0.06, 4, 16, null, null, 5, 16));
+        Assert.Empty(PredictionCheck.Both(0.025, 0.06, 0, 0, 0.3, 0.4, 0, 0));
+    }
 }

@@ -121,13 +121,9 @@ public static class ClusterDemoCommand
             MeasuredFalseRejectRate = good.Count == 0 ? null : good.Count(x => x.Result.Reject) / (double)good.Count,
             MeasuredEscapeRate = defective.Count == 0 ? null : defective.Count(x => !x.Result.Reject) / (double)defective.Count,
             DefectiveRejected = defective.Count(x => x.Result.Reject), Defective = defective.Count, Warning = cal?.Warning,
-            PredictionChecks = new[]
-            {
-                Reb.Core.Calibration.PredictionCheck.Of("false rejects", cal?.PredictedFalseRejectRate, cal?.PredictedUpper,
-                    good.Count(x => x.Result.Reject), good.Count),
-                Reb.Core.Calibration.PredictionCheck.Of("escapes", cal?.PredictedEscapeRate, cal?.PredictedEscapeUpper,
-                    defective.Count(x => !x.Result.Reject), defective.Count),
-            }.OfType<Reb.Core.Calibration.PredictionCheck>().ToList(),
+            PredictionChecks = Reb.Core.Calibration.PredictionCheck.Both(
+                cal?.PredictedFalseRejectRate, cal?.PredictedUpper, good.Count(x => x.Result.Reject), good.Count,
+                cal?.PredictedEscapeRate, cal?.PredictedEscapeUpper, defective.Count(x => !x.Result.Reject), defective.Count),
         };
         File.WriteAllText(Path.Combine(outDir, "summary.json"),
             JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
