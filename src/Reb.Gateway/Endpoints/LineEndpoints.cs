@@ -5,6 +5,7 @@ using Reb.Abstractions.Grains;
 using Reb.Gateway.Access;
 using Reb.Gateway.Errors;
 using Reb.Gateway.Lines;
+using Reb.Storage.Inspections;
 
 namespace Reb.Gateway.Endpoints;
 
@@ -15,7 +16,8 @@ public static class LineEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/lines", List).RequireAuthorization(Roles.Operator)
-            .WithName("ListLines").WithSummary("Lines of the key's site").Produces<LineSummary[]>();
+            .WithName("ListLines").WithSummary("Lines of the key's site (?recent=N: each with its N newest inspections, at most 20)")
+            .Produces<LineSummary[]>();
         api.MapGet("/lines/{line}", Detail).RequireAuthorization(Roles.Operator)
             .WithName("GetLine").WithSummary("One line: versions, thresholds, counters").Produces<LineDetail>();
         api.MapGet("/lines/{line}/versions", Versions).RequireAuthorization(Roles.Operator)
@@ -36,12 +38,27 @@ public static class LineEndpoints
             .WithName("GetAudit").WithSummary("Audited changes of the line, newest first").Produces<Reb.Abstractions.Contracts.AuditEntry[]>();
     }
 
-    private static async Task<IResult> List(HttpContext http, LineService lines, CancellationToken ct)
+    /// <summary>Most inspections per line one listing carries.</summary>
+    public const int MaxRecent = 20;
+
+    private static async Task<IResult> List(int? recent, HttpContext http, LineService lines, IInspectionHistory history,
+        CancellationToken ct)
     {
+        if (recent is < 0 or > MaxRecent)
+            throw GatewayProblem.BadRequest($"recent must be between 0 and {MaxRecent}, was {recent}");
         var caller = Caller.From(http);
         var result = new List<LineSummary>();
         foreach (var name in await lines.SiteLinesAsync(caller.Site, ct))
-            result.Add(await lines.SummaryAsync(await lines.ResolveAsync(caller, name, ct), ct));
+        {
+            var line = await lines.ResolveAsync(caller, name, ct);
+            var summary = await lines.SummaryAsync(line, ct);
+            if (recent is > 0)
+            {
+                var q = HistoryQueryParser.Parse(line.Settings.EffectiveSite, line.Line, null, null, null, null, recent.Value);
+                summary = summary with { Recent = (await history.QueryAsync(q, ct)).Select(HistoryInspection.From).ToList() };
+            }
+            result.Add(summary);
+        }
         return Results.Ok(result);
     }
 

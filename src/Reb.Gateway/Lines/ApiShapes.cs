@@ -5,7 +5,13 @@ namespace Reb.Gateway.Lines;
 // JSON shapes of the HTTP contract (notes: gateway-api.md). camelCase on the wire.
 
 public sealed record LineSummary(string Line, string Site, string? CurrentVersion, double? Threshold, long Inspections, long Rejects,
-    double RejectRate, double ThroughputPerMin, DateTimeOffset? LastInspectionUtc);
+    double RejectRate, double ThroughputPerMin, DateTimeOffset? LastInspectionUtc)
+{
+    /// <summary>The newest inspections, newest first, when the listing was asked for them (<c>?recent=N</c>): the
+    /// overview then costs one request per refresh instead of one per line, which kept a site with many lines inside
+    /// its key's rate limit.</summary>
+    public IReadOnlyList<HistoryInspection>? Recent { get; init; }
+}
 
 public sealed record VersionMetrics(double GoodMedian, double Threshold, int Images, int ImageSize, string Category)
 {

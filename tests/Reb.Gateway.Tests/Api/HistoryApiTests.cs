@@ -58,6 +58,32 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
         }
     }
 
+    /// <summary>
+    /// The overview's one request: <c>GET /api/lines?recent=N</c> carries each line's N newest inspections, the same
+    /// rows the line's inspections query gives; without <c>recent</c> they are absent, and a count over the cap is 400.
+    /// </summary>
+    [Fact]
+    public async Task The_line_listing_carries_each_lines_newest_inspections_when_asked()
+    {
+        using var c = Operator;
+        var line = await NewLineAsync("listing");
+        var bytes = await File.ReadAllBytesAsync(gateway.GoodImages[0]);
+        for (int i = 0; i < 3; i++) await InspectAsync(c, line, $"part-{i}.png", bytes);
+
+        var listed = (await (await c.GetAsync("api/lines?recent=2")).ReadJson()).EnumerateArray()
+            .Single(l => l.GetProperty("line").GetString() == line);
+        var recent = listed.GetProperty("recent").EnumerateArray().Select(x => x.GetProperty("id").GetString()).ToList();
+        var queried = (await (await c.GetAsync($"api/lines/{line}/inspections?take=2")).ReadJson()).EnumerateArray()
+            .Select(x => x.GetProperty("id").GetString()).ToList();
+        Assert.Equal(2, recent.Count);
+        Assert.Equal(queried, recent);
+
+        var plain = (await (await c.GetAsync("api/lines")).ReadJson()).EnumerateArray()
+            .Single(l => l.GetProperty("line").GetString() == line);
+        Assert.True(!plain.TryGetProperty("recent", out var none) || none.ValueKind == JsonValueKind.Null);
+        Assert.Contains("between 0 and 20", await (await c.GetAsync("api/lines?recent=21")).AssertProblem(400));
+    }
+
     [Fact]
     public async Task An_inspection_is_a_history_row_with_its_image_and_the_query_csv_and_filters_find_it()
     {

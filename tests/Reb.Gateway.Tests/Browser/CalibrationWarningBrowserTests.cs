@@ -14,8 +14,19 @@ namespace Reb.Gateway.Tests.Browser;
 /// </summary>
 [Collection(DashboardCollection.Name)]
 public sealed class CalibrationWarningBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium,
-    ITestOutputHelper output)
+    ITestOutputHelper output) : IAsyncLifetime
 {
+    // Keys of this test alone: the per-key rate limit is not shared with the collection's other tests.
+    private string Operator = "", Engineer = "";
+
+    public async Task InitializeAsync()
+    {
+        Operator = await gateway.NewKeyAsync(GatewayFixture.SiteA, "operator");
+        Engineer = await gateway.NewKeyAsync(GatewayFixture.SiteA, "engineer");
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     [Fact]
     public async Task A_young_lines_warning_is_in_the_api_and_on_the_line_page_until_a_version_without_one_is_current()
     {
@@ -26,7 +37,7 @@ public sealed class CalibrationWarningBrowserTests(GatewayFixture gateway, Chrom
         await grain.RegisterVersion(gateway.Version);            // the fixture's legacy-rule version: no warning
         await grain.RegisterVersion(young, promote: true);
 
-        using var c = gateway.Client(gateway.Key(GatewayFixture.SiteA, "engineer"));
+        using var c = gateway.Client(Engineer);
         var detail = JsonDocument.Parse(await c.GetStringAsync($"api/lines/{line}")).RootElement;
         var warning = detail.GetProperty("warning").GetString();
         Assert.StartsWith("this line needs more good images or reviewed parts: ", warning);

@@ -34,11 +34,24 @@ public sealed class ChromiumBrowser : IAsyncLifetime
         });
     }
 
-    /// <summary>A fresh context (own sessionStorage) and page; 1400x900 so screenshots show a desktop layout.</summary>
-    public async Task<IPage> NewPageAsync(string? baseUrl = null)
+    private readonly List<(object? Owner, IBrowserContext Context)> _open = [];
+
+    /// <summary>
+    /// A fresh context (own sessionStorage) and page; 1400x900 so screenshots show a desktop layout. Pages opened for
+    /// another <paramref name="owner"/> (an earlier test: tests of a collection run one at a time) are closed first: an
+    /// open overview keeps polling the gateway with its key, and finished tests' pages used up the next test's rate
+    /// limit and cores.
+    /// </summary>
+    public async Task<IPage> NewPageAsync(string? baseUrl = null, object? owner = null)
     {
+        foreach (var (o, ctx) in _open.Where(x => x.Owner is null || !ReferenceEquals(x.Owner, owner)).ToList())
+        {
+            _open.Remove((o, ctx));
+            await ctx.CloseAsync();
+        }
         var context = await Browser.NewContextAsync(new() { BaseURL = baseUrl, ViewportSize = new() { Width = 1400, Height = 900 } });
         context.SetDefaultTimeout(30_000); // generous: CI runs three test assemblies at once on 2 cores
+        _open.Add((owner, context));
         return await context.NewPageAsync();
     }
 

@@ -12,17 +12,26 @@ namespace Reb.Gateway.Tests.Browser;
 /// Each test saves a screenshot (see <see cref="Screenshots.Folder"/>).
 /// </summary>
 [Collection(DashboardCollection.Name)]
-public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output)
+public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output) : IAsyncLifetime
 {
-    private string Engineer => gateway.Key(GatewayFixture.SiteA, "engineer");
-    private string Operator => gateway.Key(GatewayFixture.SiteA, "operator");
+    // Keys of this test alone: the per-key rate limit is not shared with the collection's other tests.
+    private string Operator = "", Engineer = "";
+
+    public async Task InitializeAsync()
+    {
+        Operator = await gateway.NewKeyAsync(GatewayFixture.SiteA, "operator");
+        Engineer = await gateway.NewKeyAsync(GatewayFixture.SiteA, "engineer");
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
 
     [Theory]
     [InlineData("/dashboard/")]
     [InlineData("/dashboard")]
     public async Task The_contract_address_serves_the_dashboard(string address)
     {
-        var page = await chromium.NewPageAsync(gateway.BaseUrl);
+        var page = await chromium.NewPageAsync(gateway.BaseUrl, owner: output);
         var response = await page.GotoAsync(address);
         Assert.Equal(200, response!.Status);
         await Assertions.Expect(page.GetByTestId("api-key")).ToBeVisibleAsync();

@@ -10,9 +10,11 @@ public static class DashboardSession
     /// output.</summary>
     public static async Task<IPage> OpenAsync(ChromiumBrowser chromium, string baseUrl, ITestOutputHelper output)
     {
-        var page = await chromium.NewPageAsync(baseUrl);
+        var page = await chromium.NewPageAsync(baseUrl, owner: output);
         page.Console += (_, m) => { if (m.Type is "error" or "warning") Log(output, $"browser {m.Type}: {m.Text}"); };
         page.PageError += (_, e) => Log(output, $"browser page error: {e}");
+        // Which request was refused says which page spends the key's rate limit.
+        page.Response += (_, r) => { if (r.Status == 429) Log(output, $"browser 429: {r.Request.Method} {r.Url}"); };
         page.Dialog += async (_, d) => await d.AcceptAsync(); // the confirm() before promote / roll back
         await page.GotoAsync("/dashboard/");
         await page.GetByTestId("api-key").WaitForAsync();

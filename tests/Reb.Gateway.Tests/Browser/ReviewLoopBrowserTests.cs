@@ -10,8 +10,19 @@ namespace Reb.Gateway.Tests.Browser;
 /// version with the current one on the reviewed image, promotes it, and the same image is then accepted.
 /// </summary>
 [Collection(DashboardCollection.Name)]
-public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output)
+public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output) : IAsyncLifetime
 {
+    // Keys of this test alone: the per-key rate limit is not shared with the collection's other tests.
+    private string Operator = "", Engineer = "";
+
+    public async Task InitializeAsync()
+    {
+        Operator = await gateway.NewKeyAsync(GatewayFixture.SiteA, "operator");
+        Engineer = await gateway.NewKeyAsync(GatewayFixture.SiteA, "engineer");
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     [Fact]
     public async Task Reject_overturn_add_to_bank_compare_promote_then_the_same_image_is_accepted()
     {
@@ -20,7 +31,7 @@ public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrows
         var image = await RejectedImageAsync(line);
 
         // Operator: inspect on the line page, the reject appears in the review queue, overturn it.
-        var op = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, gateway.Key(GatewayFixture.SiteA, "operator"), output);
+        var op = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Operator, output);
         await DashboardSession.OpenLineAsync(op, line);
         var inspect = op.GetByTestId("inspect-result");
         await op.Locator("[data-testid=inspect-file]").Last.SetInputFilesAsync(image);
@@ -35,7 +46,7 @@ public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrows
         await Screenshots.SaveAsync(op, "10-review-overturned", output);
 
         // Engineer: add the overturned reject to the bank; the new version is registered, not current.
-        var eng = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, gateway.Key(GatewayFixture.SiteA, "engineer"), output);
+        var eng = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Engineer, output);
         await DashboardSession.OpenLineAsync(eng, line);
         var before = await eng.GetByTestId("line-version").GetAttributeAsync("data-full");
         await eng.Locator($"[data-testid=reviewed-row][data-id='{id}']").GetByTestId("add-to-bank").ClickAsync();
@@ -70,7 +81,7 @@ public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrows
     {
         var probe = "review-probe-" + Guid.NewGuid().ToString("N")[..6];
         await gateway.AddLineAsync(GatewayFixture.SiteA, probe);
-        using var c = gateway.Client(gateway.Key(GatewayFixture.SiteA, "engineer"));
+        using var c = gateway.Client(Engineer);
         var path = gateway.DefectImages[0];
         var r = await (await c.PostAsync($"api/lines/{probe}/inspect", Http.Image(await File.ReadAllBytesAsync(path)))).ReadJson();
         var score = r.GetProperty("score").GetDouble();

@@ -16,8 +16,19 @@ namespace Reb.Gateway.Tests.Browser;
 /// a run of shifted scores raises the drift banner.
 /// </summary>
 [Collection(DashboardCollection.Name)]
-public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output)
+public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output) : IAsyncLifetime
 {
+    // Keys of this test alone: the per-key rate limit is not shared with the collection's other tests.
+    private string Operator = "", Engineer = "";
+
+    public async Task InitializeAsync()
+    {
+        Operator = await gateway.NewKeyAsync(GatewayFixture.SiteA, "operator");
+        Engineer = await gateway.NewKeyAsync(GatewayFixture.SiteA, "engineer");
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     [Fact]
     public async Task Histogram_timeline_and_the_sliders_synthetic_escape_rate_on_a_line_without_reviewed_defects()
     {
@@ -25,7 +36,7 @@ public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrows
         var line = "plots-" + Guid.NewGuid().ToString("N")[..6];
         await gateway.Grains.GetGrain<ILineOperationsGrain>(line).Claim(GatewayFixture.SiteA);
         await gateway.Grains.GetGrain<IProductLineGrain>(line).RegisterVersion(young, promote: true);
-        using var c = gateway.Client(gateway.Key(GatewayFixture.SiteA, "operator"));
+        using var c = gateway.Client(Operator);
 
         // The calibration record as the API gives it.
         var record = await (await c.GetAsync($"api/lines/{line}/versions/{young}/calibration")).ReadJson();
@@ -51,7 +62,7 @@ public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrows
         var calibration = await (await c.GetAsync($"api/lines/{line}/calibration")).ReadJson();
         Assert.Equal(JsonValueKind.Null, calibration.GetProperty("defectScores").ValueKind);
 
-        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, gateway.Key(GatewayFixture.SiteA, "operator"), output);
+        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Operator, output);
         await page.SetViewportSizeAsync(1500, 1000);
         await DashboardSession.OpenLineAsync(page, line);
         var hist = page.GetByTestId("score-histogram");
@@ -91,8 +102,8 @@ public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrows
     public async Task A_run_of_shifted_scores_raises_the_drift_banner()
     {
         var line = await WiderVersions.NewLineAsync(gateway, "drift");
-        using var c = gateway.Client(gateway.Key(GatewayFixture.SiteA, "operator"));
-        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, gateway.Key(GatewayFixture.SiteA, "operator"), output);
+        using var c = gateway.Client(Operator);
+        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Operator, output);
         await page.SetViewportSizeAsync(1500, 1000);
         await DashboardSession.OpenLineAsync(page, line);
         var banner = page.GetByTestId("drift-banner");
@@ -100,7 +111,7 @@ public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrows
         await Assertions.Expect(banner).ToBeHiddenAsync();
 
         var reference = (await (await c.GetAsync($"api/lines/{line}/drift")).ReadJson()).GetProperty("referenceScore").GetDouble();
-        var n = await Inspections.ShiftedRunAsync(gateway, c, gateway.Client(gateway.Key(GatewayFixture.SiteA, "engineer")), line,
+        var n = await Inspections.ShiftedRunAsync(gateway, c, gateway.Client(Engineer), line,
             reference);
         await page.ReloadAsync();
         await page.GetByTestId("version-row").First.WaitForAsync();

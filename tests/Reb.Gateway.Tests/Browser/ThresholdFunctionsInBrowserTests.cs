@@ -16,7 +16,7 @@ public sealed class ThresholdFunctionsInBrowserTests(ChromiumBrowser chromium, I
     {
         Assert.True(DashboardAssets.Read("threshold.js") is not null,
             "Reb.Gateway does not embed wwwroot/dashboard/threshold.js (csproj: EmbeddedResource wwwroot/**)");
-        var page = await chromium.NewPageAsync();
+        var page = await chromium.NewPageAsync(owner: output);
         page.Console += (_, m) => output.WriteLine($"console {m.Type}: {m.Text}");
         await page.RouteAsync(Origin + "/**", async route =>
         {
