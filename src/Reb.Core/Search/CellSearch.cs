@@ -4,13 +4,17 @@ namespace Reb.Core.Search;
 
 /// <summary>
 /// Exact kNN over a <see cref="CellIndex"/>: the flat kernel's answer bit for bit (ties to the lowest ORIGINAL index),
-/// reading only the cells that may hold a neighbour. Per block of queries: one float64 GEMM to all centroids gives
-/// every (query, cell) lower bound; each query visits its cells in lower-bound order, in rounds: in a round every
-/// query still searching takes its next cell, and the queries that take the same cell share one screening GEMM over
-/// that cell's contiguous rows (queries of one image fall in the same few cells, so these GEMMs stay wide). The tiles
-/// go through the flat kernel's candidate scan (<see cref="CandidateScan"/>, same certified bound, same running k-th
-/// upper bound per query); a query stops when its next cell's lower bound exceeds that bound, which proves the rest
-/// of the bank farther than its k-th neighbour and than any tie. Then the flat kernel's float64 re-rank.
+/// reading only the cells that may hold a neighbour. Queries are taken in blocks (many queries, as in a density fit over
+/// the bank's own rows, in the order of their nearest centroid, so that a block's queries share their cells). Per
+/// block: one float64 GEMM to all centroids gives every (query, cell) lower bound; first every query screens its own
+/// nearest cell (queries sharing it share one GEMM), which makes its running k-th upper bound tight at once; then the
+/// other cells are swept in order of their lowest bound over the block, each screened in one GEMM for exactly the
+/// queries whose bound for it is not yet ruled out. A query's skipped cell has a lower bound above its k-th upper bound
+/// (which only falls), which proves every row there farther than its k-th neighbour and than any tie. The tiles go
+/// through the flat kernel's candidate scan and float64 re-rank (<see cref="CandidateScan"/>, <see
+/// cref="ExactDistances"/>), so the answer does not depend on the order of the work.
+/// Blocks run in parallel, one per core, each with single-threaded MKL: a cell's GEMM is too small to share out, and
+/// MKL's own threads on top of the workers' oversubscribed the cores (a density fit 60x slower).
 /// </summary>
 internal static unsafe class CellSearch
 {
@@ -23,39 +27,52 @@ internal static unsafe class CellSearch
         var distances = new float[count * k];
         var indices = new long[count * k];
         using var q32 = queries.contiguous();
-        // Wider blocks than the flat kernel's: the tiles are only as wide as a cell, and more queries per block means
-        // more
-        // queries per cell GEMM. Many queries (a density fit over the bank's own rows) are taken in the order of their
-        // nearest centroid, so that a block's queries share their cells; the answers go back to the callers' order.
         int chunk = Math.Max(options.QueryChunk, 2048);
         var order = count > chunk ? ByNearestCell(cells, q32, count) : null;
-        var blockDistances = new float[(long)Math.Min(chunk, count) * k];
-        var blockIndices = new long[blockDistances.Length];
-        for (long start = 0; start < count; start += chunk)
+        bool useMkl = cells.Bank.ScreensInBf16 ? options.CellBf16Gemm == Bf16Gemm.Mkl && ScreenPrecisionProbe.MklBf16Passes
+            || !ScreenPrecisionProbe.LibTorchBf16Passes : NativeGemm.IsAvailable;
+        int blocks = (int)((count + chunk - 1) / chunk);
+        long done = 0;
+        var gate = new object();
+        void RunBlock(int b, bool singleThreaded)
         {
+            using var single = singleThreaded ? NativeGemm.SingleThreaded() : (IDisposable?)null;
             using var scope = NewDisposeScope();
+            long start = (long)b * chunk;
             int rows = (int)Math.Min(chunk, count - start);
             var members = order?.AsSpan((int)start, rows).ToArray();
             var block = members is null ? q32.narrow(0, start, rows) : q32.index_select(0, tensor(members.Select(m => (long)m).ToArray()));
             var blockExclude = members is null ? excluded.AsSpan((int)start, rows).ToArray() : members.Select(m => excluded[m]).ToArray();
+            var local = stats is null ? null : new KnnSearchStats { PerQueryRowsScanned = stats.PerQueryRowsScanned is null ? null : [] };
             long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             var (low, terms) = KnnKernel.PrepareQueries(bank, block, start);
             long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
             var scan = new CandidateScan(bank.Rows, terms, blockExclude, k, original: cells.Original);
-            Visit(cells, block, low, scan, options, stats);
+            Visit(cells, block, low, scan, useMkl, local);
             var candidates = scan.Candidates();
             long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (stats is not null) stats.Candidates += candidates.Sum(c => (long)c.Index.Length);
-            ExactDistances.Rerank(bank, block, candidates, terms, k, blockDistances, blockIndices, 0, stats, cells.Original);
+            if (local is not null) local.Candidates += candidates.Sum(c => (long)c.Index.Length);
+            var blockDistances = new float[(long)rows * k];
+            var blockIndices = new long[blockDistances.Length];
+            ExactDistances.Rerank(bank, block, candidates, terms, k, blockDistances, blockIndices, 0, local, cells.Original);
             for (int r = 0; r < rows; r++)
             {
                 long to = (members is null ? start + r : members[r]) * (long)k;
                 Array.Copy(blockDistances, (long)r * k, distances, to, k);
                 Array.Copy(blockIndices, (long)r * k, indices, to, k);
             }
-            stats?.AddStageTimes(t0, t1, t2);
-            progress?.Report((double)(start + rows) / count);
+            local?.AddStageTimes(t0, t1, t2);
+            lock (gate)
+            {
+                if (local is not null) stats!.Add(local);
+                done += rows;
+                progress?.Report((double)done / count);
+            }
         }
+        if (blocks == 1) RunBlock(0, singleThreaded: false);
+        else
+            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(blocks, Environment.ProcessorCount) },
+                b => RunBlock(b, singleThreaded: true));
         return KnnKernel.ToResult(distances, indices, count, k);
     }
 
@@ -84,49 +101,60 @@ internal static unsafe class CellSearch
         return order;
     }
 
-    /// <summary>The rounds of one block: every query screens its cells in lower-bound order until the bound rules the
-    /// rest out.</summary>
-    private static void Visit(CellIndex cells, Tensor block, Tensor low, CandidateScan scan, KnnOptions options, KnnSearchStats? stats)
+    /// <summary>One block's screening: each query's nearest cell, then the sweep over the other cells (see the
+    /// class).</summary>
+    private static void Visit(CellIndex cells, Tensor block, Tensor low, CandidateScan scan, bool useMkl, KnnSearchStats? stats)
     {
         int rows = (int)block.shape[0], cellCount = cells.CellCount;
         double scaleSq = cells.Bank.Scale * cells.Bank.Scale; // a power of two: the scan's units, exactly
         var bounds = cells.LowerBounds(block);
-        var order = new int[rows][];
-        var sorted = new double[rows][];
-        Parallel.For(0, rows, r =>
-        {
-            var keys = new double[cellCount];
-            var items = new int[cellCount];
-            for (int c = 0; c < cellCount; c++) { keys[c] = bounds[(long)r * cellCount + c] * scaleSq; items[c] = c; }
-            Array.Sort(keys, items); // equal bounds: any order is exact; Array.Sort is deterministic for the same input
-            order[r] = items; sorted[r] = keys;
-        });
-        var next = new int[rows];
         var scanned = new long[rows];
         var visited = new int[rows];
-        bool useMkl = cells.Bank.ScreensInBf16 ? options.CellBf16Gemm == Bf16Gemm.Mkl && ScreenPrecisionProbe.MklBf16Passes
-            || !ScreenPrecisionProbe.LibTorchBf16Passes : NativeGemm.IsAvailable;
-        while (true)
+        var first = new int[rows];
+        var lowest = new double[cellCount];
+        Array.Fill(lowest, double.PositiveInfinity);
+        for (int r = 0; r < rows; r++)
         {
-            // This round's cell per query still searching (a query is done once its next bound is ruled out or
-            // infinite).
-            var groups = new SortedDictionary<int, List<int>>();
+            int best = 0;
+            for (int c = 0; c < cellCount; c++)
+            {
+                double b = bounds[(long)r * cellCount + c];
+                if (b < bounds[(long)r * cellCount + best]) best = c;
+                if (b < lowest[c]) lowest[c] = b;
+            }
+            first[r] = best;
+        }
+        void Take(int cell, int[] members)
+        {
+            Screen(cells, low, scan, cell, members, useMkl);
+            foreach (int r in members) { scanned[r] += cells.CellSize(cell); visited[r]++; }
+        }
+        // Each query's nearest cell (an empty one has an infinite bound and is skipped).
+        foreach (var group in Enumerable.Range(0, rows).Where(r => !double.IsPositiveInfinity(bounds[(long)r * cellCount + first[r]]))
+                     .GroupBy(r => first[r]).OrderBy(g => g.Key))
+            Take(group.Key, group.ToArray());
+        // The sweep: cells by their lowest bound over the block. Once that exceeds every query's k-th upper bound, no
+        // later cell (bounds only rise along the sweep, upper bounds only fall) can hold a neighbour of any query.
+        var sweep = Enumerable.Range(0, cellCount).Where(c => !double.IsPositiveInfinity(lowest[c])).OrderBy(c => lowest[c]).ThenBy(c => c).ToArray();
+        double loosest = double.PositiveInfinity;
+        var members = new List<int>(rows);
+        for (int i = 0; i < sweep.Length; i++)
+        {
+            int c = sweep[i];
+            if (i % 8 == 0)
+            {
+                loosest = 0;
+                for (int r = 0; r < rows; r++) loosest = Math.Max(loosest, scan.RuledOutBeyond(r));
+            }
+            if (lowest[c] * scaleSq > loosest) break;
+            members.Clear();
             for (int r = 0; r < rows; r++)
             {
-                if (next[r] >= cellCount) continue;
-                double lb = sorted[r][next[r]];
-                if (double.IsPositiveInfinity(lb) || lb > scan.RuledOutBeyond(r)) { next[r] = cellCount; continue; }
-                int c = order[r][next[r]++];
-                if (!groups.TryGetValue(c, out var list)) groups[c] = list = new List<int>();
-                list.Add(r);
+                if (first[r] == c) continue;
+                double lb = bounds[(long)r * cellCount + c];
+                if (!double.IsPositiveInfinity(lb) && lb * scaleSq <= scan.RuledOutBeyond(r)) members.Add(r);
             }
-            if (groups.Count == 0) break;
-            var work = groups.Select(g => (Cell: g.Key, Rows: g.Value.ToArray())).ToArray();
-            // Different cells of a round screen disjoint sets of queries: they run in parallel, each scan on its
-            // thread.
-            Parallel.ForEach(work, item => Screen(cells, low, scan, item.Cell, item.Rows, useMkl));
-            foreach (var (cell, members) in work)
-                foreach (int r in members) { scanned[r] += cells.CellSize(cell); visited[r]++; }
+            if (members.Count > 0) Take(c, members.ToArray());
         }
         if (stats is not null)
         {

@@ -28,6 +28,16 @@ public sealed class KnnSearchStats
         RerankSeconds += System.Diagnostics.Stopwatch.GetElapsedTime(t2).TotalSeconds;
     }
 
+    /// <summary>Adds another search's counts and times (one block of a parallel search).</summary>
+    public void Add(KnnSearchStats other)
+    {
+        Queries += other.Queries; Candidates += other.Candidates; ExactDistances += other.ExactDistances;
+        WideQueries += other.WideQueries; UsedBf16Gemm |= other.UsedBf16Gemm; RowsScanned += other.RowsScanned;
+        CellsVisited += other.CellsVisited;
+        if (other.PerQueryRowsScanned is not null) PerQueryRowsScanned?.AddRange(other.PerQueryRowsScanned);
+        PrepareSeconds += other.PrepareSeconds; ScreenSeconds += other.ScreenSeconds; RerankSeconds += other.RerankSeconds;
+    }
+
     /// <summary>Queries searched.</summary>
     public long Queries { get; set; }
     /// <summary>Candidates the screen kept (lower bound within the k-th upper bound), summed over queries.</summary>

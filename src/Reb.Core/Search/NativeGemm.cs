@@ -25,6 +25,9 @@ internal static unsafe class NativeGemm
     private static extern void GemmBf16(byte* transA, byte* transB, int* m, int* n, int* k, float* alpha,
         ushort* a, int* lda, ushort* b, int* ldb, float* beta, float* c, int* ldc);
 
+    [DllImport(TorchCpu, EntryPoint = "MKL_Set_Num_Threads_Local")] // the C entry (by value); the lower-case names are Fortran (by pointer)
+    private static extern int SetThreadsLocal(int threads);
+
     [DllImport(TorchSharpNative, EntryPoint = "THSTensor_data")]
     private static extern IntPtr TensorData(IntPtr handle);
 
@@ -76,6 +79,18 @@ internal static unsafe class NativeGemm
         int ld = k;
         float beta = 0f;
         Sgemm(&transposed, &plain, &n, &m, &k, &alpha, b, &ld, a, &ld, &beta, c, &ldc);
+    }
+
+    /// <summary>
+    /// Makes MKL calls on this thread single-threaded until the returned scope ends. Why: the cell search runs many
+    /// small GEMMs from parallel .NET workers, and MKL would start its own OpenMP team for each calling thread (2 x
+    /// workers threads spinning on 2 cores: a density fit ran 60x slower, load average 36).
+    /// </summary>
+    public static SingleThreadScope SingleThreaded() => new(IsAvailable ? SetThreadsLocal(1) : -1);
+
+    public readonly struct SingleThreadScope(int previous) : IDisposable
+    {
+        public void Dispose() { if (previous >= 0) SetThreadsLocal(previous); }
     }
 
     private static bool ProbeSymbols()
