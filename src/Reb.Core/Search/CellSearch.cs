@@ -18,6 +18,10 @@ namespace Reb.Core.Search;
 /// </summary>
 internal static unsafe class CellSearch
 {
+    /// <summary>Rows per band of a cell in the sweep: narrow enough that rings skip whole bands, wide enough that each
+    /// band's GEMM is not all overhead.</summary>
+    private const int BandRows = 96;
+
     public static KnnResult Search(CellIndex cells, Tensor queries, int k, BankRange[] excluded, KnnOptions options,
         IProgress<double>? progress, KnnSearchStats? stats)
     {
@@ -107,7 +111,7 @@ internal static unsafe class CellSearch
     {
         int rows = (int)block.shape[0], cellCount = cells.CellCount;
         double scaleSq = cells.Bank.Scale * cells.Bank.Scale; // a power of two: the scan's units, exactly
-        var bounds = cells.LowerBounds(block);
+        var (bounds, centreLow, centreHigh) = cells.LowerBounds(block);
         var scanned = new long[rows];
         var visited = new int[rows];
         var first = new int[rows];
@@ -124,20 +128,24 @@ internal static unsafe class CellSearch
             }
             first[r] = best;
         }
-        void Take(int cell, int[] members)
+        void Take(int from, int to, int[] members)
         {
-            Screen(cells, low, scan, cell, members, useMkl);
-            foreach (int r in members) { scanned[r] += cells.CellSize(cell); visited[r]++; }
+            Screen(cells, low, scan, from, to - from, members, useMkl);
+            foreach (int r in members) { scanned[r] += to - from; visited[r]++; }
         }
-        // Each query's nearest cell (an empty one has an infinite bound and is skipped).
+        // Each query's nearest cell, whole (no bound yet; an empty cell has an infinite bound and is skipped).
         foreach (var group in Enumerable.Range(0, rows).Where(r => !double.IsPositiveInfinity(bounds[(long)r * cellCount + first[r]]))
                      .GroupBy(r => first[r]).OrderBy(g => g.Key))
-            Take(group.Key, group.ToArray());
+            Take(cells.CellStart[group.Key], cells.CellStart[group.Key + 1], group.ToArray());
         // The sweep: cells by their lowest bound over the block. Once that exceeds every query's k-th upper bound, no
         // later cell (bounds only rise along the sweep, upper bounds only fall) can hold a neighbour of any query.
+        // In a cell, each query needs only the ring of rows its bound reaches (CellIndex.Ring); the GEMM covers the
+        // union of its queries' rings.
         var sweep = Enumerable.Range(0, cellCount).Where(c => !double.IsPositiveInfinity(lowest[c])).OrderBy(c => lowest[c]).ThenBy(c => c).ToArray();
         double loosest = double.PositiveInfinity;
         var members = new List<int>(rows);
+        var band = new List<int>(rows);
+        var rings = new List<(int From, int To)>(rows);
         for (int i = 0; i < sweep.Length; i++)
         {
             int c = sweep[i];
@@ -148,13 +156,31 @@ internal static unsafe class CellSearch
             }
             if (lowest[c] * scaleSq > loosest) break;
             members.Clear();
+            rings.Clear();
             for (int r = 0; r < rows; r++)
             {
                 if (first[r] == c) continue;
-                double lb = bounds[(long)r * cellCount + c];
-                if (!double.IsPositiveInfinity(lb) && lb * scaleSq <= scan.RuledOutBeyond(r)) members.Add(r);
+                long at = (long)r * cellCount + c;
+                double ruled = scan.RuledOutBeyond(r);
+                if (double.IsPositiveInfinity(bounds[at]) || bounds[at] * scaleSq > ruled) continue;
+                var ring = cells.Ring(c, centreLow[at], centreHigh[at], Math.Sqrt(ruled / scaleSq) * (1 + 1e-12));
+                if (ring.From >= ring.To) continue;
+                members.Add(r);
+                rings.Add(ring);
             }
-            if (members.Count > 0) Take(c, members.ToArray());
+            if (members.Count == 0) continue;
+            // Bands of the cell: each query takes the bands its ring touches, and each band is one GEMM for the queries
+            // that take it (one GEMM over the union of the rings would cover most of the cell again).
+            int cellFrom = cells.CellStart[c], size = cells.CellSize(c);
+            int bandCount = Math.Max(1, size / BandRows);
+            for (int b = 0; b < bandCount; b++)
+            {
+                int from = cellFrom + (int)((long)size * b / bandCount), to = cellFrom + (int)((long)size * (b + 1) / bandCount);
+                band.Clear();
+                for (int m = 0; m < members.Count; m++)
+                    if (rings[m].From < to && rings[m].To > from) band.Add(members[m]);
+                if (band.Count > 0) Take(from, to, band.ToArray());
+            }
         }
         if (stats is not null)
         {
@@ -164,11 +190,12 @@ internal static unsafe class CellSearch
         }
     }
 
-    /// <summary>One cell's screening GEMM over the queries <paramref name="members"/> and its candidate scan.</summary>
-    private static void Screen(CellIndex cells, Tensor low, CandidateScan scan, int cell, int[] members, bool useMkl)
+    /// <summary>One screening GEMM of the queries <paramref name="members"/> against the contiguous positions [from,
+    /// from + width) (a cell or a ring of it) and its candidate scan.</summary>
+    private static void Screen(CellIndex cells, Tensor low, CandidateScan scan, int from, int width, int[] members, bool useMkl)
     {
         var bank = cells.Bank;
-        int from = cells.CellStart[cell], width = cells.CellSize(cell), d = bank.Dim, m = members.Length;
+        int d = bank.Dim, m = members.Length;
         if (useMkl)
         {
             // MKL straight on raw rows: the members' screen rows gathered into a pooled buffer, the tile pooled too, so

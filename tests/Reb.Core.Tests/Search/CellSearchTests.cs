@@ -104,6 +104,45 @@ public class CellSearchTests
         Assert.Equal(Enumerable.Range(0, 40).Select(i => 200L + i), got.Indices.select(1, 0).data<long>().ToArray());
     }
 
+    /// <summary>
+    /// Rows inside a cell are ordered by their distance from the centroid, and a query's ring keeps only the rows its
+    /// reach can touch: a cell of rows at distance 1..10 from its centroid on a line, a query at distance 5 with reach
+    /// 1.5 needs the rows at 4, 5 and 6 only; a shell of rows all at one distance from the centroid on many axes
+    /// (a ring cannot exclude them: each row's ring bound is 0 for a query at that distance) is searched exactly.
+    /// </summary>
+    [Fact]
+    public void Ring_KeepsOnlyTheRowsWithinReachOfTheQuerysDistanceFromTheCentroid()
+    {
+        var rows = new float[10 * 4];
+        for (int i = 0; i < 10; i++) rows[(9 - i) * 4] = i + 1; // stored far to near: the index sorts them
+        using var data = tensor(rows).reshape(10, 4);
+        using var centroid = zeros(1, 4);
+        using var cells = CellIndex.FromAssignment(data, centroid, new int[10]);
+        Assert.Equal(Enumerable.Range(1, 10).Select(t => (double)t), cells.RowDistance);
+        var (from, to) = cells.Ring(0, 5, 5, 1.5);
+        Assert.Equal(new[] { 4.0, 5, 6 }, cells.RowDistance[from..to]);
+        Assert.Equal((10, 10), cells.Ring(0, 20, 20, 1.5));   // beyond the outermost row
+        Assert.Equal((0, 10), cells.Ring(0, 5, 5, double.PositiveInfinity)); // no bound yet: the whole cell
+
+        // Inner and outer shells around one centre, split over two cells; queries on the middle shell.
+        using var gen = new Generator(91);
+        var dirs = randn(new long[] { 600, 12 }, generator: gen);
+        dirs /= dirs.norm(1, keepdim: true);
+        var radii = tensor(Enumerable.Range(0, 600).Select(i => (float)(1 + i % 3)).ToArray()).unsqueeze(1); // 1, 2, 3
+        using var shells = (dirs * radii).contiguous();
+        using var two = zeros(2, 12);
+        two[1, 0] = 0.01f;
+        using var split = CellIndex.FromAssignment(shells, two, Enumerable.Range(0, 600).Select(i => i % 2).ToArray());
+        using var bank = KnnBank.Create(shells);
+        using var queries = (randn(new long[] { 40, 12 }, generator: gen) is var q ? q / q.norm(1, keepdim: true) * 2 : null)!;
+        var none = Enumerable.Repeat(BankRange.None, 40).ToArray();
+        var stats = new KnnSearchStats();
+        using var flat = KnnKernel.Search(bank, queries, 5);
+        using var got = CellSearch.Search(split, queries, 5, none, KnnOptions.Default, null, stats);
+        AssertSame(flat, got);
+        KnnReference.AssertExact(got, KnnReference.AllDistances(queries, shells), 5);
+    }
+
     [Fact]
     public void OneRowCellsAndEmptyCells_SameAsFlat()
     {
