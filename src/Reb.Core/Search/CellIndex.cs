@@ -7,7 +7,9 @@ namespace Reb.Core.Search;
 /// prepared <see cref="KnnBank"/> (screened with the same kernel pieces as the flat bank), each position's ORIGINAL
 /// bank index (exclusions, the tie rule and the answer use it), and per cell a float32 centroid c and a radius r that
 /// bounds ||b - c|| from above for every row b of the cell, measured in float64 and rounded up. By the triangle
-/// inequality no row of the cell lies nearer to a query q than (||q - c|| - r)^2: <see cref="LowerBounds"/>.
+/// inequality no row of the cell lies nearer to a query q than (||q - c|| - r)^2: <see cref="LowerBounds"/>. Inside a
+/// cell the rows are ordered by their own distance t from the centroid, so that the rows a query needs form one range:
+/// a row is at least |(||q - c||) - t| from q (the ring bound), which rules out the cell's inner and outer shells.
 /// </summary>
 public sealed class CellIndex : IDisposable
 {
@@ -18,11 +20,12 @@ public sealed class CellIndex : IDisposable
     private readonly Tensor _centroids64; // [C, d] float64 copy of the float32 centroids (exact)
     private readonly double[] _centroidNormSq;
 
-    internal CellIndex(KnnBank bank, int[] original, int[] cellStart, Tensor centroids, double[] radius)
+    internal CellIndex(KnnBank bank, int[] original, int[] cellStart, Tensor centroids, double[] radius, double[] rowDistance)
     {
         Bank = bank;
         Original = original;
         CellStart = cellStart;
+        RowDistance = rowDistance;
         Centroids = centroids.DetachFromDisposeScope();
         Radius = radius;
         _centroids64 = centroids.to(ScalarType.Float64).DetachFromDisposeScope();
@@ -45,6 +48,10 @@ public sealed class CellIndex : IDisposable
     /// <summary>Per cell: an upper bound of the distance (not squared) of its rows from the centroid; -inf when
     /// empty.</summary>
     internal double[] Radius { get; }
+
+    /// <summary>Per position: its row's distance (not squared) from its cell's centroid, measured in float64,
+    /// ascending within each cell.</summary>
+    internal double[] RowDistance { get; }
 
     /// <summary>Number of cells (empty ones included).</summary>
     public int CellCount => CellStart.Length - 1;
@@ -73,11 +80,23 @@ public sealed class CellIndex : IDisposable
             start[c + 1]++;
         }
         for (int c = 0; c < cells; c++) start[c + 1] += start[c];
+        var centroids32 = centroids.to(ScalarType.Float32).contiguous();
+        var own = OwnDistances(bank, centroids32, cell, d);
         var original = new int[n];
         var next = (int[])start.Clone();
         for (int i = 0; i < n; i++) original[next[cell[i]]++] = i;
+        // Inside a cell: by distance from the centroid, then by original index (deterministic).
+        var rowDistance = new double[n];
+        Parallel.For(0, cells, c =>
+        {
+            Array.Sort(original, start[c], start[c + 1] - start[c],
+                Comparer<int>.Create((a, b) => own[a] != own[b] ? own[a].CompareTo(own[b]) : a.CompareTo(b)));
+            for (int p = start[c]; p < start[c + 1]; p++) rowDistance[p] = own[original[p]];
+        });
+        var radius = new double[cells];
+        for (int c = 0; c < cells; c++)
+            radius[c] = start[c + 1] > start[c] ? rowDistance[start[c + 1] - 1] * (1 + RadiusMargin) : double.NegativeInfinity;
 
-        var centroids32 = centroids.to(ScalarType.Float32).contiguous();
         KnnBank ordered;
         using (var scope = NewDisposeScope())
         {
@@ -85,8 +104,7 @@ public sealed class CellIndex : IDisposable
             rows.DetachFromDisposeScope();
             ordered = KnnBank.Create(rows, options);
         }
-        var radius = Radii(ordered, centroids32, start, d);
-        return new CellIndex(ordered, original, start, centroids32, radius);
+        return new CellIndex(ordered, original, start, centroids32, radius, rowDistance);
     }
 
     /// <summary>
@@ -128,27 +146,51 @@ public sealed class CellIndex : IDisposable
         return d2.contiguous().data<double>().ToArray();
     }
 
-    private static unsafe double[] Radii(KnnBank ordered, Tensor centroids, int[] start, int d)
+    /// <summary>Each row's distance (not squared) from its cell's centroid, float64 over the float32 values.</summary>
+    private static unsafe double[] OwnDistances(Tensor bank, Tensor centroids, int[] cell, int d)
     {
-        var radius = new double[start.Length - 1];
-        float* bp = (float*)NativeGemm.DataPointer(ordered.Vectors);
+        var distance = new double[cell.Length];
+        using var rows = bank.to(ScalarType.Float32).contiguous();
+        float* bp = (float*)NativeGemm.DataPointer(rows);
         float* cp = (float*)NativeGemm.DataPointer(centroids);
-        Parallel.For(0, radius.Length, c =>
-        {
-            double worst = double.NegativeInfinity;
-            for (int p = start[c]; p < start[c + 1]; p++)
-                worst = Math.Max(worst, ExactDistances.SquaredDistance(bp + (long)p * d, cp + (long)c * d, d));
-            radius[c] = worst < 0 ? double.NegativeInfinity : Math.Sqrt(worst) * (1 + RadiusMargin);
-        });
-        return radius;
+        Parallel.For(0, cell.Length, i =>
+            distance[i] = Math.Sqrt(ExactDistances.SquaredDistance(bp + (long)i * d, cp + (long)cell[i] * d, d)));
+        return distance;
     }
 
     /// <summary>
-    /// [rows x C] rigorous lower bounds of the squared distance from each query to any row of each cell (+inf for an
-    /// empty cell), unscaled. ||q - c||^2 comes from one float64 GEMM, ||q||^2 + ||c||^2 - 2 q.c, whose error is below
-    /// (d + 2) 2^-53 (||q||^2 + ||c||^2): taken off (eight times over) before the square root.
+    /// The positions of cell <paramref name="c"/> whose rows can lie within <paramref name="reach"/> (a distance, not
+    /// squared) of a query at distance [<paramref name="centreLow"/>, <paramref name="centreHigh"/>] from the centroid:
+    /// by the triangle inequality a row at distance t from the centroid is at least max(centreLow - t, t - centreHigh)
+    /// from the query, so only t in [centreLow - reach, centreHigh + reach] (widened by the measurement's relative
+    /// error) can be a neighbour. Returns [from, to).
     /// </summary>
-    internal double[] LowerBounds(Tensor queries)
+    internal (int From, int To) Ring(int c, double centreLow, double centreHigh, double reach)
+    {
+        double low = (centreLow - reach) * (1 - RadiusMargin), high = (centreHigh + reach) * (1 + RadiusMargin);
+        int from = CellStart[c], to = CellStart[c + 1];
+        return (LowerBound(from, to, low), LowerBound(from, to, Math.BitIncrement(high)));
+    }
+
+    /// <summary>First position in [from, to) whose row distance is at least <paramref name="value"/>.</summary>
+    private int LowerBound(int from, int to, double value)
+    {
+        while (from < to)
+        {
+            int mid = (from + to) >>> 1;
+            if (RowDistance[mid] < value) from = mid + 1; else to = mid;
+        }
+        return from;
+    }
+
+    /// <summary>
+    /// Per (query, cell), row-major [rows x C]: a rigorous lower bound of the squared distance from the query to any row
+    /// of the cell (+inf for an empty cell), and an interval [CentreLow, CentreHigh] holding the query's distance (not
+    /// squared) from the centroid; all unscaled. ||q - c||^2 comes from one float64 GEMM, ||q||^2 + ||c||^2 - 2 q.c,
+    /// whose error is below (d + 2) 2^-53 (||q||^2 + ||c||^2): taken off (and added, for the upper end) eight times
+    /// over before the square root.
+    /// </summary>
+    internal (double[] Lower, double[] CentreLow, double[] CentreHigh) LowerBounds(Tensor queries)
     {
         using var scope = NewDisposeScope();
         int rows = (int)queries.shape[0], cells = CellCount, d = (int)queries.shape[1];
@@ -157,6 +199,8 @@ public sealed class CellIndex : IDisposable
         var qn = q64.pow(2).sum(1).data<double>().ToArray();
         double rel = (d + 8) * Math.ScaleB(1.0, -50);
         var result = new double[(long)rows * cells];
+        var centreLow = new double[result.Length];
+        var centreHigh = new double[result.Length];
         Parallel.For(0, rows, r =>
         {
             for (int c = 0; c < cells; c++)
@@ -165,17 +209,20 @@ public sealed class CellIndex : IDisposable
                 if (double.IsNegativeInfinity(Radius[c])) { result[at] = double.PositiveInfinity; continue; }
                 double sumSq = qn[r] + _centroidNormSq[c];
                 double d2 = sumSq - 2 * dots[at] - rel * sumSq;
-                double gap = (d2 > 0 ? Math.Sqrt(d2) * (1 - 1e-15) : 0) - Radius[c];
+                double low = d2 > 0 ? Math.Sqrt(d2) * (1 - 1e-15) : 0;
+                double gap = low - Radius[c];
                 result[at] = gap > 0 ? gap * gap * (1 - 1e-15) : 0;
+                centreLow[at] = low;
+                centreHigh[at] = Math.Sqrt(Math.Max(0, sumSq - 2 * dots[at] + rel * sumSq)) * (1 + 1e-15);
             }
         });
-        return result;
+        return (result, centreLow, centreHigh);
     }
 
     /// <summary>Bytes the cells hold besides the searched bank: their reordered bank copy, centroids and row
     /// order.</summary>
     public long ResidentBytes => Bank.ResidentBytes + KnnBank.TensorBytes(Centroids) + KnnBank.TensorBytes(_centroids64)
-                                 + sizeof(int) * (Original.LongLength + CellStart.LongLength) + sizeof(double) * 2L * Radius.LongLength;
+                                 + sizeof(int) * (Original.LongLength + CellStart.LongLength) + sizeof(double) * (2L * Radius.LongLength + RowDistance.LongLength);
 
     /// <summary>Releases the ordered bank and the centroids.</summary>
     public void Dispose()
