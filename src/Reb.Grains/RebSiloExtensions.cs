@@ -56,6 +56,7 @@ public static class RebSiloExtensions
                 return InspectionHistoryFactory.Create(o.History, o.ArtefactStore);
             });
             services.TryAddSingleton<InspectionImages>();
+            services.TryAddSingleton<InspectionRecorder>();
             services.TryAddSingleton<InspectionRetention>();
             services.AddHostedService<InspectionHistoryService>();
         });

@@ -12,9 +12,12 @@ namespace Reb.Core.Search;
 /// </summary>
 public sealed class KnnSearch : IDisposable
 {
-    /// <summary>Auto keeps the cells when the probe screens at most this fraction of the rows per query: below it the
-    /// pruned search's extra costs (centroid GEMM, narrower GEMMs, rounds) are clearly paid back.</summary>
-    public const double AutoMaxFraction = 0.35;
+    /// <summary>Auto keeps the cells when the probe screens at most this fraction of the rows per query: the measured
+    /// break-even. A row screened by the cells costs about 1.5 times a row of the flat kernel (narrower GEMMs, the
+    /// centroid GEMM, the sweep): on the 200-image DeepPCB bank (2026-12-07, docs/benchmarks.md) cells screening
+    /// 59.7 % of the rows took 10.6 s against the flat kernel's 11.9 s, so below about 2/3 the cells win and above it
+    /// they lose, each by little near the line.</summary>
+    public const double AutoMaxFraction = 0.67;
 
     /// <summary>Banks smaller than this stay flat under Auto (one flat pass is already cheap).</summary>
     public const long AutoMinRows = 16_384;

@@ -20,8 +20,8 @@ namespace Reb.Gateway.Lines;
 /// written before the answer: an inspection the plant was told about is in the database even if this silo dies the
 /// next moment (a failed write fails the request instead).
 /// </summary>
-public sealed class InspectionService(LineService lines, IOptions<GatewayOptions> options, IInspectionHistory history,
-    InspectionImages images, IArtefactStore store, VerdictPublisher verdicts)
+public sealed class InspectionService(LineService lines, IOptions<GatewayOptions> options, InspectionRecorder recorder,
+    VerdictPublisher verdicts)
 {
     public async Task<Inspection> InspectAsync(LineContext line, UploadedImage image, CancellationToken ct)
     {
@@ -60,19 +60,7 @@ public sealed class InspectionService(LineService lines, IOptions<GatewayOptions
         return Inspection.From(record);
     }
 
-    private async Task RecordInHistoryAsync(LineContext line, UploadedImage image, InspectionRecord r, byte[] overlay, CancellationToken ct)
-    {
-        var site = line.Settings.EffectiveSite;
-        string? imageKey = null, overlayKey = null;
-        if (images.ShouldStore(r.Reject))
-        {
-            // Images first: a row never names an image that was not written.
-            imageKey = InspectionImages.ImageKey(site, line.Line, r.Id, r.TimestampUtc, image.Bytes);
-            overlayKey = InspectionImages.OverlayKey(site, line.Line, r.Id, r.TimestampUtc);
-            await store.PutBytesAsync(imageKey, image.Bytes, ct);
-            await store.PutBytesAsync(overlayKey, overlay, ct);
-        }
-        await history.AddAsync(new InspectionEntry(r.Id, site, line.Line, r.Version, r.Score, r.Reject, r.Threshold, r.LatencyMs,
-            r.TimestampUtc, r.Name, imageKey, overlayKey), ct);
-    }
+    private Task RecordInHistoryAsync(LineContext line, UploadedImage image, InspectionRecord r, byte[] overlay, CancellationToken ct) =>
+        recorder.RecordAsync(new InspectionEntry(r.Id, line.Settings.EffectiveSite, line.Line, r.Version, r.Score, r.Reject, r.Threshold,
+            r.LatencyMs, r.TimestampUtc, r.Name), image.Bytes, overlay, ct);
 }

@@ -9,28 +9,15 @@ namespace Reb.Grains.Operations;
 /// <summary>Moves history rows between the silo's <see cref="IInspectionHistory"/> and cluster clients; the line's site
 /// scopes every call.</summary>
 [StatelessWorker]
-public sealed class InspectionHistoryGrain(IInspectionHistory history, InspectionImages images, IArtefactStore store) : Grain, IInspectionHistoryGrain
+public sealed class InspectionHistoryGrain(IInspectionHistory history, InspectionRecorder recorder) : Grain, IInspectionHistoryGrain
 {
     public async Task<string> Record(InspectionToRecord r)
     {
         ArgumentNullException.ThrowIfNull(r);
         var site = await SiteOf(r.Line);
         var id = Guid.NewGuid().ToString("N")[..16];
-        var at = DateTimeOffset.UtcNow;
-        string? imageKey = null, overlayKey = null;
-        if (images.ShouldStore(r.Reject) && r.Image.Length > 0)
-        {
-            // Images first: a row never names an image that was not written (as the gateway records).
-            imageKey = InspectionImages.ImageKey(site, r.Line, id, at, r.Image);
-            await store.PutBytesAsync(imageKey, r.Image);
-            if (r.OverlayPng is { Length: > 0 } overlay)
-            {
-                overlayKey = InspectionImages.OverlayKey(site, r.Line, id, at);
-                await store.PutBytesAsync(overlayKey, overlay);
-            }
-        }
-        await history.AddAsync(new InspectionEntry(id, site, r.Line, r.Version, r.Score, r.Reject, r.Threshold, r.LatencyMs, at,
-            r.ImageName, imageKey, overlayKey));
+        await recorder.RecordAsync(new InspectionEntry(id, site, r.Line, r.Version, r.Score, r.Reject, r.Threshold, r.LatencyMs,
+            DateTimeOffset.UtcNow, r.ImageName), r.Image, r.OverlayPng);
         return id;
     }
 
