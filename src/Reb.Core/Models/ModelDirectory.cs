@@ -16,6 +16,30 @@ public static class ModelDirectory
     public const string DensityFile = "density.f32";
     public const string CoreIndexFile = "core-index.i64";
 
+    /// <summary>
+    /// Rows [start, start + count) of a model's bank (<see cref="BankInfo.CoreFile"/>) and their densities, read from
+    /// the model's files without the rest: what one bank shard serves.
+    /// </summary>
+    public static (float[] Rows, float[] Density) ReadBankSlice(string dir, BankInfo bank, long start, long count) =>
+        (ReadRows(Path.Combine(dir, bank.CoreFile), start, count, bank.Dim), ReadRows(Path.Combine(dir, bank.DensityFile), start, count, 1));
+
+    /// <summary>Rows [start, start + count) of a raw float32 file of <paramref name="dim"/> columns.</summary>
+    private static float[] ReadRows(string path, long start, long count, int dim)
+    {
+        var values = new float[count * dim];
+        using var handle = File.OpenHandle(path);
+        long offset = start * dim * sizeof(float);
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan());
+        int read = 0;
+        while (read < bytes.Length)
+        {
+            int n = RandomAccess.Read(handle, bytes[read..], offset + read);
+            if (n == 0) throw new ModelFormatException($"{path}: ends before row {start + count} ({dim} floats per row)");
+            read += n;
+        }
+        return values;
+    }
+
     public static string Serialize(ModelManifest m) => JsonSerializer.Serialize(m, ManifestJsonContext.Default.ModelManifest);
 
     public static ModelManifest Deserialize(string json, string source)

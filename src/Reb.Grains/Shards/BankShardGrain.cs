@@ -108,8 +108,7 @@ public sealed class BankShardGrain(SiloModelCache models, SiloBankMemory memory,
         if (count == 0) throw new ArgumentException($"bank shard {key}: the core set has only {bank.Core} rows, too few for {key.Count} shards");
         return await Task.Run(() =>
         {
-            var rows = ShardSlice.ReadRows(Path.Combine(model.Directory, bank.CoreFile), start, count, bank.Dim);
-            var density = ShardSlice.ReadRows(Path.Combine(model.Directory, bank.DensityFile), start, count, 1);
+            var (rows, density) = ModelDirectory.ReadBankSlice(model.Directory, bank, start, count);
             // Cells, when the model asks for them, over this slice's own rows (each shard builds its own).
             var mode = model.Manifest.Ldknn.Search is { } name ? Reb.Core.Search.SearchModes.Parse(name) : Reb.Core.Search.SearchMode.Auto;
             return ShardSlice.Create(rows, bank.Dim, density, start, models.Device, mode);

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Reb.Abstractions.Contracts;
 using Reb.Core.Search;
 using Reb.Grains.Fanout;
@@ -18,23 +17,6 @@ public sealed class ShardSlice(KnnSearch search, float[] density, long start) : 
     public long Start { get; } = start;
     public long Count => Bank.Count;
     public int Dim => Bank.Dim;
-
-    /// <summary>Reads rows [start, start+count) of a raw float32 file of <paramref name="dim"/> columns.</summary>
-    public static float[] ReadRows(string path, long start, long count, int dim)
-    {
-        var values = new float[count * dim];
-        using var handle = File.OpenHandle(path);
-        long offset = start * dim * sizeof(float);
-        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
-        int read = 0;
-        while (read < bytes.Length)
-        {
-            int n = RandomAccess.Read(handle, bytes[read..], offset + read);
-            if (n == 0) throw new InvalidDataException($"{path}: ends before row {start + count} ({dim} floats per row)");
-            read += n;
-        }
-        return values;
-    }
 
     /// <param name="device">the silo's device: the screening GEMM runs there (exact either way:
     /// KnnOptions.ScreenDevice).</param>
