@@ -14,19 +14,8 @@ namespace Reb.Gateway.Tests.Browser;
 /// </summary>
 [Collection(DashboardCollection.Name)]
 public sealed class CalibrationWarningBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium,
-    ITestOutputHelper output) : IAsyncLifetime
+    ITestOutputHelper output) : BrowserTest(gateway)
 {
-    // Keys of this test alone: the per-key rate limit is not shared with the collection's other tests.
-    private string Operator = "", Engineer = "";
-
-    public async Task InitializeAsync()
-    {
-        Operator = await gateway.NewKeyAsync(GatewayFixture.SiteA, "operator");
-        Engineer = await gateway.NewKeyAsync(GatewayFixture.SiteA, "engineer");
-    }
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
     [Fact]
     public async Task A_young_lines_warning_is_in_the_api_and_on_the_line_page_until_a_version_without_one_is_current()
     {

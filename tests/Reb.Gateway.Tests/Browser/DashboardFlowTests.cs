@@ -12,20 +12,8 @@ namespace Reb.Gateway.Tests.Browser;
 /// Each test saves a screenshot (see <see cref="Screenshots.Folder"/>).
 /// </summary>
 [Collection(DashboardCollection.Name)]
-public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output) : IAsyncLifetime
+public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output) : BrowserTest(gateway)
 {
-    // Keys of this test alone: the per-key rate limit is not shared with the collection's other tests.
-    private string Operator = "", Engineer = "";
-
-    public async Task InitializeAsync()
-    {
-        Operator = await gateway.NewKeyAsync(GatewayFixture.SiteA, "operator");
-        Engineer = await gateway.NewKeyAsync(GatewayFixture.SiteA, "engineer");
-    }
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
-
     [Theory]
     [InlineData("/dashboard/")]
     [InlineData("/dashboard")]

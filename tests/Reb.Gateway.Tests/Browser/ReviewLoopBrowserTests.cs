@@ -10,19 +10,8 @@ namespace Reb.Gateway.Tests.Browser;
 /// version with the current one on the reviewed image, promotes it, and the same image is then accepted.
 /// </summary>
 [Collection(DashboardCollection.Name)]
-public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output) : IAsyncLifetime
+public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output) : BrowserTest(gateway)
 {
-    // Keys of this test alone: the per-key rate limit is not shared with the collection's other tests.
-    private string Operator = "", Engineer = "";
-
-    public async Task InitializeAsync()
-    {
-        Operator = await gateway.NewKeyAsync(GatewayFixture.SiteA, "operator");
-        Engineer = await gateway.NewKeyAsync(GatewayFixture.SiteA, "engineer");
-    }
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
     [Fact]
     public async Task Reject_overturn_add_to_bank_compare_promote_then_the_same_image_is_accepted()
     {

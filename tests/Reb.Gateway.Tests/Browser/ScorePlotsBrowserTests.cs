@@ -16,19 +16,8 @@ namespace Reb.Gateway.Tests.Browser;
 /// a run of shifted scores raises the drift banner.
 /// </summary>
 [Collection(DashboardCollection.Name)]
-public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output) : IAsyncLifetime
+public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output) : BrowserTest(gateway)
 {
-    // Keys of this test alone: the per-key rate limit is not shared with the collection's other tests.
-    private string Operator = "", Engineer = "";
-
-    public async Task InitializeAsync()
-    {
-        Operator = await gateway.NewKeyAsync(GatewayFixture.SiteA, "operator");
-        Engineer = await gateway.NewKeyAsync(GatewayFixture.SiteA, "engineer");
-    }
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
     [Fact]
     public async Task Histogram_timeline_and_the_sliders_synthetic_escape_rate_on_a_line_without_reviewed_defects()
     {

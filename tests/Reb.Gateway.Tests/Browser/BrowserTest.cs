@@ -1,0 +1,22 @@
+using Reb.Gateway.Tests.TestSupport;
+
+namespace Reb.Gateway.Tests.Browser;
+
+/// <summary>
+/// A dashboard test with keys of its own (operator and engineer at site A): the per-key rate limit is not shared with
+/// the collection's other tests (a test that inspected a few hundred parts with a shared key left the next test's
+/// sign-in a 429).
+/// </summary>
+public abstract class BrowserTest(GatewayFixture gateway) : IAsyncLifetime
+{
+    protected string Operator { get; private set; } = "";
+    protected string Engineer { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Operator = await gateway.NewKeyAsync(GatewayFixture.SiteA, "operator");
+        Engineer = await gateway.NewKeyAsync(GatewayFixture.SiteA, "engineer");
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+}
