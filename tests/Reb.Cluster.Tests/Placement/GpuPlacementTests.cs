@@ -1,3 +1,4 @@
+using Reb.Abstractions.Client;
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
 using Reb.Cluster.Tests.TestSupport;
@@ -49,8 +50,20 @@ public sealed class GpuPlacementTests(PcbModelFixture model)
         Assert.True(counts.Values.Max() - counts.Values.Min() <= 1, $"{shardSilos.Count} shards over {expected.Count} silos not even: {shown}");
     }
 
+    /// <summary>
+    /// Wakes the line's shards as production does (one scoring call: the scoring grain's silo places all of them, and
+    /// counts each placement until the silo reports it), then asks each shard where it lives. Activating them one by
+    /// one from the client let each gateway silo place some with its own stale view, which spread them unevenly under
+    /// load.
+    /// </summary>
     private async Task<List<string>> ShardSilos(IGrainFactory grains)
     {
+        var line = grains.GetGrain<IProductLineGrain>("pcb-placement");
+        await line.RegisterVersion(model.Version);
+        await line.SetShards(Shards);
+        var path = model.TestImages[0];
+        var scored = await new RebClusterClient(grains).ScoreAsync("pcb-placement", await File.ReadAllBytesAsync(path), Path.GetFileName(path));
+        Assert.Equal(Shards, scored.Shards);
         var result = new List<string>();
         foreach (var key in ShardKey.All("pcb-placement", model.Version, Shards))
             result.Add((await grains.GetGrain<IBankShardGrain>(key.ToString()).Describe()).Silo);
