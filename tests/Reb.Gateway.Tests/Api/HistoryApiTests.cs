@@ -4,6 +4,7 @@ using System.Text.Json;
 using Reb.Abstractions.Grains;
 using Reb.Gateway.Access;
 using Reb.Gateway.Tests.TestSupport;
+using static Reb.Gateway.Tests.TestSupport.Inspections; // InspectAsync: one inspection, 503/504 retried
 
 namespace Reb.Gateway.Tests.Api;
 
@@ -42,20 +43,6 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
         var a = await InspectAsync(c, line, Path.GetFileName(gateway.DefectImages[0]), bytes);
         Assert.Equal("reject", a.GetProperty("verdict").GetString());
         return (a, bytes);
-    }
-
-    /// <summary>One inspection; a 503/504 (the shared test machine under load: the fixture's inspect timeout is 10 s)
-    /// is retried.</summary>
-    private static async Task<JsonElement> InspectAsync(HttpClient c, string line, string name, byte[] bytes)
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            var r = await c.PostAsync($"api/lines/{line}/inspect?name={name}", Http.Image(bytes));
-            if (r.IsSuccessStatusCode) return await r.ReadJson();
-            var body = await r.Content.ReadAsStringAsync();
-            if (attempt == 3 || (int)r.StatusCode is not (503 or 504)) Assert.Fail($"inspect answered {(int)r.StatusCode}: {body}");
-            await Task.Delay(2000);
-        }
     }
 
     /// <summary>
