@@ -29,24 +29,31 @@ const CATEGORIES = [
   { key: 'confirmedDefect', label: 'confirmed defect', color: '#6c3483' },
 ];
 
+/** A dashed 2 px line from (x0, y0) to (x1, y1) on uPlot's canvas in `color`, then its label (`drawLabel`, same
+ * colour and font). */
+function dashedLine(u, color, x0, y0, x1, y1, drawLabel) {
+  const ctx = u.ctx;
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 2 * devicePixelRatio;
+  ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+  ctx.beginPath();
+  ctx.moveTo(x0, y0);
+  ctx.lineTo(x1, y1);
+  ctx.stroke();
+  ctx.fillStyle = color;
+  ctx.font = `${12 * devicePixelRatio}px sans-serif`;
+  drawLabel(ctx);
+  ctx.restore();
+}
+
 /** A vertical line at x = value, drawn after the series (uPlot's draw hook). */
 function verticalLine(value, color, label) {
   return u => {
     if (!Number.isFinite(value)) return;
     const x = u.valToPos(value, 'x', true);
-    const ctx = u.ctx;
-    ctx.save();
-    ctx.strokeStyle = color;
-    ctx.lineWidth = 2 * devicePixelRatio;
-    ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
-    ctx.beginPath();
-    ctx.moveTo(x, u.bbox.top);
-    ctx.lineTo(x, u.bbox.top + u.bbox.height);
-    ctx.stroke();
-    ctx.fillStyle = color;
-    ctx.font = `${12 * devicePixelRatio}px sans-serif`;
-    labelAt(u, label, x, u.bbox.top + 14 * devicePixelRatio);
-    ctx.restore();
+    dashedLine(u, color, x, u.bbox.top, x, u.bbox.top + u.bbox.height,
+      () => labelAt(u, label, x, u.bbox.top + 14 * devicePixelRatio));
   };
 }
 
@@ -55,19 +62,8 @@ function horizontalLine(value, scale, color, label) {
   return u => {
     if (!Number.isFinite(value)) return;
     const y = u.valToPos(value, scale, true);
-    const ctx = u.ctx;
-    ctx.save();
-    ctx.strokeStyle = color;
-    ctx.lineWidth = 2 * devicePixelRatio;
-    ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
-    ctx.beginPath();
-    ctx.moveTo(u.bbox.left, y);
-    ctx.lineTo(u.bbox.left + u.bbox.width, y);
-    ctx.stroke();
-    ctx.fillStyle = color;
-    ctx.font = `${12 * devicePixelRatio}px sans-serif`;
-    ctx.fillText(label, u.bbox.left + 4 * devicePixelRatio, y - 4 * devicePixelRatio);
-    ctx.restore();
+    dashedLine(u, color, u.bbox.left, y, u.bbox.left + u.bbox.width, y,
+      ctx => ctx.fillText(label, u.bbox.left + 4 * devicePixelRatio, y - 4 * devicePixelRatio));
   };
 }
 
