@@ -65,16 +65,19 @@ public sealed class RebClient(HttpClient http) : IDisposable
     public Task<LineDetail> SetThresholdAsync(string line, double? threshold, CancellationToken ct = default) =>
         SendJsonAsync<LineDetail>(HttpMethod.Put, $"api/lines/{L(line)}/threshold", new { threshold }, ct);
 
-    /// <summary>Inspects one image with the line's current version (sent once: an inspection is never
-    /// retried).</summary>
-    public async Task<Inspection> InspectAsync(string line, ImageFile image, CancellationToken ct = default)
+    /// <summary>Inspects one image with the line's current version. The request carries a new idempotency key
+    /// (<paramref name="requestKey"/> when given), so the pipeline may resend it after a cut connection or a 5xx: the
+    /// gateway answers a resend with the inspection it recorded, never a second one.</summary>
+    public async Task<Inspection> InspectAsync(string line, ImageFile image, CancellationToken ct = default, string? requestKey = null)
     {
         using var content = new ByteArrayContent(image.Bytes);
         content.Headers.ContentType = new MediaTypeHeaderValue(ContentType(image.Name));
-        return await SendAsync<Inspection>(new HttpRequestMessage(HttpMethod.Post, $"api/lines/{L(line)}/inspect?name={Uri.EscapeDataString(image.Name)}")
+        var request = new HttpRequestMessage(HttpMethod.Post, $"api/lines/{L(line)}/inspect?name={Uri.EscapeDataString(image.Name)}")
         {
             Content = content,
-        }, ct);
+        };
+        request.Headers.Add(RebResilience.IdempotencyKeyHeader, requestKey ?? Guid.NewGuid().ToString("N"));
+        return await SendAsync<Inspection>(request, ct);
     }
 
     /// <summary>Inspects several images in one request; an unreadable image gets its reason, the others their

@@ -19,7 +19,7 @@ public static class InspectEndpoints
     {
         api.MapPost("/lines/{line}/inspect", InspectOne).RequireAuthorization(Roles.Operator)
             .InGate(g => g.Inspect)
-            .WithName("Inspect").WithSummary("Inspect one image (raw image/* body or multipart field 'image')")
+            .WithName("Inspect").WithSummary("Inspect one image (raw image/* body or multipart field 'image'); an Idempotency-Key header makes a resend answer the inspection it recorded")
             .Accepts<byte[]>("image/png", "image/jpeg", "image/bmp", "multipart/form-data")
             .Produces<Inspection>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(413)
             .WithRequestTimeout(RequestTimeouts.Inspect);
@@ -41,8 +41,12 @@ public static class InspectEndpoints
         // The cluster's part only is under the deadline (twice: before and after the body), not the client's upload.
         var deadline = ClusterDeadline.Inspect(options.Value);
         var l = await ClusterDeadline.RunAsync(deadline, t => lines.ResolveAsync(Caller.From(http), line, t), ct);
+        var key = RequestKeys.From(http.Request);
         var image = await UploadedImages.ReadOneAsync(http.Request, name, options.Value, ct);
-        return Results.Ok(await ClusterDeadline.RunAsync(deadline, t => inspections.InspectAsync(l, image, t), ct));
+        if (key is null) return Results.Ok(await ClusterDeadline.RunAsync(deadline, t => inspections.InspectAsync(l, image, t), ct));
+        var (inspection, replayed) = await ClusterDeadline.RunAsync(deadline, t => inspections.InspectOnceAsync(l, image, key, t), ct);
+        if (replayed) http.Response.Headers[RequestKeys.ReplayedHeader] = "true";
+        return Results.Ok(inspection);
     }
 
     /// <summary>

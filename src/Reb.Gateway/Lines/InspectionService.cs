@@ -21,9 +21,37 @@ namespace Reb.Gateway.Lines;
 /// next moment (a failed write fails the request instead).
 /// </summary>
 public sealed class InspectionService(LineService lines, IOptions<GatewayOptions> options, InspectionRecorder recorder,
-    VerdictPublisher verdicts)
+    VerdictPublisher verdicts, IInspectionHistory history)
 {
-    public async Task<Inspection> InspectAsync(LineContext line, UploadedImage image, CancellationToken ct)
+    /// <summary>
+    /// An inspection the client may send again (its connection cut by a silo that died, a reply lost): the client's
+    /// request key names the inspection (<see cref="RequestKeys.InspectionId"/>), and a key the history already holds
+    /// answers with that inspection instead of inspecting and recording the part twice. Replayed is true then. Two
+    /// sends of one key at the same moment: the second insert of the id fails and the one recorded is answered.
+    /// The verdict is published to the plant's outboxes by the first send only.
+    /// </summary>
+    public async Task<(Inspection Inspection, bool Replayed)> InspectOnceAsync(LineContext line, UploadedImage image, string requestKey,
+        CancellationToken ct)
+    {
+        var site = line.Settings.EffectiveSite;
+        var id = RequestKeys.InspectionId(site, line.Line, requestKey);
+        if (await history.GetAsync(site, line.Line, id, ct) is { } earlier) return (Replay(earlier), true);
+        try
+        {
+            return (await InspectAsync(line, image, ct, id), false);
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // The id's row went in meanwhile (the same key sent twice at once): that one is the answer.
+            if (await history.GetAsync(site, line.Line, id, CancellationToken.None) is { } recorded) return (Replay(recorded), true);
+            throw;
+        }
+    }
+
+    private static Inspection Replay(InspectionEntry e) => Inspection.From(new InspectionRecord(e.Id, e.Line, e.ImageName ?? "",
+        e.Version, (float)e.Score, e.Reject, e.Threshold, e.LatencyMs, e.TimeUtc));
+
+    public async Task<Inspection> InspectAsync(LineContext line, UploadedImage image, CancellationToken ct, string? id = null)
     {
         var o = options.Value;
         UploadedImages.CheckHeader(image, o);
@@ -41,7 +69,7 @@ public sealed class InspectionService(LineService lines, IOptions<GatewayOptions
         var threshold = result.Threshold;
         bool reject = result.Reject;
         var (overlay, thumbnail) = OverlayImages.Render(decoded, result, model, threshold, reject, image.Name);
-        var record = new InspectionRecord(Guid.NewGuid().ToString("N")[..16], line.Line, image.Name, version, result.Score, reject,
+        var record = new InspectionRecord(id ?? Guid.NewGuid().ToString("N")[..16], line.Line, image.Name, version, result.Score, reject,
             threshold, latencyMs, DateTimeOffset.UtcNow);
         await RecordInHistoryAsync(line, image, record, overlay, ct);
         // On disk before the answer, like the history row: a verdict the plant was told about reaches its sinks even if

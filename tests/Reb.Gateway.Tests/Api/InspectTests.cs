@@ -144,6 +144,48 @@ public sealed class InspectTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("api/lines/..%2F..%2Fetc")).StatusCode);
     }
 
+    [Fact]
+    public async Task An_idempotency_key_sent_again_answers_the_recorded_inspection_and_a_bad_key_is_400()
+    {
+        using var client = Operator();
+        var bytes = await File.ReadAllBytesAsync(gateway.DefectImages[0]);
+        var key = Guid.NewGuid().ToString("N");
+        var name = $"keyed-{key[..8]}.png";
+        async Task<(System.Text.Json.JsonElement Body, string? Replayed)> Send(string k, byte[] image)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/lines/{GatewayFixture.Line}/inspect?name={name}")
+            {
+                Content = Http.Image(image),
+            };
+            request.Headers.Add("Idempotency-Key", k);
+            using var response = await client.SendAsync(request);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+            return (await response.ReadJson(), response.Headers.TryGetValues("Idempotent-Replayed", out var v) ? v.Single() : null);
+        }
+
+        var first = await Send(key, bytes);
+        // The resend answers the first inspection, even with other bytes: the key names the inspection.
+        var again = await Send(key, await File.ReadAllBytesAsync(gateway.GoodImages[0]));
+        var other = await Send(Guid.NewGuid().ToString("N"), bytes);
+        Assert.Null(first.Replayed);
+        Assert.Equal("true", again.Replayed);
+        Assert.Equal(first.Body.GetProperty("id").GetString(), again.Body.GetProperty("id").GetString());
+        Assert.Equal(first.Body.GetProperty("score").GetSingle(), again.Body.GetProperty("score").GetSingle());
+        Assert.Equal(first.Body.GetProperty("verdict").GetString(), again.Body.GetProperty("verdict").GetString());
+        Assert.NotEqual(first.Body.GetProperty("id").GetString(), other.Body.GetProperty("id").GetString());
+        // Two inspections recorded under that name (the first and the other key's), not three.
+        using var history = await client.GetAsync($"api/lines/{GatewayFixture.Line}/inspections?take=500");
+        Assert.True(history.IsSuccessStatusCode, await history.Content.ReadAsStringAsync());
+        Assert.Equal(2, (await history.ReadJson()).EnumerateArray().Count(h => h.GetProperty("name").GetString() == name));
+
+        foreach (var bad in new[] { "", "has space", new string('k', 129), "semi;colon" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/lines/{GatewayFixture.Line}/inspect") { Content = Http.Image(bytes) };
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", bad);
+            Assert.Contains("Idempotency-Key", await (await client.SendAsync(request)).AssertProblem(400));
+        }
+    }
+
     /// <summary>A PNG signature and IHDR chunk claiming the given size, with no image data.</summary>
     public static byte[] PngHeader(int width, int height)
     {

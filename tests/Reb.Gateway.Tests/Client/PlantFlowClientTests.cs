@@ -7,7 +7,8 @@ namespace Reb.Gateway.Tests.Client;
 
 /// <summary>The README's plant flow driven end to end with the typed client (Reb.Client) against the real gateway:
 /// train a line with live progress, inspect good and defective boards, read the history, review a verdict, see the
-/// review in the history and the summary; refusals as typed exceptions; retries only for safe calls.</summary>
+/// review in the history and the summary; refusals as typed exceptions; retries only for safe calls and keyed
+/// inspections.</summary>
 [Collection(GatewayCollection.Name)]
 public sealed class PlantFlowClientTests(GatewayFixture gateway)
 {
@@ -69,22 +70,66 @@ public sealed class PlantFlowClientTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task Safe_calls_are_retried_and_an_inspection_is_never_sent_twice()
+    public async Task Safe_calls_and_keyed_inspections_are_retried_and_a_training_start_is_never_sent_twice()
     {
-        // The gateway's first answers are 503 (as while a silo restarts): a GET goes through on a retry, a POST is
-        // sent once and its refusal reaches the caller.
+        // The gateway's first answers are 503 (as while a silo restarts): a GET goes through on a retry; a training
+        // start is sent once and its refusal reaches the caller.
         var flaky = new FirstAnswersUnavailable(2) { InnerHandler = new SocketsHttpHandler() };
-        using var op = RebClient.Create(new Uri(gateway.BaseUrl), gateway.Key(GatewayFixture.SiteA, Roles.Operator),
+        using var engineer = RebClient.Create(new Uri(gateway.BaseUrl), gateway.Key(GatewayFixture.SiteA, Roles.Engineer),
             new RebClientOptions { RetryDelay = TimeSpan.FromMilliseconds(50) }, flaky);
-        var line = await op.GetLineAsync(GatewayFixture.Line);
+        var line = await engineer.GetLineAsync(GatewayFixture.Line);
         Assert.Equal(GatewayFixture.Line, line.Line);
         Assert.Equal(3, flaky.Requests);
 
         flaky.Reset(1);
-        var refused = await Assert.ThrowsAsync<RebApiException>(() => op.InspectAsync(GatewayFixture.Line, ImageFile.FromPath(gateway.GoodImages[0])));
+        var refused = await Assert.ThrowsAsync<RebApiException>(() =>
+            engineer.StartTrainingAsync("never-started", gateway.TrainingImages.Select(ImageFile.FromPath)));
         Assert.Equal(503, refused.Status);
         Assert.Equal(TimeSpan.FromSeconds(1), refused.RetryAfter);
         Assert.Equal(1, flaky.Requests);
+    }
+
+    [Fact]
+    public async Task An_inspection_whose_answer_was_lost_is_sent_again_and_recorded_once()
+    {
+        // The gateway inspects and records the part, then the connection is cut before the answer arrives (as when the
+        // gateway's silo dies): the client sends the same inspection again with its key and gets the recorded one.
+        var cut = new FirstAnswerLost { InnerHandler = new SocketsHttpHandler() };
+        using var op = RebClient.Create(new Uri(gateway.BaseUrl), gateway.Key(GatewayFixture.SiteA, Roles.Operator),
+            new RebClientOptions { RetryDelay = TimeSpan.FromMilliseconds(50) }, cut);
+        var name = $"resent-{Guid.NewGuid():N}.png";
+        var inspection = await op.InspectAsync(GatewayFixture.Line, new ImageFile(name, File.ReadAllBytes(gateway.GoodImages[0])));
+
+        Assert.Equal(2, cut.Requests);
+        Assert.Equal(cut.FirstId, inspection.Id);          // the answer the first send never delivered
+        Assert.Equal("true", cut.ReplayedHeader);           // the second send was answered from the history
+        var recorded = (await op.GetHistoryAsync(GatewayFixture.Line, new HistoryQuery(Take: 500))).Where(h => h.Name == name).ToList();
+        Assert.Single(recorded);
+        Assert.Equal(inspection.Id, recorded[0].Id);
+        Assert.Equal(inspection.Score, recorded[0].Score);
+    }
+
+    /// <summary>Passes every request on; throws away the first answer and fails that attempt as a cut connection
+    /// would.</summary>
+    private sealed class FirstAnswerLost : DelegatingHandler
+    {
+        public int Requests { get; private set; }
+        public string? FirstId { get; private set; }
+        public string? ReplayedHeader { get; private set; }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            Requests++;
+            var response = await base.SendAsync(request, ct);
+            if (Requests == 1)
+            {
+                using var lost = response;
+                FirstId = System.Text.Json.JsonDocument.Parse(await lost.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("id").GetString();
+                throw new HttpRequestException(HttpRequestError.ConnectionError, "connection cut before the answer (test)");
+            }
+            ReplayedHeader = response.Headers.TryGetValues("Idempotent-Replayed", out var v) ? v.Single() : null;
+            return response;
+        }
     }
 
     /// <summary>Answers 503 (Retry-After 1 s, problem details) to the first N requests, then passes them on.</summary>

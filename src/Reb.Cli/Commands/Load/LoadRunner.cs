@@ -7,8 +7,8 @@ namespace Reb.Cli.Commands.Load;
 /// <summary>
 /// Closed-loop load: <see cref="LoadSettings.Clients"/> clients each post one image to
 /// <c>POST /api/lines/{line}/inspect</c>, wait for the answer, post the next (cycling through the images), until the
-/// duration or the request budget is used up, through the typed client (<see cref="RebClient"/>; an inspection is
-/// never retried by it). Refusals with Retry-After are honoured (capped), never retried at once.
+/// duration or the request budget is used up, through the typed client (<see cref="RebClient"/> over a plain HttpClient
+/// without the retry pipeline: each send is measured once). Refusals with Retry-After are honoured (capped), never retried at once.
 /// With several endpoints (one per silo) the clients spread over them and fail over when one gives no HTTP answer.
 /// </summary>
 public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> images, HttpMessageHandler? handler = null)

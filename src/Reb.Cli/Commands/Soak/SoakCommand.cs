@@ -125,7 +125,7 @@ public static class SoakCommand
             s.AddRow($"{x.Silo}", $"{x.BudgetBytes / 1048576.0:0.0}", $"{x.MaxResidentBankBytes / 1048576.0:0.0}", $"{x.LargestShardBytes / 1048576.0:0.0}",
                 x.WithinBudgetPlusOneShard ? "yes" : "[red]no[/]", $"{x.MaxRssBytes / 1048576.0:0}");
         AnsiConsole.Write(s);
-        AnsiConsole.MarkupLine($"statuses: {Markup.Escape(string.Join(", ", r.StatusCounts.Select(kv => $"{kv.Key}: {kv.Value}")))}; unexpected {r.UnexpectedResponses}, cut by the kill {r.CutByTheKill}; " +
+        AnsiConsole.MarkupLine($"statuses: {Markup.Escape(string.Join(", ", r.StatusCounts.Select(kv => $"{kv.Key}: {kv.Value}")))}; unexpected {r.UnexpectedResponses}, cut by the kill {r.CutByTheKill}, resent after a cut {r.ResentAfterCut} ({r.AnsweredFromHistory} answered from the history); " +
                                $"{r.ThroughputPerSecond:0.00} answered/s, p95 {r.LatencyMs.P95:0} ms; cold wakes {r.ColdWakeSeconds.Count}, p50 {r.ColdWakeSeconds.P50:0.00} s, p95 {r.ColdWakeSeconds.P95:0.00} s; metrics exported: {r.MetricsExported}");
     }
 }

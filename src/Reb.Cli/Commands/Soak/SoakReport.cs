@@ -13,12 +13,14 @@ public sealed record SoakKill(int Silo, double AtSeconds, double? RestartedAtSec
 public sealed record SoakPoint(double Seconds, long[] ResidentBytes, long[] RssBytes, double? P95Ms, int Requests);
 
 /// <summary>`reb cluster soak`'s result: soak.json (the fields scripts read: statusCounts, lines[].answered and p95Ms,
-/// silos[].budgetBytes and maxResidentBankBytes, coldWakeSeconds) and soak.html (memory and latency over time).</summary>
+/// silos[].budgetBytes and maxResidentBankBytes, coldWakeSeconds) and soak.html (memory and latency over time).
+/// resentAfterCut: inspections sent again (same idempotency key) to the next silo after a cut connection;
+/// answeredFromHistory: resends the gateway answered with the inspection the dead silo had already recorded.</summary>
 public sealed record SoakReport(
     int LineCount, int Shards, int SiloCount, double BankBudgetMb, double Minutes, double? KillSiloAtMinutes, int Clients,
     double DurationSeconds, int Requests, double ThroughputPerSecond, Percentiles LatencyMs,
     IReadOnlyDictionary<string, int> StatusCounts, int UnexpectedResponses, int RefusalsWithoutRetryAfter, int CutByTheKill,
-    IReadOnlyList<SoakLineFigures> Lines, IReadOnlyList<SoakSiloFigures> Silos, Percentiles ColdWakeSeconds,
+    int ResentAfterCut, int AnsweredFromHistory, IReadOnlyList<SoakLineFigures> Lines, IReadOnlyList<SoakSiloFigures> Silos, Percentiles ColdWakeSeconds,
     SoakKill? Kill, bool MetricsExported, IReadOnlyList<SoakPoint> Timeline)
 {
     public static Percentiles Of(IEnumerable<double> values)
@@ -59,7 +61,8 @@ public sealed record SoakReport(
         return new SoakReport(settings.Lines, settings.Shards, settings.Silos, settings.BankBudgetMb, settings.Duration.TotalMinutes,
             settings.KillSiloAt?.TotalMinutes, settings.Clients, seconds, requests.Count, ok.Count / seconds, Of(ok.Select(r => r.Ms)),
             statusCounts, requests.Count(r => r.Status != 200 && !(r.Status == 503 && r.RetryAfter) && !CutByKill(r, kill)),
-            requests.Count(r => r.Status == 503 && !r.RetryAfter), requests.Count(r => CutByKill(r, kill)), lineFigures, siloFigures,
+            requests.Count(r => r.Status == 503 && !r.RetryAfter), requests.Count(r => CutByKill(r, kill)),
+            requests.Count(r => r.Resends > 0), requests.Count(r => r.Replayed), lineFigures, siloFigures,
             Of(requests.Where(r => r.ColdWake).Select(r => r.Ms / 1000)), kill, metricsExported, timeline);
     }
 
