@@ -19,6 +19,8 @@ public sealed class ArtefactWriteGate
     /// <summary>Writes of matching keys (by any silo) fail with an <see cref="IOException"/> before they
     /// land.</summary>
     public Func<string, bool> Fails { get; set; } = _ => false;
+    /// <summary>The exception a failing write throws (by default one that names the key only).</summary>
+    public Func<string, Exception> Failure { get; set; } = key => new IOException($"injected write failure of '{key}'");
     public ConcurrentDictionary<string, int> Writes { get; } = new();
 
     /// <summary>Completes when the first held write is waiting.</summary>
@@ -29,7 +31,7 @@ public sealed class ArtefactWriteGate
     internal async Task BeforeWrite(string silo, string key)
     {
         Writes.AddOrUpdate(key, 1, (_, n) => n + 1);
-        if (Fails(key)) throw new IOException($"injected write failure of '{key}'");
+        if (Fails(key)) throw Failure(key);
         if (silo != HeldSilo || !Holds(key)) return;
         _holding.TrySetResult();
         await _released.Task;
