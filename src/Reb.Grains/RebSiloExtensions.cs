@@ -40,6 +40,8 @@ public static class RebSiloExtensions
             services.AddSingleton<Reb.Grains.Shards.SiloBankMemory>();
             services.AddSingleton<ClusterBankMemory>();
             services.AddHostedService<Reb.Grains.Shards.BankMemoryReporter>();
+            services.AddSingleton<Training.CheckpointRetention>();
+            services.AddHostedService(sp => sp.GetRequiredService<Training.CheckpointRetention>());
             services.AddPlacementFilter<PreferGpuPlacementFilterStrategy, PreferGpuPlacementFilterDirector>(ServiceLifetime.Singleton);
             services.AddPlacementDirector<ShardSpreadPlacement, ShardSpreadPlacementDirector>();
             services.AddSingleton(new SiloDevice(device));

@@ -98,6 +98,48 @@ public sealed class Finding10_RetentionTests(PcbModelFixture model)
     }
 
     [Fact]
+    public async Task Checkpoints_an_ended_job_left_behind_are_swept_and_a_running_jobs_are_kept()
+    {
+        var gate = new ArtefactWriteGate();
+        await using var cluster = await RebTestCluster.StartAsync(1, model.ArtefactRoot, new RebTestClusterOptions { WriteGate = gate });
+        var endedId = Guid.NewGuid().ToString("N");
+        var runningId = Guid.NewGuid().ToString("N");
+        gate.Fails = key => key == TrainingBlobs.Coreset(endedId);
+        gate.HeldSilo = cluster.Silos[0].Name;
+        gate.Holds = key => key == TrainingBlobs.Coreset(runningId);
+        var sweeper = cluster.Silos[0].SiloHost.Services.GetRequiredService<CheckpointRetention>();
+        var running = cluster.Client.GetGrain<ITrainingGrain>(runningId);
+        try
+        {
+            var keys = await TrainingImagesAsync(model.Store, "f10-sweep");
+            var ended = cluster.Client.GetGrain<ITrainingGrain>(endedId);
+            await ended.Start(new TrainingRequest { Line = "f10-sweep-ended", ImageKeys = keys, ImageSize = 128 });
+            Assert.Equal(TrainingStage.Failed, (await WaitForEndAsync(ended)).Stage);
+            Assert.Empty(await CheckpointsLeftAsync(model.Store, endedId));
+            // What a job leaves when the store was unreachable as it ended: its checkpoints still there.
+            await model.Store.PutBytesAsync(TrainingBlobs.Bank(endedId), new byte[4096]);
+            await model.Store.PutBytesAsync(TrainingBlobs.BankInfo(endedId), "{}"u8.ToArray());
+
+            await running.Start(new TrainingRequest { Line = "f10-sweep-running", ImageKeys = keys, ImageSize = 128 });
+            var held = await Task.WhenAny(gate.Holding, Task.Delay(JobDeadline));
+            Assert.True(held == gate.Holding, "the running job never reached its coreset step");
+            var runningFiles = await model.Store.ListAsync(TrainingBlobs.Prefix(runningId));
+            Assert.NotEmpty(runningFiles);
+
+            var (files, bytes) = await sweeper.SweepAsync();
+            Assert.True(files >= 2 && bytes >= 4096, $"swept {files} files, {bytes} bytes");
+            Assert.Empty(await model.Store.ListAsync(TrainingBlobs.Prefix(endedId)));
+            Assert.Equal(runningFiles, await model.Store.ListAsync(TrainingBlobs.Prefix(runningId)));
+        }
+        finally
+        {
+            await running.Cancel();
+            gate.Release();
+        }
+        Assert.Equal(TrainingStage.Cancelled, (await WaitForEndAsync(running)).Stage);
+    }
+
+    [Fact]
     public async Task Images_of_an_inspection_whose_history_insert_failed_are_swept()
     {
         var root = Directory.CreateTempSubdirectory("reb-f10-orphans-").FullName;
