@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -17,7 +18,7 @@ public sealed class FolderGrainStorageTests : IDisposable
 
     private sealed class TestState<T> : IGrainState<T>
     {
-        public T State { get; set; } = default!;
+        [AllowNull] public T State { get; set; } = default!; // as IGrainState<T>, whose setter takes null
         public string? ETag { get; set; }
         public bool RecordExists { get; set; }
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.Storage;
@@ -23,7 +24,7 @@ public sealed class AdoNetGrainStateTests : IAsyncLifetime
 
     private sealed class TestState : IGrainState<ProductLineState>
     {
-        public ProductLineState State { get; set; } = new();
+        [AllowNull] public ProductLineState State { get; set; } = new(); // as IGrainState<T>, whose setter takes null
         public string? ETag { get; set; }
         public bool RecordExists { get; set; }
     }

@@ -9,13 +9,17 @@ namespace Reb.Gateway.Tests.Browser;
 /// </summary>
 public abstract class BrowserTest(GatewayFixture gateway) : IAsyncLifetime
 {
+    /// <summary>The fixture, for the tests (a primary constructor parameter of theirs would capture a second copy).
+    /// </summary>
+    protected GatewayFixture Gateway { get; } = gateway;
+
     protected string Operator { get; private set; } = "";
     protected string Engineer { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
-        Operator = await gateway.NewKeyAsync(GatewayFixture.SiteA, "operator");
-        Engineer = await gateway.NewKeyAsync(GatewayFixture.SiteA, "engineer");
+        Operator = await Gateway.NewKeyAsync(GatewayFixture.SiteA, "operator");
+        Engineer = await Gateway.NewKeyAsync(GatewayFixture.SiteA, "engineer");
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

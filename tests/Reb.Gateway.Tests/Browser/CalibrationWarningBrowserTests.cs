@@ -19,14 +19,14 @@ public sealed class CalibrationWarningBrowserTests(GatewayFixture gateway, Chrom
     [Fact]
     public async Task A_young_lines_warning_is_in_the_api_and_on_the_line_page_until_a_version_without_one_is_current()
     {
-        var young = await YoungVersions.PublishAsync(gateway);
+        var young = await YoungVersions.PublishAsync(Gateway);
         var line = "young-" + Guid.NewGuid().ToString("N")[..6];
-        await gateway.Grains.GetGrain<ILineOperationsGrain>(line).Claim(GatewayFixture.SiteA);
-        var grain = gateway.Grains.GetGrain<IProductLineGrain>(line);
-        await grain.RegisterVersion(gateway.Version);            // the fixture's legacy-rule version: no warning
+        await Gateway.Grains.GetGrain<ILineOperationsGrain>(line).Claim(GatewayFixture.SiteA);
+        var grain = Gateway.Grains.GetGrain<IProductLineGrain>(line);
+        await grain.RegisterVersion(Gateway.Version);            // the fixture's legacy-rule version: no warning
         await grain.RegisterVersion(young, promote: true);
 
-        using var c = gateway.Client(Engineer);
+        using var c = Gateway.Client(Engineer);
         var detail = JsonDocument.Parse(await c.GetStringAsync($"api/lines/{line}")).RootElement;
         var warning = detail.GetProperty("warning").GetString();
         Assert.StartsWith("this line needs more good images or reviewed parts: ", warning);
@@ -36,7 +36,7 @@ public sealed class CalibrationWarningBrowserTests(GatewayFixture gateway, Chrom
         Assert.InRange(metrics.GetProperty("predictedFalseRejectRate").GetDouble(), 0, 1);
         Assert.InRange(metrics.GetProperty("predictedEscapeRate").GetDouble(), 0, 1);
 
-        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, gateway.Key(GatewayFixture.SiteA,
+        var page = await DashboardSession.SignedInAsync(chromium, Gateway.BaseUrl, Gateway.Key(GatewayFixture.SiteA,
             "operator"), output);
         await DashboardSession.OpenLineAsync(page, line);
         var banner = page.GetByTestId("line-warning");
@@ -47,13 +47,13 @@ public sealed class CalibrationWarningBrowserTests(GatewayFixture gateway, Chrom
 
         // A version without a warning becomes current: the banner goes.
         var promoted = await c.PostAsync($"api/lines/{line}/promote",
-            System.Net.Http.Json.JsonContent.Create(new { version = gateway.Version }));
+            System.Net.Http.Json.JsonContent.Create(new { version = Gateway.Version }));
         Assert.True(promoted.IsSuccessStatusCode, await promoted.Content.ReadAsStringAsync());
         Assert.Equal(JsonValueKind.Null,
             JsonDocument.Parse(await c.GetStringAsync($"api/lines/{line}")).RootElement.GetProperty("warning").ValueKind);
         await page.ReloadAsync();
         await page.GetByTestId("version-row").First.WaitForAsync();
-        await Assertions.Expect(page.GetByTestId("line-version")).ToHaveAttributeAsync("data-full", gateway.Version);
+        await Assertions.Expect(page.GetByTestId("line-version")).ToHaveAttributeAsync("data-full", Gateway.Version);
         await Assertions.Expect(banner).ToBeHiddenAsync();
     }
 }

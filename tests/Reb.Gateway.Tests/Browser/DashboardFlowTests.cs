@@ -19,7 +19,7 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
     [InlineData("/dashboard")]
     public async Task The_contract_address_serves_the_dashboard(string address)
     {
-        var page = await chromium.NewPageAsync(gateway.BaseUrl, owner: output);
+        var page = await chromium.NewPageAsync(Gateway.BaseUrl, owner: output);
         var response = await page.GotoAsync(address);
         Assert.Equal(200, response!.Status);
         await Assertions.Expect(page.GetByTestId("api-key")).ToBeVisibleAsync();
@@ -29,7 +29,7 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
     [Fact]
     public async Task Sign_in_checks_the_key_shows_site_and_role_and_sign_out_forgets_it()
     {
-        var page = await DashboardSession.OpenAsync(chromium, gateway.BaseUrl, output);
+        var page = await DashboardSession.OpenAsync(chromium, Gateway.BaseUrl, output);
         await Screenshots.SaveAsync(page, "01-sign-in", output);
 
         await page.GetByTestId("api-key").FillAsync("reb_nosuchkey_000000");
@@ -62,10 +62,10 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
     [Fact]
     public async Task Inspecting_an_image_shows_its_verdict_heatmap_and_a_new_live_thumbnail()
     {
-        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Operator, output);
+        var page = await DashboardSession.SignedInAsync(chromium, Gateway.BaseUrl, Operator, output);
         var card = page.Locator($"[data-testid=line-card][data-line='{GatewayFixture.Line}']");
         await card.GetByTestId("card-version").WaitForAsync();
-        var image = gateway.DefectImages[0];
+        var image = Gateway.DefectImages[0];
 
         await card.GetByTestId("inspect-file").SetInputFilesAsync(image);
         var result = card.GetByTestId("inspect-result");
@@ -74,7 +74,7 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         Assert.False(string.IsNullOrEmpty(id), "the inspect result carries the inspection id");
 
         // What the page shows is what the API recorded for that inspection.
-        using var client = gateway.Client(Operator);
+        using var client = Gateway.Client(Operator);
         var latest = await client.GetFromJsonAsync<JsonElement>($"api/lines/{GatewayFixture.Line}/inspections?take=20");
         var recorded = latest.EnumerateArray().Single(i => i.GetProperty("id").GetString() == id);
         var verdict = recorded.GetProperty("verdict").GetString();
@@ -95,7 +95,7 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
     [Fact]
     public async Task Engineer_promotes_the_other_version_and_the_audit_log_records_it()
     {
-        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Engineer, output);
+        var page = await DashboardSession.SignedInAsync(chromium, Gateway.BaseUrl, Engineer, output);
         await DashboardSession.OpenLineAsync(page, GatewayFixture.ScratchLine);
         Assert.Equal(2, await page.GetByTestId("version-row").CountAsync());
         var other = page.Locator("[data-testid=version-row]:not(.current)");
@@ -107,7 +107,7 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         await Assertions.Expect(page.GetByTestId("line-version")).ToHaveAttributeAsync("data-full", target!);
         await Assertions.Expect(page.GetByTestId("audit-row").First).ToContainTextAsync("promote");
 
-        using var client = gateway.Client(Engineer);
+        using var client = Gateway.Client(Engineer);
         var detail = await client.GetFromJsonAsync<JsonElement>($"api/lines/{GatewayFixture.ScratchLine}");
         Assert.Equal(target, detail.GetProperty("currentVersion").GetString());
         await Assertions.Expect(page.GetByTestId("rollback")).ToBeEnabledAsync(); // there is now a version to go back to
@@ -117,9 +117,9 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
     [Fact]
     public async Task Threshold_slider_readout_follows_the_slider_and_matches_the_rates_computed_in_CSharp()
     {
-        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Engineer, output);
+        var page = await DashboardSession.SignedInAsync(chromium, Gateway.BaseUrl, Engineer, output);
         await DashboardSession.OpenLineAsync(page, GatewayFixture.Line);
-        using var client = gateway.Client(Engineer);
+        using var client = Gateway.Client(Engineer);
         var calibration = await client.GetFromJsonAsync<JsonElement>($"api/lines/{GatewayFixture.Line}/calibration");
         var good = calibration.GetProperty("goodScores").EnumerateArray().Select(s => s.GetDouble()).ToArray();
         var defects = calibration.GetProperty("defectScores") is { ValueKind: JsonValueKind.Array } d
@@ -166,14 +166,14 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
     [Fact]
     public async Task Engineer_applies_the_slider_threshold_and_can_go_back_to_the_model_threshold()
     {
-        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Engineer, output);
+        var page = await DashboardSession.SignedInAsync(chromium, Gateway.BaseUrl, Engineer, output);
         await DashboardSession.OpenLineAsync(page, GatewayFixture.ScratchLine);
         await page.GetByTestId("threshold-slider").FillAsync("300");
         var candidate = double.Parse((await page.GetByTestId("threshold-value").GetAttributeAsync("data-value"))!, System.Globalization.CultureInfo.InvariantCulture);
 
         await page.GetByTestId("apply-threshold").ClickAsync();
         await Assertions.Expect(page.GetByTestId("reset-threshold")).ToBeEnabledAsync();
-        using var client = gateway.Client(Engineer);
+        using var client = Gateway.Client(Engineer);
         var detail = await client.GetFromJsonAsync<JsonElement>($"api/lines/{GatewayFixture.ScratchLine}");
         Assert.Equal(candidate, detail.GetProperty("thresholdOverride").GetDouble(), 9);
         Assert.Equal(candidate, detail.GetProperty("threshold").GetDouble(), 9);
@@ -188,7 +188,7 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
     [Fact]
     public async Task Operator_sees_no_promote_rollback_or_apply_threshold_controls()
     {
-        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Operator, output);
+        var page = await DashboardSession.SignedInAsync(chromium, Gateway.BaseUrl, Operator, output);
         await Assertions.Expect(page.GetByTestId("who-role")).ToHaveTextAsync("operator");
         await DashboardSession.OpenLineAsync(page, GatewayFixture.Line);
         await page.GetByTestId("threshold-slider").WaitForAsync(); // the page is fully rendered
@@ -209,10 +209,10 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
     public async Task Training_view_starts_a_job_from_uploaded_images_and_streams_its_progress_to_completion()
     {
         const string line = "pcb-dashboard-trained";
-        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Engineer, output);
+        var page = await DashboardSession.SignedInAsync(chromium, Gateway.BaseUrl, Engineer, output);
         await page.EvaluateAsync("() => { location.hash = '#/training'; }");
         await page.GetByTestId("training-line").FillAsync(line);
-        await page.GetByTestId("training-files").SetInputFilesAsync(gateway.TrainingImages);
+        await page.GetByTestId("training-files").SetInputFilesAsync(Gateway.TrainingImages);
         await Screenshots.SaveAsync(page, "06-training-form", output);
         await page.GetByTestId("training-start").ClickAsync();
 
@@ -227,7 +227,7 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         Assert.DoesNotContain("live stream unavailable", await page.GetByTestId("training-progress").TextContentAsync());
         await Screenshots.SaveAsync(page, "07-training-completed", output);
 
-        using var client = gateway.Client(Engineer);
+        using var client = Gateway.Client(Engineer);
         var versions = await client.GetFromJsonAsync<JsonElement>($"api/lines/{line}/versions");
         Assert.Contains(versions.EnumerateArray(), v => v.GetProperty("version").GetString() == version);
     }

@@ -16,11 +16,11 @@ public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrows
     public async Task Reject_overturn_add_to_bank_compare_promote_then_the_same_image_is_accepted()
     {
         var line = "review-" + Guid.NewGuid().ToString("N")[..6];
-        await gateway.AddLineAsync(GatewayFixture.SiteA, line);
+        await Gateway.AddLineAsync(GatewayFixture.SiteA, line);
         var image = await RejectedImageAsync(line);
 
         // Operator: inspect on the line page, the reject appears in the review queue, overturn it.
-        var op = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Operator, output);
+        var op = await DashboardSession.SignedInAsync(chromium, Gateway.BaseUrl, Operator, output);
         await DashboardSession.OpenLineAsync(op, line);
         var inspect = op.GetByTestId("inspect-result");
         await op.Locator("[data-testid=inspect-file]").Last.SetInputFilesAsync(image);
@@ -35,7 +35,7 @@ public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrows
         await Screenshots.SaveAsync(op, "10-review-overturned", output);
 
         // Engineer: add the overturned reject to the bank; the new version is registered, not current.
-        var eng = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Engineer, output);
+        var eng = await DashboardSession.SignedInAsync(chromium, Gateway.BaseUrl, Engineer, output);
         await DashboardSession.OpenLineAsync(eng, line);
         var before = await eng.GetByTestId("line-version").GetAttributeAsync("data-full");
         await eng.Locator($"[data-testid=reviewed-row][data-id='{id}']").GetByTestId("add-to-bank").ClickAsync();
@@ -69,9 +69,9 @@ public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrows
     private async Task<string> RejectedImageAsync(string line)
     {
         var probe = "review-probe-" + Guid.NewGuid().ToString("N")[..6];
-        await gateway.AddLineAsync(GatewayFixture.SiteA, probe);
-        using var c = gateway.Client(Engineer);
-        var path = gateway.DefectImages[0];
+        await Gateway.AddLineAsync(GatewayFixture.SiteA, probe);
+        using var c = Gateway.Client(Engineer);
+        var path = Gateway.DefectImages[0];
         var r = await (await c.PostAsync($"api/lines/{probe}/inspect", Http.Image(await File.ReadAllBytesAsync(path)))).ReadJson();
         var score = r.GetProperty("score").GetDouble();
         Assert.True(score > 0, $"the defect image scores {score}");

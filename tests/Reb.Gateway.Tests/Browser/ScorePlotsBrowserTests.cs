@@ -21,11 +21,11 @@ public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrows
     [Fact]
     public async Task Histogram_timeline_and_the_sliders_synthetic_escape_rate_on_a_line_without_reviewed_defects()
     {
-        var young = await YoungVersions.PublishAsync(gateway);
+        var young = await YoungVersions.PublishAsync(Gateway);
         var line = "plots-" + Guid.NewGuid().ToString("N")[..6];
-        await gateway.Grains.GetGrain<ILineOperationsGrain>(line).Claim(GatewayFixture.SiteA);
-        await gateway.Grains.GetGrain<IProductLineGrain>(line).RegisterVersion(young, promote: true);
-        using var c = gateway.Client(Operator);
+        await Gateway.Grains.GetGrain<ILineOperationsGrain>(line).Claim(GatewayFixture.SiteA);
+        await Gateway.Grains.GetGrain<IProductLineGrain>(line).RegisterVersion(young, promote: true);
+        using var c = Gateway.Client(Operator);
 
         // The calibration record as the API gives it.
         var record = await (await c.GetAsync($"api/lines/{line}/versions/{young}/calibration")).ReadJson();
@@ -42,7 +42,7 @@ public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrows
 
         // Real inspections, one reviewed as good (a reviewed part, not a reviewed defect).
         var answers = new List<JsonElement>();
-        foreach (var path in gateway.GoodImages.Concat(gateway.DefectImages))
+        foreach (var path in Gateway.GoodImages.Concat(Gateway.DefectImages))
             answers.Add(await Inspections.InspectAsync(c, line, Path.GetFileName(path), await File.ReadAllBytesAsync(path)));
         var firstGood = answers.FirstOrDefault(a => a.GetProperty("verdict").GetString() == "good");
         if (firstGood.ValueKind == JsonValueKind.Object)
@@ -51,7 +51,7 @@ public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrows
         var calibration = await (await c.GetAsync($"api/lines/{line}/calibration")).ReadJson();
         Assert.Equal(JsonValueKind.Null, calibration.GetProperty("defectScores").ValueKind);
 
-        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Operator, output);
+        var page = await DashboardSession.SignedInAsync(chromium, Gateway.BaseUrl, Operator, output);
         await page.SetViewportSizeAsync(1500, 1000);
         await DashboardSession.OpenLineAsync(page, line);
         var hist = page.GetByTestId("score-histogram");
@@ -90,9 +90,9 @@ public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrows
     [Fact]
     public async Task A_run_of_shifted_scores_raises_the_drift_banner()
     {
-        var line = await WiderVersions.NewLineAsync(gateway, "drift");
-        using var c = gateway.Client(Operator);
-        var page = await DashboardSession.SignedInAsync(chromium, gateway.BaseUrl, Operator, output);
+        var line = await WiderVersions.NewLineAsync(Gateway, "drift");
+        using var c = Gateway.Client(Operator);
+        var page = await DashboardSession.SignedInAsync(chromium, Gateway.BaseUrl, Operator, output);
         await page.SetViewportSizeAsync(1500, 1000);
         await DashboardSession.OpenLineAsync(page, line);
         var banner = page.GetByTestId("drift-banner");
@@ -100,7 +100,7 @@ public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrows
         await Assertions.Expect(banner).ToBeHiddenAsync();
 
         var reference = (await (await c.GetAsync($"api/lines/{line}/drift")).ReadJson()).GetProperty("referenceScore").GetDouble();
-        var n = await Inspections.ShiftedRunAsync(gateway, c, gateway.Client(Engineer), line,
+        var n = await Inspections.ShiftedRunAsync(Gateway, c, Gateway.Client(Engineer), line,
             reference);
         await page.ReloadAsync();
         await page.GetByTestId("version-row").First.WaitForAsync();
