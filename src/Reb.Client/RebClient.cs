@@ -17,16 +17,19 @@ namespace Reb.Client;
 public sealed class RebClient(HttpClient http) : IDisposable
 {
     public const string ApiKeyHeader = "X-Api-Key";
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    private static readonly JsonSerializerOptions Json =
+        new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
     private bool _ownsHttp;
 
     /// <summary>A client of the gateway at <paramref name="baseAddress"/> with <paramref name="apiKey"/>, retrying safe
     /// calls; <paramref name="inner"/> is the handler under the resilience pipeline (default: a new
     /// SocketsHttpHandler).</summary>
-    public static RebClient Create(Uri baseAddress, string apiKey, RebClientOptions? options = null, HttpMessageHandler? inner = null)
+    public static RebClient Create(Uri baseAddress, string apiKey, RebClientOptions? options = null,
+        HttpMessageHandler? inner = null)
     {
         options ??= new RebClientOptions();
-        var handler = new ResilienceHandler(RebResilience.Pipeline(options)) { InnerHandler = inner ?? new SocketsHttpHandler() };
+        var handler =
+            new ResilienceHandler(RebResilience.Pipeline(options)) { InnerHandler = inner ?? new SocketsHttpHandler() };
         var client = new HttpClient(handler)
         {
             BaseAddress = baseAddress.AbsoluteUri.EndsWith('/') ? baseAddress : new Uri(baseAddress.AbsoluteUri + "/"),
@@ -46,9 +49,11 @@ public sealed class RebClient(HttpClient http) : IDisposable
     /// <summary>The key's name, site and role.</summary>
     public Task<Me> MeAsync(CancellationToken ct = default) => GetAsync<Me>("api/me", ct);
 
-    public Task<IReadOnlyList<LineSummary>> ListLinesAsync(CancellationToken ct = default) => GetAsync<IReadOnlyList<LineSummary>>("api/lines", ct);
+    public Task<IReadOnlyList<LineSummary>> ListLinesAsync(CancellationToken ct = default)
+        => GetAsync<IReadOnlyList<LineSummary>>("api/lines", ct);
 
-    public Task<LineDetail> GetLineAsync(string line, CancellationToken ct = default) => GetAsync<LineDetail>($"api/lines/{L(line)}", ct);
+    public Task<LineDetail> GetLineAsync(string line, CancellationToken ct = default)
+        => GetAsync<LineDetail>($"api/lines/{L(line)}", ct);
 
     public Task<IReadOnlyList<VersionInfo>> ListVersionsAsync(string line, CancellationToken ct = default) =>
         GetAsync<IReadOnlyList<VersionInfo>>($"api/lines/{L(line)}/versions", ct);
@@ -68,11 +73,13 @@ public sealed class RebClient(HttpClient http) : IDisposable
     /// <summary>Inspects one image with the line's current version. The request carries a new idempotency key
     /// (<paramref name="requestKey"/> when given), so the pipeline may resend it after a cut connection or a 5xx: the
     /// gateway answers a resend with the inspection it recorded, never a second one.</summary>
-    public async Task<Inspection> InspectAsync(string line, ImageFile image, CancellationToken ct = default, string? requestKey = null)
+    public async Task<Inspection> InspectAsync(string line, ImageFile image, CancellationToken ct = default,
+        string? requestKey = null)
     {
         using var content = new ByteArrayContent(image.Bytes);
         content.Headers.ContentType = new MediaTypeHeaderValue(ContentType(image.Name));
-        var request = new HttpRequestMessage(HttpMethod.Post, $"api/lines/{L(line)}/inspect?name={Uri.EscapeDataString(image.Name)}")
+        var request = new HttpRequestMessage(HttpMethod.Post,
+            $"api/lines/{L(line)}/inspect?name={Uri.EscapeDataString(image.Name)}")
         {
             Content = content,
         };
@@ -82,19 +89,24 @@ public sealed class RebClient(HttpClient http) : IDisposable
 
     /// <summary>Inspects several images in one request; an unreadable image gets its reason, the others their
     /// results.</summary>
-    public async Task<BatchResult> InspectBatchAsync(string line, IEnumerable<ImageFile> images, CancellationToken ct = default)
+    public async Task<BatchResult> InspectBatchAsync(string line, IEnumerable<ImageFile> images,
+        CancellationToken ct = default)
     {
         using var form = Multipart(images, "images");
-        return await SendAsync<BatchResult>(new HttpRequestMessage(HttpMethod.Post, $"api/lines/{L(line)}/inspect/batch") { Content = form }, ct);
+        return await SendAsync<BatchResult>(new HttpRequestMessage(HttpMethod.Post,
+            $"api/lines/{L(line)}/inspect/batch") { Content = form }, ct);
     }
 
     /// <summary>Starts training a new version of <paramref name="line"/> on uploaded good images (engineer).</summary>
-    public async Task<TrainingStarted> StartTrainingAsync(string line, IEnumerable<ImageFile> goodImages, TrainingSettings? settings = null,
+    public async Task<TrainingStarted> StartTrainingAsync(string line, IEnumerable<ImageFile> goodImages,
+        TrainingSettings? settings = null,
         CancellationToken ct = default)
     {
         using var form = Multipart(goodImages, "images");
-        foreach (var (name, value) in Fields(settings ?? new TrainingSettings())) form.Add(new StringContent(value), name);
-        return await SendAsync<TrainingStarted>(new HttpRequestMessage(HttpMethod.Post, $"api/lines/{L(line)}/training") { Content = form }, ct);
+        foreach (var (name, value) in Fields(settings ?? new TrainingSettings()))
+            form.Add(new StringContent(value), name);
+        return await SendAsync<TrainingStarted>(new HttpRequestMessage(HttpMethod.Post,
+            $"api/lines/{L(line)}/training") { Content = form }, ct);
     }
 
     public Task<TrainingProgress> GetTrainingAsync(string jobId, CancellationToken ct = default) =>
@@ -102,17 +114,20 @@ public sealed class RebClient(HttpClient http) : IDisposable
 
     /// <summary>Cancels a training job before its next step (engineer).</summary>
     public Task<TrainingProgress> CancelTrainingAsync(string jobId, CancellationToken ct = default) =>
-        SendAsync<TrainingProgress>(new HttpRequestMessage(HttpMethod.Delete, $"api/training/{Uri.EscapeDataString(jobId)}"), ct);
+        SendAsync<TrainingProgress>(new HttpRequestMessage(HttpMethod.Delete,
+            $"api/training/{Uri.EscapeDataString(jobId)}"), ct);
 
     /// <summary>
     /// The job's progress as the gateway streams it (server-sent events), until it completes, fails or is cancelled. A
     /// stream the gateway ends early (its lifetime) is reopened.
     /// </summary>
-    public async IAsyncEnumerable<TrainingProgress> WatchTrainingAsync(string jobId, [EnumeratorCancellation] CancellationToken ct = default)
+    public async IAsyncEnumerable<TrainingProgress> WatchTrainingAsync(string jobId,
+        [EnumeratorCancellation] CancellationToken ct = default)
     {
         while (true)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"api/training/{Uri.EscapeDataString(jobId)}/events");
+            using var request =
+                new HttpRequestMessage(HttpMethod.Get, $"api/training/{Uri.EscapeDataString(jobId)}/events");
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             await ThrowIfRefusedAsync(response, ct);
@@ -129,20 +144,23 @@ public sealed class RebClient(HttpClient http) : IDisposable
 
     /// <summary>Waits for the job's end, reporting each progress event; throws when it failed or was
     /// cancelled.</summary>
-    public async Task<TrainingProgress> WaitForTrainingAsync(string jobId, IProgress<TrainingProgress>? progress = null, CancellationToken ct = default)
+    public async Task<TrainingProgress> WaitForTrainingAsync(string jobId, IProgress<TrainingProgress>? progress = null,
+        CancellationToken ct = default)
     {
         await foreach (var p in WatchTrainingAsync(jobId, ct))
         {
             progress?.Report(p);
             if (!p.IsFinished) continue;
-            if (p.Stage != "Completed") throw new InvalidOperationException($"training job {jobId} ended {p.Stage}: {p.Error}");
+            if (p.Stage != "Completed")
+                throw new InvalidOperationException($"training job {jobId} ended {p.Stage}: {p.Error}");
             return p;
         }
         throw new InvalidOperationException($"the progress stream of training job {jobId} ended without its end");
     }
 
     /// <summary>The line's inspections from the history, newest first.</summary>
-    public Task<IReadOnlyList<HistoryInspection>> GetHistoryAsync(string line, HistoryQuery? query = null, CancellationToken ct = default)
+    public Task<IReadOnlyList<HistoryInspection>> GetHistoryAsync(string line, HistoryQuery? query = null,
+        CancellationToken ct = default)
     {
         var q = query ?? new HistoryQuery();
         var parts = new List<string>();
@@ -156,16 +174,19 @@ public sealed class RebClient(HttpClient http) : IDisposable
     }
 
     /// <summary>Records an operator's review of an inspection's verdict.</summary>
-    public Task<HistoryInspection> ReviewAsync(string line, string inspectionId, ReviewDecision decision, string? note = null,
+    public Task<HistoryInspection> ReviewAsync(string line, string inspectionId, ReviewDecision decision,
+        string? note = null,
         CancellationToken ct = default) =>
-        SendJsonAsync<HistoryInspection>(HttpMethod.Post, $"api/lines/{L(line)}/inspections/{Uri.EscapeDataString(inspectionId)}/review",
+        SendJsonAsync<HistoryInspection>(HttpMethod.Post,
+            $"api/lines/{L(line)}/inspections/{Uri.EscapeDataString(inspectionId)}/review",
             new { decision = decision == ReviewDecision.Confirm ? "confirm" : "overturn", note }, ct);
 
     /// <summary>Measured rates of the current version on reviewed parts and a suggested threshold.</summary>
     public Task<ReviewSummary> GetReviewSummaryAsync(string line, CancellationToken ct = default) =>
         GetAsync<ReviewSummary>($"api/lines/{L(line)}/review-summary", ct);
 
-    private Task<T> GetAsync<T>(string path, CancellationToken ct) => SendAsync<T>(new HttpRequestMessage(HttpMethod.Get, path), ct);
+    private Task<T> GetAsync<T>(string path, CancellationToken ct)
+        => SendAsync<T>(new HttpRequestMessage(HttpMethod.Get, path), ct);
 
     private Task<T> SendJsonAsync<T>(HttpMethod method, string path, object body, CancellationToken ct) =>
         SendAsync<T>(new HttpRequestMessage(method, path) { Content = JsonContent.Create(body, options: Json) }, ct);
@@ -188,8 +209,10 @@ public sealed class RebClient(HttpClient http) : IDisposable
         try
         {
             using var doc = JsonDocument.Parse(body);
-            if (doc.RootElement.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String) title = t.GetString();
-            if (doc.RootElement.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String) detail = d.GetString();
+            if (doc.RootElement.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String)
+                title = t.GetString();
+            if (doc.RootElement.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String)
+                detail = d.GetString();
         }
         catch (JsonException)
         {

@@ -23,7 +23,8 @@ public static class ComputeDevice
             case "auto": return cuda.is_available() ? CUDA : CPU;
             case "cuda":
                 if (!cuda.is_available())
-                    throw new ArgumentException("Reb:Device is 'cuda' but libtorch reports no CUDA device (CPU build, or no driver); use 'auto' or 'cpu'");
+                    throw new ArgumentException("Reb:Device is 'cuda' but libtorch reports no CUDA device (CPU " +
+                        "build, or no driver); use 'auto' or 'cpu'");
                 return CUDA;
             default: throw new ArgumentException($"device must be one of {string.Join(", ", Names)}, got '{name}'");
         }

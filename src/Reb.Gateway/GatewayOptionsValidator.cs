@@ -32,9 +32,11 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(o.EventStreamLifetimeSeconds, nameof(o.EventStreamLifetimeSeconds));
         Positive(o.RateLimitPerMinute, nameof(o.RateLimitPerMinute));
         if (o.UploadRetentionHours < 0)
-            errors.Add($"{GatewayOptions.Section}:{nameof(o.UploadRetentionHours)} must be 0 (no sweep) or more, got {o.UploadRetentionHours}");
+            errors.Add($"{GatewayOptions.Section}:{nameof(o.UploadRetentionHours)} must be 0 (no sweep) or more, got " +
+                $"{o.UploadRetentionHours}");
         if (o.Enabled && o.HttpPort is < 0 or > 65535)
-            errors.Add($"{GatewayOptions.Section}:{nameof(o.HttpPort)} must be a TCP port (0..65535), got {o.HttpPort}");
+            errors.Add(
+                $"{GatewayOptions.Section}:{nameof(o.HttpPort)} must be a TCP port (0..65535), got {o.HttpPort}");
         if (string.IsNullOrWhiteSpace(o.OperationsSite))
             errors.Add($"{GatewayOptions.Section}:{nameof(o.OperationsSite)} must name a site");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

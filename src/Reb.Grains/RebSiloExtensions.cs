@@ -42,13 +42,15 @@ public static class RebSiloExtensions
             services.AddHostedService<Reb.Grains.Shards.BankMemoryReporter>();
             services.AddSingleton<Training.CheckpointRetention>();
             services.AddHostedService(sp => sp.GetRequiredService<Training.CheckpointRetention>());
-            services.AddPlacementFilter<PreferGpuPlacementFilterStrategy, PreferGpuPlacementFilterDirector>(ServiceLifetime.Singleton);
+            services.AddPlacementFilter<PreferGpuPlacementFilterStrategy, PreferGpuPlacementFilterDirector>(
+                ServiceLifetime.Singleton);
             services.AddPlacementDirector<ShardSpreadPlacement, ShardSpreadPlacementDirector>();
             services.AddSingleton(new SiloDevice(device));
             services.AddSingleton<SiloModelCache>();
             services.TryAddSingleton<IModelFormat>(Models.ModelDirectoryFormat.Instance);
             services.TryAddSingleton<IArtefactStore>(sp => ArtefactStoreFactory.Create(
-                sp.GetRequiredService<IOptions<RebOptions>>().Value.ArtefactStore, sp.GetRequiredService<IModelFormat>(),
+                sp.GetRequiredService<IOptions<RebOptions>>().Value.ArtefactStore,
+                sp.GetRequiredService<IModelFormat>(),
                 sp.GetService<ILoggerFactory>()));
             // The inspection history ("Reb:History"): the gateway writes every inspection there before it answers.
             services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<RebOptions>>().Value.History);

@@ -33,7 +33,8 @@ public sealed class FolderGrainStorage(string root, Serializer serializer, ILogg
         {
             var good = GoodCopyOf(path);
             if (!File.Exists(good) || !TryDeserialize<T>(bytes = await File.ReadAllBytesAsync(good), out state, out _))
-                throw new InvalidDataException($"grain state file '{path}' cannot be read ({error!.Message}) and has no " +
+                throw new InvalidDataException(
+                    $"grain state file '{path}' cannot be read ({error!.Message}) and has no " +
                                                "readable good copy; delete it to start that grain afresh", error);
             var refused = $"{path}.refused-{DateTime.UtcNow:yyyyMMddTHHmmssfff}";
             logger?.LogError(error, "grain state file {Path} cannot be read ({Reason}); set aside as {Refused}, " +
@@ -102,14 +103,16 @@ public sealed class FolderGrainStorage(string root, Serializer serializer, ILogg
     {
         var current = File.Exists(path) ? ETagOf(File.ReadAllBytes(path)) : null;
         if (current != expected)
-            throw new InconsistentStateException($"grain state '{path}' was changed by another writer", current ?? "", expected ?? "");
+            throw new InconsistentStateException($"grain state '{path}' was changed by another writer", current ?? "",
+                expected ?? "");
     }
 
     private string PathOf(string stateName, GrainId grainId)
     {
         // Grain keys are user text (line names): hash them into a safe file name, keep a readable prefix.
         var key = grainId.ToString();
-        var readable = new string(key.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_').Take(60).ToArray());
+        var readable = new string(key.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')
+            .Take(60).ToArray());
         var hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..16];
         return Path.Combine(_root, stateName, $"{readable}-{hash}.bin");
     }

@@ -42,10 +42,12 @@ public static class SiloHostBuilder
         switch (o.Clustering.ToLowerInvariant())
         {
             case "localhost":
-                silo.UseLocalhostClustering(o.SiloPort, o.GatewayPort, new IPEndPoint(IPAddress.Loopback, o.PrimarySiloPort), o.ServiceId, o.ClusterId);
+                silo.UseLocalhostClustering(o.SiloPort, o.GatewayPort,
+                    new IPEndPoint(IPAddress.Loopback, o.PrimarySiloPort), o.ServiceId, o.ClusterId);
                 break;
             case "azuretable":
-                silo.UseAzureStorageClustering(t => t.TableServiceClient = new Azure.Data.Tables.TableServiceClient(Need(o.AzureStorageConnectionString, "AzureStorageConnectionString")));
+                silo.UseAzureStorageClustering(t => t.TableServiceClient = new Azure.Data.Tables.TableServiceClient(
+                    Need(o.AzureStorageConnectionString, "AzureStorageConnectionString")));
                 ConfigureEndpoints(silo, o);
                 break;
             case "redis":
@@ -57,7 +59,8 @@ public static class SiloHostBuilder
                 ConfigureEndpoints(silo, o);
                 break;
             default:
-                throw new ArgumentException($"Reb:Silo:Clustering must be localhost, azuretable, redis or adonet, got '{o.Clustering}'");
+                throw new ArgumentException(
+                    $"Reb:Silo:Clustering must be localhost, azuretable, redis or adonet, got '{o.Clustering}'");
         }
     }
 
@@ -69,7 +72,8 @@ public static class SiloHostBuilder
     {
         var ip = string.IsNullOrWhiteSpace(o.AdvertisedIPAddress) ? IPAddress.Loopback
             : IPAddress.TryParse(o.AdvertisedIPAddress, out var parsed) ? parsed
-            : throw new ArgumentException($"Reb:Silo:AdvertisedIPAddress '{o.AdvertisedIPAddress}' is not an IP address");
+            : throw new ArgumentException(
+                $"Reb:Silo:AdvertisedIPAddress '{o.AdvertisedIPAddress}' is not an IP address");
         silo.ConfigureEndpoints(ip, o.SiloPort, o.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(ip));
     }
 
@@ -85,7 +89,8 @@ public static class SiloHostBuilder
                 break;
             case "azureblob":
                 var blob = Need(o.AzureStorageConnectionString, "AzureStorageConnectionString");
-                silo.AddAzureBlobGrainStorage(StorageNames.Registry, ob => ob.Configure<Orleans.Serialization.Serializer>((b, s) =>
+                silo.AddAzureBlobGrainStorage(StorageNames.Registry,
+                    ob => ob.Configure<Orleans.Serialization.Serializer>((b, s) =>
                 {
                     b.BlobServiceClient = new Azure.Storage.Blobs.BlobServiceClient(blob);
                     b.GrainStorageSerializer = new GrainStateSerializer(s); // no type names from the store
@@ -93,7 +98,8 @@ public static class SiloHostBuilder
                 break;
             case "redis":
                 var redis = Need(o.RedisConnectionString, "RedisConnectionString");
-                silo.AddRedisGrainStorage(StorageNames.Registry, ob => ob.Configure<Orleans.Serialization.Serializer>((r, s) =>
+                silo.AddRedisGrainStorage(StorageNames.Registry,
+                    ob => ob.Configure<Orleans.Serialization.Serializer>((r, s) =>
                 {
                     r.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis);
                     r.GrainStorageSerializer = new GrainStateSerializer(s); // no type names from the store
@@ -103,7 +109,8 @@ public static class SiloHostBuilder
                 AddAdoNetGrainStorage(silo, Need(o.AdoNetConnectionString, "AdoNetConnectionString"));
                 break;
             default:
-                throw new ArgumentException($"Reb:Silo:GrainStorage must be memory, folder, azureblob, redis or adonet, got '{o.GrainStorage}'");
+                throw new ArgumentException("Reb:Silo:GrainStorage must be memory, folder, azureblob, redis or " +
+                    $"adonet, got '{o.GrainStorage}'");
         }
     }
 
@@ -112,7 +119,8 @@ public static class SiloHostBuilder
     public static void UseAdoNetClustering(ISiloBuilder silo, string connectionString)
     {
         AddAdoNetSchema(silo, connectionString);
-        silo.UseAdoNetClustering(a => { a.Invariant = AdoNet.AdoNetSchema.Invariant; a.ConnectionString = connectionString; });
+        silo.UseAdoNetClustering(a
+            => { a.Invariant = AdoNet.AdoNetSchema.Invariant; a.ConnectionString = connectionString; });
     }
 
     /// <summary>
@@ -139,7 +147,8 @@ public static class SiloHostBuilder
             if (s.Any(d => d.IsKeyedService && Equals(d.ServiceKey, marker))) return;
             s.AddKeyedSingleton<AdoNet.AdoNetSchema>(marker, (sp, _) => new AdoNet.AdoNetSchema(connectionString,
                 sp.GetService<Microsoft.Extensions.Logging.ILogger<AdoNet.AdoNetSchema>>()));
-            s.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredKeyedService<AdoNet.AdoNetSchema>(marker));
+            s.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp
+                => sp.GetRequiredKeyedService<AdoNet.AdoNetSchema>(marker));
         });
 
     private const string AdoNetSchemaKey = "reb-adonet-schema:";
@@ -159,16 +168,21 @@ public static class SiloHostBuilder
                 silo.UseInMemoryReminderService();
                 break;
             case "azuretable":
-                silo.UseAzureTableReminderService(t => t.TableServiceClient = new Azure.Data.Tables.TableServiceClient(Need(o.AzureStorageConnectionString, "AzureStorageConnectionString")));
+                silo.UseAzureTableReminderService(t => t.TableServiceClient = new Azure.Data.Tables.TableServiceClient(
+                    Need(o.AzureStorageConnectionString, "AzureStorageConnectionString")));
                 break;
             case "redis":
-                silo.UseRedisReminderService(r => r.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(Need(o.RedisConnectionString, "RedisConnectionString")));
+                silo.UseRedisReminderService(r => r.ConfigurationOptions =
+                    StackExchange.Redis.ConfigurationOptions.Parse(Need(o.RedisConnectionString,
+                    "RedisConnectionString")));
                 break;
             default:
-                throw new ArgumentException($"Reb:Silo:Reminders must be memory, azuretable or redis, got '{o.Reminders}'");
+                throw new ArgumentException(
+                    $"Reb:Silo:Reminders must be memory, azuretable or redis, got '{o.Reminders}'");
         }
     }
 
     private static string Need(string? value, string name) =>
-        string.IsNullOrWhiteSpace(value) ? throw new ArgumentException($"Reb:Silo:{name} is required by the chosen provider") : value;
+        string.IsNullOrWhiteSpace(value)
+        ? throw new ArgumentException($"Reb:Silo:{name} is required by the chosen provider") : value;
 }

@@ -22,7 +22,8 @@ public sealed class SiloHostOptions
     public string? GrainStorageFolder { get; set; }
 
     /// <summary>The folder storage's absolute path.</summary>
-    public string ResolvedGrainStorageFolder => Path.GetFullPath(string.IsNullOrWhiteSpace(GrainStorageFolder) ? "grain-state" : GrainStorageFolder);
+    public string ResolvedGrainStorageFolder
+        => Path.GetFullPath(string.IsNullOrWhiteSpace(GrainStorageFolder) ? "grain-state" : GrainStorageFolder);
 
     /// <summary>"memory" (dev) or "azuretable" / "redis" reminders (training jobs resume through them).</summary>
     public string Reminders { get; set; } = "memory";

@@ -39,7 +39,8 @@ public static class SiloProcess
         using (lifetime.ApplicationStopping.Register(() => stopping.TrySetResult())) await stopping.Task;
         await StopQuietlyAsync(host, stop);
         if (Volatile.Read(ref signalled) == 1) return 0;
-        await errors.WriteLineAsync("reb-silo: the host stopped without a stop signal (a required service failed); see the log above");
+        await errors.WriteLineAsync(
+            "reb-silo: the host stopped without a stop signal (a required service failed); see the log above");
         return Failed;
     }
 
@@ -53,6 +54,7 @@ public static class SiloProcess
     private static string Describe(Exception e)
     {
         var inner = e.GetBaseException();
-        return inner == e ? $"{e.GetType().Name}: {e.Message}" : $"{e.GetType().Name}: {e.Message} ({inner.GetType().Name}: {inner.Message})";
+        return inner == e ? $"{e.GetType().Name}: {e.Message}"
+            : $"{e.GetType().Name}: {e.Message} ({inner.GetType().Name}: {inner.Message})";
     }
 }

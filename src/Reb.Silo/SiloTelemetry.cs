@@ -41,7 +41,8 @@ public static class SiloTelemetry
         if (otlp is not null)
         {
             otel.WithTracing(t => t
-                .AddSource(ActivitySources.RuntimeActivitySourceName, ActivitySources.ApplicationGrainActivitySourceName)
+                .AddSource(ActivitySources.RuntimeActivitySourceName,
+                    ActivitySources.ApplicationGrainActivitySourceName)
                 .AddOtlpExporter(o => o.Endpoint = otlp));
         }
     }

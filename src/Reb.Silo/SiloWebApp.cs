@@ -19,13 +19,22 @@ public static class SiloWebApp
     {
         // appsettings.json is read from the binaries' folder, whatever the working directory (dotnet run --project
         // ...).
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory
+        });
         configure?.Invoke(builder);
-        var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>()
+            ?? new GatewayOptions();
         if (!gateway.Enabled)
         {
             // A plain silo without any HTTP listener, as before the gateway existed.
-            var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+            var plain = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+            {
+                Args = args,
+                ContentRootPath = AppContext.BaseDirectory
+            });
             configure?.Invoke(plain);
             BootstrapKeyFile.Apply(plain.Configuration);
             PlaceholderSecrets.Check(plain.Configuration, plain.Environment.EnvironmentName);

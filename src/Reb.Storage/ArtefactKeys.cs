@@ -37,21 +37,26 @@ public static class ArtefactKeys
         ArgumentNullException.ThrowIfNull(version, paramName);
         var ok = version.Length is > 0 and <= 128 && version != "." && version != ".."
                  && version.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
-        if (!ok) throw new ArgumentException($"'{version}' is not a model version (expected a content address such as sha256-1a2b...)", paramName);
+        if (!ok) throw new ArgumentException(
+            $"'{version}' is not a model version (expected a content address such as sha256-1a2b...)", paramName);
     }
 
     private static void CheckSegments(string path, bool allowTrailingSlash, string paramName)
     {
-        if (path.Contains('\\')) throw new ArgumentException($"'{path}': use '/' to separate segments, not '\\'", paramName);
-        if (path.StartsWith('/') || Path.IsPathRooted(path)) throw new ArgumentException($"'{path}' must be a relative path, not an absolute one", paramName);
+        if (path.Contains('\\'))
+            throw new ArgumentException($"'{path}': use '/' to separate segments, not '\\'", paramName);
+        if (path.StartsWith('/') || Path.IsPathRooted(path))
+            throw new ArgumentException($"'{path}' must be a relative path, not an absolute one", paramName);
         if (path.Any(char.IsControl)) throw new ArgumentException($"'{path}' contains a control character", paramName);
         var segments = path.Split('/');
         var last = allowTrailingSlash && path.EndsWith('/') ? segments.Length - 1 : segments.Length;
         for (var i = 0; i < last; i++)
         {
             var s = segments[i];
-            if (s.Length == 0) throw new ArgumentException($"'{path}' has an empty segment ('//' or a trailing '/')", paramName);
-            if (s is "." or "..") throw new ArgumentException($"'{path}' must not contain '.' or '..' segments", paramName);
+            if (s.Length == 0)
+                throw new ArgumentException($"'{path}' has an empty segment ('//' or a trailing '/')", paramName);
+            if (s is "." or "..")
+                throw new ArgumentException($"'{path}' must not contain '.' or '..' segments", paramName);
         }
     }
 }

@@ -22,10 +22,12 @@ public abstract class ArtefactStoreBase(IModelFormat format) : IArtefactStore
     protected abstract Task WriteSmallAsync(string path, byte[] bytes, CancellationToken ct);
 
     /// <summary>
-    /// Streams a local file to <paramref name="path"/>. Must refuse (throw <see cref="IModelFormat.Damaged"/>'s exception) to make
+    /// Streams a local file to <paramref name="path"/>. Must refuse (throw <see cref="IModelFormat.Damaged"/>'s
+    /// exception) to make
     /// the blob visible when the bytes sent do not match <paramref name="expected"/>.
     /// </summary>
-    protected abstract Task UploadModelFileAsync(string path, string sourceFile, StoredFile expected, CancellationToken ct);
+    protected abstract Task UploadModelFileAsync(string path, string sourceFile, StoredFile expected,
+        CancellationToken ct);
 
     /// <summary>Streams the blob at <paramref name="path"/> into a new local file; false when there is no such
     /// blob.</summary>
@@ -52,9 +54,11 @@ public abstract class ArtefactStoreBase(IModelFormat format) : IArtefactStore
         if (await PathExistsAsync(manifestPath, ct).ConfigureAwait(false)) return version;
 
         foreach (var (name, entry) in manifest.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
-            await UploadModelFileAsync(ArtefactKeys.ModelPath(version, name), Path.Combine(modelDir, name), entry, ct).ConfigureAwait(false);
+            await UploadModelFileAsync(ArtefactKeys.ModelPath(version, name), Path.Combine(modelDir, name), entry, ct)
+                .ConfigureAwait(false);
         // Last: its presence is what makes the version complete for every reader.
-        var manifestBytes = await File.ReadAllBytesAsync(Path.Combine(modelDir, Format.ManifestFile), ct).ConfigureAwait(false);
+        var manifestBytes = await File.ReadAllBytesAsync(Path.Combine(modelDir, Format.ManifestFile), ct)
+            .ConfigureAwait(false);
         await WriteSmallAsync(manifestPath, manifestBytes, ct).ConfigureAwait(false);
         return version;
     }
@@ -71,9 +75,11 @@ public abstract class ArtefactStoreBase(IModelFormat format) : IArtefactStore
             LocalFolders.RemoveDirectory(target); // a damaged cached copy is replaced, never used
         }
 
-        var manifestBytes = await ReadSmallAsync(ArtefactKeys.ModelPath(version, Format.ManifestFile), ct).ConfigureAwait(false)
+        var manifestBytes = await ReadSmallAsync(ArtefactKeys.ModelPath(version, Format.ManifestFile), ct)
+            .ConfigureAwait(false)
                             ?? throw new ModelNotFoundException(version, Description, Format.ManifestFile);
-        var manifest = Format.ParseStored(manifestBytes, version, $"{ArtefactKeys.ModelPath(version, Format.ManifestFile)} in {Description}");
+        var manifest = Format.ParseStored(manifestBytes, version,
+            $"{ArtefactKeys.ModelPath(version, Format.ManifestFile)} in {Description}");
 
         Directory.CreateDirectory(root);
         var temp = Path.Combine(root, $".{version}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -85,11 +91,13 @@ public abstract class ArtefactStoreBase(IModelFormat format) : IArtefactStore
             {
                 var dest = Path.Combine(temp, name);
                 Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
-                if (!await DownloadModelFileAsync(ArtefactKeys.ModelPath(version, name), dest, ct).ConfigureAwait(false))
+                if (!await DownloadModelFileAsync(ArtefactKeys.ModelPath(version, name), dest, ct)
+                    .ConfigureAwait(false))
                     throw Format.Damaged($"{what} is incomplete: {name} is missing");
                 Format.CheckFile(temp, name, entry, what);
             }
-            await File.WriteAllBytesAsync(Path.Combine(temp, Format.ManifestFile), manifestBytes, ct).ConfigureAwait(false);
+            await File.WriteAllBytesAsync(Path.Combine(temp, Format.ManifestFile), manifestBytes, ct)
+                .ConfigureAwait(false);
             Format.CheckDirectory(temp); // the same rules every reader applies
 
             try { Directory.Move(temp, target); }
@@ -98,7 +106,8 @@ public abstract class ArtefactStoreBase(IModelFormat format) : IArtefactStore
                 // Another fetch of the same version won the rename; its copy must be as good as ours.
                 LocalFolders.DeleteQuietly(temp);
                 if (!Format.IsIntactCopy(target, version))
-                    throw Format.Damaged($"cache folder '{target}' appeared during the fetch and is not an intact copy of {version}");
+                    throw Format.Damaged(
+                        $"cache folder '{target}' appeared during the fetch and is not an intact copy of {version}");
             }
             return target;
         }

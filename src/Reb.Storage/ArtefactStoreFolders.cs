@@ -5,7 +5,8 @@ namespace Reb.Storage;
 public static class ArtefactStoreFolders
 {
     /// <summary>Deletes every blob under <paramref name="prefix"/>; returns how many went.</summary>
-    public static async Task<int> DeleteAllAsync(this IArtefactStore store, string prefix, CancellationToken ct = default)
+    public static async Task<int> DeleteAllAsync(this IArtefactStore store, string prefix,
+        CancellationToken ct = default)
     {
         int deleted = 0;
         foreach (var key in await store.ListAsync(prefix, ct))

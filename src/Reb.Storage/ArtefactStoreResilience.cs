@@ -20,7 +20,8 @@ public sealed class ArtefactStoreResilience
     private readonly string _storeDescription;
     private long _openUntilUtcTicks;
 
-    public ArtefactStoreResilience(ArtefactStoreResilienceOptions options, string storeDescription, ILoggerFactory? loggerFactory = null)
+    public ArtefactStoreResilience(ArtefactStoreResilienceOptions options, string storeDescription,
+        ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
@@ -31,7 +32,8 @@ public sealed class ArtefactStoreResilience
         // Polly refuses MaxRetryAttempts = 0; "no retries" simply means no retry strategy.
         if (options.MaxRetryAttempts > 0) builder.AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsTransient(e, args.Context.CancellationToken)),
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e
+                && IsTransient(e, args.Context.CancellationToken)),
             MaxRetryAttempts = options.MaxRetryAttempts,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
@@ -47,7 +49,8 @@ public sealed class ArtefactStoreResilience
         builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
         {
             // Only transient failures count: a 404 is an answer, not an outage.
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsTransient(e, args.Context.CancellationToken)),
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e
+                && IsTransient(e, args.Context.CancellationToken)),
             FailureRatio = options.FailureRatio,
             MinimumThroughput = options.MinimumThroughput,
             SamplingDuration = options.SamplingDuration,
@@ -56,7 +59,8 @@ public sealed class ArtefactStoreResilience
             OnOpened = args =>
             {
                 Interlocked.Exchange(ref _openUntilUtcTicks, (DateTimeOffset.UtcNow + args.BreakDuration).UtcTicks);
-                log.LogWarning("{Store}: circuit opened for {Seconds:0.0} s after repeated failures ({Error})", storeDescription,
+                log.LogWarning("{Store}: circuit opened for {Seconds:0.0} s after repeated failures ({Error})",
+                    storeDescription,
                     args.BreakDuration.TotalSeconds, Summarize(args.Outcome.Exception));
                 return ValueTask.CompletedTask;
             },
@@ -96,11 +100,13 @@ public sealed class ArtefactStoreResilience
     };
 
     public async Task ExecuteAsync(string operation, Func<CancellationToken, ValueTask> call, CancellationToken ct)
-        => await ExecuteAsync<bool>(operation, async t => { await call(t).ConfigureAwait(false); return true; }, ct).ConfigureAwait(false);
+        => await ExecuteAsync<bool>(operation, async t => { await call(t).ConfigureAwait(false); return true; }, ct)
+        .ConfigureAwait(false);
 
     /// <summary>Runs one remote call under the pipeline; <paramref name="operation"/> names it in error
     /// messages.</summary>
-    public async Task<T> ExecuteAsync<T>(string operation, Func<CancellationToken, ValueTask<T>> call, CancellationToken ct)
+    public async Task<T> ExecuteAsync<T>(string operation, Func<CancellationToken, ValueTask<T>> call,
+        CancellationToken ct)
     {
         var attempts = 0;
         try
@@ -114,17 +120,21 @@ public sealed class ArtefactStoreResilience
         catch (BrokenCircuitException e)
         {
             var now = DateTimeOffset.UtcNow;
-            var retryAt = e.RetryAfter is { } after ? now + after : new DateTimeOffset(Interlocked.Read(ref _openUntilUtcTicks), TimeSpan.Zero);
+            var retryAt = e.RetryAfter is { } after ? now + after
+                : new DateTimeOffset(Interlocked.Read(ref _openUntilUtcTicks), TimeSpan.Zero);
             var wait = retryAt > now ? retryAt - now : TimeSpan.Zero;
             var tried = attempts == 0 ? "was not attempted" : $"failed after {attempts} attempt(s)";
             throw new ArtefactStoreUnavailableException(
-                $"{_storeDescription} is unreachable: {operation} {tried} because the circuit breaker is open after repeated failures. " +
-                $"Calls fail fast until the store is tried again at {retryAt:HH:mm:ss.fff} UTC (in {wait.TotalSeconds:0.0} s).", retryAt, e);
+                $"{_storeDescription} is unreachable: {operation} {tried} because the circuit breaker is open after " +
+                "repeated failures. " +
+                $"Calls fail fast until the store is tried again at {retryAt:HH:mm:ss.fff} UTC (in " +
+                $"{wait.TotalSeconds:0.0} s).", retryAt, e);
         }
         catch (Exception e) when (!ct.IsCancellationRequested && IsTransient(e, ct))
         {
             throw new ArtefactStoreUnavailableException(
-                $"{_storeDescription} is unreachable: {operation} failed after {attempts} attempt(s), last error: {Summarize(e)}. " +
+                $"{_storeDescription} is unreachable: {operation} failed after {attempts} attempt(s), last error: " +
+                $"{Summarize(e)}. " +
                 "Nothing was made visible half-written; try again later.", null, e);
         }
     }

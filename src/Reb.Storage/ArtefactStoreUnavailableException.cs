@@ -5,7 +5,8 @@ namespace Reb.Storage;
 /// fail fast until <see cref="RetryAtUtc"/>. Nothing was written partially: a model becomes visible only once
 /// complete, and the caller may simply try again later.
 /// </summary>
-public sealed class ArtefactStoreUnavailableException(string message, DateTimeOffset? retryAtUtc = null, Exception? inner = null)
+public sealed class ArtefactStoreUnavailableException(string message, DateTimeOffset? retryAtUtc = null,
+    Exception? inner = null)
     : Exception(message, inner)
 {
     /// <summary>When the store will next be tried (circuit open), if known.</summary>

@@ -21,7 +21,8 @@ public interface IArtefactStore
     /// model.json last, whose presence marks the version complete. Publishing a version that is already complete
     /// does nothing. Returns the version (the content address).
     /// </summary>
-    /// <exception cref="Exception">the format's <see cref="IModelFormat.Damaged"/> exception: the directory is not a valid, intact model.</exception>
+    /// <exception cref="Exception">the format's <see cref="IModelFormat.Damaged"/> exception: the directory is not a
+    /// valid, intact model.</exception>
     Task<string> PublishModelAsync(string modelDir, CancellationToken ct = default);
 
     /// <summary>
@@ -31,8 +32,8 @@ public interface IArtefactStore
     /// the cache never holds a half-written version.
     /// </summary>
     /// <exception cref="ModelNotFoundException">the store has no complete version of that name.</exception>
-    /// <exception cref="Exception">the format's <see cref="IModelFormat.Damaged"/> exception: a stored file is missing or fails its checksum (the message names
-    /// it).</exception>
+    /// <exception cref="Exception">the format's <see cref="IModelFormat.Damaged"/> exception: a stored file is missing
+    /// or fails its checksum (the message names it).</exception>
     Task<string> FetchModelAsync(string version, string cacheRoot, CancellationToken ct = default);
 
     /// <summary>True when the store holds the complete version (its model.json is present).</summary>

@@ -14,11 +14,13 @@ public interface IModelFormat
     /// and checksum) and lists what a publish uploads.</summary>
     StoredModel CheckForPublish(string modelDir);
 
-    /// <summary>The listing of manifest bytes read from a store, checked to really be <paramref name="version"/>.</summary>
+    /// <summary>The listing of manifest bytes read from a store, checked to really be
+    /// <paramref name="version"/>.</summary>
     /// <param name="source">where the bytes came from, for messages.</param>
     StoredModel ParseStored(byte[] manifestBytes, string version, string source);
 
-    /// <summary>Checks one downloaded file against its listing entry; throws <see cref="Damaged"/>'s exception.</summary>
+    /// <summary>Checks one downloaded file against its listing entry; throws <see cref="Damaged"/>'s
+    /// exception.</summary>
     void CheckFile(string dir, string name, StoredFile expected, string what);
 
     /// <summary>Checks a complete fetched directory with the rules every reader of the format applies.</summary>

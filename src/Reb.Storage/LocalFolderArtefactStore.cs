@@ -28,7 +28,8 @@ public sealed class LocalFolderArtefactStore : ArtefactStoreBase
 
     private string Full(string path) => Path.Combine(_root, path.Replace('/', Path.DirectorySeparatorChar));
 
-    protected override Task<bool> PathExistsAsync(string path, CancellationToken ct) => Task.FromResult(File.Exists(Full(path)));
+    protected override Task<bool> PathExistsAsync(string path, CancellationToken ct)
+        => Task.FromResult(File.Exists(Full(path)));
 
     protected override async Task<byte[]?> ReadSmallAsync(string path, CancellationToken ct)
     {
@@ -39,23 +40,27 @@ public sealed class LocalFolderArtefactStore : ArtefactStoreBase
     protected override Task WriteSmallAsync(string path, byte[] bytes, CancellationToken ct) =>
         WriteAtomicallyAsync(path, new MemoryStream(bytes, writable: false), null, ct);
 
-    protected override async Task UploadModelFileAsync(string path, string sourceFile, StoredFile expected, CancellationToken ct)
+    protected override async Task UploadModelFileAsync(string path, string sourceFile, StoredFile expected,
+        CancellationToken ct)
     {
         await using var source = OpenRead(sourceFile);
         await WriteAtomicallyAsync(path, source, actual =>
         {
             if (actual != expected)
-                throw Format.Damaged($"{sourceFile} changed while it was being published (the copy does not match the manifest entry)");
+                throw Format.Damaged(
+                    $"{sourceFile} changed while it was being published (the copy does not match the manifest entry)");
         }, ct).ConfigureAwait(false);
     }
 
-    protected override async Task<bool> DownloadModelFileAsync(string path, string destinationFile, CancellationToken ct)
+    protected override async Task<bool> DownloadModelFileAsync(string path, string destinationFile,
+        CancellationToken ct)
     {
         FileStream source;
         try { source = OpenRead(Full(path)); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return false; }
         await using (source)
-        await using (var dest = new FileStream(destinationFile, FileMode.CreateNew, FileAccess.Write, FileShare.None, CopyBufferBytes, useAsync: true))
+        await using (var dest = new FileStream(destinationFile, FileMode.CreateNew, FileAccess.Write, FileShare.None,
+            CopyBufferBytes, useAsync: true))
             await source.CopyToAsync(dest, CopyBufferBytes, ct).ConfigureAwait(false);
         return true;
     }
@@ -78,12 +83,14 @@ public sealed class LocalFolderArtefactStore : ArtefactStoreBase
         return Task.FromResult<IReadOnlyList<string>>(found);
     }
 
-    protected override Task PutBlobAsync(string path, Stream content, CancellationToken ct) => WriteAtomicallyAsync(path, content, null, ct);
+    protected override Task PutBlobAsync(string path, Stream content, CancellationToken ct)
+        => WriteAtomicallyAsync(path, content, null, ct);
 
     protected override Task<Stream?> GetBlobAsync(string path, CancellationToken ct)
     {
         try { return Task.FromResult<Stream?>(OpenRead(Full(path))); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return Task.FromResult<Stream?>(null); }
+        catch (Exception e) when (e is FileNotFoundException
+            or DirectoryNotFoundException) { return Task.FromResult<Stream?>(null); }
     }
 
     protected override Task<bool> DeleteBlobAsync(string path, CancellationToken ct)
@@ -91,7 +98,8 @@ public sealed class LocalFolderArtefactStore : ArtefactStoreBase
         var full = Full(path);
         if (!File.Exists(full)) return Task.FromResult(false);
         File.Delete(full);
-        var top = path.StartsWith(ArtefactKeys.ModelsPrefix, StringComparison.Ordinal) ? ArtefactKeys.ModelsPrefix : ArtefactKeys.BlobsPrefix;
+        var top = path.StartsWith(ArtefactKeys.ModelsPrefix, StringComparison.Ordinal) ? ArtefactKeys.ModelsPrefix
+            : ArtefactKeys.BlobsPrefix;
         RemoveEmptyParents(full, Full(top.TrimEnd('/')));
         return Task.FromResult(true);
     }
@@ -108,7 +116,8 @@ public sealed class LocalFolderArtefactStore : ArtefactStoreBase
 
     /// <summary>Copies <paramref name="content"/> into a temp file while hashing it, lets <paramref name="check"/> veto
     /// it, then renames it into place.</summary>
-    private async Task WriteAtomicallyAsync(string path, Stream content, Action<StoredFile>? check, CancellationToken ct)
+    private async Task WriteAtomicallyAsync(string path, Stream content, Action<StoredFile>? check,
+        CancellationToken ct)
     {
         var final = Full(path);
         Directory.CreateDirectory(_tempDir);
@@ -117,7 +126,8 @@ public sealed class LocalFolderArtefactStore : ArtefactStoreBase
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long total = 0;
-            await using (var dest = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, CopyBufferBytes, useAsync: true))
+            await using (var dest = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None,
+                CopyBufferBytes, useAsync: true))
             {
                 var buffer = new byte[CopyBufferBytes];
                 int n;
@@ -149,7 +159,8 @@ public sealed class LocalFolderArtefactStore : ArtefactStoreBase
     private static void RemoveEmptyParents(string file, string stopAt)
     {
         // Best effort, so empty key folders do not pile up; a concurrent writer may refill a folder at any time.
-        for (var dir = Path.GetDirectoryName(file); dir != null && dir.Length > stopAt.Length; dir = Path.GetDirectoryName(dir))
+        for (var dir = Path.GetDirectoryName(file); dir != null && dir.Length > stopAt.Length; dir =
+            Path.GetDirectoryName(dir))
         {
             try { if (Directory.EnumerateFileSystemEntries(dir).Any()) return; Directory.Delete(dir); }
             catch (IOException) { return; }

@@ -59,7 +59,8 @@ public sealed class RebClusterClient
     /// The request for the line's current version, carrying the line's threshold override: the scoring grain decides
     /// the verdict against it, so the CLI, the gateway, the dashboard and the inspection log show one verdict.
     /// </summary>
-    public static ScoreRequest ScoreRequestFor(string line, ProductLineStatus status, LineSettings settings, byte[] image, string name) =>
+    public static ScoreRequest ScoreRequestFor(string line, ProductLineStatus status, LineSettings settings,
+        byte[] image, string name) =>
         new(line, status.Current ?? throw new ModelVersionException($"line '{line}' has no current model version"),
             status.Shards, image, name, settings.ThresholdOverride);
 

@@ -5,7 +5,8 @@ namespace Reb.Abstractions.Contracts;
 /// (the gateway checked every one against the history before asking).
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record BankUpdateRequest([property: Id(0)] string Line, [property: Id(1)] string Site, [property: Id(2)] string BaseVersion,
+public sealed record BankUpdateRequest([property: Id(0)] string Line, [property: Id(1)] string Site,
+    [property: Id(2)] string BaseVersion,
     [property: Id(3)] IReadOnlyList<string> InspectionIds, [property: Id(4)] IReadOnlyList<string> ImageKeys)
 {
     /// <summary>The same update (what a second gateway asking for it joins): same line, version and images.</summary>
@@ -16,8 +17,10 @@ public sealed record BankUpdateRequest([property: Id(0)] string Line, [property:
 
 /// <summary>What a completed bank update published (registered, not promoted).</summary>
 [GenerateSerializer, Immutable]
-public sealed record BankUpdateOutcome([property: Id(0)] string Version, [property: Id(1)] int Added, [property: Id(2)] double ThresholdBefore,
-    [property: Id(3)] double ThresholdAfter, [property: Id(4)] long RowsBefore, [property: Id(5)] long RowsAfter, [property: Id(6)] string? Warning);
+public sealed record BankUpdateOutcome([property: Id(0)] string Version, [property: Id(1)] int Added,
+    [property: Id(2)] double ThresholdBefore,
+    [property: Id(3)] double ThresholdAfter, [property: Id(4)] long RowsBefore, [property: Id(5)] long RowsAfter,
+    [property: Id(6)] string? Warning);
 
 /// <summary>
 /// A line's bank-update job: its progress in training's terms (job id, Embed = appending, Publish = registering,
@@ -27,5 +30,6 @@ public sealed record BankUpdateOutcome([property: Id(0)] string Version, [proper
 /// caller's mistake, not the cluster's.</param>
 /// <param name="Runs">Times the job started running: 1, plus one per resume after its silo was lost.</param>
 [GenerateSerializer, Immutable]
-public sealed record BankUpdateStatus([property: Id(0)] TrainingProgress Progress, [property: Id(1)] BankUpdateRequest? Request,
+public sealed record BankUpdateStatus([property: Id(0)] TrainingProgress Progress,
+    [property: Id(1)] BankUpdateRequest? Request,
     [property: Id(2)] BankUpdateOutcome? Outcome, [property: Id(3)] bool Refused, [property: Id(4)] int Runs);

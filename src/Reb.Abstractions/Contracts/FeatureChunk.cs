@@ -12,7 +12,8 @@ public sealed record FeatureChunk([property: Id(0)] byte[] Data, [property: Id(1
     public void Validate()
     {
         if (Rows < 0 || Dim <= 0 || Data is null || Data.LongLength != (long)Rows * Dim * sizeof(float))
-            throw new ArgumentException($"feature chunk: {Data?.LongLength ?? 0} bytes do not hold {Rows} x {Dim} float32 values");
+            throw new ArgumentException(
+                $"feature chunk: {Data?.LongLength ?? 0} bytes do not hold {Rows} x {Dim} float32 values");
     }
 }
 
@@ -23,5 +24,6 @@ public static class FeatureChunking
     public const int DefaultMaxBytes = 1 << 20;
 
     /// <summary>Rows of <paramref name="dim"/> floats that fit in <paramref name="maxBytes"/> (at least one).</summary>
-    public static int RowsPerChunk(int dim, int maxBytes = DefaultMaxBytes) => Math.Max(1, maxBytes / (dim * sizeof(float)));
+    public static int RowsPerChunk(int dim, int maxBytes = DefaultMaxBytes)
+        => Math.Max(1, maxBytes / (dim * sizeof(float)));
 }

@@ -21,7 +21,8 @@ public sealed record LineSettings([property: Id(0)] string? Site, [property: Id(
 
 /// <summary>Who made a change, as recorded in the audit log.</summary>
 [GenerateSerializer, Immutable]
-public sealed record AuditActor([property: Id(0)] string KeyId, [property: Id(1)] string Name, [property: Id(2)] string Site,
+public sealed record AuditActor([property: Id(0)] string KeyId, [property: Id(1)] string Name,
+    [property: Id(2)] string Site,
     [property: Id(3)] string Role)
 {
     public override string ToString() => $"{Name} ({KeyId})";
@@ -29,14 +30,18 @@ public sealed record AuditActor([property: Id(0)] string KeyId, [property: Id(1)
 
 /// <summary>One audited change of a line (threshold, promote, roll back, training started, ...).</summary>
 [GenerateSerializer, Immutable]
-public sealed record AuditEntry([property: Id(0)] DateTimeOffset WhenUtc, [property: Id(1)] string Who, [property: Id(2)] string Site,
-    [property: Id(3)] string Role, [property: Id(4)] string Action, [property: Id(5)] string? OldValue, [property: Id(6)] string? NewValue);
+public sealed record AuditEntry([property: Id(0)] DateTimeOffset WhenUtc, [property: Id(1)] string Who,
+    [property: Id(2)] string Site,
+    [property: Id(3)] string Role, [property: Id(4)] string Action, [property: Id(5)] string? OldValue,
+    [property: Id(6)] string? NewValue);
 
 /// <summary>One inspected image as the line's recent-inspections log keeps it (the overlay PNGs are kept beside
 /// it).</summary>
 [GenerateSerializer, Immutable]
-public sealed record InspectionRecord([property: Id(0)] string Id, [property: Id(1)] string Line, [property: Id(2)] string Name,
-    [property: Id(3)] string Version, [property: Id(4)] float Score, [property: Id(5)] bool Reject, [property: Id(6)] double Threshold,
+public sealed record InspectionRecord([property: Id(0)] string Id, [property: Id(1)] string Line,
+    [property: Id(2)] string Name,
+    [property: Id(3)] string Version, [property: Id(4)] float Score, [property: Id(5)] bool Reject,
+    [property: Id(6)] double Threshold,
     [property: Id(7)] double LatencyMs, [property: Id(8)] DateTimeOffset TimestampUtc);
 
 /// <summary>Inspection counters of a line since it was created.</summary>
@@ -50,7 +55,8 @@ public sealed record InspectionCounters([property: Id(0)] long Inspections, [pro
 public sealed record ModelVersionInfo([property: Id(0)] string Version, [property: Id(1)] string Category,
     [property: Id(2)] DateTimeOffset CreatedUtc, [property: Id(3)] int ImageSize, [property: Id(4)] double Threshold,
     [property: Id(5)] double GoodMedian, [property: Id(6)] float[] GoodScores, [property: Id(7)] int TrainingImages,
-    [property: Id(8)] string ThresholdMethod, [property: Id(9)] double ThresholdQuantile, [property: Id(10)] double ThresholdMargin)
+    [property: Id(8)] string ThresholdMethod, [property: Id(9)] double ThresholdQuantile,
+    [property: Id(10)] double ThresholdMargin)
 {
     /// <summary>"target" or "cost" (young lines); null for the legacy rule.</summary>
     [Id(11)] public string? ThresholdRule { get; init; }
@@ -67,6 +73,7 @@ public sealed record ModelVersionInfo([property: Id(0)] string Version, [propert
 
 /// <summary>A stored API key: only a salted hash of its secret is kept, never the key itself.</summary>
 [GenerateSerializer, Immutable]
-public sealed record ApiKeyRecord([property: Id(0)] string Id, [property: Id(1)] string Name, [property: Id(2)] string Site,
+public sealed record ApiKeyRecord([property: Id(0)] string Id, [property: Id(1)] string Name,
+    [property: Id(2)] string Site,
     [property: Id(3)] string Role, [property: Id(4)] byte[] Salt, [property: Id(5)] byte[] Hash,
     [property: Id(6)] DateTimeOffset CreatedUtc, [property: Id(7)] string CreatedBy);

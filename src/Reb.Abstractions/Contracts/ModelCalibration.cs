@@ -7,9 +7,12 @@ namespace Reb.Abstractions.Contracts;
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ModelCalibration([property: Id(0)] string Rule, [property: Id(1)] string RuleKind,
-    [property: Id(2)] double TargetFalseRejectRate, [property: Id(3)] double Confidence, [property: Id(4)] bool Certified,
-    [property: Id(5)] int Folds, [property: Id(6)] double PredictedFalseRejectRate, [property: Id(7)] double PredictedLower,
-    [property: Id(8)] double PredictedUpper, [property: Id(9)] double IntervalCoverage, [property: Id(10)] float[] OutOfFoldScores)
+    [property: Id(2)] double TargetFalseRejectRate, [property: Id(3)] double Confidence,
+    [property: Id(4)] bool Certified,
+    [property: Id(5)] int Folds, [property: Id(6)] double PredictedFalseRejectRate,
+    [property: Id(7)] double PredictedLower,
+    [property: Id(8)] double PredictedUpper, [property: Id(9)] double IntervalCoverage,
+    [property: Id(10)] float[] OutOfFoldScores)
 {
     /// <summary>Synthetic escape rate at the calibrated threshold; null when the version measured none.</summary>
     [Id(11)] public double? PredictedEscapeRate { get; init; }
@@ -24,5 +27,6 @@ public sealed record ModelCalibration([property: Id(0)] string Rule, [property: 
 /// <summary>One DefectMaker kind at the calibrated threshold: painted, detected, and every painted image's
 /// score.</summary>
 [GenerateSerializer, Immutable]
-public sealed record SyntheticKindScores([property: Id(0)] string Kind, [property: Id(1)] int Count, [property: Id(2)] int Detected,
+public sealed record SyntheticKindScores([property: Id(0)] string Kind, [property: Id(1)] int Count,
+    [property: Id(2)] int Detected,
     [property: Id(3)] double DetectionRate, [property: Id(4)] float[] Scores);

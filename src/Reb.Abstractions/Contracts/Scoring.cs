@@ -6,7 +6,8 @@ namespace Reb.Abstractions.Contracts;
 /// <param name="ThresholdOverride">The line's threshold override, if it has one: the scoring grain decides the verdict
 /// against it (else against the model's calibrated threshold), so every caller shows one verdict.</param>
 [GenerateSerializer, Immutable]
-public sealed record ScoreRequest([property: Id(0)] string Line, [property: Id(1)] string Version, [property: Id(2)] int Shards,
+public sealed record ScoreRequest([property: Id(0)] string Line, [property: Id(1)] string Version,
+    [property: Id(2)] int Shards,
     [property: Id(3)] byte[] Image, [property: Id(4)] string Name, [property: Id(5)] double? ThresholdOverride = null);
 
 /// <summary>Result of scoring one image.</summary>
@@ -16,7 +17,8 @@ public sealed record ScoreRequest([property: Id(0)] string Line, [property: Id(1
 /// <param name="Map">Pixel anomaly map, MapHeight x MapWidth row-major (the image's resized size: MapSize x MapSize in
 /// square mode).</param>
 [GenerateSerializer, Immutable]
-public sealed record ScoreResult([property: Id(0)] string Line, [property: Id(1)] string Version, [property: Id(2)] string Name,
+public sealed record ScoreResult([property: Id(0)] string Line, [property: Id(1)] string Version,
+    [property: Id(2)] string Name,
     [property: Id(3)] float Score, [property: Id(4)] bool Reject, [property: Id(5)] double Threshold,
     [property: Id(6)] int MapSize, [property: Id(7)] float[] Map, [property: Id(8)] int Shards)
 {

@@ -6,7 +6,8 @@ namespace Reb.Abstractions.Contracts;
 /// The range of shard I of N over R rows is [I*R/N, (I+1)*R/N): every silo computes the same split.
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record ShardKey([property: Id(0)] string Line, [property: Id(1)] string Source, [property: Id(2)] int Index, [property: Id(3)] int Count)
+public sealed record ShardKey([property: Id(0)] string Line, [property: Id(1)] string Source,
+    [property: Id(2)] int Index, [property: Id(3)] int Count)
 {
     public const string FitPrefix = "fit-";
 
@@ -27,7 +28,8 @@ public sealed record ShardKey([property: Id(0)] string Line, [property: Id(1)] s
         var parts = key.Split('/');
         if (parts.Length != 3) throw new ArgumentException($"bank shard key '{key}' is not 'line/source/IofN'");
         var io = parts[2].Split("of");
-        if (io.Length != 2 || !int.TryParse(io[0], out int i) || !int.TryParse(io[1], out int n) || n < 1 || i < 0 || i >= n)
+        if (io.Length != 2 || !int.TryParse(io[0], out int i) || !int.TryParse(io[1], out int n) || n < 1 || i < 0
+            || i >= n)
             throw new ArgumentException($"bank shard key '{key}': '{parts[2]}' is not 'IofN' with 0 <= I < N");
         return new ShardKey(parts[0], parts[1], i, n);
     }

@@ -65,7 +65,8 @@ public static class TrainingChoices
 
     /// <summary>The choice named <paramref name="text"/> (its wire name, any case); null when none is.</summary>
     public static T? Parse<T>(string text) where T : struct, Enum =>
-        Enum.GetValues<T>().Cast<T?>().FirstOrDefault(v => string.Equals(Name(v!.Value), text?.Trim(), StringComparison.OrdinalIgnoreCase));
+        Enum.GetValues<T>().Cast<T?>()
+        .FirstOrDefault(v => string.Equals(Name(v!.Value), text?.Trim(), StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Whether <paramref name="value"/> is one of the declared choices (a number sent as JSON may not
     /// be).</summary>

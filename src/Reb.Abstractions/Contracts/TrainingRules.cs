@@ -47,10 +47,12 @@ public static class TrainingRules
     /// null; throws <see cref="ArgumentException"/> naming the field and the choices otherwise.</summary>
     public static T? ParseChoice<T>(string? text, string field) where T : struct, Enum =>
         text is null ? null
-            : TrainingChoices.Parse<T>(text) ?? throw new ArgumentException($"{field} must be {TrainingChoices.List<T>()}, got '{text}'");
+            : TrainingChoices.Parse<T>(text)
+            ?? throw new ArgumentException($"{field} must be {TrainingChoices.List<T>()}, got '{text}'");
 
     private static void Choice<T>(List<string> errors, T value, string field) where T : struct, Enum
     {
-        if (!TrainingChoices.IsDefined(value)) errors.Add($"{field} must be {TrainingChoices.List<T>()}, got '{value}'");
+        if (!TrainingChoices.IsDefined(value))
+            errors.Add($"{field} must be {TrainingChoices.List<T>()}, got '{value}'");
     }
 }

@@ -21,19 +21,35 @@ namespace Reb.Cli.Commands;
 /// </summary>
 public static class BenchUpdateCommand
 {
-    public sealed record UpdateBenchReport(long OldRows, long NewRows, int K, string Data, double FitOldSeconds, double UpdateSeconds,
-        double RefitSeconds, double Ratio, long AffectedOldRows, long Candidates, long ExactDistances, bool IdenticalDensities, string LoadBefore, string LoadAfter, int Threads,
+    public sealed record UpdateBenchReport(long OldRows, long NewRows, int K, string Data, double FitOldSeconds,
+        double UpdateSeconds,
+        double RefitSeconds, double Ratio, long AffectedOldRows, long Candidates, long ExactDistances,
+        bool IdenticalDensities, string LoadBefore, string LoadAfter, int Threads,
         long ScreenedOldRows = 0);
 
     public static Command Create()
     {
-        var size = new Option<long>("--bank-size") { Description = "patches in the fitted bank before the update", DefaultValueFactory = _ => 200_000 };
-        var fraction = new Option<double>("--add-fraction") { Description = "new rows as a fraction of the bank", DefaultValueFactory = _ => 0.05 };
-        var data = new Option<DirectoryInfo?>("--data") { Description = "embed real images from this category folder (good training images, 1024 patches each at 256 px) instead of synthetic patch-like features" };
+        var size = new Option<long>("--bank-size")
+        {
+            Description = "patches in the fitted bank before the update",
+            DefaultValueFactory = _ => 200_000
+        };
+        var fraction = new Option<double>("--add-fraction")
+        {
+            Description = "new rows as a fraction of the bank",
+            DefaultValueFactory = _ => 0.05
+        };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "embed real images from this category folder " +
+            "(good training images, 1024 patches each at 256 px) instead of synthetic patch-like features" };
         var k = new Option<int>("--k") { DefaultValueFactory = _ => 9 };
-        var output = new Option<DirectoryInfo>("--out") { Description = "folder for bench-update.json", Required = true };
+        var output = new Option<DirectoryInfo>("--out")
+        {
+            Description = "folder for bench-update.json",
+            Required = true
+        };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
-        var cmd = new Command("bench-update", "Time an incremental bank update against a full refit on the union, and check they agree.") { size, fraction, data, k, output, threads };
+        var cmd = new Command("bench-update", "Time an incremental bank update against a full refit on the union, " +
+            "and check they agree.") { size, fraction, data, k, output, threads };
         cmd.SetAction(r =>
         {
             set_num_threads(r.GetValue(threads));
@@ -41,7 +57,8 @@ public static class BenchUpdateCommand
             long m = Math.Max(1, (long)Math.Round(n * r.GetValue(fraction)));
             var options = new LdknnOptions { K = r.GetValue(k) };
             string loadBefore = Load();
-            var (all, source) = r.GetValue(data) is { } dir ? RealFeatures(dir.FullName, n + m) : (KnnSyntheticData.PatchLike(n + m, 512, seed: 14), "synthetic patch-like");
+            var (all, source) = r.GetValue(data) is { } dir ? RealFeatures(dir.FullName, n + m)
+                : (KnnSyntheticData.PatchLike(n + m, 512, seed: 14), "synthetic patch-like");
             using var _all = all;
             n = all.shape[0] - m;
             using var old = all.narrow(0, 0, n).clone();
@@ -57,17 +74,30 @@ public static class BenchUpdateCommand
             var (updated, updatedTable, stats) = BankUpdate.Append(index, table, fresh);
             using var _u = updated;
             using var _ut = updatedTable;
-            AnsiConsole.MarkupLine($"update: {stats.Seconds:0.0} s ({stats.AffectedOldRows:N0} old rows changed neighbourhood, of {stats.CandidateOldRows:N0} the screen kept; search: {stats.Candidates:N0} candidates, {stats.ExactDistances:N0} exact distances; new rows {stats.NewRowsSeconds:0.0} s, old rows screened {stats.OldRowsSeconds:0.0} s, kept rows vs new {stats.AffectedSeconds:0.0} s, new index {stats.IndexSeconds:0.0} s; kernel: prepare {stats.Search!.PrepareSeconds:0.0} s, screen {stats.Search.ScreenSeconds:0.0} s, re-rank {stats.Search.RerankSeconds:0.0} s)");
+            AnsiConsole.MarkupLine($"update: {stats.Seconds:0.0} s ({stats.AffectedOldRows:N0} old rows changed " +
+                $"neighbourhood, of {stats.CandidateOldRows:N0} the screen kept; search: {stats.Candidates:N0} " +
+                $"candidates, {stats.ExactDistances:N0} exact distances; new rows {stats.NewRowsSeconds:0.0} s, old " +
+                $"rows screened {stats.OldRowsSeconds:0.0} s, kept rows vs new {stats.AffectedSeconds:0.0} s, new " +
+                $"index {stats.IndexSeconds:0.0} s; kernel: prepare {stats.Search!.PrepareSeconds:0.0} s, screen " +
+                $"{stats.Search.ScreenSeconds:0.0} s, re-rank {stats.Search.RerankSeconds:0.0} s)");
             watch.Restart();
             using var refit = ModelFitter.FitIndex(all, options);
             double refitSeconds = watch.Elapsed.TotalSeconds;
             bool same = refit.Density.AsSpan().SequenceEqual(updated.Density);
-            var report = new UpdateBenchReport(n, m, options.K, source, fitOld, stats.Seconds, refitSeconds, stats.Seconds / refitSeconds,
-                stats.AffectedOldRows, stats.Candidates, stats.ExactDistances, same, loadBefore, Load(), get_num_threads(), stats.CandidateOldRows);
+            var report = new UpdateBenchReport(n, m, options.K, source, fitOld, stats.Seconds, refitSeconds,
+                stats.Seconds / refitSeconds,
+                stats.AffectedOldRows, stats.Candidates, stats.ExactDistances, same, loadBefore, Load(),
+                get_num_threads(), stats.CandidateOldRows);
             var outDir = r.GetValue(output)!.FullName;
             Directory.CreateDirectory(outDir);
-            File.WriteAllText(Path.Combine(outDir, "bench-update.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
-            AnsiConsole.MarkupLine($"refit on the union: {refitSeconds:0.0} s; update / refit = [bold]{report.Ratio:P1}[/]; densities identical: {same}; load {loadBefore} -> {report.LoadAfter}");
+            File.WriteAllText(Path.Combine(outDir, "bench-update.json"),
+                JsonSerializer.Serialize(report, new JsonSerializerOptions
+            {
+                WriteIndented = true,
+                PropertyNamingPolicy = JsonNamingPolicy.CamelCase
+            }));
+            AnsiConsole.MarkupLine($"refit on the union: {refitSeconds:0.0} s; update / refit = " +
+                $"[bold]{report.Ratio:P1}[/]; densities identical: {same}; load {loadBefore} -> {report.LoadAfter}");
             return same ? 0 : 1;
         });
         return cmd;
@@ -83,5 +113,6 @@ public static class BenchUpdateCommand
         return (bank, $"{category}: {used.Count} images embedded at 256 px");
     }
 
-    private static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+    private static string Load() => File.Exists("/proc/loadavg")
+        ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 }

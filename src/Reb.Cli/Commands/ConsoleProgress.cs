@@ -43,7 +43,8 @@ public sealed class ConsoleProgress(ProgressContext context) : IProgress<StagePr
         T result = default!;
         AnsiConsole.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx => { result = work(new ConsoleProgress(ctx)); });
         return result;
     }

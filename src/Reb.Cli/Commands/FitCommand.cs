@@ -12,24 +12,33 @@ public static class FitCommand
 {
     public static Command Create()
     {
-        var data = new Option<DirectoryInfo>("--data") { Description = "category folder (MVTec AD/LOCO/BTAD layout) or a folder of good images", Required = true };
+        var data = new Option<DirectoryInfo>("--data")
+        {
+            Description = "category folder (MVTec AD/LOCO/BTAD layout) or a folder of good images",
+            Required = true
+        };
         var output = new Option<DirectoryInfo>("--out") { Description = "model directory to write", Required = true };
         var common = new CommonOptions();
-        var cmd = new Command("fit", "Fit a product line on defect-free images and write a versioned model directory.") { data, output };
+        var cmd = new Command("fit",
+            "Fit a product line on defect-free images and write a versioned model directory.") { data, output };
         common.AddTo(cmd);
         cmd.SetAction(r =>
         {
             var options = common.Read(r);
             var train = TrainingImages(r.GetValue(data)!.FullName, options.Shots, out var category);
             Reb.Core.Adaptation.AdaptationOutcome? adaptation = null;
-            var (model, fit) = ConsoleProgress.Run(p => ModelFitter.Fit(train, common.Extractor(r, options, train, p, out adaptation), options, p));
-            if (adaptation?.Guard is { } guard) AnsiConsole.MarkupLine($"adaptation guard: {Markup.Escape(guard.Explain())}");
+            var (model, fit) = ConsoleProgress.Run(p => ModelFitter.Fit(train,
+                common.Extractor(r, options, train, p, out adaptation), options, p));
+            if (adaptation?.Guard is { } guard)
+                AnsiConsole.MarkupLine($"adaptation guard: {Markup.Escape(guard.Explain())}");
             using (model)
             {
                 var manifest = ModelStore.Save(model, fit, category, r.GetValue(output)!.FullName);
                 Reports.Skipped(fit.Skipped);
-                AnsiConsole.MarkupLine($"[green]model {manifest.Version}[/] for [bold]{Markup.Escape(category)}[/]: {fit.TrainImages} images, bank {fit.BankSize:N0} patches, " +
-                                       $"threshold {model.Threshold.Value:0.####} -> {Markup.Escape(r.GetValue(output)!.FullName)}");
+                AnsiConsole.MarkupLine($"[green]model {manifest.Version}[/] for [bold]{Markup.Escape(category)}[/]: " +
+                    $"{fit.TrainImages} images, bank {fit.BankSize:N0} patches, " +
+                                       $"threshold {model.Threshold.Value:0.####} -> " +
+                                       $"{Markup.Escape(r.GetValue(output)!.FullName)}");
                 // Say what the threshold promises.
                 if (model.Threshold.Calibration is { } c)
                 {

@@ -7,6 +7,7 @@ internal static class Reports
 {
     public static void Skipped(IReadOnlyList<SkippedImage> skipped)
     {
-        foreach (var s in skipped) AnsiConsole.MarkupLine($"[yellow]skipped[/] {Markup.Escape(s.Path)}: {Markup.Escape(s.Reason)}");
+        foreach (var s in skipped)
+            AnsiConsole.MarkupLine($"[yellow]skipped[/] {Markup.Escape(s.Path)}: {Markup.Escape(s.Reason)}");
     }
 }

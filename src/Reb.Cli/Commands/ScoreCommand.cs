@@ -15,10 +15,20 @@ public static class ScoreCommand
 {
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model") { Description = "model directory written by `reb fit`", Required = true };
-        var output = new Option<DirectoryInfo?>("--out") { Description = "where overlays and scores.csv go (default: ./reb-score)" };
-        var inputs = new Argument<string[]>("images") { Description = "image files or folders", Arity = ArgumentArity.OneOrMore };
-        var cmd = new Command("score", "Inspect images with a model: score, verdict against its threshold, heatmap overlay PNG.") { model, output, inputs };
+        var model = new Option<DirectoryInfo>("--model")
+        {
+            Description = "model directory written by `reb fit`",
+            Required = true
+        };
+        var output = new Option<DirectoryInfo?>("--out") { Description =
+            "where overlays and scores.csv go (default: ./reb-score)" };
+        var inputs = new Argument<string[]>("images")
+        {
+            Description = "image files or folders",
+            Arity = ArgumentArity.OneOrMore
+        };
+        var cmd = new Command("score", "Inspect images with a model: score, verdict against its threshold, heatmap " +
+            "overlay PNG.") { model, output, inputs };
         cmd.SetAction(r =>
         {
             var paths = ExpandInputs(r.GetValue(inputs)!);
@@ -31,7 +41,8 @@ public static class ScoreCommand
             int rejects = 0, n = 0;
             ConsoleProgress.Run(p =>
             {
-                foreach (var batch in ImageBatches.Read(paths, m.Options.ImageSize, m.Options.BatchSize, skipped.Add, keepOriginals: true, mode: m.Embedder.Resize))
+                foreach (var batch in ImageBatches.Read(paths, m.Options.ImageSize, m.Options.BatchSize, skipped.Add,
+                    keepOriginals: true, mode: m.Embedder.Resize))
                     using (batch)
                     {
                         var results = m.Score(batch);
@@ -40,9 +51,11 @@ public static class ScoreCommand
                             var s = results[i];
                             var png = Path.Combine(outDir, Path.GetFileNameWithoutExtension(s.Path) + ".overlay.png");
                             File.WriteAllBytes(png, OverlayRenderer.Render(s, batch.Originals[i]!, m.Threshold));
-                            table.AddRow(Markup.Escape(s.Path), s.Score.ToString("0.####", CultureInfo.InvariantCulture),
+                            table.AddRow(Markup.Escape(s.Path),
+                                s.Score.ToString("0.####", CultureInfo.InvariantCulture),
                                 s.Reject ? "[red]REJECT[/]" : "[green]good[/]", Markup.Escape(png));
-                            rows.Add(new ScoreRow(s.Path, null, null, s.Score, s.Reject, m.Threshold.Value, m.Manifest?.Version));
+                            rows.Add(new ScoreRow(s.Path, null, null, s.Score, s.Reject, m.Threshold.Value,
+                                m.Manifest?.Version));
                             rejects += s.Reject ? 1 : 0;
                             n++;
                         }
@@ -53,7 +66,8 @@ public static class ScoreCommand
             ScoresCsv.Write(Path.Combine(outDir, "scores.csv"), rows);
             AnsiConsole.Write(table);
             Reports.Skipped(skipped);
-            AnsiConsole.MarkupLine($"{n} images scored, [red]{rejects} rejected[/], {skipped.Count} skipped; model {m.Manifest?.Version}, threshold {m.Threshold.Value:0.####}");
+            AnsiConsole.MarkupLine($"{n} images scored, [red]{rejects} rejected[/], {skipped.Count} skipped; model " +
+                $"{m.Manifest?.Version}, threshold {m.Threshold.Value:0.####}");
             return skipped.Count > 0 && n == 0 ? 1 : 0;
         });
         return cmd;
@@ -70,7 +84,8 @@ public static class ScoreCommand
             else if (Directory.Exists(input))
             {
                 var images = ImageFiles.List(input, new List<string>());
-                if (images.Count == 0) throw new InvalidDataException($"folder '{input}' contains no images ({string.Join(", ", ImageLoader.SupportedExtensions)})");
+                if (images.Count == 0) throw new InvalidDataException(
+                    $"folder '{input}' contains no images ({string.Join(", ", ImageLoader.SupportedExtensions)})");
                 result.AddRange(images);
             }
             else throw new FileNotFoundException($"'{input}' is neither an image file nor a folder");

@@ -66,13 +66,17 @@ public static class AdaptationCheckpoint
         RequireFile(path);
         CheckpointState? state;
         try { state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(path), AdaptationJson.Options); }
-        catch (JsonException e) { throw new InvalidDataException($"Adaptation checkpoint state '{path}' is not valid JSON: {e.Message}", e); }
+        catch (JsonException e) { throw new InvalidDataException(
+            $"Adaptation checkpoint state '{path}' is not valid JSON: {e.Message}", e); }
         if (state is null || state.Options is null || state.LossCurve is null || state.AccuracyCurve is null)
             throw new InvalidDataException($"Adaptation checkpoint state '{path}' is incomplete.");
         if (state.FormatVersion != FormatVersion)
-            throw new InvalidDataException($"Adaptation checkpoint '{path}' has format version {state.FormatVersion}; this build reads version {FormatVersion}.");
-        if (state.StepsDone != state.LossCurve.Count || state.StepsDone != state.AccuracyCurve.Count || state.StepsDone > state.Options.Steps)
-            throw new InvalidDataException($"Adaptation checkpoint '{path}' is inconsistent: {state.StepsDone} steps done, {state.LossCurve.Count} losses, {state.Options.Steps} steps planned.");
+            throw new InvalidDataException($"Adaptation checkpoint '{path}' has format version " +
+                $"{state.FormatVersion}; this build reads version {FormatVersion}.");
+        if (state.StepsDone != state.LossCurve.Count || state.StepsDone != state.AccuracyCurve.Count
+            || state.StepsDone > state.Options.Steps)
+            throw new InvalidDataException($"Adaptation checkpoint '{path}' is inconsistent: {state.StepsDone} steps " +
+                $"done, {state.LossCurve.Count} losses, {state.Options.Steps} steps planned.");
         return state;
     }
 
@@ -88,12 +92,14 @@ public static class AdaptationCheckpoint
         try { network.load(networkPath, strict: true); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new InvalidDataException($"Adaptation checkpoint network '{networkPath}' cannot be loaded: {e.Message}", e);
+            throw new InvalidDataException(
+                $"Adaptation checkpoint network '{networkPath}' cannot be loaded: {e.Message}", e);
         }
         try { optimizer.load_state_dict(optimizerPath); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new InvalidDataException($"Adaptation checkpoint optimizer state '{optimizerPath}' cannot be loaded: {e.Message}", e);
+            throw new InvalidDataException(
+                $"Adaptation checkpoint optimizer state '{optimizerPath}' cannot be loaded: {e.Message}", e);
         }
     }
 
@@ -128,7 +134,8 @@ public static class AdaptationCheckpoint
         foreach (var d in Directory.EnumerateDirectories(directory, Prefix + "*").ToList())
         {
             var name = Path.GetFileName(d);
-            if (ParseStep(name) >= 0 || name.EndsWith(TempSuffix, StringComparison.Ordinal)) Directory.Delete(d, recursive: true);
+            if (ParseStep(name) >= 0 || name.EndsWith(TempSuffix, StringComparison.Ordinal))
+                Directory.Delete(d, recursive: true);
         }
     }
 
@@ -150,7 +157,8 @@ public static class AdaptationCheckpoint
 
     private static int ParseStep(string name) =>
         name.StartsWith(Prefix, StringComparison.Ordinal) && !name.EndsWith(TempSuffix, StringComparison.Ordinal)
-        && int.TryParse(name.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int step) ? step : -1;
+        && int.TryParse(name.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int step)
+        ? step : -1;
 
     private static void RequireFile(string path)
     {

@@ -23,32 +23,39 @@ public static class AdaptationGuard
     /// Splits the training images into the guard's validation images (seeded choice) and the rest, which the adaptation
     /// and the guard's bank use. Returns no validation images when there are too few to spare (fewer than 3 per
     /// held-out one). </summary>
-    public static (IReadOnlyList<string> Validation, IReadOnlyList<string> Others) Split(IReadOnlyList<string> images, AdaptationGuardOptions options)
+    public static (IReadOnlyList<string> Validation, IReadOnlyList<string> Others) Split(IReadOnlyList<string> images,
+        AdaptationGuardOptions options)
     {
         int v = Math.Min(options.ValidationImages, images.Count / 4);
         if (v < 2) return ([], images);
         var order = Enumerable.Range(0, images.Count).ToArray();
         new Random(options.Seed).Shuffle(order);
         var held = order.Take(v).Order().ToHashSet();
-        return (held.Select(i => images[i]).ToList(), Enumerable.Range(0, images.Count).Where(i => !held.Contains(i)).Select(i => images[i]).ToList());
+        return (held.Select(i => images[i]).ToList(),
+            Enumerable.Range(0, images.Count).Where(i => !held.Contains(i)).Select(i => images[i]).ToList());
     }
 
     /// <summary>Compares the two embedders on the synthetic validation set built from <paramref
     /// name="validation"/>.</summary>
-    public static AdaptationGuardVerdict Judge(IReadOnlyList<string> validation, IReadOnlyList<string> others, IPatchEmbedder imageNet,
+    public static AdaptationGuardVerdict Judge(IReadOnlyList<string> validation, IReadOnlyList<string> others,
+        IPatchEmbedder imageNet,
         IPatchEmbedder adapted, AdaptationGuardOptions options, IProgress<StageProgress>? progress = null)
     {
-        if (validation.Count < 2) throw new ArgumentException($"the adaptation guard needs at least 2 held-out images, got {validation.Count}", nameof(validation));
-        if (others.Count < 2) throw new ArgumentException($"the adaptation guard needs at least 2 bank images, got {others.Count}", nameof(others));
+        if (validation.Count < 2) throw new ArgumentException(
+            $"the adaptation guard needs at least 2 held-out images, got {validation.Count}", nameof(validation));
+        if (others.Count < 2) throw new ArgumentException(
+            $"the adaptation guard needs at least 2 bank images, got {others.Count}", nameof(others));
         var watch = Stopwatch.StartNew();
         var bankImages = others.Count <= options.BankImages ? others
-            : Enumerable.Range(0, options.BankImages).Select(i => others[(int)((long)i * others.Count / options.BankImages)]).ToList();
+            : Enumerable.Range(0, options.BankImages)
+            .Select(i => others[(int)((long)i * others.Count / options.BankImages)]).ToList();
 
         using var set = SyntheticValidation(validation, options);
         var (imageNetAuroc, imageNetPixel) = Measure(imageNet, bankImages, set, options, "guard: ImageNet", progress);
         var (adaptedAuroc, adaptedPixel) = Measure(adapted, bankImages, set, options, "guard: adapted", progress);
         bool keep = adaptedAuroc >= imageNetAuroc + options.MinGain;
-        return new AdaptationGuardVerdict(keep, imageNetAuroc, adaptedAuroc, imageNetPixel, adaptedPixel, options.MinGain,
+        return new AdaptationGuardVerdict(keep, imageNetAuroc, adaptedAuroc, imageNetPixel, adaptedPixel,
+            options.MinGain,
             bankImages.Count, validation.Count, watch.Elapsed.TotalSeconds);
     }
 
@@ -62,7 +69,8 @@ public static class AdaptationGuard
     private static ValidationSet SyntheticValidation(IReadOnlyList<string> validation, AdaptationGuardOptions options)
     {
         using var scope = NewDisposeScope();
-        using var sampler = DefectSampler.FromFiles(validation, options.DefectMaker with { ImageSize = options.ImageSize });
+        using var sampler =
+            DefectSampler.FromFiles(validation, options.DefectMaker with { ImageSize = options.ImageSize });
         int v = validation.Count, s = options.ImageSize;
         var images = new List<Tensor>();
         var masks = new List<Tensor>();
@@ -70,22 +78,31 @@ public static class AdaptationGuard
         for (int i = 0; i < v; i++)
         {
             // Every image gets its own generator: adding validation images does not change the earlier ones' defects.
-            var rng = new Random(unchecked(options.Seed * 1_000_003 + 7919 * (i + 1))); // not HashCode.Combine: it is salted per process
+            // not HashCode.Combine: it is salted per process
+            var rng = new Random(unchecked(options.Seed * 1_000_003 + 7919 * (i + 1)));
             var kind = (DefectKind)(1 + i % 6);
             var d = sampler.MakeDefect(i, kind, rng);
             images.Add(d.Image);
             masks.Add(d.Mask.reshape(s, s));
         }
         var labels = Enumerable.Range(0, 2 * v).Select(i => i >= v).ToArray();
-        return new ValidationSet(stack(images).MoveToOuterDisposeScope(), stack(masks).MoveToOuterDisposeScope(), labels);
+        return new ValidationSet(stack(images).MoveToOuterDisposeScope(), stack(masks).MoveToOuterDisposeScope(),
+            labels);
     }
 
-    private static (double Image, double Pixel) Measure(IPatchEmbedder embedder, IReadOnlyList<string> bankImages, ValidationSet set,
+    private static (double Image, double Pixel) Measure(IPatchEmbedder embedder, IReadOnlyList<string> bankImages,
+        ValidationSet set,
         AdaptationGuardOptions options, string stage, IProgress<StageProgress>? progress)
     {
-        var inspection = new InspectionOptions { ImageSize = options.ImageSize, BatchSize = options.BatchSize, Ldknn = options.Ldknn };
+        var inspection = new InspectionOptions
+        {
+            ImageSize = options.ImageSize,
+            BatchSize = options.BatchSize,
+            Ldknn = options.Ldknn
+        };
         var skipped = new List<SkippedImage>();
-        var (bank, _) = ModelFitter.Embed(bankImages.Select(ImageSource.FromFile).ToList(), embedder, inspection, skipped,
+        var (bank, _) =
+            ModelFitter.Embed(bankImages.Select(ImageSource.FromFile).ToList(), embedder, inspection, skipped,
             new SyncProgress<StageProgress>(p => progress?.Report(p with { Stage = stage })));
         using (bank)
         using (var index = ModelFitter.FitIndex(bank, options.Ldknn))

@@ -19,7 +19,10 @@ public sealed record AdaptationGuardVerdict(
 {
     /// <summary>One line for people: what was compared and why the decision went that way.</summary>
     public string Explain() =>
-        $"synthetic-defect validation ({ValidationImages} held-out good images, clean + one defect each, bank of {BankImages}): " +
-        $"image AUROC ImageNet {ImageNetAuroc:0.0000} vs adapted {AdaptedAuroc:0.0000} (pixel {ImageNetPixelAuroc:0.0000} vs {AdaptedPixelAuroc:0.0000}); " +
-        (KeepAdapted ? $"adapted backbone kept (gain >= {MinGain})" : $"ImageNet weights kept (adapted gain {AdaptedAuroc - ImageNetAuroc:+0.0000;-0.0000} < {MinGain})");
+        $"synthetic-defect validation ({ValidationImages} held-out good images, clean + one defect each, bank of " +
+        $"{BankImages}): " +
+        $"image AUROC ImageNet {ImageNetAuroc:0.0000} vs adapted {AdaptedAuroc:0.0000} (pixel " +
+        $"{ImageNetPixelAuroc:0.0000} vs {AdaptedPixelAuroc:0.0000}); " +
+        (KeepAdapted ? $"adapted backbone kept (gain >= {MinGain})"
+            : $"ImageNet weights kept (adapted gain {AdaptedAuroc - ImageNetAuroc:+0.0000;-0.0000} < {MinGain})");
 }

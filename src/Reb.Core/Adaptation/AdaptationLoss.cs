@@ -16,7 +16,8 @@ public static class AdaptationLoss
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(labels);
         if (logits.dim() != 2 || labels.dim() != 1 || labels.shape[0] != logits.shape[0])
-            throw new ArgumentException($"expected logits [N,C] and labels [N], got [{string.Join(",", logits.shape)}] and [{string.Join(",", labels.shape)}]");
+            throw new ArgumentException("expected logits [N,C] and labels [N], got " +
+                $"[{string.Join(",", logits.shape)}] and [{string.Join(",", labels.shape)}]");
         using var scope = NewDisposeScope();
         var target = nn.functional.one_hot(labels, (int)logits.shape[1]).to(logits.dtype);
         return nn.functional.binary_cross_entropy_with_logits(logits, target).MoveToOuterDisposeScope();

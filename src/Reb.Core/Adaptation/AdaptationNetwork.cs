@@ -26,12 +26,14 @@ public sealed class AdaptationNetwork : nn.Module<Tensor, Tensor>
     /// U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases), so the initial head depends on the seed
     /// only.</param> <param name="imageSizeForProbe">Size of the probe image used to read the backbone's pooled feature
     /// width.</param>
-    public AdaptationNetwork(Backbone backbone, IReadOnlyList<int>? headWidths = null, Generator? initGenerator = null, int imageSizeForProbe = 64)
+    public AdaptationNetwork(Backbone backbone, IReadOnlyList<int>? headWidths = null, Generator? initGenerator = null,
+        int imageSizeForProbe = 64)
         : base(nameof(AdaptationNetwork))
     {
         ArgumentNullException.ThrowIfNull(backbone);
         var widths = headWidths ?? [512, 256];
-        if (widths.Count == 0 || widths.Any(w => w < 1)) throw new ArgumentException("head widths must be positive and at least one", nameof(headWidths));
+        if (widths.Count == 0 || widths.Any(w => w < 1))
+            throw new ArgumentException("head widths must be positive and at least one", nameof(headWidths));
         _backboneOwner = backbone;
         this.backbone = backbone.Module;
         FeatureWidth = ProbeFeatureWidth(backbone, imageSizeForProbe);
@@ -142,7 +144,8 @@ public sealed class AdaptationNetwork : nn.Module<Tensor, Tensor>
         using var noGrad = no_grad();
         bool wasTraining = backbone.IsTraining;
         backbone.Eval();
-        var pooled = backbone.ForwardLayers(backbone.Preprocess(zeros(1, 3, size, size)), BackboneLayer.Pool)[BackboneLayer.Pool];
+        var pooled = backbone.ForwardLayers(backbone.Preprocess(zeros(1, 3, size, size)),
+            BackboneLayer.Pool)[BackboneLayer.Pool];
         if (wasTraining) backbone.Train();
         return (int)pooled.shape[1];
     }

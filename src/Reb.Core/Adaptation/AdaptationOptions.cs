@@ -84,7 +84,8 @@ public sealed record AdaptationOptions
     /// step), cosine over 330 steps, backbone frozen for steps 1..39.</summary>
     public static AdaptationOptions Reference => new()
     {
-        Budget = "reference", Steps = 300, SourcesPerPass = 48, PassesPerStep = 3, FrozenSteps = 39, ScheduleSteps = 330,
+        Budget = "reference", Steps = 300, SourcesPerPass = 48, PassesPerStep = 3, FrozenSteps = 39,
+            ScheduleSteps = 330,
     };
 
     /// <summary>The CPU default: 30 steps of 8 sources x 7 versions x 1 pass (56 images per step, ~1/190 of the
@@ -99,7 +100,8 @@ public sealed record AdaptationOptions
     /// frozen for step 1, a checkpoint after every step (tests and a quick check of a new machine).</summary>
     public static AdaptationOptions Smoke => new()
     {
-        Budget = "smoke", Steps = 3, SourcesPerPass = 2, PassesPerStep = 1, FrozenSteps = 1, ScheduleSteps = 4, CheckpointEvery = 1,
+        Budget = "smoke", Steps = 3, SourcesPerPass = 2, PassesPerStep = 1, FrozenSteps = 1, ScheduleSteps = 4,
+            CheckpointEvery = 1,
     };
 
     /// <summary>Names accepted by <see cref="WithRecipe"/>: "reference" (section 5 as published), "gentle" (BatchNorm
@@ -118,11 +120,40 @@ public sealed record AdaptationOptions
     public AdaptationOptions WithRecipe(string name) => name?.Trim().ToLowerInvariant() switch
     {
         "auto" => WithRecipe(Budget == "reference" ? "reference" : "layer3"),
-        "reference" => this with { Recipe = "reference", FixedThrough = null, FreezeBatchNorm = false, BackboneLearningRateScale = 1.0, FeatureKeepWeight = 0 },
-        "gentle" => this with { Recipe = "gentle", FixedThrough = BackboneLayer.Layer2, FreezeBatchNorm = true, BackboneLearningRateScale = 0.1, FeatureKeepWeight = 0 },
-        "gentle-keep" => this with { Recipe = "gentle-keep", FixedThrough = BackboneLayer.Layer2, FreezeBatchNorm = true, BackboneLearningRateScale = 0.1, FeatureKeepWeight = 1.0 },
-        "layer3" => this with { Recipe = "layer3", FixedThrough = BackboneLayer.Layer2, FreezeBatchNorm = true, BackboneLearningRateScale = 1.0, FeatureKeepWeight = 0 },
-        _ => throw new ArgumentException($"Unknown adaptation recipe '{name}'; expected one of: {string.Join(", ", RecipeNames)}.", nameof(name)),
+        "reference" => this with
+        {
+            Recipe = "reference",
+            FixedThrough = null,
+            FreezeBatchNorm = false,
+            BackboneLearningRateScale = 1.0,
+            FeatureKeepWeight = 0
+        },
+        "gentle" => this with
+        {
+            Recipe = "gentle",
+            FixedThrough = BackboneLayer.Layer2,
+            FreezeBatchNorm = true,
+            BackboneLearningRateScale = 0.1,
+            FeatureKeepWeight = 0
+        },
+        "gentle-keep" => this with
+        {
+            Recipe = "gentle-keep",
+            FixedThrough = BackboneLayer.Layer2,
+            FreezeBatchNorm = true,
+            BackboneLearningRateScale = 0.1,
+            FeatureKeepWeight = 1.0
+        },
+        "layer3" => this with
+        {
+            Recipe = "layer3",
+            FixedThrough = BackboneLayer.Layer2,
+            FreezeBatchNorm = true,
+            BackboneLearningRateScale = 1.0,
+            FeatureKeepWeight = 0
+        },
+        _ => throw new ArgumentException(
+            $"Unknown adaptation recipe '{name}'; expected one of: {string.Join(", ", RecipeNames)}.", nameof(name)),
     };
 
     /// <summary>Names accepted by <see cref="ForBudget"/>.</summary>
@@ -134,7 +165,8 @@ public sealed record AdaptationOptions
         "cpu" => Cpu,
         "reference" => Reference,
         "smoke" => Smoke,
-        _ => throw new ArgumentException($"Unknown adaptation budget '{name}'; expected one of: {string.Join(", ", BudgetNames)}.", nameof(name)),
+        _ => throw new ArgumentException(
+            $"Unknown adaptation budget '{name}'; expected one of: {string.Join(", ", BudgetNames)}.", nameof(name)),
     };
 
     /// <summary>Images through the network per optimiser step.</summary>
@@ -153,18 +185,26 @@ public sealed record AdaptationOptions
         Require(Steps >= 1, nameof(Steps), Steps, "must be at least 1");
         Require(SourcesPerPass >= 1, nameof(SourcesPerPass), SourcesPerPass, "must be at least 1");
         Require(PassesPerStep >= 1, nameof(PassesPerStep), PassesPerStep, "must be at least 1");
-        Require(FrozenSteps >= 0 && FrozenSteps <= Steps, nameof(FrozenSteps), FrozenSteps, $"must be in [0, Steps={Steps}]");
+        Require(FrozenSteps >= 0 && FrozenSteps <= Steps, nameof(FrozenSteps), FrozenSteps,
+            $"must be in [0, Steps={Steps}]");
         Require(ScheduleSteps >= 1, nameof(ScheduleSteps), ScheduleSteps, "must be at least 1");
-        Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "must be positive");
-        Require(MinLearningRate >= 0 && MinLearningRate <= LearningRate, nameof(MinLearningRate), MinLearningRate, "must be in [0, LearningRate]");
+        Require(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate,
+            "must be positive");
+        Require(MinLearningRate >= 0 && MinLearningRate <= LearningRate, nameof(MinLearningRate), MinLearningRate,
+            "must be in [0, LearningRate]");
         Require(Momentum is >= 0 and < 1, nameof(Momentum), Momentum, "must be in [0, 1)");
-        Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), WeightDecay, "must be non-negative");
+        Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), nameof(WeightDecay), WeightDecay,
+            "must be non-negative");
         Require(ImageSize >= 32, nameof(ImageSize), ImageSize, "must be at least 32 (backbone stride and scar sizes)");
-        Require(HeadWidths is { Count: > 0 } && HeadWidths.All(w => w >= 1), nameof(HeadWidths), HeadWidths ?? [], "must list at least one positive width");
-        Require(FixedThrough is null or BackboneLayer.Layer2 or BackboneLayer.Layer3, nameof(FixedThrough), FixedThrough?.ToString() ?? "null",
+        Require(HeadWidths is { Count: > 0 } && HeadWidths.All(w => w >= 1), nameof(HeadWidths), HeadWidths ?? [],
+            "must list at least one positive width");
+        Require(FixedThrough is null or BackboneLayer.Layer2 or BackboneLayer.Layer3, nameof(FixedThrough),
+            FixedThrough?.ToString() ?? "null",
             "must be null, Layer2 or Layer3");
-        Require(BackboneLearningRateScale >= 0 && double.IsFinite(BackboneLearningRateScale), nameof(BackboneLearningRateScale), BackboneLearningRateScale, "must be non-negative");
-        Require(FeatureKeepWeight >= 0 && double.IsFinite(FeatureKeepWeight), nameof(FeatureKeepWeight), FeatureKeepWeight, "must be non-negative");
+        Require(BackboneLearningRateScale >= 0 && double.IsFinite(BackboneLearningRateScale),
+            nameof(BackboneLearningRateScale), BackboneLearningRateScale, "must be non-negative");
+        Require(FeatureKeepWeight >= 0 && double.IsFinite(FeatureKeepWeight), nameof(FeatureKeepWeight),
+            FeatureKeepWeight, "must be non-negative");
         Require(CheckpointEvery >= 0, nameof(CheckpointEvery), CheckpointEvery, "must be non-negative");
         ArgumentNullException.ThrowIfNull(DefectMaker, nameof(DefectMaker));
         ArgumentNullException.ThrowIfNull(Backbone, nameof(Backbone));

@@ -44,7 +44,8 @@ public static class AdaptationTrainer
     /// <param name="device">where the network trains (null = the CPU); the adapted backbone is handed back on the
     /// CPU.</param>
     public static AdaptationResult Adapt(IReadOnlyList<string> trainImages, AdaptationOptions options,
-        IProgress<StageProgress>? progress = null, CancellationToken cancellation = default, Action<string>? onCheckpoint = null, Device? device = null)
+        IProgress<StageProgress>? progress = null, CancellationToken cancellation = default,
+        Action<string>? onCheckpoint = null, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -61,17 +62,22 @@ public static class AdaptationTrainer
     /// <exception cref="InvalidDataException">No checkpoint, an unreadable one, or a different training
     /// list.</exception>
     public static AdaptationResult Resume(string checkpointDirectory, IReadOnlyList<string> trainImages,
-        IProgress<StageProgress>? progress = null, CancellationToken cancellation = default, Action<string>? onCheckpoint = null, Device? device = null)
+        IProgress<StageProgress>? progress = null, CancellationToken cancellation = default,
+        Action<string>? onCheckpoint = null, Device? device = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(checkpointDirectory);
         RequireImages(trainImages);
         var folder = AdaptationCheckpoint.Latest(checkpointDirectory)
-            ?? throw new InvalidDataException($"No adaptation checkpoint (step-NNNNNN folder) in '{checkpointDirectory}'.");
+            ?? throw new InvalidDataException(
+                $"No adaptation checkpoint (step-NNNNNN folder) in '{checkpointDirectory}'.");
         var state = AdaptationCheckpoint.ReadState(folder);
-        if (state.ImageCount != trainImages.Count || state.ImageListHash != AdaptationCheckpoint.HashImageList(trainImages))
+        if (state.ImageCount != trainImages.Count
+            || state.ImageListHash != AdaptationCheckpoint.HashImageList(trainImages))
             throw new InvalidDataException(
-                $"Checkpoint '{folder}' was made from a different training list ({state.ImageCount} images, fingerprint {state.ImageListHash[..12]}); " +
-                $"got {trainImages.Count} images (fingerprint {AdaptationCheckpoint.HashImageList(trainImages)[..12]}).");
+                $"Checkpoint '{folder}' was made from a different training list ({state.ImageCount} images, " +
+                $"fingerprint {state.ImageListHash[..12]}); " +
+                $"got {trainImages.Count} images (fingerprint " +
+                $"{AdaptationCheckpoint.HashImageList(trainImages)[..12]}).");
         var options = state.Options with { CheckpointDirectory = checkpointDirectory };
         options.Validate();
         return Run(trainImages, options, (folder, state), progress, cancellation, onCheckpoint, device);
@@ -92,10 +98,13 @@ public static class AdaptationTrainer
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (sampler.ImageSize != options.ImageSize)
-            throw new ArgumentException($"the sampler makes {sampler.ImageSize} px images but AdaptationOptions.ImageSize is {options.ImageSize}", nameof(sampler));
+            throw new ArgumentException($"the sampler makes {sampler.ImageSize} px images but " +
+                $"AdaptationOptions.ImageSize is {options.ImageSize}", nameof(sampler));
         if (sampler.Options.Resize != Imaging.ResizeMode.Square)
-            throw new ArgumentException("adaptation trains on square batches (section 5); give it a square-mode sampler", nameof(sampler));
-        return TrainCore(backbone, sampler, options, null, imageListHash, progress, cancellation, onCheckpoint: null, device: null);
+            throw new ArgumentException(
+                "adaptation trains on square batches (section 5); give it a square-mode sampler", nameof(sampler));
+        return TrainCore(backbone, sampler, options, null, imageListHash, progress, cancellation, onCheckpoint: null,
+            device: null);
     }
 
     /// <summary>
@@ -103,19 +112,23 @@ public static class AdaptationTrainer
     /// (gradient accumulation), then one SGD update at <paramref name="learningRate"/>. The network's frozen/unfrozen
     /// phase must be set by the caller. Returns the step's mean loss and accuracy.
     /// </summary>
-    public static (double Loss, double Accuracy) OptimizerStep(AdaptationNetwork network, SGD optimizer, IReadOnlyList<DefectBatch> passes, double learningRate)
-        => OptimizerStep(network, optimizer, passes.Count, i => passes[i], learningRate, [1.0], keep: null, device: null);
+    public static (double Loss, double Accuracy) OptimizerStep(AdaptationNetwork network, SGD optimizer,
+        IReadOnlyList<DefectBatch> passes, double learningRate)
+        => OptimizerStep(network, optimizer, passes.Count, i => passes[i], learningRate, [1.0], keep: null,
+            device: null);
 
     /// <param name="groupScales">Learning-rate factor per optimizer parameter group (head first, then the
     /// backbone).</param>
     /// <param name="keep">The feature-keeping term: ImageNet's backbone and the term's weight; null = off.</param>
     private static (double Loss, double Accuracy) OptimizerStep(AdaptationNetwork network, SGD optimizer, int passCount,
-        Func<int, DefectBatch> batchOfPass, double learningRate, IReadOnlyList<double> groupScales, (Backbone ImageNet, double Weight)? keep,
+        Func<int, DefectBatch> batchOfPass, double learningRate, IReadOnlyList<double> groupScales,
+        (Backbone ImageNet, double Weight)? keep,
         Device? device)
     {
         if (passCount < 1) throw new ArgumentException("at least one pass is needed", nameof(passCount));
         int g = 0;
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate * groupScales[Math.Min(g++, groupScales.Count - 1)];
+        foreach (var group in optimizer.ParamGroups)
+            group.LearningRate = learningRate * groupScales[Math.Min(g++, groupScales.Count - 1)];
         using var scope = NewDisposeScope();
         optimizer.zero_grad();
         double lossSum = 0, correct = 0, count = 0;
@@ -156,20 +169,23 @@ public static class AdaptationTrainer
         using var scope = NewDisposeScope();
         var clean = labels.eq((long)DefectKind.Clean).nonzero().squeeze(1);
         Tensor reference;
-        using (no_grad()) reference = imageNet.ForwardLayers(input.index_select(0, clean), BackboneLayer.Layer3)[BackboneLayer.Layer3];
+        using (no_grad()) reference =
+            imageNet.ForwardLayers(input.index_select(0, clean), BackboneLayer.Layer3)[BackboneLayer.Layer3];
         var diff = adaptedLayer3.index_select(0, clean).sub(reference);
         return diff.square().mean().div(reference.square().mean()).MoveToOuterDisposeScope();
     }
 
     private static AdaptationResult Run(IReadOnlyList<string> trainImages, AdaptationOptions options,
-        (string Folder, CheckpointState State)? resumeFrom, IProgress<StageProgress>? progress, CancellationToken cancellation,
+        (string Folder, CheckpointState State)? resumeFrom, IProgress<StageProgress>? progress,
+        CancellationToken cancellation,
         Action<string>? onCheckpoint, Device? device)
     {
         using var sampler = DefectSampler.FromFiles(trainImages, options.EffectiveDefectMaker);
         var backbone = Backbone.Load(options.Backbone);
         try
         {
-            var record = TrainCore(backbone, sampler, options, resumeFrom, AdaptationCheckpoint.HashImageList(trainImages), progress, cancellation, onCheckpoint, device);
+            var record = TrainCore(backbone, sampler, options, resumeFrom,
+                AdaptationCheckpoint.HashImageList(trainImages), progress, cancellation, onCheckpoint, device);
             return new AdaptationResult(backbone, record);
         }
         catch
@@ -180,7 +196,8 @@ public static class AdaptationTrainer
     }
 
     private static AdaptationRecord TrainCore(Backbone backbone, DefectSampler sampler, AdaptationOptions o,
-        (string Folder, CheckpointState State)? resumeFrom, string imageListHash, IProgress<StageProgress>? progress, CancellationToken cancellation,
+        (string Folder, CheckpointState State)? resumeFrom, string imageListHash, IProgress<StageProgress>? progress,
+        CancellationToken cancellation,
         Action<string>? onCheckpoint, Device? device)
     {
         // An explicit device, the CPU included, takes the device path (moves are no-ops on the CPU), so tests run it.
@@ -205,7 +222,8 @@ public static class AdaptationTrainer
             ? optim.SGD(new[]
                 {
                     new SGD.ParamGroup(network.HeadParameters(), o.LearningRate, o.Momentum, 0, o.WeightDecay),
-                    new SGD.ParamGroup(backbone.Parameters(), o.LearningRate * o.BackboneLearningRateScale, o.Momentum, 0, o.WeightDecay),
+                    new SGD.ParamGroup(backbone.Parameters(), o.LearningRate * o.BackboneLearningRateScale, o.Momentum,
+                        0, o.WeightDecay),
                 }, o.LearningRate, momentum: o.Momentum, weight_decay: o.WeightDecay)
             : optim.SGD(network.parameters(), o.LearningRate, momentum: o.Momentum, weight_decay: o.WeightDecay);
         double[] groupScales = split ? [1.0, o.BackboneLearningRateScale] : [1.0];
@@ -223,13 +241,15 @@ public static class AdaptationTrainer
         {
             if (firstStep <= o.Steps)
             {
-                using var producer = new DefectBatchProducer(sampler, random, firstStep, o.Steps, o.SourcesPerPass, o.PassesPerStep, new Augmentation(),
+                using var producer = new DefectBatchProducer(sampler, random, firstStep, o.Steps, o.SourcesPerPass,
+                    o.PassesPerStep, new Augmentation(),
                     producerThreads: ProducerThreads);
                 for (int step = firstStep; step <= o.Steps; step++)
                 {
                     cancellation.ThrowIfCancellationRequested();
                     bool frozen = step <= o.FrozenSteps;
-                    if (step == firstStep || frozen != network.BackboneFrozen) network.SetBackboneFrozen(frozen, fixedThrough, o.FreezeBatchNorm);
+                    if (step == firstStep || frozen != network.BackboneFrozen)
+                        network.SetBackboneFrozen(frozen, fixedThrough, o.FreezeBatchNorm);
 
                     var taken = new List<PassBatch>();
                     try
@@ -239,11 +259,13 @@ public static class AdaptationTrainer
                             var item = producer.Next(cancellation);
                             taken.Add(item);
                             if (item.Step != step || item.Pass != pass + 1)
-                                throw new InvalidOperationException($"batch order broken: expected step {step} pass {pass + 1}, got step {item.Step} pass {item.Pass}");
+                                throw new InvalidOperationException($"batch order broken: expected step {step} pass " +
+                                    $"{pass + 1}, got step {item.Step} pass {item.Pass}");
                             return item.Batch;
                         }, CosineSchedule.LearningRate(step, o), groupScales, keep, device);
                         if (!double.IsFinite(loss))
-                            throw new InvalidOperationException($"adaptation diverged at step {step}: loss {loss} (learning rate {CosineSchedule.LearningRate(step, o)})");
+                            throw new InvalidOperationException($"adaptation diverged at step {step}: loss {loss} " +
+                                $"(learning rate {CosineSchedule.LearningRate(step, o)})");
                         losses.Add(loss);
                         accuracies.Add(accuracy);
                     }
@@ -255,12 +277,15 @@ public static class AdaptationTrainer
                     bool due = o.CheckpointEvery > 0 && step % o.CheckpointEvery == 0 || step == o.Steps;
                     if (o.CheckpointDirectory is not null && due)
                     {
-                        var state = new CheckpointState(AdaptationCheckpoint.FormatVersion, step, o with { CheckpointDirectory = null },
-                            sampler.Count, imageListHash, losses.ToArray(), accuracies.ToArray(), previousSeconds + clock.Elapsed.TotalSeconds, resumedAt.ToArray());
+                        var state = new CheckpointState(AdaptationCheckpoint.FormatVersion, step,
+                            o with { CheckpointDirectory = null },
+                            sampler.Count, imageListHash, losses.ToArray(), accuracies.ToArray(),
+                            previousSeconds + clock.Elapsed.TotalSeconds, resumedAt.ToArray());
                         var saved = AdaptationCheckpoint.Save(o.CheckpointDirectory, state, network, optimizer);
                         onCheckpoint?.Invoke(saved);
                     }
-                    progress?.Report(new StageProgress(Stage, (double)step / o.Steps, string.Create(CultureInfo.InvariantCulture,
+                    progress?.Report(new StageProgress(Stage, (double)step / o.Steps,
+                        string.Create(CultureInfo.InvariantCulture,
                         $"step {step}/{o.Steps} loss {losses[^1]:F4} acc {accuracies[^1]:F3}"), losses[^1]));
                 }
             }
@@ -273,13 +298,15 @@ public static class AdaptationTrainer
             backbone.Eval();
             backbone.Freeze();
         }
-        return new AdaptationRecord(o.Budget, o with { CheckpointDirectory = null }, o.Seed, sampler.Count, losses, accuracies,
+        return new AdaptationRecord(o.Budget, o with { CheckpointDirectory = null }, o.Seed, sampler.Count, losses,
+            accuracies,
             previousSeconds + clock.Elapsed.TotalSeconds, get_num_threads(), resumedAt);
     }
 
     private static void RequireImages(IReadOnlyList<string> trainImages)
     {
         if (trainImages is null || trainImages.Count == 0)
-            throw new ArgumentException("Adaptation needs at least one training image; the list is empty.", nameof(trainImages));
+            throw new ArgumentException("Adaptation needs at least one training image; the list is empty.",
+                nameof(trainImages));
     }
 }

@@ -11,10 +11,12 @@ public static class CosineSchedule
     public static double LearningRate(int step, double max, double min, int scheduleSteps)
     {
         if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, "steps are counted from 1");
-        if (scheduleSteps < 1) throw new ArgumentOutOfRangeException(nameof(scheduleSteps), scheduleSteps, "must be at least 1");
+        if (scheduleSteps < 1)
+            throw new ArgumentOutOfRangeException(nameof(scheduleSteps), scheduleSteps, "must be at least 1");
         return min + (max - min) * (1 + Math.Cos(Math.PI * (step - 1) / scheduleSteps)) / 2;
     }
 
     /// <summary>Learning rate of optimiser step <paramref name="step"/> under the given options.</summary>
-    public static double LearningRate(int step, AdaptationOptions o) => LearningRate(step, o.LearningRate, o.MinLearningRate, o.ScheduleSteps);
+    public static double LearningRate(int step, AdaptationOptions o)
+        => LearningRate(step, o.LearningRate, o.MinLearningRate, o.ScheduleSteps);
 }

@@ -23,7 +23,12 @@ public sealed class DefectBatchProducer : IDisposable
     public const int Capacity = 2;
 
     private readonly Channel<PassBatch> _channel = Channel.CreateBounded<PassBatch>(
-        new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+        new BoundedChannelOptions(Capacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait
+        });
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _worker;
     private readonly ManualResetEventSlim _threadsSet = new();
@@ -36,7 +41,8 @@ public sealed class DefectBatchProducer : IDisposable
     /// <param name="passesPerStep">Batches per step.</param>
     /// <param name="augmentation">Section 5's augmentation, applied to every image.</param>
     /// <param name="producerThreads">libtorch intra-op threads on the producer thread (0 = leave as is).</param>
-    public DefectBatchProducer(DefectSampler sampler, StepRandom random, int firstStep, int lastStep, int sourcesPerPass, int passesPerStep,
+    public DefectBatchProducer(DefectSampler sampler, StepRandom random, int firstStep, int lastStep,
+        int sourcesPerPass, int passesPerStep,
         Augmentation augmentation, int producerThreads = 0)
     {
         ArgumentNullException.ThrowIfNull(sampler);
@@ -101,7 +107,8 @@ public sealed class DefectBatchProducer : IDisposable
         }
         catch (ChannelClosedException e) when (e.InnerException is not null and not OperationCanceledException)
         {
-            throw new InvalidOperationException($"Making DefectMaker batches failed: {e.InnerException.Message}", e.InnerException);
+            throw new InvalidOperationException($"Making DefectMaker batches failed: {e.InnerException.Message}",
+                e.InnerException);
         }
         catch (ChannelClosedException e)
         {

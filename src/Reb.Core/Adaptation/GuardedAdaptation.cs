@@ -28,8 +28,10 @@ public static class GuardedAdaptation
     /// same recipe: the training grain restores it after a silo loss) the run continues from it; the result equals an
     /// uninterrupted run. Otherwise it starts afresh.
     /// </remarks>
-    public static (FeatureExtractor Extractor, AdaptationOutcome Outcome) Run(IReadOnlyList<string> images, AdaptationOptions adaptation,
-        AdaptationGuardOptions? guard, IProgress<StageProgress>? progress = null, bool enforce = true, CancellationToken ct = default,
+    public static (FeatureExtractor Extractor, AdaptationOutcome Outcome) Run(IReadOnlyList<string> images,
+        AdaptationOptions adaptation,
+        AdaptationGuardOptions? guard, IProgress<StageProgress>? progress = null, bool enforce = true,
+        CancellationToken ct = default,
         Action<string>? onCheckpoint = null, TorchSharp.torch.Device? device = null)
     {
         var (validation, others) = guard is null ? ([], images) : AdaptationGuard.Split(images, guard);
@@ -43,7 +45,8 @@ public static class GuardedAdaptation
         var imageNet = new FeatureExtractor(Backbone.Load(adaptation.Backbone), adaptation.ImageSize, device: device);
         try
         {
-            var verdict = AdaptationGuard.Judge(validation, others, imageNet, adaptedExtractor, guard with { ImageSize = adaptation.ImageSize }, progress);
+            var verdict = AdaptationGuard.Judge(validation, others, imageNet, adaptedExtractor,
+                guard with { ImageSize = adaptation.ImageSize }, progress);
             var record = adapted.Record with { Guard = verdict };
             if (verdict.KeepAdapted || !enforce)
             {

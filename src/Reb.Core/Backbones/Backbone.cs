@@ -11,7 +11,8 @@ namespace Reb.Core.Backbones;
 public sealed class Backbone : IDisposable
 {
     /// <summary>Where the build puts the offline ResNet18, relative to the application's base directory.</summary>
-    public static readonly string BuiltinResNet18RelativePath = Path.Combine("DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
+    public static readonly string BuiltinResNet18RelativePath =
+        Path.Combine("DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
 
     private Backbone(BackboneSpec spec, OnnxGraphModule module)
     {
@@ -47,7 +48,8 @@ public sealed class Backbone : IDisposable
         if (!File.Exists(path))
         {
             var hint = spec.ModelPath == BackboneSpec.BuiltinResNet18
-                ? " The build copies it from the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18; reference that package from the application's project."
+                ? " The build copies it from the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18; reference " +
+                "that package from the application's project."
                 : "";
             throw new FileNotFoundException($"Backbone ONNX file not found: expected '{path}'.{hint}", path);
         }
@@ -59,7 +61,8 @@ public sealed class Backbone : IDisposable
                 try { module.ResolveValueName(spec.LayerName(layer)); }
                 catch (ArgumentException e)
                 {
-                    throw new ArgumentException($"BackboneSpec.{layer} '{spec.LayerName(layer)}' is not in '{path}': {e.Message}", nameof(spec), e);
+                    throw new ArgumentException($"BackboneSpec.{layer} '{spec.LayerName(layer)}' is not in '{path}': " +
+                        $"{e.Message}", nameof(spec), e);
                 }
             }
         }
@@ -91,7 +94,8 @@ public sealed class Backbone : IDisposable
         ArgumentNullException.ThrowIfNull(rgb0to255);
         if (rgb0to255.dim() != 4 || rgb0to255.shape[1] != 3 || rgb0to255.dtype != ScalarType.Float32)
             throw new ArgumentException(
-                $"Preprocess expects a [N,3,H,W] float32 RGB batch, got [{string.Join(",", rgb0to255.shape)}] {rgb0to255.dtype}.", nameof(rgb0to255));
+                $"Preprocess expects a [N,3,H,W] float32 RGB batch, got [{string.Join(",", rgb0to255.shape)}] " +
+                $"{rgb0to255.dtype}.", nameof(rgb0to255));
 
         using var scope = torch.NewDisposeScope();
         var x = Spec.InputRange == 255.0 ? rgb0to255.alias() : rgb0to255 / (255.0 / Spec.InputRange);
@@ -106,7 +110,8 @@ public sealed class Backbone : IDisposable
     /// <summary>Runs the network up to the named nodes/values only; the caller owns (disposes) the returned
     /// tensors.</summary> <param name="preprocessed">Output of <see cref="Preprocess"/>.</param>
     /// <param name="outputs">ONNX node or value names, e.g. "ReLU315".</param>
-    public IReadOnlyDictionary<string, Tensor> Forward(Tensor preprocessed, params string[] outputs) => Module.Forward(preprocessed, outputs);
+    public IReadOnlyDictionary<string, Tensor> Forward(Tensor preprocessed, params string[] outputs)
+        => Module.Forward(preprocessed, outputs);
 
     /// <summary>
     /// Runs the network for REB's layer roles; layer4 is computed only if <see cref="BackboneLayer.Layer4"/> or

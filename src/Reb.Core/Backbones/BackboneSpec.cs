@@ -70,7 +70,8 @@ public sealed record BackboneSpec(
         bool plain = ModelPath.Length is > 0 and <= 128 && ModelPath is not ("." or "..")
                      && ModelPath.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
         if (!plain)
-            throw new ArgumentException($"a model's backbone is '{BuiltinPrefix}*' or a file of the model, not '{ModelPath}'", nameof(ModelPath));
+            throw new ArgumentException($"a model's backbone is '{BuiltinPrefix}*' or a file of the model, not " +
+                $"'{ModelPath}'", nameof(ModelPath));
         return this with { ModelPath = Path.Combine(Path.GetFullPath(modelDir), ModelPath) };
     }
 
@@ -79,11 +80,13 @@ public sealed record BackboneSpec(
     /// averaged over its pixels in double precision. That file subtracts the mean image pixel by pixel at 224x224;
     /// its per-channel averages let the same normalisation work at any input size.
     /// </summary>
-    public static readonly IReadOnlyList<double> ResNet18MeanBgr = new[] { 103.06262401521815, 115.90288236463556, 123.1516307762691 };
+    public static readonly IReadOnlyList<double> ResNet18MeanBgr =
+        new[] { 103.06262401521815, 115.90288236463556, 123.1516307762691 };
 
     /// <summary>The offline ImageNet ResNet18 (CNTK export): BGR, 0..255, mean subtraction only.</summary>
     public static BackboneSpec ResNet18 => new(
-        BuiltinResNet18, "ReLU315", "ReLU347", "ReLU393", ChannelOrder.Bgr, 255.0, ResNet18MeanBgr.ToArray(), new[] { 1.0, 1.0, 1.0 });
+        BuiltinResNet18, "ReLU315", "ReLU347", "ReLU393", ChannelOrder.Bgr, 255.0, ResNet18MeanBgr.ToArray(),
+        new[] { 1.0, 1.0, 1.0 });
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -110,17 +113,22 @@ public sealed record BackboneSpec(
         BackboneLayer.Layer2 => Layer2,
         BackboneLayer.Layer3 => Layer3,
         BackboneLayer.Layer4 => Layer4,
-        _ => throw new ArgumentOutOfRangeException(nameof(layer), layer, "Pool is computed from Layer4; it has no node of its own."),
+        _ => throw new ArgumentOutOfRangeException(nameof(layer), layer,
+            "Pool is computed from Layer4; it has no node of its own."),
     };
 
     /// <summary>Checks every field; throws <see cref="ArgumentException"/> naming the bad one.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(ModelPath)) throw new ArgumentException("BackboneSpec.ModelPath is empty.", nameof(ModelPath));
-        foreach (var (field, value) in new[] { (nameof(Layer2), Layer2), (nameof(Layer3), Layer3), (nameof(Layer4), Layer4) })
+        if (string.IsNullOrWhiteSpace(ModelPath))
+            throw new ArgumentException("BackboneSpec.ModelPath is empty.", nameof(ModelPath));
+        foreach (var (field, value) in new[] { (nameof(Layer2), Layer2), (nameof(Layer3), Layer3),
+            (nameof(Layer4), Layer4) })
             if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"BackboneSpec.{field} is empty.", field);
-        if (!Enum.IsDefined(InputChannelOrder)) throw new ArgumentException($"BackboneSpec.InputChannelOrder {InputChannelOrder} is not a channel order.", nameof(InputChannelOrder));
-        if (!(InputRange > 0) || double.IsInfinity(InputRange)) throw new ArgumentException($"BackboneSpec.InputRange must be positive (255 or 1), got {InputRange}.", nameof(InputRange));
+        if (!Enum.IsDefined(InputChannelOrder)) throw new ArgumentException(
+            $"BackboneSpec.InputChannelOrder {InputChannelOrder} is not a channel order.", nameof(InputChannelOrder));
+        if (!(InputRange > 0) || double.IsInfinity(InputRange)) throw new ArgumentException(
+            $"BackboneSpec.InputRange must be positive (255 or 1), got {InputRange}.", nameof(InputRange));
         if (Mean is not { Length: 3 } || Mean.Any(m => !double.IsFinite(m)))
             throw new ArgumentException("BackboneSpec.Mean must hold 3 finite values.", nameof(Mean));
         if (Std is not { Length: 3 } || Std.Any(s => !(s > 0) || double.IsInfinity(s)))

@@ -18,7 +18,8 @@ public sealed class OnnxConv2d : nn.Module<Tensor, Tensor>
     private readonly long _groups;
     private readonly OnnxSpatialPadding _padding;
 
-    internal OnnxConv2d(string name, Tensor weightValues, Tensor? biasValues, long[] strides, long[] dilations, long groups,
+    internal OnnxConv2d(string name, Tensor weightValues, Tensor? biasValues, long[] strides, long[] dilations,
+        long groups,
         OnnxSpatialPadding padding) : base(name)
     {
         weight = new Parameter(weightValues, requires_grad: true);

@@ -42,7 +42,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
 
         var dataInputs = graph.Input.Select(i => i.Name).Where(n => !initializers.ContainsKey(n)).ToArray();
         if (dataInputs.Length != 1)
-            throw new NotSupportedException($"The ONNX graph has {dataInputs.Length} data inputs ({string.Join(", ", dataInputs)}); exactly one image input is supported.");
+            throw new NotSupportedException($"The ONNX graph has {dataInputs.Length} data inputs " +
+                $"({string.Join(", ", dataInputs)}); exactly one image input is supported.");
         _inputName = dataInputs[0];
         _graphOutputs = graph.Output.Select(o => o.Name).ToArray();
         if (_graphOutputs.Length == 0) throw new InvalidDataException("The ONNX graph declares no output.");
@@ -69,7 +70,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             foreach (var input in _steps.SelectMany(s => s.Inputs).Where(initializers.ContainsKey).Distinct())
             {
                 constants ??= new OnnxConstants();
-                constants.Add(input, names.Unique(input, "constant"), OnnxTensorReader.ToFloatTensor(initializers[input]));
+                constants.Add(input, names.Unique(input, "constant"),
+                    OnnxTensorReader.ToFloatTensor(initializers[input]));
             }
 
             foreach (var output in _graphOutputs)
@@ -89,7 +91,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// <exception cref="FileNotFoundException">The file does not exist (names the path).</exception>
     public static OnnxGraphModule FromFile(string onnxPath, double batchNormMomentum = 0.1)
     {
-        if (!File.Exists(onnxPath)) throw new FileNotFoundException($"ONNX model file not found: '{onnxPath}'.", onnxPath);
+        if (!File.Exists(onnxPath))
+            throw new FileNotFoundException($"ONNX model file not found: '{onnxPath}'.", onnxPath);
         ModelProto model;
         try { model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnxPath)); }
         catch (Google.Protobuf.InvalidProtocolBufferException e)
@@ -117,7 +120,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     public IReadOnlyList<(string Name, nn.Module Module)> WeightModulesAfter(string? name)
     {
         int first = 0;
-        if (name is not null && _producerOfValue.TryGetValue(ResolveValueName(name), out var producer)) first = producer + 1;
+        if (name is not null && _producerOfValue.TryGetValue(ResolveValueName(name), out var producer))
+            first = producer + 1;
         var children = named_children().ToDictionary(c => c.name, c => c.module, StringComparer.Ordinal);
         var result = new List<(string, nn.Module)>();
         for (int i = first; i < _steps.Count; i++)
@@ -138,7 +142,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         if (name == _inputName || _producerOfValue.ContainsKey(name)) return name;
         if (_valueOfNodeName.TryGetValue(name, out var value)) return value;
         throw new ArgumentException(
-            $"'{name}' is neither a node name nor a value name of the ONNX graph (nodes are e.g. {string.Join(", ", _steps.Take(3).Select(s => s.NodeName))}, ..., {_steps[^1].NodeName}).",
+            $"'{name}' is neither a node name nor a value name of the ONNX graph (nodes are e.g. " +
+            $"{string.Join(", ", _steps.Take(3).Select(s => s.NodeName))}, ..., {_steps[^1].NodeName}).",
             nameof(name));
     }
 
@@ -242,7 +247,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                 var stuck = pending[0];
                 var missing = stuck.Input.First(i => !known.Contains(i));
                 throw new InvalidDataException(
-                    $"ONNX node '{stuck.Name}' (op {stuck.OpType}) reads '{missing}', which no node, input or initializer provides (or the graph has a cycle).");
+                    $"ONNX node '{stuck.Name}' (op {stuck.OpType}) reads '{missing}', which no node, input or " +
+                    "initializer provides (or the graph has a cycle).");
             }
             var node = pending[ready];
             pending.RemoveAt(ready);

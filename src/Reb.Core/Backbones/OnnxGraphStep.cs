@@ -6,4 +6,5 @@ namespace Reb.Core.Backbones;
 /// One ONNX node ready to run: the value names it reads (graph values or constant initializers), the value it
 /// writes, and the computation. Weights are not inputs here: they live in the node's submodule.
 /// </summary>
-internal sealed record OnnxGraphStep(string NodeName, string OpType, IReadOnlyList<string> Inputs, string Output, Func<Tensor[], Tensor> Run);
+internal sealed record OnnxGraphStep(string NodeName, string OpType, IReadOnlyList<string> Inputs, string Output,
+    Func<Tensor[], Tensor> Run);

@@ -19,7 +19,8 @@ internal sealed class OnnxNodeAttributes
 
     public float Float(string name, float fallback) => _byName.TryGetValue(name, out var a) ? a.F : fallback;
 
-    public string String(string name, string fallback) => _byName.TryGetValue(name, out var a) ? a.S.ToStringUtf8() : fallback;
+    public string String(string name, string fallback)
+        => _byName.TryGetValue(name, out var a) ? a.S.ToStringUtf8() : fallback;
 
     public long[]? Ints(string name) => _byName.TryGetValue(name, out var a) ? a.Ints.ToArray() : null;
 }

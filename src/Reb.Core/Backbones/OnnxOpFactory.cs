@@ -21,7 +21,8 @@ internal sealed class OnnxOpFactory
     private readonly double _batchNormMomentum;
     private readonly Action<string, nn.Module> _registerModule;
 
-    public OnnxOpFactory(IReadOnlyDictionary<string, TensorProto> initializers, double batchNormMomentum, Action<string, nn.Module> registerModule)
+    public OnnxOpFactory(IReadOnlyDictionary<string, TensorProto> initializers, double batchNormMomentum,
+        Action<string, nn.Module> registerModule)
     {
         _initializers = initializers;
         _batchNormMomentum = batchNormMomentum;
@@ -35,10 +36,12 @@ internal sealed class OnnxOpFactory
     {
         var what = $"ONNX node '{stepName}' (op {node.OpType})";
         if (node.Domain is not ("" or "ai.onnx"))
-            throw new NotSupportedException($"{what}: operator domain '{node.Domain}' is not supported; only the default ONNX domain is.");
+            throw new NotSupportedException(
+                $"{what}: operator domain '{node.Domain}' is not supported; only the default ONNX domain is.");
         var outputs = node.Output.Where(o => o.Length > 0).ToArray();
         if (outputs.Length != 1)
-            throw new NotSupportedException($"{what}: has {outputs.Length} outputs; only single-output nodes are supported.");
+            throw new NotSupportedException(
+                $"{what}: has {outputs.Length} outputs; only single-output nodes are supported.");
         var attributes = new OnnxNodeAttributes(node);
         var output = outputs[0];
 
@@ -60,23 +63,27 @@ internal sealed class OnnxOpFactory
         };
     }
 
-    private static OnnxGraphStep Step(NodeProto node, string stepName, string what, string output, int inputCount, Func<Tensor[], Tensor> run)
+    private static OnnxGraphStep Step(NodeProto node, string stepName, string what, string output, int inputCount,
+        Func<Tensor[], Tensor> run)
     {
         if (node.Input.Count != inputCount)
             throw new NotSupportedException($"{what}: expected {inputCount} input(s), found {node.Input.Count}.");
         return new OnnxGraphStep(stepName, node.OpType, node.Input.Take(inputCount).ToArray(), output, run);
     }
 
-    private OnnxGraphStep Conv(NodeProto node, OnnxNodeAttributes a, string stepName, string moduleName, string what, string output)
+    private OnnxGraphStep Conv(NodeProto node, OnnxNodeAttributes a, string stepName, string moduleName, string what,
+        string output)
     {
         if (node.Input.Count < 2) throw new NotSupportedException($"{what}: needs a data input and a weight input.");
         var weightProto = Initializer(node.Input[1], what, "weight");
         if (weightProto.Dims.Count != 4)
-            throw new NotSupportedException($"{what}: weight has {weightProto.Dims.Count} dims; only 2-D convolutions (4-D weights) are supported.");
+            throw new NotSupportedException($"{what}: weight has {weightProto.Dims.Count} dims; only 2-D " +
+                "convolutions (4-D weights) are supported.");
         var kernel = new[] { weightProto.Dims[2], weightProto.Dims[3] };
         var kernelAttribute = a.Ints("kernel_shape");
         if (kernelAttribute is not null && !kernelAttribute.SequenceEqual(kernel))
-            throw new InvalidDataException($"{what}: kernel_shape [{string.Join(",", kernelAttribute)}] disagrees with the weight dims.");
+            throw new InvalidDataException(
+                $"{what}: kernel_shape [{string.Join(",", kernelAttribute)}] disagrees with the weight dims.");
         var strides = a.Ints("strides") ?? new long[] { 1, 1 };
         var dilations = a.Ints("dilations") ?? new long[] { 1, 1 };
         long groups = a.Int("group", 1);
@@ -88,7 +95,8 @@ internal sealed class OnnxOpFactory
         {
             bias = OnnxTensorReader.ToFloatTensor(Initializer(node.Input[2], what, "bias"));
             if (bias.numel() != weight.shape[0])
-                throw new InvalidDataException($"{what}: bias has {bias.numel()} values for {weight.shape[0]} output channels.");
+                throw new InvalidDataException(
+                    $"{what}: bias has {bias.numel()} values for {weight.shape[0]} output channels.");
         }
 
         var module = new OnnxConv2d(moduleName, weight, bias, strides, dilations, groups, padding);
@@ -96,12 +104,15 @@ internal sealed class OnnxOpFactory
         return new OnnxGraphStep(stepName, node.OpType, new[] { node.Input[0] }, output, x => module.forward(x[0]));
     }
 
-    private OnnxGraphStep BatchNorm(NodeProto node, OnnxNodeAttributes a, string stepName, string moduleName, string what, string output)
+    private OnnxGraphStep BatchNorm(NodeProto node, OnnxNodeAttributes a, string stepName, string moduleName,
+        string what, string output)
     {
-        if (node.Input.Count != 5) throw new NotSupportedException($"{what}: expected 5 inputs (X, scale, B, mean, var), found {node.Input.Count}.");
+        if (node.Input.Count != 5) throw new NotSupportedException(
+            $"{what}: expected 5 inputs (X, scale, B, mean, var), found {node.Input.Count}.");
         // Opset < 9 has 'spatial'; spatial=0 (per-activation statistics) has no BatchNorm2d equivalent.
         if (a.Int("spatial", 1) != 1) throw new NotSupportedException($"{what}: spatial=0 is not supported.");
-        if (a.Int("training_mode", 0) != 0) throw new NotSupportedException($"{what}: training_mode=1 is not supported.");
+        if (a.Int("training_mode", 0) != 0)
+            throw new NotSupportedException($"{what}: training_mode=1 is not supported.");
         using var scale = OnnxTensorReader.ToFloatTensor(Initializer(node.Input[1], what, "scale"));
         using var shift = OnnxTensorReader.ToFloatTensor(Initializer(node.Input[2], what, "B"));
         using var mean = OnnxTensorReader.ToFloatTensor(Initializer(node.Input[3], what, "mean"));
@@ -125,13 +136,16 @@ internal sealed class OnnxOpFactory
         return new OnnxGraphStep(stepName, node.OpType, new[] { node.Input[0] }, output, x => bn.forward(x[0]));
     }
 
-    private static OnnxGraphStep Pool(NodeProto node, OnnxNodeAttributes a, string stepName, string what, string output, bool isMax)
+    private static OnnxGraphStep Pool(NodeProto node, OnnxNodeAttributes a, string stepName, string what, string output,
+        bool isMax)
     {
         var kernel = a.Ints("kernel_shape") ?? throw new InvalidDataException($"{what}: kernel_shape is required.");
-        if (kernel.Length != 2) throw new NotSupportedException($"{what}: only 2-D pooling is supported (kernel_shape has {kernel.Length} values).");
+        if (kernel.Length != 2) throw new NotSupportedException(
+            $"{what}: only 2-D pooling is supported (kernel_shape has {kernel.Length} values).");
         var strides = a.Ints("strides") ?? new long[] { 1, 1 };
         var dilations = a.Ints("dilations") ?? new long[] { 1, 1 };
-        if (!isMax && dilations.Any(d => d != 1)) throw new NotSupportedException($"{what}: dilated average pooling is not supported.");
+        if (!isMax && dilations.Any(d => d != 1))
+            throw new NotSupportedException($"{what}: dilated average pooling is not supported.");
         bool ceilMode = a.Int("ceil_mode", 0) != 0;
         bool countIncludePad = a.Int("count_include_pad", 0) != 0;
         var padding = new OnnxSpatialPadding(a, kernel, strides, dilations, what);
@@ -145,7 +159,8 @@ internal sealed class OnnxOpFactory
         return x.mean(spatial, keepdim: true);
     }
 
-    private static OnnxGraphStep Elementwise(NodeProto node, OnnxNodeAttributes a, string stepName, string what, string output, int expectedInputs)
+    private static OnnxGraphStep Elementwise(NodeProto node, OnnxNodeAttributes a, string stepName, string what,
+        string output, int expectedInputs)
     {
         // Opset < 7 broadcasting ('broadcast'/'axis' attributes) differs from numpy broadcasting.
         if (a.Has("axis") || a.Int("broadcast", 0) != 0)
@@ -166,7 +181,8 @@ internal sealed class OnnxOpFactory
         });
     }
 
-    private static OnnxGraphStep Flatten(NodeProto node, OnnxNodeAttributes a, string stepName, string what, string output)
+    private static OnnxGraphStep Flatten(NodeProto node, OnnxNodeAttributes a, string stepName, string what,
+        string output)
     {
         long axis = a.Int("axis", 1);
         return Step(node, stepName, what, output, 1, x =>
@@ -184,7 +200,8 @@ internal sealed class OnnxOpFactory
         if (a.Int("allowzero", 0) != 0) throw new NotSupportedException($"{what}: allowzero=1 is not supported.");
         long[] target = node.Input.Count >= 2
             ? OnnxTensorReader.ReadInt64s(Initializer(node.Input[1], what, "shape"))
-            : a.Ints("shape") ?? throw new InvalidDataException($"{what}: no target shape (neither an input nor a 'shape' attribute).");
+            : a.Ints("shape")
+            ?? throw new InvalidDataException($"{what}: no target shape (neither an input nor a 'shape' attribute).");
         return new OnnxGraphStep(stepName, node.OpType, new[] { node.Input[0] }, output, x =>
         {
             // ONNX: 0 copies the input's dim at that position, -1 is inferred (torch does that part).
@@ -196,6 +213,7 @@ internal sealed class OnnxOpFactory
     private TensorProto Initializer(string name, string what, string role)
     {
         if (_initializers.TryGetValue(name, out var t)) return t;
-        throw new NotSupportedException($"{what}: its {role} '{name}' is computed at run time; only constant (initializer) {role}s are supported.");
+        throw new NotSupportedException(
+            $"{what}: its {role} '{name}' is computed at run time; only constant (initializer) {role}s are supported.");
     }
 }

@@ -26,11 +26,13 @@ internal sealed class OnnxPool2d
         _countIncludePad = countIncludePad;
         _padding = padding;
         // torch pools accept symmetric padding of at most half the kernel; anything else is padded explicitly.
-        _torchCanPad = padding.IsSymmetric && padding.SymmetricPadding[0] <= kernel[0] / 2 && padding.SymmetricPadding[1] <= kernel[1] / 2;
+        _torchCanPad = padding.IsSymmetric && padding.SymmetricPadding[0] <= kernel[0] / 2
+            && padding.SymmetricPadding[1] <= kernel[1] / 2;
         // With explicit padding, torch's ceil_mode rule (last window must start inside the input) would see the
         // pad as input and could disagree with ONNX, so refuse rather than be silently different.
         if (ceilMode && !_torchCanPad)
-            throw new NotSupportedException($"{nodeDescription}: ceil_mode=1 together with asymmetric or large pads is not supported.");
+            throw new NotSupportedException(
+                $"{nodeDescription}: ceil_mode=1 together with asymmetric or large pads is not supported.");
     }
 
     public Tensor Run(Tensor x)

@@ -13,14 +13,16 @@ internal sealed class OnnxSpatialPadding
     private readonly long[] _strides;
     private readonly long[] _dilations;
 
-    public OnnxSpatialPadding(OnnxNodeAttributes attributes, long[] kernel, long[] strides, long[] dilations, string nodeDescription)
+    public OnnxSpatialPadding(OnnxNodeAttributes attributes, long[] kernel, long[] strides, long[] dilations,
+        string nodeDescription)
     {
         _autoPad = attributes.String("auto_pad", "NOTSET");
         if (_autoPad is not ("NOTSET" or "VALID" or "SAME_UPPER" or "SAME_LOWER"))
             throw new NotSupportedException($"{nodeDescription}: auto_pad '{_autoPad}' is not supported.");
         _pads = attributes.Ints("pads") ?? new long[4];
         if (_pads.Length != 4)
-            throw new NotSupportedException($"{nodeDescription}: pads has {_pads.Length} values; only 2-D nodes (4 pads) are supported.");
+            throw new NotSupportedException(
+                $"{nodeDescription}: pads has {_pads.Length} values; only 2-D nodes (4 pads) are supported.");
         if (_autoPad == "VALID") _pads = new long[4];
         _kernel = kernel;
         _strides = strides;

@@ -23,7 +23,8 @@ internal static class OnnxTensorReader
                 return Array.ConvertAll(doubles, d => (float)d);
             default:
                 throw new NotSupportedException(
-                    $"ONNX initializer '{t.Name}' has data type {(TensorProto.Types.DataType)t.DataType}; only FLOAT and DOUBLE weights are supported.");
+                    $"ONNX initializer '{t.Name}' has data type {(TensorProto.Types.DataType)t.DataType}; only FLOAT " +
+                    "and DOUBLE weights are supported.");
         }
     }
 
@@ -41,7 +42,8 @@ internal static class OnnxTensorReader
                 return MemoryMarshal.Cast<byte, int>(LittleEndianRaw(t)).ToArray().Select(i => (long)i).ToArray();
             default:
                 throw new NotSupportedException(
-                    $"ONNX initializer '{t.Name}' has data type {(TensorProto.Types.DataType)t.DataType}; an integer tensor was expected.");
+                    $"ONNX initializer '{t.Name}' has data type {(TensorProto.Types.DataType)t.DataType}; an integer " +
+                    "tensor was expected.");
         }
     }
 
@@ -53,7 +55,8 @@ internal static class OnnxTensorReader
         long expected = dims.Aggregate(1L, (a, b) => a * b);
         if (expected != values.Length)
             throw new InvalidDataException(
-                $"ONNX initializer '{t.Name}' declares dims [{string.Join(",", dims)}] ({expected} values) but holds {values.Length}.");
+                $"ONNX initializer '{t.Name}' declares dims [{string.Join(",", dims)}] ({expected} values) but holds " +
+                $"{values.Length}.");
         return torch.tensor(values, dims, dtype: ScalarType.Float32);
     }
 
@@ -69,6 +72,7 @@ internal static class OnnxTensorReader
     {
         if (t.DataLocation == TensorProto.Types.DataLocation.External)
             throw new NotSupportedException(
-                $"ONNX initializer '{t.Name}' keeps its data in an external file; save the model with the weights embedded.");
+                $"ONNX initializer '{t.Name}' keeps its data in an external file; save the model with the weights " +
+                "embedded.");
     }
 }

@@ -67,7 +67,8 @@ public static class BinomialBounds
     /// <summary>Two-sided Clopper-Pearson interval of a proportion (x successes in n) at the given coverage.</summary>
     public static (double Lower, double Upper) ClopperPearson(int x, int n, double coverage)
     {
-        if (n < 1 || x < 0 || x > n) throw new ArgumentOutOfRangeException(nameof(x), $"{x} of {n} is not a proportion");
+        if (n < 1 || x < 0 || x > n)
+            throw new ArgumentOutOfRangeException(nameof(x), $"{x} of {n} is not a proportion");
         CheckConfidence(coverage);
         double alpha = 1 - coverage;
         double lower = x == 0 ? 0 : BetaQuantile(x, n - x + 1, alpha / 2);

@@ -51,18 +51,26 @@ public sealed record CalibrationOptions
     public void Validate()
     {
         if (!(TargetFalseRejectRate > 0 && TargetFalseRejectRate < 1))
-            throw new ArgumentOutOfRangeException(nameof(TargetFalseRejectRate), TargetFalseRejectRate, "the target false-reject rate must be in (0, 1), e.g. 0.01");
+            throw new ArgumentOutOfRangeException(nameof(TargetFalseRejectRate), TargetFalseRejectRate,
+                "the target false-reject rate must be in (0, 1), e.g. 0.01");
         if (!(Confidence > 0 && Confidence < 1))
-            throw new ArgumentOutOfRangeException(nameof(Confidence), Confidence, "the confidence must be in (0, 1), e.g. 0.9");
-        if (Folds < 2) throw new ArgumentOutOfRangeException(nameof(Folds), Folds, "at least 2 folds are needed for out-of-fold scores");
+            throw new ArgumentOutOfRangeException(nameof(Confidence), Confidence,
+                "the confidence must be in (0, 1), e.g. 0.9");
+        if (Folds < 2) throw new ArgumentOutOfRangeException(nameof(Folds), Folds,
+            "at least 2 folds are needed for out-of-fold scores");
         if (!(TwinRatio >= 0 && TwinRatio < 1))
-            throw new ArgumentOutOfRangeException(nameof(TwinRatio), TwinRatio, "the near-duplicate ratio must be in [0, 1)");
+            throw new ArgumentOutOfRangeException(nameof(TwinRatio), TwinRatio,
+                "the near-duplicate ratio must be in [0, 1)");
         if (!(EscapeCost > 0) || double.IsInfinity(EscapeCost))
-            throw new ArgumentOutOfRangeException(nameof(EscapeCost), EscapeCost, "the escape cost must be > 0, e.g. 10");
+            throw new ArgumentOutOfRangeException(nameof(EscapeCost), EscapeCost,
+                "the escape cost must be > 0, e.g. 10");
         if (!(MaxPredictedEscape >= 0 && MaxPredictedEscape <= 1))
-            throw new ArgumentOutOfRangeException(nameof(MaxPredictedEscape), MaxPredictedEscape, "the escape limit must be in [0, 1]");
+            throw new ArgumentOutOfRangeException(nameof(MaxPredictedEscape), MaxPredictedEscape,
+                "the escape limit must be in [0, 1]");
         if (!(MaxFalseRejectRate >= 0 && MaxFalseRejectRate <= 1))
-            throw new ArgumentOutOfRangeException(nameof(MaxFalseRejectRate), MaxFalseRejectRate, "the false-reject cap must be in [0, 1], e.g. 0.03");
-        if (SyntheticImages < 0) throw new ArgumentOutOfRangeException(nameof(SyntheticImages), SyntheticImages, "synthetic images must be >= 0");
+            throw new ArgumentOutOfRangeException(nameof(MaxFalseRejectRate), MaxFalseRejectRate,
+                "the false-reject cap must be in [0, 1], e.g. 0.03");
+        if (SyntheticImages < 0) throw new ArgumentOutOfRangeException(nameof(SyntheticImages), SyntheticImages,
+            "synthetic images must be >= 0");
     }
 }

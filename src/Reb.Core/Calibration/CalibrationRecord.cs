@@ -68,7 +68,8 @@ public sealed record CalibrationRecord(
 /// Escape rate predicted without any labelled defect: DefectMaker's six kinds painted on held-out good images. It is a
 /// SYNTHETIC estimate (real defects may be subtler or coarser); the dashboard must label it so.
 /// </summary>
-public sealed record SyntheticEscapeEstimate(double PredictedEscapeRate, IReadOnlyDictionary<string, KindDetection> PerKind,
+public sealed record SyntheticEscapeEstimate(double PredictedEscapeRate,
+    IReadOnlyDictionary<string, KindDetection> PerKind,
     int SourceImages, int Seed, string Method);
 
 /// <summary>One DefectMaker kind at the threshold: how many were painted, how many scored at or above the threshold,

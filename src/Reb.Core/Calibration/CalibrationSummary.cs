@@ -11,7 +11,8 @@ public static class CalibrationSummary
         var inv = CultureInfo.InvariantCulture;
         string rule = c.RuleKind == ThresholdRule.Cost
             ? string.Format(inv,
-                "rule cost (an escape costs {0} false rejects, at most {2:0.#} % false rejects; the {1:0.##} % target is not " +
+                "rule cost (an escape costs {0} false rejects, at most {2:0.#} % false rejects; the {1:0.##} % " +
+                "target is not " +
                 "certifiable)", c.EscapeCost, 100 * c.TargetFalseRejectRate, 100 * (c.MaxFalseRejectRate ?? 1.0))
             : string.Format(inv, "rule target ({0:0.##} % false rejects, {1})", 100 * c.TargetFalseRejectRate,
                 c.Certified ? "certified" : "not certifiable: tail extrapolation");

@@ -18,7 +18,8 @@ public sealed class ContiguousFolds
     /// <summary>min(folds, images) blocks of (almost) equal size.</summary>
     public static ContiguousFolds Split(int images, int folds)
     {
-        if (images < 2) throw new ArgumentException($"{images} images: out-of-fold scoring needs at least 2", nameof(images));
+        if (images < 2)
+            throw new ArgumentException($"{images} images: out-of-fold scoring needs at least 2", nameof(images));
         if (folds < 2) throw new ArgumentOutOfRangeException(nameof(folds), folds, "at least 2 folds");
         int f = Math.Min(folds, images);
         return new ContiguousFolds(Enumerable.Range(0, f + 1).Select(i => (int)((long)i * images / f)).ToArray());
@@ -28,8 +29,10 @@ public sealed class ContiguousFolds
     /// leave-one-out.</summary>
     public static ContiguousFolds Blocks(int images, int width)
     {
-        if (images < 2) throw new ArgumentException($"{images} images: out-of-fold scoring needs at least 2", nameof(images));
-        if (width < 1 || width >= images) throw new ArgumentOutOfRangeException(nameof(width), width, $"block width must be in [1, {images - 1}]");
+        if (images < 2)
+            throw new ArgumentException($"{images} images: out-of-fold scoring needs at least 2", nameof(images));
+        if (width < 1 || width >= images)
+            throw new ArgumentOutOfRangeException(nameof(width), width, $"block width must be in [1, {images - 1}]");
         var starts = new List<int>();
         for (int s = 0; s < images; s += width) starts.Add(s);
         starts.Add(images);
@@ -40,7 +43,8 @@ public sealed class ContiguousFolds
     /// to the bank).</summary>
     public ContiguousFolds WithBlock(int images)
     {
-        if (images < 1) throw new ArgumentOutOfRangeException(nameof(images), images, "a block needs at least one image");
+        if (images < 1)
+            throw new ArgumentOutOfRangeException(nameof(images), images, "a block needs at least one image");
         return new ContiguousFolds([.. _starts, _starts[^1] + images]);
     }
 

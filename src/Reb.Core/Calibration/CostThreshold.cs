@@ -24,7 +24,8 @@ public static class CostThreshold
         double maxFalseRejectRate = 1.0)
     {
         if (good.Count == 0 || defects.Count == 0)
-            throw new ArgumentException($"the cost rule needs good and defect scores ({good.Count} good, {defects.Count} defects)");
+            throw new ArgumentException(
+                $"the cost rule needs good and defect scores ({good.Count} good, {defects.Count} defects)");
         if (!(escapeCost > 0) || double.IsInfinity(escapeCost))
             throw new ArgumentOutOfRangeException(nameof(escapeCost), escapeCost, "the escape cost must be > 0");
         if (good.Concat(defects).Any(s => !float.IsFinite(s))) throw new ArgumentException("scores must be finite");

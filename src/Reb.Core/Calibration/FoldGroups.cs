@@ -14,7 +14,8 @@ public sealed class FoldGroups
     /// image.</param>
     public FoldGroups(IReadOnlyList<int> foldOfImage)
     {
-        if (foldOfImage.Count < 2) throw new ArgumentException($"{foldOfImage.Count} images: out-of-fold scoring needs at least 2");
+        if (foldOfImage.Count < 2)
+            throw new ArgumentException($"{foldOfImage.Count} images: out-of-fold scoring needs at least 2");
         // Renumber by first appearance so that equal groupings are equal arrays whatever labels the caller used.
         var renumber = new Dictionary<int, int>();
         _foldOf = new int[foldOfImage.Count];
@@ -23,7 +24,8 @@ public sealed class FoldGroups
             if (!renumber.TryGetValue(foldOfImage[i], out int f)) renumber[foldOfImage[i]] = f = renumber.Count;
             _foldOf[i] = f;
         }
-        if (renumber.Count < 2) throw new ArgumentException("all images in one fold: nothing would be left in the bank");
+        if (renumber.Count < 2)
+            throw new ArgumentException("all images in one fold: nothing would be left in the bank");
         var members = Enumerable.Range(0, renumber.Count).Select(_ => new List<int>()).ToArray();
         for (int i = 0; i < _foldOf.Length; i++) members[_foldOf[i]].Add(i);
         _folds = members.Select(m => m.ToArray()).ToArray();

@@ -10,7 +10,8 @@ using static TorchSharp.torch;
 namespace Reb.Core.Calibration;
 
 /// <summary>One way of holding training images out, and what it does to their scores.</summary>
-public sealed record FoldVariant(string Name, int Folds, float Mean, float Median, float P90, float Max, float[] Scores);
+public sealed record FoldVariant(string Name, int Folds, float Mean, float Median, float P90, float Max,
+    float[] Scores);
 
 /// <summary>
 /// The measurement behind the fold rule, from training images only: (1) where a left-out image
@@ -18,16 +19,19 @@ public sealed record FoldVariant(string Name, int Folds, float Mean, float Media
 /// 4 / (n - 1)); (2) how the out-of-fold scores grow as ever wider contiguous blocks are left out. Scores that keep
 /// rising with the block width mean neighbours in the run still stand in for the left-out image.
 /// </summary>
-public sealed record FoldStudyResult(int Images, double NearestInAdjacentImagesShare, double ShareIfUnrelated, IReadOnlyList<FoldVariant> Variants);
+public sealed record FoldStudyResult(int Images, double NearestInAdjacentImagesShare, double ShareIfUnrelated,
+    IReadOnlyList<FoldVariant> Variants);
 
 public static class FoldStudy
 {
     /// <param name="layout">each training image's patch grid in bank order (native-aspect mode: grids differ per
     /// image).</param>
-    public static FoldStudyResult Run(Tensor bank, LdknnIndex index, BankLayout layout, IReadOnlyList<int> blockWidths, int folds,
+    public static FoldStudyResult Run(Tensor bank, LdknnIndex index, BankLayout layout, IReadOnlyList<int> blockWidths,
+        int folds,
         IProgress<StageProgress>? progress = null, float[]? foldScores = null)
     {
-        if (index.CoreCount != bank.shape[0]) throw new NotSupportedException("the fold study needs the whole bank as core set (no coreset)");
+        if (index.CoreCount != bank.shape[0])
+            throw new NotSupportedException("the fold study needs the whole bank as core set (no coreset)");
         int images = layout.Images;
         // Which image a bank row belongs to: the last image whose first row is at or before it.
         var starts = Enumerable.Range(0, images).Select(layout.Start).ToArray();
@@ -38,7 +42,8 @@ public static class FoldStudy
             {
                 using var scope = NewDisposeScope();
                 long rows = layout.RowsOf(i);
-                var ranges = Enumerable.Repeat(new BankRange(layout.Start(i), layout.Start(i + 1)), (int)rows).ToArray();
+                var ranges = Enumerable.Repeat(new BankRange(layout.Start(i), layout.Start(i + 1)), (int)rows)
+                    .ToArray();
                 using var r = kb.Search(bank.narrow(0, layout.Start(i), rows), 1, excludeRanges: ranges);
                 foreach (long idx in r.Indices.data<long>().ToArray())
                 {
@@ -55,14 +60,16 @@ public static class FoldStudy
         foreach (int w in blockWidths.Where(w => w >= 1 && w < images))
             variants.Add(Variant(w == 1 ? "leave-one-out" : $"blocks of {w}", ContiguousFolds.Blocks(images, w)));
         // The fit already scored the fold rule: reuse those scores rather than a second pass.
-        variants.Add(Variant($"{Math.Min(folds, images)} contiguous folds", ContiguousFolds.Split(images, folds), foldScores?.Length == images ? foldScores : null));
+        variants.Add(Variant($"{Math.Min(folds, images)} contiguous folds", ContiguousFolds.Split(images, folds),
+            foldScores?.Length == images ? foldScores : null));
         return new FoldStudyResult(images, (double)adjacent / total, (double)possible / (images - 1), variants);
 
         FoldVariant Variant(string name, ContiguousFolds f, float[]? known = null)
         {
             var s = known ?? OutOfFoldScores.Compute(bank, index, layout, f, progress, "fold study: " + name);
             var sorted = s.Order().ToArray();
-            return new FoldVariant(name, f.Count, s.Average(), (float)Metrics.ThresholdCalibration.Quantile(sorted, 0.5),
+            return new FoldVariant(name, f.Count, s.Average(),
+                (float)Metrics.ThresholdCalibration.Quantile(sorted, 0.5),
                 (float)Metrics.ThresholdCalibration.Quantile(sorted, 0.9), sorted[^1], s);
         }
     }

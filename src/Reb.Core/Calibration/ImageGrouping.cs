@@ -63,7 +63,8 @@ public static class ImageGrouping
         {
             folds = new FoldGroups(roots);
             method = string.Format(inv,
-                "grouped folds: images whose {0}x{0}-pooled patch features lie closer than {1} x the median image distance " +
+                "grouped folds: images whose {0}x{0}-pooled patch features lie closer than {1} x the median image " +
+                "distance " +
                 "({2:G4}) are near-duplicates and left out together; every other image is left out alone", PoolCells,
                 options.TwinRatio, typical);
         }

@@ -28,9 +28,11 @@ public static class OutOfFoldScores
         IProgress<StageProgress>? progress = null, string stage = "calibrate")
     {
         if (layout.Images != folds.Images)
-            throw new ArgumentException($"the layout has {layout.Images} images, the folds cover {folds.Images}", nameof(layout));
+            throw new ArgumentException($"the layout has {layout.Images} images, the folds cover {folds.Images}",
+                nameof(layout));
         if (bank.shape[0] != layout.Rows)
-            throw new ArgumentException($"the bank has {bank.shape[0]} rows, expected {layout.Rows} for {folds.Images} images", nameof(bank));
+            throw new ArgumentException(
+                $"the bank has {bank.shape[0]} rows, expected {layout.Rows} for {folds.Images} images", nameof(bank));
         var scores = new float[folds.Images];
         using var scorer = new FoldScorer(index, layout, folds);
         int done = 0;

@@ -24,7 +24,8 @@ public sealed record PredictionCheck(
     string Rate, double Predicted, double? PredictedUpper, int Errors, int Parts, double Measured,
     double MeasuredLower, double MeasuredUpper, PredictionAgreement Agreement)
 {
-    /// <summary>Largest gap (absolute, in rate units) between predicted and measured that still counts as agreement.</summary>
+    /// <summary>Largest gap (absolute, in rate units) between predicted and measured that still counts as
+    /// agreement.</summary>
     public const double TolerancePoints = 0.15;
     /// <summary>Coverage of the measured rate's Clopper-Pearson interval.</summary>
     public const double Coverage = 0.9;
@@ -52,7 +53,8 @@ public sealed record PredictionCheck(
 
     /// <summary>Both checks of a line, false rejects on its good parts and escapes on its defective ones; a rate with
     /// no prediction or no measured part is left out.</summary>
-    public static IReadOnlyList<PredictionCheck> Both(double? predictedFalseRejects, double? falseRejectUpper, int falseRejects,
+    public static IReadOnlyList<PredictionCheck> Both(double? predictedFalseRejects, double? falseRejectUpper,
+        int falseRejects,
         int goodParts, double? predictedEscapes, double? escapeUpper, int escapes, int defectiveParts) =>
         new[]
         {
@@ -66,14 +68,17 @@ public sealed record PredictionCheck(
         get
         {
             var inv = CultureInfo.InvariantCulture;
-            string figures = string.Format(inv, "predicted {0} {1:0.0} %, measured {2:0.0} % ({3} of {4}, 90 % interval " +
-                "[{5:0.0}, {6:0.0}])", Rate, 100 * Predicted, 100 * Measured, Errors, Parts, 100 * MeasuredLower, 100 * MeasuredUpper);
+            string figures =
+                string.Format(inv, "predicted {0} {1:0.0} %, measured {2:0.0} % ({3} of {4}, 90 % interval " +
+                "[{5:0.0}, {6:0.0}])", Rate, 100 * Predicted, 100 * Measured, Errors, Parts, 100 * MeasuredLower,
+                100 * MeasuredUpper);
             return Agreement switch
             {
                 PredictionAgreement.Optimistic => string.Format(inv,
                     "OPTIMISTIC prediction: {0}, {1:0.0} points more; trust the measured rate and review more parts",
                     figures, 100 * DifferencePoints),
-                PredictionAgreement.Pessimistic => string.Format(inv, "pessimistic prediction: {0}, {1:0.0} points less",
+                PredictionAgreement.Pessimistic
+                => string.Format(inv, "pessimistic prediction: {0}, {1:0.0} points less",
                     figures, -100 * DifferencePoints),
                 _ => figures + ": agrees",
             };

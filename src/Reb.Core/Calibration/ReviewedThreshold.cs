@@ -12,7 +12,12 @@ public static class ReviewedThreshold
     {
         if (good.Count + defects.Count == 0) return null;
         var all = good.Concat(defects).Distinct().OrderBy(x => x).ToArray();
-        var cuts = new List<double> { current, all[0] - 1e-6 * Math.Max(1, Math.Abs(all[0])), all[^1] + 1e-6 * Math.Max(1, Math.Abs(all[^1])) };
+        var cuts = new List<double>
+        {
+            current,
+            all[0] - 1e-6 * Math.Max(1, Math.Abs(all[0])),
+            all[^1] + 1e-6 * Math.Max(1, Math.Abs(all[^1]))
+        };
         for (int i = 1; i < all.Length; i++) cuts.Add((all[i - 1] + all[i]) / 2);
         double best = current;
         int bestErrors = int.MaxValue;

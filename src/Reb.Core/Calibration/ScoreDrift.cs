@@ -16,15 +16,17 @@ public static class ScoreDrift
     public const double DefaultAlpha = 0.001;
 
     /// <summary>
-    /// Tests the recent good-verdict scores (all below <paramref name="threshold"/>) against the out-of-fold good scores.
-    /// Null when nothing can be said: no out-of-fold score below the threshold, or the reference score at or above it
-    /// (no passing part can lie above it, so no tail to watch).
+    /// Tests the recent good-verdict scores (all below <paramref name="threshold"/>) against the out-of-fold good
+    /// scores. Null when nothing can be said: no out-of-fold score below the threshold, or the reference score at or
+    /// above it (no passing part can lie above it, so no tail to watch).
     /// </summary>
     public static DriftReading? Test(IReadOnlyList<float> outOfFold, double threshold, IReadOnlyList<double> recentGood,
         double quantile = DefaultQuantile, double alpha = DefaultAlpha)
     {
-        if (!(quantile > 0 && quantile < 1)) throw new ArgumentOutOfRangeException(nameof(quantile), quantile, "quantile must be in (0, 1)");
-        if (!(alpha > 0 && alpha < 1)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be in (0, 1)");
+        if (!(quantile > 0 && quantile < 1))
+            throw new ArgumentOutOfRangeException(nameof(quantile), quantile, "quantile must be in (0, 1)");
+        if (!(alpha > 0 && alpha < 1))
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be in (0, 1)");
         if (outOfFold.Count == 0) return null;
         var sorted = outOfFold.Select(s => (double)s).Order().ToArray();
         // The empirical quantile as an order statistic: X_(ceil(q n)), so at most (1 - q) of the scores lie above it.

@@ -20,14 +20,19 @@ public static class SyntheticEscape
 {
     /// <param name="layout">each training image's patch grid in bank order (differs per image in native-aspect
     /// mode).</param>
-    public static SyntheticEscapeEstimate Estimate(IReadOnlyList<string> trainImages, FoldGroups folds, BankLayout layout,
-        LdknnIndex index, IPatchEmbedder embedder, double threshold, CalibrationOptions options, IProgress<StageProgress>? progress = null)
+    public static SyntheticEscapeEstimate Estimate(IReadOnlyList<string> trainImages, FoldGroups folds,
+        BankLayout layout,
+        LdknnIndex index, IPatchEmbedder embedder, double threshold, CalibrationOptions options,
+        IProgress<StageProgress>? progress = null)
     {
         int n = trainImages.Count;
-        if (n != folds.Images) throw new ArgumentException($"{n} images but the folds cover {folds.Images}", nameof(trainImages));
-        if (n != layout.Images) throw new ArgumentException($"{n} images but the bank layout has {layout.Images}", nameof(layout));
+        if (n != folds.Images)
+            throw new ArgumentException($"{n} images but the folds cover {folds.Images}", nameof(trainImages));
+        if (n != layout.Images)
+            throw new ArgumentException($"{n} images but the bank layout has {layout.Images}", nameof(layout));
         int count = Math.Min(options.SyntheticImages, n);
-        if (count < 1) throw new ArgumentOutOfRangeException(nameof(options), "SyntheticImages must be >= 1 to estimate escapes");
+        if (count < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), "SyntheticImages must be >= 1 to estimate escapes");
         // Evenly spread sources: every part of the (ordered) training run is represented.
         var sources = Enumerable.Range(0, count).Select(c => (int)((long)c * n / count)).Distinct().ToArray();
         var defectOptions = new DefectMakerOptions { ImageSize = embedder.ImageSize, Resize = embedder.Resize };
@@ -51,7 +56,8 @@ public static class SyntheticEscape
             // The painted image must have its source's grid, or the fold's rows would not be the source's neighbours'
             // rows.
             if (grid != layout.Grids[sources[s]])
-                throw new InvalidOperationException($"{trainImages[sources[s]]}: painted at {h}x{w} (grid {grid}) but the bank holds it as grid {layout.Grids[sources[s]]}");
+                throw new InvalidOperationException($"{trainImages[sources[s]]}: painted at {h}x{w} (grid {grid}) " +
+                    $"but the bank holds it as grid {layout.Grids[sources[s]]}");
             var features = embedder.Embed(stack(images));
             var patch = scorer.ScorePatches(folds.FoldOf(sources[s]), features);
             var scores = AnomalyMaps.ImageScores(patch.reshape(images.Count, grid.Height, grid.Width));
@@ -70,7 +76,8 @@ public static class SyntheticEscape
         // Each kind weighs the same (one of each per source), so the overall rate is the plain mean over all painted
         // images.
         return new SyntheticEscapeEstimate(1 - (double)detected / total, byKind, sources.Length, options.Seed,
-            "synthetic: DefectMaker's six kinds, one each on evenly spread training images, scored with the source's fold out of the bank");
+            "synthetic: DefectMaker's six kinds, one each on evenly spread training images, scored with the source's " +
+            "fold out of the bank");
     }
 
     /// <summary>The estimate re-read at another threshold (the scores do not depend on it).</summary>

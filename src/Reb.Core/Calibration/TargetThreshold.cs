@@ -15,13 +15,16 @@ namespace Reb.Core.Calibration;
 /// </summary>
 public static class TargetThreshold
 {
-    public static CalibrationRecord FromScores(float[] outOfFoldScores, CalibrationOptions options, string foldRule, int folds)
+    public static CalibrationRecord FromScores(float[] outOfFoldScores, CalibrationOptions options, string foldRule,
+        int folds)
     {
         options.Validate();
         int n = outOfFoldScores.Length;
-        if (n < 2) throw new ArgumentException($"{n} out-of-fold scores: at least 2 good images are needed to calibrate", nameof(outOfFoldScores));
+        if (n < 2) throw new ArgumentException(
+            $"{n} out-of-fold scores: at least 2 good images are needed to calibrate", nameof(outOfFoldScores));
         for (int i = 0; i < n; i++)
-            if (!float.IsFinite(outOfFoldScores[i])) throw new ArgumentException($"out-of-fold score {i} is {outOfFoldScores[i]}", nameof(outOfFoldScores));
+            if (!float.IsFinite(outOfFoldScores[i]))
+                throw new ArgumentException($"out-of-fold score {i} is {outOfFoldScores[i]}", nameof(outOfFoldScores));
         double target = options.TargetFalseRejectRate, conf = options.Confidence;
         var sorted = (float[])outOfFoldScores.Clone();
         Array.Sort(sorted);
@@ -33,10 +36,12 @@ public static class TargetThreshold
         {
             double threshold = sorted[j - 1];
             int a = n - j + 1, b = j;
-            string rule = string.Format(inv, "order statistic X_({0}) of {1} out-of-fold good scores: P(true {2:P2}-quantile <= threshold) >= {3} (distribution-free, binomial)",
+            string rule = string.Format(inv, "order statistic X_({0}) of {1} out-of-fold good scores: P(true " +
+                "{2:P2}-quantile <= threshold) >= {3} (distribution-free, binomial)",
                 j, n, 1 - target, conf);
             return new CalibrationRecord(rule, threshold, target, conf, true, j, foldRule, folds,
-                (double)a / (n + 1), BinomialBounds.BetaQuantile(a, b, (1 - coverage) / 2), BinomialBounds.BetaQuantile(a, b, (1 + coverage) / 2),
+                (double)a / (n + 1), BinomialBounds.BetaQuantile(a, b, (1 - coverage) / 2),
+                BinomialBounds.BetaQuantile(a, b, (1 + coverage) / 2),
                 coverage, dfUpper, outOfFoldScores);
         }
 
@@ -53,7 +58,9 @@ public static class TargetThreshold
         double thr = Math.Max(sorted[^1], extrapolated);
         double Tail(double s) => s <= 0 ? 0 : (double)k / n * Math.Exp(-(thr - u) / s);
         string small = string.Format(inv,
-            "uncertified: {0} scores cannot certify {1:P2} at confidence {2} (needs >= {3}); threshold = max(X_(n), u + b * ln(k/(n*target))) with the top k = {4} excesses over u = X_(n-k) taken as exponential and b their scale's {2} upper bound",
+            "uncertified: {0} scores cannot certify {1:P2} at confidence {2} (needs >= {3}); threshold = max(X_(n), " +
+            "u + b * ln(k/(n*target))) with the top k = {4} excesses over u = X_(n-k) taken as exponential and b " +
+            "their scale's {2} upper bound",
             n, target, conf, (int)Math.Ceiling(Math.Log(1 - conf) / Math.Log(1 - target)), k);
         return new CalibrationRecord(small, thr, target, conf, false, null, foldRule, folds,
             Tail(scale), Tail(scaleLower), Tail(scaleUpper), 2 * conf - 1, dfUpper, outOfFoldScores);

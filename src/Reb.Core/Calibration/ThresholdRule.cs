@@ -26,8 +26,10 @@ public static class ThresholdRule
             var c = CostThreshold.Choose(outOfFoldScores, defects, options.EscapeCost, options.MaxFalseRejectRate);
             var (lo, hi) = BinomialBounds.ClopperPearson(c.FalseRejects, c.Good, Coverage);
             string rule = string.Format(CultureInfo.InvariantCulture,
-                "cost: {0} out-of-fold good scores cannot certify {1:P2}; threshold minimises predicted false rejects + {2} x " +
-                "predicted escapes at most {6:P1} false rejects ({0} good out-of-fold scores, {3} synthetic defects): " +
+                "cost: {0} out-of-fold good scores cannot certify {1:P2}; threshold minimises predicted false " +
+                "rejects + {2} x " +
+                "predicted escapes at most {6:P1} false rejects ({0} good out-of-fold scores, {3} synthetic " +
+                "defects): " +
                 "{4} false rejects, {5} escapes",
                 c.Good, options.TargetFalseRejectRate, options.EscapeCost, c.Defects, c.FalseRejects, c.Escapes,
                 options.MaxFalseRejectRate);
@@ -70,7 +72,8 @@ public static class ThresholdRule
         var options = OptionsOf(cal);
         var (folds, grouping) = ImageGrouping.Group(index.CoreFeatures, layout, options);
         var scores = OutOfFoldScores.Compute(index.CoreFeatures, index, layout, folds, progress, stage);
-        string foldRule = grouping.Method + (cal.Synthetic is null ? "" : "; synthetic defects as scored at the last fit");
+        string foldRule = grouping.Method +
+            (cal.Synthetic is null ? "" : "; synthetic defects as scored at the last fit");
         return Choose(scores, cal.Synthetic, options, foldRule, folds.Count) with { Grouping = grouping };
     }
 
@@ -115,11 +118,13 @@ public static class CalibrationWarning
         if (!record.Certified)
         {
             int n = record.OutOfFoldScores.Length;
-            int needed = (int)Math.Ceiling(Math.Log(1 - record.Confidence) / Math.Log(1 - record.TargetFalseRejectRate));
+            int needed =
+                (int)Math.Ceiling(Math.Log(1 - record.Confidence) / Math.Log(1 - record.TargetFalseRejectRate));
             reasons.Add(string.Format(inv,
                 "{0} good images cannot certify the {1:0.##} % false-reject target ({2} needed)",
                 n, 100 * record.TargetFalseRejectRate, needed));
         }
-        return reasons.Count == 0 ? null : "this line needs more good images or reviewed parts: " + string.Join("; ", reasons);
+        return reasons.Count == 0 ? null : "this line needs more good images or reviewed parts: " +
+            string.Join("; ", reasons);
     }
 }

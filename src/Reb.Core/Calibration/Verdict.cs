@@ -8,7 +8,8 @@ namespace Reb.Core.Calibration;
 public static class Verdict
 {
     /// <summary>The line's override when it has one, else the model's calibrated threshold.</summary>
-    public static double EffectiveThreshold(double modelThreshold, double? lineOverride) => lineOverride ?? modelThreshold;
+    public static double EffectiveThreshold(double modelThreshold, double? lineOverride) => lineOverride
+        ?? modelThreshold;
 
     /// <summary>Reject when the image score reaches the threshold.</summary>
     public static bool IsReject(double score, double threshold) => score >= threshold;

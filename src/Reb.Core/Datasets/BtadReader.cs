@@ -8,7 +8,8 @@ internal static class BtadReader
 {
     public const string Expected = "train/ok, test/ok, test/ko and ground_truth/ko/<stem>.png";
 
-    public static (IReadOnlyList<string> Train, IReadOnlyList<string> Validation, IReadOnlyList<DatasetSample> Test) Read(LayoutReading reading)
+    public static (IReadOnlyList<string> Train, IReadOnlyList<string> Validation,
+        IReadOnlyList<DatasetSample> Test) Read(LayoutReading reading)
     {
         var train = reading.TrainImages("train/ok", Expected);
         var test = reading.TestSamples(

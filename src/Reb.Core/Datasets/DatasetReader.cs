@@ -15,7 +15,8 @@ public static class DatasetReader
     public static Dataset Open(string root, DatasetLayout layout = DatasetLayout.Auto, int? shots = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
-        if (shots is <= 0) throw new ArgumentOutOfRangeException(nameof(shots), shots, "shots must be at least 1 (or null for all training images)");
+        if (shots is <= 0) throw new ArgumentOutOfRangeException(nameof(shots), shots,
+            "shots must be at least 1 (or null for all training images)");
         string fullRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
         if (!Directory.Exists(fullRoot)) throw new DirectoryNotFoundException($"dataset folder not found: {fullRoot}");
         if (layout == DatasetLayout.Auto) layout = LayoutDetector.Detect(fullRoot);
@@ -36,18 +37,22 @@ public static class DatasetReader
             if (layout == DatasetLayout.PlainFolder)
                 reading.Warnings.Add($"shots = {n} ignored: a plain folder has no training images");
             else if (n > available)
-                reading.Warnings.Add($"asked for {n} shots but only {available} training images exist; using all {available}");
+                reading.Warnings.Add(
+                    $"asked for {n} shots but only {available} training images exist; using all {available}");
             else
                 train = train.Take(n).ToList();
         }
-        return new Dataset(Path.GetFileName(fullRoot), fullRoot, layout, train, available, validation, test, reading.Warnings);
+        return new Dataset(Path.GetFileName(fullRoot), fullRoot, layout, train, available, validation, test,
+            reading.Warnings);
     }
 
-    private static (IReadOnlyList<string>, IReadOnlyList<string>, IReadOnlyList<DatasetSample>) ReadPlainFolder(LayoutReading reading)
+    private static (IReadOnlyList<string>, IReadOnlyList<string>,
+        IReadOnlyList<DatasetSample>) ReadPlainFolder(LayoutReading reading)
     {
         var images = ImageFiles.List(reading.Root, reading.Warnings);
         if (images.Count == 0)
-            throw new InvalidDataException($"no image files in {reading.Root} (looked for {string.Join(", ", ImageFiles.SupportedExtensions)})");
+            throw new InvalidDataException(
+                $"no image files in {reading.Root} (looked for {string.Join(", ", ImageFiles.SupportedExtensions)})");
         var samples = images.Select(path => new DatasetSample(path, false, DatasetSample.Unlabelled, [])).ToList();
         return ([], [], samples);
     }

@@ -7,7 +7,8 @@ namespace Reb.Core.Datasets;
 /// other layouts one). Empty for good images, unlabelled images and defective images whose mask is missing
 /// (a warning on the <see cref="Dataset"/> says so).
 /// </summary>
-public sealed record DatasetSample(string ImagePath, bool IsAnomalous, string DefectType, IReadOnlyList<string> MaskPaths)
+public sealed record DatasetSample(string ImagePath, bool IsAnomalous, string DefectType,
+    IReadOnlyList<string> MaskPaths)
 {
     /// <summary>DefectType of images from a plain folder, whose label is unknown.</summary>
     public const string Unlabelled = "unlabelled";

@@ -4,7 +4,8 @@ namespace Reb.Core.Datasets;
 public static class ImageFiles
 {
     /// <summary>Extensions the image decoder (SkiaSharp) reads; compared case-insensitively.</summary>
-    public static IReadOnlyList<string> SupportedExtensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif"];
+    public static IReadOnlyList<string> SupportedExtensions { get; } =
+        [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif"];
 
     /// <summary>Image formats that may appear in datasets but that SkiaSharp cannot decode: reported, never
     /// listed.</summary>
@@ -29,7 +30,8 @@ public static class ImageFiles
             else if (HasExtension(path, UnsupportedExtensions)) tiff++;
         }
         if (tiff > 0)
-            warnings?.Add($"{folder}: ignored {tiff} TIFF file(s); the image decoder (SkiaSharp) cannot read TIFF, convert them to PNG");
+            warnings?.Add($"{folder}: ignored {tiff} TIFF file(s); the image decoder (SkiaSharp) cannot read TIFF, " +
+                "convert them to PNG");
         images.Sort(CompareFileNames);
         return images;
     }
@@ -46,7 +48,8 @@ public static class ImageFiles
     }
 
     /// <summary>Ordinal comparison of file names (not culture-aware, so identical on every machine).</summary>
-    public static int CompareFileNames(string a, string b) => string.CompareOrdinal(Path.GetFileName(a), Path.GetFileName(b));
+    public static int CompareFileNames(string a, string b)
+        => string.CompareOrdinal(Path.GetFileName(a), Path.GetFileName(b));
 
     private static bool HasExtension(string path, IReadOnlyList<string> extensions)
     {

@@ -7,7 +7,8 @@ internal static class LayoutDetector
     {
         bool Has(string relative) => Directory.Exists(Path.Combine(root, relative));
 
-        if (Has("train/good") && (Has("test/logical_anomalies") || Has("test/structural_anomalies") || Has("validation/good")))
+        if (Has("train/good")
+            && (Has("test/logical_anomalies") || Has("test/structural_anomalies") || Has("validation/good")))
             return DatasetLayout.MvtecLoco;
         if (Has("train/good")) return DatasetLayout.MvtecAd;
         if (Has("train/ok")) return DatasetLayout.Btad;
@@ -18,10 +19,12 @@ internal static class LayoutDetector
             .ToList();
         if (categories.Count > 0)
             throw new InvalidDataException(
-                $"{root} holds several dataset categories ({string.Join(", ", categories)}); open one category folder, e.g. {Path.Combine(root, categories[0])}");
+                $"{root} holds several dataset categories ({string.Join(", ", categories)}); open one category " +
+                $"folder, e.g. {Path.Combine(root, categories[0])}");
         throw new InvalidDataException(
             $"could not recognise the dataset layout of {root}. Expected one of: " +
-            $"MVTec AD ({MvtecAdReader.Expected}); MVTec LOCO ({MvtecLocoReader.Expected}); BTAD ({BtadReader.Expected}); " +
+            $"MVTec AD ({MvtecAdReader.Expected}); MVTec LOCO ({MvtecLocoReader.Expected}); BTAD " +
+            $"({BtadReader.Expected}); " +
             $"or a plain folder of image files ({string.Join(", ", ImageFiles.SupportedExtensions)}).");
     }
 }

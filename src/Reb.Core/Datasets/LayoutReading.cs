@@ -24,7 +24,8 @@ internal sealed class LayoutReading
     {
         string folder = Folder(relativeFolder);
         if (!Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"missing folder {folder}: the {LayoutName} layout expects {expected}");
+            throw new DirectoryNotFoundException(
+                $"missing folder {folder}: the {LayoutName} layout expects {expected}");
         var images = ImageFiles.List(folder, Warnings);
         if (images.Count == 0)
             throw new InvalidDataException(
@@ -43,7 +44,8 @@ internal sealed class LayoutReading
     /// Every image of every sub-folder of test/, labelled normal when <paramref name="isNormalType"/> says so;
     /// masks of defective images come from <paramref name="masksOf"/> (type, image path); none = a warning.
     /// </summary>
-    public IReadOnlyList<DatasetSample> TestSamples(Func<string, bool> isNormalType, Func<string, string, IReadOnlyList<string>> masksOf, string expectedMask)
+    public IReadOnlyList<DatasetSample> TestSamples(Func<string, bool> isNormalType,
+        Func<string, string, IReadOnlyList<string>> masksOf, string expectedMask)
     {
         string testRoot = Folder("test");
         if (!Directory.Exists(testRoot))
@@ -61,7 +63,8 @@ internal sealed class LayoutReading
             {
                 IReadOnlyList<string> masks = normal ? [] : masksOf(type, image);
                 if (!normal && masks.Count == 0)
-                    Warnings.Add($"no mask for {Relative(image)} (expected {string.Format(expectedMask, type, Path.GetFileNameWithoutExtension(image))})");
+                    Warnings.Add($"no mask for {Relative(image)} (expected " +
+                        $"{string.Format(expectedMask, type, Path.GetFileNameWithoutExtension(image))})");
                 samples.Add(new DatasetSample(image, !normal, type, masks));
             }
         }

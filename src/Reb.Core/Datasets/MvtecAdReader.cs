@@ -6,7 +6,8 @@ internal static class MvtecAdReader
 {
     public const string Expected = "train/good, test/<defect> and ground_truth/<defect>/<stem>_mask.png";
 
-    public static (IReadOnlyList<string> Train, IReadOnlyList<string> Validation, IReadOnlyList<DatasetSample> Test) Read(LayoutReading reading)
+    public static (IReadOnlyList<string> Train, IReadOnlyList<string> Validation,
+        IReadOnlyList<DatasetSample> Test) Read(LayoutReading reading)
     {
         var train = reading.TrainImages("train/good", Expected);
         var test = reading.TestSamples(

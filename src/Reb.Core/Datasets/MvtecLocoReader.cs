@@ -7,9 +7,11 @@ namespace Reb.Core.Datasets;
 /// the mask). </summary>
 internal static class MvtecLocoReader
 {
-    public const string Expected = "train/good, validation/good, test/{good,logical_anomalies,structural_anomalies} and ground_truth/<type>/<stem>/000.png";
+    public const string Expected = "train/good, validation/good, test/{good,logical_anomalies,structural_anomalies} " +
+        "and ground_truth/<type>/<stem>/000.png";
 
-    public static (IReadOnlyList<string> Train, IReadOnlyList<string> Validation, IReadOnlyList<DatasetSample> Test) Read(LayoutReading reading)
+    public static (IReadOnlyList<string> Train, IReadOnlyList<string> Validation,
+        IReadOnlyList<DatasetSample> Test) Read(LayoutReading reading)
     {
         var train = reading.TrainImages("train/good", Expected);
         var validation = reading.OptionalImages("validation/good");

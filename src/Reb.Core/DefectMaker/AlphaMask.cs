@@ -18,7 +18,8 @@ public static class AlphaMask
 
     public static float[] Smoothed(ShapeMask shape, int k)
     {
-        if (k < 1 || k % 2 == 0) throw new ArgumentOutOfRangeException(nameof(k), k, "kernel size must be odd and positive");
+        if (k < 1 || k % 2 == 0)
+            throw new ArgumentOutOfRangeException(nameof(k), k, "kernel size must be odd and positive");
         int w = shape.Width, h = shape.Height;
         var eroded = Erode(shape.Pixels, w, h, EllipseOffsets(k));
         var blurred = GaussianBlur(eroded, w, h, k, sigma: k);
@@ -63,7 +64,8 @@ public static class AlphaMask
     {
         var weights = new float[k];
         double sum = 0;
-        for (int i = 0; i < k; i++) { weights[i] = (float)Math.Exp(-Math.Pow(i - (k - 1) / 2.0, 2) / (2 * sigma * sigma)); sum += weights[i]; }
+        for (int i = 0; i < k; i++) { weights[i] =
+            (float)Math.Exp(-Math.Pow(i - (k - 1) / 2.0, 2) / (2 * sigma * sigma)); sum += weights[i]; }
         for (int i = 0; i < k; i++) weights[i] = (float)(weights[i] / sum);
         int r = k / 2;
         var tmp = new float[w * h];

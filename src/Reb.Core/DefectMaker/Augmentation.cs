@@ -8,10 +8,12 @@ namespace Reb.Core.DefectMaker;
 /// By default the dihedral is drawn from the seven that section 5 lists; <see cref="DihedralTransforms.All"/> adds
 /// the vertical flip.
 /// </summary>
-public sealed class Augmentation(double jitter = ColorJitter.ReferenceStrength, IReadOnlyList<Dihedral>? dihedrals = null)
+public sealed class Augmentation(double jitter = ColorJitter.ReferenceStrength,
+    IReadOnlyList<Dihedral>? dihedrals = null)
 {
     public double Jitter { get; } = jitter;
-    public IReadOnlyList<Dihedral> Dihedrals { get; } = dihedrals is { Count: > 0 } ? dihedrals : DihedralTransforms.Section5;
+    public IReadOnlyList<Dihedral> Dihedrals { get; } = dihedrals is { Count: > 0 } ? dihedrals
+        : DihedralTransforms.Section5;
 
     /// <summary>Augments one image [3,H,W] (0..255). Returns the new image and the transform used, so a mask can follow
     /// it.</summary>

@@ -22,7 +22,8 @@ public static class BezierBlob
     /// it).</summary>
     public static (double[] X, double[] Y) Outline(Random rng, int pointCount, double k)
     {
-        if (pointCount < 3) throw new ArgumentOutOfRangeException(nameof(pointCount), pointCount, "a closed blob needs at least 3 points");
+        if (pointCount < 3) throw new ArgumentOutOfRangeException(nameof(pointCount), pointCount,
+            "a closed blob needs at least 3 points");
         while (true)
         {
             var (px, py) = SortedPoints(rng, pointCount);

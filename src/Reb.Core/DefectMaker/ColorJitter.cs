@@ -18,11 +18,14 @@ public static class ColorJitter
     public static Tensor Apply(Tensor rgb, Random rng, double strength = ReferenceStrength) =>
         Apply(rgb, rng, strength, strength, strength, strength);
 
-    public static Tensor Apply(Tensor rgb, Random rng, double brightness, double contrast, double saturation, double hue)
+    public static Tensor Apply(Tensor rgb, Random rng, double brightness, double contrast, double saturation,
+        double hue)
     {
         if (rgb.dim() != 3 || rgb.shape[0] != 3)
-            throw new ArgumentException($"expected an RGB tensor [3,H,W], got [{string.Join(",", rgb.shape)}]", nameof(rgb));
-        if (hue < 0 || hue > 0.5) throw new ArgumentOutOfRangeException(nameof(hue), hue, "hue jitter must be in [0, 0.5]");
+            throw new ArgumentException($"expected an RGB tensor [3,H,W], got [{string.Join(",", rgb.shape)}]",
+                nameof(rgb));
+        if (hue < 0 || hue > 0.5)
+            throw new ArgumentOutOfRangeException(nameof(hue), hue, "hue jitter must be in [0, 0.5]");
         // Draw order as in torchvision: the permutation, then the four factors.
         int[] order = [0, 1, 2, 3];
         for (int i = order.Length - 1; i > 0; i--)

@@ -22,7 +22,8 @@ public static class ContactSheet
     {
         if (samples.Count == 0) throw new ArgumentException("no samples to draw", nameof(samples));
         if (foregrounds is not null && foregrounds.Count != samples.Count)
-            throw new ArgumentException($"{foregrounds.Count} foregrounds for {samples.Count} samples", nameof(foregrounds));
+            throw new ArgumentException($"{foregrounds.Count} foregrounds for {samples.Count} samples",
+                nameof(foregrounds));
         int versions = (int)samples[0].Images.shape[0], s = (int)samples[0].Images.shape[2];
         int width = versions * s + (versions + 1) * Gap;
         int height = HeaderHeight + samples.Count * (s + Gap) + Gap;
@@ -36,7 +37,8 @@ public static class ContactSheet
         for (int v = 0; v < versions; v++)
         {
             string name = samples[0].Kinds.Count > v ? samples[0].Kinds[v].ShortName() : v.ToString();
-            canvas.DrawText($"{v} {name}", Gap + v * (s + Gap) + 4, HeaderHeight - 5, SKTextAlign.Left, font, textPaint);
+            canvas.DrawText($"{v} {name}", Gap + v * (s + Gap) + 4, HeaderHeight - 5, SKTextAlign.Left, font,
+                textPaint);
         }
         for (int row = 0; row < samples.Count; row++)
         {
@@ -54,7 +56,8 @@ public static class ContactSheet
                 if (outline is not null)
                     tile.copy_(where(outline, sample.Kinds[v] == DefectKind.Clean ? green : red, tile));
             }
-            var bytes = tiles.round().clamp(0, 255).to(ScalarType.Byte).permute(0, 2, 3, 1).contiguous().data<byte>().ToArray();
+            var bytes = tiles.round().clamp(0, 255).to(ScalarType.Byte).permute(0, 2, 3, 1).contiguous().data<byte>()
+                .ToArray();
             int y0 = HeaderHeight + row * (s + Gap) + Gap;
             for (int v = 0; v < versions; v++)
                 Blit(bitmap, bytes, v * s * s * 3, s, Gap + v * (s + Gap), y0);

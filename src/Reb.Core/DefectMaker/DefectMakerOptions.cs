@@ -36,11 +36,15 @@ public sealed record DefectMakerOptions
 
     internal void Validate()
     {
-        if (ImageSize < 32) throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, "the canvas must be at least 32 pixels (scars are up to 30 px)");
-        if (SoftAlphaProbability is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(SoftAlphaProbability), SoftAlphaProbability, "must be a probability");
-        if (FillJitter is < 0 or > 0.5) throw new ArgumentOutOfRangeException(nameof(FillJitter), FillJitter, "must be in [0, 0.5]");
+        if (ImageSize < 32) throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize,
+            "the canvas must be at least 32 pixels (scars are up to 30 px)");
+        if (SoftAlphaProbability is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(SoftAlphaProbability),
+            SoftAlphaProbability, "must be a probability");
+        if (FillJitter is < 0 or > 0.5)
+            throw new ArgumentOutOfRangeException(nameof(FillJitter), FillJitter, "must be in [0, 0.5]");
         if (ClumpAlphaScale.Min < 0 || ClumpAlphaScale.Max > 1 || ClumpAlphaScale.Min > ClumpAlphaScale.Max)
-            throw new ArgumentOutOfRangeException(nameof(ClumpAlphaScale), ClumpAlphaScale, "must be a range within [0,1]");
+            throw new ArgumentOutOfRangeException(nameof(ClumpAlphaScale), ClumpAlphaScale,
+                "must be a range within [0,1]");
     }
 
     internal int SoftKernel(ShapeFamily family) => family switch

@@ -7,7 +7,8 @@ namespace Reb.Core.DefectMaker;
 /// <param name="Image">float [3,S,S], whole values 0..255.</param>
 /// <param name="Mask">float [S,S] in {0,1}: the shape, where the image may differ from the source.</param>
 /// <param name="Alpha">float [S,S] in [0,1]: the blending weight actually used (0 outside the mask).</param>
-public sealed record DefectResult(DefectKind Kind, Tensor Image, Tensor Mask, Tensor Alpha, DefectBox Box, ShapeInfo Shape) : IDisposable
+public sealed record DefectResult(DefectKind Kind, Tensor Image, Tensor Mask, Tensor Alpha, DefectBox Box,
+    ShapeInfo Shape) : IDisposable
 {
     public void Dispose() { Image.Dispose(); Mask.Dispose(); Alpha.Dispose(); }
 }

@@ -32,7 +32,8 @@ public sealed class DefectSampler : IDisposable
     {
         Options = options ?? new DefectMakerOptions();
         Options.Validate();
-        if (images.Count == 0) throw new ArgumentException("at least one training image is needed (cut-paste draws from them)", nameof(images));
+        if (images.Count == 0) throw new ArgumentException(
+            "at least one training image is needed (cut-paste draws from them)", nameof(images));
         int s = Options.ImageSize;
         for (int i = 0; i < images.Count; i++)
         {
@@ -43,7 +44,8 @@ public sealed class DefectSampler : IDisposable
             if (!fits)
                 throw new ArgumentException(Options.Resize == ResizeMode.Square
                     ? $"image {i} is [{string.Join(",", shape)}], expected [3,{s},{s}] (resize to ImageSize first)"
-                    : $"image {i} is [{string.Join(",", shape)}], expected [3,H,W] with H, W >= {s} (resize by the native-aspect rule first)", nameof(images));
+                    : $"image {i} is [{string.Join(",", shape)}], expected [3,H,W] with H, W >= {s} (resize by the " +
+                    "native-aspect rule first)", nameof(images));
         }
         Count = images.Count;
         _shapes = new ShapeMaker(Options.Shapes);
@@ -53,13 +55,15 @@ public sealed class DefectSampler : IDisposable
         {
             // Owned by this object for its lifetime: detached from every dispose scope (a caller's scope would free
             // it).
-            _images = images.Select(t => t.round().ClampTo(0, 255).to(ScalarType.Byte).DetachFromDisposeScope()).ToArray();
+            _images = images.Select(t => t.round().ClampTo(0, 255).to(ScalarType.Byte).DetachFromDisposeScope())
+                .ToArray();
             var masks = new Tensor[Count];
             for (int i = 0; i < Count; i++)
             {
                 if (Options.Placement == Placement.Uniform)
                 {
-                    masks[i] = ones(images[i].shape[1], images[i].shape[2], dtype: ScalarType.Byte).DetachFromDisposeScope();
+                    masks[i] = ones(images[i].shape[1], images[i].shape[2], dtype: ScalarType.Byte)
+                        .DetachFromDisposeScope();
                     _wholeImage[i] = true;
                     continue;
                 }
@@ -67,7 +71,8 @@ public sealed class DefectSampler : IDisposable
                 var fg = ForegroundEstimator.Estimate(images[i], Options.Foreground);
                 _wholeImage[i] = fg.IsWholeImage;
                 if (!fg.IsWholeImage)
-                    _foregroundPixels[i] = fg.Mask.reshape(-1).nonzero().squeeze(1).to(ScalarType.Int32).data<int>().ToArray();
+                    _foregroundPixels[i] = fg.Mask.reshape(-1).nonzero().squeeze(1).to(ScalarType.Int32).data<int>()
+                        .ToArray();
                 masks[i] = fg.Mask.to(ScalarType.Byte).DetachFromDisposeScope();
             }
             _foreground = masks;
@@ -93,9 +98,11 @@ public sealed class DefectSampler : IDisposable
         try
         {
             // Decoding dominates; the order of the result does not depend on the threads.
-            Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+            Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                i =>
             {
-                var t = ImageSource.FromFile(paths[i]).Prepare(o.ImageSize, o.Resize).Resized; // the one decode -> resize path
+                // the one decode -> resize path
+                var t = ImageSource.FromFile(paths[i]).Prepare(o.ImageSize, o.Resize).Resized;
                 tensors[i] = t.to(ScalarType.Byte);
                 t.Dispose();
             });
@@ -151,7 +158,8 @@ public sealed class DefectSampler : IDisposable
             kinds.Add(kind); boxes.Add(d.Box); shapes.Add(d.Shape);
         }
         return new DefectSample(sourceIndex,
-            stack(images).MoveToOuterDisposeScope(), stack(masks).MoveToOuterDisposeScope(), stack(alphas).MoveToOuterDisposeScope(),
+            stack(images).MoveToOuterDisposeScope(), stack(masks).MoveToOuterDisposeScope(),
+            stack(alphas).MoveToOuterDisposeScope(),
             kinds, boxes, shapes);
     }
 
@@ -167,9 +175,11 @@ public sealed class DefectSampler : IDisposable
         var (ay, ax) = RandomForegroundPixel(sourceIndex, rng);
         var box = DefectBox.CentredClamped(ay, ax, shape.Width, shape.Height, h, w);
 
-        var fill = kind.Fill() == FillSource.Noise ? NoiseFill.Make(rng, box.Width, box.Height) : CutFill(rng, box.Width, box.Height);
+        var fill = kind.Fill() == FillSource.Noise ? NoiseFill.Make(rng, box.Width, box.Height)
+            : CutFill(rng, box.Width, box.Height);
         fill = ColorJitter.Apply(fill, rng, Options.FillJitter);
-        double weight = family == ShapeFamily.Clump ? rng.Uniform(Options.ClumpAlphaScale.Min, Options.ClumpAlphaScale.Max) : 1.0;
+        double weight = family == ShapeFamily.Clump
+            ? rng.Uniform(Options.ClumpAlphaScale.Min, Options.ClumpAlphaScale.Max) : 1.0;
         bool soft = rng.NextDouble() < Options.SoftAlphaProbability;
         var alphaLocal = soft ? AlphaMask.Smoothed(shape, Options.SoftKernel(family)) : AlphaMask.Binary(shape);
         var alpha = tensor(alphaLocal).reshape(1, box.Height, box.Width).MulBy(weight);
@@ -192,11 +202,13 @@ public sealed class DefectSampler : IDisposable
     /// The adaptation batch: for each source, the clean image and its six defects (rows 7i..7i+6, labels 0..6), each
     /// row then augmented independently (section 5) when <paramref name="augmentation"/> is given.
     /// </summary>
-    public DefectBatch MakeBatch(IReadOnlyList<int> sourceIndices, Random rng, Augmentation? augmentation = null, bool includeMasks = false)
+    public DefectBatch MakeBatch(IReadOnlyList<int> sourceIndices, Random rng, Augmentation? augmentation = null,
+        bool includeMasks = false)
     {
         if (sourceIndices.Count == 0) throw new ArgumentException("no source indices given", nameof(sourceIndices));
         if (sourceIndices.Select(SizeOf).Distinct().Count() > 1)
-            throw new ArgumentException("a batch needs sources of one size; native-aspect sources differ (adaptation batches are square)", nameof(sourceIndices));
+            throw new ArgumentException("a batch needs sources of one size; native-aspect sources differ (adaptation " +
+                "batches are square)", nameof(sourceIndices));
         using var scope = NewDisposeScope();
         var images = new List<Tensor>();
         var masks = new List<Tensor>();
@@ -259,7 +271,8 @@ public sealed class DefectSampler : IDisposable
 
     private int CheckIndex(int index)
     {
-        if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"source index must be in [0, {Count})");
+        if ((uint)index >= (uint)Count)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"source index must be in [0, {Count})");
         return index;
     }
 

@@ -16,10 +16,12 @@ public static class DefectSheet
     /// writes one contact sheet (<see cref="FileName"/>) into <paramref name="outDir"/>. Returns the sheet's path.
     /// Same inputs and seed give the same picture.
     /// </summary>
-    public static string Write(IReadOnlyList<string> trainImagePaths, string outDir, int count, int seed, Placement placement)
+    public static string Write(IReadOnlyList<string> trainImagePaths, string outDir, int count, int seed,
+        Placement placement)
     {
         ArgumentNullException.ThrowIfNull(trainImagePaths);
-        if (trainImagePaths.Count == 0) throw new ArgumentException("no training images given", nameof(trainImagePaths));
+        if (trainImagePaths.Count == 0)
+            throw new ArgumentException("no training images given", nameof(trainImagePaths));
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "need at least one row");
         if (string.IsNullOrWhiteSpace(outDir)) throw new ArgumentException("output folder is empty", nameof(outDir));
         Directory.CreateDirectory(outDir);
@@ -33,7 +35,8 @@ public static class DefectSheet
         {
             foreach (int src in sources) samples.Add(sampler.MakeSample(src, rng));
             var foregrounds = sources.Select(sampler.Foreground).ToArray();
-            var captions = sources.Select(i => Path.GetFileName(trainImagePaths[i]) + (sampler.UsesWholeImage(i) ? " (whole image)" : "")).ToArray();
+            var captions = sources.Select(i => Path.GetFileName(trainImagePaths[i]) +
+                (sampler.UsesWholeImage(i) ? " (whole image)" : "")).ToArray();
             var png = ContactSheet.Render(samples, foregrounds, captions);
             string path = Path.Combine(outDir, FileName);
             File.WriteAllBytes(path, png);

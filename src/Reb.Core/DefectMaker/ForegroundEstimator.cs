@@ -65,7 +65,8 @@ public static class ForegroundEstimator
         long h = image.shape[1], w = image.shape[2];
         var raw = image.to(ScalarType.Float32);
         var x = o.SmoothKernel > 1
-            ? nn.functional.avg_pool2d(raw.unsqueeze(0), o.SmoothKernel, stride: 1, padding: o.SmoothKernel / 2, count_include_pad: false).squeeze(0)
+            ? nn.functional.avg_pool2d(raw.unsqueeze(0), o.SmoothKernel, stride: 1, padding: o.SmoothKernel / 2,
+                count_include_pad: false).squeeze(0)
             : raw; // [3,H,W]
 
         int band = Math.Max(1, (int)Math.Round(Math.Min(h, w) * o.BorderFraction));

@@ -9,8 +9,10 @@ public static class PolygonRasterizer
 {
     public static byte[] Fill(int[] xs, int[] ys, int width, int height)
     {
-        if (xs.Length != ys.Length) throw new ArgumentException($"{xs.Length} x coordinates but {ys.Length} y coordinates");
-        if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"mask size {width}x{height} must be positive");
+        if (xs.Length != ys.Length)
+            throw new ArgumentException($"{xs.Length} x coordinates but {ys.Length} y coordinates");
+        if (width <= 0 || height <= 0)
+            throw new ArgumentOutOfRangeException(nameof(width), $"mask size {width}x{height} must be positive");
         var mask = new byte[width * height];
         int n = xs.Length;
         var crossings = new List<double>();

@@ -76,9 +76,11 @@ public sealed class ShapeMaker(ShapeOptions? options = null)
                 blob[i] &= grid[i];
                 count += blob[i];
             }
-            if (count > 0) return new ShapeMask(w, h, blob, new ShapeInfo(ShapeFamily.Clump, area, aspect, w, h, 0, n, k));
+            if (count > 0)
+                return new ShapeMask(w, h, blob, new ShapeInfo(ShapeFamily.Clump, area, aspect, w, h, 0, n, k));
         }
-        throw new InvalidOperationException($"BezierClump: {MaxClumpAttempts} draws in a row gave an empty clump; check ShapeOptions' clump values and threshold");
+        throw new InvalidOperationException($"BezierClump: {MaxClumpAttempts} draws in a row gave an empty clump; " +
+            "check ShapeOptions' clump values and threshold");
     }
 
     /// <summary>Box of a random area fraction and log-uniform aspect, rounded to pixels and kept inside the canvas
@@ -105,7 +107,8 @@ public sealed class ShapeMaker(ShapeOptions? options = null)
         int gw = Math.Max((int)(w / cell * cellAspect), 1);
         int gh = Math.Max((int)(h / cell / cellAspect), 1);
         var values = new float[gw * gh];
-        for (int i = 0; i < values.Length; i++) values[i] = rng.Next(Options.ClumpValueLow, Options.ClumpValueHighExclusive);
+        for (int i = 0; i < values.Length; i++)
+            values[i] = rng.Next(Options.ClumpValueLow, Options.ClumpValueHighExclusive);
         using var scope = NewDisposeScope();
         var up = ImageResizer.ResizeTensor(tensor(values).reshape(1, 1, gh, gw), h, w);
         var above = up.gt(Options.ClumpThreshold).to(ScalarType.Byte).reshape(-1);

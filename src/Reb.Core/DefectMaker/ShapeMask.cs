@@ -42,7 +42,8 @@ public sealed record ShapeMask(int Width, int Height, byte[] Pixels, ShapeInfo I
     public Tensor ToCanvas(DefectBox box, int canvasHeight, int canvasWidth)
     {
         if (box.Width != Width || box.Height != Height)
-            throw new ArgumentException($"box {box.Width}x{box.Height} does not match the shape's {Width}x{Height}", nameof(box));
+            throw new ArgumentException($"box {box.Width}x{box.Height} does not match the shape's {Width}x{Height}",
+                nameof(box));
         using var scope = NewDisposeScope();
         var canvas = zeros(canvasHeight, canvasWidth);
         canvas.narrow(0, box.Y, Height).narrow(1, box.X, Width).copy_(ToTensor());

@@ -7,7 +7,8 @@ public static class AdaptivePooling
     /// ceil((i+1)*L/O)-1.</summary>
     public static double[,] Matrix(int inputs, int outputs)
     {
-        if (inputs <= 0 || outputs <= 0) throw new ArgumentOutOfRangeException(nameof(outputs), "sizes must be positive");
+        if (inputs <= 0 || outputs <= 0)
+            throw new ArgumentOutOfRangeException(nameof(outputs), "sizes must be positive");
         var m = new double[outputs, inputs];
         for (int i = 0; i < outputs; i++)
         {

@@ -37,6 +37,7 @@ public sealed class BankLayout
     public void CheckRows(long bankRows, string what = "bank")
     {
         if (bankRows != Rows)
-            throw new ArgumentException($"the {what} has {bankRows} rows, the layout of its {Images} images has {Rows}");
+            throw new ArgumentException(
+                $"the {what} has {bankRows} rows, the layout of its {Images} images has {Rows}");
     }
 }

@@ -36,7 +36,8 @@ public sealed class FeatureExtractor : IPatchEmbedder
         var layers = _backbone.ForwardLayers(_backbone.Preprocess(probe), BackboneLayer.Layer2, BackboneLayer.Layer3);
         var low = layers[BackboneLayer.Layer2];
         var high = layers[BackboneLayer.Layer3];
-        if (low.shape[2] != low.shape[3]) throw new ArgumentException($"backbone layer2 output is not square ({low.shape[2]}x{low.shape[3]})");
+        if (low.shape[2] != low.shape[3])
+            throw new ArgumentException($"backbone layer2 output is not square ({low.shape[2]}x{low.shape[3]})");
         GridSize = (int)low.shape[2];
         return ((int)low.shape[1], (int)high.shape[1]);
     }
@@ -48,7 +49,8 @@ public sealed class FeatureExtractor : IPatchEmbedder
     /// shipped.</summary> <remarks>Settable so that an adaptation guard can attach its verdict after judging this very
     /// extractor.</remarks>
     public string? AdaptationJson { get; set; }
-    public string Name => _backbone.Spec.ModelPath == BackboneSpec.BuiltinResNet18 ? "resnet18-imagenet" : Path.GetFileName(_backbone.Spec.ModelPath);
+    public string Name => _backbone.Spec.ModelPath == BackboneSpec.BuiltinResNet18 ? "resnet18-imagenet"
+        : Path.GetFileName(_backbone.Spec.ModelPath);
     public int ImageSize { get; }
     public int GridSize { get; private set; }
     /// <summary>Square (the method) or native aspect. Settable so that an adapted extractor can take the line's
@@ -60,8 +62,10 @@ public sealed class FeatureExtractor : IPatchEmbedder
     {
         if (Resize == ResizeMode.Square)
         {
-            if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != ImageSize || images.shape[3] != ImageSize)
-                throw new ArgumentException($"expected images [N,3,{ImageSize},{ImageSize}], got [{string.Join(",", images.shape)}]");
+            if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != ImageSize
+                || images.shape[3] != ImageSize)
+                throw new ArgumentException(
+                    $"expected images [N,3,{ImageSize},{ImageSize}], got [{string.Join(",", images.shape)}]");
         }
         else
         {
@@ -69,12 +73,14 @@ public sealed class FeatureExtractor : IPatchEmbedder
             int step = 2 * (ImageSize / GridSize);
             if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] % step != 0 || images.shape[3] % step != 0
                 || images.shape[2] < ImageSize || images.shape[3] < ImageSize)
-                throw new ArgumentException($"expected images [N,3,H,W] with H, W >= {ImageSize} and multiples of {step}, got [{string.Join(",", images.shape)}]");
+                throw new ArgumentException($"expected images [N,3,H,W] with H, W >= {ImageSize} and multiples of " +
+                    $"{step}, got [{string.Join(",", images.shape)}]");
         }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         if (_backbone.IsTraining) _backbone.Eval();
-        var layers = _backbone.ForwardLayers(_backbone.Preprocess(images.to(Device)), BackboneLayer.Layer2, BackboneLayer.Layer3);
+        var layers = _backbone.ForwardLayers(_backbone.Preprocess(images.to(Device)), BackboneLayer.Layer2,
+            BackboneLayer.Layer3);
         var features = _aggregator.Aggregate(layers[BackboneLayer.Layer2], layers[BackboneLayer.Layer3]);
         // Features leave on the CPU whatever the device: the bank, the kNN kernel's queries and the maps live there.
         return (Device.type == DeviceType.CPU ? features : features.cpu()).MoveToOuterDisposeScope();

@@ -23,7 +23,8 @@ public static class PatchEmbedding
     /// Unreadable images are reported through <paramref name="skipped"/> and left out.
     /// </summary>
     /// <returns>The bank, the names of the images used in bank order, and each one's patch grid.</returns>
-    public static EmbeddedImages EmbedWithGrids(IReadOnlyList<ImageSource> images, IPatchEmbedder embedder, int batchSize,
+    public static EmbeddedImages EmbedWithGrids(IReadOnlyList<ImageSource> images, IPatchEmbedder embedder,
+        int batchSize,
         List<SkippedImage> skipped, IProgress<StageProgress>? progress = null, CancellationToken ct = default)
     {
         // Every batch is copied into one bank tensor, so the bank is held once, not once in batches and again joined.
@@ -35,7 +36,8 @@ public static class PatchEmbedding
         var grids = new List<PatchGrid>();
         try
         {
-            foreach (var batch in ImageBatches.Read(images, embedder.ImageSize, batchSize, skipped.Add, mode: embedder.Resize))
+            foreach (var batch in ImageBatches.Read(images, embedder.ImageSize, batchSize, skipped.Add,
+                mode: embedder.Resize))
             {
                 using (batch)
                 using (var scope = NewDisposeScope())
@@ -44,11 +46,13 @@ public static class PatchEmbedding
                     var grid = embedder.GridOf(batch.Images.shape[2], batch.Images.shape[3]);
                     var f = embedder.Embed(batch.Images);
                     if (f.shape[0] != batch.Paths.Count * grid.Count)
-                        throw new InvalidOperationException($"the embedder gave {f.shape[0]} rows for {batch.Paths.Count} images of grid {grid}");
+                        throw new InvalidOperationException(
+                            $"the embedder gave {f.shape[0]} rows for {batch.Paths.Count} images of grid {grid}");
                     if (rows + f.shape[0] > bank.shape[0])
                     {
                         long seen = used.Count + batch.Paths.Count, need = rows + f.shape[0];
-                        long estimate = need + (need * (images.Count - seen) + seen - 1) / seen; // the same rows per image for the rest
+                        // the same rows per image for the rest
+                        long estimate = need + (need * (images.Count - seen) + seen - 1) / seen;
                         var grown = empty(Math.Max(need, estimate), embedder.Dim);
                         grown.narrow(0, 0, rows).copy_(bank.narrow(0, 0, rows));
                         bank.Dispose();
@@ -59,7 +63,8 @@ public static class PatchEmbedding
                     used.AddRange(batch.Paths);
                     grids.AddRange(Enumerable.Repeat(grid, batch.Paths.Count));
                 }
-                progress?.Report(new StageProgress("embed", (double)(used.Count + skipped.Count) / images.Count, Path.GetFileName(batch.Paths[^1])));
+                progress?.Report(new StageProgress("embed", (double)(used.Count + skipped.Count) / images.Count,
+                    Path.GetFileName(batch.Paths[^1])));
             }
             if (rows < bank.shape[0])
             {
@@ -82,14 +87,16 @@ public static class PatchEmbedding
     /// <exception cref="ImageLoadException">the image cannot be decoded (names it, says why).</exception>
     /// <param name="decoded">called once the image is decoded and resized, before the backbone (for stage
     /// timings).</param>
-    public static Tensor EmbedOne(ImageSource image, IPatchEmbedder embedder, long maxPixels = ImageLoader.DefaultMaxPixels, Action? decoded = null) =>
+    public static Tensor EmbedOne(ImageSource image, IPatchEmbedder embedder,
+        long maxPixels = ImageLoader.DefaultMaxPixels, Action? decoded = null) =>
         EmbedOneWithGrid(image, embedder, maxPixels, decoded).Features;
 
     /// <summary>
     /// <see cref="EmbedOne"/> with the image's patch grid ([grid.Count, D] rows in (y, x) order) and its resized height
     /// and width (the size its pixel map is made at).
     /// </summary>
-    public static (Tensor Features, PatchGrid Grid, int Height, int Width) EmbedOneWithGrid(ImageSource image, IPatchEmbedder embedder,
+    public static (Tensor Features, PatchGrid Grid, int Height, int Width) EmbedOneWithGrid(ImageSource image,
+        IPatchEmbedder embedder,
         long maxPixels = ImageLoader.DefaultMaxPixels, Action? decoded = null)
     {
         using var scope = NewDisposeScope();

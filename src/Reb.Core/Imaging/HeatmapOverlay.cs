@@ -10,7 +10,8 @@ namespace Reb.Core.Imaging;
 public static class HeatmapOverlay
 {
     /// <param name="map">row-major anomaly map at the image's own size (width*height values).</param>
-    public static byte[] RenderPng(RgbImage image, float[] map, float low, float high, string caption, bool reject, float opacity = 0.45f)
+    public static byte[] RenderPng(RgbImage image, float[] map, float low, float high, string caption, bool reject,
+        float opacity = 0.45f)
     {
         if (map.Length != image.Width * image.Height)
             throw new ArgumentException($"map has {map.Length} values, image is {image.Width}x{image.Height}");

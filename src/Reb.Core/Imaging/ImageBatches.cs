@@ -6,7 +6,8 @@ namespace Reb.Core.Imaging;
 
 /// <summary>A batch of decoded, resized images ready for the backbone, with the originals kept for overlays when
 /// asked.</summary>
-public sealed class ImageBatch(IReadOnlyList<string> paths, Tensor images, IReadOnlyList<RgbImage?> originals) : IDisposable
+public sealed class ImageBatch(IReadOnlyList<string> paths, Tensor images, IReadOnlyList<RgbImage?> originals)
+    : IDisposable
 {
     public IReadOnlyList<string> Paths { get; } = paths;
     /// <summary>[N,3,H,W] float RGB 0..255 (H = W = S in square mode; every image of a batch has the same
@@ -24,12 +25,17 @@ public sealed class ImageBatch(IReadOnlyList<string> paths, Tensor images, IRead
 /// </summary>
 public static class ImageBatches
 {
-    public static async IAsyncEnumerable<ImageBatch> ReadAsync(IReadOnlyList<ImageSource> sources, int imageSize, int batchSize,
+    public static async IAsyncEnumerable<ImageBatch> ReadAsync(IReadOnlyList<ImageSource> sources, int imageSize,
+        int batchSize,
         Action<SkippedImage> onSkip, bool keepOriginals = false, int prefetch = 2, ResizeMode mode = ResizeMode.Square,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize));
-        var channel = Channel.CreateBounded<ImageBatch>(new BoundedChannelOptions(prefetch) { SingleReader = true, SingleWriter = true });
+        var channel = Channel.CreateBounded<ImageBatch>(new BoundedChannelOptions(prefetch)
+        {
+            SingleReader = true,
+            SingleWriter = true
+        });
         var producer = Task.Run(async () =>
         {
             try
@@ -39,7 +45,8 @@ public static class ImageBatches
                     var chunk = sources.Skip(start).Take(batchSize).ToList();
                     var decoded = new (string Path, RgbImage? Image, Tensor? Resized)[chunk.Count];
                     var reasons = new string?[chunk.Count];
-                    Parallel.For(0, chunk.Count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, i =>
+                    Parallel.For(0, chunk.Count,
+                        new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, i =>
                     {
                         try
                         {
@@ -82,7 +89,8 @@ public static class ImageBatches
     private static bool SameSize(Tensor a, Tensor b) => a.shape[1] == b.shape[1] && a.shape[2] == b.shape[2];
 
     /// <summary>Synchronous view for callers that are not async.</summary>
-    public static IEnumerable<ImageBatch> Read(IReadOnlyList<ImageSource> sources, int imageSize, int batchSize, Action<SkippedImage> onSkip,
+    public static IEnumerable<ImageBatch> Read(IReadOnlyList<ImageSource> sources, int imageSize, int batchSize,
+        Action<SkippedImage> onSkip,
         bool keepOriginals = false, ResizeMode mode = ResizeMode.Square)
     {
         var e = ReadAsync(sources, imageSize, batchSize, onSkip, keepOriginals, mode: mode).GetAsyncEnumerator();
@@ -94,7 +102,8 @@ public static class ImageBatches
     }
 
     /// <summary>Files on disk (the CLI's case).</summary>
-    public static IEnumerable<ImageBatch> Read(IReadOnlyList<string> paths, int imageSize, int batchSize, Action<SkippedImage> onSkip,
+    public static IEnumerable<ImageBatch> Read(IReadOnlyList<string> paths, int imageSize, int batchSize,
+        Action<SkippedImage> onSkip,
         bool keepOriginals = false, ResizeMode mode = ResizeMode.Square) =>
         Read(paths.Select(ImageSource.FromFile).ToList(), imageSize, batchSize, onSkip, keepOriginals, mode);
 }

@@ -31,8 +31,10 @@ public static class ImageHeaderProbe
     {
         // signature (8) + IHDR chunk length (4) + "IHDR" (4) + width (4) + height (4), big-endian
         if (b.Length < 24) throw new ImageLoadException(source, "the PNG header is truncated");
-        if (!b.Slice(12, 4).SequenceEqual("IHDR"u8)) throw new ImageLoadException(source, "the PNG header has no IHDR chunk first");
-        return Checked("png", BinaryPrimitives.ReadInt32BigEndian(b[16..]), BinaryPrimitives.ReadInt32BigEndian(b[20..]), source);
+        if (!b.Slice(12, 4).SequenceEqual("IHDR"u8))
+            throw new ImageLoadException(source, "the PNG header has no IHDR chunk first");
+        return Checked("png", BinaryPrimitives.ReadInt32BigEndian(b[16..]),
+            BinaryPrimitives.ReadInt32BigEndian(b[20..]), source);
     }
 
     private static ImageHeader Jpeg(ReadOnlySpan<byte> b, string source)
@@ -40,7 +42,8 @@ public static class ImageHeaderProbe
         int i = 2;
         while (i + 4 <= b.Length)
         {
-            if (b[i] != 0xFF) throw new ImageLoadException(source, $"the JPEG header is corrupt (no marker at byte {i})");
+            if (b[i] != 0xFF)
+                throw new ImageLoadException(source, $"the JPEG header is corrupt (no marker at byte {i})");
             byte marker = b[i + 1];
             if (marker == 0xFF) { i++; continue; }                                   // fill byte
             if (marker is 0x01 or (>= 0xD0 and <= 0xD8)) { i += 2; continue; }       // markers without a length
@@ -49,7 +52,8 @@ public static class ImageHeaderProbe
             if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
             {
                 if (i + 9 > b.Length) break;
-                return Checked("jpeg", BinaryPrimitives.ReadUInt16BigEndian(b[(i + 7)..]), BinaryPrimitives.ReadUInt16BigEndian(b[(i + 5)..]), source);
+                return Checked("jpeg", BinaryPrimitives.ReadUInt16BigEndian(b[(i + 7)..]),
+                    BinaryPrimitives.ReadUInt16BigEndian(b[(i + 5)..]), source);
             }
             if (length < 2) throw new ImageLoadException(source, "the JPEG header is corrupt (segment length < 2)");
             i += 2 + length;
@@ -62,12 +66,15 @@ public static class ImageHeaderProbe
         if (b.Length < 26) throw new ImageLoadException(source, "the BMP header is truncated");
         int dib = BinaryPrimitives.ReadInt32LittleEndian(b[14..]);
         if (dib == 12)
-            return Checked("bmp", BinaryPrimitives.ReadUInt16LittleEndian(b[18..]), BinaryPrimitives.ReadUInt16LittleEndian(b[20..]), source);
+            return Checked("bmp", BinaryPrimitives.ReadUInt16LittleEndian(b[18..]),
+                BinaryPrimitives.ReadUInt16LittleEndian(b[20..]), source);
         // Negative height = top-down rows; the size is its absolute value.
-        return Checked("bmp", BinaryPrimitives.ReadInt32LittleEndian(b[18..]), Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(b[22..])), source);
+        return Checked("bmp", BinaryPrimitives.ReadInt32LittleEndian(b[18..]),
+            Math.Abs(BinaryPrimitives.ReadInt32LittleEndian(b[22..])), source);
     }
 
     private static ImageHeader Checked(string format, int width, int height, string source) =>
         width > 0 && height > 0 ? new ImageHeader(format, width, height)
-            : throw new ImageLoadException(source, $"the {format.ToUpperInvariant()} header claims an invalid size {width}x{height}");
+            : throw new ImageLoadException(source,
+                $"the {format.ToUpperInvariant()} header claims an invalid size {width}x{height}");
 }

@@ -29,7 +29,8 @@ public static class ImageLoader
     {
         if (ImageHeaderProbe.Probe(bytes, source) is { } header) return (header.Width, header.Height);
         using var data = SKData.CreateCopy(bytes);
-        using var codec = SKCodec.Create(data) ?? throw new ImageLoadException(source, "not a supported image (PNG, JPEG, BMP, WebP, GIF) or the header is corrupt");
+        using var codec = SKCodec.Create(data) ?? throw new ImageLoadException(source,
+            "not a supported image (PNG, JPEG, BMP, WebP, GIF) or the header is corrupt");
         return (codec.Info.Width, codec.Info.Height);
     }
 
@@ -38,7 +39,8 @@ public static class ImageLoader
         if (bytes.Length == 0) throw new ImageLoadException(source, "empty file");
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data)
-            ?? throw new ImageLoadException(source, "not a supported image (PNG, JPEG, BMP, WebP, GIF) or the header is corrupt");
+            ?? throw new ImageLoadException(source,
+                "not a supported image (PNG, JPEG, BMP, WebP, GIF) or the header is corrupt");
         int w = codec.Info.Width, h = codec.Info.Height;
         if (w <= 0 || h <= 0) throw new ImageLoadException(source, $"invalid size {w}x{h}");
         if ((long)w * h > maxPixels)

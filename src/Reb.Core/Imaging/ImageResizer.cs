@@ -51,11 +51,13 @@ public static class ImageResizer
     }
 
     private static Tensor Pass(Tensor t, long h, long w) =>
-        nn.functional.interpolate(t, new[] { h, w }, mode: InterpolationMode.Bicubic, align_corners: false, antialias: true)
+        nn.functional.interpolate(t, new[] { h, w }, mode: InterpolationMode.Bicubic, align_corners: false,
+            antialias: true)
             .round_().clamp_(0, 255);
 
     /// <summary>Nearest-neighbour resize of a mask (spec: masks resized nearest, binarised &gt; 0).</summary>
-    public static bool[] ResizeMaskNearest(bool[] mask, int width, int height, int size) => ResizeMaskNearest(mask, width, height, size, size);
+    public static bool[] ResizeMaskNearest(bool[] mask, int width, int height, int size)
+        => ResizeMaskNearest(mask, width, height, size, size);
 
     /// <summary>Nearest-neighbour resize of a width x height mask to outWidth x outHeight (native-aspect mode's
     /// masks).</summary>

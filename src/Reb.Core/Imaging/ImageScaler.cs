@@ -22,15 +22,18 @@ public static class ImageScaler
     public static byte[] Thumbnail(byte[] png, int maxWidth)
     {
         using var bitmap = SKBitmap.Decode(png) ?? throw new ImageLoadException("thumbnail", "not a PNG");
-        int w = Math.Min(maxWidth, bitmap.Width), h = Math.Max(1, (int)Math.Round((double)bitmap.Height * w / bitmap.Width));
-        using var small = bitmap.Resize(new SKImageInfo(w, h), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        int w = Math.Min(maxWidth, bitmap.Width),
+            h = Math.Max(1, (int)Math.Round((double)bitmap.Height * w / bitmap.Width));
+        using var small =
+            bitmap.Resize(new SKImageInfo(w, h), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
         using var data = small.Encode(SKEncodedImageFormat.Png, 90);
         return data.ToArray();
     }
 
     private static SKBitmap ToBitmap(RgbImage image)
     {
-        var bitmap = new SKBitmap(new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        var bitmap =
+            new SKBitmap(new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         // Written straight into the bitmap's pixels: an intermediate RGBA array would be one more full-size copy of
         // the upload (4 bytes a pixel) on the inspection path.
         var rgba = bitmap.GetPixelSpan();

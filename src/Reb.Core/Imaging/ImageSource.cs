@@ -10,7 +10,8 @@ public sealed record ImageSource(string Name, string? Path, byte[]? Bytes)
 {
     public static ImageSource FromFile(string path) => new(path, path, null);
 
-    public static ImageSource FromBytes(string name, byte[] bytes) => new(name, null, bytes ?? throw new ArgumentNullException(nameof(bytes)));
+    public static ImageSource FromBytes(string name, byte[] bytes)
+        => new(name, null, bytes ?? throw new ArgumentNullException(nameof(bytes)));
 
     /// <summary>Decodes the image (<see cref="ImageLoader"/>, the project's one decoder).</summary>
     /// <exception cref="ImageLoadException">missing, corrupt, truncated or too large (names the image).</exception>
@@ -19,7 +20,8 @@ public sealed record ImageSource(string Name, string? Path, byte[]? Bytes)
 
     /// <summary>The one decode -> resize path with a resize mode: [3, H, W] float RGB 0..255 (<see
     /// cref="ResizeRule.Target"/>).</summary>
-    public (RgbImage Original, TorchSharp.torch.Tensor Resized) Prepare(int imageSize, ResizeMode mode, long maxPixels = ImageLoader.DefaultMaxPixels)
+    public (RgbImage Original, TorchSharp.torch.Tensor Resized) Prepare(int imageSize, ResizeMode mode,
+        long maxPixels = ImageLoader.DefaultMaxPixels)
     {
         var image = Decode(maxPixels);
         return (image, ImageResizer.ResizeRgb(image, imageSize, mode));

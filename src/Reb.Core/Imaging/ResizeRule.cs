@@ -10,7 +10,8 @@ public static class ResizeRule
     /// <summary>The resized (height, width) of a width x height image.</summary>
     public static (int Height, int Width) Target(int width, int height, int imageSize, ResizeMode mode)
     {
-        if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"invalid image size {width}x{height}");
+        if (width <= 0 || height <= 0)
+            throw new ArgumentOutOfRangeException(nameof(width), $"invalid image size {width}x{height}");
         if (mode == ResizeMode.Square) return (imageSize, imageSize);
         int shortSide = Math.Min(width, height), longSide = Math.Max(width, height);
         double scaled = (double)longSide * imageSize / shortSide;

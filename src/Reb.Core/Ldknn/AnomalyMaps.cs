@@ -11,14 +11,17 @@ public static class AnomalyMaps
     /// and that core's density per patch, in grid order): the single-process rule d2 - lambda * density, then
     /// <see cref="Assemble"/>. The map comes back at mapHeight x mapWidth, the image's resized size.
     /// </summary>
-    public static (float Score, float[] Map) ScoreFromNearest(float[] distance, float[] density, double lambda, Features.PatchGrid grid,
+    public static (float Score, float[] Map) ScoreFromNearest(float[] distance, float[] density, double lambda,
+        Features.PatchGrid grid,
         int mapHeight, int mapWidth)
     {
         if (distance.Length != density.Length || distance.Length != grid.Count)
-            throw new ArgumentException($"{distance.Length} distances and {density.Length} densities for a {grid} grid");
+            throw new ArgumentException(
+                $"{distance.Length} distances and {density.Length} densities for a {grid} grid");
         using var scope = NewDisposeScope();
         // density[] is already per patch, so "nearest index" of patch i is i: the same arithmetic as ScorePatches.
-        var scores = LdknnIndex.PatchScores(tensor(distance), arange(distance.Length, dtype: ScalarType.Int64), tensor(density), lambda);
+        var scores = LdknnIndex.PatchScores(tensor(distance), arange(distance.Length, dtype: ScalarType.Int64),
+            tensor(density), lambda);
         var (imageScores, maps) = Assemble(scores.reshape(1, grid.Height, grid.Width), mapHeight, mapWidth);
         return (imageScores[0], maps[0]);
     }
@@ -55,14 +58,16 @@ public static class AnomalyMaps
     /// Pixel maps at size x size: bilinear upsampling (align_corners=false) then a Gaussian blur, sigma 4, kernel 33,
     /// reflect border. maps: [N,H,W] -> [N,size,size].
     /// </summary>
-    public static Tensor PixelMaps(Tensor maps, int size = 256, double sigma = 4.0) => PixelMaps(maps, size, size, sigma);
+    public static Tensor PixelMaps(Tensor maps, int size = 256, double sigma = 4.0)
+        => PixelMaps(maps, size, size, sigma);
 
     /// <summary>Pixel maps at height x width (native-aspect mode: the image's resized size): [N,H,W] ->
     /// [N,height,width].</summary>
     public static Tensor PixelMaps(Tensor maps, int height, int width, double sigma = 4.0)
     {
         using var scope = NewDisposeScope();
-        var up = nn.functional.interpolate(maps.unsqueeze(1), new long[] { height, width }, mode: InterpolationMode.Bilinear, align_corners: false);
+        var up = nn.functional.interpolate(maps.unsqueeze(1), new long[] { height, width },
+            mode: InterpolationMode.Bilinear, align_corners: false);
         var blurred = GaussianBlur(up, sigma);
         return blurred.squeeze(1).MoveToOuterDisposeScope();
     }

@@ -13,7 +13,8 @@ public sealed class BankNeighbours : IDisposable
     public BankNeighbours(Tensor distances)
     {
         if (distances.dim() != 2 || distances.dtype != ScalarType.Float32)
-            throw new ArgumentException($"neighbour distances must be float32 [n, K], got {distances.dtype} [{string.Join(", ", distances.shape)}]", nameof(distances));
+            throw new ArgumentException($"neighbour distances must be float32 [n, K], got {distances.dtype} " +
+                $"[{string.Join(", ", distances.shape)}]", nameof(distances));
         Distances = distances.contiguous().DetachFromDisposeScope();
     }
 
@@ -27,14 +28,18 @@ public sealed class BankNeighbours : IDisposable
     /// <see cref="LdknnIndex.NeighbourDistances"/> and <see cref="LdknnIndex.DensityFromNeighbours"/>, so the same
     /// densities bit for bit), keeping the neighbour distances the densities are the means of.
     /// </summary>
-    public static (LdknnIndex Index, BankNeighbours Neighbours) Fit(Tensor bank, LdknnOptions options, IProgress<double>? progress = null)
+    public static (LdknnIndex Index, BankNeighbours Neighbours) Fit(Tensor bank, LdknnOptions options,
+        IProgress<double>? progress = null)
     {
         options.Validate();
         if (options.CoresetRatio < 1.0)
-            throw new NotSupportedException($"neighbour tables need the whole bank as core set (coreset ratio {options.CoresetRatio}): a coreset is a random greedy selection, an appended bank cannot reproduce it");
+            throw new NotSupportedException(
+                $"neighbour tables need the whole bank as core set (coreset ratio {options.CoresetRatio}): a coreset " +
+                "is a random greedy selection, an appended bank cannot reproduce it");
         long n = bank.shape[0];
         if (n < options.K + 1)
-            throw new ArgumentException($"the memory bank has {n} patches; K = {options.K} needs at least {options.K + 1}");
+            throw new ArgumentException(
+                $"the memory bank has {n} patches; K = {options.K} needs at least {options.K + 1}");
         var coreIdx = Enumerable.Range(0, checked((int)n)).Select(i => (long)i).ToArray();
         Tensor distances;
         float[] density;
@@ -46,7 +51,8 @@ public sealed class BankNeighbours : IDisposable
             full = KnnSearch.Create(KnnBank.Create(bank.clone()), options.Search, ownsBank: true, seed: options.Seed);
             try
             {
-                distances = LdknnIndex.NeighbourDistances(full, full.Bank.Vectors, tensor(coreIdx), options.K, progress).MoveToOuterDisposeScope();
+                distances = LdknnIndex.NeighbourDistances(full, full.Bank.Vectors, tensor(coreIdx), options.K, progress)
+                    .MoveToOuterDisposeScope();
                 density = LdknnIndex.DensityFromNeighbours(distances);
             }
             catch

@@ -8,7 +8,8 @@ namespace Reb.Core.Ldknn;
 /// took.</summary> <param name="CandidateOldRows">Old rows the screen could not rule out (a superset of <paramref
 /// name="AffectedOldRows"/>), searched exactly.</param>
 public sealed record BankUpdateStats(long OldRows, long NewRows, long AffectedOldRows, double Seconds,
-    long Candidates = 0, long ExactDistances = 0, double NewRowsSeconds = 0, double OldRowsSeconds = 0, double AffectedSeconds = 0,
+    long Candidates = 0, long ExactDistances = 0, double NewRowsSeconds = 0, double OldRowsSeconds = 0,
+    double AffectedSeconds = 0,
     double IndexSeconds = 0, KnnSearchStats? Search = null, long CandidateOldRows = 0);
 
 /// <summary>
@@ -30,22 +31,27 @@ public sealed record BankUpdateStats(long OldRows, long NewRows, long AffectedOl
 /// </summary>
 public static class BankUpdate
 {
-    public static (LdknnIndex Index, BankNeighbours Neighbours, BankUpdateStats Stats) Append(LdknnIndex index, BankNeighbours neighbours,
+    public static (LdknnIndex Index, BankNeighbours Neighbours, BankUpdateStats Stats) Append(LdknnIndex index,
+        BankNeighbours neighbours,
         Tensor newRows, IProgress<double>? progress = null)
     {
         var watch = Stopwatch.StartNew();
         var options = index.Options;
         if (options.CoresetRatio < 1.0)
-            throw new NotSupportedException("the bank was fitted with a coreset: an incremental update cannot reproduce a greedy coreset of the union; refit instead");
+            throw new NotSupportedException("the bank was fitted with a coreset: an incremental update cannot " +
+                "reproduce a greedy coreset of the union; refit instead");
         long n = index.CoreCount, m = newRows.shape[0];
         int k = options.K;
         if (neighbours.Rows != n || neighbours.K != k)
-            throw new ArgumentException($"the neighbour table is [{neighbours.Rows}, {neighbours.K}] but the index has {n} rows and K = {k}", nameof(neighbours));
+            throw new ArgumentException($"the neighbour table is [{neighbours.Rows}, {neighbours.K}] but the index " +
+                $"has {n} rows and K = {k}", nameof(neighbours));
         if (newRows.dim() != 2 || newRows.shape[1] != index.Dim || newRows.dtype != ScalarType.Float32)
-            throw new ArgumentException($"new rows must be float32 [m, {index.Dim}], got {newRows.dtype} [{string.Join(", ", newRows.shape)}]", nameof(newRows));
+            throw new ArgumentException($"new rows must be float32 [m, {index.Dim}], got {newRows.dtype} " +
+                $"[{string.Join(", ", newRows.shape)}]", nameof(newRows));
         if (m == 0) throw new ArgumentException("no rows to append", nameof(newRows));
         for (long i = 0; i < n; i++)
-            if (index.CoreBankIndex[i] != i) throw new ArgumentException("the index's core set is not the whole bank in order", nameof(index));
+            if (index.CoreBankIndex[i] != i)
+                throw new ArgumentException("the index's core set is not the whole bank in order", nameof(index));
 
         Tensor table;
         KnnBank unionBank;
@@ -83,7 +89,8 @@ public static class BankUpdate
                 // dominate
                 // with 512-query blocks, so the blocks are as large as the tile memory of the default shape allows
                 // (QueryChunk x bank rows x 4 bytes).
-                int chunk = (int)Math.Clamp(KnnOptions.Default.QueryChunk * (long)KnnOptions.Default.BankChunk / Math.Max(1, m), KnnOptions.Default.QueryChunk, 16_384);
+                int chunk = (int)Math.Clamp(KnnOptions.Default.QueryChunk * (long)KnnOptions.Default.BankChunk
+                    / Math.Max(1, m), KnnOptions.Default.QueryChunk, 16_384);
                 var small = new KnnOptions { QueryChunk = chunk };
                 using var newBank = KnnBank.Create(newRows, small);
                 var rowsIdx = tensor(candidates);

@@ -17,7 +17,8 @@ public static class GreedyCoreset
         int count = Math.Max(1, (int)(n * options.CoresetRatio));
         using var scope = NewDisposeScope();
         var generator = new Generator((ulong)options.Seed);
-        var projection = randn(bank.shape[1], options.CoresetProjection, generator: generator) / Math.Sqrt(bank.shape[1]);
+        var projection =
+            randn(bank.shape[1], options.CoresetProjection, generator: generator) / Math.Sqrt(bank.shape[1]);
         var reduced = bank.mm(projection);                                   // [n, p]
         var norms = reduced.pow(2).sum(1);                                    // [n]
         var rng = new Random(options.Seed);

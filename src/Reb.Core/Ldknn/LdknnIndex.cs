@@ -15,7 +15,8 @@ public sealed class LdknnIndex : IDisposable
 
     /// <param name="search">kNN options of the core bank (e.g. the device its screen runs on); null = the
     /// defaults.</param>
-    public LdknnIndex(Tensor coreFeatures, float[] density, long[] coreBankIndex, LdknnOptions options, KnnOptions? search = null)
+    public LdknnIndex(Tensor coreFeatures, float[] density, long[] coreBankIndex, LdknnOptions options,
+        KnnOptions? search = null)
         : this(PrepareAndRelease(coreFeatures, density.Length, search), density, coreBankIndex, options)
     {
     }
@@ -24,7 +25,8 @@ public sealed class LdknnIndex : IDisposable
     /// has just prepared the union for its own search and need not prepare it twice. Searched in
     /// options.Search.</summary>
     public LdknnIndex(KnnBank preparedCore, float[] density, long[] coreBankIndex, LdknnOptions options)
-        : this(KnnSearch.Create(preparedCore, options.Search, ownsBank: true, seed: options.Seed), density, coreBankIndex, options)
+        : this(KnnSearch.Create(preparedCore, options.Search, ownsBank: true, seed: options.Seed), density,
+            coreBankIndex, options)
     {
     }
 
@@ -33,7 +35,8 @@ public sealed class LdknnIndex : IDisposable
     public LdknnIndex(KnnSearch preparedSearch, float[] density, long[] coreBankIndex, LdknnOptions options)
     {
         if (preparedSearch.Count != density.Length || density.Length != coreBankIndex.Length)
-            throw new ArgumentException($"core set has {preparedSearch.Count} rows but {density.Length} densities and {coreBankIndex.Length} indices");
+            throw new ArgumentException($"core set has {preparedSearch.Count} rows but {density.Length} densities " +
+                $"and {coreBankIndex.Length} indices");
         _search = preparedSearch;
         Density = density;
         _density = tensor(density).DetachFromDisposeScope();
@@ -65,7 +68,8 @@ public sealed class LdknnIndex : IDisposable
 
     /// <summary>Mean squared distance of each query (a bank row, given by its bank index) to its K nearest other bank
     /// rows.</summary>
-    public static float[] Densities(KnnSearch fullBank, Tensor queries, Tensor queryBankIndex, int k, IProgress<double>? progress = null)
+    public static float[] Densities(KnnSearch fullBank, Tensor queries, Tensor queryBankIndex, int k,
+        IProgress<double>? progress = null)
     {
         using var table = NeighbourDistances(fullBank, queries, queryBankIndex, k, progress);
         return DensityFromNeighbours(table);
@@ -75,7 +79,8 @@ public sealed class LdknnIndex : IDisposable
     /// The density search: the K ascending distances [q, K] from each query (a bank row, given by its bank index) to
     /// its nearest other bank rows. The densities are their means; models without a coreset keep the table for bank
     /// updates. </summary>
-    public static Tensor NeighbourDistances(KnnSearch fullBank, Tensor queries, Tensor queryBankIndex, int k, IProgress<double>? progress = null)
+    public static Tensor NeighbourDistances(KnnSearch fullBank, Tensor queries, Tensor queryBankIndex, int k,
+        IProgress<double>? progress = null)
     {
         using var scope = NewDisposeScope();
         using var result = fullBank.Search(queries, k, queryBankIndex, progress: progress);
@@ -114,11 +119,13 @@ public sealed class LdknnIndex : IDisposable
         using var scope = NewDisposeScope();
         // Core rows are sorted by bank index, so the excluded bank range is one range of core positions.
         var excluded = new BankRange(LowerBound(CoreBankIndex, bankStart), LowerBound(CoreBankIndex, bankEnd));
-        if (excluded.Length >= CoreCount) throw new InvalidOperationException("no core features left outside the excluded range");
+        if (excluded.Length >= CoreCount)
+            throw new InvalidOperationException("no core features left outside the excluded range");
         var ranges = new BankRange[queries.shape[0]];
         Array.Fill(ranges, excluded);
         using var nearest = _search.Search(queries, 1, excludeRanges: ranges);
-        return PatchScores(nearest.Distances.squeeze(1), nearest.Indices.squeeze(1), _density, Options.Lambda).MoveToOuterDisposeScope();
+        return PatchScores(nearest.Distances.squeeze(1), nearest.Indices.squeeze(1), _density, Options.Lambda)
+            .MoveToOuterDisposeScope();
     }
 
     private static int LowerBound(long[] sorted, long value)

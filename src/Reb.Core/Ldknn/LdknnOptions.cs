@@ -33,6 +33,7 @@ public sealed record LdknnOptions
         if (K < 1) throw new ArgumentOutOfRangeException(nameof(K), K, "K must be at least 1");
         if (double.IsNaN(Lambda)) throw new ArgumentOutOfRangeException(nameof(Lambda), "lambda must be a number");
         if (!(CoresetRatio > 0 && CoresetRatio <= 1))
-            throw new ArgumentOutOfRangeException(nameof(CoresetRatio), CoresetRatio, "coreset ratio must be in (0, 1]");
+            throw new ArgumentOutOfRangeException(nameof(CoresetRatio), CoresetRatio,
+                "coreset ratio must be in (0, 1]");
     }
 }

@@ -44,9 +44,11 @@ public sealed class AuproAccumulator
     {
         if ((long)width * height != map.Length || mask.Length != map.Length)
             throw new ArgumentException(
-                $"image #{_images}: map has {map.Length} values and mask {mask.Length}, but width x height = {width} x {height}; all three must agree");
+                $"image #{_images}: map has {map.Length} values and mask {mask.Length}, but width x height = {width} " +
+                $"x {height}; all three must agree");
         int nan = Auroc.IndexOfNaN(map);
-        if (nan >= 0) throw new ArgumentException($"image #{_images}: map[{nan}] is NaN; scores must be numbers", nameof(map));
+        if (nan >= 0)
+            throw new ArgumentException($"image #{_images}: map[{nan}] is NaN; scores must be numbers", nameof(map));
 
         var (labels, count) = ConnectedComponents.Label(mask, width, height, Connectivity.Eight);
         int firstRegion = _regionSizes.Count;
@@ -70,11 +72,13 @@ public sealed class AuproAccumulator
     public double Compute(double maxFpr = 0.3)
     {
         if (!(maxFpr > 0 && maxFpr <= 1))
-            throw new ArgumentOutOfRangeException(nameof(maxFpr), maxFpr, "the FPR integration limit must be in (0, 1]");
+            throw new ArgumentOutOfRangeException(nameof(maxFpr), maxFpr,
+                "the FPR integration limit must be in (0, 1]");
         if (_regionSizes.Count == 0)
             throw new InvalidOperationException($"AUPRO is undefined: none of the {_images} masks has a defect region");
         if (_normal.Count == 0)
-            throw new InvalidOperationException($"AUPRO is undefined: the {_images} masks have no normal pixel, so the FPR cannot be computed");
+            throw new InvalidOperationException(
+                $"AUPRO is undefined: the {_images} masks have no normal pixel, so the FPR cannot be computed");
 
         _normal.SortEachBlock();
         var defect = CollectionsMarshal.AsSpan(_defect);
@@ -117,7 +121,8 @@ public sealed class AuproAccumulator
             uint t = 0;
             for (int j = 0; j < runs; j++)
                 if (heads[j] >= 0) { uint k = _normal.Block(j)[heads[j]]; if (!any || k > t) t = k; any = true; }
-            if (defectHead >= 0) { uint k = (uint)(sortedDefect[defectHead] >> 32); if (!any || k > t) t = k; any = true; }
+            if (defectHead >= 0) { uint k = (uint)(sortedDefect[defectHead] >> 32); if (!any || k > t) t = k; any =
+                true; }
             if (!any) break;
 
             // Every pixel scoring exactly t turns positive at once (one curve point per distinct score).

@@ -12,7 +12,8 @@ public static class Auroc
     public static double Compute(ReadOnlySpan<float> scores, ReadOnlySpan<bool> labels)
     {
         if (scores.Length != labels.Length)
-            throw new ArgumentException($"scores has {scores.Length} values but labels has {labels.Length}; they must match one to one", nameof(labels));
+            throw new ArgumentException($"scores has {scores.Length} values but labels has {labels.Length}; they " +
+                "must match one to one", nameof(labels));
         int at = IndexOfNaN(scores);
         if (at >= 0) throw new ArgumentException($"scores[{at}] is NaN; scores must be numbers", nameof(scores));
         var set = new PixelAuroc();
@@ -24,7 +25,8 @@ public static class Auroc
     {
         if (negatives == 0 || positives == 0)
             throw new InvalidOperationException(
-                $"AUROC is undefined: the {positives + negatives} {what} contain {positives} defective (positive) and {negatives} normal (negative); " +
+                $"AUROC is undefined: the {positives + negatives} {what} contain {positives} defective (positive) " +
+                $"and {negatives} normal (negative); " +
                 "both classes must be present");
     }
 

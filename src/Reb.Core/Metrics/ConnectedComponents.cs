@@ -18,11 +18,14 @@ public static class ConnectedComponents
     /// Returns one label per pixel (0 = background, 1..Count = region, numbered in row-major order of each
     /// region's first pixel) and the region count.
     /// </summary>
-    public static (int[] Labels, int Count) Label(ReadOnlySpan<bool> mask, int width, int height, Connectivity connectivity = Connectivity.Eight)
+    public static (int[] Labels, int Count) Label(ReadOnlySpan<bool> mask, int width, int height,
+        Connectivity connectivity = Connectivity.Eight)
     {
-        if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"mask size {width}x{height} must be positive");
+        if (width <= 0 || height <= 0)
+            throw new ArgumentOutOfRangeException(nameof(width), $"mask size {width}x{height} must be positive");
         if ((long)width * height != mask.Length)
-            throw new ArgumentException($"mask has {mask.Length} pixels but width x height = {width} x {height} = {(long)width * height}", nameof(mask));
+            throw new ArgumentException($"mask has {mask.Length} pixels but width x height = {width} x {height} = " +
+                $"{(long)width * height}", nameof(mask));
         if (connectivity is not (Connectivity.Four or Connectivity.Eight))
             throw new ArgumentOutOfRangeException(nameof(connectivity), "connectivity must be Four or Eight");
 

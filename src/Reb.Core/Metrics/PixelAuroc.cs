@@ -59,7 +59,8 @@ public sealed class PixelAuroc
     private void CheckLengths(int mapLength, int maskLength)
     {
         if (mapLength != maskLength)
-            throw new ArgumentException($"image #{_images}: map has {mapLength} values but mask has {maskLength}; they must match pixel for pixel");
+            throw new ArgumentException($"image #{_images}: map has {mapLength} values but mask has {maskLength}; " +
+                "they must match pixel for pixel");
     }
 
     private void CheckNoNaN(ReadOnlySpan<float> map)

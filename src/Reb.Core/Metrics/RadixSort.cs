@@ -34,7 +34,8 @@ internal static class RadixSort
     /// </summary>
     public static void SortByHigh32(Span<ulong> items, Span<ulong> scratch)
     {
-        if (scratch.Length < items.Length) throw new ArgumentException("scratch is shorter than items", nameof(scratch));
+        if (scratch.Length < items.Length)
+            throw new ArgumentException("scratch is shorter than items", nameof(scratch));
         scratch = scratch[..items.Length];
         Span<int> offsets = stackalloc int[Buckets];
         Span<ulong> source = items, target = scratch;

@@ -40,7 +40,8 @@ internal static class RankCounting
         int nRuns = sortedNegatives.BlockCount, pRuns = sortedPositives.BlockCount;
         long total = 0;
         Parallel.For(0, nRuns * pRuns, () => 0L,
-            (pair, _, local) => local + TwiceU(sortedNegatives.Block(pair / pRuns), sortedPositives.Block(pair % pRuns)),
+            (pair, _, local)
+            => local + TwiceU(sortedNegatives.Block(pair / pRuns), sortedPositives.Block(pair % pRuns)),
             local => Interlocked.Add(ref total, local));
         return total / (2.0 * sortedNegatives.Count * sortedPositives.Count);
     }

@@ -23,12 +23,15 @@ public static class ThresholdCalibration
     /// <exception cref="ArgumentOutOfRangeException">quantile outside [0.5, 1] or negative margin.</exception>
     public static double FromGoodScores(ReadOnlySpan<float> goodScores, double quantile = 0.99, double margin = 0.1)
     {
-        if (goodScores.Length == 0) throw new ArgumentException("no good scores given: calibration needs defect-free images", nameof(goodScores));
+        if (goodScores.Length == 0) throw new ArgumentException(
+            "no good scores given: calibration needs defect-free images", nameof(goodScores));
         if (!(quantile >= 0.5 && quantile <= 1))
-            throw new ArgumentOutOfRangeException(nameof(quantile), quantile, "quantile must be in [0.5, 1] (below the median the margin would lower the threshold)");
+            throw new ArgumentOutOfRangeException(nameof(quantile), quantile,
+                "quantile must be in [0.5, 1] (below the median the margin would lower the threshold)");
         if (!(margin >= 0)) throw new ArgumentOutOfRangeException(nameof(margin), margin, "margin must be >= 0");
         for (int i = 0; i < goodScores.Length; i++)
-            if (!float.IsFinite(goodScores[i])) throw new ArgumentException($"goodScores[{i}] is {goodScores[i]}; scores must be finite", nameof(goodScores));
+            if (!float.IsFinite(goodScores[i])) throw new ArgumentException(
+                $"goodScores[{i}] is {goodScores[i]}; scores must be finite", nameof(goodScores));
 
         var sorted = goodScores.ToArray();
         Array.Sort(sorted);
@@ -59,7 +62,8 @@ public static class ThresholdCalibration
     public static RejectRates RateAt(double threshold, ReadOnlySpan<float> scores, ReadOnlySpan<bool> labels)
     {
         if (scores.Length != labels.Length)
-            throw new ArgumentException($"scores has {scores.Length} values but labels has {labels.Length}; they must match one to one", nameof(labels));
+            throw new ArgumentException($"scores has {scores.Length} values but labels has {labels.Length}; they " +
+                "must match one to one", nameof(labels));
         if (double.IsNaN(threshold)) throw new ArgumentException("threshold is NaN", nameof(threshold));
         int nan = Auroc.IndexOfNaN(scores);
         if (nan >= 0) throw new ArgumentException($"scores[{nan}] is NaN; scores must be numbers", nameof(scores));

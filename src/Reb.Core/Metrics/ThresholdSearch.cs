@@ -17,7 +17,8 @@ public static class ThresholdSearch
     public static F1Threshold F1Optimal(ReadOnlySpan<float> scores, ReadOnlySpan<bool> labels)
     {
         if (scores.Length != labels.Length)
-            throw new ArgumentException($"scores has {scores.Length} values but labels has {labels.Length}; they must match one to one", nameof(labels));
+            throw new ArgumentException($"scores has {scores.Length} values but labels has {labels.Length}; they " +
+                "must match one to one", nameof(labels));
         if (scores.Length == 0) throw new ArgumentException("no scores given", nameof(scores));
         int nan = Auroc.IndexOfNaN(scores);
         if (nan >= 0) throw new ArgumentException($"scores[{nan}] is NaN; scores must be numbers", nameof(scores));

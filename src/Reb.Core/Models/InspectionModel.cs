@@ -11,7 +11,8 @@ namespace Reb.Core.Models;
 /// A fitted product-line model in memory: the patch embedder (backbone + aggregation), the LDKNN index and the
 /// calibrated threshold. Scores batches of resized images; owns its tensors.
 /// </summary>
-public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, ThresholdInfo threshold, InspectionOptions options) : IDisposable
+public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, ThresholdInfo threshold,
+    InspectionOptions options) : IDisposable
 {
     public IPatchEmbedder Embedder { get; } = embedder;
     public LdknnIndex Index { get; } = index;
@@ -33,7 +34,8 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
     /// </summary>
     public BankLayout LayoutOf(int images) => Layout
         ?? (Embedder.Resize == ResizeMode.Square ? BankLayout.Uniform(images, PatchGrid.Square(Embedder.GridSize))
-            : throw new NotSupportedException("this native-aspect model was saved before models recorded their training images' patch grids: retrain the line to append images to it or recalibrate it"));
+            : throw new NotSupportedException("this native-aspect model was saved before models recorded their " +
+                "training images' patch grids: retrain the line to append images to it or recalibrate it"));
 
     /// <summary>Patch-score maps [N,GH,GW] for a batch [N,3,H,W] (GH = GW = G in square mode).</summary>
     public Tensor PatchScoreMaps(Tensor images)
@@ -53,7 +55,8 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
         var (imageScores, maps) = AnomalyMaps.Assemble(PatchScoreMaps(batch.Images), h, w);
         var result = new ScoredImage[imageScores.Length];
         for (int i = 0; i < result.Length; i++)
-            result[i] = new ScoredImage(batch.Paths[i], imageScores[i], Verdict.IsReject(imageScores[i], Threshold.Value),
+            result[i] =
+                new ScoredImage(batch.Paths[i], imageScores[i], Verdict.IsReject(imageScores[i], Threshold.Value),
                 maps[i], Embedder.ImageSize) { MapHeight = h, MapWidth = w };
         return result;
     }

@@ -73,7 +73,8 @@ public static class ManifestValidation
     {
         var f = m.Features;
         if (f.ImageSize is < MinImageSize or > MaxImageSize)
-            throw new ModelFormatException($"{source}: features.imageSize {f.ImageSize} is outside {MinImageSize}..{MaxImageSize}");
+            throw new ModelFormatException(
+                $"{source}: features.imageSize {f.ImageSize} is outside {MinImageSize}..{MaxImageSize}");
         if (f.Dim is < 1 or > MaxDim)
             throw new ModelFormatException($"{source}: features.dim {f.Dim} is outside 1..{MaxDim}");
         if (f.GridSize < 1 || f.GridSize > f.ImageSize)
@@ -92,12 +93,14 @@ public static class ManifestValidation
         ExpectBytes(m, "bank.coreFile", b.CoreFile, Times(b.Core, b.Dim, sizeof(float)), source);
         ExpectBytes(m, "bank.densityFile", b.DensityFile, Times(b.Core, 1, sizeof(float)), source);
         ExpectBytes(m, "bank.coreIndexFile", b.CoreIndexFile, Times(b.Core, 1, sizeof(long)), source);
-        if (b.NeighbourFile is { } nf) ExpectBytes(m, "bank.neighbourFile", nf, Times(b.Core, m.Ldknn.K, sizeof(float)), source);
+        if (b.NeighbourFile is { } nf)
+            ExpectBytes(m, "bank.neighbourFile", nf, Times(b.Core, m.Ldknn.K, sizeof(float)), source);
         if (b.GridsFile is { } gf)
         {
             long bytes = m.Files[gf].Bytes;
             if (bytes <= 0 || bytes % (2 * sizeof(long)) != 0 || bytes / (2 * sizeof(long)) > b.Patches)
-                throw new ModelFormatException($"{source}: bank.gridsFile {gf} declares {bytes} bytes, not up to {b.Patches} (height, width) pairs");
+                throw new ModelFormatException($"{source}: bank.gridsFile {gf} declares {bytes} bytes, not up to " +
+                    $"{b.Patches} (height, width) pairs");
         }
         foreach (var (name, entry) in m.Files)
             if (entry.Bytes < 0) throw new ModelFormatException($"{source}: {name} declares {entry.Bytes} bytes");
@@ -107,7 +110,8 @@ public static class ManifestValidation
     {
         long declared = m.Files[name].Bytes;
         if (expected < 0 || declared != expected)
-            throw new ModelFormatException($"{source}: {field} {name} declares {declared} bytes, its shape needs {expected}");
+            throw new ModelFormatException(
+                $"{source}: {field} {name} declares {declared} bytes, its shape needs {expected}");
     }
 
     /// <summary>rows x columns x element size, or -1 when that overflows (then no file can match it).</summary>

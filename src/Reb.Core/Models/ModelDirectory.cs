@@ -21,7 +21,8 @@ public static class ModelDirectory
     /// the model's files without the rest: what one bank shard serves.
     /// </summary>
     public static (float[] Rows, float[] Density) ReadBankSlice(string dir, BankInfo bank, long start, long count) =>
-        (ReadRows(Path.Combine(dir, bank.CoreFile), start, count, bank.Dim), ReadRows(Path.Combine(dir, bank.DensityFile), start, count, 1));
+        (ReadRows(Path.Combine(dir, bank.CoreFile), start, count, bank.Dim),
+            ReadRows(Path.Combine(dir, bank.DensityFile), start, count, 1));
 
     /// <summary>Rows [start, start + count) of a raw float32 file of <paramref name="dim"/> columns.</summary>
     private static float[] ReadRows(string path, long start, long count, int dim)
@@ -34,13 +35,15 @@ public static class ModelDirectory
         while (read < bytes.Length)
         {
             int n = RandomAccess.Read(handle, bytes[read..], offset + read);
-            if (n == 0) throw new ModelFormatException($"{path}: ends before row {start + count} ({dim} floats per row)");
+            if (n == 0)
+                throw new ModelFormatException($"{path}: ends before row {start + count} ({dim} floats per row)");
             read += n;
         }
         return values;
     }
 
-    public static string Serialize(ModelManifest m) => JsonSerializer.Serialize(m, ManifestJsonContext.Default.ModelManifest);
+    public static string Serialize(ModelManifest m)
+        => JsonSerializer.Serialize(m, ManifestJsonContext.Default.ModelManifest);
 
     public static ModelManifest Deserialize(string json, string source)
     {
@@ -49,7 +52,8 @@ public static class ModelDirectory
             return JsonSerializer.Deserialize(json, ManifestJsonContext.Default.ModelManifest)
                    ?? throw new ModelFormatException($"{source}: empty manifest");
         }
-        catch (JsonException e) { throw new ModelFormatException($"{source}: model.json is not valid ({e.Message})", e); }
+        catch (JsonException e) { throw new ModelFormatException($"{source}: model.json is not valid ({e.Message})",
+            e); }
     }
 
     /// <summary>
@@ -76,7 +80,8 @@ public static class ModelDirectory
     /// </summary>
     /// <param name="json">model.json as stored: an older model's address is the hash of that text with its version
     /// blank.</param>
-    public static bool IsContentOf(ModelManifest m, string version, string json) => version == ComputeVersion(m) || version == LegacyVersion(json);
+    public static bool IsContentOf(ModelManifest m, string version, string json) => version == ComputeVersion(m)
+        || version == LegacyVersion(json);
 
     /// <summary>
     /// The content address of models written before run facts were left out of it: the hash of the whole manifest as
@@ -85,12 +90,14 @@ public static class ModelDirectory
     /// </summary>
     private static string LegacyVersion(string json)
     {
-        var blank = System.Text.RegularExpressions.Regex.Replace(json, "\"version\": \"[^\"]*\"", "\"version\": \"\"", default, TimeSpan.FromSeconds(1));
+        var blank = System.Text.RegularExpressions.Regex.Replace(json, "\"version\": \"[^\"]*\"", "\"version\": \"\"",
+            default, TimeSpan.FromSeconds(1));
         return "sha256-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(blank)))[..32];
     }
 
     /// <summary>Names of the JSON fields of an adaptation record that describe the run, not the result.</summary>
-    private static readonly HashSet<string> RunFactFields = new(StringComparer.OrdinalIgnoreCase) { "seconds", "torchThreads", "resumedAtSteps" };
+    private static readonly HashSet<string> RunFactFields =
+        new(StringComparer.OrdinalIgnoreCase) { "seconds", "torchThreads", "resumedAtSteps" };
 
     /// <summary>The adaptation record (recipe, seed, loss curve, guard verdict) without timings, threads and resume
     /// points.</summary>
@@ -118,14 +125,17 @@ public static class ModelDirectory
     {
         if (!Directory.Exists(dir)) throw new ModelFormatException($"model directory '{dir}' does not exist");
         var path = Path.Combine(dir, ManifestFile);
-        if (!File.Exists(path)) throw new ModelFormatException($"'{dir}' is not a model directory: {ManifestFile} is missing");
+        if (!File.Exists(path))
+            throw new ModelFormatException($"'{dir}' is not a model directory: {ManifestFile} is missing");
         var json = File.ReadAllText(path);
         var m = Deserialize(json, path);
         if (m.Format != ModelManifest.CurrentFormat)
-            throw new ModelFormatException($"{path}: unsupported model format '{m.Format}' (this build reads {ModelManifest.CurrentFormat})");
+            throw new ModelFormatException(
+                $"{path}: unsupported model format '{m.Format}' (this build reads {ModelManifest.CurrentFormat})");
         var expected = ComputeVersion(m);
         if (!IsContentOf(m, m.Version, json))
-            throw new ModelFormatException($"{path}: manifest was modified (version {m.Version} does not match its content {expected})");
+            throw new ModelFormatException(
+                $"{path}: manifest was modified (version {m.Version} does not match its content {expected})");
         return m;
     }
 

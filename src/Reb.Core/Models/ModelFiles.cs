@@ -16,9 +16,11 @@ public static class ModelFiles
     {
         foreach (var name in manifest.Files.Keys)
         {
-            if (!IsPlainName(name)) throw new ModelFormatException($"{source}: the manifest lists an unsafe file name '{name}' (plain names only: letters, digits, '-', '_', '.')");
+            if (!IsPlainName(name)) throw new ModelFormatException($"{source}: the manifest lists an unsafe file " +
+                $"name '{name}' (plain names only: letters, digits, '-', '_', '.')");
             if (name == ModelDirectory.ManifestFile)
-                throw new ModelFormatException($"{source}: the manifest lists {ModelDirectory.ManifestFile} among its own files");
+                throw new ModelFormatException(
+                    $"{source}: the manifest lists {ModelDirectory.ManifestFile} among its own files");
         }
     }
 
@@ -41,7 +43,8 @@ public static class ModelFiles
     /// <summary>Checks one file's size and SHA-256 against its manifest entry, streaming it once.</summary>
     /// <param name="inspect">sees each chunk as it is read (offset, bytes; chunks are whole multiples of 16 bytes
     /// except the last), for checks of the content that need no second pass.</param>
-    public static void Verify(string dir, string name, FileEntry expected, string what, Action<long, ReadOnlySpan<byte>>? inspect = null)
+    public static void Verify(string dir, string name, FileEntry expected, string what,
+        Action<long, ReadOnlySpan<byte>>? inspect = null)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try
@@ -70,22 +73,27 @@ public static class ModelFiles
     private static long CheckedCount(FileEntry expected, int element, string name, string what) =>
         expected.Bytes >= 0 && expected.Bytes % element == 0 && expected.Bytes <= Array.MaxLength
             ? expected.Bytes / element
-            : throw new ModelFormatException($"{what}: {name} declares {expected.Bytes} bytes, not an array this build can hold");
+            : throw new ModelFormatException(
+                $"{what}: {name} declares {expected.Bytes} bytes, not an array this build can hold");
 
     /// <summary>
     /// Reads <paramref name="name"/> (a plain name: never a path) once: the size is checked against the entry before
     /// a byte is read, the hash is computed chunk by chunk, bytes go either into <paramref name="into"/> (exactly the
     /// declared size) or through <paramref name="chunk"/> and are dropped.
     /// </summary>
-    private static void Stream(string dir, string name, FileEntry expected, string what, Span<byte> chunk, Span<byte> into,
+    private static void Stream(string dir, string name, FileEntry expected, string what, Span<byte> chunk,
+        Span<byte> into,
         Action<long, ReadOnlySpan<byte>>? inspect)
     {
-        if (!IsPlainName(name)) throw new ModelFormatException($"{what}: '{name}' is not a plain file name of the model");
+        if (!IsPlainName(name))
+            throw new ModelFormatException($"{what}: '{name}' is not a plain file name of the model");
         var path = Path.Combine(dir, name);
         if (!File.Exists(path)) throw new ModelFormatException($"{what} is incomplete: {name} is missing");
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        using var fs =
+            new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         if (fs.Length != expected.Bytes)
-            throw new ModelFormatException($"{what}: {name} has {fs.Length} bytes, the manifest says {expected.Bytes} (truncated or replaced)");
+            throw new ModelFormatException(
+                $"{what}: {name} has {fs.Length} bytes, the manifest says {expected.Bytes} (truncated or replaced)");
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long offset = 0;
         while (true)
@@ -130,10 +138,12 @@ public static class ModelFiles
         var json = Encoding.UTF8.GetString(manifestBytes);
         var m = ModelDirectory.Deserialize(json, source);
         if (m.Format != ModelManifest.CurrentFormat)
-            throw new ModelFormatException($"{source}: unsupported model format '{m.Format}' (this build reads {ModelManifest.CurrentFormat})");
+            throw new ModelFormatException(
+                $"{source}: unsupported model format '{m.Format}' (this build reads {ModelManifest.CurrentFormat})");
         var hash = ModelDirectory.ComputeVersion(m);
         if (m.Version != version || !ModelDirectory.IsContentOf(m, version, json))
-            throw new ModelFormatException($"{source}: the stored manifest is not version {version} (it says {m.Version}, its content hashes to {hash}); the blob is corrupt or was replaced");
+            throw new ModelFormatException($"{source}: the stored manifest is not version {version} (it says " +
+                $"{m.Version}, its content hashes to {hash}); the blob is corrupt or was replaced");
         // Names only here (the store's layer); the loader checks every size and the backbone before any probe.
         CheckFileNames(m, source);
         return m;

@@ -25,11 +25,13 @@ public sealed record FitReport(int TrainImages, long BankSize, long CoreSize, do
 /// </summary>
 public static class ModelFitter
 {
-    public static (InspectionModel Model, FitReport Report) Fit(IReadOnlyList<string> trainImages, IPatchEmbedder embedder,
+    public static (InspectionModel Model, FitReport Report) Fit(IReadOnlyList<string> trainImages,
+        IPatchEmbedder embedder,
         InspectionOptions options, IProgress<StageProgress>? progress = null) =>
         Fit(trainImages.Select(ImageSource.FromFile).ToList(), embedder, options, progress);
 
-    public static (InspectionModel Model, FitReport Report) Fit(IReadOnlyList<ImageSource> trainImages, IPatchEmbedder embedder,
+    public static (InspectionModel Model, FitReport Report) Fit(IReadOnlyList<ImageSource> trainImages,
+        IPatchEmbedder embedder,
         InspectionOptions options, IProgress<StageProgress>? progress = null)
     {
         options.Ldknn.Validate();
@@ -48,7 +50,8 @@ public static class ModelFitter
                 // No coreset: the bank prepared (and cut into cells) for the density search is the index's own; the
                 // same search and reduction as below, so the same densities bit for bit.
                 (index, neighbours) = BankNeighbours.Fit(bank, options.Ldknn,
-                    progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f))));
+                    progress is null ? null
+                    : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f))));
             else
             {
                 var coreIdx = Coreset(bank, options.Ldknn, progress);
@@ -62,8 +65,13 @@ public static class ModelFitter
             var threshold = Calibrate(bank, layout, index, embedder, used, options, progress);
             double calibrationSeconds = watch.Elapsed.TotalSeconds;
 
-            var model = new InspectionModel(embedder, index, threshold, options) { Neighbours = neighbours, Layout = layout };
-            var report = new FitReport(used.Count, bank.shape[0], index.CoreCount, embedSeconds, fitSeconds, calibrationSeconds,
+            var model = new InspectionModel(embedder, index, threshold, options)
+            {
+                Neighbours = neighbours,
+                Layout = layout
+            };
+            var report =
+                new FitReport(used.Count, bank.shape[0], index.CoreCount, embedSeconds, fitSeconds, calibrationSeconds,
                 used.Select(Path.GetFileName).ToList()!, skipped);
             return (model, report);
         }
@@ -74,7 +82,8 @@ public static class ModelFitter
     /// Embed stage: the readable images' patch features, [images * G*G, D], rows grouped by image in input order, in
     /// batches of <see cref="InspectionOptions.BatchSize"/>. Throws when no image is given or none can be read.
     /// </summary>
-    public static (Tensor Bank, List<string> Used) Embed(IReadOnlyList<ImageSource> images, IPatchEmbedder embedder, InspectionOptions options,
+    public static (Tensor Bank, List<string> Used) Embed(IReadOnlyList<ImageSource> images, IPatchEmbedder embedder,
+        InspectionOptions options,
         List<SkippedImage> skipped, IProgress<StageProgress>? progress = null, CancellationToken ct = default)
     {
         var e = EmbedImages(images, embedder, options, skipped, progress, ct);
@@ -82,23 +91,28 @@ public static class ModelFitter
     }
 
     /// <summary>The embed stage with each image's patch grid (native-aspect mode: grids differ per image).</summary>
-    public static EmbeddedImages EmbedImages(IReadOnlyList<ImageSource> images, IPatchEmbedder embedder, InspectionOptions options,
+    public static EmbeddedImages EmbedImages(IReadOnlyList<ImageSource> images, IPatchEmbedder embedder,
+        InspectionOptions options,
         List<SkippedImage> skipped, IProgress<StageProgress>? progress = null, CancellationToken ct = default)
     {
-        if (images.Count == 0) throw new ArgumentException("no training images: a product line needs at least one defect-free image");
+        if (images.Count == 0)
+            throw new ArgumentException("no training images: a product line needs at least one defect-free image");
         var e = PatchEmbedding.EmbedWithGrids(images, embedder, options.BatchSize, skipped, progress, ct);
         if (e.Used.Count > 0) return e;
         e.Bank.Dispose();
-        throw new InvalidDataException($"none of the {images.Count} training images could be read (first: {skipped[0].Path}: {skipped[0].Reason})");
+        throw new InvalidDataException($"none of the {images.Count} training images could be read (first: " +
+            $"{skipped[0].Path}: {skipped[0].Reason})");
     }
 
     /// <summary>The embed stage on image files, with grids.</summary>
-    public static EmbeddedImages EmbedImages(IReadOnlyList<string> paths, IPatchEmbedder embedder, InspectionOptions options,
+    public static EmbeddedImages EmbedImages(IReadOnlyList<string> paths, IPatchEmbedder embedder,
+        InspectionOptions options,
         List<SkippedImage> skipped, IProgress<StageProgress>? progress = null) =>
         EmbedImages(paths.Select(ImageSource.FromFile).ToList(), embedder, options, skipped, progress);
 
     /// <summary>The embed stage on image files.</summary>
-    public static (Tensor Bank, List<string> Used) Embed(IReadOnlyList<string> paths, IPatchEmbedder embedder, InspectionOptions options,
+    public static (Tensor Bank, List<string> Used) Embed(IReadOnlyList<string> paths, IPatchEmbedder embedder,
+        InspectionOptions options,
         List<SkippedImage> skipped, IProgress<StageProgress>? progress = null) =>
         Embed(paths.Select(ImageSource.FromFile).ToList(), embedder, options, skipped, progress);
 
@@ -107,8 +121,10 @@ public static class ModelFitter
     {
         options.Validate();
         if (bank.shape[0] < options.K + 1)
-            throw new ArgumentException($"the memory bank has {bank.shape[0]} patches; K = {options.K} needs at least {options.K + 1}");
-        return GreedyCoreset.Select(bank, options, progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("coreset", f))));
+            throw new ArgumentException(
+                $"the memory bank has {bank.shape[0]} patches; K = {options.K} needs at least {options.K + 1}");
+        return GreedyCoreset.Select(bank, options,
+            progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("coreset", f))));
     }
 
     /// <summary>
@@ -116,18 +132,21 @@ public static class ModelFitter
     /// rows (itself excluded by its index). The densities are their means (<see
     /// cref="LdknnIndex.DensityFromNeighbours"/>); the sharded fit merges the same table from its shards.
     /// </summary>
-    public static Tensor NeighbourDistances(Tensor bank, long[] coreIdx, LdknnOptions options, IProgress<StageProgress>? progress = null)
+    public static Tensor NeighbourDistances(Tensor bank, long[] coreIdx, LdknnOptions options,
+        IProgress<StageProgress>? progress = null)
     {
         using var scope = NewDisposeScope();
         using var full = KnnSearch.Create(KnnBank.Create(bank), options.Search, ownsBank: true, seed: options.Seed);
         var idx = tensor(coreIdx);
         var core = options.CoresetRatio >= 1.0 ? bank : bank.index_select(0, idx);
         return LdknnIndex.NeighbourDistances(full, core, idx, options.K,
-            progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f)))).MoveToOuterDisposeScope();
+            progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f))))
+                .MoveToOuterDisposeScope();
     }
 
     /// <summary>The densities alone (the adaptation guard's small fits).</summary>
-    public static float[] Densities(Tensor bank, long[] coreIdx, LdknnOptions options, IProgress<StageProgress>? progress = null)
+    public static float[] Densities(Tensor bank, long[] coreIdx, LdknnOptions options,
+        IProgress<StageProgress>? progress = null)
     {
         using var table = NeighbourDistances(bank, coreIdx, options, progress);
         return LdknnIndex.DensityFromNeighbours(table);
@@ -153,7 +172,8 @@ public static class ModelFitter
             // No coreset: the bank prepared for the density search becomes the index's core bank (prepared once, not
             // once for the search and again for the index); the same search and reduction, so the same densities.
             var (index, neighbours) = BankNeighbours.Fit(bank, options,
-                progress is null ? null : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f))));
+                progress is null ? null
+                : new SyncProgress<double>(f => progress.Report(new StageProgress("density", f))));
             neighbours.Dispose();
             return index;
         }
@@ -166,7 +186,8 @@ public static class ModelFitter
     {
         Tensor core;
         using (var scope = NewDisposeScope())
-            core = (coreIdx.LongLength == bank.shape[0] ? bank.clone() : bank.index_select(0, tensor(coreIdx))).MoveToOuterDisposeScope();
+            core = (coreIdx.LongLength == bank.shape[0] ? bank.clone() : bank.index_select(0, tensor(coreIdx)))
+                .MoveToOuterDisposeScope();
         // Built outside any dispose scope: the index owns its tensors for as long as it lives.
         return new LdknnIndex(core, density, coreIdx, options);
     }
@@ -178,7 +199,8 @@ public static class ModelFitter
     /// </summary>
     /// <param name="layout">each training image's patch grid in bank order (one grid in square mode).</param>
     /// <param name="used">the training images in bank order (paths: the synthetic defects are painted on them).</param>
-    public static ThresholdInfo Calibrate(Tensor bank, BankLayout layout, LdknnIndex index, IPatchEmbedder embedder, IReadOnlyList<string> used,
+    public static ThresholdInfo Calibrate(Tensor bank, BankLayout layout, LdknnIndex index, IPatchEmbedder embedder,
+        IReadOnlyList<string> used,
         InspectionOptions options, IProgress<StageProgress>? progress = null) =>
         options.Calibration is { } target
             ? Reb.Core.Calibration.TargetCalibration.Calibrate(bank, layout, index, embedder, used, target, progress)
@@ -209,11 +231,13 @@ public static class ModelFitter
             }
         }
         if (scores.Count == 0)
-            return new ThresholdInfo(double.PositiveInfinity, "none: fewer than 2 training images", options.ThresholdQuantile, options.ThresholdMargin, 0, []);
+            return new ThresholdInfo(double.PositiveInfinity, "none: fewer than 2 training images",
+                options.ThresholdQuantile, options.ThresholdMargin, 0, []);
         var arr = scores.ToArray();
         double threshold = ThresholdCalibration.FromGoodScores(arr, options.ThresholdQuantile, options.ThresholdMargin);
         var sorted = arr.OrderBy(x => x).ToArray();
         double median = ThresholdCalibration.Quantile(sorted, 0.5);
-        return new ThresholdInfo(threshold, "leave-one-image-out good training scores", options.ThresholdQuantile, options.ThresholdMargin, median, arr);
+        return new ThresholdInfo(threshold, "leave-one-image-out good training scores", options.ThresholdQuantile,
+            options.ThresholdMargin, median, arr);
     }
 }

@@ -56,7 +56,8 @@ public sealed record LdknnSettings(int K, double Lambda, double CoresetRatio, in
     public string? Search { get; init; }
 }
 
-public sealed record BankInfo(long Patches, long Core, int Dim, string CoreFile, string DensityFile, string CoreIndexFile)
+public sealed record BankInfo(long Patches, long Core, int Dim, string CoreFile, string DensityFile,
+    string CoreIndexFile)
 {
     /// <summary>[core, K] float32 neighbour distances (fits without coreset), for incremental bank updates; null =
     /// absent.</summary>
@@ -71,7 +72,8 @@ public sealed record BankInfo(long Patches, long Core, int Dim, string CoreFile,
     public string? GridsFile { get; init; }
 }
 
-public sealed record TrainingInfo(int Images, IReadOnlyList<string> ImageNames, int Skipped, double EmbedSeconds, double FitSeconds);
+public sealed record TrainingInfo(int Images, IReadOnlyList<string> ImageNames, int Skipped, double EmbedSeconds,
+    double FitSeconds);
 
 [JsonSerializable(typeof(ModelManifest))]
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

@@ -25,9 +25,12 @@ public static class ModelStore
         {
             var files = new Dictionary<string, FileEntry>
             {
-                [ModelDirectory.CoreFile] = TensorFiles.WriteFloats(Path.Combine(temp, ModelDirectory.CoreFile), model.Index.CoreFeatures),
-                [ModelDirectory.DensityFile] = TensorFiles.WriteFloats(Path.Combine(temp, ModelDirectory.DensityFile), model.Index.Density),
-                [ModelDirectory.CoreIndexFile] = TensorFiles.WriteLongs(Path.Combine(temp, ModelDirectory.CoreIndexFile), model.Index.CoreBankIndex),
+                [ModelDirectory.CoreFile] =
+                    TensorFiles.WriteFloats(Path.Combine(temp, ModelDirectory.CoreFile), model.Index.CoreFeatures),
+                [ModelDirectory.DensityFile] =
+                TensorFiles.WriteFloats(Path.Combine(temp, ModelDirectory.DensityFile), model.Index.Density),
+                [ModelDirectory.CoreIndexFile] =
+                TensorFiles.WriteLongs(Path.Combine(temp, ModelDirectory.CoreIndexFile), model.Index.CoreBankIndex),
             };
             // The neighbour distances travel with the model, so a loaded line can take incremental bank updates.
             if (model.Neighbours is { } nb)
@@ -61,15 +64,19 @@ public static class ModelStore
                 Category = category,
                 CreatedUtc = DateTimeOffset.UtcNow,
                 Backbone = new BackboneRef(fx.Name, spec.ToJson(), weights, fx.AdaptationJson),
-                Features = new FeatureSettings(fx.ImageSize, fx.Dim, fx.GridSize) { Resize = ManifestResize(fx.Resize) },
+                Features =
+                new FeatureSettings(fx.ImageSize, fx.Dim, fx.GridSize) { Resize = ManifestResize(fx.Resize) },
                 Ldknn = new LdknnSettings(o.Ldknn.K, o.Ldknn.Lambda, o.Ldknn.CoresetRatio, o.Ldknn.Seed)
                 {
                     Search = o.Ldknn.Search == Search.SearchMode.Auto ? null : Search.SearchModes.Name(o.Ldknn.Search),
                 },
-                Bank = new BankInfo(fit.BankSize, model.Index.CoreCount, model.Index.Dim, ModelDirectory.CoreFile, ModelDirectory.DensityFile, ModelDirectory.CoreIndexFile)
-                    { NeighbourFile = model.Neighbours is null ? null : NeighbourFile, GridsFile = writeGrids ? GridsFile : null },
+                Bank = new BankInfo(fit.BankSize, model.Index.CoreCount, model.Index.Dim, ModelDirectory.CoreFile,
+                    ModelDirectory.DensityFile, ModelDirectory.CoreIndexFile)
+                    { NeighbourFile = model.Neighbours is null ? null : NeighbourFile,
+                        GridsFile = writeGrids ? GridsFile : null },
                 Threshold = model.Threshold,
-                Training = new TrainingInfo(fit.TrainImages, fit.ImageNames, fit.Skipped.Count, fit.EmbedSeconds, fit.FitSeconds),
+                Training =
+                new TrainingInfo(fit.TrainImages, fit.ImageNames, fit.Skipped.Count, fit.EmbedSeconds, fit.FitSeconds),
                 Files = files,
             };
         });
@@ -79,7 +86,8 @@ public static class ModelStore
 
     /// <summary>The manifest's resize field: left out for square (older readers and square addresses
     /// unchanged).</summary>
-    public static string? ManifestResize(Imaging.ResizeMode mode) => mode == Imaging.ResizeMode.Square ? null : Imaging.ResizeRule.Name(mode);
+    public static string? ManifestResize(Imaging.ResizeMode mode)
+        => mode == Imaging.ResizeMode.Square ? null : Imaging.ResizeRule.Name(mode);
 
     /// <summary>Loads a model directory; every file is checked against its checksum first, a bad one is refused with
     /// its name.</summary>
@@ -97,14 +105,22 @@ public static class ModelStore
                 K = m.Ldknn.K, Lambda = m.Ldknn.Lambda, CoresetRatio = m.Ldknn.CoresetRatio, Seed = m.Ldknn.Seed,
                 Search = m.Ldknn.Search is { } mode ? Search.SearchModes.Parse(mode) : Search.SearchMode.Auto,
             };
-            var index = new LdknnIndex(core, arrays.Density, arrays.CoreIndex, ldknn, device is null ? null : new KnnOptions { ScreenDevice = device });
-            var options = new InspectionOptions { ImageSize = m.Features.ImageSize, BatchSize = batchSize, Ldknn = ldknn };
+            var index = new LdknnIndex(core, arrays.Density, arrays.CoreIndex, ldknn,
+                device is null ? null : new KnnOptions { ScreenDevice = device });
+            var options = new InspectionOptions
+            {
+                ImageSize = m.Features.ImageSize,
+                BatchSize = batchSize,
+                Ldknn = ldknn
+            };
             var model = new InspectionModel(fx, index, m.Threshold, options) { Manifest = m };
             // Neighbour distances, when the model has them (verified with the other arrays).
             if (arrays.Neighbours is { } nd)
-                using (var t = tensor(nd).reshape(m.Bank.Core, nd.LongLength / m.Bank.Core)) model.Neighbours = new BankNeighbours(t);
+                using (var t = tensor(nd).reshape(m.Bank.Core, nd.LongLength / m.Bank.Core))
+                    model.Neighbours = new BankNeighbours(t);
             if (arrays.Grids is { } g)
-                model.Layout = new BankLayout(Enumerable.Range(0, g.Length / 2).Select(i => new PatchGrid((int)g[2 * i], (int)g[2 * i + 1])).ToList());
+                model.Layout = new BankLayout(Enumerable.Range(0, g.Length / 2)
+                    .Select(i => new PatchGrid((int)g[2 * i], (int)g[2 * i + 1])).ToList());
             return model;
         }
         catch
@@ -129,7 +145,8 @@ public static class ModelStore
             m.Backbone.AdaptationJson, m.Features.ImageSize, m.Features.Dim, device, ResizeModeOf(m, dir));
         if (fx.GridSize == m.Features.GridSize) return fx;
         fx.Dispose();
-        throw new ModelFormatException($"model '{dir}': backbone gives a {fx.GridSize}x{fx.GridSize} grid, the model was fitted on {m.Features.GridSize}x{m.Features.GridSize}");
+        throw new ModelFormatException($"model '{dir}': backbone gives a {fx.GridSize}x{fx.GridSize} grid, the model " +
+            $"was fitted on {m.Features.GridSize}x{m.Features.GridSize}");
     }
 
     /// <summary>The line's resize mode from its manifest (absent = square, as every model before native-aspect
@@ -142,7 +159,8 @@ public static class ModelStore
 
     /// <summary>A patch embedder from a backbone spec and, for an adapted backbone, its weights file and adaptation
     /// record.</summary>
-    public static FeatureExtractor LoadEmbedder(BackboneSpec spec, string? weightsFile, string? adaptationJson, int imageSize, int dim = 512, Device? device = null,
+    public static FeatureExtractor LoadEmbedder(BackboneSpec spec, string? weightsFile, string? adaptationJson,
+        int imageSize, int dim = 512, Device? device = null,
         Imaging.ResizeMode resize = Imaging.ResizeMode.Square)
     {
         var backbone = Backbone.Load(spec);
@@ -154,7 +172,11 @@ public static class ModelStore
                 backbone.Eval();
                 backbone.Freeze();
             }
-            return new FeatureExtractor(backbone, imageSize, dim, device) { AdaptationJson = adaptationJson, Resize = resize };
+            return new FeatureExtractor(backbone, imageSize, dim, device)
+            {
+                AdaptationJson = adaptationJson,
+                Resize = resize
+            };
         }
         catch
         {
@@ -163,7 +185,8 @@ public static class ModelStore
         }
     }
 
-    public sealed record Arrays(float[] Core, float[] Density, long[] CoreIndex, float[]? Neighbours = null, long[]? Grids = null);
+    public sealed record Arrays(float[] Core, float[] Density, long[] CoreIndex, float[]? Neighbours = null,
+        long[]? Grids = null);
 
     /// <summary>
     /// Reads model.json and the arrays: every name and declared size is checked first (<see
@@ -183,7 +206,8 @@ public static class ModelStore
         float[]? neighbours = b.NeighbourFile is { } nf ? ModelFiles.ReadFloats(dir, nf, m.Files[nf], what) : null;
         long[]? grids = b.GridsFile is { } gf ? ModelFiles.ReadLongs(dir, gf, m.Files[gf], what) : null;
         if (grids is not null) CheckGrids(m, what, grids);
-        var arrayFiles = new HashSet<string?> { b.CoreFile, b.DensityFile, b.CoreIndexFile, b.NeighbourFile, b.GridsFile };
+        var arrayFiles =
+            new HashSet<string?> { b.CoreFile, b.DensityFile, b.CoreIndexFile, b.NeighbourFile, b.GridsFile };
         foreach (var (name, entry) in m.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
             if (!arrayFiles.Contains(name)) ModelFiles.Verify(dir, name, entry, what);
         arrays = new Arrays(core, density, index, neighbours, grids);
@@ -226,7 +250,8 @@ public static class ModelStore
         public void Add(long offset, ReadOnlySpan<byte> bytes)
         {
             if (_rows > m.Bank.Patches) return; // already wrong; Finish says so (and the sum cannot overflow)
-            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(bytes[..(bytes.Length / 16 * 16)]);
+            var values =
+                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(bytes[..(bytes.Length / 16 * 16)]);
             for (int i = 0; i + 1 < values.Length; i += 2)
             {
                 long h = values[i], w = values[i + 1];
@@ -241,7 +266,8 @@ public static class ModelStore
         public void Finish()
         {
             if (_rows != m.Bank.Patches)
-                throw new ModelFormatException($"{what}: {m.Bank.GridsFile} describes {_rows} patches in {_pairs} grids, the bank has {m.Bank.Patches}");
+                throw new ModelFormatException($"{what}: {m.Bank.GridsFile} describes {_rows} patches in {_pairs} " +
+                    $"grids, the bank has {m.Bank.Patches}");
         }
     }
 }

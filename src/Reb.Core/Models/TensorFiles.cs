@@ -13,13 +13,16 @@ public static class TensorFiles
         return WriteBytes(path, c.bytes);
     }
 
-    public static FileEntry WriteFloats(string path, float[] values) => WriteBytes(path, MemoryMarshal.AsBytes(values.AsSpan()));
-    public static FileEntry WriteLongs(string path, long[] values) => WriteBytes(path, MemoryMarshal.AsBytes(values.AsSpan()));
+    public static FileEntry WriteFloats(string path, float[] values)
+        => WriteBytes(path, MemoryMarshal.AsBytes(values.AsSpan()));
+    public static FileEntry WriteLongs(string path, long[] values)
+        => WriteBytes(path, MemoryMarshal.AsBytes(values.AsSpan()));
 
     private static FileEntry WriteBytes(string path, ReadOnlySpan<byte> bytes)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("model files are little-endian");
-        using (var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20)) fs.Write(bytes);
+        using (var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            fs.Write(bytes);
         return new FileEntry(Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length);
     }
 
@@ -36,7 +39,8 @@ public static class TensorFiles
         if (!File.Exists(path)) throw new ModelFormatException($"model '{dir}' is incomplete: {name} is missing");
         var bytes = File.ReadAllBytes(path);
         if (bytes.LongLength != expected.Bytes)
-            throw new ModelFormatException($"model '{dir}': {name} has {bytes.LongLength} bytes, the manifest says {expected.Bytes} (truncated or replaced)");
+            throw new ModelFormatException($"model '{dir}': {name} has {bytes.LongLength} bytes, the manifest says " +
+                $"{expected.Bytes} (truncated or replaced)");
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (hash != expected.Sha256)
             throw new ModelFormatException($"model '{dir}': checksum mismatch for {name} (file is corrupt)");

@@ -71,9 +71,11 @@ public sealed record EvaluationReport
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
-public sealed record StageSeconds(double Embed, double Fit, double Calibrate, double Score, double Metrics, double Total);
+public sealed record StageSeconds(double Embed, double Fit, double Calibrate, double Score, double Metrics,
+    double Total);
 
-public sealed record SettingsUsed(int ImageSize, int K, double Lambda, double CoresetRatio, int? Shots, int Seed, string Backbone, int Threads, string Search)
+public sealed record SettingsUsed(int ImageSize, int K, double Lambda, double CoresetRatio, int? Shots, int Seed,
+    string Backbone, int Threads, string Search)
 {
     /// <summary>"square" (ImageSize x ImageSize) or "aspect" (short side ImageSize, long side to a multiple of
     /// 32).</summary>
@@ -82,8 +84,10 @@ public sealed record SettingsUsed(int ImageSize, int K, double Lambda, double Co
 
 /// <summary>The adaptation settings and cost, as metrics.json reports them (the full record with loss curve is in the
 /// model).</summary>
-public sealed record AdaptationSummary(string Budget, int Seed, int Steps, double Seconds, double FirstLoss, double LastLoss, double LastAccuracy)
+public sealed record AdaptationSummary(string Budget, int Seed, int Steps, double Seconds, double FirstLoss,
+    double LastLoss, double LastAccuracy)
 {
     public static AdaptationSummary From(Adaptation.AdaptationRecord r) =>
-        new(r.Budget, r.Seed, r.LossCurve.Count, r.Seconds, r.LossCurve.FirstOrDefault(), r.LossCurve.LastOrDefault(), r.AccuracyCurve.LastOrDefault());
+        new(r.Budget, r.Seed, r.LossCurve.Count, r.Seconds, r.LossCurve.FirstOrDefault(), r.LossCurve.LastOrDefault(),
+            r.AccuracyCurve.LastOrDefault());
 }

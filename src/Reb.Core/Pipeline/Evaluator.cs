@@ -18,16 +18,20 @@ namespace Reb.Core.Pipeline;
 /// </summary>
 public static class Evaluator
 {
-    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+    public static readonly JsonSerializerOptions Json =
+        new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    public sealed record Result(EvaluationReport Report, InspectionModel Model, FitReport Fit, IReadOnlyList<(DatasetSample Sample, float Score)> Scores);
+    public sealed record Result(EvaluationReport Report, InspectionModel Model, FitReport Fit,
+        IReadOnlyList<(DatasetSample Sample, float Score)> Scores);
 
     public static Result Run(Dataset dataset, IPatchEmbedder embedder, InspectionOptions options, string outDir,
-        IProgress<StageProgress>? progress = null, int overlaysPerCase = 3, Adaptation.AdaptationOutcome? adaptation = null,
+        IProgress<StageProgress>? progress = null, int overlaysPerCase = 3,
+        Adaptation.AdaptationOutcome? adaptation = null,
         VerdictEvalOptions? verdicts = null)
     {
-        if (!dataset.HasLabels) throw new ArgumentException($"'{dataset.Root}' is a plain folder without labels: use `reb score` for it, `reb eval` needs a labelled test split");
+        if (!dataset.HasLabels) throw new ArgumentException($"'{dataset.Root}' is a plain folder without labels: use " +
+            "`reb score` for it, `reb eval` needs a labelled test split");
         if (dataset.Test.Count == 0) throw new InvalidDataException($"'{dataset.Root}' has no test images");
         Directory.CreateDirectory(outDir);
         var total = Stopwatch.StartNew();
@@ -44,7 +48,8 @@ public static class Evaluator
         double metricSeconds = 0;
         // Native-aspect mode: batches hold only images of one size, and each map and mask is at its image's resized
         // size.
-        foreach (var batch in ImageBatches.Read(paths, size, options.BatchSize, s => skipped.Add(s), mode: embedder.Resize))
+        foreach (var batch in ImageBatches.Read(paths, size, options.BatchSize, s => skipped.Add(s),
+            mode: embedder.Resize))
         {
             using (batch)
             {
@@ -59,7 +64,8 @@ public static class Evaluator
                 }
                 done += batch.Paths.Count;
             }
-            progress?.Report(new StageProgress("score", (double)(done + skipped.Count - fit.Skipped.Count) / paths.Count, Path.GetFileName(batch.Paths[^1])));
+            progress?.Report(new StageProgress("score",
+                (double)(done + skipped.Count - fit.Skipped.Count) / paths.Count, Path.GetFileName(batch.Paths[^1])));
         }
         double scoreSeconds = watch.Elapsed.TotalSeconds - metricSeconds;
 
@@ -80,7 +86,8 @@ public static class Evaluator
         {
             var subset = scored.Where(s => !s.Sample.IsAnomalous || s.Sample.DefectType == type).ToList();
             if (subset.Any(s => !s.Sample.IsAnomalous))
-                byDefect[type] = Auroc.Compute(subset.Select(s => s.Score).ToArray(), subset.Select(s => s.Sample.IsAnomalous).ToArray());
+                byDefect[type] = Auroc.Compute(subset.Select(s => s.Score).ToArray(),
+                    subset.Select(s => s.Sample.IsAnomalous).ToArray());
         }
         metricSeconds += watch.Elapsed.TotalSeconds;
 
@@ -97,7 +104,8 @@ public static class Evaluator
             TestDefective = labels.Count(l => l),
             BankSize = fit.BankSize,
             CoreSize = fit.CoreSize,
-            Seconds = new StageSeconds(fit.EmbedSeconds, fit.FitSeconds, fit.CalibrationSeconds, scoreSeconds, metricSeconds, total.Elapsed.TotalSeconds),
+            Seconds = new StageSeconds(fit.EmbedSeconds, fit.FitSeconds, fit.CalibrationSeconds, scoreSeconds,
+                metricSeconds, total.Elapsed.TotalSeconds),
             ImagesPerSecond = scored.Count / Math.Max(scoreSeconds, 1e-9),
             PeakMemoryMb = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
             Threshold = model.Threshold.Value,
@@ -106,13 +114,16 @@ public static class Evaluator
             F1Optimal = f1,
             AtF1Optimal = atF1,
             ImageAurocByDefect = byDefect,
-            Settings = new SettingsUsed(options.ImageSize, options.Ldknn.K, options.Ldknn.Lambda, options.Ldknn.CoresetRatio, options.Shots,
-                options.Ldknn.Seed, embedder.Name, TorchSharp.torch.get_num_threads(), Search.KnnOptions.Default.Precision.ToString())
+            Settings = new SettingsUsed(options.ImageSize, options.Ldknn.K, options.Ldknn.Lambda,
+                options.Ldknn.CoresetRatio, options.Shots,
+                options.Ldknn.Seed, embedder.Name, TorchSharp.torch.get_num_threads(),
+                Search.KnnOptions.Default.Precision.ToString())
                 { Resize = ResizeRule.Name(embedder.Resize) },
             Skipped = skipped,
             Warnings = warnings,
             Adaptation = adaptation is not null ? AdaptationSummary.From(adaptation.Candidate)
-                : embedder is Features.FeatureExtractor { AdaptationJson: { } aj } ? AdaptationSummary.From(Adaptation.AdaptationRecord.FromJson(aj)) : null,
+                : embedder is Features.FeatureExtractor { AdaptationJson: { } aj }
+                ? AdaptationSummary.From(Adaptation.AdaptationRecord.FromJson(aj)) : null,
             AdaptationGuard = adaptation?.Guard,
             BackboneUsed = embedder is Features.FeatureExtractor { AdaptationJson: not null } ? "adapted" : "imagenet",
         };
@@ -136,7 +147,8 @@ public static class Evaluator
         {
             try
             {
-                var m = ImageResizer.ResizeMaskNearest(ImageLoader.LoadMask(path, out int w, out int h), w, h, width, height);
+                var m = ImageResizer.ResizeMaskNearest(ImageLoader.LoadMask(path, out int w, out int h), w, h, width,
+                    height);
                 if (union is null) union = m;
                 else for (int i = 0; i < union.Length; i++) union[i] |= m[i];
             }
@@ -149,15 +161,19 @@ public static class Evaluator
         return union;
     }
 
-    private static void WriteScoresCsv(string path, List<(DatasetSample Sample, float Score)> scored, InspectionModel model) =>
-        ScoresCsv.Write(path, scored.Select(x => new ScoreRow(x.Sample.ImagePath, x.Sample.DefectType, x.Sample.IsAnomalous,
-            x.Score, Verdict.IsReject(x.Score, model.Threshold.Value), model.Threshold.Value, model.Manifest?.Version)));
+    private static void WriteScoresCsv(string path, List<(DatasetSample Sample, float Score)> scored,
+        InspectionModel model) =>
+        ScoresCsv.Write(path,
+            scored.Select(x => new ScoreRow(x.Sample.ImagePath, x.Sample.DefectType, x.Sample.IsAnomalous,
+            x.Score, Verdict.IsReject(x.Score, model.Threshold.Value), model.Threshold.Value,
+            model.Manifest?.Version)));
 
     /// <summary>
     /// Pictures people look at first: the worst cases (highest-scored good parts = false rejects, lowest-scored defects
     /// = escapes) and the best (clearest defects, calmest good parts). They are scored again here, so no map is kept
     /// meanwhile. </summary>
-    private static void WriteOverlays(string dir, InspectionModel model, List<(DatasetSample Sample, float Score)> scored, int perCase)
+    private static void WriteOverlays(string dir, InspectionModel model,
+        List<(DatasetSample Sample, float Score)> scored, int perCase)
     {
         if (perCase <= 0 || scored.Count == 0) return;
         Directory.CreateDirectory(dir);
@@ -175,12 +191,14 @@ public static class Evaluator
         Take("best-good", Enumerable.Reverse(good));
         foreach (var (name, sample) in picks.DistinctBy(p => p.Name))
         {
-            var (original, resized) = ImageSource.FromFile(sample.ImagePath).Prepare(model.Embedder.ImageSize, model.Embedder.Resize);
+            var (original, resized) = ImageSource.FromFile(sample.ImagePath)
+                .Prepare(model.Embedder.ImageSize, model.Embedder.Resize);
             using var _resized = resized;
             using var batch = new ImageBatch([sample.ImagePath], resized.unsqueeze(0), [original]);
             var r = model.Score(batch)[0];
             var stem = Path.GetFileNameWithoutExtension(sample.ImagePath);
-            File.WriteAllBytes(Path.Combine(dir, $"{name}-{sample.DefectType}-{stem}.png"), OverlayRenderer.Render(r, original, model.Threshold));
+            File.WriteAllBytes(Path.Combine(dir, $"{name}-{sample.DefectType}-{stem}.png"),
+                OverlayRenderer.Render(r, original, model.Threshold));
         }
     }
 }

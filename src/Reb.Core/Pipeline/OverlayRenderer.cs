@@ -17,7 +17,8 @@ public static class OverlayRenderer
             map = AnomalyMaps.ToImageSize(t, original.Width, original.Height);
         var (low, high) = ColourScale(threshold, scored.Map);
         var caption = string.Create(CultureInfo.InvariantCulture,
-            $"{(scored.Reject ? "REJECT" : "GOOD")}  score {scored.Score:0.###}  threshold {threshold.Value:0.###}  {Path.GetFileName(scored.Path)}");
+            $"{(scored.Reject ? "REJECT" : "GOOD")}  score {scored.Score:0.###}  threshold {threshold.Value:0.###}  " +
+            $"{Path.GetFileName(scored.Path)}");
         return HeatmapOverlay.RenderPng(original, map, low, high, caption, scored.Reject);
     }
 

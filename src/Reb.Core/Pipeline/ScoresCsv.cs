@@ -12,7 +12,8 @@ namespace Reb.Core.Pipeline;
 /// <param name="Threshold">The threshold the verdict used.</param>
 /// <param name="ModelVersion">The model version that scored it.</param>
 /// <param name="Shards">Bank shards the cluster searched; empty for a single process.</param>
-public sealed record ScoreRow(string Image, string? DefectType, bool? Defect, double Score, bool Reject, double Threshold,
+public sealed record ScoreRow(string Image, string? DefectType, bool? Defect, double Score, bool Reject,
+    double Threshold,
     string? ModelVersion, int? Shards = null);
 
 /// <summary>

@@ -10,7 +10,8 @@ namespace Reb.Core.Pipeline;
 public sealed record RateInterval(double Lower, double Upper, double Coverage);
 
 /// <summary>The legacy threshold rule evaluated on the same model and test scores.</summary>
-public sealed record LegacyRuleFigures(double Threshold, double FalseRejectRate, double EscapeRate, int CalibrationImages, string Method, float[] LeaveOneOutScores);
+public sealed record LegacyRuleFigures(double Threshold, double FalseRejectRate, double EscapeRate,
+    int CalibrationImages, string Method, float[] LeaveOneOutScores);
 
 /// <summary>`reb eval`'s issue-14 figures: predictions from the model's calibration record, and the legacy rule next to
 /// them.</summary>
@@ -31,7 +32,8 @@ public static class VerdictFigures
             CalibrationRule = c.Rule,
             CalibrationCertified = c.Certified,
             ThresholdRuleKind = c.RuleKind,
-            PredictedEscapeInterval = c.PredictedEscapeLower is { } lo && c.PredictedEscapeUpper is { } hi ? new RateInterval(lo, hi, 0.9) : null,
+            PredictedEscapeInterval = c.PredictedEscapeLower is { } lo
+            && c.PredictedEscapeUpper is { } hi ? new RateInterval(lo, hi, 0.9) : null,
             CalibrationWarning = c.Warning,
             FoldGrouping = c.Grouping,
             Warnings = c.Warning is { } w ? [.. report.Warnings, w] : report.Warnings,
@@ -44,9 +46,11 @@ public static class VerdictFigures
     {
         if (model.Options.Ldknn.CoresetRatio < 1.0 || trainImages < 2) return null;
         var legacyOptions = model.Options with { Calibration = null };
-        var info = ModelFitter.Calibrate(model.Index.CoreFeatures, model.Index, model.LayoutOf(trainImages), legacyOptions);
+        var info =
+            ModelFitter.Calibrate(model.Index.CoreFeatures, model.Index, model.LayoutOf(trainImages), legacyOptions);
         var rates = ThresholdCalibration.RateAt(info.Value, scores, labels);
-        return new LegacyRuleFigures(info.Value, rates.FalseRejectRate, rates.EscapeRate, info.GoodScores.Length, info.Method +
+        return new LegacyRuleFigures(info.Value, rates.FalseRejectRate, rates.EscapeRate, info.GoodScores.Length,
+            info.Method +
             $", Q{legacyOptions.ThresholdQuantile} + {legacyOptions.ThresholdMargin} x (Q - median)", info.GoodScores);
     }
 }
@@ -59,7 +63,8 @@ public sealed record VerdictEvalOptions
     public int ReviewSeed { get; init; }
     /// <summary>Run <see cref="FoldStudy"/> on the training images (costs one scoring pass per block width).</summary>
     public bool FoldStudy { get; init; }
-    public IReadOnlyList<int> StudyBlockWidths { get; init; } = [1]; // plus the fold rule itself; each width costs one scoring pass
+    // plus the fold rule itself; each width costs one scoring pass
+    public IReadOnlyList<int> StudyBlockWidths { get; init; } = [1];
 
     /// <summary>Everything the verdict figures add to metrics.json, in one call from the evaluator.</summary>
     public EvaluationReport Apply(EvaluationReport report, InspectionModel model, int trainImages,
@@ -67,18 +72,23 @@ public sealed record VerdictEvalOptions
     {
         var scores = scored.Select(s => s.Score).ToArray();
         var labels = scored.Select(s => s.Defective).ToArray();
-        report = VerdictFigures.WithPredictions(report, model) with { LegacyRule = VerdictFigures.Legacy(model, trainImages, scores, labels) };
+        report = VerdictFigures.WithPredictions(report,
+            model) with { LegacyRule = VerdictFigures.Legacy(model, trainImages, scores, labels) };
         if (FoldStudy && model.Options.Ldknn.CoresetRatio >= 1.0 && trainImages >= 3)
             report = report with
             {
-                CalibrationStudy = Calibration.FoldStudy.Run(model.Index.CoreFeatures, model.Index, model.LayoutOf(trainImages),
-                    StudyBlockWidths, model.Options.Calibration?.Folds ?? 10, progress, model.Threshold.Calibration?.OutOfFoldScores),
+                CalibrationStudy =
+                    Calibration.FoldStudy.Run(model.Index.CoreFeatures, model.Index, model.LayoutOf(trainImages),
+                    StudyBlockWidths, model.Options.Calibration?.Folds ?? 10, progress,
+                    model.Threshold.Calibration?.OutOfFoldScores),
             };
         if (ReviewHalf)
             report = report with
             {
-                ReviewFalseRejectRate = Review.ReviewHalf.Run(model, scored.Where(s => !s.Defective).Select(s => (s.Path, s.Score)).ToList(),
-                    trainImages, ReviewSeed, progress, scored.Where(s => s.Defective).Select(s => (s.Path, s.Score)).ToList()),
+                ReviewFalseRejectRate = Review.ReviewHalf.Run(model,
+                    scored.Where(s => !s.Defective).Select(s => (s.Path, s.Score)).ToList(),
+                    trainImages, ReviewSeed, progress,
+                    scored.Where(s => s.Defective).Select(s => (s.Path, s.Score)).ToList()),
             };
         return WithPredictionChecks(report);
     }

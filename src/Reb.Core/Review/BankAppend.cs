@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 namespace Reb.Core.Review;
 
 /// <summary>What appending reviewed good images to a model gave.</summary>
-public sealed record BankAppendResult(ModelManifest Manifest, int Added, IReadOnlyList<SkippedImage> Skipped, double ThresholdBefore,
+public sealed record BankAppendResult(ModelManifest Manifest, int Added, IReadOnlyList<SkippedImage> Skipped,
+    double ThresholdBefore,
     double ThresholdAfter, long RowsBefore, long RowsAfter, long AffectedOldRows, double Seconds);
 
 /// <summary>
@@ -20,23 +21,28 @@ public sealed record BankAppendResult(ModelManifest Manifest, int Added, IReadOn
 /// </summary>
 public static class BankAppend
 {
-    public static BankAppendResult AppendAndSave(InspectionModel model, IReadOnlyList<ImageSource> images, string outDir,
+    public static BankAppendResult AppendAndSave(InspectionModel model, IReadOnlyList<ImageSource> images,
+        string outDir,
         IProgress<StageProgress>? progress = null)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var manifest = model.Manifest ?? throw new ArgumentException("the model has no manifest (load it from its directory)", nameof(model));
+        var manifest = model.Manifest
+            ?? throw new ArgumentException("the model has no manifest (load it from its directory)", nameof(model));
         if (model.Options.Ldknn.CoresetRatio < 1.0)
-            throw new NotSupportedException("this version was fitted with a coreset: images cannot be appended to it (BankUpdate reproduces a full refit only without a coreset); retrain the line with them instead");
+            throw new NotSupportedException("this version was fitted with a coreset: images cannot be appended to it " +
+                "(BankUpdate reproduces a full refit only without a coreset); retrain the line with them instead");
         if (images.Count == 0) throw new ArgumentException("no images to add", nameof(images));
 
         // Each old image's patch grid: one square grid, or (native aspect) the grids the model recorded.
         int grid = model.Embedder.GridSize;
         var oldLayout = model.LayoutOf((int)(model.Index.CoreCount / ((long)grid * grid)));
         if (oldLayout.Rows != model.Index.CoreCount)
-            throw new ModelFormatException($"the model's bank has {model.Index.CoreCount} rows but its image grids describe {oldLayout.Rows}");
+            throw new ModelFormatException(
+                $"the model's bank has {model.Index.CoreCount} rows but its image grids describe {oldLayout.Rows}");
 
         var skipped = new List<SkippedImage>();
-        var (added, used, addedLayout) = ModelFitter.EmbedImages(images, model.Embedder, model.Options, skipped, progress);
+        var (added, used, addedLayout) =
+            ModelFitter.EmbedImages(images, model.Embedder, model.Options, skipped, progress);
         using var _added = added;
         // A version saved before neighbour tables were kept: compute its table once (a density fit of the old bank).
         BankNeighbours? computed = null;
@@ -57,11 +63,17 @@ public static class BankAppend
         }
 
         // The embedder stays the old model's (owned by it): the new model object is only a view for saving.
-        var updated = new InspectionModel(model.Embedder, index, threshold, model.Options) { Neighbours = table, Layout = layout };
+        var updated = new InspectionModel(model.Embedder, index, threshold, model.Options)
+        {
+            Neighbours = table,
+            Layout = layout
+        };
         var names = manifest.Training.ImageNames.Concat(used).ToList();
-        var fit = new FitReport(manifest.Training.Images + used.Count, index.CoreCount, index.CoreCount, 0, watch.Elapsed.TotalSeconds, 0, names, skipped);
+        var fit = new FitReport(manifest.Training.Images + used.Count, index.CoreCount, index.CoreCount, 0,
+            watch.Elapsed.TotalSeconds, 0, names, skipped);
         var saved = ModelStore.Save(updated, fit, manifest.Category, outDir);
-        return new BankAppendResult(saved, used.Count, skipped, model.Threshold.Value, threshold.Value, stats.OldRows, stats.NewRows,
+        return new BankAppendResult(saved, used.Count, skipped, model.Threshold.Value, threshold.Value, stats.OldRows,
+            stats.NewRows,
             stats.AffectedOldRows, watch.Elapsed.TotalSeconds);
     }
 

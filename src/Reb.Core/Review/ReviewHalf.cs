@@ -11,8 +11,10 @@ namespace Reb.Core.Review;
 
 /// <summary>`reviewFalseRejectRate` of metrics.json: half B's false-reject rate before and after half A's
 /// review.</summary>
-public sealed record ReviewFigures(double Before, double After, int HalfA, int HalfB, int Overturned, double ThresholdBefore,
-    double ThresholdAfter, long BankRowsBefore, long BankRowsAfter, long AffectedOldRows, double UpdateSeconds, int Seed, string Method)
+public sealed record ReviewFigures(double Before, double After, int HalfA, int HalfB, int Overturned,
+    double ThresholdBefore,
+    double ThresholdAfter, long BankRowsBefore, long BankRowsAfter, long AffectedOldRows, double UpdateSeconds,
+    int Seed, string Method)
 {
     /// <summary>Escape rate of the defective test images before and after the review (null without defects).</summary>
     public double? EscapesBefore { get; init; }
@@ -33,15 +35,20 @@ public sealed record ReviewFigures(double Before, double After, int HalfA, int H
 /// </summary>
 public static class ReviewHalf
 {
-    public static ReviewFigures Run(InspectionModel model, IReadOnlyList<(string Path, float Score)> goodTest, int trainImages,
-        int seed, IProgress<StageProgress>? progress = null, IReadOnlyList<(string Path, float Score)>? defectTest = null)
+    public static ReviewFigures Run(InspectionModel model, IReadOnlyList<(string Path, float Score)> goodTest,
+        int trainImages,
+        int seed, IProgress<StageProgress>? progress = null,
+        IReadOnlyList<(string Path, float Score)>? defectTest = null)
     {
         defectTest ??= [];
         var calibration = model.Threshold.Calibration
-            ?? throw new ArgumentException("--review-half needs a model calibrated to a target false-reject rate (--target-frr > 0)");
+            ?? throw new ArgumentException(
+                "--review-half needs a model calibrated to a target false-reject rate (--target-frr > 0)");
         var neighbours = model.Neighbours
-            ?? throw new NotSupportedException("--review-half needs an incremental bank update, which needs a fit without coreset (--coreset 1)");
-        if (goodTest.Count < 2) throw new ArgumentException($"--review-half needs at least 2 good test images, got {goodTest.Count}");
+            ?? throw new NotSupportedException(
+                "--review-half needs an incremental bank update, which needs a fit without coreset (--coreset 1)");
+        if (goodTest.Count < 2)
+            throw new ArgumentException($"--review-half needs at least 2 good test images, got {goodTest.Count}");
         var order = goodTest.OrderBy(g => g.Path, StringComparer.Ordinal).ToArray();
         new Random(seed).Shuffle(order);
         var halfA = order.Take(order.Length / 2).ToList();
@@ -49,10 +56,14 @@ public static class ReviewHalf
         double threshold = model.Threshold.Value;
         double before = halfB.Count(g => Verdict.IsReject(g.Score, threshold)) / (double)halfB.Count;
         var overturned = halfA.Where(g => Verdict.IsReject(g.Score, threshold)).Select(g => g.Path).ToList();
-        double? escapesBefore = defectTest.Count == 0 ? null : defectTest.Count(d => d.Score < threshold) / (double)defectTest.Count;
-        string method = "good test images split in halves (seeded shuffle of the sorted paths); half A's false rejects appended to the bank (incremental update) and recalibrated (the grown bank regrouped into folds); half B and the defective test images rescored";
+        double? escapesBefore = defectTest.Count == 0 ? null
+            : defectTest.Count(d => d.Score < threshold) / (double)defectTest.Count;
+        string method = "good test images split in halves (seeded shuffle of the sorted paths); half A's false " +
+            "rejects appended to the bank (incremental update) and recalibrated (the grown bank regrouped into " +
+            "folds); half B and the defective test images rescored";
         if (overturned.Count == 0)
-            return new ReviewFigures(before, before, halfA.Count, halfB.Count, 0, threshold, threshold, model.Index.CoreCount,
+            return new ReviewFigures(before, before, halfA.Count, halfB.Count, 0, threshold, threshold,
+                model.Index.CoreCount,
                 model.Index.CoreCount, 0, 0, seed, method + "; half A had no false rejects, nothing to learn")
             {
                 EscapesBefore = escapesBefore, EscapesAfter = escapesBefore, Defects = defectTest.Count,
@@ -60,7 +71,8 @@ public static class ReviewHalf
             };
 
         var skipped = new List<SkippedImage>();
-        var (added, used, addedLayout) = ModelFitter.EmbedImages(overturned, model.Embedder, model.Options, skipped, progress);
+        var (added, used, addedLayout) =
+            ModelFitter.EmbedImages(overturned, model.Embedder, model.Options, skipped, progress);
         using var _added = added;
         var (index, table, stats) = BankUpdate.Append(model.Index, neighbours, added);
         using var _index = index;
@@ -69,10 +81,13 @@ public static class ReviewHalf
         var layout = model.LayoutOf(trainImages).Append(addedLayout.Grids);
         var record = ThresholdRule.Recalibrate(calibration, index, layout, progress, "review: recalibrate");
 
-        double after = RejectedShare(halfB.Select(g => g.Path).ToList(), model, index, record.Threshold, skipped, progress);
+        double after =
+            RejectedShare(halfB.Select(g => g.Path).ToList(), model, index, record.Threshold, skipped, progress);
         double? escapesAfter = defectTest.Count == 0 ? null
-            : 1 - RejectedShare(defectTest.Select(d => d.Path).ToList(), model, index, record.Threshold, skipped, progress);
-        return new ReviewFigures(before, after, halfA.Count, halfB.Count, used.Count, threshold, record.Threshold, stats.OldRows,
+            : 1 - RejectedShare(defectTest.Select(d => d.Path).ToList(), model, index, record.Threshold, skipped,
+                progress);
+        return new ReviewFigures(before, after, halfA.Count, halfB.Count, used.Count, threshold, record.Threshold,
+            stats.OldRows,
             stats.NewRows, stats.AffectedOldRows, stats.Seconds, seed, method)
         {
             EscapesBefore = escapesBefore, EscapesAfter = escapesAfter, Defects = defectTest.Count,
@@ -81,10 +96,12 @@ public static class ReviewHalf
     }
 
     /// <summary>Share of the images scoring at or above the threshold against the updated index.</summary>
-    private static double RejectedShare(IReadOnlyList<string> paths, InspectionModel model, LdknnIndex index, double threshold,
+    private static double RejectedShare(IReadOnlyList<string> paths, InspectionModel model, LdknnIndex index,
+        double threshold,
         List<SkippedImage> skipped, IProgress<StageProgress>? progress)
     {
-        var (features, scored, layout) = ModelFitter.EmbedImages(paths, model.Embedder, model.Options, skipped, progress);
+        var (features, scored, layout) =
+            ModelFitter.EmbedImages(paths, model.Embedder, model.Options, skipped, progress);
         using var _features = features;
         int rejected = 0;
         for (int i = 0; i < scored.Count; i++)
@@ -92,7 +109,8 @@ public static class ReviewHalf
             using var scope = NewDisposeScope();
             var grid = layout.Grids[i];
             var patch = index.ScorePatches(features.narrow(0, layout.Start(i), grid.Count));
-            if (Verdict.IsReject(AnomalyMaps.ImageScores(patch.reshape(1, grid.Height, grid.Width))[0], threshold)) rejected++;
+            if (Verdict.IsReject(AnomalyMaps.ImageScores(patch.reshape(1, grid.Height, grid.Width))[0], threshold))
+                rejected++;
         }
         return (double)rejected / scored.Count;
     }

@@ -24,13 +24,15 @@ internal sealed unsafe class CandidateScan
     private readonly BankRange[] _exclude;
     private readonly float[][] _heap;   // per row: the k smallest upper bounds, max-heap
     private readonly int[] _heapCount;
-    private readonly float[] _threshold; // per row: lower bounds above it cannot be neighbours (+inf until the heap is full)
+    // per row: lower bounds above it cannot be neighbours (+inf until the heap is full)
+    private readonly float[] _threshold;
     private readonly float[][] _lower;  // per row: candidates' lower bounds ...
     private readonly int[][] _index;    // ... and bank indices
     private readonly int[] _count;
     private readonly ColumnLowerBounds? _columns; // optional: per bank row, the least lower bound over all queries
     private readonly float[]? _kappa;              // per query: Nu - C0 minus its float32 slack, rounded down
-    private readonly int[]? _original;             // optional: bank position -> original bank index (a cell-ordered bank)
+    // optional: bank position -> original bank index (a cell-ordered bank)
+    private readonly int[]? _original;
 
     /// <summary>Per query: nu = ||qc||^2, the bound's coefficients, and the absolute margin (all scaled
     /// domain).</summary>
@@ -38,7 +40,8 @@ internal sealed unsafe class CandidateScan
 
     /// <param name="original">For a bank stored in another order (cells): each position's original bank index, which
     /// the exclusions are given in.</param>
-    public CandidateScan(ScreenRowBounds bank, QueryTerms[] queries, BankRange[] exclude, int k, ColumnLowerBounds? columns = null,
+    public CandidateScan(ScreenRowBounds bank, QueryTerms[] queries, BankRange[] exclude, int k,
+        ColumnLowerBounds? columns = null,
         int[]? original = null)
     {
         _k = k;
@@ -51,7 +54,8 @@ internal sealed unsafe class CandidateScan
             // B^2 half, far more than that rounding.
             _kappa = new float[queries.Length];
             for (int r = 0; r < queries.Length; r++)
-                _kappa[r] = ScreenRowBounds.Down(queries[r].Nu - queries[r].C0 - ColumnLowerBounds.Slack * queries[r].Nu);
+                _kappa[r] =
+                    ScreenRowBounds.Down(queries[r].Nu - queries[r].C0 - ColumnLowerBounds.Slack * queries[r].Nu);
         }
         _bank = bank;
         _queries = queries;
@@ -102,7 +106,8 @@ internal sealed unsafe class CandidateScan
 
     /// <summary>Scans a float32 tile[r, j] = -2 qh_r.bh_(start+j), j &lt; width, for every row (float32 GEMM
     /// output).</summary>
-    public void Scan(float* tile, long ldc, int start, int width) => Scan<Float32Tile>(tile, ldc * sizeof(float), start, width, 0f);
+    public void Scan(float* tile, long ldc, int start, int width)
+        => Scan<Float32Tile>(tile, ldc * sizeof(float), start, width, 0f);
 
     /// <summary>
     /// Scans a float32 tile whose row i belongs to query <paramref name="rows"/>[i] (a cell's GEMM over the queries
@@ -112,7 +117,8 @@ internal sealed unsafe class CandidateScan
     {
         fixed (float* low = _bank.LowBias, high = _bank.HighBias, b = _bank.B, res = _bank.Residual)
             for (int i = 0; i < rows.Length; i++)
-                ScanRow<Float32Tile, NoColumns>(rows[i], (byte*)tile + i * ldc * sizeof(float), low + start, high + start, b + start,
+                ScanRow<Float32Tile, NoColumns>(rows[i], (byte*)tile + i * ldc * sizeof(float), low + start,
+                    high + start, b + start,
                     res + start, start, width, 0f, null);
     }
 
@@ -123,7 +129,8 @@ internal sealed unsafe class CandidateScan
         float slack = MathF.BitIncrement((float)(1.0 / 255));
         fixed (float* low = _bank.LowBias, high = _bank.HighBias, b = _bank.B, res = _bank.Residual)
             for (int i = 0; i < rows.Length; i++)
-                ScanRow<Bf16Tile, NoColumns>(rows[i], (byte*)tile + i * ldc * sizeof(ushort), low + start, high + start, b + start,
+                ScanRow<Bf16Tile, NoColumns>(rows[i], (byte*)tile + i * ldc * sizeof(ushort), low + start, high + start,
+                    b + start,
                     res + start, start, width, slack, null);
     }
 
@@ -145,11 +152,13 @@ internal sealed unsafe class CandidateScan
             {
                 if (_columns is null)
                     for (int r = from; r < to; r++)
-                        ScanRow<T, NoColumns>(r, (byte*)tile + r * rowBytes, low + start, high + start, b + start, res + start, start, width, slack, null);
+                        ScanRow<T, NoColumns>(r, (byte*)tile + r * rowBytes, low + start, high + start, b + start,
+                            res + start, start, width, slack, null);
                 else
                     fixed (float* mins = _columns.Part(p))
                         for (int r = from; r < to; r++)
-                            ScanRow<T, WithColumns>(r, (byte*)tile + r * rowBytes, low + start, high + start, b + start, res + start, start, width, slack, mins + start);
+                            ScanRow<T, WithColumns>(r, (byte*)tile + r * rowBytes, low + start, high + start, b + start,
+                                res + start, start, width, slack, mins + start);
             }
         });
     }
@@ -175,11 +184,13 @@ internal sealed unsafe class CandidateScan
     private struct Bf16Tile : ITile
     {
         public static Vector256<float> Load8(void* row, int j) =>
-            (Vector256.WidenLower(Vector128.Load((ushort*)row + j).ToVector256Unsafe()) << 16).AsSingle() * Vector256.Create(-2f);
+            (Vector256.WidenLower(Vector128.Load((ushort*)row + j).ToVector256Unsafe()) << 16)
+            .AsSingle() * Vector256.Create(-2f);
         public static float Load1(void* row, int j) => -2f * BitConverter.Int32BitsToSingle(((ushort*)row)[j] << 16);
     }
 
-    private void ScanRow<T, TColumns>(int r, void* row, float* low, float* high, float* b, float* res, int start, int width, float slack,
+    private void ScanRow<T, TColumns>(int r, void* row, float* low, float* high, float* b, float* res, int start,
+        int width, float slack,
         float* mins) where T : struct, ITile where TColumns : struct
     {
         var q = _queries[r];
@@ -195,7 +206,8 @@ internal sealed unsafe class CandidateScan
             for (; j + 8 <= width; j += 8)
             {
                 var t = T.Load8(row, j);
-                var lower = t + Vector256.Load(low + j) - (cB * Vector256.Load(b + j) + cR * Vector256.Load(res + j) + s * Vector256.Abs(t));
+                var lower = t + Vector256.Load(low + j)
+                    - (cB * Vector256.Load(b + j) + cR * Vector256.Load(res + j) + s * Vector256.Abs(t));
                 if (typeof(TColumns) == typeof(WithColumns))
                     Vector256.Min(Vector256.Load(mins + j), lower + kv).Store(mins + j);
                 uint mask = Vector256.LessThanOrEqual(lower, Vector256.Create(threshold)).ExtractMostSignificantBits();
@@ -203,7 +215,8 @@ internal sealed unsafe class CandidateScan
                 {
                     int lane = BitOperations.TrailingZeroCount(mask);
                     mask &= mask - 1;
-                    Offer(r, ref threshold, lower.GetElement(lane), T.Load1(row, j + lane), high, b, res, start, j + lane, q, slack);
+                    Offer(r, ref threshold, lower.GetElement(lane), T.Load1(row, j + lane), high, b, res, start,
+                        j + lane, q, slack);
                 }
             }
         }
@@ -217,10 +230,12 @@ internal sealed unsafe class CandidateScan
         _threshold[r] = threshold;
     }
 
-    private void Offer(int r, ref float threshold, float lower, float t, float* high, float* b, float* res, int start, int j, in QueryTerms q, float slack)
+    private void Offer(int r, ref float threshold, float lower, float t, float* high, float* b, float* res, int start,
+        int j, in QueryTerms q, float slack)
     {
         int index = start + j;
-        if (lower > threshold || _exclude[r].Contains(_original is null ? index : _original[index])) return; // the threshold may have dropped since the compare
+        // the threshold may have dropped since the compare
+        if (lower > threshold || _exclude[r].Contains(_original is null ? index : _original[index])) return;
         float upper = t + high[j] + (q.CB * b[j] + q.CR * res[j] + slack * MathF.Abs(t));
         var heap = _heap[r];
         if (_heapCount[r] < _k)

@@ -32,7 +32,8 @@ public static class CellBuilder
             var rows = bank.contiguous();
             var sample = Sample(rows, n, Math.Min(n, (long)cells * SamplePerCell));
             var rng = new Random(seed);
-            var pick = Enumerable.Range(0, (int)sample.shape[0]).OrderBy(_ => rng.Next()).Take(cells).Select(i => (long)i).ToArray();
+            var pick = Enumerable.Range(0, (int)sample.shape[0]).OrderBy(_ => rng.Next()).Take(cells)
+                .Select(i => (long)i).ToArray();
             var c = sample.index_select(0, tensor(pick)).clone();
             for (int it = 0; it < Iterations; it++)
             {

@@ -20,7 +20,8 @@ public sealed class CellIndex : IDisposable
     private readonly Tensor _centroids64; // [C, d] float64 copy of the float32 centroids (exact)
     private readonly double[] _centroidNormSq;
 
-    internal CellIndex(KnnBank bank, int[] original, int[] cellStart, Tensor centroids, double[] radius, double[] rowDistance)
+    internal CellIndex(KnnBank bank, int[] original, int[] cellStart, Tensor centroids, double[] radius,
+        double[] rowDistance)
     {
         Bank = bank;
         Original = original;
@@ -95,7 +96,8 @@ public sealed class CellIndex : IDisposable
         });
         var radius = new double[cells];
         for (int c = 0; c < cells; c++)
-            radius[c] = start[c + 1] > start[c] ? rowDistance[start[c + 1] - 1] * (1 + RadiusMargin) : double.NegativeInfinity;
+            radius[c] = start[c + 1] > start[c] ? rowDistance[start[c + 1] - 1] * (1 + RadiusMargin)
+                : double.NegativeInfinity;
 
         KnnBank ordered;
         using (var scope = NewDisposeScope())
@@ -129,7 +131,8 @@ public sealed class CellIndex : IDisposable
                 {
                     int best = -1;
                     for (int c = 0; c < cells; c++)
-                        if (!double.IsNegativeInfinity(Radius[c]) && (best < 0 || bounds[i * cells + c] < bounds[i * cells + best])) best = c;
+                        if (!double.IsNegativeInfinity(Radius[c])
+                            && (best < 0 || bounds[i * cells + c] < bounds[i * cells + best])) best = c;
                     cell[old + i] = best;
                 }
             }
@@ -184,11 +187,11 @@ public sealed class CellIndex : IDisposable
     }
 
     /// <summary>
-    /// Per (query, cell), row-major [rows x C]: a rigorous lower bound of the squared distance from the query to any row
-    /// of the cell (+inf for an empty cell), and an interval [CentreLow, CentreHigh] holding the query's distance (not
-    /// squared) from the centroid; all unscaled. ||q - c||^2 comes from one float64 GEMM, ||q||^2 + ||c||^2 - 2 q.c,
-    /// whose error is below (d + 2) 2^-53 (||q||^2 + ||c||^2): taken off (and added, for the upper end) eight times
-    /// over before the square root.
+    /// Per (query, cell), row-major [rows x C]: a rigorous lower bound of the squared distance from the query to any
+    /// row of the cell (+inf for an empty cell), and an interval [CentreLow, CentreHigh] holding the query's distance
+    /// (not squared) from the centroid; all unscaled. ||q - c||^2 comes from one float64 GEMM, ||q||^2 + ||c||^2 - 2
+    /// q.c, whose error is below (d + 2) 2^-53 (||q||^2 + ||c||^2): taken off (and added, for the upper end) eight
+    /// times over before the square root.
     /// </summary>
     internal (double[] Lower, double[] CentreLow, double[] CentreHigh) LowerBounds(Tensor queries)
     {
@@ -222,7 +225,8 @@ public sealed class CellIndex : IDisposable
     /// <summary>Bytes the cells hold besides the searched bank: their reordered bank copy, centroids and row
     /// order.</summary>
     public long ResidentBytes => Bank.ResidentBytes + KnnBank.TensorBytes(Centroids) + KnnBank.TensorBytes(_centroids64)
-                                 + sizeof(int) * (Original.LongLength + CellStart.LongLength) + sizeof(double) * (2L * Radius.LongLength + RowDistance.LongLength);
+                                 + sizeof(int) * (Original.LongLength + CellStart.LongLength)
+                                 + sizeof(double) * (2L * Radius.LongLength + RowDistance.LongLength);
 
     /// <summary>Releases the ordered bank and the centroids.</summary>
     public void Dispose()

@@ -4,8 +4,8 @@ namespace Reb.Core.Search;
 
 /// <summary>
 /// Exact kNN over a <see cref="CellIndex"/>: the flat kernel's answer bit for bit (ties to the lowest ORIGINAL index),
-/// reading only the cells that may hold a neighbour. Queries are taken in blocks (many queries, as in a density fit over
-/// the bank's own rows, in the order of their nearest centroid, so that a block's queries share their cells). Per
+/// reading only the cells that may hold a neighbour. Queries are taken in blocks (many queries, as in a density fit
+/// over the bank's own rows, in the order of their nearest centroid, so that a block's queries share their cells). Per
 /// block: one float64 GEMM to all centroids gives every (query, cell) lower bound; first every query screens its own
 /// nearest cell (queries sharing it share one GEMM), which makes its running k-th upper bound tight at once; then the
 /// other cells are swept in order of their lowest bound over the block, each screened in one GEMM for exactly the
@@ -33,7 +33,8 @@ internal static unsafe class CellSearch
         using var q32 = queries.contiguous();
         int chunk = Math.Max(options.QueryChunk, 2048);
         var order = count > chunk ? ByNearestCell(cells, q32, count) : null;
-        bool useMkl = cells.Bank.ScreensInBf16 ? options.CellBf16Gemm == Bf16Gemm.Mkl && ScreenPrecisionProbe.MklBf16Passes
+        bool useMkl = cells.Bank.ScreensInBf16 ? options.CellBf16Gemm == Bf16Gemm.Mkl
+            && ScreenPrecisionProbe.MklBf16Passes
             || !ScreenPrecisionProbe.LibTorchBf16Passes : NativeGemm.IsAvailable;
         int blocks = (int)((count + chunk - 1) / chunk);
         long done = 0;
@@ -45,9 +46,12 @@ internal static unsafe class CellSearch
             long start = (long)b * chunk;
             int rows = (int)Math.Min(chunk, count - start);
             var members = order?.AsSpan((int)start, rows).ToArray();
-            var block = members is null ? q32.narrow(0, start, rows) : q32.index_select(0, tensor(members.Select(m => (long)m).ToArray()));
-            var blockExclude = members is null ? excluded.AsSpan((int)start, rows).ToArray() : members.Select(m => excluded[m]).ToArray();
-            var local = stats is null ? null : new KnnSearchStats { PerQueryRowsScanned = stats.PerQueryRowsScanned is null ? null : [] };
+            var block = members is null ? q32.narrow(0, start, rows)
+                : q32.index_select(0, tensor(members.Select(m => (long)m).ToArray()));
+            var blockExclude = members is null ? excluded.AsSpan((int)start, rows).ToArray()
+                : members.Select(m => excluded[m]).ToArray();
+            var local = stats is null ? null
+                : new KnnSearchStats { PerQueryRowsScanned = stats.PerQueryRowsScanned is null ? null : [] };
             long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             var (low, terms) = KnnKernel.PrepareQueries(bank, block, start);
             long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -58,7 +62,8 @@ internal static unsafe class CellSearch
             if (local is not null) local.Candidates += candidates.Sum(c => (long)c.Index.Length);
             var blockDistances = new float[(long)rows * k];
             var blockIndices = new long[blockDistances.Length];
-            ExactDistances.Rerank(bank, block, candidates, terms, k, blockDistances, blockIndices, 0, local, cells.Original);
+            ExactDistances.Rerank(bank, block, candidates, terms, k, blockDistances, blockIndices, 0, local,
+                cells.Original);
             for (int r = 0; r < rows; r++)
             {
                 long to = (members is null ? start + r : members[r]) * (long)k;
@@ -75,7 +80,8 @@ internal static unsafe class CellSearch
         }
         if (blocks == 1) RunBlock(0, singleThreaded: false);
         else
-            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(blocks, Environment.ProcessorCount) },
+            Parallel.For(0, blocks,
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Min(blocks, Environment.ProcessorCount) },
                 b => RunBlock(b, singleThreaded: true));
         return KnnKernel.ToResult(distances, indices, count, k);
     }
@@ -107,7 +113,8 @@ internal static unsafe class CellSearch
 
     /// <summary>One block's screening: each query's nearest cell, then the sweep over the other cells (see the
     /// class).</summary>
-    private static void Visit(CellIndex cells, Tensor block, Tensor low, CandidateScan scan, bool useMkl, KnnSearchStats? stats)
+    private static void Visit(CellIndex cells, Tensor block, Tensor low, CandidateScan scan, bool useMkl,
+        KnnSearchStats? stats)
     {
         int rows = (int)block.shape[0], cellCount = cells.CellCount;
         double scaleSq = cells.Bank.Scale * cells.Bank.Scale; // a power of two: the scan's units, exactly
@@ -134,14 +141,16 @@ internal static unsafe class CellSearch
             foreach (int r in members) { scanned[r] += to - from; visited[r]++; }
         }
         // Each query's nearest cell, whole (no bound yet; an empty cell has an infinite bound and is skipped).
-        foreach (var group in Enumerable.Range(0, rows).Where(r => !double.IsPositiveInfinity(bounds[(long)r * cellCount + first[r]]))
+        foreach (var group in Enumerable.Range(0, rows)
+            .Where(r => !double.IsPositiveInfinity(bounds[(long)r * cellCount + first[r]]))
                      .GroupBy(r => first[r]).OrderBy(g => g.Key))
             Take(cells.CellStart[group.Key], cells.CellStart[group.Key + 1], group.ToArray());
         // The sweep: cells by their lowest bound over the block. Once that exceeds every query's k-th upper bound, no
         // later cell (bounds only rise along the sweep, upper bounds only fall) can hold a neighbour of any query.
         // In a cell, each query needs only the ring of rows its bound reaches (CellIndex.Ring); the GEMM covers the
         // union of its queries' rings.
-        var sweep = Enumerable.Range(0, cellCount).Where(c => !double.IsPositiveInfinity(lowest[c])).OrderBy(c => lowest[c]).ThenBy(c => c).ToArray();
+        var sweep = Enumerable.Range(0, cellCount).Where(c => !double.IsPositiveInfinity(lowest[c]))
+            .OrderBy(c => lowest[c]).ThenBy(c => c).ToArray();
         double loosest = double.PositiveInfinity;
         var members = new List<int>(rows);
         var band = new List<int>(rows);
@@ -175,7 +184,8 @@ internal static unsafe class CellSearch
             int bandCount = Math.Max(1, size / BandRows);
             for (int b = 0; b < bandCount; b++)
             {
-                int from = cellFrom + (int)((long)size * b / bandCount), to = cellFrom + (int)((long)size * (b + 1) / bandCount);
+                int from = cellFrom + (int)((long)size * b / bandCount),
+                    to = cellFrom + (int)((long)size * (b + 1) / bandCount);
                 band.Clear();
                 for (int m = 0; m < members.Count; m++)
                     if (rings[m].From < to && rings[m].To > from) band.Add(members[m]);
@@ -192,7 +202,8 @@ internal static unsafe class CellSearch
 
     /// <summary>One screening GEMM of the queries <paramref name="members"/> against the contiguous positions [from,
     /// from + width) (a cell or a ring of it) and its candidate scan.</summary>
-    private static void Screen(CellIndex cells, Tensor low, CandidateScan scan, int from, int width, int[] members, bool useMkl)
+    private static void Screen(CellIndex cells, Tensor low, CandidateScan scan, int from, int width, int[] members,
+        bool useMkl)
     {
         var bank = cells.Bank;
         int d = bank.Dim, m = members.Length;
@@ -228,7 +239,8 @@ internal static unsafe class CellSearch
 
     /// <summary>Gathers the cell's member queries into one block and multiplies it with the cell's bank rows:
     /// <typeparamref name="T"/> is ushort for a bfloat16 screen, float for a float32 one.</summary>
-    private static void GemmGatheredRows<T>(Tensor low, KnnBank bank, int[] members, int from, int width, int d, float* tile)
+    private static void GemmGatheredRows<T>(Tensor low, KnnBank bank, int[] members, int from, int width, int d,
+        float* tile)
         where T : unmanaged
     {
         var rows = System.Buffers.ArrayPool<T>.Shared.Rent(members.Length * d);

@@ -34,7 +34,8 @@ internal sealed class ColumnLowerBounds(long columns)
     /// </summary>
     internal long[] Within(KnnBank bank, float[] radius)
     {
-        if (radius.LongLength > columns) throw new ArgumentException($"{radius.LongLength} radii for {columns} bank rows", nameof(radius));
+        if (radius.LongLength > columns)
+            throw new ArgumentException($"{radius.LongLength} radii for {columns} bank rows", nameof(radius));
         double scaleSq = bank.Scale * bank.Scale;
         double absolute = Math.ScaleB(1.0, -148) * scaleSq; // the scan's absolute margin (float32 denormal spacing)
         var b = bank.Rows.B;
@@ -44,7 +45,8 @@ internal sealed class ColumnLowerBounds(long columns)
         {
             float least = float.PositiveInfinity;
             foreach (var part in used) least = MathF.Min(least, part[j]);
-            double limit = radius[j] * scaleSq * (1 + CandidateScan.RelativeMargin) + Slack * (double)b[j] * b[j] + absolute;
+            double limit = radius[j] * scaleSq * (1 + CandidateScan.RelativeMargin) + Slack * (double)b[j] * b[j] +
+                absolute;
             if (least <= ScreenRowBounds.Up(limit)) rows.Add(j);
         }
         return rows.ToArray();

@@ -35,9 +35,11 @@ internal static unsafe class ExactDistances
                 if (best.Full && lower[i] > StopAt(terms[r], best.WorstDistance, scaleSq)) break;
                 // A cell-ordered bank: the row is read at its position, ranked (ties) and returned by its original
                 // index.
-                best.Offer((float)SquaredDistance(qp + (long)r * d, bp + (long)index[i] * d, d), original is null ? index[i] : original[index[i]]);
+                best.Offer((float)SquaredDistance(qp + (long)r * d, bp + (long)index[i] * d, d),
+                    original is null ? index[i] : original[index[i]]);
             }
-            if (!best.Full) throw new InvalidOperationException($"KnnKernel: query {offset + r} kept {best.Count} candidates for k = {k} (a bug: the screen must keep k).");
+            if (!best.Full) throw new InvalidOperationException($"KnnKernel: query {offset + r} kept {best.Count} " +
+                $"candidates for k = {k} (a bug: the screen must keep k).");
             best.CopySorted(distances, indices, (offset + r) * k);
             if (i > 256) Interlocked.Increment(ref wide);
             return local + i;

@@ -12,7 +12,8 @@ namespace Reb.Core.Search;
 /// </summary>
 public sealed class KnnBank : IDisposable
 {
-    private const int PrepareRows = 8192; // rows prepared at a time: bounds the temporaries of Create (no full-size copies)
+    // rows prepared at a time: bounds the temporaries of Create (no full-size copies)
+    private const int PrepareRows = 8192;
 
     private KnnBank(Tensor vectors, Tensor mean, double scale, Tensor screen, ScreenRowBounds rows)
     {
@@ -58,11 +59,16 @@ public sealed class KnnBank : IDisposable
         ArgumentNullException.ThrowIfNull(bank);
         options ??= KnnOptions.Default;
         options.Validate();
-        if (bank.dim() != 2) throw new ArgumentException($"KnnBank.Create: bank must be 2-D [n, d], got shape [{string.Join(", ", bank.shape)}].", nameof(bank));
-        if (bank.dtype != ScalarType.Float32) throw new ArgumentException($"KnnBank.Create: bank must be float32, got {bank.dtype}.", nameof(bank));
-        if (bank.device_type != DeviceType.CPU) throw new ArgumentException($"KnnBank.Create: bank must be on the CPU, got {bank.device}.", nameof(bank));
-        if (bank.shape[0] < 1 || bank.shape[1] < 1) throw new ArgumentException($"KnnBank.Create: bank is empty (shape [{string.Join(", ", bank.shape)}]).", nameof(bank));
-        if (bank.shape[0] >= int.MaxValue) throw new ArgumentException($"KnnBank.Create: at most {int.MaxValue - 1} rows are supported (got {bank.shape[0]}).", nameof(bank));
+        if (bank.dim() != 2) throw new ArgumentException(
+            $"KnnBank.Create: bank must be 2-D [n, d], got shape [{string.Join(", ", bank.shape)}].", nameof(bank));
+        if (bank.dtype != ScalarType.Float32)
+            throw new ArgumentException($"KnnBank.Create: bank must be float32, got {bank.dtype}.", nameof(bank));
+        if (bank.device_type != DeviceType.CPU)
+            throw new ArgumentException($"KnnBank.Create: bank must be on the CPU, got {bank.device}.", nameof(bank));
+        if (bank.shape[0] < 1 || bank.shape[1] < 1) throw new ArgumentException(
+            $"KnnBank.Create: bank is empty (shape [{string.Join(", ", bank.shape)}]).", nameof(bank));
+        if (bank.shape[0] >= int.MaxValue) throw new ArgumentException(
+            $"KnnBank.Create: at most {int.MaxValue - 1} rows are supported (got {bank.shape[0]}).", nameof(bank));
 
         long n = bank.shape[0];
         long d = bank.shape[1];
@@ -82,7 +88,8 @@ public sealed class KnnBank : IDisposable
             double scale = reach > 0 ? Math.ScaleB(1.0, -Math.ILogB(reach) - 1) : 1.0;
 
             bool onDevice = options.ScreenDevice is { } dev && dev.type != DeviceType.CPU;
-            bool bf16 = !onDevice && options.Precision == KnnPrecision.Bf16Screened && ScreenPrecisionProbe.Bf16GemmAccumulatesInFloat32;
+            bool bf16 = !onDevice && options.Precision == KnnPrecision.Bf16Screened
+                && ScreenPrecisionProbe.Bf16GemmAccumulatesInFloat32;
             var screen = empty(new[] { n, d }, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
             var bounds = new ScreenRowBounds((int)n, (int)d);
             double maxNorm = PrepareScreenRows(vectors, mean, scale, screen, bounds, 0, n);
@@ -91,7 +98,8 @@ public sealed class KnnBank : IDisposable
             if (2 * maxNorm * (1 + 1e-6) >= Math.Sqrt(float.MaxValue))
             {
                 foreach (var t in new[] { mean, screen }) t.Dispose();
-                throw new ArgumentException($"KnnBank.Create: the bank spreads {maxNorm:G3} around its mean; squared distances between its rows would overflow float32.", nameof(bank));
+                throw new ArgumentException($"KnnBank.Create: the bank spreads {maxNorm:G3} around its mean; squared " +
+                    "distances between its rows would overflow float32.", nameof(bank));
             }
             if (onDevice)
             {
@@ -127,11 +135,14 @@ public sealed class KnnBank : IDisposable
     public KnnBank Append(Tensor rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        if (rows.dim() != 2 || rows.shape[1] != Dim || rows.dtype != ScalarType.Float32 || rows.device_type != DeviceType.CPU)
-            throw new ArgumentException($"KnnBank.Append: rows must be float32 [m, {Dim}] on the CPU, got {rows.dtype} [{string.Join(", ", rows.shape)}] on {rows.device}.", nameof(rows));
+        if (rows.dim() != 2 || rows.shape[1] != Dim || rows.dtype != ScalarType.Float32
+            || rows.device_type != DeviceType.CPU)
+            throw new ArgumentException($"KnnBank.Append: rows must be float32 [m, {Dim}] on the CPU, got " +
+                $"{rows.dtype} [{string.Join(", ", rows.shape)}] on {rows.device}.", nameof(rows));
         long n = Count, m = rows.shape[0], d = Dim;
         if (m < 1) throw new ArgumentException("KnnBank.Append: no rows to append.", nameof(rows));
-        if (n + m >= int.MaxValue) throw new ArgumentException($"KnnBank.Append: at most {int.MaxValue - 1} rows are supported.", nameof(rows));
+        if (n + m >= int.MaxValue) throw new ArgumentException(
+            $"KnnBank.Append: at most {int.MaxValue - 1} rows are supported.", nameof(rows));
         var added = rows.detach().contiguous();
         Tensor? vectors = null, screen = null;
         try
@@ -146,7 +157,8 @@ public sealed class KnnBank : IDisposable
                 maxNew = PrepareScreenRows(added, Mean, Scale, tail, bounds, n, m);
             double maxNorm = Math.Max(MaxCentredNorm, maxNew);
             if (2 * maxNorm * (1 + 1e-6) >= Math.Sqrt(float.MaxValue))
-                throw new ArgumentException($"KnnBank.Append: the rows lie {maxNew:G3} from the bank mean; squared distances would overflow float32.", nameof(rows));
+                throw new ArgumentException($"KnnBank.Append: the rows lie {maxNew:G3} from the bank mean; squared " +
+                    "distances would overflow float32.", nameof(rows));
             var mean = Mean.clone();
             foreach (var owned in new[] { vectors, mean, screen }) owned.DetachFromDisposeScope();
             return new KnnBank(vectors, mean, Scale, screen, bounds) { MaxCentredNorm = maxNorm };
@@ -168,13 +180,15 @@ public sealed class KnnBank : IDisposable
     /// <paramref name="screen"/>, their bounds into rows <paramref name="at"/>.. of <paramref name="bounds"/>; returns
     /// the largest centred norm. Create and Append share it, so an appended row is prepared exactly as Create would.
     /// </summary>
-    private static double PrepareScreenRows(Tensor source, Tensor mean, double scale, Tensor screen, ScreenRowBounds bounds, long at, long count)
+    private static double PrepareScreenRows(Tensor source, Tensor mean, double scale, Tensor screen,
+        ScreenRowBounds bounds, long at, long count)
     {
         double maxNormSq = 0;
         var dtype = screen.dtype;
         ForChunks(count, (start, rows) =>
         {
-            var scaled = (source.narrow(0, start, rows) - mean).to(ScalarType.Float64) * scale; // exact: a power of two, in float64
+            // exact: a power of two, in float64
+            var scaled = (source.narrow(0, start, rows) - mean).to(ScalarType.Float64) * scale;
             var low = scaled.to(dtype);
             screen.narrow(0, start, rows).copy_(low);
             var normSq = scaled.pow(2).sum(1);
@@ -193,15 +207,18 @@ public sealed class KnnBank : IDisposable
         double m = (raw - mean).abs().max().item<float>(); // NaN propagates through max
         if (double.IsFinite(m)) return m;
         if (!raw.isfinite().all().item<bool>())
-            throw new ArgumentException($"KnnBank.Create: bank rows {start}..{start + count - 1} contain NaN or infinite values.", "bank");
-        throw new ArgumentException($"KnnBank.Create: bank rows {start}..{start + count - 1} overflow float32 once the bank mean is subtracted.", "bank");
+            throw new ArgumentException(
+                $"KnnBank.Create: bank rows {start}..{start + count - 1} contain NaN or infinite values.", "bank");
+        throw new ArgumentException($"KnnBank.Create: bank rows {start}..{start + count - 1} overflow float32 once " +
+            "the bank mean is subtracted.", "bank");
     }
 
     /// <summary>float64 column mean accumulated chunk by chunk (never a full-size float64 copy of the bank).</summary>
     private static Tensor ChunkedMean(Tensor vectors, long n, long d)
     {
         var sum = zeros(d, ScalarType.Float64);
-        ForChunks(n, (start, rows) => sum.add_(vectors.narrow(0, start, rows).sum(new long[] { 0 }, false, ScalarType.Float64)));
+        ForChunks(n,
+            (start, rows) => sum.add_(vectors.narrow(0, start, rows).sum(new long[] { 0 }, false, ScalarType.Float64)));
         using (sum) return (sum / n).to(ScalarType.Float32);
     }
 
@@ -214,8 +231,8 @@ public sealed class KnnBank : IDisposable
         }
     }
 
-    /// <summary>Bytes this bank holds: float32 vectors, screen copy, mean and per-row bounds (what a silo's memory budget
-    /// counts).</summary>
+    /// <summary>Bytes this bank holds: float32 vectors, screen copy, mean and per-row bounds (what a silo's memory
+    /// budget counts).</summary>
     public long ResidentBytes =>
         TensorBytes(Vectors) + TensorBytes(Screen) + TensorBytes(Mean) + 4L * sizeof(float) * Rows.B.LongLength;
 

@@ -53,7 +53,8 @@ public static class KnnKernel
 
     /// <summary>The search, also gathering per bank row the least lower bound to any query when <paramref
     /// name="columns"/> is given.</summary>
-    internal static KnnResult Search(KnnBank bank, Tensor queries, int k, Tensor? exclude, KnnOptions? options, IProgress<double>? progress,
+    internal static KnnResult Search(KnnBank bank, Tensor queries, int k, Tensor? exclude, KnnOptions? options,
+        IProgress<double>? progress,
         KnnSearchStats? stats, BankRange[]? excludeRanges, ColumnLowerBounds? columns)
     {
         ArgumentNullException.ThrowIfNull(bank);
@@ -62,7 +63,8 @@ public static class KnnKernel
         options.Validate();
         BankRange[] excluded = Validate(bank, queries, k, exclude, excludeRanges);
         long count = queries.shape[0];
-        if (stats is not null) { stats.Queries += count; stats.RowsScanned += count * bank.Count; stats.UsedBf16Gemm |= bank.ScreensInBf16; }
+        if (stats is not null) { stats.Queries += count; stats.RowsScanned += count * bank.Count; stats.UsedBf16Gemm |=
+            bank.ScreensInBf16; }
 
         var distances = new float[count * k];
         var indices = new long[count * k];
@@ -92,14 +94,17 @@ public static class KnnKernel
     /// The queries' screen copies (centred in float32 like the bank, times Scale, in the bank's screen dtype) and per
     /// query the bound's terms: norm Nq and measured rounding residual Rq, both in float64.
     /// </summary>
-    internal static (Tensor Low, CandidateScan.QueryTerms[] Terms) PrepareQueries(KnnBank bank, Tensor block, long start)
+    internal static (Tensor Low, CandidateScan.QueryTerms[] Terms) PrepareQueries(KnnBank bank, Tensor block,
+        long start)
     {
         int rows = (int)block.shape[0];
         if (!block.isfinite().all().item<bool>())
-            throw new ArgumentException($"KnnKernel.Search: queries {start}..{start + rows - 1} contain NaN or infinite values.", "queries");
+            throw new ArgumentException(
+                $"KnnKernel.Search: queries {start}..{start + rows - 1} contain NaN or infinite values.", "queries");
         var centred = block - bank.Mean;
         if (!centred.isfinite().all().item<bool>())
-            throw new ArgumentException($"KnnKernel.Search: queries {start}..{start + rows - 1} overflow float32 once the bank mean is subtracted.", "queries");
+            throw new ArgumentException($"KnnKernel.Search: queries {start}..{start + rows - 1} overflow float32 " +
+                "once the bank mean is subtracted.", "queries");
         var scaled = centred.to(ScalarType.Float64) * bank.Scale; // exact: a power of two, in float64
         var low = scaled.to(bank.Screen.dtype).contiguous();
         var normSq = scaled.pow(2).sum(1).data<double>().ToArray();
@@ -112,48 +117,61 @@ public static class KnnKernel
         {
             double nq = Math.Sqrt(normSq[r]) * (1 + 1e-9), rq = residual[r] * (1 + 1e-9);
             if (nq > MaxQueryReach)
-                throw new ArgumentException($"KnnKernel.Search: query {start + r} lies {nq:G3} times the bank's radius from the bank mean; exact float32 distances cannot be resolved that far out.", "queries");
+                throw new ArgumentException($"KnnKernel.Search: query {start + r} lies {nq:G3} times the bank's " +
+                    "radius from the bank mean; exact float32 distances cannot be resolved that far out.", "queries");
             var (c0, cB, cR) = ScreenErrorBound.QueryTerms(bank.Dim, nq, rq);
-            terms[r] = new CandidateScan.QueryTerms(normSq[r], c0, ScreenRowBounds.Up(cB), ScreenRowBounds.Up(cR), absolute);
+            terms[r] =
+                new CandidateScan.QueryTerms(normSq[r], c0, ScreenRowBounds.Up(cB), ScreenRowBounds.Up(cR), absolute);
         }
         return (low, terms);
     }
 
-    internal static BankRange[] Validate(KnnBank bank, Tensor queries, int k, Tensor? exclude, BankRange[]? excludeRanges)
+    internal static BankRange[] Validate(KnnBank bank, Tensor queries, int k, Tensor? exclude,
+        BankRange[]? excludeRanges)
     {
-        if (queries.dim() != 2) throw new ArgumentException($"KnnKernel.Search: queries must be 2-D [q, d], got shape [{string.Join(", ", queries.shape)}].", nameof(queries));
-        if (queries.dtype != ScalarType.Float32) throw new ArgumentException($"KnnKernel.Search: queries must be float32, got {queries.dtype}.", nameof(queries));
-        if (queries.device_type != DeviceType.CPU) throw new ArgumentException($"KnnKernel.Search: queries must be on the CPU, got {queries.device}.", nameof(queries));
-        if (queries.shape[1] != bank.Dim) throw new ArgumentException($"KnnKernel.Search: query dimension {queries.shape[1]} does not match the bank dimension {bank.Dim}.", nameof(queries));
+        if (queries.dim() != 2) throw new ArgumentException("KnnKernel.Search: queries must be 2-D [q, d], got shape " +
+            $"[{string.Join(", ", queries.shape)}].", nameof(queries));
+        if (queries.dtype != ScalarType.Float32) throw new ArgumentException(
+            $"KnnKernel.Search: queries must be float32, got {queries.dtype}.", nameof(queries));
+        if (queries.device_type != DeviceType.CPU) throw new ArgumentException(
+            $"KnnKernel.Search: queries must be on the CPU, got {queries.device}.", nameof(queries));
+        if (queries.shape[1] != bank.Dim) throw new ArgumentException("KnnKernel.Search: query dimension " +
+            $"{queries.shape[1]} does not match the bank dimension {bank.Dim}.", nameof(queries));
         if (k < 1) throw new ArgumentException($"KnnKernel.Search: k must be >= 1 (got {k}).", nameof(k));
         if (exclude is not null && excludeRanges is not null)
-            throw new ArgumentException("KnnKernel.Search: give either exclude or excludeRanges, not both.", nameof(excludeRanges));
+            throw new ArgumentException("KnnKernel.Search: give either exclude or excludeRanges, not both.",
+                nameof(excludeRanges));
         long count = queries.shape[0];
         var excluded = new BankRange[count];
         if (exclude is not null)
         {
             if (exclude.dim() != 1 || exclude.shape[0] != count || exclude.dtype != ScalarType.Int64)
-                throw new ArgumentException($"KnnKernel.Search: exclude must be a [q] = [{count}] int64 tensor, got {exclude.dtype} [{string.Join(", ", exclude.shape)}].", nameof(exclude));
+                throw new ArgumentException($"KnnKernel.Search: exclude must be a [q] = [{count}] int64 tensor, got " +
+                    $"{exclude.dtype} [{string.Join(", ", exclude.shape)}].", nameof(exclude));
             var indices = exclude.contiguous().data<long>().ToArray();
             for (long i = 0; i < count; i++)
             {
                 long e = indices[i];
-                if (e < -1 || e >= bank.Count) throw new ArgumentException($"KnnKernel.Search: exclude index {e} is outside the bank [0, {bank.Count}) (use -1 for none).", nameof(exclude));
+                if (e < -1 || e >= bank.Count) throw new ArgumentException($"KnnKernel.Search: exclude index {e} is " +
+                    $"outside the bank [0, {bank.Count}) (use -1 for none).", nameof(exclude));
                 excluded[i] = BankRange.Single(e);
             }
         }
         else if (excludeRanges is not null)
         {
             if (excludeRanges.LongLength != count)
-                throw new ArgumentException($"KnnKernel.Search: excludeRanges has {excludeRanges.Length} entries for {count} queries.", nameof(excludeRanges));
+                throw new ArgumentException($"KnnKernel.Search: excludeRanges has {excludeRanges.Length} entries for " +
+                    $"{count} queries.", nameof(excludeRanges));
             foreach (var r in excludeRanges)
                 if (r.Start < 0 || r.End < r.Start || r.End > bank.Count)
-                    throw new ArgumentException($"KnnKernel.Search: exclude range [{r.Start}, {r.End}) is not inside the bank [0, {bank.Count}).", nameof(excludeRanges));
+                    throw new ArgumentException($"KnnKernel.Search: exclude range [{r.Start}, {r.End}) is not inside " +
+                        $"the bank [0, {bank.Count}).", nameof(excludeRanges));
             Array.Copy(excludeRanges, excluded, count);
         }
         long widest = excluded.Length == 0 ? 0 : excluded.Max(r => r.Length);
         long available = bank.Count - widest;
-        if (k > available) throw new ArgumentException($"KnnKernel.Search: k = {k} exceeds the {available} bank vectors available{(widest > 0 ? " after exclusion" : "")}.", nameof(k));
+        if (k > available) throw new ArgumentException($"KnnKernel.Search: k = {k} exceeds the {available} bank " +
+            $"vectors available{(widest > 0 ? " after exclusion" : "")}.", nameof(k));
         return excluded;
     }
 }

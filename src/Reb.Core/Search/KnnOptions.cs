@@ -17,7 +17,8 @@ public enum KnnPrecision
 public enum Bf16Gemm
 {
     /// <summary>libtorch's bfloat16 mm (oneDNN): bfloat16 output, whose rounding the bound absorbs per entry. Once
-    /// measured 2-3x faster than MKL's; on 2026-12-06 (quiet machine, 40,960-row bank) 7x slower (17 GFLOP/s).</summary>
+    /// measured 2-3x faster than MKL's; on 2026-12-06 (quiet machine, 40,960-row bank) 7x slower (17
+    /// GFLOP/s).</summary>
     LibTorch,
     /// <summary>MKL's gemm_bf16bf16f32: float32 output (a tighter bound, fewer candidates); the default since it
     /// measured 7x faster than libtorch's on 2026-12-06 (docs/benchmarks.md).</summary>

@@ -35,7 +35,8 @@ public sealed class KnnSearchStats
         WideQueries += other.WideQueries; UsedBf16Gemm |= other.UsedBf16Gemm; RowsScanned += other.RowsScanned;
         CellsVisited += other.CellsVisited;
         if (other.PerQueryRowsScanned is not null) PerQueryRowsScanned?.AddRange(other.PerQueryRowsScanned);
-        PrepareSeconds += other.PrepareSeconds; ScreenSeconds += other.ScreenSeconds; RerankSeconds += other.RerankSeconds;
+        PrepareSeconds += other.PrepareSeconds; ScreenSeconds += other.ScreenSeconds;
+        RerankSeconds += other.RerankSeconds;
     }
 
     /// <summary>Queries searched.</summary>

@@ -58,7 +58,8 @@ public sealed class KnnSearch : IDisposable
     /// A search over <paramref name="bank"/> in <paramref name="mode"/>. With <paramref name="ownsBank"/> the search
     /// disposes the bank with itself. Cells need the bank on the CPU; a bank screened on another device stays flat.
     /// </summary>
-    public static KnnSearch Create(KnnBank bank, SearchMode mode, bool ownsBank = false, int seed = 0, KnnOptions? options = null)
+    public static KnnSearch Create(KnnBank bank, SearchMode mode, bool ownsBank = false, int seed = 0,
+        KnnOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(bank);
         bool cpu = bank.Screen.device_type == DeviceType.CPU;

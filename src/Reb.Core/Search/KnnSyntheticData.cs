@@ -17,7 +17,8 @@ public static class KnnSyntheticData
     /// <param name="spread">Within-cluster spread of the latent code (smaller = tighter neighbourhoods).</param>
     /// <param name="sampleSeed">Seed of the samples only (queries from the same distribution use another
     /// value).</param>
-    public static Tensor PatchLike(long n, int dim, int seed = 1, int clusters = 64, double spread = 0.5, int? sampleSeed = null)
+    public static Tensor PatchLike(long n, int dim, int seed = 1, int clusters = 64, double spread = 0.5,
+        int? sampleSeed = null)
     {
         using var scope = NewDisposeScope();
         const int latent = 48;

@@ -25,7 +25,8 @@ internal static unsafe class NativeGemm
     private static extern void GemmBf16(byte* transA, byte* transB, int* m, int* n, int* k, float* alpha,
         ushort* a, int* lda, ushort* b, int* ldb, float* beta, float* c, int* ldc);
 
-    [DllImport(TorchCpu, EntryPoint = "MKL_Set_Num_Threads_Local")] // the C entry (by value); the lower-case names are Fortran (by pointer)
+    // the C entry (by value); the lower-case names are Fortran (by pointer)
+    [DllImport(TorchCpu, EntryPoint = "MKL_Set_Num_Threads_Local")]
     private static extern int SetThreadsLocal(int threads);
 
     [DllImport(TorchSharpNative, EntryPoint = "THSTensor_data")]
@@ -53,7 +54,8 @@ internal static unsafe class NativeGemm
         int ld = k;
         var pa = DataPointer(a); var pb = DataPointer(b); var pc = DataPointer(c);
         if (a.dtype == ScalarType.BFloat16)
-            GemmBf16(&transposed, &plain, &n, &m, &k, &alpha, (ushort*)pb, &ld, (ushort*)pa, &ld, &beta, (float*)pc, &ldc);
+            GemmBf16(&transposed, &plain, &n, &m, &k, &alpha, (ushort*)pb, &ld, (ushort*)pa, &ld, &beta, (float*)pc,
+                &ldc);
         else
             Sgemm(&transposed, &plain, &n, &m, &k, &alpha, (float*)pb, &ld, (float*)pa, &ld, &beta, (float*)pc, &ldc);
     }

@@ -18,15 +18,18 @@ internal static unsafe class ScreenPass
         int bankChunk = options.BankChunk;
         // libtorch's bfloat16 output x = bf16(acc) has |x - acc| <= 2^-8 |acc| <= u' |x|, u' = 2^-8 / (1 - 2^-8): the
         // scan reads that tile in place and adds u' |-2x| per entry to the bound (CandidateScan.ScanBf16).
-        bool libTorchBf16 = bank.ScreensInBf16 && (options.Bf16Gemm == Bf16Gemm.LibTorch ? ScreenPrecisionProbe.LibTorchBf16Passes : !ScreenPrecisionProbe.MklBf16Passes);
+        bool libTorchBf16 = bank.ScreensInBf16 && (options.Bf16Gemm == Bf16Gemm.LibTorch
+            ? ScreenPrecisionProbe.LibTorchBf16Passes : !ScreenPrecisionProbe.MklBf16Passes);
         long rows = low.shape[0];
         int n = (int)bank.Count;
         int tileWidth = Math.Min(bankChunk, n);
         // A screen on another device (CUDA), or the device-generic path asked for on the CPU: libtorch's float32 mm
         // where the screen lives, each tile copied into the CPU tile the scan reads (see KnnOptions.ScreenDevice).
-        bool deviceGemm = !bank.ScreensInBf16 && (bank.Screen.device_type != DeviceType.CPU || options.Float32Gemm == Float32Gemm.LibTorch);
+        bool deviceGemm = !bank.ScreensInBf16
+            && (bank.Screen.device_type != DeviceType.CPU || options.Float32Gemm == Float32Gemm.LibTorch);
         using var lowOnDevice = deviceGemm ? low.to(bank.Screen.device) : null;
-        using var tile = libTorchBf16 ? null : empty(rows, tileWidth, ScalarType.Float32); // the libtorch GEMM allocates its own
+        // the libtorch GEMM allocates its own
+        using var tile = libTorchBf16 ? null : empty(rows, tileWidth, ScalarType.Float32);
         float* tp = tile is null ? null : (float*)NativeGemm.DataPointer(tile);
         for (int start = 0; start < n; start += tileWidth)
         {
@@ -45,7 +48,8 @@ internal static unsafe class ScreenPass
             else if (NativeGemm.IsAvailable)
                 NativeGemm.GemmABt(low, slice, view, -2f, 0f);
             else
-                view.copy_(low.mm(slice.t()).mul_(-2f)); // float32 (a bfloat16 bank without MKL takes the libtorch branch)
+                // float32 (a bfloat16 bank without MKL takes the libtorch branch)
+                view.copy_(low.mm(slice.t()).mul_(-2f));
             scan.Scan(tp, tile.stride(0), start, width);
         }
     }

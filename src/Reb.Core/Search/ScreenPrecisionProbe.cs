@@ -49,9 +49,11 @@ internal static class ScreenPrecisionProbe
             // bfloat16 output: what can be checked is that it is the one rounding of the float32-exact sum.
             c = a.to(ScalarType.BFloat16).mm(b.to(ScalarType.BFloat16).t()).to(ScalarType.Float32);
         }
-        float Expected(double v) => mkl ? (float)v : tensor((float)v).to(ScalarType.BFloat16).to(ScalarType.Float32).item<float>();
+        float Expected(double v)
+            => mkl ? (float)v : tensor((float)v).to(ScalarType.BFloat16).to(ScalarType.Float32).item<float>();
         double square = (double)x * x;
-        return c[0, 0].item<float>() == Expected(d * square) && c[rows - 1, cols - 1].item<float>() == Expected(d * square)
+        return c[0, 0].item<float>() == Expected(d * square)
+            && c[rows - 1, cols - 1].item<float>() == Expected(d * square)
             && c[1, cols / 2].item<float>() == Expected(4607.0 * x);
     }
 }

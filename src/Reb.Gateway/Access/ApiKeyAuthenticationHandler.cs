@@ -25,8 +25,10 @@ public sealed class ApiKeyAuthenticationHandler(
         // The key lookup is a grain call (every few seconds per key, see ApiKeyService.CacheTime): bounded like the
         // inspect's own cluster calls, so a key-store grain on a silo that froze refuses with 503 + Retry-After instead
         // of holding every request of that key until Orleans' response timeout.
-        var options = Context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<GatewayOptions>>().Value;
-        var caller = await Reb.Gateway.Errors.ClusterDeadline.RunAsync(Reb.Gateway.Errors.ClusterDeadline.Inspect(options),
+        var options =
+            Context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<GatewayOptions>>().Value;
+        var caller =
+            await Reb.Gateway.Errors.ClusterDeadline.RunAsync(Reb.Gateway.Errors.ClusterDeadline.Inspect(options),
             t => keys.AuthenticateAsync(presented, t), Context.RequestAborted);
         if (caller is null)
         {
@@ -48,6 +50,7 @@ public sealed class ApiKeyAuthenticationHandler(
         var header = Request.Headers[HeaderName].ToString();
         if (!string.IsNullOrWhiteSpace(header)) return header;
         var auth = Request.Headers.Authorization.ToString();
-        return auth.StartsWith(SchemeName + " ", StringComparison.OrdinalIgnoreCase) ? auth[(SchemeName.Length + 1)..].Trim() : null;
+        return auth.StartsWith(SchemeName + " ", StringComparison.OrdinalIgnoreCase)
+            ? auth[(SchemeName.Length + 1)..].Trim() : null;
     }
 }

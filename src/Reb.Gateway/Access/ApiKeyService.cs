@@ -32,9 +32,11 @@ public sealed class ApiKeyService
         if (!string.IsNullOrWhiteSpace(o.BootstrapAdminKey))
         {
             if (!ApiKeyFormat.TryParse(o.BootstrapAdminKey.Trim(), out var id, out var secret) || secret.Length < 16)
-                throw new ArgumentException($"{GatewayOptions.Section}:BootstrapAdminKey must look like 'reb_<id>_<secret>' with a secret of 16+ characters");
+                throw new ArgumentException($"{GatewayOptions.Section}:BootstrapAdminKey must look like " +
+                    "'reb_<id>_<secret>' with a secret of 16+ characters");
             var salt = ApiKeyHasher.NewSalt();
-            _bootstrap = new ApiKeyRecord(id, "bootstrap-admin", o.DefaultSite, Roles.Admin, salt, ApiKeyHasher.Hash(secret, salt),
+            _bootstrap = new ApiKeyRecord(id, "bootstrap-admin", o.DefaultSite, Roles.Admin, salt,
+                ApiKeyHasher.Hash(secret, salt),
                 DateTimeOffset.UtcNow, "configuration");
         }
     }
@@ -42,14 +44,18 @@ public sealed class ApiKeyService
     private IApiKeyStoreGrain Store => _grains.GetGrain<IApiKeyStoreGrain>(IApiKeyStoreGrain.Key);
 
     /// <summary>Creates a key; the returned key text is the only time the secret exists outside the caller.</summary>
-    public async Task<(ApiKeyRecord Record, string Key)> CreateAsync(string name, string site, string role, string createdBy, CancellationToken ct = default)
+    public async Task<(ApiKeyRecord Record, string Key)> CreateAsync(string name, string site, string role,
+        string createdBy, CancellationToken ct = default)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 100) throw new ArgumentException("key name must be 1..100 characters");
-        if (!Roles.IsValid(role)) throw new ArgumentException($"role must be one of {string.Join(", ", Roles.All)}, got '{role}'");
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
+            throw new ArgumentException("key name must be 1..100 characters");
+        if (!Roles.IsValid(role))
+            throw new ArgumentException($"role must be one of {string.Join(", ", Roles.All)}, got '{role}'");
         if (string.IsNullOrWhiteSpace(site)) throw new ArgumentException("site must not be empty");
         var (key, id, secret) = ApiKeyFormat.Generate();
         var salt = ApiKeyHasher.NewSalt();
-        var record = new ApiKeyRecord(id, name.Trim(), site, role, salt, ApiKeyHasher.Hash(secret, salt), DateTimeOffset.UtcNow, createdBy);
+        var record = new ApiKeyRecord(id, name.Trim(), site, role, salt, ApiKeyHasher.Hash(secret, salt),
+            DateTimeOffset.UtcNow, createdBy);
         // Put of the same record is idempotent (same id, same audit text), so a retry after a timeout is safe.
         await _cluster.RetryAsync(async () => { await Store.Put(record); return true; }, ct);
         return (record, key);
@@ -74,7 +80,8 @@ public sealed class ApiKeyService
         // (IBootstrapKeyGrain).
         if (_bootstrap is not null && id == _bootstrap.Id && site == _bootstrap.Site)
         {
-            await _cluster.RetryAsync(async () => { await _grains.GetGrain<IBootstrapKeyGrain>(id).Revoke(site); return true; }, ct);
+            await _cluster.RetryAsync(async ()
+                => { await _grains.GetGrain<IBootstrapKeyGrain>(id).Revoke(site); return true; }, ct);
             _bootstrapRevoked = (true, DateTime.MaxValue);
             return true;
         }
@@ -93,7 +100,8 @@ public sealed class ApiKeyService
         if (_bootstrap is not null && id == _bootstrap.Id)
         {
             if (_bootstrapRevoked.Until <= DateTime.UtcNow)
-                _bootstrapRevoked = (await _cluster.RetryAsync(() => _grains.GetGrain<IBootstrapKeyGrain>(id).IsRevoked(), ct), DateTime.UtcNow + CacheTime);
+                _bootstrapRevoked = (await _cluster.RetryAsync(() => _grains.GetGrain<IBootstrapKeyGrain>(id)
+                    .IsRevoked(), ct), DateTime.UtcNow + CacheTime);
             return _bootstrapRevoked.Revoked ? null : _bootstrap;
         }
         if (_cache.TryGetValue(id, out var hit) && hit.Until > DateTime.UtcNow) return hit.Record;

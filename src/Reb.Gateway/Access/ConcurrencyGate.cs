@@ -41,7 +41,8 @@ public sealed class ConcurrencyGate
         {
             GatewayTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "concurrency-" + Name));
             var waiting = Queue == 0 ? "" : $" and {Queue} more wait";
-            throw new GatewayProblem(503, "Busy", $"this gateway already runs {Limit} {Name} requests{waiting}; retry shortly",
+            throw new GatewayProblem(503, "Busy",
+                $"this gateway already runs {Limit} {Name} requests{waiting}; retry shortly",
                 TimeSpan.FromSeconds(Queue == 0 ? 1 : 5));
         }
         return await next(context);
@@ -67,6 +68,8 @@ public sealed class ConcurrencyGates(Microsoft.Extensions.Options.IOptions<Gatew
 public static class ConcurrencyGateExtensions
 {
     /// <summary>Runs the endpoint inside the gate chosen from the app's <see cref="ConcurrencyGates"/>.</summary>
-    public static RouteHandlerBuilder InGate(this RouteHandlerBuilder endpoint, Func<ConcurrencyGates, ConcurrencyGate> gate) =>
-        endpoint.AddEndpointFilter((ctx, next) => gate(ctx.HttpContext.RequestServices.GetRequiredService<ConcurrencyGates>()).Run(ctx, next));
+    public static RouteHandlerBuilder InGate(this RouteHandlerBuilder endpoint,
+        Func<ConcurrencyGates, ConcurrencyGate> gate) =>
+        endpoint.AddEndpointFilter((ctx,
+            next) => gate(ctx.HttpContext.RequestServices.GetRequiredService<ConcurrencyGates>()).Run(ctx, next));
 }

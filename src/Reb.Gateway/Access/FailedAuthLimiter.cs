@@ -77,6 +77,7 @@ public sealed class FailedAuthLimiter(IOptions<GatewayOptions> options, TimeProv
             if (now - c.Start >= Window) _failures.TryRemove(key, out _);
         // Still full (a flood of distinct clients inside one window): forget the oldest half rather than grow.
         if (_failures.Count >= MaxTrackedAddresses)
-            foreach (var (key, _) in _failures.OrderBy(p => p.Value.Start).Take(_failures.Count / 2)) _failures.TryRemove(key, out _);
+            foreach (var (key, _) in _failures.OrderBy(p => p.Value.Start).Take(_failures.Count / 2))
+                _failures.TryRemove(key, out _);
     }
 }

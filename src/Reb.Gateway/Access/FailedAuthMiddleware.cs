@@ -14,7 +14,8 @@ public sealed class FailedAuthMiddleware(RequestDelegate next, FailedAuthLimiter
         if (ApiKeyAuthenticationHandler.PresentsKey(context.Request) && limiter.IsBlocked(context, out var wait))
         {
             GatewayTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "failed-auth-limit"));
-            await ProblemDetailsMapping.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many failed authentications",
+            await ProblemDetailsMapping.WriteAsync(context, StatusCodes.Status429TooManyRequests,
+                "Too many failed authentications",
                 "too many requests with this unknown or wrong key came from this client; wait before trying again",
                 wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
             return;

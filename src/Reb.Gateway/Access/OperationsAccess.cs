@@ -18,9 +18,11 @@ public static class OperationsAccess
 
     public static void AddPolicies(AuthorizationOptions o, GatewayOptions gateway)
     {
-        o.AddPolicy(Operations, p => p.RequireAuthenticatedUser().RequireAssertion(ctx => IsOperationsAdmin(ctx, gateway)));
+        o.AddPolicy(Operations,
+            p => p.RequireAuthenticatedUser().RequireAssertion(ctx => IsOperationsAdmin(ctx, gateway)));
         o.AddPolicy(MetricsScrape, p => p.RequireAssertion(ctx =>
-            IsOperationsAdmin(ctx, gateway) || (ctx.Resource is HttpContext http && HasScrapeToken(http, gateway.MetricsToken))));
+            IsOperationsAdmin(ctx, gateway)
+            || (ctx.Resource is HttpContext http && HasScrapeToken(http, gateway.MetricsToken))));
     }
 
     private static bool IsOperationsAdmin(AuthorizationHandlerContext ctx, GatewayOptions gateway) =>

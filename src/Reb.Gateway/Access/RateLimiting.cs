@@ -19,8 +19,14 @@ public sealed class KeyRateLimiter : IDisposable
     public KeyRateLimiter(IOptions<GatewayOptions> options)
     {
         PermitsPerMinute = Math.Max(1, options.Value.RateLimitPerMinute);
-        Limiter = PartitionedRateLimiter.Create<string, string>(keyId => RateLimitPartition.GetFixedWindowLimiter(keyId, _ =>
-            new FixedWindowRateLimiterOptions { PermitLimit = PermitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        Limiter =
+            PartitionedRateLimiter.Create<string, string>(keyId => RateLimitPartition.GetFixedWindowLimiter(keyId, _ =>
+            new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = PermitsPerMinute,
+                Window = TimeSpan.FromMinutes(1),
+                QueueLimit = 0
+            }));
     }
 
     /// <summary>Takes <paramref name="permits"/> more permits of <paramref name="keyId"/>; 429 when the window has
@@ -31,9 +37,11 @@ public sealed class KeyRateLimiter : IDisposable
         using var lease = permits > PermitsPerMinute ? null : Limiter.AttemptAcquire(keyId, permits);
         if (lease is { IsAcquired: true }) return;
         GatewayTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "rate-limit"));
-        var wait = lease?.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) == true ? retryAfter : TimeSpan.FromMinutes(1);
+        var wait = lease?.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) == true ? retryAfter
+            : TimeSpan.FromMinutes(1);
         throw new GatewayProblem(429, "Too many requests",
-            $"this key is limited to {PermitsPerMinute} images per minute; this request needs {permits} more", wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
+            $"this key is limited to {PermitsPerMinute} images per minute; this request needs {permits} more",
+            wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
     }
 
     public void Dispose() => Limiter.Dispose();
@@ -54,18 +62,24 @@ public static class RateLimiting
         o.OnRejected = async (ctx, ct) =>
         {
             GatewayTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "rate-limit"));
-            var wait = ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(1);
-            await ProblemDetailsMapping.WriteAsync(ctx.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests",
-                $"this key is limited to {gateway.RateLimitPerMinute} requests per minute", wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
+            var wait = ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter
+                : TimeSpan.FromMinutes(1);
+            await ProblemDetailsMapping.WriteAsync(ctx.HttpContext, StatusCodes.Status429TooManyRequests,
+                "Too many requests",
+                $"this key is limited to {gateway.RateLimitPerMinute} requests per minute",
+                wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait);
         };
     }
 
     /// <summary>A <see cref="RateLimiter"/> view of one key's partition of the shared limiter.</summary>
     private sealed class SharedPartition(PartitionedRateLimiter<string> shared, string keyId) : RateLimiter
     {
-        public override TimeSpan? IdleDuration => null; // the shared limiter owns the state; this view is never idle-collected
+        // the shared limiter owns the state; this view is never idle-collected
+        public override TimeSpan? IdleDuration => null;
         public override RateLimiterStatistics? GetStatistics() => shared.GetStatistics(keyId);
-        protected override RateLimitLease AttemptAcquireCore(int permitCount) => shared.AttemptAcquire(keyId, permitCount);
-        protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken ct) => shared.AcquireAsync(keyId, permitCount, ct);
+        protected override RateLimitLease AttemptAcquireCore(int permitCount)
+            => shared.AttemptAcquire(keyId, permitCount);
+        protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken ct)
+            => shared.AcquireAsync(keyId, permitCount, ct);
     }
 }

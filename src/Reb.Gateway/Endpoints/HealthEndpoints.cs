@@ -25,10 +25,12 @@ public static class HealthEndpoints
         app.MapGet("/healthz", () => Results.Ok(new { status = "alive" })).AllowAnonymous()
             .WithName("Healthz").WithSummary("Liveness").WithTags("health");
         app.MapGet("/readyz", Ready).AllowAnonymous()
-            .WithName("Readyz").WithSummary("Readiness: this silo's grains answer (the artefact store is not part of it)").WithTags("health")
+            .WithName("Readyz").WithSummary(
+                "Readiness: this silo's grains answer (the artefact store is not part of it)").WithTags("health")
             .Produces<Readiness>().Produces<Readiness>(503);
         app.MapGet("/healthz/store", Store).AllowAnonymous()
-            .WithName("StoreHealth").WithSummary("Whether the shared artefact store answers (for alerts, not for probes)").WithTags("health")
+            .WithName("StoreHealth")
+            .WithSummary("Whether the shared artefact store answers (for alerts, not for probes)").WithTags("health")
             .Produces<StoreHealth>().Produces<StoreHealth>(503);
     }
 

@@ -25,30 +25,37 @@ public static class HistoryEndpoints
     {
         api.MapGet("/lines/{line}/inspections", Query).RequireAuthorization(Roles.Operator)
             .WithName("ListInspections")
-            .WithSummary("Inspections of the line from the history, newest first (?from=&to= ISO 8601 [from, to), ?verdict=reject|good, ?review=none|reviewed|confirmed|overturned, ?take=20)")
+            .WithSummary("Inspections of the line from the history, newest first (?from=&to= ISO 8601 [from, to), " +
+                "?verdict=reject|good, ?review=none|reviewed|confirmed|overturned, ?take=20)")
             .Produces<HistoryInspection[]>().ProducesProblem(400).ProducesProblem(404);
         api.MapGet("/lines/{line}/inspections.csv", Csv).RequireAuthorization(Roles.Operator)
             .InGate(g => g.HeavyReads)
             .WithName("ExportInspections").WithSummary("The same query as CSV (all matching rows up to 100000)")
             .Produces(200, contentType: "text/csv").ProducesProblem(400).ProducesProblem(404);
         api.MapGet("/lines/{line}/inspections/{id}/image", Image).RequireAuthorization(Roles.Operator)
-            .WithName("InspectionImage").WithSummary("The inspected image as uploaded, when the history kept it (every reject, a sample of accepts)")
+            .WithName("InspectionImage").WithSummary(
+                "The inspected image as uploaded, when the history kept it (every reject, a sample of accepts)")
             .Produces(200, contentType: "application/octet-stream").ProducesProblem(404);
         api.MapPost("/lines/{line}/inspections/{id}/review", Review).RequireAuthorization(Roles.Operator)
-            .WithName("ReviewInspection").WithSummary("Confirm or overturn a verdict: {\"decision\":\"confirm|overturn\",\"note\":\"...\"}")
+            .WithName("ReviewInspection")
+            .WithSummary("Confirm or overturn a verdict: {\"decision\":\"confirm|overturn\",\"note\":\"...\"}")
             .Produces<HistoryInspection>().ProducesProblem(400).ProducesProblem(404);
         api.MapGet("/lines/{line}/retention", GetRetention).RequireAuthorization(Roles.Operator)
-            .WithName("GetRetention").WithSummary("The line's history retention: days kept, stored images kept").Produces<RetentionView>();
+            .WithName("GetRetention").WithSummary("The line's history retention: days kept, stored images kept")
+            .Produces<RetentionView>();
         api.MapPut("/lines/{line}/retention", SetRetention).RequireAuthorization(Roles.Engineer)
-            .WithName("SetRetention").WithSummary("Set the line's retention: {\"days\":90,\"maxStoredImages\":10000} (0 = no limit)")
+            .WithName("SetRetention")
+            .WithSummary("Set the line's retention: {\"days\":90,\"maxStoredImages\":10000} (0 = no limit)")
             .Produces<RetentionView>().ProducesProblem(400);
     }
 
-    private static async Task<IResult> Query(string line, string? from, string? to, string? verdict, string? review, int? take,
+    private static async Task<IResult> Query(string line, string? from, string? to, string? verdict, string? review,
+        int? take,
         HttpContext http, LineService lines, IInspectionHistory history, CancellationToken ct)
     {
         var l = await lines.ResolveAsync(Caller.From(http), line, ct);
-        var q = HistoryQueryParser.Parse(l.Settings.EffectiveSite, l.Line, from, to, verdict, review, Math.Clamp(take ?? 20, 1, 1000));
+        var q = HistoryQueryParser.Parse(l.Settings.EffectiveSite, l.Line, from, to, verdict, review,
+            Math.Clamp(take ?? 20, 1, 1000));
         return Results.Ok((await history.QueryAsync(q, ct)).Select(HistoryInspection.From).ToList());
     }
 
@@ -76,32 +83,41 @@ public static class HistoryEndpoints
         return Results.Empty;
     }
 
-    private static async Task<IResult> Image(string line, string id, HttpContext http, LineService lines, IInspectionHistory history,
+    private static async Task<IResult> Image(string line, string id, HttpContext http, LineService lines,
+        IInspectionHistory history,
         IArtefactStore store, CancellationToken ct)
     {
         var l = await lines.ResolveAsync(Caller.From(http), line, ct);
-        var e = await history.GetAsync(l.Settings.EffectiveSite, l.Line, id, ct) ?? throw GatewayProblem.UnknownInspection(line, id);
+        var e = await history.GetAsync(l.Settings.EffectiveSite, l.Line, id, ct)
+            ?? throw GatewayProblem.UnknownInspection(line, id);
         var bytes = e.ImageKey is { } key ? await store.GetBytesAsync(key, ct) : null;
-        if (bytes is null) throw GatewayProblem.NotFound($"inspection '{id}' of line '{line}' has no stored image (not sampled, or removed by retention)");
-        var type = InspectionImages.Extension(bytes) switch { "png" => "image/png", "jpg" => "image/jpeg", "bmp" => "image/bmp", _ => "application/octet-stream" };
+        if (bytes is null) throw GatewayProblem.NotFound(
+            $"inspection '{id}' of line '{line}' has no stored image (not sampled, or removed by retention)");
+        var type = InspectionImages.Extension(bytes) switch { "png" => "image/png", "jpg" => "image/jpeg",
+            "bmp" => "image/bmp", _ => "application/octet-stream" };
         return Results.File(bytes, type);
     }
 
-    private static async Task<IResult> Review(string line, string id, ReviewRequest? body, HttpContext http, LineService lines,
+    private static async Task<IResult> Review(string line, string id, ReviewRequest? body, HttpContext http,
+        LineService lines,
         IInspectionHistory history, CancellationToken ct)
     {
         var caller = Caller.From(http);
         var l = await lines.ResolveAsync(caller, line, ct);
-        if (body?.Decision is null) throw GatewayProblem.BadRequest("send {\"decision\": \"confirm\" or \"overturn\", \"note\": optional text}");
+        if (body?.Decision is null) throw GatewayProblem.BadRequest(
+            "send {\"decision\": \"confirm\" or \"overturn\", \"note\": optional text}");
         var state = InspectionFilters.Decision(body.Decision);
         var note = body.Note?.Trim();
         if (note is { Length: > 2000 }) throw GatewayProblem.BadRequest("a review note holds at most 2000 characters");
-        var reviewed = await history.ReviewAsync(l.Settings.EffectiveSite, l.Line, id, state, $"{caller.Name} ({caller.KeyId})",
-            DateTimeOffset.UtcNow, string.IsNullOrEmpty(note) ? null : note, ct) ?? throw GatewayProblem.UnknownInspection(line, id);
+        var reviewed =
+            await history.ReviewAsync(l.Settings.EffectiveSite, l.Line, id, state, $"{caller.Name} ({caller.KeyId})",
+            DateTimeOffset.UtcNow, string.IsNullOrEmpty(note) ? null : note, ct)
+                ?? throw GatewayProblem.UnknownInspection(line, id);
         return Results.Ok(HistoryInspection.From(reviewed));
     }
 
-    private static async Task<IResult> GetRetention(string line, HttpContext http, LineService lines, IInspectionHistory history,
+    private static async Task<IResult> GetRetention(string line, HttpContext http, LineService lines,
+        IInspectionHistory history,
         InspectionHistorySettings settings, CancellationToken ct)
     {
         var l = await lines.ResolveAsync(Caller.From(http), line, ct);
@@ -110,18 +126,21 @@ public static class HistoryEndpoints
         return Results.Ok(new RetentionView(p.Days, p.MaxStoredImages, own is null));
     }
 
-    private static async Task<IResult> SetRetention(string line, RetentionRequest? body, HttpContext http, LineService lines,
+    private static async Task<IResult> SetRetention(string line, RetentionRequest? body, HttpContext http,
+        LineService lines,
         IInspectionHistory history, InspectionHistorySettings settings, CancellationToken ct)
     {
         var l = await lines.ResolveAsync(Caller.From(http), line, ct);
         if (body is null || (body.Days is null && body.MaxStoredImages is null))
             throw GatewayProblem.BadRequest("send {\"days\": n, \"maxStoredImages\": n} (0 = no limit)");
-        var current = await history.GetRetentionAsync(l.Settings.EffectiveSite, l.Line, ct) ?? settings.DefaultRetention;
+        var current = await history.GetRetentionAsync(l.Settings.EffectiveSite, l.Line, ct)
+            ?? settings.DefaultRetention;
         var p = new RetentionPolicy(body.Days ?? current.Days, body.MaxStoredImages ?? current.MaxStoredImages);
         p.Check();
         // Every change is audited with who made it, "keep everything for ever" (0/0) above all: from then on the line's
         // history and images only grow. The entry is written first, so no change is ever made without one.
-        await lines.Grains.GetGrain<ILineOperationsGrain>(l.Line).Audit(Caller.From(http).ToActor(), "retention", Describe(current), Describe(p));
+        await lines.Grains.GetGrain<ILineOperationsGrain>(l.Line)
+            .Audit(Caller.From(http).ToActor(), "retention", Describe(current), Describe(p));
         await history.SetRetentionAsync(l.Settings.EffectiveSite, l.Line, p, ct);
         return Results.Ok(new RetentionView(p.Days, p.MaxStoredImages, false));
     }
@@ -130,5 +149,6 @@ public static class HistoryEndpoints
     /// removed".</summary>
     private static string Describe(RetentionPolicy p) => p is { Days: 0, MaxStoredImages: 0 }
         ? "unlimited (0/0): nothing is ever removed"
-        : $"{(p.Days == 0 ? "no day limit" : $"{p.Days} days")}, {(p.MaxStoredImages == 0 ? "no image limit" : $"{p.MaxStoredImages} images")}";
+        : $"{(p.Days == 0 ? "no day limit" : $"{p.Days} days")}, " +
+        $"{(p.MaxStoredImages == 0 ? "no image limit" : $"{p.MaxStoredImages} images")}";
 }

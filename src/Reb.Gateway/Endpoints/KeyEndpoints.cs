@@ -17,7 +17,8 @@ public static class KeyEndpoints
         api.MapGet("/keys", List).RequireAuthorization(Roles.Admin)
             .WithName("ListKeys").WithSummary("API keys of the admin's site (no secrets)").Produces<KeyView[]>();
         api.MapPost("/keys", Create).RequireAuthorization(Roles.Admin)
-            .WithName("CreateKey").WithSummary("Create a key {name, role}; the key text is returned once").Produces<CreatedKey>(201);
+            .WithName("CreateKey").WithSummary("Create a key {name, role}; the key text is returned once")
+            .Produces<CreatedKey>(201);
         api.MapDelete("/keys/{id}", Revoke).RequireAuthorization(Roles.Admin)
             .WithName("RevokeKey").WithSummary("Revoke a key of the admin's site").Produces(204);
         api.MapGet("/keys/audit", Audit).RequireAuthorization(Roles.Admin)
@@ -35,22 +36,27 @@ public static class KeyEndpoints
     {
         var c = Caller.From(http);
         var list = await keys.ListAsync(c.Site, ct);
-        return Results.Ok(list.Select(k => new KeyView(k.Id, k.Name, k.Site, k.Role, k.CreatedUtc, k.CreatedBy)).ToList());
+        return Results.Ok(list.Select(k => new KeyView(k.Id, k.Name, k.Site, k.Role, k.CreatedUtc, k.CreatedBy))
+            .ToList());
     }
 
-    private static async Task<IResult> Create(CreateKeyRequest body, HttpContext http, ApiKeyService keys, CancellationToken ct)
+    private static async Task<IResult> Create(CreateKeyRequest body, HttpContext http, ApiKeyService keys,
+        CancellationToken ct)
     {
         var c = Caller.From(http);
         if (string.IsNullOrWhiteSpace(body?.Name) || !Roles.IsValid(body.Role))
-            throw GatewayProblem.BadRequest($"send {{\"name\": \"...\", \"role\": one of {string.Join(", ", Roles.All)}}}");
+            throw GatewayProblem.BadRequest(
+                $"send {{\"name\": \"...\", \"role\": one of {string.Join(", ", Roles.All)}}}");
         var (record, key) = await keys.CreateAsync(body.Name, c.Site, body.Role!, $"{c.Name} ({c.KeyId})", ct);
-        return Results.Created($"/api/keys/{record.Id}", new CreatedKey(record.Id, key, record.Name, record.Site, record.Role));
+        return Results.Created($"/api/keys/{record.Id}",
+            new CreatedKey(record.Id, key, record.Name, record.Site, record.Role));
     }
 
     private static async Task<IResult> Revoke(string id, HttpContext http, ApiKeyService keys, CancellationToken ct)
     {
         var c = Caller.From(http);
-        return await keys.RevokeAsync(id, c.Site, c.ToActor(), ct) ? Results.NoContent() : throw GatewayProblem.NotFound($"key '{id}' not found");
+        return await keys.RevokeAsync(id, c.Site, c.ToActor(), ct) ? Results.NoContent()
+            : throw GatewayProblem.NotFound($"key '{id}' not found");
     }
 
     private static async Task<IResult> Audit(int? take, HttpContext http, ApiKeyService keys, CancellationToken ct) =>

@@ -27,31 +27,38 @@ public static class PublishEndpoints
     public static void Map(RouteGroupBuilder api) =>
         api.MapPost("/lines/{line}/versions", Publish).RequireAuthorization(Roles.Engineer)
             .InGate(g => g.ModelWrites)
-            .WithName("PublishVersion").WithSummary("Register a model directory made by `reb fit` (multipart: its files; ?promote=true)")
+            .WithName("PublishVersion")
+            .WithSummary("Register a model directory made by `reb fit` (multipart: its files; ?promote=true)")
             .Produces<LineDetail>().DisableAntiforgery();
 
-    private static async Task<IResult> Publish(string line, bool? promote, HttpContext http, LineService lines, IArtefactStore store,
+    private static async Task<IResult> Publish(string line, bool? promote, HttpContext http, LineService lines,
+        IArtefactStore store,
         PublishTempSpace tempSpace, IOptions<GatewayOptions> options, CancellationToken ct)
     {
         var caller = Caller.From(http);
         var o = options.Value;
         var limit = o.MaxModelUploadBytes;
         if (http.Request.ContentLength is { } n && n > limit)
-            throw GatewayProblem.TooLarge($"the model upload has {n} bytes, over the limit of {limit} (Reb:Gateway:MaxModelUploadBytes)");
+            throw GatewayProblem.TooLarge(
+                $"the model upload has {n} bytes, over the limit of {limit} (Reb:Gateway:MaxModelUploadBytes)");
         string? boundary = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var type)
                            && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             ? HeaderUtilities.RemoveQuotes(type.Boundary).Value : null;
         if (string.IsNullOrEmpty(boundary))
-            throw GatewayProblem.BadRequest("send the model directory's files as multipart/form-data (model.json, core.f32, density.f32, core-index.i64, ...)");
+            throw GatewayProblem.BadRequest("send the model directory's files as multipart/form-data (model.json, " +
+                "core.f32, density.f32, core-index.i64, ...)");
         LineService.CheckName(line);
 
         // The body can take no more disk than was reserved for it: its declared length, or the limit without one.
         using var reservation = tempSpace.Reserve(http.Request.ContentLength ?? limit);
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = reservation.Bytes;
-        var (upload, manifest) = await ModelUpload.ReadAsync(http.Request, boundary, tempSpace.Root, o.MaxPublishSections, ct);
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = reservation.Bytes;
+        var (upload, manifest) =
+            await ModelUpload.ReadAsync(http.Request, boundary, tempSpace.Root, o.MaxPublishSections, ct);
         using (upload)
         {
-            await TrainingEndpoints.ClaimAsync(lines, caller, line, ct); // a new line becomes the caller's site's; another site's is a 404
+            // a new line becomes the caller's site's; another site's is a 404
+            await TrainingEndpoints.ClaimAsync(lines, caller, line, ct);
             var version = await store.PublishModelAsync(upload.Directory, ct);
             // Not retried: registering is idempotent, but promoting writes an audit entry per call.
             await lines.Grains.GetGrain<IProductLineGrain>(line).RegisterVersion(version, promote ?? false);

@@ -16,27 +16,33 @@ public static class ScoreEndpoints
     {
         api.MapGet("/lines/{line}/scores/histogram", Histogram).RequireAuthorization(Roles.Operator)
             .WithName("GetScoreHistogram")
-            .WithSummary("A version's recent scores binned (good, reject, reviewed good, confirmed defect) with its out-of-fold good and synthetic defect scores (?version= default current, ?take=2000, ?bins=30)")
+            .WithSummary("A version's recent scores binned (good, reject, reviewed good, confirmed defect) with its " +
+                "out-of-fold good and synthetic defect scores (?version= default current, ?take=2000, ?bins=30)")
             .Produces<ScoreHistogram>().ProducesProblem(400).ProducesProblem(404);
         api.MapGet("/lines/{line}/scores/timeline", Timeline).RequireAuthorization(Roles.Operator)
             .WithName("GetScoreTimeline")
-            .WithSummary("Score quantiles (p50, p90, p99, max) and reject rate per time bucket (?from=&to= ISO 8601, default the last 24 h from its first inspection; ?buckets=48)")
+            .WithSummary("Score quantiles (p50, p90, p99, max) and reject rate per time bucket (?from=&to= ISO 8601, " +
+                "default the last 24 h from its first inspection; ?buckets=48)")
             .Produces<ScoreTimeline>().ProducesProblem(400).ProducesProblem(404);
         api.MapGet("/lines/{line}/drift", Drift).RequireAuthorization(Roles.Operator)
             .WithName("GetDrift")
-            .WithSummary("Share of recent good-verdict scores above the calibration's 95 % out-of-fold good score, against calibration (binomial test)")
+            .WithSummary("Share of recent good-verdict scores above the calibration's 95 % out-of-fold good score, " +
+                "against calibration (binomial test)")
             .Produces<DriftView>().ProducesProblem(404);
     }
 
-    private static async Task<IResult> Histogram(string line, string? version, int? take, int? bins, HttpContext http, LineService lines,
+    private static async Task<IResult> Histogram(string line, string? version, int? take, int? bins, HttpContext http,
+        LineService lines,
         ScoreService scores, CancellationToken ct)
     {
         var l = await lines.ResolveAsync(Caller.From(http), line, ct);
         if (bins is < 1 or > 200) throw GatewayProblem.BadRequest($"bins must be 1..200, got {bins}");
-        return Results.Ok(await scores.HistogramAsync(l, version, Math.Clamp(take ?? 2000, 1, ScoreService.MaxRows), bins ?? 30, ct));
+        return Results.Ok(await scores.HistogramAsync(l, version, Math.Clamp(take ?? 2000, 1, ScoreService.MaxRows),
+            bins ?? 30, ct));
     }
 
-    private static async Task<IResult> Timeline(string line, string? from, string? to, int? buckets, HttpContext http, LineService lines,
+    private static async Task<IResult> Timeline(string line, string? from, string? to, int? buckets, HttpContext http,
+        LineService lines,
         ScoreService scores, CancellationToken ct)
     {
         var l = await lines.ResolveAsync(Caller.From(http), line, ct);
@@ -48,7 +54,8 @@ public static class ScoreEndpoints
         return Results.Ok(await scores.TimelineAsync(l, start, end, buckets ?? 48, ct));
     }
 
-    private static async Task<IResult> Drift(string line, HttpContext http, LineService lines, ScoreService scores, DriftMetrics metrics,
+    private static async Task<IResult> Drift(string line, HttpContext http, LineService lines, ScoreService scores,
+        DriftMetrics metrics,
         CancellationToken ct)
     {
         var l = await lines.ResolveAsync(Caller.From(http), line, ct);

@@ -28,16 +28,19 @@ public static class TrainingEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/lines/{line}/training", Start).RequireAuthorization(Roles.Engineer).InGate(g => g.Training)
-            .WithName("StartTraining").WithSummary("Train a new model version: multipart good images, or JSON {folder, imageSize, k, fitShards, ...}")
+            .WithName("StartTraining").WithSummary(
+                "Train a new model version: multipart good images, or JSON {folder, imageSize, k, fitShards, ...}")
             .Accepts<TrainingFolderRequest>("application/json", "multipart/form-data").Produces<TrainingStarted>(202);
         api.MapGet("/training/{jobId}", Progress).RequireAuthorization(Roles.Operator)
             .WithName("GetTraining").WithSummary("Progress of a training job").Produces<TrainingProgressView>();
         api.MapGet("/training/{jobId}/events", Events).RequireAuthorization(Roles.Operator)
-            .WithName("TrainingEvents").WithSummary("Server-sent events 'progress' until the job completes, fails or is cancelled")
+            .WithName("TrainingEvents")
+            .WithSummary("Server-sent events 'progress' until the job completes, fails or is cancelled")
             .Produces(200, contentType: "text/event-stream")
             .DisableRequestTimeout(); // a stream has its own lifetime (TrainingStreams)
         api.MapDelete("/training/{jobId}", Cancel).RequireAuthorization(Roles.Engineer)
-            .WithName("CancelTraining").WithSummary("Cancel a training job (stops before its next step)").Produces<TrainingProgressView>();
+            .WithName("CancelTraining").WithSummary("Cancel a training job (stops before its next step)")
+            .Produces<TrainingProgressView>();
     }
 
     /// <summary>
@@ -52,7 +55,8 @@ public static class TrainingEndpoints
         var caller = Caller.From(http);
         LineService.CheckName(line);
         var store = http.RequestServices.GetService<IArtefactStore>()
-                    ?? throw new GatewayProblem(503, "Artefact store unavailable", "this gateway has no artefact store configured");
+                    ?? throw new GatewayProblem(503, "Artefact store unavailable",
+                        "this gateway has no artefact store configured");
 
         IReadOnlyList<UploadedImage>? uploads = null;
         IReadOnlyList<string> keys;
@@ -66,7 +70,8 @@ public static class TrainingEndpoints
         if (uploads is null)
         {
             var prefix = areas.CheckFolder(caller.Site, settings.Folder!);
-            keys = (await store.ListAsync(prefix, ct)).Where(k => ImageLoader.SupportedExtensions.Contains(Path.GetExtension(k))).ToList();
+            keys = (await store.ListAsync(prefix, ct))
+                .Where(k => ImageLoader.SupportedExtensions.Contains(Path.GetExtension(k))).ToList();
             if (keys.Count == 0) throw GatewayProblem.BadRequest($"the artefact store has no images under '{prefix}'");
         }
         else keys = [];
@@ -82,7 +87,8 @@ public static class TrainingEndpoints
         var request = template with { ImageKeys = keys, UploadFolder = uploadFolder };
         // Once reviewers have judged the line's verdicts, a new version waits for a person to compare and
         // promote it; an explicit "promote": true is that person's decision.
-        if (settings.Promote is null && http.RequestServices.GetService<Reb.Storage.Inspections.IInspectionHistory>() is { } history
+        if (settings.Promote is null
+            && http.RequestServices.GetService<Reb.Storage.Inspections.IInspectionHistory>() is { } history
             && (await history.QueryAsync(new Reb.Storage.Inspections.InspectionQuery(caller.Site, line,
                 Review: Reb.Storage.Inspections.ReviewFilter.Reviewed, Limit: 1), ct)).Count > 0)
             request = request with { Promote = false };
@@ -96,7 +102,8 @@ public static class TrainingEndpoints
             if (uploadFolder is not null) await DeleteQuietlyAsync(store, uploadFolder);
             throw TooManyJobs(limit);
         }
-        await lines.Grains.GetGrain<ILineOperationsGrain>(line).Audit(caller.ToActor(), "training", null, $"{jobId} ({request.ImageKeys.Count} images)");
+        await lines.Grains.GetGrain<ILineOperationsGrain>(line)
+            .Audit(caller.ToActor(), "training", null, $"{jobId} ({request.ImageKeys.Count} images)");
         // Only once the job has started (a refused start changes nothing), and audited: scoring splits the line's
         // current version into this many shards from now on.
         var productLine = lines.Grains.GetGrain<IProductLineGrain>(line);
@@ -114,7 +121,8 @@ public static class TrainingEndpoints
     internal static async Task ClaimAsync(LineService lines, Caller caller, string line, CancellationToken ct)
     {
         await lines.OwnerAsync(line, ct); // gives a pre-site line (versions but no site) to the default site first
-        var settings = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<ILineOperationsGrain>(line).Claim(caller.Site), ct);
+        var settings = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<ILineOperationsGrain>(line)
+            .Claim(caller.Site), ct);
         if (settings.Site != caller.Site)
         {
             GatewayTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "not-found"));
@@ -124,7 +132,8 @@ public static class TrainingEndpoints
 
     private static GatewayProblem TooManyJobs(int limit) =>
         new(429, "Too many training jobs",
-            $"this site already runs {limit} training jobs (the limit); wait for one to finish or cancel one", TimeSpan.FromSeconds(30));
+            $"this site already runs {limit} training jobs (the limit); wait for one to finish or cancel one",
+            TimeSpan.FromSeconds(30));
 
     /// <summary>Uploads of a start that was refused: nobody will train on them (the retention sweep is the
     /// backstop).</summary>
@@ -134,7 +143,8 @@ public static class TrainingEndpoints
         catch (Exception) { }
     }
 
-    private static async Task<(IReadOnlyList<UploadedImage>, TrainingFolderRequest)> ReadUploadsAsync(HttpRequest http, GatewayOptions o, CancellationToken ct)
+    private static async Task<(IReadOnlyList<UploadedImage>, TrainingFolderRequest)> ReadUploadsAsync(HttpRequest http,
+        GatewayOptions o, CancellationToken ct)
     {
         var (files, form) = await UploadedImages.ReadManyAsync(http, o, ct);
         if (files.Count == 0) throw GatewayProblem.BadRequest("the multipart body has no image files");
@@ -143,10 +153,14 @@ public static class TrainingEndpoints
             UploadedImages.CheckHeader(file, o);
             ImageLoader.ReadSize(file.Bytes, file.Name); // refuse non-images now, not in the job's embed step
         }
-        string? Field(string name) => form.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.ToString() : null;
-        var settings = new TrainingFolderRequest(null, Int(Field("imageSize"), "imageSize"), Int(Field("k"), "k"), Int(Field("fitShards"), "fitShards"),
-            Double(Field("coresetRatio"), "coresetRatio"), Bool(Field("promote"), "promote"), Int(Field("shards"), "shards"),
-            Choice<AdaptMode>(Field("adapt"), "adapt"), Field("budget"), Choice<AdaptGuardMode>(Field("adaptGuard"), "adaptGuard"),
+        string? Field(string name) => form.TryGetValue(name, out var v)
+            && !string.IsNullOrWhiteSpace(v) ? v.ToString() : null;
+        var settings = new TrainingFolderRequest(null, Int(Field("imageSize"), "imageSize"), Int(Field("k"), "k"),
+            Int(Field("fitShards"), "fitShards"),
+            Double(Field("coresetRatio"), "coresetRatio"), Bool(Field("promote"), "promote"),
+            Int(Field("shards"), "shards"),
+            Choice<AdaptMode>(Field("adapt"), "adapt"), Field("budget"),
+            Choice<AdaptGuardMode>(Field("adaptGuard"), "adaptGuard"),
             Int(Field("seed"), "seed"), Field("adaptRecipe"), Choice<ResizeRequest>(Field("resize"), "resize"),
             Choice<SearchRequest>(Field("search"), "search"));
         return (files, settings);
@@ -154,7 +168,8 @@ public static class TrainingEndpoints
 
     /// <summary>Stores the uploads in a new batch folder; returns their keys and the folder ("…/", deleted when the job
     /// ends).</summary>
-    private static async Task<(IReadOnlyList<string> Keys, string Folder)> StoreUploadsAsync(IArtefactStore store, string site, string line,
+    private static async Task<(IReadOnlyList<string> Keys, string Folder)> StoreUploadsAsync(IArtefactStore store,
+        string site, string line,
         IReadOnlyList<UploadedImage> files, CancellationToken ct)
     {
         var batch = TrainingAreas.UploadBatch(site, line);
@@ -173,13 +188,16 @@ public static class TrainingEndpoints
     {
         var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         TrainingFolderRequest? body;
-        try { body = await JsonSerializer.DeserializeAsync<TrainingFolderRequest>(http.Request.Body, json, http.RequestAborted); }
+        try { body = await JsonSerializer.DeserializeAsync<TrainingFolderRequest>(http.Request.Body, json,
+            http.RequestAborted); }
         catch (JsonException e) when (ChoicesAt(e.Path) is { } choices)
         {
             throw GatewayProblem.BadRequest($"{e.Path![2..]} must be {choices}");
         }
-        catch (JsonException) { throw GatewayProblem.BadRequest("send multipart images or JSON {\"folder\": \"<artefact-store prefix>\", ...}"); }
-        if (string.IsNullOrWhiteSpace(body?.Folder)) throw GatewayProblem.BadRequest("send multipart images or JSON {\"folder\": \"<artefact-store prefix>\", ...}");
+        catch (JsonException) { throw GatewayProblem.BadRequest(
+            "send multipart images or JSON {\"folder\": \"<artefact-store prefix>\", ...}"); }
+        if (string.IsNullOrWhiteSpace(body?.Folder)) throw GatewayProblem.BadRequest(
+            "send multipart images or JSON {\"folder\": \"<artefact-store prefix>\", ...}");
         return body;
     }
 
@@ -201,11 +219,14 @@ public static class TrainingEndpoints
             Search = o.Search ?? defaults.Search,
             Seed = o.Seed ?? defaults.Seed,
         };
-        if (TrainingRules.Check(request) is { Count: > 0 } errors) throw GatewayProblem.BadRequest(string.Join("; ", errors));
+        if (TrainingRules.Check(request) is { Count: > 0 } errors)
+            throw GatewayProblem.BadRequest(string.Join("; ", errors));
         if (!Reb.Core.Adaptation.AdaptationOptions.BudgetNames.Contains(request.Budget))
-            throw GatewayProblem.BadRequest($"budget must be one of {string.Join(", ", Reb.Core.Adaptation.AdaptationOptions.BudgetNames)}, got '{request.Budget}'");
+            throw GatewayProblem.BadRequest("budget must be one of " +
+                $"{string.Join(", ", Reb.Core.Adaptation.AdaptationOptions.BudgetNames)}, got '{request.Budget}'");
         if (!Reb.Core.Adaptation.AdaptationOptions.RecipeNames.Contains(request.AdaptRecipe))
-            throw GatewayProblem.BadRequest($"adaptRecipe must be one of {string.Join(", ", Reb.Core.Adaptation.AdaptationOptions.RecipeNames)}, got '{request.AdaptRecipe}'");
+            throw GatewayProblem.BadRequest("adaptRecipe must be one of " +
+                $"{string.Join(", ", Reb.Core.Adaptation.AdaptationOptions.RecipeNames)}, got '{request.AdaptRecipe}'");
         int shards = o.Shards ?? request.FitShards;
         if (TrainingRules.CheckShards(shards) is { } bad) throw GatewayProblem.BadRequest(bad);
         return (request, shards);
@@ -232,7 +253,8 @@ public static class TrainingEndpoints
             : throw GatewayProblem.BadRequest($"form field '{name}' must be an integer, got '{value}'");
 
     private static double? Double(string? value, string name) =>
-        value is null ? null : double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? d
+        value is null ? null : double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
+        && double.IsFinite(d) ? d
             : throw GatewayProblem.BadRequest($"form field '{name}' must be a number, got '{value}'");
 
     private static bool? Bool(string? value, string name) =>
@@ -257,7 +279,8 @@ public static class TrainingEndpoints
     /// sent when it changes, for at most the configured lifetime (the client reconnects after it), and at most the
     /// configured number of streams per key. The framing is ASP.NET Core's own (TypedResults.ServerSentEvents).
     /// </summary>
-    private static async Task<IResult> Events(string jobId, HttpContext http, LineService lines, TrainingStreams streams,
+    private static async Task<IResult> Events(string jobId, HttpContext http, LineService lines,
+        TrainingStreams streams,
         CancellationToken ct)
     {
         var caller = Caller.From(http);
@@ -267,7 +290,8 @@ public static class TrainingEndpoints
         http.Response.Headers["X-Accel-Buffering"] = "no"; // proxies must not hold events back
         var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         var job = lines.Grains.GetGrain<ITrainingGrain>(jobId);
-        return TypedResults.ServerSentEvents(ProgressEvents(job, lines, streams.Lifetime, json, ct), eventType: "progress");
+        return TypedResults.ServerSentEvents(ProgressEvents(job, lines, streams.Lifetime, json, ct),
+            eventType: "progress");
     }
 
     private static async IAsyncEnumerable<TrainingProgressView> ProgressEvents(ITrainingGrain job, LineService lines,
@@ -292,13 +316,15 @@ public static class TrainingEndpoints
         CancellationTokenSource lifetime, CancellationToken ct)
     {
         try { return await lines.Cluster.RetryAsync(() => job.GetProgress(), lifetime.Token); }
-        catch (OperationCanceledException) when (lifetime.IsCancellationRequested && !ct.IsCancellationRequested) { return null; }
+        catch (OperationCanceledException) when (lifetime.IsCancellationRequested
+            && !ct.IsCancellationRequested) { return null; }
     }
 
     private static async Task<bool> DelayAsync(CancellationTokenSource lifetime, CancellationToken ct)
     {
         try { await Task.Delay(TrainingStreams.PollInterval, lifetime.Token); return true; }
-        catch (OperationCanceledException) when (lifetime.IsCancellationRequested && !ct.IsCancellationRequested) { return false; }
+        catch (OperationCanceledException) when (lifetime.IsCancellationRequested
+            && !ct.IsCancellationRequested) { return false; }
     }
 
     private static async Task<IResult> Cancel(string jobId, HttpContext http, LineService lines, CancellationToken ct)
@@ -306,7 +332,8 @@ public static class TrainingEndpoints
         var caller = Caller.From(http);
         var line = await lines.JobLineAsync(caller, jobId, ct);
         var p = await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<ITrainingGrain>(jobId).Cancel(), ct);
-        await lines.Grains.GetGrain<ILineOperationsGrain>(line).Audit(caller.ToActor(), "training-cancel", jobId, p.Stage.ToString());
+        await lines.Grains.GetGrain<ILineOperationsGrain>(line)
+            .Audit(caller.ToActor(), "training-cancel", jobId, p.Stage.ToString());
         return Results.Ok(TrainingProgressView.From(p));
     }
 }

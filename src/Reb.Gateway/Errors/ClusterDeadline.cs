@@ -9,20 +9,24 @@ namespace Reb.Gateway.Errors;
 /// </summary>
 public static class ClusterDeadline
 {
-    public static async Task<T> RunAsync<T>(TimeSpan limit, Func<CancellationToken, Task<T>> work, CancellationToken requestAborted)
+    public static async Task<T> RunAsync<T>(TimeSpan limit, Func<CancellationToken, Task<T>> work,
+        CancellationToken requestAborted)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
         deadline.CancelAfter(limit);
         try { return await work(deadline.Token); }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !requestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested
+            && !requestAborted.IsCancellationRequested)
         {
             GatewayTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "cluster-deadline"));
             throw new GatewayProblem(503, "Cluster unavailable",
-                $"the cluster did not answer within {limit.TotalSeconds:0} s (a silo may have just left it); retry later",
+                $"the cluster did not answer within {limit.TotalSeconds:0} s (a silo may have just left it); retry " +
+                "later",
                 ProblemDetailsMapping.TransientRetryAfter);
         }
     }
 
     /// <summary>The inspect deadline of <paramref name="options"/>.</summary>
-    public static TimeSpan Inspect(GatewayOptions options) => TimeSpan.FromSeconds(Math.Max(1, options.InspectClusterDeadlineSeconds));
+    public static TimeSpan Inspect(GatewayOptions options)
+        => TimeSpan.FromSeconds(Math.Max(1, options.InspectClusterDeadlineSeconds));
 }

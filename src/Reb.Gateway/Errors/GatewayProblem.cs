@@ -2,7 +2,8 @@ namespace Reb.Gateway.Errors;
 
 /// <summary>A request the gateway refuses with a known status; turned into problem details by <see
 /// cref="ProblemDetailsMapping"/>.</summary>
-public sealed class GatewayProblem(int status, string title, string detail, TimeSpan? retryAfter = null) : Exception(detail)
+public sealed class GatewayProblem(int status, string title, string detail, TimeSpan? retryAfter = null)
+    : Exception(detail)
 {
     public int Status { get; } = status;
     public string Title { get; } = title;

@@ -27,8 +27,10 @@ public sealed partial class ProblemDetailsMapping(ILogger<ProblemDetailsMapping>
     {
         if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested) return true;
         var (status, title, detail, retryAfter) = Map(exception);
-        if (status >= 500 && retryAfter is null) logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
-        else logger.LogInformation("{Method} {Path} -> {Status}: {Detail}", context.Request.Method, context.Request.Path, status, detail);
+        if (status >= 500 && retryAfter is null) logger.LogError(exception, "Unhandled error on {Method} {Path}",
+            context.Request.Method, context.Request.Path);
+        else logger.LogInformation("{Method} {Path} -> {Status}: {Detail}", context.Request.Method,
+            context.Request.Path, status, detail);
         if (context.Response.HasStarted) return true;
         await WriteAsync(context, status, title, detail, retryAfter);
         return true;
@@ -48,21 +50,30 @@ public sealed partial class ProblemDetailsMapping(ILogger<ProblemDetailsMapping>
         FormatException => (400, "Bad request", "a request field has the wrong format", null),
         ImageLoadException i => (400, "Unreadable image", i.Message, null),
         // The grain's message names the store (root folder, container URL) the version was looked for in: say less.
-        ModelVersionException m when m.Message.Contains("not registered") => (404, "Unknown model version", FirstClause(m.Message), null),
-        ModelVersionException m when m.Message.Contains("does not exist") => (404, "Unknown model version", FirstClause(m.Message), null),
-        ModelVersionException m => (409, "Model version problem", FirstClause(m.Message) + " (the gateway log has the details; see traceId)", null),
-        BadHttpRequestException b when b.StatusCode == 413 => (413, "Payload too large", "the request body exceeds the gateway's limit", null),
+        ModelVersionException m when m.Message.Contains("not registered")
+        => (404, "Unknown model version", FirstClause(m.Message), null),
+        ModelVersionException m when m.Message.Contains("does not exist")
+        => (404, "Unknown model version", FirstClause(m.Message), null),
+        ModelVersionException m => (409, "Model version problem",
+            FirstClause(m.Message) + " (the gateway log has the details; see traceId)", null),
+        BadHttpRequestException b when b.StatusCode == 413
+        => (413, "Payload too large", "the request body exceeds the gateway's limit", null),
         BadHttpRequestException b => (b.StatusCode, "Bad request", b.Message, null),
-        InvalidDataException d when d.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase) => (413, "Payload too large", d.Message, null),
+        InvalidDataException d when d.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase)
+        => (413, "Payload too large", d.Message, null),
         InvalidDataException d => (400, "Bad request", d.Message, null),
         JsonException => (400, "Bad request", "the request body is not valid JSON for this operation", null),
         ArgumentException a => (400, "Bad request", a.Message, null),
         // The history's database (PostgreSQL down, SQLite locked past its timeout): nothing was answered, so the client
         // retries.
-        System.Data.Common.DbException => (503, "Inspection history unavailable", "the inspection history cannot be written or read; retry later", TransientRetryAfter),
-        ArtefactStoreUnavailableException => (503, "Artefact store unavailable", "the artefact store cannot be reached; retry later", TransientRetryAfter),
-        _ when RebClusterClient.IsTransient(e) => (503, "Cluster unavailable", "the cluster did not answer; retry later", TransientRetryAfter),
-        _ => (500, "Internal error", "an unexpected error occurred; the gateway log has the details (see traceId)", null),
+        System.Data.Common.DbException => (503, "Inspection history unavailable",
+            "the inspection history cannot be written or read; retry later", TransientRetryAfter),
+        ArtefactStoreUnavailableException => (503, "Artefact store unavailable",
+            "the artefact store cannot be reached; retry later", TransientRetryAfter),
+        _ when RebClusterClient.IsTransient(e)
+        => (503, "Cluster unavailable", "the cluster did not answer; retry later", TransientRetryAfter),
+        _
+        => (500, "Internal error", "an unexpected error occurred; the gateway log has the details (see traceId)", null),
     };
 
     /// <summary>
@@ -74,7 +85,8 @@ public sealed partial class ProblemDetailsMapping(ILogger<ProblemDetailsMapping>
         var parts = message.Split(": ");
         // "line 'x': version 'v' does not exist: <inner>" keeps two parts; "model version 'v' does not exist: <inner>"
         // one.
-        return parts.Length >= 2 && parts[0].StartsWith("line '", StringComparison.Ordinal) ? $"{parts[0]}: {parts[1]}" : parts[0];
+        return parts.Length >= 2
+            && parts[0].StartsWith("line '", StringComparison.Ordinal) ? $"{parts[0]}: {parts[1]}" : parts[0];
     }
 
     /// <summary>Replaces URLs, absolute file paths and connection-string settings in a client-visible
@@ -86,10 +98,13 @@ public sealed partial class ProblemDetailsMapping(ILogger<ProblemDetailsMapping>
         return AbsolutePath().Replace(message, "[path]");
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\b[a-z][a-z0-9+.-]*://[^\s'""]+", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b[a-z][a-z0-9+.-]*://[^\s'""]+",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex Url();
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"\b(AccountKey|SharedAccessSignature|Password|AccountName|BlobEndpoint)=[^;\s'""]*", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    [System.Text.RegularExpressions.GeneratedRegex(
+        @"\b(AccountKey|SharedAccessSignature|Password|AccountName|BlobEndpoint)=[^;\s'""]*",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex ConnectionSetting();
 
     // "/a/b" or "C:\a" (two or more segments): a file-system path. Relative keys ("uploads/x") are the caller's own
@@ -103,12 +118,14 @@ public sealed partial class ProblemDetailsMapping(ILogger<ProblemDetailsMapping>
     /// the host registers applies); a client whose Accept header takes no JSON still gets the JSON body rather than an
     /// empty one, since the status alone does not say what went wrong.
     /// </summary>
-    public static async Task WriteAsync(HttpContext context, int status, string title, string detail, TimeSpan? retryAfter,
+    public static async Task WriteAsync(HttpContext context, int status, string title, string detail,
+        TimeSpan? retryAfter,
         CancellationToken? ct = null)
     {
         context.Response.Clear();
         context.Response.StatusCode = status;
-        if (retryAfter is { } wait) context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString();
+        if (retryAfter is { } wait)
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString();
         var problem = new ProblemDetails
         {
             Type = $"https://httpstatuses.io/{status}",
@@ -119,8 +136,13 @@ public sealed partial class ProblemDetailsMapping(ILogger<ProblemDetailsMapping>
         };
         problem.Extensions["traceId"] = context.TraceIdentifier;
         var service = context.RequestServices.GetService<IProblemDetailsService>();
-        if (service is not null && await service.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }))
+        if (service is not null && await service.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = problem
+        }))
             return;
-        await context.Response.WriteAsJsonAsync(problem, (JsonSerializerOptions?)null, "application/problem+json", ct ?? context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(problem, (JsonSerializerOptions?)null, "application/problem+json",
+            ct ?? context.RequestAborted);
     }
 }

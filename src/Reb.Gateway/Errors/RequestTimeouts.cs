@@ -25,7 +25,8 @@ public static class RequestTimeouts
     {
         Timeout = TimeSpan.FromSeconds(Math.Max(1, seconds)),
         TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
-        WriteTimeoutResponse = context => ProblemDetailsMapping.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Request timed out",
+        WriteTimeoutResponse = context
+        => ProblemDetailsMapping.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Request timed out",
             $"the request took longer than the gateway's limit of {Math.Max(1, seconds)} s", null,
             CancellationToken.None), // the request's own token is the one that just fired
     };

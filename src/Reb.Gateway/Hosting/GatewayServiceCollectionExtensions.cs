@@ -54,25 +54,29 @@ public static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<Training.UploadRetention>());
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName,
+                null);
         services.AddAuthorization(o =>
         {
             foreach (var role in Roles.All)
             {
                 int needed = Roles.Rank(role);
                 o.AddPolicy(Roles.AtLeast(role), p => p.RequireAuthenticatedUser()
-                    .RequireAssertion(ctx => Roles.Rank(ctx.User.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value) >= needed));
+                    .RequireAssertion(ctx
+                        => Roles.Rank(ctx.User.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value) >= needed));
             }
             OperationsAccess.AddPolicies(o, gateway);
         });
         services.AddRateLimiter(_ => { });
         services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>()
-            .Configure<IServiceProvider>((o, sp) => RateLimiting.Configure(o, gateway, sp.GetRequiredService<KeyRateLimiter>));
+            .Configure<IServiceProvider>((o, sp) => RateLimiting.Configure(o, gateway,
+                sp.GetRequiredService<KeyRateLimiter>));
         services.AddRebRequestTimeouts(gateway);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemDetailsMapping>();
         services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = gateway.MaxBodyBytes);
-        services.Configure<FormOptions>(f => { f.MultipartBodyLengthLimit = gateway.MaxBodyBytes; f.ValueLengthLimit = 1 << 20; });
+        services.Configure<FormOptions>(f
+            => { f.MultipartBodyLengthLimit = gateway.MaxBodyBytes; f.ValueLengthLimit = 1 << 20; });
         services.ConfigureHttpJsonOptions(j => j.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddOpenApi();
         services.AddRebTelemetry(configuration);
@@ -89,7 +93,8 @@ public static class GatewayServiceCollectionExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestTimeouts(); // inside the exception handler: it turns the cancelled request into a 504 first
-        app.UseMiddleware<FailedAuthMiddleware>(); // before authentication: a blocked address's keys are not even checked
+        // before authentication: a blocked address's keys are not even checked
+        app.UseMiddleware<FailedAuthMiddleware>();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

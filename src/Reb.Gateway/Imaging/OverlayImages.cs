@@ -14,12 +14,18 @@ public static class OverlayImages
 {
     public const int ThumbnailWidth = 96;
 
-    public static (byte[] Overlay, byte[] Thumbnail) Render(RgbImage original, ScoreResult result, ModelVersionInfo model,
+    public static (byte[] Overlay, byte[] Thumbnail) Render(RgbImage original, ScoreResult result,
+        ModelVersionInfo model,
         double threshold, bool reject, string name)
     {
         var atModelSize = ImageScaler.Resize(original, result.MapWidth, result.MapHeight);
-        var scored = new ScoredImage(name, result.Score, reject, result.Map, result.MapSize) { MapHeight = result.MapHeight, MapWidth = result.MapWidth };
-        var info = new ThresholdInfo(threshold, model.ThresholdMethod, model.ThresholdQuantile, model.ThresholdMargin, model.GoodMedian, []);
+        var scored = new ScoredImage(name, result.Score, reject, result.Map, result.MapSize)
+        {
+            MapHeight = result.MapHeight,
+            MapWidth = result.MapWidth
+        };
+        var info = new ThresholdInfo(threshold, model.ThresholdMethod, model.ThresholdQuantile, model.ThresholdMargin,
+            model.GoodMedian, []);
         var overlay = OverlayRenderer.Render(scored, atModelSize, info);
         return (overlay, ImageScaler.Thumbnail(overlay, ThumbnailWidth));
     }

@@ -12,29 +12,35 @@ public static class UploadedImages
 {
     /// <summary>The single image of an inspect request: a raw image/* body or the multipart field "image" (or the first
     /// file).</summary>
-    public static async Task<UploadedImage> ReadOneAsync(HttpRequest request, string? name, GatewayOptions o, CancellationToken ct)
+    public static async Task<UploadedImage> ReadOneAsync(HttpRequest request, string? name, GatewayOptions o,
+        CancellationToken ct)
     {
         CheckDeclaredLength(request, o);
         if (request.HasFormContentType)
         {
             var form = await request.ReadFormAsync(ct);
             var file = form.Files.GetFile("image") ?? form.Files.FirstOrDefault()
-                       ?? throw GatewayProblem.BadRequest("the multipart body has no file (send the image in the field 'image')");
+                       ?? throw GatewayProblem.BadRequest(
+                           "the multipart body has no file (send the image in the field 'image')");
             return new UploadedImage(name ?? file.FileName, await ReadFileAsync(file, ct));
         }
         var type = request.ContentType ?? "";
-        if (!type.StartsWith("image/", StringComparison.OrdinalIgnoreCase) && !type.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
-            throw GatewayProblem.UnsupportedMediaType($"send the image as the body with Content-Type image/* or as multipart field 'image' (got '{type}')");
+        if (!type.StartsWith("image/", StringComparison.OrdinalIgnoreCase)
+            && !type.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+            throw GatewayProblem.UnsupportedMediaType(
+                $"send the image as the body with Content-Type image/* or as multipart field 'image' (got '{type}')");
         var bytes = await ReadBodyAsync(request, o, ct);
         if (bytes.Length == 0) throw GatewayProblem.BadRequest("the request body is empty: send the image bytes");
         return new UploadedImage(string.IsNullOrWhiteSpace(name) ? "image" : name, bytes);
     }
 
     /// <summary>All files of a multipart request (batch inspection, training uploads).</summary>
-    public static async Task<(IReadOnlyList<UploadedImage> Files, IFormCollection Form)> ReadManyAsync(HttpRequest request, GatewayOptions o, CancellationToken ct)
+    public static async Task<(IReadOnlyList<UploadedImage> Files, IFormCollection Form)> ReadManyAsync(
+        HttpRequest request, GatewayOptions o, CancellationToken ct)
     {
         CheckDeclaredLength(request, o);
-        if (!request.HasFormContentType) throw GatewayProblem.UnsupportedMediaType("send the images as multipart/form-data files");
+        if (!request.HasFormContentType)
+            throw GatewayProblem.UnsupportedMediaType("send the images as multipart/form-data files");
         var form = await request.ReadFormAsync(ct);
         var files = new List<UploadedImage>();
         foreach (var f in form.Files) files.Add(new UploadedImage(f.FileName, await ReadFileAsync(f, ct)));
@@ -48,7 +54,8 @@ public static class UploadedImages
         if (image.Bytes.Length == 0) throw new ImageLoadException(image.Name, "empty file");
         var header = ImageHeaderProbe.Probe(image.Bytes, image.Name);
         if (header is { } h && h.Pixels > o.MaxImagePixels)
-            throw GatewayProblem.TooLarge($"image '{image.Name}' is {h.Width}x{h.Height} = {h.Pixels} pixels, over the limit of {o.MaxImagePixels}");
+            throw GatewayProblem.TooLarge($"image '{image.Name}' is {h.Width}x{h.Height} = {h.Pixels} pixels, over " +
+                $"the limit of {o.MaxImagePixels}");
         return header;
     }
 

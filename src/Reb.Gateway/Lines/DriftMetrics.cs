@@ -33,5 +33,6 @@ public sealed class DriftMetrics
 
     private static IEnumerable<Measurement<double>> Observe(Func<DriftView, double> value) =>
         Latest.Select(kv => new Measurement<double>(value(kv.Value),
-            new KeyValuePair<string, object?>("site", kv.Key.Site), new KeyValuePair<string, object?>("line", kv.Key.Line)));
+            new KeyValuePair<string, object?>("site", kv.Key.Site),
+            new KeyValuePair<string, object?>("line", kv.Key.Line)));
 }

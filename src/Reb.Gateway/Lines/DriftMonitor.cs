@@ -41,10 +41,12 @@ public sealed class DriftMonitor(IServiceProvider services, DriftMetrics metrics
             {
                 var (settings, status) = await lines.OwnerAsync(line, ct);
                 if (settings.EffectiveSite != site) continue; // rows of a line that moved sites: the owner's rows count
-                status ??= await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<IProductLineGrain>(line).GetStatus(), ct);
+                status ??= await lines.Cluster.RetryAsync(() => lines.Grains.GetGrain<IProductLineGrain>(line)
+                    .GetStatus(), ct);
                 metrics.Record(site, await scores.DriftAsync(new LineContext(line, status, settings), ct));
             }
-            catch (Exception e) when (e is not OperationCanceledException) { log.LogWarning(e, "drift check of line {Line} failed", line); }
+            catch (Exception e) when (e is not OperationCanceledException) { log.LogWarning(e,
+                "drift check of line {Line} failed", line); }
         }
     }
 }

@@ -30,7 +30,8 @@ public sealed class InspectionService(LineService lines, IOptions<GatewayOptions
     /// sends of one key at the same moment: the second insert of the id fails and the one recorded is answered.
     /// The verdict is published to the plant's outboxes by the first send only.
     /// </summary>
-    public async Task<(Inspection Inspection, bool Replayed)> InspectOnceAsync(LineContext line, UploadedImage image, string requestKey,
+    public async Task<(Inspection Inspection, bool Replayed)> InspectOnceAsync(LineContext line, UploadedImage image,
+        string requestKey,
         CancellationToken ct)
     {
         var site = line.Settings.EffectiveSite;
@@ -43,25 +44,30 @@ public sealed class InspectionService(LineService lines, IOptions<GatewayOptions
         catch (System.Data.Common.DbException)
         {
             // The id's row went in meanwhile (the same key sent twice at once): that one is the answer.
-            if (await history.GetAsync(site, line.Line, id, CancellationToken.None) is { } recorded) return (Replay(recorded), true);
+            if (await history.GetAsync(site, line.Line, id, CancellationToken.None) is { } recorded)
+                return (Replay(recorded), true);
             throw;
         }
     }
 
-    private static Inspection Replay(InspectionEntry e) => Inspection.From(new InspectionRecord(e.Id, e.Line, e.ImageName ?? "",
+    private static Inspection Replay(InspectionEntry e)
+        => Inspection.From(new InspectionRecord(e.Id, e.Line, e.ImageName ?? "",
         e.Version, (float)e.Score, e.Reject, e.Threshold, e.LatencyMs, e.TimeUtc));
 
-    public async Task<Inspection> InspectAsync(LineContext line, UploadedImage image, CancellationToken ct, string? id = null)
+    public async Task<Inspection> InspectAsync(LineContext line, UploadedImage image, CancellationToken ct,
+        string? id = null)
     {
         var o = options.Value;
         UploadedImages.CheckHeader(image, o);
         var decoded = ImageLoader.Decode(image.Bytes, image.Name, o.MaxImagePixels);
         var version = line.Status.Current
-                      ?? throw GatewayProblem.Conflict($"line '{line.Line}' has no current model version (train one or promote a registered one)");
+                      ?? throw GatewayProblem.Conflict(
+                          $"line '{line.Line}' has no current model version (train one or promote a registered one)");
         var watch = Stopwatch.StartNew();
         // The verdict is the scoring grain's (against the line's override, else the model's threshold): never decided
         // here.
-        var request = Reb.Abstractions.Client.RebClusterClient.ScoreRequestFor(line.Line, line.Status, line.Settings, image.Bytes, image.Name);
+        var request = Reb.Abstractions.Client.RebClusterClient.ScoreRequestFor(line.Line, line.Status, line.Settings,
+            image.Bytes, image.Name);
         var result = await lines.Cluster.ScoreAsync(request, ct);
         var latencyMs = watch.Elapsed.TotalMilliseconds;
 
@@ -69,7 +75,8 @@ public sealed class InspectionService(LineService lines, IOptions<GatewayOptions
         var threshold = result.Threshold;
         bool reject = result.Reject;
         var (overlay, thumbnail) = OverlayImages.Render(decoded, result, model, threshold, reject, image.Name);
-        var record = new InspectionRecord(id ?? Guid.NewGuid().ToString("N")[..16], line.Line, image.Name, version, result.Score, reject,
+        var record = new InspectionRecord(id ?? Guid.NewGuid().ToString("N")[..16], line.Line, image.Name, version,
+            result.Score, reject,
             threshold, latencyMs, DateTimeOffset.UtcNow);
         await RecordInHistoryAsync(line, image, record, overlay, ct);
         // On disk before the answer, like the history row: a verdict the plant was told about reaches its sinks even if
@@ -83,12 +90,15 @@ public sealed class InspectionService(LineService lines, IOptions<GatewayOptions
         }, ct);
 
         var lineTag = new KeyValuePair<string, object?>("line", line.Line);
-        GatewayTelemetry.Inspections.Add(1, lineTag, new KeyValuePair<string, object?>("verdict", reject ? "reject" : "good"));
+        GatewayTelemetry.Inspections.Add(1, lineTag,
+            new KeyValuePair<string, object?>("verdict", reject ? "reject" : "good"));
         GatewayTelemetry.InspectionLatency.Record(latencyMs, lineTag);
         return Inspection.From(record);
     }
 
-    private Task RecordInHistoryAsync(LineContext line, UploadedImage image, InspectionRecord r, byte[] overlay, CancellationToken ct) =>
-        recorder.RecordAsync(new InspectionEntry(r.Id, line.Settings.EffectiveSite, line.Line, r.Version, r.Score, r.Reject, r.Threshold,
+    private Task RecordInHistoryAsync(LineContext line, UploadedImage image, InspectionRecord r, byte[] overlay,
+        CancellationToken ct) =>
+        recorder.RecordAsync(new InspectionEntry(r.Id, line.Settings.EffectiveSite, line.Line, r.Version, r.Score,
+            r.Reject, r.Threshold,
             r.LatencyMs, r.TimestampUtc, r.Name), image.Bytes, overlay, ct);
 }

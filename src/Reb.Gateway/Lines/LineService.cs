@@ -28,7 +28,8 @@ public sealed partial class LineService(IGrainFactory grains, RebClusterClient c
     public static void CheckName(string line)
     {
         if (!LineName().IsMatch(line))
-            throw GatewayProblem.BadRequest($"line '{line}' is not a valid line name (letters, digits, '.', '_', '-'; up to 64)");
+            throw GatewayProblem.BadRequest(
+                $"line '{line}' is not a valid line name (letters, digits, '.', '_', '-'; up to 64)");
     }
 
     /// <summary>The line, or 404 when it does not exist or belongs to another site.</summary>
@@ -55,7 +56,8 @@ public sealed partial class LineService(IGrainFactory grains, RebClusterClient c
         var settings = await cluster.RetryAsync(() => ops.GetSettings(), ct);
         if (settings.Site is not null) return (settings, null);
         var status = await cluster.RetryAsync(() => grains.GetGrain<IProductLineGrain>(line).GetStatus(), ct);
-        if (status.Versions.Count > 0 || status.Jobs.Count > 0) settings = await cluster.RetryAsync(() => ops.Claim(Sites.Default), ct);
+        if (status.Versions.Count > 0 || status.Jobs.Count > 0)
+            settings = await cluster.RetryAsync(() => ops.Claim(Sites.Default), ct);
         return (settings, status);
     }
 
@@ -70,7 +72,8 @@ public sealed partial class LineService(IGrainFactory grains, RebClusterClient c
 
     /// <summary>The threshold verdicts use: the line's override, else the current model's calibrated
     /// threshold.</summary>
-    public static double? EffectiveThreshold(LineSettings settings, ModelVersionInfo? model) => settings.ThresholdOverride ?? model?.Threshold;
+    public static double? EffectiveThreshold(LineSettings settings, ModelVersionInfo? model)
+        => settings.ThresholdOverride ?? model?.Threshold;
 
     public async Task<IReadOnlyList<string>> SiteLinesAsync(string site, CancellationToken ct) =>
         await cluster.RetryAsync(() => grains.GetGrain<ILineDirectoryGrain>(site).List(), ct);
@@ -78,7 +81,8 @@ public sealed partial class LineService(IGrainFactory grains, RebClusterClient c
     public async Task<LineSummary> SummaryAsync(LineContext l, CancellationToken ct)
     {
         var d = await DetailAsync(l, withVersions: false, ct);
-        return new LineSummary(d.Line, d.Site, d.CurrentVersion, d.Threshold, d.Inspections, d.Rejects, d.RejectRate, d.ThroughputPerMin, d.LastInspectionUtc);
+        return new LineSummary(d.Line, d.Site, d.CurrentVersion, d.Threshold, d.Inspections, d.Rejects, d.RejectRate,
+            d.ThroughputPerMin, d.LastInspectionUtc);
     }
 
     public Task<LineDetail> DetailAsync(LineContext l, CancellationToken ct) => DetailAsync(l, withVersions: true, ct);
@@ -89,8 +93,10 @@ public sealed partial class LineService(IGrainFactory grains, RebClusterClient c
         var counters = await cluster.RetryAsync(() => grains.GetGrain<IInspectionLogGrain>(l.Line).Counters(), ct);
         var versions = withVersions ? await VersionsAsync(l, ct) : [];
         double rejectRate = counters.Inspections == 0 ? 0 : (double)counters.Rejects / counters.Inspections;
-        return new LineDetail(l.Line, l.Settings.EffectiveSite, l.Status.Current, EffectiveThreshold(l.Settings, model), counters.Inspections,
-            counters.Rejects, rejectRate, counters.ThroughputPerMin, counters.LastInspectionUtc, model?.Threshold, l.Settings.ThresholdOverride,
+        return new LineDetail(l.Line, l.Settings.EffectiveSite, l.Status.Current, EffectiveThreshold(l.Settings, model),
+            counters.Inspections,
+            counters.Rejects, rejectRate, counters.ThroughputPerMin, counters.LastInspectionUtc, model?.Threshold,
+            l.Settings.ThresholdOverride,
             l.Status.Shards, versions, l.Status.Jobs, l.Status.Previous)
         {
             CurrentMetrics = model is null ? null : VersionMetrics.From(model),
@@ -125,7 +131,8 @@ public sealed partial class LineService(IGrainFactory grains, RebClusterClient c
         // exist.
         if (!Guid.TryParseExact(jobId, "N", out _)) throw GatewayProblem.NotFound($"training job '{jobId}' not found");
         var owner = await cluster.RetryAsync(() => grains.GetGrain<ITrainingGrain>(jobId).GetOwner(), ct);
-        if (owner is null || owner.Site != caller.Site) throw GatewayProblem.NotFound($"training job '{jobId}' not found");
+        if (owner is null || owner.Site != caller.Site)
+            throw GatewayProblem.NotFound($"training job '{jobId}' not found");
         return owner.Line;
     }
 }

@@ -21,8 +21,10 @@ public static class RequestKeys
     {
         if (!request.Headers.TryGetValue(Header, out var values)) return null;
         var key = values.Count == 1 ? values[0] : null;
-        if (string.IsNullOrEmpty(key) || key.Length > MaxLength || !key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))
-            throw GatewayProblem.BadRequest($"{Header} must be one value of 1 to {MaxLength} letters, digits or '-_.:'");
+        if (string.IsNullOrEmpty(key) || key.Length > MaxLength
+            || !key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))
+            throw GatewayProblem.BadRequest(
+                $"{Header} must be one value of 1 to {MaxLength} letters, digits or '-_.:'");
         return key;
     }
 

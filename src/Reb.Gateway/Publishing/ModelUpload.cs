@@ -19,7 +19,8 @@ public sealed class ModelUpload : IDisposable
     /// <summary>The upload's folder (for messages it is called "upload").</summary>
     public string Directory { get; }
 
-    public static async Task<(ModelUpload Upload, ModelManifest Manifest)> ReadAsync(HttpRequest request, string boundary,
+    public static async Task<(ModelUpload Upload, ModelManifest Manifest)> ReadAsync(HttpRequest request,
+        string boundary,
         string tempRoot, int maxSections, CancellationToken ct)
     {
         var upload = new ModelUpload(System.IO.Directory.CreateDirectory(
@@ -41,16 +42,20 @@ public sealed class ModelUpload : IDisposable
         var reader = new MultipartReader(boundary, request.Body);
         int sections = 0;
         var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section = await reader.ReadNextSectionAsync(ct))
+        for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section =
+            await reader.ReadNextSectionAsync(ct))
         {
             if (++sections > maxSections)
                 throw GatewayProblem.TooLarge($"a model upload holds at most {maxSections} multipart sections " +
-                                              "(Reb:Gateway:MaxPublishSections); a model directory has a handful of files");
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var cd) || !cd.IsFileDisposition())
+                                              "(Reb:Gateway:MaxPublishSections); a model directory has a handful of " +
+                                              "files");
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var cd)
+                || !cd.IsFileDisposition())
                 continue;
             var name = HeaderUtilities.RemoveQuotes(cd.FileName).Value ?? "";
             if (!ModelFiles.IsPlainName(name))
-                throw GatewayProblem.BadRequest($"'{name}' is not a model file name (plain names only: letters, digits, '-', '_', '.')");
+                throw GatewayProblem.BadRequest(
+                    $"'{name}' is not a model file name (plain names only: letters, digits, '-', '_', '.')");
             if (!names.Add(name)) throw GatewayProblem.BadRequest($"the upload holds {name} twice");
             await using var file = new FileStream(Path.Combine(Directory, name), FileMode.CreateNew, FileAccess.Write);
             await section.Body.CopyToAsync(file, ct);

@@ -14,7 +14,8 @@ public sealed class PublishTempSpace(IOptions<GatewayOptions> options)
     private long _reserved;
 
     /// <summary>Folder the uploads go to.</summary>
-    public string Root => options.Value.PublishTempFolder is { Length: > 0 } f ? Path.GetFullPath(f) : Path.GetTempPath();
+    public string Root
+        => options.Value.PublishTempFolder is { Length: > 0 } f ? Path.GetFullPath(f) : Path.GetTempPath();
 
     /// <summary>Bytes reserved by publishes in flight.</summary>
     public long Reserved { get { lock (_lock) return _reserved; } }
@@ -37,7 +38,8 @@ public sealed class PublishTempSpace(IOptions<GatewayOptions> options)
             if (_reserved + bytes > o.PublishTempBudgetBytes || _reserved + bytes > free - o.PublishTempReserveBytes)
             {
                 GatewayTelemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "publish-temp-space"));
-                throw new GatewayProblem(503, "Busy", $"publish temp space: {_reserved} bytes reserved by uploads in flight, " +
+                throw new GatewayProblem(503, "Busy",
+                    $"publish temp space: {_reserved} bytes reserved by uploads in flight, " +
                     $"{free} free; this upload needs {bytes}; retry shortly", TimeSpan.FromSeconds(10));
             }
             _reserved += bytes;

@@ -22,7 +22,8 @@ public static class EmbeddedAssets
         // so that the page's relative URLs resolve under /dashboard/.
         app.MapGet("/dashboard/{**path}", (string? path, HttpContext http) =>
                 string.IsNullOrEmpty(path) && !http.Request.Path.Value!.EndsWith('/') ? Results.Redirect("/dashboard/")
-                : Serve("wwwroot/dashboard/" + (string.IsNullOrEmpty(path) || path.EndsWith('/') ? path + "index.html" : path)))
+                : Serve("wwwroot/dashboard/" +
+                    (string.IsNullOrEmpty(path) || path.EndsWith('/') ? path + "index.html" : path)))
             .AllowAnonymous().ExcludeFromDescription();
         app.MapGet("/docs", () => Serve("Docs/api-reference.html")).AllowAnonymous().ExcludeFromDescription();
     }

@@ -66,9 +66,11 @@ public static class TelemetryRegistration
         if (!options.Enabled) return app;
         app.UseMiddleware<LineMetricsTag>();
         // Neither belongs in the API's OpenAPI document: they are operations surfaces, not the plant-facing API.
-        app.MapPrometheusScrapingEndpoint(options.PrometheusPath).RequireAuthorization(OperationsAccess.MetricsScrape).ExcludeFromDescription();
+        app.MapPrometheusScrapingEndpoint(options.PrometheusPath).RequireAuthorization(OperationsAccess.MetricsScrape)
+            .ExcludeFromDescription();
         if (options.OrleansDashboard)
-            app.MapOrleansDashboard(options.DashboardPath).RequireAuthorization(OperationsAccess.Operations).ExcludeFromDescription();
+            app.MapOrleansDashboard(options.DashboardPath).RequireAuthorization(OperationsAccess.Operations)
+                .ExcludeFromDescription();
         return app;
     }
 }

@@ -21,11 +21,16 @@ public sealed partial class TrainingAreas(IOptions<GatewayOptions> options)
 
     /// <summary>"sites/&lt;site&gt;/"; null for a site name that is not a safe single path segment (it then has no
     /// area).</summary>
-    public static string? SiteArea(string site) => Segment().IsMatch(site) && site is not "." and not ".." ? $"{Root}{site}/" : null;
+    public static string? SiteArea(string site)
+        => Segment().IsMatch(site) && site is not "." and not ".." ? $"{Root}{site}/" : null;
 
     /// <summary>The upload folder of one training request (a new batch each time).</summary>
-    public static string UploadBatch(string site, string line) =>
-        $"{SiteArea(site) ?? throw new GatewayProblem(403, "Forbidden", "this key's site name cannot own store folders")}uploads/{line}/{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}";
+    public static string UploadBatch(string site, string line)
+    {
+        var area = SiteArea(site)
+            ?? throw new GatewayProblem(403, "Forbidden", "this key's site name cannot own store folders");
+        return $"{area}uploads/{line}/{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}";
+    }
 
     /// <summary>The normalised prefix ("a/b/") of a folder request; 400 unless the site may read it.</summary>
     public string CheckFolder(string site, string folder)
@@ -33,7 +38,8 @@ public sealed partial class TrainingAreas(IOptions<GatewayOptions> options)
         var prefix = Normalise(folder);
         if (prefix is not null && Allowed(site).Any(a => prefix.StartsWith(a, StringComparison.Ordinal))) return prefix;
         throw GatewayProblem.BadRequest(
-            $"folder must be a store prefix inside this site's area '{SiteArea(site) ?? "(none)"}' or a folder configured for the site; " +
+            $"folder must be a store prefix inside this site's area '{SiteArea(site) ?? "(none)"}' or a folder " +
+            "configured for the site; " +
             "no '..', '\\' or leading '/'");
     }
 
@@ -51,6 +57,7 @@ public sealed partial class TrainingAreas(IOptions<GatewayOptions> options)
     {
         if (string.IsNullOrWhiteSpace(folder) || folder.Contains('\\') || folder.StartsWith('/')) return null;
         var segments = folder.TrimEnd('/').Split('/');
-        return segments.All(s => Segment().IsMatch(s) && s is not "." and not ".." && !s.Contains("..")) ? string.Join('/', segments) + "/" : null;
+        return segments.All(s => Segment().IsMatch(s) && s is not "." and not ".." && !s.Contains(".."))
+            ? string.Join('/', segments) + "/" : null;
     }
 }

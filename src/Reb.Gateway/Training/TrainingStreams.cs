@@ -26,7 +26,8 @@ public sealed class TrainingStreams(IOptions<GatewayOptions> options)
         {
             int now = _open.GetOrAdd(keyId, 0);
             if (now >= limit)
-                throw new GatewayProblem(429, "Too many event streams", $"this key already has {limit} open training event streams; close one first",
+                throw new GatewayProblem(429, "Too many event streams",
+                    $"this key already has {limit} open training event streams; close one first",
                     TimeSpan.FromSeconds(5));
             if (_open.TryUpdate(keyId, now + 1, now)) return new Slot(this, keyId);
         }

@@ -15,7 +15,8 @@ namespace Reb.Gateway.Training;
 /// folder name starts with its upload time ("sites/&lt;site&gt;/uploads/&lt;line&gt;/yyyyMMddHHmmss-&lt;guid&gt;/"), so
 /// age is read from the key, with no extra state. Each silo sweeps; deleting an already deleted blob is harmless.
 /// </summary>
-public sealed class UploadRetention(IServiceProvider services, IOptions<GatewayOptions> options, ILogger<UploadRetention> logger) : BackgroundService
+public sealed class UploadRetention(IServiceProvider services, IOptions<GatewayOptions> options,
+    ILogger<UploadRetention> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
@@ -25,7 +26,8 @@ public sealed class UploadRetention(IServiceProvider services, IOptions<GatewayO
         while (!stoppingToken.IsCancellationRequested)
         {
             try { await SweepAsync(DateTime.UtcNow, stoppingToken); }
-            catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "Upload retention sweep failed; next try in {Interval}", Interval); }
+            catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e,
+                "Upload retention sweep failed; next try in {Interval}", Interval); }
             await Task.Delay(Interval, stoppingToken);
         }
     }
@@ -47,7 +49,8 @@ public sealed class UploadRetention(IServiceProvider services, IOptions<GatewayO
                     DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var uploaded)) continue;
             if (uploaded < cutoff && await store.DeleteAsync(key, ct)) deleted++;
         }
-        if (deleted > 0) logger.LogInformation("Upload retention: deleted {Count} uploaded images older than {Cutoff:u}", deleted, cutoff);
+        if (deleted > 0) logger.LogInformation(
+            "Upload retention: deleted {Count} uploaded images older than {Cutoff:u}", deleted, cutoff);
         return deleted;
     }
 }

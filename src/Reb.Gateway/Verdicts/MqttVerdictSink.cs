@@ -30,7 +30,8 @@ public sealed class MqttVerdictSink(string site, MqttSinkOptions options) : IVer
         {
             var result = await client.PublishAsync(message, ct);
             if (!result.IsSuccess)
-                throw new InvalidOperationException($"the MQTT broker refused the verdict: {result.ReasonCode} {result.ReasonString}");
+                throw new InvalidOperationException(
+                    $"the MQTT broker refused the verdict: {result.ReasonCode} {result.ReasonString}");
         }
         catch
         {

@@ -7,7 +7,8 @@ namespace Reb.Gateway.Verdicts;
 /// The message a plant's systems (PLC, MES, reject gate) receive for each inspection, as JSON with camelCase names.
 /// <see cref="ImageId"/> is the image's name as the plant sent it (its camera or part id).
 /// </summary>
-public sealed record VerdictEvent(string InspectionId, string Line, string Site, float Score, double Threshold, string Verdict,
+public sealed record VerdictEvent(string InspectionId, string Line, string Site, float Score, double Threshold,
+    string Verdict,
     string Version, string ImageId, DateTimeOffset TimeUtc)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)

@@ -45,11 +45,14 @@ public sealed class VerdictOutbox : IDisposable
         Directory.CreateDirectory(folder);
         // Two writers would interleave records and cursors: a second process (or a second gateway in this one) on the
         // same folder is refused at start instead.
-        try { _lock = new FileStream(Path.Combine(folder, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        try { _lock = new FileStream(Path.Combine(folder, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite,
+            FileShare.None); }
         catch (IOException e)
         {
-            throw new InvalidOperationException($"verdict outbox {folder} is in use by another gateway: give each gateway process " +
-                                                $"its own {VerdictOptions.Section}:{nameof(VerdictOptions.OutboxFolder)}", e);
+            throw new InvalidOperationException(
+                $"verdict outbox {folder} is in use by another gateway: give each gateway process " +
+                                                "its own " +
+                                                $"{VerdictOptions.Section}:{nameof(VerdictOptions.OutboxFolder)}", e);
         }
         var segments = Segments();
         (_cursorSegment, _cursorOffset) = ReadCursor() ?? (segments.Count > 0 ? segments[0] : 1, 0);
@@ -68,7 +71,8 @@ public sealed class VerdictOutbox : IDisposable
 
     /// <summary>Opens (or creates) the outbox in <paramref name="folder"/>, with the events a previous process left
     /// there.</summary>
-    public static VerdictOutbox Open(string folder, long maxBytes, long segmentBytes) => new(folder, maxBytes, segmentBytes);
+    public static VerdictOutbox Open(string folder, long maxBytes, long segmentBytes)
+        => new(folder, maxBytes, segmentBytes);
 
     /// <summary>Undelivered events.</summary>
     public long Count { get { lock (_gate) return _pendingCount; } }
@@ -141,7 +145,8 @@ public sealed class VerdictOutbox : IDisposable
     private OutboxEntry ReadAtCursor()
     {
         MovePastFinishedSegments();
-        using var stream = new FileStream(SegmentPath(_cursorSegment), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var stream = new FileStream(SegmentPath(_cursorSegment), FileMode.Open, FileAccess.Read,
+            FileShare.ReadWrite | FileShare.Delete);
         stream.Position = _cursorOffset;
         Span<byte> header = stackalloc byte[HeaderBytes];
         stream.ReadExactly(header);
@@ -182,7 +187,8 @@ public sealed class VerdictOutbox : IDisposable
         }
         if (position < stream.Length)
         {
-            if (!truncateTorn) throw new InvalidDataException($"verdict outbox segment {SegmentPath(segment)} is damaged at byte {position}");
+            if (!truncateTorn) throw new InvalidDataException(
+                $"verdict outbox segment {SegmentPath(segment)} is damaged at byte {position}");
             stream.SetLength(position);
             stream.Flush(flushToDisk: true);
         }
@@ -190,10 +196,12 @@ public sealed class VerdictOutbox : IDisposable
     }
 
     private List<long> Segments() => Directory.EnumerateFiles(_folder, "*" + SegmentExtension)
-        .Select(p => long.TryParse(Path.GetFileNameWithoutExtension(p), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1)
+        .Select(p => long.TryParse(Path.GetFileNameWithoutExtension(p), NumberStyles.None, CultureInfo.InvariantCulture,
+            out var n) ? n : -1)
         .Where(n => n > 0).Order().ToList();
 
-    private string SegmentPath(long segment) => Path.Combine(_folder, segment.ToString("D12", CultureInfo.InvariantCulture) + SegmentExtension);
+    private string SegmentPath(long segment)
+        => Path.Combine(_folder, segment.ToString("D12", CultureInfo.InvariantCulture) + SegmentExtension);
 
     private FileStream OpenForAppend(long segment) =>
         new(SegmentPath(segment), FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete);
@@ -215,7 +223,8 @@ public sealed class VerdictOutbox : IDisposable
         var temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            stream.Write(System.Text.Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{_cursorSegment} {_cursorOffset}")));
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture,
+                $"{_cursorSegment} {_cursorOffset}")));
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, path, overwrite: true);

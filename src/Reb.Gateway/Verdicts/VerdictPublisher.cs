@@ -35,10 +35,12 @@ public sealed class VerdictPublisher : IHostedService, IAsyncDisposable
 
     private SinkChannel Open(string site, IVerdictSink sink)
     {
-        var outbox = VerdictOutbox.Open(Path.Combine(_options.ResolvedOutboxFolder, site, sink.Kind), _options.OutboxMaxBytes,
+        var outbox =
+            VerdictOutbox.Open(Path.Combine(_options.ResolvedOutboxFolder, site, sink.Kind), _options.OutboxMaxBytes,
             _options.SegmentBytes);
         VerdictTelemetry.Track(outbox, site, sink.Kind);
-        if (outbox.Count > 0) _log.LogInformation("verdict outbox {Site}/{Sink}: {Count} events from before the restart to deliver", site, sink.Kind, outbox.Count);
+        if (outbox.Count > 0) _log.LogInformation("verdict outbox {Site}/{Sink}: {Count} events from before the " +
+            "restart to deliver", site, sink.Kind, outbox.Count);
         return new SinkChannel(site, sink, outbox);
     }
 
@@ -52,9 +54,11 @@ public sealed class VerdictPublisher : IHostedService, IAsyncDisposable
         {
             if (c.Outbox.TryAppend(payload)) continue;
             VerdictTelemetry.Refused.Add(1, VerdictTelemetry.Tags(c.Site, c.Sink.Kind));
-            _log.LogError("verdict outbox {Site}/{Sink} is full ({Bytes} bytes, {Count} events undelivered; limit {Max} bytes): " +
+            _log.LogError("verdict outbox {Site}/{Sink} is full ({Bytes} bytes, {Count} events undelivered; limit " +
+                "{Max} bytes): " +
                           "verdict of inspection {Id} on line {Line} was not queued for this sink",
-                c.Site, c.Sink.Kind, c.Outbox.Bytes, c.Outbox.Count, _options.OutboxMaxBytes, verdict.InspectionId, verdict.Line);
+                c.Site, c.Sink.Kind, c.Outbox.Bytes, c.Outbox.Count, _options.OutboxMaxBytes, verdict.InspectionId,
+                verdict.Line);
         }
     }
 
@@ -78,7 +82,8 @@ public sealed class VerdictPublisher : IHostedService, IAsyncDisposable
                 await c.Sink.DeliverAsync(entry.Payload, ct);
                 c.Outbox.Acknowledge(entry);
                 VerdictTelemetry.Delivered.Add(1, tags);
-                if (failing) _log.LogInformation("verdict sink {Site}/{Sink} delivers again; {Count} events waiting", c.Site, c.Sink.Kind, c.Outbox.Count);
+                if (failing) _log.LogInformation("verdict sink {Site}/{Sink} delivers again; {Count} events waiting",
+                    c.Site, c.Sink.Kind, c.Outbox.Count);
                 failing = false;
                 wait = TimeSpan.FromSeconds(_options.RetryMinSeconds);
             }
@@ -87,7 +92,8 @@ public sealed class VerdictPublisher : IHostedService, IAsyncDisposable
             {
                 VerdictTelemetry.Failures.Add(1, tags);
                 // One warning per outage, not one per retry.
-                if (!failing) _log.LogWarning(e, "verdict sink {Site}/{Sink} is unreachable; events wait in the outbox ({Count})", c.Site, c.Sink.Kind, c.Outbox.Count);
+                if (!failing) _log.LogWarning(e, "verdict sink {Site}/{Sink} is unreachable; events wait in the " +
+                    "outbox ({Count})", c.Site, c.Sink.Kind, c.Outbox.Count);
                 failing = true;
                 try { await Task.Delay(wait, ct); } catch (OperationCanceledException) { break; }
                 wait = TimeSpan.FromSeconds(Math.Min(wait.TotalSeconds * 2, _options.RetryMaxSeconds));

@@ -13,17 +13,23 @@ public static class VerdictTelemetry
     private static readonly Meter Meter = new(GatewayTelemetry.MeterName);
     private static readonly ConcurrentDictionary<VerdictOutbox, (string Site, string Sink)> Outboxes = new();
 
-    public static readonly Counter<long> Delivered = Meter.CreateCounter<long>("reb.verdicts.delivered", "{event}", "Verdict events delivered to a sink");
-    public static readonly Counter<long> Failures = Meter.CreateCounter<long>("reb.verdicts.delivery.failures", "{attempt}", "Failed verdict delivery attempts");
-    public static readonly Counter<long> Refused = Meter.CreateCounter<long>("reb.verdicts.refused", "{event}", "Verdict events refused because the outbox was full");
+    public static readonly Counter<long> Delivered =
+        Meter.CreateCounter<long>("reb.verdicts.delivered", "{event}", "Verdict events delivered to a sink");
+    public static readonly Counter<long> Failures =
+        Meter.CreateCounter<long>("reb.verdicts.delivery.failures", "{attempt}", "Failed verdict delivery attempts");
+    public static readonly Counter<long> Refused = Meter.CreateCounter<long>("reb.verdicts.refused", "{event}",
+        "Verdict events refused because the outbox was full");
 
     static VerdictTelemetry()
     {
-        Meter.CreateObservableGauge("reb.verdicts.outbox.depth", () => Measure(o => o.Count), "{event}", "Verdict events waiting in the outbox");
-        Meter.CreateObservableGauge("reb.verdicts.outbox.bytes", () => Measure(o => o.Bytes), "By", "Bytes of verdict events waiting in the outbox");
+        Meter.CreateObservableGauge("reb.verdicts.outbox.depth", () => Measure(o => o.Count), "{event}",
+            "Verdict events waiting in the outbox");
+        Meter.CreateObservableGauge("reb.verdicts.outbox.bytes", () => Measure(o => o.Bytes), "By",
+            "Bytes of verdict events waiting in the outbox");
     }
 
-    public static KeyValuePair<string, object?>[] Tags(string site, string sink) => [new("site", site), new("sink", sink)];
+    public static KeyValuePair<string, object?>[] Tags(string site, string sink)
+        => [new("site", site), new("sink", sink)];
 
     public static void Track(VerdictOutbox outbox, string site, string sink) => Outboxes[outbox] = (site, sink);
 

@@ -12,12 +12,15 @@ public sealed class WebhookVerdictSink(WebhookSinkOptions options) : IVerdictSin
 
     public async Task DeliverAsync(byte[] payload, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, options.Url) { Content = new ByteArrayContent(payload) };
+        using var request =
+            new HttpRequestMessage(HttpMethod.Post, options.Url) { Content = new ByteArrayContent(payload) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        if (options.Authorization is not null) request.Headers.TryAddWithoutValidation("Authorization", options.Authorization);
+        if (options.Authorization is not null)
+            request.Headers.TryAddWithoutValidation("Authorization", options.Authorization);
         using var response = await _http.SendAsync(request, ct);
         if (!response.IsSuccessStatusCode)
-            throw new HttpRequestException($"the webhook answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
+            throw new HttpRequestException($"the webhook answered {(int)response.StatusCode} {response.ReasonPhrase}",
+                null, response.StatusCode);
     }
 
     public ValueTask DisposeAsync()

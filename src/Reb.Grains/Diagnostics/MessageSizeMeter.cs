@@ -39,11 +39,13 @@ public sealed class MessageSizeCallFilter : IOutgoingGrainCallFilter
 {
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
-        bool ours = context.InterfaceMethod?.DeclaringType?.Namespace?.StartsWith("Reb.", StringComparison.Ordinal) == true;
+        bool ours =
+            context.InterfaceMethod?.DeclaringType?.Namespace?.StartsWith("Reb.", StringComparison.Ordinal) == true;
         if (ours)
         {
             long args = 0;
-            for (int i = 0; i < context.Request.GetArgumentCount(); i++) args += PayloadSize.Of(context.Request.GetArgument(i));
+            for (int i = 0; i < context.Request.GetArgumentCount(); i++)
+                args += PayloadSize.Of(context.Request.GetArgument(i));
             MessageSizeMeter.Record(context.MethodName + " request", args);
         }
         await context.Invoke();

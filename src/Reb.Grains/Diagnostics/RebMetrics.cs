@@ -34,7 +34,8 @@ public static class RebMetrics
 
     /// <summary>Duration of one scoring stage, tagged by stage and line.</summary>
     public static readonly Histogram<double> ScoringStageDuration =
-        Meter.CreateHistogram<double>("reb.scoring.stage.duration", "ms", "Duration of a scoring stage (decode, embed, search, merge, score)");
+        Meter.CreateHistogram<double>("reb.scoring.stage.duration", "ms",
+            "Duration of a scoring stage (decode, embed, search, merge, score)");
 
     /// <summary>Items and bytes retention removed, tagged "kind": checkpoint (an ended job's), orphan-image (no history
     /// row names it), version (a model version beyond its line's last N).</summary>
@@ -43,26 +44,32 @@ public static class RebMetrics
             "Checkpoint files, orphan images and model versions retention removed from the artefact store, by kind");
 
     public static readonly Counter<long> RetentionRemovedBytes =
-        Meter.CreateCounter<long>("reb.retention.removed.bytes", "By", "Bytes retention removed from the artefact store, by kind");
+        Meter.CreateCounter<long>("reb.retention.removed.bytes", "By",
+            "Bytes retention removed from the artefact store, by kind");
 
     // Line -> versions its registry keeps, as last seen by this silo's activation of the line.
     private static readonly ConcurrentDictionary<string, int> VersionsKept = new();
     /// <summary>Seconds a bank shard took to load its slice from the store (the cost of waking a cold
     /// shard), tagged by line.</summary>
-    public static readonly Histogram<double> ShardActivation = Meter.CreateHistogram<double>("reb.shard.activation", "s",
+    public static readonly Histogram<double> ShardActivation =
+        Meter.CreateHistogram<double>("reb.shard.activation", "s",
         "Time a bank shard took to load its slice (fetch, read, prepare)",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60] });
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries =
+            [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60] });
 
     // Every silo's bank memory in this process (tests run several); weak, so a stopped silo's entry goes with it.
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, ResidentSource> BankMemories = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, ResidentSource> BankMemories =
+        new();
     private sealed record ResidentSource(string Silo, Func<long> Bytes);
 
     /// <summary>Exports the resident bank bytes of <paramref name="owner"/> (a silo's bank memory) as
     /// reb.shard.resident, tagged by silo.</summary>
-    public static void TrackResidentBytes(object owner, string silo, Func<long> bytes) => BankMemories.AddOrUpdate(owner, new ResidentSource(silo, bytes));
+    public static void TrackResidentBytes(object owner, string silo, Func<long> bytes)
+        => BankMemories.AddOrUpdate(owner, new ResidentSource(silo, bytes));
 
     private static IEnumerable<Measurement<long>> ObserveResidentBytes() =>
-        BankMemories.Select(kv => new Measurement<long>(kv.Value.Bytes(), new KeyValuePair<string, object?>("silo", kv.Value.Silo))).ToList();
+        BankMemories.Select(kv => new Measurement<long>(kv.Value.Bytes(),
+            new KeyValuePair<string, object?>("silo", kv.Value.Silo))).ToList();
 
     // Job id -> last progress. Finished jobs stay visible for a while so a scrape after the end still sees 100 %
     // (or where a job failed), then they are dropped: the series set must not grow with every job ever run.
@@ -74,8 +81,10 @@ public static class RebMetrics
         Meter.CreateObservableGauge("reb.training.progress", ObserveTrainingProgress, "%",
             "Progress of a training job over all its steps (0..100), tagged by job and line");
         Meter.CreateObservableGauge("reb.retention.versions.kept",
-            () => VersionsKept.Select(v => new Measurement<int>(v.Value, new KeyValuePair<string, object?>("line", v.Key))),
-            "{version}", "Model versions a line's registry keeps (at most Reb:MaxVersionsPerLine beyond the pinned ones)");
+            () => VersionsKept.Select(v => new Measurement<int>(v.Value,
+                new KeyValuePair<string, object?>("line", v.Key))),
+            "{version}",
+            "Model versions a line's registry keeps (at most Reb:MaxVersionsPerLine beyond the pinned ones)");
         Meter.CreateObservableGauge("reb.shard.resident", ObserveResidentBytes, "By",
             "Bytes of bank shards resident on a silo (rows, screen copy, cells, densities), tagged by silo");
     }
@@ -136,7 +145,8 @@ public static class RebMetrics
         var now = DateTime.UtcNow;
         foreach (var (job, e) in Training)
         {
-            if (e.FinishedUtc is { } done && now - done > FinishedJobsKept) { Training.TryRemove(job, out _); continue; }
+            if (e.FinishedUtc is { } done && now - done > FinishedJobsKept) { Training.TryRemove(job, out _);
+                continue; }
             // No "stage" tag: a tag that changes during a job would leave one stale series per step behind.
             yield return new Measurement<double>(e.Percent, new KeyValuePair<string, object?>("job", job),
                 new KeyValuePair<string, object?>("line", e.Line));

@@ -12,10 +12,13 @@ public static class RetentionRecorder
 {
     public static async Task RecordAsync(IGrainFactory grains, RetentionTotals removed, ILogger log)
     {
-        if (removed.CheckpointFiles > 0) RebMetrics.Retention("checkpoint", removed.CheckpointFiles, removed.CheckpointBytes);
-        if (removed.OrphanImages > 0) RebMetrics.Retention("orphan-image", removed.OrphanImages, removed.OrphanImageBytes);
+        if (removed.CheckpointFiles > 0)
+            RebMetrics.Retention("checkpoint", removed.CheckpointFiles, removed.CheckpointBytes);
+        if (removed.OrphanImages > 0)
+            RebMetrics.Retention("orphan-image", removed.OrphanImages, removed.OrphanImageBytes);
         if (removed.VersionsRemoved > 0) RebMetrics.Retention("version", removed.VersionsRemoved, removed.VersionBytes);
         try { await grains.GetGrain<IRetentionTotalsGrain>(IRetentionTotalsGrain.Key).Add(removed); }
-        catch (Exception e) { log.LogWarning(e, "retention: could not add {Removed} to the cluster's totals", removed); }
+        catch (Exception e) { log.LogWarning(e, "retention: could not add {Removed} to the cluster's totals",
+            removed); }
     }
 }

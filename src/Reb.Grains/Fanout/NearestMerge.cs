@@ -20,7 +20,8 @@ public static class NearestMerge
         var dens = (float[])shards[0].Density.Clone();
         foreach (var s in shards.Skip(1))
         {
-            if (s.Distance.Length != q) throw new ArgumentException($"shards answered {q} and {s.Distance.Length} queries");
+            if (s.Distance.Length != q)
+                throw new ArgumentException($"shards answered {q} and {s.Distance.Length} queries");
             for (int i = 0; i < q; i++)
                 if (s.Distance[i] < d[i] || (s.Distance[i] == d[i] && s.GlobalIndex[i] < g[i]))
                 {
@@ -46,10 +47,13 @@ public static class NearestMerge
             candidates.Clear();
             foreach (var s in shards)
                 for (int j = 0; j < s.K; j++)
-                    if (s.GlobalIndices[row * s.K + j] >= 0) candidates.Add((s.Distances[row * s.K + j], s.GlobalIndices[row * s.K + j]));
-            if (candidates.Count < k) throw new InvalidOperationException($"query {row}: only {candidates.Count} neighbours over all shards, {k} needed");
+                    if (s.GlobalIndices[row * s.K + j] >= 0)
+                        candidates.Add((s.Distances[row * s.K + j], s.GlobalIndices[row * s.K + j]));
+            if (candidates.Count < k) throw new InvalidOperationException(
+                $"query {row}: only {candidates.Count} neighbours over all shards, {k} needed");
             candidates.Sort((a, b) => a.D != b.D ? a.D.CompareTo(b.D) : a.I.CompareTo(b.I));
-            for (int j = 0; j < k; j++) { distances[row * k + j] = candidates[j].D; indices[row * k + j] = candidates[j].I; }
+            for (int j = 0; j < k; j++) { distances[row * k + j] = candidates[j].D; indices[row * k + j] =
+                candidates[j].I; }
         }
         return (distances, indices);
     }

@@ -11,7 +11,8 @@ namespace Reb.Grains.Hosting;
 /// the silo's start-up with the database named (a silo that answers inspections it cannot record would lose them); then
 /// a retention sweep every <see cref="InspectionHistorySettings.SweepMinutes"/>.
 /// </summary>
-public sealed class InspectionHistoryService(IInspectionHistory history, InspectionRetention retention, InspectionHistorySettings settings,
+public sealed class InspectionHistoryService(IInspectionHistory history, InspectionRetention retention,
+    InspectionHistorySettings settings,
     IGrainFactory grains, ILogger<InspectionHistoryService> log) : BackgroundService
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -22,7 +23,8 @@ public sealed class InspectionHistoryService(IInspectionHistory history, Inspect
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw new InvalidOperationException($"the inspection history ({history.Description}) cannot be opened: {e.GetBaseException().Message}. " +
+            throw new InvalidOperationException(
+                $"the inspection history ({history.Description}) cannot be opened: {e.GetBaseException().Message}. " +
                 "Check Reb:History (Kind, Path / ConnectionString) and that the database is running.", e);
         }
         log.LogInformation("inspection history: {History}", history.Description);
@@ -40,11 +42,13 @@ public sealed class InspectionHistoryService(IInspectionHistory history, Inspect
             {
                 var sweep = await retention.SweepAsync(DateTimeOffset.UtcNow, stoppingToken);
                 if (sweep.RowsDeleted + sweep.ImagesDeleted + sweep.OrphansDeleted > 0)
-                    log.LogInformation("inspection retention: {Rows} rows, {Images} images and {Orphans} orphan images ({Bytes} bytes) deleted",
+                    log.LogInformation("inspection retention: {Rows} rows, {Images} images and {Orphans} orphan " +
+                        "images ({Bytes} bytes) deleted",
                         sweep.RowsDeleted, sweep.ImagesDeleted, sweep.OrphansDeleted, sweep.OrphanBytes);
                 if (sweep.OrphansDeleted > 0)
                     await RetentionRecorder.RecordAsync(grains,
-                        new RetentionTotals { OrphanImages = sweep.OrphansDeleted, OrphanImageBytes = sweep.OrphanBytes }, log);
+                        new RetentionTotals { OrphanImages = sweep.OrphansDeleted,
+                            OrphanImageBytes = sweep.OrphanBytes }, log);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

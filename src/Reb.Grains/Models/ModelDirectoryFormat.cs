@@ -35,5 +35,6 @@ public sealed class ModelDirectoryFormat : IModelFormat
     public Exception Damaged(string message) => new ModelFormatException(message);
 
     private static StoredModel Listing(ModelManifest m) =>
-        new(m.Version, m.Files.ToDictionary(f => f.Key, f => new StoredFile(f.Value.Sha256, f.Value.Bytes), StringComparer.Ordinal));
+        new(m.Version, m.Files.ToDictionary(f => f.Key, f => new StoredFile(f.Value.Sha256, f.Value.Bytes),
+            StringComparer.Ordinal));
 }

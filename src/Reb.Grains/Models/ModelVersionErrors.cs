@@ -19,8 +19,10 @@ public static class ModelVersionErrors
         var prefix = subject is null ? "" : subject + ": ";
         return e switch
         {
-            ModelNotFoundException => new ModelVersionException($"{prefix}model version '{version}' does not exist: {e.Message}"),
-            ModelFormatException => new ModelVersionException($"{prefix}model version '{version}' cannot be used: {e.Message}"),
+            ModelNotFoundException
+                => new ModelVersionException($"{prefix}model version '{version}' does not exist: {e.Message}"),
+            ModelFormatException
+            => new ModelVersionException($"{prefix}model version '{version}' cannot be used: {e.Message}"),
             ArgumentException => new ModelVersionException($"{prefix}'{version}' is not a model version: {e.Message}"),
             _ => null,
         };

@@ -34,7 +34,8 @@ public sealed class SiloModelCache : IDisposable
     private readonly object _evictLock = new();
     private readonly bool _temporary;
 
-    public SiloModelCache(IArtefactStore artefacts, IOptions<RebOptions> options, SiloDevice device, ILocalSiloDetails silo)
+    public SiloModelCache(IArtefactStore artefacts, IOptions<RebOptions> options, SiloDevice device,
+        ILocalSiloDetails silo)
     {
         _artefacts = artefacts;
         _device = device;
@@ -49,7 +50,8 @@ public sealed class SiloModelCache : IDisposable
         Directory.CreateDirectory(CacheRoot);
         // Half-written copies of a previous run of this silo (only this silo writes here).
         foreach (var temp in Directory.EnumerateDirectories(CacheRoot, ".*"))
-            try { Directory.Delete(temp, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            try { Directory.Delete(temp, recursive: true); } catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>Most bytes of model copies kept.</summary>
@@ -77,7 +79,8 @@ public sealed class SiloModelCache : IDisposable
         });
     }
 
-    /// <summary>Removes the least recently used version folders (not training jobs' work folders) (never <paramref name="keep"/>) until the cache holds at
+    /// <summary>Removes the least recently used version folders (not training jobs' work folders) (never
+    /// <paramref name="keep"/>) until the cache holds at
     /// most <see cref="MaxBytes"/>. Folders of a previous run count as used when they were last written.</summary>
     public void EvictBeyondLimit(string keep)
     {
@@ -103,10 +106,12 @@ public sealed class SiloModelCache : IDisposable
     public Task<CachedEmbedder> GetEmbedderAsync(string version) => GetOrRetry(_embedders, version, async () =>
     {
         var model = await GetAsync(version);
-        return await Task.Run(() => new CachedEmbedder(ModelStore.LoadEmbedder(model.Directory, model.Manifest, Device)));
+        return await Task.Run(()
+            => new CachedEmbedder(ModelStore.LoadEmbedder(model.Directory, model.Manifest, Device)));
     });
 
-    private static async Task<T> GetOrRetry<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<Task<T>> create)
+    private static async Task<T> GetOrRetry<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key,
+        Func<Task<T>> create)
     {
         var lazy = cache.GetOrAdd(key, _ => new Lazy<Task<T>>(create));
         try { return await lazy.Value; }
@@ -122,6 +127,7 @@ public sealed class SiloModelCache : IDisposable
         foreach (var e in _embedders.Values)
             if (e.IsValueCreated && e.Value.IsCompletedSuccessfully) e.Value.Result.Dispose();
         if (_temporary)
-            try { Directory.Delete(CacheRoot, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            try { Directory.Delete(CacheRoot, recursive: true); } catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
     }
 }

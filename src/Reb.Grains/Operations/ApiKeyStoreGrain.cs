@@ -32,7 +32,8 @@ public sealed class ApiKeyStoreGrain(
     {
         ArgumentNullException.ThrowIfNull(record);
         if (record.Salt is not { Length: >= 16 } || record.Hash is not { Length: >= 32 })
-            throw new ArgumentException($"api key '{record.Id}': a record needs a salt of 16+ bytes and a hash of 32+ bytes");
+            throw new ArgumentException(
+                $"api key '{record.Id}': a record needs a salt of 16+ bytes and a hash of 32+ bytes");
         // The same record again is a retry whose reply was lost: already stored and audited, nothing to do.
         if (state.State.Keys.TryGetValue(record.Id, out var stored) && SameRecord(stored, record)) return;
         await state.ChangeAsync(this, copier, s =>
@@ -45,7 +46,8 @@ public sealed class ApiKeyStoreGrain(
     }
 
     private static bool SameRecord(ApiKeyRecord a, ApiKeyRecord b) =>
-        a with { Salt = b.Salt, Hash = b.Hash } == b && a.Salt.AsSpan().SequenceEqual(b.Salt) && a.Hash.AsSpan().SequenceEqual(b.Hash);
+        a with { Salt = b.Salt, Hash = b.Hash } == b && a.Salt.AsSpan().SequenceEqual(b.Salt)
+        && a.Hash.AsSpan().SequenceEqual(b.Hash);
 
     public Task<ApiKeyRecord?> Find(string id) => Task.FromResult(state.State.Keys.GetValueOrDefault(id));
 
@@ -66,10 +68,12 @@ public sealed class ApiKeyStoreGrain(
         return true;
     }
 
-    public Task<IReadOnlyList<AuditEntry>> GetAudit(string site, int take) => Task.FromResult<IReadOnlyList<AuditEntry>>(
+    public Task<IReadOnlyList<AuditEntry>> GetAudit(string site, int take)
+        => Task.FromResult<IReadOnlyList<AuditEntry>>(
         Enumerable.Reverse(state.State.Audit).Where(a => a.Site == site).Take(Math.Max(0, take)).ToList());
 
-    private static void Append(ApiKeyStoreState s, string who, string site, string role, string action, string? oldValue,
+    private static void Append(ApiKeyStoreState s, string who, string site, string role, string action,
+        string? oldValue,
         string? newValue)
     {
         var audit = s.Audit;

@@ -18,7 +18,8 @@ public sealed class InspectionCountersState
 /// and when the activation ends, so a silo crash can lose a few seconds of counts (never results: the caller has them).
 /// </summary>
 public sealed class InspectionLogGrain(
-    [PersistentState("inspections", StorageNames.Registry)] IPersistentState<InspectionCountersState> state) : Grain, IInspectionLogGrain
+    [PersistentState("inspections", StorageNames.Registry)] IPersistentState<InspectionCountersState> state) : Grain,
+        IInspectionLogGrain
 {
     /// <summary>Inspections kept with their overlays.</summary>
     public const int Capacity = 50;
@@ -48,7 +49,8 @@ public sealed class InspectionLogGrain(
     }
 
     public Task<IReadOnlyList<InspectionRecord>> Latest(int take) =>
-        Task.FromResult<IReadOnlyList<InspectionRecord>>(_recent.Take(Math.Max(0, take)).Select(r => r.Record).ToList());
+        Task.FromResult<IReadOnlyList<InspectionRecord>>(_recent.Take(Math.Max(0, take)).Select(r => r.Record)
+            .ToList());
 
     public Task<byte[]?> Overlay(string id, bool thumbnail)
     {
@@ -61,7 +63,8 @@ public sealed class InspectionLogGrain(
     {
         TrimLastMinute();
         var s = state.State;
-        return Task.FromResult(new InspectionCounters(s.Inspections, s.Rejects, _lastMinute.Count, s.LastInspectionUtc));
+        return Task.FromResult(new InspectionCounters(s.Inspections, s.Rejects, _lastMinute.Count,
+            s.LastInspectionUtc));
     }
 
     private void TrimLastMinute()

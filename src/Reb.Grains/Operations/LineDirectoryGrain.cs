@@ -10,7 +10,8 @@ public sealed class LineDirectoryState
 
 /// <summary>The persisted set of lines of one site.</summary>
 public sealed class LineDirectoryGrain(
-    [PersistentState("site-lines", StorageNames.Registry)] IPersistentState<LineDirectoryState> state) : Grain, ILineDirectoryGrain
+    [PersistentState("site-lines", StorageNames.Registry)] IPersistentState<LineDirectoryState> state) : Grain,
+        ILineDirectoryGrain
 {
     public async Task Add(string line)
     {

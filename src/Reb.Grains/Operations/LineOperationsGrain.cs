@@ -34,7 +34,8 @@ public sealed class LineOperationsGrain(
 
     public async Task<LineSettings> Claim(string site)
     {
-        if (string.IsNullOrWhiteSpace(site)) throw new ArgumentException($"line '{Line}': site must not be empty", nameof(site));
+        if (string.IsNullOrWhiteSpace(site))
+            throw new ArgumentException($"line '{Line}': site must not be empty", nameof(site));
         if (state.State.Site is null) await state.ChangeAsync(this, copier, s => s.Site = site);
         // Listed every time: cheap and idempotent, and it repairs a directory that missed the first call.
         await GrainFactory.GetGrain<ILineDirectoryGrain>(state.State.Site ?? site).Add(Line);
@@ -44,7 +45,8 @@ public sealed class LineOperationsGrain(
     public async Task<LineSettings> SetThreshold(double? threshold, AuditActor who, Guid? requestId = null)
     {
         if (threshold is { } t && (!double.IsFinite(t) || t <= 0))
-            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "threshold must be a positive finite number (or null for the model's own)");
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold,
+                "threshold must be a positive finite number (or null for the model's own)");
         if (RecentRequests.Contains(state.State.Requests, requestId)) return Settings(); // done; its reply was lost
         await state.ChangeAsync(this, copier, s =>
         {
@@ -60,12 +62,14 @@ public sealed class LineOperationsGrain(
         state.ChangeAsync(this, copier, s => Append(s, who, action, oldValue, newValue));
 
     public Task<IReadOnlyList<AuditEntry>> GetAudit(int take) =>
-        Task.FromResult<IReadOnlyList<AuditEntry>>(Enumerable.Reverse(state.State.Audit).Take(Math.Max(0, take)).ToList());
+        Task.FromResult<IReadOnlyList<AuditEntry>>(Enumerable.Reverse(state.State.Audit).Take(Math.Max(0, take))
+            .ToList());
 
     private static void Append(LineOperationsState s, AuditActor who, string action, string? oldValue, string? newValue)
     {
         var audit = s.Audit;
-        audit.Add(new AuditEntry(DateTimeOffset.UtcNow, who.ToString(), who.Site, who.Role, action, oldValue, newValue));
+        audit.Add(new AuditEntry(DateTimeOffset.UtcNow, who.ToString(), who.Site, who.Role, action, oldValue,
+            newValue));
         if (audit.Count > MaxAuditEntries) audit.RemoveRange(0, audit.Count - MaxAuditEntries);
     }
 

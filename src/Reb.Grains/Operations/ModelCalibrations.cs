@@ -13,7 +13,8 @@ public static class ModelCalibrations
             PredictedEscapeRate = c.PredictedEscapeRate ?? c.Synthetic?.PredictedEscapeRate,
             PredictedEscapeLower = c.PredictedEscapeLower, PredictedEscapeUpper = c.PredictedEscapeUpper,
             SyntheticKinds = c.Synthetic is null ? [] :
-                c.Synthetic.PerKind.Select(k => new SyntheticKindScores(k.Key, k.Value.Count, k.Value.Detected, k.Value.DetectionRate,
+                c.Synthetic.PerKind.Select(k => new SyntheticKindScores(k.Key, k.Value.Count, k.Value.Detected,
+                    k.Value.DetectionRate,
                     k.Value.Scores)).ToList(),
             SyntheticMethod = c.Synthetic?.Method,
         };

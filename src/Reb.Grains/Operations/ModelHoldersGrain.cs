@@ -13,9 +13,11 @@ public sealed class ModelHoldersState
 /// versions registered before this record existed, whenever it activates. A change is kept only once written.
 /// </summary>
 public sealed class ModelHoldersGrain(
-    [PersistentState("model-holders", StorageNames.Registry)] IPersistentState<ModelHoldersState> state) : Grain, IModelHoldersGrain
+    [PersistentState("model-holders", StorageNames.Registry)] IPersistentState<ModelHoldersState> state) : Grain,
+        IModelHoldersGrain
 {
-    public Task Hold(string line) => state.State.Lines.Contains(line) ? Task.CompletedTask : ChangeAsync(lines => lines.Add(line));
+    public Task Hold(string line)
+        => state.State.Lines.Contains(line) ? Task.CompletedTask : ChangeAsync(lines => lines.Add(line));
 
     public async Task<bool> ReleaseLast(string line)
     {

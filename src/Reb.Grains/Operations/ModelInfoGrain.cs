@@ -25,7 +25,8 @@ public sealed class ModelInfoGrain(SiloModelCache models) : Grain, IModelInfoGra
         {
             ThresholdRule = t.Calibration?.RuleKind, PredictedFalseRejectRate = t.Calibration?.PredictedFalseRejectRate,
             PredictedEscapeRate = t.Calibration?.PredictedEscapeRate ?? t.Calibration?.Synthetic?.PredictedEscapeRate,
-            CalibrationWarning = t.Calibration?.Warning, Calibration = t.Calibration is { } c ? ModelCalibrations.From(c) : null,
+            CalibrationWarning = t.Calibration?.Warning,
+            Calibration = t.Calibration is { } c ? ModelCalibrations.From(c) : null,
         };
     }
 }

@@ -19,7 +19,8 @@ public sealed class RetentionTotalsGrain(
     {
         state.State.Totals = state.State.Totals.Plus(removed);
         try { await state.WriteStateAsync(); }
-        catch (Exception e) { log.LogWarning(e, "retention totals: could not write them; the next change writes them again"); }
+        catch (Exception e) { log.LogWarning(e,
+            "retention totals: could not write them; the next change writes them again"); }
     }
 
     public Task<RetentionTotals> Get() => Task.FromResult(state.State.Totals);

@@ -25,7 +25,8 @@ public sealed class BankMemoryGrain : Grain, IBankMemoryGrain
     public Task<SiloBankReport[]> All()
     {
         var cutoff = DateTime.UtcNow - Stale;
-        foreach (var gone in _reports.Values.Where(r => r.At < cutoff).Select(r => r.Silo).ToList()) _reports.Remove(gone);
+        foreach (var gone in _reports.Values.Where(r => r.At < cutoff).Select(r => r.Silo).ToList())
+            _reports.Remove(gone);
         return Task.FromResult(_reports.Values.OrderBy(r => r.Silo, StringComparer.Ordinal).ToArray());
     }
 }

@@ -27,7 +27,8 @@ public sealed class ClusterBankMemory
         lock (_lock)
         {
             _reports = reports.ToDictionary(r => r.Silo, StringComparer.Ordinal);
-            _pending.RemoveAll(p => _reports.TryGetValue(p.Silo, out var r) && (r.Resident.Contains(p.Key.ToString()) || r.Loading.Contains(p.Key.ToString())));
+            _pending.RemoveAll(p => _reports.TryGetValue(p.Silo, out var r)
+                && (r.Resident.Contains(p.Key.ToString()) || r.Loading.Contains(p.Key.ToString())));
         }
     }
 

@@ -19,7 +19,8 @@ public sealed class PreferGpuPlacementAttribute() : PlacementFilterAttribute(new
 /// <summary>Applies <see cref="PreferGpuPlacementFilterStrategy"/> using the cluster's silo metadata cache.</summary>
 public sealed class PreferGpuPlacementFilterDirector(ISiloMetadataCache metadata) : IPlacementFilterDirector
 {
-    public IEnumerable<SiloAddress> Filter(PlacementFilterStrategy filterStrategy, PlacementTarget target, IEnumerable<SiloAddress> silos)
+    public IEnumerable<SiloAddress> Filter(PlacementFilterStrategy filterStrategy, PlacementTarget target,
+        IEnumerable<SiloAddress> silos)
     {
         var all = silos.ToList();
         var gpu = all.Where(IsGpu).ToList();
@@ -27,5 +28,6 @@ public sealed class PreferGpuPlacementFilterDirector(ISiloMetadataCache metadata
     }
 
     private bool IsGpu(SiloAddress silo) =>
-        metadata.GetSiloMetadata(silo)?.Metadata is { } m && m.TryGetValue(Accelerators.MetadataKey, out var v) && v == Accelerators.Gpu;
+        metadata.GetSiloMetadata(silo)?.Metadata is { } m && m.TryGetValue(Accelerators.MetadataKey, out var v)
+        && v == Accelerators.Gpu;
 }

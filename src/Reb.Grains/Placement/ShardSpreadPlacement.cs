@@ -26,10 +26,12 @@ public sealed class ShardSpreadPlacementAttribute() : PlacementAttribute(ShardSp
 /// <summary>Chooses the silo of a new bank shard activation (see <see cref="ShardSpreadPlacement"/>).</summary>
 public sealed class ShardSpreadPlacementDirector(ClusterBankMemory memory) : IPlacementDirector
 {
-    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target,
+        IPlacementContext context)
     {
         var silos = context.GetCompatibleSilos(target);
-        if (IPlacementDirector.GetPlacementHint(target.RequestContextData, silos) is { } hint) return Task.FromResult(hint);
+        if (IPlacementDirector.GetPlacementHint(target.RequestContextData, silos) is { } hint)
+            return Task.FromResult(hint);
         return Task.FromResult(memory.Place(ShardKey.Parse(target.GrainIdentity.Key.ToString()!), silos));
     }
 

@@ -33,7 +33,8 @@ public sealed class ProductLineGrain(
         // Versions registered before the holders' record existed: this line counts as holding them from now on.
         try
         {
-            foreach (var v in state.State.Versions) await GrainFactory.GetGrain<IModelHoldersGrain>(v.Version).Hold(Line);
+            foreach (var v in state.State.Versions)
+                await GrainFactory.GetGrain<IModelHoldersGrain>(v.Version).Hold(Line);
         }
         catch (Exception e)
         {
@@ -60,7 +61,8 @@ public sealed class ProductLineGrain(
         // A registration that changes the current version (a training job's auto-promote, a CLI publish) is audited
         // like a promote by a person: whoever scores this line must be able to see when and why its model changed.
         if (s.Current != old)
-            await ops.Audit(new AuditActor("registry", "auto-promote on registration", settings.EffectiveSite, "system"), "auto-promote", old, s.Current);
+            await ops.Audit(new AuditActor("registry", "auto-promote on registration", settings.EffectiveSite,
+                "system"), "auto-promote", old, s.Current);
         await LetOldVersionsGoAsync(settings.EffectiveSite);
         return Status();
     }
@@ -84,14 +86,17 @@ public sealed class ProductLineGrain(
                 foreach (var v in remove)
                     if (await GrainFactory.GetGrain<IModelHoldersGrain>(v).ReleaseLast(Line))
                         bytes += await models.Artefacts.DeleteModelAsync(v);
-                log.LogInformation("line {Line}: {Count} versions beyond the last {Keep} removed ({Bytes} bytes deleted): {Versions}",
+                log.LogInformation(
+                    "line {Line}: {Count} versions beyond the last {Keep} removed ({Bytes} bytes deleted): {Versions}",
                     Line, remove.Count, keep, bytes, string.Join(", ", remove));
-                await RetentionRecorder.RecordAsync(GrainFactory, new RetentionTotals { VersionsRemoved = remove.Count, VersionBytes = bytes }, log);
+                await RetentionRecorder.RecordAsync(GrainFactory,
+                    new RetentionTotals { VersionsRemoved = remove.Count, VersionBytes = bytes }, log);
             }
         }
         catch (Exception e)
         {
-            log.LogWarning(e, "line {Line}: could not remove versions beyond the last {Keep}", Line, options.Value.MaxVersionsPerLine);
+            log.LogWarning(e, "line {Line}: could not remove versions beyond the last {Keep}", Line,
+                options.Value.MaxVersionsPerLine);
         }
         RebMetrics.KeptVersions(Line, state.State.Versions.Count);
     }
@@ -100,7 +105,8 @@ public sealed class ProductLineGrain(
     {
         if (RecentRequests.Contains(state.State.Requests, requestId)) return Status(); // done; its reply was lost
         if (!state.State.Versions.Any(v => v.Version == version))
-            throw new ModelVersionException($"line '{Line}': version '{version}' is not registered (register it first)");
+            throw new ModelVersionException(
+                $"line '{Line}': version '{version}' is not registered (register it first)");
         await Verify(version);
         // Read here, after the awaits above and in the same turn as the change: the grain is not reentrant, so no
         // other promote or roll back can run between this read and the write.
@@ -110,14 +116,16 @@ public sealed class ProductLineGrain(
             MakeCurrent(s, version);
             RecentRequests.Remember(s.Requests, requestId);
         });
-        if (who is not null) await GrainFactory.GetGrain<ILineOperationsGrain>(Line).Audit(who, "promote", old, version);
+        if (who is not null)
+            await GrainFactory.GetGrain<ILineOperationsGrain>(Line).Audit(who, "promote", old, version);
         return Status();
     }
 
     public async Task<ProductLineStatus> RollBack(AuditActor? who = null, Guid? requestId = null)
     {
         if (RecentRequests.Contains(state.State.Requests, requestId)) return Status(); // done; its reply was lost
-        if (state.State.Previous.Count == 0) throw new RegistryConflictException($"line '{Line}': no earlier version to roll back to");
+        if (state.State.Previous.Count == 0)
+            throw new RegistryConflictException($"line '{Line}': no earlier version to roll back to");
         var target = state.State.Previous[^1];
         await Verify(target);
         var old = state.State.Current;
@@ -127,13 +135,15 @@ public sealed class ProductLineGrain(
             s.Current = target;
             RecentRequests.Remember(s.Requests, requestId);
         });
-        if (who is not null) await GrainFactory.GetGrain<ILineOperationsGrain>(Line).Audit(who, "rollback", old, target);
+        if (who is not null)
+            await GrainFactory.GetGrain<ILineOperationsGrain>(Line).Audit(who, "rollback", old, target);
         return Status();
     }
 
     public async Task<ProductLineStatus> SetShards(int shards)
     {
-        if (TrainingRules.CheckShards(shards) is { } bad) throw new ArgumentOutOfRangeException(nameof(shards), shards, bad);
+        if (TrainingRules.CheckShards(shards) is { } bad)
+            throw new ArgumentOutOfRangeException(nameof(shards), shards, bad);
         await state.ChangeAsync(this, copier, s => s.Shards = shards);
         return Status();
     }
@@ -142,7 +152,8 @@ public sealed class ProductLineGrain(
 
     public async Task<string> StartTraining(TrainingRequest request)
     {
-        if (request.Line != Line) throw new ArgumentException($"training request is for line '{request.Line}', not '{Line}'", nameof(request));
+        if (request.Line != Line) throw new ArgumentException(
+            $"training request is for line '{request.Line}', not '{Line}'", nameof(request));
         // A GUID, never derived from the line name: two lines whose names share a prefix get different jobs, and no
         // site can name a line so that its job id lands on another site's job.
         var jobId = Guid.NewGuid().ToString("N");
@@ -170,6 +181,7 @@ public sealed class ProductLineGrain(
     private ProductLineStatus Status()
     {
         var s = state.State;
-        return new ProductLineStatus(Line, s.Current, s.Versions.ToList(), s.Previous.ToList(), s.Shards, s.Jobs.ToList());
+        return new ProductLineStatus(Line, s.Current, s.Versions.ToList(), s.Previous.ToList(), s.Shards,
+            s.Jobs.ToList());
     }
 }

@@ -30,7 +30,8 @@ public sealed class ScoringGrain(SiloModelCache models, IOptions<RebOptions> opt
     public async Task<ScoreResult> Score(ScoreRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Shards < 1) throw new ArgumentOutOfRangeException(nameof(request), request.Shards, "shards must be at least 1");
+        if (request.Shards < 1)
+            throw new ArgumentOutOfRangeException(nameof(request), request.Shards, "shards must be at least 1");
         LocalModel model;
         CachedEmbedder embedder;
         try
@@ -38,7 +39,8 @@ public sealed class ScoringGrain(SiloModelCache models, IOptions<RebOptions> opt
             model = await models.GetAsync(request.Version);
             embedder = await models.GetEmbedderAsync(request.Version);
         }
-        catch (Exception e) when (ModelVersionErrors.From(e, request.Version, $"line '{request.Line}'") is { } error) { throw error; }
+        catch (Exception e) when (ModelVersionErrors.From(e, request.Version,
+            $"line '{request.Line}'") is { } error) { throw error; }
         var m = model.Manifest;
 
         // The image's patch grid and resized size stay with its features: native-aspect images have their own.
@@ -49,7 +51,8 @@ public sealed class ScoringGrain(SiloModelCache models, IOptions<RebOptions> opt
         // Every chunk goes to every shard concurrently; the merge needs all shards of a chunk.
         var merged = await Task.WhenAll(chunks.Select(async c =>
         {
-            var nearest = await RebMetrics.TimeAsync(RebMetrics.Stages.Search, request.Line, Task.WhenAll(shards.Select(s => s.Nearest(c))));
+            var nearest = await RebMetrics.TimeAsync(RebMetrics.Stages.Search, request.Line,
+                Task.WhenAll(shards.Select(s => s.Nearest(c))));
             return RebMetrics.Time(RebMetrics.Stages.Merge, request.Line, () => NearestMerge.Nearest(nearest));
         }));
 
@@ -58,12 +61,14 @@ public sealed class ScoringGrain(SiloModelCache models, IOptions<RebOptions> opt
         var (score, map) = await Task.Run(() => RebMetrics.Time(RebMetrics.Stages.Score, request.Line,
             () => AnomalyMaps.ScoreFromNearest(distance, density, m.Ldknn.Lambda, grid, height, width)));
         double threshold = Verdict.EffectiveThreshold(m.Threshold.Value, request.ThresholdOverride);
-        return new ScoreResult(request.Line, request.Version, request.Name, score, Verdict.IsReject(score, threshold), threshold,
+        return new ScoreResult(request.Line, request.Version, request.Name, score, Verdict.IsReject(score, threshold),
+            threshold,
             m.Features.ImageSize, map, request.Shards) { MapHeight = height, MapWidth = width };
     }
 
     /// <summary>The core's embed stage on this silo's device, one forward pass at a time per cached backbone.</summary>
-    private static async Task<(float[] Features, PatchGrid Grid, int Height, int Width)> Embed(CachedEmbedder embedder, ScoreRequest request)
+    private static async Task<(float[] Features, PatchGrid Grid, int Height, int Width)> Embed(CachedEmbedder embedder,
+        ScoreRequest request)
     {
         await embedder.Gate.WaitAsync();
         try
@@ -71,8 +76,10 @@ public sealed class ScoringGrain(SiloModelCache models, IOptions<RebOptions> opt
             return await Task.Run(() =>
             {
                 long start = System.Diagnostics.Stopwatch.GetTimestamp();
-                var e = PatchEmbedding.EmbedOneWithGrid(ImageSource.FromBytes(request.Name, request.Image), embedder.Extractor,
-                    decoded: () => { RebMetrics.RecordStage(RebMetrics.Stages.Decode, request.Line, start); start = System.Diagnostics.Stopwatch.GetTimestamp(); });
+                var e = PatchEmbedding.EmbedOneWithGrid(ImageSource.FromBytes(request.Name, request.Image),
+                    embedder.Extractor,
+                    decoded: () => { RebMetrics.RecordStage(RebMetrics.Stages.Decode, request.Line, start); start =
+                        System.Diagnostics.Stopwatch.GetTimestamp(); });
                 using var features = e.Features;
                 RebMetrics.RecordStage(RebMetrics.Stages.Embed, request.Line, start);
                 return (features.contiguous().data<float>().ToArray(), e.Grid, e.Height, e.Width);

@@ -18,8 +18,10 @@ namespace Reb.Grains.Shards;
 /// idle shard to deactivate; the next query re-activates it, on whichever silo then has room.
 /// </summary>
 [PreferGpuPlacement]
-[ShardSpreadPlacement] // shard I of N on the I-th (filtered) silo: even spread; the default resource-optimised placement piles them up
-public sealed class BankShardGrain(SiloModelCache models, SiloBankMemory memory, ILocalSiloDetails silo) : Grain, IBankShardGrain
+// shard I of N on the I-th (filtered) silo: even spread; the default resource-optimised placement piles them up
+[ShardSpreadPlacement]
+public sealed class BankShardGrain(SiloModelCache models, SiloBankMemory memory, ILocalSiloDetails silo) : Grain,
+    IBankShardGrain
 {
     private Task<ShardSlice>? _loading;
 
@@ -60,7 +62,8 @@ public sealed class BankShardGrain(SiloModelCache models, SiloBankMemory memory,
         return slice;
     }
 
-    /// <summary>Loads the slice, times it as a shard activation and registers its bytes with the silo's budget.</summary>
+    /// <summary>Loads the slice, times it as a shard activation and registers its bytes with the silo's
+    /// budget.</summary>
     private async Task<ShardSlice> LoadResident()
     {
         var key = this.GetPrimaryKeyString();
@@ -80,7 +83,8 @@ public sealed class BankShardGrain(SiloModelCache models, SiloBankMemory memory,
             new KeyValuePair<string, object?>("line", Key.Line));
         var context = GrainContext;
         memory.Resident(key, slice.ResidentBytes, () => context.Deactivate(
-            new DeactivationReason(DeactivationReasonCode.HighMemoryPressure, "the silo's bank memory budget is exceeded and this shard was idle longest")));
+            new DeactivationReason(DeactivationReasonCode.HighMemoryPressure,
+                "the silo's bank memory budget is exceeded and this shard was idle longest")));
         return slice;
     }
 
@@ -94,23 +98,29 @@ public sealed class BankShardGrain(SiloModelCache models, SiloBankMemory memory,
             var info = await TrainingBlobs.ReadBankInfo(models.Artefacts, jobId);
             var blobKey = TrainingBlobs.BankShard(jobId, key.Index, key.Count);
             var bytes = await models.Artefacts.GetBytesAsync(blobKey)
-                        ?? throw new InvalidOperationException($"bank shard {key}: training checkpoint '{blobKey}' is missing");
+                        ?? throw new InvalidOperationException(
+                            $"bank shard {key}: training checkpoint '{blobKey}' is missing");
             var (first, rows) = key.Range(info.Rows);
             if (bytes.LongLength != rows * info.Dim * sizeof(float))
-                throw new InvalidDataException($"bank shard {key}: '{blobKey}' has {bytes.Length} bytes, expected {rows} x {info.Dim} floats");
-            return await Task.Run(() => ShardSlice.Create(TensorFiles.AsFloats(bytes), info.Dim, new float[rows], first, models.Device));
+                throw new InvalidDataException(
+                    $"bank shard {key}: '{blobKey}' has {bytes.Length} bytes, expected {rows} x {info.Dim} floats");
+            return await Task.Run(() => ShardSlice.Create(TensorFiles.AsFloats(bytes), info.Dim, new float[rows], first,
+                models.Device));
         }
         LocalModel model;
         try { model = await models.GetAsync(key.Source); }
-        catch (Exception e) when (ModelVersionErrors.From(e, key.Source, $"bank shard {key}") is { } error) { throw error; }
+        catch (Exception e) when (ModelVersionErrors.From(e, key.Source,
+            $"bank shard {key}") is { } error) { throw error; }
         var bank = model.Manifest.Bank;
         var (start, count) = key.Range(bank.Core);
-        if (count == 0) throw new ArgumentException($"bank shard {key}: the core set has only {bank.Core} rows, too few for {key.Count} shards");
+        if (count == 0) throw new ArgumentException(
+            $"bank shard {key}: the core set has only {bank.Core} rows, too few for {key.Count} shards");
         return await Task.Run(() =>
         {
             var (rows, density) = ModelDirectory.ReadBankSlice(model.Directory, bank, start, count);
             // Cells, when the model asks for them, over this slice's own rows (each shard builds its own).
-            var mode = model.Manifest.Ldknn.Search is { } name ? Reb.Core.Search.SearchModes.Parse(name) : Reb.Core.Search.SearchMode.Auto;
+            var mode = model.Manifest.Ldknn.Search is { } name ? Reb.Core.Search.SearchModes.Parse(name)
+                : Reb.Core.Search.SearchMode.Auto;
             return ShardSlice.Create(rows, bank.Dim, density, start, models.Device, mode);
         });
     }

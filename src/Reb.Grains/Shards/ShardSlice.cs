@@ -51,7 +51,8 @@ public sealed class ShardSlice(KnnSearch search, float[] density, long start) : 
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1");
         if (excludeGlobal.Length != chunk.Rows)
-            throw new ArgumentException($"TopK: {excludeGlobal.Length} exclusions for {chunk.Rows} queries", nameof(excludeGlobal));
+            throw new ArgumentException($"TopK: {excludeGlobal.Length} exclusions for {chunk.Rows} queries",
+                nameof(excludeGlobal));
         using var scope = NewDisposeScope();
         var localExclude = excludeGlobal.Select(g => g >= Start && g < Start + Count ? g - Start : -1).ToArray();
         var distances = new float[chunk.Rows * k];

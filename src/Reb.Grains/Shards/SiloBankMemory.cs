@@ -76,7 +76,8 @@ public sealed class SiloBankMemory
             Task released;
             lock (_lock)
             {
-                bool fits = _reservedBytes == 0 ? _residentBytes <= BudgetBytes : _residentBytes + _reservedBytes <= BudgetBytes;
+                bool fits = _reservedBytes == 0 ? _residentBytes <= BudgetBytes : _residentBytes +
+                    _reservedBytes <= BudgetBytes;
                 if (fits || DateTime.UtcNow >= deadline)
                 {
                     long hold = Math.Max(1, _largestShardBytes);
@@ -86,7 +87,8 @@ public sealed class SiloBankMemory
                 }
                 released = _released.Task;
             }
-            await Task.WhenAny(released, Task.Delay(deadline - DateTime.UtcNow is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero));
+            await Task.WhenAny(released,
+                Task.Delay(deadline - DateTime.UtcNow is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero));
         }
     }
 
@@ -173,7 +175,8 @@ public sealed class SiloBankMemory
     public SiloBankReport Report()
     {
         lock (_lock)
-            return new SiloBankReport(Silo, BudgetBytes, _residentBytes, [.. _resident.Keys], [.. _loading], _maxResidentBytes, DateTime.UtcNow, _largestShardBytes);
+            return new SiloBankReport(Silo, BudgetBytes, _residentBytes, [.. _resident.Keys], [.. _loading],
+                _maxResidentBytes, DateTime.UtcNow, _largestShardBytes);
     }
 
     // Under _lock. Bytes of shards already asked to leave no longer count against the budget; loads admitted and the

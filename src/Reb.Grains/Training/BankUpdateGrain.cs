@@ -45,7 +45,8 @@ public sealed class BankUpdateGrain(
     public async Task<BankUpdateStatus> Start(BankUpdateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Line != Line) throw new ArgumentException($"a bank update of line '{request.Line}' sent to line '{Line}'");
+        if (request.Line != Line)
+            throw new ArgumentException($"a bank update of line '{request.Line}' sent to line '{Line}'");
         if (request.ImageKeys.Count == 0 || request.ImageKeys.Count != request.InspectionIds.Count)
             throw new ArgumentException("a bank update needs one stored image per inspection, and at least one");
         var s = state.State;
@@ -55,11 +56,13 @@ public sealed class BankUpdateGrain(
             return Status();
         }
         if (s.Request is not null && !IsFinished)
-            throw new RegistryConflictException($"line '{Line}' runs another bank update (job {s.JobId}): wait for it to finish");
+            throw new RegistryConflictException(
+                $"line '{Line}' runs another bank update (job {s.JobId}): wait for it to finish");
         state.State = new BankUpdateState { JobId = Guid.NewGuid().ToString("N"), Request = request };
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(ReminderName, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        logger.LogInformation("Bank update {Job} of line {Line}: {Images} images onto {Version}", state.State.JobId, Line,
+        logger.LogInformation("Bank update {Job} of line {Line}: {Images} images onto {Version}", state.State.JobId,
+            Line,
             request.ImageKeys.Count, request.BaseVersion);
         EnsureRunning();
         return Status();
@@ -101,10 +104,12 @@ public sealed class BankUpdateGrain(
             if (s.LastCompleted < TrainingStage.Embed)
             {
                 Report(job, TrainingStage.Embed, 0);
-                s.Outcome = await BankUpdateStep.RunAsync(request, models, p => Report(job, TrainingStage.Embed, p), CancellationToken.None);
+                s.Outcome = await BankUpdateStep.RunAsync(request, models, p => Report(job, TrainingStage.Embed, p),
+                    CancellationToken.None);
                 s.LastCompleted = TrainingStage.Embed;
                 await state.WriteStateAsync();
-                logger.LogInformation("Bank update {Job} of line {Line}: published {Version}", job, Line, s.Outcome.Version);
+                logger.LogInformation("Bank update {Job} of line {Line}: published {Version}", job, Line,
+                    s.Outcome.Version);
             }
             step = TrainingStage.Publish;
             Report(job, TrainingStage.Publish, 0);
@@ -136,10 +141,13 @@ public sealed class BankUpdateGrain(
     {
         var s = state.State;
         var job = s.JobId ?? "";
-        var progress = s.Error is not null ? new TrainingProgress(job, TrainingStage.Failed, 0, null, null, s.Error, s.Resumes)
+        var progress = s.Error is not null
+            ? new TrainingProgress(job, TrainingStage.Failed, 0, null, null, s.Error, s.Resumes)
             : s.LastCompleted == TrainingStage.Publish
-                ? new TrainingProgress(job, TrainingStage.Completed, 100, null, s.Outcome?.Version, null, s.Resumes) { Warning = s.Outcome?.Warning }
-            : _progress ?? new TrainingProgress(job, s.Request is null ? TrainingStage.Queued : s.LastCompleted + 1, 0, null, null, null, s.Resumes);
+                ? new TrainingProgress(job, TrainingStage.Completed, 100, null, s.Outcome?.Version, null,
+                    s.Resumes) { Warning = s.Outcome?.Warning }
+            : _progress ?? new TrainingProgress(job, s.Request is null ? TrainingStage.Queued : s.LastCompleted + 1, 0,
+                null, null, null, s.Resumes);
         return new BankUpdateStatus(progress, s.Request, s.Outcome, s.Refused, s.Runs);
     }
 }

@@ -23,7 +23,8 @@ public static class BankUpdateStep
         for (int i = 0; i < request.ImageKeys.Count; i++)
         {
             var bytes = await models.Artefacts.GetBytesAsync(request.ImageKeys[i], ct)
-                        ?? throw new InvalidOperationException($"inspection '{request.InspectionIds[i]}' has no stored image any more (removed by retention)");
+                        ?? throw new InvalidOperationException($"inspection '{request.InspectionIds[i]}' has no " +
+                            "stored image any more (removed by retention)");
             sources.Add(ImageSource.FromBytes($"inspections/{request.InspectionIds[i]}", bytes));
         }
         var local = await models.GetAsync(request.BaseVersion);
@@ -33,10 +34,12 @@ public static class BankUpdateStep
             var result = await Task.Run(() =>
             {
                 using var model = ModelStore.Load(local.Directory);
-                return BankAppend.AppendAndSave(model, sources, Path.Combine(work, "new"), new SyncProgress<StageProgress>(p => percent(100 * p.Fraction)));
+                return BankAppend.AppendAndSave(model, sources, Path.Combine(work, "new"),
+                    new SyncProgress<StageProgress>(p => percent(100 * p.Fraction)));
             }, ct);
             var version = await models.Artefacts.PublishModelAsync(Path.Combine(work, "new"), ct);
-            return new BankUpdateOutcome(version, result.Added, result.ThresholdBefore, result.ThresholdAfter, result.RowsBefore,
+            return new BankUpdateOutcome(version, result.Added, result.ThresholdBefore, result.ThresholdAfter,
+                result.RowsBefore,
                 result.RowsAfter, result.Manifest.Threshold.Calibration?.Warning);
         }
         finally

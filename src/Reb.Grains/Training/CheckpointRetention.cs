@@ -13,7 +13,8 @@ namespace Reb.Grains.Training;
 /// <c>jobs/</c> and deletes the checkpoints of every job whose grain says it has ended; a running job, or an id no
 /// grain knows (its state lost), keeps its files. Deleting what another silo's sweep already deleted is harmless.
 /// </summary>
-public sealed class CheckpointRetention(IGrainFactory grains, IArtefactStore store, ILogger<CheckpointRetention> logger) : BackgroundService
+public sealed class CheckpointRetention(IGrainFactory grains, IArtefactStore store, ILogger<CheckpointRetention> logger)
+    : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
     /// <summary>The first sweep waits this long after start-up (a silo that starts is busy enough).</summary>
@@ -55,10 +56,12 @@ public sealed class CheckpointRetention(IGrainFactory grains, IArtefactStore sto
             var (f, b) = await TrainingBlobs.DeleteAllAsync(store, jobId);
             files += f;
             bytes += b;
-            if (f > 0) logger.LogInformation("Checkpoint retention: deleted {Count} checkpoints ({Bytes} bytes) of ended job {Job}", f, b, jobId);
+            if (f > 0) logger.LogInformation(
+                "Checkpoint retention: deleted {Count} checkpoints ({Bytes} bytes) of ended job {Job}", f, b, jobId);
         }
         if (files > 0)
-            await RetentionRecorder.RecordAsync(grains, new RetentionTotals { CheckpointFiles = files, CheckpointBytes = bytes }, logger);
+            await RetentionRecorder.RecordAsync(grains,
+                new RetentionTotals { CheckpointFiles = files, CheckpointBytes = bytes }, logger);
         return (files, bytes);
     }
 }

@@ -15,13 +15,15 @@ public sealed class SiteTrainingState
 /// the start and the record of the new job cannot interleave with another start of the same site.
 /// </summary>
 public sealed class SiteTrainingGrain(
-    [PersistentState("site-training", StorageNames.Registry)] IPersistentState<SiteTrainingState> state) : Grain, ISiteTrainingGrain
+    [PersistentState("site-training", StorageNames.Registry)] IPersistentState<SiteTrainingState> state) : Grain,
+        ISiteTrainingGrain
 {
     public async Task<SiteTrainingStart> Start(TrainingRequest request, int limit)
     {
         ArgumentNullException.ThrowIfNull(request);
         var site = this.GetPrimaryKeyString();
-        if (request.Site != site) throw new ArgumentException($"training request is for site '{request.Site}', not '{site}'", nameof(request));
+        if (request.Site != site) throw new ArgumentException(
+            $"training request is for site '{request.Site}', not '{site}'", nameof(request));
         var running = await PruneAsync();
         if (running.Count >= Math.Max(1, limit)) return new SiteTrainingStart(null, running.Count);
         var jobId = await GrainFactory.GetGrain<IProductLineGrain>(request.Line).StartTraining(request);

@@ -43,7 +43,9 @@ public static class TrainingBlobs
     public static async Task<BankCheckpoint> ReadBankInfo(IArtefactStore store, string jobId)
     {
         var key = BankInfo(jobId);
-        var bytes = await store.GetBytesAsync(key) ?? throw new InvalidDataException($"job {jobId}: checkpoint '{key}' is missing from the artefact store");
-        return JsonSerializer.Deserialize<BankCheckpoint>(bytes) ?? throw new InvalidDataException($"job {jobId}: '{key}' is empty");
+        var bytes = await store.GetBytesAsync(key)
+            ?? throw new InvalidDataException($"job {jobId}: checkpoint '{key}' is missing from the artefact store");
+        return JsonSerializer.Deserialize<BankCheckpoint>(bytes)
+            ?? throw new InvalidDataException($"job {jobId}: '{key}' is empty");
     }
 }

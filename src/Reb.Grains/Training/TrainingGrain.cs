@@ -14,10 +14,12 @@ namespace Reb.Grains.Training;
 /// reminder brings the job back after its silo is lost, and the re-activated job resumes after its last completed step.
 /// Grain calls only start, poll or resume: none lasts longer than a state write.
 /// </summary>
-[Placement.PreferGpuPlacement] // the adapt and embed steps are the backbone's work: on a GPU silo when the cluster has one
+// the adapt and embed steps are the backbone's work: on a GPU silo when the cluster has one
+[Placement.PreferGpuPlacement]
 public sealed class TrainingGrain(
     [PersistentState("job", StorageNames.Registry)] IPersistentState<TrainingJobState> state,
-    SiloModelCache models, IOptions<RebOptions> options, ILogger<TrainingGrain> logger) : Grain, ITrainingGrain, IRemindable
+    SiloModelCache models, IOptions<RebOptions> options, ILogger<TrainingGrain> logger) : Grain, ITrainingGrain,
+        IRemindable
 {
     private const string ReminderName = "resume-training";
     private Task? _run;
@@ -45,9 +47,11 @@ public sealed class TrainingGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         TrainingRules.Validate(request, $"job {JobId}");
-        Reb.Core.Adaptation.AdaptationOptions.ForBudget(request.Budget).WithRecipe(request.AdaptRecipe); // an unknown budget or recipe fails here, not hours later
+        // an unknown budget or recipe fails here, not hours later
+        Reb.Core.Adaptation.AdaptationOptions.ForBudget(request.Budget).WithRecipe(request.AdaptRecipe);
         if (state.State.Request is { } existing && !SameRequest(existing, request))
-            throw new ArgumentException($"job {JobId} exists for line '{existing.Line}' with another request; start a new job instead");
+            throw new ArgumentException(
+                $"job {JobId} exists for line '{existing.Line}' with another request; start a new job instead");
         if (state.State.Request is null)
         {
             state.State.Request = request;
@@ -97,7 +101,8 @@ public sealed class TrainingGrain(
         EnsureRunning();
     }
 
-    private bool IsFinished => state.State.LastCompleted == TrainingStage.Publish || state.State.Error is not null || state.State.Cancelled;
+    private bool IsFinished => state.State.LastCompleted == TrainingStage.Publish || state.State.Error is not null
+        || state.State.Cancelled;
 
     private void EnsureRunning()
     {
@@ -132,7 +137,8 @@ public sealed class TrainingGrain(
                 if (next == TrainingStage.Publish)
                 {
                     var version = await steps.Publish();
-                    await GrainFactory.GetGrain<IProductLineGrain>(request.Line).RegisterVersion(version, request.Promote);
+                    await GrainFactory.GetGrain<IProductLineGrain>(request.Line)
+                        .RegisterVersion(version, request.Promote);
                     s.Version = version;
                     s.Warning = steps.CalibrationWarning;
                 }
@@ -172,8 +178,10 @@ public sealed class TrainingGrain(
         {
             var (files, bytes) = await TrainingBlobs.DeleteAllAsync(models.Artefacts, JobId);
             if (files == 0) return;
-            logger.LogInformation("Training job {Job}: deleted its {Count} checkpoints ({Bytes} bytes)", JobId, files, bytes);
-            await RetentionRecorder.RecordAsync(GrainFactory, new RetentionTotals { CheckpointFiles = files, CheckpointBytes = bytes }, logger);
+            logger.LogInformation("Training job {Job}: deleted its {Count} checkpoints ({Bytes} bytes)", JobId, files,
+                bytes);
+            await RetentionRecorder.RecordAsync(GrainFactory,
+                new RetentionTotals { CheckpointFiles = files, CheckpointBytes = bytes }, logger);
         }
         catch (Exception e)
         {
@@ -200,11 +208,14 @@ public sealed class TrainingGrain(
     private TrainingProgress Progress()
     {
         var s = state.State;
-        if (s.Error is not null) return new TrainingProgress(JobId, TrainingStage.Failed, 0, null, s.Version, s.Error, s.Resumes);
+        if (s.Error is not null)
+            return new TrainingProgress(JobId, TrainingStage.Failed, 0, null, s.Version, s.Error, s.Resumes);
         if (s.LastCompleted == TrainingStage.Publish)
-            return new TrainingProgress(JobId, TrainingStage.Completed, 100, null, s.Version, null, s.Resumes) { Warning = s.Warning };
+            return new TrainingProgress(JobId, TrainingStage.Completed, 100, null, s.Version, null,
+                s.Resumes) { Warning = s.Warning };
         if (s.Cancelled && _run is not { IsCompleted: false })
             return new TrainingProgress(JobId, TrainingStage.Cancelled, 0, null, null, null, s.Resumes);
-        return _progress ?? new TrainingProgress(JobId, s.Request is null ? TrainingStage.Queued : s.LastCompleted + 1, 0, null, null, null, s.Resumes);
+        return _progress ?? new TrainingProgress(JobId, s.Request is null ? TrainingStage.Queued : s.LastCompleted + 1,
+            0, null, null, null, s.Resumes);
     }
 }

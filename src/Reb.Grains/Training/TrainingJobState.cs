@@ -20,7 +20,8 @@ public sealed class TrainingJobState
 }
 
 /// <summary>bank.json: what the embed step produced (the training list in bank order, and what was skipped).</summary>
-public sealed record BankCheckpoint(long Rows, int Dim, int GridSize, int ImageSize, List<string> Images, List<string> Skipped,
+public sealed record BankCheckpoint(long Rows, int Dim, int GridSize, int ImageSize, List<string> Images,
+    List<string> Skipped,
     List<string> SkipReasons, double EmbedSeconds)
 {
     /// <summary>Each image's patch grid [height, width] in bank order (native-aspect banks); null = every image

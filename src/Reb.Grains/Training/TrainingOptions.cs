@@ -54,8 +54,18 @@ public static class TrainingOptions
 
     /// <summary>The guarded adaptation's settings: the run, the guard (null when off) and whether the guard's verdict
     /// decides which backbone is kept.</summary>
-    public static (AdaptationOptions Run, AdaptationGuardOptions? Guard, bool Enforce) AdaptationSetup(TrainingRequest r) =>
-        (AdaptationOptions.ForBudget(r.Budget).WithRecipe(r.AdaptRecipe) with { Seed = r.Seed, ImageSize = r.ImageSize },
-         r.AdaptGuard == AdaptGuardMode.Off ? null : new AdaptationGuardOptions { Seed = r.Seed, ImageSize = r.ImageSize, Ldknn = Ldknn(r) },
+    public static (AdaptationOptions Run, AdaptationGuardOptions? Guard,
+        bool Enforce) AdaptationSetup(TrainingRequest r) =>
+        (AdaptationOptions.ForBudget(r.Budget).WithRecipe(r.AdaptRecipe) with
+        {
+            Seed = r.Seed,
+            ImageSize = r.ImageSize
+        },
+         r.AdaptGuard == AdaptGuardMode.Off ? null : new AdaptationGuardOptions
+         {
+             Seed = r.Seed,
+             ImageSize = r.ImageSize,
+             Ldknn = Ldknn(r)
+         },
          r.AdaptGuard == AdaptGuardMode.On);
 }

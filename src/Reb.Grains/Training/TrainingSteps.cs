@@ -106,7 +106,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         var (run, guard, enforce) = TrainingOptions.AdaptationSetup(request);
         var adaptation = run with { CheckpointDirectory = checkpoints };
         var (extractor, outcome) = await Task.Run(() => GuardedAdaptation.Run(images, adaptation, guard, Progress,
-            enforce, ct, onCheckpoint: folder => SaveAdaptCheckpoint(folder).GetAwaiter().GetResult(), device: models.Device), ct);
+            enforce, ct, onCheckpoint: folder => SaveAdaptCheckpoint(folder).GetAwaiter().GetResult(),
+            device: models.Device), ct);
         // Adaptation trains on square images; the line's resize mode applies to the embed stage after it (as `reb
         // fit`).
         extractor.Resize = await Resize();
@@ -118,12 +119,14 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
             await Store.PutBytesAsync(TrainingBlobs.AdaptedWeights(jobId), await File.ReadAllBytesAsync(weights));
         }
         await Store.PutBytesAsync(TrainingBlobs.Adaptation(jobId),
-            System.Text.Encoding.UTF8.GetBytes(outcome.Used ? extractor.AdaptationJson ?? outcome.Candidate.ToJson() : ImageNetMarker));
+            System.Text.Encoding.UTF8.GetBytes(outcome.Used ? extractor.AdaptationJson ?? outcome.Candidate.ToJson()
+                : ImageNetMarker));
     }
 
     private const string ImageNetMarker = "imagenet";
 
-    private static readonly string[] CheckpointFiles = [AdaptationCheckpoint.NetworkFile, AdaptationCheckpoint.OptimizerFile, AdaptationCheckpoint.StateFile];
+    private static readonly string[] CheckpointFiles =
+        [AdaptationCheckpoint.NetworkFile, AdaptationCheckpoint.OptimizerFile, AdaptationCheckpoint.StateFile];
 
     /// <summary>
     /// Copies a finished adaptation checkpoint to the store under its own step folder, then points the "latest" marker
@@ -133,12 +136,14 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
     {
         var step = Path.GetFileName(folder);
         foreach (var file in CheckpointFiles)
-            await Store.PutBytesAsync(TrainingBlobs.AdaptCheckpoint(jobId, $"{step}/{file}"), await File.ReadAllBytesAsync(Path.Combine(folder, file)));
+            await Store.PutBytesAsync(TrainingBlobs.AdaptCheckpoint(jobId, $"{step}/{file}"),
+                await File.ReadAllBytesAsync(Path.Combine(folder, file)));
         var latest = TrainingBlobs.AdaptCheckpoint(jobId, "latest");
         var previous = await Store.GetBytesAsync(latest);
         await Store.PutBytesAsync(latest, System.Text.Encoding.UTF8.GetBytes(step));
         if (previous is not null && System.Text.Encoding.UTF8.GetString(previous) is var old && old != step)
-            foreach (var file in CheckpointFiles) await Store.DeleteAsync(TrainingBlobs.AdaptCheckpoint(jobId, $"{old}/{file}"));
+            foreach (var file in CheckpointFiles)
+                await Store.DeleteAsync(TrainingBlobs.AdaptCheckpoint(jobId, $"{old}/{file}"));
     }
 
     /// <summary>After a silo loss: the newest complete checkpoint from the store into the local checkpoint folder,
@@ -153,7 +158,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         var temp = folder + ".restore";
         Directory.CreateDirectory(temp);
         foreach (var file in CheckpointFiles)
-            await File.WriteAllBytesAsync(Path.Combine(temp, file), await Need(TrainingBlobs.AdaptCheckpoint(jobId, $"{step}/{file}")));
+            await File.WriteAllBytesAsync(Path.Combine(temp, file),
+                await Need(TrainingBlobs.AdaptCheckpoint(jobId, $"{step}/{file}")));
         Directory.Move(temp, folder);
     }
 
@@ -161,7 +167,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
     private async Task<FeatureExtractor> Embedder()
     {
         if (_embedder is not null) return _embedder;
-        var outcome = request.Adapt == AdaptMode.None ? null : await Store.GetBytesAsync(TrainingBlobs.Adaptation(jobId));
+        var outcome = request.Adapt == AdaptMode.None ? null
+            : await Store.GetBytesAsync(TrainingBlobs.Adaptation(jobId));
         var json = outcome is null ? null : System.Text.Encoding.UTF8.GetString(outcome);
         string? weights = null;
         if (json is not null && json != ImageNetMarker)
@@ -170,7 +177,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
             Directory.CreateDirectory(WorkDir);
             await File.WriteAllBytesAsync(weights, await Need(TrainingBlobs.AdaptedWeights(jobId)));
         }
-        return _embedder = ModelStore.LoadEmbedder(BackboneSpec.ResNet18, weights, weights is null ? null : json, request.ImageSize, device: models.Device,
+        return _embedder = ModelStore.LoadEmbedder(BackboneSpec.ResNet18, weights, weights is null ? null : json,
+            request.ImageSize, device: models.Device,
             resize: await Resize());
     }
 
@@ -184,7 +192,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         var embedder = await Embedder();
         var watch = Stopwatch.StartNew();
         var skipped = new List<SkippedImage>();
-        var (bank, used, layout) = await Task.Run(() => ModelFitter.EmbedImages(images, embedder, Inspection, skipped, Progress, ct), ct);
+        var (bank, used, layout) =
+            await Task.Run(() => ModelFitter.EmbedImages(images, embedder, Inspection, skipped, Progress, ct), ct);
         _bank?.Dispose();
         _bank = bank;
         await Store.PutBytesAsync(TrainingBlobs.Bank(jobId), TensorBytes(bank));
@@ -193,7 +202,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
             skipped.Select(s => s.Reason).ToList(), watch.Elapsed.TotalSeconds)
         {
             // The grids travel with the bank: calibration cuts it per image after a silo loss too.
-            Grids = embedder.Resize == ResizeMode.Square ? null : layout.Grids.Select(g => new[] { g.Height, g.Width }).ToList(),
+            Grids = embedder.Resize == ResizeMode.Square ? null
+                : layout.Grids.Select(g => new[] { g.Height, g.Width }).ToList(),
         };
         await Store.PutBytesAsync(TrainingBlobs.BankInfo(jobId), JsonSerializer.SerializeToUtf8Bytes(_bankInfo));
     }
@@ -209,14 +219,16 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         if (_bank is not null && _bankInfo is not null) return (_bankInfo, _bank);
         var info = await TrainingBlobs.ReadBankInfo(Store, jobId);
         var values = TensorFiles.AsFloats(await Need(TrainingBlobs.Bank(jobId)));
-        if (values.LongLength != info.Rows * info.Dim) throw new InvalidDataException($"job {jobId}: bank checkpoint has the wrong size");
+        if (values.LongLength != info.Rows * info.Dim)
+            throw new InvalidDataException($"job {jobId}: bank checkpoint has the wrong size");
         _bank = tensor(values).reshape(info.Rows, info.Dim);
         _bankInfo = info;
         return (info, _bank);
     }
 
     private async Task<byte[]> Need(string key) =>
-        await Store.GetBytesAsync(key) ?? throw new InvalidDataException($"job {jobId}: checkpoint '{key}' is missing from the artefact store");
+        await Store.GetBytesAsync(key)
+        ?? throw new InvalidDataException($"job {jobId}: checkpoint '{key}' is missing from the artefact store");
 
     private async Task Coreset()
     {
@@ -295,7 +307,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         var density = await Densities();
         var embedder = await Embedder();
         var images = await Images();
-        var used = images.Where(p => !info.Skipped.Contains(Path.GetFileName(p))).ToList(); // the bank's images, in bank order
+        // the bank's images, in bank order
+        var used = images.Where(p => !info.Skipped.Contains(Path.GetFileName(p))).ToList();
         var layout = LayoutOf(info);
         _threshold = await Task.Run(() =>
         {
@@ -313,7 +326,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
         var coreIdx = await CoreIdx();
         var density = await Densities();
         var neighbours = await NeighbourTable();
-        var threshold = _threshold ?? JsonSerializer.Deserialize<ThresholdInfo>(await Need(TrainingBlobs.Threshold(jobId)))!;
+        var threshold = _threshold
+            ?? JsonSerializer.Deserialize<ThresholdInfo>(await Need(TrainingBlobs.Threshold(jobId)))!;
         CalibrationWarning = threshold.Calibration?.Warning;
         var embedder = await Embedder();
         var dir = Path.Combine(WorkDir, $"publish-{Guid.NewGuid():N}");
@@ -328,7 +342,8 @@ public sealed class TrainingSteps(string jobId, TrainingRequest request, SiloMod
                 using var model = new InspectionModel(embedder, index, threshold, Inspection)
                     { Neighbours = ModelFitter.KeptNeighbours(table, Ldknn), Layout = LayoutOf(info) };
                 var skipped = info.Skipped.Zip(info.SkipReasons, (p, r) => new SkippedImage(p, r)).ToList();
-                var fit = new FitReport(info.Images.Count, info.Rows, coreIdx.Length, info.EmbedSeconds, 0, 0, info.Images, skipped);
+                var fit = new FitReport(info.Images.Count, info.Rows, coreIdx.Length, info.EmbedSeconds, 0, 0,
+                    info.Images, skipped);
                 ModelStore.Save(model, fit, request.CategoryOrLine, dir);
             });
             report(60, null);

@@ -9,7 +9,8 @@ namespace Reb.Silo.AdoNet;
 /// to the silo's PostgreSQL before either provider starts: a fresh database needs no manual step, and applying it again
 /// changes nothing but the query texts. Silos starting together take turns on an advisory lock.
 /// </summary>
-public sealed class AdoNetSchema(string connectionString, ILogger<AdoNetSchema>? logger = null) : ILifecycleParticipant<ISiloLifecycle>
+public sealed class AdoNetSchema(string connectionString, ILogger<AdoNetSchema>? logger = null)
+    : ILifecycleParticipant<ISiloLifecycle>
 {
     /// <summary>The ADO.NET invariant of the providers: this schema is PostgreSQL's.</summary>
     public const string Invariant = "Npgsql";
@@ -20,7 +21,8 @@ public sealed class AdoNetSchema(string connectionString, ILogger<AdoNetSchema>?
     private static readonly Lazy<string> Script = new(() =>
     {
         using var s = typeof(AdoNetSchema).Assembly.GetManifestResourceStream("Reb.Silo.AdoNet.PostgresSchema.sql")
-                      ?? throw new InvalidOperationException("the embedded PostgresSchema.sql is missing from Reb.Silo");
+                      ?? throw new InvalidOperationException(
+                          "the embedded PostgresSchema.sql is missing from Reb.Silo");
         using var r = new StreamReader(s);
         return r.ReadToEnd();
     });
@@ -34,7 +36,8 @@ public sealed class AdoNetSchema(string connectionString, ILogger<AdoNetSchema>?
         catch (NpgsqlException e)
         {
             // The silo stops here with the setting to check, instead of later in a provider with a vaguer message.
-            throw new InvalidOperationException($"Reb:Silo:AdoNetConnectionString: cannot apply the Orleans schema to PostgreSQL ({e.Message})", e);
+            throw new InvalidOperationException(
+                $"Reb:Silo:AdoNetConnectionString: cannot apply the Orleans schema to PostgreSQL ({e.Message})", e);
         }
         logger?.LogInformation("Orleans ADO.NET schema applied to PostgreSQL database {Database}",
             new NpgsqlConnectionStringBuilder(connectionString).Database);

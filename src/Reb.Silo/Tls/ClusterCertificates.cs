@@ -12,7 +12,8 @@ public sealed class ClusterCertificates
 
     public ClusterCertificates(X509Certificate2 local, X509Certificate2Collection trusted)
     {
-        if (!local.HasPrivateKey) throw new ArgumentException($"{OrleansTlsOptions.Section}: the certificate '{local.Subject}' has no private key");
+        if (!local.HasPrivateKey) throw new ArgumentException(
+            $"{OrleansTlsOptions.Section}: the certificate '{local.Subject}' has no private key");
         Local = local;
         _trusted = trusted;
     }
@@ -26,9 +27,11 @@ public sealed class ClusterCertificates
         if (!string.IsNullOrWhiteSpace(o.TrustedCertificatesPath))
         {
             if (!File.Exists(o.TrustedCertificatesPath))
-                throw new FileNotFoundException($"{OrleansTlsOptions.Section}:TrustedCertificatesPath '{o.TrustedCertificatesPath}' does not exist", o.TrustedCertificatesPath);
+                throw new FileNotFoundException($"{OrleansTlsOptions.Section}:TrustedCertificatesPath " +
+                    $"'{o.TrustedCertificatesPath}' does not exist", o.TrustedCertificatesPath);
             trusted.ImportFromPemFile(o.TrustedCertificatesPath);
-            if (trusted.Count == 0) throw new InvalidDataException($"{OrleansTlsOptions.Section}:TrustedCertificatesPath '{o.TrustedCertificatesPath}' holds no PEM certificate");
+            if (trusted.Count == 0) throw new InvalidDataException($"{OrleansTlsOptions.Section}:" +
+                $"TrustedCertificatesPath '{o.TrustedCertificatesPath}' holds no PEM certificate");
         }
         else trusted.Add(X509CertificateLoader.LoadCertificate(local.RawData)); // public part only
         return new ClusterCertificates(local, trusted);
@@ -39,10 +42,12 @@ public sealed class ClusterCertificates
         if (!string.IsNullOrWhiteSpace(o.CertificatePath))
         {
             if (!File.Exists(o.CertificatePath))
-                throw new FileNotFoundException($"{OrleansTlsOptions.Section}:CertificatePath '{o.CertificatePath}' does not exist", o.CertificatePath);
+                throw new FileNotFoundException($"{OrleansTlsOptions.Section}:CertificatePath '{o.CertificatePath}' " +
+                    "does not exist", o.CertificatePath);
             var ext = Path.GetExtension(o.CertificatePath).ToLowerInvariant();
             if (ext is ".pfx" or ".p12")
-                return X509CertificateLoader.LoadPkcs12FromFile(o.CertificatePath, o.CertificatePassword, X509KeyStorageFlags.EphemeralKeySet);
+                return X509CertificateLoader.LoadPkcs12FromFile(o.CertificatePath, o.CertificatePassword,
+                    X509KeyStorageFlags.EphemeralKeySet);
             var keyPath = string.IsNullOrWhiteSpace(o.CertificateKeyPath) ? null : o.CertificateKeyPath;
             var pem = string.IsNullOrEmpty(o.CertificatePassword)
                 ? X509Certificate2.CreateFromPemFile(o.CertificatePath, keyPath)
@@ -52,17 +57,22 @@ public sealed class ClusterCertificates
         }
         if (!string.IsNullOrWhiteSpace(o.CertificateSubject))
         {
-            using var store = new X509Store(Enum.Parse<StoreName>(o.StoreName, true), Enum.Parse<StoreLocation>(o.StoreLocation, true));
+            using var store = new X509Store(Enum.Parse<StoreName>(o.StoreName, true),
+                Enum.Parse<StoreLocation>(o.StoreLocation, true));
             store.Open(OpenFlags.ReadOnly);
             var found = store.Certificates.Find(X509FindType.FindBySubjectName, o.CertificateSubject, validOnly: false)
                 .Where(c => c.HasPrivateKey).OrderByDescending(c => c.NotAfter).FirstOrDefault();
             return found ?? throw new InvalidOperationException(
-                $"{OrleansTlsOptions.Section}:CertificateSubject '{o.CertificateSubject}': no certificate with a private key in {o.StoreLocation}/{o.StoreName}");
+                $"{OrleansTlsOptions.Section}:CertificateSubject '{o.CertificateSubject}': no certificate with a " +
+                $"private key in {o.StoreLocation}/{o.StoreName}");
         }
         throw new InvalidOperationException(
-            $"Orleans TLS is required ({OrleansTlsOptions.Section}:Mode '{o.Mode}' outside Development) but no certificate is configured: " +
-            $"set {OrleansTlsOptions.Section}:CertificatePath (REB__TLS__CERTIFICATEPATH, a .pfx with CertificatePassword or a PEM with CertificateKeyPath) " +
-            $"or {OrleansTlsOptions.Section}:CertificateSubject; only on a trusted network set {OrleansTlsOptions.Section}:Mode=off");
+            $"Orleans TLS is required ({OrleansTlsOptions.Section}:Mode '{o.Mode}' outside Development) but no " +
+            "certificate is configured: " +
+            $"set {OrleansTlsOptions.Section}:CertificatePath (REB__TLS__CERTIFICATEPATH, a .pfx with " +
+            "CertificatePassword or a PEM with CertificateKeyPath) " +
+            $"or {OrleansTlsOptions.Section}:CertificateSubject; only on a trusted network set " +
+            $"{OrleansTlsOptions.Section}:Mode=off");
     }
 
     /// <summary>
@@ -82,5 +92,6 @@ public sealed class ClusterCertificates
     }
 
     /// <summary>Fingerprint for log lines.</summary>
-    public static string Describe(X509Certificate2 c) => $"'{c.Subject}' (SHA-256 {Convert.ToHexString(SHA256.HashData(c.RawData))[..16]})";
+    public static string Describe(X509Certificate2 c)
+        => $"'{c.Subject}' (SHA-256 {Convert.ToHexString(SHA256.HashData(c.RawData))[..16]})";
 }

@@ -12,15 +12,18 @@ public static class OrleansTls
         configuration.GetSection(OrleansTlsOptions.Section).Get<OrleansTlsOptions>() ?? new OrleansTlsOptions();
 
     /// <summary>Whether this silo must use TLS; see <see cref="OrleansTlsOptions.Mode"/>.</summary>
-    public static bool IsRequired(OrleansTlsOptions o, string environmentName, string clustering) => o.Mode.ToLowerInvariant() switch
+    public static bool IsRequired(OrleansTlsOptions o, string environmentName, string clustering)
+        => o.Mode.ToLowerInvariant() switch
     {
         OrleansTlsOptions.Required => true,
         OrleansTlsOptions.Off => false,
         // Localhost clustering binds every Orleans socket to loopback (no other machine can connect); Development is a
         // developer's own machine. Everything else (pods, several machines) is reachable by other hosts.
-        OrleansTlsOptions.Auto => !string.Equals(environmentName, Environments.Development, StringComparison.OrdinalIgnoreCase)
+        OrleansTlsOptions.Auto
+        => !string.Equals(environmentName, Environments.Development, StringComparison.OrdinalIgnoreCase)
                                   && !string.Equals(clustering, "localhost", StringComparison.OrdinalIgnoreCase),
-        _ => throw new ArgumentException($"{OrleansTlsOptions.Section}:Mode must be auto, required or off, got '{o.Mode}'"),
+        _ => throw new ArgumentException(
+            $"{OrleansTlsOptions.Section}:Mode must be auto, required or off, got '{o.Mode}'"),
     };
 
     /// <summary>Silo side: TLS on the silo and gateway ports, a certificate demanded from every peer and

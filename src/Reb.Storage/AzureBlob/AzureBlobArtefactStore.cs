@@ -35,14 +35,16 @@ public sealed class AzureBlobArtefactStore : ArtefactStoreBase
 
     /// <param name="container">A client built with <see cref="CreateClientOptions"/> (or with Retry.MaxRetries =
     /// 0).</param>
-    public AzureBlobArtefactStore(BlobContainerClient container, IModelFormat format, AzureBlobArtefactStoreOptions? options = null)
+    public AzureBlobArtefactStore(BlobContainerClient container, IModelFormat format,
+        AzureBlobArtefactStoreOptions? options = null)
         : base(format)
     {
         ArgumentNullException.ThrowIfNull(container);
         _container = container;
         _options = options ?? new AzureBlobArtefactStoreOptions();
         if (_options.BlockBytes is < 1 or > 100 << 20)
-            throw new ArgumentOutOfRangeException(nameof(options), _options.BlockBytes, "BlockBytes must be between 1 byte and 100 MiB");
+            throw new ArgumentOutOfRangeException(nameof(options), _options.BlockBytes,
+                "BlockBytes must be between 1 byte and 100 MiB");
         // The URI without its query: a SAS token must never end up in a message or a log.
         Description = $"Azure blob container '{container.Name}' ({container.Uri.GetLeftPart(UriPartial.Path)})";
         _resilience = new ArtefactStoreResilience(_options.Resilience, Description, _options.LoggerFactory);
@@ -60,7 +62,8 @@ public sealed class AzureBlobArtefactStore : ArtefactStoreBase
     {
         if (_containerExists) return;
         await _resilience.ExecuteAsync($"create container {_container.Name}",
-            async t => { await _container.CreateIfNotExistsAsync(cancellationToken: t).ConfigureAwait(false); }, ct).ConfigureAwait(false);
+            async t => { await _container.CreateIfNotExistsAsync(cancellationToken: t).ConfigureAwait(false); }, ct)
+                .ConfigureAwait(false);
         _containerExists = true;
     }
 
@@ -80,10 +83,12 @@ public sealed class AzureBlobArtefactStore : ArtefactStoreBase
     protected override async Task WriteSmallAsync(string path, byte[] bytes, CancellationToken ct)
     {
         await EnsureContainerAsync(ct).ConfigureAwait(false);
-        await _transfers.UploadAsync(Blob(path), new MemoryStream(bytes, writable: false), null, ct).ConfigureAwait(false);
+        await _transfers.UploadAsync(Blob(path), new MemoryStream(bytes, writable: false), null, ct)
+            .ConfigureAwait(false);
     }
 
-    protected override async Task UploadModelFileAsync(string path, string sourceFile, StoredFile expected, CancellationToken ct)
+    protected override async Task UploadModelFileAsync(string path, string sourceFile, StoredFile expected,
+        CancellationToken ct)
     {
         await EnsureContainerAsync(ct).ConfigureAwait(false);
         var blob = Blob(path);
@@ -93,18 +98,22 @@ public sealed class AzureBlobArtefactStore : ArtefactStoreBase
             && existing.Metadata.TryGetValue(BlobTransfers.Sha256Metadata, out var sha) && sha == expected.Sha256)
             return;
 
-        await using var source = new FileStream(sourceFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        await using var source =
+            new FileStream(sourceFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         await _transfers.UploadAsync(blob, source, sent =>
         {
             if (sent != expected)
-                throw Format.Damaged($"{sourceFile} changed while it was being published (what was read does not match the manifest entry); nothing was committed");
+                throw Format.Damaged($"{sourceFile} changed while it was being published (what was read does not " +
+                    "match the manifest entry); nothing was committed");
         }, ct).ConfigureAwait(false);
     }
 
-    protected override async Task<bool> DownloadModelFileAsync(string path, string destinationFile, CancellationToken ct)
+    protected override async Task<bool> DownloadModelFileAsync(string path, string destinationFile,
+        CancellationToken ct)
     {
         var got = await _transfers.DownloadAsync(Blob(path),
-            _ => new FileStream(destinationFile, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true), ct).ConfigureAwait(false);
+            _ => new FileStream(destinationFile, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16,
+                useAsync: true), ct).ConfigureAwait(false);
         if (got == null) return false;
         await got.Destination.DisposeAsync().ConfigureAwait(false);
         return true; // the caller checks the file against the manifest
@@ -118,7 +127,8 @@ public sealed class AzureBlobArtefactStore : ArtefactStoreBase
             return await _resilience.ExecuteAsync($"list {prefix}", async t =>
             {
                 var names = new List<string>();
-                await foreach (var item in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, t).ConfigureAwait(false))
+                await foreach (var item in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, t)
+                    .ConfigureAwait(false))
                     names.Add(item.Name);
                 return (IReadOnlyList<string>)names;
             }, ct).ConfigureAwait(false);
@@ -136,8 +146,10 @@ public sealed class AzureBlobArtefactStore : ArtefactStoreBase
     {
         var got = await _transfers.DownloadAsync(Blob(path), length => length <= _options.InMemoryReadLimitBytes
             ? new MemoryStream()
-            : new FileStream(Path.Combine(Path.GetTempPath(), $"reb-blob-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite,
-                FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous), ct).ConfigureAwait(false);
+            : new FileStream(Path.Combine(Path.GetTempPath(), $"reb-blob-{Guid.NewGuid():N}"), FileMode.CreateNew,
+                FileAccess.ReadWrite,
+                FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous), ct)
+                    .ConfigureAwait(false);
         if (got == null) return null;
         var key = path[ArtefactKeys.BlobsPrefix.Length..];
         string? problem = !got.Metadata.TryGetValue(BlobTransfers.Sha256Metadata, out var sha)
@@ -156,7 +168,8 @@ public sealed class AzureBlobArtefactStore : ArtefactStoreBase
         try
         {
             return await _resilience.ExecuteAsync($"delete {path}",
-                async t => (await Blob(path).DeleteIfExistsAsync(cancellationToken: t).ConfigureAwait(false)).Value, ct).ConfigureAwait(false);
+                async t => (await Blob(path).DeleteIfExistsAsync(cancellationToken: t).ConfigureAwait(false)).Value, ct)
+                    .ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == 404) { return false; }
     }

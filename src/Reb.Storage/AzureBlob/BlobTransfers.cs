@@ -23,7 +23,8 @@ internal sealed class BlobTransfers(ArtefactStoreResilience resilience, int bloc
     /// sees the size and hash of what was sent and may veto it: then nothing is committed and the old blob (if any)
     /// stays. Returns size and hash.
     /// </summary>
-    public async Task<StoredFile> UploadAsync(BlockBlobClient blob, Stream content, Action<StoredFile>? check, CancellationToken ct)
+    public async Task<StoredFile> UploadAsync(BlockBlobClient blob, Stream content, Action<StoredFile>? check,
+        CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(blockBytes);
         try
@@ -53,7 +54,8 @@ internal sealed class BlobTransfers(ArtefactStoreResilience resilience, int bloc
                 var length = n;
                 await resilience.ExecuteAsync($"upload {blob.Name} block {ids.Count}", async t =>
                 {
-                    await blob.StageBlockAsync(id, new MemoryStream(buffer, 0, length, writable: false), options: null, t).ConfigureAwait(false);
+                    await blob.StageBlockAsync(id, new MemoryStream(buffer, 0, length, writable: false), options: null,
+                        t).ConfigureAwait(false);
                 }, ct).ConfigureAwait(false);
                 hash.AppendData(buffer, 0, n);
                 ids.Add(id);
@@ -63,7 +65,8 @@ internal sealed class BlobTransfers(ArtefactStoreResilience resilience, int bloc
             var done = Finish(hash, total, check);
             await resilience.ExecuteAsync($"commit {blob.Name} ({ids.Count} blocks)", async t =>
             {
-                await blob.CommitBlockListAsync(ids, new CommitBlockListOptions { Metadata = MetadataFor(done) }, t).ConfigureAwait(false);
+                await blob.CommitBlockListAsync(ids, new CommitBlockListOptions { Metadata = MetadataFor(done) }, t)
+                    .ConfigureAwait(false);
             }, ct).ConfigureAwait(false);
             return done;
         }
@@ -79,7 +82,8 @@ internal sealed class BlobTransfers(ArtefactStoreResilience resilience, int bloc
         try
         {
             return await resilience.ExecuteAsync($"read properties of {blob.Name}",
-                async t => (await blob.GetPropertiesAsync(conditions: null, t).ConfigureAwait(false)).Value, ct).ConfigureAwait(false);
+                async t => (await blob.GetPropertiesAsync(conditions: null, t).ConfigureAwait(false)).Value, ct)
+                    .ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == 404) { return null; }
     }
@@ -115,7 +119,8 @@ internal sealed class BlobTransfers(ArtefactStoreResilience resilience, int bloc
         }
     }
 
-    private async Task<StoredFile> DownloadRangesAsync(BlobBaseClient blob, BlobProperties props, Stream destination, CancellationToken ct)
+    private async Task<StoredFile> DownloadRangesAsync(BlobBaseClient blob, BlobProperties props, Stream destination,
+        CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(blockBytes);
         try
@@ -130,10 +135,12 @@ internal sealed class BlobTransfers(ArtefactStoreResilience resilience, int bloc
                 await resilience.ExecuteAsync($"download {blob.Name} bytes {from}-{from + length - 1}", async t =>
                 {
                     var response = await blob.DownloadStreamingAsync(
-                        new BlobDownloadOptions { Range = new HttpRange(from, length), Conditions = pinned }, t).ConfigureAwait(false);
+                        new BlobDownloadOptions { Range = new HttpRange(from, length), Conditions = pinned }, t)
+                            .ConfigureAwait(false);
                     await using var body = response.Value.Content;
                     var read = await ReadBlockAsync(body, buffer.AsMemory(0, length), t).ConfigureAwait(false);
-                    if (read != length) throw new IOException($"connection ended after {read} of {length} bytes of {blob.Name}");
+                    if (read != length)
+                        throw new IOException($"connection ended after {read} of {length} bytes of {blob.Name}");
                 }, ct).ConfigureAwait(false);
                 hash.AppendData(buffer, 0, length);
                 await destination.WriteAsync(buffer.AsMemory(0, length), ct).ConfigureAwait(false);
@@ -165,7 +172,8 @@ internal sealed class BlobTransfers(ArtefactStoreResilience resilience, int bloc
         return Convert.ToBase64String(bytes);
     }
 
-    private Task<int> ReadBlockAsync(Stream s, byte[] buffer, CancellationToken ct) => ReadBlockAsync(s, buffer.AsMemory(0, blockBytes), ct).AsTask();
+    private Task<int> ReadBlockAsync(Stream s, byte[] buffer, CancellationToken ct)
+        => ReadBlockAsync(s, buffer.AsMemory(0, blockBytes), ct).AsTask();
 
     private static async ValueTask<int> ReadBlockAsync(Stream s, Memory<byte> buffer, CancellationToken ct)
     {

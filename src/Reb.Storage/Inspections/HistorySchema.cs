@@ -57,9 +57,11 @@ public static class HistorySchema
     /// </summary>
     /// <exception cref="InvalidOperationException">The database was migrated by a newer build: this one would not
     /// know its columns, so it refuses to start rather than write rows the newer build cannot read.</exception>
-    public static async Task<int> MigrateAsync(DbConnection c, DbTransaction tx, string description, CancellationToken ct)
+    public static async Task<int> MigrateAsync(DbConnection c, DbTransaction tx, string description,
+        CancellationToken ct)
     {
-        await Exec(c, tx, "CREATE TABLE IF NOT EXISTS schema_version (id INTEGER NOT NULL PRIMARY KEY, version INTEGER NOT NULL)", ct);
+        await Exec(c, tx, "CREATE TABLE IF NOT EXISTS schema_version (id INTEGER NOT NULL PRIMARY KEY, version " +
+            "INTEGER NOT NULL)", ct);
         int current;
         await using (var read = c.CreateCommand())
         {
@@ -69,7 +71,8 @@ public static class HistorySchema
         }
         if (current > Latest)
             throw new InvalidOperationException($"the inspection history {description} has schema version {current}, " +
-                $"newer than this build's {Latest}: run the newer build, or restore a backup made before it was upgraded");
+                $"newer than this build's {Latest}: run the newer build, or restore a backup made before it was " +
+                "upgraded");
         for (int v = current + 1; v <= Latest; v++)
             foreach (var sql in Migrations[v - 1]) await Exec(c, tx, sql, ct);
         if (current < Latest)

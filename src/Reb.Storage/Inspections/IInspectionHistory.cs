@@ -33,15 +33,18 @@ public interface IInspectionHistory
     }
 
     /// <summary>How many rows <see cref="QueryAsync"/> would return now (at most the query's limit).</summary>
-    async Task<int> CountAsync(InspectionQuery query, CancellationToken ct = default) => (await QueryAsync(query, ct)).Count;
+    async Task<int> CountAsync(InspectionQuery query, CancellationToken ct = default)
+        => (await QueryAsync(query, ct)).Count;
 
     /// <summary>Records a review (a later review replaces an earlier one); null when the site's line has no such
     /// row.</summary>
-    Task<InspectionEntry?> ReviewAsync(string site, string line, string id, ReviewState state, string reviewer, DateTimeOffset at,
+    Task<InspectionEntry?> ReviewAsync(string site, string line, string id, ReviewState state, string reviewer,
+        DateTimeOffset at,
         string? note, CancellationToken ct = default);
 
     /// <summary>Notes that these rows' images went into <paramref name="version"/>'s bank.</summary>
-    Task MarkBankedAsync(string site, string line, IReadOnlyCollection<string> ids, string version, CancellationToken ct = default);
+    Task MarkBankedAsync(string site, string line, IReadOnlyCollection<string> ids, string version,
+        CancellationToken ct = default);
 
     /// <summary>The line's retention policy, or null when it has none of its own (the configured default
     /// applies).</summary>
@@ -54,12 +57,14 @@ public interface IInspectionHistory
 
     /// <summary>Rows of the line older than <paramref name="cutoff"/>, at most <paramref name="limit"/>, oldest
     /// first.</summary>
-    Task<IReadOnlyList<InspectionEntry>> OlderThanAsync(string site, string line, DateTimeOffset cutoff, int limit, CancellationToken ct = default);
+    Task<IReadOnlyList<InspectionEntry>> OlderThanAsync(string site, string line, DateTimeOffset cutoff, int limit,
+        CancellationToken ct = default);
 
     /// <summary>Unreviewed rows of the line that still hold an image, past the newest <paramref name="keep"/> such
     /// rows, at most <paramref name="limit"/>.
     /// Reviewed rows are the line's labelled set and are not counted.</summary>
-    Task<IReadOnlyList<InspectionEntry>> ImagesBeyondAsync(string site, string line, int keep, int limit, CancellationToken ct = default);
+    Task<IReadOnlyList<InspectionEntry>> ImagesBeyondAsync(string site, string line, int keep, int limit,
+        CancellationToken ct = default);
 
     Task DeleteAsync(string site, string line, IReadOnlyCollection<string> ids, CancellationToken ct = default);
 
@@ -68,7 +73,8 @@ public interface IInspectionHistory
 
     /// <summary>The image and overlay keys that the line's rows with these ids name (the orphan sweep keeps
     /// those).</summary>
-    Task<IReadOnlySet<string>> ImageKeysNamedAsync(string site, string line, IReadOnlyCollection<string> ids, CancellationToken ct = default);
+    Task<IReadOnlySet<string>> ImageKeysNamedAsync(string site, string line, IReadOnlyCollection<string> ids,
+        CancellationToken ct = default);
 
     /// <summary>Forgets the rows' image keys (after their images were deleted); the rows stay.</summary>
     Task ClearImagesAsync(string site, string line, IReadOnlyCollection<string> ids, CancellationToken ct = default);

@@ -7,7 +7,8 @@ namespace Reb.Storage.Inspections;
 /// UTC.</summary>
 public static class InspectionCsv
 {
-    public const string Header = "id,site,line,time_utc,version,score,verdict,threshold,latency_ms,image_name,image_key,review,reviewer,reviewed_utc,note,bank_version";
+    public const string Header = "id,site,line,time_utc,version,score,verdict,threshold,latency_ms,image_name," +
+        "image_key,review,reviewer,reviewed_utc,note,bank_version";
 
     public static string Write(IEnumerable<InspectionEntry> entries)
     {
@@ -24,9 +25,11 @@ public static class InspectionCsv
         [
             e.Id, e.Site, e.Line, e.TimeUtc.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), e.Version,
             e.Score.ToString("R", CultureInfo.InvariantCulture), e.Reject ? "reject" : "accept",
-            e.Threshold.ToString("R", CultureInfo.InvariantCulture), e.LatencyMs.ToString("0.###", CultureInfo.InvariantCulture),
+            e.Threshold.ToString("R", CultureInfo.InvariantCulture),
+            e.LatencyMs.ToString("0.###", CultureInfo.InvariantCulture),
             e.ImageName ?? "", e.ImageKey ?? "", ReviewName(e.Review), e.Reviewer ?? "",
-            e.ReviewedUtc?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? "", e.Note ?? "", e.BankVersion ?? "",
+            e.ReviewedUtc?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? "", e.Note ?? "", e.BankVersion
+            ?? "",
         ];
         return string.Join(',', cells.Select(Quote));
     }
@@ -42,7 +45,8 @@ public static class InspectionCsv
     /// spreadsheet does not run it as a formula.</summary>
     private static string Quote(string cell)
     {
-        if (cell.Length > 0 && cell[0] is '=' or '+' or '@' || (cell.Length > 1 && cell[0] == '-' && !char.IsDigit(cell[1]))) cell = "'" + cell;
+        if (cell.Length > 0 && cell[0] is '=' or '+' or '@'
+            || (cell.Length > 1 && cell[0] == '-' && !char.IsDigit(cell[1]))) cell = "'" + cell;
         return cell.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + cell.Replace("\"", "\"\"") + "\"" : cell;
     }
 }

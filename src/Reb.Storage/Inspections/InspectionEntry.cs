@@ -12,7 +12,8 @@ public enum ReviewState { None = 0, Confirmed = 1, Overturned = 2 }
 public sealed record InspectionEntry(
     string Id, string Site, string Line, string Version, double Score, bool Reject, double Threshold, double LatencyMs,
     DateTimeOffset TimeUtc, string? ImageName = null, string? ImageKey = null, string? OverlayKey = null,
-    ReviewState Review = ReviewState.None, string? Reviewer = null, DateTimeOffset? ReviewedUtc = null, string? Note = null,
+    ReviewState Review = ReviewState.None, string? Reviewer = null, DateTimeOffset? ReviewedUtc = null,
+    string? Note = null,
     string? BankVersion = null)
 {
     /// <summary>

@@ -14,7 +14,8 @@ public static class InspectionHistoryFactory
                 return new SqliteInspectionHistory(SqlitePath(settings, artefacts));
             case InspectionHistorySettings.Postgres:
                 if (string.IsNullOrWhiteSpace(settings.ConnectionString))
-                    throw new ArgumentException("Reb:History:ConnectionString is required when Reb:History:Kind is postgres (e.g. Host=127.0.0.1;Port=5433;Username=reb;Database=reb)");
+                    throw new ArgumentException("Reb:History:ConnectionString is required when Reb:History:Kind is " +
+                        "postgres (e.g. Host=127.0.0.1;Port=5433;Username=reb;Database=reb)");
                 return new PostgresInspectionHistory(settings.ConnectionString);
             default:
                 throw new ArgumentException($"Reb:History:Kind must be sqlite or postgres, got '{settings.Kind}'");

@@ -28,7 +28,8 @@ public sealed class InspectionImages(InspectionHistorySettings settings)
         var parts = key.Split('/');
         if (parts.Length != 5 || parts[0] + "/" != Root) return null;
         if (!DateTime.TryParseExact(parts[3], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
-                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var day)) return null;
+                System.Globalization.DateTimeStyles.AdjustToUniversal
+                | System.Globalization.DateTimeStyles.AssumeUniversal, out var day)) return null;
         var dot = parts[4].IndexOf('.');
         if (dot <= 0) return null;
         return new StoredImageKey(key, parts[1], parts[2], new DateTimeOffset(day, TimeSpan.Zero), parts[4][..dot]);

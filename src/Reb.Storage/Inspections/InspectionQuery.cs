@@ -11,4 +11,5 @@ public enum ReviewFilter { Any, None, Reviewed, Confirmed, Overturned }
 /// [From, To), verdict and review filters, newest first, at most <see cref="Limit"/> rows.
 /// </summary>
 public sealed record InspectionQuery(string Site, string Line, DateTimeOffset? From = null, DateTimeOffset? To = null,
-    VerdictFilter Verdict = VerdictFilter.Any, ReviewFilter Review = ReviewFilter.Any, int Limit = 1000, bool WithImageOnly = false);
+    VerdictFilter Verdict = VerdictFilter.Any, ReviewFilter Review = ReviewFilter.Any, int Limit = 1000,
+    bool WithImageOnly = false);

@@ -9,7 +9,8 @@ public sealed class InspectionRecorder(IInspectionHistory history, InspectionIma
 {
     /// <summary>Writes <paramref name="entry"/> (its image keys are filled in here) with <paramref name="image"/> as
     /// uploaded and its heatmap <paramref name="overlay"/> (null or empty: none).</summary>
-    public async Task<InspectionEntry> RecordAsync(InspectionEntry entry, byte[] image, byte[]? overlay, CancellationToken ct = default)
+    public async Task<InspectionEntry> RecordAsync(InspectionEntry entry, byte[] image, byte[]? overlay,
+        CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
         string? imageKey = null, overlayKey = null;

@@ -12,7 +12,8 @@ public sealed record RetentionSweep(int RowsDeleted, int ImagesDeleted, int Orph
 /// nothing points to (an inspection whose row insert failed after its image was written, rows removed by hand) are
 /// found by listing the store's inspection images and asking the history which of them its rows name.
 /// </summary>
-public sealed class InspectionRetention(IInspectionHistory history, IArtefactStore store, InspectionHistorySettings settings)
+public sealed class InspectionRetention(IInspectionHistory history, IArtefactStore store,
+    InspectionHistorySettings settings)
 {
     private const int Batch = 500;
 
@@ -61,7 +62,8 @@ public sealed class InspectionRetention(IInspectionHistory history, IArtefactSto
         foreach (var lineKeys in old.GroupBy(k => (k.Site, k.Line)))
             foreach (var batch in lineKeys.Chunk(Batch))
             {
-                var named = await history.ImageKeysNamedAsync(lineKeys.Key.Site, lineKeys.Key.Line, batch.Select(k => k.Id).ToList(), ct);
+                var named = await history.ImageKeysNamedAsync(lineKeys.Key.Site, lineKeys.Key.Line,
+                    batch.Select(k => k.Id).ToList(), ct);
                 foreach (var k in batch.Where(k => !named.Contains(k.Key)))
                 {
                     var size = await store.SizeAsync(k.Key, ct);

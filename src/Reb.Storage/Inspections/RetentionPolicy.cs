@@ -12,6 +12,7 @@ public sealed record RetentionPolicy(int Days, int MaxStoredImages)
     public void Check()
     {
         if (Days < 0) throw new ArgumentException($"retention days must be 0 (keep for ever) or more, got {Days}");
-        if (MaxStoredImages < 0) throw new ArgumentException($"maximum stored images must be 0 (no limit) or more, got {MaxStoredImages}");
+        if (MaxStoredImages < 0)
+            throw new ArgumentException($"maximum stored images must be 0 (no limit) or more, got {MaxStoredImages}");
     }
 }

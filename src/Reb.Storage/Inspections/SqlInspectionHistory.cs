@@ -10,7 +10,8 @@ namespace Reb.Storage.Inspections;
 /// </summary>
 public abstract class SqlInspectionHistory : IInspectionHistory
 {
-    private const string Columns = "id, site, line, version, score, reject, threshold, latency_ms, time_ms, image_name, image_key, overlay_key, review, reviewer, reviewed_ms, note, bank_version";
+    private const string Columns = "id, site, line, version, score, reject, threshold, latency_ms, time_ms, " +
+        "image_name, image_key, overlay_key, review, reviewer, reviewed_ms, note, bank_version";
 
     public abstract string Description { get; }
 
@@ -39,19 +40,25 @@ public abstract class SqlInspectionHistory : IInspectionHistory
     {
         await using var c = await OpenAsync(ct);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"INSERT INTO inspections ({Columns}) VALUES (@id, @site, @line, @version, @score, @reject, @threshold, @latency, @time, " +
-                          "@image_name, @image_key, @overlay_key, @review, @reviewer, @reviewed, @note, @bank) ON CONFLICT (id) DO NOTHING";
+        cmd.CommandText = $"INSERT INTO inspections ({Columns}) VALUES (@id, @site, @line, @version, @score, " +
+            "@reject, @threshold, @latency, @time, " +
+                          "@image_name, @image_key, @overlay_key, @review, @reviewer, @reviewed, @note, @bank) ON " +
+                          "CONFLICT (id) DO NOTHING";
         Add(cmd, "id", e.Id); Add(cmd, "site", e.Site); Add(cmd, "line", e.Line); Add(cmd, "version", e.Version);
-        Add(cmd, "score", e.Score); Add(cmd, "reject", e.Reject ? 1 : 0); Add(cmd, "threshold", e.Threshold); Add(cmd, "latency", e.LatencyMs);
-        Add(cmd, "time", e.TimeUtc.ToUnixTimeMilliseconds()); Add(cmd, "image_name", e.ImageName); Add(cmd, "image_key", e.ImageKey);
+        Add(cmd, "score", e.Score); Add(cmd, "reject", e.Reject ? 1 : 0); Add(cmd, "threshold", e.Threshold);
+        Add(cmd, "latency", e.LatencyMs);
+        Add(cmd, "time", e.TimeUtc.ToUnixTimeMilliseconds()); Add(cmd, "image_name", e.ImageName);
+        Add(cmd, "image_key", e.ImageKey);
         Add(cmd, "overlay_key", e.OverlayKey); Add(cmd, "review", (int)e.Review); Add(cmd, "reviewer", e.Reviewer);
-        Add(cmd, "reviewed", e.ReviewedUtc?.ToUnixTimeMilliseconds()); Add(cmd, "note", e.Note); Add(cmd, "bank", e.BankVersion);
+        Add(cmd, "reviewed", e.ReviewedUtc?.ToUnixTimeMilliseconds()); Add(cmd, "note", e.Note);
+        Add(cmd, "bank", e.BankVersion);
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<InspectionEntry?> GetAsync(string site, string line, string id, CancellationToken ct = default)
     {
-        var rows = await ReadAsync($"SELECT {Columns} FROM inspections WHERE site = @site AND line = @line AND id = @id",
+        var rows =
+            await ReadAsync($"SELECT {Columns} FROM inspections WHERE site = @site AND line = @line AND id = @id",
             cmd => { Add(cmd, "site", site); Add(cmd, "line", line); Add(cmd, "id", id); }, ct);
         return rows.Count == 0 ? null : rows[0];
     }
@@ -59,7 +66,8 @@ public abstract class SqlInspectionHistory : IInspectionHistory
     public Task<IReadOnlyList<InspectionEntry>> QueryAsync(InspectionQuery q, CancellationToken ct = default)
     {
         var (where, bind) = Filter(q);
-        return ReadAsync($"SELECT {Columns} FROM inspections WHERE {where} ORDER BY time_ms DESC, id DESC LIMIT @limit", bind, ct);
+        return ReadAsync($"SELECT {Columns} FROM inspections WHERE {where} ORDER BY time_ms DESC, id DESC LIMIT @limit",
+            bind, ct);
     }
 
     public async IAsyncEnumerable<InspectionEntry> StreamAsync(InspectionQuery q,
@@ -68,7 +76,8 @@ public abstract class SqlInspectionHistory : IInspectionHistory
         var (where, bind) = Filter(q);
         await using var c = await OpenAsync(ct);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {Columns} FROM inspections WHERE {where} ORDER BY time_ms DESC, id DESC LIMIT @limit";
+        cmd.CommandText =
+            $"SELECT {Columns} FROM inspections WHERE {where} ORDER BY time_ms DESC, id DESC LIMIT @limit";
         bind(cmd);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) yield return Row(r);
@@ -110,22 +119,26 @@ public abstract class SqlInspectionHistory : IInspectionHistory
         });
     }
 
-    public async Task<InspectionEntry?> ReviewAsync(string site, string line, string id, ReviewState state, string reviewer, DateTimeOffset at,
+    public async Task<InspectionEntry?> ReviewAsync(string site, string line, string id, ReviewState state,
+        string reviewer, DateTimeOffset at,
         string? note, CancellationToken ct = default)
     {
         await using (var c = await OpenAsync(ct))
         await using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "UPDATE inspections SET review = @review, reviewer = @reviewer, reviewed_ms = @at, note = @note " +
+            cmd.CommandText =
+                "UPDATE inspections SET review = @review, reviewer = @reviewer, reviewed_ms = @at, note = @note " +
                               "WHERE site = @site AND line = @line AND id = @id";
-            Add(cmd, "review", (int)state); Add(cmd, "reviewer", reviewer); Add(cmd, "at", at.ToUnixTimeMilliseconds()); Add(cmd, "note", note);
+            Add(cmd, "review", (int)state); Add(cmd, "reviewer", reviewer); Add(cmd, "at", at.ToUnixTimeMilliseconds());
+            Add(cmd, "note", note);
             Add(cmd, "site", site); Add(cmd, "line", line); Add(cmd, "id", id);
             if (await cmd.ExecuteNonQueryAsync(ct) == 0) return null;
         }
         return await GetAsync(site, line, id, ct);
     }
 
-    public Task MarkBankedAsync(string site, string line, IReadOnlyCollection<string> ids, string version, CancellationToken ct = default) =>
+    public Task MarkBankedAsync(string site, string line, IReadOnlyCollection<string> ids, string version,
+        CancellationToken ct = default) =>
         ForEachId(site, line, ids, "UPDATE inspections SET bank_version = @bank", cmd => Add(cmd, "bank", version), ct);
 
     public async Task<RetentionPolicy?> GetRetentionAsync(string site, string line, CancellationToken ct = default)
@@ -135,17 +148,22 @@ public abstract class SqlInspectionHistory : IInspectionHistory
         cmd.CommandText = "SELECT days, max_images FROM inspection_retention WHERE site = @site AND line = @line";
         Add(cmd, "site", site); Add(cmd, "line", line);
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? new RetentionPolicy(Convert.ToInt32(r.GetValue(0)), Convert.ToInt32(r.GetValue(1))) : null;
+        return await r.ReadAsync(ct)
+            ? new RetentionPolicy(Convert.ToInt32(r.GetValue(0)), Convert.ToInt32(r.GetValue(1))) : null;
     }
 
-    public async Task SetRetentionAsync(string site, string line, RetentionPolicy policy, CancellationToken ct = default)
+    public async Task SetRetentionAsync(string site, string line, RetentionPolicy policy,
+        CancellationToken ct = default)
     {
         policy.Check();
         await using var c = await OpenAsync(ct);
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = "INSERT INTO inspection_retention (site, line, days, max_images) VALUES (@site, @line, @days, @max) " +
-                          "ON CONFLICT (site, line) DO UPDATE SET days = excluded.days, max_images = excluded.max_images";
-        Add(cmd, "site", site); Add(cmd, "line", line); Add(cmd, "days", policy.Days); Add(cmd, "max", policy.MaxStoredImages);
+        cmd.CommandText =
+            "INSERT INTO inspection_retention (site, line, days, max_images) VALUES (@site, @line, @days, @max) " +
+                          "ON CONFLICT (site, line) DO UPDATE SET days = excluded.days, max_images = " +
+                          "excluded.max_images";
+        Add(cmd, "site", site); Add(cmd, "line", line); Add(cmd, "days", policy.Days);
+        Add(cmd, "max", policy.MaxStoredImages);
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
@@ -160,19 +178,27 @@ public abstract class SqlInspectionHistory : IInspectionHistory
         return result;
     }
 
-    public Task<IReadOnlyList<InspectionEntry>> OlderThanAsync(string site, string line, DateTimeOffset cutoff, int limit, CancellationToken ct = default) =>
-        ReadAsync($"SELECT {Columns} FROM inspections WHERE site = @site AND line = @line AND time_ms < @cutoff ORDER BY time_ms, id LIMIT @limit",
-            cmd => { Add(cmd, "site", site); Add(cmd, "line", line); Add(cmd, "cutoff", cutoff.ToUnixTimeMilliseconds()); Add(cmd, "limit", limit); }, ct);
+    public Task<IReadOnlyList<InspectionEntry>> OlderThanAsync(string site, string line, DateTimeOffset cutoff,
+        int limit, CancellationToken ct = default) =>
+        ReadAsync($"SELECT {Columns} FROM inspections WHERE site = @site AND line = @line AND time_ms < @cutoff " +
+            "ORDER BY time_ms, id LIMIT @limit",
+            cmd => { Add(cmd, "site", site); Add(cmd, "line", line);
+                Add(cmd, "cutoff", cutoff.ToUnixTimeMilliseconds()); Add(cmd, "limit", limit); }, ct);
 
-    public Task<IReadOnlyList<InspectionEntry>> ImagesBeyondAsync(string site, string line, int keep, int limit, CancellationToken ct = default) =>
-        ReadAsync($"SELECT {Columns} FROM inspections WHERE site = @site AND line = @line AND review = 0 AND (image_key IS NOT NULL OR overlay_key IS NOT NULL) " +
+    public Task<IReadOnlyList<InspectionEntry>> ImagesBeyondAsync(string site, string line, int keep, int limit,
+        CancellationToken ct = default) =>
+        ReadAsync($"SELECT {Columns} FROM inspections WHERE site = @site AND line = @line AND review = 0 AND " +
+            "(image_key IS NOT NULL OR overlay_key IS NOT NULL) " +
                   "ORDER BY time_ms DESC, id DESC LIMIT @limit OFFSET @keep",
-            cmd => { Add(cmd, "site", site); Add(cmd, "line", line); Add(cmd, "keep", keep); Add(cmd, "limit", limit); }, ct);
+            cmd => { Add(cmd, "site", site); Add(cmd, "line", line); Add(cmd, "keep", keep);
+                Add(cmd, "limit", limit); }, ct);
 
-    public Task DeleteAsync(string site, string line, IReadOnlyCollection<string> ids, CancellationToken ct = default) =>
+    public Task DeleteAsync(string site, string line, IReadOnlyCollection<string> ids,
+        CancellationToken ct = default) =>
         ForEachId(site, line, ids, "DELETE FROM inspections", _ => { }, ct);
 
-    public async Task<IReadOnlySet<string>> VersionsAwaitingReviewAsync(string site, string line, CancellationToken ct = default)
+    public async Task<IReadOnlySet<string>> VersionsAwaitingReviewAsync(string site, string line,
+        CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);
         await using var cmd = c.CreateCommand();
@@ -184,7 +210,8 @@ public abstract class SqlInspectionHistory : IInspectionHistory
         return result;
     }
 
-    public async Task<IReadOnlySet<string>> ImageKeysNamedAsync(string site, string line, IReadOnlyCollection<string> ids,
+    public async Task<IReadOnlySet<string>> ImageKeysNamedAsync(string site, string line,
+        IReadOnlyCollection<string> ids,
         CancellationToken ct = default)
     {
         var result = new HashSet<string>(StringComparer.Ordinal);
@@ -192,7 +219,8 @@ public abstract class SqlInspectionHistory : IInspectionHistory
         {
             // One parameter per id: portable (no array parameters in SQLite).
             var names = chunk.Select((_, i) => "@id" + i).ToList();
-            var rows = await ReadAsync($"SELECT {Columns} FROM inspections WHERE site = @site AND line = @line AND id IN ({string.Join(", ", names)})",
+            var rows = await ReadAsync($"SELECT {Columns} FROM inspections WHERE site = @site AND line = @line AND " +
+                $"id IN ({string.Join(", ", names)})",
                 cmd =>
                 {
                     Add(cmd, "site", site); Add(cmd, "line", line);
@@ -205,12 +233,14 @@ public abstract class SqlInspectionHistory : IInspectionHistory
         return result;
     }
 
-    public Task ClearImagesAsync(string site, string line, IReadOnlyCollection<string> ids, CancellationToken ct = default) =>
+    public Task ClearImagesAsync(string site, string line, IReadOnlyCollection<string> ids,
+        CancellationToken ct = default) =>
         ForEachId(site, line, ids, "UPDATE inspections SET image_key = NULL, overlay_key = NULL", _ => { }, ct);
 
     /// <summary>One statement per id in one transaction: portable (no array parameters in SQLite) and the batches are
     /// small.</summary>
-    private async Task ForEachId(string site, string line, IReadOnlyCollection<string> ids, string statement, Action<DbCommand> extra, CancellationToken ct)
+    private async Task ForEachId(string site, string line, IReadOnlyCollection<string> ids, string statement,
+        Action<DbCommand> extra, CancellationToken ct)
     {
         if (ids.Count == 0) return;
         await using var c = await OpenAsync(ct);
@@ -227,7 +257,8 @@ public abstract class SqlInspectionHistory : IInspectionHistory
         await tx.CommitAsync(ct);
     }
 
-    private async Task<IReadOnlyList<InspectionEntry>> ReadAsync(string sql, Action<DbCommand> bind, CancellationToken ct)
+    private async Task<IReadOnlyList<InspectionEntry>> ReadAsync(string sql, Action<DbCommand> bind,
+        CancellationToken ct)
     {
         await using var c = await OpenAsync(ct);
         await using var cmd = c.CreateCommand();
@@ -243,9 +274,11 @@ public abstract class SqlInspectionHistory : IInspectionHistory
     {
         string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
         long? L(int i) => r.IsDBNull(i) ? null : Convert.ToInt64(r.GetValue(i));
-        return new InspectionEntry(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Convert.ToDouble(r.GetValue(4)),
+        return new InspectionEntry(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
+            Convert.ToDouble(r.GetValue(4)),
             Convert.ToInt32(r.GetValue(5)) != 0, Convert.ToDouble(r.GetValue(6)), Convert.ToDouble(r.GetValue(7)),
-            DateTimeOffset.FromUnixTimeMilliseconds(L(8)!.Value), S(9), S(10), S(11), (ReviewState)Convert.ToInt32(r.GetValue(12)), S(13),
+            DateTimeOffset.FromUnixTimeMilliseconds(L(8)!.Value), S(9), S(10), S(11),
+            (ReviewState)Convert.ToInt32(r.GetValue(12)), S(13),
             L(14) is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null, S(15), S(16));
     }
 

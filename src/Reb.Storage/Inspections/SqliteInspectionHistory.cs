@@ -20,7 +20,8 @@ public sealed class SqliteInspectionHistory : SqlInspectionHistory
         // A write waits at most 5 s for a lock (the default is 30 s): a file locked by a stuck process (SQLite is one
         // silo's store; a second silo pointed at the same file is a misconfiguration) fails the inspection with 503
         // within the gateway's deadline instead of hanging it.
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 5 }.ToString();
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 5 }.ToString();
     }
 
     public string Path { get; }

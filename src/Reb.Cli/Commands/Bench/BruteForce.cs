@@ -21,8 +21,10 @@ public static class BruteForce
             for (int j = 0; j < n; j++)
             {
                 double s = 0;
-                for (int c = 0; c < d; c++) { double diff = (double)q[i * d + c] - b[(long)j * d + c]; s += diff * diff; }
-                all[j] = (exclude is not null && exclude[i] == j) ? (float.PositiveInfinity, long.MaxValue) : ((float)s, j);
+                for (int c = 0; c < d; c++) { double diff = (double)q[i * d + c] - b[(long)j * d + c]; s +=
+                    diff * diff; }
+                all[j] = (exclude is not null && exclude[i] == j) ? (float.PositiveInfinity, long.MaxValue)
+                    : ((float)s, j);
             }
             var expected = all.OrderBy(p => p.D).ThenBy(p => p.I).Take(k).ToArray();
             for (int j = 0; j < k; j++)

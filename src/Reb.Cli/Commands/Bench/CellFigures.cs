@@ -8,19 +8,23 @@ namespace Reb.Cli.Commands.Bench;
 /// visited per query, and whether it returned the flat kernel's answer bit for bit on every query of the shape.
 /// </summary>
 public sealed record CellFigures(int Cells, double BuildSeconds, double Seconds, double GflopsEquivalent,
-    double RowsScannedMedian, double RowsScannedP90, double ScannedFraction, double CellsVisitedPerQuery, bool SameAsFlat,
+    double RowsScannedMedian, double RowsScannedP90, double ScannedFraction, double CellsVisitedPerQuery,
+    bool SameAsFlat,
     string AutoPicks, double AutoProbeFraction)
 {
     public override string ToString() =>
-        $"  cells ({Cells})  {Seconds,8:F3} s  {GflopsEquivalent,7:F1} GFLOP/s equivalent; rows screened/query median {RowsScannedMedian:F0}, " +
+        $"  cells ({Cells})  {Seconds,8:F3} s  {GflopsEquivalent,7:F1} GFLOP/s equivalent; rows screened/query " +
+        $"median {RowsScannedMedian:F0}, " +
         $"p90 {RowsScannedP90:F0} ({ScannedFraction:P1} of the bank), cells visited/query {CellsVisitedPerQuery:F1}; " +
-        $"same answer as flat: {SameAsFlat}; auto picks {AutoPicks} (probe {AutoProbeFraction:P1}); cells built in {BuildSeconds:F2} s";
+        $"same answer as flat: {SameAsFlat}; auto picks {AutoPicks} (probe {AutoProbeFraction:P1}); cells built in " +
+        $"{BuildSeconds:F2} s";
 
     /// <summary>Median and p90 of the rows screened per query.</summary>
     public static (double Median, double P90) Quantiles(List<long> perQuery)
     {
         if (perQuery.Count == 0) return (double.NaN, double.NaN);
         var sorted = perQuery.Order().ToArray();
-        return (sorted[(sorted.Length - 1) / 2], sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(0.9 * sorted.Length) - 1)]);
+        return (sorted[(sorted.Length - 1) / 2],
+            sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(0.9 * sorted.Length) - 1)]);
     }
 }

@@ -11,10 +11,12 @@ namespace Reb.Cli.Commands.Bench;
 
 /// <summary>Batch-1 latency of one image: backbone + aggregation, then the LDKNN search and maps; RSS growth over the
 /// runs.</summary>
-public sealed record LatencyFigures(string Source, double MsPerImage, double BackboneMs, double SearchMs, double RssGrowthMbOver50Images)
+public sealed record LatencyFigures(string Source, double MsPerImage, double BackboneMs, double SearchMs,
+    double RssGrowthMbOver50Images)
 {
     public override string ToString() =>
-        $"one image ({Source}): {MsPerImage:0} ms = backbone {BackboneMs:0} ms + search {SearchMs:0} ms (+ maps); RSS growth over 50 images {RssGrowthMbOver50Images:0.0} MB";
+        $"one image ({Source}): {MsPerImage:0} ms = backbone {BackboneMs:0} ms + search {SearchMs:0} ms (+ maps); " +
+        $"RSS growth over 50 images {RssGrowthMbOver50Images:0.0} MB";
 }
 
 public static class Latency
@@ -35,7 +37,8 @@ public static class Latency
         var backbone = Measure("random image", () => fx.Embed(image), null, fx.GridSize);
         var search = Measure("synthetic patches", () => imagePatches.alias(), index, fx.GridSize);
         return new LatencyFigures("backbone on a random image, search on synthetic patches of the bank's distribution",
-            backbone.BackboneMs + search.SearchMs, backbone.BackboneMs, search.SearchMs, backbone.RssGrowthMbOver50Images + search.RssGrowthMbOver50Images);
+            backbone.BackboneMs + search.SearchMs, backbone.BackboneMs, search.SearchMs,
+            backbone.RssGrowthMbOver50Images + search.RssGrowthMbOver50Images);
     }
 
     private static LatencyFigures Measure(string source, Func<Tensor> embed, LdknnIndex? index, int grid)

@@ -35,7 +35,8 @@ public static class ModelBench
         using var cells = KnnSearch.Create(bank, SearchMode.Cells, seed: model.Index.Options.Seed);
         double cellsBuild = watch.Elapsed.TotalSeconds;
         using var auto = KnnSearch.Create(bank, SearchMode.Auto, seed: model.Index.Options.Seed);
-        AnsiConsole.MarkupLine($"cells: {cells.Cells!.CellCount} built in {cellsBuild:F2} s; auto picks {SearchModes.Name(auto.Mode)} " +
+        AnsiConsole.MarkupLine(
+            $"cells: {cells.Cells!.CellCount} built in {cellsBuild:F2} s; auto picks {SearchModes.Name(auto.Mode)} " +
             $"(probe screens {auto.ProbeFraction:P1} of the bank per query)");
 
         var shapes = new List<ShapeFigures>();
@@ -44,27 +45,32 @@ public static class ModelBench
         using (var scope = NewDisposeScope())
         {
             var queries = vectors.index_select(0, tensor(rows)).contiguous();
-            var fit = ShapeBench.Run("density fit", vectors, bank, queries, k, rows, seconds, cells: cells, cellsBuildSeconds: cellsBuild, auto: auto);
+            var fit = ShapeBench.Run("density fit", vectors, bank, queries, k, rows, seconds, cells: cells,
+                cellsBuildSeconds: cellsBuild, auto: auto);
             AnsiConsole.WriteLine(fit.ToString());
             shapes.Add(fit);
         }
 
         LatencyFigures? latency = null;
         if (imagesDir is null)
-            AnsiConsole.MarkupLine("[yellow]no --images: the scoring shape needs real images (e.g. the category's test folder); skipped[/]");
+            AnsiConsole.MarkupLine("[yellow]no --images: the scoring shape needs real images (e.g. the category's " +
+                "test folder); skipped[/]");
         else
         {
-            var paths = Directory.EnumerateFiles(imagesDir, "*", SearchOption.AllDirectories).Where(ImageFiles.IsSupported)
+            var paths = Directory.EnumerateFiles(imagesDir, "*", SearchOption.AllDirectories)
+                .Where(ImageFiles.IsSupported)
                 .Order(StringComparer.Ordinal).Take(maxImages).ToList();
             if (paths.Count == 0) throw new InvalidDataException($"no image files in {imagesDir}");
             using var scope = NewDisposeScope();
             var features = new List<Tensor>();
-            foreach (var batch in ImageBatches.Read(paths, model.Embedder.ImageSize, 8, mode: model.Embedder.Resize, onSkip: skip => AnsiConsole.MarkupLine($"[yellow]skipped {Markup.Escape(skip.ToString())}[/]")))
+            foreach (var batch in ImageBatches.Read(paths, model.Embedder.ImageSize, 8, mode: model.Embedder.Resize,
+                onSkip: skip => AnsiConsole.MarkupLine($"[yellow]skipped {Markup.Escape(skip.ToString())}[/]")))
                 using (batch) features.Add(model.Embedder.Embed(batch.Images));
             var queries = cat(features).contiguous();
             // Written next to bench.json so that another exact search can be timed on the very same queries.
             TensorFiles.WriteFloats(Path.Combine(outDir, "scoring-queries.f32"), queries);
-            var scoring = ShapeBench.Run($"scoring ({paths.Count} images)", vectors, bank, queries, 1, null, seconds, cells: cells,
+            var scoring = ShapeBench.Run($"scoring ({paths.Count} images)", vectors, bank, queries, 1, null, seconds,
+                cells: cells,
                 cellsBuildSeconds: cellsBuild, auto: auto);
             AnsiConsole.WriteLine(scoring.ToString());
             shapes.Add(scoring);

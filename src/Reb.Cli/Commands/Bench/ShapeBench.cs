@@ -21,12 +21,17 @@ public sealed record ShapeFigures(
     public CellFigures? CellSearch { get; init; }
 
     public override string ToString() =>
-        $"{Shape}: {Queries} queries x bank {BankSize} x d {Dim}, k = {K}{(Exclusion == "none" ? "" : $", excluding {Exclusion}")}\n" +
-        $"  kNN kernel   {Seconds,8:F3} s  {KnnGflops,7:F1} GFLOP/s  ({(Bf16Screen ? "bfloat16" : "float32")} screen; candidates/query {CandidatesPerQuery:F1}, " +
-        $"exact distances/query {ExactDistancesPerQuery:F1}, queries needing > 256 exact distances {WideQueryFraction:P2})\n" +
+        $"{Shape}: {Queries} queries x bank {BankSize} x d {Dim}, k = " +
+        $"{K}{(Exclusion == "none" ? "" : $", excluding {Exclusion}")}\n" +
+        $"  kNN kernel   {Seconds,8:F3} s  {KnnGflops,7:F1} GFLOP/s  ({(Bf16Screen ? "bfloat16" : "float32")} " +
+        $"screen; candidates/query {CandidatesPerQuery:F1}, " +
+        $"exact distances/query {ExactDistancesPerQuery:F1}, queries needing > 256 exact distances " +
+        $"{WideQueryFraction:P2})\n" +
         $"  kNN kernel with libtorch's bfloat16 mm (bfloat16 output) {OtherBf16KernelSeconds:F3} s\n" +
-        $"  float32 mm   {Float32MmSeconds,8:F3} s  {Float32MmGflops,7:F1} GFLOP/s   kernel / float32 mm rate {KnnGflops / Float32MmGflops:F2}\n" +
-        $"  bfloat16 mm  {Bf16MmSeconds,8:F3} s  {Bf16MmGflops,7:F1} GFLOP/s   kernel / bfloat16 mm rate {KnnGflops / Bf16MmGflops:F2}\n" +
+        $"  float32 mm   {Float32MmSeconds,8:F3} s  {Float32MmGflops,7:F1} GFLOP/s   kernel / float32 mm rate " +
+        $"{KnnGflops / Float32MmGflops:F2}\n" +
+        $"  bfloat16 mm  {Bf16MmSeconds,8:F3} s  {Bf16MmGflops,7:F1} GFLOP/s   kernel / bfloat16 mm rate " +
+        $"{KnnGflops / Bf16MmGflops:F2}\n" +
         $"  exact against a float64 brute force (tie rule) on {CheckedQueries} queries: {ExactOnChecked}" +
         (CellSearch is null ? "" : "\n" + CellSearch);
 }
@@ -68,7 +73,8 @@ public static class ShapeBench
             () => Mm(queries, vectors),
             () => Mm(q16, b16),
         };
-        if (cells is not null) actions.Add(() => { using var r = cells.Search(queries, k, excludeT, stats: cellStats); });
+        if (cells is not null)
+            actions.Add(() => { using var r = cells.Search(queries, k, excludeT, stats: cellStats); });
         var best = Interleaved(seconds, [.. actions]);
         // The stats summed every timed run: per query figures divide by the queries searched.
         double perQuery(long total) => (double)total / stats.Queries;
@@ -90,13 +96,15 @@ public static class ShapeBench
                 && viaCells.Distances.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits)
                     .SequenceEqual(viaFlat.Distances.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits));
             var (median, p90) = CellFigures.Quantiles(once.PerQueryRowsScanned);
-            cellFigures = new CellFigures(cells.Cells?.CellCount ?? 0, cellsBuildSeconds, best[4], flops / best[4] / 1e9, median, p90,
+            cellFigures = new CellFigures(cells.Cells?.CellCount ?? 0, cellsBuildSeconds, best[4],
+                flops / best[4] / 1e9, median, p90,
                 (double)once.RowsScanned / once.Queries / n, (double)once.CellsVisited / once.Queries, same,
                 auto is null ? "?" : SearchModes.Name(auto.Mode), auto?.ProbeFraction ?? double.NaN);
         }
         return new ShapeFigures(shape, count, n, dim, k, exclude is null ? "none" : "each query's own bank row",
             best[0], best[1], best[2], best[3], flops / best[0] / 1e9, flops / best[2] / 1e9, flops / best[3] / 1e9,
-            stats.UsedBf16Gemm, perQuery(stats.Candidates), perQuery(stats.ExactDistances), perQuery(stats.WideQueries), check, exact)
+            stats.UsedBf16Gemm, perQuery(stats.Candidates), perQuery(stats.ExactDistances), perQuery(stats.WideQueries),
+            check, exact)
         {
             CellSearch = cellFigures,
         };

@@ -9,7 +9,8 @@ namespace Reb.Cli.Commands.Bench;
 /// <summary>`reb bench --bank-size`: the same figures on synthetic patch-like banks (no model needed).</summary>
 public static class SyntheticBench
 {
-    public static (List<ShapeFigures> Shapes, LatencyFigures Latency) Run(FeatureExtractor fx, long size, bool fitShape, int seconds)
+    public static (List<ShapeFigures> Shapes, LatencyFigures Latency) Run(FeatureExtractor fx, long size, bool fitShape,
+        int seconds)
     {
         using var scope = NewDisposeScope();
         const int dim = 512;
@@ -28,7 +29,8 @@ public static class SyntheticBench
             AnsiConsole.WriteLine(shapes[^1].ToString());
         }
         // The LDKNN index takes ownership of its core tensor: give it its own copy.
-        using var index = new LdknnIndex(vectors.clone().DetachFromDisposeScope(), new float[size], Enumerable.Range(0, (int)size).Select(i => (long)i).ToArray(), new LdknnOptions());
+        using var index = new LdknnIndex(vectors.clone().DetachFromDisposeScope(), new float[size],
+            Enumerable.Range(0, (int)size).Select(i => (long)i).ToArray(), new LdknnOptions());
         var imagePatches = KnnSyntheticData.PatchLike((long)fx.GridSize * fx.GridSize, dim, 1, sampleSeed: 9);
         var latency = Latency.MeasureSynthetic(fx, index, imagePatches);
         AnsiConsole.WriteLine(latency.ToString());

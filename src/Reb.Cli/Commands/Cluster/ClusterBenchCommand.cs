@@ -23,10 +23,13 @@ namespace Reb.Cli.Commands.Cluster;
 /// </summary>
 public static class ClusterBenchCommand
 {
-    public sealed record PathFigures(string Path, int Shards, int Images, double ImagesPerSecond, double P50Ms, double P95Ms,
-        double MeanMs, double OverheadVsSingle, double MaxAbsScoreDiff, long LargestMessageBytes, string LargestMessageCall);
+    public sealed record PathFigures(string Path, int Shards, int Images, double ImagesPerSecond, double P50Ms,
+        double P95Ms,
+        double MeanMs, double OverheadVsSingle, double MaxAbsScoreDiff, long LargestMessageBytes,
+        string LargestMessageCall);
 
-    public sealed record ClusterBenchReport(string Category, int Threads, int TrainImages, long CoreRows, int Dim, int ImageSize,
+    public sealed record ClusterBenchReport(string Category, int Threads, int TrainImages, long CoreRows, int Dim,
+        int ImageSize,
         int WarmupImages, IReadOnlyList<PathFigures> Paths)
     {
         /// <summary>How the passes were ordered (every image through every path before the next image).</summary>
@@ -35,17 +38,40 @@ public static class ClusterBenchCommand
 
     public static Command Create()
     {
-        var data = new Option<DirectoryInfo>("--data") { Description = "category folder (train/good, test/...)", Required = true };
-        var shots = new Option<int>("--shots") { Description = "training images for the bank", DefaultValueFactory = _ => 20 };
-        var images = new Option<int>("--images") { Description = "test images scored per path", DefaultValueFactory = _ => 30 };
-        var shards = new Option<int[]>("--shards") { Description = "shard counts to measure", DefaultValueFactory = _ => [1, 4], AllowMultipleArgumentsPerToken = true };
+        var data = new Option<DirectoryInfo>("--data")
+        {
+            Description = "category folder (train/good, test/...)",
+            Required = true
+        };
+        var shots = new Option<int>("--shots")
+        {
+            Description = "training images for the bank",
+            DefaultValueFactory = _ => 20
+        };
+        var images = new Option<int>("--images")
+        {
+            Description = "test images scored per path",
+            DefaultValueFactory = _ => 30
+        };
+        var shards = new Option<int[]>("--shards")
+        {
+            Description = "shard counts to measure",
+            DefaultValueFactory = _ => [1, 4],
+            AllowMultipleArgumentsPerToken = true
+        };
         var size = new Option<int>("--image-size") { DefaultValueFactory = _ => 256 };
-        var output = new Option<DirectoryInfo>("--out") { Description = "folder for cluster-bench.json", Required = true };
-        var cmd = new Command("bench", "Single-process vs embedded-cluster scoring (1 and 4 shards): throughput, p50/p95 latency, fan-out overhead, largest message.")
+        var output = new Option<DirectoryInfo>("--out")
+        {
+            Description = "folder for cluster-bench.json",
+            Required = true
+        };
+        var cmd = new Command("bench", "Single-process vs embedded-cluster scoring (1 and 4 shards): throughput, " +
+            "p50/p95 latency, fan-out overhead, largest message.")
             { data, shots, images, shards, size, output };
         cmd.SetAction(async (r, ct) =>
         {
-            try { return await Run(r.GetValue(data)!.FullName, r.GetValue(shots), r.GetValue(images), r.GetValue(shards)!, r.GetValue(size), r.GetValue(output)!.FullName, ct); }
+            try { return await Run(r.GetValue(data)!.FullName, r.GetValue(shots), r.GetValue(images),
+                r.GetValue(shards)!, r.GetValue(size), r.GetValue(output)!.FullName, ct); }
             catch (Exception e) when (ClusterCommand.IsUserError(e))
             {
                 AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message.ReplaceLineEndings(" "))}");
@@ -57,31 +83,36 @@ public static class ClusterBenchCommand
 
     private const int Warmup = 2;
 
-    private static async Task<int> Run(string dataDir, int shots, int imageCount, int[] shardCounts, int size, string outDir, CancellationToken ct)
+    private static async Task<int> Run(string dataDir, int shots, int imageCount, int[] shardCounts, int size,
+        string outDir, CancellationToken ct)
     {
         if (!Directory.Exists(dataDir)) throw new DirectoryNotFoundException($"--data '{dataDir}' does not exist");
         var ds = DatasetReader.Open(dataDir, DatasetLayout.Auto, shots);
         var test = ds.Test.Select(s => s.ImagePath).Take(imageCount + Warmup).ToList();
-        if (test.Count <= Warmup) throw new InvalidDataException($"--data '{dataDir}' has only {test.Count} test images");
+        if (test.Count <= Warmup)
+            throw new InvalidDataException($"--data '{dataDir}' has only {test.Count} test images");
         Directory.CreateDirectory(outDir);
         var work = Directory.CreateTempSubdirectory("reb-cluster-bench-").FullName;
         try
         {
             AnsiConsole.MarkupLine($"fitting the bank single-process on {ds.TrainGood.Count} images ...");
             var options = new InspectionOptions { ImageSize = size, BatchSize = 1 };
-            var (model, fit) = ModelFitter.Fit(ds.TrainGood, new FeatureExtractor(Backbone.LoadDefault(), size), options);
+            var (model, fit) =
+                ModelFitter.Fit(ds.TrainGood, new FeatureExtractor(Backbone.LoadDefault(), size), options);
             using var fitted = model;
             var modelDir = Path.Combine(work, "model");
             var manifest = ModelStore.Save(model, fit, ds.Category, modelDir);
 
-            await using var session = await ClusterSession.StartEmbeddedAsync(new ArtefactStoreSettings { Root = Path.Combine(work, "store") }, ct, persistRegistry: false);
+            await using var session = await ClusterSession.StartEmbeddedAsync(
+                new ArtefactStoreSettings { Root = Path.Combine(work, "store") }, ct, persistRegistry: false);
             var version = await session.Store.PublishModelAsync(modelDir, ct);
             // One scorer per path; path 0 is the single-process reference.
             var scorers = new List<(string Path, int Shards, Func<string, float> Score)>
             {
                 ("single-process", 0, p =>
                 {
-                    foreach (var batch in ImageBatches.Read([p], size, 1, s => throw new InvalidDataException(s.Reason)))
+                    foreach (var batch in ImageBatches.Read([p], size, 1,
+                        s => throw new InvalidDataException(s.Reason)))
                         using (batch) return model.Score(batch)[0].Score;
                     throw new InvalidDataException($"{p}: not read");
                 }),
@@ -94,7 +125,8 @@ public static class ClusterBenchCommand
                 await grain.SetShards(n);
                 await session.Client.StatusAsync(line, refresh: true, ct);
                 scorers.Add(("embedded-cluster", n, p =>
-                    session.Client.ScoreAsync(line, File.ReadAllBytes(p), Path.GetFileName(p), ct).GetAwaiter().GetResult().Score));
+                    session.Client.ScoreAsync(line, File.ReadAllBytes(p), Path.GetFileName(p), ct).GetAwaiter()
+                    .GetResult().Score));
             }
 
             // Interleaved: each image goes through every path before the next image, so the load of a shared machine
@@ -113,7 +145,8 @@ public static class ClusterBenchCommand
                         var w = Stopwatch.StartNew();
                         var score = scorers[k].Score(test[i]);
                         var ms = w.Elapsed.TotalMilliseconds;
-                        if (MessageSizeMeter.LargestBytes > largest[k]) { largest[k] = MessageSizeMeter.LargestBytes; largestCall[k] = MessageSizeMeter.LargestCall; }
+                        if (MessageSizeMeter.LargestBytes > largest[k]) { largest[k] = MessageSizeMeter.LargestBytes;
+                            largestCall[k] = MessageSizeMeter.LargestCall; }
                         if (i < Warmup) continue; // model caches, shard loading, JIT
                         lat[k].Add(ms);
                         scores[k].Add(score);
@@ -126,18 +159,28 @@ public static class ClusterBenchCommand
             for (int k = 0; k < scorers.Count; k++)
             {
                 double diff = scores[k].Zip(scores[0], (a, b) => Math.Abs((double)a - b)).Max();
-                paths.Add(Figures(scorers[k].Path, scorers[k].Shards, lat[k].ToArray(), lat[0].ToArray(), diff, largest[k], largestCall[k] ?? ""));
+                paths.Add(Figures(scorers[k].Path, scorers[k].Shards, lat[k].ToArray(), lat[0].ToArray(), diff,
+                    largest[k], largestCall[k] ?? ""));
             }
 
-            var report = new ClusterBenchReport(ds.Category, TorchSharp.torch.get_num_threads(), fit.TrainImages, manifest.Bank.Core, manifest.Bank.Dim, size, Warmup, paths);
+            var report = new ClusterBenchReport(ds.Category, TorchSharp.torch.get_num_threads(), fit.TrainImages,
+                manifest.Bank.Core, manifest.Bank.Dim, size, Warmup, paths);
             var json = Path.Combine(outDir, "cluster-bench.json");
-            File.WriteAllText(json, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
-            var t = new Table().AddColumns("path", "shards", "img/s", "p50 ms", "p95 ms", "overhead vs single", "max |score diff|", "largest message");
+            File.WriteAllText(json, JsonSerializer.Serialize(report, new JsonSerializerOptions
+            {
+                WriteIndented = true,
+                PropertyNamingPolicy = JsonNamingPolicy.CamelCase
+            }));
+            var t = new Table().AddColumns("path", "shards", "img/s", "p50 ms", "p95 ms", "overhead vs single",
+                "max |score diff|", "largest message");
             foreach (var p in paths)
-                t.AddRow(p.Path, p.Shards.ToString(), $"{p.ImagesPerSecond:0.00}", $"{p.P50Ms:0}", $"{p.P95Ms:0}", $"{p.OverheadVsSingle:P1}",
-                    $"{p.MaxAbsScoreDiff:G3}", p.LargestMessageBytes > 0 ? $"{p.LargestMessageBytes / 1024.0:0.0} KiB ({Markup.Escape(p.LargestMessageCall)})" : "-");
+                t.AddRow(p.Path, p.Shards.ToString(), $"{p.ImagesPerSecond:0.00}", $"{p.P50Ms:0}", $"{p.P95Ms:0}",
+                    $"{p.OverheadVsSingle:P1}",
+                    $"{p.MaxAbsScoreDiff:G3}", p.LargestMessageBytes > 0
+                    ? $"{p.LargestMessageBytes / 1024.0:0.0} KiB ({Markup.Escape(p.LargestMessageCall)})" : "-");
             AnsiConsole.Write(t);
-            AnsiConsole.MarkupLine($"bank {manifest.Bank.Core:N0} x {manifest.Bank.Dim}; wrote [bold]{Markup.Escape(json)}[/]");
+            AnsiConsole.MarkupLine(
+                $"bank {manifest.Bank.Core:N0} x {manifest.Bank.Dim}; wrote [bold]{Markup.Escape(json)}[/]");
             return 0;
         }
         finally
@@ -146,12 +189,14 @@ public static class ClusterBenchCommand
         }
     }
 
-    private static PathFigures Figures(string path, int shards, double[] lat, double[] singleLat, double diff, long largest, string call)
+    private static PathFigures Figures(string path, int shards, double[] lat, double[] singleLat, double diff,
+        long largest, string call)
     {
         var sorted = lat.Order().ToArray();
         double Q(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
         double mean = lat.Average();
-        var f = new PathFigures(path, shards, lat.Length, 1000.0 / mean, Q(0.5), Q(0.95), mean, mean / singleLat.Average() - 1, diff, largest, call);
+        var f = new PathFigures(path, shards, lat.Length, 1000.0 / mean, Q(0.5), Q(0.95), mean,
+            mean / singleLat.Average() - 1, diff, largest, call);
         return f;
     }
 }

@@ -44,7 +44,8 @@ public sealed class ClusterSession : IAsyncDisposable
     /// false keeps them in memory for this session only (benchmarks).
     /// </param>
     /// <param name="overrides">Extra configuration keys (e.g. "Reb:Device").</param>
-    public static async Task<ClusterSession> StartEmbeddedAsync(ArtefactStoreSettings store, CancellationToken ct, bool persistRegistry = true,
+    public static async Task<ClusterSession> StartEmbeddedAsync(ArtefactStoreSettings store, CancellationToken ct,
+        bool persistRegistry = true,
         IReadOnlyDictionary<string, string?>? overrides = null)
     {
         int siloPort = LoopbackPorts.Next(), gatewayPort = LoopbackPorts.Next();
@@ -77,7 +78,8 @@ public sealed class ClusterSession : IAsyncDisposable
     }
 
     /// <param name="tls">client certificate and trust list for a cluster with Orleans TLS (null: plaintext).</param>
-    public static async Task<ClusterSession> ConnectAsync(string gateway, string clusterId, string serviceId, ArtefactStoreSettings store, CancellationToken ct,
+    public static async Task<ClusterSession> ConnectAsync(string gateway, string clusterId, string serviceId,
+        ArtefactStoreSettings store, CancellationToken ct,
         OrleansTlsOptions? tls = null)
     {
         var endpoint = ParseEndpoint(gateway);
@@ -96,9 +98,11 @@ public sealed class ClusterSession : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException)
         {
             host.Dispose();
-            throw new ClusterCommandException($"cannot reach the cluster gateway {gateway} (cluster '{clusterId}'): {e.GetBaseException().Message}", e);
+            throw new ClusterCommandException($"cannot reach the cluster gateway {gateway} (cluster '{clusterId}'): " +
+                $"{e.GetBaseException().Message}", e);
         }
-        return new ClusterSession(host, ArtefactStoreFactory.Create(store, Reb.Grains.Models.ModelDirectoryFormat.Instance), $"gateway {gateway}");
+        return new ClusterSession(host,
+            ArtefactStoreFactory.Create(store, Reb.Grains.Models.ModelDirectoryFormat.Instance), $"gateway {gateway}");
     }
 
     private static IPEndPoint ParseEndpoint(string gateway)
@@ -116,7 +120,8 @@ public sealed class ClusterSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try { await _host.StopAsync(TimeSpan.FromSeconds(10)); } catch (Exception) { } // stopping must not hide the command's result
+        // stopping must not hide the command's result
+        try { await _host.StopAsync(TimeSpan.FromSeconds(10)); } catch (Exception) { }
         _host.Dispose();
     }
 }

@@ -19,10 +19,12 @@ public sealed record LoadImage(string Name, byte[] Bytes)
             if (File.Exists(input)) paths.Add(Path.GetFullPath(input));
             else if (Directory.Exists(input))
                 paths.AddRange(Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
-                    .Where(p => ImageLoader.SupportedExtensions.Contains(Path.GetExtension(p).ToLowerInvariant())).Order(StringComparer.Ordinal));
+                    .Where(p => ImageLoader.SupportedExtensions.Contains(Path.GetExtension(p).ToLowerInvariant()))
+                    .Order(StringComparer.Ordinal));
             else throw new FileNotFoundException($"--images: '{input}' is neither an image file nor a folder");
         }
-        if (paths.Count == 0) throw new InvalidDataException($"--images: no images ({string.Join(", ", ImageLoader.SupportedExtensions)}) in {string.Join(", ", inputs)}");
+        if (paths.Count == 0) throw new InvalidDataException("--images: no images " +
+            $"({string.Join(", ", ImageLoader.SupportedExtensions)}) in {string.Join(", ", inputs)}");
         return paths;
     }
 }

@@ -8,10 +8,12 @@ namespace Reb.Cli.Commands.Load;
 /// Closed-loop load: <see cref="LoadSettings.Clients"/> clients each post one image to
 /// <c>POST /api/lines/{line}/inspect</c>, wait for the answer, post the next (cycling through the images), until the
 /// duration or the request budget is used up, through the typed client (<see cref="RebClient"/> over a plain HttpClient
-/// without the retry pipeline: each send is measured once). Refusals with Retry-After are honoured (capped), never retried at once.
-/// With several endpoints (one per silo) the clients spread over them and fail over when one gives no HTTP answer.
+/// without the retry pipeline: each send is measured once). Refusals with Retry-After are honoured (capped), never
+/// retried at once. With several endpoints (one per silo) the clients spread over them and fail over when one gives no
+/// HTTP answer.
 /// </summary>
-public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> images, HttpMessageHandler? handler = null)
+public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> images,
+    HttpMessageHandler? handler = null)
 {
     /// <summary>Called once, <see cref="Event"/> seconds after the start (e.g. kill a silo); its failure is reported,
     /// not thrown.</summary>
@@ -25,7 +27,11 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
         var clients = settings.Endpoints.Select(endpoint =>
         {
             // Per request below: a timeout must be told apart from the run's end.
-            var http = new HttpClient(handler ?? shared!, disposeHandler: false) { BaseAddress = endpoint, Timeout = Timeout.InfiniteTimeSpan };
+            var http = new HttpClient(handler ?? shared!, disposeHandler: false)
+            {
+                BaseAddress = endpoint,
+                Timeout = Timeout.InfiniteTimeSpan
+            };
             http.DefaultRequestHeaders.Add(RebClient.ApiKeyHeader, settings.ApiKey);
             return new RebClient(http);
         }).ToList();
@@ -60,7 +66,8 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
                 var sample = await SendAsync(clients[endpoint], image, clock, ct);
                 // No HTTP answer at all (refused/reset) from one of several endpoints: resend to the next one and stay
                 // there.
-                for (int tries = 1; sample.Sample is { Outcome: LoadOutcome.HardError, Status: 0 } && tries < endpoints.Count; tries++)
+                for (int tries = 1; sample.Sample is { Outcome: LoadOutcome.HardError, Status: 0 }
+                    && tries < endpoints.Count; tries++)
                 {
                     samples.Add(sample.Sample with { Outcome = LoadOutcome.FailedOver });
                     endpoint = (endpoint + 1) % endpoints.Count;
@@ -75,15 +82,18 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
             }
         }
 
-        try { await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(c => Task.Run(() => Client(c), CancellationToken.None))); }
+        try { await Task.WhenAll(Enumerable.Range(0, settings.Clients)
+            .Select(c => Task.Run(() => Client(c), CancellationToken.None))); }
         finally { clients.ForEach(c => c.Dispose()); }
         var elapsed = clock.Elapsed;
         await stop.CancelAsync();
         await eventTask;
-        return LoadReport.From(settings, samples.OrderBy(s => s.StartSeconds).ToList(), elapsed, images.Count, eventAt, eventNote);
+        return LoadReport.From(settings, samples.OrderBy(s => s.StartSeconds).ToList(), elapsed, images.Count, eventAt,
+            eventNote);
     }
 
-    private async Task<(LoadSample Sample, TimeSpan? RetryAfter)> SendAsync(RebClient client, LoadImage image, Stopwatch clock, CancellationToken ct)
+    private async Task<(LoadSample Sample, TimeSpan? RetryAfter)> SendAsync(RebClient client, LoadImage image,
+        Stopwatch clock, CancellationToken ct)
     {
         double start = clock.Elapsed.TotalSeconds;
         long t0 = Stopwatch.GetTimestamp();
@@ -93,19 +103,22 @@ public sealed class LoadRunner(LoadSettings settings, IReadOnlyList<LoadImage> i
         {
             // The whole answer (read and parsed by the client) is part of the latency.
             await client.InspectAsync(settings.Line, new ImageFile(image.Name, image.Bytes), timeout.Token);
-            return (new LoadSample(start, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, LoadOutcome.Ok, 200, null), null);
+            return (new LoadSample(start, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, LoadOutcome.Ok, 200, null),
+                null);
         }
         catch (RebApiException e)
         {
             double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             bool retryable = e.RetryAfter is not null && e.Status is 429 or 503;
             // A hard error answered at once would otherwise turn the closed loop into a flood of that error.
-            return (new LoadSample(start, ms, retryable ? LoadOutcome.Retryable : LoadOutcome.HardError, e.Status, null),
+            return (new LoadSample(start, ms, retryable ? LoadOutcome.Retryable : LoadOutcome.HardError, e.Status,
+                null),
                 retryable ? (e.RetryAfter < TimeSpan.Zero ? TimeSpan.Zero : e.RetryAfter) : HardErrorPause);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return (new LoadSample(start, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, LoadOutcome.Hung, 0, "timeout"), null);
+            return (new LoadSample(start, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, LoadOutcome.Hung, 0,
+                "timeout"), null);
         }
         catch (HttpRequestException e)
         {

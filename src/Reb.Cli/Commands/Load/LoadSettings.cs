@@ -31,10 +31,12 @@ public sealed record LoadSettings(
     public LoadSettings Validated()
     {
         foreach (var url in Endpoints) LoopbackGuard.Check(url);
-        if (string.IsNullOrWhiteSpace(ApiKey)) throw new ArgumentException("--key (or REB_API_KEY): an API key is required");
+        if (string.IsNullOrWhiteSpace(ApiKey))
+            throw new ArgumentException("--key (or REB_API_KEY): an API key is required");
         if (string.IsNullOrWhiteSpace(Line)) throw new ArgumentException("--line: a product line is required");
         if (Clients is < 1 or > 256) throw new ArgumentException($"--clients must be 1..256, not {Clients}");
-        if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromHours(1)) throw new ArgumentException($"--seconds must be in (0, 3600], not {Duration.TotalSeconds}");
+        if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromHours(1))
+            throw new ArgumentException($"--seconds must be in (0, 3600], not {Duration.TotalSeconds}");
         if (MaxRequests < 1) throw new ArgumentException($"--requests must be at least 1, not {MaxRequests}");
         if (RequestTimeout <= TimeSpan.Zero) throw new ArgumentException("--timeout must be positive");
         return this;

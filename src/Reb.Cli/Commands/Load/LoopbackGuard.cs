@@ -15,6 +15,7 @@ public static class LoopbackGuard
     {
         if (url.Scheme is not ("http" or "https")) throw new ArgumentException($"--url '{url}': http or https only");
         if (!IsLoopback(url))
-            throw new ArgumentException($"--url '{url}': reb load only targets loopback (localhost, 127.x.x.x, ::1); '{url.Host}' is not");
+            throw new ArgumentException(
+                $"--url '{url}': reb load only targets loopback (localhost, 127.x.x.x, ::1); '{url.Host}' is not");
     }
 }

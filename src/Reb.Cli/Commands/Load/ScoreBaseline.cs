@@ -20,13 +20,15 @@ public static class ScoreBaseline
     {
         using var model = ModelStore.Load(modelDir);
         var skipped = new List<SkippedImage>();
-        foreach (var warm in ImageBatches.Read(paths.Take(model.Options.BatchSize).ToList(), model.Options.ImageSize, model.Options.BatchSize, skipped.Add, mode: model.Embedder.Resize))
+        foreach (var warm in ImageBatches.Read(paths.Take(model.Options.BatchSize).ToList(), model.Options.ImageSize,
+            model.Options.BatchSize, skipped.Add, mode: model.Embedder.Resize))
             using (warm) model.Score(warm);
         int n = 0;
         var clock = Stopwatch.StartNew();
         do
         {
-            foreach (var batch in ImageBatches.Read(paths, model.Options.ImageSize, model.Options.BatchSize, skipped.Add, mode: model.Embedder.Resize))
+            foreach (var batch in ImageBatches.Read(paths, model.Options.ImageSize, model.Options.BatchSize,
+                skipped.Add, mode: model.Embedder.Resize))
                 using (batch) n += model.Score(batch).Count;
         } while (clock.Elapsed.TotalSeconds < minSeconds);
         if (n == 0) throw new InvalidDataException($"the baseline scored no image ({skipped.Count} skipped)");
@@ -39,7 +41,8 @@ public static class ScoreBaseline
         using var http = new HttpClient { BaseAddress = s.BaseUrl, Timeout = s.RequestTimeout };
         http.DefaultRequestHeaders.Add("X-Api-Key", s.ApiKey);
         using var r = await http.GetAsync($"api/lines/{Uri.EscapeDataString(s.Line)}", ct);
-        if (!r.IsSuccessStatusCode) throw new InvalidDataException($"GET /api/lines/{s.Line}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync(ct)}");
+        if (!r.IsSuccessStatusCode) throw new InvalidDataException(
+            $"GET /api/lines/{s.Line}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync(ct)}");
         var doc = await r.Content.ReadFromJsonAsync<JsonElement>(ct);
         return doc.GetProperty("currentVersion").GetString()
                ?? throw new InvalidDataException($"line '{s.Line}' has no current version");
@@ -47,6 +50,8 @@ public static class ScoreBaseline
 
     /// <summary>The version's model directory, copied out of a local artefact store folder into <paramref
     /// name="cacheRoot"/>.</summary>
-    public static Task<string> FetchAsync(string artefactRoot, string version, string cacheRoot, CancellationToken ct) =>
-        new LocalFolderArtefactStore(artefactRoot, Reb.Grains.Models.ModelDirectoryFormat.Instance).FetchModelAsync(version, cacheRoot, ct);
+    public static Task<string> FetchAsync(string artefactRoot, string version, string cacheRoot,
+        CancellationToken ct) =>
+        new LocalFolderArtefactStore(artefactRoot, Reb.Grains.Models.ModelDirectoryFormat.Instance)
+        .FetchModelAsync(version, cacheRoot, ct);
 }

@@ -12,7 +12,8 @@ public static class SiloKiller
         var cmdline = $"/proc/{pid}/cmdline";
         string command = File.Exists(cmdline) ? File.ReadAllText(cmdline).Replace('\0', ' ') : "";
         if (!command.Contains("Reb.Silo", StringComparison.Ordinal))
-            throw new ArgumentException($"--silo-pid {pid}: not a running Reb.Silo process ({(command.Length == 0 ? "no such process" : command.Trim())})");
+            throw new ArgumentException($"--silo-pid {pid}: not a running Reb.Silo process " +
+                $"({(command.Length == 0 ? "no such process" : command.Trim())})");
         using var p = Process.GetProcessById(pid);
         p.Kill();
     }

@@ -9,7 +9,8 @@ using Spectre.Console;
 namespace Reb.Cli.Commands.Soak;
 
 /// <summary>A soak line: its name, bank rows and the test images its clients send.</summary>
-public sealed record SoakLine(string Name, string Version, string Category, int Shots, long BankRows, IReadOnlyList<LoadImage> Images);
+public sealed record SoakLine(string Name, string Version, string Category, int Shots, long BankRows,
+    IReadOnlyList<LoadImage> Images);
 
 /// <summary>
 /// Makes the soak's lines: line i fits category i mod C of --data with its own shot count and coreset seed (so every
@@ -18,7 +19,8 @@ public sealed record SoakLine(string Name, string Version, string Category, int 
 /// </summary>
 public static class SoakLines
 {
-    public static async Task<IReadOnlyList<SoakLine>> TrainAsync(SoakSettings settings, ClusterSession session, CancellationToken ct)
+    public static async Task<IReadOnlyList<SoakLine>> TrainAsync(SoakSettings settings, ClusterSession session,
+        CancellationToken ct)
     {
         var lines = new List<SoakLine>();
         var work = Directory.CreateTempSubdirectory("reb-soak-models-").FullName;
@@ -31,7 +33,8 @@ public static class SoakLines
                 var name = $"soak-{i:00}";
                 var ds = DatasetReader.Open(data, DatasetLayout.Auto, shots);
                 var options = new InspectionOptions { ImageSize = settings.ImageSize, Ldknn = new() { Seed = i } };
-                var (model, fit) = await Task.Run(() => ModelFitter.Fit(ds.TrainGood, new FeatureExtractor(Backbone.LoadDefault(), settings.ImageSize), options), ct);
+                var (model, fit) = await Task.Run(() => ModelFitter.Fit(ds.TrainGood,
+                    new FeatureExtractor(Backbone.LoadDefault(), settings.ImageSize), options), ct);
                 ModelManifest manifest;
                 using (model) manifest = ModelStore.Save(model, fit, name, Path.Combine(work, name));
                 var version = await session.Store.PublishModelAsync(Path.Combine(work, name), ct);
@@ -40,11 +43,13 @@ public static class SoakLines
                 await grain.SetShards(settings.Shards);
                 // Good and defective test images alike: the clients' mix.
                 var images = ds.Test.Select(s => s.ImagePath).OrderBy(p => p, StringComparer.Ordinal)
-                    .Where((_, k) => k % Math.Max(1, ds.Test.Count / settings.ImagesPerLine) == 0).Take(settings.ImagesPerLine)
+                    .Where((_, k) => k % Math.Max(1, ds.Test.Count / settings.ImagesPerLine) == 0)
+                    .Take(settings.ImagesPerLine)
                     .Select(p => new LoadImage(Path.GetFileName(p), File.ReadAllBytes(p))).ToList();
                 if (images.Count == 0) throw new InvalidDataException($"--data '{data}' has no test images");
                 lines.Add(new SoakLine(name, version, ds.Category, fit.TrainImages, manifest.Bank.Core, images));
-                AnsiConsole.MarkupLine($"soak: line {name} = {Markup.Escape(ds.Category)}, {fit.TrainImages} shots, bank {manifest.Bank.Core:N0} x {manifest.Bank.Dim}");
+                AnsiConsole.MarkupLine($"soak: line {name} = {Markup.Escape(ds.Category)}, {fit.TrainImages} shots, " +
+                    $"bank {manifest.Bank.Core:N0} x {manifest.Bank.Dim}");
             }
             return lines;
         }

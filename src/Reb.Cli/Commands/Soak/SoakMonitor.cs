@@ -7,7 +7,8 @@ using Reb.Gateway.Lines;
 namespace Reb.Cli.Commands.Soak;
 
 /// <summary>One silo at one moment: bank bytes resident (and the silo's own peak since it started), RSS.</summary>
-public sealed record SiloSample(int Silo, bool Up, long BudgetBytes, long ResidentBytes, long PeakResidentBytes, long LargestShardBytes, long RssBytes);
+public sealed record SiloSample(int Silo, bool Up, long BudgetBytes, long ResidentBytes, long PeakResidentBytes,
+    long LargestShardBytes, long RssBytes);
 
 /// <summary>The cluster once a second.</summary>
 public sealed record ClusterSample(double Seconds, IReadOnlyList<SiloSample> Silos);
@@ -16,7 +17,8 @@ public sealed record ClusterSample(double Seconds, IReadOnlyList<SiloSample> Sil
 /// Once a second: every silo's bank report (from the cluster's bank memory grain) and RSS (from /proc), and each
 /// line's bank state (warm / waking / cold), which tells the clients whether an inspection is a cold line's first.
 /// </summary>
-public sealed class SoakMonitor(IGrainFactory grains, SoakSilos silos, IReadOnlyList<SoakLine> lines, int shards, Stopwatch clock)
+public sealed class SoakMonitor(IGrainFactory grains, SoakSilos silos, IReadOnlyList<SoakLine> lines, int shards,
+    Stopwatch clock)
 {
     private readonly ConcurrentDictionary<string, string> _state = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _wakeClaimed = new(StringComparer.Ordinal);
@@ -43,7 +45,8 @@ public sealed class SoakMonitor(IGrainFactory grains, SoakSilos silos, IReadOnly
                     _state[line.Name] = state;
                     if (state != LineBankState.Cold) _wakeClaimed.TryRemove(line.Name, out _);
                 }
-                Samples.Enqueue(new ClusterSample(clock.Elapsed.TotalSeconds, Enumerable.Range(0, silos.Ports.Count).Select(i => Sample(i, reports)).ToList()));
+                Samples.Enqueue(new ClusterSample(clock.Elapsed.TotalSeconds,
+                    Enumerable.Range(0, silos.Ports.Count).Select(i => Sample(i, reports)).ToList()));
             }
             while (await timer.WaitForNextTickAsync(stop));
         }
@@ -55,7 +58,8 @@ public sealed class SoakMonitor(IGrainFactory grains, SoakSilos silos, IReadOnly
         var port = silos.Ports[silo].Silo;
         var report = reports.FirstOrDefault(r => SiloAddress.FromParsableString(r.Silo).Endpoint.Port == port);
         int? pid = silos.Pid(silo);
-        return new SiloSample(silo, pid is not null, report?.BudgetBytes ?? 0, report?.ResidentBytes ?? 0, report?.MaxResidentBytes ?? 0,
+        return new SiloSample(silo, pid is not null, report?.BudgetBytes ?? 0, report?.ResidentBytes ?? 0,
+            report?.MaxResidentBytes ?? 0,
             report?.LargestShardBytes ?? 0, pid is { } p ? Rss(p) : 0);
     }
 

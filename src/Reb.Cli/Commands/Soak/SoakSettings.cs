@@ -1,6 +1,7 @@
 namespace Reb.Cli.Commands.Soak;
 
-/// <summary>What `reb cluster soak` runs: lines, shards, silos, each silo's bank budget, traffic and the silo kill.</summary>
+/// <summary>What `reb cluster soak` runs: lines, shards, silos, each silo's bank budget, traffic and the silo
+/// kill.</summary>
 public sealed record SoakSettings(
     IReadOnlyList<string> Data,
     int Lines,
@@ -27,8 +28,10 @@ public sealed record SoakSettings(
         if (Silos < 1) throw new ArgumentException("--silos must be at least 1");
         if (!(BankBudgetMb > 0)) throw new ArgumentException("--bank-budget-mb must be positive");
         if (Duration <= TimeSpan.Zero) throw new ArgumentException("--minutes must be positive");
-        if (KillSiloAt is { } k && (k <= TimeSpan.Zero || k >= Duration)) throw new ArgumentException("--kill-silo-at must lie within the run (0 < T2 < T)");
-        if (KillSiloAt is not null && Silos < 2) throw new ArgumentException("--kill-silo-at needs at least 2 silos (one keeps serving)");
+        if (KillSiloAt is { } k && (k <= TimeSpan.Zero || k >= Duration))
+            throw new ArgumentException("--kill-silo-at must lie within the run (0 < T2 < T)");
+        if (KillSiloAt is not null && Silos < 2)
+            throw new ArgumentException("--kill-silo-at needs at least 2 silos (one keeps serving)");
         if (Clients < 1) throw new ArgumentException("--clients must be at least 1");
         if (Shots < 1) throw new ArgumentException("--shots must be at least 1");
         return this;

@@ -24,9 +24,11 @@ public sealed class SoakSilos : IAsyncDisposable
         _work = work;
         _siloDll = FindSiloDll();
         ClusterId = "soak-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-        AdminKey = $"reb_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24))}";
+        AdminKey = $"reb_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}_" +
+            $"{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24))}";
         MetricsToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        Ports = Enumerable.Range(0, settings.Silos).Select(_ => new SiloPorts(LoopbackPorts.Next(), LoopbackPorts.Next(), LoopbackPorts.Next())).ToList();
+        Ports = Enumerable.Range(0, settings.Silos)
+            .Select(_ => new SiloPorts(LoopbackPorts.Next(), LoopbackPorts.Next(), LoopbackPorts.Next())).ToList();
         _processes = new Process?[settings.Silos];
         Directory.CreateDirectory(work);
         var keyFile = Path.Combine(work, "admin-key");
@@ -57,7 +59,13 @@ public sealed class SoakSilos : IAsyncDisposable
         var dir = Path.Combine(_work, $"silo{silo}");
         Directory.CreateDirectory(dir);
         var p = Ports[silo];
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = dir,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true
+        };
         start.ArgumentList.Add(_siloDll);
         start.ArgumentList.Add("--contentRoot");
         start.ArgumentList.Add(Path.GetDirectoryName(_siloDll)!);
@@ -72,7 +80,8 @@ public sealed class SoakSilos : IAsyncDisposable
             ["REB__SILO__GRAINSTORAGE"] = "redis",
             ["REB__SILO__REMINDERS"] = "redis",
             ["REB__SILO__REDISCONNECTIONSTRING"] = _settings.Redis,
-            ["REB__SILO__BANKMEMORYMB"] = _settings.BankBudgetMb.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["REB__SILO__BANKMEMORYMB"] =
+                _settings.BankBudgetMb.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["REB__ARTEFACTSTORE__KIND"] = "local",
             ["REB__ARTEFACTSTORE__ROOT"] = ArtefactRoot,
             ["REB__CACHEROOT"] = Path.Combine(dir, "cache"),
@@ -108,24 +117,28 @@ public sealed class SoakSilos : IAsyncDisposable
         while (true)
         {
             if (_processes[silo] is { HasExited: true } p)
-                throw new InvalidOperationException($"silo {silo} exited with {p.ExitCode} at start-up; see {Path.Combine(_work, $"silo{silo}", "silo.log")}");
+                throw new InvalidOperationException($"silo {silo} exited with {p.ExitCode} at start-up; see " +
+                    $"{Path.Combine(_work, $"silo{silo}", "silo.log")}");
             try
             {
                 if ((await http.GetAsync(new Uri(Http(silo), "healthz"), ct)).IsSuccessStatusCode) return;
             }
             catch (HttpRequestException) { }
             catch (TaskCanceledException) when (!ct.IsCancellationRequested) { }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"silo {silo} did not answer /healthz within {limit.TotalSeconds:0} s");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"silo {silo} did not answer /healthz within {limit.TotalSeconds:0} s");
             await Task.Delay(500, ct);
         }
     }
 
-    /// <summary>Reb.Silo.dll next to this CLI (it references the silo project), with its runtime configuration.</summary>
+    /// <summary>Reb.Silo.dll next to this CLI (it references the silo project), with its runtime
+    /// configuration.</summary>
     private static string FindSiloDll()
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Reb.Silo.dll");
         if (File.Exists(dll) && File.Exists(Path.ChangeExtension(dll, ".runtimeconfig.json"))) return dll;
-        throw new FileNotFoundException($"no runnable Reb.Silo.dll (with Reb.Silo.runtimeconfig.json) in {AppContext.BaseDirectory}; build src/Reb.Cli");
+        throw new FileNotFoundException("no runnable Reb.Silo.dll (with Reb.Silo.runtimeconfig.json) in " +
+            $"{AppContext.BaseDirectory}; build src/Reb.Cli");
     }
 
     public async ValueTask DisposeAsync()

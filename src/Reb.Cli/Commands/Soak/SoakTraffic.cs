@@ -8,7 +8,8 @@ namespace Reb.Cli.Commands.Soak;
 /// status (0 = no answer), latency over all sends, whether a refusal carried Retry-After, whether it was a cold line's
 /// first inspection, why the last send got no answer, and how often it was sent again to the next silo after a cut
 /// connection (and whether the answer was the recorded inspection of an earlier send).</summary>
-public sealed record SoakRequest(double StartSeconds, string Line, int Silo, int Status, double Ms, bool RetryAfter, bool ColdWake,
+public sealed record SoakRequest(double StartSeconds, string Line, int Silo, int Status, double Ms, bool RetryAfter,
+    bool ColdWake,
     string? NoAnswer = null, int Resends = 0, bool Replayed = false);
 
 /// <summary>
@@ -19,7 +20,8 @@ public sealed record SoakRequest(double StartSeconds, string Line, int Silo, int
 /// dead one had recorded it and inspects it otherwise (at most one resend per silo). Refusals with Retry-After are
 /// honoured (at most 2 s).
 /// </summary>
-public sealed class SoakTraffic(SoakSettings settings, SoakSilos silos, IReadOnlyList<SoakLine> lines, SoakMonitor monitor, Stopwatch clock)
+public sealed class SoakTraffic(SoakSettings settings, SoakSilos silos, IReadOnlyList<SoakLine> lines,
+    SoakMonitor monitor, Stopwatch clock)
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(2);
@@ -30,7 +32,8 @@ public sealed class SoakTraffic(SoakSettings settings, SoakSilos silos, IReadOnl
     {
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.Add("X-Api-Key", silos.AdminKey);
-        await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(c => Task.Run(() => Client(http, c, stop), CancellationToken.None)));
+        await Task.WhenAll(Enumerable.Range(0, settings.Clients)
+            .Select(c => Task.Run(() => Client(http, c, stop), CancellationToken.None)));
     }
 
     private async Task Client(HttpClient http, int id, CancellationToken stop)
@@ -58,8 +61,10 @@ public sealed class SoakTraffic(SoakSettings settings, SoakSilos silos, IReadOnl
                 try
                 {
                     using var content = new ByteArrayContent(image.Bytes);
-                    content.Headers.ContentType = new MediaTypeHeaderValue(Reb.Client.RebClient.ContentType(image.Name));
-                    var target = new Uri(silos.Http(silo), $"api/lines/{Uri.EscapeDataString(line.Name)}/inspect?name={Uri.EscapeDataString(image.Name)}");
+                    content.Headers.ContentType =
+                        new MediaTypeHeaderValue(Reb.Client.RebClient.ContentType(image.Name));
+                    var target = new Uri(silos.Http(silo),
+                        $"api/lines/{Uri.EscapeDataString(line.Name)}/inspect?name={Uri.EscapeDataString(image.Name)}");
                     using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = content };
                     request.Headers.Add(Reb.Client.RebResilience.IdempotencyKeyHeader, key);
                     using var response = await http.SendAsync(request, timeout.Token);
@@ -70,7 +75,8 @@ public sealed class SoakTraffic(SoakSettings settings, SoakSilos silos, IReadOnl
                     break;
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
-                catch (OperationCanceledException) { noAnswer = "timeout"; break; } // no answer within the request timeout: status 0
+                // no answer within the request timeout: status 0
+                catch (OperationCanceledException) { noAnswer = "timeout"; break; }
                 catch (HttpRequestException e)
                 {
                     noAnswer = e.HttpRequestError.ToString();
@@ -79,9 +85,11 @@ public sealed class SoakTraffic(SoakSettings settings, SoakSilos silos, IReadOnl
                     resends++;
                 }
             }
-            Requests.Enqueue(new SoakRequest(start, line.Name, sentTo, status, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, retryAfter is not null,
+            Requests.Enqueue(new SoakRequest(start, line.Name, sentTo, status,
+                Stopwatch.GetElapsedTime(t0).TotalMilliseconds, retryAfter is not null,
                 cold && status == 200, noAnswer, resends, replayed));
-            var pause = retryAfter is { } wait ? (wait < MaxRetryAfter ? wait : MaxRetryAfter) : status is 200 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(100);
+            var pause = retryAfter is { } wait ? (wait < MaxRetryAfter ? wait : MaxRetryAfter) : status is 200
+                ? TimeSpan.Zero : TimeSpan.FromMilliseconds(100);
             if (pause > TimeSpan.Zero)
                 try { await Task.Delay(pause, stop); } catch (OperationCanceledException) { return; }
         }
