@@ -19,7 +19,8 @@ public sealed class NamespaceCycleTests
         // Two namespaces that name each other's types without a single `using` line: a source-text check misses this.
         var model = new SourceModel([
             ("a.cs", "namespace Reb.Probe.A; public sealed class Alpha { public Reb.Probe.B.Beta? Next; }", "Probe"),
-            ("b.cs", "namespace Reb.Probe.B { public static class Beta2 { public static int Of(global::Reb.Probe.A.Alpha a) => 1; } " +
+            ("b.cs", "namespace Reb.Probe.B { public static class Beta2 { public static int " +
+                "Of(global::Reb.Probe.A.Alpha a) => 1; } " +
                      "public sealed class Beta { } }", "Probe"),
         ]);
         var cycle = Assert.Single(model.Cycles());

@@ -12,8 +12,10 @@ namespace Reb.Cluster.Tests.Architecture;
 public sealed class ProjectShapeTests
 {
     private static IEnumerable<(string Path, string Text)> Sources(string project) =>
-        Directory.EnumerateFiles(Path.Combine(PcbModelFixture.RepositoryRoot(), "src", project), "*.cs", SearchOption.AllDirectories)
-            .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !p.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+        Directory.EnumerateFiles(Path.Combine(PcbModelFixture.RepositoryRoot(), "src", project), "*.cs",
+            SearchOption.AllDirectories)
+            .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
+                && !p.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
             .Select(p => (p, File.ReadAllText(p)));
 
     [Theory]
@@ -28,8 +30,10 @@ public sealed class ProjectShapeTests
     [InlineData(">= m.Threshold")]        // verdict rule
     public void Grains_hold_no_method_code(string pattern)
     {
-        var offenders = Sources("Reb.Grains").Where(s => s.Text.Contains(pattern, StringComparison.Ordinal)).Select(s => Path.GetFileName(s.Path)).ToList();
-        Assert.True(offenders.Count == 0, $"'{pattern}' in src/Reb.Grains: {string.Join(", ", offenders)} (call Reb.Core's stage instead)");
+        var offenders = Sources("Reb.Grains").Where(s => s.Text.Contains(pattern, StringComparison.Ordinal))
+            .Select(s => Path.GetFileName(s.Path)).ToList();
+        Assert.True(offenders.Count == 0,
+            $"'{pattern}' in src/Reb.Grains: {string.Join(", ", offenders)} (call Reb.Core's stage instead)");
     }
 
     [Theory]
@@ -44,8 +48,10 @@ public sealed class ProjectShapeTests
     [InlineData(">= m.Threshold")]        // verdict rule
     public void The_gateway_holds_no_method_code(string pattern)
     {
-        var offenders = Sources("Reb.Gateway").Where(s => s.Text.Contains(pattern, StringComparison.Ordinal)).Select(s => Path.GetFileName(s.Path)).ToList();
-        Assert.True(offenders.Count == 0, $"'{pattern}' in src/Reb.Gateway: {string.Join(", ", offenders)} (forward to a grain or call Reb.Core's stage)");
+        var offenders = Sources("Reb.Gateway").Where(s => s.Text.Contains(pattern, StringComparison.Ordinal))
+            .Select(s => Path.GetFileName(s.Path)).ToList();
+        Assert.True(offenders.Count == 0, $"'{pattern}' in src/Reb.Gateway: {string.Join(", ", offenders)} (forward " +
+            "to a grain or call Reb.Core's stage)");
     }
 
     [Fact]
@@ -67,6 +73,7 @@ public sealed class ProjectShapeTests
         Assert.DoesNotContain("Reb.Core", project);
         var offenders = Sources("Reb.Storage").Where(s => s.Text.Contains("Reb.Core", StringComparison.Ordinal))
             .Select(s => Path.GetFileName(s.Path)).ToList();
-        Assert.True(offenders.Count == 0, $"src/Reb.Storage mentions Reb.Core in {string.Join(", ", offenders)} (check models through IModelFormat)");
+        Assert.True(offenders.Count == 0,
+            $"src/Reb.Storage mentions Reb.Core in {string.Join(", ", offenders)} (check models through IModelFormat)");
     }
 }

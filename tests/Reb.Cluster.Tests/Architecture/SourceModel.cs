@@ -32,7 +32,8 @@ internal sealed class SourceModel
         Trees = trees;
         _uses = new Lazy<IReadOnlyList<NamespaceUse>>(FindUses);
         Compilation = CSharpCompilation.Create("RebSources", trees.Select(t => t.Tree), References(),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary,
+                nullableContextOptions: NullableContextOptions.Enable));
     }
 
     private static IEnumerable<(string, string, string)> RepositorySources()
@@ -111,10 +112,12 @@ internal sealed class SourceModel
             {
                 if (name.Parent is QualifiedNameSyntax q && q.Right != name) continue; // the rightmost part decides
                 if (name.Ancestors().Any(a => a is UsingDirectiveSyntax)) continue;
-                if (name.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Any(n => n.Name.Span.Contains(name.Span))) continue;
+                if (name.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Any(n => n.Name.Span.Contains(name.Span)))
+                    continue;
                 var from = EnclosingNamespace(name);
                 if (from is null || !from.StartsWith("Reb.", StringComparison.Ordinal)) continue;
-                var symbol = model.GetSymbolInfo(name).Symbol ?? model.GetSymbolInfo(name).CandidateSymbols.FirstOrDefault();
+                var symbol = model.GetSymbolInfo(name).Symbol
+                    ?? model.GetSymbolInfo(name).CandidateSymbols.FirstOrDefault();
                 var to = OwnerNamespace(symbol);
                 if (to is null || to == from || !to.StartsWith("Reb.", StringComparison.Ordinal)) continue;
                 var line = name.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
@@ -126,7 +129,8 @@ internal sealed class SourceModel
 
     private static string? EnclosingNamespace(SyntaxNode node)
     {
-        var parts = node.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Reverse().Select(n => n.Name.ToString()).ToList();
+        var parts = node.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Reverse().Select(n => n.Name.ToString())
+            .ToList();
         if (parts.Count == 0)
             parts = node.SyntaxTree.GetRoot().DescendantNodes().OfType<FileScopedNamespaceDeclarationSyntax>()
                 .Select(n => n.Name.ToString()).Take(1).ToList();
@@ -136,7 +140,8 @@ internal sealed class SourceModel
     private static string? OwnerNamespace(ISymbol? symbol)
     {
         if (symbol is null or INamespaceSymbol) return null;
-        if (symbol is IMethodSymbol { ReducedFrom: { } reduced }) symbol = reduced; // extension method: its static class
+        // extension method: its static class
+        if (symbol is IMethodSymbol { ReducedFrom: { } reduced }) symbol = reduced;
         var type = symbol as INamedTypeSymbol ?? symbol.ContainingType;
         while (type?.ContainingType is not null) type = type.ContainingType;
         var ns = type?.ContainingNamespace;

@@ -48,7 +48,8 @@ public sealed class Dockerfile
     public IEnumerable<(IReadOnlyList<string> Sources, string Destination, DockerInstruction At)> ContextCopies() =>
         Of("COPY").Where(c => !c.Arguments.Contains("--from")).Select(c =>
         {
-            var parts = c.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(p => !p.StartsWith("--")).ToList();
+            var parts = c.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(p => !p.StartsWith("--"))
+                .ToList();
             return ((IReadOnlyList<string>)parts[..^1], parts[^1], c);
         });
 }

@@ -23,8 +23,10 @@ public sealed record K8sDocument(string File, int Index, IDictionary<object, obj
 public static class K8sManifests
 {
     public const string ExampleOverlay = "overlays/plant-1";
-    private static readonly Lazy<IReadOnlyList<K8sDocument>> Documents = new(() => Kustomize(Path.Combine(Folder, ExampleOverlay)));
-    private static readonly string[] KnownFields = ["apiVersion", "kind", "namespace", "resources", "patches", "images"];
+    private static readonly Lazy<IReadOnlyList<K8sDocument>> Documents =
+        new(() => Kustomize(Path.Combine(Folder, ExampleOverlay)));
+    private static readonly string[] KnownFields =
+        ["apiVersion", "kind", "namespace", "resources", "patches", "images"];
 
     public static IReadOnlyList<K8sDocument> All => Documents.Value;
 
@@ -39,7 +41,8 @@ public static class K8sManifests
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "RebCluster.sln")))
                     return Path.Combine(dir.FullName, "k8s");
-            throw new DirectoryNotFoundException($"no RebCluster.sln above {AppContext.BaseDirectory}: cannot find k8s/");
+            throw new DirectoryNotFoundException(
+                $"no RebCluster.sln above {AppContext.BaseDirectory}: cannot find k8s/");
         }
     }
 
@@ -62,22 +65,26 @@ public static class K8sManifests
     {
         var k = Kustomization(folder);
         var unknown = k.Keys.Cast<string>().Except(KnownFields).ToList();
-        if (unknown.Count > 0) throw new InvalidDataException($"{folder}/kustomization.yaml uses {string.Join(", ", unknown)}, which the manifest tests do not model");
+        if (unknown.Count > 0) throw new InvalidDataException(
+            $"{folder}/kustomization.yaml uses {string.Join(", ", unknown)}, which the manifest tests do not model");
         var docs = new List<K8sDocument>();
         foreach (var r in Strings(k, "resources"))
         {
             var path = Path.GetFullPath(Path.Combine(folder, r));
             if (Directory.Exists(path)) docs.AddRange(Kustomize(path));
             else if (File.Exists(path)) docs.AddRange(LoadFile(path));
-            else throw new FileNotFoundException($"{folder}/kustomization.yaml lists '{r}', which does not exist", path);
+            else throw new FileNotFoundException($"{folder}/kustomization.yaml lists '{r}', which does not exist",
+                path);
         }
         foreach (var patch in k.Maps("patches"))
         {
-            var file = Path.GetFullPath(Path.Combine(folder, patch.Str("path") ?? throw new InvalidDataException($"{folder}: a patch without path")));
+            var file = Path.GetFullPath(Path.Combine(folder,
+                patch.Str("path") ?? throw new InvalidDataException($"{folder}: a patch without path")));
             foreach (var p in LoadFile(file))
             {
                 var target = docs.SingleOrDefault(d => d.Kind == p.Kind && d.Name == p.Name)
-                    ?? throw new InvalidDataException($"{Relative(file)} patches {p.Kind}/{p.Name}, which the resources do not define");
+                    ?? throw new InvalidDataException(
+                        $"{Relative(file)} patches {p.Kind}/{p.Name}, which the resources do not define");
                 Merge(target.Root, p.Root);
             }
         }
@@ -94,7 +101,8 @@ public static class K8sManifests
     {
         var file = Path.Combine(folder, "kustomization.yaml");
         if (!File.Exists(file)) throw new FileNotFoundException($"{folder} has no kustomization.yaml", file);
-        return new DeserializerBuilder().Build().Deserialize<object>(File.ReadAllText(file)) as IDictionary<object, object>
+        return new DeserializerBuilder().Build()
+            .Deserialize<object>(File.ReadAllText(file)) as IDictionary<object, object>
             ?? throw new InvalidDataException($"{file} is not a mapping");
     }
 
@@ -105,7 +113,8 @@ public static class K8sManifests
     private static void Merge(IDictionary<object, object> target, IDictionary<object, object> patch)
     {
         foreach (var (key, value) in patch)
-            if (value is IDictionary<object, object> child && target.TryGetValue(key, out var existing) && existing is IDictionary<object, object> into)
+            if (value is IDictionary<object, object> child && target.TryGetValue(key, out var existing)
+                && existing is IDictionary<object, object> into)
                 Merge(into, child);
             else target[key] = value;
     }
@@ -145,7 +154,8 @@ public static class K8sManifests
 
     /// <summary>A string-to-string map (labels, selectors, ConfigMap data); empty when absent.</summary>
     public static IReadOnlyDictionary<string, string> StringMap(this IDictionary<object, object>? node, string key) =>
-        node.Map(key)?.ToDictionary(kv => (string)kv.Key, kv => kv.Value as string ?? "") ?? new Dictionary<string, string>();
+        node.Map(key)?.ToDictionary(kv => (string)kv.Key, kv => kv.Value as string ?? "")
+        ?? new Dictionary<string, string>();
 
     /// <summary>Pod template spec of a Deployment.</summary>
     public static IDictionary<object, object> PodSpec(this K8sDocument deployment) =>

@@ -44,10 +44,14 @@ public class ManifestTests
             var http = env.Gateway;
             Assert.True(http.Enabled, $"{deployment}: the HTTP gateway is disabled, but the probes use it");
             var container = deployment.SiloContainer();
-            var ports = container.Maps("ports").ToDictionary(p => p.Str("name") ?? "", p => int.Parse(p.Str("containerPort")!));
-            Assert.True(ports.GetValueOrDefault("silo") == silo.SiloPort, $"{deployment}: port 'silo' {ports.GetValueOrDefault("silo")} != SiloPort {silo.SiloPort}");
-            Assert.True(ports.GetValueOrDefault("gateway") == silo.GatewayPort, $"{deployment}: port 'gateway' {ports.GetValueOrDefault("gateway")} != GatewayPort {silo.GatewayPort}");
-            Assert.True(ports.GetValueOrDefault("http") == http.HttpPort, $"{deployment}: port 'http' {ports.GetValueOrDefault("http")} != Reb:Gateway:HttpPort {http.HttpPort}");
+            var ports = container.Maps("ports")
+                .ToDictionary(p => p.Str("name") ?? "", p => int.Parse(p.Str("containerPort")!));
+            Assert.True(ports.GetValueOrDefault("silo") == silo.SiloPort,
+                $"{deployment}: port 'silo' {ports.GetValueOrDefault("silo")} != SiloPort {silo.SiloPort}");
+            Assert.True(ports.GetValueOrDefault("gateway") == silo.GatewayPort,
+                $"{deployment}: port 'gateway' {ports.GetValueOrDefault("gateway")} != GatewayPort {silo.GatewayPort}");
+            Assert.True(ports.GetValueOrDefault("http") == http.HttpPort,
+                $"{deployment}: port 'http' {ports.GetValueOrDefault("http")} != Reb:Gateway:HttpPort {http.HttpPort}");
             Assert.Equal(new[] { silo.SiloPort, silo.GatewayPort, http.HttpPort }.Order(), ports.Values.Order());
 
             // Startup: TCP on the Orleans gateway port (open once the silo joined); then the gateway's HTTP endpoints.
@@ -75,12 +79,14 @@ public class ManifestTests
             foreach (var deployment in Deployments.Where(d => Matches(selector, d.PodLabels())))
             {
                 var silo = SiloEnvironment.Of(deployment).Silo;
-                var containerPorts = deployment.SiloContainer().Maps("ports").ToDictionary(p => p.Str("name") ?? "", p => int.Parse(p.Str("containerPort")!));
+                var containerPorts = deployment.SiloContainer().Maps("ports")
+                    .ToDictionary(p => p.Str("name") ?? "", p => int.Parse(p.Str("containerPort")!));
                 foreach (var port in service.Root.Map("spec").Maps("ports"))
                 {
                     var target = ResolvePort(port.Str("targetPort") ?? port.Str("port"), containerPorts, deployment);
                     Assert.True(target != silo.GatewayPort && target != silo.SiloPort,
-                        $"{service} publishes the Orleans port {target} of {deployment}: any pod could join as an Orleans client");
+                        $"{service} publishes the Orleans port {target} of {deployment}: any pod could join as an " +
+                        "Orleans client");
                 }
             }
         }
@@ -95,9 +101,12 @@ public class ManifestTests
         var port = Assert.Single(service.Root.Map("spec").Maps("ports"));
         foreach (var deployment in Deployments)
         {
-            Assert.True(Matches(selector, deployment.PodLabels()), $"{service} does not select the pods of {deployment}");
-            var containerPorts = deployment.SiloContainer().Maps("ports").ToDictionary(p => p.Str("name") ?? "", p => int.Parse(p.Str("containerPort")!));
-            Assert.Equal(SiloEnvironment.Of(deployment).Gateway.HttpPort, ResolvePort(port.Str("targetPort") ?? port.Str("port"), containerPorts, deployment));
+            Assert.True(Matches(selector, deployment.PodLabels()),
+                $"{service} does not select the pods of {deployment}");
+            var containerPorts = deployment.SiloContainer().Maps("ports")
+                .ToDictionary(p => p.Str("name") ?? "", p => int.Parse(p.Str("containerPort")!));
+            Assert.Equal(SiloEnvironment.Of(deployment).Gateway.HttpPort,
+                ResolvePort(port.Str("targetPort") ?? port.Str("port"), containerPorts, deployment));
         }
     }
 
@@ -111,7 +120,8 @@ public class ManifestTests
                 .SelectMany(c => c.Root.StringMap("data").Keys))
             // Secrets a silo takes as environment (envFrom); mounted ones (TLS files, the admin key) hold file
             // contents.
-            .Concat(Deployments.SelectMany(d => d.SiloContainer().Maps("envFrom").Select(e => e.Map("secretRef").Str("name")).OfType<string>()
+            .Concat(Deployments.SelectMany(d => d.SiloContainer().Maps("envFrom")
+                .Select(e => e.Map("secretRef").Str("name")).OfType<string>()
                 .SelectMany(name => SiloEnvironment.SecretData(name, d).Keys)))
             .Distinct();
         var problems = names.Select(OptionKeys.Problem).OfType<string>().ToList();
@@ -140,30 +150,37 @@ public class ManifestTests
             Assert.Contains(silo.Clustering.ToLowerInvariant(), new[] { "azuretable", "redis", "adonet" });
             Assert.Contains(silo.GrainStorage.ToLowerInvariant(), new[] { "azureblob", "redis", "adonet" });
             Assert.Contains(silo.Reminders.ToLowerInvariant(), new[] { "azuretable", "redis" });
-            var providers = new[] { silo.Clustering, silo.GrainStorage, silo.Reminders }.Select(p => p.ToLowerInvariant()).ToList();
+            var providers =
+                new[] { silo.Clustering, silo.GrainStorage, silo.Reminders }.Select(p => p.ToLowerInvariant()).ToList();
             if (providers.Any(p => p.StartsWith("azure")))
-                Assert.False(string.IsNullOrWhiteSpace(silo.AzureStorageConnectionString), $"{deployment}: Azure providers without AzureStorageConnectionString");
+                Assert.False(string.IsNullOrWhiteSpace(silo.AzureStorageConnectionString),
+                    $"{deployment}: Azure providers without AzureStorageConnectionString");
             if (providers.Contains("redis"))
-                Assert.False(string.IsNullOrWhiteSpace(silo.RedisConnectionString), $"{deployment}: Redis providers without RedisConnectionString");
+                Assert.False(string.IsNullOrWhiteSpace(silo.RedisConnectionString),
+                    $"{deployment}: Redis providers without RedisConnectionString");
             if (providers.Contains("adonet"))
-                Assert.False(string.IsNullOrWhiteSpace(silo.AdoNetConnectionString), $"{deployment}: ADO.NET providers without AdoNetConnectionString");
+                Assert.False(string.IsNullOrWhiteSpace(silo.AdoNetConnectionString),
+                    $"{deployment}: ADO.NET providers without AdoNetConnectionString");
         }
     }
 
     [Fact]
     public void GpuDeploymentsRequestAGpuAndOnlyTheyClaimOne()
     {
-        var gpu = Deployments.Where(d => Resources(d, "limits").ContainsKey(GpuResource) || Resources(d, "requests").ContainsKey(GpuResource)).ToList();
+        var gpu = Deployments.Where(d => Resources(d, "limits").ContainsKey(GpuResource) || Resources(d, "requests")
+            .ContainsKey(GpuResource)).ToList();
         Assert.NotEmpty(gpu);
         foreach (var deployment in Deployments)
         {
             var (device, accelerator) = ResolvedDeviceAndAccelerator(deployment);
             if (!gpu.Contains(deployment))
             {
-                Assert.True((device, accelerator) == ("cpu", Accelerators.Cpu), $"{deployment} resolves to {device}/{accelerator} without requesting {GpuResource}");
+                Assert.True((device, accelerator) == ("cpu", Accelerators.Cpu),
+                    $"{deployment} resolves to {device}/{accelerator} without requesting {GpuResource}");
                 continue;
             }
-            Assert.True((device, accelerator) == ("cuda", Accelerators.Gpu), $"{deployment} requests {GpuResource} but resolves to {device}/{accelerator}");
+            Assert.True((device, accelerator) == ("cuda", Accelerators.Gpu),
+                $"{deployment} requests {GpuResource} but resolves to {device}/{accelerator}");
             // Extended resources must be requested and limited alike.
             var limit = int.Parse(Resources(deployment, "limits").GetValueOrDefault(GpuResource, "0"));
             Assert.True(limit >= 1, $"{deployment}: {GpuResource} limit {limit}");
@@ -185,7 +202,8 @@ public class ManifestTests
         var options = SiloEnvironment.Of(deployment).Reb;
         var name = options.Device.Trim().ToLowerInvariant();
         var device = name == "cuda" ? TorchSharp.DeviceType.CUDA : global::Reb.Core.ComputeDevice.Resolve(name).type;
-        return (device == TorchSharp.DeviceType.CUDA ? "cuda" : "cpu", Accelerators.Resolve(device, options.Accelerator));
+        return (device == TorchSharp.DeviceType.CUDA ? "cuda" : "cpu",
+            Accelerators.Resolve(device, options.Accelerator));
     }
 
     [Fact]
@@ -198,14 +216,16 @@ public class ManifestTests
             var labels = deployment.PodLabels();
             var own = deployment.Root.Map("spec").Map("selector").StringMap("matchLabels");
             Assert.True(own.Count > 0 && Matches(own, labels), $"{deployment}: selector does not match its pod labels");
-            var covering = budgets.Where(b => Matches(b.Root.Map("spec").Map("selector").StringMap("matchLabels"), labels)).ToList();
+            var covering = budgets.Where(b => Matches(b.Root.Map("spec").Map("selector").StringMap("matchLabels"),
+                labels)).ToList();
             Assert.True(covering.Count == 1, $"{deployment} is covered by {covering.Count} PodDisruptionBudgets");
         }
         foreach (var budget in budgets)
         {
             var selector = budget.Root.Map("spec").Map("selector").StringMap("matchLabels");
             Assert.True(selector.Count > 0, $"{budget}: empty selector");
-            Assert.True(Deployments.Any(d => Matches(selector, d.PodLabels())), $"{budget} selects no Deployment's pods");
+            Assert.True(Deployments.Any(d => Matches(selector, d.PodLabels())),
+                $"{budget} selects no Deployment's pods");
         }
     }
 
@@ -218,28 +238,36 @@ public class ManifestTests
         foreach (var deployment in Deployments)
         {
             var container = deployment.SiloContainer();
-            var refs = container.Maps("envFrom").Select(e => (Secret: e.Map("secretRef").Str("name"), ConfigMap: e.Map("configMapRef").Str("name")))
+            var refs = container.Maps("envFrom")
+                .Select(e => (Secret: e.Map("secretRef").Str("name"), ConfigMap: e.Map("configMapRef").Str("name")))
                 .Concat(container.Maps("env").Select(e => e.Map("valueFrom")).Where(v => v != null)
-                    .Select(v => (Secret: v.Map("secretKeyRef").Str("name"), ConfigMap: v.Map("configMapKeyRef").Str("name"))))
+                    .Select(v => (Secret: v.Map("secretKeyRef").Str("name"),
+                        ConfigMap: v.Map("configMapKeyRef").Str("name"))))
                 .Concat(deployment.PodSpec().Maps("volumes")
-                    .Select(v => (Secret: v.Map("secret").Str("secretName"), ConfigMap: v.Map("configMap").Str("name"))));
+                    .Select(v => (Secret: v.Map("secret").Str("secretName"),
+                        ConfigMap: v.Map("configMap").Str("name"))));
             foreach (var (secret, configMap) in refs)
             {
-                if (secret != null) { references++; Assert.True(secrets.Contains(secret), $"{deployment} refers to missing Secret '{secret}'"); }
-                if (configMap != null) { references++; Assert.True(configMaps.Contains(configMap), $"{deployment} refers to missing ConfigMap '{configMap}'"); }
+                if (secret != null) { references++;
+                    Assert.True(secrets.Contains(secret), $"{deployment} refers to missing Secret '{secret}'"); }
+                if (configMap != null) { references++; Assert.True(configMaps.Contains(configMap),
+                    $"{deployment} refers to missing ConfigMap '{configMap}'"); }
             }
         }
-        Assert.True(references > 0, "no Deployment refers to a Secret or ConfigMap: where do the connection strings come from?");
+        Assert.True(references > 0,
+            "no Deployment refers to a Secret or ConfigMap: where do the connection strings come from?");
     }
 
-    internal static bool Matches(IReadOnlyDictionary<string, string> selector, IReadOnlyDictionary<string, string> labels) =>
+    internal static bool Matches(IReadOnlyDictionary<string, string> selector,
+        IReadOnlyDictionary<string, string> labels) =>
         selector.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
 
     private static IReadOnlyDictionary<string, string> Resources(K8sDocument deployment, string which) =>
         deployment.SiloContainer().Map("resources").StringMap(which);
 
     /// <summary>A port given as a number or as the name of a container port.</summary>
-    internal static int ResolvePort(string? port, IReadOnlyDictionary<string, int> containerPorts, K8sDocument deployment) =>
+    internal static int ResolvePort(string? port, IReadOnlyDictionary<string, int> containerPorts,
+        K8sDocument deployment) =>
         int.TryParse(port, out var n) ? n
         : port != null && containerPorts.TryGetValue(port, out var named) ? named
         : throw new InvalidDataException($"{deployment}: port '{port}' is neither a number nor a container port name");

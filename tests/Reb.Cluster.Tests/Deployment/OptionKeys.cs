@@ -32,7 +32,8 @@ public static class OptionKeys
     {
         if (OtherAllowedPrefixes.Any(p => variable.StartsWith(p, StringComparison.Ordinal))) return null;
         if (!variable.StartsWith("REB__", StringComparison.OrdinalIgnoreCase))
-            return $"'{variable}' is neither a REB__ setting nor an allowed runtime variable ({string.Join(", ", OtherAllowedPrefixes)})";
+            return $"'{variable}' is neither a REB__ setting nor an allowed runtime variable " +
+                $"({string.Join(", ", OtherAllowedPrefixes)})";
 
         var key = "Reb:" + variable["REB__".Length..].Replace("__", ":");
         var segments = key.Split(':');
@@ -42,10 +43,12 @@ public static class OptionKeys
         {
             var sectionSegments = section.Split(':');
             if (sectionSegments.Length >= segments.Length) continue;
-            if (!sectionSegments.Zip(segments).All(p => string.Equals(p.First, p.Second, StringComparison.OrdinalIgnoreCase))) continue;
+            if (!sectionSegments.Zip(segments)
+                .All(p => string.Equals(p.First, p.Second, StringComparison.OrdinalIgnoreCase))) continue;
             if (types.Any(t => Resolves(t, segments[sectionSegments.Length..]))) return null;
         }
-        if (Pending.Any(p => string.Equals(p.Key, key, StringComparison.OrdinalIgnoreCase) && p.StillPending())) return null;
+        if (Pending.Any(p => string.Equals(p.Key, key, StringComparison.OrdinalIgnoreCase) && p.StillPending()))
+            return null;
         return $"'{variable}' (configuration key {key}) is no property of any Reb option class " +
                $"(sections: {string.Join(", ", Sections.Keys.Order())})";
     }

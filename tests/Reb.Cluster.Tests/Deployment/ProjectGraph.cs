@@ -20,7 +20,8 @@ public static class ProjectGraph
             if (!seen.Add(relative)) continue;
             foreach (var reference in XDocument.Load(path).Descendants("ProjectReference"))
             {
-                var include = (string?)reference.Attribute("Include") ?? throw new InvalidDataException($"{relative}: ProjectReference without Include");
+                var include = (string?)reference.Attribute("Include")
+                    ?? throw new InvalidDataException($"{relative}: ProjectReference without Include");
                 pending.Push(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, include.Replace('\\', '/'))));
             }
         }

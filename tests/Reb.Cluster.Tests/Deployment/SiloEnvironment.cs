@@ -25,14 +25,18 @@ public sealed class SiloEnvironment
         // The silo's own appsettings.json comes first, as in Reb.Silo: a setting pinned there applies unless the
         // manifest overrides it.
         Configuration = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(Path.GetDirectoryName(K8sManifests.Folder)!, "src", "Reb.Silo", "appsettings.json"), optional: false)
+            .AddJsonFile(Path.Combine(Path.GetDirectoryName(K8sManifests.Folder)!, "src", "Reb.Silo",
+                "appsettings.json"), optional: false)
             .AddInMemoryCollection(variables.Select(kv =>
                 new KeyValuePair<string, string?>(kv.Key.Replace("__", ConfigurationPath.KeyDelimiter), kv.Value)))
             .Build();
     }
 
-    public SiloHostOptions Silo => Configuration.GetSection(SiloHostOptions.Section).Get<SiloHostOptions>() ?? new SiloHostOptions();
-    public global::Reb.Gateway.GatewayOptions Gateway => Configuration.GetSection(global::Reb.Gateway.GatewayOptions.Section).Get<global::Reb.Gateway.GatewayOptions>() ?? new global::Reb.Gateway.GatewayOptions();
+    public SiloHostOptions Silo => Configuration.GetSection(SiloHostOptions.Section).Get<SiloHostOptions>()
+        ?? new SiloHostOptions();
+    public global::Reb.Gateway.GatewayOptions Gateway
+        => Configuration.GetSection(global::Reb.Gateway.GatewayOptions.Section)
+        .Get<global::Reb.Gateway.GatewayOptions>() ?? new global::Reb.Gateway.GatewayOptions();
     public RebOptions Reb => Configuration.GetSection(RebOptions.Section).Get<RebOptions>() ?? new RebOptions();
 
     public static SiloEnvironment Of(K8sDocument deployment)
@@ -56,8 +60,10 @@ public sealed class SiloEnvironment
             {
                 null => e.Str("value") ?? "",
                 _ when from.Map("fieldRef") != null || from.Map("resourceFieldRef") != null => FieldRefSample,
-                _ when from.Map("secretKeyRef") is { } r => Lookup(SecretData(r.Str("name")!, deployment), r.Str("key")!, deployment),
-                _ when from.Map("configMapKeyRef") is { } r => Lookup(ConfigMapData(r.Str("name")!, deployment), r.Str("key")!, deployment),
+                _ when from.Map("secretKeyRef") is { } r
+                => Lookup(SecretData(r.Str("name")!, deployment), r.Str("key")!, deployment),
+                _ when from.Map("configMapKeyRef") is { } r
+                => Lookup(ConfigMapData(r.Str("name")!, deployment), r.Str("key")!, deployment),
                 _ => throw new InvalidDataException($"{deployment}: env {name} has an unknown valueFrom"),
             };
         }
@@ -72,7 +78,8 @@ public sealed class SiloEnvironment
     {
         var secret = Find("Secret", name, referrer).Root;
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var kv in secret.StringMap("data")) result[kv.Key] = Encoding.UTF8.GetString(Convert.FromBase64String(kv.Value));
+        foreach (var kv in secret.StringMap("data"))
+            result[kv.Key] = Encoding.UTF8.GetString(Convert.FromBase64String(kv.Value));
         foreach (var kv in secret.StringMap("stringData")) result[kv.Key] = kv.Value;
         return result;
     }
@@ -82,5 +89,6 @@ public sealed class SiloEnvironment
         ?? throw new InvalidDataException($"{referrer} refers to {kind} '{name}', which no k8s/*.yaml defines");
 
     private static string Lookup(IReadOnlyDictionary<string, string> data, string key, K8sDocument referrer) =>
-        data.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{referrer} refers to missing key '{key}'");
+        data.TryGetValue(key, out var v) ? v
+        : throw new InvalidDataException($"{referrer} refers to missing key '{key}'");
 }

@@ -23,7 +23,8 @@ public sealed class Finding07_TypeNamePayloadTests(ITestOutputHelper output)
         settings["Reb:Silo:ServiceId"] = serviceId;
         settings["Reb:Silo:GrainStorage"] = "redis";
         settings["Reb:Silo:RedisConnectionString"] = Redis;
-        var record = new ApiKeyRecord("real00000001", "real", "site-a", "operator", new byte[16], new byte[32], DateTimeOffset.UtcNow, "test");
+        var record = new ApiKeyRecord("real00000001", "real", "site-a", "operator", new byte[16], new byte[32],
+            DateTimeOffset.UtcNow, "test");
 
         await using var redis = await ConnectionMultiplexer.ConnectAsync(Redis);
         var db = redis.GetDatabase();
@@ -34,17 +35,27 @@ public sealed class Finding07_TypeNamePayloadTests(ITestOutputHelper output)
         var keys = redis.GetServers().Single().Keys(pattern: $"*{serviceId}*").ToList();
         var stateKey = Assert.Single(keys, k => k.ToString().Contains("keys", StringComparison.Ordinal));
         output.WriteLine($"state key {stateKey}, type {await db.KeyTypeAsync(stateKey)}");
-        foreach (var e in await db.HashGetAllAsync(stateKey)) output.WriteLine($"  {e.Name} = {((byte[])e.Value!).Length} bytes: {e.Value.ToString()[..Math.Min(120, e.Value.ToString().Length)]}");
+        foreach (var e in await db.HashGetAllAsync(stateKey)) output.WriteLine($"  {e.Name} = " +
+            $"{((byte[])e.Value!).Length} bytes: {e.Value.ToString()[..Math.Min(120, e.Value.ToString().Length)]}");
 
         // What a writer of the store injects: the key store's state as JSON with type names, holding a forged admin
         // key.
+        // (Pieces that end mid-line keep the JSON's long lines as they were.)
         var forged = """
             {"$type":"Reb.Grains.Operations.ApiKeyStoreState, Reb.Grains",
-             "Keys":{"$type":"System.Collections.Generic.Dictionary`2[[System.String, System.Private.CoreLib],[Reb.Abstractions.Contracts.ApiKeyRecord, Reb.Abstractions]], System.Private.CoreLib",
-               "forged000001":{"$type":"Reb.Abstractions.Contracts.ApiKeyRecord, Reb.Abstractions","Id":"forged000001","Name":"forged",
-                 "Site":"site-a","Role":"admin","Salt":"AAAAAAAAAAAAAAAAAAAAAA==","Hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+             "Keys":{"$type":"System.Collections.Generic.Dictionary`2[[System.String, System.Private.CoreLib],
+            """ + """
+            [Reb.Abstractions.Contracts.ApiKeyRecord, Reb.Abstractions]], System.Private.CoreLib",
+               "forged000001":{"$type":"Reb.Abstractions.Contracts.ApiKeyRecord, Reb.Abstractions",
+            """ + """
+            "Id":"forged000001","Name":"forged",
+                 "Site":"site-a","Role":"admin","Salt":"AAAAAAAAAAAAAAAAAAAAAA==",
+            """ + """
+            "Hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
                  "CreatedUtc":"2026-01-01T00:00:00+00:00","CreatedBy":"attacker"}},
-             "Audit":{"$type":"System.Collections.Generic.List`1[[Reb.Abstractions.Contracts.AuditEntry, Reb.Abstractions]], System.Private.CoreLib","$values":[]}}
+             "Audit":{"$type":"System.Collections.Generic.List`1[[Reb.Abstractions.Contracts.AuditEntry,
+            """ + """
+             Reb.Abstractions]], System.Private.CoreLib","$values":[]}}
             """;
         Assert.Single(await db.HashGetAllAsync(stateKey), f => f.Name == "data");
         await db.HashSetAsync(stateKey, "data", forged);

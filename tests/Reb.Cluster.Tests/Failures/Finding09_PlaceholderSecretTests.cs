@@ -43,8 +43,10 @@ public sealed class Finding09_PlaceholderSecretTests : IDisposable
     public void The_emulators_published_account_key_for_a_remote_endpoint_stops_the_silo_outside_development()
     {
         var settings = WebSilos.Settings(_work);
-        settings["Reb:ArtefactStore:ConnectionString"] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" +
-            Reb.Silo.PlaceholderSecrets.EmulatorAccountKey + ";BlobEndpoint=http://storage.plant.example:10000/devstoreaccount1";
+        settings["Reb:ArtefactStore:ConnectionString"] =
+            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" +
+            Reb.Silo.PlaceholderSecrets.EmulatorAccountKey +
+            ";BlobEndpoint=http://storage.plant.example:10000/devstoreaccount1";
         var error = Assert.ThrowsAny<Exception>(() => StartAndStop(settings));
         Assert.Contains("Reb:ArtefactStore:ConnectionString", error.Message);
     }
@@ -54,7 +56,8 @@ public sealed class Finding09_PlaceholderSecretTests : IDisposable
     {
         var env = SiloEnvironment.Of(Silo);
         var settings = WebSilos.Settings(_work);
-        settings["Reb:Gateway:BootstrapAdminKeyFile"] = Path.Combine(_work, "bootstrap", "admin-key"); // nothing mounted
+        // nothing mounted
+        settings["Reb:Gateway:BootstrapAdminKeyFile"] = Path.Combine(_work, "bootstrap", "admin-key");
         settings["Reb:Gateway:BootstrapAdminKeyFileOptional"] = env.Gateway.BootstrapAdminKeyFileOptional.ToString();
         var host = WebSilos.Build(settings);
         try { await host.StartAsync(); }

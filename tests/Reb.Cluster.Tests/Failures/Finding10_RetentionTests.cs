@@ -14,9 +14,9 @@ namespace Reb.Cluster.Tests.Failures;
 
 /// <summary>
 /// Storage that only grew: a failed or cancelled job kept its checkpoints (<c>jobs/&lt;id&gt;/</c>), an inspection
-/// whose history insert failed kept its images with no row naming them, and model versions were never removed. Each test
-/// performs the fault against a real silo, its real folder store and its real SQLite history, and checks what is left
-/// in the store, in <c>reb cluster status</c>'s totals and in the /metrics instruments.
+/// whose history insert failed kept its images with no row naming them, and model versions were never removed. Each
+/// test performs the fault against a real silo, its real folder store and its real SQLite history, and checks what is
+/// left in the store, in <c>reb cluster status</c>'s totals and in the /metrics instruments.
 /// </summary>
 [Collection(PcbModelCollection.Name)]
 public sealed class Finding10_RetentionTests(PcbModelFixture model)
@@ -48,7 +48,8 @@ public sealed class Finding10_RetentionTests(PcbModelFixture model)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         IReadOnlyList<string> left;
-        while ((left = await store.ListAsync(TrainingBlobs.Prefix(jobId))).Count > 0 && DateTime.UtcNow < deadline) await Task.Delay(200);
+        while ((left = await store.ListAsync(TrainingBlobs.Prefix(jobId))).Count > 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(200);
         return left;
     }
 
@@ -56,7 +57,8 @@ public sealed class Finding10_RetentionTests(PcbModelFixture model)
     public async Task A_failed_and_a_cancelled_job_leave_no_checkpoints_and_are_counted()
     {
         var gate = new ArtefactWriteGate();
-        await using var cluster = await RebTestCluster.StartAsync(1, model.ArtefactRoot, new RebTestClusterOptions { WriteGate = gate });
+        await using var cluster =
+            await RebTestCluster.StartAsync(1, model.ArtefactRoot, new RebTestClusterOptions { WriteGate = gate });
         var failedId = Guid.NewGuid().ToString("N");
         var cancelledId = Guid.NewGuid().ToString("N");
         // The failing job stops in its coreset step, after the embed step checkpointed the bank; the cancelled one is
@@ -73,7 +75,8 @@ public sealed class Finding10_RetentionTests(PcbModelFixture model)
             await failed.Start(new TrainingRequest { Line = "f10-failed", ImageKeys = keys, ImageSize = 128 });
             var p = await WaitForEndAsync(failed);
             Assert.Equal(TrainingStage.Failed, p.Stage);
-            Assert.True(gate.Writes.ContainsKey(TrainingBlobs.Bank(failedId)), "the failed job never checkpointed its bank");
+            Assert.True(gate.Writes.ContainsKey(TrainingBlobs.Bank(failedId)),
+                "the failed job never checkpointed its bank");
             Assert.Empty(await CheckpointsLeftAsync(model.Store, failedId));
 
             var cancelled = cluster.Client.GetGrain<ITrainingGrain>(cancelledId);
@@ -90,8 +93,10 @@ public sealed class Finding10_RetentionTests(PcbModelFixture model)
 
         // Counted where `reb cluster status` reads them and in the silo's /metrics instruments.
         var totals = await cluster.Client.GetGrain<IRetentionTotalsGrain>(IRetentionTotalsGrain.Key).Get();
-        Assert.True(totals.CheckpointFiles - totalsBefore.CheckpointFiles >= 4, $"checkpoint files counted: {totals.CheckpointFiles}");
-        Assert.True(totals.CheckpointBytes - totalsBefore.CheckpointBytes > 4 * 512, $"checkpoint bytes counted: {totals.CheckpointBytes}");
+        Assert.True(totals.CheckpointFiles - totalsBefore.CheckpointFiles >= 4,
+            $"checkpoint files counted: {totals.CheckpointFiles}");
+        Assert.True(totals.CheckpointBytes - totalsBefore.CheckpointBytes > 4 * 512,
+            $"checkpoint bytes counted: {totals.CheckpointBytes}");
         Assert.True(removed.Items("checkpoint") >= 4);
         // Other collections' jobs may end meanwhile and add to the process-wide counters: at least these.
         Assert.True(removed.Bytes("checkpoint") >= totals.CheckpointBytes - totalsBefore.CheckpointBytes);
@@ -101,7 +106,8 @@ public sealed class Finding10_RetentionTests(PcbModelFixture model)
     public async Task Checkpoints_an_ended_job_left_behind_are_swept_and_a_running_jobs_are_kept()
     {
         var gate = new ArtefactWriteGate();
-        await using var cluster = await RebTestCluster.StartAsync(1, model.ArtefactRoot, new RebTestClusterOptions { WriteGate = gate });
+        await using var cluster =
+            await RebTestCluster.StartAsync(1, model.ArtefactRoot, new RebTestClusterOptions { WriteGate = gate });
         var endedId = Guid.NewGuid().ToString("N");
         var runningId = Guid.NewGuid().ToString("N");
         gate.Fails = key => key == TrainingBlobs.Coreset(endedId);
@@ -152,7 +158,8 @@ public sealed class Finding10_RetentionTests(PcbModelFixture model)
             var recorder = cluster.Client.GetGrain<IInspectionHistoryGrain>(0);
             const string line = "f10-orphans";
             var image = await File.ReadAllBytesAsync(model.TestImages[0]);
-            var inspection = new InspectionToRecord(line, model.Version, 9.5, Reject: true, 3.0, 20, "part.png", image, OverlayPng: image);
+            var inspection = new InspectionToRecord(line, model.Version, 9.5, Reject: true, 3.0, 20, "part.png", image,
+                OverlayPng: image);
 
             // The history's write lock is held by another connection: the insert fails after the images were stored.
             await using (var locker = new SqliteConnection($"Data Source={history.Path}"))
@@ -198,7 +205,11 @@ public sealed class Finding10_RetentionTests(PcbModelFixture model)
         try
         {
             await using var cluster = await RebTestCluster.StartAsync(1, root,
-                new RebTestClusterOptions { Settings = new Dictionary<string, string?> { ["Reb:MaxVersionsPerLine"] = "3" } });
+                new RebTestClusterOptions
+                {
+                    Settings = new Dictionary<string,
+                    string?> { ["Reb:MaxVersionsPerLine"] = "3" }
+                });
             var silo = cluster.Silos[0].SiloHost.Services;
             var store = silo.GetRequiredService<IArtefactStore>();
             var history = silo.GetRequiredService<IInspectionHistory>();
@@ -216,7 +227,8 @@ public sealed class Finding10_RetentionTests(PcbModelFixture model)
             await grain.RegisterVersion(v['a']);
             await grain.RegisterVersion(v['b'], promote: true);
             await cluster.Client.GetGrain<IProductLineGrain>(other).RegisterVersion(v['c']);
-            await history.AddAsync(new InspectionEntry("f10-awaiting-1", Sites.Default, line, v['d'], 9, true, 3, 10, DateTimeOffset.UtcNow));
+            await history.AddAsync(new InspectionEntry("f10-awaiting-1", Sites.Default, line, v['d'], 9, true, 3, 10,
+                DateTimeOffset.UtcNow));
             using var removed = new RetentionInstruments();
             foreach (var name in "cdefgh") await grain.RegisterVersion(v[name]);
 
@@ -226,7 +238,8 @@ public sealed class Finding10_RetentionTests(PcbModelFixture model)
             Assert.Equal("abdfgh".Select(n => v[n]), status.Versions.Select(x => x.Version));
             Assert.True(await store.ExistsAsync(v['c']), "a version another line holds was deleted");
             Assert.False(await store.ExistsAsync(v['e']), "a version nothing holds is still in the store");
-            Assert.False(Directory.Exists(Path.Combine(root, "models", v['e'])), "the removed version's folder is still there");
+            Assert.False(Directory.Exists(Path.Combine(root, "models", v['e'])),
+                "the removed version's folder is still there");
             foreach (var name in "abdfgh") Assert.True(await store.ExistsAsync(v[name]), $"version {name} was deleted");
             // The other line still scores with its version.
             Assert.Equal(v['c'], (await cluster.Client.GetGrain<IProductLineGrain>(other).GetStatus()).Current);
@@ -254,7 +267,8 @@ public sealed class Finding10_RetentionTests(PcbModelFixture model)
         {
             _listener.InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == RebMetrics.MeterName && instrument.Name.StartsWith("reb.retention.removed", StringComparison.Ordinal))
+                if (instrument.Meter.Name == RebMetrics.MeterName
+                    && instrument.Name.StartsWith("reb.retention.removed", StringComparison.Ordinal))
                     l.EnableMeasurementEvents(instrument);
             };
             _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
@@ -267,7 +281,8 @@ public sealed class Finding10_RetentionTests(PcbModelFixture model)
         }
 
         public long Items(string kind) { lock (_sums) return _sums.GetValueOrDefault(("reb.retention.removed", kind)); }
-        public long Bytes(string kind) { lock (_sums) return _sums.GetValueOrDefault(("reb.retention.removed.bytes", kind)); }
+        public long Bytes(
+            string kind) { lock (_sums) return _sums.GetValueOrDefault(("reb.retention.removed.bytes", kind)); }
         public void Dispose() => _listener.Dispose();
     }
 }

@@ -17,13 +17,16 @@ public sealed class Finding13_FailingJobErrorTests(PcbModelFixture model)
     public async Task A_job_failing_with_a_silo_path_in_its_error_shows_clients_the_step_and_job_only()
     {
         var gate = new ArtefactWriteGate();
-        await using var cluster = await RebTestCluster.StartAsync(1, model.ArtefactRoot, new RebTestClusterOptions { WriteGate = gate });
+        await using var cluster =
+            await RebTestCluster.StartAsync(1, model.ArtefactRoot, new RebTestClusterOptions { WriteGate = gate });
         var jobId = Guid.NewGuid().ToString("N");
         var siloPath = Path.Combine(model.ArtefactRoot, "jobs", jobId, "coreset.i64");
         gate.Fails = key => key == TrainingBlobs.Coreset(jobId);
-        gate.Failure = _ => new IOException($"No space left on device : '{siloPath}' (store http://store.internal:10000/devstoreaccount1)");
+        gate.Failure = _ => new IOException(
+            $"No space left on device : '{siloPath}' (store http://store.internal:10000/devstoreaccount1)");
 
-        var images = Directory.GetFiles(Path.Combine(PcbModelFixture.RepositoryRoot(), "samples/deeppcb/train/good"), "*.png").Order().Take(4);
+        var images = Directory.GetFiles(Path.Combine(PcbModelFixture.RepositoryRoot(), "samples/deeppcb/train/good"),
+            "*.png").Order().Take(4);
         var keys = await TrainingChecks.UploadAsync(model.Store, "f13-failing", images);
         var job = cluster.Client.GetGrain<ITrainingGrain>(jobId);
         await job.Start(new TrainingRequest { Line = "f13-failing", ImageKeys = keys, ImageSize = 128 });

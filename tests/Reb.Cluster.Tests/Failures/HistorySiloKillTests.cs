@@ -42,12 +42,15 @@ public sealed class HistorySiloKillTests(PcbModelFixture model, ITestOutputHelpe
         await new LocalFolderArtefactStore(artefacts, ModelDirectoryFormat.Instance).PublishModelAsync(model.ModelDir);
         Dictionary<string, string?> Settings(int siloPort, int httpPort, int n) => new()
         {
-            ["Reb:Silo:Clustering"] = "localhost", ["Reb:Silo:ClusterId"] = clusterId, ["Reb:Silo:ServiceId"] = clusterId,
+            ["Reb:Silo:Clustering"] = "localhost", ["Reb:Silo:ClusterId"] = clusterId,
+                ["Reb:Silo:ServiceId"] = clusterId,
             ["Reb:Silo:SiloPort"] = siloPort.ToString(), ["Reb:Silo:PrimarySiloPort"] = primary.ToString(),
             ["Reb:Silo:GatewayPort"] = LoopbackPorts.Next().ToString(), ["Reb:Silo:Reminders"] = "memory",
             ["Reb:Silo:GrainStorage"] = "folder", ["Reb:Silo:GrainStorageFolder"] = Path.Combine(_work, "grain-state"),
-            ["Reb:ArtefactStore:Kind"] = "local", ["Reb:ArtefactStore:Root"] = artefacts, ["Reb:CacheRoot"] = Path.Combine(_work, $"cache{n}"),
-            ["Reb:History:Kind"] = "postgres", ["Reb:History:ConnectionString"] = _db, ["Reb:History:SampleAcceptsEvery"] = "1",
+            ["Reb:ArtefactStore:Kind"] = "local", ["Reb:ArtefactStore:Root"] = artefacts,
+                ["Reb:CacheRoot"] = Path.Combine(_work, $"cache{n}"),
+            ["Reb:History:Kind"] = "postgres", ["Reb:History:ConnectionString"] = _db,
+                ["Reb:History:SampleAcceptsEvery"] = "1",
             ["Reb:Gateway:HttpPort"] = httpPort.ToString(), ["Reb:Gateway:RateLimitPerMinute"] = "100000",
             ["Logging:LogLevel:Default"] = "Warning",
         };
@@ -59,7 +62,12 @@ public sealed class HistorySiloKillTests(PcbModelFixture model, ITestOutputHelpe
         using var silo2 = new SiloProcessHandle(Settings(LoopbackPorts.Next(), http2, 2), _work, env);
         await silo2.WaitHealthyAsync(url2, TimeSpan.FromMinutes(3));
 
-        HttpClient Client(string url) => new() { BaseAddress = new Uri(url + "/"), Timeout = TimeSpan.FromSeconds(120), DefaultRequestHeaders = { { "X-Api-Key", adminKey } } };
+        HttpClient Client(string url) => new()
+        {
+            BaseAddress = new Uri(url + "/"),
+            Timeout = TimeSpan.FromSeconds(120),
+            DefaultRequestHeaders = { { "X-Api-Key", adminKey } }
+        };
         using (var admin = Client(url1))
         using (var form = new MultipartFormDataContent())
         {
@@ -84,7 +92,8 @@ public sealed class HistorySiloKillTests(PcbModelFixture model, ITestOutputHelpe
                 failures.Enqueue($"{c.BaseAddress}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
                 return null;
             }
-            catch (HttpRequestException e) { failures.Enqueue($"{c.BaseAddress}: {e.Message}"); return null; } // the killed silo's connections: not answered
+            // the killed silo's connections: not answered
+            catch (HttpRequestException e) { failures.Enqueue($"{c.BaseAddress}: {e.Message}"); return null; }
             catch (TaskCanceledException) { failures.Enqueue($"{c.BaseAddress}: client timeout"); return null; }
         }
         // Warm both silos (model load; a cold cluster may answer 503 + Retry-After first), then load: two clients per
@@ -128,20 +137,25 @@ public sealed class HistorySiloKillTests(PcbModelFixture model, ITestOutputHelpe
 
         var byId = answered.Select(a => a.Answer).ToList();
         output.WriteLine($"not answered: {failures.Count}: {string.Join(" | ", failures.Take(10))}");
-        output.WriteLine($"answered: {byId.Count} (silo 1: {answered.Count(a => a.Silo == 1)}, silo 2: {answered.Count(a => a.Silo == 2)}, after the kill: {answered.Count(a => a.AfterKill)})");
+        output.WriteLine($"answered: {byId.Count} (silo 1: {answered.Count(a => a.Silo == 1)}, silo 2: " +
+            $"{answered.Count(a => a.Silo == 2)}, after the kill: {answered.Count(a => a.AfterKill)})");
         Assert.True(answered.Count(a => a.Silo == 2) >= 4, "silo 2 answered too little before it was killed");
-        Assert.True(answered.Count(a => a.AfterKill && a.Silo == 1) >= 4, "silo 1 did not keep answering after the kill:\n" + silo1.Log);
+        Assert.True(answered.Count(a => a.AfterKill && a.Silo == 1) >= 4,
+            "silo 1 did not keep answering after the kill:\n" + silo1.Log);
 
         using var history = new PostgresInspectionHistory(_db);
-        var rows = (await history.QueryAsync(new InspectionQuery(Reb.Abstractions.Contracts.Sites.Default, Line, Limit: 100_000))).ToDictionary(r => r.Id);
+        var rows = (await history.QueryAsync(new InspectionQuery(Reb.Abstractions.Contracts.Sites.Default, Line,
+            Limit: 100_000))).ToDictionary(r => r.Id);
         var missing = byId.Where(a => !rows.ContainsKey(a.Id)).ToList();
-        Assert.True(missing.Count == 0, $"{missing.Count} answered inspections are not in the history: {string.Join(", ", missing.Select(m => m.Id))}");
+        Assert.True(missing.Count == 0, $"{missing.Count} answered inspections are not in the history: " +
+            $"{string.Join(", ", missing.Select(m => m.Id))}");
         foreach (var a in byId)
         {
             Assert.Equal(a.Score, rows[a.Id].Score, 3);
             Assert.Equal(a.Verdict == "reject", rows[a.Id].Reject);
             Assert.NotNull(rows[a.Id].ImageKey); // SampleAcceptsEvery = 1: every image kept
         }
-        Assert.True(File.Exists(Path.Combine(artefacts, "blobs", rows[byId[0].Id].ImageKey!)), "the stored image is in the shared artefact folder");
+        Assert.True(File.Exists(Path.Combine(artefacts, "blobs", rows[byId[0].Id].ImageKey!)),
+            "the stored image is in the shared artefact folder");
     }
 }

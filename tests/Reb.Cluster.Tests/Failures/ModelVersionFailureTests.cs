@@ -19,19 +19,22 @@ public sealed class ModelVersionFailureTests(PcbModelFixture model)
         var before = await line.RegisterVersion(model.Version);
         Assert.Equal(model.Version, before.Current);
 
-        var missing = await Assert.ThrowsAsync<ModelVersionException>(() => line.RegisterVersion("sha256-00000000000000000000000000000000", promote: true));
+        var missing = await Assert.ThrowsAsync<ModelVersionException>(()
+            => line.RegisterVersion("sha256-00000000000000000000000000000000", promote: true));
         Assert.Contains("does not exist", missing.Message);
         Assert.Contains("sha256-00000000000000000000000000000000", missing.Message);
 
         // Corrupt one byte of the second version's core set inside the store: its checksum no longer matches.
         // The store's own layout (models/<version>/core.f32), mapped onto the local store's folder.
-        var core = Path.Combine(model.ArtefactRoot, ArtefactKeys.ModelPath(model.SecondVersion, ModelDirectory.CoreFile));
+        var core =
+            Path.Combine(model.ArtefactRoot, ArtefactKeys.ModelPath(model.SecondVersion, ModelDirectory.CoreFile));
         var bytes = File.ReadAllBytes(core);
         try
         {
             bytes[bytes.Length / 2] ^= 0x5A;
             File.WriteAllBytes(core, bytes);
-            var corrupt = await Assert.ThrowsAsync<ModelVersionException>(() => line.RegisterVersion(model.SecondVersion, promote: true));
+            var corrupt = await Assert.ThrowsAsync<ModelVersionException>(()
+                => line.RegisterVersion(model.SecondVersion, promote: true));
             Assert.Contains("checksum", corrupt.Message);
             Assert.Contains("core.f32", corrupt.Message);
             await Assert.ThrowsAsync<ModelVersionException>(() => line.Promote(model.SecondVersion));
@@ -52,7 +55,8 @@ public sealed class ModelVersionFailureTests(PcbModelFixture model)
         Assert.Equal(model.SecondVersion, promoted.Current);
         var rolledBack = await line.RollBack();
         Assert.Equal(model.Version, rolledBack.Current);
-        await Assert.ThrowsAsync<RegistryConflictException>(() => line.RollBack()); // an InvalidOperationException, answered 409 by the gateway
+        // an InvalidOperationException, answered 409 by the gateway
+        await Assert.ThrowsAsync<RegistryConflictException>(() => line.RollBack());
     }
 
     [Fact]
@@ -60,7 +64,8 @@ public sealed class ModelVersionFailureTests(PcbModelFixture model)
     {
         await using var cluster = await RebTestCluster.StartAsync(1, model.ArtefactRoot);
         var client = new Reb.Abstractions.Client.RebClusterClient(cluster.Client);
-        var e = await Assert.ThrowsAsync<ModelVersionException>(() => client.ScoreAsync("pcb-empty", [1, 2, 3], "x.png"));
+        var e =
+            await Assert.ThrowsAsync<ModelVersionException>(() => client.ScoreAsync("pcb-empty", [1, 2, 3], "x.png"));
         Assert.Contains("no current model version", e.Message);
     }
 }

@@ -21,7 +21,8 @@ public sealed class SiloLossDuringScoringTests(PcbModelFixture model, ITestOutpu
         await line.SetShards(4);
         var keys = ShardKey.All("pcb-kill", model.Version, 4);
         var placements = new List<string>();
-        foreach (var k in keys) placements.Add((await cluster.Client.GetGrain<IBankShardGrain>(k.ToString()).Describe()).Silo);
+        foreach (var k in keys)
+            placements.Add((await cluster.Client.GetGrain<IBankShardGrain>(k.ToString()).Describe()).Silo);
         // Kill a secondary silo that hosts at least one shard (the primary keeps the test cluster's membership).
         var victim = cluster.Silos.Skip(1).FirstOrDefault(s => placements.Contains(s.SiloAddress.ToString()));
         Assert.NotNull(victim);
@@ -40,7 +41,8 @@ public sealed class SiloLossDuringScoringTests(PcbModelFixture model, ITestOutpu
         output.WriteLine($"retries: {client.Retries}");
         Assert.All(results, r => Assert.Equal(first.Score, r.Score, 5));
         var after = new List<string>();
-        foreach (var k in keys) after.Add((await cluster.Client.GetGrain<IBankShardGrain>(k.ToString()).Describe()).Silo);
+        foreach (var k in keys)
+            after.Add((await cluster.Client.GetGrain<IBankShardGrain>(k.ToString()).Describe()).Silo);
         Assert.DoesNotContain(victim.SiloAddress.ToString(), after);
     }
 }

@@ -26,7 +26,8 @@ public sealed class SiloLossDuringTrainingTests(PcbModelFixture model, ITestOutp
         const int size = 128;
         const string line = "pcb-resume";
         var repo = PcbModelFixture.RepositoryRoot();
-        var images = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/train/good"), "*.png").Order().Take(4).ToList();
+        var images = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/train/good"), "*.png").Order().Take(4)
+            .ToList();
         var gate = new ArtefactWriteGate();
         var state = Directory.CreateTempSubdirectory("reb-job-state-").FullName;
         try
@@ -70,7 +71,8 @@ public sealed class SiloLossDuringTrainingTests(PcbModelFixture model, ITestOutp
                 await Task.Delay(100);
             }
             output.WriteLine($"job {jobId}: {p.Stage} after {p.Resumes} resume(s); writes: " +
-                             string.Join(", ", gate.Writes.Where(w => w.Key.Contains(jobId)).Select(w => $"{w.Key.Split('/')[^1]} x{w.Value}")));
+                             string.Join(", ", gate.Writes.Where(w => w.Key.Contains(jobId))
+                                 .Select(w => $"{w.Key.Split('/')[^1]} x{w.Value}")));
             Assert.Null(p.Error);
             Assert.Equal(TrainingStage.Completed, p.Stage);
             Assert.True(p.Resumes >= 1, "the job finished without resuming: it was not interrupted");
@@ -80,7 +82,8 @@ public sealed class SiloLossDuringTrainingTests(PcbModelFixture model, ITestOutp
             Assert.Equal(p.Version, status.Current);
 
             // The resumed job's model is the one an uninterrupted single-process fit gives.
-            await TrainingChecks.AssertMatchesSingleProcessFitAsync(model.Store, p.Version!, images, size, Path.Combine(model.Work, "fetch-resume"));
+            await TrainingChecks.AssertMatchesSingleProcessFitAsync(model.Store, p.Version!, images, size,
+                Path.Combine(model.Work, "fetch-resume"));
         }
         finally
         {

@@ -23,7 +23,8 @@ public sealed class ArtefactStoreConfigurationTests
     {
         var root = Path.Combine(Path.GetTempPath(), $"reb-store-config-{Guid.NewGuid():N}");
         var settings = Bind(new() { ["Reb:ArtefactStore:Kind"] = "LOCAL", ["Reb:ArtefactStore:Root"] = root });
-        var store = Assert.IsType<LocalFolderArtefactStore>(ArtefactStoreFactory.Create(settings, ModelDirectoryFormat.Instance));
+        var store = Assert.IsType<LocalFolderArtefactStore>(ArtefactStoreFactory.Create(settings,
+            ModelDirectoryFormat.Instance));
         Assert.Equal(Path.GetFullPath(root), store.RootDir);
     }
 
@@ -36,7 +37,8 @@ public sealed class ArtefactStoreConfigurationTests
             ["Reb:ArtefactStore:ConnectionString"] = "UseDevelopmentStorage=true",
             ["Reb:ArtefactStore:Container"] = "plant-a",
         });
-        var store = Assert.IsType<AzureBlobArtefactStore>(ArtefactStoreFactory.Create(settings, ModelDirectoryFormat.Instance));
+        var store =
+            Assert.IsType<AzureBlobArtefactStore>(ArtefactStoreFactory.Create(settings, ModelDirectoryFormat.Instance));
         Assert.Contains("plant-a", store.Description);
     }
 
@@ -45,8 +47,13 @@ public sealed class ArtefactStoreConfigurationTests
     [InlineData("azureblob", null, "ConnectionString")]
     public void Bad_settings_are_refused_with_the_setting_named(string kind, string? connection, string named)
     {
-        var settings = Bind(new() { ["Reb:ArtefactStore:Kind"] = kind, ["Reb:ArtefactStore:ConnectionString"] = connection });
-        var e = Assert.Throws<ArgumentException>(() => ArtefactStoreFactory.Create(settings, ModelDirectoryFormat.Instance));
+        var settings = Bind(new()
+        {
+            ["Reb:ArtefactStore:Kind"] = kind,
+            ["Reb:ArtefactStore:ConnectionString"] = connection
+        });
+        var e = Assert.Throws<ArgumentException>(() => ArtefactStoreFactory.Create(settings,
+            ModelDirectoryFormat.Instance));
         Assert.Contains($"Reb:ArtefactStore:{named}", e.Message);
     }
 }

@@ -13,7 +13,8 @@ namespace Reb.Cluster.Tests.Hosting;
 public sealed class FolderGrainStorageTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("reb-grain-storage-").FullName;
-    private readonly Serializer _serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
+    private readonly Serializer _serializer = new ServiceCollection().AddSerializer().BuildServiceProvider()
+        .GetRequiredService<Serializer>();
     private static readonly GrainId Line = GrainId.Create("productline", "pcb/line 1"); // a key that is not a file name
 
     private sealed class TestState<T> : IGrainState<T>
@@ -26,7 +27,8 @@ public sealed class FolderGrainStorageTests : IDisposable
     [Fact]
     public async Task State_written_by_one_storage_is_read_back_by_a_new_one()
     {
-        var written = new TestState<ProductLineState> { State = new ProductLineState { Current = "sha256-ab", Shards = 4, Previous = ["sha256-aa"] } };
+        var written = new TestState<ProductLineState> { State =
+            new ProductLineState { Current = "sha256-ab", Shards = 4, Previous = ["sha256-aa"] } };
         written.State.Versions.Add(new ModelVersionEntry("sha256-ab", DateTimeOffset.UnixEpoch, "published"));
         await new FolderGrainStorage(_root, _serializer).WriteStateAsync("line", Line, written);
 
@@ -40,7 +42,8 @@ public sealed class FolderGrainStorageTests : IDisposable
         Assert.Equal("sha256-ab", Assert.Single(read.State.Versions).Version);
 
         var missing = new TestState<ProductLineState>();
-        await new FolderGrainStorage(_root, _serializer).ReadStateAsync("line", GrainId.Create("productline", "other"), missing);
+        await new FolderGrainStorage(_root, _serializer)
+            .ReadStateAsync("line", GrainId.Create("productline", "other"), missing);
         Assert.False(missing.RecordExists);
         Assert.NotNull(missing.State);
     }
@@ -51,7 +54,11 @@ public sealed class FolderGrainStorageTests : IDisposable
         var storage = new FolderGrainStorage(_root, _serializer);
         var first = new TestState<ProductLineState> { State = new ProductLineState { Current = "v1" } };
         await storage.WriteStateAsync("line", Line, first);
-        var stale = new TestState<ProductLineState> { State = new ProductLineState { Current = "stale" }, ETag = first.ETag };
+        var stale = new TestState<ProductLineState>
+        {
+            State = new ProductLineState { Current = "stale" },
+            ETag = first.ETag
+        };
         first.State.Current = "v2";
         await storage.WriteStateAsync("line", Line, first);
 

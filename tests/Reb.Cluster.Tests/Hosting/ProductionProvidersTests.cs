@@ -68,7 +68,8 @@ public sealed class ProductionProvidersTests(PcbModelFixture model, ITestOutputH
 
     /// <summary>Two silos join, a version is registered and scored over 2 shards; then a third silo alone still knows
     /// the line.</summary>
-    private async Task RunScenarioAsync(Dictionary<string, string?> settings, Func<IArtefactStore, Task<string>> publish)
+    private async Task RunScenarioAsync(Dictionary<string, string?> settings,
+        Func<IArtefactStore, Task<string>> publish)
     {
         // A fresh cluster and service id per run: membership rows and grain state of earlier runs are not ours.
         var id = Guid.NewGuid().ToString("N")[..12];
@@ -94,7 +95,8 @@ public sealed class ProductionProvidersTests(PcbModelFixture model, ITestOutputH
             var result = await client.ScoreAsync(line, image, "a.png");
             output.WriteLine($"score {result.Score} (single process {reference.Score}) with {result.Shards} shards");
             Assert.Equal(version, result.Version);
-            Assert.True(Math.Abs(result.Score - reference.Score) <= 1e-4, $"cluster score {result.Score} != single-process {reference.Score}");
+            Assert.True(Math.Abs(result.Score - reference.Score) <= 1e-4,
+                $"cluster score {result.Score} != single-process {reference.Score}");
         }
         finally { await Task.WhenAll(StopAsync(b), StopAsync(a)); }
 
@@ -102,7 +104,8 @@ public sealed class ProductionProvidersTests(PcbModelFixture model, ITestOutputH
         var c = await StartSiloAsync(settings);
         try
         {
-            var status = await c.Services.GetRequiredService<IGrainFactory>().GetGrain<IProductLineGrain>(line).GetStatus();
+            var status = await c.Services.GetRequiredService<IGrainFactory>().GetGrain<IProductLineGrain>(line)
+                .GetStatus();
             Assert.Equal(version, status.Current);
             Assert.Equal(2, status.Shards);
         }
@@ -110,7 +113,8 @@ public sealed class ProductionProvidersTests(PcbModelFixture model, ITestOutputH
     }
 
     private static readonly Lazy<string> ClusterCertificate = new(() =>
-        TestCertificates.WritePfx(TestCertificates.SelfSigned("reb-providers"), TestCertificates.TempFolder("providers-tls"), "cluster"));
+        TestCertificates.WritePfx(TestCertificates.SelfSigned("reb-providers"),
+            TestCertificates.TempFolder("providers-tls"), "cluster"));
 
     private static async Task<IHost> StartSiloAsync(Dictionary<string, string?> settings)
     {
@@ -159,7 +163,8 @@ public sealed class ProductionProvidersTests(PcbModelFixture model, ITestOutputH
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
-            Assert.Fail($"{service} does not answer on 127.0.0.1:{port}: run `bash infra/start-services.sh` first (CI does).");
+            Assert.Fail(
+                $"{service} does not answer on 127.0.0.1:{port}: run `bash infra/start-services.sh` first (CI does).");
         }
     }
 

@@ -34,9 +34,11 @@ public sealed class GpuPlacementTests(PcbModelFixture model)
     [Fact]
     public async Task Shards_spread_evenly_over_the_gpu_silos_only()
     {
-        await using var cluster = await RebTestCluster.StartAsync(3, model.ArtefactRoot, gpuSilos: ["Silo_0", "Silo_2"]);
+        await using var cluster =
+            await RebTestCluster.StartAsync(3, model.ArtefactRoot, gpuSilos: ["Silo_0", "Silo_2"]);
         var silos = await ShardSilos(cluster.Client);
-        var gpu = cluster.Silos.Where(s => s.Name is "Silo_0" or "Silo_2").Select(s => s.SiloAddress.ToString()).ToList();
+        var gpu = cluster.Silos.Where(s => s.Name is "Silo_0" or "Silo_2").Select(s => s.SiloAddress.ToString())
+            .ToList();
         AssertEvenSpread(silos, gpu);
     }
 
@@ -46,8 +48,10 @@ public sealed class GpuPlacementTests(PcbModelFixture model)
     {
         var counts = expected.ToDictionary(s => s, s => shardSilos.Count(x => x == s));
         string shown = string.Join(", ", shardSilos.GroupBy(x => x).Select(g => $"{g.Key}: {g.Count()}"));
-        Assert.True(shardSilos.All(expected.Contains), $"shards on silos outside {string.Join(", ", expected)}: {shown}");
-        Assert.True(counts.Values.Max() - counts.Values.Min() <= 1, $"{shardSilos.Count} shards over {expected.Count} silos not even: {shown}");
+        Assert.True(shardSilos.All(expected.Contains),
+            $"shards on silos outside {string.Join(", ", expected)}: {shown}");
+        Assert.True(counts.Values.Max() - counts.Values.Min() <= 1,
+            $"{shardSilos.Count} shards over {expected.Count} silos not even: {shown}");
     }
 
     /// <summary>
@@ -62,7 +66,8 @@ public sealed class GpuPlacementTests(PcbModelFixture model)
         await line.RegisterVersion(model.Version);
         await line.SetShards(Shards);
         var path = model.TestImages[0];
-        var scored = await new RebClusterClient(grains).ScoreAsync("pcb-placement", await File.ReadAllBytesAsync(path), Path.GetFileName(path));
+        var scored = await new RebClusterClient(grains)
+            .ScoreAsync("pcb-placement", await File.ReadAllBytesAsync(path), Path.GetFileName(path));
         Assert.Equal(Shards, scored.Shards);
         var result = new List<string>();
         foreach (var key in ShardKey.All("pcb-placement", model.Version, Shards))

@@ -12,7 +12,8 @@ public sealed class ShardSpreadPlacementTests
     private static readonly SiloAddress[] Silos =
         [.. Enumerable.Range(0, 3).Select(i => SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 11111 + i), 1))];
 
-    private static List<SiloAddress> PlaceAll(ClusterBankMemory memory, string line, int n, IReadOnlyList<SiloAddress>? silos = null) =>
+    private static List<SiloAddress> PlaceAll(ClusterBankMemory memory, string line, int n,
+        IReadOnlyList<SiloAddress>? silos = null) =>
         ShardKey.All(line, "v1", n).Select(k => memory.Place(k, silos ?? Silos)).ToList();
 
     private static SiloBankReport Report(int silo, long budget, long resident, params string[] keys) =>
@@ -37,7 +38,8 @@ public sealed class ShardSpreadPlacementTests
     [Fact]
     public void One_shard_lines_do_not_all_start_on_the_same_silo()
     {
-        var first = Enumerable.Range(0, 30).Select(i => PlaceAll(new ClusterBankMemory(), $"line-{i}", 1)[0]).Distinct().Count();
+        var first = Enumerable.Range(0, 30).Select(i => PlaceAll(new ClusterBankMemory(), $"line-{i}", 1)[0]).Distinct()
+            .Count();
         Assert.Equal(3, first);
     }
 
@@ -46,7 +48,8 @@ public sealed class ShardSpreadPlacementTests
     {
         var memory = new ClusterBankMemory();
         // Silo 2 has the largest budget but holds the most; silo 1 has the most left.
-        memory.Update([Report(0, 100 * Mb, 80 * Mb, "a/v1/0of1"), Report(1, 100 * Mb, 30 * Mb, "b/v1/0of1"), Report(2, 200 * Mb, 190 * Mb, "c/v1/0of1")]);
+        memory.Update([Report(0, 100 * Mb, 80 * Mb, "a/v1/0of1"), Report(1, 100 * Mb, 30 * Mb, "b/v1/0of1"),
+            Report(2, 200 * Mb, 190 * Mb, "c/v1/0of1")]);
         Assert.Equal(Silos[1], PlaceAll(memory, "new", 1)[0]);
     }
 
@@ -54,7 +57,8 @@ public sealed class ShardSpreadPlacementTests
     public void A_lines_shards_spread_before_the_freest_silo_takes_a_second_one()
     {
         var memory = new ClusterBankMemory();
-        memory.Update([Report(0, 100 * Mb, 90 * Mb, "a/v1/0of1"), Report(1, 100 * Mb, 0), Report(2, 100 * Mb, 50 * Mb, "c/v1/0of1")]);
+        memory.Update([Report(0, 100 * Mb, 90 * Mb, "a/v1/0of1"), Report(1, 100 * Mb, 0),
+            Report(2, 100 * Mb, 50 * Mb, "c/v1/0of1")]);
         // Three shards: one per silo, freest first; the fourth goes back to the freest.
         Assert.Equal([Silos[1], Silos[2], Silos[0], Silos[1]], PlaceAll(memory, "new", 4));
     }
@@ -64,7 +68,8 @@ public sealed class ShardSpreadPlacementTests
     {
         var memory = new ClusterBankMemory();
         // Free 100, 60 and 50 MB; a shard not yet reported counts as the mean resident shard (90 MB / 3 = 30 MB).
-        memory.Update([Report(0, 100 * Mb, 0), Report(1, 100 * Mb, 40 * Mb, "x/v1/0of2", "x/v1/1of2"), Report(2, 100 * Mb, 50 * Mb, "y/v1/0of1")]);
+        memory.Update([Report(0, 100 * Mb, 0), Report(1, 100 * Mb, 40 * Mb, "x/v1/0of2", "x/v1/1of2"),
+            Report(2, 100 * Mb, 50 * Mb, "y/v1/0of1")]);
         var chosen = Enumerable.Range(0, 6).Select(i => PlaceAll(memory, $"burst-{i}", 1)[0]).ToList();
         // Without the pending count all six would go to silo 0.
         Assert.Equal([Silos[0], Silos[0], Silos[1], Silos[2], Silos[0], Silos[1]], chosen);

@@ -10,13 +10,19 @@ namespace Reb.Cluster.Tests.Placement;
 public sealed class SiloModelCacheTests(PcbModelFixture model)
 {
     [Fact]
-    public async Task The_cache_keeps_one_folder_per_silo_port_and_removes_the_least_recently_used_version_beyond_its_limit()
+    public async Task
+        The_cache_keeps_one_folder_per_silo_port_and_removes_the_least_recently_used_version_beyond_its_limit()
     {
         var root = Directory.CreateTempSubdirectory("reb-model-cache-").FullName;
-        long modelBytes = Directory.EnumerateFiles(model.ModelDir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        long modelBytes = Directory.EnumerateFiles(model.ModelDir, "*", SearchOption.AllDirectories)
+            .Sum(f => new FileInfo(f).Length);
         int limitMb = (int)Math.Ceiling(1.5 * modelBytes / (1 << 20)); // room for one version, not two
         string folder;
-        await using (var cluster = await RebTestCluster.StartAsync(1, model.ArtefactRoot, new RebTestClusterOptions { CacheRoot = root, CacheMaxMb = limitMb }))
+        await using (var cluster = await RebTestCluster.StartAsync(1, model.ArtefactRoot, new RebTestClusterOptions
+        {
+            CacheRoot = root,
+            CacheMaxMb = limitMb
+        }))
         {
             var silo = cluster.Silos[0];
             var cache = silo.SiloHost.Services.GetRequiredService<SiloModelCache>();
@@ -26,7 +32,8 @@ public sealed class SiloModelCacheTests(PcbModelFixture model)
             await cache.GetAsync(model.Version);
             Assert.True(Directory.Exists(Path.Combine(folder, model.Version)));
             await cache.GetAsync(model.SecondVersion); // two do not fit: the first, used longest ago, goes
-            Assert.False(Directory.Exists(Path.Combine(folder, model.Version)), "the least recently used version is still cached");
+            Assert.False(Directory.Exists(Path.Combine(folder, model.Version)),
+                "the least recently used version is still cached");
             Assert.True(Directory.Exists(Path.Combine(folder, model.SecondVersion)));
 
             // Asked for again, it is fetched again (and now the second version goes).
@@ -35,7 +42,8 @@ public sealed class SiloModelCacheTests(PcbModelFixture model)
             Assert.False(Directory.Exists(Path.Combine(folder, model.SecondVersion)));
         }
         // The folder outlives the silo: a silo restarted on the same port finds its verified copy again.
-        Assert.True(Directory.Exists(Path.Combine(folder, model.Version)), "the cache folder was removed with the silo");
+        Assert.True(Directory.Exists(Path.Combine(folder, model.Version)),
+            "the cache folder was removed with the silo");
         Directory.Delete(root, recursive: true);
     }
 }

@@ -33,20 +33,24 @@ public sealed class AspectShardedScoringTests(ITestOutputHelper output) : IDispo
         var tests = Strips("test/good", "g", 2, [200, 320]).Concat(Strips("test/defect", "d", 2, [250, 400])).ToList();
         var modelDir = Path.Combine(_work, "model");
         var options = new InspectionOptions { ImageSize = 256 };
-        var (model, report) = ModelFitter.Fit(train, new FeatureExtractor(Backbone.LoadDefault(), 256) { Resize = ResizeMode.Aspect }, options);
+        var (model, report) = ModelFitter.Fit(train,
+            new FeatureExtractor(Backbone.LoadDefault(), 256) { Resize = ResizeMode.Aspect }, options);
         using (model) ModelStore.Save(model, report, "strips", modelDir);
         var storeRoot = Path.Combine(_work, "store");
-        var version = await new LocalFolderArtefactStore(storeRoot, ModelDirectoryFormat.Instance).PublishModelAsync(modelDir);
+        var version = await new LocalFolderArtefactStore(storeRoot, ModelDirectoryFormat.Instance)
+            .PublishModelAsync(modelDir);
 
         // Single process: the saved model, one image per batch (as the scoring grain embeds).
         var reference = new List<ScoredImage>();
         using (var loaded = ModelStore.Load(modelDir, batchSize: 1))
         {
             Assert.Equal(ResizeMode.Aspect, loaded.Embedder.Resize);
-            foreach (var batch in ImageBatches.Read(tests, 256, 1, s => throw new InvalidOperationException(s.Reason), mode: loaded.Embedder.Resize))
+            foreach (var batch in ImageBatches.Read(tests, 256, 1, s => throw new InvalidOperationException(s.Reason),
+                mode: loaded.Embedder.Resize))
                 using (batch) reference.AddRange(loaded.Score(batch));
         }
-        Assert.Equal(new[] { 832, 512, 640, 416 }, reference.Select(r => r.MapWidth).ToArray());   // four sizes, four grids
+        // four sizes, four grids
+        Assert.Equal(new[] { 832, 512, 640, 416 }, reference.Select(r => r.MapWidth).ToArray());
 
         await using var cluster = await RebTestCluster.StartAsync(3, storeRoot);
         var client = new RebClusterClient(cluster.Client);
@@ -59,19 +63,22 @@ public sealed class AspectShardedScoringTests(ITestOutputHelper output) : IDispo
             double maxDiff = 0, maxMapDiff = 0;
             for (int i = 0; i < tests.Count; i++)
             {
-                var r = await client.ScoreAsync("strips-aspect", File.ReadAllBytes(tests[i]), Path.GetFileName(tests[i]));
+                var r =
+                    await client.ScoreAsync("strips-aspect", File.ReadAllBytes(tests[i]), Path.GetFileName(tests[i]));
                 Assert.Equal(shards, r.Shards);
                 Assert.Equal((reference[i].MapHeight, reference[i].MapWidth), (r.MapHeight, r.MapWidth));
                 Assert.Equal(r.MapHeight * r.MapWidth, r.Map.Length);
                 Assert.Equal(reference[i].Reject, r.Reject);
                 maxDiff = Math.Max(maxDiff, Math.Abs(reference[i].Score - r.Score));
-                for (int p = 0; p < r.Map.Length; p++) maxMapDiff = Math.Max(maxMapDiff, Math.Abs(reference[i].Map[p] - r.Map[p]));
+                for (int p = 0; p < r.Map.Length; p++)
+                    maxMapDiff = Math.Max(maxMapDiff, Math.Abs(reference[i].Map[p] - r.Map[p]));
             }
             output.WriteLine($"{shards} shard(s): max |score diff| = {maxDiff:G3}, max |map diff| = {maxMapDiff:G3}");
             Assert.True(maxDiff == 0, $"{shards} shards: image scores differ by {maxDiff}");
             Assert.True(maxMapDiff == 0, $"{shards} shards: pixel maps differ by {maxMapDiff}");
         }
-        foreach (var r in reference) output.WriteLine($"reference {Path.GetFileName(r.Path)} {r.MapWidth}x{r.MapHeight}: score {r.Score:F4}");
+        foreach (var r in reference)
+            output.WriteLine($"reference {Path.GetFileName(r.Path)} {r.MapWidth}x{r.MapHeight}: score {r.Score:F4}");
     }
 
     /// <summary>The top rows of the first sample boards of a split, as PNG files (long parts, as a line's camera gives
@@ -80,7 +87,8 @@ public sealed class AspectShardedScoringTests(ITestOutputHelper output) : IDispo
     {
         var dir = Path.Combine(_work, prefix);
         Directory.CreateDirectory(dir);
-        var sources = Directory.GetFiles(Path.Combine(PcbModelFixture.RepositoryRoot(), "samples/deeppcb", split), "*.png").Order().Take(count).ToList();
+        var sources = Directory.GetFiles(Path.Combine(PcbModelFixture.RepositoryRoot(), "samples/deeppcb", split),
+            "*.png").Order().Take(count).ToList();
         var paths = new List<string>();
         for (int i = 0; i < sources.Count; i++)
         {

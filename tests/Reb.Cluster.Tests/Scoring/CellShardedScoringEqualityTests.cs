@@ -31,7 +31,8 @@ public sealed class CellShardedScoringEqualityTests(PcbModelFixture model, ITest
             .Take(PcbModelFixture.TrainImages).ToList();
         var options = new InspectionOptions { ImageSize = 256, Ldknn = new LdknnOptions { Search = SearchMode.Cells } };
         var dir = Path.Combine(_work, "model");
-        var (fitted, report) = ModelFitter.Fit(train, new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
+        var (fitted, report) =
+            ModelFitter.Fit(train, new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
         ModelManifest manifest;
         using (fitted)
         {
@@ -47,12 +48,14 @@ public sealed class CellShardedScoringEqualityTests(PcbModelFixture model, ITest
         using (var loaded = ModelStore.Load(dir, batchSize: 1))
         {
             Assert.Equal(SearchMode.Cells, loaded.Index.Search.Mode);
-            foreach (var batch in ImageBatches.Read(model.TestImages, loaded.Options.ImageSize, 1, s => throw new InvalidOperationException(s.Reason)))
+            foreach (var batch in ImageBatches.Read(model.TestImages, loaded.Options.ImageSize, 1,
+                s => throw new InvalidOperationException(s.Reason)))
                 using (batch) reference.AddRange(loaded.Score(batch));
         }
         for (int i = 0; i < flat.Count; i++)
         {
-            Assert.Equal(BitConverter.SingleToInt32Bits(flat[i].Score), BitConverter.SingleToInt32Bits(reference[i].Score));
+            Assert.Equal(BitConverter.SingleToInt32Bits(flat[i].Score),
+                BitConverter.SingleToInt32Bits(reference[i].Score));
             Assert.Equal(flat[i].Map, reference[i].Map);
         }
 
@@ -70,7 +73,8 @@ public sealed class CellShardedScoringEqualityTests(PcbModelFixture model, ITest
                 var r = await client.ScoreAsync("pcb-cells", File.ReadAllBytes(path), Path.GetFileName(path));
                 Assert.Equal(version, r.Version);
                 Assert.Equal(shards, r.Shards);
-                Assert.True(BitConverter.SingleToInt32Bits(reference[i].Score) == BitConverter.SingleToInt32Bits(r.Score),
+                Assert.True(
+                    BitConverter.SingleToInt32Bits(reference[i].Score) == BitConverter.SingleToInt32Bits(r.Score),
                     $"{shards} shards, image {i}: {r.Score:R} vs {reference[i].Score:R}");
                 Assert.Equal(reference[i].Map, r.Map);
             }

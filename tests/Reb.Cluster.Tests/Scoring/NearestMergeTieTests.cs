@@ -38,7 +38,8 @@ public sealed class NearestMergeTieTests
         try
         {
             for (int s = 0; s + 1 < cuts.Length; s++)
-                slices.Add(ShardSlice.Create(rows[(cuts[s] * d)..(cuts[s + 1] * d)], d, new float[cuts[s + 1] - cuts[s]], cuts[s]));
+                slices.Add(ShardSlice.Create(rows[(cuts[s] * d)..(cuts[s + 1] * d)], d,
+                    new float[cuts[s + 1] - cuts[s]], cuts[s]));
             var nearest = NearestMerge.Nearest(slices.Select(sl => sl.Nearest(chunk)).ToList());
             Assert.Equal(single1.Indices.data<long>().ToArray(), nearest.GlobalIndex);
             Assert.Equal(single1.Distances.data<float>().ToArray(), nearest.Distance);

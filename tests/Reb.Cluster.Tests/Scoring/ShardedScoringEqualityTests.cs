@@ -36,7 +36,8 @@ public sealed class ShardedScoringEqualityTests(PcbModelFixture model, ITestOutp
                 Assert.Equal(reference[i].Reject, r.Reject);
                 Assert.Equal(reference[i].MapSize, r.MapSize);
                 maxDiff = Math.Max(maxDiff, Math.Abs(reference[i].Score - r.Score));
-                for (int p = 0; p < r.Map.Length; p++) maxMapDiff = Math.Max(maxMapDiff, Math.Abs(reference[i].Map[p] - r.Map[p]));
+                for (int p = 0; p < r.Map.Length; p++)
+                    maxMapDiff = Math.Max(maxMapDiff, Math.Abs(reference[i].Map[p] - r.Map[p]));
             }
             output.WriteLine($"{shards} shard(s): max |score diff| = {maxDiff:G3}, max |map diff| = {maxMapDiff:G3}");
             // Bitwise: exact distances from the raw vectors, one tie rule, one scoring code path.
@@ -45,14 +46,17 @@ public sealed class ShardedScoringEqualityTests(PcbModelFixture model, ITestOutp
             foreach (var key in ShardKey.All("pcb-equality", model.Version, shards))
                 silosUsed.Add((await cluster.Client.GetGrain<IBankShardGrain>(key.ToString()).Describe()).Silo);
         }
-        foreach (var r in reference) output.WriteLine($"reference {Path.GetFileName(r.Path)}: score {r.Score:F4} reject {r.Reject}");
+        foreach (var r in reference)
+            output.WriteLine($"reference {Path.GetFileName(r.Path)}: score {r.Score:F4} reject {r.Reject}");
         output.WriteLine($"threshold {model.Manifest.Threshold.Value:F4}");
         Assert.True(silosUsed.Count >= 2, $"7 shards over 3 silos all landed on {silosUsed.Count} silo");
 
         // Messages stay bounded: largest payload (features chunk, image, map) far below MaxMessageBodySize (100 MB).
-        output.WriteLine($"largest payload: {MessageSizeMeter.LargestBytes} bytes ({MessageSizeMeter.LargestCall}) over {MessageSizeMeter.Messages} messages");
+        output.WriteLine($"largest payload: {MessageSizeMeter.LargestBytes} bytes ({MessageSizeMeter.LargestCall}) " +
+            $"over {MessageSizeMeter.Messages} messages");
         Assert.True(MessageSizeMeter.LargestBytes > 0);
-        Assert.True(MessageSizeMeter.LargestBytes <= FeatureChunking.DefaultMaxBytes, $"largest payload {MessageSizeMeter.LargestBytes} bytes");
+        Assert.True(MessageSizeMeter.LargestBytes <= FeatureChunking.DefaultMaxBytes,
+            $"largest payload {MessageSizeMeter.LargestBytes} bytes");
     }
 
     [Fact]

@@ -27,7 +27,11 @@ public sealed class BootstrapAdminKeyTests : IDisposable
 
         var port = LoopbackPorts.Next();
         settings["Reb:Gateway:HttpPort"] = port.ToString();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        using var http = new HttpClient
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port}"),
+            Timeout = TimeSpan.FromSeconds(60)
+        };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
 
         using (var host = WebSilos.Build(settings))

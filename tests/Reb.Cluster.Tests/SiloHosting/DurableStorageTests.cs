@@ -27,7 +27,8 @@ public sealed class DurableStorageTests : IDisposable
         // No Reb:Silo:GrainStorage at all: the default must be durable.
         var settings = SiloHosts.Localhost("durable-" + Guid.NewGuid().ToString("N")[..8]);
         settings["Reb:Silo:GrainStorageFolder"] = _folder;
-        var record = new ApiKeyRecord("durable1", "kept", "site-a", "admin", new byte[16], new byte[32], DateTimeOffset.UtcNow, "test");
+        var record = new ApiKeyRecord("durable1", "kept", "site-a", "admin", new byte[16], new byte[32],
+            DateTimeOffset.UtcNow, "test");
 
         var first = await SiloHosts.StartSiloAsync(settings);
         try { await first.Grains().GetGrain<IApiKeyStoreGrain>(IApiKeyStoreGrain.Key).Put(record); }

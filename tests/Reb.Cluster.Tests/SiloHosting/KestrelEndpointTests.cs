@@ -35,7 +35,9 @@ public sealed class KestrelEndpointTests : IDisposable
             using var handler = new HttpClientHandler
             {
                 // Trust exactly the certificate made above (it is self-signed), and record what the server showed.
-                ServerCertificateCustomValidationCallback = (_, cert, _, _) => { seen = cert is null ? null : X509CertificateLoader.LoadCertificate(cert.RawData); return cert?.Thumbprint == certificate.Thumbprint; },
+                ServerCertificateCustomValidationCallback = (_, cert, _, _)
+                    => { seen = cert is null ? null : X509CertificateLoader.LoadCertificate(cert.RawData);
+                    return cert?.Thumbprint == certificate.Thumbprint; },
             };
             using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
             var response = await http.GetAsync($"https://127.0.0.1:{httpsPort}/healthz");

@@ -25,7 +25,8 @@ public sealed class OrleansTlsTests : IAsyncLifetime
         var first = Settings(SiloHosts.Localhost(_clusterId));
         _gatewayPort = int.Parse(first["Reb:Silo:GatewayPort"]!);
         _primary = await SiloHosts.StartSiloAsync(first);
-        _secondary = await SiloHosts.StartSiloAsync(Settings(SiloHosts.Localhost(_clusterId, int.Parse(first["Reb:Silo:SiloPort"]!))));
+        _secondary = await SiloHosts.StartSiloAsync(
+            Settings(SiloHosts.Localhost(_clusterId, int.Parse(first["Reb:Silo:SiloPort"]!))));
     }
 
     private Dictionary<string, string?> Settings(Dictionary<string, string?> s)
@@ -57,7 +58,8 @@ public sealed class OrleansTlsTests : IAsyncLifetime
         finally { await SiloHosts.StopAsync(client); }
     }
 
-    public static TheoryData<string> Attackers => new() { "plaintext", "tls-without-certificate", "tls-with-own-certificate" };
+    public static TheoryData<string> Attackers
+        => new() { "plaintext", "tls-without-certificate", "tls-with-own-certificate" };
 
     [Theory]
     [MemberData(nameof(Attackers))]
@@ -79,16 +81,19 @@ public sealed class OrleansTlsTests : IAsyncLifetime
             {
                 client = await SiloHosts.StartClientAsync(_gatewayPort, _clusterId, tls, TimeSpan.FromSeconds(45));
                 // Should it have connected, this is the exploit: an admin key for another site.
-                await client.Grains().GetGrain<IApiKeyStoreGrain>(IApiKeyStoreGrain.Key).Put(KeyRecord("attacker-" + attacker));
+                await client.Grains().GetGrain<IApiKeyStoreGrain>(IApiKeyStoreGrain.Key)
+                    .Put(KeyRecord("attacker-" + attacker));
             });
             Assert.True(error is not null, $"{attacker}: the client connected and wrote an admin key");
-            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(50), $"{attacker}: refusal took {(DateTime.UtcNow - started).TotalSeconds:F0} s");
+            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(50),
+                $"{attacker}: refusal took {(DateTime.UtcNow - started).TotalSeconds:F0} s");
         }
         finally { await SiloHosts.StopAsync(client); }
 
         // The trusted client sees no attacker record.
         var trusted = await SiloHosts.StartClientAsync(_gatewayPort, _clusterId, c => SiloHosts.UseClusterTls(c, _pfx));
-        try { Assert.Null(await trusted.Grains().GetGrain<IApiKeyStoreGrain>(IApiKeyStoreGrain.Key).Find("attacker-" + attacker)); }
+        try { Assert.Null(await trusted.Grains().GetGrain<IApiKeyStoreGrain>(IApiKeyStoreGrain.Key)
+            .Find("attacker-" + attacker)); }
         finally { await SiloHosts.StopAsync(trusted); }
     }
 

@@ -21,13 +21,16 @@ public sealed class ReadinessTests
     [Fact]
     public async Task A_silo_whose_artefact_store_is_down_stays_ready_and_reports_the_store_separately()
     {
-        int siloPort = LoopbackPorts.Next(), gatewayPort = LoopbackPorts.Next(), deadPort = LoopbackPorts.Next(); // nothing listens on deadPort
+        // nothing listens on deadPort
+        int siloPort = LoopbackPorts.Next(), gatewayPort = LoopbackPorts.Next(), deadPort = LoopbackPorts.Next();
         var work = Directory.CreateTempSubdirectory("reb-readiness-").FullName;
         var settings = new Dictionary<string, string?>
         {
             ["Reb:ArtefactStore:Kind"] = "azureblob",
             ["Reb:ArtefactStore:ConnectionString"] =
-                $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:{deadPort}/devstoreaccount1;",
+                "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" +
+                    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+                    $"BlobEndpoint=http://127.0.0.1:{deadPort}/devstoreaccount1;",
             ["Reb:CacheRoot"] = Path.Combine(work, "cache"),
             ["Reb:Silo:Clustering"] = "localhost",
             ["Reb:Silo:GrainStorage"] = "memory",
@@ -40,14 +43,22 @@ public sealed class ReadinessTests
             ["Reb:Telemetry:OrleansDashboard"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
         };
-        using var host = SiloWebApp.Build([], b => { b.Configuration.AddInMemoryCollection(settings); b.Logging.ClearProviders(); });
+        using var host =
+            SiloWebApp.Build([], b => { b.Configuration.AddInMemoryCollection(settings); b.Logging.ClearProviders(); });
         await host.StartAsync();
         try
         {
-            var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{new Uri(address.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost")).Port}/"), Timeout = TimeSpan.FromSeconds(60) };
+            var address = host.Services.GetRequiredService<IServer>()
+                .Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            using var client = new HttpClient
+            {
+                BaseAddress = new Uri("http://127.0.0.1:" +
+                    $"{new Uri(address.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost")).Port}/"),
+                Timeout = TimeSpan.FromSeconds(60)
+            };
             using var ready = await client.GetAsync("readyz");
-            Assert.True(ready.StatusCode == HttpStatusCode.OK, $"readyz {(int)ready.StatusCode}: {await ready.Content.ReadAsStringAsync()}");
+            Assert.True(ready.StatusCode == HttpStatusCode.OK,
+                $"readyz {(int)ready.StatusCode}: {await ready.Content.ReadAsStringAsync()}");
             using var store = await client.GetAsync("healthz/store");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, store.StatusCode);
         }

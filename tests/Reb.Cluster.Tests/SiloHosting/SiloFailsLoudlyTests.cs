@@ -44,16 +44,23 @@ public sealed class SiloFailsLoudlyTests : IDisposable
         using var occupier = Occupy(out var port);
         var settings = WebSilos.Settings(_work);
         settings["Reb:Gateway:HttpPort"] = port.ToString();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = _work };
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = _work
+        };
         start.ArgumentList.Add(dll);
-        foreach (var (key, value) in settings) { start.ArgumentList.Add($"--{key}"); start.ArgumentList.Add(value ?? ""); }
+        foreach (var (key, value) in settings) { start.ArgumentList.Add($"--{key}");
+            start.ArgumentList.Add(value ?? ""); }
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         _ = process.StandardOutput.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         try { await process.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException) { process.Kill(entireProcessTree: true); Assert.Fail("the silo process kept running although its HTTP port was taken"); }
+        catch (OperationCanceledException) { process.Kill(entireProcessTree: true);
+            Assert.Fail("the silo process kept running although its HTTP port was taken"); }
         Assert.NotEqual(0, process.ExitCode);
         Assert.Contains("reb-silo:", await stderr);
     }
@@ -67,7 +74,8 @@ public sealed class SiloFailsLoudlyTests : IDisposable
         var errors = new StringWriter();
         using var host = WebSilos.Build(settings);
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
-        lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () => { await Task.Delay(500); lifetime.StopApplication(); }));
+        lifetime.ApplicationStarted.Register(() => _ =
+            Task.Run(async () => { await Task.Delay(500); lifetime.StopApplication(); }));
         var run = SiloProcess.RunAsync(host, errors, TimeSpan.FromSeconds(20));
         Assert.True(await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(120))) == run, "the host did not stop");
         Assert.Equal(SiloProcess.Failed, await run);
@@ -89,14 +97,16 @@ public sealed class SiloFailsLoudlyTests : IDisposable
         {
             try { if ((await http.GetAsync($"http://127.0.0.1:{port}/healthz")).IsSuccessStatusCode) break; }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
-            Assert.False(process.HasExited, $"the silo exited with {(process.HasExited ? process.ExitCode : 0)} before answering");
+            Assert.False(process.HasExited,
+                $"the silo exited with {(process.HasExited ? process.ExitCode : 0)} before answering");
             Assert.True(DateTime.UtcNow < deadline, "the silo did not answer /healthz within 120 s");
             await Task.Delay(500);
         }
         Assert.Equal(0, SendSignal(process.Id, SigTerm)); // what stop-cluster.sh and Kubernetes send
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         try { await process.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException) { process.Kill(entireProcessTree: true); Assert.Fail("the silo did not stop within 90 s of SIGTERM"); }
+        catch (OperationCanceledException) { process.Kill(entireProcessTree: true);
+            Assert.Fail("the silo did not stop within 90 s of SIGTERM"); }
         Assert.Equal(0, process.ExitCode);
     }
 
@@ -108,9 +118,15 @@ public sealed class SiloFailsLoudlyTests : IDisposable
 
     private Process StartSilo(IDictionary<string, string?> settings)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = _work };
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = _work
+        };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Reb.Silo.dll"));
-        foreach (var (key, value) in settings) { start.ArgumentList.Add($"--{key}"); start.ArgumentList.Add(value ?? ""); }
+        foreach (var (key, value) in settings) { start.ArgumentList.Add($"--{key}");
+            start.ArgumentList.Add(value ?? ""); }
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         return Process.Start(start)!;
     }

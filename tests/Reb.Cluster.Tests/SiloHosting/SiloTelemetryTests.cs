@@ -48,11 +48,13 @@ public sealed class SiloTelemetryTests
             var provider = host.Services.GetService<MeterProvider>();
             Assert.NotNull(provider); // before: no meter provider in a silo without the gateway
             // A grain call, so the runtime has messages and an activation to count.
-            await host.Services.GetRequiredService<IGrainFactory>().GetGrain<ILineDirectoryGrain>("telemetry-site").List();
+            await host.Services.GetRequiredService<IGrainFactory>().GetGrain<ILineDirectoryGrain>("telemetry-site")
+                .List();
             Assert.True(provider!.ForceFlush(10_000));
             var names = exported.Select(m => m.Name).Distinct().ToList();
             Assert.Contains(names, n => n.StartsWith("orleans", StringComparison.Ordinal));
-            Assert.Contains(names, n => n.Contains("dotnet", StringComparison.Ordinal) || n.StartsWith("process.runtime", StringComparison.Ordinal));
+            Assert.Contains(names, n => n.Contains("dotnet", StringComparison.Ordinal)
+                || n.StartsWith("process.runtime", StringComparison.Ordinal));
         }
         finally
         {

@@ -14,7 +14,8 @@ public class TlsConfigurationTests
     [InlineData("auto", "Production", "localhost", false)]
     [InlineData("required", "Development", "localhost", true)]
     [InlineData("off", "Production", "redis", false)]
-    public void Tls_is_on_by_default_outside_development_and_loopback(string mode, string environment, string clustering, bool required) =>
+    public void Tls_is_on_by_default_outside_development_and_loopback(string mode, string environment,
+        string clustering, bool required) =>
         Assert.Equal(required, OrleansTls.IsRequired(new OrleansTlsOptions { Mode = mode }, environment, clustering));
 
     [Fact]
@@ -29,5 +30,6 @@ public class TlsConfigurationTests
 
     [Fact]
     public void Unknown_mode_is_refused() =>
-        Assert.Throws<ArgumentException>(() => OrleansTls.IsRequired(new OrleansTlsOptions { Mode = "sometimes" }, "Production", "redis"));
+        Assert.Throws<ArgumentException>(() => OrleansTls.IsRequired(new OrleansTlsOptions { Mode = "sometimes" },
+            "Production", "redis"));
 }

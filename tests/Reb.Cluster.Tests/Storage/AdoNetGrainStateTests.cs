@@ -61,7 +61,8 @@ public sealed class AdoNetGrainStateTests : IAsyncLifetime
     [Fact]
     public async Task Two_silos_writing_the_same_lines_state_at_once_never_lose_a_write()
     {
-        await using var cluster = await RebTestCluster.StartAsync(2, _artefacts, new RebTestClusterOptions { AdoNetConnectionString = _db });
+        await using var cluster =
+            await RebTestCluster.StartAsync(2, _artefacts, new RebTestClusterOptions { AdoNetConnectionString = _db });
         var (a, b) = (StorageOf(cluster.Silos[0]), StorageOf(cluster.Silos[1]));
         Assert.NotSame(a, b);
         var line = GrainId.Create("productline", "pcb-adonet");
@@ -93,7 +94,8 @@ public sealed class AdoNetGrainStateTests : IAsyncLifetime
             .Concat(Enumerable.Range(0, perSilo).SelectMany(i => new[] { $"a-{i}", $"b-{i}" })).Order().ToList();
         Assert.Equal(expected, read.State.Versions.Select(v => v.Version).Order().ToList());
         Assert.True(conflicts > 0, "the concurrent writes never met: the test did not exercise the ETag check");
-        Assert.Equal((2 + 2 * perSilo).ToString(), read.ETag); // one version per write that landed, none for a refused one
+        // one version per write that landed, none for a refused one
+        Assert.Equal((2 + 2 * perSilo).ToString(), read.ETag);
 
         // The grain reads what the silos wrote.
         var status = await cluster.Client.GetGrain<IProductLineGrain>("pcb-adonet").GetStatus();
@@ -103,7 +105,8 @@ public sealed class AdoNetGrainStateTests : IAsyncLifetime
     [Fact]
     public async Task A_cluster_on_PostgreSQL_membership_and_storage_keeps_a_grains_state_when_its_silo_goes()
     {
-        await using var cluster = await RebTestCluster.StartAsync(2, _artefacts, new RebTestClusterOptions { AdoNetConnectionString = _db });
+        await using var cluster =
+            await RebTestCluster.StartAsync(2, _artefacts, new RebTestClusterOptions { AdoNetConnectionString = _db });
         Assert.Equal(2, await ActiveSilosInPostgresAsync());
 
         var grain = cluster.Client.GetGrain<IProductLineGrain>("kept-line");
@@ -122,7 +125,8 @@ public sealed class AdoNetGrainStateTests : IAsyncLifetime
         Assert.Equal(2, await ActiveSilosInPostgresAsync());
         await cluster.DeactivateAsync(grain); // read again from the store
         Assert.Equal(9, (await grain.GetStatus()).Shards);
-        Assert.Equal(1, await ScalarAsync("SELECT count(*) FROM reb_grain_state WHERE id_extension LIKE '%kept-line%'"));
+        Assert.Equal(1,
+            await ScalarAsync("SELECT count(*) FROM reb_grain_state WHERE id_extension LIKE '%kept-line%'"));
     }
 
     [Fact]

@@ -51,7 +51,8 @@ public abstract class ArtefactStoreBehaviourTests : IDisposable
     }
 
     protected string[] CacheEntries() =>
-        Directory.Exists(Cache) ? Directory.EnumerateFileSystemEntries(Cache).Select(p => Path.GetFileName(p)).ToArray() : [];
+        Directory.Exists(Cache)
+        ? Directory.EnumerateFileSystemEntries(Cache).Select(p => Path.GetFileName(p)).ToArray() : [];
 
     [Fact]
     public async Task Publish_then_fetch_gives_a_bit_identical_verified_model()
@@ -120,7 +121,8 @@ public abstract class ArtefactStoreBehaviourTests : IDisposable
     {
         var src = NewModel(4);
         var version = await Store.PublishModelAsync(src);
-        await DeleteStoredAsync(ArtefactKeys.ModelPath(version, ModelDirectory.ManifestFile)); // as if the publish died before the end
+        // as if the publish died before the end
+        await DeleteStoredAsync(ArtefactKeys.ModelPath(version, ModelDirectory.ManifestFile));
 
         Assert.False(await Store.ExistsAsync(version));
         Assert.Empty(await Store.ListModelsAsync());
@@ -197,7 +199,8 @@ public abstract class ArtefactStoreBehaviourTests : IDisposable
         Assert.Equal(big, await ReadAllAsync("ckpt/job-1/step-1.bin"));
         Assert.Empty((await ReadAllAsync("uploads/x.png"))!);
         Assert.Equal(["ckpt/job-1/step-1.bin", "ckpt/job-1/step-2.bin"], await Store.ListAsync("ckpt/job-1/"));
-        Assert.Equal(["ckpt/job-1/step-1.bin", "ckpt/job-1/step-2.bin", "ckpt/job-2/a"], await Store.ListAsync("ckpt/"));
+        Assert.Equal(["ckpt/job-1/step-1.bin", "ckpt/job-1/step-2.bin", "ckpt/job-2/a"],
+            await Store.ListAsync("ckpt/"));
         Assert.Equal(4, (await Store.ListAsync("")).Count);
 
         await Store.PutAsync("ckpt/job-1/step-1.bin", new MemoryStream(other));

@@ -66,7 +66,8 @@ public sealed class AzureBlobArtefactStoreTests : ArtefactStoreBehaviourTests
     public async Task Two_sites_sharing_one_container_see_each_others_versions_by_content_address()
     {
         var plantA = _store;
-        var plantB = new AzureBlobArtefactStore(_azurite.NewContainerClientFor(_container.Name), ModelDirectoryFormat.Instance, TestOptions);
+        var plantB = new AzureBlobArtefactStore(_azurite.NewContainerClientFor(_container.Name),
+            ModelDirectoryFormat.Instance, TestOptions);
         var src = NewModel(31);
 
         var version = await plantA.PublishModelAsync(src);
@@ -93,7 +94,8 @@ public sealed class AzureBlobArtefactStoreTests : ArtefactStoreBehaviourTests
         var version = await Store.PublishModelAsync(src);
         var entry = ModelDirectory.ReadManifest(src).Files[ModelDirectory.CoreFile];
 
-        var raw = _azurite.Raw(_container.Name).GetBlockBlobClient(ArtefactKeys.ModelPath(version, ModelDirectory.CoreFile));
+        var raw = _azurite.Raw(_container.Name)
+            .GetBlockBlobClient(ArtefactKeys.ModelPath(version, ModelDirectory.CoreFile));
         var blocks = (await raw.GetBlockListAsync(BlockListTypes.Committed)).Value.CommittedBlocks.ToList();
         Assert.Equal((int)Math.Ceiling(entry.Bytes / (double)TestOptions.BlockBytes), blocks.Count);
         Assert.All(blocks.SkipLast(1), b => Assert.Equal(TestOptions.BlockBytes, b.SizeLong));

@@ -28,7 +28,8 @@ public sealed class AzureBlobFaultInjectionTests(AzuriteFixture azurite) : IDisp
         return dir;
     }
 
-    private static bool IsRangeRead(HttpRequestMessage r) => r.Method == HttpMethod.Get && r.Headers.Contains("x-ms-range");
+    private static bool IsRangeRead(HttpRequestMessage r) => r.Method == HttpMethod.Get
+        && r.Headers.Contains("x-ms-range");
 
     private static void AssertSameFiles(string expected, string actual)
     {
@@ -108,10 +109,12 @@ public sealed class AzureBlobFaultInjectionTests(AzuriteFixture azurite) : IDisp
         // Open: no request leaves the process, the answer is immediate and says when the store is tried again.
         var sent = _faults.Requests;
         var clock = Stopwatch.StartNew();
-        var fast = await Assert.ThrowsAsync<ArtefactStoreUnavailableException>(() => store.FetchModelAsync(version, Path.Combine(_work, "cache")));
+        var fast = await Assert.ThrowsAsync<ArtefactStoreUnavailableException>(() => store.FetchModelAsync(version,
+            Path.Combine(_work, "cache")));
         clock.Stop();
         Assert.Equal(sent, _faults.Requests);
-        Assert.True(clock.ElapsedMilliseconds < 200, $"an open circuit took {clock.ElapsedMilliseconds} ms to refuse a call");
+        Assert.True(clock.ElapsedMilliseconds < 200,
+            $"an open circuit took {clock.ElapsedMilliseconds} ms to refuse a call");
         Assert.Contains("circuit breaker is open", fast.Message);
         Assert.Contains(store.Description, fast.Message);
         Assert.NotNull(fast.RetryAtUtc);
@@ -147,7 +150,8 @@ public sealed class AzureBlobFaultInjectionTests(AzuriteFixture azurite) : IDisp
         // The first range read of core.f32 stalls forever: the attempt is abandoned and the range read again.
         var hung = 0;
         _faults.Schedule = (request, _) =>
-            IsRangeRead(request) && request.RequestUri!.AbsolutePath.EndsWith(ModelDirectory.CoreFile) && Interlocked.Exchange(ref hung, 1) == 0
+            IsRangeRead(request) && request.RequestUri!.AbsolutePath.EndsWith(ModelDirectory.CoreFile)
+            && Interlocked.Exchange(ref hung, 1) == 0
                 ? Fault.Hang : Fault.None;
         var clock = Stopwatch.StartNew();
         var dir = await store.FetchModelAsync(version, Path.Combine(_work, "cache"));
@@ -183,11 +187,13 @@ public sealed class AzureBlobFaultInjectionTests(AzuriteFixture azurite) : IDisp
 
         // Every write of density.f32 fails: the publish gives up after its retries, before model.json.
         _faults.Schedule = (request, _) =>
-            request.Method == HttpMethod.Put && request.RequestUri!.AbsolutePath.EndsWith(ModelDirectory.DensityFile) ? Fault.ConnectionReset : Fault.None;
+            request.Method == HttpMethod.Put && request.RequestUri!.AbsolutePath.EndsWith(ModelDirectory.DensityFile)
+            ? Fault.ConnectionReset : Fault.None;
         await Assert.ThrowsAsync<ArtefactStoreUnavailableException>(() => store.PublishModelAsync(src));
         Assert.False(await store.ExistsAsync(version));
         Assert.Empty(await store.ListModelsAsync());
-        await Assert.ThrowsAsync<ModelNotFoundException>(() => store.FetchModelAsync(version, Path.Combine(_work, "cache")));
+        await Assert.ThrowsAsync<ModelNotFoundException>(() => store.FetchModelAsync(version,
+            Path.Combine(_work, "cache")));
 
         _faults.Schedule = (_, _) => Fault.None;
         Assert.Equal(version, await store.PublishModelAsync(src));

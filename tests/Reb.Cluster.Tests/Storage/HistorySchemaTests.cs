@@ -20,12 +20,16 @@ public sealed class HistorySchemaTests : IAsyncLifetime
     /// <summary>The first release's schema, exactly as it created it (no schema_version table).</summary>
     private static readonly string[] UnversionedSchema =
     [
-        "CREATE TABLE inspections (id TEXT NOT NULL PRIMARY KEY, site TEXT NOT NULL, line TEXT NOT NULL, version TEXT NOT NULL, " +
-        "score DOUBLE PRECISION NOT NULL, reject INTEGER NOT NULL, threshold DOUBLE PRECISION NOT NULL, latency_ms DOUBLE PRECISION NOT NULL, " +
-        "time_ms BIGINT NOT NULL, image_name TEXT NULL, image_key TEXT NULL, overlay_key TEXT NULL, review INTEGER NOT NULL DEFAULT 0, " +
+        "CREATE TABLE inspections (id TEXT NOT NULL PRIMARY KEY, site TEXT NOT NULL, line TEXT NOT NULL, version " +
+        "TEXT NOT NULL, " +
+        "score DOUBLE PRECISION NOT NULL, reject INTEGER NOT NULL, threshold DOUBLE PRECISION NOT NULL, latency_ms " +
+        "DOUBLE PRECISION NOT NULL, " +
+        "time_ms BIGINT NOT NULL, image_name TEXT NULL, image_key TEXT NULL, overlay_key TEXT NULL, review INTEGER " +
+        "NOT NULL DEFAULT 0, " +
         "reviewer TEXT NULL, reviewed_ms BIGINT NULL, note TEXT NULL, bank_version TEXT NULL)",
         "CREATE INDEX ix_inspections_line_time ON inspections (site, line, time_ms)",
-        "CREATE TABLE inspection_retention (site TEXT NOT NULL, line TEXT NOT NULL, days INTEGER NOT NULL, max_images INTEGER NOT NULL, " +
+        "CREATE TABLE inspection_retention (site TEXT NOT NULL, line TEXT NOT NULL, days INTEGER NOT NULL, " +
+        "max_images INTEGER NOT NULL, " +
         "PRIMARY KEY (site, line))",
         "INSERT INTO inspections (id, site, line, version, score, reject, threshold, latency_ms, time_ms) " +
         "VALUES ('old-1', 'site-a', 'pcb', 'sha256-v0', 42.5, 1, 10.5, 3.0, 1767225600000)",

@@ -30,7 +30,8 @@ public sealed class InspectionHistoryTests : IAsyncLifetime
     private async Task<IInspectionHistory> OpenAsync(string kind)
     {
         IInspectionHistory h;
-        if (kind == "sqlite") h = new SqliteInspectionHistory(Path.Combine(_work, Guid.NewGuid().ToString("N") + ".db"));
+        if (kind == "sqlite")
+            h = new SqliteInspectionHistory(Path.Combine(_work, Guid.NewGuid().ToString("N") + ".db"));
         else
         {
             var cs = await PostgresDatabases.CreateAsync();
@@ -44,9 +45,11 @@ public sealed class InspectionHistoryTests : IAsyncLifetime
         return h;
     }
 
-    private static InspectionEntry Entry(string id, int minutes, bool reject, double score, string site = "site-a", string line = "pcb",
+    private static InspectionEntry Entry(string id, int minutes, bool reject, double score, string site = "site-a",
+        string line = "pcb",
         string? imageKey = null) =>
-        new(id, site, line, "sha256-v1", score, reject, 10.5, 12.25, T0.AddMinutes(minutes), id + ".png", imageKey, imageKey is null ? null : imageKey + ".overlay");
+        new(id, site, line, "sha256-v1", score, reject, 10.5, 12.25, T0.AddMinutes(minutes), id + ".png", imageKey,
+            imageKey is null ? null : imageKey + ".overlay");
 
     [Theory]
     [InlineData("sqlite")]
@@ -72,23 +75,29 @@ public sealed class InspectionHistoryTests : IAsyncLifetime
         Assert.Equal(["a2"], range.Select(e => e.Id)); // [from, to)
         var rejects = await h.QueryAsync(new InspectionQuery("site-a", "pcb", Verdict: VerdictFilter.Reject));
         Assert.Equal(["a3", "a1"], rejects.Select(e => e.Id));
-        Assert.Equal(["a1"], (await h.QueryAsync(new InspectionQuery("site-a", "pcb", WithImageOnly: true))).Select(e => e.Id));
+        Assert.Equal(["a1"],
+            (await h.QueryAsync(new InspectionQuery("site-a", "pcb", WithImageOnly: true))).Select(e => e.Id));
         Assert.Single(await h.QueryAsync(new InspectionQuery("site-b", "pcb")));
 
         var at = T0.AddHours(1);
-        var reviewed = await h.ReviewAsync("site-a", "pcb", "a1", ReviewState.Overturned, "op (k1)", at, "scratch on the fixture, part is good");
+        var reviewed = await h.ReviewAsync("site-a", "pcb", "a1", ReviewState.Overturned, "op (k1)", at,
+            "scratch on the fixture, part is good");
         Assert.NotNull(reviewed);
         Assert.Equal(ReviewState.Overturned, reviewed!.Review);
         Assert.Equal(false, reviewed.IsDefect);
         Assert.Equal("op (k1)", reviewed.Reviewer);
         Assert.Equal(at, reviewed.ReviewedUtc);
-        Assert.Null(await h.ReviewAsync("site-b", "pcb", "a1", ReviewState.Confirmed, "intruder", at, null)); // other site cannot review it
+        // other site cannot review it
+        Assert.Null(await h.ReviewAsync("site-b", "pcb", "a1", ReviewState.Confirmed, "intruder", at, null));
         Assert.Null(await h.ReviewAsync("site-a", "pcb", "nope", ReviewState.Confirmed, "op", at, null));
         await h.ReviewAsync("site-a", "pcb", "a3", ReviewState.Confirmed, "op", at, null);
         Assert.Equal(true, (await h.GetAsync("site-a", "pcb", "a3"))!.IsDefect);
-        Assert.Equal(["a3", "a1"], (await h.QueryAsync(new InspectionQuery("site-a", "pcb", Review: ReviewFilter.Reviewed))).Select(e => e.Id));
-        Assert.Equal(["a2"], (await h.QueryAsync(new InspectionQuery("site-a", "pcb", Review: ReviewFilter.None))).Select(e => e.Id));
-        Assert.Equal(["a1"], (await h.QueryAsync(new InspectionQuery("site-a", "pcb", Review: ReviewFilter.Overturned))).Select(e => e.Id));
+        Assert.Equal(["a3", "a1"], (
+            await h.QueryAsync(new InspectionQuery("site-a", "pcb", Review: ReviewFilter.Reviewed))).Select(e => e.Id));
+        Assert.Equal(["a2"],
+            (await h.QueryAsync(new InspectionQuery("site-a", "pcb", Review: ReviewFilter.None))).Select(e => e.Id));
+        Assert.Equal(["a1"], (await h.QueryAsync(new InspectionQuery("site-a", "pcb", Review: ReviewFilter.Overturned)))
+            .Select(e => e.Id));
 
         await h.MarkBankedAsync("site-a", "pcb", ["a1"], "sha256-v2");
         Assert.Equal("sha256-v2", (await h.GetAsync("site-a", "pcb", "a1"))!.BankVersion);
@@ -119,7 +128,8 @@ public sealed class InspectionHistoryTests : IAsyncLifetime
             var key = $"inspections/site-a/pcb/{id}.png";
             await store.PutBytesAsync(key, [1, 2, 3]);
             await store.PutBytesAsync(key + ".overlay", [4, 5]);
-            await h.AddAsync(new InspectionEntry(id, "site-a", "pcb", "v", 1, true, 1, 1, at, id, key, key + ".overlay"));
+            await h.AddAsync(new InspectionEntry(id, "site-a", "pcb", "v", 1, true, 1, 1, at, id, key,
+                key + ".overlay"));
         }
         await Add("old1", now.AddDays(-40));
         await Add("old2", now.AddDays(-31));
@@ -136,11 +146,13 @@ public sealed class InspectionHistoryTests : IAsyncLifetime
         Assert.All(left.Take(2), e => Assert.NotNull(e.ImageKey));
         Assert.All(left.Skip(2), e => Assert.Null(e.ImageKey));
         var stored = await store.ListAsync("inspections/");
-        Assert.Equal(["inspections/site-a/pcb/new2.png", "inspections/site-a/pcb/new2.png.overlay", "inspections/site-a/pcb/new3.png",
+        Assert.Equal(["inspections/site-a/pcb/new2.png", "inspections/site-a/pcb/new2.png.overlay",
+            "inspections/site-a/pcb/new3.png",
             "inspections/site-a/pcb/new3.png.overlay"], stored);
 
         // A second sweep finds nothing more to do.
-        Assert.Equal(new RetentionSweep(0, 0), await new InspectionRetention(h, store, new InspectionHistorySettings()).SweepAsync(now));
+        Assert.Equal(new RetentionSweep(0, 0),
+            await new InspectionRetention(h, store, new InspectionHistorySettings()).SweepAsync(now));
     }
 
     [Theory]
@@ -149,7 +161,8 @@ public sealed class InspectionHistoryTests : IAsyncLifetime
     public async Task Retention_keeps_reviewed_images_past_the_maximum_until_their_days_end(string kind)
     {
         var h = await OpenAsync(kind);
-        var store = new LocalFolderArtefactStore(Path.Combine(_work, "store-rev-" + kind), ModelDirectoryFormat.Instance);
+        var store =
+            new LocalFolderArtefactStore(Path.Combine(_work, "store-rev-" + kind), ModelDirectoryFormat.Instance);
         var now = T0.AddDays(100);
         async Task Add(string id, DateTimeOffset at)
         {
@@ -163,7 +176,12 @@ public sealed class InspectionHistoryTests : IAsyncLifetime
         await Add("good-part", now.AddDays(-20));
         await Add("defect", now.AddDays(-19));
         for (int i = 0; i < 5; i++) await Add($"new{i}", now.AddDays(-3).AddMinutes(i));
-        foreach (var (id, state) in new[] { ("expired-reviewed", ReviewState.Confirmed), ("good-part", ReviewState.Overturned), ("defect", ReviewState.Confirmed) })
+        foreach (var (id, state) in new[]
+        {
+            ("expired-reviewed", ReviewState.Confirmed),
+            ("good-part", ReviewState.Overturned),
+            ("defect", ReviewState.Confirmed)
+        })
             Assert.NotNull(await h.ReviewAsync("site-a", "pcb", id, state, "qa", now.AddDays(-2), null));
         await h.SetRetentionAsync("site-a", "pcb", new RetentionPolicy(30, 2));
 
@@ -179,7 +197,8 @@ public sealed class InspectionHistoryTests : IAsyncLifetime
         Assert.NotNull(left["new3"].ImageKey);
         Assert.All(new[] { "new0", "new1", "new2" }, id => Assert.Null(left[id].ImageKey));
         Assert.Equal(["inspections/site-a/pcb/defect.png", "inspections/site-a/pcb/good-part.png",
-            "inspections/site-a/pcb/new3.png", "inspections/site-a/pcb/new4.png"], await store.ListAsync("inspections/"));
+            "inspections/site-a/pcb/new3.png", "inspections/site-a/pcb/new4.png"],
+                await store.ListAsync("inspections/"));
     }
 
     [Fact]

@@ -8,7 +8,8 @@ public sealed class LocalFolderArtefactStoreTests : ArtefactStoreBehaviourTests
 {
     private readonly LocalFolderArtefactStore _store;
 
-    public LocalFolderArtefactStoreTests() => _store = new LocalFolderArtefactStore(Path.Combine(Work, "store"), ModelDirectoryFormat.Instance);
+    public LocalFolderArtefactStoreTests()
+        => _store = new LocalFolderArtefactStore(Path.Combine(Work, "store"), ModelDirectoryFormat.Instance);
 
     protected override IArtefactStore Store => _store;
 

@@ -17,7 +17,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
 {
     /// <summary>The well-known Azurite development account (public, documented by Microsoft; not a secret).</summary>
     private const string DevAccount = "devstoreaccount1";
-    private const string DevKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private const string DevKey =
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private const int WellKnownPort = 10000;
 
     private Process? _process;
@@ -31,7 +32,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public bool StartedHere => _process != null;
 
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName={DevAccount};AccountKey={DevKey};BlobEndpoint=http://127.0.0.1:{Port}/{DevAccount};";
+        $"DefaultEndpointsProtocol=http;AccountName={DevAccount};AccountKey={DevKey};BlobEndpoint=http://127.0.0.1:" +
+        $"{Port}/{DevAccount};";
 
     public async Task InitializeAsync()
     {
@@ -42,7 +44,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
         if (bin == null || !File.Exists(bin))
             throw new InvalidOperationException(
                 $"No Azurite answers on 127.0.0.1:{WellKnownPort} and it is not installed in infra/.tools. " +
-                "Run `bash infra/start-services.sh` (installs Azurite with npm and starts it), then run the tests again.");
+                "Run `bash infra/start-services.sh` (installs Azurite with npm and starts it), then run the tests " +
+                "again.");
 
         Port = LoopbackPorts.Next();
         _location = Path.Combine(Path.GetTempPath(), $"reb-azurite-{Guid.NewGuid():N}");
@@ -53,7 +56,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(), "--location", _location, "--skipApiVersionCheck", "--silent", "--loose" })
+        foreach (var a in new[] { "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(), "--location", _location,
+            "--skipApiVersionCheck", "--silent", "--loose" })
             psi.ArgumentList.Add(a);
         _process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {bin}");
         _process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (_output) _output.Add(e.Data); };
@@ -128,7 +132,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
             using (var tcp = new TcpClient()) await tcp.ConnectAsync(IPAddress.Loopback, port, cts.Token);
             var options = AzureBlobArtefactStore.CreateClientOptions();
             var service = new BlobServiceClient(
-                $"DefaultEndpointsProtocol=http;AccountName={DevAccount};AccountKey={DevKey};BlobEndpoint=http://127.0.0.1:{port}/{DevAccount};", options);
+                $"DefaultEndpointsProtocol=http;AccountName={DevAccount};AccountKey={DevKey};BlobEndpoint=http://" +
+                $"127.0.0.1:{port}/{DevAccount};", options);
             await service.GetPropertiesAsync(cts.Token);
             return true;
         }

@@ -47,13 +47,15 @@ public sealed class FaultInjectingHandler() : DelegatingHandler(new SocketsHttpH
                 var busy = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable)
                 {
                     RequestMessage = request,
-                    Content = new StringContent("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>ServerBusy</Code><Message>injected</Message></Error>",
+                    Content = new StringContent("<?xml version=\"1.0\" " +
+                        "encoding=\"utf-8\"?><Error><Code>ServerBusy</Code><Message>injected</Message></Error>",
                         System.Text.Encoding.UTF8, "application/xml"),
                 };
                 busy.Headers.Add("x-ms-error-code", "ServerBusy");
                 return busy;
             case Fault.ConnectionReset:
-                throw new HttpRequestException("injected: connection reset by peer", new IOException("reset", new SocketException((int)SocketError.ConnectionReset)));
+                throw new HttpRequestException("injected: connection reset by peer",
+                    new IOException("reset", new SocketException((int)SocketError.ConnectionReset)));
             case Fault.Hang:
                 await Task.Delay(Timeout.InfiniteTimeSpan, ct);
                 throw new UnreachableException();
@@ -99,7 +101,8 @@ public sealed class FaultInjectingHandler() : DelegatingHandler(new SocketsHttpH
             catch (IOException e) { return ValueTask.FromException<int>(e); }
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct)
+            => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
         public override void Flush() { }
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();

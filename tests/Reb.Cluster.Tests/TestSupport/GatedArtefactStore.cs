@@ -57,12 +57,15 @@ public sealed class GatedArtefactStore(IArtefactStore inner, string silo, Artefa
     }
 
     public const string PublishKey = ArtefactKeys.ModelsPrefix + "(publish)";
-    public Task<string> FetchModelAsync(string version, string cacheRoot, CancellationToken ct = default) => inner.FetchModelAsync(version, cacheRoot, ct);
+    public Task<string> FetchModelAsync(string version, string cacheRoot, CancellationToken ct = default)
+        => inner.FetchModelAsync(version, cacheRoot, ct);
     public Task<bool> ExistsAsync(string version, CancellationToken ct = default) => inner.ExistsAsync(version, ct);
     public Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken ct = default) => inner.ListModelsAsync(ct);
     public Task<Stream?> GetAsync(string key, CancellationToken ct = default) => inner.GetAsync(key, ct);
     public Task<bool> DeleteAsync(string key, CancellationToken ct = default) => inner.DeleteAsync(key, ct);
-    public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default) => inner.ListAsync(prefix, ct);
+    public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default)
+        => inner.ListAsync(prefix, ct);
     public Task<long?> SizeAsync(string key, CancellationToken ct = default) => inner.SizeAsync(key, ct);
-    public Task<long> DeleteModelAsync(string version, CancellationToken ct = default) => inner.DeleteModelAsync(version, ct);
+    public Task<long> DeleteModelAsync(string version, CancellationToken ct = default)
+        => inner.DeleteModelAsync(version, ct);
 }

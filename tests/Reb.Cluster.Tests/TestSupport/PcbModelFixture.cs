@@ -21,12 +21,15 @@ public sealed class PcbModelFixture : IDisposable
         var repo = RepositoryRoot();
         Work = Directory.CreateTempSubdirectory("reb-cluster-tests-").FullName;
         ArtefactRoot = Path.Combine(Work, "store");
-        var train = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/train/good"), "*.png").Order().Take(TrainImages).ToList();
+        var train = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/train/good"), "*.png").Order()
+            .Take(TrainImages).ToList();
         TestImages = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/test/good"), "*.png").Order().Take(3)
-            .Concat(Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/test/defect"), "*.png").Order().Take(3)).ToList();
+            .Concat(Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/test/defect"), "*.png").Order().Take(3))
+            .ToList();
         ModelDir = Path.Combine(Work, "model");
         var options = new InspectionOptions { ImageSize = 256 };
-        var (model, report) = ModelFitter.Fit(train, new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
+        var (model, report) =
+            ModelFitter.Fit(train, new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
         using (model)
         {
             Manifest = ModelStore.Save(model, report, Line, ModelDir);
@@ -56,7 +59,8 @@ public sealed class PcbModelFixture : IDisposable
     {
         using var model = ModelStore.Load(ModelDir, batchSize: 1);
         var results = new List<ScoredImage>();
-        foreach (var batch in ImageBatches.Read(TestImages, model.Options.ImageSize, 1, s => throw new InvalidOperationException(s.Reason)))
+        foreach (var batch in ImageBatches.Read(TestImages, model.Options.ImageSize, 1,
+            s => throw new InvalidOperationException(s.Reason)))
             using (batch) results.AddRange(model.Score(batch));
         return results;
     }

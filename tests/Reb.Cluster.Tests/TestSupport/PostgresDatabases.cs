@@ -10,7 +10,8 @@ public static class PostgresDatabases
 {
     public static string ServerConnectionString =>
         Environment.GetEnvironmentVariable("REB_TEST_POSTGRES") is { Length: > 0 } s ? s
-            : $"Host=127.0.0.1;Port={Environment.GetEnvironmentVariable("REB_POSTGRES_PORT") ?? "5433"};Username=reb;Database=reb;Timeout=10";
+            : $"Host=127.0.0.1;Port={Environment.GetEnvironmentVariable("REB_POSTGRES_PORT") ?? "5433"};Username=reb;" +
+            "Database=reb;Timeout=10";
 
     /// <summary>Creates an empty database and returns its connection string; fails with what to run when the server is
     /// not there.</summary>
@@ -26,9 +27,11 @@ public static class PostgresDatabases
         }
         catch (NpgsqlException e)
         {
-            throw new InvalidOperationException($"PostgreSQL is not reachable ({e.Message}): run `bash infra/start-services.sh` (or set REB_TEST_POSTGRES)", e);
+            throw new InvalidOperationException($"PostgreSQL is not reachable ({e.Message}): run `bash " +
+                "infra/start-services.sh` (or set REB_TEST_POSTGRES)", e);
         }
-        return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name, Pooling = false }.ConnectionString;
+        return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name,
+            Pooling = false }.ConnectionString;
     }
 
     public static async Task DropAsync(string connectionString)

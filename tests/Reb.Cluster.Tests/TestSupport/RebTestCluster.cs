@@ -23,7 +23,8 @@ public static class RebTestCluster
     public static Task<InProcessTestCluster> StartAsync(int silos, string artefactRoot, params string[] gpuSilos) =>
         StartAsync(silos, artefactRoot, new RebTestClusterOptions { GpuSilos = gpuSilos });
 
-    public static async Task<InProcessTestCluster> StartAsync(int silos, string artefactRoot, RebTestClusterOptions extra)
+    public static async Task<InProcessTestCluster> StartAsync(int silos, string artefactRoot,
+        RebTestClusterOptions extra)
     {
         var gpuSilos = extra.GpuSilos;
         var builder = new InProcessTestClusterBuilder((short)silos);
@@ -49,7 +50,8 @@ public static class RebTestCluster
             else silo.AddMemoryGrainStorage(StorageNames.Registry);
             if (extra.WriteGate is { } gate)
                 silo.ConfigureServices(s => s.AddSingleton<IArtefactStore>(
-                    new GatedArtefactStore(new LocalFolderArtefactStore(artefactRoot, ModelDirectoryFormat.Instance), options.SiloName, gate)));
+                    new GatedArtefactStore(new LocalFolderArtefactStore(artefactRoot, ModelDirectoryFormat.Instance),
+                        options.SiloName, gate)));
             silo.UseInMemoryReminderService();
             silo.AddRebGrains(config);
             // A killed silo must be noticed in seconds, not the production defaults' tens of seconds.
@@ -58,7 +60,8 @@ public static class RebTestCluster
         builder.ConfigureClient(client =>
         {
             if (extra.AdoNetConnectionString is { } adoNet)
-                client.UseAdoNetClustering(c => { c.Invariant = Reb.Silo.AdoNet.AdoNetSchema.Invariant; c.ConnectionString = adoNet; });
+                client.UseAdoNetClustering(c
+                    => { c.Invariant = Reb.Silo.AdoNet.AdoNetSchema.Invariant; c.ConnectionString = adoNet; });
             client.AddOutgoingGrainCallFilter<MessageSizeCallFilter>();
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(8));
         });
@@ -74,8 +77,10 @@ public static class RebTestCluster
     /// </summary>
     private static void WithoutTestMembership(InProcessTestClusterOptions options) =>
         (typeof(InProcessTestClusterOptions).GetProperty("UseTestClusterMembership",
-             System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)
-         ?? throw new MissingMemberException("InProcessTestClusterOptions.UseTestClusterMembership is gone: see how this Orleans " +
+             System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic
+             | System.Reflection.BindingFlags.Public)
+         ?? throw new MissingMemberException(
+             "InProcessTestClusterOptions.UseTestClusterMembership is gone: see how this Orleans " +
                                              "version lets a test cluster use a real membership table"))
         .SetValue(options, false);
 
@@ -94,11 +99,13 @@ public static class RebTestCluster
             {
                 var cache = observer.SiloHost.Services.GetRequiredService<ISiloMetadataCache>();
                 var manifest = observer.SiloHost.Services.GetRequiredService<IClusterManifestProvider>().Current;
-                return silos.All(s => cache.GetSiloMetadata(s.SiloAddress)?.Metadata.ContainsKey(Accelerators.MetadataKey) == true
+                return silos.All(s => cache.GetSiloMetadata(s.SiloAddress)
+                    ?.Metadata.ContainsKey(Accelerators.MetadataKey) == true
                                       && manifest.Silos.ContainsKey(s.SiloAddress));
             });
             if (complete) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("silo metadata or cluster manifest did not propagate within 20 s");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException("silo metadata or cluster manifest did not propagate within 20 s");
             await Task.Delay(100);
         }
     }

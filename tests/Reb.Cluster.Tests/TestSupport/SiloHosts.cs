@@ -29,11 +29,17 @@ public static class SiloHosts
 
     /// <summary>Builds and starts a plain silo host (no HTTP) in the given environment ("Production" by
     /// default).</summary>
-    public static async Task<IHost> StartSiloAsync(IDictionary<string, string?> settings, string environment = "Production")
+    public static async Task<IHost> StartSiloAsync(IDictionary<string, string?> settings,
+        string environment = "Production")
     {
-        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = environment });
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            EnvironmentName = environment
+        });
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.UseOrleans(silo => SiloHostBuilder.Configure(silo, builder.Configuration, builder.Environment.EnvironmentName));
+        builder.UseOrleans(silo => SiloHostBuilder.Configure(silo, builder.Configuration,
+            builder.Environment.EnvironmentName));
         var host = builder.Build();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         try { await host.StartAsync(cts.Token); }
@@ -42,7 +48,8 @@ public static class SiloHosts
     }
 
     /// <summary>An Orleans client on one gateway; <paramref name="configure"/> adds TLS (or not).</summary>
-    public static async Task<IHost> StartClientAsync(int gatewayPort, string clusterId, Action<IClientBuilder>? configure = null, TimeSpan? timeout = null)
+    public static async Task<IHost> StartClientAsync(int gatewayPort, string clusterId,
+        Action<IClientBuilder>? configure = null, TimeSpan? timeout = null)
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.UseOrleansClient(c =>
@@ -60,7 +67,12 @@ public static class SiloHosts
     }
 
     public static void UseClusterTls(IClientBuilder client, string pfx) =>
-        OrleansTls.ConfigureClient(client, new OrleansTlsOptions { Mode = OrleansTlsOptions.Required, CertificatePath = pfx, CertificatePassword = TestCertificates.Password });
+        OrleansTls.ConfigureClient(client, new OrleansTlsOptions
+        {
+            Mode = OrleansTlsOptions.Required,
+            CertificatePath = pfx,
+            CertificatePassword = TestCertificates.Password
+        });
 
     public static IGrainFactory Grains(this IHost host) => host.Services.GetRequiredService<IGrainFactory>();
 

@@ -12,12 +12,19 @@ public sealed class SiloProcessHandle : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
-    public SiloProcessHandle(IDictionary<string, string?> settings, string workingDirectory, IDictionary<string, string>? environment = null)
+    public SiloProcessHandle(IDictionary<string, string?> settings, string workingDirectory,
+        IDictionary<string, string>? environment = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Reb.Silo.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = workingDirectory };
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = workingDirectory
+        };
         start.ArgumentList.Add(dll);
-        foreach (var (key, value) in settings) { start.ArgumentList.Add($"--{key}"); start.ArgumentList.Add(value ?? ""); }
+        foreach (var (key, value) in settings) { start.ArgumentList.Add($"--{key}");
+            start.ArgumentList.Add(value ?? ""); }
         start.Environment["DOTNET_ENVIRONMENT"] = "Development";
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
         _process = Process.Start(start)!;
@@ -40,7 +47,8 @@ public sealed class SiloProcessHandle : IDisposable
         var until = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < until)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"the silo exited with code {_process.ExitCode}:\n{Log}");
+            if (_process.HasExited)
+                throw new InvalidOperationException($"the silo exited with code {_process.ExitCode}:\n{Log}");
             try { if ((await http.GetAsync(baseUrl + "/healthz")).IsSuccessStatusCode) return; }
             catch (HttpRequestException) { }
             catch (TaskCanceledException) { }

@@ -24,8 +24,10 @@ public static class TestModels
             var files = new Dictionary<string, FileEntry>
             {
                 [ModelDirectory.CoreFile] = TensorFiles.WriteFloats(Path.Combine(temp, ModelDirectory.CoreFile), core),
-                [ModelDirectory.DensityFile] = TensorFiles.WriteFloats(Path.Combine(temp, ModelDirectory.DensityFile), density),
-                [ModelDirectory.CoreIndexFile] = TensorFiles.WriteLongs(Path.Combine(temp, ModelDirectory.CoreIndexFile), index),
+                [ModelDirectory.DensityFile] =
+                    TensorFiles.WriteFloats(Path.Combine(temp, ModelDirectory.DensityFile), density),
+                [ModelDirectory.CoreIndexFile] =
+                TensorFiles.WriteLongs(Path.Combine(temp, ModelDirectory.CoreIndexFile), index),
             };
             return new ModelManifest
             {
@@ -34,7 +36,8 @@ public static class TestModels
                 Backbone = new BackboneRef("resnet18-imagenet", "{}", null, null),
                 Features = new FeatureSettings(256, dim, 32),
                 Ldknn = new LdknnSettings(10, 1.0, 0.1, seed),
-                Bank = new BankInfo(corePatches * 10L, corePatches, dim, ModelDirectory.CoreFile, ModelDirectory.DensityFile, ModelDirectory.CoreIndexFile),
+                Bank = new BankInfo(corePatches * 10L, corePatches, dim, ModelDirectory.CoreFile,
+                    ModelDirectory.DensityFile, ModelDirectory.CoreIndexFile),
                 Threshold = new ThresholdInfo(1.5, "quantile", 0.99, 0.05, 1.0, [0.9f, 1.0f, 1.1f]),
                 Training = new TrainingInfo(3, ["a.png", "b.png", "c.png"], 0, 1.0, 2.0),
                 Files = files,

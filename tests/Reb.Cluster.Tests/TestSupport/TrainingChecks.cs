@@ -29,11 +29,17 @@ public static class TrainingChecks
     /// single-process fit on the same images with `reb fit`'s defaults (the training request's); returns the largest
     /// density difference.
     /// </summary>
-    public static async Task<float> AssertMatchesSingleProcessFitAsync(IArtefactStore store, string version, IReadOnlyList<string> images,
+    public static async Task<float> AssertMatchesSingleProcessFitAsync(IArtefactStore store, string version,
+        IReadOnlyList<string> images,
         int size, string fetchRoot, Reb.Core.Imaging.ResizeMode resize = Reb.Core.Imaging.ResizeMode.Square)
     {
-        var options = new InspectionOptions { ImageSize = size, Calibration = new Reb.Core.Calibration.CalibrationOptions() };
-        var (reference, _) = ModelFitter.Fit(images, new FeatureExtractor(Backbone.LoadDefault(), size) { Resize = resize }, options);
+        var options = new InspectionOptions
+        {
+            ImageSize = size,
+            Calibration = new Reb.Core.Calibration.CalibrationOptions()
+        };
+        var (reference, _) =
+            ModelFitter.Fit(images, new FeatureExtractor(Backbone.LoadDefault(), size) { Resize = resize }, options);
         using (reference)
         {
             var dir = await store.FetchModelAsync(version, fetchRoot);
@@ -41,7 +47,8 @@ public static class TrainingChecks
             Assert.Equal(reference.Index.CoreBankIndex, arrays.CoreIndex);
             Assert.Equal(reference.Index.Density.Length, arrays.Density.Length);
             float maxDiff = 0;
-            for (int i = 0; i < arrays.Density.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(arrays.Density[i] - reference.Index.Density[i]));
+            for (int i = 0; i < arrays.Density.Length; i++)
+                maxDiff = Math.Max(maxDiff, Math.Abs(arrays.Density[i] - reference.Index.Density[i]));
             Assert.True(maxDiff <= 1e-4f * reference.Index.Density.Max(), $"densities differ by {maxDiff}");
             Assert.Equal(reference.Threshold.Value, ModelDirectory.ReadManifest(dir).Threshold.Value, 3);
             return maxDiff;

@@ -24,7 +24,8 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
     private const int Seed = 3;
 
     private static List<string> Images() =>
-        Directory.GetFiles(Path.Combine(PcbModelFixture.RepositoryRoot(), "samples/deeppcb/train/good"), "*.png").Order().Take(6).ToList();
+        Directory.GetFiles(Path.Combine(PcbModelFixture.RepositoryRoot(), "samples/deeppcb/train/good"), "*.png")
+        .Order().Take(6).ToList();
 
     private static TrainingRequest Request(string line, IReadOnlyList<string> keys) => new()
     {
@@ -36,11 +37,16 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
     /// this process.</summary>
     private string SingleProcessVersion(IReadOnlyList<string> images, string dir)
     {
-        var adaptation = AdaptationOptions.ForBudget("smoke").WithRecipe(AdaptationOptions.DefaultRecipe) with { Seed = Seed, ImageSize = Size };
+        var adaptation = AdaptationOptions.ForBudget("smoke").WithRecipe(AdaptationOptions.DefaultRecipe) with
+        {
+            Seed = Seed,
+            ImageSize = Size
+        };
         // `reb fit`'s defaults: target false-reject rate 0.01 from out-of-fold scores, synthetic escape estimate.
         var options = new InspectionOptions
         {
-            ImageSize = Size, Ldknn = new() { Seed = Seed }, Calibration = new Reb.Core.Calibration.CalibrationOptions { Seed = Seed },
+            ImageSize = Size, Ldknn = new() { Seed = Seed },
+                Calibration = new Reb.Core.Calibration.CalibrationOptions { Seed = Seed },
         };
         var (extractor, outcome) = GuardedAdaptation.Run(images, adaptation, guard: null);
         Assert.True(outcome.Used);
@@ -62,7 +68,8 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
         var p = await WaitAsync(new RebClusterClient(cluster.Client), job, seen: out var losses);
         Assert.Null(p.Error);
         Assert.Equal(TrainingStage.Completed, p.Stage);
-        output.WriteLine($"cluster {p.Version}, single process {expected}; adaptation losses seen: {string.Join(", ", losses)}");
+        output.WriteLine(
+            $"cluster {p.Version}, single process {expected}; adaptation losses seen: {string.Join(", ", losses)}");
         Assert.Equal(expected, p.Version);
         Assert.NotEmpty(losses); // progress reported the real loss while adapting
 
@@ -78,10 +85,12 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
         // bitwise.
         using (var single = ModelStore.Load(dir, batchSize: 1))
         {
-            var tests = Directory.GetFiles(Path.Combine(PcbModelFixture.RepositoryRoot(), "samples/deeppcb/test"), "*.png", SearchOption.AllDirectories)
+            var tests = Directory.GetFiles(Path.Combine(PcbModelFixture.RepositoryRoot(), "samples/deeppcb/test"),
+                "*.png", SearchOption.AllDirectories)
                 .Order().Take(2).ToList();
             var reference = new List<ScoredImage>();
-            foreach (var batch in Reb.Core.Imaging.ImageBatches.Read(tests, Size, 1, s => throw new InvalidOperationException(s.Reason)))
+            foreach (var batch in Reb.Core.Imaging.ImageBatches.Read(tests, Size, 1,
+                s => throw new InvalidOperationException(s.Reason)))
                 using (batch) reference.AddRange(single.Score(batch));
             var scorer = new RebClusterClient(cluster.Client);
             foreach (int shards in new[] { 1, 2, 4 })
@@ -90,7 +99,8 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
                 await scorer.StatusAsync("pcb-adapted");
                 for (int i = 0; i < tests.Count; i++)
                 {
-                    var r = await scorer.ScoreAsync("pcb-adapted", await File.ReadAllBytesAsync(tests[i]), Path.GetFileName(tests[i]));
+                    var r = await scorer.ScoreAsync("pcb-adapted", await File.ReadAllBytesAsync(tests[i]),
+                        Path.GetFileName(tests[i]));
                     Assert.Equal(reference[i].Score, r.Score);
                     Assert.Equal(reference[i].Map, r.Map);
                     Assert.Equal(reference[i].Reject, r.Reject);
@@ -99,12 +109,14 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
         }
 
         // A second, different request for the same job id is refused; the same one is accepted (idempotent).
-        await Assert.ThrowsAsync<ArgumentException>(() => job.Start(Request("pcb-adapted", keys) with { Seed = Seed + 1 }));
+        await Assert.ThrowsAsync<ArgumentException>(()
+            => job.Start(Request("pcb-adapted", keys) with { Seed = Seed + 1 }));
         Assert.Equal(TrainingStage.Completed, (await job.Start(Request("pcb-adapted", keys))).Stage);
     }
 
     [Fact]
-    public async Task Silo_killed_while_adapting_resumes_from_the_last_adaptation_checkpoint_and_publishes_the_same_version()
+    public async Task
+        Silo_killed_while_adapting_resumes_from_the_last_adaptation_checkpoint_and_publishes_the_same_version()
     {
         var images = Images();
         var expected = SingleProcessVersion(images, Path.Combine(model.Work, "adapted-single-2"));
@@ -120,7 +132,8 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
             // Freeze the job as it records its SECOND adaptation checkpoint: the first is complete in the store.
             int markers = 0;
             gate.HeldSilo = victim.Name;
-            gate.Holds = key => key == TrainingBlobs.AdaptCheckpoint(jobId, "latest") && Interlocked.Increment(ref markers) == 2;
+            gate.Holds = key => key == TrainingBlobs.AdaptCheckpoint(jobId, "latest")
+                && Interlocked.Increment(ref markers) == 2;
 
             await job.Start(Request(lineName, keys));
             var held = await Task.WhenAny(gate.Holding, Task.Delay(TimeSpan.FromMinutes(3)));
@@ -130,7 +143,8 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
 
             var client = new RebClusterClient(cluster.Client, maxAttempts: 10);
             var p = await WaitAsync(client, job, out _);
-            output.WriteLine($"job {jobId}: {p.Stage} after {p.Resumes} resume(s), version {p.Version} (single process {expected}) {p.Error}");
+            output.WriteLine($"job {jobId}: {p.Stage} after {p.Resumes} resume(s), version {p.Version} (single " +
+                $"process {expected}) {p.Error}");
             Assert.Null(p.Error);
             Assert.Equal(TrainingStage.Completed, p.Stage);
             Assert.True(p.Resumes >= 1, "the job finished without resuming: it was not interrupted");
@@ -149,7 +163,8 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
 
     /// <summary>Keys ending in each image's own file name, as `reb cluster fit` uploads them (the model records the
     /// names).</summary>
-    private static async Task<List<string>> UploadAsync(IArtefactStore store, string folder, IReadOnlyList<string> images)
+    private static async Task<List<string>> UploadAsync(IArtefactStore store, string folder,
+        IReadOnlyList<string> images)
     {
         var keys = new List<string>();
         for (int i = 0; i < images.Count; i++)
@@ -171,7 +186,8 @@ public sealed class AdaptedTrainingTests(PcbModelFixture model, ITestOutputHelpe
             var job = cluster.Client.GetGrain<ITrainingGrain>(jobId);
             await job.GetProgress(); // activates without starting
             var host = await management.GetActivationAddress(job);
-            if (cluster.Silos.Skip(1).FirstOrDefault(s => s.SiloAddress.Equals(host)) is { } victim) return (job, jobId, victim);
+            if (cluster.Silos.Skip(1).FirstOrDefault(s => s.SiloAddress.Equals(host)) is { } victim)
+                return (job, jobId, victim);
         }
         throw new InvalidOperationException($"no job of line {line} was placed on a secondary silo");
     }

@@ -29,7 +29,8 @@ public sealed class AspectTrainingTests(ITestOutputHelper output) : IDisposable
         // inputs.
         var images = new List<string>();
         int[] heights = [250, 320, 400, 250];
-        var sources = Directory.GetFiles(Path.Combine(PcbModelFixture.RepositoryRoot(), "samples/deeppcb/train/good"), "*.png").Order().Take(4).ToList();
+        var sources = Directory.GetFiles(Path.Combine(PcbModelFixture.RepositoryRoot(), "samples/deeppcb/train/good"),
+            "*.png").Order().Take(4).ToList();
         Directory.CreateDirectory(Path.Combine(_work, "strips"));
         for (int i = 0; i < sources.Count; i++)
         {
@@ -68,7 +69,8 @@ public sealed class AspectTrainingTests(ITestOutputHelper output) : IDisposable
         var manifest = ModelDirectory.ReadManifest(dir);
         Assert.Equal("aspect", manifest.Features.Resize);
         Assert.Equal(2 * (16 * 40) + 16 * 32 + 16 * 24, manifest.Bank.Patches);   // each strip's own grid
-        var maxDiff = await TrainingChecks.AssertMatchesSingleProcessFitAsync(store, p.Version!, images, size, Path.Combine(_work, "fetch2"), ResizeMode.Aspect);
+        var maxDiff = await TrainingChecks.AssertMatchesSingleProcessFitAsync(store, p.Version!, images, size,
+            Path.Combine(_work, "fetch2"), ResizeMode.Aspect);
         output.WriteLine($"version {p.Version}, bank {manifest.Bank.Patches}, max |density diff| = {maxDiff:G3}");
     }
 }

@@ -43,7 +43,8 @@ public sealed class BankUpdateJobTests : IDisposable
             ImageSize = 64, BatchSize = 4, Ldknn = new LdknnOptions { K = 3 },
             Calibration = new CalibrationOptions { Folds = 3, SyntheticImages = 0 },
         };
-        var (model, fit) = ModelFitter.Fit(all.Take(6).ToList(), new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
+        var (model, fit) = ModelFitter.Fit(all.Take(6).ToList(),
+            new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
         var dir = Path.Combine(_work, "model-" + line);
         using (model) ModelStore.Save(model, fit, line, dir);
         var store = new LocalFolderArtefactStore(Store, ModelDirectoryFormat.Instance);
@@ -65,13 +66,15 @@ public sealed class BankUpdateJobTests : IDisposable
     /// compared with the job's published model tensor by tensor, bit for bit (not by version: a manifest records when
     /// and how long, so two equal banks saved twice have different content addresses).
     /// </summary>
-    private async Task AssertSameAsOneProcessAsync(string version, BankUpdateRequest request, IReadOnlyList<string> added, string published)
+    private async Task AssertSameAsOneProcessAsync(string version, BankUpdateRequest request,
+        IReadOnlyList<string> added, string published)
     {
         var store = new LocalFolderArtefactStore(Store, ModelDirectoryFormat.Instance);
         var baseDir = await store.FetchModelAsync(version, Path.Combine(_work, "ref-cache"));
         var outDir = Path.Combine(_work, "ref-" + request.Line);
         using (var model = ModelStore.Load(baseDir))
-            BankAppend.AppendAndSave(model, added.Select((p, i) => ImageSource.FromBytes($"inspections/{request.InspectionIds[i]}", File.ReadAllBytes(p))).ToList(), outDir);
+            BankAppend.AppendAndSave(model, added.Select((p, i) => ImageSource.FromBytes(
+                $"inspections/{request.InspectionIds[i]}", File.ReadAllBytes(p))).ToList(), outDir);
         var jobDir = await store.FetchModelAsync(published, Path.Combine(_work, "job-cache"));
         using var reference = ModelStore.Load(outDir);
         using var job = ModelStore.Load(jobDir);
@@ -95,7 +98,8 @@ public sealed class BankUpdateJobTests : IDisposable
         BankUpdateStatus s;
         while (!(s = await client.RetryAsync(() => job.GetStatus())).Progress.IsFinished)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"bank update stuck in {s.Progress.Stage} at {s.Progress.Percent:F0}%");
+            Assert.True(DateTime.UtcNow < deadline,
+                $"bank update stuck in {s.Progress.Stage} at {s.Progress.Percent:F0}%");
             await Task.Delay(100);
         }
         return s;
@@ -112,11 +116,16 @@ public sealed class BankUpdateJobTests : IDisposable
 
         // Each silo's own grain factory, as the gateway in that silo's process uses it.
         var gateways = cluster.Silos.Select(s => s.SiloHost.Services.GetRequiredService<IGrainFactory>()).ToList();
-        var asks = await Task.WhenAll(gateways.Select(g => Task.Run(() => g.GetGrain<IBankUpdateGrain>(line).Start(request))));
+        var asks =
+            await Task.WhenAll(gateways.Select(g => Task.Run(() => g.GetGrain<IBankUpdateGrain>(line).Start(request))));
         Assert.Equal(asks[0].Progress.JobId, asks[1].Progress.JobId);
 
         // Another update of the same line while it runs is refused, not queued behind it or run beside it.
-        var other = request with { InspectionIds = request.InspectionIds.Take(1).ToList(), ImageKeys = request.ImageKeys.Take(1).ToList() };
+        var other = request with
+        {
+            InspectionIds = request.InspectionIds.Take(1).ToList(),
+            ImageKeys = request.ImageKeys.Take(1).ToList()
+        };
         var job = cluster.Client.GetGrain<IBankUpdateGrain>(line);
         if (!(await job.GetStatus()).Progress.IsFinished)
             await Assert.ThrowsAsync<RegistryConflictException>(() => job.Start(other));
@@ -173,15 +182,19 @@ public sealed class BankUpdateJobTests : IDisposable
         Assert.Null(done.Progress.Error);
         Assert.Equal(TrainingStage.Completed, done.Progress.Stage);
         Assert.Equal(started.Progress.JobId, done.Progress.JobId);
-        Assert.True(done.Runs >= 2 && done.Progress.Resumes >= 1, $"runs {done.Runs}, resumes {done.Progress.Resumes}: it was not interrupted");
-        Assert.Contains(done.Outcome!.Version, (await cluster.Client.GetGrain<IProductLineGrain>(line).GetStatus()).Versions.Select(v => v.Version));
+        Assert.True(done.Runs >= 2 && done.Progress.Resumes >= 1,
+            $"runs {done.Runs}, resumes {done.Progress.Resumes}: it was not interrupted");
+        Assert.Contains(done.Outcome!.Version,
+            (await cluster.Client.GetGrain<IProductLineGrain>(line).GetStatus()).Versions.Select(v => v.Version));
 
         // Bit for bit what Core's BankAppend gives in one process, and its densities are a full refit's of the union.
         await AssertSameAsOneProcessAsync(version, request, added, done.Outcome.Version);
-        var dir = await new LocalFolderArtefactStore(Store, ModelDirectoryFormat.Instance).FetchModelAsync(done.Outcome.Version, Path.Combine(_work, "check-cache"));
+        var dir = await new LocalFolderArtefactStore(Store, ModelDirectoryFormat.Instance)
+            .FetchModelAsync(done.Outcome.Version, Path.Combine(_work, "check-cache"));
         using var updated = ModelStore.Load(dir);
         Assert.Equal(done.Outcome.RowsAfter, updated.Index.CoreCount);
         var (refit, _) = BankNeighbours.Fit(updated.Index.CoreFeatures, updated.Options.Ldknn);
-        using (refit) Assert.True(Same(refit.Density, updated.Index.Density), "the appended bank's densities differ from a full refit's");
+        using (refit) Assert.True(Same(refit.Density, updated.Index.Density),
+            "the appended bank's densities differ from a full refit's");
     }
 }

@@ -14,7 +14,8 @@ public sealed class TrainingRulesTests
     public void Every_broken_limit_is_named()
     {
         // Numbers no enum declares, as a JSON body or a grain call could carry them.
-        var bad = Valid with { ImageSize = 60_000, K = 0, FitShards = 65, CoresetRatio = 0, Adapt = (AdaptMode)7, AdaptGuard = (AdaptGuardMode)9,
+        var bad = Valid with { ImageSize = 60_000, K = 0, FitShards = 65, CoresetRatio = 0, Adapt = (AdaptMode)7,
+            AdaptGuard = (AdaptGuardMode)9,
             Resize = (ResizeRequest)5, Search = (SearchRequest)4, BatchSize = 0 };
         var errors = TrainingRules.Check(bad);
         Assert.Equal(9, errors.Count);
@@ -43,7 +44,11 @@ public sealed class TrainingRulesTests
     [Fact]
     public void Choices_travel_as_their_documented_names_in_json()
     {
-        var json = System.Text.Json.JsonSerializer.Serialize(Valid with { Adapt = AdaptMode.DefectMaker, Search = SearchRequest.Cells });
+        var json = System.Text.Json.JsonSerializer.Serialize(Valid with
+        {
+            Adapt = AdaptMode.DefectMaker,
+            Search = SearchRequest.Cells
+        });
         Assert.Contains("\"Adapt\":\"defectmaker\"", json);
         Assert.Contains("\"Search\":\"cells\"", json);
         var back = System.Text.Json.JsonSerializer.Deserialize<TrainingRequest>(json)!;

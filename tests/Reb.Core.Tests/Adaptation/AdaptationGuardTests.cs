@@ -46,7 +46,8 @@ public sealed class AdaptationGuardTests : IDisposable
     {
         var (validation, others) = AdaptationGuard.Split(_data.Images, Options);
         using var good = new FeatureExtractor(Backbone.LoadDefault(), AdaptationTestData.Size);
-        using var blurred = new NoisyEmbedder(new FeatureExtractor(Backbone.LoadDefault(), AdaptationTestData.Size), sigma: 50f);
+        using var blurred =
+            new NoisyEmbedder(new FeatureExtractor(Backbone.LoadDefault(), AdaptationTestData.Size), sigma: 50f);
 
         var rejected = AdaptationGuard.Judge(validation, others, good, blurred, Options);
         Assert.True(rejected.AdaptedAuroc < rejected.ImageNetAuroc, rejected.Explain());

@@ -20,7 +20,8 @@ public class AdaptationNetworkTests
 
         var children = net.Head.named_children().ToList();
         Assert.Equal(new[] { "fc1", "bn1", "relu1", "fc2", "bn2", "relu2", "out" }, children.Select(c => c.name));
-        var linears = children.Select(c => c.module).OfType<Linear>().Select(l => (In: l.weight!.shape[1], Out: l.weight.shape[0])).ToList();
+        var linears = children.Select(c => c.module).OfType<Linear>()
+            .Select(l => (In: l.weight!.shape[1], Out: l.weight.shape[0])).ToList();
         Assert.Equal(new[] { (512L, 512L), (512L, 256L), (256L, 7L) }, linears);
         Assert.Equal(2, children.Count(c => c.module is BatchNorm1d));
 
@@ -28,7 +29,8 @@ public class AdaptationNetworkTests
         Assert.Contains("head.fc1.weight", keys);
         Assert.Contains("head.bn2.running_var", keys);
         Assert.Contains("head.out.bias", keys);
-        Assert.Contains(keys, k => k.StartsWith("backbone.", StringComparison.Ordinal) && k.EndsWith(".running_mean", StringComparison.Ordinal));
+        Assert.Contains(keys, k => k.StartsWith("backbone.", StringComparison.Ordinal)
+            && k.EndsWith(".running_mean", StringComparison.Ordinal));
         // Every backbone parameter is part of the network, so one optimizer over net.parameters() fine-tunes both.
         Assert.Equal(backbone.Parameters().Count() + net.HeadParameters().Count(), net.parameters().Count());
 
@@ -103,7 +105,8 @@ public class AdaptationNetworkTests
         var conv1 = backbone.Module.named_parameters().First().name; // the first convolution's weight
         Assert.Contains(conv1, changed);
         Assert.Contains(changed, k => k.EndsWith(".running_mean", StringComparison.Ordinal));
-        Assert.Contains(changed, k => k.EndsWith(".weight", StringComparison.Ordinal) && !k.StartsWith(conv1, StringComparison.Ordinal));
+        Assert.Contains(changed,
+            k => k.EndsWith(".weight", StringComparison.Ordinal) && !k.StartsWith(conv1, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -114,7 +117,8 @@ public class AdaptationNetworkTests
         net.Dispose();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var pooled = backbone.ForwardLayers(backbone.Preprocess(zeros(1, 3, 64, 64)), Reb.Core.Backbones.BackboneLayer.Pool)[Reb.Core.Backbones.BackboneLayer.Pool];
+        var pooled = backbone.ForwardLayers(backbone.Preprocess(zeros(1, 3, 64, 64)),
+            Reb.Core.Backbones.BackboneLayer.Pool)[Reb.Core.Backbones.BackboneLayer.Pool];
         Assert.Equal(new long[] { 1, 512 }, pooled.shape);
     }
 }

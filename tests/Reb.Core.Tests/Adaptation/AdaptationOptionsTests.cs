@@ -9,9 +9,11 @@ public class AdaptationOptionsTests
     public void ReferenceBudgetIsThePapersRecipe()
     {
         var r = AdaptationOptions.ForBudget("reference");
-        Assert.Equal((300, 48, 3, 39, 330), (r.Steps, r.SourcesPerPass, r.PassesPerStep, r.FrozenSteps, r.ScheduleSteps));
+        Assert.Equal((300, 48, 3, 39, 330),
+            (r.Steps, r.SourcesPerPass, r.PassesPerStep, r.FrozenSteps, r.ScheduleSteps));
         Assert.Equal(1008, r.ImagesPerStep);
-        Assert.Equal((0.03, 1e-5, 0.9, 3e-5, 256), (r.LearningRate, r.MinLearningRate, r.Momentum, r.WeightDecay, r.ImageSize));
+        Assert.Equal((0.03, 1e-5, 0.9, 3e-5, 256),
+            (r.LearningRate, r.MinLearningRate, r.Momentum, r.WeightDecay, r.ImageSize));
         Assert.Equal("reference", r.Budget);
     }
 
@@ -22,9 +24,11 @@ public class AdaptationOptionsTests
         var r = AdaptationOptions.Reference;
         Assert.Equal("cpu", c.Budget);
         Assert.True(c.Steps * c.ImagesPerStep < r.Steps * r.ImagesPerStep / 100.0);
-        Assert.InRange((double)c.FrozenSteps / c.Steps, (double)r.FrozenSteps / r.Steps - 0.02, (double)r.FrozenSteps / r.Steps + 0.02);
+        Assert.InRange((double)c.FrozenSteps / c.Steps, (double)r.FrozenSteps / r.Steps - 0.02,
+            (double)r.FrozenSteps / r.Steps + 0.02);
         Assert.Equal((double)r.ScheduleSteps / r.Steps, (double)c.ScheduleSteps / c.Steps, 2);
-        Assert.Equal((r.LearningRate, r.Momentum, r.WeightDecay, r.ImageSize), (c.LearningRate, c.Momentum, c.WeightDecay, c.ImageSize));
+        Assert.Equal((r.LearningRate, r.Momentum, r.WeightDecay, r.ImageSize),
+            (c.LearningRate, c.Momentum, c.WeightDecay, c.ImageSize));
         c.Validate();
         r.Validate();
     }
@@ -34,9 +38,11 @@ public class AdaptationOptionsTests
     {
         var e = Assert.Throws<ArgumentException>(() => AdaptationOptions.ForBudget("gpu"));
         Assert.Contains("cpu", e.Message);
-        var f = Assert.Throws<ArgumentOutOfRangeException>(() => (AdaptationOptions.Cpu with { FrozenSteps = 31 }).Validate());
+        var f = Assert.Throws<ArgumentOutOfRangeException>(() => (AdaptationOptions.Cpu with { FrozenSteps = 31 })
+            .Validate());
         Assert.Equal(nameof(AdaptationOptions.FrozenSteps), f.ParamName);
-        var g = Assert.Throws<ArgumentOutOfRangeException>(() => (AdaptationOptions.Cpu with { MinLearningRate = 1 }).Validate());
+        var g = Assert.Throws<ArgumentOutOfRangeException>(() => (AdaptationOptions.Cpu with { MinLearningRate = 1 })
+            .Validate());
         Assert.Equal(nameof(AdaptationOptions.MinLearningRate), g.ParamName);
     }
 
@@ -57,7 +63,8 @@ public class AdaptationOptionsTests
         Assert.Equal((0.25, 0.75), back.Options.DefectMaker.ClumpAlphaScale);
         Assert.Equal(Placement.Uniform, back.Options.DefectMaker.Placement);
         Assert.Equal(options.Backbone.ToJson(), back.Options.Backbone.ToJson());
-        Assert.Equal((42, 30, 4, 33, 100, 2), (back.Seed, back.Options.Steps, back.Options.FrozenSteps, back.Options.ScheduleSteps, back.ImageCount, back.StepsDone));
+        Assert.Equal((42, 30, 4, 33, 100, 2), (back.Seed, back.Options.Steps, back.Options.FrozenSteps,
+            back.Options.ScheduleSteps, back.ImageCount, back.StepsDone));
         Assert.Throws<InvalidDataException>(() => AdaptationRecord.FromJson("{ not json"));
     }
 }

@@ -21,8 +21,10 @@ public class AdaptationRecipeTests
         Assert.Equal(recipe, record.Options.Recipe);
 
         var changed = AdaptationTestData.Differences(before, AdaptationTestData.Snapshot(backbone.Module)).ToHashSet();
-        var downstream = backbone.Module.WeightModulesAfter(backbone.Spec.LayerName(BackboneLayer.Layer2)).Select(m => m.Name).ToHashSet();
-        var batchNorms = backbone.Module.named_children().Where(c => c.module is TorchSharp.Modules.BatchNorm2d).Select(c => c.name).ToHashSet();
+        var downstream = backbone.Module.WeightModulesAfter(backbone.Spec.LayerName(BackboneLayer.Layer2))
+            .Select(m => m.Name).ToHashSet();
+        var batchNorms = backbone.Module.named_children().Where(c => c.module is TorchSharp.Modules.BatchNorm2d)
+            .Select(c => c.name).ToHashSet();
         Assert.NotEmpty(downstream);
         Assert.NotEmpty(batchNorms);
         // Nothing upstream of layer2's output moved, no BatchNorm moved (weights, biases, running statistics).
@@ -44,8 +46,10 @@ public class AdaptationRecipeTests
         using var a = AdaptationTrainer.Adapt(data.Images, o.WithRecipe("gentle-keep"));
         using var b = AdaptationTrainer.Adapt(data.Images, o.WithRecipe("gentle-keep"));
         using var c = AdaptationTrainer.Adapt(data.Images, o.WithRecipe("reference"));
-        Assert.Empty(AdaptationTestData.Differences(AdaptationTestData.Snapshot(a.Backbone.Module), AdaptationTestData.Snapshot(b.Backbone.Module)));
-        Assert.NotEmpty(AdaptationTestData.Differences(AdaptationTestData.Snapshot(a.Backbone.Module), AdaptationTestData.Snapshot(c.Backbone.Module)));
+        Assert.Empty(AdaptationTestData.Differences(AdaptationTestData.Snapshot(a.Backbone.Module),
+            AdaptationTestData.Snapshot(b.Backbone.Module)));
+        Assert.NotEmpty(AdaptationTestData.Differences(AdaptationTestData.Snapshot(a.Backbone.Module),
+            AdaptationTestData.Snapshot(c.Backbone.Module)));
         // The recipe travels with the record (and so with the model).
         Assert.Equal("gentle-keep", AdaptationRecord.FromJson(a.Record.ToJson()).Options.Recipe);
         Assert.Equal(BackboneLayer.Layer2, AdaptationRecord.FromJson(a.Record.ToJson()).Options.FixedThrough);
@@ -73,7 +77,8 @@ public class AdaptationRecipeTests
     {
         var e = Assert.Throws<ArgumentException>(() => AdaptationOptions.Cpu.WithRecipe("fancy"));
         Assert.Contains("gentle-keep", e.Message);
-        var bad = Assert.Throws<ArgumentOutOfRangeException>(() => (AdaptationOptions.Cpu with { FeatureKeepWeight = -1 }).Validate());
+        var bad = Assert.Throws<ArgumentOutOfRangeException>(()
+            => (AdaptationOptions.Cpu with { FeatureKeepWeight = -1 }).Validate());
         Assert.Contains(nameof(AdaptationOptions.FeatureKeepWeight), bad.Message);
     }
 }
@@ -90,7 +95,8 @@ public class AdaptationDeviceTests
         using var plain = AdaptationTrainer.Adapt(data.Images, o);
         using var viaDevice = AdaptationTrainer.Adapt(data.Images, o, device: TorchSharp.torch.CPU);
         Assert.Equal(plain.Record.LossCurve, viaDevice.Record.LossCurve);
-        Assert.Empty(AdaptationTestData.Differences(AdaptationTestData.Snapshot(plain.Backbone.Module), AdaptationTestData.Snapshot(viaDevice.Backbone.Module)));
+        Assert.Empty(AdaptationTestData.Differences(AdaptationTestData.Snapshot(plain.Backbone.Module),
+            AdaptationTestData.Snapshot(viaDevice.Backbone.Module)));
         Assert.All(viaDevice.Backbone.Parameters(), p => Assert.Equal(TorchSharp.DeviceType.CPU, p.device_type));
     }
 }

@@ -35,11 +35,16 @@ internal sealed class AdaptationTestData : IDisposable
     /// 1.</summary>
     public static AdaptationOptions TinyOptions(int steps = 3, int seed = 5) => new()
     {
-        Budget = "test", Steps = steps, SourcesPerPass = 2, PassesPerStep = 2, FrozenSteps = 1, ScheduleSteps = steps + 1,
+        Budget = "test", Steps = steps, SourcesPerPass = 2, PassesPerStep = 2, FrozenSteps = 1,
+            ScheduleSteps = steps + 1,
         Seed = seed, ImageSize = Size, DefectMaker = new DefectMakerOptions { Placement = Placement.Uniform },
     };
 
-    public DefectSampler Sampler() => DefectSampler.FromFiles(Images, new DefectMakerOptions { ImageSize = Size, Placement = Placement.Uniform });
+    public DefectSampler Sampler() => DefectSampler.FromFiles(Images, new DefectMakerOptions
+    {
+        ImageSize = Size,
+        Placement = Placement.Uniform
+    });
 
     public string NewSubfolder(string name)
     {

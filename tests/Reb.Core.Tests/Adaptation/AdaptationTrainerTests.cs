@@ -21,9 +21,11 @@ public class AdaptationTrainerTests
         Assert.Equal(3, a.Record.LossCurve.Count);
         Assert.Equal(a.Record.LossCurve, b.Record.LossCurve);
         Assert.Equal(a.Record.AccuracyCurve, b.Record.AccuracyCurve);
-        Assert.Empty(AdaptationTestData.Differences(AdaptationTestData.Snapshot(a.Backbone.Module), AdaptationTestData.Snapshot(b.Backbone.Module)));
+        Assert.Empty(AdaptationTestData.Differences(AdaptationTestData.Snapshot(a.Backbone.Module),
+            AdaptationTestData.Snapshot(b.Backbone.Module)));
         Assert.NotEqual(a.Record.LossCurve, c.Record.LossCurve);
-        Assert.NotEmpty(AdaptationTestData.Differences(AdaptationTestData.Snapshot(a.Backbone.Module), AdaptationTestData.Snapshot(c.Backbone.Module)));
+        Assert.NotEmpty(AdaptationTestData.Differences(AdaptationTestData.Snapshot(a.Backbone.Module),
+            AdaptationTestData.Snapshot(c.Backbone.Module)));
         // The adapted backbone is handed back ready for feature extraction.
         Assert.False(a.Backbone.IsTraining);
         Assert.All(a.Backbone.Parameters(), p => Assert.False(p.requires_grad));
@@ -35,21 +37,25 @@ public class AdaptationTrainerTests
         using var data = new AdaptationTestData();
         var o = AdaptationTestData.TinyOptions(steps: 3, seed: 8) with { CheckpointEvery = 2 };
 
-        using var whole = AdaptationTrainer.Adapt(data.Images, o with { CheckpointDirectory = data.NewSubfolder("whole") });
+        using var whole =
+            AdaptationTrainer.Adapt(data.Images, o with { CheckpointDirectory = data.NewSubfolder("whole") });
 
         // The "crash": cancelled right after step 2 and its checkpoint. Step 3 runs after the resume, with the
         // momentum buffers, BatchNorm statistics and data stream restored from the checkpoint and the seed.
         var dir = data.NewSubfolder("crashed");
         using var cancel = new CancellationTokenSource();
-        var progress = new SyncProgress<StageProgress>(p => { if (p.Detail!.StartsWith("step 2/", StringComparison.Ordinal)) cancel.Cancel(); });
-        Assert.ThrowsAny<OperationCanceledException>(() => AdaptationTrainer.Adapt(data.Images, o with { CheckpointDirectory = dir }, progress, cancel.Token));
+        var progress = new SyncProgress<StageProgress>(p
+            => { if (p.Detail!.StartsWith("step 2/", StringComparison.Ordinal)) cancel.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => AdaptationTrainer.Adapt(data.Images,
+            o with { CheckpointDirectory = dir }, progress, cancel.Token));
         Assert.EndsWith("step-000002", AdaptationCheckpoint.Latest(dir));
 
         using var resumed = AdaptationTrainer.Resume(dir, data.Images);
         Assert.Equal(whole.Record.LossCurve, resumed.Record.LossCurve);
         Assert.Equal(whole.Record.AccuracyCurve, resumed.Record.AccuracyCurve);
         Assert.Equal(new[] { 2 }, resumed.Record.ResumedAtSteps);
-        Assert.Empty(AdaptationTestData.Differences(AdaptationTestData.Snapshot(whole.Backbone.Module), AdaptationTestData.Snapshot(resumed.Backbone.Module)));
+        Assert.Empty(AdaptationTestData.Differences(AdaptationTestData.Snapshot(whole.Backbone.Module),
+            AdaptationTestData.Snapshot(resumed.Backbone.Module)));
         Assert.EndsWith("step-000003", AdaptationCheckpoint.Latest(dir));
         Assert.Single(Directory.GetDirectories(dir)); // older checkpoints are removed
     }
@@ -61,7 +67,8 @@ public class AdaptationTrainerTests
         using var sampler = data.Sampler();
         using var backbone = RebBackbone.LoadDefault();
         var before = AdaptationTestData.Snapshot(backbone.Module);
-        var record = AdaptationTrainer.Train(backbone, sampler, AdaptationTestData.TinyOptions(steps: 2) with { FrozenSteps = 2 });
+        var record = AdaptationTrainer.Train(backbone, sampler,
+            AdaptationTestData.TinyOptions(steps: 2) with { FrozenSteps = 2 });
         Assert.Equal(2, record.StepsDone);
         Assert.Empty(AdaptationTestData.Differences(before, AdaptationTestData.Snapshot(backbone.Module)));
     }
@@ -104,8 +111,10 @@ public class AdaptationTrainerTests
         Assert.Contains("No adaptation checkpoint", noCheckpoint.Message);
 
         var dir = data.NewSubfolder("ckpt");
-        using (AdaptationTrainer.Adapt(data.Images, o with { CheckpointDirectory = dir, Steps = 1, FrozenSteps = 1 })) { }
-        var other = Assert.Throws<InvalidDataException>(() => AdaptationTrainer.Resume(dir, data.Images.Take(2).ToList()));
+        using (AdaptationTrainer.Adapt(data.Images,
+            o with { CheckpointDirectory = dir, Steps = 1, FrozenSteps = 1 })) { }
+        var other =
+            Assert.Throws<InvalidDataException>(() => AdaptationTrainer.Resume(dir, data.Images.Take(2).ToList()));
         Assert.Contains("different training list", other.Message);
 
         var network = Path.Combine(AdaptationCheckpoint.Latest(dir)!, AdaptationCheckpoint.NetworkFile);

@@ -15,7 +15,8 @@ public class CosineScheduleTests
         // Step T + 1 would reach the minimum exactly; the last step (300) is still above it.
         Assert.Equal(1e-5, CosineSchedule.LearningRate(331, o), 15);
         Assert.True(CosineSchedule.LearningRate(300, o) > 1e-5 + 1e-4);
-        for (int s = 1; s < 300; s++) Assert.True(CosineSchedule.LearningRate(s + 1, o) < CosineSchedule.LearningRate(s, o));
+        for (int s = 1; s < 300; s++)
+            Assert.True(CosineSchedule.LearningRate(s + 1, o) < CosineSchedule.LearningRate(s, o));
     }
 
     [Fact]

@@ -9,7 +9,8 @@ public class StepRandomAndProducerTests
     [Fact]
     public void StepGeneratorsDependOnSeedAndStepOnly()
     {
-        int[] Draw(int seed, int step) => Enumerable.Range(0, 8).Select(_ => new StepRandom(seed).ForStep(step).Next()).ToArray();
+        int[] Draw(int seed, int step)
+            => Enumerable.Range(0, 8).Select(_ => new StepRandom(seed).ForStep(step).Next()).ToArray();
         Assert.Equal(Draw(1, 5), Draw(1, 5));
         Assert.NotEqual(Draw(1, 5), Draw(1, 6));
         Assert.NotEqual(Draw(1, 5), Draw(2, 5));
@@ -24,7 +25,8 @@ public class StepRandomAndProducerTests
         using var sampler = data.Sampler();
         var random = new StepRandom(3);
         var aug = new Augmentation();
-        using var producer = new DefectBatchProducer(sampler, random, firstStep: 2, lastStep: 4, sourcesPerPass: 2, passesPerStep: 2, aug, producerThreads: 1);
+        using var producer = new DefectBatchProducer(sampler, random, firstStep: 2, lastStep: 4, sourcesPerPass: 2,
+            passesPerStep: 2, aug, producerThreads: 1);
         for (int step = 2; step <= 4; step++)
         {
             var rng = random.ForStep(step);
@@ -46,7 +48,8 @@ public class StepRandomAndProducerTests
     {
         using var data = new AdaptationTestData();
         using var sampler = data.Sampler();
-        var producer = new DefectBatchProducer(sampler, new StepRandom(1), 1, 1000, 1, 1, new Augmentation(), producerThreads: 1);
+        var producer =
+            new DefectBatchProducer(sampler, new StepRandom(1), 1, 1000, 1, 1, new Augmentation(), producerThreads: 1);
         using (producer.Next()) { }
         var stop = Task.Run(producer.Dispose);
         var stopped = await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(20))) == stop;
@@ -83,7 +86,8 @@ public class StepRandomAndProducerTests
         int before = CountOnANewThread();
         using var data = new AdaptationTestData(imageCount: 2);
         using var sampler = data.Sampler();
-        using (var producer = new DefectBatchProducer(sampler, new StepRandom(1), 1, 1, 1, 1, new Augmentation(), producerThreads: 1))
+        using (var producer =
+            new DefectBatchProducer(sampler, new StepRandom(1), 1, 1, 1, 1, new Augmentation(), producerThreads: 1))
         using (producer.Next()) { }
         Assert.Equal(before, CountOnANewThread());
         Assert.Equal(caller, TorchSharp.torch.get_num_threads());

@@ -27,7 +27,8 @@ public sealed class BackboneResNet18Tests
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var x = _fixture.Backbone.Preprocess(RandomImages(2, 256, 1));
-        var layers = _fixture.Backbone.ForwardLayers(x, BackboneLayer.Layer2, BackboneLayer.Layer3, BackboneLayer.Layer4, BackboneLayer.Pool);
+        var layers = _fixture.Backbone.ForwardLayers(x, BackboneLayer.Layer2, BackboneLayer.Layer3,
+            BackboneLayer.Layer4, BackboneLayer.Pool);
         Assert.Equal(new long[] { 2, 128, 32, 32 }, layers[BackboneLayer.Layer2].shape);
         Assert.Equal(new long[] { 2, 256, 16, 16 }, layers[BackboneLayer.Layer3].shape);
         Assert.Equal(new long[] { 2, 512, 8, 8 }, layers[BackboneLayer.Layer4].shape);
@@ -63,7 +64,8 @@ public sealed class BackboneResNet18Tests
         Assert.True(executed.Count < _fixture.Model.Graph.Node.Count);
 
         backbone.ForwardLayers(x, BackboneLayer.Pool);
-        Assert.Equal(_fixture.Model.Graph.Node.Count - 1, backbone.Module.LastExecutedNodes.Count); // all but the final AveragePool
+        // all but the final AveragePool
+        Assert.Equal(_fixture.Model.Graph.Node.Count - 1, backbone.Module.LastExecutedNodes.Count);
     }
 
     /// <summary>Node names the given values depend on, found by walking the ONNX graph backwards (independent of the
@@ -110,7 +112,8 @@ public sealed class BackboneResNet18Tests
             var x = _fixture.Backbone.Preprocess(RandomImages(1, 96, 3));
             var expected = changed.Forward(x, new[] { "ReLU347" })["ReLU347"];
             var before = fresh.Forward(x, new[] { "ReLU347" })["ReLU347"];
-            Assert.True((before - expected).abs().max().item<float>() > 1e-2f, "The perturbation did not change the outputs; the test would prove nothing.");
+            Assert.True((before - expected).abs().max().item<float>() > 1e-2f,
+                "The perturbation did not change the outputs; the test would prove nothing.");
 
             fresh.load(path);
             var after = fresh.Forward(x, new[] { "ReLU347" })["ReLU347"];
@@ -128,14 +131,16 @@ public sealed class BackboneResNet18Tests
         using var scope = torch.NewDisposeScope();
         using var backbone = RebBackbone.LoadDefault();
         var conv1 = backbone.Module.named_parameters().Single(p => p.name == "Convolution249.weight").parameter;
-        var bn1Mean = backbone.Module.named_buffers().Single(b => b.name == "BatchNormalization251.running_mean").buffer;
+        var bn1Mean = backbone.Module.named_buffers().Single(b => b.name == "BatchNormalization251.running_mean")
+            .buffer;
         var meanBefore = bn1Mean.clone();
         var x = backbone.Preprocess(RandomImages(2, 64, 4));
 
         backbone.Freeze();
         using (var frozen = backbone.ForwardLayers(x, BackboneLayer.Layer3)[BackboneLayer.Layer3])
             Assert.False(frozen.requires_grad);
-        Assert.Equal(0f, (meanBefore - bn1Mean).abs().max().item<float>());  // eval mode leaves running statistics alone
+        // eval mode leaves running statistics alone
+        Assert.Equal(0f, (meanBefore - bn1Mean).abs().max().item<float>());
 
         backbone.Unfreeze();
         backbone.Train();
@@ -148,7 +153,8 @@ public sealed class BackboneResNet18Tests
         Assert.NotNull(grad);
         Assert.True(grad!.abs().sum().item<float>() > 0f);
         Assert.True(torch.isfinite(grad).all().item<bool>());
-        Assert.True((meanBefore - bn1Mean).abs().max().item<float>() > 0f, "Train mode must update running statistics.");
+        Assert.True((meanBefore - bn1Mean).abs().max().item<float>() > 0f,
+            "Train mode must update running statistics.");
         backbone.Eval();
         Assert.False(backbone.IsTraining);
     }
@@ -156,7 +162,8 @@ public sealed class BackboneResNet18Tests
     [Fact]
     public void ResNet18MeansAreThePerChannelAveragesOfTheMeanImage()
     {
-        var prepPath = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNetPrepOnnx", "ResNetPreprocess.onnx");
+        var prepPath =
+            Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNetPrepOnnx", "ResNetPreprocess.onnx");
         var prep = ModelProto.Parser.ParseFrom(File.ReadAllBytes(prepPath));
         var meanImage = prep.Graph.Initializer.Single(t => t.Name == "MeanImage");
         Assert.Equal(new long[] { 1, 3, 224, 224 }, meanImage.Dims);
@@ -174,7 +181,8 @@ public sealed class BackboneResNet18Tests
     {
         // ResNetPreprocess.onnx subtracts a whole mean image; ours subtracts its per-channel averages. For a uniform
         // image the two agree once the ONNX output is averaged over pixels, which checks channel order and means.
-        var prepPath = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNetPrepOnnx", "ResNetPreprocess.onnx");
+        var prepPath =
+            Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNetPrepOnnx", "ResNetPreprocess.onnx");
         var prep = ModelProto.Parser.ParseFrom(File.ReadAllBytes(prepPath));
         using var reference = new OnnxRuntimeReference(prep, Array.Empty<string>());
         float[] rgb = { 200f, 40f, 90f };

@@ -13,7 +13,8 @@ public sealed class BackboneSpecTests
     [Fact]
     public void JsonRoundTripKeepsEveryField()
     {
-        var spec = new BackboneSpec("/models/wrn50.onnx", "a", "b", "c", ChannelOrder.Rgb, 1.0, new[] { 0.485, 0.456, 0.406 }, new[] { 0.229, 0.224, 0.225 });
+        var spec = new BackboneSpec("/models/wrn50.onnx", "a", "b", "c", ChannelOrder.Rgb, 1.0,
+            new[] { 0.485, 0.456, 0.406 }, new[] { 0.229, 0.224, 0.225 });
         var json = spec.ToJson();
         Assert.Contains("\"Rgb\"", json);
         var back = BackboneSpec.FromJson(json);
@@ -48,10 +49,12 @@ public sealed class BackboneSpecTests
         File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
         try
         {
-            var spec = new BackboneSpec(path, "stage2", "s3", "stage4", ChannelOrder.Rgb, 1.0, new[] { 0.1, 0.2, 0.3 }, new[] { 0.5, 0.25, 2.0 });
+            var spec = new BackboneSpec(path, "stage2", "s3", "stage4", ChannelOrder.Rgb, 1.0, new[] { 0.1, 0.2, 0.3 },
+                new[] { 0.5, 0.25, 2.0 });
             using var backbone = RebBackbone.Load(spec);
             using var scope = torch.NewDisposeScope();
-            var rgb = torch.tensor(new float[] { 255f, 51f, 0f }, new long[] { 1, 3, 1, 1 }).expand(2, 3, 4, 4).contiguous();
+            var rgb = torch.tensor(new float[] { 255f, 51f, 0f }, new long[] { 1, 3, 1, 1 }).expand(2, 3, 4, 4)
+                .contiguous();
             var x = backbone.Preprocess(rgb);
             float[] expected = { (1f - 0.1f) / 0.5f, (0.2f - 0.2f) / 0.25f, (0f - 0.3f) / 2f };
             for (int c = 0; c < 3; c++) Assert.Equal(expected[c], x[1, c, 3, 2].item<float>(), 5);

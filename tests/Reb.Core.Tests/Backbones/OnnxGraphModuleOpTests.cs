@@ -16,7 +16,8 @@ public sealed class OnnxGraphModuleOpTests
     public OnnxGraphModuleOpTests(ITestOutputHelper output) => _output = output;
 
     private static readonly string[] Outputs =
-        { "conv_sym", "conv_asym", "bn", "max_asym", "avg_exclude", "avg_include", "sum", "relu", "flat", "max_sym", "max_same", "reshaped", "add_const" };
+        { "conv_sym", "conv_asym", "bn", "max_asym", "avg_exclude", "avg_include", "sum", "relu", "flat", "max_sym",
+            "max_same", "reshaped", "add_const" };
 
     /// <summary>
     /// X[1,4,11,13] -> conv with bias, dilation 2, symmetric pads (torch padding) and grouped strided conv with
@@ -39,18 +40,25 @@ public sealed class OnnxGraphModuleOpTests
         };
         var nodes = new[]
         {
-            Node("Conv", "conv_sym", new[] { "x", "w_sym", "b_sym" }, "conv_sym", Ints("dilations", 2, 2), Ints("pads", 2, 1, 2, 1)),
-            Node("Conv", "conv.asym/1", new[] { "x", "w_asym" }, "conv_asym", Int("group", 2), Ints("strides", 2, 2), Ints("pads", 1, 0, 0, 2)),
-            Node("BatchNormalization", "bn", new[] { "conv_sym", "bn_scale", "bn_bias", "bn_mean", "bn_var" }, "bn", Float("epsilon", 1e-3f)),
-            Node("MaxPool", "max_asym", new[] { "bn" }, "max_asym", Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Ints("pads", 1, 0, 0, 1)),
-            Node("AveragePool", "avg_exclude", new[] { "bn" }, "avg_exclude", Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Ints("pads", 1, 0, 0, 1)),
-            Node("AveragePool", "avg_include", new[] { "conv_asym" }, "avg_include", Ints("kernel_shape", 2, 2), Ints("pads", 0, 1, 1, 0), Int("count_include_pad", 1)),
+            Node("Conv", "conv_sym", new[] { "x", "w_sym", "b_sym" }, "conv_sym", Ints("dilations", 2, 2),
+                Ints("pads", 2, 1, 2, 1)),
+            Node("Conv", "conv.asym/1", new[] { "x", "w_asym" }, "conv_asym", Int("group", 2), Ints("strides", 2, 2),
+                Ints("pads", 1, 0, 0, 2)),
+            Node("BatchNormalization", "bn", new[] { "conv_sym", "bn_scale", "bn_bias", "bn_mean", "bn_var" }, "bn",
+                Float("epsilon", 1e-3f)),
+            Node("MaxPool", "max_asym", new[] { "bn" }, "max_asym", Ints("kernel_shape", 3, 3), Ints("strides", 2, 2),
+                Ints("pads", 1, 0, 0, 1)),
+            Node("AveragePool", "avg_exclude", new[] { "bn" }, "avg_exclude", Ints("kernel_shape", 3, 3),
+                Ints("strides", 2, 2), Ints("pads", 1, 0, 0, 1)),
+            Node("AveragePool", "avg_include", new[] { "conv_asym" }, "avg_include", Ints("kernel_shape", 2, 2),
+                Ints("pads", 0, 1, 1, 0), Int("count_include_pad", 1)),
             Node("Sum", "sum", new[] { "max_asym", "avg_exclude", "max_asym" }, "sum"),
             Node("Relu", "relu", new[] { "sum" }, "relu"),
             Node("GlobalAveragePool", "gap", new[] { "relu" }, "gap"),
             Node("Flatten", "flat", new[] { "gap" }, "flat"),
             Node("MaxPool", "max_sym", new[] { "bn" }, "max_sym", Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1)),
-            Node("MaxPool", "max_same", new[] { "bn" }, "max_same", Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), String("auto_pad", "SAME_UPPER")),
+            Node("MaxPool", "max_same", new[] { "bn" }, "max_same", Ints("kernel_shape", 3, 3), Ints("strides", 2, 2),
+                String("auto_pad", "SAME_UPPER")),
             Node("Reshape", "reshaped", new[] { "conv_asym", "target_shape" }, "reshaped"),
             Node("Add", "add_const", new[] { "relu", "k" }, "add_const"),
         };
@@ -79,7 +87,8 @@ public sealed class OnnxGraphModuleOpTests
             double maxRef = data.Max(v => Math.Abs(v));
             _output.WriteLine($"{name} [{string.Join(",", shape)}]: max|ref| {maxRef:G3}, max|diff| {maxDiff:G3}");
             // At most 36 products per output here: float32 results agree to a few units of roundoff.
-            Assert.True(maxDiff <= 1e-5 * Math.Max(1, maxRef), $"{name}: max |diff| {maxDiff} vs ORT (max |ref| {maxRef}).");
+            Assert.True(maxDiff <= 1e-5 * Math.Max(1, maxRef),
+                $"{name}: max |diff| {maxDiff} vs ORT (max |ref| {maxRef}).");
         }
         // Names are sanitised for torch ('.' and '/' are path separators in state dicts) and constants are buffers.
         var keys = module.state_dict().Keys.ToHashSet();
@@ -108,7 +117,8 @@ public sealed class OnnxGraphModuleOpTests
     [Fact]
     public void UnknownOutputNameIsReported()
     {
-        var model = Model(FloatValue("x", 1, 3, 4, 4), new[] { Node("Relu", "only_relu", new[] { "x" }, "r") }, Array.Empty<TensorProto>(), new[] { "r" });
+        var model = Model(FloatValue("x", 1, 3, 4, 4), new[] { Node("Relu", "only_relu", new[] { "x" }, "r") },
+            Array.Empty<TensorProto>(), new[] { "r" });
         using var module = new OnnxGraphModule(model);
         using var x = torch.ones(1, 3, 4, 4);
         var e = Assert.Throws<ArgumentException>(() => module.Forward(x, new[] { "layer9" }));

@@ -27,11 +27,16 @@ internal sealed class OnnxRuntimeReference : IDisposable
             graph.Output.Add(new ValueInfoProto
             {
                 Name = name,
-                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
+                Type = new TypeProto { TensorType =
+                    new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
             });
 
         // No graph rewriting (no Conv+BN fusion): the reference evaluates the graph node by node as written.
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpNumThreads = 2 };
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
+            IntraOpNumThreads = 2
+        };
         _session = new InferenceSession(copy.ToByteArray(), options);
     }
 
@@ -43,7 +48,8 @@ internal sealed class OnnxRuntimeReference : IDisposable
         using var results = _session.Run(runOptions, new[] { _inputName }, new[] { inputValue }, outputs);
         var map = new Dictionary<string, (float[], long[])>();
         for (int i = 0; i < outputs.Length; i++)
-            map[outputs[i]] = (results[i].GetTensorDataAsSpan<float>().ToArray(), results[i].GetTensorTypeAndShape().Shape);
+            map[outputs[i]] =
+                (results[i].GetTensorDataAsSpan<float>().ToArray(), results[i].GetTensorTypeAndShape().Shape);
         return map;
     }
 

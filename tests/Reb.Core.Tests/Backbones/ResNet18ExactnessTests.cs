@@ -18,7 +18,8 @@ public sealed class ResNet18ExactnessTests
     // a sizeable fraction of their scale, i.e. by 1e-2 or more.
     private const double RelativeBound = 2e-5;
 
-    private static readonly string[] LayerValues = { "ReLU315_Output_0", "ReLU347_Output_0", "ReLU393_Output_0", "Pooling395_Output_0" };
+    private static readonly string[] LayerValues =
+        { "ReLU315_Output_0", "ReLU347_Output_0", "ReLU393_Output_0", "Pooling395_Output_0" };
 
     private readonly ResNet18Fixture _fixture;
     private readonly ITestOutputHelper _output;
@@ -59,9 +60,12 @@ public sealed class ResNet18ExactnessTests
                 maxDiff = Math.Max(maxDiff, Math.Abs(mine[i] - data[i]));
                 maxRef = Math.Max(maxRef, Math.Abs(data[i]));
             }
-            _output.WriteLine($"{size}px {name} [{string.Join(",", shape)}]: max|ref| {maxRef:G4}, max|diff| {maxDiff:G3}, relative {maxDiff / maxRef:G3}");
-            Assert.True(maxRef > 0.1, $"{name}: reference is near zero ({maxRef}); the comparison would prove nothing.");
-            Assert.True(maxDiff <= RelativeBound * maxRef, $"{name} at {size}px: max |diff| {maxDiff} exceeds {RelativeBound} x max |ref| {maxRef}.");
+            _output.WriteLine($"{size}px {name} [{string.Join(",", shape)}]: max|ref| {maxRef:G4}, max|diff| " +
+                $"{maxDiff:G3}, relative {maxDiff / maxRef:G3}");
+            Assert.True(maxRef > 0.1,
+                $"{name}: reference is near zero ({maxRef}); the comparison would prove nothing.");
+            Assert.True(maxDiff <= RelativeBound * maxRef,
+                $"{name} at {size}px: max |diff| {maxDiff} exceeds {RelativeBound} x max |ref| {maxRef}.");
         }
     }
 }

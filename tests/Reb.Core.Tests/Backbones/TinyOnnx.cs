@@ -6,7 +6,8 @@ namespace Reb.Core.Tests.Backbones;
 /// <summary>Builds small ONNX models in code, to test ops the ResNet18 graph does not use.</summary>
 internal static class TinyOnnx
 {
-    public static NodeProto Node(string op, string name, string[] inputs, string output, params AttributeProto[] attributes)
+    public static NodeProto Node(string op, string name, string[] inputs, string output,
+        params AttributeProto[] attributes)
     {
         var node = new NodeProto { OpType = op, Name = name };
         node.Input.AddRange(inputs);
@@ -65,12 +66,14 @@ internal static class TinyOnnx
         return new ValueInfoProto
         {
             Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+            Type = new TypeProto { TensorType =
+                new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
         };
     }
 
     /// <summary>A model (IR 7, opset 11) with one float input and the given nodes, initializers and outputs.</summary>
-    public static ModelProto Model(ValueInfoProto input, IEnumerable<NodeProto> nodes, IEnumerable<TensorProto> initializers, IEnumerable<string> outputs)
+    public static ModelProto Model(ValueInfoProto input, IEnumerable<NodeProto> nodes,
+        IEnumerable<TensorProto> initializers, IEnumerable<string> outputs)
     {
         var graph = new GraphProto { Name = "tiny" };
         graph.Input.Add(input);
@@ -80,7 +83,8 @@ internal static class TinyOnnx
             graph.Output.Add(new ValueInfoProto
             {
                 Name = o,
-                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
+                Type = new TypeProto { TensorType =
+                    new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
             });
         var model = new ModelProto { IrVersion = 7, ProducerName = "Reb.Core.Tests", Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 11 });

@@ -63,7 +63,8 @@ public class GroupedFoldsTests(ITestOutputHelper output) : IDisposable
         var files = new List<string>();
         var partOf = new List<int>();
         // Parts 0-2 come as runs of two frames; parts 3-5 have their second frame at the end of the line (reordered).
-        for (int p = 0; p < 6; p++) { files.Add(boards[p]); partOf.Add(p); if (p < 3) { files.Add(Twin(p)); partOf.Add(p); } }
+        for (int p = 0; p < 6; p++) { files.Add(boards[p]); partOf.Add(p);
+            if (p < 3) { files.Add(Twin(p)); partOf.Add(p); } }
         for (int p = 3; p < 6; p++) { files.Add(Twin(p)); partOf.Add(p); }
         string Twin(int p)
         {

@@ -18,7 +18,8 @@ public class ModelRecordTests : IDisposable
     public void SaveLoad_KeepsTheCalibrationRecordAndNeighbours()
     {
         var root = SharedData.RepositoryRoot()!;
-        var files = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "train", "good"), "*.png").Order().Take(8).ToList();
+        var files = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "train", "good"), "*.png").Order()
+            .Take(8).ToList();
         var options = new InspectionOptions
         {
             ImageSize = 64, BatchSize = 4, Ldknn = new LdknnOptions { K = 3 },
@@ -38,7 +39,8 @@ public class ModelRecordTests : IDisposable
             Assert.Equal(a.Synthetic!.PerKind.Keys, b.Synthetic!.PerKind.Keys);
             Assert.Equal(a.Synthetic.PerKind["ScarNoise"].Scores, b.Synthetic.PerKind["ScarNoise"].Scores);
             Assert.NotNull(loaded.Neighbours);
-            Assert.Equal(model.Neighbours!.Distances.data<float>().ToArray(), loaded.Neighbours!.Distances.data<float>().ToArray());
+            Assert.Equal(model.Neighbours!.Distances.data<float>().ToArray(),
+                loaded.Neighbours!.Distances.data<float>().ToArray());
             Assert.Equal(3, loaded.Neighbours.K);
         }
     }

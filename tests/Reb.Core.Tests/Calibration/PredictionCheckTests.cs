@@ -33,7 +33,8 @@ public sealed class PredictionCheckTests
     [Fact]
     public void The_main_jobs_false_rejects_are_flagged_and_its_escapes_agree()
     {
-        Assert.Equal(PredictionAgreement.Optimistic, PredictionCheck.Of("false rejects", 0.025, 0.06, 4, 16)!.Agreement);
+        Assert.Equal(PredictionAgreement.Optimistic,
+            PredictionCheck.Of("false rejects", 0.025, 0.06, 4, 16)!.Agreement);
         var escapes = PredictionCheck.Of("escapes", 0.272, 0.332, 5, 16)!; // 31.3 % measured
         Assert.Equal(PredictionAgreement.Agrees, escapes.Agreement);
         Assert.False(escapes.Flagged);

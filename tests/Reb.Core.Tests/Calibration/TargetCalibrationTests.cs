@@ -17,7 +17,8 @@ public class TargetCalibrationTests
     private static List<string> SampleImages(int count)
     {
         var root = SharedData.RepositoryRoot()!;
-        return Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "train", "good"), "*.png").Order().Take(count).ToList();
+        return Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "train", "good"), "*.png").Order()
+            .Take(count).ToList();
     }
 
     [Fact]
@@ -37,7 +38,8 @@ public class TargetCalibrationTests
         var loo = OutOfFoldScores.Compute(bank, index, layout, ContiguousFolds.Blocks(used.Count, 1));
         var blocks = OutOfFoldScores.Compute(bank, index, layout, ContiguousFolds.Blocks(used.Count, 3)); // {3, 4, 5}
         Assert.True(loo[3] < blocks[3], $"leave-one-out {loo[3]} vs block {blocks[3]}");
-        Assert.True(loo[3] < loo.Where((_, i) => i != 3 && i != 4).Min(), "the duplicated image should look like the most normal one when left out alone");
+        Assert.True(loo[3] < loo.Where((_, i) => i != 3 && i != 4).Min(),
+            "the duplicated image should look like the most normal one when left out alone");
     }
 
     [Fact]
@@ -45,7 +47,13 @@ public class TargetCalibrationTests
     {
         var files = SampleImages(12);
         var calibration = new CalibrationOptions { Folds = 4, SyntheticImages = 4, TargetFalseRejectRate = 0.05 };
-        var options = new InspectionOptions { ImageSize = 64, BatchSize = 4, Ldknn = new LdknnOptions { K = 3 }, Calibration = calibration };
+        var options = new InspectionOptions
+        {
+            ImageSize = 64,
+            BatchSize = 4,
+            Ldknn = new LdknnOptions { K = 3 },
+            Calibration = calibration
+        };
         var (model, fit) = ModelFitter.Fit(files, new FeatureExtractor(Backbone.LoadDefault(), 64), options);
         using (model)
         {
@@ -57,7 +65,8 @@ public class TargetCalibrationTests
             // Uncertified with synthetic defects: the cost rule over both predictions, and the line says it is young.
             Assert.Equal(ThresholdRule.Cost, rec.RuleKind);
             var defects = rec.Synthetic!.PerKind.Values.SelectMany(k => k.Scores).ToArray();
-            Assert.Equal(CostThreshold.Choose(rec.OutOfFoldScores, defects, 10, rec.MaxFalseRejectRate!.Value).Threshold,
+            Assert.Equal(CostThreshold.Choose(rec.OutOfFoldScores, defects, 10, rec.MaxFalseRejectRate!.Value)
+                .Threshold,
                 rec.Threshold);
             Assert.True(rec.PredictedFalseRejectRate <= rec.MaxFalseRejectRate);
             Assert.StartsWith("this line needs more good images or reviewed parts", rec.Warning);

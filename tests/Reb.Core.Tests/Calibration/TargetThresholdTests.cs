@@ -46,8 +46,10 @@ public class TargetThresholdTests
     public void BadInput_IsRefusedWithAClearMessage()
     {
         Assert.Throws<ArgumentException>(() => TargetThreshold.FromScores([1f], new CalibrationOptions(), "x", 2));
-        Assert.Throws<ArgumentException>(() => TargetThreshold.FromScores([1f, float.NaN], new CalibrationOptions(), "x", 2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => TargetThreshold.FromScores([1f, 2f], new CalibrationOptions { TargetFalseRejectRate = 0 }, "x", 2));
+        Assert.Throws<ArgumentException>(() => TargetThreshold.FromScores([1f, float.NaN], new CalibrationOptions(),
+            "x", 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TargetThreshold.FromScores([1f, 2f],
+            new CalibrationOptions { TargetFalseRejectRate = 0 }, "x", 2));
     }
 
     [Fact]

@@ -5,7 +5,8 @@ internal sealed class FakeTree : IDisposable
 {
     public FakeTree()
     {
-        Root = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "reb-dataset-tests", Guid.NewGuid().ToString("N"), "category");
+        Root = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "reb-dataset-tests", Guid.NewGuid().ToString("N"),
+            "category");
         Directory.CreateDirectory(Root);
     }
 
@@ -29,7 +30,8 @@ internal sealed class FakeTree : IDisposable
         return this;
     }
 
-    public string Path(string relative) => System.IO.Path.Combine(Root, relative.Replace('/', System.IO.Path.DirectorySeparatorChar));
+    public string Path(string relative)
+        => System.IO.Path.Combine(Root, relative.Replace('/', System.IO.Path.DirectorySeparatorChar));
 
     public void Dispose()
     {

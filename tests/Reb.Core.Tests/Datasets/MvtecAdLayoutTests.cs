@@ -58,7 +58,8 @@ public class MvtecAdLayoutTests
     [Fact]
     public void SortIsOrdinalNotCultureAware()
     {
-        using var tree = new FakeTree().Files("train/good/a2.png", "train/good/B.png", "train/good/a10.png", "train/good/_x.png");
+        using var tree = new FakeTree()
+            .Files("train/good/a2.png", "train/good/B.png", "train/good/a10.png", "train/good/_x.png");
         var data = DatasetReader.Open(tree.Root);
         // Ordinal: 'B' (66) < '_' (95) < 'a' (97); "a10" < "a2" character by character.
         Assert.Equal(["B.png", "_x.png", "a10.png", "a2.png"], data.TrainGood.Select(Path.GetFileName));
@@ -90,7 +91,8 @@ public class MvtecAdLayoutTests
         var missingRoot = Assert.Throws<DirectoryNotFoundException>(() => DatasetReader.Open(tree.Path("nope")));
         Assert.Contains("dataset folder not found", missingRoot.Message);
         // Forcing the MVTec AD layout on a BTAD tree names the folder it needed.
-        var wrongLayout = Assert.Throws<DirectoryNotFoundException>(() => DatasetReader.Open(tree.Root, DatasetLayout.MvtecAd));
+        var wrongLayout =
+            Assert.Throws<DirectoryNotFoundException>(() => DatasetReader.Open(tree.Root, DatasetLayout.MvtecAd));
         Assert.Contains(Path.Combine("train", "good"), wrongLayout.Message);
         Assert.Contains("MVTec AD", wrongLayout.Message);
     }

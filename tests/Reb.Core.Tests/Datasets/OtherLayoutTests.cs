@@ -21,9 +21,11 @@ public class OtherLayoutTests
         Assert.Equal(DatasetLayout.MvtecLoco, data.Layout);
         Assert.Equal(2, data.TrainGood.Count);
         Assert.Equal([tree.Path("validation/good/000.png")], data.Validation);
-        Assert.Equal(["good", "logical_anomalies", "logical_anomalies", "structural_anomalies"], data.Test.Select(s => s.DefectType));
+        Assert.Equal(["good", "logical_anomalies", "logical_anomalies", "structural_anomalies"],
+            data.Test.Select(s => s.DefectType));
         Assert.Equal(
-            [tree.Path("ground_truth/logical_anomalies/000/000.png"), tree.Path("ground_truth/logical_anomalies/000/001.png")],
+            [tree.Path("ground_truth/logical_anomalies/000/000.png"),
+                tree.Path("ground_truth/logical_anomalies/000/001.png")],
             data.Test[1].MaskPaths);
         Assert.Single(data.Test[2].MaskPaths);
         Assert.Empty(data.Test[3].MaskPaths);

@@ -14,8 +14,10 @@ public class SharedDatasetTests
         Assert.Equal(761, data.TrainGood.Count);
         Assert.Equal(191, data.Test.Count(s => !s.IsAnomalous));
         Assert.Equal(388, data.Test.Count(s => s.IsAnomalous));
-        var perType = data.Test.Where(s => s.IsAnomalous).GroupBy(s => s.DefectType).ToDictionary(g => g.Key, g => g.Count());
-        Assert.Equal(new Dictionary<string, int> { ["blowhole"] = 115, ["break"] = 85, ["crack"] = 57, ["fray"] = 32, ["uneven"] = 99 }, perType);
+        var perType = data.Test.Where(s => s.IsAnomalous).GroupBy(s => s.DefectType)
+            .ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(new Dictionary<string, int> { ["blowhole"] = 115, ["break"] = 85, ["crack"] = 57, ["fray"] = 32,
+            ["uneven"] = 99 }, perType);
         AssertEveryDefectHasOneExistingMask(data);
     }
 
@@ -33,6 +35,7 @@ public class SharedDatasetTests
     private static void AssertEveryDefectHasOneExistingMask(Dataset data)
     {
         Assert.Empty(data.Warnings);
-        Assert.All(data.Test.Where(s => s.IsAnomalous), s => Assert.True(File.Exists(Assert.Single(s.MaskPaths)), s.ImagePath));
+        Assert.All(data.Test.Where(s => s.IsAnomalous),
+            s => Assert.True(File.Exists(Assert.Single(s.MaskPaths)), s.ImagePath));
     }
 }

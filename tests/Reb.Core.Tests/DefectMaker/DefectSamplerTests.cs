@@ -118,8 +118,10 @@ public class DefectSamplerTests
     {
         // A 256 x 640 strip and a 384 x 256 one (already resized by the native-aspect rule), foreground placement.
         var wide = SyntheticImages.Smooth(S, 7);
-        var strip = nn.functional.interpolate(wide.unsqueeze(0), [256, 640], mode: InterpolationMode.Bilinear).squeeze(0).round();
-        var tall = nn.functional.interpolate(SyntheticImages.Smooth(S, 8).unsqueeze(0), [384, 256], mode: InterpolationMode.Bilinear).squeeze(0).round();
+        var strip = nn.functional.interpolate(wide.unsqueeze(0), [256, 640], mode: InterpolationMode.Bilinear)
+            .squeeze(0).round();
+        var tall = nn.functional.interpolate(SyntheticImages.Smooth(S, 8).unsqueeze(0), [384, 256],
+            mode: InterpolationMode.Bilinear).squeeze(0).round();
         var options = new DefectMakerOptions { Resize = Reb.Core.Imaging.ResizeMode.Aspect };
         using var sampler = new DefectSampler([strip, tall], options);
         Assert.Equal((256, 640), sampler.SizeOf(0));
@@ -130,15 +132,18 @@ public class DefectSamplerTests
             using var scope = NewDisposeScope();
             int src = n % 2;
             var (h, w) = sampler.SizeOf(src);
-            using var sample = sampler.MakeSample(src, rng); // cut-paste fills come from either source, of the other size too
+            // cut-paste fills come from either source, of the other size too
+            using var sample = sampler.MakeSample(src, rng);
             Assert.Equal(new long[] { 7, 3, h, w }, sample.Images.shape);
             var clean = sampler.Image(src);
             for (int v = 1; v < 7; v++)
             {
                 var box = sample.Boxes[v]!.Value;
-                Assert.True(box.X >= 0 && box.Y >= 0 && box.X + box.Width <= w && box.Y + box.Height <= h, $"box {box} outside {h}x{w}");
+                Assert.True(box.X >= 0 && box.Y >= 0 && box.X + box.Width <= w && box.Y + box.Height <= h,
+                    $"box {box} outside {h}x{w}");
                 var untouched = sample.Alphas[v].eq(0).unsqueeze(0).expand(3, h, w);
-                Assert.True(TensorAssert.Same(sample.Images[v].masked_select(untouched), clean.masked_select(untouched)));
+                Assert.True(TensorAssert.Same(sample.Images[v].masked_select(untouched),
+                    clean.masked_select(untouched)));
                 Assert.True(sample.Masks[v].sum().item<float>() > 0);
             }
         }

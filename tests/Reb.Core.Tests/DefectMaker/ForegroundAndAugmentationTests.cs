@@ -38,7 +38,8 @@ public class ForegroundAndAugmentationTests
         Assert.Equal(8, results.Count);
         for (int i = 0; i < 8; i++)
             for (int j = i + 1; j < 8; j++)
-                Assert.False(TensorAssert.Same(results[i], results[j]), $"{DihedralTransforms.All[i]} == {DihedralTransforms.All[j]}");
+                Assert.False(TensorAssert.Same(results[i], results[j]),
+                    $"{DihedralTransforms.All[i]} == {DihedralTransforms.All[j]}");
         foreach (var op in DihedralTransforms.All)
             Assert.True(TensorAssert.Same(op.Inverse().Apply(op.Apply(x)), x), $"{op} is not undone by {op.Inverse()}");
         // Spot checks of the PIL meanings: rotate 90 is counter-clockwise, transpose mirrors the main diagonal.
@@ -70,7 +71,8 @@ public class ForegroundAndAugmentationTests
     [Fact]
     public void ContactSheetIsADecodablePngWithOneRowPerSample()
     {
-        using var sampler = new DefectSampler([SyntheticImages.Smooth(256, 7)], new DefectMakerOptions { Placement = Placement.Uniform });
+        using var sampler = new DefectSampler([SyntheticImages.Smooth(256, 7)],
+            new DefectMakerOptions { Placement = Placement.Uniform });
         using var a = sampler.MakeSample(0, new Random(1));
         using var b = sampler.MakeSample(0, new Random(2));
         var png = ContactSheet.Render([a, b]);

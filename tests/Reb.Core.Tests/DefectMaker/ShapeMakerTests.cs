@@ -50,7 +50,8 @@ public class ShapeMakerTests
             widths.Add(s.Info.BoxWidth); heights.Add(s.Info.BoxHeight); rotations.Add(s.Info.RotationDegrees);
             // Rotated box cannot exceed the unrotated diagonal (plus the pixel the truncation adds).
             double diagonal = Math.Sqrt(Math.Pow(s.Info.BoxWidth, 2) + Math.Pow(s.Info.BoxHeight, 2));
-            Assert.True(s.Width <= diagonal + 1 && s.Height <= diagonal + 1, $"{s.Width}x{s.Height} vs diagonal {diagonal:F1}");
+            Assert.True(s.Width <= diagonal + 1 && s.Height <= diagonal + 1,
+                $"{s.Width}x{s.Height} vs diagonal {diagonal:F1}");
             AssertFillsItsBox(s); // cropped to content: every side of the box is touched
         }
         Assert.Equal(15, widths.Count);  // 7..21 all drawn

@@ -20,7 +20,8 @@ public class AspectGridTests : IDisposable
         var strip = AspectSamples.Strip(Directory.GetFiles(AspectSamples.SampleFolder(), "*.png").Order().First(), 250);
         using var fx = new FeatureExtractor(Backbone.LoadDefault(), 256) { Resize = ResizeMode.Aspect };
         using var scope = NewDisposeScope();
-        var (features, grid, h, w) = PatchEmbedding.EmbedOneWithGrid(ImageSource.FromBytes("strip.png", ImageWriter.EncodePng(strip)), fx);
+        var (features, grid, h, w) =
+            PatchEmbedding.EmbedOneWithGrid(ImageSource.FromBytes("strip.png", ImageWriter.EncodePng(strip)), fx);
         Assert.Equal((256, 640), (h, w));
         Assert.Equal(new PatchGrid(32, 80), grid);
         Assert.Equal(new long[] { 32 * 80, 512 }, features.shape);

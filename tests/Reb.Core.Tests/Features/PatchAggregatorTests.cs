@@ -14,7 +14,8 @@ public class PatchAggregatorTests
         Tensor Unfold(Tensor x) =>
             nn.functional.unfold(x, 3, padding: 1).reshape(x.shape[0], x.shape[1] * 9, x.shape[2], x.shape[3]);
         var a = Unfold(low);
-        var b = nn.functional.interpolate(Unfold(high), new[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: false);
+        var b = nn.functional.interpolate(Unfold(high), new[] { h, w }, mode: InterpolationMode.Bilinear,
+            align_corners: false);
         Tensor Pool(Tensor x) =>
             nn.functional.adaptive_avg_pool1d(x.permute(0, 2, 3, 1).reshape(n * h * w, 1, x.shape[1]), dim).squeeze(1);
         var stacked = stack(new[] { Pool(a), Pool(b) }, 1).reshape(n * h * w, 1, 2 * dim);

@@ -37,7 +37,8 @@ public class ImageLoaderTests : IDisposable
     public void GreyImagesBecomeThreeEqualChannels()
     {
         using var bmp = new SKBitmap(new SKImageInfo(4, 3, SKColorType.Gray8, SKAlphaType.Opaque));
-        for (int y = 0; y < 3; y++) for (int x = 0; x < 4; x++) bmp.SetPixel(x, y, new SKColor((byte)(x * 60), (byte)(x * 60), (byte)(x * 60)));
+        for (int y = 0; y < 3; y++) for (int x = 0; x < 4; x++)
+            bmp.SetPixel(x, y, new SKColor((byte)(x * 60), (byte)(x * 60), (byte)(x * 60)));
         using var data = bmp.Encode(SKEncodedImageFormat.Png, 100);
         var img = ImageLoader.Decode(data.ToArray(), "grey");
         for (int x = 0; x < 4; x++)
@@ -71,9 +72,11 @@ public class ImageLoaderTests : IDisposable
     [Fact]
     public void MissingFileAndOversizedImageAreRefused()
     {
-        Assert.Contains("not found", Assert.Throws<ImageLoadException>(() => ImageLoader.Load(Path.Combine(_dir, "none.png"))).Message);
+        Assert.Contains("not found",
+            Assert.Throws<ImageLoadException>(() => ImageLoader.Load(Path.Combine(_dir, "none.png"))).Message);
         var big = Png(40, 30, SKColorType.Rgba8888, (x, y) => 9);
-        Assert.Contains("exceeds", Assert.Throws<ImageLoadException>(() => ImageLoader.Decode(big, "big", maxPixels: 1000)).Message);
+        Assert.Contains("exceeds",
+            Assert.Throws<ImageLoadException>(() => ImageLoader.Decode(big, "big", maxPixels: 1000)).Message);
         Assert.Equal((40, 30), ImageLoader.ReadSize(big, "big"));
     }
 }

@@ -16,7 +16,8 @@ public class ResizeRuleTests
     [InlineData(256, 256, 256, 256)]
     [InlineData(272, 256, 256, 288)]    // 8.5 x 32: halves round away from zero
     [InlineData(100, 1000, 2560, 256)]
-    public void Aspect_RoundsTheLongSideToTheNearestMultipleOf32(int width, int height, int expectedHeight, int expectedWidth)
+    public void Aspect_RoundsTheLongSideToTheNearestMultipleOf32(int width, int height, int expectedHeight,
+        int expectedWidth)
     {
         Assert.Equal((expectedHeight, expectedWidth), ResizeRule.Target(width, height, 256, ResizeMode.Aspect));
         Assert.Equal((256, 256), ResizeRule.Target(width, height, 256, ResizeMode.Square));
@@ -34,7 +35,8 @@ public class ResizeRuleTests
                 Assert.Equal(0, longOut % 32);
                 Assert.True(longOut >= 256, $"{w}x{h} -> {tw}x{th}");
                 double exact = (double)Math.Max(w, h) * 256 / Math.Min(w, h);
-                Assert.True(Math.Abs(longOut - Math.Max(exact, 256)) <= 16, $"{w}x{h} -> {tw}x{th}, exact long side {exact}");
+                Assert.True(Math.Abs(longOut - Math.Max(exact, 256)) <= 16,
+                    $"{w}x{h} -> {tw}x{th}, exact long side {exact}");
                 // The long side stays the long side.
                 if (w > h) Assert.True(tw >= th, $"{w}x{h} -> {tw}x{th}");
                 if (h > w) Assert.True(th >= tw, $"{w}x{h} -> {tw}x{th}");
@@ -62,7 +64,8 @@ public class ResizeRuleTests
         // A steel-strip line: long and large.
         Assert.Equal(ResizeMode.Aspect, ResizeChoice.Choose([(1250, 500), (1260, 498), (1244, 502)], 256));
         // magnetic_tile-like: mildly elongated, short sides around 250 (aspect measured worse there): square.
-        Assert.Equal(ResizeMode.Square, ResizeChoice.Choose([(218, 273), (603, 248), (494, 361), (256, 369), (598, 259)], 256));
+        Assert.Equal(ResizeMode.Square,
+            ResizeChoice.Choose([(218, 273), (603, 248), (494, 361), (256, 369), (598, 259)], 256));
         // Elongated but small (would be upsampled): square. Square boards: square.
         Assert.Equal(ResizeMode.Square, ResizeChoice.Choose([(400, 120), (410, 118), (395, 121)], 256));
         Assert.Equal(ResizeMode.Square, ResizeChoice.Choose([(640, 640), (640, 640)], 256));

@@ -58,11 +58,13 @@ public class BankUpdateTests
         Assert.Equal(mode, updated.Search.Mode);
         Assert.Equal(mode, refit.Search.Mode);
         Assert.True(stats.AffectedOldRows > 0);
-        Assert.Equal(Bits(refit.CoreFeatures.data<float>().ToArray()), Bits(updated.CoreFeatures.data<float>().ToArray()));
+        Assert.Equal(Bits(refit.CoreFeatures.data<float>().ToArray()),
+            Bits(updated.CoreFeatures.data<float>().ToArray()));
         Assert.Equal(Bits(refit.Density), Bits(updated.Density));
         Assert.Equal(Bits(plain.Density), Bits(updated.Density));       // the plain fit gives the same densities too
         Assert.Equal(refit.CoreBankIndex, updated.CoreBankIndex);
-        Assert.Equal(Bits(refitTable.Distances.data<float>().ToArray()), Bits(updatedTable.Distances.data<float>().ToArray()));
+        Assert.Equal(Bits(refitTable.Distances.data<float>().ToArray()),
+            Bits(updatedTable.Distances.data<float>().ToArray()));
 
         using var queries = PatchLike(300, 24, 3);
         queries[5].copy_(fresh[0]);                                      // a query on a tied row
@@ -77,7 +79,8 @@ public class BankUpdateTests
         // Real PNGs from the repository's DeepPCB sample, embedded by the ImageNet ResNet18 at 64 px (8x8 patches
         // each).
         var root = SharedData.RepositoryRoot()!;
-        var files = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "train", "good"), "*.png").Order().Take(8).ToList();
+        var files = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "train", "good"), "*.png").Order()
+            .Take(8).ToList();
         using var fx = new FeatureExtractor(Backbone.LoadDefault(), 64);
         var options = new InspectionOptions { ImageSize = 64, BatchSize = 4 };
         var (bank, _) = ModelFitter.Embed(files, fx, options, [], null);

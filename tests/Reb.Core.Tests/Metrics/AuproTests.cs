@@ -113,7 +113,8 @@ public class AuproTests
 
     /// <summary>Random scores in [0,1) and masks made of a few random rectangles per image (some images
     /// defect-free).</summary>
-    private static (List<float[]> Maps, List<bool[]> Masks) RandomBlobImages(Random rng, int images, int width, int height)
+    private static (List<float[]> Maps, List<bool[]> Masks) RandomBlobImages(Random rng, int images, int width,
+        int height)
     {
         var maps = new List<float[]>();
         var masks = new List<bool[]>();

@@ -27,7 +27,8 @@ internal static class Reference
     /// trapezoid up to maxFpr with linear interpolation; divided by maxFpr. Quadratic, tiny inputs only.
     /// regionOfPixel: per image, per pixel, -1 = normal, else a global region index.
     /// </summary>
-    public static double Aupro(IReadOnlyList<float[]> maps, IReadOnlyList<int[]> regionOfPixel, int regionCount, double maxFpr)
+    public static double Aupro(IReadOnlyList<float[]> maps, IReadOnlyList<int[]> regionOfPixel, int regionCount,
+        double maxFpr)
     {
         var all = new List<(float Score, int Region)>();
         for (int m = 0; m < maps.Count; m++)

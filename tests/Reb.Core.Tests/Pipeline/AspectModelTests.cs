@@ -30,7 +30,8 @@ public class AspectModelTests : IDisposable
         // Heights 250, 320, 200 -> 160 x 64, 128 x 64, 192 x 64 inputs: grids 8 x 20, 8 x 16, 8 x 24.
         var train = AspectSamples.Write(Path.Combine(_dir, "train"), "t", 6, [250, 320, 200]);
         var test = AspectSamples.Write(Path.Combine(_dir, "test"), "q", 3, [320, 200, 250], split: "test/defect");
-        var (model, fit) = ModelFitter.Fit(train, new FeatureExtractor(Backbone.LoadDefault(), 64) { Resize = ResizeMode.Aspect }, Options);
+        var (model, fit) = ModelFitter.Fit(train,
+            new FeatureExtractor(Backbone.LoadDefault(), 64) { Resize = ResizeMode.Aspect }, Options);
         using (model)
         {
             Assert.Equal(2 * (160 + 128 + 192), fit.BankSize);
@@ -44,7 +45,8 @@ public class AspectModelTests : IDisposable
             Assert.Equal(4, synthetic.SourceImages);
             Assert.Equal(6, synthetic.PerKind.Count);
             Assert.All(synthetic.PerKind.Values, k => Assert.Equal(4, k.Scores.Length));
-            Assert.All(synthetic.PerKind.Values.SelectMany(k => k.Scores), v => Assert.True(float.IsFinite(v) && v > 0, $"score {v}"));
+            Assert.All(synthetic.PerKind.Values.SelectMany(k => k.Scores),
+                v => Assert.True(float.IsFinite(v) && v > 0, $"score {v}"));
             Assert.InRange(synthetic.PredictedEscapeRate, 0, 1);
             // Painted strips score above their clean selves out of fold on average (the defects are found, if not all).
             double meanClean = model.Threshold.Calibration.OutOfFoldScores.Average();
@@ -52,12 +54,14 @@ public class AspectModelTests : IDisposable
             Assert.True(meanPainted > meanClean, $"painted mean {meanPainted} <= clean out-of-fold mean {meanClean}");
 
             var before = Score(model, test);
-            Assert.Equal(new[] { (64, 128), (64, 192), (64, 160) }, before.Select(s => (s.MapHeight, s.MapWidth)).ToList());
+            Assert.Equal(new[] { (64, 128), (64, 192), (64, 160) },
+                before.Select(s => (s.MapHeight, s.MapWidth)).ToList());
             Assert.All(before, s => Assert.Equal(s.MapHeight * s.MapWidth, s.Map.Length));
 
             var manifest = ModelStore.Save(model, fit, "strips", Path.Combine(_dir, "model"));
             Assert.Equal("aspect", manifest.Features.Resize);
-            Assert.Contains("\"resize\": \"aspect\"", File.ReadAllText(Path.Combine(_dir, "model", ModelDirectory.ManifestFile)));
+            Assert.Contains("\"resize\": \"aspect\"",
+                File.ReadAllText(Path.Combine(_dir, "model", ModelDirectory.ManifestFile)));
             using var loaded = ModelStore.Load(Path.Combine(_dir, "model"));
             Assert.Equal(manifest.Version, loaded.Manifest!.Version);
             Assert.Equal(ResizeMode.Aspect, loaded.Embedder.Resize);
@@ -84,7 +88,8 @@ public class AspectModelTests : IDisposable
             using var scope = NewDisposeScope();
             var parts = new List<Tensor>();
             foreach (var chunk in train.Chunk(options.BatchSize))
-                parts.Add(fx.Embed(stack(chunk.Select(p => ImageResizer.ResizeRgb(ImageLoader.Load(p), 64)).ToArray())));
+                parts.Add(
+                    fx.Embed(stack(chunk.Select(p => ImageResizer.ResizeRgb(ImageLoader.Load(p), 64)).ToArray())));
             Assert.True(Bitwise.Same(bank, cat(parts.ToArray(), 0)));
         }
 
@@ -95,7 +100,8 @@ public class AspectModelTests : IDisposable
             Assert.Null(manifest.Features.Resize);
             var json = File.ReadAllText(Path.Combine(_dir, "square-model", ModelDirectory.ManifestFile));
             // Exactly the pre-aspect text of the feature settings, so square content addresses do not move.
-            Assert.Contains("\"features\": {\n    \"imageSize\": 64,\n    \"dim\": 512,\n    \"gridSize\": 8\n  }", json.ReplaceLineEndings("\n"));
+            Assert.Contains("\"features\": {\n    \"imageSize\": 64,\n    \"dim\": 512,\n    \"gridSize\": 8\n  }",
+                json.ReplaceLineEndings("\n"));
             Assert.DoesNotContain("resize", json, StringComparison.OrdinalIgnoreCase);
             using var loaded = ModelStore.Load(Path.Combine(_dir, "square-model"));
             Assert.Equal(ResizeMode.Square, loaded.Embedder.Resize);
@@ -123,7 +129,8 @@ public class AspectModelTests : IDisposable
     private static List<ScoredImage> Score(InspectionModel model, List<string> paths)
     {
         var results = new List<ScoredImage>();
-        foreach (var batch in ImageBatches.Read(paths, model.Options.ImageSize, 1, s => throw new Exception(s.Reason), mode: model.Embedder.Resize))
+        foreach (var batch in ImageBatches.Read(paths, model.Options.ImageSize, 1, s => throw new Exception(s.Reason),
+            mode: model.Embedder.Resize))
             using (batch) results.AddRange(model.Score(batch));
         return results;
     }

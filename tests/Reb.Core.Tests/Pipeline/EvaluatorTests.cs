@@ -32,12 +32,20 @@ public class EvaluatorTests : IDisposable
             var mask = new byte[img.Pixels.Length];
             for (int i = 0; i < mask.Length; i += 3)
                 if (img.Pixels[i] != clean.Pixels[i]) mask[i] = mask[i + 1] = mask[i + 2] = 255;
-            ImageWriter.SavePng(new RgbImage(img.Width, img.Height, mask), Path.Combine(root, "ground_truth", "scratch", Path.GetFileNameWithoutExtension(b) + "_mask.png"));
+            ImageWriter.SavePng(new RgbImage(img.Width, img.Height, mask),
+                Path.Combine(root, "ground_truth", "scratch", Path.GetFileNameWithoutExtension(b) + "_mask.png"));
         }
         var ds = DatasetReader.Open(root);
-        var options = new InspectionOptions { ImageSize = 64, BatchSize = 4, CalibrationImages = 6, Ldknn = new LdknnOptions { K = 3 } };
+        var options = new InspectionOptions
+        {
+            ImageSize = 64,
+            BatchSize = 4,
+            CalibrationImages = 6,
+            Ldknn = new LdknnOptions { K = 3 }
+        };
         var outDir = Path.Combine(_dir, "out");
-        var result = Evaluator.Run(ds, new FeatureExtractor(Backbone.LoadDefault(), 64), options, outDir, overlaysPerCase: 1);
+        var result =
+            Evaluator.Run(ds, new FeatureExtractor(Backbone.LoadDefault(), 64), options, outDir, overlaysPerCase: 1);
         using (result.Model)
         {
             Assert.Equal(1.0, result.Report.ImageAuroc);
@@ -45,7 +53,8 @@ public class EvaluatorTests : IDisposable
             Assert.InRange(result.Report.Aupro!.Value, 0.0, 1.0);
             Assert.Equal(6, result.Report.TestImages);
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
-            foreach (var key in new[] { "category", "imageAuroc", "pixelAuroc", "aupro", "trainImages", "testImages", "bankSize", "coreSize",
+            foreach (var key in new[] { "category", "imageAuroc", "pixelAuroc", "aupro", "trainImages", "testImages",
+                "bankSize", "coreSize",
                          "seconds", "imagesPerSecond", "threshold", "falseRejectRate", "escapeRate" })
                 Assert.True(json.RootElement.TryGetProperty(key, out _), $"metrics.json lacks {key}");
             foreach (var key in new[] { "embed", "fit", "score" })

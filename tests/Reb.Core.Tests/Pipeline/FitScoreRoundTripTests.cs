@@ -72,7 +72,8 @@ public class FitScoreRoundTripTests : IDisposable
 
         File.Delete(core);
         Assert.Contains("missing", Assert.Throws<ModelFormatException>(() => ModelStore.Load(dir)).Message);
-        Assert.Contains("does not exist", Assert.Throws<ModelFormatException>(() => ModelStore.Load(Path.Combine(_dir, "nope"))).Message);
+        Assert.Contains("does not exist",
+            Assert.Throws<ModelFormatException>(() => ModelStore.Load(Path.Combine(_dir, "nope"))).Message);
 
         // Editing the manifest by hand changes its content address: refused.
         var manifest = Path.Combine(dir, ModelDirectory.ManifestFile);
@@ -85,15 +86,18 @@ public class FitScoreRoundTripTests : IDisposable
     {
         var path = Path.Combine(_dir, "bad.png");
         File.WriteAllBytes(path, [1, 2, 3]);
-        var e = Assert.Throws<InvalidDataException>(() => ModelFitter.Fit([path], new FeatureExtractor(Backbone.LoadDefault(), 64), Options));
+        var e = Assert.Throws<InvalidDataException>(() => ModelFitter.Fit([path],
+            new FeatureExtractor(Backbone.LoadDefault(), 64), Options));
         Assert.Contains("bad.png", e.Message);
-        Assert.Throws<ArgumentException>(() => ModelFitter.Fit(Array.Empty<string>(), new FeatureExtractor(Backbone.LoadDefault(), 64), Options));
+        Assert.Throws<ArgumentException>(() => ModelFitter.Fit(Array.Empty<string>(),
+            new FeatureExtractor(Backbone.LoadDefault(), 64), Options));
     }
 
     private static float[] Score(InspectionModel model, IReadOnlyList<string> paths)
     {
         var scores = new List<float>();
-        foreach (var batch in ImageBatches.Read(paths, model.Options.ImageSize, model.Options.BatchSize, s => throw new Exception(s.Reason)))
+        foreach (var batch in ImageBatches.Read(paths, model.Options.ImageSize, model.Options.BatchSize,
+            s => throw new Exception(s.Reason)))
             using (batch)
                 scores.AddRange(model.Score(batch).Select(r => r.Score));
         return scores.ToArray();

@@ -20,7 +20,8 @@ public sealed class ScoresCsvTests
             Assert.Equal(3, records.Count);
             Assert.Equal(ScoresCsv.Header.Split(','), records[0]);
             Assert.All(records, r => Assert.Equal(8, r.Count));
-            Assert.Equal(["lot 7, \"east\"/img\n1.png", "good", "good", "12.5", "good", "20.25", "sha256-v1", ""], records[1]);
+            Assert.Equal(["lot 7, \"east\"/img\n1.png", "good", "good", "12.5", "good", "20.25", "sha256-v1", ""],
+                records[1]);
             Assert.Equal(["plain.png", "", "", "30", "reject", "20.25", "", "4"], records[2]);
         }
         finally { File.Delete(path); }

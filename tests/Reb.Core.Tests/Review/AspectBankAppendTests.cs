@@ -28,8 +28,10 @@ public class AspectBankAppendTests : IDisposable
             Calibration = new CalibrationOptions { Folds = 3, SyntheticImages = 0 },
         };
         var train = AspectSamples.Write(Path.Combine(_dir, "train"), "t", 6, [250, 320, 200]);
-        var more = AspectSamples.Write(Path.Combine(_dir, "more"), "m", 2, [410, 200], skip: 6); // 2 more strips, new shapes too
-        var (model, fit) = ModelFitter.Fit(train, new FeatureExtractor(Backbone.LoadDefault(), 64) { Resize = ResizeMode.Aspect }, options);
+        // 2 more strips, new shapes too
+        var more = AspectSamples.Write(Path.Combine(_dir, "more"), "m", 2, [410, 200], skip: 6);
+        var (model, fit) = ModelFitter.Fit(train,
+            new FeatureExtractor(Backbone.LoadDefault(), 64) { Resize = ResizeMode.Aspect }, options);
         var modelDir = Path.Combine(_dir, "model");
         using (model)
         {
@@ -39,9 +41,11 @@ public class AspectBankAppendTests : IDisposable
 
         using var loaded = ModelStore.Load(modelDir);
         Assert.NotNull(loaded.Layout);
-        Assert.Equal(new[] { "8x20", "8x16", "8x24", "8x20", "8x16", "8x24" }, loaded.Layout!.Grids.Select(g => g.ToString()));
+        Assert.Equal(new[] { "8x20", "8x16", "8x24", "8x20", "8x16", "8x24" },
+            loaded.Layout!.Grids.Select(g => g.ToString()));
 
-        var result = BankAppend.AppendAndSave(loaded, more.Select(ImageSource.FromFile).ToList(), Path.Combine(_dir, "updated"));
+        var result =
+            BankAppend.AppendAndSave(loaded, more.Select(ImageSource.FromFile).ToList(), Path.Combine(_dir, "updated"));
         Assert.Equal(2, result.Added);
         using var updated = ModelStore.Load(Path.Combine(_dir, "updated"));
         var layout = updated.Layout!;
@@ -67,9 +71,16 @@ public class AspectBankAppendTests : IDisposable
     [Fact]
     public void A_grids_file_that_does_not_describe_the_bank_is_refused_by_name()
     {
-        var options = new InspectionOptions { ImageSize = 64, BatchSize = 4, Ldknn = new LdknnOptions { K = 3 }, Calibration = new CalibrationOptions { Folds = 2, SyntheticImages = 0 } };
+        var options = new InspectionOptions
+        {
+            ImageSize = 64,
+            BatchSize = 4,
+            Ldknn = new LdknnOptions { K = 3 },
+            Calibration = new CalibrationOptions { Folds = 2, SyntheticImages = 0 }
+        };
         var train = AspectSamples.Write(Path.Combine(_dir, "train"), "t", 3, [250, 320]);
-        var (model, fit) = ModelFitter.Fit(train, new FeatureExtractor(Backbone.LoadDefault(), 64) { Resize = ResizeMode.Aspect }, options);
+        var (model, fit) = ModelFitter.Fit(train,
+            new FeatureExtractor(Backbone.LoadDefault(), 64) { Resize = ResizeMode.Aspect }, options);
         var dir = Path.Combine(_dir, "model");
         using (model) ModelStore.Save(model, fit, "strips", dir);
         // Rewrite the manifest so that its grids file (with a correct checksum) describes one image too few.
@@ -78,7 +89,8 @@ public class AspectBankAppendTests : IDisposable
         var entry = TensorFiles.WriteLongs(Path.Combine(dir, ModelStore.GridsFile), grids[..^2]);
         var files = new Dictionary<string, FileEntry>(manifest.Files) { [ModelStore.GridsFile] = entry };
         var changed = manifest with { Files = files };
-        changed = changed with { Version = ModelDirectory.ComputeVersion(changed) }; // a consistent manifest: only the grids are wrong
+        // a consistent manifest: only the grids are wrong
+        changed = changed with { Version = ModelDirectory.ComputeVersion(changed) };
         File.WriteAllText(Path.Combine(dir, ModelDirectory.ManifestFile), ModelDirectory.Serialize(changed));
         var e = Assert.Throws<ModelFormatException>(() => ModelStore.Load(dir));
         Assert.Contains(ModelStore.GridsFile, e.Message);

@@ -19,8 +19,10 @@ public class ReviewHalfTests
     public void OverturnedRejects_AreAppended_AndTheOtherHalfIsRescored()
     {
         var root = SharedData.RepositoryRoot()!;
-        var train = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "train", "good"), "*.png").Order().Take(8).ToList();
-        var good = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "test", "good"), "*.png").Order().Take(6).ToList();
+        var train = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "train", "good"), "*.png").Order()
+            .Take(8).ToList();
+        var good = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "test", "good"), "*.png").Order().Take(6)
+            .ToList();
         var options = new InspectionOptions
         {
             ImageSize = 64, BatchSize = 4, Ldknn = new LdknnOptions { K = 3 },
@@ -52,9 +54,12 @@ public class ReviewHalfTests
     public void Escapes_are_reported_before_and_after_the_review_with_the_regrouped_rule()
     {
         var root = SharedData.RepositoryRoot()!;
-        var train = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "train", "good"), "*.png").Order().Take(8).ToList();
-        var good = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "test", "good"), "*.png").Order().Take(4).ToList();
-        var defects = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "test", "defect"), "*.png").Order().Take(3).ToList();
+        var train = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "train", "good"), "*.png").Order()
+            .Take(8).ToList();
+        var good = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "test", "good"), "*.png").Order().Take(4)
+            .ToList();
+        var defects = Directory.GetFiles(Path.Combine(root, "samples", "deeppcb", "test", "defect"), "*.png").Order()
+            .Take(3).ToList();
         var options = new InspectionOptions
         {
             ImageSize = 64, BatchSize = 4, Ldknn = new LdknnOptions { K = 3 },

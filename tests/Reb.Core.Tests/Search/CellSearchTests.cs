@@ -28,7 +28,8 @@ public class CellSearchTests
         var b = cells.Distances.data<float>().ToArray();
         Assert.Equal(a.Length, b.Length);
         for (int i = 0; i < a.Length; i++)
-            Assert.True(BitConverter.SingleToInt32Bits(a[i]) == BitConverter.SingleToInt32Bits(b[i]), $"entry {i}: {a[i]:R} vs {b[i]:R}");
+            Assert.True(BitConverter.SingleToInt32Bits(a[i]) == BitConverter.SingleToInt32Bits(b[i]),
+                $"entry {i}: {a[i]:R} vs {b[i]:R}");
     }
 
     [Theory]
@@ -134,7 +135,8 @@ public class CellSearchTests
         two[1, 0] = 0.01f;
         using var split = CellIndex.FromAssignment(shells, two, Enumerable.Range(0, 600).Select(i => i % 2).ToArray());
         using var bank = KnnBank.Create(shells);
-        using var queries = (randn(new long[] { 40, 12 }, generator: gen) is var q ? q / q.norm(1, keepdim: true) * 2 : null)!;
+        using var queries =
+            (randn(new long[] { 40, 12 }, generator: gen) is var q ? q / q.norm(1, keepdim: true) * 2 : null)!;
         var none = Enumerable.Repeat(BankRange.None, 40).ToArray();
         var stats = new KnnSearchStats();
         using var flat = KnnKernel.Search(bank, queries, 5);

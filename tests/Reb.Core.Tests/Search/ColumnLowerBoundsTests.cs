@@ -24,7 +24,12 @@ public class ColumnLowerBoundsTests
         queries.narrow(0, 0, 10).copy_(bank.narrow(0, 500, 10));
         using var knn = KnnBank.Create(bank, new KnnOptions { Precision = precision });
         var columns = new ColumnLowerBounds(knn.Count);
-        using var r = KnnKernel.Search(knn, queries, 3, null, new KnnOptions { Precision = precision, QueryChunk = 64, BankChunk = 256 },
+        using var r = KnnKernel.Search(knn, queries, 3, null, new KnnOptions
+        {
+            Precision = precision,
+            QueryChunk = 64,
+            BankChunk = 256
+        },
             null, null, null, columns);
 
         // Exact nearest query of every bank row, in float32 as the kernel reports distances.
@@ -38,7 +43,8 @@ public class ColumnLowerBoundsTests
         // Radius at half of it: no query is that near; the bound must rule out most rows (it is not vacuous).
         var half = nearest.Select(d => d / 2).ToArray();
         var kept = columns.Within(knn, half);
-        Assert.True(kept.Length < knn.Count / 10, $"{kept.Length} of {knn.Count} rows kept at half the nearest distance");
+        Assert.True(kept.Length < knn.Count / 10,
+            $"{kept.Length} of {knn.Count} rows kept at half the nearest distance");
         // Rows a query copies exactly (distance 0) are kept even with a tiny radius.
         var tiny = Enumerable.Repeat(1e-30f, (int)knn.Count).ToArray();
         var exact = columns.Within(knn, tiny);

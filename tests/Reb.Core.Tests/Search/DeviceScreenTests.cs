@@ -11,7 +11,14 @@ namespace Reb.Core.Tests.Search;
 /// too. </summary>
 public class DeviceScreenTests
 {
-    private static readonly KnnOptions DevicePath = new() { Precision = KnnPrecision.Float32, Float32Gemm = Float32Gemm.LibTorch, ScreenDevice = CPU, BankChunk = 512, QueryChunk = 16 };
+    private static readonly KnnOptions DevicePath = new()
+    {
+        Precision = KnnPrecision.Float32,
+        Float32Gemm = Float32Gemm.LibTorch,
+        ScreenDevice = CPU,
+        BankChunk = 512,
+        QueryChunk = 16
+    };
 
     [Fact]
     public void TheDeviceGenericScreenIsExactAndBitwiseTheNativeKernel()
@@ -46,7 +53,8 @@ public class DeviceScreenTests
         using var bank = KnnBank.Create(bankData, DevicePath);
         using var excludeT = tensor(self);
         using var result = KnnKernel.Search(bank, queries, 6, excludeT, DevicePath);
-        KnnReference.AssertExact(result, KnnReference.AllDistances(queries, bankData), 6, self.Select(BankRange.Single).ToArray());
+        KnnReference.AssertExact(result, KnnReference.AllDistances(queries, bankData), 6,
+            self.Select(BankRange.Single).ToArray());
     }
 }
 
@@ -69,7 +77,8 @@ public class KnnBankAppendTests
         using var appended = oldBank.Append(fresh);
         using var prepared = KnnBank.Create(union, options);
         Assert.Equal(union.shape[0], appended.Count);
-        using var queries = cat(new[] { KnnSyntheticData.PatchLike(30, 96, seed: 21, sampleSeed: 5), fresh.narrow(0, 0, 10) }, 0);
+        using var queries =
+            cat(new[] { KnnSyntheticData.PatchLike(30, 96, seed: 21, sampleSeed: 5), fresh.narrow(0, 0, 10) }, 0);
         using var a = KnnKernel.Search(appended, queries, 7, options: options);
         using var b = KnnKernel.Search(prepared, queries, 7, options: options);
         Assert.True(TensorAssert.Same(a.Distances, b.Distances));

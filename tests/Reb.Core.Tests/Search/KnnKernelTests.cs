@@ -9,7 +9,8 @@ public class KnnKernelTests
     public static IEnumerable<object[]> Precisions() =>
         new[] { new object[] { KnnPrecision.Float32 }, new object[] { KnnPrecision.Bf16Screened } };
 
-    private static Tensor Uniform(long n, int d, ulong seed) => rand(new long[] { n, d }, generator: new Generator(seed));
+    private static Tensor Uniform(long n, int d, ulong seed)
+        => rand(new long[] { n, d }, generator: new Generator(seed));
 
     private static void AssertSearch(Tensor bankData, Tensor queries, int k, KnnOptions options, long[]? exclude = null,
         BankRange[]? ranges = null, KnnSearchStats? stats = null)
@@ -17,7 +18,8 @@ public class KnnKernelTests
         using var bank = KnnBank.Create(bankData, options);
         using var excludeT = exclude is null ? null : tensor(exclude);
         using var result = KnnKernel.Search(bank, queries, k, excludeT, options, stats: stats, excludeRanges: ranges);
-        KnnReference.AssertExact(result, KnnReference.AllDistances(queries, bankData), k, ranges ?? exclude?.Select(BankRange.Single).ToArray());
+        KnnReference.AssertExact(result, KnnReference.AllDistances(queries, bankData), k,
+            ranges ?? exclude?.Select(BankRange.Single).ToArray());
     }
 
     [Theory]
@@ -41,9 +43,11 @@ public class KnnKernelTests
         var stats = new KnnSearchStats();
         AssertSearch(bankData, queries, k, options, stats: stats);
         Assert.Equal(48, stats.Queries);
-        Assert.Equal(precision == KnnPrecision.Bf16Screened && ScreenPrecisionProbe.Bf16GemmAccumulatesInFloat32, stats.UsedBf16Gemm);
+        Assert.Equal(precision == KnnPrecision.Bf16Screened && ScreenPrecisionProbe.Bf16GemmAccumulatesInFloat32,
+            stats.UsedBf16Gemm);
         // On realistic data the screen must separate: few exact distances per query, or it is pointless.
-        Assert.True(stats.ExactDistances <= 48L * (k + 40), $"{stats.ExactDistances} exact distances for 48 queries, k = {k}");
+        Assert.True(stats.ExactDistances <= 48L * (k + 40),
+            $"{stats.ExactDistances} exact distances for 48 queries, k = {k}");
     }
 
     [Theory]
@@ -71,9 +75,11 @@ public class KnnKernelTests
         using var background = patch + 1e-4f * randn(new long[] { 4000, d }, generator: gen);
         using var structure = patch + rand(new long[] { 500, d }, generator: gen);
         using var bankData = cat(new[] { background, structure }).contiguous();
-        using var queries = cat(new[] { patch + 1e-4f * randn(new long[] { 20, d }, generator: gen), bankData.narrow(0, 10, 4) }).contiguous();
+        using var queries = cat(new[] { patch + 1e-4f * randn(new long[] { 20, d }, generator: gen),
+            bankData.narrow(0, 10, 4) }).contiguous();
         var exclude = Enumerable.Repeat(-1L, 20).Concat(new long[] { 10, 11, 12, 13 }).ToArray();
-        AssertSearch(bankData, queries, 5, new KnnOptions { Precision = precision, BankChunk = 1000, QueryChunk = 9 }, exclude: exclude);
+        AssertSearch(bankData, queries, 5, new KnnOptions { Precision = precision, BankChunk = 1000, QueryChunk = 9 },
+            exclude: exclude);
     }
 
     [Fact]
@@ -174,7 +180,8 @@ public class KnnKernelTests
         using var queries = Uniform(50, 16, 22);
         using var bank = KnnBank.Create(bankData);
         var reports = new List<double>();
-        using var result = KnnKernel.Search(bank, queries, 2, options: new KnnOptions { QueryChunk = 16 }, progress: new SyncProgress(reports));
+        using var result = KnnKernel.Search(bank, queries, 2, options: new KnnOptions { QueryChunk = 16 },
+            progress: new SyncProgress(reports));
         Assert.Equal(new[] { 16 / 50.0, 32 / 50.0, 48 / 50.0, 1.0 }, reports);
     }
 
@@ -191,15 +198,18 @@ public class KnnKernelTests
         using var queries = Uniform(3, 8, 32);
         Assert.Contains("exceeds", Assert.Throws<ArgumentException>(() => KnnKernel.Search(bank, queries, 11)).Message);
         using var self = tensor(new long[] { 0, -1, 2 });
-        Assert.Contains("after exclusion", Assert.Throws<ArgumentException>(() => KnnKernel.Search(bank, queries, 10, self)).Message);
+        Assert.Contains("after exclusion",
+            Assert.Throws<ArgumentException>(() => KnnKernel.Search(bank, queries, 10, self)).Message);
         using var wrongDim = Uniform(3, 9, 33);
-        Assert.Contains("dimension", Assert.Throws<ArgumentException>(() => KnnKernel.Search(bank, wrongDim, 1)).Message);
+        Assert.Contains("dimension",
+            Assert.Throws<ArgumentException>(() => KnnKernel.Search(bank, wrongDim, 1)).Message);
         using var doubles = queries.to(ScalarType.Float64);
         Assert.Contains("float32", Assert.Throws<ArgumentException>(() => KnnKernel.Search(bank, doubles, 1)).Message);
         using var bankDoubles = bankData.to(ScalarType.Float64);
         Assert.Contains("float32", Assert.Throws<ArgumentException>(() => KnnBank.Create(bankDoubles)).Message);
         using var outside = tensor(new long[] { 0, 10, 2 });
-        Assert.Contains("outside", Assert.Throws<ArgumentException>(() => KnnKernel.Search(bank, queries, 1, outside)).Message);
+        Assert.Contains("outside",
+            Assert.Throws<ArgumentException>(() => KnnKernel.Search(bank, queries, 1, outside)).Message);
         Assert.Throws<ArgumentException>(() => KnnKernel.Search(bank, queries, 0));
         using var nan = queries.clone(); nan[1, 2] = float.NaN;
         Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => KnnKernel.Search(bank, nan, 1)).Message);

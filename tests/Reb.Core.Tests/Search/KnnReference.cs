@@ -54,7 +54,8 @@ internal static class KnnReference
             {
                 var (d, index) = expected[i][j];
                 Assert.True(idx[i * k + j] == index && dist[i * k + j] == d,
-                    $"query {i} rank {j}: got index {idx[i * k + j]} at {dist[i * k + j]:R}, expected index {index} at {d:R}");
+                    $"query {i} rank {j}: got index {idx[i * k + j]} at {dist[i * k + j]:R}, expected index {index} " +
+                    $"at {d:R}");
             }
     }
 }

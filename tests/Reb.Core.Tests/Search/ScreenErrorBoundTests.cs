@@ -10,7 +10,8 @@ public class ScreenErrorBoundTests
     [InlineData(2, 0.1, KnnPrecision.Bf16Screened, false)]
     [InlineData(1, 0.5, KnnPrecision.Bf16Screened, true)]
     [InlineData(1, 0.5, KnnPrecision.Float32, false)]
-    public void ObservedScreenError_StaysBelowThePerEntryBound(int seed, double spread, KnnPrecision precision, bool libTorchBf16)
+    public void ObservedScreenError_StaysBelowThePerEntryBound(int seed, double spread, KnnPrecision precision,
+        bool libTorchBf16)
     {
         using var scope = NewDisposeScope();
         var bankData = KnnSyntheticData.PatchLike(3000, 512, seed, spread: spread);
@@ -39,14 +40,16 @@ public class ScreenErrorBoundTests
         for (int i = 0; i < 64; i++)
             for (int j = 0; j < 3000; j++)
             {
-                double bound = ScreenErrorBound.For(512, nq[i], rq[i], nb[j], rb[j]) + (libTorchBf16 ? Math.Abs(t[i * 3000 + j]) / 255.0 : 0);
+                double bound = ScreenErrorBound.For(512, nq[i], rq[i], nb[j], rb[j]) +
+                    (libTorchBf16 ? Math.Abs(t[i * 3000 + j]) / 255.0 : 0);
                 worstRatio = Math.Max(worstRatio, Math.Abs(s[i * 3000 + j] - exact[i][j] * scaleSq) / bound);
             }
         Assert.True(worstRatio < 1, $"observed screen error reached {worstRatio:F3} of the bound");
         // bfloat16: the input rounding term dominates and is nearly attained; float32: the worst-case d v accumulation
         // term is far above typical (random-walk) errors, but the bound must still not be vacuous.
         double floor = precision == KnnPrecision.Bf16Screened ? 0.01 : 1e-4;
-        Assert.True(worstRatio > floor, $"the screen error ({worstRatio:F4} of the bound) should be measurable, else the check proves nothing");
+        Assert.True(worstRatio > floor,
+            $"the screen error ({worstRatio:F4} of the bound) should be measurable, else the check proves nothing");
     }
 
     [Fact]

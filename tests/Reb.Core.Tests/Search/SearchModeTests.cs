@@ -18,7 +18,8 @@ public class SearchModeTests
 
     [Fact]
     public void UnknownName_IsRefused() =>
-        Assert.Contains("unknown search mode", Assert.Throws<ArgumentException>(() => SearchModes.Parse("ivf")).Message);
+        Assert.Contains("unknown search mode",
+            Assert.Throws<ArgumentException>(() => SearchModes.Parse("ivf")).Message);
 
     [Fact]
     public void Auto_KeepsSmallBanksFlat_AndAnAppendKeepsTheMode()

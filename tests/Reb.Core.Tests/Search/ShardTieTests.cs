@@ -41,7 +41,8 @@ public class ShardTieTests
             using var bank = KnnBank.Create(slice, options);
             int kk = (int)Math.Min(k, bank.Count);
             using var r = KnnKernel.Search(bank, queries, kk, options: options);
-            answers.Add((Pad(r.Distances, kk, k, float.PositiveInfinity), Pad(r.Indices, kk, k, -1L).Select(i => i < 0 ? -1 : i + cuts[s]).ToArray()));
+            answers.Add((Pad(r.Distances, kk, k, float.PositiveInfinity),
+                Pad(r.Indices, kk, k, -1L).Select(i => i < 0 ? -1 : i + cuts[s]).ToArray()));
         }
         var singleD = single.Distances.data<float>().ToArray();
         var singleI = single.Indices.data<long>().ToArray();

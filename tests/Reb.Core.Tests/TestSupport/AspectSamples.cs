@@ -9,7 +9,8 @@ namespace Reb.Core.Tests.TestSupport;
 internal static class AspectSamples
 {
     public static string SampleFolder(string split = "train/good") =>
-        Path.Combine(SharedData.RepositoryRoot() ?? throw new InvalidOperationException("RebCluster.sln not found"), "samples/deeppcb", split);
+        Path.Combine(SharedData.RepositoryRoot() ?? throw new InvalidOperationException("RebCluster.sln not found"),
+            "samples/deeppcb", split);
 
     /// <summary>The top <paramref name="height"/> rows of a real board image, full width.</summary>
     public static RgbImage Strip(string source, int height, int top = 0)
@@ -23,7 +24,8 @@ internal static class AspectSamples
 
     /// <summary>Strips of the first images of a sample split, image i getting heights[i % heights.Length]; returns the
     /// PNG paths.</summary>
-    public static List<string> Write(string dir, string prefix, int count, int[] heights, string split = "train/good", int skip = 0)
+    public static List<string> Write(string dir, string prefix, int count, int[] heights, string split = "train/good",
+        int skip = 0)
     {
         Directory.CreateDirectory(dir);
         var sources = Directory.GetFiles(SampleFolder(split), "*.png").Order().Skip(skip).Take(count).ToList();

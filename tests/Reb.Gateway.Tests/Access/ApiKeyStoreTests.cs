@@ -22,7 +22,8 @@ public sealed class ApiKeyStoreTests(GatewayFixture gateway)
     public async Task Created_key_works_is_stored_only_as_a_salted_hash_and_stops_working_when_revoked()
     {
         using var admin = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Admin));
-        var created = await (await admin.PostAsJsonAsync("api/keys", new { name = "line-3 tablet", role = Roles.Engineer })).ReadJson();
+        var created = await (await admin.PostAsJsonAsync("api/keys",
+            new { name = "line-3 tablet", role = Roles.Engineer })).ReadJson();
         var key = created.GetProperty("key").GetString()!;
         var id = created.GetProperty("id").GetString()!;
         Assert.True(ApiKeyFormat.TryParse(key, out var parsedId, out var secret));
@@ -45,10 +46,12 @@ public sealed class ApiKeyStoreTests(GatewayFixture gateway)
         Assert.Contains(id, listed);
         Assert.DoesNotContain(secret, listed);
         using (var k = gateway.Client(key))
-            Assert.Equal("line-3 tablet", (await (await k.GetAsync("api/me")).ReadJson()).GetProperty("name").GetString());
+            Assert.Equal("line-3 tablet",
+                (await (await k.GetAsync("api/me")).ReadJson()).GetProperty("name").GetString());
         using (var k = gateway.Client())
         {
-            k.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("ApiKey", key);
+            k.DefaultRequestHeaders.Authorization =
+                new System.Net.Http.Headers.AuthenticationHeaderValue("ApiKey", key);
             Assert.Equal(HttpStatusCode.OK, (await k.GetAsync("api/me")).StatusCode);
         }
 
@@ -83,7 +86,8 @@ public sealed class ApiKeyStoreTests(GatewayFixture gateway)
         foreach (var id in new[] { "aaaaaaaaaaa1", "aaaaaaaaaaa2" })
         {
             var salt = ApiKeyHasher.NewSalt();
-            var r = new ApiKeyRecord(id, "same-secret", "site-hash-test", Roles.Operator, salt, ApiKeyHasher.Hash(secret, salt), DateTimeOffset.UtcNow, "test");
+            var r = new ApiKeyRecord(id, "same-secret", "site-hash-test", Roles.Operator, salt,
+                ApiKeyHasher.Hash(secret, salt), DateTimeOffset.UtcNow, "test");
             await Store.Put(r);
             records.Add((await Store.Find(id))!);
         }

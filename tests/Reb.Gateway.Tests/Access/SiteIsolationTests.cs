@@ -29,11 +29,15 @@ public sealed class SiteIsolationTests(GatewayFixture gateway)
             new(HttpMethod.Get, $"api/lines/{line}/calibration"),
             new(HttpMethod.Get, $"api/lines/{line}/audit"),
             new(HttpMethod.Get, $"api/lines/{line}/inspections"),
-            new(HttpMethod.Post, $"api/lines/{line}/inspect") { Content = Http.Image(await File.ReadAllBytesAsync(gateway.GoodImages[0])) },
-            new(HttpMethod.Post, $"api/lines/{line}/promote") { Content = new StringContent($"{{\"version\":\"{gateway.SecondVersion}\"}}", Encoding.UTF8, "application/json") },
-            new(HttpMethod.Put, $"api/lines/{line}/threshold") { Content = new StringContent("{\"threshold\":0.001}", Encoding.UTF8, "application/json") },
+            new(HttpMethod.Post, $"api/lines/{line}/inspect") { Content =
+                Http.Image(await File.ReadAllBytesAsync(gateway.GoodImages[0])) },
+            new(HttpMethod.Post, $"api/lines/{line}/promote") { Content =
+                new StringContent($"{{\"version\":\"{gateway.SecondVersion}\"}}", Encoding.UTF8, "application/json") },
+            new(HttpMethod.Put, $"api/lines/{line}/threshold") { Content =
+                new StringContent("{\"threshold\":0.001}", Encoding.UTF8, "application/json") },
             new(HttpMethod.Post, $"api/lines/{line}/rollback"),
-            new(HttpMethod.Post, $"api/lines/{line}/training") { Content = new StringContent($"{{\"folder\":\"sites/{GatewayFixture.SiteB}/isolation\"}}", Encoding.UTF8, "application/json") },
+            new(HttpMethod.Post, $"api/lines/{line}/training") { Content = new StringContent(
+                $"{{\"folder\":\"sites/{GatewayFixture.SiteB}/isolation\"}}", Encoding.UTF8, "application/json") },
         };
         foreach (var request in requests)
         {
@@ -42,8 +46,10 @@ public sealed class SiteIsolationTests(GatewayFixture gateway)
             var detail = await response.AssertProblem(404);
             Assert.Contains("not found", detail);
             // Same answer as for a line that does not exist anywhere: nothing tells the two apart.
-            using var missing = await b.SendAsync(new HttpRequestMessage(request.Method, path.Replace($"/{line}", "/no-such-line")) { Content = null });
-            if (request.Method == HttpMethod.Get) Assert.Equal(detail.Replace(line, "no-such-line"), await missing.AssertProblem(404));
+            using var missing = await b.SendAsync(new HttpRequestMessage(request.Method,
+                path.Replace($"/{line}", "/no-such-line")) { Content = null });
+            if (request.Method == HttpMethod.Get)
+                Assert.Equal(detail.Replace(line, "no-such-line"), await missing.AssertProblem(404));
         }
         // Nothing changed on the line.
         using var a = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Operator));
@@ -57,8 +63,10 @@ public sealed class SiteIsolationTests(GatewayFixture gateway)
     {
         using var a = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Operator));
         using var b = gateway.Client(gateway.Key(GatewayFixture.SiteB, Roles.Operator));
-        var linesA = (await (await a.GetAsync("api/lines")).ReadJson()).EnumerateArray().Select(l => l.GetProperty("line").GetString()).ToList();
-        var linesB = (await (await b.GetAsync("api/lines")).ReadJson()).EnumerateArray().Select(l => l.GetProperty("line").GetString()).ToList();
+        var linesA = (await (await a.GetAsync("api/lines")).ReadJson()).EnumerateArray()
+            .Select(l => l.GetProperty("line").GetString()).ToList();
+        var linesB = (await (await b.GetAsync("api/lines")).ReadJson()).EnumerateArray()
+            .Select(l => l.GetProperty("line").GetString()).ToList();
         Assert.Contains(GatewayFixture.Line, linesA);
         Assert.DoesNotContain(GatewayFixture.OtherSiteLine, linesA);
         Assert.Equal([GatewayFixture.OtherSiteLine], linesB);
@@ -73,11 +81,14 @@ public sealed class SiteIsolationTests(GatewayFixture gateway)
         const string line = "cli-made-line";
         await gateway.Grains.GetGrain<Reb.Abstractions.Grains.IProductLineGrain>(line).RegisterVersion(gateway.Version);
         var keys = gateway.Services.GetRequiredService<ApiKeyService>();
-        var (_, key) = await keys.CreateAsync("default-operator", Reb.Abstractions.Contracts.Sites.Default, Roles.Operator, "test");
+        var (_, key) = await keys.CreateAsync("default-operator", Reb.Abstractions.Contracts.Sites.Default,
+            Roles.Operator, "test");
         using var defaultSite = gateway.Client(key);
-        var listed = (await (await defaultSite.GetAsync("api/lines")).ReadJson()).EnumerateArray().Select(l => l.GetProperty("line").GetString());
+        var listed = (await (await defaultSite.GetAsync("api/lines")).ReadJson()).EnumerateArray()
+            .Select(l => l.GetProperty("line").GetString());
         Assert.Contains(line, listed);
-        Assert.Equal(gateway.Version, (await (await defaultSite.GetAsync($"api/lines/{line}")).ReadJson()).GetProperty("currentVersion").GetString());
+        Assert.Equal(gateway.Version, (await (await defaultSite.GetAsync($"api/lines/{line}")).ReadJson())
+            .GetProperty("currentVersion").GetString());
         using var a = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Admin));
         await (await a.GetAsync($"api/lines/{line}")).AssertProblem(404);
     }

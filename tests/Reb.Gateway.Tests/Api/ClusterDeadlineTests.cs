@@ -28,7 +28,8 @@ public sealed class ClusterDeadlineTests
         var client = new RebClusterClient(null!);
         var never = new TaskCompletionSource<int>();
         var e = await Assert.ThrowsAsync<GatewayProblem>(() =>
-            ClusterDeadline.RunAsync(TimeSpan.FromMilliseconds(200), t => client.RetryAsync(() => never.Task, t), CancellationToken.None));
+            ClusterDeadline.RunAsync(TimeSpan.FromMilliseconds(200), t => client.RetryAsync(() => never.Task, t),
+                CancellationToken.None));
         Assert.Equal(503, e.Status);
         Assert.NotNull(e.RetryAfter);
         var (status, _, _, retryAfter) = ProblemDetailsMapping.Map(e);

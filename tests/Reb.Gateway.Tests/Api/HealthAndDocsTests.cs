@@ -35,7 +35,8 @@ public sealed class HealthAndDocsTests(GatewayFixture gateway)
         Assert.Equal("text/html", docs.Content.Headers.ContentType?.MediaType);
         var html = await docs.Content.ReadAsStringAsync();
         Assert.Contains("/openapi/v1.json", html);
-        Assert.DoesNotContain("https://", html.Replace("https://httpstatuses", "")); // no CDN: everything ships in the repo
+        // no CDN: everything ships in the repo
+        Assert.DoesNotContain("https://", html.Replace("https://httpstatuses", ""));
     }
 
     [Fact]
@@ -54,15 +55,18 @@ public sealed class HealthAndDocsTests(GatewayFixture gateway)
     [Fact]
     public async Task Dashboard_path_redirects_once_to_the_folder_and_missing_files_are_404()
     {
-        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(gateway.BaseUrl + "/") };
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress =
+            new Uri(gateway.BaseUrl + "/") };
         var bare = await client.GetAsync("dashboard");
         Assert.Equal(HttpStatusCode.Redirect, bare.StatusCode);
         Assert.Equal("/dashboard/", bare.Headers.Location?.OriginalString);
         // The folder itself serves index.html (or 404 while the dashboard has no files): never another redirect.
         var folder = await client.GetAsync("dashboard/");
         Assert.Contains(folder.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.NotFound });
-        if (folder.StatusCode == HttpStatusCode.OK) Assert.Equal("text/html", folder.Content.Headers.ContentType?.MediaType);
+        if (folder.StatusCode == HttpStatusCode.OK)
+            Assert.Equal("text/html", folder.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("dashboard/no-such-file.js")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("dashboard/..%2F..%2FDocs%2Fapi-reference.html")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound,
+            (await client.GetAsync("dashboard/..%2F..%2FDocs%2Fapi-reference.html")).StatusCode);
     }
 }

@@ -39,7 +39,8 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
         var score = probe.GetProperty("score").GetDouble();
         Assert.True(score > 0, $"the defect image scores {score}");
         using (var e = Engineer)
-            Assert.True((await e.PutAsJsonAsync($"api/lines/{line}/threshold", new { threshold = score / 2 })).IsSuccessStatusCode);
+            Assert.True((await e.PutAsJsonAsync($"api/lines/{line}/threshold", new { threshold = score / 2 }))
+                .IsSuccessStatusCode);
         var a = await InspectAsync(c, line, Path.GetFileName(gateway.DefectImages[0]), bytes);
         Assert.Equal("reject", a.GetProperty("verdict").GetString());
         return (a, bytes);
@@ -59,7 +60,8 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
 
         var listed = (await (await c.GetAsync("api/lines?recent=2")).ReadJson()).EnumerateArray()
             .Single(l => l.GetProperty("line").GetString() == line);
-        var recent = listed.GetProperty("recent").EnumerateArray().Select(x => x.GetProperty("id").GetString()).ToList();
+        var recent = listed.GetProperty("recent").EnumerateArray().Select(x => x.GetProperty("id").GetString())
+            .ToList();
         var queried = (await (await c.GetAsync($"api/lines/{line}/inspections?take=2")).ReadJson()).EnumerateArray()
             .Select(x => x.GetProperty("id").GetString()).ToList();
         Assert.Equal(2, recent.Count);
@@ -80,7 +82,8 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
         var (answer, image) = await FirstRejectAsync(c, line);
         var id = answer.GetProperty("id").GetString()!;
 
-        var rows = await (await c.GetAsync($"api/lines/{line}/inspections?verdict=reject&from={Uri.EscapeDataString(before.ToString("O"))}")).ReadJson();
+        var rows = await (await c.GetAsync($"api/lines/{line}/inspections?verdict=reject&from=" +
+            $"{Uri.EscapeDataString(before.ToString("O"))}")).ReadJson();
         var row = rows.EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
         Assert.Equal(answer.GetProperty("score").GetDouble(), row.GetProperty("score").GetDouble(), 4);
         Assert.Equal(answer.GetProperty("version").GetString(), row.GetProperty("version").GetString());
@@ -90,7 +93,8 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
 
         var good = await (await c.GetAsync($"api/lines/{line}/inspections?verdict=good")).ReadJson();
         Assert.DoesNotContain(good.EnumerateArray(), r => r.GetProperty("id").GetString() == id);
-        var earlier = await (await c.GetAsync($"api/lines/{line}/inspections?to={Uri.EscapeDataString(before.ToString("O"))}")).ReadJson();
+        var earlier = await (await c.GetAsync(
+            $"api/lines/{line}/inspections?to={Uri.EscapeDataString(before.ToString("O"))}")).ReadJson();
         Assert.Equal(0, earlier.GetArrayLength());
 
         var csv = await c.GetAsync($"api/lines/{line}/inspections.csv?verdict=reject");
@@ -106,18 +110,25 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
     {
         var line = await NewLineAsync("hist-bad");
         using var c = Operator;
-        var unknown = await c.PostAsJsonAsync($"api/lines/{line}/inspections/0123456789abcdef/review", new { decision = "confirm" });
+        var unknown = await c.PostAsJsonAsync($"api/lines/{line}/inspections/0123456789abcdef/review",
+            new { decision = "confirm" });
         Assert.Contains("'0123456789abcdef'", await unknown.AssertProblem(404));
-        Assert.Contains("not in the inspection history", await (await c.PostAsJsonAsync($"api/lines/{line}/inspections/nope/review",
+        Assert.Contains("not in the inspection history",
+            await (await c.PostAsJsonAsync($"api/lines/{line}/inspections/nope/review",
             new { decision = "overturn" })).AssertProblem(404));
-        Assert.Contains("confirm", await (await c.PostAsJsonAsync($"api/lines/{line}/inspections/x/review", new { decision = "maybe" })).AssertProblem(400));
-        Assert.Contains("ISO 8601", await (await c.GetAsync($"api/lines/{line}/inspections?from=yesterday")).AssertProblem(400));
-        Assert.Contains("reject, good", await (await c.GetAsync($"api/lines/{line}/inspections?verdict=bad")).AssertProblem(400));
+        Assert.Contains("confirm", await (await c.PostAsJsonAsync($"api/lines/{line}/inspections/x/review",
+            new { decision = "maybe" })).AssertProblem(400));
+        Assert.Contains("ISO 8601",
+            await (await c.GetAsync($"api/lines/{line}/inspections?from=yesterday")).AssertProblem(400));
+        Assert.Contains("reject, good",
+            await (await c.GetAsync($"api/lines/{line}/inspections?verdict=bad")).AssertProblem(400));
 
         // An empty range is refused with the reason; a valid range without rows is a CSV with only its header.
-        var empty = await c.GetAsync($"api/lines/{line}/inspections.csv?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z");
+        var empty =
+            await c.GetAsync($"api/lines/{line}/inspections.csv?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z");
         Assert.Contains("empty time range", await empty.AssertProblem(400));
-        var none = await c.GetAsync($"api/lines/{line}/inspections.csv?from=2001-01-01T00:00:00Z&to=2001-01-02T00:00:00Z");
+        var none =
+            await c.GetAsync($"api/lines/{line}/inspections.csv?from=2001-01-01T00:00:00Z&to=2001-01-02T00:00:00Z");
         Assert.Equal(HttpStatusCode.OK, none.StatusCode);
         Assert.Equal("0", none.Headers.GetValues("X-Reb-Rows").Single());
         Assert.Single((await none.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries));
@@ -126,16 +137,21 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
         var bare = "hist-nomodel-" + Guid.NewGuid().ToString("N")[..6];
         await gateway.Grains.GetGrain<ILineOperationsGrain>(bare).Claim(GatewayFixture.SiteA);
         using var e = Engineer;
-        var noModel = await e.PostAsJsonAsync($"api/lines/{bare}/bank", new { inspections = new[] { "0123456789abcdef" } });
+        var noModel =
+            await e.PostAsJsonAsync($"api/lines/{bare}/bank", new { inspections = new[] { "0123456789abcdef" } });
         Assert.Contains("has no model version", await noModel.AssertProblem(409));
-        Assert.Contains("inspections", await (await e.PostAsJsonAsync($"api/lines/{line}/bank", new { inspections = Array.Empty<string>() })).AssertProblem(400));
+        Assert.Contains("inspections", await (await e.PostAsJsonAsync($"api/lines/{line}/bank",
+            new { inspections = Array.Empty<string>() })).AssertProblem(400));
         Assert.Contains("?version=", await (await c.GetAsync($"api/lines/{line}/compare")).AssertProblem(400));
-        Assert.Contains("not registered", await (await c.GetAsync($"api/lines/{line}/compare?version=sha256-0000")).AssertProblem(404));
-        Assert.Contains("days", await (await e.PutAsJsonAsync($"api/lines/{line}/retention", new { days = -1 })).AssertProblem(400));
+        Assert.Contains("not registered",
+            await (await c.GetAsync($"api/lines/{line}/compare?version=sha256-0000")).AssertProblem(404));
+        Assert.Contains("days",
+            await (await e.PutAsJsonAsync($"api/lines/{line}/retention", new { days = -1 })).AssertProblem(400));
     }
 
     [Fact]
-    public async Task An_overturned_reject_goes_into_a_new_version_that_is_compared_then_promoted_by_an_engineer_and_accepts_the_image()
+    public async Task
+    An_overturned_reject_goes_into_a_new_version_that_is_compared_then_promoted_by_an_engineer_and_accepts_the_image()
     {
         var line = await NewLineAsync("hist-loop");
         using var op = Operator;
@@ -145,15 +161,19 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
         var oldVersion = answer.GetProperty("version").GetString()!;
 
         // A reject that was not overturned cannot go into the bank.
-        Assert.Contains("not a reviewed good part", await (await eng.PostAsJsonAsync($"api/lines/{line}/bank", new { inspections = new[] { id } })).AssertProblem(400));
-        var reviewed = await (await op.PostAsJsonAsync($"api/lines/{line}/inspections/{id}/review", new { decision = "overturn", note = "good part, dust" })).ReadJson();
+        Assert.Contains("not a reviewed good part", await (await eng.PostAsJsonAsync($"api/lines/{line}/bank",
+            new { inspections = new[] { id } })).AssertProblem(400));
+        var reviewed = await (await op.PostAsJsonAsync($"api/lines/{line}/inspections/{id}/review",
+            new { decision = "overturn", note = "good part, dust" })).ReadJson();
         Assert.Equal("overturned", reviewed.GetProperty("review").GetString());
         Assert.Contains(GatewayFixture.SiteA + "-operator", reviewed.GetProperty("reviewer").GetString());
         Assert.Equal("good part, dust", reviewed.GetProperty("note").GetString());
-        Assert.Equal(1, (await (await op.GetAsync($"api/lines/{line}/inspections?review=overturned")).ReadJson()).GetArrayLength());
+        Assert.Equal(1,
+            (await (await op.GetAsync($"api/lines/{line}/inspections?review=overturned")).ReadJson()).GetArrayLength());
 
         // Operators review; only engineers add to the bank.
-        Assert.Equal(HttpStatusCode.Forbidden, (await op.PostAsJsonAsync($"api/lines/{line}/bank", new { inspections = new[] { id } })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden,
+            (await op.PostAsJsonAsync($"api/lines/{line}/bank", new { inspections = new[] { id } })).StatusCode);
         var added = await eng.PostAsJsonAsync($"api/lines/{line}/bank", new { inspections = new[] { id } });
         Assert.True(added.IsSuccessStatusCode, await added.Content.ReadAsStringAsync());
         var bank = await added.ReadJson();
@@ -180,17 +200,21 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
         {
             var more = await InspectAsync(op, line, $"more{n}.png", image);
             Assert.Equal("reject", more.GetProperty("verdict").GetString());
-            var confirmed = await op.PostAsJsonAsync($"api/lines/{line}/inspections/{more.GetProperty("id").GetString()}/review", new { decision = "confirm" });
+            var confirmed = await op.PostAsJsonAsync($"api/lines/{line}/inspections/" +
+                $"{more.GetProperty("id").GetString()}/review", new { decision = "confirm" });
             Assert.True(confirmed.IsSuccessStatusCode, await confirmed.Content.ReadAsStringAsync());
         }
         var reviewedIds = (await (await op.GetAsync($"api/lines/{line}/inspections?review=reviewed")).ReadJson())
             .EnumerateArray().Select(e => e.GetProperty("id").GetString()).ToList();
         Assert.Equal(3, reviewedIds.Count);
         var compared = await (await op.GetAsync($"api/lines/{line}/compare?version={newVersion}")).ReadJson();
-        Assert.Equal(reviewedIds, compared.GetProperty("images").EnumerateArray().Select(e => e.GetProperty("id").GetString()).ToList());
+        Assert.Equal(reviewedIds,
+            compared.GetProperty("images").EnumerateArray().Select(e => e.GetProperty("id").GetString()).ToList());
         Assert.Equal(2, compared.GetProperty("current").GetProperty("defects").GetInt32());
-        Assert.Equal(0.0, compared.GetProperty("current").GetProperty("escapeRate").GetDouble()); // the old version rejects the picture
-        Assert.Equal(1.0, compared.GetProperty("candidate").GetProperty("escapeRate").GetDouble()); // the new one accepts it
+        // the old version rejects the picture
+        Assert.Equal(0.0, compared.GetProperty("current").GetProperty("escapeRate").GetDouble());
+        // the new one accepts it
+        Assert.Equal(1.0, compared.GetProperty("candidate").GetProperty("escapeRate").GetDouble());
         Assert.True(compared.GetProperty("candidate").GetProperty("threshold").GetDouble() > 0);
 
         var promoted = await eng.PostAsJsonAsync($"api/lines/{line}/promote", new { version = newVersion });
@@ -208,8 +232,10 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
         using var eng = Engineer;
         var initial = await (await op.GetAsync($"api/lines/{line}/retention")).ReadJson();
         Assert.True(initial.GetProperty("isDefault").GetBoolean());
-        Assert.Equal(HttpStatusCode.Forbidden, (await op.PutAsJsonAsync($"api/lines/{line}/retention", new { days = 7 })).StatusCode);
-        var set = await (await eng.PutAsJsonAsync($"api/lines/{line}/retention", new { days = 7, maxStoredImages = 3 })).ReadJson();
+        Assert.Equal(HttpStatusCode.Forbidden,
+            (await op.PutAsJsonAsync($"api/lines/{line}/retention", new { days = 7 })).StatusCode);
+        var set = await (await eng.PutAsJsonAsync($"api/lines/{line}/retention", new { days = 7, maxStoredImages = 3 }))
+            .ReadJson();
         Assert.Equal(7, set.GetProperty("days").GetInt32());
         var read = await (await op.GetAsync($"api/lines/{line}/retention")).ReadJson();
         Assert.Equal(3, read.GetProperty("maxStoredImages").GetInt32());
@@ -224,9 +250,14 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
         using var eng = Engineer;
         var inspected = await InspectAsync(op, line, "seen.png", await File.ReadAllBytesAsync(gateway.GoodImages[0]));
         var current = inspected.GetProperty("version").GetString();
-        (await op.PostAsJsonAsync($"api/lines/{line}/inspections/{inspected.GetProperty("id").GetString()}/review", new { decision = "confirm" })).EnsureSuccessStatusCode();
+        (await op.PostAsJsonAsync($"api/lines/{line}/inspections/{inspected.GetProperty("id").GetString()}/review",
+            new { decision = "confirm" })).EnsureSuccessStatusCode();
 
-        using var form = new MultipartFormDataContent { { new StringContent("64"), "imageSize" }, { new StringContent("1"), "fitShards" } };
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("64"), "imageSize" },
+            { new StringContent("1"), "fitShards" }
+        };
         foreach (var path in gateway.TrainingImages.Take(3))
             form.Add(Http.Image(await File.ReadAllBytesAsync(path)), "images", Path.GetFileName(path));
         var started = await eng.PostAsync($"api/lines/{line}/training", form);
@@ -242,6 +273,7 @@ public sealed class HistoryApiTests(GatewayFixture gateway)
         var trained = progress.GetProperty("version").GetString();
         var detail = await (await op.GetAsync($"api/lines/{line}")).ReadJson();
         Assert.Equal(current, detail.GetProperty("currentVersion").GetString()); // registered, waiting for a person
-        Assert.Contains(detail.GetProperty("versions").EnumerateArray(), v => v.GetProperty("version").GetString() == trained);
+        Assert.Contains(detail.GetProperty("versions").EnumerateArray(),
+            v => v.GetProperty("version").GetString() == trained);
     }
 }

@@ -17,8 +17,10 @@ public sealed class HistoryCliTests(GatewayFixture gateway)
     private Task<int> Reb(params string[] args)
     {
         var root = new RootCommand { ClusterCommand.Create() };
-        string[] conn = ["--gateway", $"127.0.0.1:{gateway.OrleansGatewayPort}", "--cluster-id", gateway.ClusterId, "--artefacts", gateway.ArtefactRoot];
-        return root.Parse(["cluster", .. args, .. conn]).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        string[] conn = ["--gateway", $"127.0.0.1:{gateway.OrleansGatewayPort}", "--cluster-id", gateway.ClusterId,
+            "--artefacts", gateway.ArtefactRoot];
+        return root.Parse(["cluster", .. args, .. conn])
+            .InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
     }
 
     [Fact]
@@ -31,8 +33,10 @@ public sealed class HistoryCliTests(GatewayFixture gateway)
             Http.Image(await File.ReadAllBytesAsync(gateway.GoodImages[0])))).ReadJson();
         var id = inspected.GetProperty("id").GetString()!;
 
-        Assert.Equal(0, await Reb("review", "--line", line, "--id", id, "--decision", "confirm", "--note", "checked at the line", "--reviewer", "cli-test"));
-        var row = (await (await op.GetAsync($"api/lines/{line}/inspections?review=confirmed")).ReadJson()).EnumerateArray().Single();
+        Assert.Equal(0, await Reb("review", "--line", line, "--id", id, "--decision", "confirm", "--note",
+            "checked at the line", "--reviewer", "cli-test"));
+        var row = (await (await op.GetAsync($"api/lines/{line}/inspections?review=confirmed")).ReadJson())
+            .EnumerateArray().Single();
         Assert.Equal(id, row.GetProperty("id").GetString());
         Assert.Equal("cli-test", row.GetProperty("reviewer").GetString());
         Assert.Equal("checked at the line", row.GetProperty("note").GetString());

@@ -38,9 +38,12 @@ public sealed class ImageHeaderProbeTests
     public void Truncated_or_invalid_headers_are_refused_and_unknown_formats_left_to_the_decoder()
     {
         var png = InspectTests.PngHeader(10, 10);
-        Assert.Contains("truncated", Assert.Throws<ImageLoadException>(() => ImageHeaderProbe.Probe(png[..20], "p")).Message);
-        Assert.Contains("invalid size", Assert.Throws<ImageLoadException>(() => ImageHeaderProbe.Probe(InspectTests.PngHeader(0, 5), "p")).Message);
-        Assert.Contains("truncated", Assert.Throws<ImageLoadException>(() => ImageHeaderProbe.Probe([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10], "j")).Message);
+        Assert.Contains("truncated",
+            Assert.Throws<ImageLoadException>(() => ImageHeaderProbe.Probe(png[..20], "p")).Message);
+        Assert.Contains("invalid size",
+            Assert.Throws<ImageLoadException>(() => ImageHeaderProbe.Probe(InspectTests.PngHeader(0, 5), "p")).Message);
+        Assert.Contains("truncated", Assert.Throws<ImageLoadException>(()
+            => ImageHeaderProbe.Probe([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10], "j")).Message);
         Assert.Null(ImageHeaderProbe.Probe("GIF89a"u8.ToArray(), "g"));
     }
 }

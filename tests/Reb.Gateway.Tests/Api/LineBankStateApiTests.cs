@@ -15,13 +15,16 @@ public sealed class LineBankStateApiTests(GatewayFixture gateway)
     public async Task A_line_just_inspected_is_warm()
     {
         using var engineer = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Engineer));
-        (await engineer.PostAsJsonAsync($"api/lines/{Line}/promote", new { version = gateway.Version })).EnsureSuccessStatusCode();
+        (await engineer.PostAsJsonAsync($"api/lines/{Line}/promote", new { version = gateway.Version }))
+            .EnsureSuccessStatusCode();
         var image = await File.ReadAllBytesAsync(gateway.DefectImages[0]);
         (await engineer.PostAsync($"api/lines/{Line}/inspect", Http.Image(image))).EnsureSuccessStatusCode();
         // The silos report their shards once a second.
         string? state = null;
-        for (var deadline = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < deadline && state != "warm"; await Task.Delay(250))
-            state = (await (await engineer.GetAsync($"api/lines/{Line}")).ReadJson()).GetProperty("bankState").GetString();
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < deadline && state != "warm";
+            await Task.Delay(250))
+            state = (await (await engineer.GetAsync($"api/lines/{Line}")).ReadJson()).GetProperty("bankState")
+                .GetString();
         Assert.Equal("warm", state);
     }
 }

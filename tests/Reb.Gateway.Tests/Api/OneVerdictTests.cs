@@ -21,8 +21,10 @@ public sealed class OneVerdictTests(GatewayFixture gateway)
     {
         using var engineer = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Engineer));
         using var op = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Operator));
-        (await engineer.PostAsJsonAsync($"api/lines/{Line}/promote", new { version = gateway.Version })).EnsureSuccessStatusCode();
-        (await engineer.PutAsJsonAsync($"api/lines/{Line}/threshold", new { threshold = (double?)null })).EnsureSuccessStatusCode();
+        (await engineer.PostAsJsonAsync($"api/lines/{Line}/promote", new { version = gateway.Version }))
+            .EnsureSuccessStatusCode();
+        (await engineer.PutAsJsonAsync($"api/lines/{Line}/threshold", new { threshold = (double?)null }))
+            .EnsureSuccessStatusCode();
         var client = new RebClusterClient(gateway.Grains);
         var image = await File.ReadAllBytesAsync(gateway.DefectImages[0]);
         var plain = await client.ScoreAsync(Line, image, "defect.png");
@@ -37,7 +39,8 @@ public sealed class OneVerdictTests(GatewayFixture gateway)
 
             var cli = await new RebClusterClient(gateway.Grains).ScoreAsync(Line, image, "defect.png");
             var http = await (await op.PostAsync($"api/lines/{Line}/inspect", Http.Image(image))).ReadJson();
-            var logged = (await (await op.GetAsync($"api/lines/{Line}/inspections?take=1")).ReadJson()).EnumerateArray().First();
+            var logged = (await (await op.GetAsync($"api/lines/{Line}/inspections?take=1")).ReadJson()).EnumerateArray()
+                .First();
 
             Assert.Equal(expectReject, cli.Reject);
             Assert.Equal(threshold, cli.Threshold);
@@ -47,6 +50,7 @@ public sealed class OneVerdictTests(GatewayFixture gateway)
             Assert.Equal(http.GetProperty("verdict").GetString(), logged.GetProperty("verdict").GetString());
             Assert.Equal(threshold, logged.GetProperty("threshold").GetDouble());
         }
-        (await engineer.PutAsJsonAsync($"api/lines/{Line}/threshold", new { threshold = (double?)null })).EnsureSuccessStatusCode();
+        (await engineer.PutAsJsonAsync($"api/lines/{Line}/threshold", new { threshold = (double?)null }))
+            .EnsureSuccessStatusCode();
     }
 }

@@ -24,8 +24,10 @@ public sealed class ProblemMappingTests
     [Fact]
     public void Domain_errors_keep_their_message_and_unknown_errors_do_not()
     {
-        Assert.Equal(404, ProblemDetailsMapping.Map(new ModelVersionException("line 'x': version 'v' is not registered (register it first)")).Status);
-        Assert.Equal(409, ProblemDetailsMapping.Map(new ModelVersionException("line 'x' has no current model version")).Status);
+        Assert.Equal(404, ProblemDetailsMapping.Map(
+            new ModelVersionException("line 'x': version 'v' is not registered (register it first)")).Status);
+        Assert.Equal(409,
+            ProblemDetailsMapping.Map(new ModelVersionException("line 'x' has no current model version")).Status);
         var image = ProblemDetailsMapping.Map(new ImageLoadException("a.png", "the file is truncated"));
         Assert.Equal(400, image.Status);
         Assert.Contains("truncated", image.Detail);

@@ -39,7 +39,8 @@ public sealed class PublishTests(GatewayFixture gateway)
         using var otherSite = gateway.Client(gateway.Key(GatewayFixture.SiteB, Roles.Engineer));
 
         // One flipped byte in the core set: refused with the file's name, and the line gets no version.
-        var damaged = await engineer.PostAsync($"api/lines/{line}/versions?promote=true", ModelFiles(dir, (name, bytes) =>
+        var damaged =
+            await engineer.PostAsync($"api/lines/{line}/versions?promote=true", ModelFiles(dir, (name, bytes) =>
         {
             if (name != ModelDirectory.CoreFile) return bytes;
             var copy = (byte[])bytes.Clone();
@@ -49,9 +50,11 @@ public sealed class PublishTests(GatewayFixture gateway)
         var problem = await damaged.AssertProblem(400);
         Assert.Contains(ModelDirectory.CoreFile, problem);
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await op.PostAsync($"api/lines/{line}/versions", ModelFiles(dir))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden,
+            (await op.PostAsync($"api/lines/{line}/versions", ModelFiles(dir))).StatusCode);
 
-        var ok = await (await engineer.PostAsync($"api/lines/{line}/versions?promote=true", ModelFiles(dir))).ReadJson();
+        var ok = await (await engineer.PostAsync($"api/lines/{line}/versions?promote=true", ModelFiles(dir)))
+            .ReadJson();
         Assert.Equal(version, ok.GetProperty("currentVersion").GetString());
         // The line now belongs to site A: site B cannot publish to it (it does not exist for B).
         await (await otherSite.PostAsync($"api/lines/{line}/versions", ModelFiles(dir))).AssertProblem(404);

@@ -28,17 +28,20 @@ public sealed class ScorePlotApiTests(GatewayFixture gateway)
         // The threshold between the good and the defect images' scores: both verdicts occur.
         var answers = new List<JsonElement>();
         foreach (var path in gateway.GoodImages.Concat(gateway.DefectImages))
-            answers.Add(await Inspections.InspectAsync(c, line, Path.GetFileName(path), await File.ReadAllBytesAsync(path)));
+            answers.Add(await Inspections.InspectAsync(c, line, Path.GetFileName(path),
+                await File.ReadAllBytesAsync(path)));
         var scores = answers.Select(a => a.GetProperty("score").GetDouble()).ToArray();
         var threshold = Median(scores);
         using (var e = Engineer)
             Assert.True((await e.PutAsJsonAsync($"api/lines/{line}/threshold", new { threshold })).IsSuccessStatusCode);
         foreach (var path in gateway.GoodImages.Concat(gateway.DefectImages))
-            answers.Add(await Inspections.InspectAsync(c, line, Path.GetFileName(path), await File.ReadAllBytesAsync(path)));
+            answers.Add(await Inspections.InspectAsync(c, line, Path.GetFileName(path),
+                await File.ReadAllBytesAsync(path)));
         var after = DateTimeOffset.UtcNow.AddSeconds(1);
         // One part reviewed: the first reject confirmed (a confirmed defect).
         var reject = answers.First(a => a.GetProperty("verdict").GetString() == "reject");
-        Assert.True((await c.PostAsJsonAsync($"api/lines/{line}/inspections/{reject.GetProperty("id").GetString()}/review",
+        Assert.True(
+            (await c.PostAsJsonAsync($"api/lines/{line}/inspections/{reject.GetProperty("id").GetString()}/review",
             new { decision = "confirm" })).IsSuccessStatusCode);
 
         var hist = await (await c.GetAsync($"api/lines/{line}/scores/histogram?bins=12")).ReadJson();
@@ -65,14 +68,16 @@ public sealed class ScorePlotApiTests(GatewayFixture gateway)
         for (int b = 0; b < own.Length; b++)
             Assert.Equal(stored.Count(v => v >= edges[b] && v < edges[b + 1]), own[b]);
 
-        var timeline = await (await c.GetAsync($"api/lines/{line}/scores/timeline?from={Uri.EscapeDataString(before.ToString("O"))}" +
+        var timeline = await (
+            await c.GetAsync($"api/lines/{line}/scores/timeline?from={Uri.EscapeDataString(before.ToString("O"))}" +
             $"&to={Uri.EscapeDataString(after.ToString("O"))}&buckets=4")).ReadJson();
         var buckets = timeline.GetProperty("buckets").EnumerateArray().ToList();
         Assert.Equal(answers.Count, timeline.GetProperty("inspections").GetInt32());
         Assert.Equal(answers.Count, buckets.Sum(b => b.GetProperty("inspections").GetInt32()));
         Assert.Equal(rejects, buckets.Sum(b => b.GetProperty("rejects").GetInt32()));
         var all = stored;
-        Assert.Equal(all.Max(), buckets.Where(b => b.GetProperty("inspections").GetInt32() > 0).Max(b => b.GetProperty("max").GetDouble()));
+        Assert.Equal(all.Max(),
+            buckets.Where(b => b.GetProperty("inspections").GetInt32() > 0).Max(b => b.GetProperty("max").GetDouble()));
         foreach (var b in buckets.Where(b => b.GetProperty("inspections").GetInt32() > 0))
             Assert.InRange(b.GetProperty("p50").GetDouble(), all.Min() - 1e-6, b.GetProperty("p99").GetDouble() + 1e-9);
 
@@ -82,9 +87,12 @@ public sealed class ScorePlotApiTests(GatewayFixture gateway)
         Assert.Equal(answers.Count, recent.GetProperty("inspections").GetInt32());
         Assert.InRange(recent.GetProperty("from").GetDateTimeOffset(), before.AddMinutes(-1), before.AddSeconds(1));
 
-        Assert.Contains("bins", await (await c.GetAsync($"api/lines/{line}/scores/histogram?bins=0")).AssertProblem(400));
-        Assert.Contains("not registered", await (await c.GetAsync($"api/lines/{line}/scores/histogram?version=sha256-00")).AssertProblem(404));
-        Assert.Contains("ISO 8601", await (await c.GetAsync($"api/lines/{line}/scores/timeline?from=yesterday")).AssertProblem(400));
+        Assert.Contains("bins",
+            await (await c.GetAsync($"api/lines/{line}/scores/histogram?bins=0")).AssertProblem(400));
+        Assert.Contains("not registered",
+            await (await c.GetAsync($"api/lines/{line}/scores/histogram?version=sha256-00")).AssertProblem(404));
+        Assert.Contains("ISO 8601",
+            await (await c.GetAsync($"api/lines/{line}/scores/timeline?from=yesterday")).AssertProblem(400));
         using var b2 = gateway.Client(gateway.Key(GatewayFixture.SiteB, Roles.Operator));
         await (await b2.GetAsync($"api/lines/{line}/scores/histogram")).AssertProblem(404); // another site's line
     }
@@ -111,8 +119,8 @@ public sealed class ScorePlotApiTests(GatewayFixture gateway)
         var reference = quiet.GetProperty("referenceScore").GetDouble();
         var expected = quiet.GetProperty("expectedShare").GetDouble();
 
-        // Zoomed good images (the camera moved) stand for parts whose scores moved up; a high threshold lets them pass, as a drifting
-        // line's parts do for days before they cross the threshold.
+        // Zoomed good images (the camera moved) stand for parts whose scores moved up; a high threshold lets them pass,
+        // as a drifting line's parts do for days before they cross the threshold.
         var runs = await Inspections.ShiftedRunAsync(gateway, c, Engineer, line, reference);
         var drift = await (await c.GetAsync($"api/lines/{line}/drift")).ReadJson();
         Assert.Equal(runs, drift.GetProperty("recent").GetInt32());
@@ -121,10 +129,12 @@ public sealed class ScorePlotApiTests(GatewayFixture gateway)
         Assert.True(drift.GetProperty("drifting").GetBoolean(), drift.GetProperty("summary").GetString());
         Assert.Contains("drifted up", drift.GetProperty("summary").GetString());
 
-        var text = await Scrape.UntilAsync(gateway, t => Scrape.Lines(t, "reb_line_drift_alarm").Any(l => l.Contains($"line=\"{line}\"")),
+        var text = await Scrape.UntilAsync(gateway,
+            t => Scrape.Lines(t, "reb_line_drift_alarm").Any(l => l.Contains($"line=\"{line}\"")),
             $"reb_line_drift_alarm for {line}");
         var alarm = Scrape.Lines(text, "reb_line_drift_alarm").Single(l => l.Contains($"line=\"{line}\""));
-        Assert.Equal(1, double.Parse(alarm[(alarm.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(1,
+            double.Parse(alarm[(alarm.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Contains(Scrape.Lines(text, "reb_line_drift_p_value"), l => l.Contains($"line=\"{line}\""));
         // The shipped alert fires on the gauge this gateway exports.
         var rule = File.ReadAllText(Path.Combine(GatewayFixture.RepositoryRoot(), "k8s/base/prometheus-rules.yaml"));

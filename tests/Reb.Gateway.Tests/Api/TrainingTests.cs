@@ -24,19 +24,22 @@ public sealed class TrainingTests(GatewayFixture gateway)
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var started = await response.ReadJson();
         Assert.Equal(images, started.GetProperty("images").GetInt32());
-        Assert.Equal($"/api/training/{started.GetProperty("jobId").GetString()}", response.Headers.Location?.OriginalString);
+        Assert.Equal($"/api/training/{started.GetProperty("jobId").GetString()}",
+            response.Headers.Location?.OriginalString);
         return started.GetProperty("jobId").GetString()!;
     }
 
     [Fact]
     public async Task Uploaded_images_train_a_new_line_and_the_event_stream_runs_until_Completed()
     {
-        const string line = "l7"; // short on purpose: upload folders are named after the line (once broke for short names)
+        // short on purpose: upload folders are named after the line (once broke for short names)
+        const string line = "l7";
         using var engineer = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Engineer));
         var jobId = await StartAsync(engineer, line, 3);
 
         using var op = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Operator));
-        using var response = await op.GetAsync($"api/training/{jobId}/events", HttpCompletionOption.ResponseHeadersRead);
+        using var response =
+            await op.GetAsync($"api/training/{jobId}/events", HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         var events = new List<JsonElement>();
         using (var reader = new StreamReader(await response.Content.ReadAsStreamAsync()))
@@ -65,9 +68,11 @@ public sealed class TrainingTests(GatewayFixture gateway)
         Assert.Equal(GatewayFixture.SiteA, detail.GetProperty("site").GetString());
         Assert.Contains(jobId, detail.GetProperty("jobs").EnumerateArray().Select(j => j.GetString()));
         var audit = (await (await op.GetAsync($"api/lines/{line}/audit")).ReadJson()).EnumerateArray().ToList();
-        Assert.Contains(audit, a => a.GetProperty("action").GetString() == "training" && a.GetProperty("newValue").GetString()!.StartsWith(jobId));
+        Assert.Contains(audit, a => a.GetProperty("action").GetString() == "training" && a.GetProperty("newValue")
+            .GetString()!.StartsWith(jobId));
         // The new line inspects, and the other site cannot see its job.
-        var inspection = await (await op.PostAsync($"api/lines/{line}/inspect", Http.Image(await File.ReadAllBytesAsync(gateway.GoodImages[0])))).ReadJson();
+        var inspection = await (await op.PostAsync($"api/lines/{line}/inspect",
+            Http.Image(await File.ReadAllBytesAsync(gateway.GoodImages[0])))).ReadJson();
         Assert.Equal(version, inspection.GetProperty("version").GetString());
         using var other = gateway.Client(gateway.Key(GatewayFixture.SiteB, Roles.Admin));
         await (await other.GetAsync($"api/training/{jobId}")).AssertProblem(404);
@@ -84,7 +89,8 @@ public sealed class TrainingTests(GatewayFixture gateway)
 
         JsonElement progress;
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((progress = await (await engineer.GetAsync($"api/training/{jobId}")).ReadJson()).GetProperty("stage").GetString() is not ("Cancelled" or "Completed" or "Failed"))
+        while ((progress = await (await engineer.GetAsync($"api/training/{jobId}")).ReadJson()).GetProperty("stage")
+            .GetString() is not ("Cancelled" or "Completed" or "Failed"))
         {
             Assert.True(DateTime.UtcNow < deadline, "job did not stop");
             await Task.Delay(100);
@@ -94,10 +100,12 @@ public sealed class TrainingTests(GatewayFixture gateway)
         Assert.Equal(JsonValueKind.Null, detail.GetProperty("currentVersion").ValueKind);
         Assert.Empty(detail.GetProperty("versions").EnumerateArray());
         // A line without a current version cannot inspect: 409, saying why.
-        var why = await (await engineer.PostAsync($"api/lines/{line}/inspect", Http.Image(await File.ReadAllBytesAsync(gateway.GoodImages[0])))).AssertProblem(409);
+        var why = await (await engineer.PostAsync($"api/lines/{line}/inspect",
+            Http.Image(await File.ReadAllBytesAsync(gateway.GoodImages[0])))).AssertProblem(409);
         Assert.Contains("no current model version", why);
         // Cancelling again is harmless; the stream of a finished job ends after one event.
-        Assert.Equal("Cancelled", (await (await engineer.DeleteAsync($"api/training/{jobId}")).ReadJson()).GetProperty("stage").GetString());
+        Assert.Equal("Cancelled",
+            (await (await engineer.DeleteAsync($"api/training/{jobId}")).ReadJson()).GetProperty("stage").GetString());
         var stream = await engineer.GetStringAsync($"api/training/{jobId}/events");
         Assert.Single(stream.Split("\n\n", StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("\"stage\":\"Cancelled\"", stream);

@@ -50,7 +50,8 @@ public sealed class CalibrationWarningBrowserTests(GatewayFixture gateway, Chrom
             System.Net.Http.Json.JsonContent.Create(new { version = Gateway.Version }));
         Assert.True(promoted.IsSuccessStatusCode, await promoted.Content.ReadAsStringAsync());
         Assert.Equal(JsonValueKind.Null,
-            JsonDocument.Parse(await c.GetStringAsync($"api/lines/{line}")).RootElement.GetProperty("warning").ValueKind);
+            JsonDocument.Parse(await c.GetStringAsync($"api/lines/{line}")).RootElement.GetProperty("warning")
+            .ValueKind);
         await page.ReloadAsync();
         await page.GetByTestId("version-row").First.WaitForAsync();
         await Assertions.Expect(page.GetByTestId("line-version")).ToHaveAttributeAsync("data-full", Gateway.Version);

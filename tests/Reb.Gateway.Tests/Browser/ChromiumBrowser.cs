@@ -10,7 +10,8 @@ public sealed class ChromiumBrowser : IAsyncLifetime
 {
     /// <summary>Where Debian's chromium package puts its launcher; REB_CHROMIUM overrides it (another machine
     /// layout).</summary>
-    public static string ExecutablePath => Environment.GetEnvironmentVariable("REB_CHROMIUM") is { Length: > 0 } p ? p : "/usr/bin/chromium";
+    public static string ExecutablePath
+        => Environment.GetEnvironmentVariable("REB_CHROMIUM") is { Length: > 0 } p ? p : "/usr/bin/chromium";
 
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -22,8 +23,10 @@ public sealed class ChromiumBrowser : IAsyncLifetime
     {
         if (!File.Exists(ExecutablePath))
             throw new InvalidOperationException(
-                $"Chromium is missing at {ExecutablePath}: the browser tests drive the system chromium. Run infra/start-services.sh " +
-                "(it installs Debian's chromium when missing) or `apt-get install -y chromium`; set REB_CHROMIUM to use another path. " +
+                $"Chromium is missing at {ExecutablePath}: the browser tests drive the system chromium. Run " +
+                "infra/start-services.sh " +
+                "(it installs Debian's chromium when missing) or `apt-get install -y chromium`; set REB_CHROMIUM to " +
+                "use another path. " +
                 "Do not run `playwright install`.");
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new()
@@ -49,7 +52,11 @@ public sealed class ChromiumBrowser : IAsyncLifetime
             _open.Remove((o, ctx));
             await ctx.CloseAsync();
         }
-        var context = await Browser.NewContextAsync(new() { BaseURL = baseUrl, ViewportSize = new() { Width = 1400, Height = 900 } });
+        var context = await Browser.NewContextAsync(new()
+        {
+            BaseURL = baseUrl,
+            ViewportSize = new() { Width = 1400, Height = 900 }
+        });
         context.SetDefaultTimeout(30_000); // generous: CI runs three test assemblies at once on 2 cores
         _open.Add((owner, context));
         return await context.NewPageAsync();

@@ -12,7 +12,8 @@ namespace Reb.Gateway.Tests.Browser;
 /// Each test saves a screenshot (see <see cref="Screenshots.Folder"/>).
 /// </summary>
 [Collection(DashboardCollection.Name)]
-public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output) : BrowserTest(gateway)
+public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output)
+    : BrowserTest(gateway)
 {
     [Theory]
     [InlineData("/dashboard/")]
@@ -42,12 +43,16 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         await Assertions.Expect(page.GetByTestId("who-role")).ToHaveTextAsync("engineer");
         Assert.Equal(Engineer, await page.EvaluateAsync<string?>("() => sessionStorage.getItem('reb.apiKey')"));
         // The overview lists this site's lines only.
-        await Assertions.Expect(page.Locator($"[data-testid=line-card][data-line='{GatewayFixture.Line}']")).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator($"[data-testid=line-card][data-line='{GatewayFixture.ScratchLine}']")).ToBeVisibleAsync();
-        Assert.Equal(0, await page.Locator($"[data-testid=line-card][data-line='{GatewayFixture.OtherSiteLine}']").CountAsync());
+        await Assertions.Expect(page.Locator($"[data-testid=line-card][data-line='{GatewayFixture.Line}']"))
+            .ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator($"[data-testid=line-card][data-line='{GatewayFixture.ScratchLine}']"))
+            .ToBeVisibleAsync();
+        Assert.Equal(0,
+            await page.Locator($"[data-testid=line-card][data-line='{GatewayFixture.OtherSiteLine}']").CountAsync());
         // Another site's line, reached by URL, is "not known" (the API answers 404, not 403).
         await page.EvaluateAsync("line => { location.hash = '#/line/' + line; }", GatewayFixture.OtherSiteLine);
-        await Assertions.Expect(page.GetByTestId("line-notice")).ToContainTextAsync($"is not known at site {GatewayFixture.SiteA}");
+        await Assertions.Expect(page.GetByTestId("line-notice"))
+            .ToContainTextAsync($"is not known at site {GatewayFixture.SiteA}");
         // The key survives a reload of the tab (sessionStorage) and signs in again by itself.
         await page.EvaluateAsync("() => { location.hash = '#/'; }");
         await page.ReloadAsync();
@@ -80,7 +85,8 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         var verdict = recorded.GetProperty("verdict").GetString();
         Assert.Equal(Path.GetFileName(image), recorded.GetProperty("name").GetString());
         await Assertions.Expect(result.GetByTestId("verdict")).ToHaveTextAsync(verdict == "good" ? "GOOD" : "REJECT");
-        await Assertions.Expect(result.GetByTestId("verdict")).ToHaveClassAsync(verdict == "good" ? "verdict verdict-good" : "verdict verdict-reject");
+        await Assertions.Expect(result.GetByTestId("verdict"))
+            .ToHaveClassAsync(verdict == "good" ? "verdict verdict-good" : "verdict verdict-reject");
         await WaitForLoadedImageAsync(result.GetByTestId("inspect-overlay"));
 
         // The 2 s poll brings the inspection into the card's latest verdicts, with its heatmap thumbnail.
@@ -103,14 +109,16 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         Assert.NotNull(target);
 
         await other.GetByTestId("promote").ClickAsync();
-        await Assertions.Expect(page.Locator($"[data-testid=version-row][data-version='{target}']")).ToHaveClassAsync("current");
+        await Assertions.Expect(page.Locator($"[data-testid=version-row][data-version='{target}']"))
+            .ToHaveClassAsync("current");
         await Assertions.Expect(page.GetByTestId("line-version")).ToHaveAttributeAsync("data-full", target!);
         await Assertions.Expect(page.GetByTestId("audit-row").First).ToContainTextAsync("promote");
 
         using var client = Gateway.Client(Engineer);
         var detail = await client.GetFromJsonAsync<JsonElement>($"api/lines/{GatewayFixture.ScratchLine}");
         Assert.Equal(target, detail.GetProperty("currentVersion").GetString());
-        await Assertions.Expect(page.GetByTestId("rollback")).ToBeEnabledAsync(); // there is now a version to go back to
+        // there is now a version to go back to
+        await Assertions.Expect(page.GetByTestId("rollback")).ToBeEnabledAsync();
         await Screenshots.SaveAsync(page, "03-line-engineer-after-promote", output);
     }
 
@@ -128,9 +136,11 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         output.WriteLine($"calibration: {good.Length} good scores, {defects?.Length.ToString() ?? "no"} defect scores");
 
         // Before the slider moves, the readout is for the exact threshold in use.
-        var inUse = (await client.GetFromJsonAsync<JsonElement>($"api/lines/{GatewayFixture.Line}")).GetProperty("threshold").GetDouble();
+        var inUse = (await client.GetFromJsonAsync<JsonElement>($"api/lines/{GatewayFixture.Line}"))
+            .GetProperty("threshold").GetDouble();
         Assert.Equal(inUse, ReadDouble(await page.GetByTestId("threshold-value").GetAttributeAsync("data-value")));
-        Assert.Equal(ExpectedRates.FalseReject(good, inUse)!.Value, ReadDouble(await page.GetByTestId("false-reject-rate").GetAttributeAsync("data-rate")), 12);
+        Assert.Equal(ExpectedRates.FalseReject(good, inUse)!.Value,
+            ReadDouble(await page.GetByTestId("false-reject-rate").GetAttributeAsync("data-rate")), 12);
         await Assertions.Expect(page.GetByTestId("threshold-value")).ToContainTextAsync("(in use)");
 
         var slider = page.GetByTestId("threshold-slider");
@@ -138,16 +148,20 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         foreach (var position in new[] { 0, 200, 450, 500, 550, 800, 1000 })
         {
             await slider.FillAsync(position.ToString());
-            var threshold = double.Parse((await page.GetByTestId("threshold-value").GetAttributeAsync("data-value"))!, System.Globalization.CultureInfo.InvariantCulture);
+            var threshold = double.Parse((await page.GetByTestId("threshold-value").GetAttributeAsync("data-value"))!,
+                System.Globalization.CultureInfo.InvariantCulture);
             var shownRate = await page.GetByTestId("false-reject-rate").GetAttributeAsync("data-rate");
             var expected = ExpectedRates.FalseReject(good, threshold)!.Value;
             Assert.Equal(expected, double.Parse(shownRate!, System.Globalization.CultureInfo.InvariantCulture), 12);
-            await Assertions.Expect(page.GetByTestId("false-reject-rate")).ToContainTextAsync($"{(int)Math.Round(expected * good.Length)} of {good.Length} good images");
+            await Assertions.Expect(page.GetByTestId("false-reject-rate"))
+                .ToContainTextAsync($"{(int)Math.Round(expected * good.Length)} of {good.Length} good images");
             if (defects is { Length: > 0 })
                 Assert.Equal(ExpectedRates.Escape(defects, threshold)!.Value,
-                    double.Parse((await page.GetByTestId("escape-rate").GetAttributeAsync("data-rate"))!, System.Globalization.CultureInfo.InvariantCulture), 12);
+                    double.Parse((await page.GetByTestId("escape-rate").GetAttributeAsync("data-rate"))!,
+                        System.Globalization.CultureInfo.InvariantCulture), 12);
             else
-                await Assertions.Expect(page.GetByTestId("escape-rate")).ToHaveTextAsync("unknown — no reviewed defects and no synthetic defect scores");
+                await Assertions.Expect(page.GetByTestId("escape-rate"))
+                    .ToHaveTextAsync("unknown — no reviewed defects and no synthetic defect scores");
             seen.Add(expected);
         }
         // The slider spans every calibration score, so its ends reject all / none of the good images.
@@ -169,7 +183,8 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         var page = await DashboardSession.SignedInAsync(chromium, Gateway.BaseUrl, Engineer, output);
         await DashboardSession.OpenLineAsync(page, GatewayFixture.ScratchLine);
         await page.GetByTestId("threshold-slider").FillAsync("300");
-        var candidate = double.Parse((await page.GetByTestId("threshold-value").GetAttributeAsync("data-value"))!, System.Globalization.CultureInfo.InvariantCulture);
+        var candidate = double.Parse((await page.GetByTestId("threshold-value").GetAttributeAsync("data-value"))!,
+            System.Globalization.CultureInfo.InvariantCulture);
 
         await page.GetByTestId("apply-threshold").ClickAsync();
         await Assertions.Expect(page.GetByTestId("reset-threshold")).ToBeEnabledAsync();
@@ -220,11 +235,13 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
         await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("#/training/[^/]+$"),
             new() { Timeout = 90_000, WaitUntil = WaitUntilState.Commit });
         // Progress arrives over the fetch-read event stream; the job ends Completed with a new version.
-        await Assertions.Expect(page.GetByTestId("training-stage")).ToHaveTextAsync("Completed", new() { Timeout = 180_000 });
+        await Assertions.Expect(page.GetByTestId("training-stage"))
+            .ToHaveTextAsync("Completed", new() { Timeout = 180_000 });
         var version = await page.GetByTestId("training-version").GetAttributeAsync("data-version");
         Assert.False(string.IsNullOrWhiteSpace(version));
         Assert.Equal(0, await page.GetByTestId("training-cancel").CountAsync()); // nothing left to cancel
-        Assert.DoesNotContain("live stream unavailable", await page.GetByTestId("training-progress").TextContentAsync());
+        Assert.DoesNotContain("live stream unavailable",
+            await page.GetByTestId("training-progress").TextContentAsync());
         await Screenshots.SaveAsync(page, "07-training-completed", output);
 
         using var client = Gateway.Client(Engineer);
@@ -233,13 +250,15 @@ public sealed class DashboardFlowTests(GatewayFixture gateway, ChromiumBrowser c
     }
 
     private static double ReadDouble(string? text) =>
-        double.Parse(text ?? throw new InvalidOperationException("attribute missing"), System.Globalization.CultureInfo.InvariantCulture);
+        double.Parse(text ?? throw new InvalidOperationException("attribute missing"),
+            System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Waits until an &lt;img&gt; has really decoded a picture (its blob URL fetched with the key).</summary>
     private static async Task WaitForLoadedImageAsync(ILocator img)
     {
         await img.WaitForAsync();
-        await img.EvaluateAsync("img => img.complete && img.naturalWidth > 0 ? true : new Promise((ok, fail) => { img.onload = () => ok(true); img.onerror = () => fail(new Error('image failed: ' + img.src)); })");
+        await img.EvaluateAsync("img => img.complete && img.naturalWidth > 0 ? true : new Promise((ok, fail) => { " +
+            "img.onload = () => ok(true); img.onerror = () => fail(new Error('image failed: ' + img.src)); })");
         Assert.True(await img.EvaluateAsync<int>("img => img.naturalWidth") > 0, "the heatmap image did not load");
         Assert.StartsWith("blob:", await img.GetAttributeAsync("src"));
     }

@@ -33,7 +33,8 @@ public static class DashboardSession
 
     /// <summary>Opens the dashboard and signs in with <paramref name="key"/>; returns once the overview
     /// shows.</summary>
-    public static async Task<IPage> SignedInAsync(ChromiumBrowser chromium, string baseUrl, string key, ITestOutputHelper output)
+    public static async Task<IPage> SignedInAsync(ChromiumBrowser chromium, string baseUrl, string key,
+        ITestOutputHelper output)
     {
         var page = await OpenAsync(chromium, baseUrl, output);
         await SignInAsync(page, key);

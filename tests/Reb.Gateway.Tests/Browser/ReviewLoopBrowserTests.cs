@@ -10,7 +10,8 @@ namespace Reb.Gateway.Tests.Browser;
 /// version with the current one on the reviewed image, promotes it, and the same image is then accepted.
 /// </summary>
 [Collection(DashboardCollection.Name)]
-public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output) : BrowserTest(gateway)
+public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output)
+    : BrowserTest(gateway)
 {
     [Fact]
     public async Task Reject_overturn_add_to_bank_compare_promote_then_the_same_image_is_accepted()
@@ -28,7 +29,8 @@ public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrows
         var id = await inspect.GetAttributeAsync("data-id");
         var queued = op.Locator($"[data-testid=review-row][data-id='{id}']");
         await queued.WaitForAsync();
-        Assert.Equal(0, await op.GetByTestId("add-to-bank").CountAsync()); // operators review; engineers change the bank
+        // operators review; engineers change the bank
+        Assert.Equal(0, await op.GetByTestId("add-to-bank").CountAsync());
         await queued.GetByTestId("review-overturn").ClickAsync();
         await op.Locator($"[data-testid=reviewed-row][data-id='{id}'][data-review=overturned]").WaitForAsync();
         await Assertions.Expect(op.GetByTestId("measured-frr")).ToHaveTextAsync("100.0 %");
@@ -49,7 +51,8 @@ public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrows
         // Compare on the reviewed image: the current version rejects the good part, the new one does not.
         var row = eng.Locator($"[data-testid=version-row][data-version='{version}']");
         await row.GetByTestId("compare").ClickAsync();
-        await Assertions.Expect(eng.GetByTestId("compare-current-frr")).ToHaveAttributeAsync("data-rate", "1", new() { Timeout = 120_000 });
+        await Assertions.Expect(eng.GetByTestId("compare-current-frr"))
+            .ToHaveAttributeAsync("data-rate", "1", new() { Timeout = 120_000 });
         await Assertions.Expect(eng.GetByTestId("compare-candidate-frr")).ToHaveAttributeAsync("data-rate", "0");
         await Screenshots.SaveAsync(eng, "11-review-compare", output);
 
@@ -57,7 +60,8 @@ public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrows
         await row.GetByTestId("promote").ClickAsync();
         await Assertions.Expect(eng.GetByTestId("line-version")).ToHaveAttributeAsync("data-full", version!);
         await eng.Locator("[data-testid=inspect-file]").Last.SetInputFilesAsync(image);
-        await Assertions.Expect(eng.GetByTestId("inspect-result").GetByTestId("verdict")).ToHaveTextAsync("GOOD", new() { Timeout = 120_000 });
+        await Assertions.Expect(eng.GetByTestId("inspect-result").GetByTestId("verdict"))
+            .ToHaveTextAsync("GOOD", new() { Timeout = 120_000 });
         await Screenshots.SaveAsync(eng, "12-review-accepted-after-promote", output);
     }
 
@@ -72,10 +76,12 @@ public sealed class ReviewLoopBrowserTests(GatewayFixture gateway, ChromiumBrows
         await Gateway.AddLineAsync(GatewayFixture.SiteA, probe);
         using var c = Gateway.Client(Engineer);
         var path = Gateway.DefectImages[0];
-        var r = await (await c.PostAsync($"api/lines/{probe}/inspect", Http.Image(await File.ReadAllBytesAsync(path)))).ReadJson();
+        var r = await (await c.PostAsync($"api/lines/{probe}/inspect", Http.Image(await File.ReadAllBytesAsync(path))))
+            .ReadJson();
         var score = r.GetProperty("score").GetDouble();
         Assert.True(score > 0, $"the defect image scores {score}");
-        var set = await c.PutAsync($"api/lines/{line}/threshold", System.Net.Http.Json.JsonContent.Create(new { threshold = score / 2 }));
+        var set = await c.PutAsync($"api/lines/{line}/threshold",
+            System.Net.Http.Json.JsonContent.Create(new { threshold = score / 2 }));
         Assert.True(set.IsSuccessStatusCode, await set.Content.ReadAsStringAsync());
         return path;
     }

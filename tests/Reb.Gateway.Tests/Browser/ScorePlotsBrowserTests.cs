@@ -16,7 +16,8 @@ namespace Reb.Gateway.Tests.Browser;
 /// a run of shifted scores raises the drift banner.
 /// </summary>
 [Collection(DashboardCollection.Name)]
-public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output) : BrowserTest(gateway)
+public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrowser chromium, ITestOutputHelper output)
+    : BrowserTest(gateway)
 {
     [Fact]
     public async Task Histogram_timeline_and_the_sliders_synthetic_escape_rate_on_a_line_without_reviewed_defects()
@@ -31,22 +32,27 @@ public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrows
         var record = await (await c.GetAsync($"api/lines/{line}/versions/{young}/calibration")).ReadJson();
         var kinds = record.GetProperty("predictedEscapeByKind").EnumerateArray().ToList();
         Assert.Equal(6, kinds.Count);
-        var synthetic = kinds.SelectMany(k => k.GetProperty("scores").EnumerateArray().Select(s => s.GetDouble())).ToArray();
+        var synthetic = kinds.SelectMany(k => k.GetProperty("scores").EnumerateArray().Select(s => s.GetDouble()))
+            .ToArray();
         Assert.Equal(GatewayFixture.TrainImages, record.GetProperty("outOfFoldScores").GetArrayLength());
         var fr = record.GetProperty("predictedFalseRejectRate").GetDouble();
-        Assert.InRange(fr, record.GetProperty("predictedFalseRejectLower").GetDouble(), record.GetProperty("predictedFalseRejectUpper").GetDouble());
+        Assert.InRange(fr, record.GetProperty("predictedFalseRejectLower").GetDouble(),
+            record.GetProperty("predictedFalseRejectUpper").GetDouble());
         var threshold = record.GetProperty("threshold").GetDouble();
-        Assert.Equal(synthetic.Count(s => s < threshold) / (double)synthetic.Length, record.GetProperty("predictedEscapeRate").GetDouble(), 12);
+        Assert.Equal(synthetic.Count(s => s < threshold) / (double)synthetic.Length,
+            record.GetProperty("predictedEscapeRate").GetDouble(), 12);
         var metrics = (await (await c.GetAsync($"api/lines/{line}")).ReadJson()).GetProperty("currentMetrics");
         Assert.Equal(6, metrics.GetProperty("predictedEscapeRateByKind").EnumerateObject().Count());
 
         // Real inspections, one reviewed as good (a reviewed part, not a reviewed defect).
         var answers = new List<JsonElement>();
         foreach (var path in Gateway.GoodImages.Concat(Gateway.DefectImages))
-            answers.Add(await Inspections.InspectAsync(c, line, Path.GetFileName(path), await File.ReadAllBytesAsync(path)));
+            answers.Add(await Inspections.InspectAsync(c, line, Path.GetFileName(path),
+                await File.ReadAllBytesAsync(path)));
         var firstGood = answers.FirstOrDefault(a => a.GetProperty("verdict").GetString() == "good");
         if (firstGood.ValueKind == JsonValueKind.Object)
-            Assert.True((await c.PostAsJsonAsync($"api/lines/{line}/inspections/{firstGood.GetProperty("id").GetString()}/review",
+            Assert.True((await c.PostAsJsonAsync(
+                $"api/lines/{line}/inspections/{firstGood.GetProperty("id").GetString()}/review",
                 new { decision = "confirm" })).IsSuccessStatusCode);
         var calibration = await (await c.GetAsync($"api/lines/{line}/calibration")).ReadJson();
         Assert.Equal(JsonValueKind.Null, calibration.GetProperty("defectScores").ValueKind);
@@ -69,19 +75,22 @@ public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrows
         var esc = page.GetByTestId("escape-rate");
         await Assertions.Expect(esc).ToHaveAttributeAsync("data-source", "synthetic");
         await Assertions.Expect(esc).ToContainTextAsync("predicted (synthetic");
-        Assert.Equal(synthetic.Count(s => s < threshold) / (double)synthetic.Length, Read(await esc.GetAttributeAsync("data-rate")), 12);
+        Assert.Equal(synthetic.Count(s => s < threshold) / (double)synthetic.Length,
+            Read(await esc.GetAttributeAsync("data-rate")), 12);
         await Assertions.Expect(page.GetByTestId("escape-by-kind").Locator("li")).ToHaveCountAsync(6);
         // The false-reject readout carries the Clopper-Pearson interval the server computes for the same count.
         var goods = record.GetProperty("outOfFoldScores").EnumerateArray().Select(s => s.GetDouble()).ToArray();
         int k = goods.Count(s => s >= threshold);
-        var (lower, upper) = BinomialBounds.ClopperPearson(k, goods.Length, record.GetProperty("intervalCoverage").GetDouble());
+        var (lower, upper) =
+            BinomialBounds.ClopperPearson(k, goods.Length, record.GetProperty("intervalCoverage").GetDouble());
         var frr = page.GetByTestId("false-reject-rate");
         Assert.Equal(lower, Read(await frr.GetAttributeAsync("data-lower")), 9);
         Assert.Equal(upper, Read(await frr.GetAttributeAsync("data-upper")), 9);
         // A lower slider position predicts fewer escapes, never more.
         await page.GetByTestId("threshold-slider").FillAsync("0");
         var low = Read(await page.GetByTestId("threshold-value").GetAttributeAsync("data-value"));
-        Assert.Equal(synthetic.Count(s => s < low) / (double)synthetic.Length, Read(await esc.GetAttributeAsync("data-rate")), 12);
+        Assert.Equal(synthetic.Count(s => s < low) / (double)synthetic.Length,
+            Read(await esc.GetAttributeAsync("data-rate")), 12);
         await page.GetByTestId("threshold-slider").FillAsync(
             (await page.GetByTestId("threshold-slider").GetAttributeAsync("value"))!);
         await Screenshots.SaveAsync(page, "20-line-score-plots", output);
@@ -99,7 +108,8 @@ public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrows
         await Assertions.Expect(banner).ToHaveAttributeAsync("data-drifting", "false");
         await Assertions.Expect(banner).ToBeHiddenAsync();
 
-        var reference = (await (await c.GetAsync($"api/lines/{line}/drift")).ReadJson()).GetProperty("referenceScore").GetDouble();
+        var reference = (await (await c.GetAsync($"api/lines/{line}/drift")).ReadJson()).GetProperty("referenceScore")
+            .GetDouble();
         var n = await Inspections.ShiftedRunAsync(Gateway, c, Gateway.Client(Engineer), line,
             reference);
         await page.ReloadAsync();
@@ -107,7 +117,8 @@ public sealed class ScorePlotsBrowserTests(GatewayFixture gateway, ChromiumBrows
         await Assertions.Expect(banner).ToBeVisibleAsync();
         await Assertions.Expect(banner).ToHaveAttributeAsync("data-drifting", "true");
         await Assertions.Expect(banner).ToContainTextAsync($"{n} of the last {n} passing parts");
-        await Assertions.Expect(page.GetByTestId("score-histogram")).ToHaveAttributeAsync("data-inspections", n.ToString());
+        await Assertions.Expect(page.GetByTestId("score-histogram"))
+            .ToHaveAttributeAsync("data-inspections", n.ToString());
         await Screenshots.SaveAsync(page, "21-line-drift-banner", output);
     }
 

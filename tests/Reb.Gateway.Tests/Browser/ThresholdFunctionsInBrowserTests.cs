@@ -8,7 +8,8 @@ namespace Reb.Gateway.Tests.Browser;
 /// Fast unit-level checks of the dashboard's pure modules (threshold.js, the SSE parser in sse.js) executed in the
 /// real browser against C#-computed expectations. No silo: the shipped (embedded) files are served by request routing.
 /// </summary>
-public sealed class ThresholdFunctionsInBrowserTests(ChromiumBrowser chromium, ITestOutputHelper output) : IClassFixture<ChromiumBrowser>
+public sealed class ThresholdFunctionsInBrowserTests(ChromiumBrowser chromium, ITestOutputHelper output)
+    : IClassFixture<ChromiumBrowser>
 {
     private const string Origin = "http://dashboard.test";
 
@@ -23,12 +24,23 @@ public sealed class ThresholdFunctionsInBrowserTests(ChromiumBrowser chromium, I
             var path = new Uri(route.Request.Url).AbsolutePath;
             if (path == "/blank.html")
             {
-                await route.FulfillAsync(new() { Status = 200, ContentType = "text/html", Body = "<!doctype html><title>modules</title>" });
+                await route.FulfillAsync(new()
+                {
+                    Status = 200,
+                    ContentType = "text/html",
+                    Body = "<!doctype html><title>modules</title>"
+                });
                 return;
             }
-            var bytes = path.StartsWith("/dashboard/", StringComparison.Ordinal) ? DashboardAssets.Read(path["/dashboard/".Length..]) : null;
+            var bytes = path.StartsWith("/dashboard/", StringComparison.Ordinal)
+                ? DashboardAssets.Read(path["/dashboard/".Length..]) : null;
             if (bytes is null) await route.FulfillAsync(new() { Status = 404, Body = "not shipped: " + path });
-            else await route.FulfillAsync(new() { Status = 200, ContentType = DashboardAssets.ContentType(path), BodyBytes = bytes });
+            else await route.FulfillAsync(new()
+            {
+                Status = 200,
+                ContentType = DashboardAssets.ContentType(path),
+                BodyBytes = bytes
+            });
         });
         await page.GotoAsync(Origin + "/blank.html");
         return page;
@@ -42,7 +54,8 @@ public sealed class ThresholdFunctionsInBrowserTests(ChromiumBrowser chromium, I
         var defects = Enumerable.Range(0, 23).Select(_ => Math.Round(2.0 + 0.5 * Gaussian(rng), 3)).ToArray();
         good[5] = good[6]; // a tie: both sides of a threshold equal to it must count together
         // Thresholds below/above everything, between, and exactly on scores (the >= boundary).
-        var thresholds = new List<double> { good.Min() - 1, defects.Max() + 1, good[6], defects[3], good.Max(), defects.Min() };
+        var thresholds =
+            new List<double> { good.Min() - 1, defects.Max() + 1, good[6], defects[3], good.Max(), defects.Min() };
         for (int i = 0; i < 20; i++) thresholds.Add(0.5 + 2.5 * rng.NextDouble());
 
         var page = await PageWithModulesAsync();
@@ -61,7 +74,8 @@ public sealed class ThresholdFunctionsInBrowserTests(ChromiumBrowser chromium, I
             var r = actual[i];
             Assert.Equal(ExpectedRates.FalseReject(good, thresholds[i]), r.GetProperty("fr").GetDouble());
             Assert.Equal(ExpectedRates.Escape(defects, thresholds[i]), r.GetProperty("esc").GetDouble());
-            Assert.Equal(r.GetProperty("fr").GetDouble(), r.GetProperty("both").GetProperty("falseRejectRate").GetDouble());
+            Assert.Equal(r.GetProperty("fr").GetDouble(),
+                r.GetProperty("both").GetProperty("falseRejectRate").GetDouble());
             Assert.Equal(r.GetProperty("esc").GetDouble(), r.GetProperty("both").GetProperty("escapeRate").GetDouble());
         }
         // Sanity of the probe set itself: it reaches both ends.
@@ -73,11 +87,14 @@ public sealed class ThresholdFunctionsInBrowserTests(ChromiumBrowser chromium, I
     public async Task Missing_defect_scores_give_an_unknown_escape_rate_not_zero()
     {
         var page = await PageWithModulesAsync();
+        // (The script is in pieces that end mid-line: the text the page runs stays as it was.)
         var r = await page.EvaluateAsync<JsonElement>(
             """
             async () => {
               const m = await import('/dashboard/threshold.js');
-              return { nullDefects: m.escapeRate(null, 1), emptyDefects: m.escapeRate([], 1), noGood: m.falseRejectRate([], 1),
+              return { nullDefects: m.escapeRate(null, 1), emptyDefects: m.escapeRate([], 1),
+            """ + """
+             noGood: m.falseRejectRate([], 1),
                        text: m.formatRate(m.escapeRate(null, 1), 'unknown'), pct: m.formatRate(0.125) };
             }
             """);
@@ -105,11 +122,14 @@ public sealed class ThresholdFunctionsInBrowserTests(ChromiumBrowser chromium, I
                        clamped: [m.thresholdToPosition(range, -100), m.thresholdToPosition(range, 100)] };
             }
             """, new { good, defects, threshold });
-        double min = r.GetProperty("range").GetProperty("min").GetDouble(), max = r.GetProperty("range").GetProperty("max").GetDouble();
+        double min = r.GetProperty("range").GetProperty("min").GetDouble(),
+            max = r.GetProperty("range").GetProperty("max").GetDouble();
         int steps = r.GetProperty("range").GetProperty("steps").GetInt32();
         Assert.All(good.Concat(defects).Append(threshold), s => Assert.InRange(s, min, max));
-        Assert.True(min < good.Min() && max > defects.Max(), "the slider must reach past the extreme scores (0 % and 100 % rates)");
-        Assert.InRange(r.GetProperty("back").GetDouble(), threshold - (max - min) / steps / 2, threshold + (max - min) / steps / 2);
+        Assert.True(min < good.Min() && max > defects.Max(),
+            "the slider must reach past the extreme scores (0 % and 100 % rates)");
+        Assert.InRange(r.GetProperty("back").GetDouble(), threshold - (max - min) / steps / 2,
+            threshold + (max - min) / steps / 2);
         Assert.Equal(min, r.GetProperty("ends")[0].GetDouble(), 12);
         Assert.Equal(max, r.GetProperty("ends")[1].GetDouble(), 12);
         Assert.Equal(0, r.GetProperty("clamped")[0].GetInt32());
@@ -125,13 +145,16 @@ public sealed class ThresholdFunctionsInBrowserTests(ChromiumBrowser chromium, I
             async () => {
               const { createSseParser } = await import('/dashboard/sse.js');
               const p = createSseParser();
-              const chunks = ['event: progress\ndata: {"percent"', ':40}\n', '\n: keep-alive\n\n', 'data: a\r', '\ndata: b\r\n\r', '\nevent: progress\ndata:{"percent":100}\n\n'];
+              const chunks = ['event: progress\ndata: {"percent"', ':40}\n', '\n: keep-alive\n\n', 'data: a\r',
+            """ + """
+             '\ndata: b\r\n\r', '\nevent: progress\ndata:{"percent":100}\n\n'];
               return chunks.flatMap(c => p.feed(c));
             }
             """);
         Assert.Equal(3, events.GetArrayLength());
         Assert.Equal("progress", events[0].GetProperty("event").GetString());
-        Assert.Equal(40, JsonDocument.Parse(events[0].GetProperty("data").GetString()!).RootElement.GetProperty("percent").GetInt32());
+        Assert.Equal(40, JsonDocument.Parse(events[0].GetProperty("data").GetString()!)
+            .RootElement.GetProperty("percent").GetInt32());
         Assert.Equal("message", events[1].GetProperty("event").GetString());
         Assert.Equal("a\nb", events[1].GetProperty("data").GetString());
         Assert.Equal("{\"percent\":100}", events[2].GetProperty("data").GetString());

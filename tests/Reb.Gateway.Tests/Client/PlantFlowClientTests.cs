@@ -12,7 +12,8 @@ namespace Reb.Gateway.Tests.Client;
 [Collection(GatewayCollection.Name)]
 public sealed class PlantFlowClientTests(GatewayFixture gateway)
 {
-    private RebClient Client(string role) => RebClient.Create(new Uri(gateway.BaseUrl), gateway.Key(GatewayFixture.SiteA, role));
+    private RebClient Client(string role)
+        => RebClient.Create(new Uri(gateway.BaseUrl), gateway.Key(GatewayFixture.SiteA, role));
 
     [Fact]
     public async Task The_plant_flow_runs_end_to_end_through_the_typed_client()
@@ -40,7 +41,8 @@ public sealed class PlantFlowClientTests(GatewayFixture gateway)
         var defect = await op.InspectAsync(line, ImageFile.FromPath(gateway.DefectImages[0]));
         Assert.Equal((done.Version, Path.GetFileName(gateway.GoodImages[0])), (good.Version, good.Name));
         Assert.Equal(good.Score >= good.Threshold, good.IsReject);
-        var batch = await op.InspectBatchAsync(line, [ImageFile.FromPath(gateway.DefectImages[1]), new ImageFile("broken.png", [1, 2, 3])]);
+        var batch = await op.InspectBatchAsync(line,
+            [ImageFile.FromPath(gateway.DefectImages[1]), new ImageFile("broken.png", [1, 2, 3])]);
         Assert.NotNull(batch.Results[0].Result);
         Assert.NotNull(batch.Results[1].Error);
 
@@ -59,12 +61,15 @@ public sealed class PlantFlowClientTests(GatewayFixture gateway)
     public async Task Refusals_are_typed_exceptions_with_the_problem_details()
     {
         using var op = Client(Roles.Operator);
-        var unknown = await Assert.ThrowsAsync<RebApiException>(() => op.InspectAsync("no-such-line", ImageFile.FromPath(gateway.GoodImages[0])));
+        var unknown = await Assert.ThrowsAsync<RebApiException>(() => op.InspectAsync("no-such-line",
+            ImageFile.FromPath(gateway.GoodImages[0])));
         Assert.Equal(404, unknown.Status);
         Assert.False(string.IsNullOrEmpty(unknown.Title));
-        var forbidden = await Assert.ThrowsAsync<RebApiException>(() => op.PromoteAsync(GatewayFixture.ScratchLine, gateway.Version));
+        var forbidden = await Assert.ThrowsAsync<RebApiException>(() => op.PromoteAsync(GatewayFixture.ScratchLine,
+            gateway.Version));
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
-        var bad = await Assert.ThrowsAsync<RebApiException>(() => op.InspectAsync(GatewayFixture.Line, new ImageFile("broken.png", [1, 2, 3])));
+        var bad = await Assert.ThrowsAsync<RebApiException>(() => op.InspectAsync(GatewayFixture.Line,
+            new ImageFile("broken.png", [1, 2, 3])));
         Assert.Equal(400, bad.Status);
         Assert.Contains("broken.png", bad.Detail);
     }
@@ -75,7 +80,8 @@ public sealed class PlantFlowClientTests(GatewayFixture gateway)
         // The gateway's first answers are 503 (as while a silo restarts): a GET goes through on a retry; a training
         // start is sent once and its refusal reaches the caller.
         var flaky = new FirstAnswersUnavailable(2) { InnerHandler = new SocketsHttpHandler() };
-        using var engineer = RebClient.Create(new Uri(gateway.BaseUrl), gateway.Key(GatewayFixture.SiteA, Roles.Engineer),
+        using var engineer =
+            RebClient.Create(new Uri(gateway.BaseUrl), gateway.Key(GatewayFixture.SiteA, Roles.Engineer),
             new RebClientOptions { RetryDelay = TimeSpan.FromMilliseconds(50) }, flaky);
         var line = await engineer.GetLineAsync(GatewayFixture.Line);
         Assert.Equal(GatewayFixture.Line, line.Line);
@@ -98,12 +104,14 @@ public sealed class PlantFlowClientTests(GatewayFixture gateway)
         using var op = RebClient.Create(new Uri(gateway.BaseUrl), gateway.Key(GatewayFixture.SiteA, Roles.Operator),
             new RebClientOptions { RetryDelay = TimeSpan.FromMilliseconds(50) }, cut);
         var name = $"resent-{Guid.NewGuid():N}.png";
-        var inspection = await op.InspectAsync(GatewayFixture.Line, new ImageFile(name, File.ReadAllBytes(gateway.GoodImages[0])));
+        var inspection =
+            await op.InspectAsync(GatewayFixture.Line, new ImageFile(name, File.ReadAllBytes(gateway.GoodImages[0])));
 
         Assert.Equal(2, cut.Requests);
         Assert.Equal(cut.FirstId, inspection.Id);          // the answer the first send never delivered
         Assert.Equal("true", cut.ReplayedHeader);           // the second send was answered from the history
-        var recorded = (await op.GetHistoryAsync(GatewayFixture.Line, new HistoryQuery(Take: 500))).Where(h => h.Name == name).ToList();
+        var recorded = (await op.GetHistoryAsync(GatewayFixture.Line, new HistoryQuery(Take: 500)))
+            .Where(h => h.Name == name).ToList();
         Assert.Single(recorded);
         Assert.Equal(inspection.Id, recorded[0].Id);
         Assert.Equal(inspection.Score, recorded[0].Score);
@@ -124,8 +132,10 @@ public sealed class PlantFlowClientTests(GatewayFixture gateway)
             if (Requests == 1)
             {
                 using var lost = response;
-                FirstId = System.Text.Json.JsonDocument.Parse(await lost.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("id").GetString();
-                throw new HttpRequestException(HttpRequestError.ConnectionError, "connection cut before the answer (test)");
+                FirstId = System.Text.Json.JsonDocument.Parse(await lost.Content.ReadAsStringAsync(ct))
+                    .RootElement.GetProperty("id").GetString();
+                throw new HttpRequestException(HttpRequestError.ConnectionError,
+                    "connection cut before the answer (test)");
             }
             ReplayedHeader = response.Headers.TryGetValues("Idempotent-Replayed", out var v) ? v.Single() : null;
             return response;
@@ -154,7 +164,8 @@ public sealed class PlantFlowClientTests(GatewayFixture gateway)
                 Content = new StringContent("""{"title":"Cluster unavailable","status":503,"detail":"try again"}""",
                     System.Text.Encoding.UTF8, "application/problem+json"),
             };
-            response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(1));
+            response.Headers.RetryAfter =
+                new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(1));
             return response;
         }
     }

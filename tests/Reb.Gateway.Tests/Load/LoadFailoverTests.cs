@@ -35,7 +35,8 @@ public sealed class LoadFailoverTests(GatewayFixture gateway)
     [Fact]
     public void Every_endpoint_must_be_loopback()
     {
-        var settings = new LoadSettings(new Uri("http://127.0.0.1:1/"), "k", "l", 1, TimeSpan.FromSeconds(1), 1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1))
+        var settings = new LoadSettings(new Uri("http://127.0.0.1:1/"), "k", "l", 1, TimeSpan.FromSeconds(1), 1,
+            TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1))
         { MoreUrls = [new Uri("http://example.com/")] };
         Assert.Throws<ArgumentException>(() => settings.Validated());
     }

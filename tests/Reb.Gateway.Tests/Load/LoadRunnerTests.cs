@@ -9,11 +9,13 @@ namespace Reb.Gateway.Tests.Load;
 [Collection(GatewayCollection.Name)]
 public sealed class LoadRunnerTests(GatewayFixture gateway)
 {
-    private LoadSettings Settings(string key, int requests) => new(new Uri(gateway.BaseUrl + "/"), key, GatewayFixture.Line,
+    private LoadSettings Settings(string key, int requests)
+        => new(new Uri(gateway.BaseUrl + "/"), key, GatewayFixture.Line,
         Clients: 2, Duration: TimeSpan.FromSeconds(60), MaxRequests: requests, RequestTimeout: TimeSpan.FromSeconds(60),
         MaxRetryAfter: TimeSpan.FromSeconds(1));
 
-    private IReadOnlyList<LoadImage> Images() => LoadImage.Read(gateway.GoodImages.Concat(gateway.DefectImages).Take(4));
+    private IReadOnlyList<LoadImage> Images()
+        => LoadImage.Read(gateway.GoodImages.Concat(gateway.DefectImages).Take(4));
 
     [Fact]
     public async Task Two_clients_send_exactly_the_request_budget_and_the_report_counts_them()
@@ -30,8 +32,10 @@ public sealed class LoadRunnerTests(GatewayFixture gateway)
         Assert.Equal(0, report.HardErrors + report.Hung + report.Retryable);
         Assert.Equal(10, report.ByStatus["200"]);
         Assert.True(report.ElapsedSeconds < 60);
-        Assert.InRange(report.ThroughputPerSecond, 10 / report.ElapsedSeconds * 0.999, 10 / report.ElapsedSeconds * 1.001);
-        Assert.True(report.Latency.P50 > 0 && report.Latency.P50 <= report.Latency.P95 && report.Latency.P95 <= report.Latency.P99
+        Assert.InRange(report.ThroughputPerSecond, 10 / report.ElapsedSeconds * 0.999,
+            10 / report.ElapsedSeconds * 1.001);
+        Assert.True(report.Latency.P50 > 0 && report.Latency.P50 <= report.Latency.P95
+            && report.Latency.P95 <= report.Latency.P99
                     && report.Latency.P99 <= report.Latency.Max);
         Assert.True(fired);
         Assert.NotNull(report.Event);

@@ -98,7 +98,8 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
 
         var grains = _silo1.Services.GetRequiredService<IGrainFactory>();
         var management = grains.GetGrain<IManagementGrain>(0);
-        await Until(async () => (await management.GetHosts(onlyActive: true)).Count == 2, TimeSpan.FromSeconds(60), "both silos active");
+        await Until(async () => (await management.GetHosts(onlyActive: true)).Count == 2, TimeSpan.FromSeconds(60),
+            "both silos active");
         var line = grains.GetGrain<IProductLineGrain>(Line);
         await line.RegisterVersion(version); // joins the default site, the bootstrap key's
         await line.SetShards(Shards);
@@ -114,40 +115,51 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
                 string last = "";
                 await Until(async () =>
                 {
-                    using var r = await http.PostAsync(new Uri(endpoint, $"api/lines/{Line}/inspect"), Http.Image(File.ReadAllBytes(images[0])));
+                    using var r = await http.PostAsync(new Uri(endpoint, $"api/lines/{Line}/inspect"),
+                        Http.Image(File.ReadAllBytes(images[0])));
                     last = $"{(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}";
-                    Assert.True(r.IsSuccessStatusCode || (r.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && r.Headers.RetryAfter is not null), last);
+                    Assert.True(r.IsSuccessStatusCode || (r.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable
+                        && r.Headers.RetryAfter is not null), last);
                     return r.IsSuccessStatusCode;
                 }, TimeSpan.FromSeconds(180), $"warm-up on {endpoint} ({last})");
             }
         }
-        var silo1Address = _silo1.Services.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().SiloAddress.ToString();
+        var silo1Address = _silo1.Services.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>()
+            .SiloAddress.ToString();
         var placements = new List<string>();
         foreach (var k in ShardKey.All(Line, version, Shards))
             placements.Add((await grains.GetGrain<IBankShardGrain>(k.ToString()).Describe()).Silo);
-        Assert.True(placements.Any(p => p != silo1Address), $"no shard on silo 2 (all on {silo1Address}): the kill would not be felt");
+        Assert.True(placements.Any(p => p != silo1Address),
+            $"no shard on silo 2 (all on {silo1Address}): the kill would not be felt");
 
-        var settings = new LoadSettings(endpoints[0], key, Line, Clients: 4, Duration: TimeSpan.FromSeconds(45), MaxRequests: 10_000,
+        var settings = new LoadSettings(endpoints[0], key, Line, Clients: 4, Duration: TimeSpan.FromSeconds(45),
+            MaxRequests: 10_000,
             RequestTimeout: Bound, MaxRetryAfter: TimeSpan.FromSeconds(2)) { MoreUrls = freeze ? [] : [endpoints[1]] };
         var victim = _silo2;
         var runner = new LoadRunner(settings, LoadImage.Read(images))
         {
             Event = freeze
-                ? (TimeSpan.FromSeconds(12), "SIGSTOP silo 2", () => { Assert.Equal(0, SendSignal(victim.Id, SigStop)); return Task.CompletedTask; })
+                ? (TimeSpan.FromSeconds(12), "SIGSTOP silo 2",
+                    () => { Assert.Equal(0, SendSignal(victim.Id, SigStop)); return Task.CompletedTask; })
                 : (TimeSpan.FromSeconds(12), "SIGKILL silo 2", () => { victim.Kill(); return Task.CompletedTask; }),
         };
         var report = await runner.RunAsync();
 
-        output.WriteLine($"requests {report.Requests}: ok {report.Ok}, retryable {report.Retryable}, hard {report.HardErrors}, hung {report.Hung}, " +
-                         $"failed over {report.FailedOver}; ok p50/p95 {report.Latency.P50:0}/{report.Latency.P95:0} ms; slowest answer {report.SlowestAnswerMs:0} ms");
-        output.WriteLine($"by status: {string.Join(", ", report.ByStatus.Select(kv => $"{kv.Key}: {kv.Value}"))}; event: {report.EventNote}; " +
-                         $"ok before/after {report.Event?.OkBefore}/{report.Event?.OkAfter}, longest gap {report.Event?.LongestGapSeconds:0.0} s");
+        output.WriteLine($"requests {report.Requests}: ok {report.Ok}, retryable {report.Retryable}, hard " +
+            $"{report.HardErrors}, hung {report.Hung}, " +
+                         $"failed over {report.FailedOver}; ok p50/p95 {report.Latency.P50:0}/{report.Latency.P95:0} " +
+                         $"ms; slowest answer {report.SlowestAnswerMs:0} ms");
+        output.WriteLine($"by status: {string.Join(", ", report.ByStatus.Select(kv => $"{kv.Key}: {kv.Value}"))}; " +
+            $"event: {report.EventNote}; " +
+                         $"ok before/after {report.Event?.OkBefore}/{report.Event?.OkAfter}, longest gap " +
+                         $"{report.Event?.LongestGapSeconds:0.0} s");
         Assert.NotNull(report.Event);
         Assert.True(report.Event!.OkBefore > 0, "nothing was answered before the kill");
         Assert.Equal(0, report.Hung);
         Assert.Equal(0, report.HardErrors);
         Assert.True(report.SlowestAnswerMs < Bound.TotalMilliseconds, $"slowest answer {report.SlowestAnswerMs:0} ms");
-        Assert.All(report.ByStatus.Keys, s => Assert.True(s is "200" or "503" || s.StartsWith("no answer", StringComparison.Ordinal), $"status {s}"));
+        Assert.All(report.ByStatus.Keys, s
+            => Assert.True(s is "200" or "503" || s.StartsWith("no answer", StringComparison.Ordinal), $"status {s}"));
         // A killed process: the cluster recovers within the run (its shards re-activate on silo 1). A frozen silo is
         // only left behind once membership declares it dead, which on this shared, loaded machine took longer than the
         // run (Orleans lengthens probe timeouts while the prober itself is overloaded); until then every answer is the
@@ -163,7 +175,12 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
 
     private Process StartSiloProcess(IDictionary<string, string?> settings)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = _work };
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = _work
+        };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Reb.Silo.dll"));
         foreach (var (k, v) in settings) { start.ArgumentList.Add($"--{k}"); start.ArgumentList.Add(v ?? ""); }
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
@@ -180,7 +197,8 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         await Until(async () =>
         {
-            Assert.False(process.HasExited, $"silo 2 exited ({(process.HasExited ? process.ExitCode : 0)}): {_silo2Log}");
+            Assert.False(process.HasExited,
+                $"silo 2 exited ({(process.HasExited ? process.ExitCode : 0)}): {_silo2Log}");
             try { return (await http.GetAsync(new Uri(root, "healthz"))).IsSuccessStatusCode; }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
         }, TimeSpan.FromSeconds(150), "silo 2 answers /healthz");
@@ -201,16 +219,19 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
     private async Task<string> PublishModelAsync()
     {
         var options = new InspectionOptions { ImageSize = 128 };
-        var (model, report) = ModelFitter.Fit(SampleImages("train/good").Take(4).ToList(), new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
+        var (model, report) = ModelFitter.Fit(SampleImages("train/good").Take(4).ToList(),
+            new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
         var dir = Path.Combine(_work, "model");
         using (model) ModelStore.Save(model, report, Line, dir);
-        return await new LocalFolderArtefactStore(Path.Combine(_work, "store"), ModelDirectoryFormat.Instance).PublishModelAsync(dir);
+        return await new LocalFolderArtefactStore(Path.Combine(_work, "store"), ModelDirectoryFormat.Instance)
+            .PublishModelAsync(dir);
     }
 
     private static IEnumerable<string> SampleImages(string folder) =>
         Directory.GetFiles(Path.Combine(GatewayFixture.RepositoryRoot(), "samples/deeppcb", folder), "*.png").Order();
 
-    private static string RandomHex(int bytes) => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(bytes)).ToLowerInvariant();
+    private static string RandomHex(int bytes)
+        => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(bytes)).ToLowerInvariant();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -220,9 +241,11 @@ public sealed class SiloKillDuringInspectTests(ITestOutputHelper output) : IAsyn
         _silo2?.Dispose();
         if (_silo1 is not null)
         {
-            try { await _silo1.StopAsync(TimeSpan.FromSeconds(20)); } catch (Exception) { /* the cluster lost a silo on purpose */ }
+            try { await _silo1.StopAsync(TimeSpan.FromSeconds(20)); }
+            catch (Exception) { /* the cluster lost a silo on purpose */ }
             _silo1.Dispose();
         }
-        try { Directory.Delete(_work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }

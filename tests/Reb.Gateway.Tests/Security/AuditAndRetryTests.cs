@@ -20,9 +20,11 @@ public sealed class AuditAndRetryTests(GatewayFixture gateway)
     public async Task Auto_promote_on_registration_is_audited()
     {
         const string line = "sec-audit-auto";
-        await gateway.AddLineAsync(GatewayFixture.SiteA, line); // registers SecondVersion (first: current), then Version with promote
+        // registers SecondVersion (first: current), then Version with promote
+        await gateway.AddLineAsync(GatewayFixture.SiteA, line);
         using var op = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Operator));
-        var autos = (await AuditAsync(op, line)).Where(a => a.GetProperty("action").GetString() == "auto-promote").ToList();
+        var autos = (await AuditAsync(op, line)).Where(a => a.GetProperty("action").GetString() == "auto-promote")
+            .ToList();
         Assert.Equal(2, autos.Count);
         Assert.Equal(gateway.SecondVersion, autos[0].GetProperty("oldValue").GetString());
         Assert.Equal(gateway.Version, autos[0].GetProperty("newValue").GetString());
@@ -32,7 +34,8 @@ public sealed class AuditAndRetryTests(GatewayFixture gateway)
     public async Task Key_creation_and_revocation_are_audited_for_the_site()
     {
         using var admin = gateway.Client(gateway.Key(GatewayFixture.SiteB, Roles.Admin));
-        using var created = await admin.PostAsync("api/keys", SecurityHelpers.Json("{\"name\":\"audited-key\",\"role\":\"operator\"}"));
+        using var created =
+            await admin.PostAsync("api/keys", SecurityHelpers.Json("{\"name\":\"audited-key\",\"role\":\"operator\"}"));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var id = (await created.ReadJson()).GetProperty("id").GetString()!;
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"api/keys/{id}")).StatusCode);
@@ -42,8 +45,10 @@ public sealed class AuditAndRetryTests(GatewayFixture gateway)
         Assert.Equal("key-revoke", audit[0].GetProperty("action").GetString());
         Assert.StartsWith(id, audit[0].GetProperty("oldValue").GetString());
         Assert.Contains("site-b-admin", audit[0].GetProperty("who").GetString());
-        Assert.Contains(audit, a => a.GetProperty("action").GetString() == "key-create" && a.GetProperty("newValue").GetString()!.StartsWith(id));
-        Assert.All(audit, a => Assert.Equal(GatewayFixture.SiteB, a.GetProperty("site").GetString())); // no other site's keys
+        Assert.Contains(audit, a => a.GetProperty("action").GetString() == "key-create" && a.GetProperty("newValue")
+            .GetString()!.StartsWith(id));
+        // no other site's keys
+        Assert.All(audit, a => Assert.Equal(GatewayFixture.SiteB, a.GetProperty("site").GetString()));
     }
 
     [Fact]
@@ -54,15 +59,19 @@ public sealed class AuditAndRetryTests(GatewayFixture gateway)
         using var engineer = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Engineer));
         for (int round = 0; round < 6; round++)
         {
-            var a = engineer.PostAsync($"api/lines/{line}/promote", SecurityHelpers.Json($"{{\"version\":\"{gateway.SecondVersion}\"}}"));
-            var b = engineer.PostAsync($"api/lines/{line}/promote", SecurityHelpers.Json($"{{\"version\":\"{gateway.Version}\"}}"));
+            var a = engineer.PostAsync($"api/lines/{line}/promote",
+                SecurityHelpers.Json($"{{\"version\":\"{gateway.SecondVersion}\"}}"));
+            var b = engineer.PostAsync($"api/lines/{line}/promote",
+                SecurityHelpers.Json($"{{\"version\":\"{gateway.Version}\"}}"));
             foreach (var r in await Task.WhenAll(a, b)) Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         }
-        var promotes = (await AuditAsync(engineer, line)).Where(e => e.GetProperty("action").GetString() == "promote").Reverse().ToList();
+        var promotes = (await AuditAsync(engineer, line)).Where(e => e.GetProperty("action").GetString() == "promote")
+            .Reverse().ToList();
         Assert.Equal(12, promotes.Count);
         // Each entry's old value is the previous entry's new value: no two entries claim the same starting point.
         for (int i = 1; i < promotes.Count; i++)
-            Assert.Equal(promotes[i - 1].GetProperty("newValue").GetString(), promotes[i].GetProperty("oldValue").GetString());
+            Assert.Equal(promotes[i - 1].GetProperty("newValue").GetString(),
+                promotes[i].GetProperty("oldValue").GetString());
     }
 
     [Fact]
@@ -71,11 +80,13 @@ public sealed class AuditAndRetryTests(GatewayFixture gateway)
         const string line = "sec-rollback-race";
         await gateway.AddLineAsync(GatewayFixture.SiteA, line); // one earlier version to roll back to
         using var engineer = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Engineer));
-        var both = await Task.WhenAll(engineer.PostAsync($"api/lines/{line}/rollback", null), engineer.PostAsync($"api/lines/{line}/rollback", null));
+        var both = await Task.WhenAll(engineer.PostAsync($"api/lines/{line}/rollback", null),
+            engineer.PostAsync($"api/lines/{line}/rollback", null));
         var statuses = both.Select(r => (int)r.StatusCode).Order().ToList();
         Assert.Equal([200, 409], statuses);
         await both.Single(r => (int)r.StatusCode == 409).AssertProblem(409);
-        Assert.Equal(gateway.SecondVersion, (await gateway.Grains.GetGrain<IProductLineGrain>(line).GetStatus()).Current);
+        Assert.Equal(gateway.SecondVersion,
+            (await gateway.Grains.GetGrain<IProductLineGrain>(line).GetStatus()).Current);
     }
 
     [Fact]

@@ -32,7 +32,8 @@ public sealed class AuthenticationLimitTests(GatewayFixture gateway)
         blocked.Headers.Add("X-Api-Key", $"reb_{id}_" + new string('0', 64));
         using var refused = await wrong.SendAsync(blocked);
         await refused.AssertProblem(429);
-        Assert.True(refused.Headers.RetryAfter?.Delta is { } wait && wait > TimeSpan.Zero && wait <= TimeSpan.FromMinutes(1), "Retry-After");
+        Assert.True(refused.Headers.RetryAfter?.Delta is { } wait && wait > TimeSpan.Zero
+            && wait <= TimeSpan.FromMinutes(1), "Retry-After");
 
         // While blocked, even the right secret of that key from that address is not checked; from another address it
         // works.
@@ -49,7 +50,8 @@ public sealed class AuthenticationLimitTests(GatewayFixture gateway)
         int before = keys.CachedRecords;
         for (int i = 0; i < 500; i++)
         {
-            var guess = $"reb_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))}";
+            var guess = $"reb_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}_" +
+                $"{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))}";
             Assert.Null(await keys.AuthenticateAsync(guess));
         }
         // Other tests may add a few real keys meanwhile; 500 misses must not be there.

@@ -13,8 +13,10 @@ namespace Reb.Gateway.Tests.Security;
 public sealed class ErrorBodyTests(GatewayFixture gateway)
 {
     [Theory]
-    [InlineData("line 'pcb': model version 'abc' does not exist: model version 'abc' is not in local folder /srv/reb/artefacts: it was never published")]
-    [InlineData("model version 'abc' cannot be used: blob https://acct.blob.core.windows.net/reb-artefacts/models/abc/manifest.json is corrupt")]
+    [InlineData("line 'pcb': model version 'abc' does not exist: model version 'abc' is not in local folder " +
+        "/srv/reb/artefacts: it was never published")]
+    [InlineData("model version 'abc' cannot be used: blob " +
+        "https://acct.blob.core.windows.net/reb-artefacts/models/abc/manifest.json is corrupt")]
     [InlineData("model version 'abc' cannot be used: AccountKey=c2VjcmV0; store C:\\data\\store\\models failed")]
     public void Model_errors_reach_the_client_without_paths_urls_or_secrets(string message)
     {
@@ -29,7 +31,8 @@ public sealed class ErrorBodyTests(GatewayFixture gateway)
     [Fact]
     public void Any_client_visible_message_is_scrubbed_of_paths_and_urls()
     {
-        var (_, _, detail, _) = ProblemDetailsMapping.Map(new ArgumentException("cannot read /var/lib/reb/store/x.png from http://10.0.0.5:10000/devstoreaccount1"));
+        var (_, _, detail, _) = ProblemDetailsMapping.Map(
+            new ArgumentException("cannot read /var/lib/reb/store/x.png from http://10.0.0.5:10000/devstoreaccount1"));
         Assert.DoesNotContain("/var/lib", detail);
         Assert.DoesNotContain("10.0.0.5", detail);
     }
@@ -41,7 +44,8 @@ public sealed class ErrorBodyTests(GatewayFixture gateway)
     public async Task A_malformed_form_field_is_a_400_naming_the_field(string field, string value)
     {
         using var engineer = gateway.Client(await SecurityHelpers.KeyAsync(gateway, "sec-form", Roles.Engineer));
-        using var r = await engineer.PostAsync("api/lines/sec-form-line/training", SecurityHelpers.TrainingUpload(gateway, (field, value)));
+        using var r = await engineer.PostAsync("api/lines/sec-form-line/training",
+            SecurityHelpers.TrainingUpload(gateway, (field, value)));
         Assert.Contains(field, await r.AssertProblem(400));
     }
 
@@ -50,7 +54,8 @@ public sealed class ErrorBodyTests(GatewayFixture gateway)
     {
         using var op = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Operator));
         var png = await File.ReadAllBytesAsync(gateway.GoodImages[0]);
-        using var r = await op.PostAsync($"api/lines/{GatewayFixture.Line}/inspect?name=cut.png", Http.Image(png[..(png.Length / 2)]));
+        using var r = await op.PostAsync($"api/lines/{GatewayFixture.Line}/inspect?name=cut.png",
+            Http.Image(png[..(png.Length / 2)]));
         Assert.Contains("truncated", await r.AssertProblem(400));
     }
 }

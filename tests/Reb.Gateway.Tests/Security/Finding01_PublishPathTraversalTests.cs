@@ -14,7 +14,8 @@ namespace Reb.Gateway.Tests.Security;
 [Collection(GatewayCollection.Name)]
 public sealed class Finding01_PublishPathTraversalTests(GatewayFixture gateway)
 {
-    public static TheoryData<string> OutsideNames() => new() { "/dev/zero", "../x", "/etc/hostname", "../../model-a/core.f32" };
+    public static TheoryData<string> OutsideNames()
+        => new() { "/dev/zero", "../x", "/etc/hostname", "../../model-a/core.f32" };
 
     [Theory]
     [MemberData(nameof(OutsideNames))]
@@ -38,7 +39,8 @@ public sealed class Finding01_PublishPathTraversalTests(GatewayFixture gateway)
     public async Task A_core_file_field_outside_the_model_that_the_file_list_does_not_hold_is_refused_by_name()
     {
         var line = "sec-f01-field-" + Guid.NewGuid().ToString("N")[..8];
-        var dir = TamperedModels.Make(gateway, m => m with { Bank = m.Bank with { DensityFile = "/proc/self/environ" } });
+        var dir =
+            TamperedModels.Make(gateway, m => m with { Bank = m.Bank with { DensityFile = "/proc/self/environ" } });
         using var engineer = gateway.Client(await SecurityHelpers.KeyAsync(gateway, "sec-f01", Roles.Engineer));
         using var r = await engineer.PostAsync($"api/lines/{line}/versions", TamperedModels.Form(dir));
         var detail = await r.AssertProblem(400);

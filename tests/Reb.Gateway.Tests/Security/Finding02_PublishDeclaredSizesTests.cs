@@ -35,7 +35,8 @@ public sealed class Finding02_PublishDeclaredSizesTests(GatewayFixture gateway)
 
     [Theory]
     [MemberData(nameof(Oversized))]
-    public async Task A_publish_declaring_an_oversized_shape_is_refused_naming_the_field_and_claims_nothing(string what, string field)
+    public async Task A_publish_declaring_an_oversized_shape_is_refused_naming_the_field_and_claims_nothing(string what,
+        string field)
     {
         var line = $"sec-f02-{what.ToLowerInvariant()}-{Guid.NewGuid():N}"[..30];
         var dir = TamperedModels.Make(gateway, m => Change(m, what));
@@ -57,7 +58,8 @@ public sealed class Finding02_PublishDeclaredSizesTests(GatewayFixture gateway)
         var store = new LocalFolderArtefactStore(root, ModelDirectoryFormat.Instance);
         // What a silo's model cache does: fetch the verified copy, then load its embedder (the probe is built there).
         var copy = await store.FetchModelAsync(version, Path.Combine(root, "cache"));
-        var e = Assert.Throws<ModelFormatException>(() => ModelStore.LoadEmbedder(copy, ModelDirectory.ReadManifest(copy)));
+        var e =
+            Assert.Throws<ModelFormatException>(() => ModelStore.LoadEmbedder(copy, ModelDirectory.ReadManifest(copy)));
         Assert.Contains("features.imageSize 60000", e.Message);
     }
 }

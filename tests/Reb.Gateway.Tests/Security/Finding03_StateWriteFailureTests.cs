@@ -24,17 +24,20 @@ public sealed class Finding03_StateWriteFailureTests : IDisposable
         await using (var first = await DurableGateway.Start(settings))
         {
             using var adminClient = first.Client(admin);
-            using var created = await adminClient.PostAsync("api/keys", SecurityHelpers.Json("{\"name\":\"line-pc\",\"role\":\"operator\"}"));
+            using var created = await adminClient.PostAsync("api/keys",
+                SecurityHelpers.Json("{\"name\":\"line-pc\",\"role\":\"operator\"}"));
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             var body = await created.ReadJson();
             (key, id) = (body.GetProperty("key").GetString()!, body.GetProperty("id").GetString()!);
-            using (var op = first.Client(key)) Assert.Equal(HttpStatusCode.OK, (await op.GetAsync("api/me")).StatusCode);
+            using (var op = first.Client(key))
+                Assert.Equal(HttpStatusCode.OK, (await op.GetAsync("api/me")).StatusCode);
 
             first.Faults.FailNextWrites("api-keys"); // a transient store error on the revoke's write
             using var revoked = await adminClient.DeleteAsync($"api/keys/{id}");
             Assert.Equal(1, first.Faults.Injected);
             Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode); // the gateway's retry revoked it, no 404
-            using (var op = first.Client(key)) Assert.Equal(HttpStatusCode.Unauthorized, (await op.GetAsync("api/me")).StatusCode);
+            using (var op = first.Client(key))
+                Assert.Equal(HttpStatusCode.Unauthorized, (await op.GetAsync("api/me")).StatusCode);
         }
         await using (var second = await DurableGateway.Start(settings))
         {
@@ -52,7 +55,8 @@ public sealed class Finding03_StateWriteFailureTests : IDisposable
         var admin = DurableGateway.NewAdminKey();
         await using var gateway = await DurableGateway.Start(DurableGateway.Settings(_work, admin));
         using var adminClient = gateway.Client(admin);
-        using var created = await adminClient.PostAsync("api/keys", SecurityHelpers.Json("{\"name\":\"line-pc\",\"role\":\"operator\"}"));
+        using var created = await adminClient.PostAsync("api/keys",
+            SecurityHelpers.Json("{\"name\":\"line-pc\",\"role\":\"operator\"}"));
         var id = (await created.ReadJson()).GetProperty("id").GetString()!;
         gateway.Faults.FailNextWrites("api-keys", afterWrite: true);
         using var revoked = await adminClient.DeleteAsync($"api/keys/{id}");
@@ -73,7 +77,8 @@ public sealed class Finding03_StateWriteFailureTests : IDisposable
             Assert.Equal("plant-7", (await ops.Claim("plant-7")).Site); // the caller's retry
         }
         await using (var second = await DurableGateway.Start(settings))
-            Assert.Equal("plant-7", (await second.Grains.GetGrain<ILineOperationsGrain>("claimed-line").GetSettings()).Site);
+            Assert.Equal("plant-7",
+                (await second.Grains.GetGrain<ILineOperationsGrain>("claimed-line").GetSettings()).Site);
     }
 
     [Fact]
@@ -107,6 +112,7 @@ public sealed class Finding03_StateWriteFailureTests : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(_work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }

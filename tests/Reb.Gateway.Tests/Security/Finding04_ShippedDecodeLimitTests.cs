@@ -50,18 +50,23 @@ public sealed class Finding04_ShippedDecodeLimitTests : IAsyncLifetime
             b.Logging.ClearProviders();
         });
         await _host.StartAsync();
-        var address = _host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _baseUrl = $"http://127.0.0.1:{new Uri(address.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost")).Port}/";
+        var address = _host.Services.GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        _baseUrl =
+            $"http://127.0.0.1:{new Uri(address.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost")).Port}/";
     }
 
     [Fact]
     public async Task The_shipped_appsettings_refuses_a_5000x4000_image_header_with_413()
     {
-        var key = (await _host!.Services.GetRequiredService<ApiKeyService>().CreateAsync("shipped-op", "shipped", Roles.Operator, "test")).Key;
-        await _host.Services.GetRequiredService<IGrainFactory>().GetGrain<ILineOperationsGrain>("shipped-line").Claim("shipped");
+        var key = (await _host!.Services.GetRequiredService<ApiKeyService>()
+            .CreateAsync("shipped-op", "shipped", Roles.Operator, "test")).Key;
+        await _host.Services.GetRequiredService<IGrainFactory>().GetGrain<ILineOperationsGrain>("shipped-line")
+            .Claim("shipped");
         // Only the 33 header bytes of a 5000 x 4000 PNG: refused from the header, nothing decoded.
         var header = new byte[33];
-        new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R' }.CopyTo(header, 0);
+        new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D',
+            (byte)'R' }.CopyTo(header, 0);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(16), 5000);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(20), 4000);
         header[24] = 8; header[25] = 2;
@@ -70,7 +75,8 @@ public sealed class Finding04_ShippedDecodeLimitTests : IAsyncLifetime
         using var r = await client.PostAsync("api/lines/shipped-line/inspect", Http.Image(header));
         var limit = _host.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxImagePixels;
         Assert.Contains("5000", await r.AssertProblem(413));
-        Assert.True(limit <= new GatewayOptions().MaxImagePixels, $"the shipped MaxImagePixels {limit} is over the code default");
+        Assert.True(limit <= new GatewayOptions().MaxImagePixels,
+            $"the shipped MaxImagePixels {limit} is over the code default");
     }
 
     public async Task DisposeAsync()
@@ -80,7 +86,8 @@ public sealed class Finding04_ShippedDecodeLimitTests : IAsyncLifetime
             try { await _host.StopAsync(TimeSpan.FromSeconds(10)); } catch (Exception) { /* best effort */ }
             _host.Dispose();
         }
-        try { Directory.Delete(_work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }
 

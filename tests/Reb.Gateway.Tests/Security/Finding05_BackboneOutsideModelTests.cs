@@ -26,7 +26,8 @@ public sealed class Finding05_BackboneOutsideModelTests(GatewayFixture gateway)
         foreach (var path in new[] { onSilo, "../" + Path.GetFileName(onSilo) })
         {
             var line = "sec-f05-" + Guid.NewGuid().ToString("N")[..8];
-            var dir = TamperedModels.Make(gateway, m => m with { Backbone = m.Backbone with { SpecJson = SpecAt(path) } });
+            var dir =
+                TamperedModels.Make(gateway, m => m with { Backbone = m.Backbone with { SpecJson = SpecAt(path) } });
             using var engineer = gateway.Client(await SecurityHelpers.KeyAsync(gateway, "sec-f05", Roles.Engineer));
             using var r = await engineer.PostAsync($"api/lines/{line}/versions", TamperedModels.Form(dir));
             Assert.Contains("backbone model file", await r.AssertProblem(400));
@@ -40,7 +41,8 @@ public sealed class Finding05_BackboneOutsideModelTests(GatewayFixture gateway)
         var line = "sec-f05-unlisted";
         var onnx = Backbone.ResolveModelPath(BackboneSpec.ResNet18);
         // The file travels with the upload but is not in the file list: outside the content address.
-        var dir = TamperedModels.Make(gateway, m => m with { Backbone = m.Backbone with { SpecJson = SpecAt(ModelStore.BackboneOnnxFile) } },
+        var dir = TamperedModels.Make(gateway,
+            m => m with { Backbone = m.Backbone with { SpecJson = SpecAt(ModelStore.BackboneOnnxFile) } },
             d => File.Copy(onnx, Path.Combine(d, ModelStore.BackboneOnnxFile)));
         using var engineer = gateway.Client(await SecurityHelpers.KeyAsync(gateway, "sec-f05", Roles.Engineer));
         using var r = await engineer.PostAsync($"api/lines/{line}/versions", TamperedModels.Form(dir));

@@ -74,7 +74,8 @@ public sealed class Finding06_PublishGateAndBudgetTests(GatewayFixture gateway)
         var running = new List<RateLimitLease>();
         for (int i = 0; i < gate.Limit; i++) running.Add(await gate.AcquireAsync(CancellationToken.None));
         Assert.All(running, l => Assert.True(l.IsAcquired));
-        var waiting = Enumerable.Range(0, gate.Queue).Select(_ => gate.AcquireAsync(CancellationToken.None).AsTask()).ToList();
+        var waiting = Enumerable.Range(0, gate.Queue).Select(_ => gate.AcquireAsync(CancellationToken.None).AsTask())
+            .ToList();
         try
         {
             using var r = await engineer.SendAsync(Upload("api/lines/sec-f06-gate/versions", model));

@@ -32,7 +32,8 @@ public sealed class Finding08_FailedAuthBehindIngressTests : IDisposable
         using var adminClient = gateway.Client(admin);
         async Task<string> NewKey(string name)
         {
-            using var r = await adminClient.PostAsync("api/keys", SecurityHelpers.Json($"{{\"name\":\"{name}\",\"role\":\"operator\"}}"));
+            using var r = await adminClient.PostAsync("api/keys",
+                SecurityHelpers.Json($"{{\"name\":\"{name}\",\"role\":\"operator\"}}"));
             return (await r.ReadJson()).GetProperty("key").GetString()!;
         }
         var plantA = await NewKey("plant-a");
@@ -48,7 +49,8 @@ public sealed class Finding08_FailedAuthBehindIngressTests : IDisposable
 
         // Another plant behind the same ingress, and another key of the stale client's own plant, still get in.
         using (var r = await ingress.SendAsync(Me(plantB, "10.2.0.9"))) Assert.Equal(HttpStatusCode.OK, r.StatusCode);
-        using (var r = await ingress.SendAsync(Me(plantASecond, "10.1.0.7"))) Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        using (var r = await ingress.SendAsync(Me(plantASecond, "10.1.0.7")))
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         using (var r = await ingress.SendAsync(Me(plantA, "10.1.0.8"))) Assert.Equal(HttpStatusCode.OK, r.StatusCode);
     }
 
@@ -69,6 +71,7 @@ public sealed class Finding08_FailedAuthBehindIngressTests : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(_work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }

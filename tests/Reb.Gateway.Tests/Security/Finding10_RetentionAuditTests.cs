@@ -25,7 +25,8 @@ public sealed class Finding10_RetentionAuditTests(GatewayFixture gateway)
             using var client = gateway.Client(gateway.Key(GatewayFixture.SiteA, role));
             using var limit = new CancellationTokenSource(CallLimit);
             using var set = await client.PutAsync($"api/lines/{line}/retention",
-                SecurityHelpers.Json(role == Roles.Engineer ? "{\"days\":0,\"maxStoredImages\":0}" : "{\"days\":30,\"maxStoredImages\":500}"), limit.Token);
+                SecurityHelpers.Json(role == Roles.Engineer ? "{\"days\":0,\"maxStoredImages\":0}"
+                    : "{\"days\":30,\"maxStoredImages\":500}"), limit.Token);
             Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         }
 
@@ -33,7 +34,8 @@ public sealed class Finding10_RetentionAuditTests(GatewayFixture gateway)
         using var read = new CancellationTokenSource(CallLimit);
         using var audit = await op.GetAsync($"api/lines/{line}/audit?take=10", read.Token);
         Assert.Equal(HttpStatusCode.OK, audit.StatusCode);
-        var entries = (await audit.ReadJson()).EnumerateArray().Where(e => e.GetProperty("action").GetString() == "retention").ToList();
+        var entries = (await audit.ReadJson()).EnumerateArray()
+            .Where(e => e.GetProperty("action").GetString() == "retention").ToList();
         Assert.Equal(2, entries.Count); // newest first
         var unlimited = entries[1];
         Assert.Equal(Roles.Engineer, unlimited.GetProperty("role").GetString());

@@ -24,15 +24,17 @@ public sealed class Finding11_HeavyOperatorGateTests(GatewayFixture gateway)
     private static async Task<Func<Task>> FillAsync(ConcurrencyGate gate)
     {
         var running = new List<RateLimitLease>();
-        for (int i = 0; i < gate.Limit; i++) running.Add(await gate.AcquireAsync(CancellationToken.None).AsTask().WaitAsync(CallLimit));
+        for (int i = 0; i < gate.Limit; i++)
+            running.Add(await gate.AcquireAsync(CancellationToken.None).AsTask().WaitAsync(CallLimit));
         Assert.All(running, l => Assert.True(l.IsAcquired));
-        var waiting = Enumerable.Range(0, gate.Queue).Select(_ => gate.AcquireAsync(CancellationToken.None).AsTask()).ToList();
+        var waiting = Enumerable.Range(0, gate.Queue).Select(_ => gate.AcquireAsync(CancellationToken.None).AsTask())
+            .ToList();
         return async () =>
         {
             foreach (var l in running) l.Dispose();
-            // One by one, oldest first, each released as soon as it has its slot: with a queue longer than the limit the
-            // later waiters get a slot only when an earlier waiter gives its slot back (waiting for all of them first
-            // never ends).
+            // One by one, oldest first, each released as soon as it has its slot: with a queue longer than the limit
+            // the later waiters get a slot only when an earlier waiter gives its slot back (waiting for all of them
+            // first never ends).
             foreach (var w in waiting) (await w.WaitAsync(CallLimit)).Dispose();
         };
     }
@@ -94,7 +96,8 @@ public sealed class Finding11_HeavyOperatorGateTests(GatewayFixture gateway)
         var start = DateTimeOffset.UtcNow.AddHours(-1);
         const int rows = 2500;
         for (int i = 0; i < rows; i++)
-            await history.AddAsync(new InspectionEntry($"{i:x16}", GatewayFixture.SiteA, line, gateway.Version, i, i % 7 == 0, 3.0, 12.5,
+            await history.AddAsync(new InspectionEntry($"{i:x16}", GatewayFixture.SiteA, line, gateway.Version, i,
+                i % 7 == 0, 3.0, 12.5,
                 start.AddMilliseconds(i), ImageName: $"part-{i}.png"));
         using var op = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Operator));
         using var r = await GetAsync(op, $"api/lines/{line}/inspections.csv", HttpCompletionOption.ResponseHeadersRead);
@@ -105,7 +108,8 @@ public sealed class Finding11_HeavyOperatorGateTests(GatewayFixture gateway)
         Assert.Equal(rows.ToString(), r.Headers.GetValues("X-Reb-Rows").Single());
         Assert.Equal($"{line}-inspections.csv", r.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         using var reading = new CancellationTokenSource(CallLimit);
-        var lines = (await r.Content.ReadAsStringAsync(reading.Token)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        var lines = (await r.Content.ReadAsStringAsync(reading.Token))
+            .Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(InspectionCsv.Header, lines[0]);
         Assert.Equal(rows + 1, lines.Length);
         Assert.StartsWith($"{rows - 1:x16},", lines[1]); // newest first

@@ -17,7 +17,8 @@ public sealed class Finding12_ReadinessTests : IDisposable
     public async Task A_silo_stays_ready_while_the_default_sites_line_directory_does_not_answer()
     {
         var frozen = new FrozenGrains("ILineDirectoryGrain");
-        await using var gateway = await DurableGateway.Start(DurableGateway.Settings(_work, DurableGateway.NewAdminKey()),
+        await using var gateway =
+            await DurableGateway.Start(DurableGateway.Settings(_work, DurableGateway.NewAdminKey()),
             b => b.Services.AddSingleton<Orleans.IIncomingGrainCallFilter>(frozen));
         try
         {
@@ -30,6 +31,7 @@ public sealed class Finding12_ReadinessTests : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(_work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }

@@ -40,15 +40,19 @@ public sealed class Finding13_RefusedStartTests : IDisposable
         var admin = DurableGateway.NewAdminKey();
         var settings = DurableGateway.Settings(_work, admin);
         settings["Reb:Gateway:MaxRunningJobsPerSite"] = "1";
-        await using var gateway = await DurableGateway.Start(settings, b => b.Services.AddSingleton<Orleans.IIncomingGrainCallFilter>(race));
+        await using var gateway =
+            await DurableGateway.Start(settings, b => b.Services.AddSingleton<Orleans.IIncomingGrainCallFilter>(race));
         using var adminClient = gateway.Client(admin);
-        using var created = await adminClient.PostAsync("api/keys", SecurityHelpers.Json("{\"name\":\"eng\",\"role\":\"engineer\"}"));
+        using var created =
+            await adminClient.PostAsync("api/keys", SecurityHelpers.Json("{\"name\":\"eng\",\"role\":\"engineer\"}"));
         using var engineer = gateway.Client((await created.ReadJson()).GetProperty("key").GetString()!);
-        var images = Directory.GetFiles(Path.Combine(GatewayFixture.RepositoryRoot(), "samples/deeppcb/train/good"), "*.png").Order().Take(2);
+        var images = Directory.GetFiles(Path.Combine(GatewayFixture.RepositoryRoot(), "samples/deeppcb/train/good"),
+            "*.png").Order().Take(2);
         MultipartFormDataContent Upload(int shards)
         {
             var form = new MultipartFormDataContent();
-            foreach (var path in images) form.Add(Http.Image(File.ReadAllBytes(path)), "images", Path.GetFileName(path));
+            foreach (var path in images)
+                form.Add(Http.Image(File.ReadAllBytes(path)), "images", Path.GetFileName(path));
             form.Add(new StringContent("32"), "imageSize");
             form.Add(new StringContent("false"), "promote");
             form.Add(new StringContent(shards.ToString()), "shards");
@@ -60,9 +64,11 @@ public sealed class Finding13_RefusedStartTests : IDisposable
             using (var r = await engineer.PostAsync($"api/lines/{running}/training", Upload(1)))
                 Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
             race.Armed = true;
-            using (var r = await engineer.PostAsync($"api/lines/{refused}/training", Upload(7))) await r.AssertProblem(429);
+            using (var r = await engineer.PostAsync($"api/lines/{refused}/training", Upload(7)))
+                await r.AssertProblem(429);
             Assert.Equal(1, (await gateway.Grains.GetGrain<IProductLineGrain>(refused).GetStatus()).Shards);
-            Assert.DoesNotContain(await gateway.Grains.GetGrain<ILineOperationsGrain>(refused).GetAudit(100), a => a.Action == "shards");
+            Assert.DoesNotContain(await gateway.Grains.GetGrain<ILineOperationsGrain>(refused).GetAudit(100),
+                a => a.Action == "shards");
         }
         finally
         {
@@ -73,6 +79,7 @@ public sealed class Finding13_RefusedStartTests : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(_work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }

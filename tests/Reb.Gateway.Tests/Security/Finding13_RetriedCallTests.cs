@@ -22,7 +22,8 @@ public sealed class Finding13_RetriedCallTests(GatewayFixture gateway)
         gateway.LostReplies.Arm(nameof(ILineOperationsGrain.SetThreshold));
         try
         {
-            using var r = await engineer.PutAsync($"api/lines/{line}/threshold", SecurityHelpers.Json("{\"threshold\": 1.25}"));
+            using var r =
+                await engineer.PutAsync($"api/lines/{line}/threshold", SecurityHelpers.Json("{\"threshold\": 1.25}"));
             Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         }
         finally { gateway.LostReplies.Disarm(); }
@@ -39,7 +40,8 @@ public sealed class Finding13_RetriedCallTests(GatewayFixture gateway)
         string id;
         try
         {
-            using var created = await admin.PostAsync("api/keys", SecurityHelpers.Json("{\"name\":\"f13-retried\",\"role\":\"operator\"}"));
+            using var created = await admin.PostAsync("api/keys",
+                SecurityHelpers.Json("{\"name\":\"f13-retried\",\"role\":\"operator\"}"));
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             id = (await created.ReadJson()).GetProperty("id").GetString()!;
         }
@@ -53,7 +55,8 @@ public sealed class Finding13_RetriedCallTests(GatewayFixture gateway)
     public async Task A_revoke_whose_reply_is_lost_answers_204_not_404()
     {
         using var admin = gateway.Client(gateway.Key(GatewayFixture.SiteB, Roles.Admin));
-        using var created = await admin.PostAsync("api/keys", SecurityHelpers.Json("{\"name\":\"f13-revoked\",\"role\":\"operator\"}"));
+        using var created =
+            await admin.PostAsync("api/keys", SecurityHelpers.Json("{\"name\":\"f13-revoked\",\"role\":\"operator\"}"));
         var body = await created.ReadJson();
         var (id, key) = (body.GetProperty("id").GetString()!, body.GetProperty("key").GetString()!);
         gateway.LostReplies.Arm(nameof(IApiKeyStoreGrain.Revoke));
@@ -66,7 +69,8 @@ public sealed class Finding13_RetriedCallTests(GatewayFixture gateway)
         using var op = gateway.Client(key);
         Assert.Equal(HttpStatusCode.Unauthorized, (await op.GetAsync("api/me")).StatusCode);
         var revokes = (await (await admin.GetAsync("api/keys/audit?take=1000")).ReadJson()).EnumerateArray()
-            .Where(a => a.GetProperty("action").GetString() == "key-revoke" && a.GetProperty("oldValue").GetString()!.StartsWith(id));
+            .Where(a => a.GetProperty("action").GetString() == "key-revoke" && a.GetProperty("oldValue")
+                .GetString()!.StartsWith(id));
         Assert.Single(revokes);
     }
 }
@@ -88,12 +92,15 @@ public sealed class Finding13_TornStateFileTests : IDisposable
         await using (var first = await DurableGateway.Start(settings))
         {
             using var adminClient = first.Client(admin);
-            using var created = await adminClient.PostAsync("api/keys", SecurityHelpers.Json("{\"name\":\"line-pc\",\"role\":\"operator\"}"));
+            using var created = await adminClient.PostAsync("api/keys",
+                SecurityHelpers.Json("{\"name\":\"line-pc\",\"role\":\"operator\"}"));
             key = (await created.ReadJson()).GetProperty("key").GetString()!;
         }
-        var file = Directory.GetFiles(Path.Combine(settings["Reb:Silo:GrainStorageFolder"]!, "api-keys"), "*.bin").Single();
+        var file = Directory.GetFiles(Path.Combine(settings["Reb:Silo:GrainStorageFolder"]!, "api-keys"), "*.bin")
+            .Single();
         var bytes = await File.ReadAllBytesAsync(file);
-        await File.WriteAllBytesAsync(file, bytes[..(bytes.Length / 2)]); // torn: the second half never reached the disk
+        // torn: the second half never reached the disk
+        await File.WriteAllBytesAsync(file, bytes[..(bytes.Length / 2)]);
 
         await using var second = await DurableGateway.Start(settings);
         using var op = second.Client(key);
@@ -103,6 +110,7 @@ public sealed class Finding13_TornStateFileTests : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(_work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 }

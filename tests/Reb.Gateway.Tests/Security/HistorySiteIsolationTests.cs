@@ -17,7 +17,8 @@ public sealed class HistorySiteIsolationTests(GatewayFixture gateway)
     {
         using var a = gateway.Client(gateway.Key(GatewayFixture.SiteA, Roles.Operator));
         var bytes = await File.ReadAllBytesAsync(gateway.DefectImages[0]);
-        var inspected = await (await a.PostAsync($"api/lines/{GatewayFixture.Line}/inspect", Http.Image(bytes))).ReadJson();
+        var inspected = await (await a.PostAsync($"api/lines/{GatewayFixture.Line}/inspect", Http.Image(bytes)))
+            .ReadJson();
         var id = inspected.GetProperty("id").GetString()!;
 
         using var b = gateway.Client(gateway.Key(GatewayFixture.SiteB, Roles.Admin)); // even site B's admin
@@ -28,7 +29,8 @@ public sealed class HistorySiteIsolationTests(GatewayFixture gateway)
             ("csv", () => b.GetAsync($"api/lines/{line}/inspections.csv")),
             ("image", () => b.GetAsync($"api/lines/{line}/inspections/{id}/image")),
             ("overlay", () => b.GetAsync($"api/lines/{line}/inspections/{id}/overlay.png")),
-            ("review", () => b.PostAsJsonAsync($"api/lines/{line}/inspections/{id}/review", new { decision = "overturn" })),
+            ("review",
+                () => b.PostAsJsonAsync($"api/lines/{line}/inspections/{id}/review", new { decision = "overturn" })),
             ("bank", () => b.PostAsJsonAsync($"api/lines/{line}/bank", new { inspections = new[] { id } })),
             ("compare", () => b.GetAsync($"api/lines/{line}/compare?version={gateway.SecondVersion}")),
             ("summary", () => b.GetAsync($"api/lines/{line}/review-summary")),
@@ -42,9 +44,11 @@ public sealed class HistorySiteIsolationTests(GatewayFixture gateway)
         }
 
         // Site A's row is untouched by the attempted review, and site B's own history holds none of site A's rows.
-        var row = (await (await a.GetAsync($"api/lines/{line}/inspections?take=200")).ReadJson()).EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
+        var row = (await (await a.GetAsync($"api/lines/{line}/inspections?take=200")).ReadJson()).EnumerateArray()
+            .Single(r => r.GetProperty("id").GetString() == id);
         Assert.Equal("none", row.GetProperty("review").GetString());
-        var own = await (await b.GetAsync($"api/lines/{GatewayFixture.OtherSiteLine}/inspections?take=1000")).ReadJson();
+        var own = await (await b.GetAsync($"api/lines/{GatewayFixture.OtherSiteLine}/inspections?take=1000"))
+            .ReadJson();
         Assert.All(own.EnumerateArray(), r => Assert.Equal(GatewayFixture.SiteB, r.GetProperty("site").GetString()));
         Assert.DoesNotContain(own.EnumerateArray(), r => r.GetProperty("id").GetString() == id);
     }

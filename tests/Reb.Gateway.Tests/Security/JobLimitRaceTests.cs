@@ -25,10 +25,12 @@ public sealed class JobLimitRaceTests(GatewayFixture gateway)
         // Long jobs (DefectMaker adaptation): none ends while the starts race.
         TrainingRequest Request(int i) => new()
         {
-            Line = $"{site}-{i}", ImageKeys = keys, Site = site, Adapt = AdaptMode.DefectMaker, Budget = "cpu", AdaptGuard = AdaptGuardMode.Off, Promote = false,
+            Line = $"{site}-{i}", ImageKeys = keys, Site = site, Adapt = AdaptMode.DefectMaker, Budget = "cpu",
+                AdaptGuard = AdaptGuardMode.Off, Promote = false,
         };
         var grain = gateway.Grains.GetGrain<ISiteTrainingGrain>(site);
-        var results = await Task.WhenAll(Enumerable.Range(0, attempts).Select(i => Task.Run(() => grain.Start(Request(i), limit))));
+        var results = await Task.WhenAll(Enumerable.Range(0, attempts)
+            .Select(i => Task.Run(() => grain.Start(Request(i), limit))));
         var started = results.Where(r => r.JobId is not null).Select(r => r.JobId!).ToList();
         try
         {
@@ -43,7 +45,8 @@ public sealed class JobLimitRaceTests(GatewayFixture gateway)
         // Ended jobs free their places (a cancelled job has ended once its running step returned).
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
         foreach (var job in started)
-            while (!(await gateway.Grains.GetGrain<ITrainingGrain>(job).GetProgress()).IsFinished && DateTime.UtcNow < deadline)
+            while (!(await gateway.Grains.GetGrain<ITrainingGrain>(job).GetProgress()).IsFinished
+                && DateTime.UtcNow < deadline)
                 await Task.Delay(250);
         var again = await grain.Start(Request(attempts), limit);
         try { Assert.NotNull(again.JobId); }
@@ -51,7 +54,8 @@ public sealed class JobLimitRaceTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task Two_concurrent_http_starts_at_one_below_the_limit_give_one_job_and_one_429_whose_uploads_are_deleted()
+    public async Task
+        Two_concurrent_http_starts_at_one_below_the_limit_give_one_job_and_one_429_whose_uploads_are_deleted()
     {
         var site = "sec-race-" + Guid.NewGuid().ToString("N")[..8];
         using var engineer = gateway.Client(await SecurityHelpers.KeyAsync(gateway, site, Roles.Engineer));
@@ -61,7 +65,8 @@ public sealed class JobLimitRaceTests(GatewayFixture gateway)
         {
             for (int i = 0; i < GatewayFixture.MaxRunningJobsPerSite - 1; i++)
             {
-                using var r = await engineer.PostAsync($"api/lines/{lines[i]}/training", SecurityHelpers.TrainingUpload(gateway, fields));
+                using var r = await engineer.PostAsync($"api/lines/{lines[i]}/training",
+                    SecurityHelpers.TrainingUpload(gateway, fields));
                 Assert.True(r.StatusCode == HttpStatusCode.Accepted, await r.Content.ReadAsStringAsync());
             }
             // The gateway runs at most MaxConcurrentTrainingStarts (2) starts at once: two is the race it can have.
@@ -69,10 +74,12 @@ public sealed class JobLimitRaceTests(GatewayFixture gateway)
                 engineer.PostAsync($"api/lines/{line}/training", SecurityHelpers.TrainingUpload(gateway, fields))));
             var statuses = race.Select(r => r.StatusCode).Order().ToList();
             Assert.True(statuses.SequenceEqual([HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests]),
-                string.Join(", ", await Task.WhenAll(race.Select(async r => $"{(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}"))));
+                string.Join(", ", await Task.WhenAll(
+                    race.Select(async r => $"{(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}"))));
             Assert.NotNull(race.Single(r => r.StatusCode == HttpStatusCode.TooManyRequests).Headers.RetryAfter);
             // Only the started jobs' uploads are in the store: the refused start's were deleted.
-            var batches = (await gateway.Store.ListAsync($"sites/{site}/uploads/")).Select(k => string.Join('/', k.Split('/')[..5])).Distinct().ToList();
+            var batches = (await gateway.Store.ListAsync($"sites/{site}/uploads/"))
+                .Select(k => string.Join('/', k.Split('/')[..5])).Distinct().ToList();
             Assert.Equal(GatewayFixture.MaxRunningJobsPerSite, batches.Count);
             foreach (var r in race) r.Dispose();
         }

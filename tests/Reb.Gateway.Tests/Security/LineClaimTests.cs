@@ -25,11 +25,14 @@ public sealed class LineClaimTests(GatewayFixture gateway)
         {
             foreach (var line in lines)
             {
-                var r1 = c1.PostAsync($"api/lines/{line}/training", SecurityHelpers.Json($"{{\"folder\":\"sites/{s1}/good\",\"imageSize\":32,\"promote\":false}}"));
-                var r2 = c2.PostAsync($"api/lines/{line}/training", SecurityHelpers.Json($"{{\"folder\":\"sites/{s2}/good\",\"imageSize\":32,\"promote\":false}}"));
+                var r1 = c1.PostAsync($"api/lines/{line}/training",
+                    SecurityHelpers.Json($"{{\"folder\":\"sites/{s1}/good\",\"imageSize\":32,\"promote\":false}}"));
+                var r2 = c2.PostAsync($"api/lines/{line}/training",
+                    SecurityHelpers.Json($"{{\"folder\":\"sites/{s2}/good\",\"imageSize\":32,\"promote\":false}}"));
                 var both = await Task.WhenAll(r1, r2);
                 var statuses = both.Select(r => r.StatusCode).ToList();
-                Assert.True(statuses.Count(s => s == HttpStatusCode.Accepted) == 1 && statuses.Count(s => s == HttpStatusCode.NotFound) == 1,
+                Assert.True(statuses.Count(s => s == HttpStatusCode.Accepted) == 1
+                    && statuses.Count(s => s == HttpStatusCode.NotFound) == 1,
                     $"line {line}: {string.Join(", ", statuses)}");
                 var owner = (await gateway.Grains.GetGrain<ILineOperationsGrain>(line).GetSettings()).Site;
                 Assert.Equal(both[0].StatusCode == HttpStatusCode.Accepted ? s1 : s2, owner);
@@ -65,10 +68,12 @@ public sealed class LineClaimTests(GatewayFixture gateway)
         }
         // A valid request on the taken name: the same 404 as reading a line the caller may not see.
         await SecurityHelpers.PutImagesAsync(gateway, $"sites/{site}/good");
-        using var valid = await b.PostAsync($"api/lines/{taken}/training", SecurityHelpers.Json($"{{\"folder\":\"sites/{site}/good\",\"imageSize\":32}}"));
+        using var valid = await b.PostAsync($"api/lines/{taken}/training",
+            SecurityHelpers.Json($"{{\"folder\":\"sites/{site}/good\",\"imageSize\":32}}"));
         using var read = await b.GetAsync($"api/lines/{taken}");
         Assert.Equal(await read.AssertProblem(404), await valid.AssertProblem(404));
-        Assert.Equal(GatewayFixture.SiteA, (await gateway.Grains.GetGrain<ILineOperationsGrain>(taken).GetSettings()).Site);
+        Assert.Equal(GatewayFixture.SiteA,
+            (await gateway.Grains.GetGrain<ILineOperationsGrain>(taken).GetSettings()).Site);
         // The free name was not claimed by the refused requests.
         Assert.Null((await gateway.Grains.GetGrain<ILineOperationsGrain>(free).GetSettings()).Site);
     }

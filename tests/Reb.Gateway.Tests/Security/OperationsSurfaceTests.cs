@@ -26,7 +26,8 @@ public sealed class OperationsSurfaceTests(GatewayFixture gateway)
             Assert.Equal(HttpStatusCode.Forbidden, (await plant.GetAsync("metrics")).StatusCode);
         }
         using var scraper = gateway.Client();
-        scraper.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFixture.MetricsToken);
+        scraper.DefaultRequestHeaders.Authorization =
+            new AuthenticationHeaderValue("Bearer", GatewayFixture.MetricsToken);
         Assert.Equal(HttpStatusCode.OK, (await scraper.GetAsync("metrics")).StatusCode);
         using var ops = gateway.Client(gateway.OperationsKey);
         Assert.Equal(HttpStatusCode.OK, (await ops.GetAsync("metrics")).StatusCode);

@@ -18,7 +18,8 @@ public sealed class ResourceLimitTests(GatewayFixture gateway)
     private static MultipartFormDataContent Garbage(int files)
     {
         var form = new MultipartFormDataContent();
-        for (int i = 0; i < files; i++) form.Add(new ByteArrayContent(Encoding.ASCII.GetBytes("not an image " + i)), "images", $"g{i}.png");
+        for (int i = 0; i < files; i++)
+            form.Add(new ByteArrayContent(Encoding.ASCII.GetBytes("not an image " + i)), "images", $"g{i}.png");
         return form;
     }
 
@@ -26,18 +27,23 @@ public sealed class ResourceLimitTests(GatewayFixture gateway)
     public async Task A_batch_over_the_image_cap_is_413_and_each_image_counts_against_the_rate_limit()
     {
         using var op = gateway.Client(await SecurityHelpers.KeyAsync(gateway, GatewayFixture.SiteA, Roles.Operator));
-        using var over = await op.PostAsync($"api/lines/{GatewayFixture.Line}/inspect/batch", Garbage(GatewayFixture.MaxImagesPerBatch + 1));
+        using var over = await op.PostAsync($"api/lines/{GatewayFixture.Line}/inspect/batch",
+            Garbage(GatewayFixture.MaxImagesPerBatch + 1));
         Assert.Contains($"at most {GatewayFixture.MaxImagesPerBatch}", await over.AssertProblem(413));
 
         // Full batches: each costs MaxImagesPerBatch permits, so the per-minute budget lasts RateLimitPerMinute / 10 of
         // them.
-        int allowed = (GatewayFixture.RateLimitPerMinute - 1) / GatewayFixture.MaxImagesPerBatch; // the refused batch above took 1
+        // the refused batch above took 1
+        int allowed = (GatewayFixture.RateLimitPerMinute - 1) / GatewayFixture.MaxImagesPerBatch;
         for (int i = 0; i < allowed; i++)
         {
-            using var r = await op.PostAsync($"api/lines/{GatewayFixture.Line}/inspect/batch", Garbage(GatewayFixture.MaxImagesPerBatch));
-            Assert.True(r.StatusCode == HttpStatusCode.OK, $"batch {i}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
+            using var r = await op.PostAsync($"api/lines/{GatewayFixture.Line}/inspect/batch",
+                Garbage(GatewayFixture.MaxImagesPerBatch));
+            Assert.True(r.StatusCode == HttpStatusCode.OK,
+                $"batch {i}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
         }
-        using var limited = await op.PostAsync($"api/lines/{GatewayFixture.Line}/inspect/batch", Garbage(GatewayFixture.MaxImagesPerBatch));
+        using var limited = await op.PostAsync($"api/lines/{GatewayFixture.Line}/inspect/batch",
+            Garbage(GatewayFixture.MaxImagesPerBatch));
         await limited.AssertProblem(429);
         Assert.NotNull(limited.Headers.RetryAfter);
     }
@@ -51,9 +57,11 @@ public sealed class ResourceLimitTests(GatewayFixture gateway)
         const string site = "sec-k";
         await SecurityHelpers.PutImagesAsync(gateway, $"sites/{site}/good");
         using var engineer = gateway.Client(await SecurityHelpers.KeyAsync(gateway, site, Roles.Engineer));
-        using var r = await engineer.PostAsync("api/lines/sec-k-line/training", SecurityHelpers.Json($"{{\"folder\":\"sites/{site}/good\",\"k\":{k}}}"));
+        using var r = await engineer.PostAsync("api/lines/sec-k-line/training",
+            SecurityHelpers.Json($"{{\"folder\":\"sites/{site}/good\",\"k\":{k}}}"));
         Assert.Contains("k must be in 1..1000", await r.AssertProblem(400));
-        Assert.Empty((await gateway.Grains.GetGrain<Reb.Abstractions.Grains.IProductLineGrain>("sec-k-line").GetStatus()).Jobs);
+        Assert.Empty(
+            (await gateway.Grains.GetGrain<Reb.Abstractions.Grains.IProductLineGrain>("sec-k-line").GetStatus()).Jobs);
     }
 
     [Fact]
@@ -61,7 +69,8 @@ public sealed class ResourceLimitTests(GatewayFixture gateway)
     {
         var png = await File.ReadAllBytesAsync(gateway.GoodImages[0]);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        using var upload = await SecurityHelpers.StalledUpload.StartAsync(gateway, $"api/lines/{GatewayFixture.Line}/inspect",
+        using var upload =
+            await SecurityHelpers.StalledUpload.StartAsync(gateway, $"api/lines/{GatewayFixture.Line}/inspect",
             gateway.Key(GatewayFixture.SiteA, Roles.Operator), "image/png", png);
         var status = await upload.StatusAsync(TimeSpan.FromSeconds(GatewayFixture.InspectTimeoutSeconds + 20));
         Assert.True(status == 504, $"status {status?.ToString() ?? "none"} after {watch.Elapsed}");
@@ -73,13 +82,15 @@ public sealed class ResourceLimitTests(GatewayFixture gateway)
         var key = await SecurityHelpers.KeyAsync(gateway, "sec-gate", Roles.Engineer);
         using var engineer = gateway.Client(key);
         const string boundary = "stall";
-        var head = Encoding.ASCII.GetBytes($"--{boundary}\r\nContent-Disposition: form-data; name=\"images\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n");
+        var head = Encoding.ASCII.GetBytes($"--{boundary}\r\nContent-Disposition: form-data; name=\"images\"; " +
+            "filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n");
         var body = head.Concat(new byte[100_000]).ToArray(); // at 400 B/s this takes minutes: it holds its slot
         var stalled = new List<SecurityHelpers.StalledUpload>();
         try
         {
             for (int i = 0; i < GatewayFixture.MaxConcurrentTrainingStarts; i++)
-                stalled.Add(await SecurityHelpers.StalledUpload.StartAsync(gateway, $"api/lines/sec-gate-{i}/training", key,
+                stalled.Add(await SecurityHelpers.StalledUpload.StartAsync(gateway, $"api/lines/sec-gate-{i}/training",
+                    key,
                     $"multipart/form-data; boundary={boundary}", body));
             // Wait until the stalled requests hold their slots (the server is reading their bodies).
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
@@ -102,7 +113,8 @@ public sealed class ResourceLimitTests(GatewayFixture gateway)
         // Slots come back when the stalled clients go away.
         var again = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         HttpStatusCode last;
-        do { last = (await engineer.PostAsync("api/lines/sec-gate-x/training", SecurityHelpers.Json("{}"))).StatusCode; await Task.Delay(200); }
+        do { last = (await engineer.PostAsync("api/lines/sec-gate-x/training", SecurityHelpers.Json("{}"))).StatusCode;
+            await Task.Delay(200); }
         while (last == HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < again);
         Assert.Equal(HttpStatusCode.BadRequest, last);
     }
@@ -114,11 +126,13 @@ public sealed class ResourceLimitTests(GatewayFixture gateway)
         Assert.True(o.MaxImagePixels <= 16_000_000, $"default MaxImagePixels {o.MaxImagePixels}");
         // Only the 33 header bytes of a 5000x4000 PNG: refused from the header, nothing decoded (it has no pixel data).
         var header = new byte[33];
-        new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R' }.CopyTo(header, 0);
+        new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D',
+            (byte)'R' }.CopyTo(header, 0);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(16), 5000);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(20), 4000);
         header[24] = 8; header[25] = 2;
-        var e = Assert.Throws<GatewayProblem>(() => UploadedImages.CheckHeader(new UploadedImage("bomb.png", header), o));
+        var e =
+            Assert.Throws<GatewayProblem>(() => UploadedImages.CheckHeader(new UploadedImage("bomb.png", header), o));
         Assert.Equal(413, e.Status);
     }
 
@@ -130,11 +144,13 @@ public sealed class ResourceLimitTests(GatewayFixture gateway)
         using var op = gateway.Client(await SecurityHelpers.KeyAsync(gateway, site, Roles.Operator));
         var lines = Enumerable.Range(0, GatewayFixture.MaxRunningJobsPerSite + 1).Select(i => $"sec-jobs-{i}").ToList();
         // Jobs that run for a while: more and larger images than the fixture's model had.
-        var images = Directory.GetFiles(Path.Combine(GatewayFixture.RepositoryRoot(), "samples/deeppcb/train/good"), "*.png").Order().Take(16).ToList();
+        var images = Directory.GetFiles(Path.Combine(GatewayFixture.RepositoryRoot(), "samples/deeppcb/train/good"),
+            "*.png").Order().Take(16).ToList();
         MultipartFormDataContent Upload()
         {
             var form = new MultipartFormDataContent();
-            foreach (var path in images) form.Add(Http.Image(File.ReadAllBytes(path)), "images", Path.GetFileName(path));
+            foreach (var path in images)
+                form.Add(Http.Image(File.ReadAllBytes(path)), "images", Path.GetFileName(path));
             form.Add(new StringContent("256"), "imageSize");
             form.Add(new StringContent("false"), "promote");
             return form;
@@ -154,11 +170,13 @@ public sealed class ResourceLimitTests(GatewayFixture gateway)
             {
                 for (int i = 0; i < GatewayFixture.MaxEventStreamsPerKey; i++)
                 {
-                    var s = await op.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"api/training/{first}/events"), HttpCompletionOption.ResponseHeadersRead);
+                    var s = await op.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"api/training/{first}/events"),
+                        HttpCompletionOption.ResponseHeadersRead);
                     Assert.Equal(HttpStatusCode.OK, s.StatusCode);
                     open.Add(s);
                 }
-                using var extra = await op.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"api/training/{first}/events"), HttpCompletionOption.ResponseHeadersRead);
+                using var extra = await op.SendAsync(new HttpRequestMessage(HttpMethod.Get,
+                    $"api/training/{first}/events"), HttpCompletionOption.ResponseHeadersRead);
                 if (extra.StatusCode == HttpStatusCode.OK)
                 {
                     var p = await gateway.Grains.GetGrain<Reb.Abstractions.Grains.ITrainingGrain>(first).GetProgress();

@@ -14,7 +14,8 @@ public static class SecurityHelpers
 {
     /// <summary>A new key of <paramref name="site"/> (the site exists once it has a key).</summary>
     public static async Task<string> KeyAsync(GatewayFixture gateway, string site, string role) =>
-        (await gateway.Services.GetRequiredService<ApiKeyService>().CreateAsync($"{site}-{role}-{Guid.NewGuid():N}"[..40], site, role, "security-test")).Key;
+        (await gateway.Services.GetRequiredService<ApiKeyService>()
+            .CreateAsync($"{site}-{role}-{Guid.NewGuid():N}"[..40], site, role, "security-test")).Key;
 
     /// <summary>Copies the fixture's training images into the artefact store under <paramref name="prefix"/>.</summary>
     public static async Task PutImagesAsync(GatewayFixture gateway, string prefix)
@@ -29,10 +30,12 @@ public static class SecurityHelpers
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     /// <summary>Multipart training body with the fixture's training images and the given form fields.</summary>
-    public static MultipartFormDataContent TrainingUpload(GatewayFixture gateway, params (string Name, string Value)[] fields)
+    public static MultipartFormDataContent TrainingUpload(GatewayFixture gateway,
+        params (string Name, string Value)[] fields)
     {
         var form = new MultipartFormDataContent();
-        foreach (var path in gateway.TrainingImages) form.Add(Http.Image(File.ReadAllBytes(path)), "images", Path.GetFileName(path));
+        foreach (var path in gateway.TrainingImages)
+            form.Add(Http.Image(File.ReadAllBytes(path)), "images", Path.GetFileName(path));
         foreach (var (name, value) in fields) form.Add(new StringContent(value), name);
         return form;
     }
@@ -55,7 +58,11 @@ public static class SecurityHelpers
                 catch { socket.Dispose(); throw; }
             },
         };
-        var client = new HttpClient(handler) { BaseAddress = new Uri(gateway.BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(60) };
+        var client = new HttpClient(handler)
+        {
+            BaseAddress = new Uri(gateway.BaseUrl + "/"),
+            Timeout = TimeSpan.FromSeconds(60)
+        };
         if (key is not null) client.DefaultRequestHeaders.Add("X-Api-Key", key);
         return client;
     }
@@ -72,13 +79,15 @@ public static class SecurityHelpers
         private readonly CancellationTokenSource _stop = new();
         private NetworkStream? _stream;
 
-        public static async Task<StalledUpload> StartAsync(GatewayFixture gateway, string path, string key, string contentType, byte[] body)
+        public static async Task<StalledUpload> StartAsync(GatewayFixture gateway, string path, string key,
+            string contentType, byte[] body)
         {
             var upload = new StalledUpload();
             var uri = new Uri(gateway.BaseUrl);
             await upload._tcp.ConnectAsync(IPAddress.Loopback, uri.Port);
             upload._stream = upload._tcp.GetStream();
-            var head = $"POST /{path} HTTP/1.1\r\nHost: 127.0.0.1:{uri.Port}\r\nX-Api-Key: {key}\r\nContent-Type: {contentType}\r\n" +
+            var head = $"POST /{path} HTTP/1.1\r\nHost: 127.0.0.1:{uri.Port}\r\nX-Api-Key: {key}\r\nContent-Type: " +
+                $"{contentType}\r\n" +
                        $"Content-Length: {body.Length}\r\n\r\n";
             await upload._stream.WriteAsync(Encoding.ASCII.GetBytes(head));
             await upload._stream.FlushAsync();
@@ -127,6 +136,7 @@ public static class SecurityHelpers
     public static async Task CancelJobsAsync(GatewayFixture gateway, string line)
     {
         var status = await gateway.Grains.GetGrain<Reb.Abstractions.Grains.IProductLineGrain>(line).GetStatus();
-        foreach (var job in status.Jobs) await gateway.Grains.GetGrain<Reb.Abstractions.Grains.ITrainingGrain>(job).Cancel();
+        foreach (var job in status.Jobs)
+            await gateway.Grains.GetGrain<Reb.Abstractions.Grains.ITrainingGrain>(job).Cancel();
     }
 }

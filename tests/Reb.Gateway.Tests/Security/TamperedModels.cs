@@ -13,10 +13,12 @@ public static class TamperedModels
 {
     /// <summary>A copy of the fixture's model-a with <paramref name="change"/> applied to its manifest.</summary>
     /// <param name="addFiles">writes extra files into the copy before the manifest (e.g. an ONNX file).</param>
-    public static string Make(GatewayFixture gateway, Func<ModelManifest, ModelManifest> change, Action<string>? addFiles = null)
+    public static string Make(GatewayFixture gateway, Func<ModelManifest, ModelManifest> change,
+        Action<string>? addFiles = null)
     {
         var source = Path.Combine(gateway.Work, "model-a");
-        var dir = Directory.CreateDirectory(Path.Combine(gateway.Work, "tampered-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        var dir = Directory.CreateDirectory(Path.Combine(gateway.Work, "tampered-" + Guid.NewGuid().ToString("N")[..8]))
+            .FullName;
         foreach (var file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
         addFiles?.Invoke(dir);
         var m = change(ModelDirectory.ReadManifest(source));
@@ -26,7 +28,8 @@ public static class TamperedModels
     }
 
     /// <summary>The manifest with one more file entry (a copy of an existing entry under another name).</summary>
-    public static IReadOnlyDictionary<string, FileEntry> With(this IReadOnlyDictionary<string, FileEntry> files, string name, FileEntry entry) =>
+    public static IReadOnlyDictionary<string, FileEntry> With(this IReadOnlyDictionary<string, FileEntry> files,
+        string name, FileEntry entry) =>
         new Dictionary<string, FileEntry>(files) { [name] = entry };
 
     /// <summary>Every file of <paramref name="dir"/> as a multipart publish body.</summary>

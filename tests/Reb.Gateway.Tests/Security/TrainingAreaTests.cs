@@ -36,10 +36,12 @@ public sealed class TrainingAreaTests(GatewayFixture gateway)
         };
         foreach (var folder in folders)
         {
-            using var r = await b.PostAsync("api/lines/sec-area-stolen/training", SecurityHelpers.Json($"{{\"folder\":\"{folder.Replace("\\", "\\\\")}\",\"imageSize\":32}}"));
+            using var r = await b.PostAsync("api/lines/sec-area-stolen/training",
+                SecurityHelpers.Json($"{{\"folder\":\"{folder.Replace("\\", "\\\\")}\",\"imageSize\":32}}"));
             await r.AssertProblem(400);
         }
-        var status = await gateway.Grains.GetGrain<Reb.Abstractions.Grains.IProductLineGrain>("sec-area-stolen").GetStatus();
+        var status = await gateway.Grains.GetGrain<Reb.Abstractions.Grains.IProductLineGrain>("sec-area-stolen")
+            .GetStatus();
         Assert.Empty(status.Jobs); // no job ever started on the stolen images
     }
 

@@ -29,7 +29,8 @@ public sealed class UploadsAtJobEndTests(GatewayFixture gateway)
     public async Task A_cancelled_job_deletes_its_uploads()
     {
         // A long job (DefectMaker adaptation), cancelled while it runs.
-        var (site, line, jobId) = await StartAsync(("adapt", "defectmaker"), ("budget", "cpu"), ("adaptGuard", "off"), ("promote", "false"));
+        var (site, line, jobId) =
+            await StartAsync(("adapt", "defectmaker"), ("budget", "cpu"), ("adaptGuard", "off"), ("promote", "false"));
         using var engineer = gateway.Client(await SecurityHelpers.KeyAsync(gateway, site, Roles.Engineer));
         (await engineer.DeleteAsync($"api/training/{jobId}")).EnsureSuccessStatusCode();
         var p = await WaitFinishedAsync(jobId);
@@ -52,7 +53,16 @@ public sealed class UploadsAtJobEndTests(GatewayFixture gateway)
             keys.Add($"{folder}{i:D5}.png");
         }
         var jobId = Guid.NewGuid().ToString("N");
-        var request = new TrainingRequest { Line = line, ImageKeys = keys, Site = site, ImageSize = 64, FitShards = 1, Promote = false, UploadFolder = folder };
+        var request = new TrainingRequest
+        {
+            Line = line,
+            ImageKeys = keys,
+            Site = site,
+            ImageSize = 64,
+            FitShards = 1,
+            Promote = false,
+            UploadFolder = folder
+        };
         await gateway.Grains.GetGrain<ITrainingGrain>(jobId).Start(request);
         var p = await WaitFinishedAsync(jobId);
         Assert.True(p.Stage == TrainingStage.Failed, $"job {jobId}: {p.Stage}");
@@ -74,7 +84,8 @@ public sealed class UploadsAtJobEndTests(GatewayFixture gateway)
         var site = "sec-end-" + Guid.NewGuid().ToString("N")[..8];
         var line = site + "-line";
         using var engineer = gateway.Client(await SecurityHelpers.KeyAsync(gateway, site, Roles.Engineer));
-        using var r = await engineer.PostAsync($"api/lines/{line}/training", SecurityHelpers.TrainingUpload(gateway, fields));
+        using var r =
+            await engineer.PostAsync($"api/lines/{line}/training", SecurityHelpers.TrainingUpload(gateway, fields));
         Assert.True(r.StatusCode == HttpStatusCode.Accepted, await r.Content.ReadAsStringAsync());
         var jobId = (await r.ReadJson()).GetProperty("jobId").GetString()!;
         // The uploads are there while the job runs (it needs them, and again after a silo loss).
@@ -102,7 +113,8 @@ public sealed class UploadsAtJobEndTests(GatewayFixture gateway)
         // The job deletes them right after its end is recorded (the same activation turn chain): allow it a moment.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         IReadOnlyList<string> left;
-        while ((left = await gateway.Store.ListAsync($"sites/{site}/uploads/{line}/")).Count > 0 && DateTime.UtcNow < deadline)
+        while ((left = await gateway.Store.ListAsync($"sites/{site}/uploads/{line}/")).Count > 0
+            && DateTime.UtcNow < deadline)
             await Task.Delay(250);
         Assert.Empty(left);
     }

@@ -21,9 +21,12 @@ public static class Scrape
         }
         // The lines a reader needs to see which part never came: the line under test's series and whether Orleans' are
         // there.
-        var relevant = text.Split('\n').Where(l => (l.StartsWith("reb_") && l.Contains($"line=\"{GatewayFixture.Line}\"") && !l.Contains("_bucket"))
-                                                  || l.StartsWith("reb_scoring_stage_duration_milliseconds_count")).Take(60);
-        Assert.Fail($"/metrics never showed {what}; last scrape ({text.Length} chars, {text.Split('\n').Count(l => l.StartsWith("orleans_"))} orleans_ lines):\n{string.Join('\n', relevant)}");
+        var relevant = text.Split('\n').Where(l
+            => (l.StartsWith("reb_") && l.Contains($"line=\"{GatewayFixture.Line}\"") && !l.Contains("_bucket"))
+                                                  || l.StartsWith("reb_scoring_stage_duration_milliseconds_count"))
+                                                      .Take(60);
+        Assert.Fail($"/metrics never showed {what}; last scrape ({text.Length} chars, " +
+            $"{text.Split('\n').Count(l => l.StartsWith("orleans_"))} orleans_ lines):\n{string.Join('\n', relevant)}");
         return text;
     }
 

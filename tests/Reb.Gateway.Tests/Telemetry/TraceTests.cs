@@ -42,14 +42,17 @@ public sealed class TraceTests(GatewayFixture gateway)
 
         Activity[] snapshot;
         lock (spans) snapshot = spans.ToArray();
-        var names = string.Join(", ", snapshot.Select(a => $"{a.Source.Name}:{a.Kind}:{a.DisplayName}:{a.TraceId}[{string.Join(";", a.Tags.Select(t => t.Key + "=" + t.Value))}]"));
+        var names = string.Join(", ", snapshot.Select(a => $"{a.Source.Name}:{a.Kind}:{a.DisplayName}:{a.TraceId}[" +
+            $"{string.Join(";", a.Tags.Select(t => t.Key + "=" + t.Value))}]"));
         // Tests of this collection run one at a time: the only inspect request while the provider lived is ours.
         var requests = snapshot.Where(IsInspectRequest).ToList();
         Assert.True(requests.Count == 1, names);
         var request = requests[0];
         var sameTrace = snapshot.Where(a => a.TraceId == request.TraceId && a != request).ToList();
-        Assert.True(sameTrace.Any(a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) && a.DisplayName.Contains("IScoringGrain")),
+        Assert.True(sameTrace.Any(a => a.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal)
+            && a.DisplayName.Contains("IScoringGrain")),
             $"no scoring grain span in the request's trace; spans: {names}");
-        Assert.All(sameTrace, a => Assert.True(a.StartTimeUtc >= request.StartTimeUtc, $"{a.DisplayName} starts before its request"));
+        Assert.All(sameTrace,
+            a => Assert.True(a.StartTimeUtc >= request.StartTimeUtc, $"{a.DisplayName} starts before its request"));
     }
 }

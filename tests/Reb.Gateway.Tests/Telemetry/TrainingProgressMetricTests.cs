@@ -28,21 +28,26 @@ public sealed class TrainingProgressMetricTests(GatewayFixture gateway)
         }
 
         // While it runs or once it is done, the gauge has a series for this job and line.
-        var seen = await Scrape.UntilAsync(gateway, t => Series(t, jobId, line).Any(), $"reb_training_progress for job {jobId}");
+        var seen = await Scrape.UntilAsync(gateway, t => Series(t, jobId, line).Any(),
+            $"reb_training_progress for job {jobId}");
         Assert.All(Series(seen, jobId, line), v => Assert.InRange(v, 0, 100));
 
         string stage = "";
         for (int i = 0; i < 240 && stage is not ("Completed" or "Failed"); i++)
         {
             await Task.Delay(250);
-            stage = (await (await engineer.GetAsync($"api/training/{jobId}")).ReadJson()).GetProperty("stage").GetString()!;
+            stage = (await (await engineer.GetAsync($"api/training/{jobId}")).ReadJson()).GetProperty("stage")
+                .GetString()!;
         }
         Assert.Equal("Completed", stage);
-        var done = await Scrape.UntilAsync(gateway, t => Series(t, jobId, line).Any(v => v == 100), $"100 % for job {jobId}");
+        var done =
+            await Scrape.UntilAsync(gateway, t => Series(t, jobId, line).Any(v => v == 100), $"100 % for job {jobId}");
         Assert.Single(Series(done, jobId, line));
     }
 
     private static IEnumerable<double> Series(string text, string job, string line) =>
-        Scrape.Lines(text, "reb_training_progress").Where(l => l.Contains($"job=\"{job}\"") && l.Contains($"line=\"{line}\""))
-            .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        Scrape.Lines(text, "reb_training_progress")
+        .Where(l => l.Contains($"job=\"{job}\"") && l.Contains($"line=\"{line}\""))
+            .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..],
+                System.Globalization.CultureInfo.InvariantCulture));
 }

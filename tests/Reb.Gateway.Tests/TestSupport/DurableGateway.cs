@@ -64,7 +64,8 @@ public sealed class DurableGateway : IAsyncDisposable
     /// <summary>Builds and starts the host; <paramref name="settings"/> from <see cref="Settings"/> (changed as
     /// needed).</summary>
     /// <param name="configure">adds services (e.g. a grain call filter) before the host is built.</param>
-    public static async Task<DurableGateway> Start(IDictionary<string, string?> settings, Action<IHostApplicationBuilder>? configure = null)
+    public static async Task<DurableGateway> Start(IDictionary<string, string?> settings,
+        Action<IHostApplicationBuilder>? configure = null)
     {
         var faults = new FaultyGrainStorage();
         var host = SiloWebApp.Build([], b =>
@@ -77,7 +78,8 @@ public sealed class DurableGateway : IAsyncDisposable
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         try { await host.StartAsync(cts.Token); }
         catch { host.Dispose(); throw; }
-        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = host.Services.GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost")).Port;
         return new DurableGateway(host, faults, $"http://127.0.0.1:{port}");
     }

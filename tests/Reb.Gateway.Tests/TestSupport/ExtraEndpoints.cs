@@ -17,5 +17,6 @@ public static class ExtraEndpoints
         app.MapGet(Throw, (HttpContext _) => ThrowUnexpected()).AllowAnonymous();
     }
 
-    private static IResult ThrowUnexpected() => throw new InvalidOperationException($"{SecretText}: something internal broke");
+    private static IResult ThrowUnexpected()
+        => throw new InvalidOperationException($"{SecretText}: something internal broke");
 }

@@ -40,7 +40,8 @@ public sealed class FaultyGrainStorage
 
     private void Decorate(IServiceCollection services, string name)
     {
-        var original = services.Last(d => d.ServiceType == typeof(IGrainStorage) && d.IsKeyedService && Equals(d.ServiceKey, name));
+        var original = services.Last(d => d.ServiceType == typeof(IGrainStorage) && d.IsKeyedService
+            && Equals(d.ServiceKey, name));
         var factory = original.KeyedImplementationFactory
             ?? throw new InvalidOperationException($"grain storage '{name}' is not registered through a factory");
         services.Remove(original);
@@ -82,10 +83,12 @@ public sealed class FaultyGrainStorage
             inner.ClearStateAsync(stateName, grainId, grainState);
 
         // Providers that initialise themselves on silo start (Redis, Blob) must still be initialised.
-        public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
+        public void Participate(ISiloLifecycle lifecycle)
+            => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
     }
 
-    private sealed class DecoratingFactory(Action<IServiceCollection> decorate) : IServiceProviderFactory<IServiceCollection>
+    private sealed class DecoratingFactory(Action<IServiceCollection> decorate)
+        : IServiceProviderFactory<IServiceCollection>
     {
         public IServiceCollection CreateBuilder(IServiceCollection services)
         {
@@ -93,6 +96,7 @@ public sealed class FaultyGrainStorage
             return services;
         }
 
-        public IServiceProvider CreateServiceProvider(IServiceCollection containerBuilder) => containerBuilder.BuildServiceProvider();
+        public IServiceProvider CreateServiceProvider(IServiceCollection containerBuilder)
+            => containerBuilder.BuildServiceProvider();
     }
 }

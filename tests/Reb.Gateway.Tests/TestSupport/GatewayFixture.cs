@@ -55,7 +55,8 @@ public sealed class GatewayFixture : IAsyncLifetime
     /// <summary>The cluster-wide operations site (its admin key opens /metrics and the Orleans Dashboard).</summary>
     public const string OperationsSite = "operations";
     /// <summary>Limits of this fixture that the security tests push past (low enough to reach quickly).</summary>
-    public const int MaxImagesPerBatch = 10, FailedAuthPerMinute = 50, MaxConcurrentTrainingStarts = 2, MaxRunningJobsPerSite = 3,
+    public const int MaxImagesPerBatch = 10, FailedAuthPerMinute = 50, MaxConcurrentTrainingStarts = 2,
+        MaxRunningJobsPerSite = 3,
         MaxEventStreamsPerKey = 2, InspectTimeoutSeconds = 10;
 
     private IHost? _host;
@@ -95,7 +96,8 @@ public sealed class GatewayFixture : IAsyncLifetime
     /// that must not share one with the others (the browser tests: a test that inspected a few hundred parts with the
     /// fixture key left the next one's sign-in a 429).</summary>
     public async Task<string> NewKeyAsync(string site, string role) =>
-        (await Services.GetRequiredService<ApiKeyService>().CreateAsync($"{site}-{role}-{Guid.NewGuid():N}"[..40], site, role, "test")).Key;
+        (await Services.GetRequiredService<ApiKeyService>()
+            .CreateAsync($"{site}-{role}-{Guid.NewGuid():N}"[..40], site, role, "test")).Key;
 
     /// <summary>A client on <see cref="BaseUrl"/> that sends <paramref name="key"/> as X-Api-Key (none when
     /// null).</summary>
@@ -109,9 +111,12 @@ public sealed class GatewayFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var repo = RepositoryRoot();
-        TrainingImages = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/train/good"), "*.png").Order().Take(TrainImages).ToList();
-        GoodImages = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/test/good"), "*.png").Order().Take(3).ToList();
-        DefectImages = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/test/defect"), "*.png").Order().Take(3).ToList();
+        TrainingImages = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/train/good"), "*.png").Order()
+            .Take(TrainImages).ToList();
+        GoodImages = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/test/good"), "*.png").Order().Take(3)
+            .ToList();
+        DefectImages = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/test/defect"), "*.png").Order().Take(3)
+            .ToList();
         (Version, SecondVersion) = await PublishModelsAsync();
 
         int siloPort = LoopbackPorts.Next(), gatewayPort = LoopbackPorts.Next();
@@ -157,7 +162,8 @@ public sealed class GatewayFixture : IAsyncLifetime
         ExtraEndpoints.Register(_host);
         await _host.StartAsync();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseUrl = $"http://127.0.0.1:{new Uri(address.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost")).Port}";
+        BaseUrl =
+            $"http://127.0.0.1:{new Uri(address.Replace("[::]", "localhost").Replace("0.0.0.0", "localhost")).Port}";
 
         await AddLineAsync(SiteA, Line);
         await AddLineAsync(SiteA, ScratchLine);
@@ -173,7 +179,8 @@ public sealed class GatewayFixture : IAsyncLifetime
     /// registered.</summary>
     public async Task AddLineAsync(string site, string line)
     {
-        await Grains.GetGrain<ILineOperationsGrain>(line).Claim(site); // before registering: otherwise it joins the default site
+        // before registering: otherwise it joins the default site
+        await Grains.GetGrain<ILineOperationsGrain>(line).Claim(site);
         var grain = Grains.GetGrain<IProductLineGrain>(line);
         await grain.RegisterVersion(SecondVersion);
         await grain.RegisterVersion(Version, promote: true);
@@ -182,7 +189,8 @@ public sealed class GatewayFixture : IAsyncLifetime
     private async Task<(string, string)> PublishModelsAsync()
     {
         var options = new InspectionOptions { ImageSize = ImageSize };
-        var (model, report) = ModelFitter.Fit(TrainingImages, new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
+        var (model, report) =
+            ModelFitter.Fit(TrainingImages, new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
         var store = new LocalFolderArtefactStore(ArtefactRoot, ModelDirectoryFormat.Instance);
         using (model)
         {
@@ -190,7 +198,8 @@ public sealed class GatewayFixture : IAsyncLifetime
             ModelStore.Save(model, report, Line, Path.Combine(Work, "model-a"));
             ModelStore.Save(model, report, Line + "-second", Path.Combine(Work, "model-b"));
         }
-        return (await store.PublishModelAsync(Path.Combine(Work, "model-a")), await store.PublishModelAsync(Path.Combine(Work, "model-b")));
+        return (await store.PublishModelAsync(Path.Combine(Work, "model-a")),
+            await store.PublishModelAsync(Path.Combine(Work, "model-b")));
     }
 
     public static string RepositoryRoot()
@@ -205,7 +214,8 @@ public sealed class GatewayFixture : IAsyncLifetime
     {
         if (_host is not null)
         {
-            try { await _host.StopAsync(TimeSpan.FromSeconds(10)); } catch (Exception) { /* a test may have broken the silo */ }
+            try { await _host.StopAsync(TimeSpan.FromSeconds(10)); }
+            catch (Exception) { /* a test may have broken the silo */ }
             _host.Dispose();
         }
         try { Directory.Delete(Work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

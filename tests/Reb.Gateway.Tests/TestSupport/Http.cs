@@ -7,7 +7,8 @@ namespace Reb.Gateway.Tests.TestSupport;
 /// <summary>Small HTTP helpers for the gateway tests.</summary>
 public static class Http
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    public static readonly JsonSerializerOptions Json =
+        new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     public static ByteArrayContent Image(byte[] bytes, string type = "image/png")
     {

@@ -21,7 +21,8 @@ public sealed class LostReplies : IIncomingGrainCallFilter
     {
         await context.Invoke();
         var armed = Volatile.Read(ref _method);
-        if (armed is not null && context.MethodName == armed && Interlocked.CompareExchange(ref _method, null, armed) == armed)
+        if (armed is not null && context.MethodName == armed
+            && Interlocked.CompareExchange(ref _method, null, armed) == armed)
             throw new TimeoutException($"injected by the test: the reply of {context.InterfaceName}.{armed} was lost");
     }
 }

@@ -14,9 +14,11 @@ public static class TinyModels
     public static async Task<(string First, string Second)> PublishTwoAsync(string storeRoot, string work)
     {
         var repo = GatewayFixture.RepositoryRoot();
-        var images = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/train/good"), "*.png").Order().Take(2).ToList();
+        var images = Directory.GetFiles(Path.Combine(repo, "samples/deeppcb/train/good"), "*.png").Order().Take(2)
+            .ToList();
         var options = new InspectionOptions { ImageSize = 64 };
-        var (model, report) = ModelFitter.Fit(images, new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
+        var (model, report) =
+            ModelFitter.Fit(images, new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options);
         var store = new LocalFolderArtefactStore(storeRoot, ModelDirectoryFormat.Instance);
         using (model)
         {

@@ -32,11 +32,13 @@ public static class WiderVersions
 
     private static async Task<string> FitAsync(GatewayFixture gateway)
     {
-        var images = Directory.GetFiles(Path.Combine(GatewayFixture.RepositoryRoot(), "samples/deeppcb/train/good"), "*.png").Order()
+        var images = Directory.GetFiles(Path.Combine(GatewayFixture.RepositoryRoot(), "samples/deeppcb/train/good"),
+            "*.png").Order()
             .Take(Images).ToList();
         var options = new InspectionOptions { ImageSize = GatewayFixture.ImageSize };
         var dir = Path.Combine(gateway.Work, "wider-" + Guid.NewGuid().ToString("N")[..6]);
-        var (model, report) = await Task.Run(() => ModelFitter.Fit(images, new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options));
+        var (model, report) = await Task.Run(() => ModelFitter.Fit(images,
+            new FeatureExtractor(Backbone.LoadDefault(), options.ImageSize), options));
         using (model) ModelStore.Save(model, report, "wider", dir);
         return await gateway.Store.PublishModelAsync(dir);
     }

@@ -30,7 +30,8 @@ public sealed class MosquittoBroker : IDisposable
 
     public static string Binary() =>
         new[] { "/usr/sbin/mosquitto", "/usr/bin/mosquitto" }.FirstOrDefault(File.Exists)
-        ?? throw new InvalidOperationException("mosquitto is not installed: run `bash infra/start-services.sh` (apt-get install mosquitto)");
+        ?? throw new InvalidOperationException(
+            "mosquitto is not installed: run `bash infra/start-services.sh` (apt-get install mosquitto)");
 
     public async Task StartAsync()
     {
@@ -46,7 +47,8 @@ public sealed class MosquittoBroker : IDisposable
             await Task.Delay(100);
         }
         var log = Path.Combine(_folder, "mosquitto.log");
-        throw new InvalidOperationException($"mosquitto did not answer on 127.0.0.1:{Port}: {(File.Exists(log) ? File.ReadAllText(log) : "")}"
+        throw new InvalidOperationException(
+            $"mosquitto did not answer on 127.0.0.1:{Port}: {(File.Exists(log) ? File.ReadAllText(log) : "")}"
                                             + await _process.StandardError.ReadToEndAsync());
     }
 

@@ -14,7 +14,8 @@ public sealed class MqttVerdictTests : IAsyncLifetime
 {
     private readonly string _work = Directory.CreateTempSubdirectory("reb-verdicts-").FullName;
     private readonly string _site = "plant-" + Guid.NewGuid().ToString("N")[..8];
-    private readonly string[] _lines = ["line-a-" + Guid.NewGuid().ToString("N")[..6], "line-b-" + Guid.NewGuid().ToString("N")[..6]];
+    private readonly string[] _lines =
+        ["line-a-" + Guid.NewGuid().ToString("N")[..6], "line-b-" + Guid.NewGuid().ToString("N")[..6]];
     private readonly string _adminKey = DurableGateway.NewAdminKey();
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -25,13 +26,18 @@ public sealed class MqttVerdictTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private static Dictionary<string, string> Mqtt(int port) => new() { ["Mqtt:Host"] = "127.0.0.1", ["Mqtt:Port"] = port.ToString() };
+    private static Dictionary<string, string> Mqtt(int port) => new()
+    {
+        ["Mqtt:Host"] = "127.0.0.1",
+        ["Mqtt:Port"] = port.ToString()
+    };
 
     /// <summary>The broker of infra/start-services.sh (REB_MOSQUITTO_PORT, default 1883).</summary>
     private static int SharedBrokerPort()
     {
         int port = int.TryParse(Environment.GetEnvironmentVariable("REB_MOSQUITTO_PORT"), out var p) ? p : 1883;
-        Assert.True(MosquittoBroker.Answers(port), $"no MQTT broker on 127.0.0.1:{port}: run `bash infra/start-services.sh`");
+        Assert.True(MosquittoBroker.Answers(port),
+            $"no MQTT broker on 127.0.0.1:{port}: run `bash infra/start-services.sh`");
         return port;
     }
 
@@ -48,7 +54,8 @@ public sealed class MqttVerdictTests : IAsyncLifetime
         var received = await subscriber.WaitForAsync(sent.Count, TimeSpan.FromSeconds(60));
         VerdictAssert.OnceInOrder(sent, received);
         var first = received.First(r => r.InspectionId == sent[0].Id);
-        Assert.Equal((_site, sent[0].Line, sent[0].Score, sent[0].Threshold, sent[0].Verdict, sent[0].Version, sent[0].Name),
+        Assert.Equal((_site, sent[0].Line, sent[0].Score, sent[0].Threshold, sent[0].Verdict, sent[0].Version,
+            sent[0].Name),
             (first.Site, first.Line, first.Score, first.Threshold, first.Verdict, first.Version, first.ImageId));
         Assert.Equal(0, await gateway.OutboxDepthAsync("mqtt"));
     }

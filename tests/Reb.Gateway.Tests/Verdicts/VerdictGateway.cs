@@ -32,7 +32,8 @@ public sealed class VerdictGateway : IAsyncDisposable
 
     /// <summary>Starts the gateway; <paramref name="sinks"/> adds "Reb:Verdicts:Sites:{site}:..." settings (keys after
     /// that prefix, e.g. "Mqtt:Port"; a key starting with "Reb:" is taken as it is).</summary>
-    public static async Task<VerdictGateway> StartAsync(string site, string work, string adminKey, IDictionary<string, string> sinks)
+    public static async Task<VerdictGateway> StartAsync(string site, string work, string adminKey,
+        IDictionary<string, string> sinks)
     {
         var settings = DurableGateway.Settings(work, adminKey);
         settings["Reb:Gateway:DefaultSite"] = site;
@@ -40,7 +41,8 @@ public sealed class VerdictGateway : IAsyncDisposable
         settings["Reb:Verdicts:OutboxFolder"] = Path.Combine(work, "verdict-outbox");
         settings["Reb:Verdicts:RetryMinSeconds"] = "0.2";
         settings["Reb:Verdicts:RetryMaxSeconds"] = "1";
-        foreach (var (key, value) in sinks) settings[key.StartsWith("Reb:", StringComparison.Ordinal) ? key : $"Reb:Verdicts:Sites:{site}:{key}"] = value;
+        foreach (var (key, value) in sinks) settings[key.StartsWith("Reb:", StringComparison.Ordinal) ? key
+            : $"Reb:Verdicts:Sites:{site}:{key}"] = value;
         return new VerdictGateway(await DurableGateway.Start(settings), site, work, adminKey);
     }
 
@@ -61,8 +63,10 @@ public sealed class VerdictGateway : IAsyncDisposable
     {
         using var content = new ByteArrayContent(await File.ReadAllBytesAsync(image));
         content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-        using var response = await client.PostAsync($"api/lines/{line}/inspect?name={Uri.EscapeDataString(Path.GetFileName(image))}", content);
-        Assert.True(response.IsSuccessStatusCode, $"inspect {line} {image}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        using var response = await client.PostAsync(
+            $"api/lines/{line}/inspect?name={Uri.EscapeDataString(Path.GetFileName(image))}", content);
+        Assert.True(response.IsSuccessStatusCode,
+            $"inspect {line} {image}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         return (await response.Content.ReadFromJsonAsync<Inspection>())!;
     }
 
@@ -78,8 +82,10 @@ public sealed class VerdictGateway : IAsyncDisposable
         client.DefaultRequestHeaders.Authorization = new("Bearer", MetricsToken);
         var text = await client.GetStringAsync("metrics");
         var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal)
-                                                         && l.Contains($"site=\"{Site}\"") && l.Contains($"sink=\"{sink}\""));
-        return line is null ? null : (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                                                         && l.Contains($"site=\"{Site}\"")
+                                                         && l.Contains($"sink=\"{sink}\""));
+        return line is null ? null : (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..],
+            System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>The deeppcb sample's 32 test images (16 good, 16 defective), a `reb cluster demo`-sized run.</summary>

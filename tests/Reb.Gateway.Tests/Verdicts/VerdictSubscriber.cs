@@ -31,7 +31,8 @@ public sealed class VerdictSubscriber : IAsyncDisposable
             .Build();
         _client.ApplicationMessageReceivedAsync += e =>
         {
-            Received.Enqueue(VerdictEvent.FromJson(System.Buffers.BuffersExtensions.ToArray(e.ApplicationMessage.Payload)));
+            Received.Enqueue(
+                VerdictEvent.FromJson(System.Buffers.BuffersExtensions.ToArray(e.ApplicationMessage.Payload)));
             return Task.CompletedTask;
         };
         _client.DisconnectedAsync += e =>

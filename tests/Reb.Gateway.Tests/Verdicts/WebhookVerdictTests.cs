@@ -41,11 +41,13 @@ public sealed class WebhookVerdictTests
             return Results.NoContent();
         });
         await receiver.StartAsync();
-        var url = receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var url = receiver.Services.GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
         try
         {
-            await using var gateway = await VerdictGateway.StartAsync(site, work, DurableGateway.NewAdminKey(), new Dictionary<string, string>
+            await using var gateway =
+                await VerdictGateway.StartAsync(site, work, DurableGateway.NewAdminKey(), new Dictionary<string, string>
             {
                 ["Webhook:Url"] = url + "/plant/verdicts",
                 ["Webhook:Authorization"] = "Bearer plant-secret",
@@ -53,7 +55,8 @@ public sealed class WebhookVerdictTests
             await gateway.AddLinesAsync(line);
             using var client = gateway.Client();
             var sent = new List<Inspection>();
-            foreach (var image in VerdictGateway.DemoImages().Take(8)) sent.Add(await gateway.InspectAsync(client, line, image));
+            foreach (var image in VerdictGateway.DemoImages().Take(8))
+                sent.Add(await gateway.InspectAsync(client, line, image));
 
             var until = DateTime.UtcNow.AddSeconds(60);
             while (received.Count < sent.Count && DateTime.UtcNow < until) await Task.Delay(100);
