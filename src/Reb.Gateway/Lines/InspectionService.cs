@@ -31,8 +31,7 @@ public sealed class InspectionService(LineService lines, IOptions<GatewayOptions
     /// The verdict is published to the plant's outboxes by the first send only.
     /// </summary>
     public async Task<(Inspection Inspection, bool Replayed)> InspectOnceAsync(LineContext line, UploadedImage image,
-        string requestKey,
-        CancellationToken ct)
+        string requestKey, CancellationToken ct)
     {
         var site = line.Settings.EffectiveSite;
         var id = RequestKeys.InspectionId(site, line.Line, requestKey);
@@ -50,9 +49,8 @@ public sealed class InspectionService(LineService lines, IOptions<GatewayOptions
         }
     }
 
-    private static Inspection Replay(InspectionEntry e)
-        => Inspection.From(new InspectionRecord(e.Id, e.Line, e.ImageName ?? "",
-        e.Version, (float)e.Score, e.Reject, e.Threshold, e.LatencyMs, e.TimeUtc));
+    private static Inspection Replay(InspectionEntry e) => Inspection.From(new InspectionRecord(e.Id, e.Line,
+        e.ImageName ?? "", e.Version, (float)e.Score, e.Reject, e.Threshold, e.LatencyMs, e.TimeUtc));
 
     public async Task<Inspection> InspectAsync(LineContext line, UploadedImage image, CancellationToken ct,
         string? id = null)

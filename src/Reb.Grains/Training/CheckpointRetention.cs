@@ -40,10 +40,9 @@ public sealed class CheckpointRetention(IGrainFactory grains, IArtefactStore sto
     /// retention totals and /metrics).</summary>
     public async Task<(int Files, long Bytes)> SweepAsync(CancellationToken ct = default)
     {
-        var jobs = (await store.ListAsync("jobs/", ct))
-            .Select(key => key.Split('/'))
-            .Where(parts => parts.Length >= 3 && parts[1].Length > 0)
-            .Select(parts => parts[1])
+        var jobs = (await store.ListAsync(TrainingBlobs.Root, ct))
+            .Select(TrainingBlobs.JobIdOf)
+            .OfType<string>()
             .Distinct(StringComparer.Ordinal)
             .ToList();
         int files = 0;

@@ -9,7 +9,16 @@ namespace Reb.Grains.Training;
 /// </summary>
 public static class TrainingBlobs
 {
-    public static string Prefix(string jobId) => $"jobs/{jobId}/";
+    /// <summary>Where every job's files live.</summary>
+    public const string Root = "jobs/";
+    public static string Prefix(string jobId) => $"{Root}{jobId}/";
+
+    /// <summary>The job id a key under <see cref="Root"/> belongs to; null for any other key.</summary>
+    public static string? JobIdOf(string key) =>
+        key.StartsWith(Root, StringComparison.Ordinal) && key.IndexOf('/', Root.Length) is var end and > 0
+            && end > Root.Length
+            ? key[Root.Length..end]
+            : null;
     /// <summary>The adaptation outcome: the adapted backbone's record JSON, or "imagenet" when the guard kept
     /// ImageNet's weights.</summary>
     public static string Adaptation(string jobId) => Prefix(jobId) + "adaptation.json";
