@@ -38,6 +38,7 @@ GATEWAY_BASE="${REB_GATEWAY_PORT_BASE:-30000}"
 HTTP_BASE="${REB_HTTP_PORT_BASE:-8080}"
 TLS_DIR="$DATA/tls"
 ADMIN_KEY_FILE="$DATA/admin-key"
+SIGNING_KEY_FILE="$DATA/key-signing-key"
 REDIS_PORT="${REB_CLUSTER_REDIS_PORT:-6380}"
 REDIS_PASSWORD_FILE="$DATA/redis-password"
 PG_PORT="${REB_POSTGRES_PORT:-5433}"
@@ -129,6 +130,12 @@ if [[ ! -s "$ADMIN_KEY_FILE" ]]; then
   (umask 077 && echo "reb_$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$ADMIN_KEY_FILE")
 fi
 
+# The secret every silo's gateway signs API key records with (the state store never holds it); kept across restarts,
+# or the keys created before would be refused.
+if [[ ! -s "$SIGNING_KEY_FILE" ]]; then
+  (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SIGNING_KEY_FILE")
+fi
+
 start_silo() { # index
   local i="$1" dir="$DATA/silo$1"
   local silo_port=$((SILO_BASE + i - 1)) gateway_port=$((GATEWAY_BASE + i - 1)) http_port=$((HTTP_BASE + i - 1))
@@ -151,6 +158,7 @@ start_silo() { # index
     # Loopback like every other port of this cluster (without it Kestrel listens on every interface).
     "ASPNETCORE_URLS=http://$HOST:$http_port"
     "REB__GATEWAY__BOOTSTRAPADMINKEYFILE=$ADMIN_KEY_FILE"
+    "REB__GATEWAY__KEYRECORDSIGNINGKEYFILE=$SIGNING_KEY_FILE"
   )
   if [[ "$TLS" == 1 ]]; then
     env+=("REB__TLS__MODE=required" "REB__TLS__CERTIFICATEPATH=$TLS_DIR/cluster.crt" "REB__TLS__CERTIFICATEKEYPATH=$TLS_DIR/cluster.key")

@@ -157,6 +157,30 @@ public sealed class GatewayOptions
     /// </summary>
     public bool BootstrapAdminKeyFileOptional { get; set; }
 
+    /// <summary>
+    /// Secret (32+ characters) with which every gateway signs the API key records it stores and checks those it reads:
+    /// a record changed or forged in the state store is refused. The same on every silo of the cluster; keep it outside
+    /// the state store (a mounted Secret, <see cref="KeyRecordSigningKeyFile"/>). Required outside Development when the
+    /// cluster is not a localhost one; without it records are stored and read unsigned.
+    /// </summary>
+    public string? KeyRecordSigningKey { get; set; }
+
+    /// <summary>Shortest accepted <see cref="KeyRecordSigningKey"/> (characters): 32 random ones are beyond
+    /// guessing.</summary>
+    public const int MinKeyRecordSigningKeyLength = 32;
+
+    /// <summary>File holding <see cref="KeyRecordSigningKey"/> (a mounted Secret); read by the silo host at
+    /// start.</summary>
+    public string? KeyRecordSigningKeyFile { get; set; }
+
+    /// <summary>
+    /// One-time migration: at start, sign the key records that were stored before signing (no signature at all).
+    /// Records with a wrong signature are never re-signed. Set it for one start after adding the signing key to a
+    /// cluster that already has keys, then remove it: while it is set, a record written unsigned into the store
+    /// before a start would be signed too.
+    /// </summary>
+    public bool SignUnsignedKeyRecords { get; set; }
+
     /// <summary>Site of the bootstrap admin key.</summary>
     public string DefaultSite { get; set; } = Reb.Abstractions.Contracts.Sites.Default;
 }

@@ -39,6 +39,13 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 $"{GatewayOptions.Section}:{nameof(o.HttpPort)} must be a TCP port (0..65535), got {o.HttpPort}");
         if (string.IsNullOrWhiteSpace(o.OperationsSite))
             errors.Add($"{GatewayOptions.Section}:{nameof(o.OperationsSite)} must name a site");
+        if (!string.IsNullOrWhiteSpace(o.KeyRecordSigningKey)
+            && o.KeyRecordSigningKey.Trim().Length < GatewayOptions.MinKeyRecordSigningKeyLength)
+            errors.Add($"{GatewayOptions.Section}:{nameof(o.KeyRecordSigningKey)} must hold at least " +
+                $"{GatewayOptions.MinKeyRecordSigningKeyLength} characters");
+        if (o.SignUnsignedKeyRecords && string.IsNullOrWhiteSpace(o.KeyRecordSigningKey))
+            errors.Add($"{GatewayOptions.Section}:{nameof(o.SignUnsignedKeyRecords)} needs " +
+                $"{GatewayOptions.Section}:{nameof(o.KeyRecordSigningKey)}");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

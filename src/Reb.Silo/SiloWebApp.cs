@@ -46,6 +46,7 @@ public static class SiloWebApp
             return plain.Build();
         }
         BootstrapKeyFile.Apply(builder.Configuration);
+        KeyRecordSigningSettings.Apply(builder.Configuration, builder.Environment.EnvironmentName);
         PlaceholderSecrets.Check(builder.Configuration, builder.Environment.EnvironmentName);
         builder.UseOrleans(silo =>
         {

@@ -71,9 +71,16 @@ public sealed record ModelVersionInfo([property: Id(0)] string Version, [propert
     [Id(15)] public ModelCalibration? Calibration { get; init; }
 }
 
-/// <summary>A stored API key: only a salted hash of its secret is kept, never the key itself.</summary>
+/// <summary>
+/// A stored API key: only a salted hash of its secret is kept, never the key itself. <see cref="Signature"/> is the
+/// gateways' HMAC over every other field (Reb.Gateway's KeyRecordSigner): a record changed or forged in the state store
+/// fails it and is refused. Null for a record written before signing or by a gateway without a signing key.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ApiKeyRecord([property: Id(0)] string Id, [property: Id(1)] string Name,
     [property: Id(2)] string Site,
     [property: Id(3)] string Role, [property: Id(4)] byte[] Salt, [property: Id(5)] byte[] Hash,
-    [property: Id(6)] DateTimeOffset CreatedUtc, [property: Id(7)] string CreatedBy);
+    [property: Id(6)] DateTimeOffset CreatedUtc, [property: Id(7)] string CreatedBy)
+{
+    [Id(8)] public byte[]? Signature { get; init; }
+}

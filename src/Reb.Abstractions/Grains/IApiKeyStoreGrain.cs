@@ -12,11 +12,14 @@ public interface IApiKeyStoreGrain : IGrainWithStringKey
     public const string Key = "keys";
     /// <summary>
     /// Adds or replaces a record, audited as created by <see cref="ApiKeyRecord.CreatedBy"/>. The same record again
-    /// (a retry after a lost reply) changes nothing and audits nothing.
+    /// (a retry after a lost reply) changes nothing and audits nothing; the same fields with a signature where the
+    /// stored record had none are audited as "key-sign".
     /// </summary>
     Task Put(ApiKeyRecord record);
     [ReadOnly] Task<ApiKeyRecord?> Find(string id);
     [ReadOnly] Task<IReadOnlyList<ApiKeyRecord>> List(string site);
+    /// <summary>Every site's records (the gateway's one-time signing of records written before signing).</summary>
+    [ReadOnly] Task<IReadOnlyList<ApiKeyRecord>> ListAll();
     /// <summary>
     /// Removes the key (audited with <paramref name="who"/>); false when there was none. A retry with the same
     /// <paramref name="requestId"/> after a lost reply answers true again without a second audit entry.

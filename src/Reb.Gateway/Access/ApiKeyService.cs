@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Reb.Abstractions.Client;
 using Reb.Abstractions.Contracts;
@@ -11,7 +12,9 @@ namespace Reb.Gateway.Access;
 /// admin key is hashed here at start and kept as a hash in memory. Found records are cached for a few seconds so that a
 /// request costs one HMAC, not a grain call; a revoke through this gateway drops the cached record at once. Unknown ids
 /// are never cached (random ids would fill the cache) and the cache holds at most
-/// <see cref="GatewayOptions.KeyCacheCapacity"/> records.
+/// <see cref="GatewayOptions.KeyCacheCapacity"/> records. With a signing key (<see cref="KeyRecordSigner"/>) every
+/// record stored is signed and every record read must carry a valid signature: one changed or forged in the state
+/// store authenticates nobody, and its refusal is logged by key id.
 /// </summary>
 public sealed class ApiKeyService
 {
@@ -22,12 +25,17 @@ public sealed class ApiKeyService
     private readonly ConcurrentDictionary<string, (ApiKeyRecord Record, DateTime Until)> _cache = new();
     private readonly int _capacity;
     private (bool Revoked, DateTime Until) _bootstrapRevoked; // cached like records: one grain call per CacheTime
+    private readonly ILogger<ApiKeyService> _log;
+    private readonly ConcurrentDictionary<string, DateTime> _refusalLogged = new(); // one log line per id and minute
 
-    public ApiKeyService(IGrainFactory grains, RebClusterClient cluster, IOptions<GatewayOptions> options)
+    public ApiKeyService(IGrainFactory grains, RebClusterClient cluster, IOptions<GatewayOptions> options,
+        ILogger<ApiKeyService> log)
     {
         _grains = grains;
         _cluster = cluster;
+        _log = log;
         var o = options.Value;
+        Signer = string.IsNullOrWhiteSpace(o.KeyRecordSigningKey) ? null : new KeyRecordSigner(o.KeyRecordSigningKey);
         _capacity = Math.Max(1, o.KeyCacheCapacity);
         if (!string.IsNullOrWhiteSpace(o.BootstrapAdminKey))
         {
@@ -40,6 +48,12 @@ public sealed class ApiKeyService
                 DateTimeOffset.UtcNow, "configuration");
         }
     }
+
+    /// <summary>Signs and checks stored records; null when no signing key is configured (records unsigned).</summary>
+    public KeyRecordSigner? Signer { get; }
+
+    /// <summary>False when a signing key is configured and the record does not carry its valid signature.</summary>
+    public bool IsTrusted(ApiKeyRecord record) => Signer is null || Signer.IsValid(record);
 
     private IApiKeyStoreGrain Store => _grains.GetGrain<IApiKeyStoreGrain>(IApiKeyStoreGrain.Key);
 
@@ -56,6 +70,7 @@ public sealed class ApiKeyService
         var salt = ApiKeyHasher.NewSalt();
         var record = new ApiKeyRecord(id, name.Trim(), site, role, salt, ApiKeyHasher.Hash(secret, salt),
             DateTimeOffset.UtcNow, createdBy);
+        if (Signer is not null) record = Signer.Sign(record);
         // Put of the same record is idempotent (same id, same audit text), so a retry after a timeout is safe.
         await _cluster.RetryAsync(async () => { await Store.Put(record); return true; }, ct);
         return (record, key);
@@ -107,9 +122,27 @@ public sealed class ApiKeyService
         if (_cache.TryGetValue(id, out var hit) && hit.Until > DateTime.UtcNow) return hit.Record;
         var record = await _cluster.RetryAsync(() => Store.Find(id), ct);
         if (record is null) { _cache.TryRemove(id, out _); return null; }
+        if (!IsTrusted(record))
+        {
+            _cache.TryRemove(id, out _);
+            LogRefusal(record);
+            return null;
+        }
         if (_cache.Count >= _capacity) Evict();
         _cache[id] = (record, DateTime.UtcNow + CacheTime);
         return record;
+    }
+
+    private void LogRefusal(ApiKeyRecord record)
+    {
+        var now = DateTime.UtcNow;
+        if (_refusalLogged.TryGetValue(record.Id, out var last) && now - last < TimeSpan.FromMinutes(1)) return;
+        if (_refusalLogged.Count >= _capacity) _refusalLogged.Clear();
+        _refusalLogged[record.Id] = now;
+        _log.LogWarning("API key record {KeyId} (site {Site}, role {Role}) is {Problem}: refused. A record changed " +
+            "or forged in the state store, or written before signing (start once with {Option}=true to sign those)",
+            record.Id, record.Site, record.Role, record.Signature is null ? "not signed" : "not validly signed",
+            $"{GatewayOptions.Section}:{nameof(GatewayOptions.SignUnsignedKeyRecords)}");
     }
 
     /// <summary>Key ids held in the cache now.</summary>

@@ -36,8 +36,8 @@ public static class KeyEndpoints
     {
         var c = Caller.From(http);
         var list = await keys.ListAsync(c.Site, ct);
-        return Results.Ok(list.Select(k => new KeyView(k.Id, k.Name, k.Site, k.Role, k.CreatedUtc, k.CreatedBy))
-            .ToList());
+        return Results.Ok(list.Select(k => new KeyView(k.Id, k.Name, k.Site, k.Role, k.CreatedUtc, k.CreatedBy,
+            !keys.IsTrusted(k))).ToList());
     }
 
     private static async Task<IResult> Create(CreateKeyRequest body, HttpContext http, ApiKeyService keys,

@@ -145,8 +145,10 @@ public sealed record TrainingProgressView(string JobId, string Stage, double Per
 
 public sealed record MeView(string KeyId, string Name, string Site, string Role);
 
+/// <param name="Refused">true when the stored record fails its signature check (changed or forged in the state store,
+/// or stored before signing): it authenticates nobody; revoke it.</param>
 public sealed record KeyView(string Id, string Name, string Site, string Role, DateTimeOffset CreatedUtc,
-    string CreatedBy);
+    string CreatedBy, bool Refused = false);
 
 public sealed record CreateKeyRequest(string? Name, string? Role);
 

@@ -36,20 +36,28 @@ public sealed class ApiKeyStoreGrain(
                 $"api key '{record.Id}': a record needs a salt of 16+ bytes and a hash of 32+ bytes");
         // The same record again is a retry whose reply was lost: already stored and audited, nothing to do.
         if (state.State.Keys.TryGetValue(record.Id, out var stored) && SameRecord(stored, record)) return;
+        // The same fields with a signature where there was none: a record written before signing, signed now.
+        var action = stored is null ? "key-create"
+            : stored.Signature is null && record.Signature is not null && SameFields(stored, record) ? "key-sign"
+            : "key-replace";
         await state.ChangeAsync(this, copier, s =>
         {
-            var replaced = s.Keys.ContainsKey(record.Id);
             s.Keys[record.Id] = record;
-            Append(s, record.CreatedBy, record.Site, "", replaced ? "key-replace" : "key-create", null,
-                $"{record.Id} {record.Name} ({record.Role})");
+            Append(s, record.CreatedBy, record.Site, "", action, null, $"{record.Id} {record.Name} ({record.Role})");
         });
     }
 
     private static bool SameRecord(ApiKeyRecord a, ApiKeyRecord b) =>
-        a with { Salt = b.Salt, Hash = b.Hash } == b && a.Salt.AsSpan().SequenceEqual(b.Salt)
+        SameFields(a, b) && (a.Signature ?? []).AsSpan().SequenceEqual(b.Signature ?? []);
+
+    private static bool SameFields(ApiKeyRecord a, ApiKeyRecord b) =>
+        a with { Salt = b.Salt, Hash = b.Hash, Signature = b.Signature } == b && a.Salt.AsSpan().SequenceEqual(b.Salt)
         && a.Hash.AsSpan().SequenceEqual(b.Hash);
 
     public Task<ApiKeyRecord?> Find(string id) => Task.FromResult(state.State.Keys.GetValueOrDefault(id));
+
+    public Task<IReadOnlyList<ApiKeyRecord>> ListAll() => Task.FromResult<IReadOnlyList<ApiKeyRecord>>(
+        state.State.Keys.Values.OrderBy(k => k.CreatedUtc).ToList());
 
     public Task<IReadOnlyList<ApiKeyRecord>> List(string site) => Task.FromResult<IReadOnlyList<ApiKeyRecord>>(
         state.State.Keys.Values.Where(k => k.Site == site).OrderBy(k => k.CreatedUtc).ToList());

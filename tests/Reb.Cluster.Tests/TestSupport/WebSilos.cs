@@ -19,6 +19,9 @@ public static class WebSilos
         s["Reb:ArtefactStore:Root"] = Path.Combine(work, "artefacts");
         s["Reb:CacheRoot"] = Path.Combine(work, "cache");
         s["Reb:Gateway:Enabled"] = "true";
+        // The cluster's one key-record signing secret (the same on every silo of these settings).
+        s["Reb:Gateway:KeyRecordSigningKey"] = Convert.ToHexStringLower(
+            System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         s["Logging:LogLevel:Default"] = "Warning";
         return s;
     }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Reb.Abstractions.Client;
 using Reb.Abstractions.Contracts;
@@ -83,17 +84,17 @@ public sealed class ApiKeyStoreTests(GatewayFixture gateway)
     {
         const string secret = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
         var records = new List<ApiKeyRecord>();
+        var keys = gateway.Services.GetRequiredService<ApiKeyService>();
         foreach (var id in new[] { "aaaaaaaaaaa1", "aaaaaaaaaaa2" })
         {
             var salt = ApiKeyHasher.NewSalt();
             var r = new ApiKeyRecord(id, "same-secret", "site-hash-test", Roles.Operator, salt,
                 ApiKeyHasher.Hash(secret, salt), DateTimeOffset.UtcNow, "test");
-            await Store.Put(r);
+            await Store.Put(keys.Signer!.Sign(r));
             records.Add((await Store.Find(id))!);
         }
         Assert.False(records[0].Hash.AsSpan().SequenceEqual(records[1].Hash));
         Assert.DoesNotContain(secret, JsonSerializer.Serialize(records));
-        var keys = gateway.Services.GetRequiredService<ApiKeyService>();
         Assert.Equal("site-hash-test", (await keys.AuthenticateAsync($"reb_aaaaaaaaaaa1_{secret}"))?.Site);
         Assert.NotNull(await keys.AuthenticateAsync($"reb_aaaaaaaaaaa2_{secret}"));
         foreach (var r in records) await Store.Revoke(r.Id);
@@ -104,7 +105,8 @@ public sealed class ApiKeyStoreTests(GatewayFixture gateway)
     {
         var (key, id, _) = ApiKeyFormat.Generate();
         var service = new ApiKeyService(gateway.Grains, new RebClusterClient(gateway.Grains),
-            Options.Create(new GatewayOptions { BootstrapAdminKey = key, DefaultSite = "site-bootstrap" }));
+            Options.Create(new GatewayOptions { BootstrapAdminKey = key, DefaultSite = "site-bootstrap" }),
+            NullLogger<ApiKeyService>.Instance);
         var caller = await service.AuthenticateAsync(key);
         Assert.NotNull(caller);
         Assert.Equal(Roles.Admin, caller.Role);
@@ -113,6 +115,6 @@ public sealed class ApiKeyStoreTests(GatewayFixture gateway)
         Assert.Null(await Store.Find(id));
         Assert.Empty(await Store.List("site-bootstrap"));
         Assert.Throws<ArgumentException>(() => new ApiKeyService(gateway.Grains, new RebClusterClient(gateway.Grains),
-            Options.Create(new GatewayOptions { BootstrapAdminKey = "admin" })));
+            Options.Create(new GatewayOptions { BootstrapAdminKey = "admin" }), NullLogger<ApiKeyService>.Instance));
     }
 }

@@ -35,6 +35,10 @@ public sealed class DurableGateway : IAsyncDisposable
     /// <summary>A new random bootstrap admin key (site "default").</summary>
     public static string NewAdminKey() => ApiKeyFormat.Generate().Key;
 
+    /// <summary>A new random key-record signing secret.</summary>
+    public static string NewSigningKey() =>
+        Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     /// <summary>Settings of one silo on free ports with folder grain storage in <paramref name="work"/>.</summary>
     public static Dictionary<string, string?> Settings(string work, string adminKey)
     {
@@ -57,6 +61,7 @@ public sealed class DurableGateway : IAsyncDisposable
             ["Reb:Gateway:Enabled"] = "true",
             ["Reb:Gateway:HttpPort"] = "0",
             ["Reb:Gateway:BootstrapAdminKey"] = adminKey,
+            ["Reb:Gateway:KeyRecordSigningKey"] = NewSigningKey(),
             ["Logging:LogLevel:Default"] = "Warning",
         };
     }

@@ -52,6 +52,8 @@ public sealed class GatewayFixture : IAsyncLifetime
     public const long MaxImagePixels = 4_000_000;
     /// <summary>Scrape token of /metrics in this fixture ("Authorization: Bearer ...").</summary>
     public const string MetricsToken = "fixture-metrics-token-0123456789";
+    /// <summary>The fixture gateway's key-record signing secret (records stored without it are refused).</summary>
+    public static readonly string KeyRecordSigningKey = DurableGateway.NewSigningKey();
     /// <summary>The cluster-wide operations site (its admin key opens /metrics and the Orleans Dashboard).</summary>
     public const string OperationsSite = "operations";
     /// <summary>Limits of this fixture that the security tests push past (low enough to reach quickly).</summary>
@@ -136,6 +138,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Reb:Silo:GatewayPort"] = gatewayPort.ToString(),
             ["Reb:Gateway:Enabled"] = "true",
             ["Reb:Gateway:HttpPort"] = "0",
+            ["Reb:Gateway:KeyRecordSigningKey"] = KeyRecordSigningKey,
             ["Reb:Gateway:RateLimitPerMinute"] = RateLimitPerMinute.ToString(),
             ["Reb:Gateway:MaxBodyBytes"] = MaxBodyBytes.ToString(),
             ["Reb:Gateway:MaxImagePixels"] = MaxImagePixels.ToString(),

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Reb.Gateway;
+
+namespace Reb.Silo;
+
+/// <summary>
+/// The key-record signing secret of the gateway (<see cref="GatewayOptions.KeyRecordSigningKey"/>): read from
+/// "Reb:Gateway:KeyRecordSigningKeyFile" when set (a mounted Secret, which unlike the bootstrap key stays for the
+/// cluster's life), and required where the cluster is reachable from other machines (outside Development, clustering
+/// other than localhost), the same rule as Orleans TLS: there the state store is a shared service, and without
+/// signatures whoever can write it can forge an admin key.
+/// </summary>
+public static class KeyRecordSigningSettings
+{
+    private const string KeySetting = $"{GatewayOptions.Section}:{nameof(GatewayOptions.KeyRecordSigningKey)}";
+    private const string FileSetting = $"{GatewayOptions.Section}:{nameof(GatewayOptions.KeyRecordSigningKeyFile)}";
+
+    public static void Apply(IConfigurationManager configuration, string environmentName)
+    {
+        var path = configuration[FileSetting];
+        if (!string.IsNullOrWhiteSpace(path))
+        {
+            if (!File.Exists(path))
+                throw new FileNotFoundException($"{FileSetting} '{path}' does not exist", path);
+            var secret = File.ReadAllText(path).Trim();
+            if (secret.Length == 0) throw new InvalidDataException($"{FileSetting} '{path}' is empty");
+            configuration.AddInMemoryCollection([new(KeySetting, secret)]);
+        }
+        var clustering = configuration[$"{SiloHostOptions.Section}:{nameof(SiloHostOptions.Clustering)}"]
+            ?? new SiloHostOptions().Clustering;
+        if (string.IsNullOrWhiteSpace(configuration[KeySetting])
+            && !string.Equals(environmentName, Environments.Development, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(clustering, "localhost", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"{KeySetting} (or {FileSetting}) is required for a gateway in a " +
+                $"'{clustering}' cluster outside Development: API key records in the state store are signed with it. " +
+                "Use one secret of 32+ characters on every silo (e.g. `openssl rand -hex 32`), kept outside the " +
+                "state store (for Kubernetes: the reb-key-signing Secret, see k8s/README.md)");
+    }
+}
