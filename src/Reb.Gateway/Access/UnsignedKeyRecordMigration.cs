@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,15 +11,19 @@ namespace Reb.Gateway.Access;
 /// With <see cref="GatewayOptions.SignUnsignedKeyRecords"/>, signs at start the key records stored before the cluster
 /// had a signing key (no signature at all), each audited as "key-sign", so that existing keys keep working once
 /// signatures are checked. A record with a signature that does not match is never re-signed: it was changed in the
-/// store or signed with another secret. Runs after the co-hosted silo has started (registered after it).
+/// store or signed with another secret. Runs after the co-hosted silo has started (registered after it); the cluster's
+/// services are resolved only when the migration is asked for.
 /// </summary>
-public sealed class UnsignedKeyRecordMigration(IGrainFactory grains, RebClusterClient cluster, ApiKeyService keys,
-    IOptions<GatewayOptions> options, ILogger<UnsignedKeyRecordMigration> log) : IHostedService
+public sealed class UnsignedKeyRecordMigration(IServiceProvider services, IOptions<GatewayOptions> options,
+    ILogger<UnsignedKeyRecordMigration> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        if (!options.Value.SignUnsignedKeyRecords || keys.Signer is null) return;
-        var store = grains.GetGrain<IApiKeyStoreGrain>(IApiKeyStoreGrain.Key);
+        if (!options.Value.SignUnsignedKeyRecords) return;
+        var keys = services.GetRequiredService<ApiKeyService>();
+        var cluster = services.GetRequiredService<RebClusterClient>();
+        if (keys.Signer is null) return;
+        var store = services.GetRequiredService<IGrainFactory>().GetGrain<IApiKeyStoreGrain>(IApiKeyStoreGrain.Key);
         var records = await cluster.RetryAsync(() => store.ListAll(), ct);
         int signed = 0, wrong = 0;
         foreach (var record in records)
