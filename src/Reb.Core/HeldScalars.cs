@@ -19,8 +19,18 @@ public static class HeldScalars
 
     public static Tensor AddBy(this Tensor x, double value)
     {
+        // add(Scalar) passes a temporary alpha of 1 as well: held here too (a freed alpha failed a CI run with
+        // "Expected false to be true" in Scalar::toFloat under add_Scalar, in the DefectMaker batch thread).
         using var s = value.ToScalar();
-        return x.add(s);
+        using var alpha = 1.ToScalar();
+        return x.add(s, alpha);
+    }
+
+    /// <summary>x + y: add(Tensor) passes a temporary alpha of 1, held here.</summary>
+    public static Tensor Plus(this Tensor x, Tensor y)
+    {
+        using var alpha = 1.ToScalar();
+        return x.add(y, alpha);
     }
 
     public static Tensor DivBy(this Tensor x, double value)

@@ -149,7 +149,7 @@ public static class AdaptationTrainer
             var objective = loss;
             if (keeping)
                 using (var weight = keep!.Value.Weight.ToScalar())
-                    objective = loss.add(KeepTerm(keep.Value.ImageNet, input, layer3!, labels).mul(weight));
+                    objective = loss.Plus(KeepTerm(keep.Value.ImageNet, input, layer3!, labels).mul(weight));
             using (var passes = ((double)passCount).ToScalar()) objective.div(passes).backward();
             // The curve reports the task's loss (comparable across recipes), not the objective.
             lossSum += loss.item<float>();

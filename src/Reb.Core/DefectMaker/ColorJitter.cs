@@ -53,10 +53,10 @@ public static class ColorJitter
         return x.round().ClampTo(0, 255).MoveToOuterDisposeScope();
     }
 
-    private static Tensor Grey(Tensor x) => x[0].MulBy(0.2989).add(x[1].MulBy(0.587)).add(x[2].MulBy(0.114));
+    private static Tensor Grey(Tensor x) => x[0].MulBy(0.2989).Plus(x[1].MulBy(0.587)).Plus(x[2].MulBy(0.114));
 
     private static Tensor Blend(Tensor x, Tensor other, double factor) =>
-        x.MulBy(factor).add(other.MulBy(1 - factor)).ClampTo(0, 255);
+        x.MulBy(factor).Plus(other.MulBy(1 - factor)).ClampTo(0, 255);
 
     /// <summary>RGB -> HSV, hue += shift (mod 1 turn), -> RGB. Same result as torchvision's tensor path, written with
     /// fewer full-image operations (HSV -> RGB by the closed form c_n = V - V*S*clamp(min(k, 4-k), 0, 1),

@@ -188,7 +188,7 @@ public sealed class DefectSampler : IDisposable
         var region = image.narrow(1, box.Y, box.Height).narrow(2, box.X, box.Width);
         // out = alpha*fill + (1-alpha)*image, rounded to whole grey levels like the reference's 8-bit result;
         // where alpha is 0 this is exactly the (whole-valued) source pixel.
-        var blended = alpha.mul(fill).add(alpha.neg().AddBy(1).mul(region)).round().ClampTo(0, 255);
+        var blended = alpha.mul(fill).Plus(alpha.neg().AddBy(1).mul(region)).round().ClampTo(0, 255);
         region.copy_(blended);
 
         var mask = shape.ToCanvas(box, h, w);

@@ -34,7 +34,7 @@ public sealed class Finding10_RetentionTests(PcbModelFixture model)
     {
         var deadline = DateTime.UtcNow + JobDeadline;
         TrainingProgress p;
-        while (!(p = await job.GetProgress()).IsFinished)
+        while (!(p = await TrainingChecks.ProgressAsync(job)).IsFinished)
         {
             Assert.True(DateTime.UtcNow < deadline, $"job stuck in {p.Stage} at {p.Percent:F0}%");
             await Task.Delay(200);

@@ -32,7 +32,7 @@ public sealed class Finding13_FailingJobErrorTests(PcbModelFixture model)
         await job.Start(new TrainingRequest { Line = "f13-failing", ImageKeys = keys, ImageSize = 128 });
         var deadline = DateTime.UtcNow.AddMinutes(4);
         TrainingProgress p;
-        while (!(p = await job.GetProgress()).IsFinished)
+        while (!(p = await TrainingChecks.ProgressAsync(job)).IsFinished)
         {
             Assert.True(DateTime.UtcNow < deadline, $"job stuck in {p.Stage} at {p.Percent:F0}%");
             await Task.Delay(200);

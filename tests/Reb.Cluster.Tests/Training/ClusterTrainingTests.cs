@@ -35,7 +35,7 @@ public sealed class ClusterTrainingTests(PcbModelFixture model, ITestOutputHelpe
         var stages = new HashSet<TrainingStage>();
         TrainingProgress p;
         var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (!(p = await job.GetProgress()).IsFinished)
+        while (!(p = await TrainingChecks.ProgressAsync(job)).IsFinished)
         {
             stages.Add(p.Stage);
             Assert.True(DateTime.UtcNow < deadline, $"training job stuck in {p.Stage} at {p.Percent:F0}%");
