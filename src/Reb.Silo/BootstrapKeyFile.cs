@@ -12,21 +12,10 @@ namespace Reb.Silo;
 /// </summary>
 public static class BootstrapKeyFile
 {
-    public static void Apply(IConfigurationManager configuration)
-    {
-        var path = configuration[$"{GatewayOptions.Section}:{nameof(GatewayOptions.BootstrapAdminKeyFile)}"];
-        if (string.IsNullOrWhiteSpace(path)) return;
-        var optional = bool.TryParse(
+    public static void Apply(IConfigurationManager configuration) => SecretFile.Apply(configuration,
+        $"{GatewayOptions.Section}:{nameof(GatewayOptions.BootstrapAdminKeyFile)}",
+        $"{GatewayOptions.Section}:{nameof(GatewayOptions.BootstrapAdminKey)}",
+        optional: bool.TryParse(
             configuration[$"{GatewayOptions.Section}:{nameof(GatewayOptions.BootstrapAdminKeyFileOptional)}"],
-            out var o) && o;
-        if (optional && (!File.Exists(path) || File.ReadAllText(path).Trim().Length == 0)) return;
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"{GatewayOptions.Section}:{nameof(GatewayOptions.BootstrapAdminKeyFile)}" +
-                $" '{path}' does not exist", path);
-        var key = File.ReadAllText(path).Trim();
-        if (key.Length == 0) throw new InvalidDataException(
-            $"{GatewayOptions.Section}:{nameof(GatewayOptions.BootstrapAdminKeyFile)} '{path}' is empty");
-        configuration.AddInMemoryCollection(
-            [new($"{GatewayOptions.Section}:{nameof(GatewayOptions.BootstrapAdminKey)}", key)]);
-    }
+            out var o) && o);
 }

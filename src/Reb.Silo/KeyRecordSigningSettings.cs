@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
 using Reb.Gateway;
 
 namespace Reb.Silo;
@@ -18,20 +17,11 @@ public static class KeyRecordSigningSettings
 
     public static void Apply(IConfigurationManager configuration, string environmentName)
     {
-        var path = configuration[FileSetting];
-        if (!string.IsNullOrWhiteSpace(path))
-        {
-            if (!File.Exists(path))
-                throw new FileNotFoundException($"{FileSetting} '{path}' does not exist", path);
-            var secret = File.ReadAllText(path).Trim();
-            if (secret.Length == 0) throw new InvalidDataException($"{FileSetting} '{path}' is empty");
-            configuration.AddInMemoryCollection([new(KeySetting, secret)]);
-        }
+        SecretFile.Apply(configuration, FileSetting, KeySetting);
         var clustering = configuration[$"{SiloHostOptions.Section}:{nameof(SiloHostOptions.Clustering)}"]
             ?? new SiloHostOptions().Clustering;
         if (string.IsNullOrWhiteSpace(configuration[KeySetting])
-            && !string.Equals(environmentName, Environments.Development, StringComparison.OrdinalIgnoreCase)
-            && !string.Equals(clustering, "localhost", StringComparison.OrdinalIgnoreCase))
+            && Tls.OrleansTls.IsReachableByOtherHosts(environmentName, clustering))
             throw new InvalidOperationException($"{KeySetting} (or {FileSetting}) is required for a gateway in a " +
                 $"'{clustering}' cluster outside Development: API key records in the state store are signed with it. " +
                 "Use one secret of 32+ characters on every silo (e.g. `openssl rand -hex 32`), kept outside the " +

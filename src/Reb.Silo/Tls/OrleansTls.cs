@@ -17,14 +17,19 @@ public static class OrleansTls
     {
         OrleansTlsOptions.Required => true,
         OrleansTlsOptions.Off => false,
-        // Localhost clustering binds every Orleans socket to loopback (no other machine can connect); Development is a
-        // developer's own machine. Everything else (pods, several machines) is reachable by other hosts.
-        OrleansTlsOptions.Auto
-        => !string.Equals(environmentName, Environments.Development, StringComparison.OrdinalIgnoreCase)
-                                  && !string.Equals(clustering, "localhost", StringComparison.OrdinalIgnoreCase),
+        OrleansTlsOptions.Auto => IsReachableByOtherHosts(environmentName, clustering),
         _ => throw new ArgumentException(
             $"{OrleansTlsOptions.Section}:Mode must be auto, required or off, got '{o.Mode}'"),
     };
+
+    /// <summary>
+    /// Whether the cluster is reachable by other machines: localhost clustering binds every Orleans socket to loopback
+    /// (no other machine can connect) and Development is a developer's own machine; everything else (pods, several
+    /// machines) is. Decides what "auto" TLS and the key-record signing secret require.
+    /// </summary>
+    public static bool IsReachableByOtherHosts(string environmentName, string clustering) =>
+        !string.Equals(environmentName, Environments.Development, StringComparison.OrdinalIgnoreCase)
+        && !string.Equals(clustering, "localhost", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Silo side: TLS on the silo and gateway ports, a certificate demanded from every peer and
     /// client.</summary>
