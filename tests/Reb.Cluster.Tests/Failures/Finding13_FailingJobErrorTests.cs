@@ -1,3 +1,4 @@
+using Reb.Abstractions.Client;
 using Reb.Abstractions.Contracts;
 using Reb.Abstractions.Grains;
 using Reb.Cluster.Tests.TestSupport;
@@ -32,7 +33,8 @@ public sealed class Finding13_FailingJobErrorTests(PcbModelFixture model)
         await job.Start(new TrainingRequest { Line = "f13-failing", ImageKeys = keys, ImageSize = 128 });
         var deadline = DateTime.UtcNow.AddMinutes(4);
         TrainingProgress p;
-        while (!(p = await TrainingChecks.ProgressAsync(job)).IsFinished)
+        var client = new RebClusterClient(cluster.Client); // repeats a poll that misses the short response timeout
+        while (!(p = await client.RetryAsync(() => job.GetProgress())).IsFinished)
         {
             Assert.True(DateTime.UtcNow < deadline, $"job stuck in {p.Stage} at {p.Percent:F0}%");
             await Task.Delay(200);

@@ -10,20 +10,6 @@ namespace Reb.Cluster.Tests.TestSupport;
 /// fit.</summary>
 public static class TrainingChecks
 {
-    /// <summary>
-    /// The job's progress, asked again when one poll misses the test cluster's short response timeout: on a shared
-    /// 2-core machine a busy job can hold its grain past it, and the job goes on regardless.
-    /// </summary>
-    public static async Task<Reb.Abstractions.Contracts.TrainingProgress> ProgressAsync(
-        Reb.Abstractions.Grains.ITrainingGrain job)
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            try { return await job.GetProgress(); }
-            catch (TimeoutException) when (attempt < 5) { }
-        }
-    }
-
     /// <summary>Puts the images into the store under datasets/<paramref name="folder"/>/ and returns their
     /// keys.</summary>
     public static async Task<List<string>> UploadAsync(IArtefactStore store, string folder, IEnumerable<string> paths)
