@@ -26,8 +26,9 @@ public static class AdaptationTrainer
     /// <summary>
     /// libtorch threads of the batch-making thread. DefectMaker runs many small element-wise ops, which gain little
     /// from a second thread, and the trainer's own 2-thread pool already fills a 2-core machine; a second 2-thread
-    /// OpenMP team would make both spin against each other. (OpenMP thread counts are per calling thread, so this
-    /// does not change the training thread's count.)
+    /// OpenMP team would make both spin against each other. The count is set for the producer's thread alone (<see
+    /// cref="ThisThreadOpenMp"/>): the training thread's count, and the default other threads adopt, stay as they
+    /// are.
     /// </summary>
     public const int ProducerThreads = 1;
 

@@ -31,7 +31,6 @@ public sealed class DefectBatchProducer : IDisposable
         });
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _worker;
-    private readonly ManualResetEventSlim _threadsSet = new();
 
     /// <param name="sampler">DefectMaker over the category's training images (used by the producer thread only, while
     /// this runs).</param> <param name="random">Per-step generators.</param>
@@ -49,21 +48,18 @@ public sealed class DefectBatchProducer : IDisposable
         ArgumentNullException.ThrowIfNull(random);
         ArgumentNullException.ThrowIfNull(augmentation);
         var token = _stop.Token;
-        int callerThreads = producerThreads > 0 ? torch.get_num_threads() : 0;
-        var threadsSet = _threadsSet;
         _worker = Task.Factory.StartNew(() =>
         {
             try
             {
                 if (producerThreads > 0)
                 {
-                    // libtorch keeps OpenMP's count per thread, but set_num_threads also stores it as the default that
-                    // threads adopt on their first parallel op. Initialise this thread first (get_num_threads), then
-                    // set it; the constructor restores the default once this is done (see below).
+                    // This thread only (see ThisThreadOpenMp): first the thread's libtorch state, which adopts the
+                    // process default, then its own count. Where the runtime is not found the producer keeps the
+                    // default (slower on a small machine, and as deterministic).
                     torch.get_num_threads();
-                    torch.set_num_threads(producerThreads);
+                    ThisThreadOpenMp.TrySet(producerThreads);
                 }
-                threadsSet.Set();
                 for (int step = firstStep; step <= lastStep; step++)
                 {
                     var rng = random.ForStep(step);
@@ -83,18 +79,7 @@ public sealed class DefectBatchProducer : IDisposable
                 // The reader sees the failure (or the cancellation) when it asks for the next batch.
                 _channel.Writer.TryComplete(e);
             }
-            finally
-            {
-                threadsSet.Set();
-            }
         }, token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        if (producerThreads > 0)
-        {
-            // Put back the process-wide default (and this thread's own count), so that threads created later, e.g.
-            // the thread pool's during evaluation, do not inherit the producer's single thread.
-            threadsSet.Wait();
-            torch.set_num_threads(callerThreads);
-        }
     }
 
     /// <summary>The next batch in step/pass order; blocks until it is ready. The caller disposes it.</summary>
@@ -134,6 +119,5 @@ public sealed class DefectBatchProducer : IDisposable
         _channel.Writer.TryComplete();
         while (_channel.Reader.TryRead(out var left)) left.Dispose();
         _stop.Dispose();
-        _threadsSet.Dispose();
     }
 }

@@ -71,17 +71,18 @@ public class StepRandomAndProducerTests
         Assert.Equal(new[] { 0, 1, 2 }, seven[3..6].Order());
     }
 
+    private static int CountOnANewThread()
+    {
+        int n = 0;
+        var t = new Thread(() => n = TorchSharp.torch.get_num_threads());
+        t.Start();
+        t.Join();
+        return n;
+    }
+
     [Fact]
     public void TheProducersSingleThreadSettingDoesNotLeakIntoThreadsCreatedLater()
     {
-        static int CountOnANewThread()
-        {
-            int n = 0;
-            var t = new Thread(() => n = TorchSharp.torch.get_num_threads());
-            t.Start();
-            t.Join();
-            return n;
-        }
         int caller = TorchSharp.torch.get_num_threads();
         int before = CountOnANewThread();
         using var data = new AdaptationTestData(imageCount: 2);
@@ -91,5 +92,55 @@ public class StepRandomAndProducerTests
         using (producer.Next()) { }
         Assert.Equal(before, CountOnANewThread());
         Assert.Equal(caller, TorchSharp.torch.get_num_threads());
+    }
+
+    /// <summary>
+    /// The fault behind a cluster fit that once published another version than the single process: the producer set
+    /// its count through libtorch, which also sets the process default for a moment, and a thread that began
+    /// computing in that moment kept the producer's count (and trained to other weights). Threads started one after
+    /// another while producers start must all adopt the default.
+    /// </summary>
+    [Fact]
+    public void ThreadsThatStartComputingWhileProducersStartAllAdoptTheProcessDefault()
+    {
+        int expected = CountOnANewThread();
+        using var data = new AdaptationTestData(imageCount: 2);
+        using var sampler = data.Sampler();
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        using var stop = new CancellationTokenSource();
+        var starter = new Thread(() => { while (!stop.IsCancellationRequested) seen.Enqueue(CountOnANewThread()); });
+        starter.Start();
+        try
+        {
+            // A producer count unlike the default, whatever the machine's core count.
+            for (int i = 0; i < 100; i++)
+                using (new DefectBatchProducer(sampler, new StepRandom(i), 1, 1, 1, 1, new Augmentation(),
+                    producerThreads: expected + 1)) { }
+        }
+        finally
+        {
+            stop.Cancel();
+            starter.Join();
+        }
+        Assert.NotEmpty(seen);
+        Assert.All(seen, n => Assert.Equal(expected, n));
+    }
+
+    [Fact]
+    public void ThisThreadsOpenMpCountChangesOnlyThisThread()
+    {
+        Assert.True(ThisThreadOpenMp.Available, "libtorch's OpenMP runtime was not found among the mapped libraries");
+        int expected = CountOnANewThread();
+        int inside = 0;
+        var t = new Thread(() =>
+        {
+            TorchSharp.torch.get_num_threads();
+            ThisThreadOpenMp.TrySet(expected + 1);
+            inside = TorchSharp.torch.get_num_threads();
+        });
+        t.Start();
+        t.Join();
+        Assert.Equal(expected + 1, inside);
+        Assert.Equal(expected, CountOnANewThread());
     }
 }
