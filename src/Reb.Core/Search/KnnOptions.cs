@@ -16,13 +16,14 @@ public enum KnnPrecision
 /// same).</summary>
 public enum Bf16Gemm
 {
-    /// <summary>libtorch's bfloat16 mm (oneDNN): bfloat16 output, whose rounding the bound absorbs per entry. Once
-    /// measured 2-3x faster than MKL's; on 2026-12-06 (quiet machine, 40,960-row bank) 7x slower (17
-    /// GFLOP/s).</summary>
+    /// <summary>libtorch's bfloat16 mm (oneDNN): bfloat16 output, whose rounding the bound absorbs per entry. 7x slower
+    /// than MKL's on one 2-core machine (2026-12-06), 3.4x faster on an AMD EPYC with AVX-512 BF16 (2026-12-07).</summary>
     LibTorch,
-    /// <summary>MKL's gemm_bf16bf16f32: float32 output (a tighter bound, fewer candidates); the default since it
-    /// measured 7x faster than libtorch's on 2026-12-06 (docs/benchmarks.md).</summary>
+    /// <summary>MKL's gemm_bf16bf16f32: float32 output (a tighter bound, fewer candidates).</summary>
     Mkl,
+    /// <summary>The faster of the two on this machine, timed once per process (<see cref="Bf16GemmChoice"/>): the
+    /// default.</summary>
+    Auto,
 }
 
 /// <summary>Which GEMM computes a float32 screen tile (the answer is the same).</summary>
@@ -49,7 +50,7 @@ public sealed record KnnOptions
 
     /// <summary>The bfloat16 GEMM of the screen (the other one is used if this one failed its start-up
     /// probe).</summary>
-    public Bf16Gemm Bf16Gemm { get; init; } = Bf16Gemm.Mkl;
+    public Bf16Gemm Bf16Gemm { get; init; } = Bf16Gemm.Auto;
 
     /// <summary>The bfloat16 GEMM of the cell search's per-cell tiles (many small ones): MKL's, called on raw rows with
     /// no tensor made per tile, unless its probe failed.</summary>

@@ -50,6 +50,42 @@ public class KnnKernelTests
             $"{stats.ExactDistances} exact distances for 48 queries, k = {k}");
     }
 
+    /// <summary>Each bfloat16 GEMM (and the timed choice between them) screens to the same exact answer, ties and
+    /// self-exclusion included: the choice is a speed one only.</summary>
+    [Theory]
+    [InlineData(Bf16Gemm.Mkl)]
+    [InlineData(Bf16Gemm.LibTorch)]
+    [InlineData(Bf16Gemm.Auto)]
+    public void EachBf16Gemm_GivesTheExactAnswer(Bf16Gemm gemm)
+    {
+        using var unique = KnnSyntheticData.PatchLike(300, 128, seed: 8);
+        using var order = randperm(3000, generator: new Generator(9));
+        using var bankData = unique.repeat(10, 1).index_select(0, order).contiguous();
+        var self = new long[] { 0, 5, 1499, 2999 };
+        using var near = KnnSyntheticData.PatchLike(28, 128, seed: 8, sampleSeed: 10);
+        using var queries = cat([bankData.index_select(0, tensor(self)), near]);
+        var options = new KnnOptions { Bf16Gemm = gemm, BankChunk = 512, QueryChunk = 16 };
+        var stats = new KnnSearchStats();
+        AssertSearch(bankData, queries, 5, options, exclude: [.. self, .. Enumerable.Repeat(-1L, 28)], stats: stats);
+        Assert.Equal(ScreenPrecisionProbe.Bf16GemmAccumulatesInFloat32, stats.UsedBf16Gemm);
+    }
+
+    [Fact]
+    public void AutoPicksAGemmThatPassedItsProbe_AndTimedBoth()
+    {
+        var (gemm, mkl, libTorch) = Bf16GemmChoice.Timing;
+        Assert.NotEqual(Bf16Gemm.Auto, gemm);
+        Assert.Equal(gemm, Bf16GemmChoice.Resolve(Bf16Gemm.Auto));
+        Assert.Equal(Bf16Gemm.Mkl, Bf16GemmChoice.Resolve(Bf16Gemm.Mkl));
+        if (ScreenPrecisionProbe.MklBf16Passes && ScreenPrecisionProbe.LibTorchBf16Passes)
+        {
+            Assert.True(mkl > 0 && libTorch > 0, $"timings {mkl} s (MKL), {libTorch} s (libtorch)");
+            Assert.Equal(libTorch * Bf16GemmChoice.LibTorchMargin < mkl ? Bf16Gemm.LibTorch : Bf16Gemm.Mkl, gemm);
+        }
+        else
+            Assert.Equal(ScreenPrecisionProbe.MklBf16Passes ? Bf16Gemm.Mkl : Bf16Gemm.LibTorch, gemm);
+    }
+
     [Theory]
     [MemberData(nameof(Precisions))]
     public void ManyExactDuplicates_TiesGoToTheLowestIndex_WithSelfExclusion(KnnPrecision precision)

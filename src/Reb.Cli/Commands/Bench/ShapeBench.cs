@@ -12,7 +12,8 @@ namespace Reb.Cli.Commands.Bench;
 /// </summary>
 public sealed record ShapeFigures(
     string Shape, int Queries, long BankSize, int Dim, int K, string Exclusion,
-    double Seconds, double OtherBf16KernelSeconds, double Float32MmSeconds, double Bf16MmSeconds,
+    double Seconds, string AutoBf16Gemm, double MklKernelSeconds, double LibTorchKernelSeconds,
+    double Float32MmSeconds, double Bf16MmSeconds,
     double KnnGflops, double Float32MmGflops, double Bf16MmGflops,
     bool Bf16Screen, double CandidatesPerQuery, double ExactDistancesPerQuery, double WideQueryFraction,
     int CheckedQueries, bool ExactOnChecked)
@@ -27,7 +28,8 @@ public sealed record ShapeFigures(
         $"screen; candidates/query {CandidatesPerQuery:F1}, " +
         $"exact distances/query {ExactDistancesPerQuery:F1}, queries needing > 256 exact distances " +
         $"{WideQueryFraction:P2})\n" +
-        $"  kNN kernel with libtorch's bfloat16 mm (bfloat16 output) {OtherBf16KernelSeconds:F3} s\n" +
+        $"  bfloat16 GEMM of the screen: {AutoBf16Gemm} (auto, timed at start); the kernel with MKL's " +
+        $"{MklKernelSeconds:F3} s, with libtorch's (bfloat16 output) {LibTorchKernelSeconds:F3} s\n" +
         $"  float32 mm   {Float32MmSeconds,8:F3} s  {Float32MmGflops,7:F1} GFLOP/s   kernel / float32 mm rate " +
         $"{KnnGflops / Float32MmGflops:F2}\n" +
         $"  bfloat16 mm  {Bf16MmSeconds,8:F3} s  {Bf16MmGflops,7:F1} GFLOP/s   kernel / bfloat16 mm rate " +
@@ -64,12 +66,15 @@ public static class ShapeBench
         }
 
         var stats = new KnnSearchStats();
-        var mkl = new KnnOptions { Bf16Gemm = Bf16Gemm.LibTorch }; // the other GEMM, beside the default
+        const int mm32 = 3, mm16 = 4, cellsAction = 5; // positions in the timed actions
+        var viaMkl = new KnnOptions { Bf16Gemm = Bf16Gemm.Mkl };
+        var viaLibTorch = new KnnOptions { Bf16Gemm = Bf16Gemm.LibTorch };
         var cellStats = new KnnSearchStats();
         var actions = new List<Action>
         {
             () => { using var r = KnnKernel.Search(bank, queries, k, excludeT, stats: stats); },
-            () => { using var r = KnnKernel.Search(bank, queries, k, excludeT, mkl); },
+            () => { using var r = KnnKernel.Search(bank, queries, k, excludeT, viaMkl); },
+            () => { using var r = KnnKernel.Search(bank, queries, k, excludeT, viaLibTorch); },
             () => Mm(queries, vectors),
             () => Mm(q16, b16),
         };
@@ -96,13 +101,14 @@ public static class ShapeBench
                 && viaCells.Distances.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits)
                     .SequenceEqual(viaFlat.Distances.data<float>().ToArray().Select(BitConverter.SingleToInt32Bits));
             var (median, p90) = CellFigures.Quantiles(once.PerQueryRowsScanned);
-            cellFigures = new CellFigures(cells.Cells?.CellCount ?? 0, cellsBuildSeconds, best[4],
-                flops / best[4] / 1e9, median, p90,
+            cellFigures = new CellFigures(cells.Cells?.CellCount ?? 0, cellsBuildSeconds, best[cellsAction],
+                flops / best[cellsAction] / 1e9, median, p90,
                 (double)once.RowsScanned / once.Queries / n, (double)once.CellsVisited / once.Queries, same,
                 auto is null ? "?" : SearchModes.Name(auto.Mode), auto?.ProbeFraction ?? double.NaN);
         }
         return new ShapeFigures(shape, count, n, dim, k, exclude is null ? "none" : "each query's own bank row",
-            best[0], best[1], best[2], best[3], flops / best[0] / 1e9, flops / best[2] / 1e9, flops / best[3] / 1e9,
+            best[0], Bf16GemmChoice.Timing.Gemm.ToString(), best[1], best[2], best[mm32], best[mm16],
+            flops / best[0] / 1e9, flops / best[mm32] / 1e9, flops / best[mm16] / 1e9,
             stats.UsedBf16Gemm, perQuery(stats.Candidates), perQuery(stats.ExactDistances), perQuery(stats.WideQueries),
             check, exact)
         {
