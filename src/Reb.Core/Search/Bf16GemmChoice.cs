@@ -25,6 +25,20 @@ public static class Bf16GemmChoice
     /// (NaN for a GEMM not timed because its probe failed).</summary>
     public static (Bf16Gemm Gemm, double MklSeconds, double LibTorchSeconds) Timing => Measured.Value;
 
+    /// <summary>True when the flat screen of <paramref name="bank"/> runs libtorch's bfloat16 mm (bfloat16 output); false
+    /// for MKL's, or a float32 screen.</summary>
+    internal static bool FlatUsesLibTorch(KnnBank bank, KnnOptions options) =>
+        bank.ScreensInBf16 && UsesLibTorch(options.Bf16Gemm);
+
+    /// <summary>True when the cell search's per-cell tiles of a bfloat16 bank run libtorch's mm; false for MKL's raw
+    /// GEMM (or a float32 screen).</summary>
+    internal static bool CellsUseLibTorch(KnnBank bank, KnnOptions options) =>
+        bank.ScreensInBf16 && UsesLibTorch(options.CellBf16Gemm);
+
+    /// <summary>The GEMM asked for unless its probe failed, then the other one.</summary>
+    private static bool UsesLibTorch(Bf16Gemm asked) => Resolve(asked) == Bf16Gemm.LibTorch
+        ? ScreenPrecisionProbe.LibTorchBf16Passes : !ScreenPrecisionProbe.MklBf16Passes;
+
     private static (Bf16Gemm, double, double) Measure()
     {
         bool mklOk = ScreenPrecisionProbe.MklBf16Passes, libTorchOk = ScreenPrecisionProbe.LibTorchBf16Passes;

@@ -33,9 +33,8 @@ internal static unsafe class CellSearch
         using var q32 = queries.contiguous();
         int chunk = Math.Max(options.QueryChunk, 2048);
         var order = count > chunk ? ByNearestCell(cells, q32, count) : null;
-        bool useMkl = cells.Bank.ScreensInBf16 ? options.CellBf16Gemm == Bf16Gemm.Mkl
-            && ScreenPrecisionProbe.MklBf16Passes
-            || !ScreenPrecisionProbe.LibTorchBf16Passes : NativeGemm.IsAvailable;
+        bool useMkl = cells.Bank.ScreensInBf16 ? !Bf16GemmChoice.CellsUseLibTorch(cells.Bank, options)
+            : NativeGemm.IsAvailable;
         int blocks = (int)((count + chunk - 1) / chunk);
         long done = 0;
         var gate = new object();

@@ -19,6 +19,25 @@ public sealed class KnnSearch : IDisposable
     /// they lose, each by little near the line.</summary>
     public const double AutoMaxFraction = 0.67;
 
+    /// <summary>
+    /// The probe fraction under which Auto keeps the cells on this machine: <see cref="AutoMaxFraction"/> where the
+    /// flat and the cell screens run the same bfloat16 GEMM. Where they do not (the flat screen on libtorch's GEMM,
+    /// the cells' many small tiles on MKL's), a screened row costs the two searches in the ratio of the GEMMs' speeds
+    /// timed at start (<see cref="Bf16GemmChoice"/>), and the limit moves by that ratio: with libtorch's GEMM 3.4x
+    /// faster, cells must screen under a fifth of the bank to pay.
+    /// </summary>
+    public static double AutoLimit(KnnBank bank, KnnOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        options ??= KnnOptions.Default;
+        bool flatLibTorch = Bf16GemmChoice.FlatUsesLibTorch(bank, options);
+        bool cellsLibTorch = Bf16GemmChoice.CellsUseLibTorch(bank, options);
+        if (flatLibTorch == cellsLibTorch) return AutoMaxFraction;
+        var (_, mkl, libTorch) = Bf16GemmChoice.Timing;
+        if (!double.IsFinite(mkl) || !double.IsFinite(libTorch) || mkl <= 0 || libTorch <= 0) return AutoMaxFraction;
+        return Math.Min(1, AutoMaxFraction * (flatLibTorch ? libTorch / mkl : mkl / libTorch));
+    }
+
     /// <summary>Banks smaller than this stay flat under Auto (one flat pass is already cheap).</summary>
     public const long AutoMinRows = 16_384;
 
@@ -68,7 +87,7 @@ public sealed class KnnSearch : IDisposable
         var cells = CellBuilder.Build(bank.Vectors, seed: seed, options: options);
         if (mode == SearchMode.Cells) return new KnnSearch(bank, cells, mode, double.NaN, ownsBank);
         double fraction = Probe(cells);
-        if (fraction <= AutoMaxFraction) return new KnnSearch(bank, cells, mode, fraction, ownsBank);
+        if (fraction <= AutoLimit(bank, options)) return new KnnSearch(bank, cells, mode, fraction, ownsBank);
         cells.Dispose();
         return new KnnSearch(bank, null, mode, fraction, ownsBank);
     }

@@ -18,8 +18,7 @@ internal static unsafe class ScreenPass
         int bankChunk = options.BankChunk;
         // libtorch's bfloat16 output x = bf16(acc) has |x - acc| <= 2^-8 |acc| <= u' |x|, u' = 2^-8 / (1 - 2^-8): the
         // scan reads that tile in place and adds u' |-2x| per entry to the bound (CandidateScan.ScanBf16).
-        bool libTorchBf16 = bank.ScreensInBf16 && (Bf16GemmChoice.Resolve(options.Bf16Gemm) == Bf16Gemm.LibTorch
-            ? ScreenPrecisionProbe.LibTorchBf16Passes : !ScreenPrecisionProbe.MklBf16Passes);
+        bool libTorchBf16 = Bf16GemmChoice.FlatUsesLibTorch(bank, options);
         long rows = low.shape[0];
         int n = (int)bank.Count;
         int tileWidth = Math.Min(bankChunk, n);

@@ -240,14 +240,33 @@ public class CellSearchTests
         using var repeatedBank = KnnBank.Create(repeated);
         using var onRepeated = KnnSearch.Create(repeatedBank, SearchMode.Auto);
         Assert.Equal(SearchMode.Cells, onRepeated.Mode);
-        Assert.True(onRepeated.ProbeFraction <= KnnSearch.AutoMaxFraction);
+        Assert.True(onRepeated.ProbeFraction <= KnnSearch.AutoLimit(repeatedBank));
 
         using var gen = new Generator(62);
         using var texture = randn(new long[] { 20_000, 64 }, generator: gen);
         using var textureBank = KnnBank.Create(texture);
         using var onTexture = KnnSearch.Create(textureBank, SearchMode.Auto);
         Assert.Equal(SearchMode.Flat, onTexture.Mode);
-        Assert.True(onTexture.ProbeFraction > KnnSearch.AutoMaxFraction, $"probe {onTexture.ProbeFraction}");
+        Assert.True(onTexture.ProbeFraction > KnnSearch.AutoLimit(textureBank), $"probe {onTexture.ProbeFraction}");
+    }
+
+    /// <summary>Auto's limit is the measured break-even where both searches screen with the same GEMM, and moves by
+    /// the GEMMs' timed speed ratio where the flat screen runs the other one.</summary>
+    [Fact]
+    public void AutoLimit_FollowsTheGemmsEachSearchUses()
+    {
+        using var data = Clustered(2000, 32, 8, 63);
+        using var bank = KnnBank.Create(data);
+        var same = new KnnOptions { Bf16Gemm = Bf16Gemm.Mkl, CellBf16Gemm = Bf16Gemm.Mkl };
+        Assert.Equal(KnnSearch.AutoMaxFraction, KnnSearch.AutoLimit(bank, same));
+        Assert.Equal(KnnSearch.AutoMaxFraction,
+            KnnSearch.AutoLimit(bank, same with { Bf16Gemm = Bf16Gemm.LibTorch, CellBf16Gemm = Bf16Gemm.LibTorch }));
+        var (_, mkl, libTorch) = Bf16GemmChoice.Timing;
+        double mixed = KnnSearch.AutoLimit(bank, same with { Bf16Gemm = Bf16Gemm.LibTorch });
+        if (bank.ScreensInBf16 && ScreenPrecisionProbe.MklBf16Passes && ScreenPrecisionProbe.LibTorchBf16Passes)
+            Assert.Equal(Math.Min(1, KnnSearch.AutoMaxFraction * libTorch / mkl), mixed, 12);
+        else
+            Assert.Equal(KnnSearch.AutoMaxFraction, mixed);
     }
 
     [Fact]

@@ -12,12 +12,18 @@ public sealed record CellFigures(int Cells, double BuildSeconds, double Seconds,
     bool SameAsFlat,
     string AutoPicks, double AutoProbeFraction)
 {
+    /// <summary>The same cell search with the other bfloat16 GEMM in its per-cell tiles (NaN when not timed).</summary>
+    public double OtherCellGemmSeconds { get; init; } = double.NaN;
+
+    /// <summary>Which bfloat16 GEMM the per-cell tiles used in <see cref="Seconds"/>.</summary>
+    public string CellGemm { get; init; } = "?";
+
     public override string ToString() =>
         $"  cells ({Cells})  {Seconds,8:F3} s  {GflopsEquivalent,7:F1} GFLOP/s equivalent; rows screened/query " +
         $"median {RowsScannedMedian:F0}, " +
         $"p90 {RowsScannedP90:F0} ({ScannedFraction:P1} of the bank), cells visited/query {CellsVisitedPerQuery:F1}; " +
         $"same answer as flat: {SameAsFlat}; auto picks {AutoPicks} (probe {AutoProbeFraction:P1}); cells built in " +
-        $"{BuildSeconds:F2} s";
+        $"{BuildSeconds:F2} s; per-cell GEMM {CellGemm}, the other one {OtherCellGemmSeconds:F3} s";
 
     /// <summary>Median and p90 of the rows screened per query.</summary>
     public static (double Median, double P90) Quantiles(List<long> perQuery)

@@ -37,7 +37,11 @@ public static class ModelBench
         using var auto = KnnSearch.Create(bank, SearchMode.Auto, seed: model.Index.Options.Seed);
         AnsiConsole.MarkupLine(
             $"cells: {cells.Cells!.CellCount} built in {cellsBuild:F2} s; auto picks {SearchModes.Name(auto.Mode)} " +
-            $"(probe screens {auto.ProbeFraction:P1} of the bank per query)");
+            $"(probe screens {auto.ProbeFraction:P1} of the bank per query; it keeps cells under " +
+            $"{KnnSearch.AutoLimit(bank):P1} here)");
+        var (gemm, mklTile, libTorchTile) = Bf16GemmChoice.Timing;
+        AnsiConsole.MarkupLine($"bfloat16 GEMM of the flat screen: {gemm} (one 512 x 4096 x 512 tile: MKL's " +
+            $"{mklTile * 1e3:F1} ms, libtorch's {libTorchTile * 1e3:F1} ms)");
 
         var shapes = new List<ShapeFigures>();
         int fitCount = (int)Math.Min(FitQueries, n);

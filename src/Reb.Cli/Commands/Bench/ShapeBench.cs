@@ -66,9 +66,14 @@ public static class ShapeBench
         }
 
         var stats = new KnnSearchStats();
-        const int mm32 = 3, mm16 = 4, cellsAction = 5; // positions in the timed actions
+        const int mm32 = 3, mm16 = 4, cellsAction = 5, otherCellsAction = 6; // positions in the timed actions
         var viaMkl = new KnnOptions { Bf16Gemm = Bf16Gemm.Mkl };
         var viaLibTorch = new KnnOptions { Bf16Gemm = Bf16Gemm.LibTorch };
+        var cellGemm = Bf16GemmChoice.Resolve(KnnOptions.Default.CellBf16Gemm);
+        var otherCells = new KnnOptions
+        {
+            CellBf16Gemm = cellGemm == Bf16Gemm.Mkl ? Bf16Gemm.LibTorch : Bf16Gemm.Mkl
+        };
         var cellStats = new KnnSearchStats();
         var actions = new List<Action>
         {
@@ -79,7 +84,10 @@ public static class ShapeBench
             () => Mm(q16, b16),
         };
         if (cells is not null)
+        {
             actions.Add(() => { using var r = cells.Search(queries, k, excludeT, stats: cellStats); });
+            actions.Add(() => { using var r = cells.Search(queries, k, excludeT, otherCells); });
+        }
         var best = Interleaved(seconds, [.. actions]);
         // The stats summed every timed run: per query figures divide by the queries searched.
         double perQuery(long total) => (double)total / stats.Queries;
@@ -104,7 +112,11 @@ public static class ShapeBench
             cellFigures = new CellFigures(cells.Cells?.CellCount ?? 0, cellsBuildSeconds, best[cellsAction],
                 flops / best[cellsAction] / 1e9, median, p90,
                 (double)once.RowsScanned / once.Queries / n, (double)once.CellsVisited / once.Queries, same,
-                auto is null ? "?" : SearchModes.Name(auto.Mode), auto?.ProbeFraction ?? double.NaN);
+                auto is null ? "?" : SearchModes.Name(auto.Mode), auto?.ProbeFraction ?? double.NaN)
+            {
+                CellGemm = cellGemm.ToString(),
+                OtherCellGemmSeconds = best[otherCellsAction],
+            };
         }
         return new ShapeFigures(shape, count, n, dim, k, exclude is null ? "none" : "each query's own bank row",
             best[0], Bf16GemmChoice.Timing.Gemm.ToString(), best[1], best[2], best[mm32], best[mm16],
