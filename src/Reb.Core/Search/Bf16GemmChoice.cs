@@ -25,8 +25,8 @@ public static class Bf16GemmChoice
     /// (NaN for a GEMM not timed because its probe failed).</summary>
     public static (Bf16Gemm Gemm, double MklSeconds, double LibTorchSeconds) Timing => Measured.Value;
 
-    /// <summary>True when the flat screen of <paramref name="bank"/> runs libtorch's bfloat16 mm (bfloat16 output); false
-    /// for MKL's, or a float32 screen.</summary>
+    /// <summary>True when the flat screen of <paramref name="bank"/> runs libtorch's bfloat16 mm (bfloat16 output);
+    /// false for MKL's, or a float32 screen.</summary>
     internal static bool FlatUsesLibTorch(KnnBank bank, KnnOptions options) =>
         bank.ScreensInBf16 && UsesLibTorch(options.Bf16Gemm);
 

@@ -17,7 +17,8 @@ public enum KnnPrecision
 public enum Bf16Gemm
 {
     /// <summary>libtorch's bfloat16 mm (oneDNN): bfloat16 output, whose rounding the bound absorbs per entry. 7x slower
-    /// than MKL's on one 2-core machine (2026-12-06), 3.4x faster on an AMD EPYC with AVX-512 BF16 (2026-12-07).</summary>
+    /// than MKL's on one 2-core machine (2026-12-06), 3.4x faster on an AMD EPYC with AVX-512 BF16
+    /// (2026-12-07).</summary>
     LibTorch,
     /// <summary>MKL's gemm_bf16bf16f32: float32 output (a tighter bound, fewer candidates).</summary>
     Mkl,
