@@ -174,6 +174,17 @@ public sealed class GatewayOptions
     public string? KeyRecordSigningKeyFile { get; set; }
 
     /// <summary>
+    /// The signing secret being rotated out: records it signed are still accepted, and at start each gateway re-signs
+    /// them with <see cref="KeyRecordSigningKey"/> (audited "key-resign"). Rotation: set the new secret as
+    /// KeyRecordSigningKey and the old one here on every silo, restart, then remove this setting. Never used to sign.
+    /// </summary>
+    public string? PreviousKeyRecordSigningKey { get; set; }
+
+    /// <summary>File holding <see cref="PreviousKeyRecordSigningKey"/>; read by the silo host at start, and optional:
+    /// a missing or empty file means no rotation in progress.</summary>
+    public string? PreviousKeyRecordSigningKeyFile { get; set; }
+
+    /// <summary>
     /// One-time migration: at start, sign the key records that were stored before signing (no signature at all).
     /// Records with a wrong signature are never re-signed. Set it for one start after adding the signing key to a
     /// cluster that already has keys, then remove it: while it is set, a record written unsigned into the store

@@ -43,6 +43,18 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             && o.KeyRecordSigningKey.Trim().Length < GatewayOptions.MinKeyRecordSigningKeyLength)
             errors.Add($"{GatewayOptions.Section}:{nameof(o.KeyRecordSigningKey)} must hold at least " +
                 $"{GatewayOptions.MinKeyRecordSigningKeyLength} characters");
+        if (!string.IsNullOrWhiteSpace(o.PreviousKeyRecordSigningKey))
+        {
+            if (string.IsNullOrWhiteSpace(o.KeyRecordSigningKey))
+                errors.Add($"{GatewayOptions.Section}:{nameof(o.PreviousKeyRecordSigningKey)} needs " +
+                    $"{GatewayOptions.Section}:{nameof(o.KeyRecordSigningKey)} (the secret that replaces it)");
+            else if (o.PreviousKeyRecordSigningKey.Trim() == o.KeyRecordSigningKey.Trim())
+                errors.Add($"{GatewayOptions.Section}:{nameof(o.PreviousKeyRecordSigningKey)} is the same as " +
+                    $"{GatewayOptions.Section}:{nameof(o.KeyRecordSigningKey)}: set the new secret as the signing key");
+            if (o.PreviousKeyRecordSigningKey.Trim().Length < GatewayOptions.MinKeyRecordSigningKeyLength)
+                errors.Add($"{GatewayOptions.Section}:{nameof(o.PreviousKeyRecordSigningKey)} must hold at least " +
+                    $"{GatewayOptions.MinKeyRecordSigningKeyLength} characters");
+        }
         if (o.SignUnsignedKeyRecords && string.IsNullOrWhiteSpace(o.KeyRecordSigningKey))
             errors.Add($"{GatewayOptions.Section}:{nameof(o.SignUnsignedKeyRecords)} needs " +
                 $"{GatewayOptions.Section}:{nameof(o.KeyRecordSigningKey)}");

@@ -14,7 +14,8 @@ public static class PlaceholderSecrets
     /// <summary>The settings that hold secrets (keys, tokens, connection strings with passwords).</summary>
     public static readonly IReadOnlyList<string> Settings =
     [
-        "Reb:Gateway:BootstrapAdminKey", "Reb:Gateway:KeyRecordSigningKey", "Reb:Gateway:MetricsToken",
+        "Reb:Gateway:BootstrapAdminKey", "Reb:Gateway:KeyRecordSigningKey", "Reb:Gateway:PreviousKeyRecordSigningKey",
+        "Reb:Gateway:MetricsToken",
         "Reb:Silo:AzureStorageConnectionString",
         "Reb:Silo:RedisConnectionString", "Reb:Silo:AdoNetConnectionString", "Reb:ArtefactStore:ConnectionString",
         "Reb:History:ConnectionString",

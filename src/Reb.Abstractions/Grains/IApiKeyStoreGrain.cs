@@ -13,7 +13,7 @@ public interface IApiKeyStoreGrain : IGrainWithStringKey
     /// <summary>
     /// Adds or replaces a record, audited as created by <see cref="ApiKeyRecord.CreatedBy"/>. The same record again
     /// (a retry after a lost reply) changes nothing and audits nothing; the same fields with a signature where the
-    /// stored record had none are audited as "key-sign".
+    /// stored record had none are audited as "key-sign", with another signature (a rotated secret) as "key-resign".
     /// </summary>
     Task Put(ApiKeyRecord record);
     [ReadOnly] Task<ApiKeyRecord?> Find(string id);

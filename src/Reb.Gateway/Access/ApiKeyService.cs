@@ -36,6 +36,8 @@ public sealed class ApiKeyService
         _log = log;
         var o = options.Value;
         Signer = string.IsNullOrWhiteSpace(o.KeyRecordSigningKey) ? null : new KeyRecordSigner(o.KeyRecordSigningKey);
+        PreviousSigner = Signer is null || string.IsNullOrWhiteSpace(o.PreviousKeyRecordSigningKey) ? null
+            : new KeyRecordSigner(o.PreviousKeyRecordSigningKey);
         _capacity = Math.Max(1, o.KeyCacheCapacity);
         if (!string.IsNullOrWhiteSpace(o.BootstrapAdminKey))
         {
@@ -52,8 +54,14 @@ public sealed class ApiKeyService
     /// <summary>Signs and checks stored records; null when no signing key is configured (records unsigned).</summary>
     public KeyRecordSigner? Signer { get; }
 
-    /// <summary>False when a signing key is configured and the record does not carry its valid signature.</summary>
-    public bool IsTrusted(ApiKeyRecord record) => Signer is null || Signer.IsValid(record);
+    /// <summary>Checks the records signed with the secret being rotated out (<see
+    /// cref="GatewayOptions.PreviousKeyRecordSigningKey"/>); null when no rotation is in progress.</summary>
+    public KeyRecordSigner? PreviousSigner { get; }
+
+    /// <summary>False when a signing key is configured and the record carries a valid signature of neither it nor the
+    /// secret being rotated out.</summary>
+    public bool IsTrusted(ApiKeyRecord record) =>
+        Signer is null || Signer.IsValid(record) || PreviousSigner?.IsValid(record) == true;
 
     private IApiKeyStoreGrain Store => _grains.GetGrain<IApiKeyStoreGrain>(IApiKeyStoreGrain.Key);
 

@@ -35,7 +35,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddSingleton(sp => new RebClusterClient(sp.GetRequiredService<IGrainFactory>()));
         services.AddSingleton<ApiKeyService>();
-        services.AddHostedService<UnsignedKeyRecordMigration>();
+        services.AddHostedService<KeyRecordSigningMigration>();
         services.AddSingleton<LineService>();
         services.AddSingleton<InspectionService>();
         services.AddOptions<Verdicts.VerdictOptions>().Bind(configuration.GetSection(Verdicts.VerdictOptions.Section));

@@ -36,9 +36,11 @@ public sealed class ApiKeyStoreGrain(
                 $"api key '{record.Id}': a record needs a salt of 16+ bytes and a hash of 32+ bytes");
         // The same record again is a retry whose reply was lost: already stored and audited, nothing to do.
         if (state.State.Keys.TryGetValue(record.Id, out var stored) && SameRecord(stored, record)) return;
-        // The same fields with a signature where there was none: a record written before signing, signed now.
+        // The same fields with a signature where there was none: a record written before signing, signed now; with
+        // another signature: re-signed with a new signing secret (rotation).
         var action = stored is null ? "key-create"
-            : stored.Signature is null && record.Signature is not null && SameFields(stored, record) ? "key-sign"
+            : record.Signature is not null && SameFields(stored, record)
+                ? stored.Signature is null ? "key-sign" : "key-resign"
             : "key-replace";
         await state.ChangeAsync(this, copier, s =>
         {

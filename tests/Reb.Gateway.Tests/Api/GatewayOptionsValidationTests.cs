@@ -24,6 +24,20 @@ public sealed class GatewayOptionsValidationTests
         Assert.Contains(e.Failures, f => f.Contains("Reb:Gateway:MaxImagesPerBatch must be positive, got -1"));
     }
 
+    [Theory]
+    [InlineData(null, "0123456789abcdef0123456789abcdef", "needs Reb:Gateway:KeyRecordSigningKey")]
+    [InlineData("0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef", "is the same as")]
+    [InlineData("0123456789abcdef0123456789abcdef", "too-short", "must hold at least 32")]
+    public void A_rotation_needs_a_new_secret_unlike_the_old_one(string? current, string previous, string error)
+    {
+        var result = new GatewayOptionsValidator().Validate(null, new GatewayOptions
+        {
+            KeyRecordSigningKey = current, PreviousKeyRecordSigningKey = previous,
+        });
+        Assert.False(result.Succeeded);
+        Assert.Contains(result.Failures!, f => f.Contains("PreviousKeyRecordSigningKey") && f.Contains(error));
+    }
+
     [Fact]
     public void The_shipped_defaults_are_valid()
     {

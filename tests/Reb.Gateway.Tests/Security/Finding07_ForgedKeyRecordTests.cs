@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Reb.Abstractions.Contracts;
+using Reb.Abstractions.Grains;
 using Reb.Gateway.Access;
 using Reb.Gateway.Tests.TestSupport;
 using Reb.Grains.Operations;
@@ -96,6 +97,62 @@ public sealed class Finding07_ForgedKeyRecordTests : IDisposable
         Assert.NotEqual(oldId, tamperedId);
     }
 
+    /// <summary>
+    /// Rotating the signing secret: with the new secret set and the old one as the previous, keys signed with the old
+    /// one keep working and are re-signed at start. A key that a silo not yet restarted signs with the old secret in
+    /// the meantime works too, and the next start re-signs it. Once the old secret is removed all of them still work,
+    /// and a record signed with the retired secret (leaked, say) or with any other opens nothing.
+    /// </summary>
+    [Fact]
+    public async Task A_rotated_signing_secret_keeps_existing_keys_working_and_retires_the_old_one()
+    {
+        var admin = DurableGateway.NewAdminKey();
+        var settings = DurableGateway.Settings(_work, admin);
+        var oldSigner = new KeyRecordSigner(settings["Reb:Gateway:KeyRecordSigningKey"]!);
+        var (key, _) = await CreateKeyAsync(settings, admin, Roles.Engineer);
+        var (strayKey, strayId, straySecret) = ApiKeyFormat.Generate();
+        var otherSigner = new KeyRecordSigner(DurableGateway.NewSigningKey());
+        var (lateKey, lateId, lateSecret) = ApiKeyFormat.Generate();
+        EditKeyStore(state => state.Keys[strayId] = otherSigner.Sign(Forged(strayId, straySecret)));
+
+        settings["Reb:Gateway:PreviousKeyRecordSigningKey"] = settings["Reb:Gateway:KeyRecordSigningKey"];
+        settings["Reb:Gateway:KeyRecordSigningKey"] = DurableGateway.NewSigningKey();
+        await using (var rotating = await DurableGateway.Start(settings))
+        {
+            using (var client = rotating.Client(key))
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("api/me")).StatusCode);
+            using (var client = rotating.Client(strayKey))
+                Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("api/me")).StatusCode);
+            Assert.Equal(1, await CountAuditedAsync(rotating, admin, "key-resign"));
+            // A silo still on the old secret alone creates a key: signed with the old secret, stored as it is.
+            var late = oldSigner.Sign(Forged(lateId, lateSecret) with { Role = Roles.Operator, CreatedBy = "silo-2" });
+            await rotating.Grains.GetGrain<IApiKeyStoreGrain>(IApiKeyStoreGrain.Key).Put(late);
+            using (var client = rotating.Client(lateKey))
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("api/me")).StatusCode);
+        }
+        // That silo's own start with the new secret (here: this one's again) re-signs what it wrote.
+        await using (var next = await DurableGateway.Start(settings))
+            Assert.Equal(2, await CountAuditedAsync(next, admin, "key-resign"));
+
+        settings["Reb:Gateway:PreviousKeyRecordSigningKey"] = null;
+        await using (var after = await DurableGateway.Start(settings))
+        {
+            foreach (var working in new[] { key, lateKey })
+                using (var client = after.Client(working))
+                    Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("api/me")).StatusCode);
+            using (var client = after.Client(strayKey))
+                Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("api/me")).StatusCode);
+        }
+
+        var (leakedKey, leakedId, leakedSecret) = ApiKeyFormat.Generate();
+        EditKeyStore(state => state.Keys[leakedId] = oldSigner.Sign(Forged(leakedId, leakedSecret)));
+        await using var retired = await DurableGateway.Start(settings);
+        using (var client = retired.Client(leakedKey))
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("api/me")).StatusCode);
+        using (var client = retired.Client(key))
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("api/me")).StatusCode);
+    }
+
     [Theory]
     [InlineData("Production", "redis", true)]
     [InlineData("Production", "adonet", true)]
@@ -121,6 +178,13 @@ public sealed class Finding07_ForgedKeyRecordTests : IDisposable
         KeyRecordSigningSettings.Apply(configuration, environment);
         Assert.Contains("KeyRecordSigningKey", Assert.Throws<InvalidOperationException>(
             () => PlaceholderSecrets.Check(configuration, environment)).Message);
+    }
+
+    private static async Task<int> CountAuditedAsync(DurableGateway gateway, string admin, string action)
+    {
+        using var adminClient = gateway.Client(admin);
+        return (await (await adminClient.GetAsync("api/keys/audit")).ReadJson()).EnumerateArray()
+            .Count(a => a.GetProperty("action").GetString() == action);
     }
 
     private static ApiKeyRecord Forged(string id, string secret)
