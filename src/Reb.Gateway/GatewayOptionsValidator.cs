@@ -39,10 +39,14 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 $"{GatewayOptions.Section}:{nameof(o.HttpPort)} must be a TCP port (0..65535), got {o.HttpPort}");
         if (string.IsNullOrWhiteSpace(o.OperationsSite))
             errors.Add($"{GatewayOptions.Section}:{nameof(o.OperationsSite)} must name a site");
-        if (!string.IsNullOrWhiteSpace(o.KeyRecordSigningKey)
-            && o.KeyRecordSigningKey.Trim().Length < GatewayOptions.MinKeyRecordSigningKeyLength)
-            errors.Add($"{GatewayOptions.Section}:{nameof(o.KeyRecordSigningKey)} must hold at least " +
-                $"{GatewayOptions.MinKeyRecordSigningKeyLength} characters");
+        void LongSecret(string? value, string option)
+        {
+            if (!string.IsNullOrWhiteSpace(value) && value.Trim().Length < GatewayOptions.MinKeyRecordSigningKeyLength)
+                errors.Add($"{GatewayOptions.Section}:{option} must hold at least " +
+                    $"{GatewayOptions.MinKeyRecordSigningKeyLength} characters");
+        }
+        LongSecret(o.KeyRecordSigningKey, nameof(o.KeyRecordSigningKey));
+        LongSecret(o.PreviousKeyRecordSigningKey, nameof(o.PreviousKeyRecordSigningKey));
         if (!string.IsNullOrWhiteSpace(o.PreviousKeyRecordSigningKey))
         {
             if (string.IsNullOrWhiteSpace(o.KeyRecordSigningKey))
@@ -51,9 +55,6 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             else if (o.PreviousKeyRecordSigningKey.Trim() == o.KeyRecordSigningKey.Trim())
                 errors.Add($"{GatewayOptions.Section}:{nameof(o.PreviousKeyRecordSigningKey)} is the same as " +
                     $"{GatewayOptions.Section}:{nameof(o.KeyRecordSigningKey)}: set the new secret as the signing key");
-            if (o.PreviousKeyRecordSigningKey.Trim().Length < GatewayOptions.MinKeyRecordSigningKeyLength)
-                errors.Add($"{GatewayOptions.Section}:{nameof(o.PreviousKeyRecordSigningKey)} must hold at least " +
-                    $"{GatewayOptions.MinKeyRecordSigningKeyLength} characters");
         }
         if (o.SignUnsignedKeyRecords && string.IsNullOrWhiteSpace(o.KeyRecordSigningKey))
             errors.Add($"{GatewayOptions.Section}:{nameof(o.SignUnsignedKeyRecords)} needs " +

@@ -33,8 +33,8 @@ public sealed class KnnSearch : IDisposable
         bool flatLibTorch = Bf16GemmChoice.FlatUsesLibTorch(bank, options);
         bool cellsLibTorch = Bf16GemmChoice.CellsUseLibTorch(bank, options);
         if (flatLibTorch == cellsLibTorch) return AutoMaxFraction;
+        // The two differ only where both GEMMs passed their probes, and then both were timed.
         var (_, mkl, libTorch) = Bf16GemmChoice.Timing;
-        if (!double.IsFinite(mkl) || !double.IsFinite(libTorch) || mkl <= 0 || libTorch <= 0) return AutoMaxFraction;
         return Math.Min(1, AutoMaxFraction * (flatLibTorch ? libTorch / mkl : mkl / libTorch));
     }
 
