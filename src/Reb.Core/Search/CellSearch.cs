@@ -1,3 +1,4 @@
+using Reb.Core.Adaptation;
 using static TorchSharp.torch;
 
 namespace Reb.Core.Search;
@@ -6,15 +7,18 @@ namespace Reb.Core.Search;
 /// Exact kNN over a <see cref="CellIndex"/>: the flat kernel's answer bit for bit (ties to the lowest ORIGINAL index),
 /// reading only the cells that may hold a neighbour. Queries are taken in blocks (many queries, as in a density fit
 /// over the bank's own rows, in the order of their nearest centroid, so that a block's queries share their cells). Per
-/// block: one float64 GEMM to all centroids gives every (query, cell) lower bound; first every query screens its own
-/// nearest cell (queries sharing it share one GEMM), which makes its running k-th upper bound tight at once; then the
-/// other cells are swept in order of their lowest bound over the block, each screened in one GEMM for exactly the
+/// block: one float32 GEMM to all centroids, its rounding bounded, gives every (query, cell) lower bound; first every
+/// query screens its own nearest cell (queries sharing it share one GEMM), which makes its running k-th upper bound
+/// tight at once; then the other cells are swept in order of their lowest bound over the block, each screened in one GEMM for exactly the
 /// queries whose bound for it is not yet ruled out. A query's skipped cell has a lower bound above its k-th upper bound
 /// (which only falls), which proves every row there farther than its k-th neighbour and than any tie. The tiles go
 /// through the flat kernel's candidate scan and float64 re-rank (<see cref="CandidateScan"/>, <see
 /// cref="ExactDistances"/>), so the answer does not depend on the order of the work.
-/// Blocks run in parallel, one per core, each with single-threaded MKL: a cell's GEMM is too small to share out, and
-/// MKL's own threads on top of the workers' oversubscribed the cores (a density fit 60x slower).
+/// Blocks run in parallel, one per core, each with single-threaded GEMMs (MKL's and libtorch's): a cell's GEMM is too
+/// small to share out, and the GEMMs' own threads on top of the workers' oversubscribed the cores (a density fit 60x
+/// slower). The per-cell GEMM is chosen like the flat screen's (<see cref="Bf16GemmChoice"/>): on a CPU where
+/// libtorch's (oneDNN's) bfloat16 GEMM is the faster, its small tiles come in a few fixed shapes so that oneDNN
+/// reuses its kernels.
 /// </summary>
 internal static unsafe class CellSearch
 {
@@ -41,6 +45,7 @@ internal static unsafe class CellSearch
         void RunBlock(int b, bool singleThreaded)
         {
             using var single = singleThreaded ? NativeGemm.SingleThreaded() : (IDisposable?)null;
+            using var singleTorch = singleThreaded && !useMkl ? new OneOpenMpThread() : (IDisposable?)null;
             using var scope = NewDisposeScope();
             long start = (long)b * chunk;
             int rows = (int)Math.Min(chunk, count - start);
@@ -85,6 +90,18 @@ internal static unsafe class CellSearch
         return KnnKernel.ToResult(distances, indices, count, k);
     }
 
+    /// <summary>libtorch's GEMMs on this thread single-threaded while a parallel block runs (the blocks already use
+    /// every core), the thread's own count restored after; the process default is not touched (<see
+    /// cref="ThisThreadOpenMp"/>).</summary>
+    private sealed class OneOpenMpThread : IDisposable
+    {
+        private readonly int _previous = get_num_threads(); // also initialises this thread's libtorch state
+
+        public OneOpenMpThread() => ThisThreadOpenMp.TrySet(1);
+
+        public void Dispose() => ThisThreadOpenMp.TrySet(_previous);
+    }
+
     /// <summary>Query numbers sorted (stably) by their nearest centroid, float32 (only the order of the work depends on
     /// it).</summary>
     private static int[] ByNearestCell(CellIndex cells, Tensor queries, long count)
@@ -117,22 +134,24 @@ internal static unsafe class CellSearch
     {
         int rows = (int)block.shape[0], cellCount = cells.CellCount;
         double scaleSq = cells.Bank.Scale * cells.Bank.Scale; // a power of two: the scan's units, exactly
-        var (bounds, centreLow, centreHigh) = cells.LowerBounds(block);
+        var bounds = cells.LowerBounds(block);
+        var lower = bounds.Lower; // [C x rows]
         var scanned = new long[rows];
         var visited = new int[rows];
         var first = new int[rows];
+        var firstBound = new double[rows];
         var lowest = new double[cellCount];
-        Array.Fill(lowest, double.PositiveInfinity);
-        for (int r = 0; r < rows; r++)
+        Array.Copy(lower, firstBound, rows);
+        for (int c = 0; c < cellCount; c++)
         {
-            int best = 0;
-            for (int c = 0; c < cellCount; c++)
+            double least = double.PositiveInfinity;
+            for (int r = 0, at = c * rows; r < rows; r++, at++)
             {
-                double b = bounds[(long)r * cellCount + c];
-                if (b < bounds[(long)r * cellCount + best]) best = c;
-                if (b < lowest[c]) lowest[c] = b;
+                double b = lower[at];
+                if (b < firstBound[r]) { firstBound[r] = b; first[r] = c; }
+                if (b < least) least = b;
             }
-            first[r] = best;
+            lowest[c] = least;
         }
         void Take(int from, int to, int[] members)
         {
@@ -141,7 +160,7 @@ internal static unsafe class CellSearch
         }
         // Each query's nearest cell, whole (no bound yet; an empty cell has an infinite bound and is skipped).
         foreach (var group in Enumerable.Range(0, rows)
-            .Where(r => !double.IsPositiveInfinity(bounds[(long)r * cellCount + first[r]]))
+            .Where(r => !double.IsPositiveInfinity(firstBound[r]))
                      .GroupBy(r => first[r]).OrderBy(g => g.Key))
             Take(cells.CellStart[group.Key], cells.CellStart[group.Key + 1], group.ToArray());
         // The sweep: cells by their lowest bound over the block. Once that exceeds every query's k-th upper bound, no
@@ -168,23 +187,22 @@ internal static unsafe class CellSearch
             for (int r = 0; r < rows; r++)
             {
                 if (first[r] == c) continue;
-                long at = (long)r * cellCount + c;
-                double ruled = scan.RuledOutBeyond(r);
-                if (double.IsPositiveInfinity(bounds[at]) || bounds[at] * scaleSq > ruled) continue;
-                var ring = cells.Ring(c, centreLow[at], centreHigh[at], Math.Sqrt(ruled / scaleSq) * (1 + 1e-12));
+                double ruled = scan.RuledOutBeyond(r), bound = lower[(long)c * rows + r];
+                if (double.IsPositiveInfinity(bound) || bound * scaleSq > ruled) continue;
+                var ring = cells.Ring(c, bounds.CentreLow(c, r), bounds.CentreHigh(c, r),
+                    Math.Sqrt(ruled / scaleSq) * (1 + 1e-12));
                 if (ring.From >= ring.To) continue;
                 members.Add(r);
                 rings.Add(ring);
             }
             if (members.Count == 0) continue;
             // Bands of the cell: each query takes the bands its ring touches, and each band is one GEMM for the queries
-            // that take it (one GEMM over the union of the rings would cover most of the cell again).
-            int cellFrom = cells.CellStart[c], size = cells.CellSize(c);
-            int bandCount = Math.Max(1, size / BandRows);
-            for (int b = 0; b < bandCount; b++)
+            // that take it (one GEMM over the union of the rings would cover most of the cell again). Bands are
+            // BandRows wide from the cell's start (the last one shorter), so libtorch's GEMMs keep one width.
+            int cellFrom = cells.CellStart[c], cellTo = cells.CellStart[c + 1];
+            for (int from = cellFrom; from < cellTo; from += BandRows)
             {
-                int from = cellFrom + (int)((long)size * b / bandCount),
-                    to = cellFrom + (int)((long)size * (b + 1) / bandCount);
+                int to = Math.Min(from + BandRows, cellTo);
                 band.Clear();
                 for (int m = 0; m < members.Count; m++)
                     if (rings[m].From < to && rings[m].To > from) band.Add(members[m]);
@@ -223,17 +241,38 @@ internal static unsafe class CellSearch
             finally { System.Buffers.ArrayPool<float>.Shared.Return(tile); }
             return;
         }
+        // libtorch's mm (oneDNN): fast on small tiles only when their shape repeats (it builds a kernel per new shape),
+        // so the members are gathered into a block of a few fixed heights and the rows are taken BandRows at a time,
+        // reading past the range's end where the bank allows; the scan reads only the members' rows and the range.
         using var scope = NewDisposeScope();
-        var slice = bank.Screen.narrow(0, from, width);
-        var q = m == low.shape[0] ? low : low.index_select(0, tensor(members.Select(x => (long)x).ToArray()));
-        if (bank.ScreensInBf16)
+        var q = Gathered(low, members, d);
+        for (int at = 0; at < width; at += BandRows)
         {
-            var dots = q.mm(slice.t()).contiguous();
-            scan.ScanRowsBf16((ushort*)NativeGemm.DataPointer(dots), dots.stride(0), from, width, members);
-            return;
+            using var step = NewDisposeScope();
+            int columns = (int)Math.Min(BandRows, bank.Count - (from + at)), valid = Math.Min(BandRows, width - at);
+            var slice = bank.Screen.narrow(0, from + at, columns);
+            if (bank.ScreensInBf16)
+            {
+                var dots = q.mm(slice.t()).contiguous();
+                scan.ScanRowsBf16((ushort*)NativeGemm.DataPointer(dots), dots.stride(0), from + at, valid, members);
+                continue;
+            }
+            var product = q.mm(slice.t()).mul_(-2f).contiguous();
+            scan.ScanRows((float*)NativeGemm.DataPointer(product), product.stride(0), from + at, valid, members);
         }
-        var product = q.mm(slice.t()).mul_(-2f).contiguous();
-        scan.ScanRows((float*)NativeGemm.DataPointer(product), product.stride(0), from, width, members);
+    }
+
+    /// <summary>The members' rows of <paramref name="low"/> in a zeroed block whose height is rounded up to a multiple
+    /// of 32 (of 128 above 256 rows), so that the GEMMs of a search come in few shapes.</summary>
+    private static Tensor Gathered(Tensor low, int[] members, int d)
+    {
+        int m = members.Length, height = m <= 256 ? (m + 31) / 32 * 32 : (m + 127) / 128 * 128;
+        var block = zeros([height, d], low.dtype);
+        long bytes = (long)d * low.element_size();
+        byte* from = (byte*)NativeGemm.DataPointer(low), to = (byte*)NativeGemm.DataPointer(block);
+        for (int i = 0; i < m; i++)
+            Buffer.MemoryCopy(from + members[i] * bytes, to + i * bytes, bytes, bytes);
+        return block;
     }
 
     /// <summary>Gathers the cell's member queries into one block and multiplies it with the cell's bank rows:

@@ -53,9 +53,10 @@ public sealed record KnnOptions
     /// probe).</summary>
     public Bf16Gemm Bf16Gemm { get; init; } = Bf16Gemm.Auto;
 
-    /// <summary>The bfloat16 GEMM of the cell search's per-cell tiles (many small ones): MKL's, called on raw rows with
-    /// no tensor made per tile, unless its probe failed.</summary>
-    public Bf16Gemm CellBf16Gemm { get; init; } = Bf16Gemm.Mkl;
+    /// <summary>The bfloat16 GEMM of the cell search's per-cell tiles (many small ones): by default the one timed
+    /// faster at start, as for the flat screen (MKL's is called on raw rows with no tensor per tile; libtorch's on
+    /// tiles of a few fixed shapes).</summary>
+    public Bf16Gemm CellBf16Gemm { get; init; } = Bf16Gemm.Auto;
 
     /// <summary>The float32 screen's GEMM on the CPU (a screen on another device always uses libtorch's mm
     /// there).</summary>
