@@ -11,8 +11,8 @@ namespace Reb.Core.Search;
 /// query screens its own nearest cell (queries sharing it share one GEMM), which makes its running k-th upper bound
 /// tight at once; then the other cells are swept in order of their lowest bound over the block, each screened in one
 /// GEMM for exactly the queries whose bound for it is not yet ruled out. A query's skipped cell has a lower bound above
-/// its k-th upper bound (which only falls), which proves every row there farther than its k-th neighbour and than any tie. The tiles go
-/// through the flat kernel's candidate scan and float64 re-rank (<see cref="CandidateScan"/>, <see
+/// its k-th upper bound (which only falls), which proves every row there farther than its k-th neighbour and than any
+/// tie. The tiles go through the flat kernel's candidate scan and float64 re-rank (<see cref="CandidateScan"/>, <see
 /// cref="ExactDistances"/>), so the answer does not depend on the order of the work.
 /// Blocks run in parallel, one per core, each with single-threaded GEMMs (MKL's and libtorch's): a cell's GEMM is too
 /// small to share out, and the GEMMs' own threads on top of the workers' oversubscribed the cores (a density fit 60x
