@@ -94,53 +94,17 @@ public static class KnnKernel
     /// The queries' screen copies (centred in float32 like the bank, times Scale, in the bank's screen dtype) and per
     /// query the bound's terms: norm Nq and measured rounding residual Rq, both in float64.
     /// </summary>
-    internal static unsafe (Tensor Low, CandidateScan.QueryTerms[] Terms) PrepareQueries(KnnBank bank, Tensor block,
+    internal static (Tensor Low, CandidateScan.QueryTerms[] Terms) PrepareQueries(KnnBank bank, Tensor block,
         long start)
     {
-        // Plain loops over the rows: libtorch's float64 element-wise ops took ~50 ns an element here (110 ms for one
-        // 2048-query block, more than the cell search's GEMMs), the loops a few ms.
-        int rows = (int)block.shape[0], d = bank.Dim;
-        using var values = block.contiguous();
-        using var mean = bank.Mean.contiguous();
-        float* q = (float*)NativeGemm.DataPointer(values), m = (float*)NativeGemm.DataPointer(mean);
-        long size = (long)rows * d;
-        for (long i = 0; i < size; i++)
-            if (!float.IsFinite(q[i]))
-                throw new ArgumentException($"KnnKernel.Search: queries {start}..{start + rows - 1} contain NaN or " +
-                    "infinite values.", "queries");
-        double scale = bank.Scale;
-        var scaled = empty([rows, d], ScalarType.Float32);
-        float* s = (float*)NativeGemm.DataPointer(scaled);
-        for (long i = 0; i < size; i += d)
-            for (int j = 0; j < d; j++)
-            {
-                float centred = q[i + j] - m[j]; // float32, as the bank's rows were centred
-                if (!float.IsFinite(centred))
-                    throw new ArgumentException($"KnnKernel.Search: queries {start}..{start + rows - 1} overflow " +
-                        "float32 once the bank mean is subtracted.", "queries");
-                s[i + j] = (float)(centred * scale); // a power of two: exact short of float32's range ends
-            }
-        var low = bank.ScreensInBf16 ? scaled.to(ScalarType.BFloat16).contiguous() : scaled;
-        if (bank.ScreensInBf16) scaled.Dispose();
-        // The bound's terms from the exact float64 values (centred x Scale) and the screen copy as it came out.
-        var normSq = new double[rows];
-        var residual = new double[rows];
-        ushort* lowBf16 = bank.ScreensInBf16 ? (ushort*)NativeGemm.DataPointer(low) : null;
-        float* lowF32 = bank.ScreensInBf16 ? null : (float*)NativeGemm.DataPointer(low);
-        for (int r = 0; r < rows; r++)
-        {
-            double norm = 0, rounding = 0;
-            for (int j = 0; j < d; j++)
-            {
-                long i = (long)r * d + j;
-                double exact = (double)(q[i] - m[j]) * scale;
-                double kept = lowBf16 != null ? BitConverter.UInt32BitsToSingle((uint)lowBf16[i] << 16) : lowF32[i];
-                norm += exact * exact;
-                rounding += (exact - kept) * (exact - kept);
-            }
-            normSq[r] = norm;
-            residual[r] = Math.Sqrt(rounding);
-        }
+        int rows = (int)block.shape[0];
+        if (!block.isfinite().all().item<bool>())
+            throw new ArgumentException($"KnnKernel.Search: queries {start}..{start + rows - 1} contain NaN or " +
+                "infinite values.", "queries");
+        var (low, normSq, residual, finite) = ScreenCopy.Of(block, bank.Mean, bank.Scale, bank.Screen.dtype);
+        if (!finite)
+            throw new ArgumentException($"KnnKernel.Search: queries {start}..{start + rows - 1} overflow float32 " +
+                "once the bank mean is subtracted.", "queries");
         // Float32 distances below 2^-126 are denormal with spacing 2^-149: measured in the scan's units (times
         // Scale^2).
         double absolute = Math.ScaleB(1.0, -148) * bank.Scale * bank.Scale;
