@@ -222,8 +222,8 @@ public sealed class KnnBank : IDisposable
     }
 
     /// <summary>float64 column mean, summed in parts of <see cref="PrepareRows"/> rows in parallel and the parts added
-    /// in order (the same mean whatever the threads); plain loops (libtorch's float64 sums were seconds on a 200,000-row
-    /// bank).</summary>
+    /// in order (the same mean whatever the threads); plain loops (libtorch's float64 sums were seconds on a
+    /// 200,000-row bank).</summary>
     private static unsafe Tensor ChunkedMean(Tensor vectors, long n, long d)
     {
         int parts = (int)((n + PrepareRows - 1) / PrepareRows);
