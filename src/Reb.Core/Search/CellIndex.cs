@@ -19,7 +19,8 @@ public sealed class CellIndex : IDisposable
 
     private readonly Tensor _centroids64; // [C, d] float64 copy of the float32 centroids (exact)
     private readonly double[] _centroidNormSq;
-    private readonly double[] _centroidNorm; // sqrt of the above, rounded up
+    private readonly float[] _centred; // [C, d] float32 centroids minus the bank mean, rounded (CellBounds)
+    private readonly double[] _centredNormSq, _centredNorm; // their squared norms, and norms rounded up
 
     internal CellIndex(KnnBank bank, int[] original, int[] cellStart, Tensor centroids, double[] radius,
         double[] rowDistance)
@@ -33,7 +34,7 @@ public sealed class CellIndex : IDisposable
         _centroids64 = centroids.to(ScalarType.Float64).DetachFromDisposeScope();
         using (var scope = NewDisposeScope())
             _centroidNormSq = _centroids64.pow(2).sum(1).data<double>().ToArray();
-        _centroidNorm = _centroidNormSq.Select(x => Math.Sqrt(x) * (1 + 1e-12)).ToArray();
+        (_centred, _centredNormSq, _centredNorm) = CellBounds.Centred(Centroids, bank.Mean);
     }
 
     /// <summary>The rows in cell order, prepared for screening (owned).</summary>
@@ -191,18 +192,19 @@ public sealed class CellIndex : IDisposable
     /// <summary>
     /// Per (cell, query), cell-major [C x rows] (a sweep over one cell reads its queries in a row): a rigorous lower
     /// bound of the squared distance from the query to any row of the cell (+inf for an empty cell), and, on demand,
-    /// an interval holding the query's distance (not squared) from the centroid; all unscaled. ||q - c||^2 =
-    /// ||q||^2 + ||c||^2 - 2 q.c with q.c from one float32 GEMM, whose error is below gamma_d ||q|| ||c|| (gamma_d =
-    /// d 2^-24 / (1 - d 2^-24), any order of summation), and the float64 rest's below (d + 8) 2^-50 (||q||^2 +
-    /// ||c||^2): both are taken off (and added, for the upper end) before the square root. Float32, not float64:
-    /// the float64 GEMM and per-entry arrays cost a fifth of a cell search (a quarter of a second per 4096 queries).
+    /// an interval holding the query's distance (not squared) from the centroid; all unscaled. Both are first centred
+    /// on the bank mean in float32 (q', c'), then ||q' - c'||^2 = ||q'||^2 + ||c'||^2 - 2 q'.c' with q'.c' from one
+    /// float32 GEMM, whose error is below gamma_d ||q'|| ||c'|| (gamma_d = d 2^-24 / (1 - d 2^-24), any order of
+    /// summation), and the float64 rest's below (d + 8) 2^-50 (||q'||^2 + ||c'||^2): both are taken off (and added,
+    /// for the upper end) before the square root, and the centring's rounding after it. Float32, not float64: the
+    /// float64 GEMM and per-entry arrays cost a fifth of a cell search (a quarter of a second per 4096 queries).
     /// </summary>
     internal CellBounds LowerBounds(Tensor queries) => new(this, queries);
 
     /// <summary>One block's bounds (see <see cref="LowerBounds"/>).</summary>
     internal sealed unsafe class CellBounds
     {
-        private readonly float[] _dots; // [C x rows] float32 q.c
+        private readonly float[] _dots; // [C x rows] float32 q'.c'
         private readonly double[] _queryNormSq, _queryNorm;
         private readonly CellIndex _cells;
         private readonly double _gamma, _relative;
@@ -213,25 +215,15 @@ public sealed class CellIndex : IDisposable
             Rows = (int)queries.shape[0];
             int count = cells.CellCount, d = (int)queries.shape[1];
             _dots = new float[(long)count * Rows];
-            _queryNormSq = new double[Rows];
-            _queryNorm = new double[Rows];
-            using var q = queries.contiguous();
-            float* qp = (float*)NativeGemm.DataPointer(q);
-            for (int r = 0; r < Rows; r++)
-            {
-                double sum = 0;
-                for (int j = 0; j < d; j++) sum += (double)qp[(long)r * d + j] * qp[(long)r * d + j];
-                _queryNormSq[r] = sum;
-                _queryNorm[r] = Math.Sqrt(sum) * (1 + 1e-12);
-            }
-            fixed (float* dots = _dots)
-                if (NativeGemm.IsAvailable)
-                    NativeGemm.GemmABtF32((float*)NativeGemm.DataPointer(cells.Centroids), count, qp, Rows, d, dots,
-                        Rows, 1f);
+            var (centred, normSq, norm) = Centred(queries, cells.Bank.Mean);
+            _queryNormSq = normSq;
+            _queryNorm = norm;
+            fixed (float* dots = _dots, qp = centred, cp = cells._centred)
+                if (NativeGemm.IsAvailable) NativeGemm.GemmABtF32(cp, count, qp, Rows, d, dots, Rows, 1f);
                 else
-                    using (var product = cells.Centroids.mm(q.t()).contiguous())
-                        new ReadOnlySpan<float>((float*)NativeGemm.DataPointer(product), _dots.Length)
-                            .CopyTo(_dots);
+                    using (var product = tensor(cells._centred).reshape(count, d)
+                               .mm(tensor(centred).reshape(Rows, d).t()).contiguous())
+                        product.data<float>().CopyTo(_dots);
             double u = Math.ScaleB(1.0, -24);
             _gamma = d * u / (1 - d * u) * (1 + 1e-12);
             _relative = (d + 8) * Math.ScaleB(1.0, -50);
@@ -252,6 +244,35 @@ public sealed class CellIndex : IDisposable
             }
         }
 
+        /// <summary>
+        /// Rows minus <paramref name="mean"/>, rounded to float32: the GEMM then works on differences, not on a large
+        /// common offset whose products would cancel (its error grows with the norms it multiplies). Per row the
+        /// squared norm (float64 sum) and the norm rounded up.
+        /// </summary>
+        internal static (float[] Values, double[] NormSq, double[] Norm) Centred(Tensor rows, Tensor mean)
+        {
+            int n = (int)rows.shape[0], d = (int)rows.shape[1];
+            using var values = rows.to(ScalarType.Float32).contiguous();
+            using var centre = mean.contiguous();
+            float* v = (float*)NativeGemm.DataPointer(values), m = (float*)NativeGemm.DataPointer(centre);
+            var centred = new float[(long)n * d];
+            var normSq = new double[n];
+            var norm = new double[n];
+            for (int r = 0; r < n; r++)
+            {
+                double sum = 0;
+                for (int j = 0; j < d; j++)
+                {
+                    float x = v[(long)r * d + j] - m[j];
+                    centred[(long)r * d + j] = x;
+                    sum += (double)x * x;
+                }
+                normSq[r] = sum;
+                norm[r] = Math.Sqrt(sum) * (1 + 1e-12);
+            }
+            return (centred, normSq, norm);
+        }
+
         /// <summary>Queries of the block.</summary>
         public int Rows { get; }
 
@@ -262,24 +283,31 @@ public sealed class CellIndex : IDisposable
         /// <summary>A lower bound of query r's distance (not squared) from the centroid of cell c.</summary>
         public double CentreLow(int c, int r)
         {
-            var (sum, dot, error) = Terms(c, r);
+            var (sum, dot, error, shift) = Terms(c, r);
             double d2 = sum - 2 * dot - error;
-            return d2 > 0 ? Math.Sqrt(d2) * (1 - 1e-15) : 0;
+            return Math.Max(0, (d2 > 0 ? Math.Sqrt(d2) * (1 - 1e-15) : 0) - shift);
         }
 
         /// <summary>An upper bound of query r's distance (not squared) from the centroid of cell c.</summary>
         public double CentreHigh(int c, int r)
         {
-            var (sum, dot, error) = Terms(c, r);
-            return Math.Sqrt(Math.Max(0, sum - 2 * dot + error)) * (1 + 1e-15);
+            var (sum, dot, error, shift) = Terms(c, r);
+            return Math.Sqrt(Math.Max(0, sum - 2 * dot + error)) * (1 + 1e-15) + shift;
         }
 
-        private (double Sum, double Dot, double Error) Terms(int c, int r)
+        /// <summary>||q'||^2 + ||c'||^2 and q'.c' of the centred, rounded rows; the error bound of the distance squared
+        /// from them; and how far the rounding of the centring can move the distance itself (each coordinate by at
+        /// most 2^-24 of itself: at most 2^-24 / (1 - 2^-24) of each norm).</summary>
+        private (double Sum, double Dot, double Error, double Shift) Terms(int c, int r)
         {
-            double sum = _queryNormSq[r] + _cells._centroidNormSq[c];
-            double error = _relative * sum + 2 * _gamma * _queryNorm[r] * _cells._centroidNorm[c] + 1e-30;
-            return (sum, _dots[(long)c * Rows + r], error);
+            double sum = _queryNormSq[r] + _cells._centredNormSq[c];
+            double normProduct = _queryNorm[r] * _cells._centredNorm[c];
+            double error = _relative * sum + 2 * _gamma * normProduct + 1e-30;
+            double shift = RoundingShare * (_queryNorm[r] + _cells._centredNorm[c]) + 1e-30;
+            return (sum, _dots[(long)c * Rows + r], error, shift);
         }
+
+        private static readonly double RoundingShare = Math.ScaleB(1.0, -24) / (1 - Math.ScaleB(1.0, -24)) * (1 + 1e-9);
     }
 
     /// <summary>Bytes the cells hold besides the searched bank: their reordered bank copy, centroids and row

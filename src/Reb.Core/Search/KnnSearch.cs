@@ -14,17 +14,18 @@ public sealed class KnnSearch : IDisposable
 {
     /// <summary>Auto keeps the cells when the probe screens at most this fraction of the rows per query: the measured
     /// break-even. A row screened by the cells costs about 1.5 times a row of the flat kernel (narrower GEMMs, the
-    /// centroid GEMM, the sweep): on the 200-image DeepPCB bank (2026-12-07, docs/benchmarks.md) cells screening
-    /// 59.7 % of the rows took 10.6 s against the flat kernel's 11.9 s, so below about 2/3 the cells win and above it
-    /// they lose, each by little near the line.</summary>
+    /// centroid GEMM, the sweep), with either GEMM in both: on the 200-image DeepPCB bank (docs/benchmarks.md) cells
+    /// screening 59.7 % of the rows took 10.6 s against the flat kernel's 11.9 s (MKL's GEMM, 2026-12-07), and 57.6 %
+    /// took 1.65 s against 1.68 s (libtorch's, the same evening), so below about 2/3 the cells win and above it they
+    /// lose, each by little near the line.</summary>
     public const double AutoMaxFraction = 0.67;
 
     /// <summary>
     /// The probe fraction under which Auto keeps the cells on this machine: <see cref="AutoMaxFraction"/> where the
-    /// flat and the cell screens run the same bfloat16 GEMM. Where they do not (the flat screen on libtorch's GEMM,
-    /// the cells' many small tiles on MKL's), a screened row costs the two searches in the ratio of the GEMMs' speeds
-    /// timed at start (<see cref="Bf16GemmChoice"/>), and the limit moves by that ratio: with libtorch's GEMM 3.4x
-    /// faster, cells must screen under a fifth of the bank to pay.
+    /// flat and the cell screens run the same bfloat16 GEMM (the default: both take the one timed faster). Where they
+    /// do not (asked for: the flat screen on libtorch's GEMM, the cells' many small tiles on MKL's), a screened row
+    /// costs the two searches in the ratio of the GEMMs' speeds timed at start (<see cref="Bf16GemmChoice"/>), and the
+    /// limit moves by that ratio: with libtorch's GEMM 3.4x faster, cells must screen under a fifth of the bank to pay.
     /// </summary>
     public static double AutoLimit(KnnBank bank, KnnOptions? options = null)
     {
