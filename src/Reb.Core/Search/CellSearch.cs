@@ -1,4 +1,3 @@
-using Reb.Core.Adaptation;
 using static TorchSharp.torch;
 
 namespace Reb.Core.Search;

@@ -87,8 +87,16 @@ internal static unsafe class NativeGemm
     /// Makes MKL calls on this thread single-threaded until the returned scope ends. Why: the cell search runs many
     /// small GEMMs from parallel .NET workers, and MKL would start its own OpenMP team for each calling thread (2 x
     /// workers threads spinning on 2 cores: a density fit ran 60x slower, load average 36).
+    /// The thread's libtorch state is initialised first: where no process default was set, libtorch gives a thread
+    /// its MKL count on its first parallel call, so a pool thread first touched inside this scope kept one OpenMP
+    /// thread for good, and a model later trained on it came out different (the cluster training tests published
+    /// another version).
     /// </summary>
-    public static SingleThreadScope SingleThreaded() => new(IsAvailable ? SetThreadsLocal(1) : -1);
+    public static SingleThreadScope SingleThreaded()
+    {
+        get_num_threads(); // initialises this thread's libtorch count from the process default, not from MKL's
+        return new(IsAvailable ? SetThreadsLocal(1) : -1);
+    }
 
     public readonly struct SingleThreadScope(int previous) : IDisposable
     {

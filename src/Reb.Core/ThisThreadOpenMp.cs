@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Reb.Core.Adaptation;
+namespace Reb.Core;
 
 /// <summary>
 /// Sets the OpenMP thread count of the calling thread only, by calling libgomp's <c>omp_set_num_threads</c> directly.
