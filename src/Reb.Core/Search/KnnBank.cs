@@ -221,29 +221,15 @@ public sealed class KnnBank : IDisposable
             "the bank mean is subtracted.", "bank");
     }
 
-    /// <summary>float64 column mean, summed in parts of <see cref="PrepareRows"/> rows in parallel and the parts added
-    /// in order (the same mean whatever the threads); plain loops (libtorch's float64 sums were seconds on a
-    /// 200,000-row bank).</summary>
+    /// <summary>float64 column mean in row order, one plain loop (libtorch's float64 sums were seconds on a 200,000-row
+    /// bank; one thread holds no pool threads from the callers).</summary>
     private static unsafe Tensor ChunkedMean(Tensor vectors, long n, long d)
     {
-        int parts = (int)((n + PrepareRows - 1) / PrepareRows);
-        var partial = new double[parts][];
         float* v = (float*)NativeGemm.DataPointer(vectors); // contiguous (Create made it so)
-        Parallel.For(0, parts, p =>
-        {
-            var sum = new double[d];
-            for (long i = (long)p * PrepareRows * d, end = Math.Min(n, (p + 1L) * PrepareRows) * d; i < end; i += d)
-                for (int j = 0; j < d; j++) sum[j] += v[i + j];
-            partial[p] = sum;
-        });
-        var mean = new float[d];
-        for (int j = 0; j < d; j++)
-        {
-            double total = 0;
-            for (int p = 0; p < parts; p++) total += partial[p][j];
-            mean[j] = (float)(total / n);
-        }
-        return tensor(mean);
+        var sum = new double[d];
+        for (long i = 0, end = n * d; i < end; i += d)
+            for (int j = 0; j < d; j++) sum[j] += v[i + j];
+        return tensor(sum.Select(x => (float)(x / n)).ToArray());
     }
 
     private static void ForChunks(long n, Action<long, long> body)

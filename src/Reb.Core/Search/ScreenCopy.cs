@@ -11,9 +11,6 @@ namespace Reb.Core.Search;
 /// </summary>
 internal static unsafe class ScreenCopy
 {
-    /// <summary>Rows per parallel part.</summary>
-    private const int PartRows = 256;
-
     /// <summary>The copy of <paramref name="rows"/> ([n, d] float32 CPU); Finite is false when a centred value
     /// overflowed float32 (the copy is then not to be used).</summary>
     public static (Tensor Low, double[] NormSq, double[] Residual, bool Finite) Of(Tensor rows, Tensor mean,
@@ -25,17 +22,15 @@ internal static unsafe class ScreenCopy
         var scaled = empty([n, d], ScalarType.Float32);
         float* q = (float*)NativeGemm.DataPointer(values), m = (float*)NativeGemm.DataPointer(centre);
         float* s = (float*)NativeGemm.DataPointer(scaled);
-        int parts = (n + PartRows - 1) / PartRows, overflowed = 0;
-        Parallel.For(0, parts, p =>
-        {
-            for (long i = (long)p * PartRows * d, end = Math.Min(n, (p + 1L) * PartRows) * d; i < end; i += d)
-                for (int j = 0; j < d; j++)
-                {
-                    float centred = q[i + j] - m[j];
-                    if (!float.IsFinite(centred)) overflowed = 1;
-                    s[i + j] = (float)(centred * scale);
-                }
-        });
+        // One thread: a few ms for a block of queries, and no pool threads held (the search's callers run on them).
+        bool overflowed = false;
+        for (long i = 0, end = (long)n * d; i < end; i += d)
+            for (int j = 0; j < d; j++)
+            {
+                float centred = q[i + j] - m[j];
+                if (!float.IsFinite(centred)) overflowed = true;
+                s[i + j] = (float)(centred * scale);
+            }
         var low = dtype == ScalarType.Float32 ? scaled : scaled.to(dtype).contiguous();
         if (!ReferenceEquals(low, scaled)) scaled.Dispose();
         var normSq = new double[n];
@@ -44,23 +39,20 @@ internal static unsafe class ScreenCopy
         float* lowF32 = dtype == ScalarType.Float32 ? (float*)NativeGemm.DataPointer(low) : null;
         if (lowBf16 == null && lowF32 == null)
             throw new ArgumentException($"ScreenCopy: no screen in {dtype} (bfloat16 or float32 only).", nameof(dtype));
-        Parallel.For(0, parts, p =>
+        for (int r = 0; r < n; r++)
         {
-            for (int r = p * PartRows, last = Math.Min(n, (p + 1) * PartRows); r < last; r++)
+            double norm = 0, rounding = 0;
+            for (int j = 0; j < d; j++)
             {
-                double norm = 0, rounding = 0;
-                for (int j = 0; j < d; j++)
-                {
-                    long i = (long)r * d + j;
-                    double exact = (double)(q[i] - m[j]) * scale;
-                    double kept = lowBf16 != null ? BitConverter.UInt32BitsToSingle((uint)lowBf16[i] << 16) : lowF32[i];
-                    norm += exact * exact;
-                    rounding += (exact - kept) * (exact - kept);
-                }
-                normSq[r] = norm;
-                residual[r] = Math.Sqrt(rounding);
+                long i = (long)r * d + j;
+                double exact = (double)(q[i] - m[j]) * scale;
+                double kept = lowBf16 != null ? BitConverter.UInt32BitsToSingle((uint)lowBf16[i] << 16) : lowF32[i];
+                norm += exact * exact;
+                rounding += (exact - kept) * (exact - kept);
             }
-        });
-        return (low, normSq, residual, overflowed == 0);
+            normSq[r] = norm;
+            residual[r] = Math.Sqrt(rounding);
+        }
+        return (low, normSq, residual, !overflowed);
     }
 }
