@@ -65,7 +65,8 @@ public static class CellBuilder
         return (cn.unsqueeze(0) - 2 * x.mm(c.t())).argmin(1);
     }
 
-    private static Tensor AssignAll(Tensor rows, long n, Tensor c)
+    /// <summary>Nearest centroid of every row, <see cref="AssignChunk"/> rows at a time (int64 [n]).</summary>
+    internal static Tensor AssignAll(Tensor rows, long n, Tensor c)
     {
         var parts = new List<Tensor>();
         for (long s = 0; s < n; s += AssignChunk)

@@ -50,7 +50,6 @@ internal static unsafe class CellSearch
         void RunBlock(int b, bool singleThreaded)
         {
             using var single = singleThreaded ? NativeGemm.SingleThreaded() : (IDisposable?)null;
-            using var singleTorch = singleThreaded && !useMkl ? new OneOpenMpThread() : (IDisposable?)null;
             using var scope = NewDisposeScope();
             long start = (long)b * chunk;
             int rows = (int)Math.Min(chunk, count - start);
@@ -95,35 +94,13 @@ internal static unsafe class CellSearch
         return KnnKernel.ToResult(distances, indices, count, k);
     }
 
-    /// <summary>libtorch's GEMMs on this thread single-threaded while a parallel block runs (the blocks already use
-    /// every core), the thread's own count restored after; the process default is not touched (<see
-    /// cref="ThisThreadOpenMp"/>).</summary>
-    private sealed class OneOpenMpThread : IDisposable
-    {
-        private readonly int _previous = get_num_threads(); // also initialises this thread's libtorch state
-
-        public OneOpenMpThread() => ThisThreadOpenMp.TrySet(1);
-
-        public void Dispose() => ThisThreadOpenMp.TrySet(_previous);
-    }
-
     /// <summary>Query numbers sorted (stably) by their nearest centroid, float32 (only the order of the work depends on
     /// it).</summary>
     private static int[] ByNearestCell(CellIndex cells, Tensor queries, long count)
     {
-        var nearest = new int[count];
-        using (var scope = NewDisposeScope())
-        {
-            var c = cells.Centroids;
-            var cn = c.pow(2).sum(1).unsqueeze(0);
-            for (long s = 0; s < count; s += 8192)
-            {
-                using var step = NewDisposeScope();
-                int rows = (int)Math.Min(8192, count - s);
-                var best = (cn - 2 * queries.narrow(0, s, rows).mm(c.t())).argmin(1).data<long>().ToArray();
-                for (int i = 0; i < rows; i++) nearest[s + i] = (int)best[i];
-            }
-        }
+        int[] nearest;
+        using (var assigned = CellBuilder.AssignAll(queries, count, cells.Centroids))
+            nearest = assigned.data<long>().ToArray().Select(x => (int)x).ToArray();
         var order = Enumerable.Range(0, (int)count).ToArray();
         Array.Sort(nearest, order); // not stable: ties are broken below
         int from = 0;

@@ -84,23 +84,29 @@ internal static unsafe class NativeGemm
     }
 
     /// <summary>
-    /// Makes MKL calls on this thread single-threaded until the returned scope ends. Why: the cell search runs many
-    /// small GEMMs from parallel .NET workers, and MKL would start its own OpenMP team for each calling thread (2 x
-    /// workers threads spinning on 2 cores: a density fit ran 60x slower, load average 36).
-    /// The thread's libtorch state is initialised first: where no process default was set, libtorch gives a thread
-    /// its MKL count on its first parallel call, so a pool thread first touched inside this scope kept one OpenMP
-    /// thread for good, and a model later trained on it came out different (the cluster training tests published
-    /// another version).
+    /// Makes this thread's GEMMs single-threaded until the returned scope ends: MKL's (its thread-local count) and
+    /// libtorch's (this thread's OpenMP count, <see cref="ThisThreadOpenMp"/>; the process default is not touched).
+    /// Why: the cell search runs many small GEMMs from parallel .NET workers, and each GEMM library would start its
+    /// own OpenMP team for each calling thread (2 x workers threads spinning on 2 cores: a density fit ran 60x slower,
+    /// load average 36). The thread's libtorch state is initialised first: where no process default was set, libtorch
+    /// gives a thread its MKL count on its first parallel call, so a pool thread first touched inside this scope kept
+    /// one OpenMP thread for good, and a model later trained on it came out different (the cluster training tests
+    /// published another version).
     /// </summary>
     public static SingleThreadScope SingleThreaded()
     {
-        get_num_threads(); // initialises this thread's libtorch count from the process default, not from MKL's
-        return new(IsAvailable ? SetThreadsLocal(1) : -1);
+        int torchThreads = get_num_threads(); // initialises this thread's count from the process default, not MKL's
+        ThisThreadOpenMp.TrySet(1);
+        return new(IsAvailable ? SetThreadsLocal(1) : -1, torchThreads);
     }
 
-    public readonly struct SingleThreadScope(int previous) : IDisposable
+    public readonly struct SingleThreadScope(int previousMkl, int previousTorch) : IDisposable
     {
-        public void Dispose() { if (previous >= 0) SetThreadsLocal(previous); }
+        public void Dispose()
+        {
+            if (previousMkl >= 0) SetThreadsLocal(previousMkl);
+            ThisThreadOpenMp.TrySet(previousTorch);
+        }
     }
 
     private static bool ProbeSymbols()

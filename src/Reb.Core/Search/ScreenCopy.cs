@@ -16,6 +16,8 @@ internal static unsafe class ScreenCopy
     public static (Tensor Low, double[] NormSq, double[] Residual, bool Finite) Of(Tensor rows, Tensor mean,
         double scale, ScalarType dtype)
     {
+        if (dtype != ScalarType.BFloat16 && dtype != ScalarType.Float32)
+            throw new ArgumentException($"ScreenCopy: no screen in {dtype} (bfloat16 or float32 only).", nameof(dtype));
         int n = (int)rows.shape[0], d = (int)rows.shape[1];
         using var values = rows.contiguous();
         using var centre = mean.contiguous();
@@ -37,8 +39,6 @@ internal static unsafe class ScreenCopy
         var residual = new double[n];
         ushort* lowBf16 = dtype == ScalarType.BFloat16 ? (ushort*)NativeGemm.DataPointer(low) : null;
         float* lowF32 = dtype == ScalarType.Float32 ? (float*)NativeGemm.DataPointer(low) : null;
-        if (lowBf16 == null && lowF32 == null)
-            throw new ArgumentException($"ScreenCopy: no screen in {dtype} (bfloat16 or float32 only).", nameof(dtype));
         for (int r = 0; r < n; r++)
         {
             double norm = 0, rounding = 0;
