@@ -29,7 +29,9 @@ public sealed class ProductLineGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        RebMetrics.KeptVersions(Line, state.State.Versions.Count);
+        // Only a line with a record: a request for a made-up line activates this grain too, and must not become a
+        // series (one per name a caller invents).
+        if (state.RecordExists) RebMetrics.KeptVersions(Line, state.State.Versions.Count);
         // Versions registered before the holders' record existed: this line counts as holding them from now on.
         try
         {

@@ -84,16 +84,17 @@ public sealed class ResourceLimitTests(GatewayFixture gateway)
         const string boundary = "stall";
         var head = Encoding.ASCII.GetBytes($"--{boundary}\r\nContent-Disposition: form-data; name=\"images\"; " +
             "filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n");
-        var body = head.Concat(new byte[100_000]).ToArray(); // at 400 B/s this takes minutes: it holds its slot
+        // 100 bytes each 50 ms (2 kB/s, far above Kestrel's minimum body rate even on loaded cores): 400 kB last
+        // minutes, so each holds its slot for the whole test.
+        var body = head.Concat(new byte[400_000]).ToArray();
         var stalled = new List<SecurityHelpers.StalledUpload>();
         try
         {
             for (int i = 0; i < GatewayFixture.MaxConcurrentTrainingStarts; i++)
                 stalled.Add(await SecurityHelpers.StalledUpload.StartAsync(gateway, $"api/lines/sec-gate-{i}/training",
-                    key,
-                    $"multipart/form-data; boundary={boundary}", body));
+                    key, $"multipart/form-data; boundary={boundary}", body, everyMs: 50));
             // Wait until the stalled requests hold their slots (the server is reading their bodies).
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
             HttpResponseMessage? refused = null;
             while (DateTime.UtcNow < deadline)
             {
@@ -101,6 +102,14 @@ public sealed class ResourceLimitTests(GatewayFixture gateway)
                 if (r.StatusCode == HttpStatusCode.ServiceUnavailable) { refused = r; break; }
                 Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode); // got in: the stalled ones are not in yet
                 await Task.Delay(200);
+            }
+            if (refused is null)
+            {
+                // Which stalled uploads were answered (and so gave their slot back) instead of holding it.
+                var answers = new List<string>();
+                foreach (var s in stalled)
+                    answers.Add((await s.StatusAsync(TimeSpan.FromMilliseconds(200)))?.ToString() ?? "none");
+                Assert.Fail($"no 503 within 60 s; the stalled uploads' answers: {string.Join(", ", answers)}");
             }
             Assert.NotNull(refused);
             Assert.Contains("retry", await refused!.AssertProblem(503));

@@ -79,8 +79,11 @@ public static class SecurityHelpers
         private readonly CancellationTokenSource _stop = new();
         private NetworkStream? _stream;
 
+        /// <summary>Sends the head, then trickles the body: 100 bytes each <paramref name="everyMs"/>. Kestrel cuts
+        /// off a body slower than 240 bytes/s after 5 s: an upload that must hold its slot trickles well above that,
+        /// since on loaded cores the delays stretch.</summary>
         public static async Task<StalledUpload> StartAsync(GatewayFixture gateway, string path, string key,
-            string contentType, byte[] body)
+            string contentType, byte[] body, int everyMs = 250)
         {
             var upload = new StalledUpload();
             var uri = new Uri(gateway.BaseUrl);
@@ -91,11 +94,11 @@ public static class SecurityHelpers
                        $"Content-Length: {body.Length}\r\n\r\n";
             await upload._stream.WriteAsync(Encoding.ASCII.GetBytes(head));
             await upload._stream.FlushAsync();
-            _ = upload.TrickleAsync(body);
+            _ = upload.TrickleAsync(body, everyMs);
             return upload;
         }
 
-        private async Task TrickleAsync(byte[] body)
+        private async Task TrickleAsync(byte[] body, int everyMs)
         {
             try
             {
@@ -103,7 +106,7 @@ public static class SecurityHelpers
                 {
                     await _stream!.WriteAsync(body.AsMemory(at, Math.Min(100, body.Length - at)), _stop.Token);
                     await _stream.FlushAsync(_stop.Token);
-                    await Task.Delay(250, _stop.Token);
+                    await Task.Delay(everyMs, _stop.Token);
                 }
             }
             catch (Exception) { } // the server answered and closed, or the test disposed the upload
