@@ -41,26 +41,24 @@ public static class ScoreCommand
             int rejects = 0, n = 0;
             ConsoleProgress.Run(p =>
             {
-                foreach (var batch in ImageBatches.Read(paths, m.Options.ImageSize, m.Options.BatchSize, skipped.Add,
-                    keepOriginals: true, mode: m.Embedder.Resize))
-                    using (batch)
+                foreach (var (batch, results) in m.ScoreAll(ImageBatches.Read(paths, m.Options.ImageSize,
+                    m.Options.BatchSize, skipped.Add, keepOriginals: true, mode: m.Embedder.Resize)))
+                {
+                    for (int i = 0; i < results.Count; i++)
                     {
-                        var results = m.Score(batch);
-                        for (int i = 0; i < results.Count; i++)
-                        {
-                            var s = results[i];
-                            var png = Path.Combine(outDir, Path.GetFileNameWithoutExtension(s.Path) + ".overlay.png");
-                            File.WriteAllBytes(png, OverlayRenderer.Render(s, batch.Originals[i]!, m.Threshold));
-                            table.AddRow(Markup.Escape(s.Path),
-                                s.Score.ToString("0.####", CultureInfo.InvariantCulture),
-                                s.Reject ? "[red]REJECT[/]" : "[green]good[/]", Markup.Escape(png));
-                            rows.Add(new ScoreRow(s.Path, null, null, s.Score, s.Reject, m.Threshold.Value,
-                                m.Manifest?.Version));
-                            rejects += s.Reject ? 1 : 0;
-                            n++;
-                        }
-                        p.Report(new StageProgress("score", (double)(n + skipped.Count) / paths.Count));
+                        var s = results[i];
+                        var png = Path.Combine(outDir, Path.GetFileNameWithoutExtension(s.Path) + ".overlay.png");
+                        File.WriteAllBytes(png, OverlayRenderer.Render(s, batch.Originals[i]!, m.Threshold));
+                        table.AddRow(Markup.Escape(s.Path),
+                            s.Score.ToString("0.####", CultureInfo.InvariantCulture),
+                            s.Reject ? "[red]REJECT[/]" : "[green]good[/]", Markup.Escape(png));
+                        rows.Add(new ScoreRow(s.Path, null, null, s.Score, s.Reject, m.Threshold.Value,
+                            m.Manifest?.Version));
+                        rejects += s.Reject ? 1 : 0;
+                        n++;
                     }
+                    p.Report(new StageProgress("score", (double)(n + skipped.Count) / paths.Count));
+                }
                 return 0;
             });
             ScoresCsv.Write(Path.Combine(outDir, "scores.csv"), rows);

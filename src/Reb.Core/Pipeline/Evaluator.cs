@@ -48,22 +48,19 @@ public static class Evaluator
         double metricSeconds = 0;
         // Native-aspect mode: batches hold only images of one size, and each map and mask is at its image's resized
         // size.
-        foreach (var batch in ImageBatches.Read(paths, size, options.BatchSize, s => skipped.Add(s),
-            mode: embedder.Resize))
+        foreach (var (batch, results) in model.ScoreAll(ImageBatches.Read(paths, size, options.BatchSize,
+            s => skipped.Add(s), mode: embedder.Resize)))
         {
-            using (batch)
+            foreach (var r in results)
             {
-                foreach (var r in model.Score(batch))
-                {
-                    var sample = bySample[r.Path];
-                    scored.Add((sample, r.Score));
-                    var m = Stopwatch.StartNew();
-                    var mask = MaskAt(sample, r.MapWidth, r.MapHeight, warnings);
-                    if (mask is not null) pixels.Add(r.Map, mask, r.MapWidth, r.MapHeight);
-                    metricSeconds += m.Elapsed.TotalSeconds;
-                }
-                done += batch.Paths.Count;
+                var sample = bySample[r.Path];
+                scored.Add((sample, r.Score));
+                var m = Stopwatch.StartNew();
+                var mask = MaskAt(sample, r.MapWidth, r.MapHeight, warnings);
+                if (mask is not null) pixels.Add(r.Map, mask, r.MapWidth, r.MapHeight);
+                metricSeconds += m.Elapsed.TotalSeconds;
             }
+            done += batch.Paths.Count;
             progress?.Report(new StageProgress("score",
                 (double)(done + skipped.Count - fit.Skipped.Count) / paths.Count, Path.GetFileName(batch.Paths[^1])));
         }

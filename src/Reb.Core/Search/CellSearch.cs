@@ -25,6 +25,11 @@ internal static unsafe class CellSearch
     /// band's GEMM is not all overhead.</summary>
     private const int BandRows = 96;
 
+    /// <summary>Widest GEMM over consecutive bands that the same queries take (8 bands): libtorch's GEMM costs about
+    /// 30 us a call whatever its size, and on the aligned-board proxy merged bands cut a scoring search's GEMMs from
+    /// 90,000 to 54,000 and its time by a sixth (docs/benchmarks.md).</summary>
+    private const int MaxMergedRows = 8 * BandRows;
+
     /// <summary>Cells each query screens before the sweep (its nearest, whole, then the next ones' rings).</summary>
     private const int SeedCells = 3;
 
@@ -118,18 +123,23 @@ internal static unsafe class CellSearch
         double scaleSq = cells.Bank.Scale * cells.Bank.Scale; // a power of two: the scan's units, exactly
         var bounds = cells.LowerBounds(block);
         var lower = bounds.Lower; // [C x rows]
+        // libtorch's GEMMs gather their queries into this one buffer (MKL's gather into pooled arrays).
+        using var gather = useMkl ? null : empty([GatherHeight(rows), cells.Bank.Dim], low.dtype);
         var scanned = new long[rows];
         var visited = new int[rows];
         var (seeds, lowest) = NearestCells(lower, rows, cellCount);
         void Take(int from, int to, int[] members)
         {
-            Screen(cells, low, scan, from, to - from, members, useMkl);
-            foreach (int r in members) { scanned[r] += to - from; visited[r]++; }
+            Screen(cells, low, scan, from, to - from, members, useMkl, gather);
+            foreach (int r in members) scanned[r] += to - from;
         }
         // Each query's nearest cell, whole (no bound yet; an empty cell has an infinite bound and is skipped).
         foreach (var group in Enumerable.Range(0, rows).Where(r => seeds[r * SeedCells] >= 0)
                      .GroupBy(r => seeds[r * SeedCells]).OrderBy(g => g.Key))
+        {
             Take(cells.CellStart[group.Key], cells.CellStart[group.Key + 1], group.ToArray());
+            foreach (int r in group) visited[r]++;
+        }
         var members = new List<int>(rows);
         var band = new List<int>(rows);
         var rings = new List<(int From, int To)>(rows);
@@ -153,15 +163,28 @@ internal static unsafe class CellSearch
                 rings.Add(ring);
             }
             if (members.Count == 0) return;
+            foreach (int r in members) visited[r]++;
             int cellFrom = cells.CellStart[c], cellTo = cells.CellStart[c + 1];
+            // Consecutive bands taken by the same queries make one GEMM (up to MaxMergedRows).
+            int[]? taking = null;
+            int takeFrom = 0, takeTo = 0;
             for (int from = cellFrom; from < cellTo; from += BandRows)
             {
                 int to = Math.Min(from + BandRows, cellTo);
                 band.Clear();
                 for (int m = 0; m < members.Count; m++)
                     if (rings[m].From < to && rings[m].To > from) band.Add(members[m]);
-                if (band.Count > 0) Take(from, to, band.ToArray());
+                if (taking is not null && takeTo == from && to - takeFrom <= MaxMergedRows
+                    && band.Count == taking.Length && band.SequenceEqual(taking))
+                {
+                    takeTo = to;
+                    continue;
+                }
+                if (taking is not null) Take(takeFrom, takeTo, taking);
+                taking = band.Count > 0 ? band.ToArray() : null;
+                (takeFrom, takeTo) = (from, to);
             }
+            if (taking is not null) Take(takeFrom, takeTo, taking);
         }
         // Each query's next nearest cells: its nearest neighbour mostly lies in one of them, so its k-th upper bound
         // is about exact before the sweep, where a loose bound would let it take part in most cells (measured on an
@@ -237,7 +260,7 @@ internal static unsafe class CellSearch
     /// <summary>One screening GEMM of the queries <paramref name="members"/> against the contiguous positions [from,
     /// from + width) (a cell or a ring of it) and its candidate scan.</summary>
     private static void Screen(CellIndex cells, Tensor low, CandidateScan scan, int from, int width, int[] members,
-        bool useMkl)
+        bool useMkl, Tensor? gather)
     {
         var bank = cells.Bank;
         int d = bank.Dim, m = members.Length;
@@ -259,14 +282,16 @@ internal static unsafe class CellSearch
             return;
         }
         // libtorch's mm (oneDNN): fast on small tiles only when their shape repeats (it builds a kernel per new shape),
-        // so the members are gathered into a block of a few fixed heights and the rows are taken BandRows at a time,
-        // reading past the range's end where the bank allows; the scan reads only the members' rows and the range.
+        // so the members are gathered into a block of a few fixed heights and the rows are taken in whole bands (up to
+        // MaxMergedRows at a time), reading past the range's end where the bank allows; the scan reads only the
+        // members' rows and the range.
         using var scope = NewDisposeScope();
-        var q = Gathered(low, members, d);
-        for (int at = 0; at < width; at += BandRows)
+        var q = Gathered(low, members, d, gather!);
+        int stepRows = Math.Min((width + BandRows - 1) / BandRows * BandRows, MaxMergedRows);
+        for (int at = 0; at < width; at += stepRows)
         {
             using var step = NewDisposeScope();
-            int columns = (int)Math.Min(BandRows, bank.Count - (from + at)), valid = Math.Min(BandRows, width - at);
+            int columns = (int)Math.Min(stepRows, bank.Count - (from + at)), valid = Math.Min(stepRows, width - at);
             var slice = bank.Screen.narrow(0, from + at, columns);
             if (bank.ScreensInBf16)
             {
@@ -279,18 +304,20 @@ internal static unsafe class CellSearch
         }
     }
 
-    /// <summary>The members' rows of <paramref name="low"/> in a zeroed block whose height is rounded up to a multiple
-    /// of 32 (of 128 above 256 rows), so that the GEMMs of a search come in few shapes.</summary>
-    private static Tensor Gathered(Tensor low, int[] members, int d)
+    /// <summary>The members' rows of <paramref name="low"/> copied to the top of <paramref name="gather"/>, as a block
+    /// whose height is rounded up to a multiple of 16 (of 128 above 256 rows), so that the GEMMs of a search come in few
+    /// shapes. The rows below the members keep what they held: their products are never read.</summary>
+    private static Tensor Gathered(Tensor low, int[] members, int d, Tensor gather)
     {
-        int m = members.Length, height = m <= 256 ? (m + 31) / 32 * 32 : (m + 127) / 128 * 128;
-        var block = zeros([height, d], low.dtype);
+        int m = members.Length;
         long bytes = (long)d * low.element_size();
-        byte* from = (byte*)NativeGemm.DataPointer(low), to = (byte*)NativeGemm.DataPointer(block);
+        byte* from = (byte*)NativeGemm.DataPointer(low), to = (byte*)NativeGemm.DataPointer(gather);
         for (int i = 0; i < m; i++)
             Buffer.MemoryCopy(from + members[i] * bytes, to + i * bytes, bytes, bytes);
-        return block;
+        return gather.narrow(0, 0, GatherHeight(m));
     }
+
+    private static int GatherHeight(int m) => m <= 256 ? (m + 15) / 16 * 16 : (m + 127) / 128 * 128;
 
     /// <summary>Gathers the cell's member queries into one block and multiplies it with the cell's bank rows:
     /// <typeparamref name="T"/> is ushort for a bfloat16 screen, float for a float32 one.</summary>

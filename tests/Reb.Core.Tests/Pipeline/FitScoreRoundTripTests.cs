@@ -54,6 +54,42 @@ public class FitScoreRoundTripTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// ScoreAll: the backbone on each read batch, one search over the patches of several: the same scores and maps, bit
+    /// for bit, as scoring each batch alone, in order, with every batch handed back once.
+    /// </summary>
+    [Fact]
+    public void ScoreAll_searches_several_batches_at_once_and_scores_exactly_as_each_alone()
+    {
+        var train = SyntheticParts.Write(Path.Combine(_dir, "train"), "g", 5, 100);
+        var test = SyntheticParts.Write(Path.Combine(_dir, "test"), "good", 3, 500)
+            .Concat(SyntheticParts.Write(Path.Combine(_dir, "test"), "bad", 3, 700, scratch: true)).ToList();
+        var (model, _) = ModelFitter.Fit(train, new FeatureExtractor(Backbone.LoadDefault(), 64), Options);
+        using (model)
+        {
+            var alone = new List<ScoredImage>();
+            foreach (var b in ImageBatches.Read(test, 64, model.Options.BatchSize, s => throw new Exception(s.Reason)))
+                using (b) alone.AddRange(model.Score(b));
+            var together = new List<ScoredImage>();
+            var batches = new List<int>();
+            foreach (var (batch, results) in model.ScoreAll(ImageBatches.Read(test, 64, model.Options.BatchSize,
+                s => throw new Exception(s.Reason))))
+            {
+                Assert.Equal(batch.Paths, results.Select(r => r.Path));
+                batches.Add(batch.Paths.Count);
+                together.AddRange(results);
+            }
+            Assert.Equal([4, 2], batches); // BatchSize 4: two batches, one search (6 x 64 patches)
+            for (int i = 0; i < test.Count; i++)
+            {
+                Assert.Equal(alone[i].Path, together[i].Path);
+                Assert.Equal(BitConverter.SingleToInt32Bits(alone[i].Score),
+                    BitConverter.SingleToInt32Bits(together[i].Score));
+                Assert.Equal(alone[i].Map, together[i].Map);
+            }
+        }
+    }
+
     [Fact]
     public void CorruptOrMissingModelFilesAreRefusedByName()
     {

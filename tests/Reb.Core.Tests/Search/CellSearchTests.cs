@@ -56,6 +56,39 @@ public class CellSearchTests
         Assert.True(stats.RowsScanned < 300L * 6000 / 2, $"screened {stats.RowsScanned} of {300L * 6000}");
     }
 
+    /// <summary>
+    /// Cells of about 1,200 rows (many bands each), so that a query's ring takes several bands: consecutive bands taken
+    /// by the same queries are screened in one wider GEMM, up to eight bands, and a cell's nearest-cell screen in
+    /// several. Near queries and far ones (every cell, every band), with both GEMMs of the cells.
+    /// </summary>
+    [Theory]
+    [InlineData(1, Bf16Gemm.LibTorch)]
+    [InlineData(10, Bf16Gemm.LibTorch)]
+    [InlineData(10, Bf16Gemm.Mkl)]
+    public void ManyBandCells_MergedBands_SameAsFlat(int k, Bf16Gemm cellGemm)
+    {
+        using var data = Clustered(6000, 48, 12, 31);
+        using var near = Clustered(200, 48, 12, 32);
+        using var far = Clustered(40, 48, 12, 33) * 6f;
+        using var queries = cat(new[] { near, far }, 0).contiguous();
+        var options = new KnnOptions { CellBf16Gemm = cellGemm };
+        int n = (int)data.shape[0];
+        var cell = Enumerable.Range(0, n).Select(i => i % 5).ToArray();
+        using var centroids = stack(Enumerable.Range(0, 5)
+            .Select(c => data.index_select(0, tensor(Enumerable.Range(0, n).Where(i => i % 5 == c)
+                .Select(i => (long)i).ToArray())).mean([0])).ToArray());
+        using var cells = CellIndex.FromAssignment(data, centroids, cell, options);
+        using var bank = KnnBank.Create(data, options);
+        using var flat = KnnKernel.Search(bank, queries, k);
+        var excluded = Enumerable.Repeat(BankRange.None, (int)queries.shape[0]).ToArray();
+        var stats = new KnnSearchStats();
+        using var got = CellSearch.Search(cells, queries, k, excluded, options, null, stats);
+        AssertSame(flat, got);
+        KnnReference.AssertExact(got, KnnReference.AllDistances(queries, data), k);
+        // Cells are counted once per query however many bands or GEMMs it took there.
+        Assert.True(stats.CellsVisited <= queries.shape[0] * 5, $"{stats.CellsVisited} cell visits");
+    }
+
     [Fact]
     public void UniformRandomBank_SameAsFlat()
     {

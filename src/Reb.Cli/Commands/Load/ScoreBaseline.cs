@@ -27,9 +27,9 @@ public static class ScoreBaseline
         var clock = Stopwatch.StartNew();
         do
         {
-            foreach (var batch in ImageBatches.Read(paths, model.Options.ImageSize, model.Options.BatchSize,
-                skipped.Add, mode: model.Embedder.Resize))
-                using (batch) n += model.Score(batch).Count;
+            foreach (var (_, results) in model.ScoreAll(ImageBatches.Read(paths, model.Options.ImageSize,
+                model.Options.BatchSize, skipped.Add, mode: model.Embedder.Resize)))
+                n += results.Count;
         } while (clock.Elapsed.TotalSeconds < minSeconds);
         if (n == 0) throw new InvalidDataException($"the baseline scored no image ({skipped.Count} skipped)");
         return (n, clock.Elapsed.TotalSeconds);
