@@ -304,9 +304,9 @@ internal static unsafe class CellSearch
         }
     }
 
-    /// <summary>The members' rows of <paramref name="low"/> copied to the top of <paramref name="gather"/>, as a block
-    /// whose height is rounded up to a multiple of 16 (of 128 above 256 rows), so that the GEMMs of a search come in few
-    /// shapes. The rows below the members keep what they held: their products are never read.</summary>
+    /// <summary>The members' rows of <paramref name="low"/> copied to the top of <paramref name="gather"/>, as a
+    /// block whose height is rounded up to a multiple of 16 (of 128 above 256 rows), so that the GEMMs of a search
+    /// come in few shapes. The rows below the members keep what they held: their products are never read.</summary>
     private static Tensor Gathered(Tensor low, int[] members, int d, Tensor gather)
     {
         int m = members.Length;
