@@ -90,14 +90,26 @@ public sealed class ResourceLimitTests(GatewayFixture gateway)
         var stalled = new List<SecurityHelpers.StalledUpload>();
         try
         {
-            for (int i = 0; i < GatewayFixture.MaxConcurrentTrainingStarts; i++)
-                stalled.Add(await SecurityHelpers.StalledUpload.StartAsync(gateway, $"api/lines/sec-gate-{i}/training",
-                    key, $"multipart/form-data; boundary={boundary}", body, everyMs: 50));
+            Task<SecurityHelpers.StalledUpload> Stall(int i) => SecurityHelpers.StalledUpload.StartAsync(gateway,
+                $"api/lines/sec-gate-{i}/training", key, $"multipart/form-data; boundary={boundary}", body,
+                everyMs: 50);
+            for (int i = 0; i < GatewayFixture.MaxConcurrentTrainingStarts; i++) stalled.Add(await Stall(i));
             // Wait until the stalled requests hold their slots (the server is reading their bodies).
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
             HttpResponseMessage? refused = null;
             while (DateTime.UtcNow < deadline)
             {
+                // A stalled upload that reached the gate while a probe below held a slot was refused itself (on
+                // loaded cores its head can arrive after the first probe): it is started again.
+                bool restarted = false;
+                for (int i = 0; i < stalled.Count; i++)
+                    if (stalled[i].Answered)
+                    {
+                        stalled[i].Dispose();
+                        stalled[i] = await Stall(i);
+                        restarted = true;
+                    }
+                if (restarted) { await Task.Delay(1000); continue; } // no probe while it reaches the gate
                 var r = await engineer.PostAsync("api/lines/sec-gate-x/training", SecurityHelpers.Json("{}"));
                 if (r.StatusCode == HttpStatusCode.ServiceUnavailable) { refused = r; break; }
                 Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode); // got in: the stalled ones are not in yet

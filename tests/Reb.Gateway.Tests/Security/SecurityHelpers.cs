@@ -112,6 +112,10 @@ public static class SecurityHelpers
             catch (Exception) { } // the server answered and closed, or the test disposed the upload
         }
 
+        /// <summary>True once the server has answered (bytes wait to be read): the upload no longer holds a
+        /// slot.</summary>
+        public bool Answered => _tcp.Available > 0;
+
         /// <summary>The status code of the response, once it comes (null when none came within <paramref
         /// name="wait"/>).</summary>
         public async Task<int?> StatusAsync(TimeSpan wait)
