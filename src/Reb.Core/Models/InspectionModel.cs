@@ -88,32 +88,34 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
         }
     }
 
-    // One search over the group's patches, then each batch's maps and results; the group is emptied as it goes.
+    // One search over the group's patches and each batch's results from its slice of the scores; then the batches are
+    // handed out in order, each taken out of the group first (the caller's loop may stop at any one).
     private IEnumerable<(ImageBatch, IReadOnlyList<ScoredImage>)> Flush(
         List<(ImageBatch Batch, Tensor Features)> group)
     {
         if (group.Count == 0) yield break;
-        var images = group[0].Batch.Images;
-        int h = (int)images.shape[2], w = (int)images.shape[3];
-        var g = Embedder.GridOf(h, w);
-        float[] all;
+        var results = new IReadOnlyList<ScoredImage>[group.Count];
         using (var scope = NewDisposeScope())
-            all = Index.ScorePatches(cat(group.Select(x => x.Features).ToList(), 0)).data<float>().ToArray();
-        long at = 0;
-        while (group.Count > 0)
+        {
+            var scores = Index.ScorePatches(cat(group.Select(x => x.Features).ToList(), 0));
+            long at = 0;
+            for (int i = 0; i < group.Count; i++)
+            {
+                var images = group[i].Batch.Images;
+                int h = (int)images.shape[2], w = (int)images.shape[3];
+                var g = Embedder.GridOf(h, w);
+                long n = images.shape[0], size = n * g.Height * g.Width;
+                results[i] = Results(group[i].Batch.Paths, scores.narrow(0, at, size).reshape(n, g.Height, g.Width),
+                    h, w);
+                at += size;
+            }
+        }
+        foreach (var result in results)
         {
             var (batch, features) = group[0];
             group.RemoveAt(0);
             features.Dispose();
-            IReadOnlyList<ScoredImage> results;
-            using (batch)
-            {
-                long n = batch.Images.shape[0], size = n * g.Height * g.Width;
-                using (var maps = tensor(all.AsSpan((int)at, (int)size).ToArray()).reshape(n, g.Height, g.Width))
-                    results = Results(batch.Paths, maps, h, w);
-                at += size;
-                yield return (batch, results);
-            }
+            using (batch) yield return (batch, result);
         }
     }
 

@@ -75,7 +75,7 @@ public sealed class KnnBank : IDisposable
         var vectors = bank.detach().contiguous();
         try
         {
-            var mean = ChunkedMean(vectors, n, d);
+            var mean = ColumnMean(vectors, n, d);
             // First pass, float32 only (exact): the largest centred coordinate m, which fixes the scale and finds bad
             // values.
             // A norm is between m and sqrt(d) m, so scaling sqrt(d) m to (1/2, 1] keeps every row at unit scale or
@@ -223,7 +223,7 @@ public sealed class KnnBank : IDisposable
 
     /// <summary>float64 column mean in row order, one plain loop (libtorch's float64 sums were seconds on a 200,000-row
     /// bank; one thread holds no pool threads from the callers).</summary>
-    private static unsafe Tensor ChunkedMean(Tensor vectors, long n, long d)
+    private static unsafe Tensor ColumnMean(Tensor vectors, long n, long d)
     {
         float* v = (float*)NativeGemm.DataPointer(vectors); // contiguous (Create made it so)
         var sum = new double[d];
