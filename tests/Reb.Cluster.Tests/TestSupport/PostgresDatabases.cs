@@ -30,8 +30,7 @@ public static class PostgresDatabases
             throw new InvalidOperationException($"PostgreSQL is not reachable ({e.Message}): run `bash " +
                 "infra/start-services.sh` (or set REB_TEST_POSTGRES)", e);
         }
-        return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name,
-            Pooling = false }.ConnectionString;
+        return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name }.ConnectionString;
     }
 
     public static async Task DropAsync(string connectionString)
