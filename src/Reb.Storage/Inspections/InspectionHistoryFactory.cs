@@ -11,7 +11,7 @@ public static class InspectionHistoryFactory
         switch (settings.Kind.Trim().ToLowerInvariant())
         {
             case InspectionHistorySettings.Sqlite:
-                return new SqliteInspectionHistory(SqlitePath(settings, artefacts));
+                return new SqliteInspectionHistory(SqlitePath(settings, artefacts), settings.SqliteLockWaitSeconds);
             case InspectionHistorySettings.Postgres:
                 if (string.IsNullOrWhiteSpace(settings.ConnectionString))
                     throw new ArgumentException("Reb:History:ConnectionString is required when Reb:History:Kind is " +

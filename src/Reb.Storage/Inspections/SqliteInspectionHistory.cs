@@ -11,17 +11,17 @@ public sealed class SqliteInspectionHistory : SqlInspectionHistory
 {
     private readonly string _connectionString;
 
-    public SqliteInspectionHistory(string path)
+    /// <param name="lockWaitSeconds">how long a write waits for another connection's lock (SQLITE_BUSY is retried
+    /// until then) before it fails; see <see cref="InspectionHistorySettings.SqliteLockWaitSeconds"/>.</param>
+    public SqliteInspectionHistory(string path, double lockWaitSeconds = 5)
     {
+        if (!(lockWaitSeconds >= 1)) throw new ArgumentOutOfRangeException(nameof(lockWaitSeconds), lockWaitSeconds,
+            "Reb:History:SqliteLockWaitSeconds must be at least 1");
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        // Default timeout 30 s also covers waiting for another process's write lock (SQLITE_BUSY is retried until
-        // then).
-        // A write waits at most 5 s for a lock (the default is 30 s): a file locked by a stuck process (SQLite is one
-        // silo's store; a second silo pointed at the same file is a misconfiguration) fails the inspection with 503
-        // within the gateway's deadline instead of hanging it.
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path,
-            Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 5 }.ToString();
+            Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true,
+            DefaultTimeout = (int)Math.Ceiling(lockWaitSeconds) }.ToString();
     }
 
     public string Path { get; }

@@ -154,7 +154,10 @@ public sealed class Finding10_RetentionTests(PcbModelFixture model)
         var root = Directory.CreateTempSubdirectory("reb-f10-orphans-").FullName;
         try
         {
-            await using var cluster = await RebTestCluster.StartAsync(1, root);
+            // A 1 s lock wait: the default 5 s plus storing the images came close to the test cluster's 8 s call
+            // timeout on loaded cores, and the failed Record then held up the next one.
+            await using var cluster = await RebTestCluster.StartAsync(1, root, new RebTestClusterOptions
+                { Settings = new Dictionary<string, string?> { ["Reb:History:SqliteLockWaitSeconds"] = "1" } });
             var silo = cluster.Silos[0].SiloHost.Services;
             var store = silo.GetRequiredService<IArtefactStore>();
             var history = (SqliteInspectionHistory)silo.GetRequiredService<IInspectionHistory>();
