@@ -31,7 +31,7 @@ public sealed class BankShardGrain(SiloModelCache models, SiloBankMemory memory,
     {
         var slice = await Slice(queries.Dim);
         using var use = memory.Use(this.GetPrimaryKeyString());
-        return await Task.Run(() => slice.Nearest(queries));
+        return await slice.NearestAsync(queries); // searched on the thread pool, with other requests' chunks
     }
 
     public async Task<ShardTopK> TopK(FeatureChunk queries, int k, long[] excludeGlobal)

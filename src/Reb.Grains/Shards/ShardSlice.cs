@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Reb.Abstractions.Contracts;
 using Reb.Core.Search;
 using Reb.Grains.Fanout;
@@ -12,6 +13,9 @@ namespace Reb.Grains.Shards;
 public sealed class ShardSlice(KnnSearch search, float[] density, long start) : IDisposable
 {
     public KnnSearch Search { get; } = search;
+
+    /// <summary>Scoring requests that reach the shard together are searched together (the same answers).</summary>
+    public NearestCoalescer Coalescer { get; } = new(search);
     public KnnBank Bank => Search.Bank;
     public float[] Density { get; } = density;
     public long Start { get; } = start;
@@ -31,14 +35,13 @@ public sealed class ShardSlice(KnnSearch search, float[] density, long start) : 
         return new ShardSlice(KnnSearch.Create(bank, mode, ownsBank: true), density, start);
     }
 
-    /// <summary>Nearest row per query: distance, global index, density.</summary>
-    public ShardNearest Nearest(FeatureChunk chunk)
+    /// <summary>Nearest row per query: distance, global index, density. Chunks of other requests that arrive while a
+    /// search runs share the next one (<see cref="NearestCoalescer"/>).</summary>
+    public async Task<ShardNearest> NearestAsync(FeatureChunk chunk)
     {
-        using var scope = NewDisposeScope();
-        var q = FeatureChunks.ToTensor(chunk);
-        using var r = Search.Search(q, 1);
-        var d = r.Distances.data<float>().ToArray();
-        var local = r.Indices.data<long>().ToArray();
+        chunk.Validate();
+        var (d, local) = await Coalescer.NearestAsync(MemoryMarshal.Cast<byte, float>(chunk.Data).ToArray(),
+            chunk.Rows);
         var global = new long[local.Length];
         var dens = new float[local.Length];
         for (int i = 0; i < local.Length; i++) { global[i] = Start + local[i]; dens[i] = Density[local[i]]; }

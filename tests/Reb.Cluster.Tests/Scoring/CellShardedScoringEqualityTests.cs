@@ -16,7 +16,7 @@ namespace Reb.Cluster.Tests.Scoring;
 /// <summary>
 /// The cell-pruned search end to end: a model fitted with `--search cells` (its manifest says so, so every bank shard
 /// builds cells over its own rows) scores through 1, 2 and 4 shards bitwise like one process with cells, and that
-/// process scores bitwise like the flat model of the same images.
+/// process scores bitwise like the flat model of the same images, requests one by one and all at once.
 /// </summary>
 [Collection(PcbModelCollection.Name)]
 public sealed class CellShardedScoringEqualityTests(PcbModelFixture model, ITestOutputHelper output) : IDisposable
@@ -78,7 +78,20 @@ public sealed class CellShardedScoringEqualityTests(PcbModelFixture model, ITest
                     $"{shards} shards, image {i}: {r.Score:R} vs {reference[i].Score:R}");
                 Assert.Equal(reference[i].Map, r.Map);
             }
-            output.WriteLine($"{shards} shard(s): scores and maps bitwise equal to one process");
+            // All images at once: chunks that reach a shard while it searches share its next search
+            // (NearestCoalescer), and every image still gets exactly its own score and map.
+            var together = await Task.WhenAll(model.TestImages.Select(p => Task.Run(() =>
+                client.ScoreAsync("pcb-cells", File.ReadAllBytes(p), Path.GetFileName(p)))));
+            for (int i = 0; i < together.Length; i++)
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(reference[i].Score)
+                            == BitConverter.SingleToInt32Bits(together[i].Score),
+                    $"{shards} shards, image {i} among concurrent requests: {together[i].Score:R} vs " +
+                    $"{reference[i].Score:R}");
+                Assert.Equal(reference[i].Map, together[i].Map);
+            }
+            output.WriteLine($"{shards} shard(s): scores and maps bitwise equal to one process, one by one and all " +
+                             "at once");
         }
     }
 

@@ -13,7 +13,7 @@ namespace Reb.Cluster.Tests.Scoring;
 public sealed class NearestMergeTieTests
 {
     [Fact]
-    public void Shards_merged_by_global_index_equal_the_single_bank_on_ties()
+    public async Task Shards_merged_by_global_index_equal_the_single_bank_on_ties()
     {
         const int d = 16;
         using var gen = new Generator(23);
@@ -40,7 +40,7 @@ public sealed class NearestMergeTieTests
             for (int s = 0; s + 1 < cuts.Length; s++)
                 slices.Add(ShardSlice.Create(rows[(cuts[s] * d)..(cuts[s + 1] * d)], d,
                     new float[cuts[s + 1] - cuts[s]], cuts[s]));
-            var nearest = NearestMerge.Nearest(slices.Select(sl => sl.Nearest(chunk)).ToList());
+            var nearest = NearestMerge.Nearest((await Task.WhenAll(slices.Select(sl => sl.NearestAsync(chunk)))).ToList());
             Assert.Equal(single1.Indices.data<long>().ToArray(), nearest.GlobalIndex);
             Assert.Equal(single1.Distances.data<float>().ToArray(), nearest.Distance);
 
