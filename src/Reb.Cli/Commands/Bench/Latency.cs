@@ -25,7 +25,9 @@ public static class Latency
     public static LatencyFigures Measure(IPatchEmbedder embedder, LdknnIndex index, string imagePath)
     {
         using var batch = ImageBatches.Read([imagePath], embedder.ImageSize, 1, _ => { }).First();
-        return Measure("real image, model bank", () => embedder.Embed(batch.Images), index, embedder.GridSize);
+        // The model's own search (its manifest's mode), which need not be the cells timed above: say which.
+        return Measure($"real image, model bank, {Reb.Core.Search.SearchModes.Name(index.Search.Mode)} search",
+            () => embedder.Embed(batch.Images), index, embedder.GridSize);
     }
 
     /// <summary>Synthetic mode: the backbone is timed on a random image, the search on synthetic patches drawn from the
