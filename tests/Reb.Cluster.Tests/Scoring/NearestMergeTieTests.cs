@@ -40,7 +40,8 @@ public sealed class NearestMergeTieTests
             for (int s = 0; s + 1 < cuts.Length; s++)
                 slices.Add(ShardSlice.Create(rows[(cuts[s] * d)..(cuts[s + 1] * d)], d,
                     new float[cuts[s + 1] - cuts[s]], cuts[s]));
-            var nearest = NearestMerge.Nearest((await Task.WhenAll(slices.Select(sl => sl.NearestAsync(chunk)))).ToList());
+            var nearest =
+                NearestMerge.Nearest((await Task.WhenAll(slices.Select(sl => sl.NearestAsync(chunk)))).ToList());
             Assert.Equal(single1.Indices.data<long>().ToArray(), nearest.GlobalIndex);
             Assert.Equal(single1.Distances.data<float>().ToArray(), nearest.Distance);
 
