@@ -48,6 +48,9 @@ public sealed class NearestCoalescer
     /// <summary>Searches run so far (each serves one or more requests).</summary>
     public long Searches => Interlocked.Read(ref _searches);
 
+    /// <summary>After each search that answered: how many requests and queries it served (for metrics).</summary>
+    public event Action<int, int>? Searched;
+
     /// <summary>
     /// The nearest row of each of <paramref name="rows"/> queries, <paramref name="queries"/> row-major float32.
     /// Completes on the thread pool when the search that took it has run; its failure fails every request it served.
@@ -120,6 +123,7 @@ public sealed class NearestCoalescer
                     found.Indices.AsSpan(row, r.Rows).ToArray()));
                 row += r.Rows;
             }
+            Searched?.Invoke(batch.Count, total);
         }
         catch (Exception e)
         {

@@ -57,6 +57,13 @@ public static class RebMetrics
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries =
             [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60] });
 
+    /// <summary>Scoring requests (feature chunks) one bank shard search served, tagged by line: 1 when requests
+    /// arrive one at a time, more when concurrent ones shared a search (NearestCoalescer).</summary>
+    public static readonly Histogram<int> ShardSearchRequests =
+        Meter.CreateHistogram<int>("reb.shard.search.requests", "{request}",
+        "Scoring requests (feature chunks) served by one bank shard search",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
+
     // Every silo's bank memory in this process (tests run several); weak, so a stopped silo's entry goes with it.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, ResidentSource> BankMemories =
         new();

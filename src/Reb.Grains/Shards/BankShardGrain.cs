@@ -79,8 +79,9 @@ public sealed class BankShardGrain(SiloModelCache models, SiloBankMemory memory,
             memory.LoadFailed(key);
             throw;
         }
-        RebMetrics.ShardActivation.Record(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds,
-            new KeyValuePair<string, object?>("line", Key.Line));
+        var line = new KeyValuePair<string, object?>("line", Key.Line);
+        RebMetrics.ShardActivation.Record(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds, line);
+        slice.Coalescer.Searched += (requests, _) => RebMetrics.ShardSearchRequests.Record(requests, line);
         var context = GrainContext;
         memory.Resident(key, slice.ResidentBytes, () => context.Deactivate(
             new DeactivationReason(DeactivationReasonCode.HighMemoryPressure,

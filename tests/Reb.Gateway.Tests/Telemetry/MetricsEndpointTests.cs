@@ -29,8 +29,10 @@ public sealed class MetricsEndpointTests(GatewayFixture gateway)
         // Orleans' instruments appear in a scrape once the runtime has recorded into them: waited for like the others.
         var text = await Scrape.UntilAsync(gateway,
             t => InspectionCount(t) >= before + 1 && HasBucket(t, "embed") && HasBucket(t, "search")
-                && t.Split('\n').Any(l => l.StartsWith("orleans_", StringComparison.Ordinal)),
-            "the inspection counter, embed/search buckets and Orleans' meters");
+                && t.Split('\n').Any(l => l.StartsWith("orleans_", StringComparison.Ordinal))
+                && Scrape.Lines(t, "reb_shard_search_requests").Any(l => l.Contains("_bucket{")
+                    && l.Contains($"line=\"{GatewayFixture.Line}\"")),
+            "the inspection counter, embed/search buckets, the shards' search histogram and Orleans' meters");
         foreach (var stage in new[] { "decode", "embed", "search", "merge", "score" })
             Assert.True(HasBucket(text, stage), $"no histogram buckets for stage {stage}");
         // ASP.NET Core's request histogram of the inspect route carries the line too.
