@@ -19,7 +19,9 @@ namespace Reb.Cli.Commands.Cluster;
 /// `reb cluster bench`: in ONE run and on the same bank and images, single-process scoring (InspectionModel.Score,
 /// batch 1) against scoring through an embedded cluster with 1 and N shards. Images are scored one after the other
 /// (latency = one request end to end, file read included on both sides), so the ratio isolates the fan-out cost.
-/// Score differences against the single-process path are reported too: sharding must not change a score.
+/// Score differences against the single-process path are reported too: sharding must not change a score. With
+/// --clients N, each cluster path then also scores the images with N concurrent closed-loop clients (throughput when
+/// requests overlap, as on a plant with several cameras), whose scores must equal the one-at-a-time ones.
 /// </summary>
 public static class ClusterBenchCommand
 {
@@ -28,10 +30,17 @@ public static class ClusterBenchCommand
         double MeanMs, double OverheadVsSingle, double MaxAbsScoreDiff, long LargestMessageBytes,
         string LargestMessageCall);
 
+    /// <summary>One cluster path under <paramref name="Clients"/> concurrent clients.</summary>
+    public sealed record ConcurrentFigures(int Shards, int Clients, int Images, double ImagesPerSecond,
+        double MaxAbsScoreDiffVsOneAtATime);
+
     public sealed record ClusterBenchReport(string Category, int Threads, int TrainImages, long CoreRows, int Dim,
         int ImageSize,
         int WarmupImages, IReadOnlyList<PathFigures> Paths)
     {
+        /// <summary>The --clients passes (empty without the option).</summary>
+        public IReadOnlyList<ConcurrentFigures> Concurrent { get; init; } = [];
+
         /// <summary>How the passes were ordered (every image through every path before the next image).</summary>
         public string Order => "interleaved per image";
     }
@@ -60,6 +69,11 @@ public static class ClusterBenchCommand
             AllowMultipleArgumentsPerToken = true
         };
         var size = new Option<int>("--image-size") { DefaultValueFactory = _ => 256 };
+        var clients = new Option<int>("--clients")
+        {
+            Description = "also score every cluster path with this many concurrent clients (0: one at a time only)",
+            DefaultValueFactory = _ => 0
+        };
         var output = new Option<DirectoryInfo>("--out")
         {
             Description = "folder for cluster-bench.json",
@@ -67,11 +81,11 @@ public static class ClusterBenchCommand
         };
         var cmd = new Command("bench", "Single-process vs embedded-cluster scoring (1 and 4 shards): throughput, " +
             "p50/p95 latency, fan-out overhead, largest message.")
-            { data, shots, images, shards, size, output };
+            { data, shots, images, shards, size, clients, output };
         cmd.SetAction(async (r, ct) =>
         {
             try { return await Run(r.GetValue(data)!.FullName, r.GetValue(shots), r.GetValue(images),
-                r.GetValue(shards)!, r.GetValue(size), r.GetValue(output)!.FullName, ct); }
+                r.GetValue(shards)!, r.GetValue(size), r.GetValue(clients), r.GetValue(output)!.FullName, ct); }
             catch (Exception e) when (ClusterCommand.IsUserError(e))
             {
                 AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message.ReplaceLineEndings(" "))}");
@@ -84,8 +98,9 @@ public static class ClusterBenchCommand
     private const int Warmup = 2;
 
     private static async Task<int> Run(string dataDir, int shots, int imageCount, int[] shardCounts, int size,
-        string outDir, CancellationToken ct)
+        int clients, string outDir, CancellationToken ct)
     {
+        if (clients is < 0 or > 64) throw new ArgumentException($"--clients must be 0..64, not {clients}");
         if (!Directory.Exists(dataDir)) throw new DirectoryNotFoundException($"--data '{dataDir}' does not exist");
         var ds = DatasetReader.Open(dataDir, DatasetLayout.Auto, shots);
         var test = ds.Test.Select(s => s.ImagePath).Take(imageCount + Warmup).ToList();
@@ -106,6 +121,7 @@ public static class ClusterBenchCommand
             await using var session = await ClusterSession.StartEmbeddedAsync(
                 new ArtefactStoreSettings { Root = Path.Combine(work, "store") }, ct, persistRegistry: false);
             var version = await session.Store.PublishModelAsync(modelDir, ct);
+            var lines = new Dictionary<int, string>();
             // One scorer per path; path 0 is the single-process reference.
             var scorers = new List<(string Path, int Shards, Func<string, float> Score)>
             {
@@ -120,6 +136,7 @@ public static class ClusterBenchCommand
             foreach (var n in shardCounts)
             {
                 var line = $"bench-{n}";
+                lines[n] = line;
                 var grain = session.Client.Line(line);
                 await grain.RegisterVersion(version, promote: true);
                 await grain.SetShards(n);
@@ -163,8 +180,16 @@ public static class ClusterBenchCommand
                     largest[k], largestCall[k] ?? ""));
             }
 
+            var concurrent = new List<ConcurrentFigures>();
+            if (clients > 0)
+                foreach (var (n, line) in lines)
+                {
+                    var k = scorers.FindIndex(x => x.Shards == n && x.Path == "embedded-cluster");
+                    concurrent.Add(await Concurrent(session, line, n, clients, test.Skip(Warmup).ToList(), scores[k],
+                        ct));
+                }
             var report = new ClusterBenchReport(ds.Category, TorchSharp.torch.get_num_threads(), fit.TrainImages,
-                manifest.Bank.Core, manifest.Bank.Dim, size, Warmup, paths);
+                manifest.Bank.Core, manifest.Bank.Dim, size, Warmup, paths) { Concurrent = concurrent };
             var json = Path.Combine(outDir, "cluster-bench.json");
             File.WriteAllText(json, JsonSerializer.Serialize(report, new JsonSerializerOptions
             {
@@ -179,6 +204,19 @@ public static class ClusterBenchCommand
                     $"{p.MaxAbsScoreDiff:G3}", p.LargestMessageBytes > 0
                     ? $"{p.LargestMessageBytes / 1024.0:0.0} KiB ({Markup.Escape(p.LargestMessageCall)})" : "-");
             AnsiConsole.Write(t);
+            if (concurrent.Count > 0)
+            {
+                var c = new Table().AddColumns("shards", "clients", "images", "img/s", "vs one at a time",
+                    "max |score diff| vs one at a time");
+                foreach (var x in concurrent)
+                {
+                    var one = paths.First(p => p.Path == "embedded-cluster" && p.Shards == x.Shards);
+                    c.AddRow(x.Shards.ToString(), x.Clients.ToString(), x.Images.ToString(),
+                        $"{x.ImagesPerSecond:0.00}", $"{x.ImagesPerSecond / one.ImagesPerSecond:0.00}x",
+                        $"{x.MaxAbsScoreDiffVsOneAtATime:G3}");
+                }
+                AnsiConsole.Write(c);
+            }
             AnsiConsole.MarkupLine(
                 $"bank {manifest.Bank.Core:N0} x {manifest.Bank.Dim}; wrote [bold]{Markup.Escape(json)}[/]");
             return 0;
@@ -187,6 +225,27 @@ public static class ClusterBenchCommand
         {
             try { Directory.Delete(work, recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>The images through one cluster path by <paramref name="clients"/> closed-loop clients at once (each
+    /// sends its next image when the previous one was answered).</summary>
+    private static async Task<ConcurrentFigures> Concurrent(ClusterSession session, string line, int shards,
+        int clients, List<string> images, List<float> oneAtATime, CancellationToken ct)
+    {
+        AnsiConsole.MarkupLine($"{shards} shard(s): {images.Count} images by {clients} concurrent clients ...");
+        var scores = new float[images.Count];
+        int next = -1;
+        var w = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < images.Count)
+                scores[i] = (await session.Client.ScoreAsync(line, await File.ReadAllBytesAsync(images[i], ct),
+                    Path.GetFileName(images[i]), ct)).Score;
+        }, ct)));
+        double seconds = w.Elapsed.TotalSeconds;
+        double diff = scores.Zip(oneAtATime, (a, b) => Math.Abs((double)a - b)).Max();
+        return new ConcurrentFigures(shards, clients, images.Count, images.Count / seconds, diff);
     }
 
     private static PathFigures Figures(string path, int shards, double[] lat, double[] singleLat, double diff,
