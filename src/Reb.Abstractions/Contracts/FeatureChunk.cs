@@ -20,8 +20,13 @@ public sealed record FeatureChunk([property: Id(0)] byte[] Data, [property: Id(1
 /// <summary>Chunk sizing shared by senders (scoring and training grains).</summary>
 public static class FeatureChunking
 {
-    /// <summary>1 MiB: far below Orleans' default MaxMessageBodySize (100 MB), small enough to pipeline.</summary>
-    public const int DefaultMaxBytes = 1 << 20;
+    /// <summary>
+    /// 4 MiB: far below Orleans' default MaxMessageBodySize (100 MB), and one message for a 256 x 256 image's 1,024
+    /// patches (2 MiB): a shard then searches the image in one search. With 1 MiB the image came in two chunks, which a
+    /// shard searched one after the other (NearestCoalescer starts a search with what has arrived), and a cluster
+    /// scoring one image at a time ran at 0.58x one process (0.85x to 1.18x with 4 MiB; docs/benchmarks.md).
+    /// </summary>
+    public const int DefaultMaxBytes = 4 << 20;
 
     /// <summary>Rows of <paramref name="dim"/> floats that fit in <paramref name="maxBytes"/> (at least one).</summary>
     public static int RowsPerChunk(int dim, int maxBytes = DefaultMaxBytes)

@@ -40,6 +40,6 @@ public sealed class RebOptions
     /// </summary>
     public int MaxVersionsPerLine { get; set; } = 10;
 
-    /// <summary>Largest feature chunk sent in one grain call.</summary>
-    public int MaxChunkBytes { get; set; } = 1 << 20;
+    /// <summary>Largest feature chunk sent in one grain call (4 MiB: one image's patches in one chunk).</summary>
+    public int MaxChunkBytes { get; set; } = Reb.Abstractions.Contracts.FeatureChunking.DefaultMaxBytes;
 }
