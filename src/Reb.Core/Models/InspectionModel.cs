@@ -60,7 +60,7 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
     /// </summary>
     public IEnumerable<(ImageBatch Batch, IReadOnlyList<ScoredImage> Results)> ScoreAll(IEnumerable<ImageBatch> batches)
     {
-        var group = new List<(ImageBatch Batch, Tensor Features)>();
+        var group = new List<(ImageBatch Batch, Tensor Features, PatchGrid Grid)>();
         long patches = 0;
         try
         {
@@ -77,21 +77,21 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
                 Tensor features;
                 try { features = Embedder.Embed(batch.Images); }
                 catch { batch.Dispose(); throw; }
-                group.Add((batch, features));
+                group.Add((batch, features, g));
                 patches += batchPatches;
             }
             foreach (var scored in Flush(group)) yield return scored;
         }
         finally
         {
-            foreach (var (batch, features) in group) { features.Dispose(); batch.Dispose(); }
+            foreach (var (batch, features, _) in group) { features.Dispose(); batch.Dispose(); }
         }
     }
 
     // One search over the group's patches and each batch's results from its slice of the scores; then the batches are
     // handed out in order, each taken out of the group first (the caller's loop may stop at any one).
     private IEnumerable<(ImageBatch, IReadOnlyList<ScoredImage>)> Flush(
-        List<(ImageBatch Batch, Tensor Features)> group)
+        List<(ImageBatch Batch, Tensor Features, PatchGrid Grid)> group)
     {
         if (group.Count == 0) yield break;
         var results = new IReadOnlyList<ScoredImage>[group.Count];
@@ -101,18 +101,17 @@ public sealed class InspectionModel(IPatchEmbedder embedder, LdknnIndex index, T
             long at = 0;
             for (int i = 0; i < group.Count; i++)
             {
-                var images = group[i].Batch.Images;
-                int h = (int)images.shape[2], w = (int)images.shape[3];
-                var g = Embedder.GridOf(h, w);
-                long n = images.shape[0], size = n * g.Height * g.Width;
-                results[i] = Results(group[i].Batch.Paths, scores.narrow(0, at, size).reshape(n, g.Height, g.Width),
+                var (batch, _, g) = group[i];
+                int h = (int)batch.Images.shape[2], w = (int)batch.Images.shape[3];
+                long n = batch.Images.shape[0], size = n * g.Height * g.Width;
+                results[i] = Results(batch.Paths, scores.narrow(0, at, size).reshape(n, g.Height, g.Width),
                     h, w);
                 at += size;
             }
         }
         foreach (var result in results)
         {
-            var (batch, features) = group[0];
+            var (batch, features, _) = group[0];
             group.RemoveAt(0);
             features.Dispose();
             using (batch) yield return (batch, result);

@@ -60,8 +60,8 @@ public sealed class NearestCoalescer
         if (rows < 0 || queries.Length != (long)rows * _dim)
             throw new ArgumentException($"{queries.Length} values are not {rows} queries of {_dim} dimensions",
                 nameof(queries));
-        var request = new Request(queries, rows);
         if (rows == 0) return Task.FromResult((Array.Empty<float>(), Array.Empty<long>()));
+        var request = new Request(queries, rows);
         bool start;
         lock (_lock)
         {

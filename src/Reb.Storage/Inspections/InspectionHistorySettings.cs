@@ -19,7 +19,7 @@ public sealed class InspectionHistorySettings
     /// Seconds a SQLite write waits for another connection's lock before it fails (SQLite's default is 30): a file
     /// locked by a stuck process fails the inspection with 503 within the gateway's deadline instead of hanging it.
     /// </summary>
-    public double SqliteLockWaitSeconds { get; set; } = 5;
+    public int SqliteLockWaitSeconds { get; set; } = 5;
 
     /// <summary>PostgreSQL connection string (Npgsql), e.g.
     /// "Host=127.0.0.1;Port=5433;Username=reb;Database=reb".</summary>

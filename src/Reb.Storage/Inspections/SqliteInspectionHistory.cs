@@ -13,15 +13,15 @@ public sealed class SqliteInspectionHistory : SqlInspectionHistory
 
     /// <param name="lockWaitSeconds">how long a write waits for another connection's lock (SQLITE_BUSY is retried
     /// until then) before it fails; see <see cref="InspectionHistorySettings.SqliteLockWaitSeconds"/>.</param>
-    public SqliteInspectionHistory(string path, double lockWaitSeconds = 5)
+    public SqliteInspectionHistory(string path, int lockWaitSeconds = 5)
     {
-        if (!(lockWaitSeconds >= 1)) throw new ArgumentOutOfRangeException(nameof(lockWaitSeconds), lockWaitSeconds,
+        if (lockWaitSeconds < 1) throw new ArgumentOutOfRangeException(nameof(lockWaitSeconds), lockWaitSeconds,
             "Reb:History:SqliteLockWaitSeconds must be at least 1");
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path,
             Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true,
-            DefaultTimeout = (int)Math.Ceiling(lockWaitSeconds) }.ToString();
+            DefaultTimeout = lockWaitSeconds }.ToString();
     }
 
     public string Path { get; }

@@ -32,7 +32,7 @@ public static class ClusterBenchCommand
 
     /// <summary>One cluster path under <paramref name="Clients"/> concurrent clients.</summary>
     public sealed record ConcurrentFigures(int Shards, int Clients, int Images, double ImagesPerSecond,
-        double MaxAbsScoreDiffVsOneAtATime);
+        double SpeedupVsOneAtATime, double MaxAbsScoreDiffVsOneAtATime);
 
     public sealed record ClusterBenchReport(string Category, int Threads, int TrainImages, long CoreRows, int Dim,
         int ImageSize,
@@ -121,11 +121,10 @@ public static class ClusterBenchCommand
             await using var session = await ClusterSession.StartEmbeddedAsync(
                 new ArtefactStoreSettings { Root = Path.Combine(work, "store") }, ct, persistRegistry: false);
             var version = await session.Store.PublishModelAsync(modelDir, ct);
-            var lines = new Dictionary<int, string>();
-            // One scorer per path; path 0 is the single-process reference.
-            var scorers = new List<(string Path, int Shards, Func<string, float> Score)>
+            // One scorer per path; path 0 is the single-process reference, the others score a line of the cluster.
+            var scorers = new List<(string Path, int Shards, string? Line, Func<string, float> Score)>
             {
-                ("single-process", 0, p =>
+                ("single-process", 0, null, p =>
                 {
                     foreach (var batch in ImageBatches.Read([p], size, 1,
                         s => throw new InvalidDataException(s.Reason)))
@@ -136,12 +135,11 @@ public static class ClusterBenchCommand
             foreach (var n in shardCounts)
             {
                 var line = $"bench-{n}";
-                lines[n] = line;
                 var grain = session.Client.Line(line);
                 await grain.RegisterVersion(version, promote: true);
                 await grain.SetShards(n);
                 await session.Client.StatusAsync(line, refresh: true, ct);
-                scorers.Add(("embedded-cluster", n, p =>
+                scorers.Add(("embedded-cluster", n, line, p =>
                     session.Client.ScoreAsync(line, File.ReadAllBytes(p), Path.GetFileName(p), ct).GetAwaiter()
                     .GetResult().Score));
             }
@@ -182,12 +180,10 @@ public static class ClusterBenchCommand
 
             var concurrent = new List<ConcurrentFigures>();
             if (clients > 0)
-                foreach (var (n, line) in lines)
-                {
-                    var k = scorers.FindIndex(x => x.Shards == n && x.Path == "embedded-cluster");
-                    concurrent.Add(await Concurrent(session, line, n, clients, test.Skip(Warmup).ToList(), scores[k],
-                        ct));
-                }
+                for (int k = 0; k < scorers.Count; k++)
+                    if (scorers[k].Line is { } line)
+                        concurrent.Add(await Concurrent(session, line, scorers[k].Shards, clients,
+                            test.Skip(Warmup).ToList(), scores[k], paths[k].ImagesPerSecond, ct));
             var report = new ClusterBenchReport(ds.Category, TorchSharp.torch.get_num_threads(), fit.TrainImages,
                 manifest.Bank.Core, manifest.Bank.Dim, size, Warmup, paths) { Concurrent = concurrent };
             var json = Path.Combine(outDir, "cluster-bench.json");
@@ -210,9 +206,8 @@ public static class ClusterBenchCommand
                     "max |score diff| vs one at a time");
                 foreach (var x in concurrent)
                 {
-                    var one = paths.First(p => p.Path == "embedded-cluster" && p.Shards == x.Shards);
                     c.AddRow(x.Shards.ToString(), x.Clients.ToString(), x.Images.ToString(),
-                        $"{x.ImagesPerSecond:0.00}", $"{x.ImagesPerSecond / one.ImagesPerSecond:0.00}x",
+                        $"{x.ImagesPerSecond:0.00}", $"{x.SpeedupVsOneAtATime:0.00}x",
                         $"{x.MaxAbsScoreDiffVsOneAtATime:G3}");
                 }
                 AnsiConsole.Write(c);
@@ -230,7 +225,7 @@ public static class ClusterBenchCommand
     /// <summary>The images through one cluster path by <paramref name="clients"/> closed-loop clients at once (each
     /// sends its next image when the previous one was answered).</summary>
     private static async Task<ConcurrentFigures> Concurrent(ClusterSession session, string line, int shards,
-        int clients, List<string> images, List<float> oneAtATime, CancellationToken ct)
+        int clients, List<string> images, List<float> oneAtATime, double oneAtATimeRate, CancellationToken ct)
     {
         AnsiConsole.MarkupLine($"{shards} shard(s): {images.Count} images by {clients} concurrent clients ...");
         var scores = new float[images.Count];
@@ -245,7 +240,8 @@ public static class ClusterBenchCommand
         }, ct)));
         double seconds = w.Elapsed.TotalSeconds;
         double diff = scores.Zip(oneAtATime, (a, b) => Math.Abs((double)a - b)).Max();
-        return new ConcurrentFigures(shards, clients, images.Count, images.Count / seconds, diff);
+        return new ConcurrentFigures(shards, clients, images.Count, images.Count / seconds,
+            images.Count / seconds / oneAtATimeRate, diff);
     }
 
     private static PathFigures Figures(string path, int shards, double[] lat, double[] singleLat, double diff,
